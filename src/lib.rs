@@ -1,0 +1,3 @@
+pub mod math;
+pub mod scenario;
+pub mod schedule;

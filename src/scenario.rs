@@ -1,0 +1,1152 @@
+//! The scenario file (MODEL.md §8): parsing, command-line overrides and validation.
+//!
+//! A scenario goes through three stages. The TOML text is parsed into a [`ScenarioSpec`], the
+//! plain serde mirror of the file with every default filled in and unknown keys refused; `--set`
+//! overrides are applied to the TOML tree before that step, by dotted path (segments by name).
+//! [`Scenario::from_spec`] then checks every range and cross-field rule of MODEL.md §8 and
+//! §6 in one place and yields a [`Scenario`], whose invariants the engine relies on. Every
+//! error names the file, the dotted key, the offending value and what is allowed.
+
+use std::fmt;
+use std::path::Path;
+
+use serde::{Deserialize, Deserializer, Serialize};
+
+use crate::schedule::Schedule;
+
+/// Where a scenario's text came from, for error messages.
+#[derive(Debug, Clone)]
+pub struct Origin {
+    /// The file name as the user gave it (or a description such as `<string>`).
+    pub file: String,
+    /// The default for `meta.name`: the file stem.
+    pub stem: String,
+}
+
+impl Origin {
+    /// The origin of a scenario file at `path`.
+    pub fn of_path(path: &Path) -> Origin {
+        Origin {
+            file: path.display().to_string(),
+            stem: path
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_else(|| "scenario".to_string()),
+        }
+    }
+}
+
+/// Something wrong with a scenario: always names the file, and where possible the key, the value
+/// and what is allowed.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ScenarioError {
+    /// The file could not be read.
+    Io { file: String, message: String },
+    /// The TOML does not parse, or a value has the wrong type or an unknown key.
+    Parse {
+        file: String,
+        /// Dotted path of the key, when known.
+        key: Option<String>,
+        message: String,
+        /// 1-based line and column, when the parser gives them.
+        position: Option<(usize, usize)>,
+    },
+    /// A value is out of its allowed range, or breaks a rule between keys.
+    Value {
+        file: String,
+        key: String,
+        value: String,
+        allowed: String,
+        from_override: bool,
+    },
+    /// A `--set` argument that is malformed or names no key.
+    Override { spec: String, message: String },
+}
+
+impl fmt::Display for ScenarioError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ScenarioError::Io { file, message } => write!(f, "{file}: cannot read: {message}"),
+            ScenarioError::Parse {
+                file,
+                key,
+                message,
+                position,
+            } => {
+                write!(f, "{file}")?;
+                if let Some((line, col)) = position {
+                    write!(f, ":{line}:{col}")?;
+                }
+                if let Some(key) = key {
+                    write!(f, ": {key}")?;
+                }
+                write!(f, ": {message}")
+            }
+            ScenarioError::Value {
+                file,
+                key,
+                value,
+                allowed,
+                from_override,
+            } => {
+                write!(f, "{file}: {key} = {value}")?;
+                if *from_override {
+                    write!(f, " (set on the command line)")?;
+                }
+                write!(f, ": allowed: {allowed}")
+            }
+            ScenarioError::Override { spec, message } => write!(f, "--set {spec}: {message}"),
+        }
+    }
+}
+
+impl std::error::Error for ScenarioError {}
+
+// ---------------------------------------------------------------------------------------------
+// The serde mirror of the file.
+// ---------------------------------------------------------------------------------------------
+
+/// The whole scenario as written in TOML, with defaults filled in (MODEL.md §8).
+///
+/// Integers are kept as `i64` here so that a negative or oversized count is reported by
+/// validation with its allowed range, not as a type error.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScenarioSpec {
+    #[serde(default)]
+    pub meta: Meta,
+    #[serde(default)]
+    pub simulation: Simulation,
+    #[serde(default)]
+    pub funding: Funding,
+    #[serde(default)]
+    pub initial_book: InitialBook,
+    #[serde(default)]
+    pub origination: Origination,
+    #[serde(default)]
+    pub credit_cycle: CreditCycle,
+    #[serde(default)]
+    pub followup: Followup,
+    #[serde(default)]
+    pub costs: Costs,
+    /// At least one is required.
+    #[serde(default, rename = "segment")]
+    pub segments: Vec<Segment>,
+}
+
+/// `[meta]`: what the scenario is called and when it starts.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Meta {
+    /// Name of the scenario, used for the output folder. Default: the file stem.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Free text shown in reports. Default: empty.
+    pub description: String,
+    /// Calendar year of month 0. Default 2026; 1900..3000.
+    #[serde(deserialize_with = "integer")]
+    pub start_year: i64,
+}
+
+impl Default for Meta {
+    fn default() -> Self {
+        Meta {
+            name: None,
+            description: String::new(),
+            start_year: 2026,
+        }
+    }
+}
+
+/// `[simulation]`: size and randomness of the run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Simulation {
+    /// Years simulated. Default 10; 1..50.
+    #[serde(deserialize_with = "integer")]
+    pub horizon_years: i64,
+    /// Independent futures simulated. Default 10,000; at least 1.
+    #[serde(deserialize_with = "integer")]
+    pub paths: i64,
+    /// Seed of every path's random stream. Default 20261127; 0..2^63-1, a TOML integer.
+    pub seed: i64,
+}
+
+impl Default for Simulation {
+    fn default() -> Self {
+        Simulation {
+            horizon_years: 10,
+            paths: 10_000,
+            seed: 20_261_127,
+        }
+    }
+}
+
+/// `[funding]`: the balance sheet's liabilities and the funding rules (euros, annual rates).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Funding {
+    pub state_loan: f64,
+    pub state_loan_rate: f64,
+    pub initial_reserves: f64,
+    pub guarantee_room: f64,
+    pub external_rate: f64,
+    pub guarantee_fee: f64,
+    pub min_cash: f64,
+    pub cash_target: f64,
+    pub min_capital_ratio: f64,
+}
+
+impl Default for Funding {
+    fn default() -> Self {
+        Funding {
+            state_loan: 44.7e6,
+            state_loan_rate: 0.0,
+            initial_reserves: 0.0,
+            guarantee_room: 130e6,
+            external_rate: 0.03,
+            guarantee_fee: 0.0,
+            min_cash: 2e6,
+            cash_target: 6e6,
+            min_capital_ratio: 0.0,
+        }
+    }
+}
+
+/// `[initial_book]`: the loans already on the book at month 0.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct InitialBook {
+    #[serde(deserialize_with = "integer")]
+    pub loans: i64,
+    #[serde(deserialize_with = "integer")]
+    pub max_age_months: i64,
+}
+
+impl Default for InitialBook {
+    fn default() -> Self {
+        InitialBook {
+            loans: 0,
+            max_age_months: 1200,
+        }
+    }
+}
+
+/// `[origination]`: new demand.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Origination {
+    /// Expected requests per year in year 0 (a Poisson rate, so it need not be whole).
+    pub loans_per_year: f64,
+    pub growth_per_year: f64,
+    /// Largest credit, euros.
+    pub cap: f64,
+}
+
+impl Default for Origination {
+    fn default() -> Self {
+        Origination {
+            loans_per_year: 2400.0,
+            growth_per_year: 0.0,
+            cap: 250_000.0,
+        }
+    }
+}
+
+/// `[credit_cycle]`: the systemic factor (MODEL.md §3).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct CreditCycle {
+    pub asset_correlation: f64,
+    pub persistence: f64,
+    pub shifts: Vec<f64>,
+}
+
+/// `[followup]`: follow-up financing.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Followup {
+    pub referral_share: f64,
+    pub size_multiplier: f64,
+    pub pd_multiplier: f64,
+}
+
+impl Default for Followup {
+    fn default() -> Self {
+        Followup {
+            referral_share: 0.5,
+            size_multiplier: 1.5,
+            pd_multiplier: 1.0,
+        }
+    }
+}
+
+/// `[costs]`: operating costs in euros.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct Costs {
+    pub fixed_per_year: f64,
+    pub per_new_loan: f64,
+    pub per_active_loan_per_year: f64,
+    pub coaching_per_new_loan: f64,
+}
+
+/// `[[segment]]`: one kind of credit.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Segment {
+    pub name: String,
+    #[serde(default = "one")]
+    pub share: f64,
+    #[serde(default = "default_mean_size")]
+    pub mean_size: f64,
+    #[serde(default)]
+    pub size_cv: f64,
+    #[serde(default)]
+    pub min_size: f64,
+    #[serde(default = "default_term", deserialize_with = "integer")]
+    pub term_months: i64,
+    #[serde(default, deserialize_with = "integer")]
+    pub grace_months: i64,
+    #[serde(default = "default_rate")]
+    pub interest_rate: f64,
+    #[serde(default)]
+    pub origination_fee: f64,
+    #[serde(default = "default_pd")]
+    pub annual_pd: f64,
+    #[serde(default = "default_seasoning")]
+    pub seasoning: Vec<f64>,
+    #[serde(default = "default_recovery_mean")]
+    pub recovery_mean: f64,
+    #[serde(default)]
+    pub recovery_sd: f64,
+    #[serde(default = "default_recovery_lag", deserialize_with = "integer")]
+    pub recovery_lag_months: i64,
+    #[serde(default)]
+    pub followup_rate: f64,
+    #[serde(default = "default_followup_min_age", deserialize_with = "integer")]
+    pub followup_min_age_months: i64,
+    #[serde(default)]
+    pub prepay_rate: f64,
+    #[serde(default = "one")]
+    pub jobs_per_loan: f64,
+}
+
+fn one() -> f64 {
+    1.0
+}
+fn default_mean_size() -> f64 {
+    20_000.0
+}
+fn default_term() -> i64 {
+    60
+}
+fn default_rate() -> f64 {
+    0.08
+}
+fn default_pd() -> f64 {
+    0.03
+}
+fn default_seasoning() -> Vec<f64> {
+    vec![1.0]
+}
+fn default_recovery_mean() -> f64 {
+    0.3
+}
+fn default_recovery_lag() -> i64 {
+    12
+}
+fn default_followup_min_age() -> i64 {
+    12
+}
+
+impl Segment {
+    /// A segment with every default of MODEL.md §8 and the given name.
+    pub fn named(name: &str) -> Segment {
+        Segment {
+            name: name.to_string(),
+            share: 1.0,
+            mean_size: default_mean_size(),
+            size_cv: 0.0,
+            min_size: 0.0,
+            term_months: default_term(),
+            grace_months: 0,
+            interest_rate: default_rate(),
+            origination_fee: 0.0,
+            annual_pd: default_pd(),
+            seasoning: default_seasoning(),
+            recovery_mean: default_recovery_mean(),
+            recovery_sd: 0.0,
+            recovery_lag_months: default_recovery_lag(),
+            followup_rate: 0.0,
+            followup_min_age_months: default_followup_min_age(),
+            prepay_rate: 0.0,
+            jobs_per_loan: 1.0,
+        }
+    }
+}
+
+/// Counts and months are integers, but a float with no fraction is accepted too (MODEL.md §8),
+/// so that `--set simulation.paths=1e5` works.
+fn integer<'de, D: Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
+    struct V;
+    impl serde::de::Visitor<'_> for V {
+        type Value = i64;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("a whole number")
+        }
+        fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<i64, E> {
+            Ok(v)
+        }
+        fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<i64, E> {
+            i64::try_from(v).map_err(|_| E::custom(format!("{v} is too large")))
+        }
+        fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<i64, E> {
+            // 2^63 is the first float out of range.
+            if v.is_finite() && v.fract() == 0.0 && v.abs() < 9.223_372_036_854_775_808e18 {
+                Ok(v as i64)
+            } else {
+                Err(E::custom(format!(
+                    "invalid value {v}, expected a whole number"
+                )))
+            }
+        }
+    }
+    d.deserialize_any(V)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Command-line overrides.
+// ---------------------------------------------------------------------------------------------
+
+/// One `--set dotted.key=value` override. The value is read as a TOML value (`1e5`, `0.08`,
+/// `[-1.5, -1.5]`, `"text"`); anything that is not valid TOML is taken as a plain string.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Override {
+    pub key: String,
+    pub value: toml::Value,
+    /// The argument as given, for messages.
+    pub spec: String,
+}
+
+impl std::str::FromStr for Override {
+    type Err = ScenarioError;
+
+    fn from_str(spec: &str) -> Result<Self, Self::Err> {
+        let bad = |message: &str| ScenarioError::Override {
+            spec: spec.to_string(),
+            message: message.to_string(),
+        };
+        let (key, raw) = spec
+            .split_once('=')
+            .ok_or_else(|| bad("expected KEY=VALUE, e.g. funding.guarantee_room=150e6"))?;
+        let key = key.trim();
+        if key.is_empty() || key.split('.').any(|p| p.is_empty()) || !key.contains('.') {
+            return Err(bad(
+                "the key must be a dotted path such as funding.min_cash or segment.starter.annual_pd",
+            ));
+        }
+        let raw = raw.trim();
+        if raw.is_empty() {
+            return Err(bad("the value is empty"));
+        }
+        let value = match toml::from_str::<toml::Table>(&format!("v = {raw}")) {
+            Ok(mut t) => t.remove("v").expect("the key v was just written"),
+            Err(_) => toml::Value::String(raw.to_string()),
+        };
+        Ok(Override {
+            key: key.to_string(),
+            value,
+            spec: spec.to_string(),
+        })
+    }
+}
+
+impl Override {
+    /// Apply this override to a parsed scenario table. Segment keys are
+    /// `segment.<name>.<key>`; other keys are `<section>.<key>`.
+    fn apply(&self, doc: &mut toml::Table) -> Result<(), ScenarioError> {
+        let bad = |message: String| ScenarioError::Override {
+            spec: self.spec.clone(),
+            message,
+        };
+        let parts: Vec<&str> = self.key.split('.').collect();
+        if parts[0] == "segment" {
+            let [_, name, field] = parts[..] else {
+                return Err(bad("segment keys are segment.<name>.<key>".to_string()));
+            };
+            let segments = doc.get_mut("segment").and_then(|v| v.as_array_mut());
+            let Some(segments) = segments else {
+                return Err(bad("the scenario has no [[segment]]".to_string()));
+            };
+            let names: Vec<String> = segments
+                .iter()
+                .filter_map(|s| s.get("name").and_then(|n| n.as_str()).map(str::to_string))
+                .collect();
+            let target = segments
+                .iter_mut()
+                .filter_map(|s| s.as_table_mut())
+                .find(|s| s.get("name").and_then(|n| n.as_str()) == Some(name));
+            let Some(target) = target else {
+                return Err(bad(format!(
+                    "no segment is named `{name}` (segments: {})",
+                    names.join(", ")
+                )));
+            };
+            if field == "name" {
+                return Err(bad("segment names cannot be changed with --set".to_string()));
+            }
+            target.insert(field.to_string(), self.value.clone());
+            return Ok(());
+        }
+        let [section, field] = parts[..] else {
+            return Err(bad(format!("`{}` is not <section>.<key>", self.key)));
+        };
+        let entry = doc
+            .entry(section.to_string())
+            .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+        let Some(table) = entry.as_table_mut() else {
+            return Err(bad(format!("`{section}` is not a section")));
+        };
+        table.insert(field.to_string(), self.value.clone());
+        Ok(())
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Parsing.
+// ---------------------------------------------------------------------------------------------
+
+/// 1-based line and column of a byte offset.
+fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, col)
+}
+
+/// Turn serde_path_to_error's `segment[1].annual_pd` into `segment.<name>.annual_pd`.
+fn dotted(path: &serde_path_to_error::Path, doc: &toml::Table) -> String {
+    use serde_path_to_error::Segment as S;
+    let mut out = String::new();
+    let mut in_segment = false;
+    for seg in path.iter() {
+        match seg {
+            S::Seq { index } if in_segment => {
+                let name = doc
+                    .get("segment")
+                    .and_then(|s| s.as_array())
+                    .and_then(|a| a.get(*index))
+                    .and_then(|s| s.get("name"))
+                    .and_then(|n| n.as_str());
+                match name {
+                    Some(n) => out.push_str(&format!(".{n}")),
+                    None => out.push_str(&format!("[{index}]")),
+                }
+                in_segment = false;
+            }
+            S::Seq { index } => out.push_str(&format!("[{index}]")),
+            S::Map { key } | S::Enum { variant: key } => {
+                if !out.is_empty() {
+                    out.push('.');
+                }
+                out.push_str(key);
+                in_segment = out == "segment";
+            }
+            S::Unknown => {}
+        }
+    }
+    out
+}
+
+/// Strip toml's own rendering ("TOML parse error at line..." and the snippet) down to the
+/// message, since we print file, line and column ourselves.
+fn parse_error(
+    file: &str,
+    text: &str,
+    err: &toml::de::Error,
+    key: Option<String>,
+) -> ScenarioError {
+    ScenarioError::Parse {
+        file: file.to_string(),
+        key: key.filter(|k| !k.is_empty()),
+        message: err.message().trim().replace('\n', "; "),
+        position: err.span().map(|s| line_col(text, s.start)),
+    }
+}
+
+impl ScenarioSpec {
+    /// Parse scenario text, apply the overrides in order, and fill in defaults. Does not check
+    /// ranges: see [`Scenario::from_spec`].
+    pub fn parse(
+        text: &str,
+        origin: &Origin,
+        overrides: &[Override],
+    ) -> Result<ScenarioSpec, ScenarioError> {
+        let file = origin.file.as_str();
+        let mut doc: toml::Table =
+            toml::from_str(text).map_err(|e| parse_error(file, text, &e, None))?;
+        // Type errors and unknown keys in the file itself, with line and column.
+        let de = toml::Deserializer::parse(text).map_err(|e| parse_error(file, text, &e, None))?;
+        let mut spec: ScenarioSpec = serde_path_to_error::deserialize(de).map_err(|e| {
+            let key = dotted(e.path(), &doc);
+            parse_error(file, text, e.inner(), Some(key))
+        })?;
+        if !overrides.is_empty() {
+            for o in overrides {
+                o.apply(&mut doc)?;
+            }
+            spec =
+                serde_path_to_error::deserialize(toml::Value::Table(doc.clone())).map_err(|e| {
+                    let key = dotted(e.path(), &doc);
+                    let from = overrides
+                        .iter()
+                        .find(|o| key.starts_with(&o.key) || o.key.starts_with(&key));
+                    let message = e.inner().message().trim().replace('\n', "; ");
+                    match from {
+                        Some(o) => ScenarioError::Override {
+                            spec: o.spec.clone(),
+                            message,
+                        },
+                        None => ScenarioError::Parse {
+                            file: file.to_string(),
+                            key: Some(key),
+                            message,
+                            position: None,
+                        },
+                    }
+                })?;
+        }
+        if spec.meta.name.is_none() {
+            spec.meta.name = Some(origin.stem.clone());
+        }
+        Ok(spec)
+    }
+
+    /// The resolved scenario as TOML, every key written out, so that it can be run again alone.
+    pub fn to_toml(&self) -> String {
+        toml::to_string_pretty(self).expect("a scenario always serialises to TOML")
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Validation.
+// ---------------------------------------------------------------------------------------------
+
+/// A validated scenario: every value within the ranges of MODEL.md §8, every cross-field rule
+/// checked. Only [`Scenario::from_spec`] (and the loaders that call it) make one.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scenario {
+    spec: ScenarioSpec,
+    overridden: Vec<String>,
+}
+
+/// Maximum horizon in years.
+pub const MAX_HORIZON_YEARS: i64 = 50;
+/// Maximum loan term in months.
+pub const MAX_TERM_MONTHS: i64 = 1200;
+
+struct Check<'a> {
+    file: &'a str,
+    overridden: &'a [String],
+}
+
+impl Check<'_> {
+    fn fail(&self, key: &str, value: impl fmt::Display, allowed: &str) -> ScenarioError {
+        ScenarioError::Value {
+            file: self.file.to_string(),
+            key: key.to_string(),
+            value: value.to_string(),
+            allowed: allowed.to_string(),
+            from_override: self.overridden.iter().any(|k| k == key),
+        }
+    }
+
+    /// `value` must be finite and satisfy `ok`.
+    fn num(&self, key: &str, value: f64, ok: bool, allowed: &str) -> Result<(), ScenarioError> {
+        if value.is_finite() && ok {
+            Ok(())
+        } else {
+            Err(self.fail(key, fmt_value(value), allowed))
+        }
+    }
+
+    fn unit(&self, key: &str, value: f64) -> Result<(), ScenarioError> {
+        self.num(
+            key,
+            value,
+            (0.0..=1.0).contains(&value),
+            "a number from 0 to 1",
+        )
+    }
+
+    fn below_one(&self, key: &str, value: f64) -> Result<(), ScenarioError> {
+        self.num(
+            key,
+            value,
+            (0.0..1.0).contains(&value),
+            "a number from 0 up to but not including 1",
+        )
+    }
+
+    fn non_negative(&self, key: &str, value: f64) -> Result<(), ScenarioError> {
+        self.num(key, value, value >= 0.0, "a number >= 0")
+    }
+
+    fn positive(&self, key: &str, value: f64) -> Result<(), ScenarioError> {
+        self.num(key, value, value > 0.0, "a number > 0")
+    }
+
+    fn int(&self, key: &str, value: i64, lo: i64, hi: i64) -> Result<(), ScenarioError> {
+        if (lo..=hi).contains(&value) {
+            Ok(())
+        } else if hi == i64::MAX {
+            Err(self.fail(key, value, &format!("a whole number >= {lo}")))
+        } else {
+            Err(self.fail(key, value, &format!("a whole number from {lo} to {hi}")))
+        }
+    }
+}
+
+/// Print a value as the user would write it.
+fn fmt_value(v: f64) -> String {
+    if v.is_nan() {
+        "nan".to_string()
+    } else if v.is_infinite() {
+        if v > 0.0 {
+            "inf".to_string()
+        } else {
+            "-inf".to_string()
+        }
+    } else {
+        format!("{v}")
+    }
+}
+
+impl Scenario {
+    /// Read, parse, override and validate a scenario file.
+    pub fn load(path: &Path, overrides: &[Override]) -> Result<Scenario, ScenarioError> {
+        let origin = Origin::of_path(path);
+        let text = std::fs::read_to_string(path).map_err(|e| ScenarioError::Io {
+            file: origin.file.clone(),
+            message: e.to_string(),
+        })?;
+        Scenario::parse(&text, &origin, overrides)
+    }
+
+    /// Parse, override and validate scenario text.
+    pub fn parse(
+        text: &str,
+        origin: &Origin,
+        overrides: &[Override],
+    ) -> Result<Scenario, ScenarioError> {
+        let spec = ScenarioSpec::parse(text, origin, overrides)?;
+        let overridden: Vec<String> = overrides.iter().map(|o| o.key.clone()).collect();
+        Scenario::validate(spec, &origin.file, overridden)
+    }
+
+    /// Validate a spec built in code (e.g. by a notebook or a test).
+    pub fn from_spec(spec: ScenarioSpec) -> Result<Scenario, ScenarioError> {
+        Scenario::validate(spec, "<scenario>", Vec::new())
+    }
+
+    /// The validated values.
+    pub fn spec(&self) -> &ScenarioSpec {
+        &self.spec
+    }
+
+    /// The scenario's name (`meta.name`, or the file stem).
+    pub fn name(&self) -> &str {
+        self.spec.meta.name.as_deref().unwrap_or("scenario")
+    }
+
+    /// Keys given on the command line, in order.
+    pub fn overridden_keys(&self) -> &[String] {
+        &self.overridden
+    }
+
+    /// Number of simulated months `T`.
+    pub fn months(&self) -> usize {
+        12 * self.spec.simulation.horizon_years as usize
+    }
+
+    /// A copy with the number of paths and the seed replaced (for `--paths` and `--seed`).
+    pub fn with_run_size(
+        &self,
+        paths: Option<u64>,
+        seed: Option<u64>,
+    ) -> Result<Scenario, ScenarioError> {
+        let mut spec = self.spec.clone();
+        let mut overridden = self.overridden.clone();
+        if let Some(p) = paths {
+            spec.simulation.paths = i64::try_from(p).unwrap_or(i64::MAX);
+            overridden.push("simulation.paths".into());
+        }
+        if let Some(s) = seed {
+            spec.simulation.seed = i64::try_from(s).unwrap_or(-1);
+            overridden.push("simulation.seed".into());
+        }
+        Scenario::validate(spec, "<command line>", overridden)
+    }
+
+    fn validate(
+        spec: ScenarioSpec,
+        file: &str,
+        overridden: Vec<String>,
+    ) -> Result<Scenario, ScenarioError> {
+        let c = Check {
+            file,
+            overridden: &overridden,
+        };
+        let s = &spec;
+
+        let name = s.meta.name.as_deref().unwrap_or("");
+        if name.trim().is_empty() {
+            return Err(c.fail("meta.name", format!("{name:?}"), "a non-empty name"));
+        }
+        if name.contains(['/', '\\', '\0']) || name == "." || name == ".." {
+            return Err(c.fail(
+                "meta.name",
+                format!("{name:?}"),
+                "a name without path separators (it names the output folder)",
+            ));
+        }
+        c.int("meta.start_year", s.meta.start_year, 1900, 3000)?;
+        c.int(
+            "simulation.horizon_years",
+            s.simulation.horizon_years,
+            1,
+            MAX_HORIZON_YEARS,
+        )?;
+        c.int("simulation.paths", s.simulation.paths, 1, i64::MAX)?;
+        c.int("simulation.seed", s.simulation.seed, 0, i64::MAX)?;
+
+        let f = &s.funding;
+        c.non_negative("funding.state_loan", f.state_loan)?;
+        c.unit("funding.state_loan_rate", f.state_loan_rate)?;
+        c.num(
+            "funding.initial_reserves",
+            f.initial_reserves,
+            true,
+            "a finite number",
+        )?;
+        c.non_negative("funding.guarantee_room", f.guarantee_room)?;
+        c.unit("funding.external_rate", f.external_rate)?;
+        c.unit("funding.guarantee_fee", f.guarantee_fee)?;
+        c.non_negative("funding.min_cash", f.min_cash)?;
+        c.num(
+            "funding.cash_target",
+            f.cash_target,
+            f.cash_target >= f.min_cash,
+            &format!("a number >= funding.min_cash ({})", fmt_value(f.min_cash)),
+        )?;
+        c.unit("funding.min_capital_ratio", f.min_capital_ratio)?;
+
+        c.int("initial_book.loans", s.initial_book.loans, 0, i64::MAX)?;
+        c.int(
+            "initial_book.max_age_months",
+            s.initial_book.max_age_months,
+            1,
+            i64::MAX,
+        )?;
+
+        let o = &s.origination;
+        c.non_negative("origination.loans_per_year", o.loans_per_year)?;
+        c.num(
+            "origination.growth_per_year",
+            o.growth_per_year,
+            o.growth_per_year > -1.0,
+            "a number > -1",
+        )?;
+        c.positive("origination.cap", o.cap)?;
+
+        let cc = &s.credit_cycle;
+        c.below_one("credit_cycle.asset_correlation", cc.asset_correlation)?;
+        c.below_one("credit_cycle.persistence", cc.persistence)?;
+        for (i, &x) in cc.shifts.iter().enumerate() {
+            c.num(
+                &format!("credit_cycle.shifts[{i}]"),
+                x,
+                true,
+                "a finite number",
+            )?;
+        }
+
+        let fu = &s.followup;
+        c.unit("followup.referral_share", fu.referral_share)?;
+        c.positive("followup.size_multiplier", fu.size_multiplier)?;
+        c.positive("followup.pd_multiplier", fu.pd_multiplier)?;
+
+        let co = &s.costs;
+        c.non_negative("costs.fixed_per_year", co.fixed_per_year)?;
+        c.non_negative("costs.per_new_loan", co.per_new_loan)?;
+        c.non_negative(
+            "costs.per_active_loan_per_year",
+            co.per_active_loan_per_year,
+        )?;
+        c.non_negative("costs.coaching_per_new_loan", co.coaching_per_new_loan)?;
+
+        if s.segments.is_empty() {
+            return Err(c.fail("segment", "(none)", "at least one [[segment]] with a name"));
+        }
+        let mut share_sum = 0.0;
+        for (i, seg) in s.segments.iter().enumerate() {
+            let valid_name = !seg.name.is_empty()
+                && seg
+                    .name
+                    .chars()
+                    .all(|ch| ch.is_ascii_alphanumeric() || ch == '_' || ch == '-');
+            if !valid_name {
+                return Err(c.fail(
+                    &format!("segment[{i}].name"),
+                    format!("{:?}", seg.name),
+                    "a non-empty name of letters, digits, `_` and `-`",
+                ));
+            }
+            if s.segments[..i].iter().any(|other| other.name == seg.name) {
+                return Err(c.fail(
+                    &format!("segment[{i}].name"),
+                    format!("{:?}", seg.name),
+                    "a name no other segment has",
+                ));
+            }
+            let k = |key: &str| format!("segment.{}.{key}", seg.name);
+            c.non_negative(&k("share"), seg.share)?;
+            share_sum += seg.share;
+            c.positive(&k("mean_size"), seg.mean_size)?;
+            c.non_negative(&k("size_cv"), seg.size_cv)?;
+            c.num(
+                &k("min_size"),
+                seg.min_size,
+                seg.min_size >= 0.0 && seg.min_size <= o.cap,
+                &format!("a number from 0 to origination.cap ({})", fmt_value(o.cap)),
+            )?;
+            c.int(&k("term_months"), seg.term_months, 1, MAX_TERM_MONTHS)?;
+            c.int(&k("grace_months"), seg.grace_months, 0, seg.term_months - 1)?;
+            c.unit(&k("interest_rate"), seg.interest_rate)?;
+            c.unit(&k("origination_fee"), seg.origination_fee)?;
+            c.below_one(&k("annual_pd"), seg.annual_pd)?;
+            let multiplied = seg.annual_pd * fu.pd_multiplier;
+            if multiplied >= 1.0 {
+                return Err(c.fail(
+                    "followup.pd_multiplier",
+                    fmt_value(fu.pd_multiplier),
+                    &format!(
+                        "a number > 0 with annual_pd * pd_multiplier < 1 (segment {} has annual_pd {})",
+                        seg.name,
+                        fmt_value(seg.annual_pd)
+                    ),
+                ));
+            }
+            if seg.seasoning.is_empty() {
+                return Err(c.fail(&k("seasoning"), "[]", "a non-empty list of numbers >= 0"));
+            }
+            for (j, &x) in seg.seasoning.iter().enumerate() {
+                c.non_negative(&format!("segment.{}.seasoning[{j}]", seg.name), x)?;
+            }
+            c.unit(&k("recovery_mean"), seg.recovery_mean)?;
+            let m = seg.recovery_mean;
+            c.num(
+                &k("recovery_sd"),
+                seg.recovery_sd,
+                seg.recovery_sd == 0.0 || (seg.recovery_sd > 0.0 && seg.recovery_sd.powi(2) < m * (1.0 - m)),
+                &format!(
+                    "0, or a number > 0 with sd^2 < mean*(1-mean), i.e. below {:.4} for recovery_mean {}",
+                    (m * (1.0 - m)).sqrt(),
+                    fmt_value(m)
+                ),
+            )?;
+            c.int(
+                &k("recovery_lag_months"),
+                seg.recovery_lag_months,
+                1,
+                i64::MAX,
+            )?;
+            c.below_one(&k("followup_rate"), seg.followup_rate)?;
+            c.int(
+                &k("followup_min_age_months"),
+                seg.followup_min_age_months,
+                0,
+                i64::MAX,
+            )?;
+            c.below_one(&k("prepay_rate"), seg.prepay_rate)?;
+            c.non_negative(&k("jobs_per_loan"), seg.jobs_per_loan)?;
+        }
+        if !(share_sum > 0.0) || !share_sum.is_finite() {
+            return Err(c.fail(
+                "segment.*.share",
+                fmt_value(share_sum),
+                "shares >= 0 that are not all 0 (they are normalised)",
+            ));
+        }
+
+        // MODEL.md §6: the expected initial book must be fundable within the guarantee room.
+        let expected_book = expected_initial_book(s, share_sum);
+        let k0 = f.state_loan + f.initial_reserves;
+        let debt_needed = (expected_book + f.min_cash - k0).max(0.0);
+        if debt_needed > f.guarantee_room {
+            return Err(c.fail(
+                "initial_book.loans",
+                s.initial_book.loans,
+                &format!(
+                    "a book the guarantee room can fund: {} loans are expected to be worth €{:.0}, which with \
+                     funding.min_cash €{:.0} and capital €{:.0} needs €{:.0} of debt, more than funding.guarantee_room €{:.0}",
+                    s.initial_book.loans, expected_book, f.min_cash, k0, debt_needed, f.guarantee_room
+                ),
+            ));
+        }
+        Ok(Scenario { spec, overridden })
+    }
+}
+
+/// MODEL.md §6: `initial_book.loans` × Σ share × mean_size × the mean balance factor over the
+/// segment's possible ages.
+fn expected_initial_book(s: &ScenarioSpec, share_sum: f64) -> f64 {
+    let per_loan: f64 = s
+        .segments
+        .iter()
+        .map(|seg| {
+            let schedule = Schedule::new(
+                seg.term_months as usize,
+                seg.grace_months as usize,
+                seg.interest_rate,
+            );
+            let ages = (s.initial_book.max_age_months.min(seg.term_months)) as usize;
+            let mean_factor =
+                (0..ages).map(|a| schedule.balance_factor(a)).sum::<f64>() / ages as f64;
+            seg.share / share_sum * seg.mean_size * mean_factor
+        })
+        .sum();
+    s.initial_book.loans as f64 * per_loan
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn origin() -> Origin {
+        Origin {
+            file: "test.toml".into(),
+            stem: "test".into(),
+        }
+    }
+
+    fn parse(text: &str, sets: &[&str]) -> Result<Scenario, ScenarioError> {
+        let overrides: Vec<Override> = sets.iter().map(|s| s.parse().unwrap()).collect();
+        Scenario::parse(text, &origin(), &overrides)
+    }
+
+    const MINIMAL: &str = "[[segment]]\nname = \"starter\"\n";
+
+    #[test]
+    fn defaults_fill_every_key() {
+        let s = parse(MINIMAL, &[]).unwrap();
+        let spec = s.spec();
+        assert_eq!(s.name(), "test");
+        assert_eq!(spec.simulation.paths, 10_000);
+        assert_eq!(spec.simulation.seed, 20_261_127);
+        assert_eq!(spec.funding.state_loan, 44.7e6);
+        assert_eq!(spec.funding.guarantee_room, 130e6);
+        assert_eq!(spec.segments[0], Segment::named("starter"));
+        assert_eq!(spec.followup.size_multiplier, 1.5);
+        assert_eq!(spec.initial_book.max_age_months, 1200);
+    }
+
+    #[test]
+    fn resolved_toml_round_trips() {
+        let s = parse(
+            MINIMAL,
+            &[
+                "segment.starter.annual_pd=0.08",
+                "credit_cycle.shifts=[0, -1.5]",
+            ],
+        )
+        .unwrap();
+        let text = s.spec().to_toml();
+        let again = parse(&text, &[]).unwrap();
+        assert_eq!(again.spec(), s.spec());
+        assert_eq!(again.spec().segments[0].annual_pd, 0.08);
+    }
+
+    #[test]
+    fn integral_floats_are_accepted_for_counts() {
+        let s = parse(
+            MINIMAL,
+            &["simulation.paths=1e5", "segment.starter.term_months=84.0"],
+        )
+        .unwrap();
+        assert_eq!(s.spec().simulation.paths, 100_000);
+        assert_eq!(s.spec().segments[0].term_months, 84);
+        let e = parse(MINIMAL, &["simulation.paths=2.5"]).unwrap_err();
+        assert!(e.to_string().contains("whole number"), "{e}");
+    }
+
+    #[test]
+    fn errors_name_key_value_and_range() {
+        let e = parse("[funding]\nmin_cash = -5\n[[segment]]\nname = \"a\"\n", &[]).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "test.toml: funding.min_cash = -5: allowed: a number >= 0"
+        );
+        let e = parse("[[segment]]\nname = \"a\"\nannual_pd = nan\n", &[]).unwrap_err();
+        assert!(e.to_string().contains("segment.a.annual_pd = nan"), "{e}");
+        let e = parse(
+            "[[segment]]\nname = \"a\"\nrecovery_mean = 0.3\nrecovery_sd = 0.5\n",
+            &[],
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("segment.a.recovery_sd = 0.5"), "{e}");
+        let e = parse("[[segment]]\nname = \"a\"\ngrace_months = 60\n", &[]).unwrap_err();
+        assert!(e.to_string().contains("from 0 to 59"), "{e}");
+        let e = parse(MINIMAL, &["segment.starter.share=0"]).unwrap_err();
+        assert!(e.to_string().contains("not all 0"), "{e}");
+        let e = parse(MINIMAL, &["funding.guarantee_room=-1"]).unwrap_err();
+        assert!(e.to_string().contains("(set on the command line)"), "{e}");
+    }
+
+    #[test]
+    fn unknown_keys_and_wrong_types_give_position() {
+        let e = parse("[funding]\nmin_cahs = 5\n[[segment]]\nname = \"a\"\n", &[]).unwrap_err();
+        let msg = e.to_string();
+        assert!(msg.starts_with("test.toml:2:"), "{msg}");
+        assert!(msg.contains("min_cahs"), "{msg}");
+        let e = parse("[[segment]]\nname = \"a\"\nannual_pd = \"high\"\n", &[]).unwrap_err();
+        let msg = e.to_string();
+        assert!(msg.starts_with("test.toml:3:"), "{msg}");
+        assert!(msg.contains("segment.a.annual_pd"), "{msg}");
+        let e = parse("[funding\n", &[]).unwrap_err();
+        assert!(e.to_string().starts_with("test.toml:1:"), "{e}");
+    }
+
+    #[test]
+    fn bad_overrides_are_refused() {
+        assert!("funding.min_cash".parse::<Override>().is_err());
+        assert!("min_cash=5".parse::<Override>().is_err());
+        let e = parse(MINIMAL, &["segment.nobody.annual_pd=0.1"]).unwrap_err();
+        assert!(
+            e.to_string().contains("no segment is named `nobody`"),
+            "{e}"
+        );
+        let e = parse(MINIMAL, &["funding.no_such_key=1"]).unwrap_err();
+        assert!(e.to_string().contains("--set funding.no_such_key=1"), "{e}");
+        let e = parse(MINIMAL, &["funding.min_cash=lots"]).unwrap_err();
+        assert!(e.to_string().contains("--set funding.min_cash=lots"), "{e}");
+    }
+
+    #[test]
+    fn unfundable_initial_book_is_refused() {
+        let e = parse(
+            "[initial_book]\nloans = 100000\n[[segment]]\nname = \"a\"\n",
+            &[],
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("initial_book.loans = 100000"), "{e}");
+        assert!(
+            parse(
+                "[initial_book]\nloans = 5000\n[[segment]]\nname = \"a\"\n",
+                &[]
+            )
+            .is_ok()
+        );
+    }
+}
