@@ -403,7 +403,7 @@ fn integer<'de, D: Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
         }
         fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<i64, E> {
             // 2^63 is the first float out of range.
-            if v.is_finite() && v.fract() == 0.0 && v.abs() < 9.223_372_036_854_775_808e18 {
+            if v.is_finite() && v.fract() == 0.0 && v.abs() < 9.223_372_036_854_776e18 {
                 Ok(v as i64)
             } else {
                 Err(E::custom(format!(
@@ -972,7 +972,7 @@ impl Scenario {
             c.below_one(&k("prepay_rate"), seg.prepay_rate)?;
             c.non_negative(&k("jobs_per_loan"), seg.jobs_per_loan)?;
         }
-        if !(share_sum > 0.0) || !share_sum.is_finite() {
+        if share_sum.is_nan() || share_sum <= 0.0 || !share_sum.is_finite() {
             return Err(c.fail(
                 "segment.*.share",
                 fmt_value(share_sum),
