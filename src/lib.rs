@@ -1,7 +1,10 @@
 pub mod engine;
+pub mod format;
+pub mod job;
 pub mod math;
 pub mod metrics;
 pub mod model;
+pub mod output;
 pub mod run;
 pub mod scenario;
 pub mod schedule;

@@ -1,0 +1,426 @@
+//! The files of a run's output folder (MODEL.md §7) and how the folder is written.
+//!
+//! A run writes into a hidden folder beside the destination and renames it into place only
+//! when every file is complete ([`OutputDir`]), so a crash or an interrupted run never leaves
+//! a result that looks whole. An earlier result folder is replaced only after the new one is
+//! complete; a folder that is not a microfolio result is never replaced.
+
+use std::fs::{self, File};
+use std::io::{self, BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use serde_json::{Map, Value, json};
+
+use crate::engine::PathOutcome;
+use crate::metrics::{Scalar, Yearly};
+use crate::run::Results;
+use crate::scenario::Scenario;
+use crate::stats::{SUMMARY_QUANTILES, Summary};
+
+/// File names in a result folder.
+pub const SUMMARY_JSON: &str = "summary.json";
+pub const TIMESERIES_CSV: &str = "timeseries.csv";
+pub const PATHS_CSV: &str = "paths.csv";
+pub const SCENARIO_TOML: &str = "scenario.toml";
+
+/// Versions of the code that produced a result.
+pub fn engine_versions() -> Value {
+    json!({
+        "microfolio": env!("CARGO_PKG_VERSION"),
+        "rand": env!("MICROFOLIO_VERSION_RAND"),
+        "rand_distr": env!("MICROFOLIO_VERSION_RAND_DISTR"),
+        "rand_xoshiro": env!("MICROFOLIO_VERSION_RAND_XOSHIRO"),
+    })
+}
+
+/// Facts about how a run went, recorded in `summary.json`.
+#[derive(Debug, Clone)]
+pub struct RunInfo {
+    pub threads: usize,
+    pub wall_seconds: f64,
+    /// When the run started.
+    pub started: SystemTime,
+}
+
+/// A metric's summary as JSON: `null` when it is defined on no path.
+fn summary_value(s: Option<Summary>) -> Value {
+    match s {
+        None => Value::Null,
+        Some(s) => {
+            let mut m = Map::new();
+            m.insert("n".into(), json!(s.n));
+            m.insert("mean".into(), json!(s.mean));
+            m.insert("sd".into(), json!(s.sd));
+            m.insert("se".into(), json!(s.se));
+            m.insert("min".into(), json!(s.min));
+            m.insert("max".into(), json!(s.max));
+            for ((name, _), q) in SUMMARY_QUANTILES.iter().zip(s.quantiles) {
+                m.insert((*name).into(), json!(q));
+            }
+            Value::Object(m)
+        }
+    }
+}
+
+/// The contents of `summary.json`.
+pub fn summary_json(scenario: &Scenario, results: &Results, info: &RunInfo) -> Value {
+    let spec = scenario.spec();
+    let loans_per_second = results.loans_simulated() as f64 / info.wall_seconds.max(1e-9);
+    let mut metrics = Map::new();
+    for m in Scalar::ALL {
+        metrics.insert(m.name().into(), summary_value(results.summary(*m)));
+    }
+    let share_positive = |m: Scalar| results.probability_positive(m);
+    json!({
+        "scenario": scenario.name(),
+        "description": spec.meta.description,
+        "paths": results.paths(),
+        "first_path": results.first_path(),
+        "seed": spec.simulation.seed,
+        "horizon_years": spec.simulation.horizon_years,
+        "start_year": spec.meta.start_year,
+        "overrides": scenario.overridden_keys(),
+        "engine": engine_versions(),
+        "threads": info.threads,
+        "started_utc": iso_utc(info.started),
+        "wall_time_seconds": info.wall_seconds,
+        "loans_simulated": results.loans_simulated(),
+        "loans_per_second": loans_per_second,
+        "loans_per_second_per_core": loans_per_second / info.threads.max(1) as f64,
+        "note": "final_capital and cost_to_state value the remaining book at par and leave out \
+                 recoveries still to come: losses still embedded in the book at the horizon are not included.",
+        "metrics": metrics,
+        "probabilities": {
+            "capital_depleted": share_positive(Scalar::CapitalDepleted),
+            "guarantee_called": share_positive(Scalar::GuaranteeCall),
+            "lending_closed": share_positive(Scalar::MonthsLendingClosed),
+            "liquidity_shortfall": share_positive(Scalar::MonthsLiquidityShortfall),
+        },
+    })
+}
+
+/// Quantile levels of `timeseries.csv`.
+const TIMESERIES_QUANTILES: [f64; 5] = [0.05, 0.25, 0.5, 0.75, 0.95];
+
+/// The contents of `timeseries.csv`: one row per (report year, metric).
+pub fn timeseries_csv(scenario: &Scenario, results: &Results) -> String {
+    let start_year = scenario.spec().meta.start_year;
+    let mut out = String::from("year,label,metric,mean,p05,p25,p50,p75,p95\n");
+    for y in 0..results.years() {
+        for m in Yearly::ALL {
+            let mut values = results.yearly(y, *m).to_vec();
+            let cells = match Summary::of_values(&mut values) {
+                None => ",,,,,".to_string(),
+                Some(s) => {
+                    let q = TIMESERIES_QUANTILES.map(|p| crate::stats::quantile_sorted(&values, p));
+                    format!("{},{},{},{},{},{}", s.mean, q[0], q[1], q[2], q[3], q[4])
+                }
+            };
+            out.push_str(&format!(
+                "{},{},{},{}\n",
+                y + 1,
+                start_year + y as i64,
+                m.name(),
+                cells
+            ));
+        }
+    }
+    out
+}
+
+/// `paths.csv`, written row by row as the paths come in.
+pub struct PathsCsv {
+    out: BufWriter<File>,
+}
+
+impl PathsCsv {
+    /// Create the file and write its header.
+    pub fn create(path: &Path) -> io::Result<PathsCsv> {
+        let mut out = BufWriter::with_capacity(1 << 20, File::create(path)?);
+        write!(out, "path")?;
+        for m in Scalar::ALL {
+            write!(out, ",{}", m.name())?;
+        }
+        writeln!(out)?;
+        Ok(PathsCsv { out })
+    }
+
+    /// Append one row per path; an undefined value is an empty cell.
+    pub fn write(&mut self, outcomes: &[PathOutcome]) -> io::Result<()> {
+        for o in outcomes {
+            write!(self.out, "{}", o.index)?;
+            for v in o.scalars {
+                match v {
+                    Some(x) => write!(self.out, ",{x}")?,
+                    None => write!(self.out, ",")?,
+                }
+            }
+            writeln!(self.out)?;
+        }
+        Ok(())
+    }
+
+    /// Flush and close, reporting any error.
+    pub fn finish(mut self) -> io::Result<()> {
+        self.out.flush()?;
+        self.out
+            .into_inner()
+            .map_err(|e| e.into_error())?
+            .sync_all()
+    }
+}
+
+/// The resolved scenario, with a header saying where it came from.
+pub fn scenario_toml(scenario: &Scenario) -> String {
+    let mut text = format!(
+        "# Resolved scenario as run by microfolio {} (every key written out; defaults and overrides applied).\n\
+         # `microfolio run scenario.toml` reproduces this run.\n",
+        env!("CARGO_PKG_VERSION")
+    );
+    if !scenario.overridden_keys().is_empty() {
+        text.push_str(&format!(
+            "# Overridden on the command line: {}\n",
+            scenario.overridden_keys().join(", ")
+        ));
+    }
+    text.push('\n');
+    text.push_str(&scenario.spec().to_toml());
+    text
+}
+
+/// Why an output folder cannot be used.
+#[derive(Debug)]
+pub enum OutputError {
+    /// The destination exists and is not an earlier microfolio result (nor empty).
+    Refused { path: PathBuf, reason: String },
+    /// The file system said no.
+    Io { path: PathBuf, error: io::Error },
+}
+
+impl std::fmt::Display for OutputError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            OutputError::Refused { path, reason } => write!(f, "{}: {reason}", path.display()),
+            OutputError::Io { path, error } => write!(f, "{}: {error}", path.display()),
+        }
+    }
+}
+
+impl std::error::Error for OutputError {}
+
+fn io_at(path: &Path) -> impl FnOnce(io::Error) -> OutputError + '_ {
+    move |error| OutputError::Io {
+        path: path.to_path_buf(),
+        error,
+    }
+}
+
+/// Whether `path` holds an earlier microfolio result (which may be replaced).
+pub fn is_result_folder(path: &Path) -> bool {
+    path.join(SUMMARY_JSON).is_file() && path.join(SCENARIO_TOML).is_file()
+}
+
+/// A result folder being written: files go into a hidden sibling folder, which
+/// [`OutputDir::commit`] renames into place. Dropped without commit, it removes itself.
+#[derive(Debug)]
+pub struct OutputDir {
+    destination: PathBuf,
+    staging: PathBuf,
+    committed: bool,
+}
+
+impl OutputDir {
+    /// Prepare to write `destination`. Refuses a destination that exists and is neither an
+    /// earlier result folder nor an empty folder, before any work is done.
+    pub fn create(destination: &Path) -> Result<OutputDir, OutputError> {
+        if destination.exists() {
+            let empty_dir = destination.is_dir()
+                && fs::read_dir(destination)
+                    .map_err(io_at(destination))?
+                    .next()
+                    .is_none();
+            if !empty_dir && !is_result_folder(destination) {
+                return Err(OutputError::Refused {
+                    path: destination.to_path_buf(),
+                    reason: "exists and is not an earlier microfolio result folder; choose another --out \
+                             (microfolio only replaces folders holding summary.json and scenario.toml)"
+                        .into(),
+                });
+            }
+        }
+        let name = destination
+            .file_name()
+            .ok_or_else(|| OutputError::Refused {
+                path: destination.to_path_buf(),
+                reason: "is not a folder name".into(),
+            })?
+            .to_string_lossy()
+            .into_owned();
+        let parent = match destination.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        fs::create_dir_all(&parent).map_err(io_at(&parent))?;
+        let staging = parent.join(format!(
+            ".{name}.partial-{}-{}",
+            std::process::id(),
+            unique()
+        ));
+        fs::create_dir(&staging).map_err(io_at(&staging))?;
+        Ok(OutputDir {
+            destination: destination.to_path_buf(),
+            staging,
+            committed: false,
+        })
+    }
+
+    /// Where to write a file now.
+    pub fn file(&self, name: &str) -> PathBuf {
+        self.staging.join(name)
+    }
+
+    /// The final location.
+    pub fn destination(&self) -> &Path {
+        &self.destination
+    }
+
+    /// Write a whole file into the staging folder.
+    pub fn write(&self, name: &str, contents: &[u8]) -> Result<(), OutputError> {
+        let path = self.file(name);
+        let mut f = File::create(&path).map_err(io_at(&path))?;
+        f.write_all(contents).map_err(io_at(&path))?;
+        f.sync_all().map_err(io_at(&path))
+    }
+
+    /// Move the complete folder into place, replacing an earlier result only now.
+    pub fn commit(mut self) -> Result<PathBuf, OutputError> {
+        let dest = self.destination.clone();
+        if dest.exists() {
+            let old = self.staging.with_file_name(format!(
+                ".{}.old-{}-{}",
+                dest.file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default(),
+                std::process::id(),
+                unique()
+            ));
+            fs::rename(&dest, &old).map_err(io_at(&dest))?;
+            if let Err(error) = fs::rename(&self.staging, &dest) {
+                // Put the earlier result back rather than leave nothing.
+                let _ = fs::rename(&old, &dest);
+                return Err(OutputError::Io { path: dest, error });
+            }
+            let _ = fs::remove_dir_all(&old);
+        } else {
+            fs::rename(&self.staging, &dest).map_err(io_at(&dest))?;
+        }
+        self.committed = true;
+        Ok(dest)
+    }
+}
+
+impl Drop for OutputDir {
+    fn drop(&mut self) {
+        if !self.committed {
+            let _ = fs::remove_dir_all(&self.staging);
+        }
+    }
+}
+
+/// A number that differs between calls in one process, for unique temporary names.
+fn unique() -> u64 {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.subsec_nanos() as u64)
+        .unwrap_or(0);
+    (nanos << 16) ^ NEXT.fetch_add(1, Ordering::Relaxed)
+}
+
+/// `2026-11-27T18:33:14Z` for a time (UTC), without a date-time dependency.
+pub fn iso_utc(t: SystemTime) -> String {
+    let secs = t
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0) as i64;
+    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    // Howard Hinnant's civil-from-days algorithm.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + (month <= 2) as i64;
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem / 60 % 60,
+        rem % 60
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn iso_dates() {
+        assert_eq!(iso_utc(UNIX_EPOCH), "1970-01-01T00:00:00Z");
+        assert_eq!(
+            iso_utc(UNIX_EPOCH + Duration::from_secs(1_795_804_394)),
+            "2026-11-27T18:33:14Z"
+        );
+        assert_eq!(
+            iso_utc(UNIX_EPOCH + Duration::from_secs(951_782_400)),
+            "2000-02-29T00:00:00Z"
+        );
+    }
+
+    #[test]
+    fn staging_is_removed_unless_committed_and_foreign_folders_are_refused() {
+        let root = tempfile::tempdir().unwrap();
+        let dest = root.path().join("run");
+        {
+            let out = OutputDir::create(&dest).unwrap();
+            out.write("summary.json", b"{}").unwrap();
+        }
+        assert_eq!(
+            fs::read_dir(root.path()).unwrap().count(),
+            0,
+            "staging left behind"
+        );
+
+        let out = OutputDir::create(&dest).unwrap();
+        out.write(SUMMARY_JSON, b"{}").unwrap();
+        out.write(SCENARIO_TOML, b"").unwrap();
+        out.commit().unwrap();
+        assert!(is_result_folder(&dest));
+        // An earlier result is replaced only on commit.
+        let out = OutputDir::create(&dest).unwrap();
+        out.write(SUMMARY_JSON, b"{\"new\":1}").unwrap();
+        out.write(SCENARIO_TOML, b"").unwrap();
+        assert_eq!(fs::read(dest.join(SUMMARY_JSON)).unwrap(), b"{}");
+        out.commit().unwrap();
+        assert_eq!(fs::read(dest.join(SUMMARY_JSON)).unwrap(), b"{\"new\":1}");
+        assert_eq!(
+            fs::read_dir(root.path()).unwrap().count(),
+            1,
+            "old result left behind"
+        );
+
+        let docs = root.path().join("documents");
+        fs::create_dir(&docs).unwrap();
+        fs::write(docs.join("thesis.docx"), b"precious").unwrap();
+        assert!(matches!(
+            OutputDir::create(&docs),
+            Err(OutputError::Refused { .. })
+        ));
+        assert_eq!(fs::read(docs.join("thesis.docx")).unwrap(), b"precious");
+    }
+}
