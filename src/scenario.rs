@@ -113,6 +113,10 @@ impl std::error::Error for ScenarioError {}
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ScenarioSpec {
+    /// Another scenario file (relative to this one) whose values this one starts from; its own
+    /// keys are laid over them, segments merged by name. Resolved away on loading.
+    #[serde(default, skip_serializing)]
+    pub extends: Option<String>,
     #[serde(default)]
     pub meta: Meta,
     #[serde(default)]
@@ -575,6 +579,87 @@ fn parse_error(
     }
 }
 
+/// How many `extends` a scenario may chain (a longer chain is taken for a cycle).
+const MAX_EXTENDS_DEPTH: usize = 8;
+
+/// Parse one scenario file into a TOML table, checking types and keys against
+/// [`ScenarioSpec`] so that errors carry this file's line and column, and resolve its
+/// `extends`: the named file (relative to this one) is loaded the same way and this file's
+/// keys are laid over it.
+fn load_doc(text: &str, file: &str, depth: usize) -> Result<toml::Table, ScenarioError> {
+    let mut doc: toml::Table =
+        toml::from_str(text).map_err(|e| parse_error(file, text, &e, None))?;
+    let de = toml::Deserializer::parse(text).map_err(|e| parse_error(file, text, &e, None))?;
+    let _: ScenarioSpec = serde_path_to_error::deserialize(de).map_err(|e| {
+        let key = dotted(e.path(), &doc);
+        parse_error(file, text, e.inner(), Some(key))
+    })?;
+    let Some(parent) = doc.remove("extends") else {
+        return Ok(doc);
+    };
+    let parent = parent
+        .as_str()
+        .expect("checked by the deserialiser")
+        .to_string();
+    let fail = |allowed: String| ScenarioError::Value {
+        file: file.to_string(),
+        key: "extends".into(),
+        value: format!("{parent:?}"),
+        allowed,
+        from_override: false,
+    };
+    if depth >= MAX_EXTENDS_DEPTH {
+        return Err(fail(format!(
+            "a chain of at most {MAX_EXTENDS_DEPTH} files (is there a cycle?)"
+        )));
+    }
+    let path = Path::new(file)
+        .parent()
+        .unwrap_or(Path::new(""))
+        .join(&parent);
+    let parent_text = std::fs::read_to_string(&path).map_err(|e| {
+        fail(format!(
+            "a readable scenario file ({}: {e})",
+            path.display()
+        ))
+    })?;
+    let mut base = load_doc(&parent_text, &path.display().to_string(), depth + 1)?;
+    // The name is the file's own (its stem by default), never the parent's: a variant must not
+    // write over the parent's results.
+    if let Some(meta) = base.get_mut("meta").and_then(|m| m.as_table_mut()) {
+        meta.remove("name");
+    }
+    merge(&mut base, doc);
+    Ok(base)
+}
+
+/// Lay `over` onto `base`: tables merge key by key, segments merge by name (a new name is
+/// appended), anything else is replaced.
+fn merge(base: &mut toml::Table, over: toml::Table) {
+    for (key, value) in over {
+        match (base.get_mut(&key), value) {
+            (Some(toml::Value::Array(base_segments)), toml::Value::Array(segments))
+                if key == "segment" =>
+            {
+                for seg in segments {
+                    let name = seg.get("name").and_then(|n| n.as_str()).map(str::to_string);
+                    let existing = base_segments.iter_mut().find(|b| {
+                        name.is_some() && b.get("name").and_then(|n| n.as_str()) == name.as_deref()
+                    });
+                    match (existing, seg) {
+                        (Some(toml::Value::Table(b)), toml::Value::Table(s)) => merge(b, s),
+                        (_, seg) => base_segments.push(seg),
+                    }
+                }
+            }
+            (Some(toml::Value::Table(b)), toml::Value::Table(t)) => merge(b, t),
+            (_, value) => {
+                base.insert(key, value);
+            }
+        }
+    }
+}
+
 impl ScenarioSpec {
     /// Parse scenario text, apply the overrides in order, and fill in defaults. Does not check
     /// ranges: see [`Scenario::from_spec`].
@@ -584,39 +669,31 @@ impl ScenarioSpec {
         overrides: &[Override],
     ) -> Result<ScenarioSpec, ScenarioError> {
         let file = origin.file.as_str();
-        let mut doc: toml::Table =
-            toml::from_str(text).map_err(|e| parse_error(file, text, &e, None))?;
-        // Type errors and unknown keys in the file itself, with line and column.
-        let de = toml::Deserializer::parse(text).map_err(|e| parse_error(file, text, &e, None))?;
-        let mut spec: ScenarioSpec = serde_path_to_error::deserialize(de).map_err(|e| {
-            let key = dotted(e.path(), &doc);
-            parse_error(file, text, e.inner(), Some(key))
-        })?;
-        if !overrides.is_empty() {
-            for o in overrides {
-                o.apply(&mut doc)?;
-            }
-            spec =
-                serde_path_to_error::deserialize(toml::Value::Table(doc.clone())).map_err(|e| {
-                    let key = dotted(e.path(), &doc);
-                    let from = overrides
-                        .iter()
-                        .find(|o| key.starts_with(&o.key) || o.key.starts_with(&key));
-                    let message = e.inner().message().trim().replace('\n', "; ");
-                    match from {
-                        Some(o) => ScenarioError::Override {
-                            spec: o.spec.clone(),
-                            message,
-                        },
-                        None => ScenarioError::Parse {
-                            file: file.to_string(),
-                            key: Some(key),
-                            message,
-                            position: None,
-                        },
-                    }
-                })?;
+        let mut doc = load_doc(text, file, 0)?;
+        for o in overrides {
+            o.apply(&mut doc)?;
         }
+        let mut spec: ScenarioSpec =
+            serde_path_to_error::deserialize(toml::Value::Table(doc.clone())).map_err(|e| {
+                let key = dotted(e.path(), &doc);
+                let from = overrides
+                    .iter()
+                    .find(|o| key.starts_with(&o.key) || o.key.starts_with(&key));
+                let message = e.inner().message().trim().replace('\n', "; ");
+                match from {
+                    Some(o) => ScenarioError::Override {
+                        spec: o.spec.clone(),
+                        message,
+                    },
+                    None => ScenarioError::Parse {
+                        file: file.to_string(),
+                        key: Some(key),
+                        message,
+                        position: None,
+                    },
+                }
+            })?;
+        spec.extends = None;
         if spec.meta.name.is_none() {
             spec.meta.name = Some(origin.stem.clone());
         }
@@ -1131,6 +1208,49 @@ mod tests {
         assert!(e.to_string().contains("--set funding.no_such_key=1"), "{e}");
         let e = parse(MINIMAL, &["funding.min_cash=lots"]).unwrap_err();
         assert!(e.to_string().contains("--set funding.min_cash=lots"), "{e}");
+    }
+
+    #[test]
+    fn extends_lays_a_variant_over_its_parent() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("base.toml"),
+            "[meta]\nname = \"base\"\n[funding]\nmin_cash = 1e6\n[[segment]]\nname = \"a\"\nannual_pd = 0.05\n\
+             [[segment]]\nname = \"b\"\n",
+        )
+        .unwrap();
+        let child = dir.path().join("child.toml");
+        std::fs::write(
+            &child,
+            "extends = \"base.toml\"\n[funding]\ncash_target = 9e6\n[[segment]]\nname = \"a\"\nterm_months = 24\n\
+             [[segment]]\nname = \"c\"\n",
+        )
+        .unwrap();
+        let s = Scenario::load(&child, &[]).unwrap();
+        let spec = s.spec();
+        assert_eq!(s.name(), "child");
+        assert_eq!(
+            (spec.funding.min_cash, spec.funding.cash_target),
+            (1e6, 9e6)
+        );
+        let names: Vec<&str> = spec.segments.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(names, ["a", "b", "c"]);
+        assert_eq!(
+            (spec.segments[0].annual_pd, spec.segments[0].term_months),
+            (0.05, 24)
+        );
+        assert!(!spec.to_toml().contains("extends"));
+
+        std::fs::write(dir.path().join("loop.toml"), "extends = \"loop.toml\"\n").unwrap();
+        let e = Scenario::load(&dir.path().join("loop.toml"), &[]).unwrap_err();
+        assert!(e.to_string().contains("cycle"), "{e}");
+        std::fs::write(
+            dir.path().join("orphan.toml"),
+            "extends = \"nowhere.toml\"\n",
+        )
+        .unwrap();
+        let e = Scenario::load(&dir.path().join("orphan.toml"), &[]).unwrap_err();
+        assert!(e.to_string().contains("extends = \"nowhere.toml\""), "{e}");
     }
 
     #[test]
