@@ -1,7 +1,7 @@
 //! The command line: argument parsing, progress bar, the human summary, exit codes. Glue only;
 //! the model lives in the library.
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -101,7 +101,10 @@ fn validate(args: ScenarioArgs) -> ExitCode {
     match load(&args) {
         Err(code) => code,
         Ok(scenario) => {
-            print!("{}", microfolio::output::scenario_toml(&scenario));
+            let text = microfolio::output::scenario_toml(&scenario);
+            if std::io::stdout().lock().write_all(text.as_bytes()).is_err() {
+                return ExitCode::from(EXIT_FAILURE);
+            }
             eprintln!("{}: valid", args.scenario.display());
             ExitCode::SUCCESS
         }
@@ -170,11 +173,15 @@ fn run(args: RunArgs) -> ExitCode {
     }
 }
 
+/// The human summary on stdout. Write errors (a closed pipe, e.g. `| head`) are ignored: the
+/// results are already safely on disk.
 fn print_summary(scenario: &Scenario, done: &Completed) {
+    let mut out = std::io::stdout().lock();
     let r = &done.results;
     let info = &done.info;
     let per_second = r.loans_simulated() as f64 / info.wall_seconds.max(1e-9);
-    println!(
+    let _ = writeln!(
+        out,
         "{}: {} paths × {} years in {:.1} s on {} threads: {:.1}M loans/s ({:.1}M per core)",
         scenario.name(),
         count(r.paths() as f64),
@@ -184,31 +191,35 @@ fn print_summary(scenario: &Scenario, done: &Completed) {
         per_second / 1e6,
         per_second / 1e6 / info.threads as f64
     );
-    println!("{:<16}{:>12}{:>12}{:>12}", "", "mean", "p05", "p95");
-    let rows: [(Scalar, fn(f64) -> String); 4] = [
+    let _ = writeln!(out, "{:<16}{:>12}{:>12}{:>12}", "", "mean", "p05", "p95");
+    type Formatter = fn(f64) -> String;
+    let rows: [(Scalar, Formatter); 4] = [
         (Scalar::FinalCapital, eur),
         (Scalar::NetLoss, eur),
         (Scalar::DefaultRate, |x| pct(x, 1)),
         (Scalar::CostToState, eur),
     ];
     for (m, f) in rows {
-        match r.summary(m) {
-            Some(s) => println!(
+        let _ = match r.summary(m) {
+            Some(s) => writeln!(
+                out,
                 "{:<16}{:>12}{:>12}{:>12}",
                 m.name(),
                 f(s.mean),
                 f(s.quantile("p05").unwrap_or(f64::NAN)),
                 f(s.quantile("p95").unwrap_or(f64::NAN))
             ),
-            None => println!("{:<16}{:>12}", m.name(), "undefined"),
-        }
+            None => writeln!(out, "{:<16}{:>12}", m.name(), "undefined"),
+        };
     }
-    println!(
+    let _ = writeln!(
+        out,
         "P(capital depleted) {}",
         pct(r.probability_positive(Scalar::CapitalDepleted), 1)
     );
-    println!(
+    let _ = writeln!(
+        out,
         "(final capital and cost to state value the book at par; losses still embedded in it are not included)"
     );
-    println!("results: {}", done.folder.display());
+    let _ = writeln!(out, "results: {}", done.folder.display());
 }

@@ -12,6 +12,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Deserializer, Serialize};
 
+use crate::format::eur;
 use crate::schedule::Schedule;
 
 /// Where a scenario's text came from, for error messages.
@@ -716,6 +717,8 @@ impl ScenarioSpec {
 pub struct Scenario {
     spec: ScenarioSpec,
     overridden: Vec<String>,
+    /// The file it came from, for messages.
+    file: String,
 }
 
 /// Maximum horizon in years.
@@ -855,15 +858,23 @@ impl Scenario {
     ) -> Result<Scenario, ScenarioError> {
         let mut spec = self.spec.clone();
         let mut overridden = self.overridden.clone();
+        let too_large = |key: &str, v: u64| ScenarioError::Value {
+            file: self.file.clone(),
+            key: key.to_string(),
+            value: v.to_string(),
+            allowed: "a whole number below 2^63".to_string(),
+            from_override: true,
+        };
         if let Some(p) = paths {
-            spec.simulation.paths = i64::try_from(p).unwrap_or(i64::MAX);
+            spec.simulation.paths =
+                i64::try_from(p).map_err(|_| too_large("simulation.paths", p))?;
             overridden.push("simulation.paths".into());
         }
         if let Some(s) = seed {
-            spec.simulation.seed = i64::try_from(s).unwrap_or(-1);
+            spec.simulation.seed = i64::try_from(s).map_err(|_| too_large("simulation.seed", s))?;
             overridden.push("simulation.seed".into());
         }
-        Scenario::validate(spec, "<command line>", overridden)
+        Scenario::validate(spec, &self.file, overridden)
     }
 
     fn validate(
@@ -1066,13 +1077,22 @@ impl Scenario {
                 "initial_book.loans",
                 s.initial_book.loans,
                 &format!(
-                    "a book the guarantee room can fund: {} loans are expected to be worth €{:.0}, which with \
-                     funding.min_cash €{:.0} and capital €{:.0} needs €{:.0} of debt, more than funding.guarantee_room €{:.0}",
-                    s.initial_book.loans, expected_book, f.min_cash, k0, debt_needed, f.guarantee_room
+                    "a book the guarantee room can fund: {} loans are expected to be worth {}, which with \
+                     funding.min_cash {} and capital {} needs {} of debt, more than funding.guarantee_room {}",
+                    s.initial_book.loans,
+                    eur(expected_book),
+                    eur(f.min_cash),
+                    eur(k0),
+                    eur(debt_needed),
+                    eur(f.guarantee_room)
                 ),
             ));
         }
-        Ok(Scenario { spec, overridden })
+        Ok(Scenario {
+            spec,
+            overridden,
+            file: file.to_string(),
+        })
     }
 }
 

@@ -1,0 +1,384 @@
+//! The command line end to end: a good run leaves a complete folder and a summary; every class
+//! of bad input exits with code 2 and one message naming the file, the key, the value and what
+//! is allowed, without a panic and without leaving any folder behind.
+
+mod common;
+
+use std::path::Path;
+
+use common::*;
+
+const SEGMENT: &str = "[[segment]]\nname = \"a\"\n";
+
+/// Write `text` as `bad.toml` in a fresh folder, run `microfolio run bad.toml --out out` with
+/// `extra` arguments, and check that it fails as bad input should. Returns stderr.
+fn refused(text: &str, extra: &[&str], expected: &[&str]) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("bad.toml"), text).unwrap();
+    let mut args = vec!["run", "bad.toml", "--out", "out", "--quiet"];
+    args.extend_from_slice(extra);
+    let out = microfolio(dir.path(), &args);
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "exit code for {text:?} {extra:?}: {stderr}"
+    );
+    assert!(
+        !stderr.contains("panicked") && !stderr.contains("RUST_BACKTRACE"),
+        "a panic: {stderr}"
+    );
+    assert_eq!(stderr.trim().lines().count(), 1, "one message: {stderr}");
+    for e in expected {
+        assert!(stderr.contains(e), "{e:?} not in: {stderr}");
+    }
+    assert!(out.stdout.is_empty(), "nothing on stdout");
+    let left: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(
+        left,
+        vec![std::ffi::OsString::from("bad.toml")],
+        "no output folder may be left: {left:?}"
+    );
+    stderr
+}
+
+#[test]
+fn malformed_toml_gives_line_and_column() {
+    refused("[funding\n", &[], &["bad.toml:1:9"]);
+    refused(
+        &format!("{SEGMENT}annual_pd = 0.0.3\n"),
+        &[],
+        &["bad.toml:3:"],
+    );
+}
+
+#[test]
+fn unknown_keys_and_wrong_types_are_named() {
+    refused(
+        &format!("[funding]\nmin_cahs = 1\n{SEGMENT}"),
+        &[],
+        &["bad.toml:2:1", "funding.min_cahs", "unknown field"],
+    );
+    refused(
+        &format!("[fundign]\n{SEGMENT}"),
+        &[],
+        &["bad.toml:1:", "fundign"],
+    );
+    refused(
+        &format!("{SEGMENT}annual_pd = \"high\"\n"),
+        &[],
+        &["bad.toml:3:", "segment.a.annual_pd", "expected f64"],
+    );
+    refused(
+        &format!("{SEGMENT}term_months = 60.5\n"),
+        &[],
+        &["segment.a.term_months", "whole number"],
+    );
+}
+
+#[test]
+fn non_finite_numbers_are_refused() {
+    refused(
+        &format!("{SEGMENT}annual_pd = nan\n"),
+        &[],
+        &["bad.toml", "segment.a.annual_pd = nan", "allowed"],
+    );
+    refused(
+        &format!("[funding]\ninitial_reserves = -inf\n{SEGMENT}"),
+        &[],
+        &["funding.initial_reserves = -inf", "finite"],
+    );
+    refused(
+        &format!("[credit_cycle]\nshifts = [0, inf]\n{SEGMENT}"),
+        &[],
+        &["credit_cycle.shifts[1] = inf"],
+    );
+}
+
+#[test]
+fn values_out_of_range_are_refused_with_the_allowed_range() {
+    refused(
+        &format!("{SEGMENT}annual_pd = 1.5\n"),
+        &[],
+        &[
+            "segment.a.annual_pd = 1.5",
+            "from 0 up to but not including 1",
+        ],
+    );
+    refused(
+        &format!("[followup]\nreferral_share = -0.1\n{SEGMENT}"),
+        &[],
+        &["followup.referral_share = -0.1", "from 0 to 1"],
+    );
+    refused(
+        &format!("[funding]\nstate_loan = -1\n{SEGMENT}"),
+        &[],
+        &["funding.state_loan = -1", ">= 0"],
+    );
+    refused(
+        &format!("[initial_book]\nloans = -3\n{SEGMENT}"),
+        &[],
+        &["initial_book.loans = -3", ">= 0"],
+    );
+    refused(
+        &format!("[simulation]\nhorizon_years = 51\n{SEGMENT}"),
+        &[],
+        &["simulation.horizon_years = 51", "from 1 to 50"],
+    );
+    refused(
+        &format!("[funding]\ncash_target = 1\n{SEGMENT}"),
+        &[],
+        &["funding.cash_target = 1", "funding.min_cash"],
+    );
+}
+
+#[test]
+fn cross_field_rules_are_refused() {
+    refused(
+        &format!("{SEGMENT}recovery_sd = 0.6\n"),
+        &[],
+        &["segment.a.recovery_sd = 0.6", "sd^2 < mean*(1-mean)"],
+    );
+    refused(
+        &format!("{SEGMENT}share = 0\n"),
+        &[],
+        &["share", "not all 0"],
+    );
+    refused(
+        &format!("{SEGMENT}min_size = 300000\n"),
+        &[],
+        &["segment.a.min_size = 300000", "origination.cap"],
+    );
+    refused(
+        &format!("{SEGMENT}grace_months = 60\n"),
+        &[],
+        &["segment.a.grace_months = 60", "from 0 to 59"],
+    );
+    refused(
+        &format!("[initial_book]\nloans = 90000\n{SEGMENT}"),
+        &[],
+        &["initial_book.loans = 90000", "guarantee_room"],
+    );
+    refused(
+        &format!("[followup]\npd_multiplier = 40\n{SEGMENT}"),
+        &[],
+        &[
+            "followup.pd_multiplier = 40",
+            "annual_pd * pd_multiplier < 1",
+        ],
+    );
+    refused(
+        &format!("{SEGMENT}{SEGMENT}"),
+        &[],
+        &["segment[1].name", "no other segment"],
+    );
+    refused("[meta]\nname = \"x\"\n", &[], &["segment", "at least one"]);
+}
+
+#[test]
+fn bad_overrides_are_refused() {
+    refused(
+        SEGMENT,
+        &["--set", "funding.nope=1"],
+        &["--set funding.nope=1", "unknown field"],
+    );
+    refused(SEGMENT, &["--set", "nokey"], &["--set nokey", "KEY=VALUE"]);
+    refused(
+        SEGMENT,
+        &["--set", "segment.b.annual_pd=0.1"],
+        &["segment.b.annual_pd", "no segment is named `b`"],
+    );
+    refused(
+        SEGMENT,
+        &["--set", "segment.a.annual_pd=2"],
+        &["segment.a.annual_pd = 2", "set on the command line"],
+    );
+    refused(
+        SEGMENT,
+        &["--set", "funding.min_cash=lots"],
+        &["--set funding.min_cash=lots"],
+    );
+    refused(
+        SEGMENT,
+        &["--paths", "0"],
+        &["bad.toml", "simulation.paths = 0"],
+    );
+    refused(SEGMENT, &["--threads", "0"], &["--threads"]);
+}
+
+#[test]
+fn a_missing_file_and_a_foreign_output_folder_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = microfolio(dir.path(), &["run", "missing.toml"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("missing.toml"));
+
+    std::fs::write(dir.path().join("s.toml"), SEGMENT).unwrap();
+    std::fs::create_dir(dir.path().join("docs")).unwrap();
+    std::fs::write(dir.path().join("docs/thesis.txt"), "precious").unwrap();
+    let out = microfolio(
+        dir.path(),
+        &["run", "s.toml", "--paths", "5", "--out", "docs"],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not an earlier microfolio result"));
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("docs/thesis.txt")).unwrap(),
+        "precious"
+    );
+    assert_eq!(
+        std::fs::read_dir(dir.path().join("docs")).unwrap().count(),
+        1
+    );
+}
+
+fn lines(path: &Path) -> Vec<String> {
+    std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn a_run_writes_every_file_and_a_summary() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = root().join("scenarios/recession.toml");
+    let out = microfolio(
+        dir.path(),
+        &[
+            "run",
+            scenario.to_str().unwrap(),
+            "--paths",
+            "120",
+            "--threads",
+            "2",
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // Piped stderr: no progress bar, nothing at all.
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    for needle in [
+        "recession: 120 paths",
+        "loans/s",
+        "final_capital",
+        "net_loss",
+        "default_rate",
+        "cost_to_state",
+        "P(capital depleted)",
+        "output/recession",
+    ] {
+        assert!(stdout.contains(needle), "{needle:?} not in {stdout}");
+    }
+    let folder = dir.path().join("output/recession");
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(folder.join("summary.json")).unwrap())
+            .unwrap();
+    assert_eq!(summary["paths"], 120);
+    assert_eq!(summary["threads"], 2);
+    assert!(summary["loans_per_second"].as_f64().unwrap() > 0.0);
+    for m in microfolio::metrics::Scalar::ALL {
+        let v = &summary["metrics"][m.name()];
+        assert!(v.is_object(), "{} missing", m.name());
+        for key in [
+            "mean", "sd", "se", "min", "max", "p01", "p05", "p25", "p50", "p75", "p95", "p99",
+        ] {
+            assert!(v[key].is_number(), "{}.{key}", m.name());
+        }
+    }
+    for p in [
+        "capital_depleted",
+        "guarantee_called",
+        "lending_closed",
+        "liquidity_shortfall",
+    ] {
+        let x = summary["probabilities"][p].as_f64().unwrap();
+        assert!((0.0..=1.0).contains(&x));
+    }
+    let paths = lines(&folder.join("paths.csv"));
+    assert_eq!(paths.len(), 121);
+    assert!(paths[0].starts_with("path,loans_granted,"));
+    assert!(paths[1].starts_with("0,"));
+    let ts = lines(&folder.join("timeseries.csv"));
+    assert_eq!(ts[0], "year,label,metric,mean,p05,p25,p50,p75,p95");
+    assert_eq!(ts.len(), 1 + 10 * microfolio::metrics::Yearly::COUNT);
+    assert!(ts[1].starts_with("1,2026,book,"));
+    assert!(ts.iter().all(|l| !l.contains("NaN") && !l.contains("inf")));
+    assert!(
+        std::fs::read_to_string(folder.join("scenario.toml"))
+            .unwrap()
+            .contains("shifts = [")
+    );
+    // Nothing but the result folder was written.
+    assert_eq!(
+        std::fs::read_dir(dir.path().join("output"))
+            .unwrap()
+            .count(),
+        1
+    );
+}
+
+#[test]
+fn validate_prints_a_runnable_resolved_scenario() {
+    let dir = tempfile::tempdir().unwrap();
+    let baseline = root().join("scenarios/baseline.toml");
+    let out = microfolio(
+        dir.path(),
+        &[
+            "validate",
+            baseline.to_str().unwrap(),
+            "--set",
+            "funding.guarantee_room=150e6",
+        ],
+    );
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("guarantee_room = 150000000.0"), "{text}");
+    std::fs::write(dir.path().join("b.toml"), &text).unwrap();
+    let run = microfolio(
+        dir.path(),
+        &["run", "b.toml", "--paths", "3", "--quiet", "--out", "b"],
+    );
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let bad = microfolio(
+        dir.path(),
+        &[
+            "validate",
+            baseline.to_str().unwrap(),
+            "--set",
+            "funding.min_cash=-1",
+        ],
+    );
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(bad.stdout.is_empty());
+}
+
+#[test]
+fn every_shipped_scenario_is_valid() {
+    for name in ["baseline", "recession", "vasicek"] {
+        let s = shipped(name, &[]);
+        assert_eq!(s.name(), name);
+        assert!(!s.spec().meta.description.is_empty());
+    }
+}

@@ -1,0 +1,95 @@
+//! Helpers shared by the integration tests: building scenarios, running them, and the
+//! critical values of the statistical checks (one place for every tolerance's error rate).
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use microfolio::math::norm_inv;
+use microfolio::model::Model;
+use microfolio::run::{Results, simulate_range};
+use microfolio::scenario::{Origin, Override, Scenario};
+
+/// A scenario from TOML text, with overrides.
+pub fn scenario(text: &str, sets: &[&str]) -> Scenario {
+    let overrides: Vec<Override> = sets.iter().map(|s| s.parse().unwrap()).collect();
+    Scenario::parse(
+        text,
+        &Origin {
+            file: "test.toml".into(),
+            stem: "test".into(),
+        },
+        &overrides,
+    )
+    .unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// The repository root.
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A shipped scenario (`scenarios/NAME.toml`) with overrides.
+pub fn shipped(name: &str, sets: &[&str]) -> Scenario {
+    let overrides: Vec<Override> = sets.iter().map(|s| s.parse().unwrap()).collect();
+    Scenario::load(
+        &root().join("scenarios").join(format!("{name}.toml")),
+        &overrides,
+    )
+    .unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// Simulate paths `0..paths`.
+pub fn run(s: &Scenario, paths: u64) -> Results {
+    simulate_range(&Model::new(s), 0..paths)
+}
+
+/// Two-sided critical value of a standard normal test statistic such that `comparisons`
+/// tests together raise a false alarm with probability at most `family_alpha` (Bonferroni).
+pub fn z_crit(family_alpha: f64, comparisons: usize) -> f64 {
+    norm_inv(1.0 - family_alpha / (2.0 * comparisons as f64))
+}
+
+/// Mean and standard error of paired differences `b - a`.
+pub fn paired(a: impl Iterator<Item = f64>, b: impl Iterator<Item = f64>) -> (f64, f64) {
+    let d: Vec<f64> = a.zip(b).map(|(x, y)| y - x).collect();
+    let (mean, sd) = microfolio::stats::mean_sd(&d);
+    (mean, sd.unwrap_or(0.0) / (d.len() as f64).sqrt())
+}
+
+/// The built binary.
+pub fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_microfolio"))
+}
+
+/// Run the binary with `args` in `dir`.
+pub fn microfolio(dir: &Path, args: &[&str]) -> Output {
+    bin()
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .expect("the binary runs")
+}
+
+/// Whether two result sets are identical to the bit.
+pub fn identical(a: &Results, b: &Results) -> bool {
+    use microfolio::metrics::{Scalar, Yearly};
+    if a.paths() != b.paths()
+        || a.first_path() != b.first_path()
+        || a.loans_simulated() != b.loans_simulated()
+    {
+        return false;
+    }
+    let bits = |v: Option<f64>| v.map(f64::to_bits);
+    Scalar::ALL
+        .iter()
+        .all(|m| a.scalar(*m).map(bits).eq(b.scalar(*m).map(bits)))
+        && (0..a.years()).all(|y| {
+            Yearly::ALL.iter().all(|m| {
+                a.yearly(y, *m)
+                    .iter()
+                    .map(|v| v.to_bits())
+                    .eq(b.yearly(y, *m).iter().map(|v| v.to_bits()))
+            })
+        })
+}
