@@ -101,7 +101,7 @@ fn year_one_default_rate_follows_vasicek() {
 /// competing prepayment.
 #[test]
 fn expected_defaults_at_zero_correlation_are_exact() {
-    let (n, p, prepay, size, term) = (2000u64, 0.08, 0.05, 10_000.0, 24usize);
+    let (n, p, prepay, size, term) = (2000u64, 0.08f64, 0.05f64, 10_000.0, 24usize);
     let s = scenario(
         &format!(
             "[simulation]\nhorizon_years = 3\n[initial_book]\nloans = {n}\nmax_age_months = 1\n\
@@ -111,8 +111,8 @@ fn expected_defaults_at_zero_correlation_are_exact() {
         ),
         &[],
     );
-    let h_d = -(-p as f64).ln_1p() / 12.0;
-    let h_p = -(-prepay as f64).ln_1p() / 12.0;
+    let h_d = -(-p).ln_1p() / 12.0;
+    let h_p = -(-prepay).ln_1p() / 12.0;
     // Balance factor of the closed-form annuity with 4 grace months.
     let i: f64 = 0.09 / 12.0;
     let m = (term - 4) as f64;
