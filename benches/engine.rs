@@ -1,1 +1,63 @@
-fn main() {}
+//! Benchmarks of the engine on the shipped baseline, reported in the domain's unit: loans
+//! simulated (initial book plus loans granted) per second. With one thread that is loans per
+//! second per core; the `threads` bench shows the speed-up from 1 to 2 threads.
+//!
+//! Run with `cargo bench --bench engine`.
+
+use divan::Bencher;
+use divan::counter::ItemsCount;
+use microfolio::engine::Workspace;
+use microfolio::model::Model;
+use microfolio::run::simulate_range;
+use microfolio::scenario::Scenario;
+use microfolio::stats::Summary;
+
+fn main() {
+    divan::main();
+}
+
+fn baseline() -> Model {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/baseline.toml");
+    Model::new(&Scenario::load(std::path::Path::new(path), &[]).expect("the baseline is valid"))
+}
+
+/// Paths per measured iteration of the whole-run benches.
+const PATHS: u64 = 256;
+
+/// One path at a time on one core, reusing the workspace: the engine's inner cost.
+#[divan::bench(sample_count = 20, sample_size = 1)]
+fn one_path(bencher: Bencher) {
+    let model = baseline();
+    let mut ws = Workspace::new(&model);
+    let loans = ws.simulate(0).loans_simulated;
+    // The same path each time, so that the counter is exact.
+    bencher
+        .counter(ItemsCount::new(loans))
+        .bench_local(|| divan::black_box(ws.simulate(divan::black_box(0))));
+}
+
+/// A whole run of `PATHS` paths on a pool of 1 or 2 threads (driver, chunking and collection
+/// included).
+#[divan::bench(args = [1, 2], sample_count = 5, sample_size = 1)]
+fn threads(bencher: Bencher, threads: usize) {
+    let model = baseline();
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .expect("a thread pool");
+    let loans = simulate_range(&model, 0..PATHS).loans_simulated();
+    bencher
+        .counter(ItemsCount::new(loans))
+        .bench(|| pool.install(|| divan::black_box(simulate_range(&model, 0..PATHS))));
+}
+
+/// Summary statistics of one metric over 100,000 paths (sorting dominates).
+#[divan::bench(sample_count = 20)]
+fn summary_of_100k(bencher: Bencher) {
+    let values: Vec<Option<f64>> = (0..100_000u64)
+        .map(|i| Some(((i * 2_654_435_761) % 1_000_003) as f64))
+        .collect();
+    bencher
+        .counter(ItemsCount::new(values.len()))
+        .bench(|| Summary::of(divan::black_box(values.iter().copied())));
+}
