@@ -382,3 +382,24 @@ fn every_shipped_scenario_is_valid() {
         assert!(!s.spec().meta.description.is_empty());
     }
 }
+
+/// docs/scenarios.md documents every key that a resolved scenario writes out.
+#[test]
+fn the_scenario_reference_documents_every_key() {
+    let docs = std::fs::read_to_string(root().join("docs/scenarios.md")).unwrap();
+    let resolved: toml::Table = toml::from_str(&shipped("baseline", &[]).spec().to_toml()).unwrap();
+    let mut keys = Vec::new();
+    for (section, value) in &resolved {
+        match value {
+            toml::Value::Table(t) => keys.extend(t.keys().map(|k| format!("{section}.{k}"))),
+            toml::Value::Array(segments) => {
+                keys.extend(segments[0].as_table().unwrap().keys().map(|k| format!("segment.{k}")))
+            }
+            _ => keys.push(section.clone()),
+        }
+    }
+    assert!(keys.len() > 40, "{keys:?}");
+    for key in keys {
+        assert!(docs.contains(&format!("`{key}`")), "docs/scenarios.md does not document `{key}`");
+    }
+}
