@@ -4,6 +4,8 @@
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use clap::{Args, Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -111,9 +113,14 @@ fn validate(args: ScenarioArgs) -> ExitCode {
     }
 }
 
-/// Progress bar on stderr, when stderr is a terminal.
+/// Exit code after Ctrl-C, as shells expect (128 + SIGINT).
+pub const EXIT_INTERRUPTED: u8 = 130;
+
+/// Progress bar on stderr (when stderr is a terminal) and Ctrl-C: the first Ctrl-C asks the
+/// engine to stop after the current chunk of paths, so that nothing half-written is left.
 struct Progress {
     bar: Option<ProgressBar>,
+    interrupted: Arc<AtomicBool>,
 }
 
 impl Observer for Progress {
@@ -121,6 +128,10 @@ impl Observer for Progress {
         if let Some(bar) = &self.bar {
             bar.set_position(done);
         }
+    }
+
+    fn should_stop(&self) -> bool {
+        self.interrupted.load(Ordering::Relaxed)
     }
 }
 
@@ -152,7 +163,12 @@ fn run(args: RunArgs) -> ExitCode {
         );
         bar
     });
-    let progress = Progress { bar };
+    let interrupted = Arc::new(AtomicBool::new(false));
+    let flag = interrupted.clone();
+    // If the handler cannot be installed (e.g. one is already set), Ctrl-C still ends the
+    // process, and the staging folder it leaves is hidden and never looks like a result.
+    let _ = ctrlc::set_handler(move || flag.store(true, Ordering::Relaxed));
+    let progress = Progress { bar, interrupted };
     let options = RunOptions {
         threads: args.threads,
         paths_csv: !args.no_paths_csv,
@@ -169,6 +185,7 @@ fn run(args: RunArgs) -> ExitCode {
             ExitCode::SUCCESS
         }
         Err(RunError::Output(e @ OutputError::Refused { .. })) => fail(EXIT_BAD_INPUT, e),
+        Err(e @ RunError::Interrupted { .. }) => fail(EXIT_INTERRUPTED, e),
         Err(e) => fail(EXIT_FAILURE, e),
     }
 }

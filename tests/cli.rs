@@ -392,14 +392,60 @@ fn the_scenario_reference_documents_every_key() {
     for (section, value) in &resolved {
         match value {
             toml::Value::Table(t) => keys.extend(t.keys().map(|k| format!("{section}.{k}"))),
-            toml::Value::Array(segments) => {
-                keys.extend(segments[0].as_table().unwrap().keys().map(|k| format!("segment.{k}")))
-            }
+            toml::Value::Array(segments) => keys.extend(
+                segments[0]
+                    .as_table()
+                    .unwrap()
+                    .keys()
+                    .map(|k| format!("segment.{k}")),
+            ),
             _ => keys.push(section.clone()),
         }
     }
     assert!(keys.len() > 40, "{keys:?}");
     for key in keys {
-        assert!(docs.contains(&format!("`{key}`")), "docs/scenarios.md does not document `{key}`");
+        assert!(
+            docs.contains(&format!("`{key}`")),
+            "docs/scenarios.md does not document `{key}`"
+        );
     }
+}
+
+/// Ctrl-C stops the run after the current chunk, says so, exits with 130 and leaves nothing.
+#[test]
+fn ctrl_c_stops_cleanly_and_leaves_no_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = root().join("scenarios/baseline.toml");
+    let child = bin()
+        .current_dir(dir.path())
+        .args([
+            "run",
+            scenario.to_str().unwrap(),
+            "--paths",
+            "1000000",
+            "--out",
+            "big",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    let killed = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "{stderr}");
+    assert!(
+        stderr.contains("interrupted") && stderr.contains("no result was written"),
+        "{stderr}"
+    );
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        0,
+        "nothing may be left behind"
+    );
 }
