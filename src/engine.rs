@@ -296,8 +296,14 @@ impl<'m> Workspace<'m> {
             // Default: the first month whose cumulative hazard reaches the draw.
             let (at, len) = self.default_table(s, followup as usize, start);
             let cum = &self.arena[at..at + len];
-            let j = cum.partition_point(|&c| c < draws.default_e);
-            let default_month = if j < len { first + j as i64 } else { NEVER };
+            // Most loans never default within the horizon: one comparison with the total
+            // settles that before the bisection.
+            let default_month = match cum.last() {
+                Some(&total) if total >= draws.default_e => {
+                    first + cum.partition_point(|&c| c < draws.default_e) as i64
+                }
+                _ => NEVER,
+            };
             // Follow-up need and prepayment: constant hazards, so the month is closed-form.
             let age_first = (first - start) as usize;
             let followup_month = event_month(
@@ -674,12 +680,16 @@ fn event_month(e: f64, h: f64, from: i64, last: i64) -> i64 {
     if h <= 0.0 || from > last {
         return NEVER;
     }
-    let k = (e / h).ceil().max(1.0);
-    if k > (last - from + 1) as f64 {
-        NEVER
-    } else {
-        from + k as i64 - 1
+    let x = e / h;
+    if x > (last - from + 1) as f64 {
+        return NEVER;
     }
+    // ceil(x) without a libm call (x is in range here), and at least the first month.
+    let mut k = x as i64;
+    if (k as f64) < x {
+        k += 1;
+    }
+    from + k.max(1) - 1
 }
 
 /// Add `amount` to the months `lo ..= hi` of a difference array (nothing if empty).
