@@ -1,0 +1,696 @@
+//! The production engine agrees with an independent, naive implementation of MODEL.md §3–§7
+//! within Monte Carlo error (MODEL.md §9, last bullet); and that naive implementation agrees with
+//! closed forms where there are some, so that a bug in it is not silently "agreed with".
+//!
+//! Run in release mode: `cargo test --release --test reference_agreement`.
+//!
+//! Error rate: every comparison in this file is a two-sided z-test of a difference of means,
+//! `z = (mean_a - mean_b) / sqrt(se_a^2 + se_b^2)` (independent samples; for a closed form
+//! `se_b = 0`). The whole file is one family of [`TOTAL_COMPARISONS`] tests held at a family-wise
+//! false-alarm rate of [`FAMILY_ALPHA`] = 1e-4 by Bonferroni: each test fails iff
+//! `|z| > Phi^-1(1 - FAMILY_ALPHA / (2 * TOTAL_COMPARISONS))` (about 5.0). The seeds are fixed,
+//! so the outcome is deterministic; the rate says how unlikely a correct engine is to have
+//! failed had the seeds been drawn at random. A metric that is constant on every path of both
+//! samples has no standard error: it is compared for exact equality instead.
+
+mod reference;
+
+use microfolio::math::norm_inv;
+use microfolio::metrics::{Scalar, Yearly};
+use microfolio::model::Model;
+use microfolio::run::simulate_range;
+use microfolio::scenario::{Origin, Scenario};
+use microfolio::stats::mean_sd;
+
+/// Family-wise false-alarm rate of all the statistical tests in this file.
+const FAMILY_ALPHA: f64 = 1e-4;
+
+/// Engine–reference scenarios in this file.
+const AGREEMENT_SCENARIOS: usize = 3;
+/// Report years (0-based) whose yearly metrics are compared; every scenario has 5 years.
+const YEARS_COMPARED: [usize; 3] = [0, 2, 4];
+/// Comparisons in the closed-form checks of the reference.
+const CLOSED_FORM_COMPARISONS: usize = 6 + 4;
+/// Size of the Bonferroni family.
+const TOTAL_COMPARISONS: usize = AGREEMENT_SCENARIOS
+    * (Scalar::COUNT + Yearly::COUNT * YEARS_COMPARED.len())
+    + CLOSED_FORM_COMPARISONS;
+
+fn z_critical() -> f64 {
+    norm_inv(1.0 - FAMILY_ALPHA / (2.0 * TOTAL_COMPARISONS as f64))
+}
+
+fn scenario(text: &str) -> Scenario {
+    let origin = Origin {
+        file: "<reference_agreement>".into(),
+        stem: "reference_agreement".into(),
+    };
+    Scenario::parse(text, &origin, &[]).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// Mean, standard deviation and standard error of the defined values.
+#[derive(Debug, Clone, Copy)]
+struct Moments {
+    n: usize,
+    mean: f64,
+    sd: f64,
+    se: f64,
+}
+
+fn moments(values: &[f64]) -> Moments {
+    let (mean, sd) = mean_sd(values);
+    let sd = sd.unwrap_or(0.0);
+    Moments {
+        n: values.len(),
+        mean,
+        sd,
+        se: sd / (values.len() as f64).sqrt(),
+    }
+}
+
+/// Collects comparisons, prints them as a table and fails at the end with every violation.
+struct Checker {
+    z_crit: f64,
+    lines: Vec<String>,
+    failures: Vec<String>,
+    compared: usize,
+}
+
+impl Checker {
+    fn new(title: &str) -> Checker {
+        let z_crit = z_critical();
+        Checker {
+            z_crit,
+            lines: vec![format!(
+                "{title}: |z| must be <= {z_crit:.3} ({TOTAL_COMPARISONS} comparisons, family alpha {FAMILY_ALPHA})"
+            )],
+            failures: Vec::new(),
+            compared: 0,
+        }
+    }
+
+    /// Two independent samples `a` (engine) and `b` (reference).
+    fn samples(&mut self, label: &str, a: &[f64], b: &[f64]) {
+        assert!(!a.is_empty() && !b.is_empty(), "{label}: no defined values");
+        let (ma, mb) = (moments(a), moments(b));
+        self.compared += 1;
+        if ma.sd == 0.0 && mb.sd == 0.0 {
+            // A constant in both: no standard error, so compare the constants exactly.
+            let ok = a[0] == b[0];
+            let line = format!(
+                "{label:<34} constant engine {:>14.6} reference {:>14.6} {}",
+                a[0],
+                b[0],
+                if ok { "equal" } else { "DIFFER" }
+            );
+            if !ok {
+                self.failures.push(line.clone());
+            }
+            self.lines.push(line);
+            return;
+        }
+        let z = (ma.mean - mb.mean) / (ma.se * ma.se + mb.se * mb.se).sqrt();
+        self.record(label, ma, mb.mean, mb.se, z);
+    }
+
+    /// A sample `a` (reference) against an exact expectation.
+    fn exact(&mut self, label: &str, a: &[f64], expected: f64) {
+        let ma = moments(a);
+        self.compared += 1;
+        assert!(ma.se > 0.0, "{label}: no spread, cannot test");
+        let z = (ma.mean - expected) / ma.se;
+        self.record(label, ma, expected, 0.0, z);
+    }
+
+    fn record(&mut self, label: &str, a: Moments, b_mean: f64, b_se: f64, z: f64) {
+        let ok = z.abs() <= self.z_crit;
+        let line = format!(
+            "{label:<34} {:>16.4} ± {:<12.4} vs {:>16.4} ± {:<12.4} z = {z:>7.3} (n = {}) {}",
+            a.mean,
+            a.se,
+            b_mean,
+            b_se,
+            a.n,
+            if ok { "" } else { "FAIL" }
+        );
+        if !ok {
+            self.failures.push(line.clone());
+        }
+        self.lines.push(line);
+    }
+
+    fn finish(self) {
+        eprintln!("{}", self.lines.join("\n"));
+        assert!(
+            self.failures.is_empty(),
+            "{} of {} comparisons failed:\n{}",
+            self.failures.len(),
+            self.compared,
+            self.failures.join("\n")
+        );
+    }
+}
+
+/// Engine and reference means of a scenario, for the extra assertions of a test.
+struct Means {
+    engine: Vec<f64>,
+    reference: Vec<f64>,
+}
+
+impl Means {
+    fn of(&self, m: Scalar) -> (f64, f64) {
+        (self.engine[m.index()], self.reference[m.index()])
+    }
+}
+
+/// Run `text` through the engine (its own seed) and the reference (`reference_seed`) on
+/// `paths` paths each, and compare every scalar metric and every yearly metric of
+/// [`YEARS_COMPARED`].
+///
+/// `MICROFOLIO_REFERENCE_PATHS=N` overrides the number of paths, for a more powerful check by
+/// hand (the threshold stays the same; only the fixed-seed run is part of the suite).
+fn compare(name: &str, text: &str, paths: u64, reference_seed: u64) -> Means {
+    let paths = std::env::var("MICROFOLIO_REFERENCE_PATHS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(paths);
+    let scenario = scenario(text);
+    let spec = scenario.spec();
+    assert_eq!(
+        spec.simulation.horizon_years, 5,
+        "{name}: YEARS_COMPARED assumes 5 years"
+    );
+
+    let started = std::time::Instant::now();
+    let model = Model::new(&scenario);
+    let engine = simulate_range(&model, 0..paths);
+    let engine_time = started.elapsed();
+    let started = std::time::Instant::now();
+    let reference = reference::simulate(spec, reference_seed, 0..paths);
+    let reference_time = started.elapsed();
+
+    let worst_identity = reference
+        .iter()
+        .map(|p| p.capital_identity_error)
+        .fold(0.0, f64::max);
+    assert!(
+        worst_identity < 1e-3,
+        "{name}: the reference's capital identity is off by {worst_identity} euros"
+    );
+
+    let mut checker = Checker::new(&format!(
+        "{name}: {paths} paths, engine {engine_time:.2?}, reference {reference_time:.2?}"
+    ));
+    let mut means = Means {
+        engine: vec![f64::NAN; Scalar::COUNT],
+        reference: vec![f64::NAN; Scalar::COUNT],
+    };
+    for &m in Scalar::ALL {
+        let a: Vec<f64> = engine.scalar(m).flatten().collect();
+        let b: Vec<f64> = reference.iter().filter_map(|p| p.scalar(m)).collect();
+        checker.samples(m.name(), &a, &b);
+        means.engine[m.index()] = moments(&a).mean;
+        means.reference[m.index()] = moments(&b).mean;
+    }
+    for &year in &YEARS_COMPARED {
+        for &m in Yearly::ALL {
+            let a = engine.yearly(year, m);
+            let b: Vec<f64> = reference.iter().map(|p| p.yearly(year, m)).collect();
+            checker.samples(&format!("year {} {}", year + 1, m.name()), a, &b);
+        }
+    }
+    checker.finish();
+    means
+}
+
+/// Everything but the guarantee room binding: seasoning, grace, a credit cycle with
+/// correlation, persistence and a downturn shift, follow-ups (referral share strictly between 0
+/// and 1, higher PD), prepayment, recoveries with spread and lag, an initial book younger than
+/// the term, two segments of different terms and sizes with size spread and floors, and costs.
+const RICH: &str = r#"
+[simulation]
+horizon_years = 5
+seed = 7001
+
+[funding]
+state_loan = 8e6
+state_loan_rate = 0.01
+initial_reserves = 5e5
+guarantee_room = 60e6
+external_rate = 0.04
+guarantee_fee = 0.005
+min_cash = 5e5
+cash_target = 2e6
+
+[initial_book]
+loans = 300
+max_age_months = 24
+
+[origination]
+loans_per_year = 300
+growth_per_year = 0.1
+cap = 100000
+
+[credit_cycle]
+asset_correlation = 0.12
+persistence = 0.6
+shifts = [0.0, -1.0, -0.5]
+
+[followup]
+referral_share = 0.4
+size_multiplier = 1.5
+pd_multiplier = 1.6
+
+[costs]
+fixed_per_year = 300000
+per_new_loan = 500
+per_active_loan_per_year = 200
+coaching_per_new_loan = 300
+
+[[segment]]
+name = "starter"
+share = 0.6
+mean_size = 15000
+size_cv = 0.6
+min_size = 5000
+term_months = 48
+grace_months = 6
+interest_rate = 0.09
+origination_fee = 0.02
+annual_pd = 0.06
+seasoning = [0.6, 1.4, 1.0]
+recovery_mean = 0.3
+recovery_sd = 0.15
+recovery_lag_months = 6
+followup_rate = 0.12
+followup_min_age_months = 12
+prepay_rate = 0.05
+jobs_per_loan = 1.5
+
+[[segment]]
+name = "growth"
+share = 0.4
+mean_size = 40000
+size_cv = 0.4
+min_size = 10000
+term_months = 36
+interest_rate = 0.07
+annual_pd = 0.03
+recovery_mean = 0.4
+recovery_sd = 0.2
+recovery_lag_months = 12
+followup_rate = 0.08
+followup_min_age_months = 6
+prepay_rate = 0.08
+jobs_per_loan = 3
+"#;
+
+#[test]
+fn engine_agrees_with_reference_on_a_rich_scenario() {
+    let m = compare("rich", RICH, 4000, 0x5EED_0001);
+    // The scenario exercises what it claims to.
+    for metric in [
+        Scalar::Graduations,
+        Scalar::FollowupLoans,
+        Scalar::Prepayments,
+        Scalar::Recoveries,
+        Scalar::PeakExternalDebt,
+    ] {
+        let (e, r) = m.of(metric);
+        assert!(e > 0.0 && r > 0.0, "{}: {e} / {r}", metric.name());
+    }
+}
+
+/// The guarantee room binds: requests are rationed, debt hits the room so that cash falls below
+/// `min_cash` (long grace periods keep principal inflows small while fixed costs run), and
+/// capital runs down below the minimum ratio so that lending closes and reopens.
+const TIGHT: &str = r#"
+[simulation]
+horizon_years = 5
+seed = 7002
+
+[funding]
+state_loan = 3e6
+initial_reserves = 0
+guarantee_room = 6e6
+external_rate = 0.05
+min_cash = 3e5
+cash_target = 1e6
+min_capital_ratio = 0.12
+
+[initial_book]
+loans = 200
+max_age_months = 6
+
+[origination]
+loans_per_year = 400
+cap = 60000
+
+[credit_cycle]
+asset_correlation = 0.15
+persistence = 0.3
+shifts = [0.0, 0.0, -1.0]
+
+[followup]
+referral_share = 0.7
+size_multiplier = 1.2
+pd_multiplier = 1.3
+
+[costs]
+fixed_per_year = 500000
+per_active_loan_per_year = 100
+coaching_per_new_loan = 200
+
+[[segment]]
+name = "starter"
+mean_size = 20000
+size_cv = 0.5
+min_size = 5000
+term_months = 60
+grace_months = 18
+interest_rate = 0.08
+annual_pd = 0.05
+seasoning = [0.8, 1.2]
+recovery_mean = 0.25
+recovery_sd = 0.1
+recovery_lag_months = 9
+followup_rate = 0.05
+followup_min_age_months = 12
+prepay_rate = 0.03
+"#;
+
+#[test]
+fn engine_agrees_with_reference_when_the_guarantee_room_binds() {
+    let m = compare("tight", TIGHT, 4000, 0x5EED_0002);
+    for metric in [
+        Scalar::LoansRationed,
+        Scalar::MonthsLendingClosed,
+        Scalar::MonthsLiquidityShortfall,
+        Scalar::FollowupLoans,
+        Scalar::Graduations,
+    ] {
+        let (e, r) = m.of(metric);
+        assert!(
+            e > 0.0 && r > 0.0,
+            "tight must exercise {}: engine {e}, reference {r}",
+            metric.name()
+        );
+    }
+}
+
+/// Corners: a zero-rate segment with grace (linear principal), an initial book of every age up
+/// to the term (`max_age_months` above it), falling demand, follow-ups all kept in-house at
+/// twice the PD and a size floor that binds for them, no credit cycle but a shift (ignored at
+/// `rho = 0`), recoveries without spread, and a minimum capital ratio.
+const CORNERS: &str = r#"
+[simulation]
+horizon_years = 5
+seed = 7003
+
+[funding]
+state_loan = 4e6
+initial_reserves = 2e5
+guarantee_room = 20e6
+external_rate = 0.02
+min_cash = 2e5
+cash_target = 4e5
+min_capital_ratio = 0.05
+
+[initial_book]
+loans = 250
+max_age_months = 1200
+
+[origination]
+loans_per_year = 250
+growth_per_year = -0.2
+cap = 50000
+
+[credit_cycle]
+shifts = [-2.0, -2.0]
+
+[followup]
+referral_share = 0.0
+size_multiplier = 0.5
+pd_multiplier = 2.0
+
+[costs]
+per_new_loan = 400
+
+[[segment]]
+name = "zero"
+share = 1
+mean_size = 12000
+size_cv = 0.3
+min_size = 8000
+term_months = 24
+grace_months = 3
+interest_rate = 0.0
+origination_fee = 0.05
+annual_pd = 0.08
+seasoning = [0.2, 0.5, 1.0, 2.0]
+recovery_mean = 0.5
+recovery_lag_months = 1
+followup_rate = 0.2
+followup_min_age_months = 0
+jobs_per_loan = 0.5
+
+[[segment]]
+name = "short"
+share = 2
+mean_size = 30000
+term_months = 12
+interest_rate = 0.1
+annual_pd = 0.04
+recovery_mean = 0.2
+recovery_lag_months = 30
+followup_rate = 0.3
+followup_min_age_months = 3
+prepay_rate = 0.2
+"#;
+
+#[test]
+fn engine_agrees_with_reference_on_corner_cases() {
+    let m = compare("corners", CORNERS, 4000, 0x5EED_0003);
+    for metric in [
+        Scalar::FollowupLoans,
+        Scalar::Prepayments,
+        Scalar::Recoveries,
+    ] {
+        let (e, r) = m.of(metric);
+        assert!(e > 0.0 && r > 0.0, "{}: {e} / {r}", metric.name());
+    }
+    let (e, r) = m.of(Scalar::Graduations);
+    assert!(e == 0.0 && r == 0.0, "referral_share 0: no graduations");
+}
+
+// ---------------------------------------------------------------------------------------------
+// The reference itself against closed forms (MODEL.md §9, second bullet and more).
+// ---------------------------------------------------------------------------------------------
+
+/// `B(a) / P` of the annuity of MODEL.md §4 in closed form: 1 during the grace period, then
+/// `((1+i)^m - (1+i)^(a-g)) / ((1+i)^m - 1)` with `m = n - g` (linear when `i = 0`).
+fn closed_form_balance_factor(a: i64, annual_rate: f64, n: i64, g: i64) -> f64 {
+    let i = annual_rate / 12.0;
+    let m = (n - g) as f64;
+    if a <= g {
+        1.0
+    } else if i == 0.0 {
+        1.0 - (a - g) as f64 / m
+    } else {
+        let q = 1.0 + i;
+        (q.powf(m) - q.powi((a - g) as i32)) / (q.powf(m) - 1.0)
+    }
+}
+
+#[test]
+fn reference_schedule_matches_the_closed_form_annuity() {
+    for (rate, n, g) in [
+        (0.08, 60, 0),
+        (0.09, 48, 6),
+        (0.0, 24, 3),
+        (0.12, 1, 0),
+        (0.05, 13, 12),
+    ] {
+        for a in 0..=n {
+            let naive = reference::balance_at_age(20_000.0, a, rate, n, g) / 20_000.0;
+            let closed = closed_form_balance_factor(a, rate, n, g);
+            assert!(
+                (naive - closed).abs() < 1e-9,
+                "rate {rate} term {n} grace {g} age {a}: {naive} vs {closed}"
+            );
+        }
+    }
+}
+
+/// With `rho = 0` (a shift and persistence that must then have no effect), no origination and
+/// no follow-up need, each initial-book loan is on its own: its chance of defaulting in month `t`
+/// is `S(t) (1 - exp(-h_d(t)))` with `S` the survival of both default and prepayment, the
+/// default tried first in the month; prepayment `S(t) exp(-h_d) (1 - exp(-h_p))`. Averaged over
+/// the uniform initial ages, times the expected size (the clamp cannot bind here) and the
+/// closed-form balance factor, they give the expected defaults per year, prepayments, gross loss
+/// and recoveries (those due before the horizon) exactly.
+#[test]
+fn reference_defaults_match_the_closed_form_without_correlation() {
+    const HORIZON: i64 = 3;
+    const LOANS: f64 = 400.0;
+    let text = r#"
+[simulation]
+horizon_years = 3
+
+[initial_book]
+loans = 400
+max_age_months = 24
+
+[origination]
+loans_per_year = 0
+cap = 1e8
+
+[credit_cycle]
+asset_correlation = 0
+persistence = 0.5
+shifts = [-2.0, 1.0]
+
+[[segment]]
+name = "only"
+mean_size = 20000
+size_cv = 0.3
+term_months = 120
+grace_months = 12
+interest_rate = 0.08
+annual_pd = 0.05
+seasoning = [0.5, 1.5, 1.2, 1.0]
+recovery_mean = 0.35
+recovery_sd = 0.1
+recovery_lag_months = 9
+prepay_rate = 0.06
+"#;
+    let s = scenario(text);
+    let seg = &s.spec().segments[0];
+    let months = 12 * HORIZON;
+    let h_p = -(1.0 - seg.prepay_rate).ln() / 12.0;
+    let max_age = 24;
+    let mut per_year = [0.0; HORIZON as usize];
+    let (mut prepay, mut gross_factor, mut recovered_factor) = (0.0, 0.0, 0.0);
+    for a0 in 0..max_age {
+        let mut survival = 1.0;
+        for t in 0..months {
+            let a = a0 + t;
+            let season = seg.seasoning[((a / 12) as usize).min(seg.seasoning.len() - 1)];
+            let h_d = -(1.0 - seg.annual_pd).ln() / 12.0 * season;
+            let default_now = survival * (1.0 - (-h_d).exp());
+            let b =
+                closed_form_balance_factor(a, seg.interest_rate, seg.term_months, seg.grace_months);
+            per_year[(t / 12) as usize] += default_now;
+            gross_factor += default_now * b;
+            if t + seg.recovery_lag_months < months {
+                recovered_factor += default_now * b * seg.recovery_mean;
+            }
+            prepay += survival * (-h_d).exp() * (1.0 - (-h_p).exp());
+            survival *= (-h_d - h_p).exp();
+        }
+    }
+    let per_loan = LOANS / max_age as f64;
+    let paths = 3000;
+    let results = reference::simulate(s.spec(), 0x5EED_1001, 0..paths);
+    let scalar = |m: Scalar| -> Vec<f64> { results.iter().map(|p| p.scalar(m).unwrap()).collect() };
+    let mut checker = Checker::new("closed form, rho = 0");
+    for (y, &expected) in per_year.iter().enumerate() {
+        let sample: Vec<f64> = results
+            .iter()
+            .map(|p| p.yearly(y, Yearly::Defaults))
+            .collect();
+        checker.exact(
+            &format!("year {} defaults", y + 1),
+            &sample,
+            per_loan * expected,
+        );
+    }
+    checker.exact(
+        "prepayments",
+        &scalar(Scalar::Prepayments),
+        per_loan * prepay,
+    );
+    checker.exact(
+        "gross_loss",
+        &scalar(Scalar::GrossLoss),
+        per_loan * seg.mean_size * gross_factor,
+    );
+    checker.exact(
+        "recoveries",
+        &scalar(Scalar::Recoveries),
+        per_loan * seg.mean_size * recovered_factor,
+    );
+    assert_eq!(checker.compared, 6);
+    checker.finish();
+}
+
+/// No defaults or prepayments: every loan's life is determined by its follow-up need alone, so
+/// the expected number of loans starting each month (new demand and follow-ups), and from them
+/// expected graduations, follow-up loans and volume, follow by a linear recursion over months.
+/// The room is ample, so nothing is rationed.
+#[test]
+fn reference_followups_match_the_expected_recursion() {
+    let text = r#"
+[simulation]
+horizon_years = 3
+
+[origination]
+loans_per_year = 240
+growth_per_year = 0.5
+
+[followup]
+referral_share = 0.3
+size_multiplier = 1.5
+
+[[segment]]
+name = "only"
+mean_size = 20000
+term_months = 24
+annual_pd = 0
+followup_rate = 0.3
+followup_min_age_months = 6
+"#;
+    let s = scenario(text);
+    let spec = s.spec();
+    let seg = &spec.segments[0];
+    let months = 12 * spec.simulation.horizon_years;
+    let r = spec.followup.referral_share;
+    let q = 1.0 - (-(-(1.0 - seg.followup_rate).ln() / 12.0)).exp();
+    // Expected loans starting in month s (granted in s - 1) and their expected total size.
+    let mut count = vec![0.0; (months + 1) as usize];
+    let mut mass = vec![0.0; (months + 1) as usize];
+    let (mut granted, mut followups, mut volume, mut graduations) = (0.0, 0.0, 0.0, 0.0);
+    for t in 0..months {
+        let lambda = spec.origination.loans_per_year
+            * (1.0 + spec.origination.growth_per_year).powi((t / 12) as i32)
+            / 12.0;
+        count[(t + 1) as usize] += lambda;
+        mass[(t + 1) as usize] += lambda * seg.mean_size;
+        granted += lambda;
+        volume += lambda * seg.mean_size;
+    }
+    for start in 1..months {
+        let (c, m) = (count[start as usize], mass[start as usize]);
+        let first = start + seg.followup_min_age_months;
+        let last = (start + seg.term_months - 1).min(months - 1);
+        for u in first..=last {
+            let need = (1.0 - q).powi((u - first) as i32) * q;
+            graduations += c * need * r;
+            let kept = c * need * (1.0 - r);
+            granted += kept;
+            followups += kept;
+            volume += m * need * (1.0 - r) * spec.followup.size_multiplier;
+            count[(u + 1) as usize] += kept;
+            mass[(u + 1) as usize] += m * need * (1.0 - r) * spec.followup.size_multiplier;
+        }
+    }
+    let results = reference::simulate(spec, 0x5EED_1002, 0..3000);
+    let scalar = |m: Scalar| -> Vec<f64> { results.iter().map(|p| p.scalar(m).unwrap()).collect() };
+    let mut checker = Checker::new("closed form, follow-ups");
+    checker.exact("loans_granted", &scalar(Scalar::LoansGranted), granted);
+    checker.exact("followup_loans", &scalar(Scalar::FollowupLoans), followups);
+    checker.exact("graduations", &scalar(Scalar::Graduations), graduations);
+    checker.exact("volume_granted", &scalar(Scalar::VolumeGranted), volume);
+    assert_eq!(checker.compared, 4);
+    checker.finish();
+}
