@@ -1,3 +1,4 @@
+pub mod charts;
 pub mod engine;
 pub mod format;
 pub mod job;
@@ -5,6 +6,7 @@ pub mod math;
 pub mod metrics;
 pub mod model;
 pub mod output;
+pub mod report;
 pub mod run;
 pub mod scenario;
 pub mod schedule;

@@ -1,0 +1,487 @@
+//! The report of a run: `charts/*.svg|png` and one self-contained `report.html` in the run's
+//! result folder, rebuilt from the folder's data files alone (MODEL.md §7), so that `run` and a
+//! later redraw share one code path and produce the same bytes.
+//!
+//! The HTML has no scripts and loads nothing: styles are inline and every chart is embedded as
+//! SVG, so the file can be mailed or archived on its own and opens offline in any browser.
+//! Numbers are written as on the charts (`crate::format`).
+
+use std::fmt::Write as _;
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+
+use crate::charts::style::Unit;
+use crate::charts::{self, ALL_CHARTS, Chart, ChartError, DataError, PAR_NOTE, RunData};
+use crate::format::{count, pct};
+
+/// Name of the report file in a result folder.
+pub const REPORT_HTML: &str = "report.html";
+/// Folder of the chart files in a result folder.
+pub const CHARTS_DIR: &str = "charts";
+
+/// What [`render`] wrote.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RenderSummary {
+    /// Every chart file written (SVG and PNG), in report order.
+    pub charts: Vec<PathBuf>,
+    /// The report.
+    pub report: PathBuf,
+    /// Things the user should know, e.g. that histograms were skipped for want of `paths.csv`.
+    pub notes: Vec<String>,
+}
+
+/// Why the charts or the report could not be made. The message always names the file.
+#[derive(Debug)]
+pub enum ReportError {
+    /// A data file is missing or corrupt.
+    Data(DataError),
+    /// A chart could not be drawn.
+    Chart { file: PathBuf, message: String },
+    /// A file could not be written.
+    Write { file: PathBuf, error: io::Error },
+}
+
+impl std::fmt::Display for ReportError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ReportError::Data(e) => write!(f, "{e}"),
+            ReportError::Chart { file, message } => {
+                write!(f, "{}: cannot draw: {message}", file.display())
+            }
+            ReportError::Write { file, error } => {
+                write!(f, "{}: cannot write: {error}", file.display())
+            }
+        }
+    }
+}
+
+impl std::error::Error for ReportError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            ReportError::Data(e) => Some(e),
+            ReportError::Chart { .. } => None,
+            ReportError::Write { error, .. } => Some(error),
+        }
+    }
+}
+
+impl From<DataError> for ReportError {
+    fn from(e: DataError) -> Self {
+        ReportError::Data(e)
+    }
+}
+
+/// Read the data files of the result folder `folder` (`summary.json`, `timeseries.csv`,
+/// `scenario.toml` and, if present, `paths.csv`), and write `folder/charts/*.svg|png` and
+/// `folder/report.html`. Nothing is written unless every chart was drawn; chart files of an
+/// earlier render that this one does not produce (histograms, once `paths.csv` is gone) are
+/// removed so the folder never mixes two renders.
+pub fn render(folder: &Path) -> Result<RenderSummary, ReportError> {
+    let data = RunData::load(folder)?;
+    let drawn = charts::draw_all(&data).map_err(|e: ChartError| ReportError::Chart {
+        file: folder.join(CHARTS_DIR).join(e.chart),
+        message: e.message,
+    })?;
+    let html = html(&data, &drawn.charts, &drawn.notes);
+
+    let dir = folder.join(CHARTS_DIR);
+    fs::create_dir_all(&dir).map_err(|error| ReportError::Write {
+        file: dir.clone(),
+        error,
+    })?;
+    let mut written = Vec::new();
+    for chart in &drawn.charts {
+        for (ext, bytes) in [("svg", chart.svg.as_bytes()), ("png", chart.png.as_slice())] {
+            let file = dir.join(format!("{}.{ext}", chart.name));
+            write_file(&file, bytes)?;
+            written.push(file);
+        }
+    }
+    for name in ALL_CHARTS {
+        if drawn.charts.iter().all(|c| c.name != name) {
+            for ext in ["svg", "png"] {
+                let stale = dir.join(format!("{name}.{ext}"));
+                match fs::remove_file(&stale) {
+                    Err(error) if error.kind() != io::ErrorKind::NotFound => {
+                        return Err(ReportError::Write { file: stale, error });
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+    let report = folder.join(REPORT_HTML);
+    write_file(&report, html.as_bytes())?;
+    Ok(RenderSummary {
+        charts: written,
+        report,
+        notes: drawn.notes,
+    })
+}
+
+/// Write through a temporary file and a rename, so that a reader (or a crash) never sees half
+/// a chart.
+fn write_file(file: &Path, bytes: &[u8]) -> Result<(), ReportError> {
+    let name = file
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = file.with_file_name(format!(".{name}.tmp"));
+    let fail = |error| ReportError::Write {
+        file: file.to_path_buf(),
+        error,
+    };
+    fs::write(&tmp, bytes).map_err(fail)?;
+    fs::rename(&tmp, file).map_err(|error| {
+        let _ = fs::remove_file(&tmp);
+        fail(error)
+    })
+}
+
+/// How a metric's values are written.
+#[derive(Debug, Clone, Copy)]
+enum Kind {
+    Unit(Unit),
+    /// A plain ratio such as operational self-sufficiency: `1.27`.
+    Ratio,
+}
+
+impl Kind {
+    fn of(metric: &str) -> Kind {
+        match metric {
+            "volume_granted" | "mean_loan_size" | "gross_loss" | "recoveries" | "net_loss"
+            | "final_capital" | "min_capital" | "peak_external_debt" | "guarantee_call"
+            | "state_loan_loss" | "cost_to_state" | "book" | "capital" | "external_debt"
+            | "cash" | "new_volume" => Kind::Unit(Unit::Money),
+            "default_rate" | "loss_rate" | "peak_guarantee_use" | "capital_depleted"
+            | "capital_ratio" => Kind::Unit(Unit::Percent),
+            "oss" => Kind::Ratio,
+            _ => Kind::Unit(Unit::Count),
+        }
+    }
+
+    fn show(self, x: f64) -> String {
+        match self {
+            Kind::Unit(u) => u.value(x),
+            Kind::Ratio if x.is_finite() => format!("{x:.2}"),
+            Kind::Ratio => "–".to_string(),
+        }
+    }
+}
+
+/// Text for HTML content and attribute values.
+fn esc(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// The key outcomes of the headline table: metric and label. A dagger marks the two that value
+/// the book at par.
+const HEADLINE: [(&str, &str); 13] = [
+    ("entrepreneurs_financed", "Entrepreneurs financed"),
+    ("loans_granted", "Loans granted (incl. follow-up loans)"),
+    ("volume_granted", "Volume granted"),
+    ("jobs_supported", "Jobs supported"),
+    ("loans_rationed", "Loan requests rationed"),
+    (
+        "default_rate",
+        "Default rate (share of loans ever on the book)",
+    ),
+    ("net_loss", "Net loss (write-offs − recoveries)"),
+    ("loss_rate", "Loss rate (net loss / initial book + volume)"),
+    ("final_capital", "Final capital †"),
+    ("min_capital", "Lowest capital in the horizon"),
+    ("peak_guarantee_use", "Peak use of the guarantee room"),
+    ("cost_to_state", "Cost to the state †"),
+    ("oss", "Operational self-sufficiency (OSS)"),
+];
+
+/// Outcomes that depend on valuing the book at par at the horizon (MODEL.md §7).
+const AT_PAR: [&str; 4] = [
+    "final_capital",
+    "guarantee_call",
+    "state_loan_loss",
+    "cost_to_state",
+];
+
+const PROBABILITIES: [(&str, &str); 4] = [
+    (
+        "capital_depleted",
+        "Capital depleted (below zero at some month end)",
+    ),
+    (
+        "guarantee_called",
+        "Guarantee called (debt the assets cannot repay at the horizon)",
+    ),
+    ("lending_closed", "Lending closed in some month"),
+    ("liquidity_shortfall", "Liquidity shortfall in some month"),
+];
+
+/// Columns of the yearly table: metric, statistic, header.
+/// (The mean capital ratio is left out: a mean of ratios is dominated by paths whose book has
+/// run down, and says little.)
+const YEARLY: [(&str, &str, &str); 11] = [
+    ("book", "mean", "Book"),
+    ("active_loans", "mean", "Active loans"),
+    ("capital", "mean", "Capital"),
+    ("capital", "p05", "Capital p05"),
+    ("external_debt", "mean", "External debt"),
+    ("new_loans", "mean", "New loans"),
+    ("new_volume", "mean", "New volume"),
+    ("defaults", "mean", "Defaults"),
+    ("default_rate", "mean", "Default rate"),
+    ("net_loss", "mean", "Net loss"),
+    ("rationed", "mean", "Rationed"),
+];
+
+const CSS: &str = "\
+:root{color-scheme:light}\
+body{font-family:'DejaVu Sans',Verdana,'Segoe UI',Helvetica,Arial,sans-serif;color:#111;\
+background:#fff;margin:0 auto;padding:24px 28px 48px;max-width:1000px;line-height:1.45}\
+h1{font-size:1.7em;margin:0 0 .2em}h2{font-size:1.25em;margin:1.8em 0 .5em;\
+border-bottom:2px solid #0072B2;padding-bottom:.15em}\
+p.lead{font-size:1.05em;margin:.2em 0 .8em;color:#333}\
+dl.meta{display:grid;grid-template-columns:max-content auto;gap:.15em 1.2em;margin:.6em 0;\
+font-size:.92em}dl.meta dt{color:#555}dl.meta dd{margin:0}\
+table{border-collapse:collapse;margin:.4em 0 .6em;font-size:.92em}\
+th,td{padding:.3em .7em;border-bottom:1px solid #ddd;text-align:right;\
+font-variant-numeric:tabular-nums;white-space:nowrap}\
+th{background:#f2f2f2;font-weight:600;white-space:normal;vertical-align:bottom}th:first-child,td:first-child{text-align:left}\
+tbody tr:nth-child(even){background:#fafafa}\
+.wide{overflow-x:auto}.wide table{font-size:.84em}.wide th,.wide td{padding:.25em .45em}.kicker{font-size:.85em;color:#555;letter-spacing:.04em;text-transform:uppercase;margin:0}\
+.note{font-size:.9em;color:#333;background:#fff8e6;border-left:4px solid #E69F00;\
+padding:.4em .8em;margin:.6em 0}\
+figure{margin:1.2em 0 1.8em;break-inside:avoid;page-break-inside:avoid}\
+figure svg{display:block;width:100%;max-width:800px;height:auto;border:1px solid #e4e4e4}\
+figcaption{font-size:.9em;color:#333;margin-top:.35em;max-width:800px}\
+pre{background:#f6f6f6;border:1px solid #e4e4e4;padding:.8em;font-size:.82em;overflow-x:auto;\
+line-height:1.35}\
+footer{margin-top:2.5em;font-size:.85em;color:#555}\
+@media print{body{padding:0;max-width:none}h2{break-after:avoid}.wide{overflow:visible}}";
+
+/// The whole report.
+fn html(data: &RunData, charts: &[Chart], notes: &[String]) -> String {
+    let m = &data.meta;
+    let mut h =
+        String::with_capacity(64 * 1024 + charts.iter().map(|c| c.svg.len()).sum::<usize>());
+    let name = esc(&m.name);
+    let _ = write!(
+        h,
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+         <title>{name} — microfolio report</title>\n<style>{CSS}</style>\n</head>\n<body>\n\
+         <p class=\"kicker\">microfolio · Monte Carlo report</p>\n<h1>{name}</h1>\n"
+    );
+    if !m.description.trim().is_empty() {
+        let _ = writeln!(h, "<p class=\"lead\">{}</p>", esc(m.description.trim()));
+    }
+    let engine = m
+        .engine
+        .iter()
+        .map(|(k, v)| format!("{} {}", esc(k), esc(v)))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let _ = write!(
+        h,
+        "<dl class=\"meta\">\
+         <dt>Paths</dt><dd>{}</dd>\
+         <dt>Seed</dt><dd>{}</dd>\
+         <dt>Horizon</dt><dd>{} years, {}–{}</dd>\
+         <dt>Engine</dt><dd>microfolio {} <span style=\"color:#555\">({engine})</span></dd>\
+         <dt>Run started</dt><dd>{}</dd>",
+        count(m.paths as f64),
+        m.seed,
+        m.horizon_years,
+        m.start_year,
+        m.start_year + i64::from(m.horizon_years) - 1,
+        esc(m.microfolio_version()),
+        esc(m.started_utc.as_deref().unwrap_or("not recorded")),
+    );
+    if !m.overrides.is_empty() {
+        let _ = write!(
+            h,
+            "<dt>Set on the command line</dt><dd>{}</dd>",
+            esc(&m.overrides.join(", "))
+        );
+    }
+    h.push_str("</dl>\n");
+
+    headline(&mut h, data);
+
+    h.push_str("<h2>Over the horizon</h2>\n");
+    for c in charts.iter().filter(|c| c.name.starts_with("fan_")) {
+        figure(&mut h, c);
+    }
+    h.push_str("<h2>Distributions over paths</h2>\n");
+    for c in charts.iter().filter(|c| c.name.starts_with("hist_")) {
+        figure(&mut h, c);
+    }
+    for n in notes {
+        let _ = writeln!(h, "<p class=\"note\">{}</p>", esc(n));
+    }
+
+    yearly(&mut h, data);
+    all_metrics(&mut h, data);
+
+    let _ = write!(
+        h,
+        "<h2>Resolved scenario</h2>\n<p>Every key, with defaults and overrides applied, as in \
+         <code>scenario.toml</code>; <code>microfolio run scenario.toml</code> reproduces the \
+         run.</p>\n<pre>{}</pre>\n",
+        esc(&data.scenario_toml)
+    );
+    let _ = write!(
+        h,
+        "<footer>Drawn by microfolio {} from the data files of this result folder \
+         (summary.json, timeseries.csv, paths.csv, scenario.toml). The charts are also in \
+         <code>charts/</code> as SVG and PNG.</footer>\n</body>\n</html>\n",
+        env!("CARGO_PKG_VERSION")
+    );
+    h
+}
+
+fn headline(h: &mut String, data: &RunData) {
+    h.push_str(
+        "<h2>Key outcomes</h2>\n<table id=\"headline\">\n<thead><tr><th>Outcome over the \
+         horizon</th><th>Mean</th><th>p05</th><th>Median</th><th>p95</th></tr></thead>\n<tbody>\n",
+    );
+    for (metric, label) in HEADLINE {
+        let kind = Kind::of(metric);
+        let cells = match data.metric(metric) {
+            Some(s) => [s.mean, s.p05, s.p50, s.p95].map(|x| kind.show(x)),
+            None => std::array::from_fn(|_| "–".to_string()),
+        };
+        let _ = writeln!(
+            h,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            esc(label),
+            cells[0],
+            cells[1],
+            cells[2],
+            cells[3]
+        );
+    }
+    h.push_str("</tbody>\n</table>\n");
+    let _ = writeln!(
+        h,
+        "<p class=\"note\">† {} Final capital is K<sub>T</sub> = cash + book − external debt at \
+         the horizon; the cost to the state is the guarantee call plus the loss on the state \
+         loan.</p>",
+        esc(PAR_NOTE)
+    );
+
+    h.push_str(
+        "<table id=\"probabilities\">\n<thead><tr><th>Probability over paths</th>\
+         <th>Share of paths</th></tr></thead>\n<tbody>\n",
+    );
+    for (key, label) in PROBABILITIES {
+        let p = data.probability(key).map_or("–".to_string(), |p| pct(p, 1));
+        let _ = writeln!(h, "<tr><td>{}</td><td>{p}</td></tr>", esc(label));
+    }
+    if let Some(cost) = data.paths.as_ref().and_then(|p| p.sorted("cost_to_state")) {
+        if !cost.is_empty() {
+            let share = cost.iter().filter(|x| **x > 0.0).count() as f64 / cost.len() as f64;
+            let _ = writeln!(
+                h,
+                "<tr><td>Cost to the state &gt; 0 †</td><td>{}</td></tr>",
+                pct(share, 1)
+            );
+        }
+    }
+    h.push_str("</tbody>\n</table>\n");
+}
+
+fn figure(h: &mut String, c: &Chart) {
+    let _ = write!(
+        h,
+        "<figure id=\"{}\">\n{}\n<figcaption>{} <span style=\"color:#666\">(charts/{}.svg, .png)</span></figcaption>\n</figure>\n",
+        c.name,
+        c.svg.trim(),
+        esc(&c.caption),
+        c.name
+    );
+}
+
+fn yearly(h: &mut String, data: &RunData) {
+    h.push_str(
+        "<h2>Year by year</h2>\n<p>Means over paths (capital also at its 5% quantile). Stocks at \
+         year end, flows within the year.</p>\n<div class=\"wide\"><table id=\"yearly\">\n<thead><tr><th>Year</th>",
+    );
+    for (_, _, header) in YEARLY {
+        let _ = write!(h, "<th>{}</th>", esc(header));
+    }
+    h.push_str("</tr></thead>\n<tbody>\n");
+    for year in 1..=data.meta.horizon_years {
+        let label = data.meta.start_year + i64::from(year) - 1;
+        let _ = write!(h, "<tr><td>{label}</td>");
+        for (metric, stat, _) in YEARLY {
+            let row = data
+                .yearly(metric)
+                .and_then(|rows| rows.iter().find(|r| r.year == year));
+            let v = row.and_then(|r| if stat == "p05" { r.p05 } else { r.mean });
+            let cell = v.map_or("–".to_string(), |x| Kind::of(metric).show(x));
+            let _ = write!(h, "<td>{cell}</td>");
+        }
+        h.push_str("</tr>\n");
+    }
+    h.push_str("</tbody>\n</table></div>\n");
+}
+
+fn all_metrics(h: &mut String, data: &RunData) {
+    h.push_str(
+        "<h2>All outcomes</h2>\n<p>Every scalar outcome of <code>summary.json</code> over the \
+         paths where it is defined (n).</p>\n<div class=\"wide\"><table id=\"metrics\">\n\
+         <thead><tr><th>Outcome</th><th>n</th><th>Mean</th><th>p01</th><th>p05</th><th>p25</th>\
+         <th>Median</th><th>p75</th><th>p95</th><th>p99</th></tr></thead>\n<tbody>\n",
+    );
+    for (metric, summary) in &data.metrics {
+        let dagger = if AT_PAR.contains(&metric.as_str()) {
+            " †"
+        } else {
+            ""
+        };
+        let _ = write!(h, "<tr><td><code>{}</code>{dagger}</td>", esc(metric));
+        match summary {
+            None => h.push_str("<td>0</td><td colspan=\"8\">undefined on every path</td>"),
+            Some(s) => {
+                let k = Kind::of(metric);
+                let _ = write!(h, "<td>{}</td>", count(s.n as f64));
+                for x in [s.mean, s.p01, s.p05, s.p25, s.p50, s.p75, s.p95, s.p99] {
+                    let _ = write!(h, "<td>{}</td>", k.show(x));
+                }
+            }
+        }
+        h.push_str("</tr>\n");
+    }
+    h.push_str("</tbody>\n</table></div>\n");
+    let _ = writeln!(h, "<p class=\"note\">† {}</p>", esc(PAR_NOTE));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn html_is_escaped() {
+        assert_eq!(esc("a<b & \"c\""), "a&lt;b &amp; &quot;c&quot;");
+    }
+
+    #[test]
+    fn kinds_format_like_the_charts() {
+        assert_eq!(Kind::of("final_capital").show(44.7e6), "€44.7m");
+        assert_eq!(Kind::of("default_rate").show(0.1412), "14.1%");
+        assert_eq!(Kind::of("loans_granted").show(29169.0), "29,169");
+        assert_eq!(Kind::of("oss").show(1.9134), "1.91");
+    }
+}
