@@ -5,6 +5,7 @@ pub mod math;
 pub mod metrics;
 pub mod model;
 pub mod output;
+pub mod resources;
 pub mod run;
 pub mod scenario;
 pub mod schedule;
