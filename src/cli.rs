@@ -172,6 +172,7 @@ fn run(args: RunArgs) -> ExitCode {
     let options = RunOptions {
         threads: args.threads,
         paths_csv: !args.no_paths_csv,
+        memory_budget: None,
     };
     let outcome = job::run(&scenario, &destination, &options, &progress);
     if let Some(bar) = &progress.bar {
@@ -185,6 +186,7 @@ fn run(args: RunArgs) -> ExitCode {
             ExitCode::SUCCESS
         }
         Err(RunError::Output(e @ OutputError::Refused { .. })) => fail(EXIT_BAD_INPUT, e),
+        Err(e @ RunError::TooLarge { .. }) => fail(EXIT_BAD_INPUT, e),
         Err(e @ RunError::Interrupted { .. }) => fail(EXIT_INTERRUPTED, e),
         Err(e) => fail(EXIT_FAILURE, e),
     }

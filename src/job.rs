@@ -7,6 +7,7 @@ use std::time::{Instant, SystemTime};
 
 use crate::model::Model;
 use crate::output::{self, OutputDir, OutputError, PathsCsv, RunInfo};
+use crate::resources;
 use crate::run::{Observer, Results, simulate};
 use crate::scenario::Scenario;
 
@@ -17,6 +18,9 @@ pub struct RunOptions {
     pub threads: Option<usize>,
     /// Write `paths.csv` (one row per path). Off for huge runs.
     pub paths_csv: bool,
+    /// Refuse a run whose estimated memory exceeds this many bytes; `None` uses the memory the
+    /// system reports available (no check where it cannot tell).
+    pub memory_budget: Option<u64>,
 }
 
 impl Default for RunOptions {
@@ -24,6 +28,7 @@ impl Default for RunOptions {
         RunOptions {
             threads: None,
             paths_csv: true,
+            memory_budget: None,
         }
     }
 }
@@ -47,6 +52,12 @@ pub enum RunError {
     },
     /// The thread pool could not be built.
     Threads(String),
+    /// The run would need more memory than the machine has; nothing was started.
+    TooLarge {
+        paths: u64,
+        needed: u64,
+        available: u64,
+    },
 }
 
 impl std::fmt::Display for RunError {
@@ -60,6 +71,17 @@ impl std::fmt::Display for RunError {
                 )
             }
             RunError::Threads(e) => write!(f, "cannot start worker threads: {e}"),
+            RunError::TooLarge {
+                paths,
+                needed,
+                available,
+            } => write!(
+                f,
+                "simulation.paths = {paths}: the run would need about {} of memory, more than the {} available; \
+                 run fewer paths (results of runs over path ranges can be appended with the library)",
+                resources::bytes(*needed),
+                resources::bytes(*available)
+            ),
         }
     }
 }
@@ -84,17 +106,27 @@ pub fn run(
     options: &RunOptions,
     observer: &(dyn Observer + Sync),
 ) -> Result<Completed, RunError> {
-    let folder = OutputDir::create(destination)?;
     let mut pool = rayon::ThreadPoolBuilder::new();
     if let Some(n) = options.threads {
         pool = pool.num_threads(n);
     }
     let pool = pool.build().map_err(|e| RunError::Threads(e.to_string()))?;
     let threads = pool.current_num_threads();
+    let paths = scenario.spec().simulation.paths as u64;
+    let needed = resources::estimated_memory(scenario, threads);
+    if let Some(available) = options.memory_budget.or_else(resources::available_memory)
+        && needed > available
+    {
+        return Err(RunError::TooLarge {
+            paths,
+            needed,
+            available,
+        });
+    }
+    let folder = OutputDir::create(destination)?;
     let model = Model::new(scenario);
     let started = SystemTime::now();
     let clock = Instant::now();
-    let paths = scenario.spec().simulation.paths as u64;
 
     let mut csv = if options.paths_csv {
         let path = folder.file(output::PATHS_CSV);

@@ -102,7 +102,9 @@ impl Model {
                     annual_pd: [s.annual_pd, s.annual_pd * spec.followup.pd_multiplier],
                     seasoning: s.seasoning.clone(),
                     followup_hazard: monthly_hazard(s.followup_rate),
-                    followup_min_age: s.followup_min_age_months as usize,
+                    // Beyond the term the need can never arise; clamping keeps month arithmetic
+                    // far from overflow for absurd but valid ages.
+                    followup_min_age: s.followup_min_age_months.min(s.term_months) as usize,
                     prepay_hazard: monthly_hazard(s.prepay_rate),
                     size_mu: s.mean_size.ln() - sigma2 / 2.0,
                     size_sigma: sigma2.sqrt(),
@@ -111,7 +113,8 @@ impl Model {
                     origination_fee: s.origination_fee,
                     recovery_mean: s.recovery_mean,
                     recovery,
-                    recovery_lag: s.recovery_lag_months as usize,
+                    // A recovery after the horizon is not counted, however late.
+                    recovery_lag: s.recovery_lag_months.min(months as i64 + 1) as usize,
                     jobs_per_loan: s.jobs_per_loan,
                     initial_ages: (spec.initial_book.max_age_months.min(s.term_months)) as usize,
                 }

@@ -18,6 +18,9 @@ use crate::stats::Summary;
 /// bar and bounded memory between the engine and a streaming writer.
 pub const CHUNK_PATHS: u64 = 512;
 
+/// Paths per block within a chunk: the unit of work of one thread, sharing one workspace.
+pub const BLOCK_PATHS: u64 = 8;
+
 /// Hooks for a front end. The engine calls them from the driving thread between chunks.
 pub trait Observer {
     /// `done` of `total` paths are finished.
@@ -182,8 +185,17 @@ pub fn simulate<E>(
         }
         let end = (next + CHUNK_PATHS).min(range.end);
         let outcomes: Vec<PathOutcome> = (next..end)
+            .step_by(BLOCK_PATHS as usize)
+            .collect::<Vec<u64>>()
             .into_par_iter()
-            .map_init(|| Workspace::new(model), |ws, i| ws.simulate(i))
+            .flat_map_iter(|first| {
+                // One workspace per block, used by one thread from start to end: no nested
+                // parallelism inside, so a thread never holds more than one workspace.
+                let mut ws = Workspace::new(model);
+                (first..(first + BLOCK_PATHS).min(end))
+                    .map(|i| ws.simulate(i))
+                    .collect::<Vec<_>>()
+            })
             .collect();
         on_chunk(&outcomes)?;
         results.push(&outcomes);

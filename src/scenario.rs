@@ -725,6 +725,23 @@ pub struct Scenario {
 pub const MAX_HORIZON_YEARS: i64 = 50;
 /// Maximum loan term in months.
 pub const MAX_TERM_MONTHS: i64 = 1200;
+/// Maximum number of paths (memory is checked separately, before a run starts).
+pub const MAX_PATHS: i64 = 1_000_000_000;
+/// Maximum loans in the initial book.
+pub const MAX_INITIAL_LOANS: i64 = 10_000_000;
+/// Maximum expected new requests in any year (growth included).
+pub const MAX_LOANS_PER_YEAR: f64 = 1e7;
+/// Maximum number of segments.
+pub const MAX_SEGMENTS: usize = 1000;
+/// Largest amount of money in any key, in euros: far beyond any lender, small enough that no
+/// sum over a run can overflow.
+pub const MAX_MONEY: f64 = 1e15;
+/// Largest multiplier, share or CV.
+pub const MAX_FACTOR: f64 = 1e6;
+/// Largest systemic shift, in standard deviations.
+pub const MAX_SHIFT: f64 = 1e3;
+/// Longest seasoning curve, in loan years (the longest term is 100 years).
+pub const MAX_SEASONING_YEARS: usize = 100;
 
 struct Check<'a> {
     file: &'a str,
@@ -769,8 +786,14 @@ impl Check<'_> {
         )
     }
 
-    fn non_negative(&self, key: &str, value: f64) -> Result<(), ScenarioError> {
-        self.num(key, value, value >= 0.0, "a number >= 0")
+    /// An amount of euros from 0 to [`MAX_MONEY`].
+    fn money(&self, key: &str, value: f64) -> Result<(), ScenarioError> {
+        self.num(
+            key,
+            value,
+            (0.0..=MAX_MONEY).contains(&value),
+            &format!("a number of euros from 0 to {MAX_MONEY:e}"),
+        )
     }
 
     fn positive(&self, key: &str, value: f64) -> Result<(), ScenarioError> {
@@ -892,11 +915,11 @@ impl Scenario {
         if name.trim().is_empty() {
             return Err(c.fail("meta.name", format!("{name:?}"), "a non-empty name"));
         }
-        if name.contains(['/', '\\', '\0']) || name == "." || name == ".." {
+        if name.contains(['/', '\\', '\0']) || name.starts_with('.') {
             return Err(c.fail(
                 "meta.name",
                 format!("{name:?}"),
-                "a name without path separators (it names the output folder)",
+                "a name without path separators that does not start with `.` (it names the output folder)",
             ));
         }
         c.int("meta.start_year", s.meta.start_year, 1900, 3000)?;
@@ -906,31 +929,39 @@ impl Scenario {
             1,
             MAX_HORIZON_YEARS,
         )?;
-        c.int("simulation.paths", s.simulation.paths, 1, i64::MAX)?;
+        c.int("simulation.paths", s.simulation.paths, 1, MAX_PATHS)?;
         c.int("simulation.seed", s.simulation.seed, 0, i64::MAX)?;
 
         let f = &s.funding;
-        c.non_negative("funding.state_loan", f.state_loan)?;
+        c.money("funding.state_loan", f.state_loan)?;
         c.unit("funding.state_loan_rate", f.state_loan_rate)?;
         c.num(
             "funding.initial_reserves",
             f.initial_reserves,
-            true,
-            "a finite number",
+            f.initial_reserves.abs() <= MAX_MONEY,
+            &format!("a finite number of euros from -{MAX_MONEY:e} to {MAX_MONEY:e}"),
         )?;
-        c.non_negative("funding.guarantee_room", f.guarantee_room)?;
+        c.money("funding.guarantee_room", f.guarantee_room)?;
         c.unit("funding.external_rate", f.external_rate)?;
         c.unit("funding.guarantee_fee", f.guarantee_fee)?;
-        c.non_negative("funding.min_cash", f.min_cash)?;
+        c.money("funding.min_cash", f.min_cash)?;
         c.num(
             "funding.cash_target",
             f.cash_target,
-            f.cash_target >= f.min_cash,
-            &format!("a number >= funding.min_cash ({})", fmt_value(f.min_cash)),
+            f.cash_target >= f.min_cash && f.cash_target <= MAX_MONEY,
+            &format!(
+                "a number from funding.min_cash ({}) to {MAX_MONEY:e}",
+                fmt_value(f.min_cash)
+            ),
         )?;
         c.unit("funding.min_capital_ratio", f.min_capital_ratio)?;
 
-        c.int("initial_book.loans", s.initial_book.loans, 0, i64::MAX)?;
+        c.int(
+            "initial_book.loans",
+            s.initial_book.loans,
+            0,
+            MAX_INITIAL_LOANS,
+        )?;
         c.int(
             "initial_book.max_age_months",
             s.initial_book.max_age_months,
@@ -939,14 +970,37 @@ impl Scenario {
         )?;
 
         let o = &s.origination;
-        c.non_negative("origination.loans_per_year", o.loans_per_year)?;
+        c.num(
+            "origination.loans_per_year",
+            o.loans_per_year,
+            (0.0..=MAX_LOANS_PER_YEAR).contains(&o.loans_per_year),
+            &format!("a number from 0 to {MAX_LOANS_PER_YEAR:e}"),
+        )?;
         c.num(
             "origination.growth_per_year",
             o.growth_per_year,
-            o.growth_per_year > -1.0,
-            "a number > -1",
+            o.growth_per_year > -1.0 && o.growth_per_year <= 10.0,
+            "a number > -1 and at most 10",
         )?;
-        c.positive("origination.cap", o.cap)?;
+        let peak_demand = (0..s.simulation.horizon_years)
+            .map(|y| o.loans_per_year * (1.0 + o.growth_per_year).powi(y as i32))
+            .fold(0.0, f64::max);
+        if peak_demand > MAX_LOANS_PER_YEAR {
+            return Err(c.fail(
+                "origination.growth_per_year",
+                fmt_value(o.growth_per_year),
+                &format!(
+                    "growth that keeps demand at most {MAX_LOANS_PER_YEAR:e} loans a year (with loans_per_year {} it reaches {peak_demand:.3e} within the horizon)",
+                    fmt_value(o.loans_per_year)
+                ),
+            ));
+        }
+        c.num(
+            "origination.cap",
+            o.cap,
+            o.cap > 0.0 && o.cap <= MAX_MONEY,
+            &format!("a number > 0 and at most {MAX_MONEY:e}"),
+        )?;
 
         let cc = &s.credit_cycle;
         c.below_one("credit_cycle.asset_correlation", cc.asset_correlation)?;
@@ -955,27 +1009,39 @@ impl Scenario {
             c.num(
                 &format!("credit_cycle.shifts[{i}]"),
                 x,
-                true,
-                "a finite number",
+                x.abs() <= MAX_SHIFT,
+                &format!("a number from -{MAX_SHIFT} to {MAX_SHIFT} (standard deviations)"),
             )?;
         }
 
         let fu = &s.followup;
         c.unit("followup.referral_share", fu.referral_share)?;
-        c.positive("followup.size_multiplier", fu.size_multiplier)?;
+        c.num(
+            "followup.size_multiplier",
+            fu.size_multiplier,
+            fu.size_multiplier > 0.0 && fu.size_multiplier <= MAX_FACTOR,
+            &format!("a number > 0 and at most {MAX_FACTOR:e}"),
+        )?;
         c.positive("followup.pd_multiplier", fu.pd_multiplier)?;
 
         let co = &s.costs;
-        c.non_negative("costs.fixed_per_year", co.fixed_per_year)?;
-        c.non_negative("costs.per_new_loan", co.per_new_loan)?;
-        c.non_negative(
+        c.money("costs.fixed_per_year", co.fixed_per_year)?;
+        c.money("costs.per_new_loan", co.per_new_loan)?;
+        c.money(
             "costs.per_active_loan_per_year",
             co.per_active_loan_per_year,
         )?;
-        c.non_negative("costs.coaching_per_new_loan", co.coaching_per_new_loan)?;
+        c.money("costs.coaching_per_new_loan", co.coaching_per_new_loan)?;
 
         if s.segments.is_empty() {
             return Err(c.fail("segment", "(none)", "at least one [[segment]] with a name"));
+        }
+        if s.segments.len() > MAX_SEGMENTS {
+            return Err(c.fail(
+                "segment",
+                format!("({} segments)", s.segments.len()),
+                &format!("at most {MAX_SEGMENTS} segments"),
+            ));
         }
         let mut share_sum = 0.0;
         for (i, seg) in s.segments.iter().enumerate() {
@@ -999,10 +1065,25 @@ impl Scenario {
                 ));
             }
             let k = |key: &str| format!("segment.{}.{key}", seg.name);
-            c.non_negative(&k("share"), seg.share)?;
+            c.num(
+                &k("share"),
+                seg.share,
+                (0.0..=MAX_FACTOR).contains(&seg.share),
+                &format!("a number from 0 to {MAX_FACTOR:e}"),
+            )?;
             share_sum += seg.share;
-            c.positive(&k("mean_size"), seg.mean_size)?;
-            c.non_negative(&k("size_cv"), seg.size_cv)?;
+            c.num(
+                &k("mean_size"),
+                seg.mean_size,
+                seg.mean_size > 0.0 && seg.mean_size <= MAX_MONEY,
+                &format!("a number > 0 and at most {MAX_MONEY:e}"),
+            )?;
+            c.num(
+                &k("size_cv"),
+                seg.size_cv,
+                (0.0..=MAX_FACTOR).contains(&seg.size_cv),
+                &format!("a number from 0 to {MAX_FACTOR:e}"),
+            )?;
             c.num(
                 &k("min_size"),
                 seg.min_size,
@@ -1026,18 +1107,30 @@ impl Scenario {
                     ),
                 ));
             }
-            if seg.seasoning.is_empty() {
-                return Err(c.fail(&k("seasoning"), "[]", "a non-empty list of numbers >= 0"));
+            if seg.seasoning.is_empty() || seg.seasoning.len() > MAX_SEASONING_YEARS {
+                return Err(c.fail(
+                    &k("seasoning"),
+                    format!("({} values)", seg.seasoning.len()),
+                    &format!(
+                        "a list of 1 to {MAX_SEASONING_YEARS} numbers >= 0, one per loan year"
+                    ),
+                ));
             }
             for (j, &x) in seg.seasoning.iter().enumerate() {
-                c.non_negative(&format!("segment.{}.seasoning[{j}]", seg.name), x)?;
+                c.num(
+                    &format!("segment.{}.seasoning[{j}]", seg.name),
+                    x,
+                    (0.0..=MAX_FACTOR).contains(&x),
+                    &format!("a number from 0 to {MAX_FACTOR:e}"),
+                )?;
             }
             c.unit(&k("recovery_mean"), seg.recovery_mean)?;
             let m = seg.recovery_mean;
             c.num(
                 &k("recovery_sd"),
                 seg.recovery_sd,
-                seg.recovery_sd == 0.0 || (seg.recovery_sd > 0.0 && seg.recovery_sd.powi(2) < m * (1.0 - m)),
+                seg.recovery_sd == 0.0
+                    || (seg.recovery_sd > 0.0 && seg.recovery_sd.powi(2) < m * (1.0 - m)),
                 &format!(
                     "0, or a number > 0 with sd^2 < mean*(1-mean), i.e. below {:.4} for recovery_mean {}",
                     (m * (1.0 - m)).sqrt(),
@@ -1058,7 +1151,12 @@ impl Scenario {
                 i64::MAX,
             )?;
             c.below_one(&k("prepay_rate"), seg.prepay_rate)?;
-            c.non_negative(&k("jobs_per_loan"), seg.jobs_per_loan)?;
+            c.num(
+                &k("jobs_per_loan"),
+                seg.jobs_per_loan,
+                (0.0..=MAX_FACTOR).contains(&seg.jobs_per_loan),
+                &format!("a number from 0 to {MAX_FACTOR:e}"),
+            )?;
         }
         if share_sum.is_nan() || share_sum <= 0.0 || !share_sum.is_finite() {
             return Err(c.fail(
@@ -1183,7 +1281,7 @@ mod tests {
         let e = parse("[funding]\nmin_cash = -5\n[[segment]]\nname = \"a\"\n", &[]).unwrap_err();
         assert_eq!(
             e.to_string(),
-            "test.toml: funding.min_cash = -5: allowed: a number >= 0"
+            "test.toml: funding.min_cash = -5: allowed: a number of euros from 0 to 1e15"
         );
         let e = parse("[[segment]]\nname = \"a\"\nannual_pd = nan\n", &[]).unwrap_err();
         assert!(e.to_string().contains("segment.a.annual_pd = nan"), "{e}");

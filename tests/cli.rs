@@ -116,12 +116,12 @@ fn values_out_of_range_are_refused_with_the_allowed_range() {
     refused(
         &format!("[funding]\nstate_loan = -1\n{SEGMENT}"),
         &[],
-        &["funding.state_loan = -1", ">= 0"],
+        &["funding.state_loan = -1", "from 0 to 1e15"],
     );
     refused(
         &format!("[initial_book]\nloans = -3\n{SEGMENT}"),
         &[],
-        &["initial_book.loans = -3", ">= 0"],
+        &["initial_book.loans = -3", "from 0 to 10000000"],
     );
     refused(
         &format!("[simulation]\nhorizon_years = 51\n{SEGMENT}"),

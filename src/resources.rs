@@ -1,0 +1,124 @@
+//! What a run will need, estimated before it starts, so that a run too large for the machine is
+//! refused up front with the figure in the message rather than killed by the operating system
+//! half-way.
+//!
+//! The estimate is an upper bound of the memory that grows with the run: the per-path outcomes
+//! kept for the statistics (26 scalars and 13 yearly metrics per report year, 8 bytes each), a
+//! copy of one metric's column while it is sorted, and one workspace per thread (per-month
+//! arrays per segment, and the default-hazard tables of the loans of one path).
+
+use crate::metrics::{Scalar, Yearly};
+use crate::run::CHUNK_PATHS;
+use crate::scenario::Scenario;
+
+/// Bytes kept per path for the statistics.
+pub fn bytes_per_path(horizon_years: usize) -> u64 {
+    ((Scalar::COUNT + Yearly::COUNT * horizon_years) * 8) as u64
+}
+
+/// Upper bound of the memory (bytes) a run of `scenario` on `threads` threads needs.
+pub fn estimated_memory(scenario: &Scenario, threads: usize) -> u64 {
+    let spec = scenario.spec();
+    let years = spec.simulation.horizon_years as u64;
+    let months = 12 * years;
+    let paths = spec.simulation.paths as u64;
+    let segments = spec.segments.len() as u64;
+    let per_path = bytes_per_path(years as usize);
+    let results = paths.saturating_mul(per_path);
+    let sorting = paths.saturating_mul(8);
+    let in_flight = 2 * CHUNK_PATHS * (per_path + 256);
+
+    let longest_term = spec
+        .segments
+        .iter()
+        .map(|s| s.term_months as u64)
+        .max()
+        .unwrap_or(1);
+    let oldest = spec
+        .segments
+        .iter()
+        .map(|s| spec.initial_book.max_age_months.min(s.term_months) as u64)
+        .max()
+        .unwrap_or(1);
+    let starts = months + 2 + oldest;
+    // Loans in one path: the initial book, demand at its peak every year, and at most one
+    // follow-up loan per loan.
+    let o = &spec.origination;
+    let demand: f64 = (0..years)
+        .map(|y| o.loans_per_year * (1.0 + o.growth_per_year).powi(y as i32))
+        .sum();
+    let loans = 2.0 * (spec.initial_book.loans as f64 + 1.5 * demand + 100.0);
+    let tables = (segments * 2 * starts).min(loans as u64);
+    let arena = tables * longest_term.min(months) * 8;
+    let fixed = segments * (months + 2) * 48 + months * 24 + segments * 2 * starts * 8;
+    let followups = loans as u64 * 16;
+    let workspace = fixed + arena + followups;
+    results
+        .saturating_add(sorting)
+        .saturating_add(in_flight)
+        .saturating_add((threads as u64).saturating_mul(workspace))
+}
+
+/// Memory the system says is available (Linux `MemAvailable`), if it can tell.
+pub fn available_memory() -> Option<u64> {
+    let info = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let line = info.lines().find(|l| l.starts_with("MemAvailable:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib * 1024)
+}
+
+/// Human-readable bytes: `1.3 GB`.
+pub fn bytes(n: u64) -> String {
+    let n = n as f64;
+    if n >= 1e12 {
+        format!("{:.1} TB", n / 1e12)
+    } else if n >= 1e9 {
+        format!("{:.1} GB", n / 1e9)
+    } else if n >= 1e6 {
+        format!("{:.0} MB", n / 1e6)
+    } else {
+        format!("{:.0} kB", n / 1e3)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::Origin;
+
+    fn scenario(text: &str) -> Scenario {
+        Scenario::parse(
+            text,
+            &Origin {
+                file: "t.toml".into(),
+                stem: "t".into(),
+            },
+            &[],
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn a_million_baseline_paths_fit_in_two_gib() {
+        let text = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/scenarios/baseline.toml"
+        ))
+        .unwrap();
+        let mut s = scenario(&text);
+        s = s.with_run_size(Some(1_000_000), None).unwrap();
+        let estimate = estimated_memory(&s, 2);
+        assert!(estimate < 2 * 1024 * 1024 * 1024, "{}", bytes(estimate));
+        // The bound is dominated by the kept outcomes: 26 + 13 x 10 values per path.
+        assert!(estimate > 1_000_000 * 156 * 8);
+    }
+
+    #[test]
+    fn estimates_grow_with_paths_and_threads() {
+        let small = scenario("[simulation]\npaths = 100\n[[segment]]\nname = \"a\"\n");
+        let large = scenario("[simulation]\npaths = 100000000\n[[segment]]\nname = \"a\"\n");
+        assert!(estimated_memory(&large, 1) > 100 * estimated_memory(&small, 1));
+        assert!(estimated_memory(&small, 8) > estimated_memory(&small, 1));
+        assert_eq!(bytes(1_300_000_000), "1.3 GB");
+    }
+}
