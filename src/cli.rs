@@ -14,6 +14,7 @@ use microfolio::format::{count, eur, pct};
 use microfolio::job::{self, Completed, RunError, RunOptions};
 use microfolio::metrics::Scalar;
 use microfolio::output::OutputError;
+use microfolio::report::ReportError;
 use microfolio::run::Observer;
 use microfolio::scenario::{Override, Scenario};
 
@@ -39,6 +40,14 @@ enum Command {
     Run(RunArgs),
     /// Check a scenario without running it; print the resolved scenario as TOML on stdout.
     Validate(ScenarioArgs),
+    /// Redraw the charts and report.html of an earlier run from its data files.
+    Report(ReportArgs),
+}
+
+#[derive(Args, Debug)]
+struct ReportArgs {
+    /// A result folder written by `microfolio run`.
+    folder: PathBuf,
 }
 
 #[derive(Args, Debug)]
@@ -81,6 +90,22 @@ pub fn main() -> ExitCode {
     match cli.command {
         Command::Run(args) => run(args),
         Command::Validate(args) => validate(args),
+        Command::Report(args) => report(args),
+    }
+}
+
+fn report(args: ReportArgs) -> ExitCode {
+    match microfolio::report::render(&args.folder) {
+        Ok(done) => {
+            for note in &done.notes {
+                eprintln!("microfolio: note: {note}");
+            }
+            println!("{} charts and {}", done.charts.len(), done.report.display());
+            ExitCode::SUCCESS
+        }
+        // Missing or corrupt data is bad input; a chart or file that cannot be written is not.
+        Err(e @ ReportError::Data(_)) => fail(EXIT_BAD_INPUT, e),
+        Err(e) => fail(EXIT_FAILURE, e),
     }
 }
 
@@ -181,6 +206,9 @@ fn run(args: RunArgs) -> ExitCode {
     match outcome {
         Ok(done) => {
             if !args.quiet {
+                for note in &done.notes {
+                    eprintln!("microfolio: note: {note}");
+                }
                 print_summary(&scenario, &done);
             }
             ExitCode::SUCCESS
@@ -241,4 +269,9 @@ fn print_summary(scenario: &Scenario, done: &Completed) {
         "(final capital and cost to state value the book at par; losses still embedded in it are not included)"
     );
     let _ = writeln!(out, "results: {}", done.folder.display());
+    let _ = writeln!(
+        out,
+        "report:  {}",
+        done.folder.join(microfolio::report::REPORT_HTML).display()
+    );
 }

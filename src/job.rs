@@ -1,12 +1,13 @@
 //! A whole run as the command line does it: simulate every path of a scenario on a thread pool
 //! of the requested size, stream `paths.csv`, write the other files, and move the folder into
-//! place. Front ends pass an [`Observer`] for progress and cancellation.
+//! place, with the charts and the report drawn from those files. Front ends pass an [`Observer`] for progress and cancellation.
 
 use std::path::{Path, PathBuf};
 use std::time::{Instant, SystemTime};
 
 use crate::model::Model;
 use crate::output::{self, OutputDir, OutputError, PathsCsv, RunInfo};
+use crate::report::{self, ReportError};
 use crate::resources;
 use crate::run::{Observer, Results, simulate};
 use crate::scenario::Scenario;
@@ -40,6 +41,8 @@ pub struct Completed {
     pub info: RunInfo,
     /// Where the result folder now is.
     pub folder: PathBuf,
+    /// What the report wants the user to know (e.g. charts skipped without `paths.csv`).
+    pub notes: Vec<String>,
 }
 
 /// Why a run did not complete.
@@ -52,6 +55,8 @@ pub enum RunError {
     },
     /// The thread pool could not be built.
     Threads(String),
+    /// The charts or the report could not be made; no result was written.
+    Report(ReportError),
     /// The run would need more memory than the machine has; nothing was started.
     TooLarge {
         paths: u64,
@@ -71,6 +76,7 @@ impl std::fmt::Display for RunError {
                 )
             }
             RunError::Threads(e) => write!(f, "cannot start worker threads: {e}"),
+            RunError::Report(e) => write!(f, "{e}"),
             RunError::TooLarge {
                 paths,
                 needed,
@@ -178,10 +184,13 @@ pub fn run(
         output::SCENARIO_TOML,
         output::scenario_toml(scenario).as_bytes(),
     )?;
+    // The same code path as `microfolio report`: charts are drawn from the files just written.
+    let rendered = report::render(folder.staging()).map_err(RunError::Report)?;
     let folder = folder.commit()?;
     Ok(Completed {
         results,
         info,
         folder,
+        notes: rendered.notes,
     })
 }

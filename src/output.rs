@@ -280,6 +280,11 @@ impl OutputDir {
         self.staging.join(name)
     }
 
+    /// The staging folder, where files are written until [`OutputDir::commit`].
+    pub fn staging(&self) -> &Path {
+        &self.staging
+    }
+
     /// The final location.
     pub fn destination(&self) -> &Path {
         &self.destination

@@ -449,3 +449,65 @@ fn ctrl_c_stops_cleanly_and_leaves_no_folder() {
         "nothing may be left behind"
     );
 }
+
+/// `run` draws the charts and the report; `report` redraws the same files from the data alone,
+/// and refuses a folder that is not a result with exit code 2.
+#[test]
+fn report_redraws_what_run_drew() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = root().join("scenarios/recession.toml");
+    let out = microfolio(
+        dir.path(),
+        &[
+            "run",
+            scenario.to_str().unwrap(),
+            "--paths",
+            "200",
+            "--out",
+            "r",
+            "--quiet",
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let snapshot = |dir: &Path| -> Vec<(String, Vec<u8>)> {
+        let mut files: Vec<_> = std::fs::read_dir(dir.join("charts"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .chain([dir.join("report.html")])
+            .map(|p| {
+                (
+                    p.file_name().unwrap().to_string_lossy().into_owned(),
+                    std::fs::read(&p).unwrap(),
+                )
+            })
+            .collect();
+        files.sort();
+        files
+    };
+    let folder = dir.path().join("r");
+    let drawn = snapshot(&folder);
+    assert_eq!(drawn.len(), 19, "9 charts in SVG and PNG, and the report");
+    std::fs::remove_dir_all(folder.join("charts")).unwrap();
+    std::fs::remove_file(folder.join("report.html")).unwrap();
+    let again = microfolio(dir.path(), &["report", "r"]);
+    assert!(
+        again.status.success(),
+        "{}",
+        String::from_utf8_lossy(&again.stderr)
+    );
+    assert!(
+        drawn == snapshot(&folder),
+        "report must reproduce what run drew"
+    );
+
+    std::fs::write(folder.join("timeseries.csv"), "year,label\n1,2026\n").unwrap();
+    let corrupt = microfolio(dir.path(), &["report", "r"]);
+    assert_eq!(corrupt.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&corrupt.stderr).contains("timeseries.csv"));
+    let missing = microfolio(dir.path(), &["report", "nowhere"]);
+    assert_eq!(missing.status.code(), Some(2));
+}
