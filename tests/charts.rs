@@ -440,3 +440,31 @@ fn a_missing_or_corrupt_file_is_named_in_the_error() {
         );
     }
 }
+
+/// Every shipped scenario gets every chart, in both formats, and a report that shows them.
+#[test]
+fn shipped_scenarios_get_every_chart() {
+    for name in ["baseline", "recession", "vasicek"] {
+        let file = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("scenarios/{name}.toml"));
+        let scenario = Scenario::load(&file, &[])
+            .unwrap()
+            .with_run_size(Some(60), None)
+            .unwrap();
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join(name);
+        let done = job::run(&scenario, &dir, &RunOptions::default(), &Silent).expect("the run");
+        assert!(done.notes.is_empty(), "{name}: {:?}", done.notes);
+        let html = fs::read_to_string(dir.join(REPORT_HTML)).unwrap();
+        for chart in ALL_CHARTS {
+            for ext in ["svg", "png"] {
+                let path = dir.join("charts").join(format!("{chart}.{ext}"));
+                assert!(
+                    fs::metadata(&path).map(|m| m.len() > 1000).unwrap_or(false),
+                    "{name}: {}",
+                    path.display()
+                );
+            }
+            assert!(html.contains(chart), "{name}: report lacks {chart}");
+        }
+    }
+}
