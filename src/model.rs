@@ -88,11 +88,14 @@ impl Model {
                 let grace = s.grace_months as usize;
                 let schedule = Schedule::new(term, grace, s.interest_rate);
                 let sigma2 = (1.0 + s.size_cv * s.size_cv).ln();
-                let recovery = (s.recovery_sd > 0.0).then(|| {
-                    let m = s.recovery_mean;
-                    let kappa = m * (1.0 - m) / (s.recovery_sd * s.recovery_sd) - 1.0;
-                    Beta::new(m * kappa, (1.0 - m) * kappa).expect("validated: sd^2 < mean(1-mean)")
-                });
+                // Beta with the scenario's mean and sd: alpha + beta = m(1-m)/sd^2 - 1. For a
+                // vanishing sd the parameters overflow and the sampler returns NaN, so a spread
+                // below 1e-6 of the largest possible is taken as none: exactly the mean.
+                let m = s.recovery_mean;
+                let kappa = m * (1.0 - m) / (s.recovery_sd * s.recovery_sd) - 1.0;
+                let recovery = (s.recovery_sd > 0.0 && kappa.is_finite() && kappa < 1e12)
+                    .then(|| Beta::new(m * kappa, (1.0 - m) * kappa).ok())
+                    .flatten();
                 SegmentModel {
                     term,
                     grace,

@@ -261,13 +261,23 @@ impl OutputDir {
             Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
             _ => PathBuf::from("."),
         };
-        fs::create_dir_all(&parent).map_err(io_at(&parent))?;
+        // The folder must be usable before any work starts: a path that cannot be created is
+        // bad input, not a failure half-way through.
+        let unusable = |path: &Path| {
+            let path = path.to_path_buf();
+            move |e: io::Error| OutputError::Refused {
+                path,
+                reason: format!("cannot be created or written: {e}"),
+            }
+        };
+        fs::create_dir_all(&parent).map_err(unusable(&parent))?;
+        remove_stale_staging(&parent, &name);
         let staging = parent.join(format!(
             ".{name}.partial-{}-{}",
             std::process::id(),
             unique()
         ));
-        fs::create_dir(&staging).map_err(io_at(&staging))?;
+        fs::create_dir(&staging).map_err(unusable(&staging))?;
         Ok(OutputDir {
             destination: destination.to_path_buf(),
             staging,
@@ -333,6 +343,31 @@ impl Drop for OutputDir {
     }
 }
 
+/// Remove staging and replaced folders of `name` left in `parent` by microfolio processes that
+/// no longer run (killed with SIGKILL, or a machine that lost power). Only on systems with
+/// `/proc`, where a process's liveness can be told; elsewhere they stay, hidden.
+fn remove_stale_staging(parent: &Path, name: &str) {
+    let proc = Path::new("/proc");
+    if !proc.join("self").exists() {
+        return;
+    }
+    let Ok(entries) = fs::read_dir(parent) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let file_name = entry.file_name().to_string_lossy().into_owned();
+        let rest = file_name
+            .strip_prefix(&format!(".{name}.partial-"))
+            .or_else(|| file_name.strip_prefix(&format!(".{name}.old-")));
+        let Some(pid) = rest.and_then(|r| r.split('-').next()?.parse::<u32>().ok()) else {
+            continue;
+        };
+        if pid != std::process::id() && !proc.join(pid.to_string()).exists() {
+            let _ = fs::remove_dir_all(entry.path());
+        }
+    }
+}
+
 /// A number that differs between calls in one process, for unique temporary names.
 fn unique() -> u64 {
     use std::sync::atomic::{AtomicU64, Ordering};
@@ -373,6 +408,60 @@ pub fn iso_utc(t: SystemTime) -> String {
 mod tests {
     use super::*;
     use std::time::Duration;
+
+    #[test]
+    fn stale_staging_of_dead_processes_is_removed() {
+        let root = tempfile::tempdir().unwrap();
+        // No process has id 4294967295; this one is alive.
+        let dead = root.path().join(".run.partial-4294967295-1");
+        let dead_old = root.path().join(".run.old-4294967295-7");
+        let alive = root
+            .path()
+            .join(format!(".run.partial-{}-1", std::process::id()));
+        let other = root.path().join(".other.partial-4294967295-1");
+        for d in [&dead, &dead_old, &alive, &other] {
+            fs::create_dir(d).unwrap();
+        }
+        let out = OutputDir::create(&root.path().join("run")).unwrap();
+        assert!(
+            !dead.exists() && !dead_old.exists(),
+            "stale folders must go"
+        );
+        assert!(
+            alive.exists() && other.exists(),
+            "live and unrelated folders must stay"
+        );
+        drop(out);
+    }
+
+    #[test]
+    fn a_full_disk_is_an_error_not_a_silent_loss() {
+        // /dev/full accepts the open and fails every write with ENOSPC.
+        let full = Path::new("/dev/full");
+        if !full.exists() {
+            return;
+        }
+        let mut csv = PathsCsv::create(full).unwrap();
+        let outcome = PathOutcome {
+            index: 0,
+            scalars: [Some(1.0); Scalar::COUNT],
+            yearly: vec![],
+            loans_simulated: 1,
+        };
+        let wrote = (0..20_000).try_for_each(|_| csv.write(std::slice::from_ref(&outcome)));
+        let result = wrote.and_then(|()| csv.finish());
+        let e = result.expect_err("writing to a full disk must fail");
+        assert!(e.to_string().contains("No space left"), "{e}");
+    }
+
+    #[test]
+    fn an_uncreatable_destination_is_refused_up_front() {
+        let root = tempfile::tempdir().unwrap();
+        fs::write(root.path().join("file.txt"), b"x").unwrap();
+        let e = OutputDir::create(&root.path().join("file.txt/run")).unwrap_err();
+        assert!(matches!(e, OutputError::Refused { .. }), "{e}");
+        assert!(e.to_string().contains("cannot be created"), "{e}");
+    }
 
     #[test]
     fn iso_dates() {

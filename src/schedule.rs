@@ -23,14 +23,17 @@ impl Schedule {
         assert!(term >= 1 && grace < term, "term {term}, grace {grace}");
         let i = annual_rate / 12.0;
         let m = term - grace;
+        // Closed forms rather than the recursion B(a+1) = B(a)(1+i) - A, so that no rounding
+        // accumulates over long terms, written with ln_1p/exp_m1 so that tiny rates (down to
+        // subnormal ones) keep their precision instead of collapsing (1+i)^m - 1 to 0:
+        //   A/P = i / (1 - (1+i)^-m),   B(g+k)/P = ((1+i)^m - (1+i)^k) / ((1+i)^m - 1).
+        let log_growth = i.ln_1p();
+        let growth_m_minus_1 = (m as f64 * log_growth).exp_m1();
         let annuity_factor = if i == 0.0 {
             1.0 / m as f64
         } else {
-            i / (1.0 - (1.0 + i).powi(-(m as i32)))
+            i / -(-(m as f64) * log_growth).exp_m1()
         };
-        // Closed form rather than the recursion B(a+1) = B(a)(1+i) - A, so that no rounding
-        // accumulates over long terms: B(g+k)/P = ((1+i)^m - (1+i)^k) / ((1+i)^m - 1).
-        let growth_m = (1.0 + i).powi(m as i32);
         let balance = (0..=term)
             .map(|a| {
                 if a < grace {
@@ -38,11 +41,11 @@ impl Schedule {
                 } else if a == term {
                     0.0
                 } else {
-                    let k = (a - grace) as i32;
+                    let k = (a - grace) as f64;
                     if i == 0.0 {
-                        1.0 - k as f64 / m as f64
+                        1.0 - k / m as f64
                     } else {
-                        (growth_m - (1.0 + i).powi(k)) / (growth_m - 1.0)
+                        (growth_m_minus_1 - (k * log_growth).exp_m1()) / growth_m_minus_1
                     }
                 }
             })
@@ -153,6 +156,22 @@ mod tests {
         check_to_the_cent(1200, 11, 0.12);
         let s = Schedule::new(2, 1, 0.12);
         assert!((s.payment_factor(1) - 1.01).abs() < 1e-15);
+    }
+
+    #[test]
+    fn tiny_rates_tend_to_the_linear_schedule() {
+        for rate in [1e-300, 5e-324, 1e-12] {
+            let s = Schedule::new(60, 3, rate);
+            assert!(
+                (s.annuity_factor() - 1.0 / 57.0).abs() < 1e-9,
+                "rate {rate}"
+            );
+            assert!(
+                (s.balance_factor(33) - (1.0 - 30.0 / 57.0)).abs() < 1e-9,
+                "rate {rate}"
+            );
+            assert!((0..=60).all(|a| s.balance_factor(a).is_finite()));
+        }
     }
 
     #[test]
