@@ -173,7 +173,6 @@ pub struct Workspace<'m> {
     arena: Vec<f64>,
     /// Per segment: outstanding principal.
     book: Vec<f64>,
-    loans_granted: u64,
 }
 
 impl<'m> Workspace<'m> {
@@ -200,7 +199,6 @@ impl<'m> Workspace<'m> {
             table_at: vec![(NOT_COMPUTED, 0); s * 2 * starts],
             arena: Vec::new(),
             book: vec![0.0; s],
-            loans_granted: 0,
         }
     }
 
@@ -220,7 +218,6 @@ impl<'m> Workspace<'m> {
         self.table_at.fill((NOT_COMPUTED, 0));
         self.arena.clear();
         self.book.fill(0.0);
-        self.loans_granted = 0;
     }
 
     /// MODEL.md §3: the systemic factor per calendar year, and from it each segment's monthly
@@ -668,7 +665,6 @@ impl<'m> Workspace<'m> {
         month.disbursed += size;
         month.fees += fee;
         month.jobs += self.model.segments[s].jobs_per_loan;
-        self.loans_granted += 1;
         true
     }
 }
