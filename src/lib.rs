@@ -6,6 +6,7 @@
 //! validated ([`scenario`]), turned into per-run tables ([`model`]), simulated path by path
 //! ([`engine`]) on many threads deterministically ([`run`]), summarised ([`stats`]) and written
 //! to a result folder ([`output`], [`job`]) with charts and a report ([`charts`], [`report`]).
+//! Sensitivity studies run variants of a scenario on common random numbers ([`study`]).
 //! The `microfolio` binary is the command-line glue.
 //!
 //! From code (a notebook, a test, a future binding):
@@ -41,3 +42,4 @@ pub mod run;
 pub mod scenario;
 pub mod schedule;
 pub mod stats;
+pub mod study;

@@ -468,6 +468,31 @@ fn all_metrics(h: &mut String, data: &RunData) {
     let _ = writeln!(h, "<p class=\"note\">† {}</p>", esc(PAR_NOTE));
 }
 
+// ---------------------------------------------------------------------------------------------
+// Shared with the reports of sensitivity studies (`crate::study`), so that they look the same.
+// ---------------------------------------------------------------------------------------------
+
+/// The report's style sheet.
+pub(crate) const STYLE: &str = CSS;
+
+/// Text for HTML content and attribute values.
+pub(crate) fn escape(s: &str) -> String {
+    esc(s)
+}
+
+/// A metric's value written as in the report (`€12.5m`, `14.1%`, `29,169`, `1.91`).
+pub(crate) fn show_metric(metric: &str, x: f64) -> String {
+    Kind::of(metric).show(x)
+}
+
+/// The unit a metric is written in; `None` for a plain ratio (`oss`).
+pub(crate) fn metric_unit(metric: &str) -> Option<Unit> {
+    match Kind::of(metric) {
+        Kind::Unit(u) => Some(u),
+        Kind::Ratio => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

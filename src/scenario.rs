@@ -137,6 +137,9 @@ pub struct ScenarioSpec {
     /// At least one is required.
     #[serde(default, rename = "segment")]
     pub segments: Vec<Segment>,
+    /// `[sensitivity]`: the parameters a tornado study moves. Not used by a run.
+    #[serde(default)]
+    pub sensitivity: Sensitivity,
 }
 
 /// `[meta]`: what the scenario is called and when it starts.
@@ -389,6 +392,28 @@ impl Segment {
             jobs_per_loan: 1.0,
         }
     }
+}
+
+/// `[sensitivity]`: settings of sensitivity studies (docs/studies.md). A run ignores them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct Sensitivity {
+    /// The parameters `microfolio tornado` moves, each alone to its low and its high value.
+    /// Default: empty, which makes the tornado move every numeric parameter of the segments,
+    /// credit cycle, follow-up and funding sections by ±20%.
+    pub parameters: Vec<SensitivityParameter>,
+}
+
+/// One parameter of a tornado: `{ key = "followup.referral_share", low = 0.2, high = 0.8 }`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SensitivityParameter {
+    /// Dotted path as in `--set`, segments by name: `segment.<name>.<key>`.
+    pub key: String,
+    /// The low setting, in the key's own unit; below `high`.
+    pub low: f64,
+    /// The high setting.
+    pub high: f64,
 }
 
 /// Counts and months are integers, but a float with no fraction is accepted too (MODEL.md §8),
@@ -708,6 +733,262 @@ impl ScenarioSpec {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Parameters by dotted path: `[sensitivity]` and the studies (docs/studies.md).
+// ---------------------------------------------------------------------------------------------
+
+/// A numeric parameter of a resolved scenario, named by its dotted path.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ParameterValue {
+    /// Its value in the scenario.
+    pub value: f64,
+    /// A count or a number of months: only whole numbers are allowed.
+    pub whole: bool,
+}
+
+/// The sections of a resolved scenario in file order, for messages.
+fn section_names(doc: &toml::Table) -> String {
+    doc.keys()
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The keys of a table, for messages.
+fn key_names(table: &toml::Table) -> String {
+    table
+        .keys()
+        .filter(|k| *k != "name")
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+impl Override {
+    /// The override `key = value` of a number, written as an integer for a whole-number key.
+    pub fn number(key: &str, value: f64, whole: bool) -> Override {
+        let value = if whole && value.fract() == 0.0 && value.abs() < 9.0e15 {
+            toml::Value::Integer(value as i64)
+        } else {
+            toml::Value::Float(value)
+        };
+        Override {
+            key: key.to_string(),
+            spec: format!("{key}={value}"),
+            value,
+        }
+    }
+}
+
+impl ScenarioSpec {
+    /// The resolved scenario as a TOML table (every key written out).
+    fn to_table(&self) -> toml::Table {
+        toml::Table::try_from(self).expect("a scenario always serialises to TOML")
+    }
+
+    /// The resolved value at the dotted path `key` (`section.key`, or `segment.<name>.<key>`
+    /// with segments by name, as in `--set`), of any type; or a sentence saying why the path
+    /// names no key.
+    pub fn value_at(&self, key: &str) -> Result<toml::Value, String> {
+        let doc = self.to_table();
+        let parts: Vec<&str> = key.split('.').collect();
+        if parts.len() < 2 || parts.iter().any(|p| p.trim().is_empty()) {
+            return Err(format!(
+                "`{key}` is not a dotted path such as followup.referral_share or segment.<name>.annual_pd"
+            ));
+        }
+        if parts[0] == "segment" {
+            let [_, name, field] = parts[..] else {
+                return Err(format!(
+                    "`{key}`: segment keys are segment.<name>.<key>, e.g. segment.{}.annual_pd",
+                    self.segments.first().map_or("starter", |s| s.name.as_str())
+                ));
+            };
+            let Some(segment) = self.segments.iter().position(|s| s.name == name) else {
+                let names: Vec<&str> = self.segments.iter().map(|s| s.name.as_str()).collect();
+                return Err(format!(
+                    "`{key}`: no segment is named `{name}` (segments: {})",
+                    names.join(", ")
+                ));
+            };
+            let table = doc
+                .get("segment")
+                .and_then(|v| v.as_array())
+                .and_then(|a| a.get(segment))
+                .and_then(|v| v.as_table())
+                .expect("every segment serialises as a table");
+            return match table.get(field) {
+                Some(v) if field != "name" => Ok(v.clone()),
+                _ => Err(format!(
+                    "`{key}`: a segment has no key `{field}` (keys: {})",
+                    key_names(table)
+                )),
+            };
+        }
+        let [section, field] = parts[..] else {
+            return Err(format!("`{key}` is not <section>.<key>"));
+        };
+        let Some(table) = doc.get(section).and_then(|v| v.as_table()) else {
+            return Err(format!(
+                "`{key}`: there is no section [{section}] (sections: {})",
+                section_names(&doc)
+            ));
+        };
+        table.get(field).cloned().ok_or_else(|| {
+            format!(
+                "`{key}`: [{section}] has no key `{field}` (keys: {})",
+                key_names(table)
+            )
+        })
+    }
+
+    /// The value at `key` if a study may vary it: any existing key except those that name or
+    /// label the scenario (`meta.*`), those that every variant must share for common random
+    /// numbers (`simulation.seed`, `simulation.paths`) and the study settings themselves
+    /// (`sensitivity.*`).
+    pub fn variable(&self, key: &str) -> Result<toml::Value, String> {
+        let value = self.value_at(key)?;
+        if key.starts_with("meta.") {
+            return Err(format!(
+                "`{key}` names or labels the scenario; it is no model parameter"
+            ));
+        }
+        if key == "simulation.seed" || key == "simulation.paths" {
+            return Err(format!(
+                "`{key}` cannot vary: every variant of a study runs the same paths with the same \
+                 seed (common random numbers); set them for the whole study with --seed and --paths"
+            ));
+        }
+        if key.starts_with("sensitivity.") {
+            return Err(format!(
+                "`{key}` configures the studies themselves; it is no model parameter"
+            ));
+        }
+        Ok(value)
+    }
+
+    /// The numeric parameter at `key` as a study varies it ([`ScenarioSpec::variable`], and
+    /// a number rather than a list or text).
+    pub fn parameter(&self, key: &str) -> Result<ParameterValue, String> {
+        match self.variable(key)? {
+            toml::Value::Integer(i) => Ok(ParameterValue {
+                value: i as f64,
+                whole: true,
+            }),
+            toml::Value::Float(x) => Ok(ParameterValue {
+                value: x,
+                whole: false,
+            }),
+            toml::Value::Array(_) => Err(format!(
+                "`{key}` is a list, not a number: a study varies numeric keys (change a list with \
+                 --set, or in a compare --variant)"
+            )),
+            other => Err(format!(
+                "`{key}` is {} {}, not a number: a study varies numeric keys",
+                if other.type_str().starts_with(['a', 'e', 'i', 'o', 'u']) {
+                    "an"
+                } else {
+                    "a"
+                },
+                other.type_str()
+            )),
+        }
+    }
+
+    /// Every numeric parameter of the named sections (`funding`, `credit_cycle`, ...;
+    /// `segment` for every key of every segment), with its value: sections and segments in file
+    /// order, keys within them in the serialiser's order. Lists (such
+    /// as `credit_cycle.shifts` and `segment.<name>.seasoning`) are not numeric parameters.
+    pub fn parameters_in(&self, sections: &[&str]) -> Vec<(String, ParameterValue)> {
+        let doc = self.to_table();
+        let numeric = |v: &toml::Value| match v {
+            toml::Value::Integer(i) => Some(ParameterValue {
+                value: *i as f64,
+                whole: true,
+            }),
+            toml::Value::Float(x) => Some(ParameterValue {
+                value: *x,
+                whole: false,
+            }),
+            _ => None,
+        };
+        let mut out = Vec::new();
+        for (section, value) in &doc {
+            if !sections.contains(&section.as_str()) {
+                continue;
+            }
+            match value {
+                toml::Value::Table(t) => {
+                    for (k, v) in t {
+                        let key = format!("{section}.{k}");
+                        if let (Some(p), Ok(_)) = (numeric(v), self.variable(&key)) {
+                            out.push((key, p));
+                        }
+                    }
+                }
+                toml::Value::Array(segments) if section == "segment" => {
+                    for (seg, t) in self.segments.iter().zip(segments) {
+                        let Some(t) = t.as_table() else { continue };
+                        for (k, v) in t {
+                            if let Some(p) = numeric(v) {
+                                out.push((format!("segment.{}.{k}", seg.name), p));
+                            }
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        out
+    }
+
+    /// This spec with `overrides` applied as `--set` applies them; not validated.
+    fn overridden(
+        &self,
+        overrides: &[Override],
+        file: &str,
+    ) -> Result<ScenarioSpec, ScenarioError> {
+        let mut doc = self.to_table();
+        for o in overrides {
+            o.apply(&mut doc)?;
+        }
+        serde_path_to_error::deserialize(toml::Value::Table(doc.clone())).map_err(|e| {
+            let key = dotted(e.path(), &doc);
+            let message = e.inner().message().trim().replace('\n', "; ");
+            match overrides
+                .iter()
+                .find(|o| key.starts_with(&o.key) || o.key.starts_with(&key))
+            {
+                Some(o) => ScenarioError::Override {
+                    spec: o.spec.clone(),
+                    message,
+                },
+                None => ScenarioError::Parse {
+                    file: file.to_string(),
+                    key: Some(key),
+                    message,
+                    position: None,
+                },
+            }
+        })
+    }
+}
+
+/// An error of a scenario changed by one parameter, without the file name (the message it is
+/// part of names the file).
+fn describe(e: &ScenarioError) -> String {
+    match e {
+        ScenarioError::Value {
+            key,
+            value,
+            allowed,
+            ..
+        } => format!("{key} = {value} is not allowed ({allowed})"),
+        ScenarioError::Override { message, .. } => message.clone(),
+        other => other.to_string(),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
 // Validation.
 // ---------------------------------------------------------------------------------------------
 
@@ -871,6 +1152,28 @@ impl Scenario {
     /// Number of simulated months `T`.
     pub fn months(&self) -> usize {
         12 * self.spec.simulation.horizon_years as usize
+    }
+
+    /// This scenario with `overrides` applied (as `--set` applies them) and validated again:
+    /// a variant of a study. The overridden keys are added to those of this scenario.
+    pub fn with_overrides(&self, overrides: &[Override]) -> Result<Scenario, ScenarioError> {
+        let spec = self.spec.overridden(overrides, &self.file)?;
+        let mut overridden = self.overridden.clone();
+        overridden.extend(overrides.iter().map(|o| o.key.clone()));
+        Scenario::validate(spec, &self.file, overridden)
+    }
+
+    /// This scenario without its `[sensitivity]` section, which only studies read: variants of
+    /// a study are made from it, so that they are not checked against settings they ignore.
+    pub fn without_sensitivity(&self) -> Scenario {
+        let mut s = self.clone();
+        s.spec.sensitivity = Sensitivity::default();
+        s
+    }
+
+    /// The file the scenario came from, as the user gave it (for messages).
+    pub fn file(&self) -> &str {
+        &self.file
     }
 
     /// A copy with the number of paths and the seed replaced (for `--paths` and `--seed`).
@@ -1186,12 +1489,61 @@ impl Scenario {
                 ),
             ));
         }
+        check_sensitivity(s, &c)?;
         Ok(Scenario {
             spec,
             overridden,
             file: file.to_string(),
         })
     }
+}
+
+/// `[sensitivity]`: every parameter names a numeric key a study may vary, with finite `low <
+/// high`, and the scenario stays valid with the key at either value (each checked alone).
+fn check_sensitivity(s: &ScenarioSpec, c: &Check) -> Result<(), ScenarioError> {
+    let mut alone = s.clone();
+    alone.sensitivity = Sensitivity::default();
+    for (i, p) in s.sensitivity.parameters.iter().enumerate() {
+        let at = |field: &str| format!("sensitivity.parameters[{i}].{field}");
+        let current = alone
+            .parameter(&p.key)
+            .map_err(|why| c.fail(&at("key"), format!("{:?}", p.key), &why))?;
+        for (field, v) in [("low", p.low), ("high", p.high)] {
+            c.num(&at(field), v, true, "a finite number")?;
+            if current.whole && v.fract() != 0.0 {
+                return Err(c.fail(
+                    &at(field),
+                    fmt_value(v),
+                    &format!("a whole number ({} is a count)", p.key),
+                ));
+            }
+        }
+        if p.low >= p.high {
+            return Err(c.fail(
+                &at("high"),
+                fmt_value(p.high),
+                &format!("a number above low ({})", fmt_value(p.low)),
+            ));
+        }
+        for (field, v) in [("low", p.low), ("high", p.high)] {
+            let o = Override::number(&p.key, v, current.whole);
+            alone
+                .overridden(std::slice::from_ref(&o), c.file)
+                .and_then(|varied| Scenario::validate(varied, c.file, vec![o.key.clone()]))
+                .map_err(|e| {
+                    c.fail(
+                        &at(field),
+                        fmt_value(v),
+                        &format!(
+                            "a value of {} with which the scenario stays valid, but {}",
+                            p.key,
+                            describe(&e)
+                        ),
+                    )
+                })?;
+        }
+    }
+    Ok(())
 }
 
 /// MODEL.md §6: `initial_book.loans` × Σ share × mean_size × the mean balance factor over the
@@ -1369,6 +1721,113 @@ mod tests {
         .unwrap();
         let e = Scenario::load(&dir.path().join("orphan.toml"), &[]).unwrap_err();
         assert!(e.to_string().contains("extends = \"nowhere.toml\""), "{e}");
+    }
+
+    #[test]
+    fn sensitivity_parameters_round_trip_and_are_checked() {
+        let text = format!(
+            "{MINIMAL}[sensitivity]\nparameters = [\n  {{ key = \"segment.starter.annual_pd\", low = 0.02, high = 0.05 }},\n  \
+             {{ key = \"segment.starter.term_months\", low = 48, high = 72 }},\n]\n"
+        );
+        let s = parse(&text, &[]).unwrap();
+        let params = &s.spec().sensitivity.parameters;
+        assert_eq!(params.len(), 2);
+        assert_eq!((params[1].low, params[1].high), (48.0, 72.0));
+        let again = parse(&s.spec().to_toml(), &[]).unwrap();
+        assert_eq!(again.spec(), s.spec());
+        // An empty section is written out too, and round-trips.
+        let plain = parse(MINIMAL, &[]).unwrap();
+        assert!(plain.spec().to_toml().contains("[sensitivity]"));
+        assert_eq!(
+            parse(&plain.spec().to_toml(), &[]).unwrap().spec(),
+            plain.spec()
+        );
+
+        let bad = |entry: &str| {
+            parse(
+                &format!("{MINIMAL}[sensitivity]\nparameters = [{entry}]\n"),
+                &[],
+            )
+            .unwrap_err()
+            .to_string()
+        };
+        let e = bad("{ key = \"funding.guarantee_rom\", low = 1, high = 2 }");
+        assert!(
+            e.contains("sensitivity.parameters[0].key") && e.contains("no key `guarantee_rom`"),
+            "{e}"
+        );
+        let e = bad("{ key = \"segment.nobody.annual_pd\", low = 0.1, high = 0.2 }");
+        assert!(e.contains("no segment is named `nobody`"), "{e}");
+        let e = bad("{ key = \"simulation.seed\", low = 1, high = 2 }");
+        assert!(e.contains("common random numbers"), "{e}");
+        let e = bad("{ key = \"segment.starter.seasoning\", low = 1, high = 2 }");
+        assert!(e.contains("is a list"), "{e}");
+        let e = bad("{ key = \"segment.starter.annual_pd\", low = 0.1, high = 1.2 }");
+        assert!(
+            e.contains("sensitivity.parameters[0].high = 1.2")
+                && e.contains("segment.starter.annual_pd = 1.2 is not allowed"),
+            "{e}"
+        );
+        let e = bad("{ key = \"segment.starter.annual_pd\", low = 0.1, high = 0.05 }");
+        assert!(e.contains("a number above low (0.1)"), "{e}");
+        let e = bad("{ key = \"segment.starter.term_months\", low = 40.5, high = 72 }");
+        assert!(e.contains("a whole number"), "{e}");
+        let e = bad("{ key = \"followup.referral_share\", low = 0.1, high = nan }");
+        assert!(e.contains("sensitivity.parameters[0].high = nan"), "{e}");
+        let e = bad("{ key = \"followup.referral_share\", low = 0.1, hi = 0.2 }");
+        assert!(e.contains("unknown field"), "{e}");
+        // Cross-field rules are checked with the key at its value.
+        let e = bad("{ key = \"funding.min_cash\", low = 1e6, high = 7e6 }");
+        assert!(e.contains("funding.cash_target"), "{e}");
+    }
+
+    #[test]
+    fn parameters_are_found_by_dotted_path() {
+        let s = parse(MINIMAL, &[]).unwrap();
+        let spec = s.spec();
+        assert_eq!(
+            spec.parameter("segment.starter.term_months"),
+            Ok(ParameterValue {
+                value: 60.0,
+                whole: true
+            })
+        );
+        assert_eq!(
+            spec.parameter("followup.referral_share").unwrap().value,
+            0.5
+        );
+        assert!(spec.parameter("meta.start_year").is_err());
+        assert!(spec.parameter("simulation.paths").is_err());
+        assert!(spec.parameter("simulation.horizon_years").is_ok());
+        assert!(spec.parameter("funding").is_err());
+        let keys: Vec<String> = spec
+            .parameters_in(&["followup", "segment"])
+            .into_iter()
+            .map(|(k, _)| k)
+            .collect();
+        for k in [
+            "followup.referral_share",
+            "followup.size_multiplier",
+            "followup.pd_multiplier",
+        ] {
+            assert!(keys.contains(&k.to_string()), "{k} in {keys:?}");
+        }
+        assert!(keys.contains(&"segment.starter.annual_pd".to_string()));
+        assert!(
+            !keys
+                .iter()
+                .any(|k| k.ends_with("seasoning") || k.ends_with("name"))
+        );
+
+        let varied = s
+            .with_overrides(&[Override::number("segment.starter.term_months", 84.0, true)])
+            .unwrap();
+        assert_eq!(varied.spec().segments[0].term_months, 84);
+        assert!(
+            varied
+                .overridden_keys()
+                .contains(&"segment.starter.term_months".to_string())
+        );
     }
 
     #[test]

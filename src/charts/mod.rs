@@ -14,6 +14,7 @@ mod fan;
 mod frame;
 mod histogram;
 mod raster;
+pub mod study;
 pub mod style;
 
 pub use data::{DataError, RunData};

@@ -1,0 +1,445 @@
+//! Comparisons of policies: two or more variants on common random numbers. The first variant
+//! is the reference A; for every other variant B and every scalar outcome: each variant's
+//! mean, the paired difference B − A with its standard error and 95% confidence interval, the
+//! standard error independent draws would give and how many times smaller the paired one is,
+//! and, for outcomes with a direction ([`super::paired::direction`]), the share of paths on
+//! which B is worse than A (and better; the rest are ties).
+//!
+//! Variants are scenario files (`compare A.toml B.toml`) or the first file with overrides
+//! (`--variant 'name: key=value,...'`). Every variant runs with the reference's seed and number
+//! of paths (or `--seed`/`--paths`): a file's own seed and paths are replaced, and the report
+//! says so.
+
+use std::path::Path;
+
+use serde_json::json;
+
+use super::paired::{Paired, direction};
+use super::params::{VariantSpec, apply, check_overrides};
+use super::sweep::MetricStats;
+use super::{
+    Done, KEY_METRICS, StudyError, StudyObserver, StudyOptions, StudyRun, Variant, cell, report,
+    run_variants, summary_json, text_cell, write_common,
+};
+use crate::charts::ChartError;
+use crate::charts::study::{self as draw, Forest, ForestRow, Interval, Scale, StudyChart};
+use crate::format::count;
+use crate::metrics::Scalar;
+use crate::output::{self, OutputDir, OutputError};
+use crate::scenario::Scenario;
+
+/// File name of the comparison's table.
+pub const COMPARE_CSV: &str = "compare.csv";
+/// Folder of the variants' resolved scenarios.
+pub const VARIANTS_DIR: &str = "variants";
+/// Outcomes drawn in the chart at most (the table has them all).
+pub const CHART_ROWS: usize = 16;
+
+/// A comparison, checked and ready to run.
+#[derive(Debug, Clone)]
+pub struct Compare {
+    variants: Vec<Variant>,
+    /// Where each variant comes from, for the report.
+    sources: Vec<String>,
+    chart_metrics: Vec<Scalar>,
+    notes: Vec<String>,
+}
+
+/// One variant's outcome.
+#[derive(Debug, Clone)]
+pub struct VariantOutcome {
+    /// Per metric of [`Scalar::ALL`]: statistics over the paths where it is defined.
+    pub stats: Vec<Option<MetricStats>>,
+    /// Per metric of [`Scalar::ALL`]: the paired comparison with the reference (empty for the
+    /// reference itself).
+    pub paired: Vec<Option<Paired>>,
+}
+
+/// What a comparison produced, in variant order (the reference first).
+#[derive(Debug, Clone)]
+pub struct CompareResults {
+    pub variants: Vec<VariantOutcome>,
+    pub run: StudyRun,
+}
+
+impl CompareResults {
+    /// The paired comparison of variant `v` (≥ 1) with the reference on `m`.
+    pub fn paired(&self, v: usize, m: Scalar) -> Option<&Paired> {
+        self.variants
+            .get(v)
+            .and_then(|o| o.paired.get(m.index()))
+            .and_then(Option::as_ref)
+    }
+
+    /// The statistics of variant `v` on `m`.
+    pub fn stats(&self, v: usize, m: Scalar) -> Option<&MetricStats> {
+        self.variants
+            .get(v)
+            .and_then(|o| o.stats.get(m.index()))
+            .and_then(Option::as_ref)
+    }
+}
+
+impl Compare {
+    /// The variants: `scenarios` as loaded (the first is the reference A), then each of `specs`
+    /// applied to A. `paths` and `seed` are the study's (default: A's). `chart_metrics` empty:
+    /// [`KEY_METRICS`].
+    pub fn new(
+        scenarios: &[Scenario],
+        specs: &[VariantSpec],
+        paths: Option<u64>,
+        seed: Option<u64>,
+        chart_metrics: Vec<Scalar>,
+    ) -> Result<Compare, StudyError> {
+        let Some(first) = scenarios.first() else {
+            return Err(StudyError::Input("compare needs a scenario file".into()));
+        };
+        if scenarios.len() + specs.len() < 2 {
+            return Err(StudyError::Input(format!(
+                "{}: nothing to compare; give a second scenario file, or variants of this one with \
+                 --variant 'name: key=value,...'",
+                first.file()
+            )));
+        }
+        let reference = first.with_run_size(paths, seed)?;
+        let sim = reference.spec().simulation.clone();
+        let mut notes = Vec::new();
+        let mut variants = vec![Variant {
+            name: reference.name().to_string(),
+            settings: Vec::new(),
+            scenario: reference.clone(),
+        }];
+        let mut sources = vec![reference.file().to_string()];
+        for s in &scenarios[1..] {
+            let own = &s.spec().simulation;
+            if own.seed != sim.seed || own.paths != sim.paths {
+                notes.push(format!(
+                    "{} ({}) has seed {} and {} paths of its own; it runs with the study's seed {} and {} \
+                     paths, so that every variant meets the same borrowers (common random numbers).",
+                    s.name(),
+                    s.file(),
+                    own.seed,
+                    count(own.paths as f64),
+                    sim.seed,
+                    count(sim.paths as f64)
+                ));
+            }
+            if own.horizon_years != sim.horizon_years {
+                notes.push(format!(
+                    "{} has a horizon of {} years and {} one of {}: their outcomes cover different periods.",
+                    s.name(),
+                    own.horizon_years,
+                    reference.name(),
+                    sim.horizon_years
+                ));
+            }
+            variants.push(Variant {
+                name: s.name().to_string(),
+                settings: Vec::new(),
+                scenario: s.with_run_size(Some(sim.paths as u64), Some(sim.seed as u64))?,
+            });
+            sources.push(s.file().to_string());
+        }
+        let stripped = reference.without_sensitivity();
+        for v in specs {
+            let context = format!("--variant '{}'", v.spec);
+            check_overrides(reference.spec(), &v.overrides, &context)?;
+            let scenario = apply(&stripped, &v.overrides, &context)?;
+            let settings: Vec<(String, String)> = v
+                .overrides
+                .iter()
+                .map(|o| (o.key.clone(), o.value.to_string()))
+                .collect();
+            sources.push(format!(
+                "{} with {}",
+                reference.file(),
+                settings
+                    .iter()
+                    .map(|(k, x)| format!("{k} = {x}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+            variants.push(Variant {
+                name: v.name.clone(),
+                settings,
+                scenario,
+            });
+        }
+        for (i, v) in variants.iter().enumerate() {
+            if variants[..i].iter().any(|w| w.name == v.name) {
+                return Err(StudyError::Input(format!(
+                    "two variants are named `{}`; give them distinct names (meta.name of a file, or \
+                     the NAME of --variant 'NAME: ...')",
+                    v.name
+                )));
+            }
+            if !super::params::valid_name(&v.name) {
+                return Err(StudyError::Input(format!(
+                    "variant {:?}: a variant's name must be letters, digits, `_`, `-` or `.` (it \
+                     names a file)",
+                    v.name
+                )));
+            }
+        }
+        Ok(Compare {
+            variants,
+            sources,
+            chart_metrics: if chart_metrics.is_empty() {
+                KEY_METRICS.to_vec()
+            } else {
+                chart_metrics
+            },
+            notes,
+        })
+    }
+
+    /// The variants, the reference first.
+    pub fn variants(&self) -> &[Variant] {
+        &self.variants
+    }
+
+    /// The reference scenario A.
+    pub fn reference(&self) -> &Scenario {
+        &self.variants[0].scenario
+    }
+
+    /// Where each variant comes from.
+    pub fn sources(&self) -> &[String] {
+        &self.sources
+    }
+
+    /// The metrics drawn in the chart (every metric is in the table).
+    pub fn chart_metrics(&self) -> &[Scalar] {
+        &self.chart_metrics
+    }
+
+    /// What the user should know about the variants (replaced seeds, differing horizons).
+    pub fn notes(&self) -> &[String] {
+        &self.notes
+    }
+
+    /// Paths per variant.
+    pub fn paths(&self) -> u64 {
+        self.reference().spec().simulation.paths as u64
+    }
+
+    /// Simulate every variant; keep the reference's per-path outcomes until the others are
+    /// compared with it.
+    pub fn compute(
+        &self,
+        options: &StudyOptions,
+        observer: &dyn StudyObserver,
+    ) -> Result<CompareResults, StudyError> {
+        let kept = self.paths() * Scalar::COUNT as u64 * 8;
+        let mut reference: Vec<Vec<f64>> = Vec::new();
+        let (variants, run) = run_variants(&self.variants, options, kept, observer, |i, r| {
+            let columns: Vec<Vec<f64>> = Scalar::ALL
+                .iter()
+                .map(|m| r.scalar(*m).map(|v| v.unwrap_or(f64::NAN)).collect())
+                .collect();
+            let stats = Scalar::ALL.iter().map(|m| MetricStats::of(r, *m)).collect();
+            if i == 0 {
+                reference = columns;
+                return VariantOutcome {
+                    stats,
+                    paired: Vec::new(),
+                };
+            }
+            let paired = Scalar::ALL
+                .iter()
+                .zip(&columns)
+                .map(|(m, b)| Paired::of(&reference[m.index()], b, direction(*m)))
+                .collect();
+            VariantOutcome { stats, paired }
+        })?;
+        Ok(CompareResults { variants, run })
+    }
+
+    /// `compare.csv`: one row per variant and metric. The reference's rows have its mean only;
+    /// every other row has the paired comparison with the reference.
+    pub fn csv(&self, results: &CompareResults) -> String {
+        let mut out = String::from(
+            "variant,reference,metric,n,mean,diff,se,ci_low,ci_high,se_independent,se_ratio,p_worse,p_better,direction\n",
+        );
+        let reference = &self.variants[0].name;
+        for (v, variant) in self.variants.iter().enumerate() {
+            for m in Scalar::ALL {
+                let stats = results.stats(v, *m);
+                let paired = results.paired(v, *m);
+                let n = match (v, paired, stats) {
+                    (0, _, Some(s)) => s.n.to_string(),
+                    (_, Some(p), _) => p.n.to_string(),
+                    _ => "0".to_string(),
+                };
+                out.push_str(&format!(
+                    "{},{},{},{n},{},{},{},{},{},{},{},{},{},{}\n",
+                    text_cell(&variant.name),
+                    if v == 0 {
+                        String::new()
+                    } else {
+                        text_cell(reference)
+                    },
+                    m.name(),
+                    cell(stats.map(|s| s.mean)),
+                    cell(paired.map(|p| p.diff)),
+                    cell(paired.and_then(|p| p.se)),
+                    cell(paired.and_then(|p| p.ci).map(|c| c.0)),
+                    cell(paired.and_then(|p| p.ci).map(|c| c.1)),
+                    cell(paired.and_then(|p| p.se_independent)),
+                    cell(paired.and_then(|p| p.se_ratio())),
+                    cell(paired.and_then(|p| p.p_worse)),
+                    cell(paired.and_then(|p| p.p_better)),
+                    direction(*m).map_or("", |d| d.name()),
+                ));
+            }
+        }
+        out
+    }
+
+    /// The chart of the differences: per metric and variant, the change of the mean relative
+    /// to the reference's, with its 95% confidence interval.
+    pub fn chart(&self, results: &CompareResults) -> Result<StudyChart, ChartError> {
+        let reference = &self.variants[0].name;
+        let mut rows = Vec::new();
+        let mut annotations = Vec::new();
+        let mut left_out = Vec::new();
+        for m in &self.chart_metrics {
+            let base = results.stats(0, *m).map(|s| s.mean);
+            let Some(base) = base.filter(|b| *b != 0.0) else {
+                left_out.push(m.name());
+                continue;
+            };
+            let entries: Vec<Option<Interval>> = (1..self.variants.len())
+                .map(|v| {
+                    results.paired(v, *m).map(|p| {
+                        let (lo, hi) = p.ci.unwrap_or((p.diff, p.diff));
+                        Interval {
+                            value: p.diff / base.abs(),
+                            lo: lo / base.abs(),
+                            hi: hi / base.abs(),
+                        }
+                    })
+                })
+                .collect();
+            let scale = Scale::of_metric(m.name());
+            annotations.push(if self.variants.len() == 2 {
+                results.paired(1, *m).map_or(String::new(), |p| {
+                    format!(
+                        "{} ({})",
+                        scale.signed(p.diff),
+                        Scale::Percent.signed(p.diff / base.abs())
+                    )
+                })
+            } else {
+                String::new()
+            });
+            rows.push(ForestRow {
+                label: m.name().to_string(),
+                entries,
+            });
+        }
+        let series: Vec<String> = self.variants[1..]
+            .iter()
+            .map(|v| format!("{} − {reference}", v.name))
+            .collect();
+        let mut facts = format!(
+            "Paired on common random numbers: {}, seed {}",
+            super::paths_text(self.paths()),
+            self.reference().spec().simulation.seed
+        );
+        let mut more = String::new();
+        let beyond: Vec<&str> = rows
+            .iter()
+            .skip(CHART_ROWS)
+            .map(|r| r.label.as_str())
+            .collect();
+        if !beyond.is_empty() {
+            facts.push_str(&format!(" · {} more in the table", beyond.len()));
+            more.push_str(&format!(
+                " Not drawn (at most {CHART_ROWS}): {}.",
+                beyond.join(", ")
+            ));
+        }
+        if !left_out.is_empty() {
+            facts.push_str(&format!(
+                " · not shown (reference mean 0): {}",
+                left_out.join(", ")
+            ));
+            more.push_str(&format!(
+                " Not shown because the reference's mean is 0: {}.",
+                left_out.join(", ")
+            ));
+        }
+        rows.truncate(CHART_ROWS);
+        annotations.truncate(CHART_ROWS);
+        let forest = Forest {
+            title: format!(
+                "Differences from {reference} — {}",
+                super::paths_text(self.paths())
+            ),
+            x_desc: format!("Change of the mean relative to {reference} (95% confidence interval)"),
+            series: &series,
+            rows: &rows,
+            annotations: &annotations,
+            facts,
+            footnote: self
+                .chart_metrics
+                .iter()
+                .any(|m| draw::at_par(m.name()))
+                .then(|| format!("final_capital, cost_to_state: {}", crate::charts::PAR_NOTE)),
+        };
+        let caption = format!(
+            "For each outcome, the mean difference from {reference} on the same paths, as a share \
+             of {reference}'s mean, with its 95% confidence interval (paired standard errors).{more}{}",
+            if self.variants.len() == 2 {
+                " On the right: the difference in the outcome's own unit, and relative. An \
+                 interval that ends in an arrow goes on beyond the axis."
+            } else {
+                ""
+            }
+        );
+        draw::forest("compare_differences".to_string(), caption, &forest)
+    }
+
+    /// Simulate every variant and write the result folder at `destination`: `compare.csv`, the
+    /// chart, `report.html`, `summary.json`, the reference's `scenario.toml` and every variant's
+    /// resolved scenario in `variants/`.
+    pub fn run(
+        &self,
+        destination: &Path,
+        options: &StudyOptions,
+        observer: &dyn StudyObserver,
+    ) -> Result<Done<CompareResults>, StudyError> {
+        let folder = OutputDir::create(destination)?;
+        let results = self.compute(options, observer)?;
+        let chart = self.chart(&results)?;
+        let summary = summary_json(
+            "compare",
+            self.reference(),
+            &self.variants,
+            &results.run,
+            json!({
+                "reference": self.variants[0].name,
+                "sources": self.sources,
+                "notes": self.notes,
+            }),
+        );
+        folder.write(COMPARE_CSV, self.csv(&results).as_bytes())?;
+        let dir = folder.file(VARIANTS_DIR);
+        std::fs::create_dir_all(&dir).map_err(|error| OutputError::Io {
+            path: dir.clone(),
+            error,
+        })?;
+        for v in &self.variants {
+            folder.write(
+                &format!("{VARIANTS_DIR}/{}.toml", v.name),
+                output::scenario_toml(&v.scenario).as_bytes(),
+            )?;
+        }
+        let charts = vec![chart];
+        let html = report::compare(self, &results, &charts);
+        write_common(&folder, &summary, self.reference(), &charts, &html)?;
+        let folder = folder.commit()?;
+        Ok(Done { folder, results })
+    }
+}

@@ -1,0 +1,503 @@
+//! Sweeps: one parameter over a list or range of values (a line), or two over the grid of
+//! their values, every variant on the same paths. For each variant and metric: the mean over
+//! paths with its standard error, and the 5%, 50% and 95% quantiles over paths.
+//!
+//! The standard error of each mean is that of its own variant. Differences between values are
+//! known far more precisely than two such errors suggest, because the variants share their
+//! paths (see the module [`super`]): each variant also carries its paired difference from the
+//! first variant (the lowest values), shown in the report.
+
+use std::path::Path;
+
+use serde_json::json;
+
+use super::paired::{Paired, direction};
+use super::params::{SweepParam, apply, show_value};
+use super::{
+    Done, KEY_METRICS, MAX_VARIANTS, StudyError, StudyObserver, StudyOptions, StudyRun, Variant,
+    cell, report, run_variants, summary_json, write_common,
+};
+use crate::charts::ChartError;
+use crate::charts::study::{self as draw, Heatmap, LinePoint, Scale, StudyChart, SweepLine};
+use crate::format::count;
+use crate::metrics::Scalar;
+use crate::output::OutputDir;
+use crate::run::Results;
+use crate::scenario::{Override, Scenario};
+
+/// File name of the sweep's table.
+pub const SWEEP_CSV: &str = "sweep.csv";
+
+/// A sweep, checked and ready to run: every variant is built and validated.
+#[derive(Debug, Clone)]
+pub struct Sweep {
+    base: Scenario,
+    params: Vec<SweepParam>,
+    whole: Vec<bool>,
+    metrics: Vec<Scalar>,
+    variants: Vec<Variant>,
+}
+
+/// The statistics of one metric in one variant.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct MetricStats {
+    /// Paths on which the metric is defined.
+    pub n: usize,
+    pub mean: f64,
+    /// Standard error of the mean; `None` for a single path.
+    pub se: Option<f64>,
+    pub p05: f64,
+    pub p50: f64,
+    pub p95: f64,
+}
+
+impl MetricStats {
+    /// The statistics of `m` over the paths of `results` where it is defined.
+    pub fn of(results: &Results, m: Scalar) -> Option<MetricStats> {
+        results.summary(m).map(|s| MetricStats {
+            n: s.n,
+            mean: s.mean,
+            se: s.se,
+            p05: s.quantile("p05").unwrap_or(s.mean),
+            p50: s.quantile("p50").unwrap_or(s.mean),
+            p95: s.quantile("p95").unwrap_or(s.mean),
+        })
+    }
+
+    /// The 95% confidence interval of the mean (normal; a sweep runs hundreds of paths).
+    pub fn ci95(&self) -> Option<(f64, f64)> {
+        self.se
+            .map(|se| (self.mean - 1.96 * se, self.mean + 1.96 * se))
+    }
+}
+
+/// One variant's outcome: its parameter values (in `--param` order) and, per metric of the
+/// sweep, its statistics (`None` where the metric is defined on no path) and its paired
+/// difference from the first variant (the lowest values), on the same paths.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SweepPoint {
+    pub values: Vec<f64>,
+    pub stats: Vec<Option<MetricStats>>,
+    /// Per metric: this variant − the first, path by path (`None` for the first itself).
+    pub change: Vec<Option<Paired>>,
+}
+
+/// What a sweep produced.
+#[derive(Debug, Clone)]
+pub struct SweepResults {
+    /// In variant order: the first parameter's values outermost.
+    pub points: Vec<SweepPoint>,
+    pub run: StudyRun,
+}
+
+impl Sweep {
+    /// Check the parameters against `base` and build every variant. `base` carries the seed and
+    /// paths of the study (apply `--paths`/`--seed` first). `metrics` empty: [`KEY_METRICS`].
+    pub fn new(
+        base: &Scenario,
+        params: Vec<SweepParam>,
+        metrics: Vec<Scalar>,
+    ) -> Result<Sweep, StudyError> {
+        match params.len() {
+            0 => {
+                return Err(StudyError::Input(
+                    "a sweep needs a --param KEY=v1,v2,... or KEY=lo:hi:n".into(),
+                ));
+            }
+            1 | 2 => {}
+            n => {
+                return Err(StudyError::Input(format!(
+                    "{n} --param given: a sweep varies one parameter (a line) or two (a grid)"
+                )));
+            }
+        }
+        if params.len() == 2 && params[0].key == params[1].key {
+            return Err(StudyError::Input(format!(
+                "--param {} and --param {} sweep the same key",
+                params[0].spec, params[1].spec
+            )));
+        }
+        let size: usize = params.iter().map(|p| p.values.len()).product();
+        if size > MAX_VARIANTS {
+            let dims: Vec<String> = params.iter().map(|p| p.values.len().to_string()).collect();
+            return Err(StudyError::Input(format!(
+                "--param {} × --param {}: {} = {} variants; a sweep runs at most {}",
+                params[0].spec,
+                params[1].spec,
+                dims.join(" × "),
+                count(size as f64),
+                count(MAX_VARIANTS as f64)
+            )));
+        }
+        let whole = params
+            .iter()
+            .map(|p| p.check(base.spec()).map(|v| v.whole))
+            .collect::<Result<Vec<bool>, _>>()?;
+        let stripped = base.without_sensitivity();
+        let mut variants = Vec::with_capacity(size);
+        let grid: Vec<Vec<f64>> = match params.as_slice() {
+            [a] => a.values.iter().map(|x| vec![*x]).collect(),
+            [a, b] => a
+                .values
+                .iter()
+                .flat_map(|x| b.values.iter().map(move |y| vec![*x, *y]))
+                .collect(),
+            _ => unreachable!("checked above"),
+        };
+        for values in grid {
+            let overrides: Vec<Override> = params
+                .iter()
+                .zip(&values)
+                .zip(&whole)
+                .map(|((p, v), w)| Override::number(&p.key, *v, *w))
+                .collect();
+            let settings: Vec<(String, String)> = params
+                .iter()
+                .zip(&values)
+                .map(|(p, v)| (p.key.clone(), show_value(*v)))
+                .collect();
+            let context = match params.as_slice() {
+                [a] => format!("--param {}: value {}", a.spec, show_value(values[0])),
+                _ => format!(
+                    "--param {} × --param {}: values {}",
+                    params[0].spec,
+                    params[1].spec,
+                    settings
+                        .iter()
+                        .map(|(k, v)| format!("{k}={v}"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            };
+            let scenario = apply(&stripped, &overrides, &context)?;
+            let name = settings
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect::<Vec<_>>()
+                .join(",");
+            variants.push(Variant {
+                name,
+                settings,
+                scenario,
+            });
+        }
+        Ok(Sweep {
+            base: base.clone(),
+            params,
+            whole,
+            metrics: if metrics.is_empty() {
+                KEY_METRICS.to_vec()
+            } else {
+                metrics
+            },
+            variants,
+        })
+    }
+
+    /// The scenario the variants are made from.
+    pub fn base(&self) -> &Scenario {
+        &self.base
+    }
+
+    /// The swept parameters, in `--param` order.
+    pub fn params(&self) -> &[SweepParam] {
+        &self.params
+    }
+
+    /// The metrics reported.
+    pub fn metrics(&self) -> &[Scalar] {
+        &self.metrics
+    }
+
+    /// Every variant, the first parameter's values outermost.
+    pub fn variants(&self) -> &[Variant] {
+        &self.variants
+    }
+
+    /// Paths per variant.
+    pub fn paths(&self) -> u64 {
+        self.base.spec().simulation.paths as u64
+    }
+
+    /// Simulate every variant; keep per variant the statistics of the sweep's metrics.
+    pub fn compute(
+        &self,
+        options: &StudyOptions,
+        observer: &dyn StudyObserver,
+    ) -> Result<SweepResults, StudyError> {
+        let kept = (self.variants.len() * self.metrics.len() * 128) as u64
+            + self.paths() * self.metrics.len() as u64 * 8;
+        let mut first: Vec<Vec<f64>> = Vec::new();
+        let (points, run) = run_variants(&self.variants, options, kept, observer, |i, r| {
+            let columns: Vec<Vec<f64>> = self
+                .metrics
+                .iter()
+                .map(|m| r.scalar(*m).map(|v| v.unwrap_or(f64::NAN)).collect())
+                .collect();
+            let change = if i == 0 {
+                first = columns;
+                vec![None; self.metrics.len()]
+            } else {
+                first
+                    .iter()
+                    .zip(&columns)
+                    .zip(&self.metrics)
+                    .map(|((a, b), m)| Paired::of(a, b, direction(*m)))
+                    .collect()
+            };
+            SweepPoint {
+                values: self.values_of(i),
+                stats: self
+                    .metrics
+                    .iter()
+                    .map(|m| MetricStats::of(r, *m))
+                    .collect(),
+                change,
+            }
+        })?;
+        Ok(SweepResults { points, run })
+    }
+
+    /// The parameter values of variant `i`.
+    fn values_of(&self, i: usize) -> Vec<f64> {
+        match self.params.as_slice() {
+            [a] => vec![a.values[i]],
+            [a, b] => {
+                let n = b.values.len();
+                vec![a.values[i / n], b.values[i % n]]
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    /// `sweep.csv`: one row per variant and metric; a column per swept parameter named by its
+    /// dotted path, then `metric,mean,se,p05,p50,p95` (empty where undefined).
+    pub fn csv(&self, results: &SweepResults) -> String {
+        let mut out = String::new();
+        for p in &self.params {
+            out.push_str(&super::text_cell(&p.key));
+            out.push(',');
+        }
+        out.push_str("metric,mean,se,p05,p50,p95\n");
+        for point in &results.points {
+            for (m, stats) in self.metrics.iter().zip(&point.stats) {
+                for v in &point.values {
+                    out.push_str(&show_value(*v));
+                    out.push(',');
+                }
+                let s = stats.as_ref();
+                out.push_str(&format!(
+                    "{},{},{},{},{},{}\n",
+                    m.name(),
+                    cell(s.map(|s| s.mean)),
+                    cell(s.and_then(|s| s.se)),
+                    cell(s.map(|s| s.p05)),
+                    cell(s.map(|s| s.p50)),
+                    cell(s.map(|s| s.p95)),
+                ));
+            }
+        }
+        out
+    }
+
+    /// `Title — scenario, 1,000 paths per value`.
+    fn title(&self, what: &str) -> String {
+        format!(
+            "{what} — {}, {} each",
+            self.base.name(),
+            super::paths_text(self.paths())
+        )
+    }
+
+    /// A chart per metric: a line with bands for one parameter, a heat map for two.
+    pub fn charts(&self, results: &SweepResults) -> Result<Vec<StudyChart>, ChartError> {
+        let mut charts = Vec::new();
+        let seed = self.base.spec().simulation.seed;
+        let facts = format!(
+            "Common random numbers: every value runs the same {} (seed {seed}).",
+            super::paths_text(self.paths())
+        );
+        for (k, m) in self.metrics.iter().enumerate() {
+            let name = m.name();
+            let metric_scale = Scale::of_metric(name);
+            let footnote = draw::at_par(name).then(|| crate::charts::PAR_NOTE.to_string());
+            match self.params.as_slice() {
+                [p] => {
+                    let x_scale = Scale::of_parameter(&p.key, self.whole[0]);
+                    let points: Vec<LinePoint> = results
+                        .points
+                        .iter()
+                        .filter_map(|pt| {
+                            pt.stats[k].map(|s| LinePoint {
+                                x: pt.values[0],
+                                mean: s.mean,
+                                ci: s.ci95(),
+                                p05: s.p05,
+                                p50: s.p50,
+                                p95: s.p95,
+                            })
+                        })
+                        .collect();
+                    if points.is_empty() {
+                        continue;
+                    }
+                    let line = SweepLine {
+                        title: self.title(&format!("{name} against {}", short_key(&p.key))),
+                        x_desc: x_scale.describe(&p.key),
+                        y_desc: metric_scale.describe(name),
+                        x_scale,
+                        y_scale: metric_scale,
+                        points: &points,
+                        facts: facts.clone(),
+                        footnote,
+                    };
+                    let caption = format!(
+                        "Mean of {name} over paths against {} (solid line), with the 95% confidence \
+                         interval of the mean (dark band) and the range of 90% of paths, p05–p95 \
+                         (light band); dashed: median.",
+                        p.key
+                    );
+                    charts.push(draw::sweep_line(format!("sweep_{name}"), caption, &line)?);
+                }
+                [a, b] => {
+                    let cells: Vec<Option<f64>> = results
+                        .points
+                        .iter()
+                        .map(|pt| pt.stats[k].map(|s| s.mean))
+                        .collect();
+                    if cells.iter().all(Option::is_none) {
+                        continue;
+                    }
+                    let x_scale = Scale::of_parameter(&a.key, self.whole[0]);
+                    let y_scale = Scale::of_parameter(&b.key, self.whole[1]);
+                    let map = Heatmap {
+                        title: self.title(&format!("Mean {name}")),
+                        x_desc: x_scale.describe(&a.key),
+                        y_desc: y_scale.describe(&b.key),
+                        x_values: &a.values,
+                        y_values: &b.values,
+                        x_scale,
+                        y_scale,
+                        value_scale: metric_scale,
+                        cells: &cells,
+                        facts: facts.clone(),
+                        footnote,
+                    };
+                    let caption = format!(
+                        "Mean of {name} over paths for each combination of {} (across) and {} (up); \
+                         the scale is on the right. Standard errors and quantiles are in sweep.csv.",
+                        a.key, b.key
+                    );
+                    charts.push(draw::heatmap(format!("heatmap_{name}"), caption, &map)?);
+                }
+                _ => {}
+            }
+        }
+        Ok(charts)
+    }
+
+    /// Simulate every variant and write the result folder at `destination`: `sweep.csv`, the
+    /// charts, `report.html`, `summary.json` and the base `scenario.toml`. The folder is
+    /// checked before any work, written aside and moved into place when complete.
+    pub fn run(
+        &self,
+        destination: &Path,
+        options: &StudyOptions,
+        observer: &dyn StudyObserver,
+    ) -> Result<Done<SweepResults>, StudyError> {
+        let folder = OutputDir::create(destination)?;
+        let results = self.compute(options, observer)?;
+        let charts = self.charts(&results)?;
+        let summary = summary_json(
+            "sweep",
+            &self.base,
+            &self.variants,
+            &results.run,
+            json!({
+                "parameters": self.params.iter().map(|p| json!({"key": p.key, "values": p.values})).collect::<Vec<_>>(),
+                "metrics": self.metrics.iter().map(|m| m.name()).collect::<Vec<_>>(),
+            }),
+        );
+        folder.write(SWEEP_CSV, self.csv(&results).as_bytes())?;
+        let html = report::sweep(self, &results, &charts);
+        write_common(&folder, &summary, &self.base, &charts, &html)?;
+        let folder = folder.commit()?;
+        Ok(Done { folder, results })
+    }
+}
+
+/// A dotted key without the `segment.` prefix, for titles: `micro_starter.annual_pd`.
+pub fn short_key(key: &str) -> &str {
+    key.strip_prefix("segment.").unwrap_or(key)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::Origin;
+
+    fn base() -> Scenario {
+        Scenario::parse(
+            "[simulation]\npaths = 20\nhorizon_years = 2\n[origination]\nloans_per_year = 100\n\
+             [[segment]]\nname = \"a\"\n",
+            &Origin {
+                file: "t.toml".into(),
+                stem: "t".into(),
+            },
+            &[],
+        )
+        .unwrap()
+    }
+
+    fn p(s: &str) -> SweepParam {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn grids_are_built_with_the_first_parameter_outermost() {
+        let s = Sweep::new(
+            &base(),
+            vec![
+                p("segment.a.annual_pd=0.02,0.04"),
+                p("segment.a.term_months=24:48:3"),
+            ],
+            vec![],
+        )
+        .unwrap();
+        assert_eq!(s.variants().len(), 6);
+        assert_eq!(s.values_of(4), vec![0.04, 36.0]);
+        assert_eq!(s.variants()[4].scenario.spec().segments[0].term_months, 36);
+        assert_eq!(s.variants()[4].scenario.spec().segments[0].annual_pd, 0.04);
+        assert_eq!(s.metrics(), KEY_METRICS);
+    }
+
+    #[test]
+    fn bad_sweeps_are_refused_naming_the_parameter() {
+        let err =
+            |params: Vec<SweepParam>| Sweep::new(&base(), params, vec![]).unwrap_err().to_string();
+        let e = err(vec![p("segment.a.annual_pd=0.02,0.05,1.2")]);
+        assert!(
+            e.contains("--param segment.a.annual_pd=0.02,0.05,1.2: value 1.2")
+                && e.contains("from 0 up to but not including 1"),
+            "{e}"
+        );
+        let e = err(vec![p("funding.guarantee_rom=1,2")]);
+        assert!(e.contains("no key `guarantee_rom`"), "{e}");
+        let e = err(vec![p("segment.a.term_months=12:60:6")]);
+        assert!(e.contains("whole numbers"), "{e}");
+        let e = err(vec![p("a.b=1,2"), p("a.b=3,4")]);
+        assert!(e.contains("the same key"), "{e}");
+        let e = err(vec![
+            p("segment.a.annual_pd=0:0.5:101"),
+            p("followup.referral_share=0:1:101"),
+        ]);
+        assert!(
+            e.contains("10,201 variants") && e.contains("at most 10,000"),
+            "{e}"
+        );
+        let e = err(vec![]);
+        assert!(e.contains("needs a --param"), "{e}");
+        let e = err(vec![p("a.b=1,2"), p("a.c=1,2"), p("a.d=1,2")]);
+        assert!(e.contains("one parameter"), "{e}");
+    }
+}
