@@ -8,15 +8,28 @@ pub fn eur(x: f64) -> String {
     }
     let sign = if x < 0.0 { "-" } else { "" };
     let a = x.abs();
-    let body = if a >= 1e9 {
-        format!("{}bn", sig(a / 1e9))
-    } else if a >= 1e6 {
-        format!("{}m", sig(a / 1e6))
-    } else if a >= 1e3 {
-        format!("{}k", sig(a / 1e3))
-    } else {
-        format!("{a:.0}")
+    // Units from the smallest; a value that rounds up to 1000 of one unit moves to the next, so
+    // that €999,950 reads €1.00m, not €1000k.
+    let units = [(1.0, ""), (1e3, "k"), (1e6, "m"), (1e9, "bn")];
+    let mut i = units
+        .iter()
+        .rposition(|(scale, _)| a >= *scale)
+        .unwrap_or(0);
+    let render = |i: usize| {
+        let (scale, suffix) = units[i];
+        let text = if i == 0 {
+            format!("{a:.0}")
+        } else {
+            sig(a / scale)
+        };
+        (text, suffix)
     };
+    let (mut text, mut suffix) = render(i);
+    if text == "1000" && i + 1 < units.len() {
+        i += 1;
+        (text, suffix) = render(i);
+    }
+    let body = format!("{text}{suffix}");
     format!("{sign}€{body}")
 }
 
@@ -73,6 +86,10 @@ mod tests {
         assert_eq!(eur(950.0), "€950");
         assert_eq!(eur(20_000.0), "€20.0k");
         assert_eq!(eur(1.25e9), "€1.25bn");
+        assert_eq!(eur(999_950.0), "€1.00m");
+        assert_eq!(eur(999_999_999.0), "€1.00bn");
+        assert_eq!(eur(999.7), "€1.00k");
+        assert_eq!(eur(999.4), "€999");
     }
 
     #[test]

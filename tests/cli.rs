@@ -511,3 +511,32 @@ fn report_redraws_what_run_drew() {
     let missing = microfolio(dir.path(), &["report", "nowhere"]);
     assert_eq!(missing.status.code(), Some(2));
 }
+
+/// `report` on a study folder says what it is rather than naming a missing key.
+#[test]
+fn report_on_a_study_folder_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let baseline = root().join("scenarios/baseline.toml");
+    let study = microfolio(
+        dir.path(),
+        &[
+            "sweep",
+            baseline.to_str().unwrap(),
+            "--param",
+            "followup.referral_share=0,1",
+            "--paths",
+            "20",
+            "--out",
+            "s",
+            "--quiet",
+        ],
+    );
+    assert!(
+        study.status.success(),
+        "{}",
+        String::from_utf8_lossy(&study.stderr)
+    );
+    let out = microfolio(dir.path(), &["report", "s"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("microfolio sweep` study"));
+}
