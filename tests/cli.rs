@@ -416,27 +416,18 @@ fn the_scenario_reference_documents_every_key() {
 fn ctrl_c_stops_cleanly_and_leaves_no_folder() {
     let dir = tempfile::tempdir().unwrap();
     let scenario = root().join("scenarios/baseline.toml");
-    let child = bin()
-        .current_dir(dir.path())
-        .args([
+    let out = interrupted(
+        dir.path(),
+        &[
             "run",
             scenario.to_str().unwrap(),
             "--paths",
             "1000000",
             "--out",
             "big",
-        ])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    std::thread::sleep(std::time::Duration::from_millis(1500));
-    let killed = std::process::Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(killed.success());
-    let out = child.wait_with_output().unwrap();
+        ],
+        std::time::Duration::from_millis(1500),
+    );
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(130), "{stderr}");
     assert!(

@@ -707,20 +707,13 @@ fn a_rerun_replaces_an_earlier_result_and_an_interrupted_one_keeps_it() {
     );
 
     // A rerun stopped half-way leaves the earlier result whole.
-    let child = bin()
-        .current_dir(dir.path())
-        .args([
+    let out = interrupted(
+        dir.path(),
+        &[
             "run", baseline, "--paths", "1000000", "--out", "res", "--quiet",
-        ])
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    std::thread::sleep(std::time::Duration::from_millis(1200));
-    std::process::Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+        ],
+        std::time::Duration::from_millis(1200),
+    );
     assert_eq!(out.status.code(), Some(130));
     assert_eq!(summary_paths(&dir.path().join("res")), 7);
     assert!(dir.path().join("res/report.html").exists());

@@ -676,9 +676,9 @@ fn compared_files_share_the_reference_seed_and_paths() {
 #[test]
 fn ctrl_c_stops_a_study_cleanly() {
     let dir = folder_with("");
-    let child = bin()
-        .current_dir(dir.path())
-        .args([
+    let out = interrupted(
+        dir.path(),
+        &[
             "sweep",
             "small.toml",
             "--param",
@@ -687,18 +687,9 @@ fn ctrl_c_stops_a_study_cleanly() {
             "1000000",
             "--out",
             "big",
-        ])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    std::thread::sleep(std::time::Duration::from_millis(1000));
-    let killed = std::process::Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(killed.success());
-    let out = child.wait_with_output().unwrap();
+        ],
+        std::time::Duration::from_millis(1000),
+    );
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(130), "{stderr}");
     assert!(

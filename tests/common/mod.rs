@@ -71,6 +71,28 @@ pub fn microfolio(dir: &Path, args: &[&str]) -> Output {
         .expect("the binary runs")
 }
 
+/// Start the binary with `args` in `dir`, send it Ctrl-C (SIGINT) after `wait`, and return its
+/// output once it has stopped.
+pub fn interrupted(dir: &Path, args: &[&str], wait: std::time::Duration) -> Output {
+    let child = bin()
+        .current_dir(dir)
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("the binary starts");
+    std::thread::sleep(wait);
+    let killed = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(
+        killed.success(),
+        "the run ended before it could be interrupted"
+    );
+    child.wait_with_output().expect("the binary stops")
+}
+
 /// Whether two result sets are identical to the bit.
 pub fn identical(a: &Results, b: &Results) -> bool {
     use microfolio::metrics::{Scalar, Yearly};
