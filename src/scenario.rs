@@ -695,30 +695,8 @@ impl ScenarioSpec {
         overrides: &[Override],
     ) -> Result<ScenarioSpec, ScenarioError> {
         let file = origin.file.as_str();
-        let mut doc = load_doc(text, file, 0)?;
-        for o in overrides {
-            o.apply(&mut doc)?;
-        }
-        let mut spec: ScenarioSpec =
-            serde_path_to_error::deserialize(toml::Value::Table(doc.clone())).map_err(|e| {
-                let key = dotted(e.path(), &doc);
-                let from = overrides
-                    .iter()
-                    .find(|o| key.starts_with(&o.key) || o.key.starts_with(&key));
-                let message = e.inner().message().trim().replace('\n', "; ");
-                match from {
-                    Some(o) => ScenarioError::Override {
-                        spec: o.spec.clone(),
-                        message,
-                    },
-                    None => ScenarioError::Parse {
-                        file: file.to_string(),
-                        key: Some(key),
-                        message,
-                        position: None,
-                    },
-                }
-            })?;
+        let doc = load_doc(text, file, 0)?;
+        let mut spec = apply_overrides(doc, overrides, file)?;
         spec.extends = None;
         if spec.meta.name.is_none() {
             spec.meta.name = Some(origin.stem.clone());
@@ -947,30 +925,39 @@ impl ScenarioSpec {
         overrides: &[Override],
         file: &str,
     ) -> Result<ScenarioSpec, ScenarioError> {
-        let mut doc = self.to_table();
-        for o in overrides {
-            o.apply(&mut doc)?;
-        }
-        serde_path_to_error::deserialize(toml::Value::Table(doc.clone())).map_err(|e| {
-            let key = dotted(e.path(), &doc);
-            let message = e.inner().message().trim().replace('\n', "; ");
-            match overrides
-                .iter()
-                .find(|o| key.starts_with(&o.key) || o.key.starts_with(&key))
-            {
-                Some(o) => ScenarioError::Override {
-                    spec: o.spec.clone(),
-                    message,
-                },
-                None => ScenarioError::Parse {
-                    file: file.to_string(),
-                    key: Some(key),
-                    message,
-                    position: None,
-                },
-            }
-        })
+        apply_overrides(self.to_table(), overrides, file)
     }
+}
+
+/// Apply `--set` overrides to a scenario table and deserialise it. A type error in an overridden
+/// key is reported against the `--set` argument; any other against the file.
+fn apply_overrides(
+    mut doc: toml::Table,
+    overrides: &[Override],
+    file: &str,
+) -> Result<ScenarioSpec, ScenarioError> {
+    for o in overrides {
+        o.apply(&mut doc)?;
+    }
+    serde_path_to_error::deserialize(toml::Value::Table(doc.clone())).map_err(|e| {
+        let key = dotted(e.path(), &doc);
+        let message = e.inner().message().trim().replace('\n', "; ");
+        match overrides
+            .iter()
+            .find(|o| key.starts_with(&o.key) || o.key.starts_with(&key))
+        {
+            Some(o) => ScenarioError::Override {
+                spec: o.spec.clone(),
+                message,
+            },
+            None => ScenarioError::Parse {
+                file: file.to_string(),
+                key: Some(key),
+                message,
+                position: None,
+            },
+        }
+    })
 }
 
 /// An error of a scenario changed by one parameter, without the file name (the message it is
