@@ -43,3 +43,4 @@ pub mod scenario;
 pub mod schedule;
 pub mod stats;
 pub mod study;
+pub mod units;

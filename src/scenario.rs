@@ -1554,6 +1554,79 @@ fn expected_initial_book(s: &ScenarioSpec, share_sum: f64) -> f64 {
     s.initial_book.loans as f64 * per_loan
 }
 
+// Units of scenario keys, by the last part of the dotted path. One place for what charts,
+// tables and studies need to know of a key's value.
+
+/// Keys (the last part of a dotted path) whose values are euros.
+const MONEY_KEYS: [&str; 12] = [
+    "state_loan",
+    "initial_reserves",
+    "guarantee_room",
+    "min_cash",
+    "cash_target",
+    "cap",
+    "mean_size",
+    "min_size",
+    "fixed_per_year",
+    "per_new_loan",
+    "per_active_loan_per_year",
+    "coaching_per_new_loan",
+];
+
+/// Keys whose values are rates or fractions, written in percent.
+const PERCENT_KEYS: [&str; 15] = [
+    "state_loan_rate",
+    "external_rate",
+    "guarantee_fee",
+    "min_capital_ratio",
+    "growth_per_year",
+    "asset_correlation",
+    "persistence",
+    "referral_share",
+    "interest_rate",
+    "origination_fee",
+    "annual_pd",
+    "recovery_mean",
+    "recovery_sd",
+    "followup_rate",
+    "prepay_rate",
+];
+
+/// Fractions that may be 0 or 1 but not beyond: the default moves are clamped to 0..1.
+const UNIT_KEYS: [&str; 8] = [
+    "state_loan_rate",
+    "external_rate",
+    "guarantee_fee",
+    "min_capital_ratio",
+    "referral_share",
+    "interest_rate",
+    "origination_fee",
+    "recovery_mean",
+];
+
+/// The unit of a scenario key's value (`segment.starter.annual_pd` is a fraction in percent).
+pub fn key_unit(key: &str) -> crate::units::Unit {
+    use crate::units::Unit;
+    let field = key.rsplit('.').next().unwrap_or(key);
+    if MONEY_KEYS.contains(&field) {
+        Unit::Money
+    } else if PERCENT_KEYS.contains(&field) {
+        Unit::Percent
+    } else if field == "loans_per_year" || field == "loans" {
+        Unit::Count
+    } else if field.ends_with("_months") {
+        Unit::Months
+    } else {
+        Unit::Ratio
+    }
+}
+
+/// Whether a key is a fraction whose allowed range is 0 to 1 (moves are clamped to it).
+pub fn key_at_most_one(key: &str) -> bool {
+    let field = key.rsplit('.').next().unwrap_or(key);
+    UNIT_KEYS.contains(&field)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

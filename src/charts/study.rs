@@ -55,41 +55,6 @@ pub enum Scale {
     Number,
 }
 
-/// Keys (the last part of a dotted path) whose values are euros.
-const MONEY_KEYS: [&str; 12] = [
-    "state_loan",
-    "initial_reserves",
-    "guarantee_room",
-    "min_cash",
-    "cash_target",
-    "cap",
-    "mean_size",
-    "min_size",
-    "fixed_per_year",
-    "per_new_loan",
-    "per_active_loan_per_year",
-    "coaching_per_new_loan",
-];
-
-/// Keys whose values are rates or fractions, written in percent.
-const PERCENT_KEYS: [&str; 15] = [
-    "state_loan_rate",
-    "external_rate",
-    "guarantee_fee",
-    "min_capital_ratio",
-    "growth_per_year",
-    "asset_correlation",
-    "persistence",
-    "referral_share",
-    "interest_rate",
-    "origination_fee",
-    "annual_pd",
-    "recovery_mean",
-    "recovery_sd",
-    "followup_rate",
-    "prepay_rate",
-];
-
 /// Outcomes that value the book at par at the horizon (MODEL.md §7).
 pub fn at_par(metric: &str) -> bool {
     matches!(
@@ -148,15 +113,13 @@ impl Scale {
 
     /// How a scenario parameter (a dotted key) is written; `whole` for counts and months.
     pub fn of_parameter(key: &str, whole: bool) -> Scale {
-        let field = key.rsplit('.').next().unwrap_or(key);
-        if MONEY_KEYS.contains(&field) {
-            Scale::Money
-        } else if PERCENT_KEYS.contains(&field) {
-            Scale::Percent
-        } else if whole || field == "loans_per_year" {
-            Scale::Count
-        } else {
-            Scale::Number
+        use crate::units::Unit as KeyUnit;
+        match crate::scenario::key_unit(key) {
+            KeyUnit::Money => Scale::Money,
+            KeyUnit::Percent => Scale::Percent,
+            KeyUnit::Count | KeyUnit::Months => Scale::Count,
+            KeyUnit::Ratio if whole => Scale::Count,
+            KeyUnit::Ratio => Scale::Number,
         }
     }
 

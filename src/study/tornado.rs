@@ -52,18 +52,6 @@ pub const DEFAULT_METRICS: [Scalar; 2] = [Scalar::CostToState, Scalar::NetLoss];
 /// Parameters drawn in a chart (all are in the table).
 pub const CHART_ROWS: usize = 12;
 
-/// Fractions that may be 0 or 1 but not beyond: the default moves are clamped to 0..1.
-const UNIT_KEYS: [&str; 8] = [
-    "state_loan_rate",
-    "external_rate",
-    "guarantee_fee",
-    "min_capital_ratio",
-    "referral_share",
-    "interest_rate",
-    "origination_fee",
-    "recovery_mean",
-];
-
 /// A parameter of the tornado and its two settings (a side is `None` when it was left out).
 #[derive(Debug, Clone, PartialEq)]
 pub struct TornadoParam {
@@ -178,7 +166,6 @@ fn default_settings(
                 .into(),
         );
     }
-    let field = key.rsplit('.').next().unwrap_or(key);
     let delta = spread * value.abs();
     let mut notes = Vec::new();
     let mut side = |raw: f64, name: &str| -> Option<f64> {
@@ -186,7 +173,7 @@ fn default_settings(
         if whole {
             v = v.round();
         }
-        if UNIT_KEYS.contains(&field) && !(0.0..=1.0).contains(&v) {
+        if crate::scenario::key_at_most_one(key) && !(0.0..=1.0).contains(&v) {
             let clamped = v.clamp(0.0, 1.0);
             if clamped != value {
                 notes.push(format!(
