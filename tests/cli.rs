@@ -11,38 +11,14 @@ use common::*;
 const SEGMENT: &str = "[[segment]]\nname = \"a\"\n";
 
 /// Write `text` as `bad.toml` in a fresh folder, run `microfolio run bad.toml --out out` with
-/// `extra` arguments, and check that it fails as bad input should. Returns stderr.
+/// `extra` arguments, and check that it fails as bad input should (see [`common::refused`]).
+/// Returns stderr.
 fn refused(text: &str, extra: &[&str], expected: &[&str]) -> String {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("bad.toml"), text).unwrap();
     let mut args = vec!["run", "bad.toml", "--out", "out", "--quiet"];
     args.extend_from_slice(extra);
-    let out = microfolio(dir.path(), &args);
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert_eq!(
-        out.status.code(),
-        Some(2),
-        "exit code for {text:?} {extra:?}: {stderr}"
-    );
-    assert!(
-        !stderr.contains("panicked") && !stderr.contains("RUST_BACKTRACE"),
-        "a panic: {stderr}"
-    );
-    assert_eq!(stderr.trim().lines().count(), 1, "one message: {stderr}");
-    for e in expected {
-        assert!(stderr.contains(e), "{e:?} not in: {stderr}");
-    }
-    assert!(out.stdout.is_empty(), "nothing on stdout");
-    let left: Vec<_> = std::fs::read_dir(dir.path())
-        .unwrap()
-        .map(|e| e.unwrap().file_name())
-        .collect();
-    assert_eq!(
-        left,
-        vec![std::ffi::OsString::from("bad.toml")],
-        "no output folder may be left: {left:?}"
-    );
-    stderr
+    common::refused(dir.path(), &args, expected)
 }
 
 #[test]

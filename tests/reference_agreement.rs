@@ -13,9 +13,9 @@
 //! failed had the seeds been drawn at random. A metric that is constant on every path of both
 //! samples has no standard error: it is compared for exact equality instead.
 
+mod common;
 mod reference;
 
-use microfolio::math::norm_inv;
 use microfolio::metrics::{Scalar, Yearly};
 use microfolio::model::Model;
 use microfolio::run::simulate_range;
@@ -37,7 +37,7 @@ const TOTAL_COMPARISONS: usize = AGREEMENT_SCENARIOS
     + CLOSED_FORM_COMPARISONS;
 
 fn z_critical() -> f64 {
-    norm_inv(1.0 - FAMILY_ALPHA / (2.0 * TOTAL_COMPARISONS as f64))
+    common::z_crit(FAMILY_ALPHA, TOTAL_COMPARISONS)
 }
 
 fn scenario(text: &str) -> Scenario {

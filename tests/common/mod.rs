@@ -71,6 +71,42 @@ pub fn microfolio(dir: &Path, args: &[&str]) -> Output {
         .expect("the binary runs")
 }
 
+/// The names in `dir`, sorted.
+pub fn names(dir: &Path) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    v.sort();
+    v
+}
+
+/// Run the binary with `args` in `dir` and check that it refuses them as bad input: exit code
+/// 2, no panic, one line on stderr naming each of `expected`, nothing on stdout, and nothing
+/// left behind in `dir`. Returns stderr.
+pub fn refused(dir: &Path, args: &[&str], expected: &[&str]) -> String {
+    let before = names(dir);
+    let out = microfolio(dir, args);
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "exit code for {args:?}: {stderr}"
+    );
+    assert!(
+        !stderr.contains("panicked") && !stderr.contains("RUST_BACKTRACE"),
+        "a panic: {stderr}"
+    );
+    assert_eq!(stderr.trim().lines().count(), 1, "one message: {stderr}");
+    assert!(stderr.starts_with("microfolio: error: "), "{stderr}");
+    for e in expected {
+        assert!(stderr.contains(e), "{e:?} not in: {stderr}");
+    }
+    assert!(out.stdout.is_empty(), "nothing on stdout for {args:?}");
+    assert_eq!(names(dir), before, "nothing may be left behind by {args:?}");
+    stderr
+}
+
 /// Start the binary with `args` in `dir`, send it Ctrl-C (SIGINT) after `wait`, and return its
 /// output once it has stopped.
 pub fn interrupted(dir: &Path, args: &[&str], wait: std::time::Duration) -> Output {
