@@ -508,7 +508,7 @@ impl DottedPath<'_> {
                 field,
             }),
             ["segment", ..] => Err(format!(
-                "`{key}`: segment keys are segment.<name>.<key>, e.g. segment.starter.annual_pd"
+                "`{key}`: segment keys are segment.<name>.<key>, such as segment.<name>.annual_pd"
             )),
             [section, field] => Ok(DottedPath {
                 section,

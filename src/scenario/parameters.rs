@@ -18,13 +18,7 @@ impl ScenarioSpec {
     /// The registered key at `key`, with the index of its segment for a segment key; or a
     /// sentence saying why the path names no key of this scenario.
     pub fn resolve(&self, key: &str) -> Result<(&'static KeySpec, Option<usize>), String> {
-        let Key { spec, segment } = lookup(key).map_err(|why| {
-            // Give the example with a segment the scenario has.
-            match self.segments.first() {
-                Some(first) => why.replace("segment.starter.", &format!("segment.{}.", first.name)),
-                None => why,
-            }
-        })?;
+        let Key { spec, segment } = lookup(key)?;
         let Some(name) = segment else {
             return Ok((spec, None));
         };
