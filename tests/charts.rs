@@ -54,11 +54,8 @@ fn sample_run() -> &'static Path {
     RUN.get_or_init(|| {
         let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("charts-sample-run");
         let _ = fs::remove_dir_all(&dir);
-        let origin = Origin {
-            file: "sample.toml".into(),
-            stem: "sample".into(),
-        };
-        let scenario = Scenario::parse(SAMPLE, &origin, &[]).expect("sample scenario is valid");
+        let scenario = Scenario::parse(SAMPLE, &Origin::new("sample.toml"), &[])
+            .expect("sample scenario is valid");
         job::run(&scenario, &dir, &RunOptions::default(), &Silent).expect("sample run");
         dir
     })

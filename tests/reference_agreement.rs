@@ -19,7 +19,7 @@ mod reference;
 use microfolio::metrics::{Scalar, Yearly};
 use microfolio::model::Model;
 use microfolio::run::simulate_range;
-use microfolio::scenario::{Origin, Scenario};
+use microfolio::scenario::Scenario;
 use microfolio::stats::mean_sd;
 
 /// Family-wise false-alarm rate of all the statistical tests in this file.
@@ -41,11 +41,7 @@ fn z_critical() -> f64 {
 }
 
 fn scenario(text: &str) -> Scenario {
-    let origin = Origin {
-        file: "<reference_agreement>".into(),
-        stem: "reference_agreement".into(),
-    };
-    Scenario::parse(text, &origin, &[]).unwrap_or_else(|e| panic!("{e}"))
+    Scenario::from_toml_str(text).unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// Mean, standard deviation and standard error of the defined values.

@@ -21,10 +21,7 @@ use microfolio::scenario::{Origin, Override, Scenario};
 use proptest::prelude::*;
 
 fn origin() -> Origin {
-    Origin {
-        file: "fuzz.toml".into(),
-        stem: "fuzz".into(),
-    }
+    Origin::new("fuzz.toml")
 }
 
 /// Every output of a valid scenario: finite numbers, the capital identity every month, and a

@@ -254,15 +254,9 @@ pub fn apply(
     context: &str,
 ) -> Result<Scenario, StudyError> {
     base.with_overrides(overrides).map_err(|e| {
-        StudyError::Input(match e {
-            ScenarioError::Value {
-                key,
-                value,
-                allowed,
-                ..
-            } => format!("{context}: {key} = {value} is not allowed ({allowed})"),
-            ScenarioError::Override { spec, message } => format!("{context}: {spec}: {message}"),
-            other => format!("{context}: {other}"),
+        StudyError::Input(match &e {
+            ScenarioError::Override { spec, .. } => format!("{context}: {spec}: {}", e.describe()),
+            _ => format!("{context}: {}", e.describe()),
         })
     })
 }

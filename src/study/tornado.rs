@@ -199,9 +199,9 @@ fn default_settings(
             Ok(_) => Some(v),
             Err(e) => {
                 notes.push(format!(
-                    "{name} {} left out: the scenario would be invalid ({})",
+                    "{name} {} left out: the scenario would be invalid: {}",
                     show_value(v),
-                    describe(&e)
+                    e.describe()
                 ));
                 None
             }
@@ -225,19 +225,6 @@ fn default_settings(
 /// A fraction as a percentage without float noise: 0.2 → `20`, 0.125 → `12.5`.
 fn percent(fraction: f64) -> String {
     show_value((fraction * 100.0 * 1e6).round() / 1e6)
-}
-
-/// A scenario error without its file name.
-fn describe(e: &crate::scenario::ScenarioError) -> String {
-    match e {
-        crate::scenario::ScenarioError::Value {
-            key,
-            value,
-            allowed,
-            ..
-        } => format!("{key} = {value}; allowed: {allowed}"),
-        other => other.to_string(),
-    }
 }
 
 impl Tornado {

@@ -13,15 +13,7 @@ use microfolio::scenario::{Origin, Override, Scenario};
 /// A scenario from TOML text, with overrides.
 pub fn scenario(text: &str, sets: &[&str]) -> Scenario {
     let overrides: Vec<Override> = sets.iter().map(|s| s.parse().unwrap()).collect();
-    Scenario::parse(
-        text,
-        &Origin {
-            file: "test.toml".into(),
-            stem: "test".into(),
-        },
-        &overrides,
-    )
-    .unwrap_or_else(|e| panic!("{e}"))
+    Scenario::parse(text, &Origin::new("test.toml"), &overrides).unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// The repository root.

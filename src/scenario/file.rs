@@ -1,0 +1,197 @@
+//! Reading a scenario file: TOML text into a table, `extends` resolved by laying a variant
+//! over its parent (tables key by key, segments by name), and parse errors located at
+//! `file:line:col` with the dotted key (segments by name) where serde knows it.
+
+use std::path::Path;
+
+use super::error::ScenarioError;
+use super::overrides::{Override, apply_overrides};
+use super::spec::ScenarioSpec;
+
+/// Where a scenario's text came from, for error messages.
+#[derive(Debug, Clone)]
+pub struct Origin {
+    /// The file name as the user gave it (or a description such as `<string>`).
+    pub file: String,
+    /// The default for `meta.name`: the file stem.
+    pub stem: String,
+}
+
+impl Origin {
+    /// The origin of a scenario file at `path`.
+    pub fn of_path(path: &Path) -> Origin {
+        Origin {
+            file: path.display().to_string(),
+            stem: path
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_else(|| "scenario".to_string()),
+        }
+    }
+}
+
+impl Origin {
+    /// The origin of text that names itself `file` (`"test.toml"`, `"notebook"`): messages
+    /// start with `file`, and `meta.name` defaults to its stem.
+    pub fn new(file: &str) -> Origin {
+        Origin::of_path(Path::new(file))
+    }
+}
+
+/// 1-based line and column of a byte offset.
+fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, col)
+}
+
+/// Turn serde_path_to_error's `segment[1].annual_pd` into `segment.<name>.annual_pd`.
+pub(super) fn dotted(path: &serde_path_to_error::Path, doc: &toml::Table) -> String {
+    use serde_path_to_error::Segment as S;
+    let mut out = String::new();
+    let mut in_segment = false;
+    for seg in path.iter() {
+        match seg {
+            S::Seq { index } if in_segment => {
+                let name = doc
+                    .get("segment")
+                    .and_then(|s| s.as_array())
+                    .and_then(|a| a.get(*index))
+                    .and_then(|s| s.get("name"))
+                    .and_then(|n| n.as_str());
+                match name {
+                    Some(n) => out.push_str(&format!(".{n}")),
+                    None => out.push_str(&format!("[{index}]")),
+                }
+                in_segment = false;
+            }
+            S::Seq { index } => out.push_str(&format!("[{index}]")),
+            S::Map { key } | S::Enum { variant: key } => {
+                if !out.is_empty() {
+                    out.push('.');
+                }
+                out.push_str(key);
+                in_segment = out == "segment";
+            }
+            S::Unknown => {}
+        }
+    }
+    out
+}
+
+/// Strip toml's own rendering ("TOML parse error at line..." and the snippet) down to the
+/// message, since we print file, line and column ourselves.
+fn parse_error(
+    file: &str,
+    text: &str,
+    err: &toml::de::Error,
+    key: Option<String>,
+) -> ScenarioError {
+    ScenarioError::Parse {
+        file: file.to_string(),
+        key: key.filter(|k| !k.is_empty()),
+        message: err.message().trim().replace('\n', "; "),
+        position: err.span().map(|s| line_col(text, s.start)),
+    }
+}
+
+/// How many `extends` a scenario may chain (a longer chain is taken for a cycle).
+const MAX_EXTENDS_DEPTH: usize = 8;
+
+/// Parse one scenario file into a TOML table, checking types and keys against
+/// [`ScenarioSpec`] so that errors carry this file's line and column, and resolve its
+/// `extends`: the named file (relative to this one) is loaded the same way and this file's
+/// keys are laid over it.
+fn load_doc(text: &str, file: &str, depth: usize) -> Result<toml::Table, ScenarioError> {
+    let mut doc: toml::Table =
+        toml::from_str(text).map_err(|e| parse_error(file, text, &e, None))?;
+    let de = toml::Deserializer::parse(text).map_err(|e| parse_error(file, text, &e, None))?;
+    let _: ScenarioSpec = serde_path_to_error::deserialize(de).map_err(|e| {
+        let key = dotted(e.path(), &doc);
+        parse_error(file, text, e.inner(), Some(key))
+    })?;
+    let Some(parent) = doc.remove("extends") else {
+        return Ok(doc);
+    };
+    let parent = parent
+        .as_str()
+        .expect("checked by the deserialiser")
+        .to_string();
+    let fail = |allowed: String| ScenarioError::Value {
+        file: file.to_string(),
+        key: "extends".into(),
+        value: format!("{parent:?}"),
+        allowed,
+        from_override: false,
+    };
+    if depth >= MAX_EXTENDS_DEPTH {
+        return Err(fail(format!(
+            "a chain of at most {MAX_EXTENDS_DEPTH} files (is there a cycle?)"
+        )));
+    }
+    let path = Path::new(file)
+        .parent()
+        .unwrap_or(Path::new(""))
+        .join(&parent);
+    let parent_text = std::fs::read_to_string(&path).map_err(|e| {
+        fail(format!(
+            "a readable scenario file ({}: {e})",
+            path.display()
+        ))
+    })?;
+    let mut base = load_doc(&parent_text, &path.display().to_string(), depth + 1)?;
+    // The name is the file's own (its stem by default), never the parent's: a variant must not
+    // write over the parent's results.
+    if let Some(meta) = base.get_mut("meta").and_then(|m| m.as_table_mut()) {
+        meta.remove("name");
+    }
+    merge(&mut base, doc);
+    Ok(base)
+}
+
+/// Lay `over` onto `base`: tables merge key by key, segments merge by name (a new name is
+/// appended), anything else is replaced.
+fn merge(base: &mut toml::Table, over: toml::Table) {
+    for (key, value) in over {
+        match (base.get_mut(&key), value) {
+            (Some(toml::Value::Array(base_segments)), toml::Value::Array(segments))
+                if key == "segment" =>
+            {
+                for seg in segments {
+                    let name = seg.get("name").and_then(|n| n.as_str()).map(str::to_string);
+                    let existing = base_segments.iter_mut().find(|b| {
+                        name.is_some() && b.get("name").and_then(|n| n.as_str()) == name.as_deref()
+                    });
+                    match (existing, seg) {
+                        (Some(toml::Value::Table(b)), toml::Value::Table(s)) => merge(b, s),
+                        (_, seg) => base_segments.push(seg),
+                    }
+                }
+            }
+            (Some(toml::Value::Table(b)), toml::Value::Table(t)) => merge(b, t),
+            (_, value) => {
+                base.insert(key, value);
+            }
+        }
+    }
+}
+
+impl ScenarioSpec {
+    /// Parse scenario text, apply the overrides in order, and fill in defaults. Does not check
+    /// ranges: see [`super::Scenario::from_spec`].
+    pub fn parse(
+        text: &str,
+        origin: &Origin,
+        overrides: &[Override],
+    ) -> Result<ScenarioSpec, ScenarioError> {
+        let file = origin.file.as_str();
+        let doc = load_doc(text, file, 0)?;
+        let mut spec = apply_overrides(doc, overrides, file)?;
+        spec.extends = None;
+        if spec.meta.name.is_none() {
+            spec.meta.name = Some(origin.stem.clone());
+        }
+        Ok(spec)
+    }
+}

@@ -1,0 +1,614 @@
+//! The one registry of scenario keys (MODEL.md §8, docs/scenarios.md): for every key of the
+//! file its section and field, a short human label, what it holds and what it is for; for a
+//! numeric key also its unit, its allowed range (ends open or closed), whether it is whole,
+//! and where it lives in a [`ScenarioSpec`]. Validation checks every range from here, studies
+//! read, vary and bound keys through it, charts label their axes with it, and a test keeps
+//! docs/scenarios.md complete against it. Defaults are not repeated: they are read from the
+//! serde defaults in `spec.rs` ([`KeySpec::default_value`]).
+//!
+//! Segment keys are one entry each and apply to every segment; a dotted path names the segment
+//! (`segment.NAME.field`). Rules between keys (`cash_target >= min_cash`, `grace < term`, ...)
+//! are not ranges of one key: they are the named checks of `validate.rs`.
+
+use std::fmt;
+use std::ops::Bound::{self, Excluded, Included, Unbounded};
+
+use super::error::fmt_value;
+use super::spec::{ScenarioSpec, Segment};
+use crate::units::Unit;
+
+/// Maximum horizon in years.
+pub const MAX_HORIZON_YEARS: i64 = 50;
+/// Maximum loan term in months.
+pub const MAX_TERM_MONTHS: i64 = 1200;
+/// Maximum number of paths (memory is checked separately, before a run starts).
+pub const MAX_PATHS: i64 = 1_000_000_000;
+/// Maximum loans in the initial book.
+pub const MAX_INITIAL_LOANS: i64 = 10_000_000;
+/// Maximum expected new requests in any year (growth included).
+pub const MAX_LOANS_PER_YEAR: f64 = 1e7;
+/// Maximum number of segments.
+pub const MAX_SEGMENTS: usize = 1000;
+/// Largest amount of money in any key, in euros: far beyond any lender, small enough that no
+/// sum over a run can overflow.
+pub const MAX_MONEY: f64 = 1e15;
+/// Largest multiplier, share or CV.
+pub const MAX_FACTOR: f64 = 1e6;
+/// Largest systemic shift, in standard deviations.
+pub const MAX_SHIFT: f64 = 1e3;
+/// Longest seasoning curve, in loan years (the longest term is 100 years).
+pub const MAX_SEASONING_YEARS: usize = 100;
+/// Largest yearly growth of demand (10 is +1000% a year).
+pub const MAX_GROWTH: f64 = 10.0;
+
+/// A number as a scenario holds it: counts and months whole, everything else real.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Number {
+    Whole(i64),
+    Real(f64),
+}
+
+impl Number {
+    /// The value as a float (exact for every whole value a scenario allows).
+    pub fn as_f64(self) -> f64 {
+        match self {
+            Number::Whole(i) => i as f64,
+            Number::Real(x) => x,
+        }
+    }
+}
+
+impl fmt::Display for Number {
+    /// As the user would write it: `60`, `0.08`, `nan`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Number::Whole(i) => write!(f, "{i}"),
+            Number::Real(x) => f.write_str(&fmt_value(*x)),
+        }
+    }
+}
+
+/// What a key is for: which keys a study may vary.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// A model parameter: a study may vary it.
+    Parameter,
+    /// Names or labels the scenario (`meta.*`, a segment's name).
+    Label,
+    /// The size and seed of a run (`simulation.paths`, `simulation.seed`): every variant of a
+    /// study shares them (common random numbers).
+    RunSize,
+    /// Settings of the studies themselves (`sensitivity.*`).
+    StudySetting,
+}
+
+/// The allowed range of a numeric key; a value must also be finite.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Bounds {
+    pub min: Bound<f64>,
+    pub max: Bound<f64>,
+}
+
+impl Bounds {
+    /// Whether `x` is finite and within the bounds.
+    pub fn contains(&self, x: f64) -> bool {
+        let above = match self.min {
+            Included(lo) => x >= lo,
+            Excluded(lo) => x > lo,
+            Unbounded => true,
+        };
+        let below = match self.max {
+            Included(hi) => x <= hi,
+            Excluded(hi) => x < hi,
+            Unbounded => true,
+        };
+        x.is_finite() && above && below
+    }
+}
+
+/// `[lo, hi]`
+const fn closed(lo: f64, hi: f64) -> Bounds {
+    Bounds {
+        min: Included(lo),
+        max: Included(hi),
+    }
+}
+
+/// `[lo, hi)`
+const fn up_to(lo: f64, hi: f64) -> Bounds {
+    Bounds {
+        min: Included(lo),
+        max: Excluded(hi),
+    }
+}
+
+/// `(lo, hi]`
+const fn above_to(lo: f64, hi: f64) -> Bounds {
+    Bounds {
+        min: Excluded(lo),
+        max: Included(hi),
+    }
+}
+
+/// `[lo, ∞)`
+const fn at_least(lo: f64) -> Bounds {
+    Bounds {
+        min: Included(lo),
+        max: Unbounded,
+    }
+}
+
+/// `(lo, ∞)`
+const fn above(lo: f64) -> Bounds {
+    Bounds {
+        min: Excluded(lo),
+        max: Unbounded,
+    }
+}
+
+/// `[0, MAX_MONEY]` euros.
+const MONEY: Bounds = closed(0.0, MAX_MONEY);
+/// `[0, 1]`: a fraction that may be 0 or 1.
+const FRACTION: Bounds = closed(0.0, 1.0);
+/// `[0, 1)`: a probability that may not be 1, or a correlation.
+const BELOW_ONE: Bounds = up_to(0.0, 1.0);
+
+/// A numeric key: unit, range, whole or not, and where its value lives.
+#[derive(Debug, Clone, Copy)]
+pub struct NumberSpec {
+    pub unit: Unit,
+    pub bounds: Bounds,
+    /// A count or a number of months: only whole numbers.
+    pub whole: bool,
+    access: Access,
+}
+
+/// Reads and writes of one field, in the spec or in a segment.
+#[derive(Clone, Copy)]
+enum Access {
+    Spec(fn(&ScenarioSpec) -> Number, fn(&mut ScenarioSpec, Number)),
+    Segment(fn(&Segment) -> Number, fn(&mut Segment, Number)),
+}
+
+impl fmt::Debug for Access {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Access::Spec(..) => "Access::Spec",
+            Access::Segment(..) => "Access::Segment",
+        })
+    }
+}
+
+/// The two kinds of numeric field, so that one accessor macro serves both.
+trait Field: Copy {
+    const WHOLE: bool;
+    fn get(self) -> Number;
+    /// Only called with a number of the field's own kind ([`NumberSpec::number`]).
+    fn put(n: Number) -> Self;
+}
+
+impl Field for f64 {
+    const WHOLE: bool = false;
+    fn get(self) -> Number {
+        Number::Real(self)
+    }
+    fn put(n: Number) -> f64 {
+        n.as_f64()
+    }
+}
+
+impl Field for i64 {
+    const WHOLE: bool = true;
+    fn get(self) -> Number {
+        Number::Whole(self)
+    }
+    fn put(n: Number) -> i64 {
+        match n {
+            Number::Whole(i) => i,
+            Number::Real(x) => x as i64,
+        }
+    }
+}
+
+const fn whole_of<S, T: Field>(_: fn(&S) -> T) -> bool {
+    T::WHOLE
+}
+
+impl NumberSpec {
+    /// `value` as this key holds it; `None` for a fraction in a whole key or a whole value
+    /// beyond what the key can hold.
+    pub fn number(&self, value: f64) -> Option<Number> {
+        if !self.whole {
+            Some(Number::Real(value))
+        } else if value.fract() == 0.0 && value.abs() < 9.223_372_036_854_776e18 {
+            Some(Number::Whole(value as i64))
+        } else {
+            None
+        }
+    }
+
+    /// What is allowed, as a phrase: `a number from 0 up to but not including 1`, `a whole
+    /// number >= 1`, `a number of euros from 0 to 1e15`. A non-finite `value` is told that
+    /// the number must be finite.
+    pub fn allowed(&self, value: Number) -> String {
+        let finite = if value.as_f64().is_finite() {
+            ""
+        } else {
+            "finite "
+        };
+        let noun = match (self.whole, self.unit) {
+            (true, _) => "whole number",
+            (false, Unit::Money) => "number of euros",
+            (false, _) => "number",
+        };
+        let show = |x: f64| {
+            if self.whole {
+                format!("{}", x as i64)
+            } else if x.abs() >= 1e6 {
+                format!("{x:e}")
+            } else {
+                format!("{x}")
+            }
+        };
+        let range = match (self.bounds.min, self.bounds.max) {
+            (Included(lo), Included(hi)) => format!("from {} to {}", show(lo), show(hi)),
+            (Included(lo), Excluded(hi)) => {
+                format!("from {} up to but not including {}", show(lo), show(hi))
+            }
+            (Excluded(lo), Included(hi)) => format!("> {} and at most {}", show(lo), show(hi)),
+            (Excluded(lo), Excluded(hi)) => format!("> {} and < {}", show(lo), show(hi)),
+            (Included(lo), Unbounded) => format!(">= {}", show(lo)),
+            (Excluded(lo), Unbounded) => format!("> {}", show(lo)),
+            (Unbounded, Included(hi)) => format!("at most {}", show(hi)),
+            (Unbounded, Excluded(hi)) => format!("< {}", show(hi)),
+            (Unbounded, Unbounded) => String::new(),
+        };
+        format!("a {finite}{noun} {range}").trim_end().to_string()
+    }
+}
+
+/// What a key holds.
+#[derive(Debug, Clone, Copy)]
+pub enum Kind {
+    Number(NumberSpec),
+    Text,
+    /// A list: of numbers (`credit_cycle.shifts`, `segment.NAME.seasoning`) or of tables
+    /// (`sensitivity.parameters`).
+    List,
+}
+
+/// One key of the scenario file.
+#[derive(Debug, Clone, Copy)]
+pub struct KeySpec {
+    /// `funding`, ...; `segment` for a key of every segment.
+    pub section: &'static str,
+    pub field: &'static str,
+    /// Short human label for charts and tables: "Referral share", "Annual PD".
+    pub label: &'static str,
+    pub role: Role,
+    pub kind: Kind,
+}
+
+impl KeySpec {
+    /// Whether this is a key of every segment.
+    pub fn per_segment(&self) -> bool {
+        self.section == "segment"
+    }
+
+    /// The dotted path of this key (`funding.min_cash`; `segment.NAME.annual_pd` for the
+    /// segment named NAME). `segment` is ignored for a key outside the segments.
+    pub fn path(&self, segment: &str) -> String {
+        if self.per_segment() {
+            format!("segment.{segment}.{}", self.field)
+        } else {
+            format!("{}.{}", self.section, self.field)
+        }
+    }
+
+    /// `section.field` as docs/scenarios.md lists it (`segment.annual_pd` for a segment key).
+    pub fn table_path(&self) -> String {
+        format!("{}.{}", self.section, self.field)
+    }
+
+    /// The numeric description of this key, if it holds a number.
+    pub fn number(&self) -> Option<&NumberSpec> {
+        match &self.kind {
+            Kind::Number(n) => Some(n),
+            _ => None,
+        }
+    }
+
+    /// The default value of a numeric key (MODEL.md §8), from the serde defaults.
+    pub fn default_value(&self) -> Option<Number> {
+        let n = self.number()?;
+        Some(match n.access {
+            Access::Spec(get, _) => get(&ScenarioSpec::default()),
+            Access::Segment(get, _) => get(&Segment::named("default")),
+        })
+    }
+
+    /// The human label of this key at `path`: a segment key names its segment, "Annual PD
+    /// (starter)".
+    fn label_at(&self, segment: Option<&str>) -> String {
+        match segment {
+            Some(name) if self.per_segment() => format!("{} ({name})", self.label),
+            _ => self.label.to_string(),
+        }
+    }
+}
+
+/// A numeric key outside the segments, read and written through the spec.
+macro_rules! number {
+    ($section:ident . $field:ident, $label:literal, $unit:ident, $bounds:expr) => {
+        number!($section.$field, $label, $unit, $bounds, Parameter)
+    };
+    ($section:ident . $field:ident, $label:literal, $unit:ident, $bounds:expr, $role:ident) => {
+        KeySpec {
+            section: stringify!($section),
+            field: stringify!($field),
+            label: $label,
+            role: Role::$role,
+            kind: Kind::Number(NumberSpec {
+                unit: Unit::$unit,
+                bounds: $bounds,
+                whole: whole_of(|s: &ScenarioSpec| s.$section.$field),
+                access: Access::Spec(
+                    |s| Field::get(s.$section.$field),
+                    |s, n| s.$section.$field = Field::put(n),
+                ),
+            }),
+        }
+    };
+}
+
+/// A numeric key of every segment.
+macro_rules! segment {
+    ($field:ident, $label:literal, $unit:ident, $bounds:expr) => {
+        KeySpec {
+            section: "segment",
+            field: stringify!($field),
+            label: $label,
+            role: Role::Parameter,
+            kind: Kind::Number(NumberSpec {
+                unit: Unit::$unit,
+                bounds: $bounds,
+                whole: whole_of(|s: &Segment| s.$field),
+                access: Access::Segment(|s| Field::get(s.$field), |s, n| s.$field = Field::put(n)),
+            }),
+        }
+    };
+}
+
+/// A key that holds text or a list.
+const fn other(
+    section: &'static str,
+    field: &'static str,
+    label: &'static str,
+    role: Role,
+    kind: Kind,
+) -> KeySpec {
+    KeySpec {
+        section,
+        field,
+        label,
+        role,
+        kind,
+    }
+}
+
+/// Every key of a scenario file, in the order of the file (sections, then fields, as
+/// `ScenarioSpec` writes them). A test checks this list against what the serialiser writes.
+#[rustfmt::skip]
+pub static KEYS: &[KeySpec] = &[
+    other("meta", "name", "Scenario name", Role::Label, Kind::Text),
+    other("meta", "description", "Description", Role::Label, Kind::Text),
+    number!(meta.start_year,                 "Start year",                    Ratio,   closed(1900.0, 3000.0), Label),
+    number!(simulation.horizon_years,        "Horizon (years)",               Ratio,   closed(1.0, MAX_HORIZON_YEARS as f64)),
+    number!(simulation.paths,                "Paths",                         Count,   closed(1.0, MAX_PATHS as f64), RunSize),
+    number!(simulation.seed,                 "Seed",                          Ratio,   at_least(0.0), RunSize),
+    number!(funding.state_loan,              "State loan",                    Money,   MONEY),
+    number!(funding.state_loan_rate,         "State loan rate",               Percent, FRACTION),
+    number!(funding.initial_reserves,        "Initial reserves",              Money,   closed(-MAX_MONEY, MAX_MONEY)),
+    number!(funding.guarantee_room,          "Guarantee room",                Money,   MONEY),
+    number!(funding.external_rate,           "External debt rate",            Percent, FRACTION),
+    number!(funding.guarantee_fee,           "Guarantee fee",                 Percent, FRACTION),
+    number!(funding.min_cash,                "Minimum cash",                  Money,   MONEY),
+    number!(funding.cash_target,             "Cash target",                   Money,   MONEY),
+    number!(funding.min_capital_ratio,       "Minimum capital ratio",         Percent, FRACTION),
+    number!(initial_book.loans,              "Initial loans",                 Count,   closed(0.0, MAX_INITIAL_LOANS as f64)),
+    number!(initial_book.max_age_months,     "Initial loans' maximum age",    Months,  at_least(1.0)),
+    number!(origination.loans_per_year,      "Loan requests per year",        Count,   closed(0.0, MAX_LOANS_PER_YEAR)),
+    number!(origination.growth_per_year,     "Demand growth per year",        Percent, above_to(-1.0, MAX_GROWTH)),
+    number!(origination.cap,                 "Largest credit",                Money,   above_to(0.0, MAX_MONEY)),
+    number!(credit_cycle.asset_correlation,  "Asset correlation",             Percent, BELOW_ONE),
+    number!(credit_cycle.persistence,        "Cycle persistence",             Percent, BELOW_ONE),
+    other("credit_cycle", "shifts", "Systemic shifts", Role::Parameter, Kind::List),
+    number!(followup.referral_share,         "Referral share",                Percent, FRACTION),
+    number!(followup.size_multiplier,        "Follow-up size multiplier",     Ratio,   above_to(0.0, MAX_FACTOR)),
+    number!(followup.pd_multiplier,          "Follow-up PD multiplier",       Ratio,   above(0.0)),
+    number!(costs.fixed_per_year,            "Fixed costs per year",          Money,   MONEY),
+    number!(costs.per_new_loan,              "Cost per new loan",             Money,   MONEY),
+    number!(costs.per_active_loan_per_year,  "Cost per active loan per year", Money,   MONEY),
+    number!(costs.coaching_per_new_loan,     "Coaching per new loan",         Money,   MONEY),
+    other("segment", "name", "Segment name", Role::Label, Kind::Text),
+    segment!(share,                          "Share",                         Ratio,   closed(0.0, MAX_FACTOR)),
+    segment!(mean_size,                      "Mean loan size",                Money,   above_to(0.0, MAX_MONEY)),
+    segment!(size_cv,                        "Loan size CV",                  Ratio,   closed(0.0, MAX_FACTOR)),
+    segment!(min_size,                       "Minimum loan size",             Money,   MONEY),
+    segment!(term_months,                    "Term",                          Months,  closed(1.0, MAX_TERM_MONTHS as f64)),
+    segment!(grace_months,                   "Grace period",                  Months,  closed(0.0, (MAX_TERM_MONTHS - 1) as f64)),
+    segment!(interest_rate,                  "Interest rate",                 Percent, FRACTION),
+    segment!(origination_fee,                "Origination fee",               Percent, FRACTION),
+    segment!(annual_pd,                      "Annual PD",                     Percent, BELOW_ONE),
+    other("segment", "seasoning", "Seasoning", Role::Parameter, Kind::List),
+    segment!(recovery_mean,                  "Mean recovery",                 Percent, FRACTION),
+    // The tighter bound sd² < mean × (1 − mean) is a rule between keys (validate.rs).
+    segment!(recovery_sd,                    "Recovery SD",                   Percent, BELOW_ONE),
+    segment!(recovery_lag_months,            "Recovery lag",                  Months,  at_least(1.0)),
+    segment!(followup_rate,                  "Follow-up rate",                Percent, BELOW_ONE),
+    segment!(followup_min_age_months,        "Follow-up minimum age",         Months,  at_least(0.0)),
+    segment!(prepay_rate,                    "Prepayment rate",               Percent, BELOW_ONE),
+    segment!(jobs_per_loan,                  "Jobs per loan",                 Ratio,   closed(0.0, MAX_FACTOR)),
+    other("sensitivity", "parameters", "Sensitivity parameters", Role::StudySetting, Kind::List),
+];
+
+/// The sections of a scenario file, in file order.
+pub fn sections() -> Vec<&'static str> {
+    let mut out: Vec<&'static str> = Vec::new();
+    for k in KEYS {
+        if !out.contains(&k.section) {
+            out.push(k.section);
+        }
+    }
+    out
+}
+
+/// The registered keys of `section`, in file order.
+pub fn keys_of(section: &str) -> impl Iterator<Item = &'static KeySpec> + '_ {
+    KEYS.iter().filter(move |k| k.section == section)
+}
+
+/// A dotted path resolved against the registry: the key and, for a segment key, the name of
+/// its segment (not checked against any scenario: see `ScenarioSpec::resolve`).
+#[derive(Debug, Clone, Copy)]
+pub struct Key<'a> {
+    pub spec: &'static KeySpec,
+    pub segment: Option<&'a str>,
+}
+
+impl Key<'_> {
+    /// The numeric description of the key, if it holds a number.
+    pub fn number(&self) -> Option<&'static NumberSpec> {
+        self.spec.number()
+    }
+}
+
+/// A dotted path taken apart: section, segment name (for `segment.NAME.field`) and field.
+/// Only the shape is checked, not that the key exists.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(super) struct DottedPath<'a> {
+    pub section: &'a str,
+    pub segment: Option<&'a str>,
+    pub field: &'a str,
+}
+
+impl DottedPath<'_> {
+    /// `section.field` or `segment.NAME.field`, or a sentence saying what is wrong.
+    pub(super) fn parse(key: &str) -> Result<DottedPath<'_>, String> {
+        let parts: Vec<&str> = key.split('.').collect();
+        if parts.len() < 2 || parts.iter().any(|p| p.trim().is_empty()) {
+            return Err(format!(
+                "`{key}` is not a dotted path such as followup.referral_share or segment.<name>.annual_pd"
+            ));
+        }
+        match parts[..] {
+            ["segment", name, field] => Ok(DottedPath {
+                section: "segment",
+                segment: Some(name),
+                field,
+            }),
+            ["segment", ..] => Err(format!(
+                "`{key}`: segment keys are segment.<name>.<key>, such as segment.<name>.annual_pd"
+            )),
+            [section, field] => Ok(DottedPath {
+                section,
+                segment: None,
+                field,
+            }),
+            _ => Err(format!("`{key}` is not <section>.<key>")),
+        }
+    }
+}
+
+/// The key at the dotted path `key` (`section.field`, or `segment.NAME.field`), or a sentence
+/// saying why no key is there.
+pub fn lookup(key: &str) -> Result<Key<'_>, String> {
+    let DottedPath {
+        section,
+        segment,
+        field,
+    } = DottedPath::parse(key)?;
+    if !KEYS.iter().any(|k| k.section == section) {
+        return Err(format!(
+            "`{key}`: there is no section [{section}] (sections: {})",
+            sections().join(", ")
+        ));
+    }
+    let Some(spec) = keys_of(section).find(|k| k.field == field) else {
+        let keys: Vec<&str> = keys_of(section).map(|k| k.field).collect();
+        let table = if segment.is_some() {
+            "a segment".to_string()
+        } else {
+            format!("[{section}]")
+        };
+        return Err(format!(
+            "`{key}`: {table} has no key `{field}` (keys: {})",
+            keys.join(", ")
+        ));
+    };
+    Ok(Key { spec, segment })
+}
+
+/// The unit of a scenario key's value (`segment.starter.annual_pd` is a fraction in percent);
+/// a plain ratio for a key the registry does not know.
+pub fn key_unit(key: &str) -> Unit {
+    lookup(key)
+        .ok()
+        .and_then(|k| k.number())
+        .map_or(Unit::Ratio, |n| n.unit)
+}
+
+/// Whether a key is a fraction whose allowed range is 0 to 1, both included (a tornado's
+/// default moves are clamped to it).
+pub fn key_at_most_one(key: &str) -> bool {
+    lookup(key)
+        .ok()
+        .and_then(|k| k.number())
+        .is_some_and(|n| n.bounds == FRACTION)
+}
+
+/// A short human label for a key: "Referral share", "Annual PD (starter)"; the key itself
+/// when the registry does not know it.
+pub fn key_label(key: &str) -> String {
+    lookup(key).map_or_else(|_| key.to_string(), |k| k.spec.label_at(k.segment))
+}
+
+impl ScenarioSpec {
+    /// The value of a numeric key `key` of `segment` (an index into `segments`, for a segment
+    /// key).
+    pub(super) fn read(&self, n: &NumberSpec, segment: Option<usize>) -> Number {
+        match (n.access, segment) {
+            (Access::Spec(get, _), _) => get(self),
+            (Access::Segment(get, _), Some(i)) => get(&self.segments[i]),
+            (Access::Segment(..), None) => unreachable!("a segment key is read with its segment"),
+        }
+    }
+
+    /// Set a numeric key, `value` already of the key's kind ([`NumberSpec::number`]).
+    pub(super) fn write(&mut self, n: &NumberSpec, segment: Option<usize>, value: Number) {
+        match (n.access, segment) {
+            (Access::Spec(_, set), _) => set(self, value),
+            (Access::Segment(_, set), Some(i)) => set(&mut self.segments[i], value),
+            (Access::Segment(..), None) => unreachable!("a segment key is set with its segment"),
+        }
+    }
+
+    /// Every numeric key of this scenario with its value, in registry order, segment keys for
+    /// each segment in turn after the keys outside the segments.
+    pub fn numbers(&self) -> Vec<(String, &'static NumberSpec, Number)> {
+        let mut out = Vec::new();
+        for k in KEYS.iter().filter(|k| !k.per_segment()) {
+            if let Some(n) = k.number() {
+                out.push((k.path(""), n, self.read(n, None)));
+            }
+        }
+        for (i, seg) in self.segments.iter().enumerate() {
+            for k in keys_of("segment") {
+                if let Some(n) = k.number() {
+                    out.push((k.path(&seg.name), n, self.read(n, Some(i))));
+                }
+            }
+        }
+        out
+    }
+}

@@ -1,0 +1,150 @@
+//! The scenario file (MODEL.md §8): parsing, overrides, the key registry and validation.
+//!
+//! A scenario goes through three stages. The TOML text is parsed into a [`ScenarioSpec`], the
+//! plain serde mirror of the file with every default filled in and unknown keys refused
+//! (`spec.rs`, `file.rs`); overrides are applied to the TOML tree before that step, by dotted
+//! path, segments by name (`overrides.rs`). [`Scenario::from_spec`] then checks every range
+//! of the key registry (`keys.rs`) and every rule between keys (`validate.rs`) in one place
+//! and yields a [`Scenario`], whose invariants the engine relies on. Every error names the
+//! file, the dotted key, the offending value and what is allowed (`error.rs`).
+
+use std::path::Path;
+
+mod error;
+mod file;
+mod keys;
+mod overrides;
+mod parameters;
+mod spec;
+mod validate;
+
+pub use error::ScenarioError;
+pub use file::Origin;
+pub use keys::{
+    Bounds, KEYS, Key, KeySpec, Kind, MAX_FACTOR, MAX_GROWTH, MAX_HORIZON_YEARS, MAX_INITIAL_LOANS,
+    MAX_LOANS_PER_YEAR, MAX_MONEY, MAX_PATHS, MAX_SEASONING_YEARS, MAX_SEGMENTS, MAX_SHIFT,
+    MAX_TERM_MONTHS, Number, NumberSpec, Role, key_at_most_one, key_label, key_unit, keys_of,
+    lookup, sections,
+};
+pub use overrides::Override;
+pub use parameters::ParameterValue;
+pub use spec::{
+    Costs, CreditCycle, Followup, Funding, InitialBook, Meta, Origination, ScenarioSpec, Segment,
+    Sensitivity, SensitivityParameter, Simulation,
+};
+
+/// A validated scenario: every value within the ranges of MODEL.md §8, every cross-field rule
+/// checked. Only [`Scenario::from_spec`] (and the loaders that call it) make one.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scenario {
+    spec: ScenarioSpec,
+    overridden: Vec<String>,
+    /// The file it came from, for messages.
+    file: String,
+}
+
+impl Scenario {
+    /// Read, parse, override and validate a scenario file.
+    pub fn load(path: &Path, overrides: &[Override]) -> Result<Scenario, ScenarioError> {
+        let origin = Origin::of_path(path);
+        let text = std::fs::read_to_string(path).map_err(|e| ScenarioError::Io {
+            file: origin.file.clone(),
+            message: e.to_string(),
+        })?;
+        Scenario::parse(&text, &origin, overrides)
+    }
+
+    /// Parse, override and validate scenario text.
+    pub fn parse(
+        text: &str,
+        origin: &Origin,
+        overrides: &[Override],
+    ) -> Result<Scenario, ScenarioError> {
+        let spec = ScenarioSpec::parse(text, origin, overrides)?;
+        let overridden: Vec<String> = overrides.iter().map(|o| o.key.clone()).collect();
+        validate::validate(spec, &origin.file, overridden)
+    }
+
+    /// Parse and validate scenario text given in code (a test, a notebook): messages name it
+    /// `inline`, and `meta.name` defaults to `inline`.
+    pub fn from_toml_str(text: &str) -> Result<Scenario, ScenarioError> {
+        Scenario::parse(text, &Origin::new("inline"), &[])
+    }
+
+    /// Validate a spec built in code (e.g. by a notebook or a test).
+    pub fn from_spec(spec: ScenarioSpec) -> Result<Scenario, ScenarioError> {
+        validate::validate(spec, "<scenario>", Vec::new())
+    }
+
+    /// The validated values.
+    pub fn spec(&self) -> &ScenarioSpec {
+        &self.spec
+    }
+
+    /// The scenario's name (`meta.name`, or the file stem).
+    pub fn name(&self) -> &str {
+        self.spec.meta.name.as_deref().unwrap_or("scenario")
+    }
+
+    /// Keys given on the command line, in order.
+    pub fn overridden_keys(&self) -> &[String] {
+        &self.overridden
+    }
+
+    /// Number of simulated months `T`.
+    pub fn months(&self) -> usize {
+        12 * self.spec.simulation.horizon_years as usize
+    }
+
+    /// This scenario with `overrides` applied (as overrides from the command line are applied) and validated again:
+    /// a variant of a study. The overridden keys are added to those of this scenario.
+    pub fn with_overrides(&self, overrides: &[Override]) -> Result<Scenario, ScenarioError> {
+        let spec = self.spec.overridden(overrides, &self.file)?;
+        let mut overridden = self.overridden.clone();
+        overridden.extend(overrides.iter().map(|o| o.key.clone()));
+        validate::validate(spec, &self.file, overridden)
+    }
+
+    /// This scenario without its `[sensitivity]` section, which only studies read: variants of
+    /// a study are made from it, so that they are not checked against settings they ignore.
+    pub fn without_sensitivity(&self) -> Scenario {
+        let mut s = self.clone();
+        s.spec.sensitivity = Sensitivity::default();
+        s
+    }
+
+    /// The file the scenario came from, as the user gave it (for messages).
+    pub fn file(&self) -> &str {
+        &self.file
+    }
+
+    /// A copy with the number of paths and the seed replaced (the size and seed of a run or study chosen on the command line).
+    pub fn with_run_size(
+        &self,
+        paths: Option<u64>,
+        seed: Option<u64>,
+    ) -> Result<Scenario, ScenarioError> {
+        let mut spec = self.spec.clone();
+        let mut overridden = self.overridden.clone();
+        let too_large = |key: &str, v: u64| ScenarioError::Value {
+            file: self.file.clone(),
+            key: key.to_string(),
+            value: v.to_string(),
+            allowed: "a whole number below 2^63".to_string(),
+            from_override: true,
+        };
+        if let Some(p) = paths {
+            spec.simulation.paths =
+                i64::try_from(p).map_err(|_| too_large("simulation.paths", p))?;
+            overridden.push("simulation.paths".into());
+        }
+        if let Some(s) = seed {
+            spec.simulation.seed = i64::try_from(s).map_err(|_| too_large("simulation.seed", s))?;
+            overridden.push("simulation.seed".into());
+        }
+        validate::validate(spec, &self.file, overridden)
+    }
+}
+
+#[cfg(test)]
+mod tests;

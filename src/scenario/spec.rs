@@ -1,0 +1,359 @@
+//! The scenario file as written (MODEL.md §8): the plain serde mirror of the TOML, every
+//! default filled in and unknown keys refused. Nothing here checks a range: a [`ScenarioSpec`]
+//! is what was written, and only validation (`validate.rs`) turns it into a `Scenario`.
+//! The defaults of every key live here, in the `Default` impls and the `default_*` functions;
+//! the key registry (`keys.rs`) reads them from here rather than repeating them.
+
+use std::fmt;
+
+use serde::{Deserialize, Deserializer, Serialize};
+
+/// The whole scenario as written in TOML, with defaults filled in (MODEL.md §8).
+///
+/// Integers are kept as `i64` here so that a negative or oversized count is reported by
+/// validation with its allowed range, not as a type error.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScenarioSpec {
+    /// Another scenario file (relative to this one) whose values this one starts from; its own
+    /// keys are laid over them, segments merged by name. Resolved away on loading.
+    #[serde(default, skip_serializing)]
+    pub extends: Option<String>,
+    #[serde(default)]
+    pub meta: Meta,
+    #[serde(default)]
+    pub simulation: Simulation,
+    #[serde(default)]
+    pub funding: Funding,
+    #[serde(default)]
+    pub initial_book: InitialBook,
+    #[serde(default)]
+    pub origination: Origination,
+    #[serde(default)]
+    pub credit_cycle: CreditCycle,
+    #[serde(default)]
+    pub followup: Followup,
+    #[serde(default)]
+    pub costs: Costs,
+    /// At least one is required.
+    #[serde(default, rename = "segment")]
+    pub segments: Vec<Segment>,
+    /// `[sensitivity]`: the parameters a tornado study moves. Not used by a run.
+    #[serde(default)]
+    pub sensitivity: Sensitivity,
+}
+
+/// `[meta]`: what the scenario is called and when it starts.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Meta {
+    /// Name of the scenario, used for the output folder. Default: the file stem.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Free text shown in reports. Default: empty.
+    pub description: String,
+    /// Calendar year of month 0. Default 2026; 1900..3000.
+    #[serde(deserialize_with = "integer")]
+    pub start_year: i64,
+}
+
+impl Default for Meta {
+    fn default() -> Self {
+        Meta {
+            name: None,
+            description: String::new(),
+            start_year: 2026,
+        }
+    }
+}
+
+/// `[simulation]`: size and randomness of the run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Simulation {
+    /// Years simulated. Default 10; 1..50.
+    #[serde(deserialize_with = "integer")]
+    pub horizon_years: i64,
+    /// Independent futures simulated. Default 10,000; at least 1.
+    #[serde(deserialize_with = "integer")]
+    pub paths: i64,
+    /// Seed of every path's random stream. Default 20261127; 0..2^63-1, a TOML integer.
+    pub seed: i64,
+}
+
+impl Default for Simulation {
+    fn default() -> Self {
+        Simulation {
+            horizon_years: 10,
+            paths: 10_000,
+            seed: 20_261_127,
+        }
+    }
+}
+
+/// `[funding]`: the balance sheet's liabilities and the funding rules (euros, annual rates).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Funding {
+    pub state_loan: f64,
+    pub state_loan_rate: f64,
+    pub initial_reserves: f64,
+    pub guarantee_room: f64,
+    pub external_rate: f64,
+    pub guarantee_fee: f64,
+    pub min_cash: f64,
+    pub cash_target: f64,
+    pub min_capital_ratio: f64,
+}
+
+impl Default for Funding {
+    fn default() -> Self {
+        Funding {
+            state_loan: 44.7e6,
+            state_loan_rate: 0.0,
+            initial_reserves: 0.0,
+            guarantee_room: 130e6,
+            external_rate: 0.03,
+            guarantee_fee: 0.0,
+            min_cash: 2e6,
+            cash_target: 6e6,
+            min_capital_ratio: 0.0,
+        }
+    }
+}
+
+/// `[initial_book]`: the loans already on the book at month 0.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct InitialBook {
+    #[serde(deserialize_with = "integer")]
+    pub loans: i64,
+    #[serde(deserialize_with = "integer")]
+    pub max_age_months: i64,
+}
+
+impl Default for InitialBook {
+    fn default() -> Self {
+        InitialBook {
+            loans: 0,
+            max_age_months: 1200,
+        }
+    }
+}
+
+/// `[origination]`: new demand.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Origination {
+    /// Expected requests per year in year 0 (a Poisson rate, so it need not be whole).
+    pub loans_per_year: f64,
+    pub growth_per_year: f64,
+    /// Largest credit, euros.
+    pub cap: f64,
+}
+
+impl Default for Origination {
+    fn default() -> Self {
+        Origination {
+            loans_per_year: 2400.0,
+            growth_per_year: 0.0,
+            cap: 250_000.0,
+        }
+    }
+}
+
+/// `[credit_cycle]`: the systemic factor (MODEL.md §3).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct CreditCycle {
+    pub asset_correlation: f64,
+    pub persistence: f64,
+    pub shifts: Vec<f64>,
+}
+
+/// `[followup]`: follow-up financing.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Followup {
+    pub referral_share: f64,
+    pub size_multiplier: f64,
+    pub pd_multiplier: f64,
+}
+
+impl Default for Followup {
+    fn default() -> Self {
+        Followup {
+            referral_share: 0.5,
+            size_multiplier: 1.5,
+            pd_multiplier: 1.0,
+        }
+    }
+}
+
+/// `[costs]`: operating costs in euros.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct Costs {
+    pub fixed_per_year: f64,
+    pub per_new_loan: f64,
+    pub per_active_loan_per_year: f64,
+    pub coaching_per_new_loan: f64,
+}
+
+/// `[[segment]]`: one kind of credit.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Segment {
+    pub name: String,
+    #[serde(default = "one")]
+    pub share: f64,
+    #[serde(default = "default_mean_size")]
+    pub mean_size: f64,
+    #[serde(default)]
+    pub size_cv: f64,
+    #[serde(default)]
+    pub min_size: f64,
+    #[serde(default = "default_term", deserialize_with = "integer")]
+    pub term_months: i64,
+    #[serde(default, deserialize_with = "integer")]
+    pub grace_months: i64,
+    #[serde(default = "default_rate")]
+    pub interest_rate: f64,
+    #[serde(default)]
+    pub origination_fee: f64,
+    #[serde(default = "default_pd")]
+    pub annual_pd: f64,
+    #[serde(default = "default_seasoning")]
+    pub seasoning: Vec<f64>,
+    #[serde(default = "default_recovery_mean")]
+    pub recovery_mean: f64,
+    #[serde(default)]
+    pub recovery_sd: f64,
+    #[serde(default = "default_recovery_lag", deserialize_with = "integer")]
+    pub recovery_lag_months: i64,
+    #[serde(default)]
+    pub followup_rate: f64,
+    #[serde(default = "default_followup_min_age", deserialize_with = "integer")]
+    pub followup_min_age_months: i64,
+    #[serde(default)]
+    pub prepay_rate: f64,
+    #[serde(default = "one")]
+    pub jobs_per_loan: f64,
+}
+
+fn one() -> f64 {
+    1.0
+}
+fn default_mean_size() -> f64 {
+    20_000.0
+}
+fn default_term() -> i64 {
+    60
+}
+fn default_rate() -> f64 {
+    0.08
+}
+fn default_pd() -> f64 {
+    0.03
+}
+fn default_seasoning() -> Vec<f64> {
+    vec![1.0]
+}
+fn default_recovery_mean() -> f64 {
+    0.3
+}
+fn default_recovery_lag() -> i64 {
+    12
+}
+fn default_followup_min_age() -> i64 {
+    12
+}
+
+impl Segment {
+    /// A segment with every default of MODEL.md §8 and the given name.
+    pub fn named(name: &str) -> Segment {
+        Segment {
+            name: name.to_string(),
+            share: 1.0,
+            mean_size: default_mean_size(),
+            size_cv: 0.0,
+            min_size: 0.0,
+            term_months: default_term(),
+            grace_months: 0,
+            interest_rate: default_rate(),
+            origination_fee: 0.0,
+            annual_pd: default_pd(),
+            seasoning: default_seasoning(),
+            recovery_mean: default_recovery_mean(),
+            recovery_sd: 0.0,
+            recovery_lag_months: default_recovery_lag(),
+            followup_rate: 0.0,
+            followup_min_age_months: default_followup_min_age(),
+            prepay_rate: 0.0,
+            jobs_per_loan: 1.0,
+        }
+    }
+}
+
+/// `[sensitivity]`: settings of sensitivity studies (docs/studies.md). A run ignores them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct Sensitivity {
+    /// The parameters `microfolio tornado` moves, each alone to its low and its high value.
+    /// Default: empty, which makes the tornado move every numeric parameter of the segments,
+    /// credit cycle, follow-up and funding sections by ±20%.
+    pub parameters: Vec<SensitivityParameter>,
+}
+
+/// One parameter of a tornado: `{ key = "followup.referral_share", low = 0.2, high = 0.8 }`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SensitivityParameter {
+    /// Dotted path as in an override, segments by name: `segment.<name>.<key>`.
+    pub key: String,
+    /// The low setting, in the key's own unit; below `high`.
+    pub low: f64,
+    /// The high setting.
+    pub high: f64,
+}
+
+/// Counts and months are integers, but a float with no fraction is accepted too (MODEL.md §8),
+/// so that the override `simulation.paths=1e5` works.
+fn integer<'de, D: Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
+    struct V;
+    impl serde::de::Visitor<'_> for V {
+        type Value = i64;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("a whole number")
+        }
+        fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<i64, E> {
+            Ok(v)
+        }
+        fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<i64, E> {
+            i64::try_from(v).map_err(|_| E::custom(format!("{v} is too large")))
+        }
+        fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<i64, E> {
+            // 2^63 is the first float out of range.
+            if v.is_finite() && v.fract() == 0.0 && v.abs() < 9.223_372_036_854_776e18 {
+                Ok(v as i64)
+            } else {
+                Err(E::custom(format!(
+                    "invalid value {v}, expected a whole number"
+                )))
+            }
+        }
+    }
+    d.deserialize_any(V)
+}
+
+impl ScenarioSpec {
+    /// The resolved scenario as TOML, every key written out, so that it can be run again alone.
+    pub fn to_toml(&self) -> String {
+        toml::to_string_pretty(self).expect("a scenario always serialises to TOML")
+    }
+
+    /// The resolved scenario as a TOML table (every key written out).
+    pub(super) fn to_table(&self) -> toml::Table {
+        toml::Table::try_from(self).expect("a scenario always serialises to TOML")
+    }
+}
