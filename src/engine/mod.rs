@@ -316,6 +316,7 @@ impl MonthTrace {
 }
 
 /// MODEL.md §4: an applicant's segment (one uniform against the shares) and loan size.
+#[inline(always)]
 fn draw_application<R: Rng>(model: &Model, rng: &mut R) -> (usize, f64) {
     let s = pick_segment(&model.share_cdf, rng.random());
     let size = draw_size(
