@@ -338,3 +338,110 @@ fn add_interval(diff: &mut [f64], lo: i64, hi: i64, amount: f64) {
         diff[hi as usize + 1] -= amount;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schedule::Schedule;
+
+    /// A segment of `term` months, 2 of grace, at 12% a year, with no hazard unless `pd` > 0.
+    fn segment(term: usize, pd: f64) -> SegmentModel {
+        let schedule = Schedule::new(term, 2, 0.12);
+        SegmentModel {
+            term,
+            grace: 2,
+            monthly_rate: schedule.monthly_rate(),
+            annuity_factor: schedule.annuity_factor(),
+            schedule,
+            annual_pd: [pd, pd],
+            seasoning: vec![1.0],
+            followup_hazard: 0.0,
+            followup_min_age: 0,
+            prepay_hazard: 0.0,
+            size_mu: 0.0,
+            size_sigma: 0.0,
+            mean_size: 10_000.0,
+            min_size: 1_000.0,
+            origination_fee: 0.0,
+            recovery_mean: 0.25,
+            recovery: None,
+            recovery_lag: 3,
+            jobs_per_loan: 1.0,
+            initial_ages: 1,
+        }
+    }
+
+    fn draws(default_e: f64) -> FateDraws {
+        FateDraws {
+            default_e,
+            followup_e: 1.0,
+            prepay_e: 1.0,
+            referral_u: 0.5,
+            recovery_key: 7,
+        }
+    }
+
+    fn book(segments: &[SegmentModel], months: usize) -> Book<'_> {
+        let mut book = Book::new(BookTerms {
+            segments,
+            months,
+            earliest_start: 0,
+            followup: FollowupModel {
+                referral_share: 0.5,
+                size_multiplier: 1.0,
+            },
+            size_cap: 50_000.0,
+        });
+        book.begin_path(&vec![0.0; months / 12], 0.1);
+        book
+    }
+
+    /// A loan that never leaves early pays exactly its schedule through the per-segment sums:
+    /// the principal back by maturity, interest `i·B(a)` each month.
+    #[test]
+    fn a_loan_to_maturity_repays_its_principal() {
+        let segments = [segment(12, 0.0)];
+        let mut book = book(&segments, 24);
+        book.place(0, false, 0, 10_000.0, 10_000.0, &draws(1.0));
+        let (mut repaid, mut interest) = (0.0, 0.0);
+        for t in 0..24 {
+            let live = book.open_month(t);
+            assert_eq!(live, (t < 12) as i64, "month {t}");
+            let month = book.collect(t);
+            let expected = 0.01 * 10_000.0 * segments[0].schedule.balance_factor(t);
+            assert!((month.interest - expected).abs() < 1e-9, "month {t}");
+            repaid += month.repaid;
+            interest += month.interest;
+            book.close_month(t);
+        }
+        assert!((repaid - 10_000.0).abs() < 1e-9, "{repaid}");
+        assert!(interest > 0.0);
+        assert_eq!(book.outstanding(), 0.0);
+    }
+
+    /// A default writes off the balance at that month and brings the mean recovery after the
+    /// segment's lag; the loan pays nothing from then on.
+    #[test]
+    fn a_default_writes_off_and_recovers_later() {
+        let segments = [segment(12, 0.5)];
+        let mut book = book(&segments, 24);
+        // The smallest draw defaults in the first month at risk.
+        book.place(0, false, 0, 10_000.0, 10_000.0, &draws(1e-12));
+        let first = {
+            book.open_month(0);
+            book.collect(0)
+        };
+        assert_eq!(first.defaults, 1);
+        assert_eq!(first.written_off, 10_000.0);
+        assert_eq!(first.repaid + first.interest, 0.0);
+        let (active, outstanding) = book.close_month(0);
+        assert_eq!((active, outstanding), (0, 0.0));
+        for t in 1..24 {
+            book.open_month(t);
+            let month = book.collect(t);
+            let recovered = if t == 3 { 2_500.0 } else { 0.0 };
+            assert_eq!(month.recovered, recovered, "month {t}");
+            book.close_month(t);
+        }
+    }
+}

@@ -123,3 +123,23 @@ fn event_month(e: f64, h: f64, from: i64, last: i64) -> i64 {
     }
     from + k.max(1) - 1
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn event_month_is_the_ceiling_of_draw_over_hazard() {
+        assert_eq!(event_month(0.25, 0.1, 5, 100), 7, "k = ceil(2.5) = 3");
+        assert_eq!(event_month(0.3, 0.1, 5, 100), 7, "k = 3 exactly");
+        assert_eq!(
+            event_month(1e-9, 0.1, 5, 100),
+            5,
+            "at least the first month"
+        );
+        assert_eq!(event_month(1.0, 0.1, 5, 14), 14, "the last month at risk");
+        assert_eq!(event_month(1.0, 0.1, 5, 13), NEVER, "after the last");
+        assert_eq!(event_month(1.0, 0.0, 5, 100), NEVER, "no hazard");
+        assert_eq!(event_month(1e-9, 0.1, 6, 5), NEVER, "no month at risk");
+    }
+}

@@ -108,3 +108,79 @@ impl<'m> Lender<'m> {
 fn lending_allowed(capital: f64, book: f64, has_loans: bool, min_ratio: f64) -> bool {
     capital >= 0.0 && (!has_loans || book <= 0.0 || capital / book >= min_ratio)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn terms() -> LenderModel {
+        LenderModel {
+            initial_capital: 1_000.0,
+            state_loan: 800.0,
+            state_loan_interest_per_month: 0.0,
+            guarantee_room: 500.0,
+            debt_rate_per_year: 0.12,
+            min_cash: 100.0,
+            cash_target: 300.0,
+            min_capital_ratio: 0.1,
+            fixed_costs_per_month: 0.0,
+            cost_per_active_loan_per_month: 0.0,
+            cost_per_new_loan: 10.0,
+        }
+    }
+
+    /// Debt is drawn at the start only as far as capital does not reach `min_cash`.
+    #[test]
+    fn opening_draws_debt_up_to_min_cash() {
+        let t = terms();
+        let l = Lender::open(&t, 1_200.0, true);
+        assert_eq!((l.debt, l.cash, l.capital), (300.0, 100.0, 1_000.0));
+        assert!(l.lending_open);
+        let l = Lender::open(&t, 500.0, true);
+        assert_eq!((l.debt, l.cash), (0.0, 500.0));
+    }
+
+    /// A loan is granted iff cash after it, with the rest of the room drawn, stays at or above
+    /// `min_cash`; a refused loan changes nothing.
+    #[test]
+    fn grants_within_cash_and_room() {
+        let t = terms();
+        let mut l = Lender::open(&t, 500.0, true);
+        // 500 cash + 500 room − 100 floor: 900 can go out, fee and cost included.
+        assert!(!l.try_lend(891.0, 0.0));
+        assert_eq!(l.cash, 500.0);
+        assert!(l.try_lend(890.0, 0.0));
+        assert_eq!(l.cash, -400.0);
+        // Funding then draws the room, and cash is back at the floor.
+        assert!(!l.fund());
+        assert_eq!((l.debt, l.cash), (500.0, 100.0));
+        l.lending_open = false;
+        assert!(!l.try_lend(1.0, 0.0));
+    }
+
+    /// Above the target, cash repays debt; beyond the room, cash stays short.
+    #[test]
+    fn funding_repays_above_target_and_reports_shortfall() {
+        let t = terms();
+        let mut l = Lender::open(&t, 1_200.0, true);
+        l.receive(400.0);
+        assert!(!l.fund());
+        assert_eq!((l.debt, l.cash), (100.0, 300.0));
+        l.receive(-1_000.0);
+        assert!(l.fund());
+        assert_eq!((l.debt, l.cash), (500.0, -300.0));
+    }
+
+    /// Step 8: lending closes below the capital ratio or with negative capital.
+    #[test]
+    fn lending_closes_below_the_capital_ratio() {
+        let t = terms();
+        let mut l = Lender::open(&t, 500.0, true);
+        l.close_month(10_000.0, true);
+        assert_eq!(l.capital, 10_500.0);
+        assert!(l.lending_open);
+        l.cash = -9_500.0;
+        l.close_month(10_000.0, true);
+        assert!(!l.lending_open, "capital 500 on a book of 10,000");
+    }
+}

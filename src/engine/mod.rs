@@ -17,11 +17,11 @@
 //! whole fate whether or not it is granted, so that scenarios that differ in one parameter keep
 //! their draws aligned (common random numbers).
 //!
-//! The parts: [`streams`] seeds the random streams; [`hazards`] draws the credit cycle and the
-//! default hazards it implies; [`fate`] decides a loan's fate; [`book`] holds the loans' marks
-//! and reads a month of them; [`lender`] keeps the balance sheet and its rules; [`totals`] sums
-//! the months into the path's metrics. [`Workspace`] runs a path's months through them, one
-//! named step each, in the order of MODEL.md §5.
+//! The parts: `streams` seeds the random streams; `hazards` draws the credit cycle and the
+//! default hazards it implies; `fate` decides a loan's fate; `book` holds the loans' marks and
+//! reads a month of them; `lender` keeps the balance sheet and its rules; `totals` sums the
+//! months into the path's metrics. [`Workspace`] runs a path's months through them, one named
+//! step each, in the order of MODEL.md §5.
 
 mod book;
 mod fate;
