@@ -62,7 +62,7 @@ struct YearFlows {
 }
 
 /// Sums over the horizon, and the yearly metrics as each year closes.
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub(super) struct Totals {
     granted: u64,
     followups: u64,
@@ -92,27 +92,11 @@ impl Totals {
     /// Totals of a path over `years` that starts with `capital` and `debt`.
     pub fn new(years: usize, capital: f64, debt: f64) -> Totals {
         Totals {
-            granted: 0,
-            followups: 0,
-            rationed: 0,
-            volume: 0.0,
-            defaults: 0,
-            gross_loss: 0.0,
-            recoveries: 0.0,
-            graduations: 0,
-            prepayments: 0,
-            interest: 0.0,
-            fees: 0.0,
-            operating_costs: 0.0,
-            funding_costs: 0.0,
-            jobs: 0.0,
             min_capital: capital,
             depleted: capital < 0.0,
-            months_closed: 0,
-            months_short: 0,
             peak_debt: debt,
-            year: YearFlows::default(),
             yearly: vec![0.0; years * Yearly::COUNT],
+            ..Totals::default()
         }
     }
 
