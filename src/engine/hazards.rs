@@ -85,7 +85,8 @@ impl DefaultTables {
         let key = (s * 2 + flag) * self.starts + (start - self.earliest_start) as usize;
         let (at, len) = self.table_at[key];
         if at != NOT_COMPUTED {
-            return &self.arena[at as usize..][..len as usize];
+            let at = at as usize;
+            return &self.arena[at..at + len as usize];
         }
         let seg = &segments[s];
         let first = start.max(0);
