@@ -76,7 +76,7 @@ pub struct FollowupModel {
 pub struct LenderModel {
     /// Capital at the start: the state loan plus initial reserves.
     pub initial_capital: f64,
-    /// The subordinated state loan (lost first when capital turns negative).
+    /// The state loan, part of capital: lost as far as final capital falls short of it.
     pub state_loan: f64,
     /// Interest on the state loan, per month.
     pub state_loan_interest_per_month: f64,
