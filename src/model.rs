@@ -1,7 +1,11 @@
 //! Everything the engine needs that depends on the scenario alone, computed once per run:
-//! per-segment schedules, hazards, size and recovery distributions, demand per year.
+//! per-segment schedules, hazards, size and recovery distributions, demand per year, the credit
+//! cycle's constants, the follow-up rule and the lender's funding and cost terms.
 //!
-//! The engine then does per path only what depends on the path's random draws.
+//! The engine then does per path only what depends on the path's random draws, and reads the
+//! scenario only through this type: a quantity derived here (a monthly rate, a cost per month)
+//! is derived once, with the same floating-point operations the engine would have done, so
+//! that moving it here changes no result by a bit.
 
 use rand_distr::{Beta, Poisson};
 
@@ -43,12 +47,69 @@ pub struct SegmentModel {
     pub initial_ages: usize,
 }
 
+/// The systemic credit cycle (MODEL.md §3): a yearly AR(1) factor moving every default hazard.
+#[derive(Debug, Clone)]
+pub struct CycleModel {
+    /// Year-to-year persistence `phi` of the factor.
+    pub persistence: f64,
+    /// Weight of each year's innovation, `sqrt(1 - phi²)`, so that the factor stays standard.
+    pub innovation: f64,
+    /// Vasicek asset correlation `rho`.
+    pub asset_correlation: f64,
+    /// Deterministic shift of the factor per year of the horizon (0 where the scenario lists none).
+    pub shifts: Vec<f64>,
+}
+
+/// What becomes of a loan whose borrower needs more money (MODEL.md §4).
+#[derive(Debug, Clone, Copy)]
+pub struct FollowupModel {
+    /// Share of needs referred to a bank: the loan is repaid early (a graduation).
+    pub referral_share: f64,
+    /// A follow-up request is this multiple of the parent loan's size, then clamped like any
+    /// loan to the segment's minimum and the origination cap.
+    pub size_multiplier: f64,
+}
+
+/// The lender's balance-sheet terms (MODEL.md §5): funding, the lending rule, running costs.
+/// Amounts in euros; `_per_month` figures are the scenario's yearly ones divided by 12.
+#[derive(Debug, Clone)]
+pub struct LenderModel {
+    /// Capital at the start: the state loan plus initial reserves.
+    pub initial_capital: f64,
+    /// The state loan, part of capital: lost as far as final capital falls short of it.
+    pub state_loan: f64,
+    /// Interest on the state loan, per month.
+    pub state_loan_interest_per_month: f64,
+    /// Most external debt the state guarantee covers.
+    pub guarantee_room: f64,
+    /// External rate plus guarantee fee, per year, charged on the debt drawn.
+    pub debt_rate_per_year: f64,
+    /// Cash floor kept by drawing debt, and level above which debt is repaid.
+    pub min_cash: f64,
+    pub cash_target: f64,
+    /// Lending closes when capital over book falls below this.
+    pub min_capital_ratio: f64,
+    pub fixed_costs_per_month: f64,
+    pub cost_per_active_loan_per_month: f64,
+    /// Handling plus coaching cost of each loan granted.
+    pub cost_per_new_loan: f64,
+}
+
 /// A validated scenario turned into the tables the engine reads.
 #[derive(Debug, Clone)]
 pub struct Model {
     scenario: Scenario,
     pub months: usize,
     pub years: usize,
+    /// The run's seed: with the path index, it alone decides a path's random streams.
+    pub seed: u64,
+    /// Loans in the book at month 0.
+    pub initial_loans: u64,
+    /// Largest loan granted, euros (the origination cap): sizes are clamped to it.
+    pub size_cap: f64,
+    pub cycle: CycleModel,
+    pub followup: FollowupModel,
+    pub lender: LenderModel,
     pub segments: Vec<SegmentModel>,
     /// Cumulative normalised shares, for drawing a segment with one uniform.
     pub share_cdf: Vec<f64>,
@@ -132,10 +193,41 @@ impl Model {
             .collect();
         let earliest_start =
             -(segments.iter().map(|s| s.initial_ages).max().unwrap_or(1) as i64 - 1);
+        let cc = &spec.credit_cycle;
+        let mut shifts = cc.shifts.clone();
+        shifts.resize(years, 0.0);
+        let f = &spec.funding;
+        let costs = &spec.costs;
         Model {
             scenario: scenario.clone(),
             months,
             years,
+            seed: spec.simulation.seed as u64,
+            initial_loans: spec.initial_book.loans as u64,
+            size_cap: o.cap,
+            cycle: CycleModel {
+                persistence: cc.persistence,
+                innovation: (1.0 - cc.persistence * cc.persistence).sqrt(),
+                asset_correlation: cc.asset_correlation,
+                shifts,
+            },
+            followup: FollowupModel {
+                referral_share: spec.followup.referral_share,
+                size_multiplier: spec.followup.size_multiplier,
+            },
+            lender: LenderModel {
+                initial_capital: f.state_loan + f.initial_reserves,
+                state_loan: f.state_loan,
+                state_loan_interest_per_month: f.state_loan * f.state_loan_rate / 12.0,
+                guarantee_room: f.guarantee_room,
+                debt_rate_per_year: f.external_rate + f.guarantee_fee,
+                min_cash: f.min_cash,
+                cash_target: f.cash_target,
+                min_capital_ratio: f.min_capital_ratio,
+                fixed_costs_per_month: costs.fixed_per_year / 12.0,
+                cost_per_active_loan_per_month: costs.per_active_loan_per_year / 12.0,
+                cost_per_new_loan: costs.per_new_loan + costs.coaching_per_new_loan,
+            },
             segments,
             share_cdf,
             demand,

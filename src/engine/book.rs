@@ -1,0 +1,447 @@
+//! A book of loans: where each loan leaves its marks, and what the book pays, loses and owes
+//! each month (MODEL.md §4, §5 steps 1–4).
+//!
+//! A loan is never visited again after it is placed: its fate decides, there and then, the
+//! months in which its principal pays interest only or the annuity, and the month, kind and
+//! amount of its exit, and these are added to per-segment difference arrays over months. A
+//! month then reads one entry per segment. The book knows nothing of cash or funding, so a
+//! second book (bank loans to graduates, say) can run beside the lender's with other segments.
+
+use rand::SeedableRng;
+use rand_distr::Distribution;
+use rand_xoshiro::Xoshiro256PlusPlus;
+
+use super::fate::{Exit, Fate, FateDraws, NEVER};
+use super::hazards::DefaultTables;
+use crate::model::{FollowupModel, Model, SegmentModel};
+
+/// What a book needs to know of the model: its segments, the horizon, and the follow-up rule.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct BookTerms<'m> {
+    pub segments: &'m [SegmentModel],
+    pub months: usize,
+    /// Earliest start month of any loan the book can hold.
+    pub earliest_start: i64,
+    pub followup: FollowupModel,
+    /// Follow-up requests are clamped to this size, euros.
+    pub size_cap: f64,
+}
+
+impl<'m> BookTerms<'m> {
+    /// The terms of the lender's own book.
+    pub fn lender(model: &'m Model) -> BookTerms<'m> {
+        BookTerms {
+            segments: &model.segments,
+            months: model.months,
+            earliest_start: model.earliest_start,
+            followup: model.followup,
+            size_cap: model.size_cap,
+        }
+    }
+}
+
+/// A follow-up request waiting for its month.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Request {
+    pub segment: u32,
+    pub size: f64,
+}
+
+/// What the book did in one month, summed over segments.
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct BookMonth {
+    /// Recoveries arriving on earlier defaults.
+    pub recovered: f64,
+    /// Principal written off on defaults.
+    pub written_off: f64,
+    /// Principal repaid early (prepayments and graduations).
+    pub prepaid: f64,
+    /// Interest and scheduled principal paid.
+    pub interest: f64,
+    pub repaid: f64,
+    pub defaults: u32,
+    pub prepayments: u32,
+    pub graduations: u32,
+}
+
+pub(super) struct Book<'m> {
+    terms: BookTerms<'m>,
+    /// Stride of the per-segment month arrays (`T + 2`).
+    stride: usize,
+    /// Per segment and month: change in principal paying interest only / paying the annuity.
+    d_grace: Vec<f64>,
+    d_annuity: Vec<f64>,
+    /// Per segment and month: change in loans live at the start of the month.
+    d_active: Vec<i64>,
+    /// Per segment and month: principal written off / prepaid (prepayments and graduations).
+    write_off: Vec<f64>,
+    prepaid: Vec<f64>,
+    /// Per month: recoveries arriving, defaults, prepayments, graduations.
+    recoveries: Vec<f64>,
+    defaults: Vec<u32>,
+    prepayments: Vec<u32>,
+    graduations: Vec<u32>,
+    /// Per month: follow-up requests, in the order their parents were created.
+    requests: Vec<Vec<Request>>,
+    tables: DefaultTables,
+    /// Per segment, running through the months: outstanding principal, principal paying
+    /// interest only and paying the annuity, loans live.
+    outstanding: Vec<f64>,
+    grace_principal: Vec<f64>,
+    annuity_principal: Vec<f64>,
+    active: Vec<i64>,
+}
+
+impl<'m> Book<'m> {
+    pub fn new(terms: BookTerms<'m>) -> Book<'m> {
+        let t = terms.months;
+        let s = terms.segments.len();
+        let stride = t + 2;
+        Book {
+            terms,
+            stride,
+            d_grace: vec![0.0; s * stride],
+            d_annuity: vec![0.0; s * stride],
+            d_active: vec![0; s * stride],
+            write_off: vec![0.0; s * stride],
+            prepaid: vec![0.0; s * stride],
+            recoveries: vec![0.0; t],
+            defaults: vec![0; t],
+            prepayments: vec![0; t],
+            graduations: vec![0; t],
+            requests: vec![Vec::new(); t],
+            tables: DefaultTables::new(s, t, terms.earliest_start),
+            outstanding: vec![0.0; s],
+            grace_principal: vec![0.0; s],
+            annuity_principal: vec![0.0; s],
+            active: vec![0; s],
+        }
+    }
+
+    /// Empty the book for a new path whose systemic factor per year is `cycle`.
+    pub fn begin_path(&mut self, cycle: &[f64], correlation: f64) {
+        self.d_grace.fill(0.0);
+        self.d_annuity.fill(0.0);
+        self.d_active.fill(0);
+        self.write_off.fill(0.0);
+        self.prepaid.fill(0.0);
+        self.recoveries.fill(0.0);
+        self.defaults.fill(0);
+        self.prepayments.fill(0);
+        self.graduations.fill(0);
+        for r in &mut self.requests {
+            r.clear();
+        }
+        self.outstanding.fill(0.0);
+        self.grace_principal.fill(0.0);
+        self.annuity_principal.fill(0.0);
+        self.active.fill(0);
+        self.tables
+            .set_cycle(self.terms.segments, cycle, correlation);
+    }
+
+    /// Outstanding principal of the whole book.
+    pub fn outstanding(&self) -> f64 {
+        self.outstanding.iter().sum()
+    }
+
+    /// The follow-up requests of month `t`.
+    pub fn requests(&self, t: usize) -> &[Request] {
+        &self.requests[t]
+    }
+
+    /// Put a loan of `size` on the book, starting in month `start` (negative for the initial
+    /// book) with `balance` outstanding now: decide its fate from `draws` and leave its marks.
+    pub fn place(
+        &mut self,
+        s: usize,
+        followup: bool,
+        start: i64,
+        size: f64,
+        balance: f64,
+        draws: &FateDraws,
+    ) {
+        self.outstanding[s] += balance;
+        let terms = self.terms;
+        let seg = &terms.segments[s];
+        let first = start.max(0);
+        let maturity = start + seg.term as i64 - 1;
+        let last = maturity.min(terms.months as i64 - 1);
+        let mut fate = Fate::default();
+        if first <= last {
+            let cum =
+                self.tables
+                    .cumulative(terms.segments, terms.months, s, followup as usize, start);
+            fate = Fate::decide(
+                seg,
+                terms.followup.referral_share,
+                cum,
+                start,
+                first,
+                last,
+                draws,
+            );
+        }
+        if let Some(month) = fate.request_month {
+            let f = terms.followup;
+            let size = (f.size_multiplier * size)
+                .max(seg.min_size)
+                .min(terms.size_cap);
+            self.requests[month as usize].push(Request {
+                segment: s as u32,
+                size,
+            });
+        }
+        self.mark_payments(s, start, first, last, size, fate.exit);
+        if let Some((month, exit)) = fate.exit {
+            self.mark_exit(s, start, size, month, exit, draws.recovery_key);
+        }
+    }
+
+    /// Regular payments run from the first month at risk to the month before an early exit
+    /// (or to maturity / the horizon); the loan is live at the start of each month from the
+    /// first at risk up to the exit or maturity.
+    #[inline]
+    fn mark_payments(
+        &mut self,
+        s: usize,
+        start: i64,
+        first: i64,
+        last: i64,
+        size: f64,
+        exit: Option<(i64, Exit)>,
+    ) {
+        let seg = &self.terms.segments[s];
+        let row = s * self.stride;
+        let maturity = start + seg.term as i64 - 1;
+        let exit_month = exit.map_or(NEVER, |(month, _)| month);
+        let last_paying = if exit.is_some() { exit_month - 1 } else { last };
+        add_interval(
+            &mut self.d_grace[row..row + self.stride],
+            first.max(start),
+            last_paying.min(start + seg.grace as i64 - 1),
+            size,
+        );
+        add_interval(
+            &mut self.d_annuity[row..row + self.stride],
+            first.max(start + seg.grace as i64),
+            last_paying.min(maturity),
+            size,
+        );
+        let last_live = if exit.is_some() { exit_month } else { maturity };
+        self.d_active[row + first as usize] += 1;
+        let end = (last_live + 1).min(self.terms.months as i64 + 1) as usize;
+        self.d_active[row + end] -= 1;
+    }
+
+    /// The balance leaving the book at an early exit, and on a default the recovery arriving
+    /// after the segment's lag (none after the horizon).
+    #[inline]
+    fn mark_exit(
+        &mut self,
+        s: usize,
+        start: i64,
+        size: f64,
+        month: i64,
+        exit: Exit,
+        recovery_key: u64,
+    ) {
+        let seg = &self.terms.segments[s];
+        let at = s * self.stride + month as usize;
+        let e = month as usize;
+        let balance = size * seg.schedule.balance_factor((month - start) as usize);
+        match exit {
+            Exit::Default => {
+                self.write_off[at] += balance;
+                self.defaults[e] += 1;
+                let arrival = e + seg.recovery_lag;
+                if arrival < self.terms.months {
+                    let rate = match &seg.recovery {
+                        None => seg.recovery_mean,
+                        Some(beta) => {
+                            beta.sample(&mut Xoshiro256PlusPlus::seed_from_u64(recovery_key))
+                        }
+                    };
+                    self.recoveries[arrival] += balance * rate;
+                }
+            }
+            Exit::Graduation => {
+                self.prepaid[at] += balance;
+                self.graduations[e] += 1;
+            }
+            Exit::Prepayment => {
+                self.prepaid[at] += balance;
+                self.prepayments[e] += 1;
+            }
+        }
+    }
+
+    /// Start month `t`: the loans live now, summed over segments.
+    pub fn open_month(&mut self, t: usize) -> i64 {
+        let mut active = 0;
+        for (s, live) in self.active.iter_mut().enumerate() {
+            *live += self.d_active[s * self.stride + t];
+            active += *live;
+        }
+        active
+    }
+
+    /// MODEL.md §5 steps 1–4 for month `t`: recoveries, exits, regular payments.
+    ///
+    /// Exact per segment (see the engine's module paragraph): interest is the monthly rate
+    /// times the book after the month's exits, payments come from the running principals.
+    pub fn collect(&mut self, t: usize) -> BookMonth {
+        let mut month = BookMonth {
+            recovered: self.recoveries[t],
+            defaults: self.defaults[t],
+            prepayments: self.prepayments[t],
+            graduations: self.graduations[t],
+            ..BookMonth::default()
+        };
+        for (s, seg) in self.terms.segments.iter().enumerate() {
+            let at = s * self.stride + t;
+            month.written_off += self.write_off[at];
+            month.prepaid += self.prepaid[at];
+            self.outstanding[s] -= self.write_off[at] + self.prepaid[at];
+            self.grace_principal[s] += self.d_grace[at];
+            self.annuity_principal[s] += self.d_annuity[at];
+            let seg_interest = seg.monthly_rate * self.outstanding[s];
+            let payment = seg.monthly_rate * self.grace_principal[s]
+                + seg.annuity_factor * self.annuity_principal[s];
+            self.outstanding[s] -= payment - seg_interest;
+            month.interest += seg_interest;
+            month.repaid += payment - seg_interest;
+        }
+        month
+    }
+
+    /// End month `t`: the loans live at the start of the next, and the book outstanding.
+    pub fn close_month(&mut self, t: usize) -> (i64, f64) {
+        let mut active_end = 0;
+        for (s, live) in self.active.iter().enumerate() {
+            let live_next = live + self.d_active[s * self.stride + t + 1];
+            if live_next == 0 {
+                // No loan left: clear the rounding dust of the running sums.
+                self.outstanding[s] = 0.0;
+            }
+            active_end += live_next;
+        }
+        (active_end, self.outstanding())
+    }
+}
+
+/// Add `amount` to the months `lo ..= hi` of a difference array (nothing if empty).
+#[inline]
+fn add_interval(diff: &mut [f64], lo: i64, hi: i64, amount: f64) {
+    if lo <= hi {
+        diff[lo as usize] += amount;
+        diff[hi as usize + 1] -= amount;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schedule::Schedule;
+
+    /// A segment of `term` months, 2 of grace, at 12% a year, with no hazard unless `pd` > 0.
+    fn segment(term: usize, pd: f64) -> SegmentModel {
+        let schedule = Schedule::new(term, 2, 0.12);
+        SegmentModel {
+            term,
+            grace: 2,
+            monthly_rate: schedule.monthly_rate(),
+            annuity_factor: schedule.annuity_factor(),
+            schedule,
+            annual_pd: [pd, pd],
+            seasoning: vec![1.0],
+            followup_hazard: 0.0,
+            followup_min_age: 0,
+            prepay_hazard: 0.0,
+            size_mu: 0.0,
+            size_sigma: 0.0,
+            mean_size: 10_000.0,
+            min_size: 1_000.0,
+            origination_fee: 0.0,
+            recovery_mean: 0.25,
+            recovery: None,
+            recovery_lag: 3,
+            jobs_per_loan: 1.0,
+            initial_ages: 1,
+        }
+    }
+
+    fn draws(default_e: f64) -> FateDraws {
+        FateDraws {
+            default_e,
+            followup_e: 1.0,
+            prepay_e: 1.0,
+            referral_u: 0.5,
+            recovery_key: 7,
+        }
+    }
+
+    fn book(segments: &[SegmentModel], months: usize) -> Book<'_> {
+        let mut book = Book::new(BookTerms {
+            segments,
+            months,
+            earliest_start: 0,
+            followup: FollowupModel {
+                referral_share: 0.5,
+                size_multiplier: 1.0,
+            },
+            size_cap: 50_000.0,
+        });
+        book.begin_path(&vec![0.0; months / 12], 0.1);
+        book
+    }
+
+    /// A loan that never leaves early pays exactly its schedule through the per-segment sums:
+    /// the principal back by maturity, interest `i·B(a)` each month.
+    #[test]
+    fn a_loan_to_maturity_repays_its_principal() {
+        let segments = [segment(12, 0.0)];
+        let mut book = book(&segments, 24);
+        book.place(0, false, 0, 10_000.0, 10_000.0, &draws(1.0));
+        let (mut repaid, mut interest) = (0.0, 0.0);
+        for t in 0..24 {
+            let live = book.open_month(t);
+            assert_eq!(live, (t < 12) as i64, "month {t}");
+            let month = book.collect(t);
+            let expected = 0.01 * 10_000.0 * segments[0].schedule.balance_factor(t);
+            assert!((month.interest - expected).abs() < 1e-9, "month {t}");
+            repaid += month.repaid;
+            interest += month.interest;
+            book.close_month(t);
+        }
+        assert!((repaid - 10_000.0).abs() < 1e-9, "{repaid}");
+        assert!(interest > 0.0);
+        assert_eq!(book.outstanding(), 0.0);
+    }
+
+    /// A default writes off the balance at that month and brings the mean recovery after the
+    /// segment's lag; the loan pays nothing from then on.
+    #[test]
+    fn a_default_writes_off_and_recovers_later() {
+        let segments = [segment(12, 0.5)];
+        let mut book = book(&segments, 24);
+        // The smallest draw defaults in the first month at risk.
+        book.place(0, false, 0, 10_000.0, 10_000.0, &draws(1e-12));
+        let first = {
+            book.open_month(0);
+            book.collect(0)
+        };
+        assert_eq!(first.defaults, 1);
+        assert_eq!(first.written_off, 10_000.0);
+        assert_eq!(first.repaid + first.interest, 0.0);
+        let (active, outstanding) = book.close_month(0);
+        assert_eq!((active, outstanding), (0, 0.0));
+        for t in 1..24 {
+            book.open_month(t);
+            let month = book.collect(t);
+            let recovered = if t == 3 { 2_500.0 } else { 0.0 };
+            assert_eq!(month.recovered, recovered, "month {t}");
+            book.close_month(t);
+        }
+    }
+}

@@ -1,0 +1,373 @@
+//! One path of the lender's future, month by month (MODEL.md §3–§6).
+//!
+//! Each loan's fate is drawn once, when the loan is created: its default, follow-up-need and
+//! prepayment months come from exponential draws against cumulative hazards (MODEL.md §4), so
+//! no loan is visited month by month. A loan then only leaves marks in per-month arrays: the
+//! months in which its principal pays interest only or an annuity, the month and amount of its
+//! exit, its recovery, its follow-up request. The month loop reads those arrays per segment,
+//! so a path costs O(loans + months × segments), not O(loans × months).
+//!
+//! Why the aggregates are exact: within a segment every paying loan pays `i·B(a)` interest, and
+//! `i·P` (grace) or `A·P` (annuity) in all. The segment's interest is therefore `i` times its
+//! book after the month's exits, and its payments are `i·ΣP(grace) + A·ΣP(annuity)`; both
+//! sums are kept as difference arrays over months.
+//!
+//! Randomness: four streams per path, each seeded from (seed, path index, purpose) only — the
+//! credit cycle, the initial book, new demand, and follow-up loans. Every request draws its
+//! whole fate whether or not it is granted, so that scenarios that differ in one parameter keep
+//! their draws aligned (common random numbers).
+//!
+//! The parts: `streams` seeds the random streams; `hazards` draws the credit cycle and the
+//! default hazards it implies; `fate` decides a loan's fate; `book` holds the loans' marks and
+//! reads a month of them; `lender` keeps the balance sheet and its rules; `totals` sums the
+//! months into the path's metrics. [`Workspace`] runs a path's months through them, one named
+//! step each, in the order of MODEL.md §5.
+
+mod book;
+mod fate;
+mod hazards;
+mod lender;
+mod streams;
+mod totals;
+
+use rand::{Rng, RngExt};
+use rand_distr::{Distribution, StandardNormal};
+
+use crate::metrics::{Scalar, Yearly};
+use crate::model::{Model, SegmentModel};
+use book::{Book, BookTerms};
+use fate::FateDraws;
+use lender::Lender;
+use streams::MonthStreams;
+pub use streams::stream;
+use totals::{Grants, Month, Totals};
+
+/// What one path produced.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PathOutcome {
+    /// Path index (its random streams depend on this and the seed alone).
+    pub index: u64,
+    /// Scalar metrics indexed by [`Scalar::index`]; `None` where undefined.
+    pub scalars: [Option<f64>; Scalar::COUNT],
+    /// Yearly metrics, year-major: `yearly[year * Yearly::COUNT + metric]`.
+    pub yearly: Vec<f64>,
+    /// Initial-book loans plus loans granted: the throughput unit.
+    pub loans_simulated: u64,
+}
+
+impl PathOutcome {
+    /// A scalar metric (`None` where undefined).
+    pub fn scalar(&self, m: Scalar) -> Option<f64> {
+        self.scalars[m.index()]
+    }
+
+    /// A yearly metric for report year `year` (0-based).
+    pub fn yearly(&self, year: usize, m: Yearly) -> f64 {
+        self.yearly[year * Yearly::COUNT + m.index()]
+    }
+}
+
+/// One month's bookkeeping, recorded only when a trace is asked for (tests, debugging).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct MonthTrace {
+    pub month: usize,
+    /// `K_t` and `K_{t+1}`.
+    pub capital_start: f64,
+    pub capital_end: f64,
+    pub interest: f64,
+    pub origination_fees: f64,
+    pub recoveries: f64,
+    /// Costs of step 5: fixed, per active loan, external interest, guarantee fee, state loan.
+    pub running_costs: f64,
+    /// Per-new-loan and coaching costs of the loans granted this month.
+    pub new_loan_costs: f64,
+    pub write_offs: f64,
+    /// Scheduled principal repaid (step 4), prepaid principal (step 3), disbursed (step 6).
+    pub principal_repaid: f64,
+    pub principal_prepaid: f64,
+    pub disbursed: f64,
+    pub cash_end: f64,
+    pub book_end: f64,
+    pub debt_end: f64,
+    pub active_start: i64,
+    pub active_end: i64,
+    pub lending_open: bool,
+    pub granted: u32,
+    pub rationed: u32,
+    pub defaults: u32,
+}
+
+/// Per-thread scratch space for simulating paths; reused so that a path allocates almost
+/// nothing. Results depend only on the model and the path index, never on what the workspace
+/// simulated before.
+pub struct Workspace<'m> {
+    model: &'m Model,
+    /// The lender's loans.
+    book: Book<'m>,
+    /// The path's systemic factor per year.
+    cycle: Vec<f64>,
+}
+
+impl<'m> Workspace<'m> {
+    /// Scratch space for simulating paths of `model`.
+    pub fn new(model: &'m Model) -> Workspace<'m> {
+        Workspace {
+            model,
+            book: Book::new(BookTerms::lender(model)),
+            cycle: Vec::with_capacity(model.years),
+        }
+    }
+
+    /// Simulate path `index` and return its outcomes.
+    pub fn simulate(&mut self, index: u64) -> PathOutcome {
+        self.run(index, None)
+    }
+
+    /// Simulate path `index`, recording every month's bookkeeping.
+    pub fn simulate_traced(&mut self, index: u64) -> (PathOutcome, Vec<MonthTrace>) {
+        let mut trace = Vec::with_capacity(self.model.months);
+        let out = self.run(index, Some(&mut trace));
+        (out, trace)
+    }
+
+    fn run(&mut self, index: u64, mut trace: Option<&mut Vec<MonthTrace>>) -> PathOutcome {
+        let model = self.model;
+        self.draw_credit_cycle(index);
+        self.place_initial_book(index);
+        let book_0 = self.book.outstanding();
+        let mut lender = Lender::open(&model.lender, book_0, model.initial_loans > 0);
+        let mut totals = Totals::new(model.years, lender.capital, lender.debt);
+        let mut streams = MonthStreams::new(model.seed, index);
+        for t in 0..model.months {
+            let month = self.simulate_month(t, &mut lender, &mut streams);
+            totals.add(&month);
+            if let Some(trace) = trace.as_deref_mut() {
+                trace.push(MonthTrace::of(&month));
+            }
+        }
+        let loans_simulated = model.initial_loans + totals.granted();
+        let (scalars, yearly) =
+            totals.finish(&model.lender, model.initial_loans, book_0, lender.capital);
+        PathOutcome {
+            index,
+            scalars,
+            yearly,
+            loans_simulated,
+        }
+    }
+
+    /// MODEL.md §3: the systemic factor per calendar year, and from it each segment's monthly
+    /// default hazards for the path.
+    fn draw_credit_cycle(&mut self, index: u64) {
+        let model = self.model;
+        let mut rng = stream(model.seed, index, streams::CYCLE);
+        hazards::draw_cycle(&model.cycle, &mut rng, &mut self.cycle);
+        self.book
+            .begin_path(&self.cycle, model.cycle.asset_correlation);
+    }
+
+    /// MODEL.md §4, §6: the loans on the book at month 0, of ages drawn uniformly.
+    fn place_initial_book(&mut self, index: u64) {
+        let model = self.model;
+        let mut rng = stream(model.seed, index, streams::BOOK);
+        for _ in 0..model.initial_loans {
+            let Application { segment, size, .. } = Application::draw(model, &mut rng);
+            let seg = &model.segments[segment];
+            let ages = seg.initial_ages;
+            let age = ((rng.random::<f64>() * ages as f64) as usize).min(ages - 1);
+            let draws = FateDraws::draw(&mut rng);
+            let balance = size * seg.schedule.balance_factor(age);
+            self.book
+                .place(segment, false, -(age as i64), size, balance, &draws);
+        }
+    }
+
+    /// MODEL.md §5: one month of the lender and its book.
+    fn simulate_month(
+        &mut self,
+        t: usize,
+        lender: &mut Lender,
+        streams: &mut MonthStreams,
+    ) -> Month {
+        let capital_start = lender.capital;
+        let lending_open = lender.lending_open;
+        let active_start = self.book.open_month(t);
+        // Steps 1–4: recoveries, then exits and regular payments.
+        let book = self.book.collect(t);
+        lender.receive(book.recovered);
+        lender.receive(book.prepaid + book.interest + book.repaid);
+        let costs = lender.pay_running_costs(active_start);
+        let mut grants = Grants::default();
+        self.grant_followups(t, lender, &mut streams.followup, &mut grants);
+        self.grant_new_demand(t, lender, &mut streams.demand, &mut grants);
+        let shortfall = lender.fund();
+        let (active_end, book_end) = self.book.close_month(t);
+        lender.close_month(book_end, active_end > 0);
+        Month {
+            month: t,
+            capital_start,
+            book,
+            costs,
+            new_loan_costs: grants.granted as f64 * self.model.lender.cost_per_new_loan,
+            grants,
+            lending_open,
+            shortfall,
+            active_start,
+            active_end,
+            cash_end: lender.cash,
+            book_end,
+            debt_end: lender.debt,
+            capital_end: lender.capital,
+        }
+    }
+
+    /// Step 6, first the follow-up requests falling due in month `t`, in the order their
+    /// parents were created.
+    fn grant_followups<R: Rng>(
+        &mut self,
+        t: usize,
+        lender: &mut Lender,
+        rng: &mut R,
+        grants: &mut Grants,
+    ) {
+        // Placing a loan adds requests only for months after `t`, so month `t`'s list stays put.
+        for i in 0..self.book.requests(t).len() {
+            let request = self.book.requests(t)[i];
+            let draws = FateDraws::draw(rng);
+            let application = Application {
+                segment: request.segment as usize,
+                size: request.size,
+                followup: true,
+            };
+            if self.offer(t, &application, &draws, lender, grants) {
+                grants.followups += 1;
+            }
+        }
+    }
+
+    /// Step 6, then the new applications of month `t`.
+    fn grant_new_demand<R: Rng>(
+        &mut self,
+        t: usize,
+        lender: &mut Lender,
+        rng: &mut R,
+        grants: &mut Grants,
+    ) {
+        let model = self.model;
+        let Some(poisson) = &model.demand[t / 12] else {
+            return;
+        };
+        let n = poisson.sample(rng) as u64;
+        for _ in 0..n {
+            let application = Application::draw(model, rng);
+            let draws = FateDraws::draw(rng);
+            self.offer(t, &application, &draws, lender, grants);
+        }
+    }
+
+    /// Offer the loan asked for in month `t`: if the lender can grant it, it goes on the book
+    /// from month `t + 1`; otherwise it is rationed.
+    fn offer(
+        &mut self,
+        t: usize,
+        application: &Application,
+        draws: &FateDraws,
+        lender: &mut Lender,
+        grants: &mut Grants,
+    ) -> bool {
+        let &Application {
+            segment,
+            size,
+            followup,
+        } = application;
+        let seg = &self.model.segments[segment];
+        let fee = seg.origination_fee * size;
+        if !lender.try_lend(size, fee) {
+            grants.rationed += 1;
+            return false;
+        }
+        grants.grant(size, fee, seg.jobs_per_loan);
+        self.book
+            .place(segment, followup, t as i64 + 1, size, size, draws);
+        true
+    }
+}
+
+impl MonthTrace {
+    fn of(m: &Month) -> MonthTrace {
+        MonthTrace {
+            month: m.month,
+            capital_start: m.capital_start,
+            capital_end: m.capital_end,
+            interest: m.book.interest,
+            origination_fees: m.grants.fees,
+            recoveries: m.book.recovered,
+            running_costs: m.costs.operating + m.costs.funding,
+            new_loan_costs: m.new_loan_costs,
+            write_offs: m.book.written_off,
+            principal_repaid: m.book.repaid,
+            principal_prepaid: m.book.prepaid,
+            disbursed: m.grants.disbursed,
+            cash_end: m.cash_end,
+            book_end: m.book_end,
+            debt_end: m.debt_end,
+            active_start: m.active_start,
+            active_end: m.active_end,
+            lending_open: m.lending_open,
+            granted: m.grants.granted,
+            rationed: m.grants.rationed,
+            defaults: m.book.defaults,
+        }
+    }
+}
+
+/// A loan asked for: by a new applicant (or an initial-book borrower) or as a follow-up.
+struct Application {
+    segment: usize,
+    size: f64,
+    followup: bool,
+}
+
+impl Application {
+    /// MODEL.md §4: a new applicant's segment (one uniform against the shares) and loan size.
+    // Out of line this cost 3% of a path: it runs once per loan, between two calls that are.
+    #[inline(always)]
+    fn draw<R: Rng>(model: &Model, rng: &mut R) -> Application {
+        let segment = pick_segment(&model.share_cdf, rng.random());
+        let size = draw_size(
+            &model.segments[segment],
+            model.size_cap,
+            StandardNormal.sample(rng),
+        );
+        Application {
+            segment,
+            size,
+            followup: false,
+        }
+    }
+}
+
+/// Segment index for a uniform draw `u` in [0, 1).
+#[inline]
+fn pick_segment(cdf: &[f64], u: f64) -> usize {
+    if cdf.len() == 1 {
+        return 0;
+    }
+    cdf.iter().position(|&c| u < c).unwrap_or(cdf.len() - 1)
+}
+
+/// MODEL.md §4: log-normal size with the segment's mean and CV, clamped to [min_size, cap].
+#[inline]
+fn draw_size(seg: &SegmentModel, cap: f64, z: f64) -> f64 {
+    let raw = if seg.size_sigma == 0.0 {
+        seg.mean_size
+    } else {
+        (seg.size_mu + seg.size_sigma * z).exp()
+    };
+    raw.max(seg.min_size).min(cap)
+}
+
+/// Simulate one path with a fresh workspace (convenient, slower than reusing a [`Workspace`]).
+pub fn simulate_path(model: &Model, index: u64) -> PathOutcome {
+    Workspace::new(model).simulate(index)
+}

@@ -1,0 +1,243 @@
+//! What one path adds up to: each month's record summed over the year (the yearly metrics)
+//! and over the horizon (the scalar metrics of [`crate::metrics`]).
+//!
+//! Only this file knows which metric is built from which flow, so a metric is added here and
+//! in `metrics.rs` and nowhere else.
+
+use super::book::BookMonth;
+use super::lender::RunningCosts;
+use crate::metrics::{Scalar, Yearly};
+use crate::model::LenderModel;
+
+/// The loans granted and refused in one month.
+#[derive(Debug, Default)]
+pub(super) struct Grants {
+    pub granted: u32,
+    pub followups: u32,
+    pub rationed: u32,
+    pub disbursed: f64,
+    pub fees: f64,
+    pub jobs: f64,
+}
+
+impl Grants {
+    pub fn grant(&mut self, size: f64, fee: f64, jobs: f64) {
+        self.granted += 1;
+        self.disbursed += size;
+        self.fees += fee;
+        self.jobs += jobs;
+    }
+}
+
+/// Everything one month did, as the totals and the trace read it.
+#[derive(Debug)]
+pub(super) struct Month {
+    pub month: usize,
+    pub capital_start: f64,
+    pub book: BookMonth,
+    pub costs: RunningCosts,
+    /// Per-new-loan and coaching costs of the loans granted.
+    pub new_loan_costs: f64,
+    pub grants: Grants,
+    /// Whether lending was open during the month, and whether it ended short of cash.
+    pub lending_open: bool,
+    pub shortfall: bool,
+    pub active_start: i64,
+    pub active_end: i64,
+    pub cash_end: f64,
+    pub book_end: f64,
+    pub debt_end: f64,
+    pub capital_end: f64,
+}
+
+#[derive(Debug, Default)]
+struct YearFlows {
+    active_at_start: i64,
+    new_loans: u64,
+    new_volume: f64,
+    defaults: u64,
+    net_loss: f64,
+    graduations: u64,
+    rationed: u64,
+}
+
+/// Sums over the horizon, and the yearly metrics as each year closes.
+#[derive(Debug, Default)]
+pub(super) struct Totals {
+    granted: u64,
+    followups: u64,
+    rationed: u64,
+    volume: f64,
+    defaults: u64,
+    gross_loss: f64,
+    recoveries: f64,
+    graduations: u64,
+    prepayments: u64,
+    interest: f64,
+    fees: f64,
+    operating_costs: f64,
+    funding_costs: f64,
+    jobs: f64,
+    min_capital: f64,
+    depleted: bool,
+    months_closed: u64,
+    months_short: u64,
+    peak_debt: f64,
+    year: YearFlows,
+    /// Year-major, as in [`super::PathOutcome::yearly`].
+    yearly: Vec<f64>,
+}
+
+impl Totals {
+    /// Totals of a path over `years` that starts with `capital` and `debt`.
+    pub fn new(years: usize, capital: f64, debt: f64) -> Totals {
+        Totals {
+            min_capital: capital,
+            depleted: capital < 0.0,
+            peak_debt: debt,
+            yearly: vec![0.0; years * Yearly::COUNT],
+            ..Totals::default()
+        }
+    }
+
+    /// Loans granted over the path so far.
+    pub fn granted(&self) -> u64 {
+        self.granted
+    }
+
+    pub fn add(&mut self, m: &Month) {
+        if m.month % 12 == 0 {
+            self.year = YearFlows {
+                active_at_start: m.active_start,
+                ..YearFlows::default()
+            };
+        }
+        let g = &m.grants;
+        let b = &m.book;
+        self.granted += g.granted as u64;
+        self.followups += g.followups as u64;
+        self.rationed += g.rationed as u64;
+        self.volume += g.disbursed;
+        self.fees += g.fees;
+        self.jobs += g.jobs;
+        self.gross_loss += b.written_off;
+        self.recoveries += b.recovered;
+        self.interest += b.interest;
+        self.operating_costs += m.costs.operating + m.new_loan_costs;
+        self.funding_costs += m.costs.funding;
+        self.months_closed += (!m.lending_open) as u64;
+        self.months_short += m.shortfall as u64;
+        self.defaults += b.defaults as u64;
+        self.prepayments += b.prepayments as u64;
+        self.graduations += b.graduations as u64;
+        self.min_capital = self.min_capital.min(m.capital_end);
+        self.depleted |= m.capital_end < 0.0;
+        self.peak_debt = self.peak_debt.max(m.debt_end);
+
+        let year = &mut self.year;
+        year.new_loans += g.granted as u64;
+        year.new_volume += g.disbursed;
+        year.defaults += b.defaults as u64;
+        year.net_loss += b.written_off - b.recovered;
+        year.graduations += b.graduations as u64;
+        year.rationed += g.rationed as u64;
+        if m.month % 12 == 11 {
+            self.close_year(m);
+        }
+    }
+
+    fn close_year(&mut self, m: &Month) {
+        let year = &self.year;
+        let row = &mut self.yearly[(m.month / 12) * Yearly::COUNT..][..Yearly::COUNT];
+        row[Yearly::Book.index()] = m.book_end;
+        row[Yearly::ActiveLoans.index()] = m.active_end as f64;
+        row[Yearly::Capital.index()] = m.capital_end;
+        row[Yearly::ExternalDebt.index()] = m.debt_end;
+        row[Yearly::Cash.index()] = m.cash_end;
+        row[Yearly::CapitalRatio.index()] = if m.active_end > 0 && m.book_end > 0.0 {
+            m.capital_end / m.book_end
+        } else {
+            0.0
+        };
+        row[Yearly::NewLoans.index()] = year.new_loans as f64;
+        row[Yearly::NewVolume.index()] = year.new_volume;
+        row[Yearly::Defaults.index()] = year.defaults as f64;
+        row[Yearly::NetLoss.index()] = year.net_loss;
+        row[Yearly::Graduations.index()] = year.graduations as f64;
+        row[Yearly::Rationed.index()] = year.rationed as f64;
+        row[Yearly::DefaultRate.index()] = if year.active_at_start > 0 {
+            year.defaults as f64 / year.active_at_start as f64
+        } else {
+            0.0
+        };
+    }
+
+    /// The yearly metrics, and the scalar metrics of a path that started with `initial_loans`
+    /// loans worth `book_0` and ended with `final_capital`.
+    pub fn finish(
+        self,
+        lender: &LenderModel,
+        initial_loans: u64,
+        book_0: f64,
+        final_capital: f64,
+    ) -> ([Option<f64>; Scalar::COUNT], Vec<f64>) {
+        let net_loss = self.gross_loss - self.recoveries;
+        let ratio = |num: f64, den: f64| (den > 0.0).then(|| num / den);
+        let guarantee_call = (-final_capital).max(0.0);
+        let state_loan_loss = lender.state_loan - final_capital.clamp(0.0, lender.state_loan);
+        let mut v = [None; Scalar::COUNT];
+        let mut set = |m: Scalar, x: Option<f64>| v[m.index()] = x;
+        set(Scalar::LoansGranted, Some(self.granted as f64));
+        set(Scalar::FollowupLoans, Some(self.followups as f64));
+        set(
+            Scalar::EntrepreneursFinanced,
+            Some((self.granted - self.followups) as f64),
+        );
+        set(Scalar::VolumeGranted, Some(self.volume));
+        set(
+            Scalar::MeanLoanSize,
+            ratio(self.volume, self.granted as f64),
+        );
+        set(Scalar::LoansRationed, Some(self.rationed as f64));
+        set(Scalar::Defaults, Some(self.defaults as f64));
+        set(
+            Scalar::DefaultRate,
+            ratio(self.defaults as f64, (initial_loans + self.granted) as f64),
+        );
+        set(Scalar::GrossLoss, Some(self.gross_loss));
+        set(Scalar::Recoveries, Some(self.recoveries));
+        set(Scalar::NetLoss, Some(net_loss));
+        set(Scalar::LossRate, ratio(net_loss, book_0 + self.volume));
+        set(Scalar::Graduations, Some(self.graduations as f64));
+        set(Scalar::Prepayments, Some(self.prepayments as f64));
+        set(Scalar::FinalCapital, Some(final_capital));
+        set(Scalar::MinCapital, Some(self.min_capital));
+        set(Scalar::CapitalDepleted, Some(self.depleted as u8 as f64));
+        set(Scalar::MonthsLendingClosed, Some(self.months_closed as f64));
+        set(
+            Scalar::MonthsLiquidityShortfall,
+            Some(self.months_short as f64),
+        );
+        set(Scalar::PeakExternalDebt, Some(self.peak_debt));
+        set(
+            Scalar::PeakGuaranteeUse,
+            Some(if lender.guarantee_room > 0.0 {
+                self.peak_debt / lender.guarantee_room
+            } else {
+                0.0
+            }),
+        );
+        set(Scalar::GuaranteeCall, Some(guarantee_call));
+        set(Scalar::StateLoanLoss, Some(state_loan_loss));
+        set(Scalar::CostToState, Some(guarantee_call + state_loan_loss));
+        set(
+            Scalar::Oss,
+            ratio(
+                self.interest + self.fees,
+                self.operating_costs + self.funding_costs + net_loss,
+            ),
+        );
+        set(Scalar::JobsSupported, Some(self.jobs));
+        (v, self.yearly)
+    }
+}
