@@ -1627,6 +1627,54 @@ pub fn key_at_most_one(key: &str) -> bool {
     UNIT_KEYS.contains(&field)
 }
 
+/// A human label for a scenario key, for chart axes and table headers; the unit is not part
+/// of it (see [`key_unit`]), and a segment's name follows in parentheses.
+///
+/// ```
+/// use microfolio::scenario::key_label;
+/// assert_eq!(key_label("followup.referral_share"), "Referral share");
+/// assert_eq!(key_label("segment.starter.annual_pd"), "Annual PD (starter)");
+/// assert_eq!(key_label("segment.starter.term_months"), "Term (starter)");
+/// assert_eq!(key_label("costs.per_new_loan"), "Cost per new loan");
+/// ```
+pub fn key_label(key: &str) -> String {
+    let parts: Vec<&str> = key.split('.').collect();
+    let (section, field) = match parts.as_slice() {
+        [section, .., field] => (*section, *field),
+        _ => ("", key),
+    };
+    // Months are said by the unit: `term_months` is a term, in months.
+    let field = match key_unit(key) {
+        crate::units::Unit::Months => field.strip_suffix("_months").unwrap_or(field),
+        _ => field,
+    };
+    let phrase = match (section, field) {
+        ("costs", "fixed_per_year") => "fixed costs per year".to_string(),
+        ("costs", f) if f.starts_with("per_") => format!("cost {}", f.replace('_', " ")),
+        ("followup", "size_multiplier" | "pd_multiplier") => format!("followup {field}"),
+        ("origination", "cap") => "origination cap".to_string(),
+        ("initial_book", f) => format!("initial book {f}"),
+        _ => field.to_string(),
+    };
+    let words: Vec<String> = phrase
+        .split(['_', ' '])
+        .filter(|w| !w.is_empty())
+        .map(|w| match w {
+            "pd" | "cv" | "sd" => w.to_uppercase(),
+            "followup" => "follow-up".to_string(),
+            _ => w.to_string(),
+        })
+        .collect();
+    let mut label = words.join(" ");
+    if let Some(first) = label.get(..1) {
+        label = first.to_uppercase() + &label[1..];
+    }
+    match parts.as_slice() {
+        ["segment", name, _] => format!("{label} ({name})"),
+        _ => label,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
