@@ -199,8 +199,14 @@ impl Scalar {
             DefaultRate | LossRate | CapitalDepleted | PeakGuaranteeUse => Unit::Percent,
             MonthsLendingClosed | MonthsLiquidityShortfall => Unit::Months,
             Oss => Unit::Ratio,
-            LoansGranted | FollowupLoans | EntrepreneursFinanced | LoansRationed | Defaults
-            | Graduations | Prepayments | JobsSupported => Unit::Count,
+            LoansGranted
+            | FollowupLoans
+            | EntrepreneursFinanced
+            | LoansRationed
+            | Defaults
+            | Graduations
+            | Prepayments
+            | JobsSupported => Unit::Count,
         }
     }
 
@@ -239,11 +245,28 @@ impl Scalar {
         use Scalar::*;
         match self {
             FinalCapital | GuaranteeCall | StateLoanLoss | CostToState => true,
-            LoansGranted | FollowupLoans | EntrepreneursFinanced | VolumeGranted
-            | MeanLoanSize | LoansRationed | Defaults | DefaultRate | GrossLoss | Recoveries
-            | NetLoss | LossRate | Graduations | Prepayments | MinCapital | CapitalDepleted
-            | MonthsLendingClosed | MonthsLiquidityShortfall | PeakExternalDebt
-            | PeakGuaranteeUse | Oss | JobsSupported => false,
+            LoansGranted
+            | FollowupLoans
+            | EntrepreneursFinanced
+            | VolumeGranted
+            | MeanLoanSize
+            | LoansRationed
+            | Defaults
+            | DefaultRate
+            | GrossLoss
+            | Recoveries
+            | NetLoss
+            | LossRate
+            | Graduations
+            | Prepayments
+            | MinCapital
+            | CapitalDepleted
+            | MonthsLendingClosed
+            | MonthsLiquidityShortfall
+            | PeakExternalDebt
+            | PeakGuaranteeUse
+            | Oss
+            | JobsSupported => false,
         }
     }
 }
@@ -322,13 +345,37 @@ mod tests {
     fn the_registry_answers_for_every_metric() {
         assert_eq!(Scalar::Oss.unit(), Unit::Ratio);
         assert_eq!(Scalar::MonthsLendingClosed.unit(), Unit::Months);
-        assert_eq!(Scalar::CostToState.label_with_unit(), "Cost to the state (€)");
+        assert_eq!(
+            Scalar::CostToState.label_with_unit(),
+            "Cost to the state (€)"
+        );
         assert_eq!(Scalar::DefaultRate.label_with_unit(), "Default rate (%)");
-        assert_eq!(Scalar::MonthsLiquidityShortfall.label_with_unit(), "Liquidity shortfall (months)");
-        assert_eq!(Scalar::EntrepreneursFinanced.label_with_unit(), "Entrepreneurs financed");
-        let at_par: Vec<&str> = Scalar::ALL.iter().filter(|m| m.at_par()).map(|m| m.name()).collect();
-        assert_eq!(at_par, ["final_capital", "guarantee_call", "state_loan_loss", "cost_to_state"]);
-        assert_eq!(Scalar::FinalCapital.direction(), Some(Direction::HigherBetter));
+        assert_eq!(
+            Scalar::MonthsLiquidityShortfall.label_with_unit(),
+            "Liquidity shortfall (months)"
+        );
+        assert_eq!(
+            Scalar::EntrepreneursFinanced.label_with_unit(),
+            "Entrepreneurs financed"
+        );
+        let at_par: Vec<&str> = Scalar::ALL
+            .iter()
+            .filter(|m| m.at_par())
+            .map(|m| m.name())
+            .collect();
+        assert_eq!(
+            at_par,
+            [
+                "final_capital",
+                "guarantee_call",
+                "state_loan_loss",
+                "cost_to_state"
+            ]
+        );
+        assert_eq!(
+            Scalar::FinalCapital.direction(),
+            Some(Direction::HigherBetter)
+        );
         assert_eq!(Scalar::Graduations.direction(), None);
         assert_eq!(Yearly::Book.label_with_unit(), "Loan book (€)");
         // Labels are distinct, so that a table or a legend never shows two rows alike.

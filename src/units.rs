@@ -95,7 +95,11 @@ impl Unit {
     pub fn tick(self, x: f64, step: f64, max_abs: f64) -> String {
         // A tick computed as k * step can carry rounding noise (-0.0, 1e-9).
         let x = if x.abs() < step * 1e-6 { 0.0 } else { x };
-        let sign = if x < 0.0 { MINUS.to_string() } else { String::new() };
+        let sign = if x < 0.0 {
+            MINUS.to_string()
+        } else {
+            String::new()
+        };
         let a = x.abs();
         match self {
             Unit::Money if x == 0.0 => "€0".to_string(),
@@ -256,8 +260,14 @@ mod tests {
     #[test]
     fn labels_carry_the_unit() {
         assert_eq!(Unit::Money.label("Net loss"), "Net loss (€)");
-        assert_eq!(Unit::Percent.label("Annual PD (starter)"), "Annual PD (starter, %)");
-        assert_eq!(Unit::Months.label("Term (starter)"), "Term (starter, months)");
+        assert_eq!(
+            Unit::Percent.label("Annual PD (starter)"),
+            "Annual PD (starter, %)"
+        );
+        assert_eq!(
+            Unit::Months.label("Term (starter)"),
+            "Term (starter, months)"
+        );
         assert_eq!(Unit::Count.label("Loans granted"), "Loans granted");
         assert_eq!(Unit::Ratio.whole(true), Unit::Count);
         assert_eq!(Unit::Percent.whole(true), Unit::Percent);
