@@ -22,6 +22,16 @@ pub(crate) fn without_zero_fraction(text: String) -> String {
 /// Euros with a magnitude suffix: `€950`, `€12.5k`, `€40m`, `€1.25bn`; negative as `−€3m`.
 /// Three significant figures, a fraction of zeros dropped (`€40m`, not `€40.0m`).
 pub fn eur(x: f64) -> String {
+    euros(x, true)
+}
+
+/// Euros to three significant figures, zeros kept (`€3.00m`): for an estimate's standard
+/// error, whose digits say how precise it is.
+pub fn eur_significant(x: f64) -> String {
+    euros(x, false)
+}
+
+fn euros(x: f64, drop_zeros: bool) -> String {
     if !x.is_finite() {
         return "–".to_string();
     }
@@ -35,10 +45,10 @@ pub fn eur(x: f64) -> String {
         .unwrap_or(0);
     let render = |i: usize| {
         let (scale, suffix) = units[i];
-        let text = if i == 0 {
-            format!("{a:.0}")
-        } else {
-            without_zero_fraction(sig(a / scale))
+        let text = match i {
+            0 => format!("{a:.0}"),
+            _ if drop_zeros => without_zero_fraction(sig(a / scale)),
+            _ => sig(a / scale),
         };
         (text, suffix)
     };
@@ -150,6 +160,8 @@ mod tests {
         assert_eq!(eur(999_999_999.0), "€1bn");
         assert_eq!(eur(999.7), "€1k");
         assert_eq!(eur(1.2e6), "€1.20m");
+        assert_eq!(eur_significant(3e6), "€3.00m");
+        assert_eq!(eur_significant(40e3), "€40.0k");
     }
 
     #[test]

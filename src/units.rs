@@ -5,7 +5,9 @@
 //! table, chart axis and summary writes a number the same way. Built on the primitives of
 //! `crate::format`.
 
-use crate::format::{MINUS, count, eur, pct, plain, significant_decimals, without_zero_fraction};
+use crate::format::{
+    MINUS, count, eur, eur_significant, pct, plain, significant_decimals, without_zero_fraction,
+};
 
 /// The unit of a metric or a scenario key's value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -60,6 +62,7 @@ impl Unit {
             return "–".to_string();
         }
         let body = match self {
+            Unit::Percent if x == 0.0 => "0 pp".to_string(),
             Unit::Percent => points(x.abs(), percent_decimals(x * 100.0)),
             _ => self.value(x.abs()),
         };
@@ -73,9 +76,12 @@ impl Unit {
             return "–".to_string();
         }
         match self {
+            // An exact zero (B − A the same on every path) has no digits to show.
+            _ if x == 0.0 => self.value(0.0),
             Unit::Money if x.abs() < 1000.0 => {
                 format!("€{:.*}", significant_decimals(x, 2), x.abs())
             }
+            Unit::Money => eur_significant(x),
             Unit::Percent => pct(x, error_percent_decimals(x)),
             _ => self.value(x),
         }
@@ -85,6 +91,7 @@ impl Unit {
     /// [`Unit::error`], in percentage points for percentages: `0.012 pp`.
     pub fn change_error(self, x: f64) -> String {
         match self {
+            Unit::Percent if x == 0.0 => "0 pp".to_string(),
             Unit::Percent if x.is_finite() => points(x, error_percent_decimals(x)),
             _ => self.error(x),
         }
@@ -220,6 +227,7 @@ mod tests {
         assert_eq!(Unit::Money.change(-1.2e6), "−€1.20m");
         assert_eq!(Unit::Money.change(3e6), "+€3m");
         assert_eq!(Unit::Count.change(0.0), "0");
+        assert_eq!(Unit::Percent.change(0.0), "0 pp");
         assert_eq!(relative_change(0.111), "+11.1%");
         assert_eq!(relative_change(-0.025), "−2.50%");
     }
@@ -233,7 +241,11 @@ mod tests {
         assert_eq!(Unit::Money.error(5.61), "€5.6");
         assert_eq!(Unit::Money.error(56.1), "€56");
         assert_eq!(Unit::Money.error(25_300.0), "€25.3k");
+        assert_eq!(Unit::Money.error(3e6), "€3.00m");
         assert_eq!(Unit::Months.error(0.0123), "0.0123");
+        assert_eq!(Unit::Percent.error(0.0), "0%");
+        assert_eq!(Unit::Percent.change_error(0.0), "0 pp");
+        assert_eq!(Unit::Money.error(0.0), "€0");
     }
 
     #[test]

@@ -31,7 +31,8 @@ fn head(h: &mut String, title: &str, kicker: &str, description: &str) {
          <title>{title} — microfolio</title>\n<style>{STYLE}\
          details{{margin:.4em 0}}summary{{cursor:pointer;color:#0072B2}}\
          td.l,th.l{{text-align:left}}.dim{{color:#666;font-size:.88em}}\
-         td.wrap{{white-space:normal;min-width:12em;font-size:.9em}}</style>\n</head>\n<body>\n\
+         td.wrap{{white-space:normal;min-width:12em;font-size:.9em}}\
+         td.n{{white-space:normal;min-width:8em}}</style>\n</head>\n<body>\n\
          <p class=\"kicker\">microfolio · {}</p>\n<h1>{title}</h1>\n",
         esc(kicker)
     );
@@ -139,7 +140,8 @@ fn mean_pm(metric: Scalar, mean: f64, se: Option<f64>) -> String {
     }
 }
 
-/// A scenario key's label, with the key itself as typed beneath it.
+/// A scenario key's label, with the key itself as typed beneath it; in a cell of class
+/// `l n`, which may wrap.
 fn key_cell(key: &str) -> String {
     format!(
         "{}<br><span class=\"dim\"><code>{}</code></span>",
@@ -148,7 +150,8 @@ fn key_cell(key: &str) -> String {
     )
 }
 
-/// A metric's label, its dagger if it values the book at par, and its name beneath it.
+/// A metric's label, its dagger if it values the book at par, and its name beneath it; in a
+/// cell of class `l n`, which may wrap.
 fn metric_cell(m: Scalar) -> String {
     format!(
         "{}{}<br><span class=\"dim\"><code>{}</code></span>",
@@ -380,7 +383,7 @@ pub(super) fn compare(c: &Compare, r: &CompareResults, charts: &[StudyChart]) ->
             };
             let _ = writeln!(
                 h,
-                "<tr><td class=\"l\">{}</td><td>{}</td><td>{}</td><td>{}</td>\
+                "<tr><td class=\"l n\">{}</td><td>{}</td><td>{}</td><td>{}</td>\
                  <td>{diff}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
                 metric_cell(*m),
                 direction_words(*m),
@@ -501,7 +504,7 @@ pub(super) fn tornado(t: &Tornado, r: &TornadoResults, charts: &[StudyChart]) ->
             };
             let _ = writeln!(
                 h,
-                "<tr><td>{}</td><td class=\"l\">{}</td><td>{}</td><td>{}</td><td>{}</td>\
+                "<tr><td>{}</td><td class=\"l n\">{}</td><td>{}</td><td>{}</td><td>{}</td>\
                  <td>{}</td><td>{}</td><td>{}</td><td class=\"l wrap\">{}</td></tr>",
                 rank + 1,
                 key_cell(&p.key),
@@ -527,7 +530,7 @@ pub(super) fn tornado(t: &Tornado, r: &TornadoResults, charts: &[StudyChart]) ->
         for s in t.skipped() {
             let _ = writeln!(
                 h,
-                "<tr><td class=\"l\">{}</td><td>{}</td><td class=\"l wrap\">{}</td></tr>",
+                "<tr><td class=\"l n\">{}</td><td>{}</td><td class=\"l wrap\">{}</td></tr>",
                 key_cell(&s.key),
                 key_unit(&s.key).value(s.value),
                 esc(&s.reason)
