@@ -11,6 +11,7 @@ use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
+use crate::charts::data::RunMeta;
 use crate::charts::{self, ALL_CHARTS, Chart, ChartError, DataError, PAR_NOTE, RunData};
 use crate::format::{count, pct};
 use crate::metrics::{Scalar, Yearly};
@@ -256,33 +257,20 @@ fn html(data: &RunData, charts: &[Chart], notes: &[String]) -> String {
     if !m.description.trim().is_empty() {
         let _ = writeln!(h, "<p class=\"lead\">{}</p>", esc(m.description.trim()));
     }
-    // The version of microfolio leads the line; the libraries that draw the numbers follow.
-    let libraries = m
-        .engine
-        .iter()
-        .filter(|(k, _)| k != "microfolio")
-        .map(|(k, v)| format!("{} {}", esc(k), esc(v)))
-        .collect::<Vec<_>>()
-        .join(", ");
-    let libraries = if libraries.is_empty() {
-        String::new()
-    } else {
-        format!(" <span style=\"color:#555\">({libraries})</span>")
-    };
     let _ = write!(
         h,
         "<dl class=\"meta\">\
          <dt>Paths</dt><dd>{}</dd>\
          <dt>Seed</dt><dd>{}</dd>\
          <dt>Horizon</dt><dd>{} years, {}–{}</dd>\
-         <dt>Engine</dt><dd>microfolio {}{libraries}</dd>\
+         <dt>Engine</dt><dd>{}</dd>\
          <dt>Run started</dt><dd>{}</dd>",
         count(m.paths as f64),
         m.seed,
         m.horizon_years,
         m.start_year,
         m.start_year + i64::from(m.horizon_years) - 1,
-        esc(m.microfolio_version()),
+        engine_line(m),
         esc(m.started_utc.as_deref().unwrap_or("not recorded")),
     );
     if !m.overrides.is_empty() {
@@ -326,6 +314,26 @@ fn html(data: &RunData, charts: &[Chart], notes: &[String]) -> String {
         env!("CARGO_PKG_VERSION")
     );
     h
+}
+
+/// `microfolio 0.1.0 (rand 0.9.5, …)`: the version of microfolio once, then the libraries
+/// that draw the numbers.
+fn engine_line(m: &RunMeta) -> String {
+    let libraries: Vec<String> = m
+        .engine
+        .iter()
+        .filter(|(k, _)| k != "microfolio")
+        .map(|(k, v)| format!("{} {}", esc(k), esc(v)))
+        .collect();
+    let mut line = format!("microfolio {}", esc(m.microfolio_version()));
+    if !libraries.is_empty() {
+        let _ = write!(
+            line,
+            " <span style=\"color:#555\">({})</span>",
+            libraries.join(", ")
+        );
+    }
+    line
 }
 
 fn headline(h: &mut String, data: &RunData) {
@@ -475,6 +483,27 @@ mod tests {
     #[test]
     fn html_is_escaped() {
         assert_eq!(esc("a<b & \"c\""), "a&lt;b &amp; &quot;c&quot;");
+    }
+
+    #[test]
+    fn the_engine_line_names_microfolio_once() {
+        let meta = RunMeta {
+            name: "n".into(),
+            description: String::new(),
+            paths: 1,
+            seed: 1,
+            horizon_years: 1,
+            start_year: 2026,
+            guarantee_room_eur: 0.0,
+            engine: [("microfolio", "0.1.0"), ("rand", "0.9.5")]
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .to_vec(),
+            started_utc: None,
+            overrides: Vec::new(),
+        };
+        let line = engine_line(&meta);
+        assert_eq!(line.matches("microfolio").count(), 1, "{line}");
+        assert!(line.starts_with("microfolio 0.1.0 ") && line.contains("(rand 0.9.5)"));
     }
 
     #[test]
