@@ -9,7 +9,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use plotters::style::{Color, RGBColor};
 
 use super::axes::{row_centre, rows_plot, widest};
-use super::frame::{DrawResult, Figure, Frame, draw_line, text};
+use super::frame::{DrawResult, Figure, Texts, draw_line, text};
 use super::study::Interval;
 use super::style::{
     BLACK, BLUE, DARK_GREY, Dash, GRID_GREY, LABEL_SIZE, LineLook, NOTE_SIZE, ORANGE,
@@ -29,15 +29,14 @@ const SERIES: [RGBColor; 6] = [BLUE, VERMILLION, REDDISH_PURPLE, ORANGE, SKY_BLU
 
 /// Relative differences of a comparison with their intervals, one row per outcome.
 pub struct Forest<'a> {
-    pub title: String,
+    /// Title, facts and footnote.
+    pub texts: Texts,
     pub x_desc: String,
     /// The compared variants, e.g. `refer_more − baseline`.
     pub series: &'a [String],
     pub rows: &'a [ForestRow],
     /// Text right of each row (e.g. the difference in the outcome's unit); may be empty.
     pub annotations: &'a [String],
-    pub facts: String,
-    pub footnote: Option<String>,
 }
 
 /// Draw a marker of shape `k` (circle, square, triangle, diamond) at pixel `at`.
@@ -79,13 +78,7 @@ impl Figure for Forest<'_> {
                 )
             })
             .collect();
-        let frame = Frame {
-            title: &self.title,
-            legend: &legend,
-            facts: Some(&self.facts),
-            footnote: self.footnote.as_deref(),
-        };
-        let area = frame.draw(root)?;
+        let area = self.texts.frame(&legend).draw(root)?;
         if self.rows.is_empty() {
             let (w, h) = area.dim_in_pixel();
             area.draw(&Text::new(

@@ -128,6 +128,26 @@ fn fit_facts<DB: DrawingBackend>(
     Ok(line)
 }
 
+/// The texts of a study chart around its plot: a title, a line of facts and a footnote.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Texts {
+    pub title: String,
+    pub facts: String,
+    pub footnote: Option<String>,
+}
+
+impl Texts {
+    /// The frame of these texts with `legend`.
+    pub fn frame<'a>(&'a self, legend: &'a [(Swatch, String)]) -> Frame<'a> {
+        Frame {
+            title: &self.title,
+            legend,
+            facts: Some(&self.facts),
+            footnote: self.footnote.as_deref(),
+        }
+    }
+}
+
 const SIDE: i32 = 16;
 const SWATCH_W: i32 = 28;
 const ROW_H: i32 = 22;

@@ -11,7 +11,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use plotters::style::{Color, RGBColor, WHITE};
 
 use super::axes::{Axes, Grid, Ticks};
-use super::frame::{DrawResult, Figure, Frame, text};
+use super::frame::{DrawResult, Figure, Texts, text};
 use super::style::{BLACK, DARK_GREY, GRID_GREY, NOTE_SIZE, TickAxis, WIDTH};
 use crate::units::Unit;
 
@@ -91,7 +91,8 @@ fn cell_ticks(n: usize) -> Vec<f64> {
 
 /// The mean of a metric over a grid of two parameters.
 pub struct Heatmap<'a> {
-    pub title: String,
+    /// Title, facts and footnote.
+    pub texts: Texts,
     pub x_desc: String,
     pub y_desc: String,
     /// Values of the first parameter (across), ascending.
@@ -103,19 +104,11 @@ pub struct Heatmap<'a> {
     pub value_unit: Unit,
     /// `cells[i * y_values.len() + j]`: the value at `x_values[i]`, `y_values[j]`.
     pub cells: &'a [Option<f64>],
-    pub facts: String,
-    pub footnote: Option<String>,
 }
 
 impl Figure for Heatmap<'_> {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult<(), DB> {
-        let frame = Frame {
-            title: &self.title,
-            legend: &[],
-            facts: Some(&self.facts),
-            footnote: self.footnote.as_deref(),
-        };
-        let area = frame.draw(root)?;
+        let area = self.texts.frame(&[]).draw(root)?;
         let (plot_area, bar_area) = area.split_horizontally(WIDTH as i32 - 118);
         let (nx, ny) = (self.x_values.len(), self.y_values.len());
         let defined = self.cells.iter().flatten().copied();

@@ -10,6 +10,8 @@ pub use super::sweep_line::{LinePoint, SweepLine};
 pub use super::tornado::{TornadoChart, TornadoRow};
 
 use super::ChartError;
+pub use super::frame::Texts;
+
 use super::frame::{self, Figure};
 
 /// One drawn study chart.
@@ -55,20 +57,20 @@ fn finish(
 
 /// Draw a sweep line as `charts/<file>.svg|png`.
 pub fn sweep_line(file: String, caption: String, f: &SweepLine) -> Result<StudyChart, ChartError> {
-    finish("sweep", file, f.title.clone(), caption, f)
+    finish("sweep", file, f.texts.title.clone(), caption, f)
 }
 
 /// Draw a heat map.
 pub fn heatmap(file: String, caption: String, f: &Heatmap) -> Result<StudyChart, ChartError> {
-    finish("heatmap", file, f.title.clone(), caption, f)
+    finish("heatmap", file, f.texts.title.clone(), caption, f)
 }
 
 /// Draw the differences of a comparison.
 pub fn forest(file: String, caption: String, f: &Forest) -> Result<StudyChart, ChartError> {
-    finish("compare", file, f.title.clone(), caption, f)
+    finish("compare", file, f.texts.title.clone(), caption, f)
 }
 
 /// Draw a tornado.
 pub fn tornado(file: String, caption: String, f: &TornadoChart) -> Result<StudyChart, ChartError> {
-    finish("tornado", file, f.title.clone(), caption, f)
+    finish("tornado", file, f.texts.title.clone(), caption, f)
 }

@@ -10,7 +10,7 @@ use plotters::series::{DashedLineSeries, LineSeries};
 use plotters::style::Color;
 
 use super::axes::{Axes, Grid, Ticks};
-use super::frame::{DrawResult, Figure, Frame, stroke};
+use super::frame::{DrawResult, Figure, Texts, stroke};
 use super::style::{BLUE, DARK_GREY, Dash, LineLook, Swatch, VERMILLION};
 use crate::units::Unit;
 
@@ -44,15 +44,14 @@ pub struct LinePoint {
 
 /// A metric against one swept parameter.
 pub struct SweepLine<'a> {
-    pub title: String,
+    /// Title, facts and footnote.
+    pub texts: Texts,
     pub x_desc: String,
     pub y_desc: String,
     pub x_unit: Unit,
     pub y_unit: Unit,
     /// In ascending `x`; not empty.
     pub points: &'a [LinePoint],
-    pub facts: String,
-    pub footnote: Option<String>,
 }
 
 impl Figure for SweepLine<'_> {
@@ -69,13 +68,7 @@ impl Figure for SweepLine<'_> {
             (Swatch::Line(MEAN), "mean".to_string()),
             (Swatch::Line(MEDIAN), "median".to_string()),
         ];
-        let frame = Frame {
-            title: &self.title,
-            legend: &legend,
-            facts: Some(&self.facts),
-            footnote: self.footnote.as_deref(),
-        };
-        let area = frame.draw(root)?;
+        let area = self.texts.frame(&legend).draw(root)?;
 
         let xs = self.points.iter().map(|p| p.x);
         let (x_min, x_max) = xs.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), x| {

@@ -10,7 +10,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use plotters::style::{Color, RGBColor};
 
 use super::axes::{row_centre, rows_plot};
-use super::frame::{DrawResult, Figure, Frame, draw_line, text};
+use super::frame::{DrawResult, Figure, Texts, draw_line, text};
 use super::study::Interval;
 use super::style::{BLACK, BLUE, DARK_GREY, Dash, LineLook, NOTE_SIZE, ORANGE, Swatch};
 use crate::units::Unit;
@@ -34,14 +34,13 @@ const HIGH_COLOUR: RGBColor = ORANGE;
 
 /// Swings of a metric around its baseline, largest on top.
 pub struct TornadoChart<'a> {
-    pub title: String,
+    /// Title, facts and footnote.
+    pub texts: Texts,
     pub x_desc: String,
     /// The unit of the metric.
     pub unit: Unit,
     pub baseline: f64,
     pub rows: &'a [TornadoRow],
-    pub facts: String,
-    pub footnote: Option<String>,
 }
 
 impl Figure for TornadoChart<'_> {
@@ -62,13 +61,7 @@ impl Figure for TornadoChart<'_> {
             ),
             (Swatch::Line(whisker), "95% CI of the change".to_string()),
         ];
-        let frame = Frame {
-            title: &self.title,
-            legend: &legend,
-            facts: Some(&self.facts),
-            footnote: self.footnote.as_deref(),
-        };
-        let area = frame.draw(root)?;
+        let area = self.texts.frame(&legend).draw(root)?;
         let n = self.rows.len().max(1);
         let labels: Vec<String> = self.rows.iter().map(|r| r.label.clone()).collect();
 

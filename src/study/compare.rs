@@ -22,7 +22,7 @@ use super::{
     run_variants, summary_json, text_cell, write_common,
 };
 use crate::charts::ChartError;
-use crate::charts::study::{self as draw, Forest, ForestRow, Interval, StudyChart};
+use crate::charts::study::{self as draw, Forest, ForestRow, Interval, StudyChart, Texts};
 use crate::format::count;
 use crate::metrics::Scalar;
 use crate::output::{self, OutputDir, OutputError};
@@ -372,16 +372,18 @@ impl Compare {
         rows.truncate(CHART_ROWS);
         annotations.truncate(CHART_ROWS);
         let forest = Forest {
-            title: format!(
-                "Differences from {reference} — {}",
-                super::paths_text(self.paths())
-            ),
+            texts: Texts {
+                title: format!(
+                    "Differences from {reference} — {}",
+                    super::paths_text(self.paths())
+                ),
+                facts,
+                footnote: crate::charts::par_note_for(&self.chart_metrics),
+            },
             x_desc: format!("Change of the mean relative to {reference} (95% confidence interval)"),
             series: &series,
             rows: &rows,
             annotations: &annotations,
-            facts,
-            footnote: crate::charts::par_note_for(&self.chart_metrics),
         };
         let caption = format!(
             "For each outcome, the mean difference from {reference} on the same paths, as a share \

@@ -18,7 +18,7 @@ use super::{
     cell, report, run_variants, summary_json, write_common,
 };
 use crate::charts::ChartError;
-use crate::charts::study::{self as draw, Heatmap, LinePoint, StudyChart, SweepLine};
+use crate::charts::study::{self as draw, Heatmap, LinePoint, StudyChart, SweepLine, Texts};
 use crate::format::count;
 use crate::metrics::Scalar;
 use crate::output::OutputDir;
@@ -319,7 +319,11 @@ impl Sweep {
         );
         for (k, m) in self.metrics.iter().enumerate() {
             let (name, label) = (m.name(), m.label());
-            let footnote = m.at_par().then(|| crate::charts::PAR_NOTE.to_string());
+            let texts = |what: String| Texts {
+                title: self.title(&what),
+                facts: facts.clone(),
+                footnote: m.at_par().then(|| crate::charts::PAR_NOTE.to_string()),
+            };
             // A swept key's axis: its label with its unit, `Referral share (%)`.
             let axis = |key: &str| key_unit(key).label(&key_label(key));
             match self.params.as_slice() {
@@ -342,14 +346,12 @@ impl Sweep {
                         continue;
                     }
                     let line = SweepLine {
-                        title: self.title(&format!("{label} against {}", axis(&p.key))),
+                        texts: texts(format!("{label} against {}", axis(&p.key))),
                         x_desc: axis(&p.key),
                         y_desc: m.label_with_unit(),
                         x_unit: key_unit(&p.key).whole(self.whole[0]),
                         y_unit: m.unit(),
                         points: &points,
-                        facts: facts.clone(),
-                        footnote,
                     };
                     let caption = format!(
                         "Mean of {label} over paths against {} (solid line), with the 95% \
@@ -369,7 +371,7 @@ impl Sweep {
                         continue;
                     }
                     let map = Heatmap {
-                        title: self.title(&format!("{}: mean over paths", m.label_with_unit())),
+                        texts: texts(format!("{}: mean over paths", m.label_with_unit())),
                         x_desc: axis(&a.key),
                         y_desc: axis(&b.key),
                         x_values: &a.values,
@@ -378,8 +380,6 @@ impl Sweep {
                         y_unit: key_unit(&b.key).whole(self.whole[1]),
                         value_unit: m.unit(),
                         cells: &cells,
-                        facts: facts.clone(),
-                        footnote,
                     };
                     let caption = format!(
                         "Mean of {label} over paths for each combination of {} (across) and {} \

@@ -36,7 +36,7 @@ use super::{
     run_variants, summary_json, text_cell, write_common,
 };
 use crate::charts::ChartError;
-use crate::charts::study::{self as draw, Interval, StudyChart, TornadoChart, TornadoRow};
+use crate::charts::study::{self as draw, Interval, StudyChart, Texts, TornadoChart, TornadoRow};
 use crate::metrics::Scalar;
 use crate::output::OutputDir;
 use crate::scenario::{Override, Scenario, key_label, key_unit};
@@ -550,17 +550,19 @@ impl Tornado {
                 format!("Baseline mean {} · {moved}", unit.value(base.mean))
             };
             let chart = TornadoChart {
-                title: format!(
-                    "Swing of {label} — {}, {} each",
-                    self.base.name(),
-                    super::paths_text(self.paths())
-                ),
+                texts: Texts {
+                    title: format!(
+                        "Swing of {label} — {}, {} each",
+                        self.base.name(),
+                        super::paths_text(self.paths())
+                    ),
+                    facts,
+                    footnote: m.at_par().then(|| crate::charts::PAR_NOTE.to_string()),
+                },
                 x_desc: format!("{}: mean over paths", m.label_with_unit()),
                 unit,
                 baseline: base.mean,
                 rows: &rows,
-                facts,
-                footnote: m.at_par().then(|| crate::charts::PAR_NOTE.to_string()),
             };
             let caption = format!(
                 "Mean of {label} when one parameter is set to its low value (upper bar of each row) or \
