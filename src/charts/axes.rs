@@ -25,13 +25,17 @@ pub struct Ticks {
     pub max_abs: f64,
 }
 
+/// The largest magnitude among `values` (0 for none): what sets the suffix of money labels.
+pub fn max_abs(values: &[f64]) -> f64 {
+    values.iter().fold(0.0f64, |m, t| m.max(t.abs()))
+}
+
 impl Ticks {
     fn new((values, step): (Vec<f64>, f64)) -> Ticks {
-        let max_abs = values.iter().fold(0.0f64, |m, t| m.max(t.abs()));
         Ticks {
+            max_abs: max_abs(&values),
             values,
             step,
-            max_abs,
         }
     }
 

@@ -10,15 +10,10 @@ use plotters::prelude::DrawingBackend;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use plotters::style::{Color, RGBColor, WHITE};
 
-use super::axes::{Axes, Grid, Ticks};
+use super::axes::{Axes, Grid, Ticks, max_abs};
 use super::frame::{DrawResult, Figure, Texts, text};
 use super::style::{BLACK, DARK_GREY, GRID_GREY, NOTE_SIZE, TickAxis, WIDTH};
 use crate::units::Unit;
-
-/// The largest magnitude among `values`.
-fn max_abs(values: &[f64]) -> f64 {
-    values.iter().fold(0.0f64, |m, t| m.max(t.abs()))
-}
 
 /// Viridis at 10 evenly spaced points (matplotlib's `viridis`).
 const VIRIDIS: [(u8, u8, u8); 10] = [

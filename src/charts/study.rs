@@ -1,17 +1,16 @@
 //! Charts of sensitivity studies (`crate::study`), in the look of the run charts (palette,
 //! fonts, frame, 800 × 500 SVG and PNG): a sweep line ([`SweepLine`]), a heat map
 //! ([`Heatmap`]), a forest plot of a comparison ([`Forest`]) and a tornado
-//! ([`TornadoChart`]), each in its own file; here what they share: the drawn chart and the
-//! interval of an estimate.
+//! ([`TornadoChart`]), each in its own file; here what they share: the drawn chart, the
+//! texts around the plot and the interval of an estimate.
 
 pub use super::forest::{Forest, ForestRow};
+pub use super::frame::Texts;
 pub use super::heatmap::Heatmap;
 pub use super::sweep_line::{LinePoint, SweepLine};
 pub use super::tornado::{TornadoChart, TornadoRow};
 
 use super::ChartError;
-pub use super::frame::Texts;
-
 use super::frame::{self, Figure};
 
 /// One drawn study chart.
