@@ -426,11 +426,6 @@ impl Sweep {
     }
 }
 
-/// A dotted key without the `segment.` prefix, for titles: `micro_starter.annual_pd`.
-pub fn short_key(key: &str) -> &str {
-    key.strip_prefix("segment.").unwrap_or(key)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
