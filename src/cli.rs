@@ -477,11 +477,11 @@ mod studies {
                         );
                         for m in compare.chart_metrics() {
                             let name = m.name();
-                            let scale = microfolio::charts::study::Scale::of_metric(name);
+                            let unit = m.unit();
                             let mean = |i: usize| {
                                 results
                                     .stats(i, *m)
-                                    .map_or("–".to_string(), |s| scale.value(s.mean))
+                                    .map_or("–".to_string(), |s| unit.value(s.mean))
                             };
                             let p = results.paired(k, *m);
                             let _ = writeln!(
@@ -489,9 +489,9 @@ mod studies {
                                 "{name:<28}{:>wa$}{:>wb$}{:>12}{:>26}{:>8}{:>10}",
                                 mean(0),
                                 mean(k),
-                                p.map_or("–".to_string(), |p| scale.signed(p.diff)),
+                                p.map_or("–".to_string(), |p| unit.change(p.diff)),
                                 p.and_then(|p| p.ci).map_or("–".to_string(), |(lo, hi)| {
-                                    format!("{} to {}", scale.signed(lo), scale.signed(hi))
+                                    format!("{} to {}", unit.change(lo), unit.change(hi))
                                 }),
                                 p.and_then(|p| p.se_ratio())
                                     .map_or("–".to_string(), |r| format!("{r:.1}×")),
@@ -569,7 +569,7 @@ mod studies {
                     );
                     for (k, m) in tornado.metrics().iter().enumerate() {
                         let name = m.name();
-                        let scale = microfolio::charts::study::Scale::of_metric(name);
+                        let scale = m.unit();
                         let Some(base) = results.baseline[k] else {
                             let _ = writeln!(out, "\n{name}: undefined on every path");
                             continue;
@@ -581,8 +581,7 @@ mod studies {
                         );
                         for bar in results.bars[k].iter().take(8) {
                             let p = &tornado.params()[bar.param];
-                            let ps =
-                                microfolio::charts::study::Scale::of_parameter(&p.key, p.whole);
+                            let ps = microfolio::scenario::key_unit(&p.key).whole(p.whole);
                             let side =
                                 |s: Option<f64>, at: Option<microfolio::study::tornado::Side>| {
                                     match (s, at) {

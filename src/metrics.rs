@@ -1,10 +1,36 @@
-//! Names of the outcomes reported per path and per report year (MODEL.md §7). These names are
-//! the public interface of `summary.json`, `paths.csv` and `timeseries.csv`.
+//! The registry of outcomes reported per path ([`Scalar`]) and per report year ([`Yearly`])
+//! (MODEL.md §7): for each its public name, human label, unit, direction and whether it values
+//! the book at par. Every fact is an exhaustive `match` in this file, so adding a metric makes
+//! the compiler ask each question once; charts, tables, CSV headers, summaries and studies
+//! derive from here and never match metric names as strings. The names are the public
+//! interface of `summary.json`, `paths.csv` and `timeseries.csv`.
+
+pub use crate::units::Unit;
+
+/// Which way an outcome is better, from the point of view of a policy maker who wants the
+/// lender to reach entrepreneurs at little risk and cost to the state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    /// More is worse: losses, defaults, rationing, what the state pays.
+    HigherWorse,
+    /// More is better: entrepreneurs reached, jobs, capital, self-sufficiency.
+    HigherBetter,
+}
+
+impl Direction {
+    /// The words used in files: `higher_worse`, `higher_better`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Direction::HigherWorse => "higher_worse",
+            Direction::HigherBetter => "higher_better",
+        }
+    }
+}
 
 macro_rules! metric_enum {
     ($(#[$doc:meta])* $name:ident { $($(#[$vdoc:meta])* $variant:ident = $text:literal,)+ }) => {
         $(#[$doc])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
         pub enum $name { $($(#[$vdoc])* $variant,)+ }
 
         impl $name {
@@ -27,6 +53,11 @@ macro_rules! metric_enum {
             #[inline]
             pub fn index(self) -> usize {
                 self as usize
+            }
+
+            /// The label with its unit, for an axis or a table header: `Net loss (€)`.
+            pub fn label_with_unit(self) -> String {
+                self.unit().label(self.label())
             }
         }
     };
@@ -122,6 +153,176 @@ metric_enum! {
     }
 }
 
+impl Scalar {
+    /// The human label: `Cost to the state`.
+    pub fn label(self) -> &'static str {
+        use Scalar::*;
+        match self {
+            LoansGranted => "Loans granted",
+            FollowupLoans => "Follow-up loans",
+            EntrepreneursFinanced => "Entrepreneurs financed",
+            VolumeGranted => "Volume granted",
+            MeanLoanSize => "Mean loan size",
+            LoansRationed => "Loan requests rationed",
+            Defaults => "Defaults",
+            DefaultRate => "Default rate",
+            GrossLoss => "Gross loss",
+            Recoveries => "Recoveries",
+            NetLoss => "Net loss",
+            LossRate => "Loss rate",
+            Graduations => "Graduations",
+            Prepayments => "Prepayments",
+            FinalCapital => "Final capital",
+            MinCapital => "Lowest capital",
+            CapitalDepleted => "Capital depleted",
+            MonthsLendingClosed => "Lending closed",
+            MonthsLiquidityShortfall => "Liquidity shortfall",
+            PeakExternalDebt => "Peak external debt",
+            PeakGuaranteeUse => "Peak use of the guarantee room",
+            GuaranteeCall => "Guarantee call",
+            StateLoanLoss => "Loss on the state loan",
+            CostToState => "Cost to the state",
+            Oss => "Operational self-sufficiency",
+            JobsSupported => "Jobs supported",
+        }
+    }
+
+    /// What the values measure. `capital_depleted` is 0 or 1 per path, so its mean is a
+    /// probability, written in percent.
+    pub fn unit(self) -> Unit {
+        use Scalar::*;
+        match self {
+            VolumeGranted | MeanLoanSize | GrossLoss | Recoveries | NetLoss | FinalCapital
+            | MinCapital | PeakExternalDebt | GuaranteeCall | StateLoanLoss | CostToState => {
+                Unit::Money
+            }
+            DefaultRate | LossRate | CapitalDepleted | PeakGuaranteeUse => Unit::Percent,
+            MonthsLendingClosed | MonthsLiquidityShortfall => Unit::Months,
+            Oss => Unit::Ratio,
+            LoansGranted
+            | FollowupLoans
+            | EntrepreneursFinanced
+            | LoansRationed
+            | Defaults
+            | Graduations
+            | Prepayments
+            | JobsSupported => Unit::Count,
+        }
+    }
+
+    /// Which way the outcome is better. `None` where more is neither better nor worse in
+    /// itself: volumes and counts that grow with the lender's size (`loans_granted`,
+    /// `volume_granted`, `peak_external_debt`, `peak_guarantee_use`), the mix of follow-up
+    /// financing that a policy such as the referral share sets on purpose (`followup_loans`,
+    /// `graduations`), and outcomes that move with others (`recoveries` rise with defaults,
+    /// `prepayments`, `mean_loan_size`).
+    pub fn direction(self) -> Option<Direction> {
+        use Scalar::*;
+        match self {
+            LoansRationed
+            | Defaults
+            | DefaultRate
+            | GrossLoss
+            | NetLoss
+            | LossRate
+            | CapitalDepleted
+            | MonthsLendingClosed
+            | MonthsLiquidityShortfall
+            | GuaranteeCall
+            | StateLoanLoss
+            | CostToState => Some(Direction::HigherWorse),
+            EntrepreneursFinanced | JobsSupported | FinalCapital | MinCapital | Oss => {
+                Some(Direction::HigherBetter)
+            }
+            LoansGranted | FollowupLoans | VolumeGranted | MeanLoanSize | Recoveries
+            | Graduations | Prepayments | PeakExternalDebt | PeakGuaranteeUse => None,
+        }
+    }
+
+    /// Whether the outcome values the book at par at the horizon, leaving out losses still
+    /// embedded in it (MODEL.md §7): capital at the horizon and what the state pays.
+    pub fn at_par(self) -> bool {
+        use Scalar::*;
+        match self {
+            FinalCapital | GuaranteeCall | StateLoanLoss | CostToState => true,
+            LoansGranted
+            | FollowupLoans
+            | EntrepreneursFinanced
+            | VolumeGranted
+            | MeanLoanSize
+            | LoansRationed
+            | Defaults
+            | DefaultRate
+            | GrossLoss
+            | Recoveries
+            | NetLoss
+            | LossRate
+            | Graduations
+            | Prepayments
+            | MinCapital
+            | CapitalDepleted
+            | MonthsLendingClosed
+            | MonthsLiquidityShortfall
+            | PeakExternalDebt
+            | PeakGuaranteeUse
+            | Oss
+            | JobsSupported => false,
+        }
+    }
+}
+
+impl Yearly {
+    /// The human label: `Loan book`.
+    pub fn label(self) -> &'static str {
+        use Yearly::*;
+        match self {
+            Book => "Loan book",
+            ActiveLoans => "Active loans",
+            Capital => "Capital",
+            ExternalDebt => "External debt",
+            Cash => "Cash",
+            CapitalRatio => "Capital ratio",
+            NewLoans => "New loans",
+            NewVolume => "New volume",
+            Defaults => "Defaults",
+            NetLoss => "Net loss",
+            Graduations => "Graduations",
+            Rationed => "Requests rationed",
+            DefaultRate => "Default rate",
+        }
+    }
+
+    /// What the values measure.
+    pub fn unit(self) -> Unit {
+        use Yearly::*;
+        match self {
+            Book | Capital | ExternalDebt | Cash | NewVolume | NetLoss => Unit::Money,
+            CapitalRatio | DefaultRate => Unit::Percent,
+            ActiveLoans | NewLoans | Defaults | Graduations | Rationed => Unit::Count,
+        }
+    }
+
+    /// Which way the outcome is better (as for [`Scalar::direction`]).
+    pub fn direction(self) -> Option<Direction> {
+        use Yearly::*;
+        match self {
+            Defaults | NetLoss | Rationed | DefaultRate => Some(Direction::HigherWorse),
+            Capital | CapitalRatio => Some(Direction::HigherBetter),
+            Book | ActiveLoans | ExternalDebt | Cash | NewLoans | NewVolume | Graduations => None,
+        }
+    }
+
+    /// Whether the outcome values the book at par: capital, at every year end.
+    pub fn at_par(self) -> bool {
+        use Yearly::*;
+        match self {
+            Capital | CapitalRatio => true,
+            Book | ActiveLoans | ExternalDebt | Cash | NewLoans | NewVolume | Defaults
+            | NetLoss | Graduations | Rationed | DefaultRate => false,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -138,5 +339,49 @@ mod tests {
         }
         assert_eq!(Scalar::COUNT, 26);
         assert_eq!(Yearly::COUNT, 13);
+    }
+
+    #[test]
+    fn the_registry_answers_for_every_metric() {
+        assert_eq!(Scalar::Oss.unit(), Unit::Ratio);
+        assert_eq!(Scalar::MonthsLendingClosed.unit(), Unit::Months);
+        assert_eq!(
+            Scalar::CostToState.label_with_unit(),
+            "Cost to the state (€)"
+        );
+        assert_eq!(Scalar::DefaultRate.label_with_unit(), "Default rate (%)");
+        assert_eq!(
+            Scalar::MonthsLiquidityShortfall.label_with_unit(),
+            "Liquidity shortfall (months)"
+        );
+        assert_eq!(
+            Scalar::EntrepreneursFinanced.label_with_unit(),
+            "Entrepreneurs financed"
+        );
+        let at_par: Vec<&str> = Scalar::ALL
+            .iter()
+            .filter(|m| m.at_par())
+            .map(|m| m.name())
+            .collect();
+        assert_eq!(
+            at_par,
+            [
+                "final_capital",
+                "guarantee_call",
+                "state_loan_loss",
+                "cost_to_state"
+            ]
+        );
+        assert_eq!(
+            Scalar::FinalCapital.direction(),
+            Some(Direction::HigherBetter)
+        );
+        assert_eq!(Scalar::Graduations.direction(), None);
+        assert_eq!(Yearly::Book.label_with_unit(), "Loan book (€)");
+        // Labels are distinct, so that a table or a legend never shows two rows alike.
+        let mut labels: Vec<&str> = Scalar::ALL.iter().map(|m| m.label()).collect();
+        labels.sort();
+        labels.dedup();
+        assert_eq!(labels.len(), Scalar::COUNT);
     }
 }

@@ -11,9 +11,10 @@ use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
-use crate::charts::style::Unit;
+use crate::charts::data::RunMeta;
 use crate::charts::{self, ALL_CHARTS, Chart, ChartError, DataError, PAR_NOTE, RunData};
 use crate::format::{count, pct};
+use crate::metrics::{Scalar, Yearly};
 
 /// Name of the report file in a result folder.
 pub const REPORT_HTML: &str = "report.html";
@@ -139,37 +140,6 @@ fn write_file(file: &Path, bytes: &[u8]) -> Result<(), ReportError> {
     })
 }
 
-/// How a metric's values are written.
-#[derive(Debug, Clone, Copy)]
-enum Kind {
-    Unit(Unit),
-    /// A plain ratio such as operational self-sufficiency: `1.27`.
-    Ratio,
-}
-
-impl Kind {
-    fn of(metric: &str) -> Kind {
-        match metric {
-            "volume_granted" | "mean_loan_size" | "gross_loss" | "recoveries" | "net_loss"
-            | "final_capital" | "min_capital" | "peak_external_debt" | "guarantee_call"
-            | "state_loan_loss" | "cost_to_state" | "book" | "capital" | "external_debt"
-            | "cash" | "new_volume" => Kind::Unit(Unit::Money),
-            "default_rate" | "loss_rate" | "peak_guarantee_use" | "capital_depleted"
-            | "capital_ratio" => Kind::Unit(Unit::Percent),
-            "oss" => Kind::Ratio,
-            _ => Kind::Unit(Unit::Count),
-        }
-    }
-
-    fn show(self, x: f64) -> String {
-        match self {
-            Kind::Unit(u) => u.value(x),
-            Kind::Ratio if x.is_finite() => format!("{x:.2}"),
-            Kind::Ratio => "–".to_string(),
-        }
-    }
-}
-
 /// Text for HTML content and attribute values.
 fn esc(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
@@ -186,34 +156,28 @@ fn esc(s: &str) -> String {
     out
 }
 
-/// The key outcomes of the headline table: metric and label. A dagger marks the two that value
-/// the book at par.
-const HEADLINE: [(&str, &str); 13] = [
-    ("entrepreneurs_financed", "Entrepreneurs financed"),
-    ("loans_granted", "Loans granted (incl. follow-up loans)"),
-    ("volume_granted", "Volume granted"),
-    ("jobs_supported", "Jobs supported"),
-    ("loans_rationed", "Loan requests rationed"),
-    (
-        "default_rate",
-        "Default rate (share of loans ever on the book)",
-    ),
-    ("net_loss", "Net loss (write-offs − recoveries)"),
-    ("loss_rate", "Loss rate (net loss / initial book + volume)"),
-    ("final_capital", "Final capital †"),
-    ("min_capital", "Lowest capital in the horizon"),
-    ("peak_guarantee_use", "Peak use of the guarantee room"),
-    ("cost_to_state", "Cost to the state †"),
-    ("oss", "Operational self-sufficiency (OSS)"),
+/// The key outcomes of the headline table, each with what its label leaves unsaid. A dagger
+/// marks those that value the book at par.
+const HEADLINE: [(Scalar, &str); 13] = [
+    (Scalar::EntrepreneursFinanced, ""),
+    (Scalar::LoansGranted, " (incl. follow-up loans)"),
+    (Scalar::VolumeGranted, ""),
+    (Scalar::JobsSupported, ""),
+    (Scalar::LoansRationed, ""),
+    (Scalar::DefaultRate, " (share of loans ever on the book)"),
+    (Scalar::NetLoss, " (write-offs − recoveries)"),
+    (Scalar::LossRate, " (net loss / initial book + volume)"),
+    (Scalar::FinalCapital, ""),
+    (Scalar::MinCapital, " in the horizon"),
+    (Scalar::PeakGuaranteeUse, ""),
+    (Scalar::CostToState, ""),
+    (Scalar::Oss, " (OSS)"),
 ];
 
-/// Outcomes that depend on valuing the book at par at the horizon (MODEL.md §7).
-const AT_PAR: [&str; 4] = [
-    "final_capital",
-    "guarantee_call",
-    "state_loan_loss",
-    "cost_to_state",
-];
+/// ` †` after an outcome that values the book at par (MODEL.md §7).
+fn dagger(at_par: bool) -> &'static str {
+    if at_par { " †" } else { "" }
+}
 
 const PROBABILITIES: [(&str, &str); 4] = [
     (
@@ -228,22 +192,29 @@ const PROBABILITIES: [(&str, &str); 4] = [
     ("liquidity_shortfall", "Liquidity shortfall in some month"),
 ];
 
-/// Columns of the yearly table: metric, statistic, header.
+/// Columns of the yearly table: metric and statistic (the mean, or the 5% quantile).
 /// (The mean capital ratio is left out: a mean of ratios is dominated by paths whose book has
 /// run down, and says little.)
-const YEARLY: [(&str, &str, &str); 11] = [
-    ("book", "mean", "Book"),
-    ("active_loans", "mean", "Active loans"),
-    ("capital", "mean", "Capital"),
-    ("capital", "p05", "Capital p05"),
-    ("external_debt", "mean", "External debt"),
-    ("new_loans", "mean", "New loans"),
-    ("new_volume", "mean", "New volume"),
-    ("defaults", "mean", "Defaults"),
-    ("default_rate", "mean", "Default rate"),
-    ("net_loss", "mean", "Net loss"),
-    ("rationed", "mean", "Rationed"),
+const YEARLY: [(Yearly, Stat); 11] = [
+    (Yearly::Book, Stat::Mean),
+    (Yearly::ActiveLoans, Stat::Mean),
+    (Yearly::Capital, Stat::Mean),
+    (Yearly::Capital, Stat::P05),
+    (Yearly::ExternalDebt, Stat::Mean),
+    (Yearly::NewLoans, Stat::Mean),
+    (Yearly::NewVolume, Stat::Mean),
+    (Yearly::Defaults, Stat::Mean),
+    (Yearly::DefaultRate, Stat::Mean),
+    (Yearly::NetLoss, Stat::Mean),
+    (Yearly::Rationed, Stat::Mean),
 ];
+
+/// A statistic of the yearly table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Stat {
+    Mean,
+    P05,
+}
 
 const CSS: &str = "\
 :root{color-scheme:light}\
@@ -286,26 +257,20 @@ fn html(data: &RunData, charts: &[Chart], notes: &[String]) -> String {
     if !m.description.trim().is_empty() {
         let _ = writeln!(h, "<p class=\"lead\">{}</p>", esc(m.description.trim()));
     }
-    let engine = m
-        .engine
-        .iter()
-        .map(|(k, v)| format!("{} {}", esc(k), esc(v)))
-        .collect::<Vec<_>>()
-        .join(", ");
     let _ = write!(
         h,
         "<dl class=\"meta\">\
          <dt>Paths</dt><dd>{}</dd>\
          <dt>Seed</dt><dd>{}</dd>\
          <dt>Horizon</dt><dd>{} years, {}–{}</dd>\
-         <dt>Engine</dt><dd>microfolio {} <span style=\"color:#555\">({engine})</span></dd>\
+         <dt>Engine</dt><dd>{}</dd>\
          <dt>Run started</dt><dd>{}</dd>",
         count(m.paths as f64),
         m.seed,
         m.horizon_years,
         m.start_year,
         m.start_year + i64::from(m.horizon_years) - 1,
-        esc(m.microfolio_version()),
+        engine_line(m),
         esc(m.started_utc.as_deref().unwrap_or("not recorded")),
     );
     if !m.overrides.is_empty() {
@@ -351,21 +316,43 @@ fn html(data: &RunData, charts: &[Chart], notes: &[String]) -> String {
     h
 }
 
+/// `microfolio 0.1.0 (rand 0.9.5, …)`: the version of microfolio once, then the libraries
+/// that draw the numbers.
+fn engine_line(m: &RunMeta) -> String {
+    let libraries: Vec<String> = m
+        .engine
+        .iter()
+        .filter(|(k, _)| k != "microfolio")
+        .map(|(k, v)| format!("{} {}", esc(k), esc(v)))
+        .collect();
+    let mut line = format!("microfolio {}", esc(m.microfolio_version()));
+    if !libraries.is_empty() {
+        let _ = write!(
+            line,
+            " <span style=\"color:#555\">({})</span>",
+            libraries.join(", ")
+        );
+    }
+    line
+}
+
 fn headline(h: &mut String, data: &RunData) {
     h.push_str(
         "<h2>Key outcomes</h2>\n<table id=\"headline\">\n<thead><tr><th>Outcome over the \
          horizon</th><th>Mean</th><th>p05</th><th>Median</th><th>p95</th></tr></thead>\n<tbody>\n",
     );
-    for (metric, label) in HEADLINE {
-        let kind = Kind::of(metric);
+    for (metric, more) in HEADLINE {
+        let unit = metric.unit();
         let cells = match data.metric(metric) {
-            Some(s) => [s.mean, s.p05, s.p50, s.p95].map(|x| kind.show(x)),
+            Some(s) => [s.mean, s.p05, s.p50, s.p95].map(|x| unit.value(x)),
             None => std::array::from_fn(|_| "–".to_string()),
         };
         let _ = writeln!(
             h,
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            esc(label),
+            "<tr><td>{}{}{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            esc(metric.label()),
+            esc(more),
+            dagger(metric.at_par()),
             cells[0],
             cells[1],
             cells[2],
@@ -389,7 +376,11 @@ fn headline(h: &mut String, data: &RunData) {
         let p = data.probability(key).map_or("–".to_string(), |p| pct(p, 1));
         let _ = writeln!(h, "<tr><td>{}</td><td>{p}</td></tr>", esc(label));
     }
-    if let Some(cost) = data.paths.as_ref().and_then(|p| p.sorted("cost_to_state")) {
+    if let Some(cost) = data
+        .paths
+        .as_ref()
+        .and_then(|p| p.sorted(Scalar::CostToState))
+    {
         if !cost.is_empty() {
             let share = cost.iter().filter(|x| **x > 0.0).count() as f64 / cost.len() as f64;
             let _ = writeln!(
@@ -418,19 +409,23 @@ fn yearly(h: &mut String, data: &RunData) {
         "<h2>Year by year</h2>\n<p>Means over paths (capital also at its 5% quantile). Stocks at \
          year end, flows within the year.</p>\n<div class=\"wide\"><table id=\"yearly\">\n<thead><tr><th>Year</th>",
     );
-    for (_, _, header) in YEARLY {
-        let _ = write!(h, "<th>{}</th>", esc(header));
+    for (metric, stat) in YEARLY {
+        let p05 = if stat == Stat::P05 { " p05" } else { "" };
+        let _ = write!(h, "<th>{}{p05}</th>", esc(metric.label()));
     }
     h.push_str("</tr></thead>\n<tbody>\n");
     for year in 1..=data.meta.horizon_years {
         let label = data.meta.start_year + i64::from(year) - 1;
         let _ = write!(h, "<tr><td>{label}</td>");
-        for (metric, stat, _) in YEARLY {
+        for (metric, stat) in YEARLY {
             let row = data
                 .yearly(metric)
                 .and_then(|rows| rows.iter().find(|r| r.year == year));
-            let v = row.and_then(|r| if stat == "p05" { r.p05 } else { r.mean });
-            let cell = v.map_or("–".to_string(), |x| Kind::of(metric).show(x));
+            let v = row.and_then(|r| match stat {
+                Stat::Mean => r.mean,
+                Stat::P05 => r.p05,
+            });
+            let cell = v.map_or("–".to_string(), |x| metric.unit().value(x));
             let _ = write!(h, "<td>{cell}</td>");
         }
         h.push_str("</tr>\n");
@@ -446,19 +441,20 @@ fn all_metrics(h: &mut String, data: &RunData) {
          <th>Median</th><th>p75</th><th>p95</th><th>p99</th></tr></thead>\n<tbody>\n",
     );
     for (metric, summary) in &data.metrics {
-        let dagger = if AT_PAR.contains(&metric.as_str()) {
-            " †"
-        } else {
-            ""
-        };
-        let _ = write!(h, "<tr><td><code>{}</code>{dagger}</td>", esc(metric));
+        let _ = write!(
+            h,
+            "<tr><td>{}{} <code style=\"color:#666\">{}</code></td>",
+            esc(metric.label()),
+            dagger(metric.at_par()),
+            metric.name()
+        );
         match summary {
             None => h.push_str("<td>0</td><td colspan=\"8\">undefined on every path</td>"),
             Some(s) => {
-                let k = Kind::of(metric);
+                let unit = metric.unit();
                 let _ = write!(h, "<td>{}</td>", count(s.n as f64));
                 for x in [s.mean, s.p01, s.p05, s.p25, s.p50, s.p75, s.p95, s.p99] {
-                    let _ = write!(h, "<td>{}</td>", k.show(x));
+                    let _ = write!(h, "<td>{}</td>", unit.value(x));
                 }
             }
         }
@@ -480,19 +476,6 @@ pub(crate) fn escape(s: &str) -> String {
     esc(s)
 }
 
-/// A metric's value written as in the report (`€12.5m`, `14.1%`, `29,169`, `1.91`).
-pub(crate) fn show_metric(metric: &str, x: f64) -> String {
-    Kind::of(metric).show(x)
-}
-
-/// The unit a metric is written in; `None` for a plain ratio (`oss`).
-pub(crate) fn metric_unit(metric: &str) -> Option<Unit> {
-    match Kind::of(metric) {
-        Kind::Unit(u) => Some(u),
-        Kind::Ratio => None,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -503,10 +486,34 @@ mod tests {
     }
 
     #[test]
-    fn kinds_format_like_the_charts() {
-        assert_eq!(Kind::of("final_capital").show(44.7e6), "€44.7m");
-        assert_eq!(Kind::of("default_rate").show(0.1412), "14.1%");
-        assert_eq!(Kind::of("loans_granted").show(29169.0), "29,169");
-        assert_eq!(Kind::of("oss").show(1.9134), "1.91");
+    fn the_engine_line_names_microfolio_once() {
+        let meta = RunMeta {
+            name: "n".into(),
+            description: String::new(),
+            paths: 1,
+            seed: 1,
+            horizon_years: 1,
+            start_year: 2026,
+            guarantee_room_eur: 0.0,
+            engine: [("microfolio", "0.1.0"), ("rand", "0.9.5")]
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .to_vec(),
+            started_utc: None,
+            overrides: Vec::new(),
+        };
+        let line = engine_line(&meta);
+        assert_eq!(line.matches("microfolio").count(), 1, "{line}");
+        assert!(line.starts_with("microfolio 0.1.0 ") && line.contains("(rand 0.9.5)"));
+    }
+
+    #[test]
+    fn the_headline_marks_what_is_valued_at_par() {
+        let marked: Vec<Scalar> = HEADLINE
+            .iter()
+            .map(|(m, _)| *m)
+            .filter(|m| m.at_par())
+            .collect();
+        assert_eq!(marked, [Scalar::FinalCapital, Scalar::CostToState]);
+        assert_eq!(dagger(true), " †");
     }
 }

@@ -5,7 +5,8 @@
 //! Reading is tolerant of what it does not need (extra JSON keys, extra CSV columns, scenario
 //! keys added or removed by later versions), so that an old result folder can still be redrawn,
 //! and strict about what it needs: every problem names the file, and where it can the line or
-//! key.
+//! key. Metric names are looked up in the registry (`crate::metrics`) here, once; a metric
+//! this version does not know is passed over.
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -14,6 +15,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
+use crate::metrics::{Scalar, Yearly};
 use crate::output::{PATHS_CSV, SCENARIO_TOML, SUMMARY_JSON, TIMESERIES_CSV};
 
 /// Something wrong with a data file.
@@ -109,13 +111,13 @@ pub struct YearRow {
 pub struct PathColumns {
     /// Number of path rows in the file.
     pub rows: usize,
-    columns: BTreeMap<String, Vec<f64>>,
+    columns: BTreeMap<Scalar, Vec<f64>>,
 }
 
 impl PathColumns {
-    /// The defined values of a column, sorted ascending; `None` if the file lacks the column.
-    pub fn sorted(&self, name: &str) -> Option<&[f64]> {
-        self.columns.get(name).map(|v| v.as_slice())
+    /// The defined values of a metric's column, sorted ascending; `None` if it was not read.
+    pub fn sorted(&self, metric: Scalar) -> Option<&[f64]> {
+        self.columns.get(&metric).map(|v| v.as_slice())
     }
 }
 
@@ -125,11 +127,11 @@ pub struct RunData {
     pub folder: PathBuf,
     pub meta: RunMeta,
     /// Scalar metrics in `summary.json` order; `None` where the metric is defined on no path.
-    pub metrics: Vec<(String, Option<MetricSummary>)>,
+    pub metrics: Vec<(Scalar, Option<MetricSummary>)>,
     /// `probabilities` in `summary.json` order.
     pub probabilities: Vec<(String, f64)>,
     /// `timeseries.csv` by metric, rows in year order.
-    pub yearly: BTreeMap<String, Vec<YearRow>>,
+    pub yearly: BTreeMap<Yearly, Vec<YearRow>>,
     /// `None` when the run did not write `paths.csv` (`--no-paths-csv`).
     pub paths: Option<PathColumns>,
     /// The text of `scenario.toml`, as written by the run.
@@ -137,7 +139,7 @@ pub struct RunData {
 }
 
 /// The `paths.csv` columns drawn as histograms.
-pub const PATH_COLUMNS: [&str; 3] = ["final_capital", "net_loss", "cost_to_state"];
+pub const PATH_COLUMNS: [Scalar; 3] = [Scalar::FinalCapital, Scalar::NetLoss, Scalar::CostToState];
 
 impl RunData {
     /// Read the data files of the result folder `folder`.
@@ -186,10 +188,10 @@ impl RunData {
     }
 
     /// The summary of a scalar metric, if present and defined.
-    pub fn metric(&self, name: &str) -> Option<&MetricSummary> {
+    pub fn metric(&self, metric: Scalar) -> Option<&MetricSummary> {
         self.metrics
             .iter()
-            .find(|(n, _)| n == name)
+            .find(|(m, _)| *m == metric)
             .and_then(|(_, s)| s.as_ref())
     }
 
@@ -202,8 +204,8 @@ impl RunData {
     }
 
     /// The rows of a yearly metric.
-    pub fn yearly(&self, name: &str) -> Option<&[YearRow]> {
-        self.yearly.get(name).map(|v| v.as_slice())
+    pub fn yearly(&self, metric: Yearly) -> Option<&[YearRow]> {
+        self.yearly.get(&metric).map(|v| v.as_slice())
     }
 }
 
@@ -314,14 +316,15 @@ fn run_meta(path: &Path, s: &Value, scenario: ScenarioFacts) -> Result<RunMeta, 
     })
 }
 
-fn metrics(path: &Path, s: &Value) -> Result<Vec<(String, Option<MetricSummary>)>, DataError> {
+fn metrics(path: &Path, s: &Value) -> Result<Vec<(Scalar, Option<MetricSummary>)>, DataError> {
     let Some(Value::Object(map)) = s.get("metrics") else {
         return Err(problem(path, "metrics: missing or not an object"));
     };
     map.iter()
-        .map(|(name, v)| {
+        .filter_map(|(name, v)| Scalar::from_name(name).map(|m| (m, name, v)))
+        .map(|(metric, name, v)| {
             if v.is_null() {
-                return Ok((name.clone(), None));
+                return Ok((metric, None));
             }
             let field = |key: &str| {
                 v.get(key).and_then(Value::as_f64).ok_or_else(|| {
@@ -344,7 +347,7 @@ fn metrics(path: &Path, s: &Value) -> Result<Vec<(String, Option<MetricSummary>)
                 p95: field("p95")?,
                 p99: field("p99")?,
             };
-            Ok((name.clone(), Some(summary)))
+            Ok((metric, Some(summary)))
         })
         .collect()
 }
@@ -403,7 +406,7 @@ fn timeseries(
     path: &Path,
     text: &str,
     meta: &RunMeta,
-) -> Result<BTreeMap<String, Vec<YearRow>>, DataError> {
+) -> Result<BTreeMap<Yearly, Vec<YearRow>>, DataError> {
     const COLUMNS: [&str; 9] = [
         "year", "label", "metric", "mean", "p05", "p25", "p50", "p75", "p95",
     ];
@@ -411,7 +414,7 @@ fn timeseries(
     let header = lines.next().ok_or_else(|| problem(path, "empty file"))?;
     let pos = column_positions(path, header, &COLUMNS)?;
     let width = header.split(',').count();
-    let mut out: BTreeMap<String, Vec<YearRow>> = BTreeMap::new();
+    let mut out: BTreeMap<Yearly, Vec<YearRow>> = BTreeMap::new();
     for (i, line) in lines.enumerate() {
         let n = i + 2;
         if line.trim().is_empty() {
@@ -459,12 +462,15 @@ fn timeseries(
             p75: stat(7)?,
             p95: stat(8)?,
         };
-        out.entry(cells[pos[2]].to_string()).or_default().push(row);
+        if let Some(metric) = Yearly::from_name(cells[pos[2]]) {
+            out.entry(metric).or_default().push(row);
+        }
     }
     if out.is_empty() {
         return Err(problem(path, "no data rows"));
     }
     for (metric, rows) in out.iter_mut() {
+        let metric = metric.name();
         rows.sort_by_key(|r| r.year);
         // Every metric has one row per report year: fewer means a truncated file.
         let years: Vec<u32> = rows.iter().map(|r| r.year).collect();
@@ -484,7 +490,7 @@ fn timeseries(
 
 /// Read the `wanted` columns of `paths.csv` line by line (a big run's file can be hundreds of
 /// megabytes; only three of its columns are needed).
-fn path_columns(path: &Path, wanted: &[&str]) -> Result<PathColumns, DataError> {
+fn path_columns(path: &Path, wanted: &[Scalar]) -> Result<PathColumns, DataError> {
     let file = fs::File::open(path).map_err(|e| problem(path, format!("cannot read: {e}")))?;
     let mut lines = BufReader::with_capacity(1 << 20, file).lines();
     let header = match lines.next() {
@@ -492,7 +498,8 @@ fn path_columns(path: &Path, wanted: &[&str]) -> Result<PathColumns, DataError> 
         Some(Err(e)) => return Err(problem(path, format!("cannot read: {e}"))),
         None => return Err(problem(path, "empty file")),
     };
-    let pos = column_positions(path, &header, wanted)?;
+    let names: Vec<&str> = wanted.iter().map(|m| m.name()).collect();
+    let pos = column_positions(path, &header, &names)?;
     let width = header.split(',').count();
     let mut values: Vec<Vec<f64>> = vec![Vec::new(); wanted.len()];
     let mut rows = 0;
@@ -513,7 +520,7 @@ fn path_columns(path: &Path, wanted: &[&str]) -> Result<PathColumns, DataError> 
             ));
         }
         for (k, &p) in pos.iter().enumerate() {
-            if let Some(x) = cell(path, n, wanted[k], cells[p])? {
+            if let Some(x) = cell(path, n, names[k], cells[p])? {
                 values[k].push(x);
             }
         }
@@ -522,9 +529,9 @@ fn path_columns(path: &Path, wanted: &[&str]) -> Result<PathColumns, DataError> 
     let columns = wanted
         .iter()
         .zip(values)
-        .map(|(name, mut v)| {
+        .map(|(metric, mut v)| {
             v.sort_unstable_by(f64::total_cmp);
-            (name.to_string(), v)
+            (*metric, v)
         })
         .collect();
     Ok(PathColumns { rows, columns })

@@ -3,7 +3,6 @@
 //! mean dashed, against calendar years; optionally a horizontal limit such as the guarantee
 //! room.
 
-use plotters::chart::ChartBuilder;
 use plotters::coord::Shift;
 use plotters::drawing::DrawingArea;
 use plotters::element::{Circle, Polygon, Text};
@@ -12,12 +11,13 @@ use plotters::series::{DashedLineSeries, LineSeries};
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use plotters::style::{Color, ShapeStyle, WHITE};
 
+use super::axes::{Axes, Grid, Ticks};
 use super::data::YearRow;
 use super::frame::{DrawResult, Figure, Frame, draw_line, stroke, text};
 use super::style::{
-    BLACK, BLUE, DARK_GREY, Dash, GRID_GREY, LABEL_SIZE, LineLook, Swatch, TICK_SIZE, TickAxis,
-    Unit, VERMILLION, nice_ticks,
+    BLACK, BLUE, DARK_GREY, Dash, LineLook, Swatch, TICK_SIZE, TickAxis, VERMILLION,
 };
+use crate::units::Unit;
 
 /// Opacities of the outer and inner band. Chosen so that in grey print the inner band is
 /// clearly darker than the outer, and both lighter than the median line.
@@ -127,9 +127,7 @@ impl Figure for Fan<'_> {
             hi = hi.max(l.value * 1.08);
         }
         // A little air above the highest value, so that it never sits on the frame.
-        let (y_ticks, step) = nice_ticks(lo, hi + (hi - lo) * 0.03, 6);
-        let y_range = y_ticks[0]..y_ticks[y_ticks.len() - 1];
-        let max_abs = y_ticks.iter().fold(0.0f64, |m, t| m.max(t.abs()));
+        let y_ticks = Ticks::covering(lo, hi + (hi - lo) * 0.03, 6);
 
         let first = self.rows.first().map_or(0, |r| r.label);
         let last = self.rows.last().map_or(0, |r| r.label);
@@ -145,29 +143,18 @@ impl Figure for Fan<'_> {
             .collect();
         let x_range = (first as f64 - 0.4)..(last as f64 + 0.4);
 
-        let mut chart = ChartBuilder::on(&area)
-            .margin_right(24)
-            .margin_left(8)
-            .x_label_area_size(52)
-            .y_label_area_size(86)
-            .build_cartesian_2d(
-                TickAxis::new(x_range, x_ticks),
-                TickAxis::new(y_range, y_ticks),
-            )?;
-        let y_label = |v: &f64| self.unit.tick(*v, step, max_abs);
-        let x_label = |v: &f64| format!("{v:.0}");
-        chart
-            .configure_mesh()
-            .disable_x_mesh()
-            .bold_line_style(GRID_GREY.stroke_width(1))
-            .axis_style(DARK_GREY.stroke_width(1))
-            .x_desc(self.x_desc.as_str())
-            .y_desc(self.y_desc.as_str())
-            .axis_desc_style(text(LABEL_SIZE, &BLACK))
-            .label_style(text(TICK_SIZE, &DARK_GREY))
-            .x_label_formatter(&x_label)
-            .y_label_formatter(&y_label)
-            .draw()?;
+        let mut chart = Axes {
+            x: TickAxis::new(x_range, x_ticks),
+            y: y_ticks.axis(y_ticks.span()),
+            x_desc: &self.x_desc,
+            y_desc: Some(&self.y_desc),
+            y_label_width: 86,
+            margin_right: 24,
+            grid: Grid::Horizontal,
+        }
+        .draw(&area, &|v| format!("{v:.0}"), &|v| {
+            y_ticks.label(self.unit, *v)
+        })?;
 
         if lo < 0.0 {
             let zero = LineLook {
@@ -199,10 +186,7 @@ impl Figure for Fan<'_> {
             // Dots mark the years that were measured; the lines between them are only a guide.
             chart.draw_series(median.iter().map(|p| Circle::new(*p, 3, BLUE.filled())))?;
         }
-        let (on, off) = match MEAN.dash {
-            Dash::Dashed { on, off } => (on, off),
-            Dash::Solid => (1, 0),
-        };
+        let (on, off) = MEAN.dash.pattern();
         chart.draw_series(DashedLineSeries::new(
             points(self.rows, |r| r.mean),
             on,

@@ -98,10 +98,54 @@ pub fn draw_line<DB: DrawingBackend>(
 pub struct Frame<'a> {
     pub title: &'a str,
     pub legend: &'a [(Swatch, String)],
-    /// A line of key facts under the legend (e.g. a probability), if any.
+    /// A line of key facts under the legend (e.g. a probability), if any; cut before a ` · `
+    /// where it would not fit.
     pub facts: Option<&'a str>,
     /// A caveat at the bottom (e.g. how capital is valued), if any.
     pub footnote: Option<&'a str>,
+}
+
+/// The line of facts cut before a ` · ` so that it fits the chart's width (the caption in the
+/// report says everything).
+fn fit_facts<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    facts: &str,
+) -> DrawResult<String, DB> {
+    let width = WIDTH as i32 - 32;
+    let style = text(LABEL_SIZE, &BLACK);
+    let mut line = String::new();
+    for part in facts.split(" · ") {
+        let candidate = if line.is_empty() {
+            part.to_string()
+        } else {
+            format!("{line} · {part}")
+        };
+        if !line.is_empty() && root.estimate_text_size(&candidate, &style)?.0 as i32 > width {
+            break;
+        }
+        line = candidate;
+    }
+    Ok(line)
+}
+
+/// The texts of a study chart around its plot: a title, a line of facts and a footnote.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Texts {
+    pub title: String,
+    pub facts: String,
+    pub footnote: Option<String>,
+}
+
+impl Texts {
+    /// The frame of these texts with `legend`.
+    pub fn frame<'a>(&'a self, legend: &'a [(Swatch, String)]) -> Frame<'a> {
+        Frame {
+            title: &self.title,
+            legend,
+            facts: Some(&self.facts),
+            footnote: self.footnote.as_deref(),
+        }
+    }
 }
 
 const SIDE: i32 = 16;
@@ -162,7 +206,7 @@ impl Frame<'_> {
         }
         if let Some(facts) = self.facts {
             root.draw(&Text::new(
-                facts,
+                fit_facts(root, facts)?,
                 (SIDE, y + 2),
                 text(LABEL_SIZE, &BLACK).pos(Pos::new(HPos::Left, VPos::Top)),
             ))?;

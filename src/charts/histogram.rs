@@ -7,7 +7,6 @@
 //! lower tail, so there the marks are p05, p01 and the mean below p01: a 99% quantile of capital
 //! would mark the upside, which is no risk measure.
 
-use plotters::chart::ChartBuilder;
 use plotters::coord::Shift;
 use plotters::drawing::DrawingArea;
 use plotters::element::{PathElement, Rectangle, Text};
@@ -15,12 +14,13 @@ use plotters::prelude::DrawingBackend;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use plotters::style::{Color, WHITE};
 
+use super::axes::{Axes, Grid, Ticks};
 use super::frame::{DrawResult, Figure, Frame, draw_line, text};
 use super::style::{
-    BLACK, BLUE, DARK_GREY, Dash, GRID_GREY, LABEL_SIZE, LineLook, REDDISH_PURPLE, SKY_BLUE,
-    Swatch, TICK_SIZE, TickAxis, Unit, VERMILLION, nice_ticks,
+    BLACK, BLUE, Dash, LineLook, REDDISH_PURPLE, SKY_BLUE, Swatch, TICK_SIZE, VERMILLION,
 };
 use crate::stats::{mean_sd, quantile_sorted};
+use crate::units::Unit;
 
 /// Which end of the distribution is the bad one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -195,9 +195,7 @@ impl Figure for Histogram<'_> {
             (min.abs() * 0.1).max(1e3)
         };
         let x_range = (min - pad)..(max + pad);
-        let (mut x_ticks, x_step) = nice_ticks(x_range.start, x_range.end, 6);
-        x_ticks.retain(|t| x_range.contains(t));
-        let x_max_abs = x_ticks.iter().fold(0.0f64, |m, t| m.max(t.abs()));
+        let x_ticks = Ticks::within(x_range.start, x_range.end, 6);
         // Square-root rule, bounded so that bars stay visible at 800 px and a few hundred
         // paths do not look like a comb.
         let bins = if max > min {
@@ -246,31 +244,20 @@ impl Figure for Histogram<'_> {
 
         // Headroom above the bars for the marks' tags.
         // No share above 100% on the axis: with every path in one bar its tags may cover it.
-        let (y_ticks, y_step) = nice_ticks(0.0, (shown_max / 0.72).min(shown_max.max(1.0)), 5);
-        let y_top = y_ticks[y_ticks.len() - 1];
-        let mut chart = ChartBuilder::on(&area)
-            .margin_right(28)
-            .margin_left(8)
-            .x_label_area_size(52)
-            .y_label_area_size(78)
-            .build_cartesian_2d(
-                TickAxis::new(x_range, x_ticks.clone()),
-                TickAxis::spanning(&y_ticks),
-            )?;
-        let x_label = |v: &f64| self.unit.tick(*v, x_step, x_max_abs);
-        let y_label = |v: &f64| Unit::Percent.tick(*v, y_step, y_top);
-        chart
-            .configure_mesh()
-            .disable_x_mesh()
-            .bold_line_style(GRID_GREY.stroke_width(1))
-            .axis_style(DARK_GREY.stroke_width(1))
-            .x_desc(self.x_desc.as_str())
-            .y_desc("Share of paths (%)")
-            .axis_desc_style(text(LABEL_SIZE, &BLACK))
-            .label_style(text(TICK_SIZE, &DARK_GREY))
-            .x_label_formatter(&x_label)
-            .y_label_formatter(&y_label)
-            .draw()?;
+        let y_ticks = Ticks::covering(0.0, (shown_max / 0.72).min(shown_max.max(1.0)), 5);
+        let y_top = y_ticks.span().end;
+        let mut chart = Axes {
+            x: x_ticks.axis(x_range),
+            y: y_ticks.axis(y_ticks.span()),
+            x_desc: &self.x_desc,
+            y_desc: Some("Share of paths (%)"),
+            y_label_width: 78,
+            margin_right: 28,
+            grid: Grid::Horizontal,
+        }
+        .draw(&area, &|v| x_ticks.label(self.unit, *v), &|v| {
+            y_ticks.label(Unit::Percent, *v)
+        })?;
 
         let w = (hi - lo) / bins as f64;
         let cap = cut.unwrap_or(f64::INFINITY);

@@ -9,25 +9,42 @@
 //! from the embedded DejaVu Sans with the pure-Rust `ab_glyph` rasteriser (`raster`): no
 //! system fonts or fontconfig needed.
 
+mod axes;
 pub mod data;
 mod fan;
+mod forest;
 mod frame;
+mod heatmap;
 mod histogram;
 mod raster;
 pub mod study;
 pub mod style;
+mod sweep_line;
+mod tornado;
 
 pub use data::{DataError, RunData};
 pub use histogram::{Tail, TailStats};
 
 use crate::format::count;
+use crate::metrics::{Scalar, Yearly};
+use crate::units::Unit;
 use fan::{Fan, Limit};
 use histogram::Histogram;
-use style::Unit;
 
 /// Footnote wherever capital at the horizon or the cost to the state is shown (MODEL.md §7).
 pub const PAR_NOTE: &str =
     "Book valued at par: losses still embedded in the book at the horizon are not included.";
+
+/// The par note for those of `metrics` that value the book at par, naming them: `Final
+/// capital, Cost to the state: Book valued at par: …`; `None` if none does.
+pub fn par_note_for(metrics: &[Scalar]) -> Option<String> {
+    let labels: Vec<&str> = metrics
+        .iter()
+        .filter(|m| m.at_par())
+        .map(|m| m.label())
+        .collect();
+    (!labels.is_empty()).then(|| format!("{}: {PAR_NOTE}", labels.join(", ")))
+}
 
 /// One drawn chart.
 #[derive(Debug, Clone, PartialEq)]
@@ -81,72 +98,66 @@ pub struct Charts {
     pub notes: Vec<String>,
 }
 
-/// What a yearly fan chart shows.
+/// What a yearly fan chart shows; the unit is the metric's.
 struct FanSpec {
     name: &'static str,
-    metric: &'static str,
+    metric: Yearly,
     title: &'static str,
+    /// The y axis's title, without the unit.
     y_desc: &'static str,
     /// Stocks are read at year end, flows over the year.
     stock: bool,
-    unit: Unit,
     caption: &'static str,
 }
 
 const FANS: [FanSpec; 6] = [
     FanSpec {
         name: "fan_capital",
-        metric: "capital",
+        metric: Yearly::Capital,
         title: "Capital at year end",
-        y_desc: "Capital (€)",
+        y_desc: "Capital",
         stock: true,
-        unit: Unit::Money,
         caption: "Capital (cash + book − external debt) at each year end.",
     },
     FanSpec {
         name: "fan_book",
-        metric: "book",
+        metric: Yearly::Book,
         title: "Loan book at year end",
-        y_desc: "Outstanding principal (€)",
+        y_desc: "Outstanding principal",
         stock: true,
-        unit: Unit::Money,
         caption: "Outstanding principal of all loans on the book at each year end.",
     },
     FanSpec {
         name: "fan_external_debt",
-        metric: "external_debt",
+        metric: Yearly::ExternalDebt,
         title: "External debt and guarantee room",
-        y_desc: "External debt (€)",
+        y_desc: "External debt",
         stock: true,
-        unit: Unit::Money,
         caption: "Debt drawn from banks and funds under the state guarantee, against the \
                   guarantee room (the most that can be drawn).",
     },
     FanSpec {
         name: "fan_default_rate",
-        metric: "default_rate",
+        metric: Yearly::DefaultRate,
         title: "Yearly default rate",
-        y_desc: "Defaults / loans live at year start (%)",
+        y_desc: "Defaults / loans live at year start",
         stock: false,
-        unit: Unit::Percent,
         caption: "Defaults in each year over the loans live at its start.",
     },
     FanSpec {
         name: "fan_net_loss",
-        metric: "net_loss",
+        metric: Yearly::NetLoss,
         title: "Yearly net loss",
-        y_desc: "Write-offs − recoveries (€)",
+        y_desc: "Write-offs − recoveries",
         stock: false,
-        unit: Unit::Money,
         caption: "Principal written off in each year minus the recoveries received in it.",
     },
     FanSpec {
         name: "fan_active_loans",
-        metric: "active_loans",
+        metric: Yearly::ActiveLoans,
         title: "Active loans at year end",
         y_desc: "Loans on the book (number)",
         stock: true,
-        unit: Unit::Count,
         caption: "Number of loans on the book at each year end.",
     },
 ];
@@ -170,11 +181,13 @@ pub fn draw_all(data: &RunData) -> Result<Charts, ChartError> {
         let Some(rows) = data.yearly(spec.metric) else {
             notes.push(format!(
                 "{}: timeseries.csv has no `{}` rows; chart not drawn.",
-                spec.name, spec.metric
+                spec.name,
+                spec.metric.name()
             ));
             continue;
         };
-        let limit = (spec.metric == "external_debt").then(|| Limit {
+        let unit = spec.metric.unit();
+        let limit = (spec.metric == Yearly::ExternalDebt).then(|| Limit {
             label: format!(
                 "guarantee room {}",
                 Unit::Money.value(data.meta.guarantee_room_eur)
@@ -188,11 +201,11 @@ pub fn draw_all(data: &RunData) -> Result<Charts, ChartError> {
             } else {
                 "Year".to_string()
             },
-            y_desc: spec.y_desc.to_string(),
-            unit: spec.unit,
+            y_desc: unit.label(spec.y_desc),
+            unit,
             rows,
             limit,
-            footnote: (spec.metric == "capital").then(|| PAR_NOTE.to_string()),
+            footnote: spec.metric.at_par().then(|| PAR_NOTE.to_string()),
         };
         let caption = format!(
             "{} Bands: 90% and 50% of paths; solid line: median; dashed: mean.",
@@ -216,23 +229,23 @@ pub fn draw_all(data: &RunData) -> Result<Charts, ChartError> {
     let hists = [
         (
             "hist_final_capital",
-            "final_capital",
+            Scalar::FinalCapital,
             format!("Final capital after {horizon}"),
-            "Capital at the horizon (€)",
+            "Capital at the horizon",
             Tail::Lower,
         ),
         (
             "hist_net_loss",
-            "net_loss",
+            Scalar::NetLoss,
             format!("Net loss over {horizon}"),
-            "Net loss: write-offs − recoveries (€)",
+            "Net loss: write-offs − recoveries",
             Tail::Upper,
         ),
         (
             "hist_cost_to_state",
-            "cost_to_state",
+            Scalar::CostToState,
             format!("Cost to the state after {horizon}"),
-            "Guarantee call + state-loan loss (€)",
+            "Guarantee call + state-loan loss",
             Tail::Upper,
         ),
     ];
@@ -241,7 +254,8 @@ pub fn draw_all(data: &RunData) -> Result<Charts, ChartError> {
             Some(v) if !v.is_empty() => v,
             _ => {
                 notes.push(format!(
-                    "{name}: `{metric}` is defined on no path; chart not drawn."
+                    "{name}: `{}` is defined on no path; chart not drawn.",
+                    metric.name()
                 ));
                 continue;
             }
@@ -251,9 +265,9 @@ pub fn draw_all(data: &RunData) -> Result<Charts, ChartError> {
                 .value(sorted.iter().filter(|x| pred(**x)).count() as f64 / sorted.len() as f64)
         };
         let facts = match metric {
-            "cost_to_state" => format!("P(cost to the state > 0) = {}", share(|x| x > 0.0)),
-            "final_capital" => format!("P(final capital < 0) = {}", share(|x| x < 0.0)),
-            _ => match data.metric("loss_rate") {
+            Scalar::CostToState => format!("P(cost to the state > 0) = {}", share(|x| x > 0.0)),
+            Scalar::FinalCapital => format!("P(final capital < 0) = {}", share(|x| x < 0.0)),
+            _ => match data.metric(Scalar::LossRate) {
                 Some(rate) => format!(
                     "Loss rate (net loss / initial book + volume granted): mean {}",
                     Unit::Percent.value(rate.mean)
@@ -263,12 +277,12 @@ pub fn draw_all(data: &RunData) -> Result<Charts, ChartError> {
         };
         let hist = Histogram {
             title: title(&what, data),
-            x_desc: x_desc.to_string(),
-            unit: Unit::Money,
+            x_desc: metric.unit().label(x_desc),
+            unit: metric.unit(),
             sorted,
             tail,
             facts,
-            footnote: (metric != "net_loss").then(|| PAR_NOTE.to_string()),
+            footnote: metric.at_par().then(|| PAR_NOTE.to_string()),
         };
         let caption = match tail {
             Tail::Upper => {

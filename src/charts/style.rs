@@ -1,5 +1,5 @@
-//! The look shared by every chart: the embedded font, the Okabe–Ito palette, text sizes, and
-//! axis ticks with money, percent and count labels.
+//! The look shared by every chart: the embedded font, the Okabe–Ito palette, text sizes, line
+//! looks, and round axis ticks (their labels are written by `crate::units::Unit::tick`).
 //!
 //! The palette is Okabe & Ito (2008), "Color Universal Design", which stays distinguishable
 //! under the common colour-vision deficiencies. Every chart also separates its series by
@@ -12,8 +12,6 @@ use std::ops::Range;
 use plotters::coord::ranged1d::{DefaultFormatting, KeyPointHint, Ranged};
 use plotters::coord::types::RangedCoordf64;
 use plotters::style::{FontStyle, RGBColor, register_font};
-
-use crate::format::{count, eur, pct};
 
 /// Chart size in pixels: readable as is, and the size of the PNG.
 pub const WIDTH: u32 = 800;
@@ -56,75 +54,6 @@ pub const REDDISH_PURPLE: RGBColor = RGBColor(204, 121, 167);
 /// Greys for text and grid lines (not part of the palette, neutral in print).
 pub const DARK_GREY: RGBColor = RGBColor(64, 64, 64);
 pub const GRID_GREY: RGBColor = RGBColor(218, 218, 218);
-
-/// What a number measures, which decides how it is written.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Unit {
-    /// Euros: `€12.5m`.
-    Money,
-    /// A fraction shown in percent: `3.1%`.
-    Percent,
-    /// A number of things: `12,300`.
-    Count,
-}
-
-impl Unit {
-    /// A value in a label or table cell, as in the rest of microfolio's output.
-    pub fn value(self, x: f64) -> String {
-        match self {
-            Unit::Money => eur(x),
-            // An exact zero (no path at all) reads better without false precision.
-            Unit::Percent if x == 0.0 => "0%".to_string(),
-            Unit::Percent => pct(x, if x.abs() < 0.1 { 2 } else { 1 }),
-            Unit::Count => count(x),
-        }
-    }
-
-    /// A tick label. All ticks of an axis share one magnitude suffix and as many decimals as
-    /// the step needs, so that `€7.5m` and `€10m` sit on one axis without `€10.0m` noise.
-    pub fn tick(self, x: f64, step: f64, max_abs: f64) -> String {
-        // A tick computed as k * step can carry rounding noise (-0.0, 1e-9).
-        let x = if x.abs() < step * 1e-6 { 0.0 } else { x };
-        match self {
-            Unit::Money => {
-                let (scale, suffix) = if max_abs >= 1e9 {
-                    (1e9, "bn")
-                } else if max_abs >= 1e6 {
-                    (1e6, "m")
-                } else if max_abs >= 1e3 {
-                    (1e3, "k")
-                } else {
-                    (1.0, "")
-                };
-                let digits = decimals(step / scale);
-                let sign = if x < 0.0 { "-" } else { "" };
-                if x == 0.0 {
-                    "€0".to_string()
-                } else {
-                    format!("{sign}€{:.*}{suffix}", digits, x.abs() / scale)
-                }
-            }
-            Unit::Percent if x == 0.0 => "0%".to_string(),
-            Unit::Percent => format!("{:.*}%", decimals(step * 100.0), x * 100.0),
-            Unit::Count if step >= 1.0 => count(x),
-            Unit::Count => format!("{:.*}", decimals(step), x),
-        }
-    }
-}
-
-/// Decimals needed to write multiples of `step` exactly (steps are 1, 2, 2.5 or 5 times a
-/// power of ten).
-fn decimals(step: f64) -> usize {
-    let mut d = 0;
-    while d < 6 {
-        let scaled = step * 10f64.powi(d as i32);
-        if (scaled - scaled.round()).abs() < 1e-6 * scaled.abs().max(1.0) {
-            break;
-        }
-        d += 1;
-    }
-    d
-}
 
 /// Evenly spaced round tick values (steps of 1, 2, 2.5 or 5 times a power of ten) covering
 /// `lo..=hi` with about `target` intervals. Returns the ticks and the step; the first and last
@@ -211,6 +140,16 @@ pub enum Dash {
     Dashed { on: u32, off: u32 },
 }
 
+impl Dash {
+    /// Dash and gap lengths, as plotters' dashed series take them (solid: no gap).
+    pub fn pattern(self) -> (u32, u32) {
+        match self {
+            Dash::Dashed { on, off } => (on, off),
+            Dash::Solid => (1, 0),
+        }
+    }
+}
+
 /// The look of a line, used both for the series and for its legend swatch.
 #[derive(Debug, Clone, Copy)]
 pub struct LineLook {
@@ -242,17 +181,5 @@ mod tests {
         assert_eq!(t[0], -10e6);
         let (t, _) = nice_ticks(5.0, 5.0, 5);
         assert!(t[0] < 5.0 && *t.last().unwrap() > 5.0);
-    }
-
-    #[test]
-    fn tick_labels_share_a_suffix() {
-        assert_eq!(Unit::Money.tick(0.0, 25e6, 150e6), "€0");
-        assert_eq!(Unit::Money.tick(75e6, 25e6, 150e6), "€75m");
-        assert_eq!(Unit::Money.tick(7.5e6, 2.5e6, 10e6), "€7.5m");
-        assert_eq!(Unit::Money.tick(-10e6, 10e6, 40e6), "-€10m");
-        assert_eq!(Unit::Money.tick(500e3, 250e3, 1.5e6), "€0.50m");
-        assert_eq!(Unit::Percent.tick(0.025, 0.025, 0.1), "2.5%");
-        assert_eq!(Unit::Percent.tick(0.1, 0.05, 0.2), "10%");
-        assert_eq!(Unit::Count.tick(12000.0, 2000.0, 12000.0), "12,000");
     }
 }

@@ -22,7 +22,7 @@ use super::{
     run_variants, summary_json, text_cell, write_common,
 };
 use crate::charts::ChartError;
-use crate::charts::study::{self as draw, Forest, ForestRow, Interval, Scale, StudyChart};
+use crate::charts::study::{self as draw, Forest, ForestRow, Interval, StudyChart, Texts};
 use crate::format::count;
 use crate::metrics::Scalar;
 use crate::output::{self, OutputDir, OutputError};
@@ -306,7 +306,7 @@ impl Compare {
         for m in &self.chart_metrics {
             let base = results.stats(0, *m).map(|s| s.mean);
             let Some(base) = base.filter(|b| *b != 0.0) else {
-                left_out.push(m.name());
+                left_out.push(m.label());
                 continue;
             };
             let entries: Vec<Option<Interval>> = (1..self.variants.len())
@@ -321,20 +321,19 @@ impl Compare {
                     })
                 })
                 .collect();
-            let scale = Scale::of_metric(m.name());
             annotations.push(if self.variants.len() == 2 {
                 results.paired(1, *m).map_or(String::new(), |p| {
                     format!(
                         "{} ({})",
-                        scale.signed(p.diff),
-                        Scale::Percent.signed(p.diff / base.abs())
+                        m.unit().change(p.diff),
+                        crate::units::relative_change(p.diff / base.abs())
                     )
                 })
             } else {
                 String::new()
             });
             rows.push(ForestRow {
-                label: m.name().to_string(),
+                label: m.label().to_string(),
                 entries,
             });
         }
@@ -373,20 +372,18 @@ impl Compare {
         rows.truncate(CHART_ROWS);
         annotations.truncate(CHART_ROWS);
         let forest = Forest {
-            title: format!(
-                "Differences from {reference} — {}",
-                super::paths_text(self.paths())
-            ),
+            texts: Texts {
+                title: format!(
+                    "Differences from {reference} — {}",
+                    super::paths_text(self.paths())
+                ),
+                facts,
+                footnote: crate::charts::par_note_for(&self.chart_metrics),
+            },
             x_desc: format!("Change of the mean relative to {reference} (95% confidence interval)"),
             series: &series,
             rows: &rows,
             annotations: &annotations,
-            facts,
-            footnote: self
-                .chart_metrics
-                .iter()
-                .any(|m| draw::at_par(m.name()))
-                .then(|| format!("final_capital, cost_to_state: {}", crate::charts::PAR_NOTE)),
         };
         let caption = format!(
             "For each outcome, the mean difference from {reference} on the same paths, as a share \

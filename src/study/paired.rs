@@ -14,53 +14,11 @@ use crate::math::norm_inv;
 use crate::metrics::Scalar;
 use crate::stats::mean_sd;
 
-/// Which way an outcome is better.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Direction {
-    /// More is worse: losses, defaults, rationing, what the state pays.
-    HigherWorse,
-    /// More is better: entrepreneurs reached, jobs, capital, self-sufficiency.
-    HigherBetter,
-}
+pub use crate::metrics::Direction;
 
-impl Direction {
-    /// The words used in files: `higher_worse`, `higher_better`.
-    pub fn name(self) -> &'static str {
-        match self {
-            Direction::HigherWorse => "higher_worse",
-            Direction::HigherBetter => "higher_better",
-        }
-    }
-}
-
-/// The direction of each scalar outcome, from the point of view of a policy maker who wants
-/// the lender to reach entrepreneurs at little risk and cost to the state. `None` where more
-/// is neither better nor worse in itself: volumes and counts that grow with the lender's size
-/// (`loans_granted`, `volume_granted`, `peak_external_debt`, `peak_guarantee_use`), the mix of
-/// follow-up financing that a policy such as the referral share sets on purpose
-/// (`followup_loans`, `graduations`), and outcomes that move with others (`recoveries` rise
-/// with defaults, `prepayments`, `mean_loan_size`).
+/// The direction of a scalar outcome, from the registry ([`Scalar::direction`]).
 pub fn direction(m: Scalar) -> Option<Direction> {
-    use Scalar::*;
-    match m {
-        LoansRationed
-        | Defaults
-        | DefaultRate
-        | GrossLoss
-        | NetLoss
-        | LossRate
-        | CapitalDepleted
-        | MonthsLendingClosed
-        | MonthsLiquidityShortfall
-        | GuaranteeCall
-        | StateLoanLoss
-        | CostToState => Some(Direction::HigherWorse),
-        EntrepreneursFinanced | JobsSupported | FinalCapital | MinCapital | Oss => {
-            Some(Direction::HigherBetter)
-        }
-        LoansGranted | FollowupLoans | VolumeGranted | MeanLoanSize | Recoveries | Graduations
-        | Prepayments | PeakExternalDebt | PeakGuaranteeUse => None,
-    }
+    m.direction()
 }
 
 /// The paired comparison of a variant B with a reference A on one outcome.

@@ -5,21 +5,22 @@
 use std::fmt::Write as _;
 
 use super::compare::{Compare, CompareResults};
-use super::paired::{Direction, direction};
-use super::params::show_value;
-use super::sweep::{Sweep, SweepResults};
+use super::params::{SweepParam, show_value};
+use super::sweep::{Sweep, SweepPoint, SweepResults};
 use super::tornado::{Source, Tornado, TornadoResults};
 use super::{StudyRun, Variant};
 use crate::charts::PAR_NOTE;
-use crate::charts::study::{Scale, StudyChart, at_par};
+use crate::charts::study::StudyChart;
 use crate::format::{count, pct};
-use crate::metrics::Scalar;
+use crate::metrics::{Direction, Scalar};
 use crate::output;
-use crate::report::{STYLE, escape as esc, show_metric};
-use crate::scenario::Scenario;
+use crate::report::{STYLE, escape as esc};
+use crate::scenario::{Scenario, key_label, key_unit};
 
 /// Rows of a sweep's table shown in the report; the CSV has them all.
 const MAX_TABLE_ROWS: usize = 400;
+/// Metrics per table of a sweep, so that a table fits the page's width.
+const SWEEP_TABLE_METRICS: usize = 4;
 
 fn head(h: &mut String, title: &str, kicker: &str, description: &str) {
     let title = esc(title);
@@ -30,7 +31,8 @@ fn head(h: &mut String, title: &str, kicker: &str, description: &str) {
          <title>{title} — microfolio</title>\n<style>{STYLE}\
          details{{margin:.4em 0}}summary{{cursor:pointer;color:#0072B2}}\
          td.l,th.l{{text-align:left}}.dim{{color:#666;font-size:.88em}}\
-         td.wrap{{white-space:normal;min-width:12em;font-size:.9em}}</style>\n</head>\n<body>\n\
+         td.wrap{{white-space:normal;min-width:12em;font-size:.9em}}\
+         td.n{{white-space:normal;min-width:8em}}</style>\n</head>\n<body>\n\
          <p class=\"kicker\">microfolio · {}</p>\n<h1>{title}</h1>\n",
         esc(kicker)
     );
@@ -126,15 +128,37 @@ fn footer(h: &mut String, files: &str) {
 }
 
 /// `mean ± half-width of the 95% interval`.
-fn mean_pm(metric: &str, mean: f64, se: Option<f64>) -> String {
+fn mean_pm(metric: Scalar, mean: f64, se: Option<f64>) -> String {
+    let unit = metric.unit();
     match se {
         Some(se) if se > 0.0 => format!(
             "{} <span class=\"dim\">± {}</span>",
-            show_metric(metric, mean),
-            show_metric(metric, 1.96 * se)
+            unit.value(mean),
+            unit.error(1.96 * se)
         ),
-        _ => show_metric(metric, mean),
+        _ => unit.value(mean),
     }
+}
+
+/// A scenario key's label, with the key itself as typed beneath it; in a cell of class
+/// `l n`, which may wrap.
+fn key_cell(key: &str) -> String {
+    format!(
+        "{}<br><span class=\"dim\"><code>{}</code></span>",
+        esc(&key_label(key)),
+        esc(key)
+    )
+}
+
+/// A metric's label, its dagger if it values the book at par, and its name beneath it; in a
+/// cell of class `l n`, which may wrap.
+fn metric_cell(m: Scalar) -> String {
+    format!(
+        "{}{}<br><span class=\"dim\"><code>{}</code></span>",
+        esc(m.label()),
+        if m.at_par() { " †" } else { "" },
+        m.name()
+    )
 }
 
 fn settings(v: &Variant) -> String {
@@ -145,15 +169,65 @@ fn settings(v: &Variant) -> String {
         .join(", ")
 }
 
+/// The tables of a sweep's means: the swept values first, then up to
+/// [`SWEEP_TABLE_METRICS`] metrics per table, so that no table is wider than the page.
+fn sweep_tables(h: &mut String, params: &[SweepParam], metrics: &[Scalar], points: &[SweepPoint]) {
+    for (t, chunk) in metrics.chunks(SWEEP_TABLE_METRICS).enumerate() {
+        let offset = t * SWEEP_TABLE_METRICS;
+        let id = if t == 0 {
+            "sweep".to_string()
+        } else {
+            format!("sweep-{}", t + 1)
+        };
+        let _ = write!(h, "<div class=\"wide\"><table id=\"{id}\">\n<thead><tr>");
+        for p in params {
+            let _ = write!(
+                h,
+                "<th class=\"l\">{}</th>",
+                esc(&key_unit(&p.key).label(&key_label(&p.key)))
+            );
+        }
+        for m in chunk {
+            let _ = write!(h, "<th>{}</th>", esc(&m.label_with_unit()));
+        }
+        h.push_str("</tr></thead>\n<tbody>\n");
+        for point in points.iter().take(MAX_TABLE_ROWS) {
+            h.push_str("<tr>");
+            for (p, v) in params.iter().zip(&point.values) {
+                let _ = write!(
+                    h,
+                    "<td class=\"l\">{}</td>",
+                    esc(&key_unit(&p.key).value(*v))
+                );
+            }
+            for (k, m) in chunk.iter().enumerate() {
+                let (st, change) = (&point.stats[offset + k], &point.change[offset + k]);
+                let unit = m.unit();
+                let mut cell = st.map_or("–".to_string(), |st| mean_pm(*m, st.mean, st.se));
+                if let Some(c) = change {
+                    let _ = write!(cell, "<br><span class=\"dim\">Δ {}", unit.change(c.diff));
+                    if let Some((lo, hi)) = c.ci {
+                        let _ = write!(cell, " ± {}", unit.change_error((hi - lo) / 2.0));
+                    }
+                    cell.push_str("</span>");
+                }
+                let _ = write!(h, "<td>{cell}</td>");
+            }
+            h.push_str("</tr>\n");
+        }
+        h.push_str("</tbody>\n</table></div>\n");
+    }
+}
+
 /// The report of a sweep.
 pub(super) fn sweep(s: &Sweep, r: &SweepResults, charts: &[StudyChart]) -> String {
     let base = s.base();
-    let keys: Vec<&str> = s.params().iter().map(|p| p.key.as_str()).collect();
+    let labels: Vec<String> = s.params().iter().map(|p| key_label(&p.key)).collect();
     let mut h =
         String::with_capacity(64 * 1024 + charts.iter().map(|c| c.svg.len()).sum::<usize>());
     head(
         &mut h,
-        &format!("{}: sweep of {}", base.name(), keys.join(" × ")),
+        &format!("{}: sweep of {}", base.name(), labels.join(" × ")),
         "sensitivity sweep",
         &base.spec().meta.description,
     );
@@ -186,17 +260,19 @@ pub(super) fn sweep(s: &Sweep, r: &SweepResults, charts: &[StudyChart]) -> Strin
     for c in charts {
         figure(&mut h, c);
     }
-    if s.metrics().iter().any(|m| at_par(m.name())) {
-        let _ = writeln!(
-            h,
-            "<p class=\"note\">final_capital and cost_to_state: {}</p>",
-            esc(PAR_NOTE)
-        );
+    if let Some(note) = crate::charts::par_note_for(s.metrics()) {
+        let _ = writeln!(h, "<p class=\"note\">{}</p>", esc(&note));
     }
     let first: Vec<String> = s
         .params()
         .iter()
-        .map(|p| format!("{}={}", p.key, show_value(p.values[0])))
+        .map(|p| {
+            format!(
+                "{} = {}",
+                key_label(&p.key),
+                key_unit(&p.key).value(p.values[0])
+            )
+        })
         .collect();
     let _ = write!(
         h,
@@ -204,38 +280,10 @@ pub(super) fn sweep(s: &Sweep, r: &SweepResults, charts: &[StudyChart]) -> Strin
          confidence interval (1.96 standard errors of that variant alone). Second line, Δ: the \
          change from the first row ({}) on the same paths ± the half-width of its paired 95% \
          interval, which common random numbers make far narrower than the two means' intervals \
-         suggest. Quantiles p05, p50 and p95 are in <code>sweep.csv</code>.</p>\n\
-         <div class=\"wide\"><table id=\"sweep\">\n<thead><tr>",
+         suggest. Quantiles p05, p50 and p95 are in <code>sweep.csv</code>.</p>\n",
         esc(&first.join(", "))
     );
-    for k in &keys {
-        let _ = write!(h, "<th class=\"l\"><code>{}</code></th>", esc(k));
-    }
-    for m in s.metrics() {
-        let _ = write!(h, "<th><code>{}</code></th>", m.name());
-    }
-    h.push_str("</tr></thead>\n<tbody>\n");
-    for point in r.points.iter().take(MAX_TABLE_ROWS) {
-        h.push_str("<tr>");
-        for v in &point.values {
-            let _ = write!(h, "<td class=\"l\">{}</td>", esc(&show_value(*v)));
-        }
-        for ((m, st), change) in s.metrics().iter().zip(&point.stats).zip(&point.change) {
-            let name = m.name();
-            let mut cell = st.map_or("–".to_string(), |st| mean_pm(name, st.mean, st.se));
-            if let Some(c) = change {
-                let scale = Scale::of_metric(name);
-                let _ = write!(cell, "<br><span class=\"dim\">Δ {}", scale.signed(c.diff));
-                if let Some((lo, hi)) = c.ci {
-                    let _ = write!(cell, " ± {}", scale.value((hi - lo) / 2.0));
-                }
-                cell.push_str("</span>");
-            }
-            let _ = write!(h, "<td>{cell}</td>");
-        }
-        h.push_str("</tr>\n");
-    }
-    h.push_str("</tbody>\n</table></div>\n");
+    sweep_tables(&mut h, s.params(), s.metrics(), &r.points);
     if r.points.len() > MAX_TABLE_ROWS {
         let _ = writeln!(
             h,
@@ -250,7 +298,7 @@ pub(super) fn sweep(s: &Sweep, r: &SweepResults, charts: &[StudyChart]) -> Strin
 }
 
 fn direction_words(m: Scalar) -> &'static str {
-    match direction(m) {
+    match m.direction() {
         Some(Direction::HigherWorse) => "↑",
         Some(Direction::HigherBetter) => "↓",
         None => "–",
@@ -321,28 +369,27 @@ pub(super) fn compare(c: &Compare, r: &CompareResults, charts: &[StudyChart]) ->
             b = esc(&v.name)
         );
         for m in Scalar::ALL {
-            let name = m.name();
-            let show = |x: Option<f64>| x.map_or("–".to_string(), |x| show_metric(name, x));
-            let scale = Scale::of_metric(name);
-            let se = |x: Option<f64>| x.map_or("–".to_string(), |x| scale.value(x));
+            let unit = m.unit();
+            let show = |x: Option<f64>| x.map_or("–".to_string(), |x| unit.value(x));
+            let se = |x: Option<f64>| x.map_or("–".to_string(), |x| unit.change_error(x));
             let p = r.paired(k, *m);
-            let dagger = if at_par(name) { " †" } else { "" };
             let diff = match p {
                 None => "–".to_string(),
                 Some(p) => match p.ci {
                     Some((lo, hi)) => format!(
                         "{}<br><span class=\"dim\">{} to {}</span>",
-                        scale.signed(p.diff),
-                        scale.signed(lo),
-                        scale.signed(hi)
+                        unit.change(p.diff),
+                        unit.change(lo),
+                        unit.change(hi)
                     ),
-                    None => scale.signed(p.diff),
+                    None => unit.change(p.diff),
                 },
             };
             let _ = writeln!(
                 h,
-                "<tr><td class=\"l\"><code>{name}</code>{dagger}</td><td>{}</td><td>{}</td><td>{}</td>\
+                "<tr><td class=\"l n\">{}</td><td>{}</td><td>{}</td><td>{}</td>\
                  <td>{diff}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                metric_cell(*m),
                 direction_words(*m),
                 show(r.stats(0, *m).map(|s| s.mean)),
                 show(r.stats(k, *m).map(|s| s.mean)),
@@ -383,7 +430,7 @@ pub(super) fn compare(c: &Compare, r: &CompareResults, charts: &[StudyChart]) ->
 /// The report of a tornado.
 pub(super) fn tornado(t: &Tornado, r: &TornadoResults, charts: &[StudyChart]) -> String {
     let base = t.base();
-    let metrics: Vec<&str> = t.metrics().iter().map(|m| m.name()).collect();
+    let metrics: Vec<&str> = t.metrics().iter().map(|m| m.label()).collect();
     let mut h = String::with_capacity(96 * 1024);
     head(
         &mut h,
@@ -419,62 +466,63 @@ pub(super) fn tornado(t: &Tornado, r: &TornadoResults, charts: &[StudyChart]) ->
     }
     for (k, m) in t.metrics().iter().enumerate() {
         let name = m.name();
-        let scale = Scale::of_metric(name);
+        let label = esc(m.label());
+        let unit = m.unit();
         let Some(b) = r.baseline[k] else {
             let _ = writeln!(
                 h,
-                "<h2><code>{name}</code></h2>\n<p class=\"note\">Undefined on every path of the baseline.</p>"
+                "<h2>{label}</h2>\n<p class=\"note\">Undefined on every path of the baseline.</p>"
             );
             continue;
         };
         let _ = write!(
             h,
-            "<h2>Swings of <code>{name}</code></h2>\n<p>Baseline mean {}. Each parameter alone at \
+            "<h2>Swings of {label}</h2>\n<p>Baseline mean {}. Each parameter alone at \
              its low and high value; the change is the mean paired difference from the baseline \
              with its 95% confidence interval.</p>\n<div class=\"wide\"><table id=\"tornado-{name}\">\n\
              <thead><tr><th>Rank</th><th class=\"l\">Parameter</th><th>Scenario</th><th>Low</th>\
              <th>High</th><th>Mean at low<br><span class=\"dim\">change ± 95% CI</span></th>\
              <th>Mean at high<br><span class=\"dim\">change ± 95% CI</span></th><th>Swing</th>\
              <th class=\"l\">Note</th></tr></thead>\n<tbody>\n",
-            show_metric(name, b.mean)
+            unit.value(b.mean)
         );
         for (rank, bar) in r.bars[k].iter().enumerate() {
             let p = &t.params()[bar.param];
-            let ps = Scale::of_parameter(&p.key, p.whole);
+            let ps = key_unit(&p.key).whole(p.whole);
             let setting = |v: Option<f64>| v.map_or("–".to_string(), |v| ps.value(v));
             let at = |s: Option<super::tornado::Side>| {
                 s.map_or("–".to_string(), |s| {
                     let change = match s.paired.ci {
                         Some((lo, hi)) => format!(
                             "{} ± {}",
-                            scale.signed(s.paired.diff),
-                            scale.value((hi - lo) / 2.0)
+                            unit.change(s.paired.diff),
+                            unit.change_error((hi - lo) / 2.0)
                         ),
-                        None => scale.signed(s.paired.diff),
+                        None => unit.change(s.paired.diff),
                     };
                     format!(
                         "{}<br><span class=\"dim\">{change}</span>",
-                        show_metric(name, s.mean)
+                        unit.value(s.mean)
                     )
                 })
             };
             let _ = writeln!(
                 h,
-                "<tr><td>{}</td><td class=\"l\"><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td>\
+                "<tr><td>{}</td><td class=\"l n\">{}</td><td>{}</td><td>{}</td><td>{}</td>\
                  <td>{}</td><td>{}</td><td>{}</td><td class=\"l wrap\">{}</td></tr>",
                 rank + 1,
-                esc(&p.key),
+                key_cell(&p.key),
                 ps.value(p.value),
                 setting(p.low),
                 setting(p.high),
                 at(bar.low),
                 at(bar.high),
-                show_metric(name, bar.swing),
+                unit.value(bar.swing),
                 esc(&p.notes.join("; ")),
             );
         }
         h.push_str("</tbody>\n</table></div>\n");
-        if at_par(name) {
+        if m.at_par() {
             let _ = writeln!(h, "<p class=\"note\">{}</p>", esc(PAR_NOTE));
         }
     }
@@ -484,12 +532,11 @@ pub(super) fn tornado(t: &Tornado, r: &TornadoResults, charts: &[StudyChart]) ->
              Parameter</th><th>Scenario</th><th class=\"l\">Why</th></tr></thead>\n<tbody>\n",
         );
         for s in t.skipped() {
-            let ps = Scale::of_parameter(&s.key, false);
             let _ = writeln!(
                 h,
-                "<tr><td class=\"l\"><code>{}</code></td><td>{}</td><td class=\"l wrap\">{}</td></tr>",
-                esc(&s.key),
-                ps.value(s.value),
+                "<tr><td class=\"l n\">{}</td><td>{}</td><td class=\"l wrap\">{}</td></tr>",
+                key_cell(&s.key),
+                key_unit(&s.key).value(s.value),
                 esc(&s.reason)
             );
         }
@@ -503,4 +550,61 @@ pub(super) fn tornado(t: &Tornado, r: &TornadoResults, charts: &[StudyChart]) ->
     scenario_block(&mut h, "Base scenario", base);
     footer(&mut h, "<code>tornado.csv</code>");
     h
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::study::paired::Paired;
+    use crate::study::sweep::MetricStats;
+
+    #[test]
+    fn a_sweep_table_holds_a_few_metrics_with_labels_and_points() {
+        let params: Vec<SweepParam> = vec!["followup.referral_share=0,0.5".parse().unwrap()];
+        let metrics = [
+            Scalar::DefaultRate,
+            Scalar::CostToState,
+            Scalar::MonthsLendingClosed,
+            Scalar::Oss,
+            Scalar::NetLoss,
+            Scalar::JobsSupported,
+        ];
+        let stats = MetricStats {
+            n: 100,
+            mean: 0.53,
+            se: Some(0.01),
+            p05: 0.0,
+            p50: 0.5,
+            p95: 1.0,
+        };
+        let change = Paired::of(&[0.1, 0.2, 0.3], &[0.2, 0.32, 0.41], None);
+        let points: Vec<SweepPoint> = [0.0, 0.5]
+            .iter()
+            .enumerate()
+            .map(|(i, v)| SweepPoint {
+                values: vec![*v],
+                stats: vec![Some(stats); metrics.len()],
+                change: vec![if i == 0 { None } else { change }; metrics.len()],
+            })
+            .collect();
+        let mut h = String::new();
+        sweep_tables(&mut h, &params, &metrics, &points);
+        let tables: Vec<&str> = h.split("<table").skip(1).collect();
+        assert_eq!(tables.len(), 2);
+        for table in &tables {
+            let header = &table[..table.find("</tr>").unwrap()];
+            assert!(
+                header.matches("</th>").count() <= 1 + SWEEP_TABLE_METRICS,
+                "{header}"
+            );
+            assert!(header.contains("Referral share (%)"), "{header}");
+        }
+        assert!(h.contains("Default rate (%)") && h.contains("Lending closed (months)"));
+        assert!(!h.contains("followup.referral_share") && !h.contains("default_rate"));
+        // The swept value in its unit; a mean of months with its decimals; a change of a
+        // percentage in points.
+        assert!(h.contains("<td class=\"l\">50.0%</td>"), "{h}");
+        assert!(h.contains("0.53 <span"), "{h}");
+        assert!(h.contains("Δ +11.0 pp ± 2.48 pp"), "{h}");
+    }
 }

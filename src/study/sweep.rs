@@ -18,12 +18,12 @@ use super::{
     cell, report, run_variants, summary_json, write_common,
 };
 use crate::charts::ChartError;
-use crate::charts::study::{self as draw, Heatmap, LinePoint, Scale, StudyChart, SweepLine};
+use crate::charts::study::{self as draw, Heatmap, LinePoint, StudyChart, SweepLine, Texts};
 use crate::format::count;
 use crate::metrics::Scalar;
 use crate::output::OutputDir;
 use crate::run::Results;
-use crate::scenario::{Override, Scenario};
+use crate::scenario::{Override, Scenario, key_label, key_unit};
 
 /// File name of the sweep's table.
 pub const SWEEP_CSV: &str = "sweep.csv";
@@ -318,12 +318,16 @@ impl Sweep {
             super::paths_text(self.paths())
         );
         for (k, m) in self.metrics.iter().enumerate() {
-            let name = m.name();
-            let metric_scale = Scale::of_metric(name);
-            let footnote = draw::at_par(name).then(|| crate::charts::PAR_NOTE.to_string());
+            let (name, label) = (m.name(), m.label());
+            let texts = |what: String| Texts {
+                title: self.title(&what),
+                facts: facts.clone(),
+                footnote: m.at_par().then(|| crate::charts::PAR_NOTE.to_string()),
+            };
+            // A swept key's axis: its label with its unit, `Referral share (%)`.
+            let axis = |key: &str| key_unit(key).label(&key_label(key));
             match self.params.as_slice() {
                 [p] => {
-                    let x_scale = Scale::of_parameter(&p.key, self.whole[0]);
                     let points: Vec<LinePoint> = results
                         .points
                         .iter()
@@ -342,20 +346,18 @@ impl Sweep {
                         continue;
                     }
                     let line = SweepLine {
-                        title: self.title(&format!("{name} against {}", short_key(&p.key))),
-                        x_desc: x_scale.describe(&p.key),
-                        y_desc: metric_scale.describe(name),
-                        x_scale,
-                        y_scale: metric_scale,
+                        texts: texts(format!("{label} against {}", axis(&p.key))),
+                        x_desc: axis(&p.key),
+                        y_desc: m.label_with_unit(),
+                        x_unit: key_unit(&p.key).whole(self.whole[0]),
+                        y_unit: m.unit(),
                         points: &points,
-                        facts: facts.clone(),
-                        footnote,
                     };
                     let caption = format!(
-                        "Mean of {name} over paths against {} (solid line), with the 95% confidence \
-                         interval of the mean (dark band) and the range of 90% of paths, p05–p95 \
-                         (light band); dashed: median.",
-                        p.key
+                        "Mean of {label} over paths against {} (solid line), with the 95% \
+                         confidence interval of the mean (dark band) and the range of 90% of \
+                         paths, p05–p95 (light band); dashed: median.",
+                        key_label(&p.key)
                     );
                     charts.push(draw::sweep_line(format!("sweep_{name}"), caption, &line)?);
                 }
@@ -368,25 +370,23 @@ impl Sweep {
                     if cells.iter().all(Option::is_none) {
                         continue;
                     }
-                    let x_scale = Scale::of_parameter(&a.key, self.whole[0]);
-                    let y_scale = Scale::of_parameter(&b.key, self.whole[1]);
                     let map = Heatmap {
-                        title: self.title(&format!("Mean {name}")),
-                        x_desc: x_scale.describe(&a.key),
-                        y_desc: y_scale.describe(&b.key),
+                        texts: texts(format!("{}: mean over paths", m.label_with_unit())),
+                        x_desc: axis(&a.key),
+                        y_desc: axis(&b.key),
                         x_values: &a.values,
                         y_values: &b.values,
-                        x_scale,
-                        y_scale,
-                        value_scale: metric_scale,
+                        x_unit: key_unit(&a.key).whole(self.whole[0]),
+                        y_unit: key_unit(&b.key).whole(self.whole[1]),
+                        value_unit: m.unit(),
                         cells: &cells,
-                        facts: facts.clone(),
-                        footnote,
                     };
                     let caption = format!(
-                        "Mean of {name} over paths for each combination of {} (across) and {} (up); \
-                         the scale is on the right. Standard errors and quantiles are in sweep.csv.",
-                        a.key, b.key
+                        "Mean of {label} over paths for each combination of {} (across) and {} \
+                         (up); the scale is on the right. Standard errors and quantiles are in \
+                         sweep.csv.",
+                        key_label(&a.key),
+                        key_label(&b.key)
                     );
                     charts.push(draw::heatmap(format!("heatmap_{name}"), caption, &map)?);
                 }
@@ -424,11 +424,6 @@ impl Sweep {
         let folder = folder.commit()?;
         Ok(Done { folder, results })
     }
-}
-
-/// A dotted key without the `segment.` prefix, for titles: `micro_starter.annual_pd`.
-pub fn short_key(key: &str) -> &str {
-    key.strip_prefix("segment.").unwrap_or(key)
 }
 
 #[cfg(test)]

@@ -30,16 +30,16 @@ use serde_json::json;
 
 use super::paired::Paired;
 use super::params::{apply, show_value};
-use super::sweep::{MetricStats, short_key};
+use super::sweep::MetricStats;
 use super::{
     Done, MAX_VARIANTS, StudyError, StudyObserver, StudyOptions, StudyRun, Variant, cell, report,
     run_variants, summary_json, text_cell, write_common,
 };
 use crate::charts::ChartError;
-use crate::charts::study::{self as draw, Interval, Scale, StudyChart, TornadoChart, TornadoRow};
+use crate::charts::study::{self as draw, Interval, StudyChart, Texts, TornadoChart, TornadoRow};
 use crate::metrics::Scalar;
 use crate::output::OutputDir;
-use crate::scenario::{Override, Scenario};
+use crate::scenario::{Override, Scenario, key_label, key_unit};
 
 /// File name of the tornado's table.
 pub const TORNADO_CSV: &str = "tornado.csv";
@@ -500,19 +500,19 @@ impl Tornado {
     pub fn charts(&self, results: &TornadoResults) -> Result<Vec<StudyChart>, ChartError> {
         let mut charts = Vec::new();
         for (k, m) in self.metrics.iter().enumerate() {
-            let name = m.name();
+            let (name, label) = (m.name(), m.label());
             let Some(base) = results.baseline[k] else {
                 continue;
             };
-            let scale = Scale::of_metric(name);
+            let unit = m.unit();
             let rows: Vec<TornadoRow> = results.bars[k]
                 .iter()
                 .take(CHART_ROWS)
                 .map(|bar| {
                     let p = &self.params[bar.param];
-                    let ps = Scale::of_parameter(&p.key, p.whole);
+                    let ps = key_unit(&p.key).whole(p.whole);
                     TornadoRow {
-                        label: short_key(&p.key).to_string(),
+                        label: key_label(&p.key),
                         low_label: p.low.map(|v| ps.value(v)),
                         high_label: p.high.map(|v| ps.value(v)),
                         at_low: bar.low.map(|s| s.interval(base.mean)),
@@ -531,26 +531,28 @@ impl Tornado {
             let facts = if shown < total {
                 format!(
                     "Baseline mean {} · {moved} · {shown} largest of {total} shown",
-                    scale.value(base.mean)
+                    unit.value(base.mean)
                 )
             } else {
-                format!("Baseline mean {} · {moved}", scale.value(base.mean))
+                format!("Baseline mean {} · {moved}", unit.value(base.mean))
             };
             let chart = TornadoChart {
-                title: format!(
-                    "Swing of mean {name} — {}, {} each",
-                    self.base.name(),
-                    super::paths_text(self.paths())
-                ),
-                x_desc: format!("{}: mean over paths", scale.describe(name)),
-                scale,
+                texts: Texts {
+                    title: format!(
+                        "Swing of {label} — {}, {} each",
+                        self.base.name(),
+                        super::paths_text(self.paths())
+                    ),
+                    facts,
+                    footnote: m.at_par().then(|| crate::charts::PAR_NOTE.to_string()),
+                },
+                x_desc: format!("{}: mean over paths", m.label_with_unit()),
+                unit,
                 baseline: base.mean,
                 rows: &rows,
-                facts,
-                footnote: draw::at_par(name).then(|| crate::charts::PAR_NOTE.to_string()),
             };
             let caption = format!(
-                "Mean {name} when one parameter is set to its low value (upper bar of each row) or \
+                "Mean of {label} when one parameter is set to its low value (upper bar of each row) or \
                  its high value (lower bar), all else at the scenario's values, on the same paths as \
                  the baseline (the vertical line). The value at the end of a bar is the parameter's \
                  setting; whiskers: 95% confidence interval of the change (paired). Sorted by swing; \

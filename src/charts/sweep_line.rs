@@ -1,0 +1,152 @@
+//! A sweep line: a metric against one swept parameter — the mean with the 95% confidence band
+//! of the mean and the band of 90% of paths (p05–p95), the median dashed, a dot at each value
+//! that was run.
+
+use plotters::coord::Shift;
+use plotters::drawing::DrawingArea;
+use plotters::element::{Circle, Polygon};
+use plotters::prelude::DrawingBackend;
+use plotters::series::{DashedLineSeries, LineSeries};
+use plotters::style::Color;
+
+use super::axes::{Axes, Grid, Ticks};
+use super::frame::{DrawResult, Figure, Texts, stroke};
+use super::style::{BLUE, DARK_GREY, Dash, LineLook, Swatch, VERMILLION};
+use crate::units::Unit;
+
+/// The line of a sweep's mean.
+const MEAN: LineLook = LineLook {
+    color: BLUE,
+    width: 3,
+    dash: Dash::Solid,
+};
+/// The line of a sweep's median.
+const MEDIAN: LineLook = LineLook {
+    color: VERMILLION,
+    width: 2,
+    dash: Dash::Dashed { on: 7, off: 5 },
+};
+/// Opacities of the p05–p95 and the confidence bands.
+const PATHS_ALPHA: f64 = 0.18;
+const CI_ALPHA: f64 = 0.5;
+
+/// One value of a swept parameter.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LinePoint {
+    pub x: f64,
+    pub mean: f64,
+    /// 95% confidence interval of the mean.
+    pub ci: Option<(f64, f64)>,
+    pub p05: f64,
+    pub p50: f64,
+    pub p95: f64,
+}
+
+/// A metric against one swept parameter.
+pub struct SweepLine<'a> {
+    /// Title, facts and footnote.
+    pub texts: Texts,
+    pub x_desc: String,
+    pub y_desc: String,
+    pub x_unit: Unit,
+    pub y_unit: Unit,
+    /// In ascending `x`; not empty.
+    pub points: &'a [LinePoint],
+}
+
+impl Figure for SweepLine<'_> {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult<(), DB> {
+        let legend = vec![
+            (
+                Swatch::Fill(BLUE, PATHS_ALPHA),
+                "90% of paths (p05–p95)".to_string(),
+            ),
+            (
+                Swatch::Fill(BLUE, CI_ALPHA),
+                "95% confidence interval of the mean".to_string(),
+            ),
+            (Swatch::Line(MEAN), "mean".to_string()),
+            (Swatch::Line(MEDIAN), "median".to_string()),
+        ];
+        let area = self.texts.frame(&legend).draw(root)?;
+
+        let xs = self.points.iter().map(|p| p.x);
+        let (x_min, x_max) = xs.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), x| {
+            (a.min(x), b.max(x))
+        });
+        let pad = if x_max > x_min {
+            (x_max - x_min) * 0.04
+        } else {
+            x_min.abs().max(1.0) * 0.1
+        };
+        let x_range = (x_min - pad)..(x_max + pad);
+        let x_ticks = Ticks::within(x_range.start, x_range.end, 7);
+
+        // Levels and changes are read at their true size from zero, as in the fan charts;
+        // plain ratios (such as OSS around 1) are not.
+        let (mut lo, mut hi) = if self.y_unit == Unit::Ratio {
+            (f64::INFINITY, f64::NEG_INFINITY)
+        } else {
+            (0.0f64, 0.0f64)
+        };
+        for p in self.points {
+            for v in [p.p05, p.p95, p.mean] {
+                lo = lo.min(v);
+                hi = hi.max(v);
+            }
+            if let Some((a, b)) = p.ci {
+                lo = lo.min(a);
+                hi = hi.max(b);
+            }
+        }
+        let y_ticks = Ticks::covering(lo, hi + (hi - lo) * 0.03, 6);
+        let mut chart = Axes {
+            x: x_ticks.axis(x_range.clone()),
+            y: y_ticks.axis(y_ticks.span()),
+            x_desc: &self.x_desc,
+            y_desc: Some(&self.y_desc),
+            y_label_width: 86,
+            margin_right: 28,
+            grid: Grid::Both,
+        }
+        .draw(&area, &|v| x_ticks.label(self.x_unit, *v), &|v| {
+            y_ticks.label(self.y_unit, *v)
+        })?;
+
+        if lo < 0.0 {
+            chart.draw_series(LineSeries::new(
+                [(x_range.start, 0.0), (x_range.end, 0.0)],
+                DARK_GREY.stroke_width(1),
+            ))?;
+        }
+        let band = |upper: &dyn Fn(&LinePoint) -> f64, lower: &dyn Fn(&LinePoint) -> f64| {
+            let mut poly: Vec<(f64, f64)> = self.points.iter().map(|p| (p.x, upper(p))).collect();
+            poly.extend(self.points.iter().rev().map(|p| (p.x, lower(p))));
+            poly
+        };
+        chart.draw_series(std::iter::once(Polygon::new(
+            band(&|p| p.p95, &|p| p.p05),
+            BLUE.mix(PATHS_ALPHA).filled(),
+        )))?;
+        chart.draw_series(std::iter::once(Polygon::new(
+            band(&|p| p.ci.map_or(p.mean, |c| c.1), &|p| {
+                p.ci.map_or(p.mean, |c| c.0)
+            }),
+            BLUE.mix(CI_ALPHA).filled(),
+        )))?;
+        let (on, off) = MEDIAN.dash.pattern();
+        chart.draw_series(DashedLineSeries::new(
+            self.points.iter().map(|p| (p.x, p.p50)),
+            on,
+            off,
+            stroke(&MEDIAN),
+        ))?;
+        let mean: Vec<(f64, f64)> = self.points.iter().map(|p| (p.x, p.mean)).collect();
+        chart.draw_series(LineSeries::new(mean.clone(), stroke(&MEAN)))?;
+        // Dots mark the values that were run; the lines between them are only a guide.
+        if mean.len() <= 60 {
+            chart.draw_series(mean.iter().map(|p| Circle::new(*p, 3, BLUE.filled())))?;
+        }
+        Ok(())
+    }
+}
