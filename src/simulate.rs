@@ -1,18 +1,25 @@
-//! Running many paths in parallel, deterministically, and keeping their outcomes.
+//! The one driver of the engine: runs, studies and shards all simulate *work units* — a model
+//! and a range of path indices — through [`Pool::simulate`] (or [`simulate`] on the current
+//! rayon pool). A run is one unit, a study one unit per variant, and a shard of either is a
+//! sub-range of its units' paths: select the units and cut their ranges, nothing else changes.
 //!
-//! Paths are simulated in fixed chunks of consecutive indices; within a chunk rayon spreads
-//! them over threads, and the outcomes are collected in index order. Because a path depends on
-//! (seed, index) alone, the results are bit-identical for any thread count, and a run over
-//! paths `0..N` equals runs over `0..k` and `k..N` appended ([`Results::append`]).
+//! The determinism contract: the units run one after another as one stream of paths, cut into
+//! chunks of [`CHUNK_PATHS`] consecutive paths (a chunk may hold the last paths of one unit and
+//! the first of the next); rayon spreads a chunk's blocks of at most [`BLOCK_PATHS`] paths of
+//! one unit over the threads, and the outcomes are collected in index order. Because a path
+//! depends on (seed, index) alone, the results are bit-identical for any thread count, and a
+//! run over paths `0..N` equals runs over `0..k` and `k..N` appended ([`Results::append`]).
 
+use std::collections::VecDeque;
 use std::ops::Range;
 
 use rayon::prelude::*;
 
 use crate::engine::{PathOutcome, Workspace};
-use crate::metrics::{Scalar, Yearly};
+use crate::error::{Arg, Error, Work};
 use crate::model::Model;
-use crate::stats::Summary;
+use crate::resources;
+use crate::results::Results;
 
 /// Paths per chunk: large enough to keep both cores busy, small enough for a lively progress
 /// bar and bounded memory between the engine and a streaming writer.
@@ -21,10 +28,41 @@ pub const CHUNK_PATHS: u64 = 512;
 /// Paths per block within a chunk: the unit of work of one thread, sharing one workspace.
 pub const BLOCK_PATHS: u64 = 8;
 
-/// Hooks for a front end. The engine calls them from the driving thread between chunks.
+/// A work unit: paths `paths` of `model`.
+#[derive(Debug, Clone)]
+pub struct Unit<'a> {
+    pub model: &'a Model,
+    pub paths: Range<u64>,
+}
+
+impl Unit<'_> {
+    /// Number of paths (0 for an empty or reversed range).
+    pub fn len(&self) -> u64 {
+        self.paths.end.saturating_sub(self.paths.start)
+    }
+
+    /// Whether the unit has no path.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// How far the driver has come, reported between chunks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Progress {
+    /// Paths finished, over all units.
+    pub paths_done: u64,
+    /// Paths of all units.
+    pub paths_total: u64,
+    /// Units whose every path is finished.
+    pub units_done: usize,
+    pub units_total: usize,
+}
+
+/// Hooks for a front end, called from the driving thread between chunks of paths.
 pub trait Observer {
-    /// `done` of `total` paths are finished.
-    fn paths_done(&self, _done: u64, _total: u64) {}
+    /// Called after each chunk.
+    fn progress(&self, _progress: Progress) {}
     /// Return true to stop after the current chunk (e.g. on Ctrl-C).
     fn should_stop(&self) -> bool {
         false
@@ -35,180 +73,207 @@ pub trait Observer {
 pub struct Silent;
 impl Observer for Silent {}
 
-/// The run was stopped by the observer before all paths were done.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Stopped {
-    pub paths_done: u64,
+/// The worker threads and the memory a run or a study may use.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// Worker threads (at least 1); `None` uses every core.
+    pub threads: Option<usize>,
+    /// Refuse work whose estimated memory exceeds this many bytes; `None` uses the memory the
+    /// system reports available (no check where it cannot tell).
+    pub memory_budget: Option<u64>,
 }
 
-/// Per-path outcomes of a range of paths, stored by metric (column-major) so that a million
-/// paths stay compact and each metric can be sorted for its quantiles.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Results {
-    first_path: u64,
-    years: usize,
-    /// `scalars[m][k]`: metric `m` on path `first_path + k`; NaN marks "undefined" here only and
-    /// is turned into `None` by every accessor.
-    scalars: Vec<Vec<f64>>,
-    /// `yearly[m * years + y][k]`.
-    yearly: Vec<Vec<f64>>,
-    loans_simulated: u64,
-}
-
-impl Results {
-    /// No paths yet, starting at path `first_path`.
-    pub fn empty(first_path: u64, years: usize) -> Results {
-        Results {
-            first_path,
-            years,
-            scalars: vec![Vec::new(); Scalar::COUNT],
-            yearly: vec![Vec::new(); Yearly::COUNT * years],
-            loans_simulated: 0,
-        }
-    }
-
-    /// Add outcomes of the next paths, in index order.
-    pub fn push(&mut self, outcomes: &[PathOutcome]) {
-        for o in outcomes {
-            assert_eq!(o.index, self.end(), "outcomes must arrive in path order");
-            for (col, v) in self.scalars.iter_mut().zip(o.scalars) {
-                col.push(v.unwrap_or(f64::NAN));
-            }
-            for y in 0..self.years {
-                for m in Yearly::ALL {
-                    self.yearly[m.index() * self.years + y].push(o.yearly(y, *m));
-                }
-            }
-            self.loans_simulated += o.loans_simulated;
-        }
-    }
-
-    /// Append the results of the paths that follow these (a split run put back together).
-    pub fn append(&mut self, other: Results) -> Result<(), String> {
-        if other.first_path != self.end() || other.years != self.years {
-            return Err(format!(
-                "cannot append paths {}..{} ({} years) to paths {}..{} ({} years)",
-                other.first_path,
-                other.end(),
-                other.years,
-                self.first_path,
-                self.end(),
-                self.years
+impl Options {
+    /// Refuse options no pool can have (0 threads), before any work or folder is made.
+    pub fn check(&self) -> Result<(), Error> {
+        if self.threads == Some(0) {
+            return Err(Error::argument(
+                Arg::Threads,
+                0,
+                "allowed: a whole number >= 1",
             ));
         }
-        for (a, b) in self.scalars.iter_mut().zip(other.scalars) {
-            a.extend(b);
-        }
-        for (a, b) in self.yearly.iter_mut().zip(other.yearly) {
-            a.extend(b);
-        }
-        self.loans_simulated += other.loans_simulated;
         Ok(())
     }
+}
 
-    /// First path index.
-    pub fn first_path(&self) -> u64 {
-        self.first_path
-    }
+/// A thread pool built from [`Options`], with the memory budget to check work against.
+pub struct Pool {
+    pool: rayon::ThreadPool,
+    memory_budget: Option<u64>,
+}
 
-    /// One past the last path index.
-    pub fn end(&self) -> u64 {
-        self.first_path + self.paths()
-    }
-
-    /// Number of paths.
-    pub fn paths(&self) -> u64 {
-        self.scalars[0].len() as u64
-    }
-
-    /// Report years.
-    pub fn years(&self) -> usize {
-        self.years
-    }
-
-    /// Initial-book loans plus loans granted, over all paths.
-    pub fn loans_simulated(&self) -> u64 {
-        self.loans_simulated
-    }
-
-    /// Metric `m` on each path, in path order.
-    pub fn scalar(&self, m: Scalar) -> impl ExactSizeIterator<Item = Option<f64>> + '_ {
-        self.scalars[m.index()]
-            .iter()
-            .map(|&v| (!v.is_nan()).then_some(v))
-    }
-
-    /// Yearly metric `m` in report year `year` (0-based) on each path.
-    pub fn yearly(&self, year: usize, m: Yearly) -> &[f64] {
-        &self.yearly[m.index() * self.years + year]
-    }
-
-    /// Summary of scalar metric `m` over the paths where it is defined.
-    pub fn summary(&self, m: Scalar) -> Option<Summary> {
-        Summary::of(self.scalar(m))
-    }
-
-    /// Summary of yearly metric `m` in report year `year` (0-based).
-    pub fn yearly_summary(&self, year: usize, m: Yearly) -> Option<Summary> {
-        Summary::of_values(&mut self.yearly(year, m).to_vec())
-    }
-
-    /// Share of paths on which `m` is defined and positive, e.g. the probability of depletion.
-    pub fn probability_positive(&self, m: Scalar) -> f64 {
-        let n = self.paths();
-        if n == 0 {
-            return 0.0;
+impl Pool {
+    /// Build the pool; 0 threads is refused.
+    pub fn new(options: &Options) -> Result<Pool, Error> {
+        options.check()?;
+        let mut builder = rayon::ThreadPoolBuilder::new();
+        if let Some(n) = options.threads {
+            builder = builder.num_threads(n);
         }
-        self.scalar(m)
-            .filter(|v| v.is_some_and(|x| x > 0.0))
-            .count() as f64
-            / n as f64
+        let pool = builder.build().map_err(|e| Error::Threads(e.to_string()))?;
+        Ok(Pool {
+            pool,
+            memory_budget: options.memory_budget,
+        })
+    }
+
+    /// Worker threads.
+    pub fn threads(&self) -> usize {
+        self.pool.current_num_threads()
+    }
+
+    /// Refuse `work` if it needs more than `needed` bytes of the budget (or of the memory the
+    /// system has available), before anything is started.
+    pub fn check_memory(&self, work: Work, needed: u64) -> Result<(), Error> {
+        match self.memory_budget.or_else(resources::available_memory) {
+            Some(available) if needed > available => Err(Error::TooLarge {
+                work,
+                needed,
+                available,
+            }),
+            _ => Ok(()),
+        }
+    }
+
+    /// [`simulate`] on this pool.
+    pub fn simulate(
+        &self,
+        units: &[Unit<'_>],
+        observer: &dyn Observer,
+        on_outcomes: impl FnMut(usize, &[PathOutcome]) -> Result<(), Error>,
+        on_unit: impl FnMut(usize, Results) -> Result<(), Error>,
+    ) -> Result<(), Error> {
+        drive(Some(&self.pool), units, observer, on_outcomes, on_unit)
     }
 }
 
-/// Simulate paths `range` of `model` on the current rayon pool. `on_chunk` receives each
-/// chunk's outcomes in path order (e.g. to stream `paths.csv`); an error from it ends the run.
-pub fn simulate<E>(
-    model: &Model,
-    range: Range<u64>,
+/// Simulate `units` on the current rayon pool. `on_outcomes(u, outcomes)` receives the
+/// outcomes of unit `u` as they come, in path order (e.g. to stream `paths.csv`);
+/// `on_unit(u, results)` receives each unit's complete results, in unit order, as soon as its
+/// last path is done (a study keeps what it needs and drops the rest). An error from either
+/// ends the work; so does the observer, with [`Error::Interrupted`].
+pub fn simulate(
+    units: &[Unit<'_>],
     observer: &dyn Observer,
-    mut on_chunk: impl FnMut(&[PathOutcome]) -> Result<(), E>,
-) -> Result<Result<Results, Stopped>, E> {
-    let mut results = Results::empty(range.start, model.years);
-    let total = range.end.saturating_sub(range.start);
-    let mut next = range.start;
-    while next < range.end {
-        if observer.should_stop() {
-            return Ok(Err(Stopped {
-                paths_done: next - range.start,
-            }));
-        }
-        let end = (next + CHUNK_PATHS).min(range.end);
-        let outcomes: Vec<PathOutcome> = (next..end)
-            .step_by(BLOCK_PATHS as usize)
-            .collect::<Vec<u64>>()
-            .into_par_iter()
-            .flat_map_iter(|first| {
-                // One workspace per block, used by one thread from start to end: no nested
-                // parallelism inside, so a thread never holds more than one workspace.
-                let mut ws = Workspace::new(model);
-                (first..(first + BLOCK_PATHS).min(end))
-                    .map(|i| ws.simulate(i))
-                    .collect::<Vec<_>>()
-            })
-            .collect();
-        on_chunk(&outcomes)?;
-        results.push(&outcomes);
-        next = end;
-        observer.paths_done(next - range.start, total);
-    }
-    Ok(Ok(results))
+    on_outcomes: impl FnMut(usize, &[PathOutcome]) -> Result<(), Error>,
+    on_unit: impl FnMut(usize, Results) -> Result<(), Error>,
+) -> Result<(), Error> {
+    drive(None, units, observer, on_outcomes, on_unit)
 }
 
-/// Simulate paths `range` with no observer and no streaming: the library's simplest entry.
+/// Simulate paths `range` of `model` on the current rayon pool, with no observer and no
+/// streaming: the library's simplest entry.
 pub fn simulate_range(model: &Model, range: Range<u64>) -> Results {
-    match simulate::<std::convert::Infallible>(model, range, &Silent, |_| Ok(())) {
-        Ok(Ok(r)) => r,
-        Ok(Err(_)) => unreachable!("Silent never stops"),
+    let mut kept = None;
+    let unit = Unit {
+        model,
+        paths: range,
+    };
+    let done = simulate(
+        std::slice::from_ref(&unit),
+        &Silent,
+        |_, _| Ok(()),
+        |_, r| {
+            kept = Some(r);
+            Ok(())
+        },
+    );
+    match (done, kept) {
+        (Ok(()), Some(results)) => results,
+        _ => unreachable!("nothing stops a silent run without a sink"),
     }
+}
+
+/// A unit whose paths are being simulated.
+struct InFlight {
+    unit: usize,
+    results: Results,
+}
+
+/// The stream of (unit, path) cut into chunks, each chunk's blocks run on `pool` (or the
+/// current pool).
+fn drive(
+    pool: Option<&rayon::ThreadPool>,
+    units: &[Unit<'_>],
+    observer: &dyn Observer,
+    mut on_outcomes: impl FnMut(usize, &[PathOutcome]) -> Result<(), Error>,
+    mut on_unit: impl FnMut(usize, Results) -> Result<(), Error>,
+) -> Result<(), Error> {
+    let total: u64 = units.iter().map(Unit::len).sum();
+    let mut flight: VecDeque<InFlight> = VecDeque::new();
+    let (mut next_unit, mut next_path) = (0usize, units.first().map_or(0, |u| u.paths.start));
+    let (mut done, mut units_done) = (0u64, 0usize);
+    while units_done < units.len() {
+        if observer.should_stop() {
+            return Err(Error::Interrupted {
+                paths_done: done,
+                paths_total: total,
+            });
+        }
+        // The next chunk: (slot in `flight`, first path, end).
+        let mut blocks: Vec<(usize, u64, u64)> = Vec::new();
+        let mut budget = CHUNK_PATHS;
+        while budget > 0 && next_unit < units.len() {
+            let unit = &units[next_unit];
+            if flight.back().is_none_or(|f| f.unit != next_unit) {
+                flight.push_back(InFlight {
+                    unit: next_unit,
+                    results: Results::empty(unit.paths.start, unit.model.years),
+                });
+            }
+            let slot = flight.len() - 1;
+            let end = (next_path + budget).min(unit.paths.start + unit.len());
+            let mut start = next_path;
+            while start < end {
+                let stop = (start + BLOCK_PATHS).min(end);
+                blocks.push((slot, start, stop));
+                start = stop;
+            }
+            budget -= end - next_path;
+            next_path = end;
+            if next_path == unit.paths.start + unit.len() {
+                next_unit += 1;
+                next_path = units.get(next_unit).map_or(0, |u| u.paths.start);
+            }
+        }
+        let in_flight = &flight;
+        let compute = || -> Vec<Vec<PathOutcome>> {
+            blocks
+                .par_iter()
+                .map(|&(slot, start, stop)| {
+                    // One workspace per block, used by one thread from start to end: no nested
+                    // parallelism inside, so a thread never holds more than one workspace.
+                    let mut ws = Workspace::new(units[in_flight[slot].unit].model);
+                    (start..stop).map(|i| ws.simulate(i)).collect()
+                })
+                .collect()
+        };
+        let outcomes = match pool {
+            Some(pool) => pool.install(compute),
+            None => compute(),
+        };
+        for (&(slot, start, stop), chunk) in blocks.iter().zip(&outcomes) {
+            let f = &mut flight[slot];
+            on_outcomes(f.unit, chunk)?;
+            f.results.push(chunk);
+            done += stop - start;
+        }
+        while flight
+            .front()
+            .is_some_and(|f| f.unit < next_unit && f.results.paths() == units[f.unit].len())
+        {
+            if let Some(f) = flight.pop_front() {
+                units_done += 1;
+                on_unit(f.unit, f.results)?;
+            }
+        }
+        observer.progress(Progress {
+            paths_done: done,
+            paths_total: total,
+            units_done,
+            units_total: units.len(),
+        });
+    }
+    Ok(())
 }

@@ -15,11 +15,11 @@
 
 mod reference;
 
+use microfolio::Model;
 use microfolio::math::norm_inv;
 use microfolio::metrics::{Scalar, Yearly};
-use microfolio::model::Model;
-use microfolio::run::simulate_range;
 use microfolio::scenario::{Origin, Scenario};
+use microfolio::simulate_range;
 use microfolio::stats::mean_sd;
 
 /// Family-wise false-alarm rate of all the statistical tests in this file.
