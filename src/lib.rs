@@ -55,11 +55,11 @@ pub use results::{AppendError, Results};
 pub use run::{Completed, RunOptions, default_folder, run};
 pub use scenario::{Origin, Override, Scenario, ScenarioError};
 pub use simulate::{
-    BLOCK_PATHS, CHUNK_PATHS, Observer, Options, Pool, Progress, Silent, Unit, simulate,
+    BLOCK_PATHS, CHUNK_PATHS, Observer, Options, Pool, Progress, Silent, Unit, shard, simulate,
     simulate_range,
 };
 pub use stats::Summary;
 pub use study::compare::Compare;
 pub use study::sweep::Sweep;
 pub use study::tornado::Tornado;
-pub use study::{Study, StudyResults, StudyRun, Variant, run_study};
+pub use study::{Done, Study, StudyResults, StudyRun, Variant, run_study};

@@ -34,8 +34,8 @@ impl Results {
         }
     }
 
-    /// Add outcomes of the next paths, in index order.
-    pub fn push(&mut self, outcomes: &[PathOutcome]) {
+    /// Add outcomes of the next paths, in index order (the driver's contract).
+    pub(crate) fn push(&mut self, outcomes: &[PathOutcome]) {
         for o in outcomes {
             assert_eq!(o.index, self.end(), "outcomes must arrive in path order");
             for (col, v) in self.scalars.iter_mut().zip(o.scalars) {
@@ -102,7 +102,8 @@ impl Results {
             .map(|&v| (!v.is_nan()).then_some(v))
     }
 
-    /// Yearly metric `m` in report year `year` (0-based) on each path.
+    /// Yearly metric `m` in report year `year` (0-based, below [`Results::years`]) on each
+    /// path.
     pub fn yearly(&self, year: usize, m: Yearly) -> &[f64] {
         &self.yearly[m.index() * self.years + year]
     }

@@ -47,6 +47,27 @@ impl Unit<'_> {
     }
 }
 
+/// The units of `units` cut to `paths`, a range of the stream of all their paths one unit
+/// after another (the first unit's paths are `0..len`, the next unit's follow): the work of one
+/// shard of a run or a study. Units the range does not reach are left out; the others keep
+/// their own path indices, so a shard's results are those of the whole work for its paths.
+pub fn shard<'a>(units: &[Unit<'a>], paths: Range<u64>) -> Vec<Unit<'a>> {
+    let mut offset = 0;
+    let mut out = Vec::new();
+    for u in units {
+        let (lo, hi) = (offset, offset + u.len());
+        offset = hi;
+        let (from, to) = (paths.start.max(lo), paths.end.min(hi));
+        if from < to {
+            out.push(Unit {
+                model: u.model,
+                paths: u.paths.start + (from - lo)..u.paths.start + (to - lo),
+            });
+        }
+    }
+    out
+}
+
 /// How far the driver has come, reported between chunks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Progress {
@@ -276,4 +297,123 @@ fn drive(
         });
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::{Origin, Scenario};
+    use std::cell::Cell;
+
+    fn model() -> Model {
+        let scenario = Scenario::parse(
+            "[simulation]\nhorizon_years = 2\n[initial_book]\nloans = 50\n[origination]\n\
+             loans_per_year = 50\n[[segment]]\nname = \"a\"\n",
+            &Origin {
+                file: "t.toml".into(),
+                stem: "t".into(),
+            },
+            &[],
+        )
+        .unwrap();
+        Model::new(&scenario)
+    }
+
+    /// Stops after the first chunk.
+    struct StopAfterOne(Cell<bool>);
+    impl Observer for StopAfterOne {
+        fn progress(&self, _: Progress) {
+            self.0.set(true);
+        }
+        fn should_stop(&self) -> bool {
+            self.0.get()
+        }
+    }
+
+    #[test]
+    fn a_stop_is_an_interruption_with_the_paths_done() {
+        let m = model();
+        let units = [Unit {
+            model: &m,
+            paths: 0..CHUNK_PATHS + 10,
+        }];
+        let e = simulate(
+            &units,
+            &StopAfterOne(Cell::new(false)),
+            |_, _| Ok(()),
+            |_, _| Ok(()),
+        )
+        .unwrap_err();
+        assert!(
+            matches!(e, Error::Interrupted { paths_done, paths_total }
+                if paths_done == CHUNK_PATHS && paths_total == CHUNK_PATHS + 10),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn units_straddling_chunks_equal_their_own_runs_and_empty_units_complete() {
+        let m = model();
+        let units = [
+            Unit {
+                model: &m,
+                paths: 5..5,
+            },
+            Unit {
+                model: &m,
+                paths: 3..300,
+            },
+            Unit {
+                model: &m,
+                paths: 700..1000,
+            },
+        ];
+        let mut done = Vec::new();
+        simulate(
+            &units,
+            &Silent,
+            |_, _| Ok(()),
+            |i, r| {
+                done.push((i, r));
+                Ok(())
+            },
+        )
+        .unwrap();
+        assert_eq!(done.iter().map(|(i, _)| *i).collect::<Vec<_>>(), [0, 1, 2]);
+        assert_eq!(done[0].1.paths(), 0);
+        // Bit for bit (NaN marks undefined values, so `==` on the results would not do).
+        let same = |a: &Results, b: &Results| {
+            let bits = |r: &Results| -> Vec<u64> {
+                crate::metrics::Scalar::ALL
+                    .iter()
+                    .flat_map(|m| r.scalar(*m).map(|v| v.map_or(u64::MAX, f64::to_bits)))
+                    .collect()
+            };
+            a.first_path() == b.first_path() && a.paths() == b.paths() && bits(a) == bits(b)
+        };
+        assert!(same(&done[1].1, &simulate_range(&m, 3..300)));
+        assert!(same(&done[2].1, &simulate_range(&m, 700..1000)));
+    }
+
+    #[test]
+    fn shards_cut_the_stream_of_paths() {
+        let m = model();
+        let units = [
+            Unit {
+                model: &m,
+                paths: 0..100,
+            },
+            Unit {
+                model: &m,
+                paths: 0..100,
+            },
+        ];
+        let cut = |r: Range<u64>| -> Vec<Range<u64>> {
+            shard(&units, r).into_iter().map(|u| u.paths).collect()
+        };
+        assert_eq!(cut(0..200), [0..100, 0..100]);
+        assert_eq!(cut(50..150), [50..100, 0..50]);
+        assert_eq!(cut(100..130), vec![0..30; 1]);
+        assert_eq!(cut(0..0), Vec::<Range<u64>>::new());
+    }
 }
