@@ -535,6 +535,52 @@ fn check_charts(folder: &Path, expected: &[&str]) {
     assert!(!html.contains("<script"), "the report has no scripts");
 }
 
+/// Every study prints its table on stdout through the one study handler; a sweep's is the
+/// mean of each metric by value.
+#[test]
+fn a_sweep_prints_a_table_of_means_by_value() {
+    let dir = folder_with("");
+    let out = microfolio(
+        dir.path(),
+        &[
+            "sweep",
+            "small.toml",
+            "--paths",
+            "20",
+            "--param",
+            "followup.referral_share=0:1:3",
+            "--metrics",
+            "graduations,net_loss",
+            "--out",
+            "out",
+        ],
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert!(
+        lines[0].starts_with("small: sweep of followup.referral_share: 3 variants × 20 paths"),
+        "{stdout}"
+    );
+    let header = lines
+        .iter()
+        .position(|l| l.starts_with("followup.referral_share"))
+        .unwrap_or_else(|| panic!("no table header in {stdout}"));
+    assert!(lines[header].contains("graduations") && lines[header].contains("net_loss"));
+    let rows: Vec<&str> = lines[header + 1..header + 4].to_vec();
+    for (row, value) in rows.iter().zip(["0 ", "0.5 ", "1 "]) {
+        assert!(
+            row.starts_with(value) && row.contains('€'),
+            "{row:?} in {stdout}"
+        );
+    }
+    assert!(lines[header + 4].starts_with("results: out"), "{stdout}");
+}
+
 /// The shipped referral-policy scenario: its [sensitivity] section is valid, and the three
 /// studies run on it through the binary and write their folders.
 #[test]
