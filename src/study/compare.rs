@@ -5,10 +5,9 @@
 //! and, for outcomes with a direction ([`super::paired::direction`]), the share of paths on
 //! which B is worse than A (and better; the rest are ties).
 //!
-//! Variants are scenario files (`compare A.toml B.toml`) or the first file with overrides
-//! (`--variant 'name: key=value,...'`). Every variant runs with the reference's seed and number
-//! of paths (or `--seed`/`--paths`): a file's own seed and paths are replaced, and the report
-//! says so.
+//! Variants are scenario files or the first file with overrides (`name: key=value,...`,
+//! [`VariantSpec`]). Every variant runs with the reference's seed and number of paths (or the
+//! study's own): a file's own seed and paths are replaced, and the report says so.
 
 use std::fmt::Write as _;
 

@@ -1,6 +1,6 @@
 //! The parameters of a study, named by the dotted paths of scenario keys (MODEL.md §8): a swept
 //! parameter `KEY=v1,v2,...` or `KEY=lo:hi:n`, and a compared variant `NAME: key=value,...`.
-//! Values are applied to the base scenario as overrides, exactly as `--set` applies them, and
+//! Values are applied to the base scenario as overrides, exactly as scenario overrides are, and
 //! every variant is validated before anything runs, so that a value that makes the scenario
 //! invalid is refused up front with the parameter and the value named.
 

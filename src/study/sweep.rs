@@ -74,7 +74,7 @@ impl MetricStats {
     }
 }
 
-/// One variant's outcome: its parameter values (in `--param` order) and, per metric of the
+/// One variant's outcome: its parameter values (in the order of the swept parameters) and, per metric of the
 /// sweep, its statistics (`None` where the metric is defined on no path) and its paired
 /// difference from the first variant (the lowest values), on the same paths.
 #[derive(Debug, Clone, PartialEq)]
@@ -101,7 +101,7 @@ impl StudyResults for SweepResults {
 
 impl Sweep {
     /// Check the parameters against `base` and build every variant. `base` carries the seed and
-    /// paths of the study (apply `--paths`/`--seed` first). `metrics` empty: [`KEY_METRICS`].
+    /// paths of the study (apply the study's paths and seed first, [`Scenario::with_run_size`]). `metrics` empty: [`KEY_METRICS`].
     pub fn new(
         base: &Scenario,
         params: Vec<SweepParam>,
@@ -209,7 +209,7 @@ impl Sweep {
         &self.base
     }
 
-    /// The swept parameters, in `--param` order.
+    /// The swept parameters, in the order given.
     pub fn params(&self) -> &[SweepParam] {
         &self.params
     }

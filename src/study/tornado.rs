@@ -4,7 +4,7 @@
 //!
 //! The parameters are those of the scenario's `[sensitivity]` section, or by default every
 //! numeric parameter of the segments, the credit cycle, follow-up financing and funding, moved
-//! by ±20% of its value (`--spread`). Where that is meaningless or not allowed the default list
+//! by ±20% of its value (the spread). Where that is meaningless or not allowed the default list
 //! says so rather than guess:
 //!
 //! - a parameter that is 0 is skipped: ±20% of 0 is 0, so it has no swing (list it in
