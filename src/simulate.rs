@@ -20,6 +20,7 @@ use crate::error::{Arg, Error, Work};
 use crate::model::Model;
 use crate::resources;
 use crate::results::Results;
+use crate::scenario::Scenario;
 
 /// Paths per chunk: large enough to keep both cores busy, small enough for a lively progress
 /// bar and bounded memory between the engine and a streaming writer.
@@ -165,7 +166,36 @@ impl Pool {
         on_outcomes: impl FnMut(usize, &[PathOutcome]) -> Result<(), Error>,
         on_unit: impl FnMut(usize, Results) -> Result<(), Error>,
     ) -> Result<(), Error> {
-        drive(Some(&self.pool), units, observer, on_outcomes, on_unit)
+        drive(
+            Some(&self.pool),
+            units.len(),
+            |i| units[i].paths.clone(),
+            |i| Held::Borrowed(units[i].model),
+            observer,
+            on_outcomes,
+            on_unit,
+        )
+    }
+
+    /// [`Pool::simulate`] over paths `paths` of each scenario, whose model is built when its
+    /// first path starts and dropped with its outcomes: a study of thousands of variants holds
+    /// the models of the few in flight only.
+    pub(crate) fn simulate_scenarios(
+        &self,
+        scenarios: &[&Scenario],
+        paths: Range<u64>,
+        observer: &dyn Observer,
+        on_unit: impl FnMut(usize, Results) -> Result<(), Error>,
+    ) -> Result<(), Error> {
+        drive(
+            Some(&self.pool),
+            scenarios.len(),
+            |_| paths.clone(),
+            |i| Held::Owned(Box::new(Model::new(scenarios[i]))),
+            observer,
+            |_, _| Ok(()),
+            on_unit,
+        )
     }
 }
 
@@ -180,7 +210,15 @@ pub fn simulate(
     on_outcomes: impl FnMut(usize, &[PathOutcome]) -> Result<(), Error>,
     on_unit: impl FnMut(usize, Results) -> Result<(), Error>,
 ) -> Result<(), Error> {
-    drive(None, units, observer, on_outcomes, on_unit)
+    drive(
+        None,
+        units.len(),
+        |i| units[i].paths.clone(),
+        |i| Held::Borrowed(units[i].model),
+        observer,
+        on_outcomes,
+        on_unit,
+    )
 }
 
 /// Simulate paths `range` of `model` on the current rayon pool, with no observer and no
@@ -206,26 +244,53 @@ pub fn simulate_range(model: &Model, range: Range<u64>) -> Results {
     }
 }
 
+/// A unit's model: the caller's, or one built for the unit alone.
+enum Held<'a> {
+    Borrowed(&'a Model),
+    Owned(Box<Model>),
+}
+
+impl std::ops::Deref for Held<'_> {
+    type Target = Model;
+    fn deref(&self) -> &Model {
+        match self {
+            Held::Borrowed(m) => m,
+            Held::Owned(m) => m,
+        }
+    }
+}
+
 /// A unit whose paths are being simulated.
-struct InFlight {
+struct InFlight<'a> {
     unit: usize,
+    model: Held<'a>,
     results: Results,
 }
 
 /// The stream of (unit, path) cut into chunks, each chunk's blocks run on `pool` (or the
-/// current pool).
-fn drive(
+/// current pool). Unit `i` is paths `paths_of(i)` of `model_of(i)`, asked for when its first
+/// path starts.
+fn drive<'m>(
     pool: Option<&rayon::ThreadPool>,
-    units: &[Unit<'_>],
+    count: usize,
+    paths_of: impl Fn(usize) -> Range<u64>,
+    model_of: impl Fn(usize) -> Held<'m>,
     observer: &dyn Observer,
     mut on_outcomes: impl FnMut(usize, &[PathOutcome]) -> Result<(), Error>,
     mut on_unit: impl FnMut(usize, Results) -> Result<(), Error>,
 ) -> Result<(), Error> {
-    let total: u64 = units.iter().map(Unit::len).sum();
+    // Each unit's paths, an empty or reversed range taken as empty.
+    let ranges: Vec<Range<u64>> = (0..count)
+        .map(|i| {
+            let r = paths_of(i);
+            r.start..r.end.max(r.start)
+        })
+        .collect();
+    let total: u64 = ranges.iter().map(|r| r.end - r.start).sum();
     let mut flight: VecDeque<InFlight> = VecDeque::new();
-    let (mut next_unit, mut next_path) = (0usize, units.first().map_or(0, |u| u.paths.start));
+    let (mut next_unit, mut next_path) = (0usize, ranges.first().map_or(0, |r| r.start));
     let (mut done, mut units_done) = (0u64, 0usize);
-    while units_done < units.len() {
+    while units_done < count {
         if observer.should_stop() {
             return Err(Error::Interrupted {
                 paths_done: done,
@@ -235,16 +300,18 @@ fn drive(
         // The next chunk: (slot in `flight`, first path, end).
         let mut blocks: Vec<(usize, u64, u64)> = Vec::new();
         let mut budget = CHUNK_PATHS;
-        while budget > 0 && next_unit < units.len() {
-            let unit = &units[next_unit];
+        while budget > 0 && next_unit < count {
+            let range = &ranges[next_unit];
             if flight.back().is_none_or(|f| f.unit != next_unit) {
+                let model = model_of(next_unit);
                 flight.push_back(InFlight {
                     unit: next_unit,
-                    results: Results::empty(unit.paths.start, unit.model.years),
+                    results: Results::empty(range.start, model.years),
+                    model,
                 });
             }
             let slot = flight.len() - 1;
-            let end = (next_path + budget).min(unit.paths.start + unit.len());
+            let end = (next_path + budget).min(range.end);
             let mut start = next_path;
             while start < end {
                 let stop = (start + BLOCK_PATHS).min(end);
@@ -253,9 +320,9 @@ fn drive(
             }
             budget -= end - next_path;
             next_path = end;
-            if next_path == unit.paths.start + unit.len() {
+            if next_path == range.end {
                 next_unit += 1;
-                next_path = units.get(next_unit).map_or(0, |u| u.paths.start);
+                next_path = ranges.get(next_unit).map_or(0, |r| r.start);
             }
         }
         let in_flight = &flight;
@@ -265,7 +332,7 @@ fn drive(
                 .map(|&(slot, start, stop)| {
                     // One workspace per block, used by one thread from start to end: no nested
                     // parallelism inside, so a thread never holds more than one workspace.
-                    let mut ws = Workspace::new(units[in_flight[slot].unit].model);
+                    let mut ws = Workspace::new(&in_flight[slot].model);
                     (start..stop).map(|i| ws.simulate(i)).collect()
                 })
                 .collect()
@@ -280,10 +347,10 @@ fn drive(
             f.results.push(chunk);
             done += stop - start;
         }
-        while flight
-            .front()
-            .is_some_and(|f| f.unit < next_unit && f.results.paths() == units[f.unit].len())
-        {
+        while flight.front().is_some_and(|f| {
+            let r = &ranges[f.unit];
+            f.unit < next_unit && f.results.paths() == r.end - r.start
+        }) {
             if let Some(f) = flight.pop_front() {
                 units_done += 1;
                 on_unit(f.unit, f.results)?;
@@ -293,7 +360,7 @@ fn drive(
             paths_done: done,
             paths_total: total,
             units_done,
-            units_total: units.len(),
+            units_total: count,
         });
     }
     Ok(())

@@ -37,12 +37,11 @@ use crate::charts::ChartError;
 use crate::charts::study::StudyChart;
 use crate::error::{Arg, Error, Work};
 use crate::metrics::Scalar;
-use crate::model::Model;
 use crate::output::{self, OutputDir, OutputError};
 use crate::resources;
 use crate::results::Results;
 use crate::scenario::Scenario;
-use crate::simulate::{CHUNK_PATHS, Observer, Options, Pool, Unit};
+use crate::simulate::{CHUNK_PATHS, Observer, Options, Pool};
 
 /// Most variants a study may run (a sweep's grid, a tornado's settings).
 pub const MAX_VARIANTS: usize = 10_000;
@@ -259,26 +258,14 @@ pub fn run_variants<T>(
     )?;
     let started = SystemTime::now();
     let clock = Instant::now();
-    let models: Vec<Model> = variants.iter().map(|v| Model::new(&v.scenario)).collect();
-    let units: Vec<Unit> = models
-        .iter()
-        .map(|model| Unit {
-            model,
-            paths: 0..paths,
-        })
-        .collect();
+    let scenarios: Vec<&Scenario> = variants.iter().map(|v| &v.scenario).collect();
     let mut kept = Vec::with_capacity(variants.len());
     let mut loans_simulated = 0;
-    pool.simulate(
-        &units,
-        observer,
-        |_, _| Ok(()),
-        |i, results| {
-            loans_simulated += results.loans_simulated();
-            kept.push(keep(i, &results));
-            Ok(())
-        },
-    )?;
+    pool.simulate_scenarios(&scenarios, 0..paths, observer, |i, results| {
+        loans_simulated += results.loans_simulated();
+        kept.push(keep(i, &results));
+        Ok(())
+    })?;
     Ok((
         kept,
         StudyRun {
