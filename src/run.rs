@@ -96,10 +96,7 @@ pub fn run(
     };
     let mut kept: Option<Results> = None;
     pool.simulate(
-        &[Unit {
-            model: &model,
-            paths: 0..paths,
-        }],
+        &[Unit::new(&model, 0..paths)],
         observer,
         |_, chunk| match csv.as_mut() {
             Some(w) => w.write(chunk).map_err(io_error),

@@ -36,7 +36,12 @@ pub struct Unit<'a> {
     pub paths: Range<u64>,
 }
 
-impl Unit<'_> {
+impl<'a> Unit<'a> {
+    /// Paths `paths` of `model`.
+    pub fn new(model: &'a Model, paths: Range<u64>) -> Unit<'a> {
+        Unit { model, paths }
+    }
+
     /// Number of paths (0 for an empty or reversed range).
     pub fn len(&self) -> u64 {
         self.paths.end.saturating_sub(self.paths.start)
@@ -166,15 +171,7 @@ impl Pool {
         on_outcomes: impl FnMut(usize, &[PathOutcome]) -> Result<(), Error>,
         on_unit: impl FnMut(usize, Results) -> Result<(), Error>,
     ) -> Result<(), Error> {
-        drive(
-            Some(&self.pool),
-            units.len(),
-            |i| units[i].paths.clone(),
-            |i| Held::Borrowed(units[i].model),
-            observer,
-            on_outcomes,
-            on_unit,
-        )
+        drive_units(Some(&self.pool), units, observer, on_outcomes, on_unit)
     }
 
     /// [`Pool::simulate`] over paths `paths` of each scenario, whose model is built when its
@@ -210,8 +207,19 @@ pub fn simulate(
     on_outcomes: impl FnMut(usize, &[PathOutcome]) -> Result<(), Error>,
     on_unit: impl FnMut(usize, Results) -> Result<(), Error>,
 ) -> Result<(), Error> {
+    drive_units(None, units, observer, on_outcomes, on_unit)
+}
+
+/// [`drive`] over the caller's units.
+fn drive_units(
+    pool: Option<&rayon::ThreadPool>,
+    units: &[Unit<'_>],
+    observer: &dyn Observer,
+    on_outcomes: impl FnMut(usize, &[PathOutcome]) -> Result<(), Error>,
+    on_unit: impl FnMut(usize, Results) -> Result<(), Error>,
+) -> Result<(), Error> {
     drive(
-        None,
+        pool,
         units.len(),
         |i| units[i].paths.clone(),
         |i| Held::Borrowed(units[i].model),
@@ -225,10 +233,7 @@ pub fn simulate(
 /// streaming: the library's simplest entry.
 pub fn simulate_range(model: &Model, range: Range<u64>) -> Results {
     let mut kept = None;
-    let unit = Unit {
-        model,
-        paths: range,
-    };
+    let unit = Unit::new(model, range);
     let done = simulate(
         std::slice::from_ref(&unit),
         &Silent,
@@ -400,10 +405,7 @@ mod tests {
     #[test]
     fn a_stop_is_an_interruption_with_the_paths_done() {
         let m = model();
-        let units = [Unit {
-            model: &m,
-            paths: 0..CHUNK_PATHS + 10,
-        }];
+        let units = [Unit::new(&m, 0..CHUNK_PATHS + 10)];
         let e = simulate(
             &units,
             &StopAfterOne(Cell::new(false)),
@@ -422,18 +424,9 @@ mod tests {
     fn units_straddling_chunks_equal_their_own_runs_and_empty_units_complete() {
         let m = model();
         let units = [
-            Unit {
-                model: &m,
-                paths: 5..5,
-            },
-            Unit {
-                model: &m,
-                paths: 3..300,
-            },
-            Unit {
-                model: &m,
-                paths: 700..1000,
-            },
+            Unit::new(&m, 5..5),
+            Unit::new(&m, 3..300),
+            Unit::new(&m, 700..1000),
         ];
         let mut done = Vec::new();
         simulate(
@@ -465,16 +458,7 @@ mod tests {
     #[test]
     fn shards_cut_the_stream_of_paths() {
         let m = model();
-        let units = [
-            Unit {
-                model: &m,
-                paths: 0..100,
-            },
-            Unit {
-                model: &m,
-                paths: 0..100,
-            },
-        ];
+        let units = [Unit::new(&m, 0..100), Unit::new(&m, 0..100)];
         let cut = |r: Range<u64>| -> Vec<Range<u64>> {
             shard(&units, r).into_iter().map(|u| u.paths).collect()
         };
