@@ -110,21 +110,15 @@ fn failed(e: Error, metrics: &str) -> ExitCode {
 
 fn report(args: ReportArgs) -> ExitCode {
     // A study folder holds no per-path data to draw from: say so rather than name a missing key.
-    for (file, study) in [
-        ("sweep.csv", "sweep"),
-        ("compare.csv", "compare"),
-        ("tornado.csv", "tornado"),
-    ] {
-        if args.folder.join(file).is_file() {
-            return fail(
-                EXIT_BAD_INPUT,
-                format!(
-                    "{}: is the folder of a `microfolio {study}` study, whose charts and report are drawn when the study runs; \
-                     `microfolio report` redraws the folders of `microfolio run`",
-                    args.folder.display()
-                ),
-            );
-        }
+    if let Some(study) = study::kind_of_folder(&args.folder) {
+        return fail(
+            EXIT_BAD_INPUT,
+            format!(
+                "{}: is the folder of a `microfolio {study}` study, whose charts and report are drawn when the study runs; \
+                 `microfolio report` redraws the folders of `microfolio run`",
+                args.folder.display()
+            ),
+        );
     }
     match microfolio::report::render(&args.folder) {
         Ok(done) => {
