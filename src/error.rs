@@ -92,7 +92,8 @@ pub enum Error {
     Input(String),
     /// The output folder cannot be used or written.
     Output(OutputError),
-    /// The charts or the report of a run could not be made; nothing was written.
+    /// The charts or the report of a run could not be made from the files it had just
+    /// written; nothing was written.
     Report(ReportError),
     /// A chart of a study could not be drawn; nothing was written.
     Chart(ChartError),
@@ -118,7 +119,6 @@ impl Error {
             | Error::Inapplicable { .. }
             | Error::Input(_)
             | Error::Output(OutputError::Refused { .. })
-            | Error::Report(ReportError::Data(_))
             | Error::TooLarge { .. } => ErrorKind::BadInput,
             Error::Interrupted { .. } => ErrorKind::Interrupted,
             Error::Output(_) | Error::Report(_) | Error::Chart(_) | Error::Threads(_) => {

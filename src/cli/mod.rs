@@ -14,6 +14,7 @@ use clap::Parser;
 use args::{
     Cli, Command, CompareArgs, ReportArgs, RunArgs, ScenarioArgs, SweepArgs, TornadoArgs, WorkArgs,
 };
+use microfolio::report::ReportError;
 use microfolio::study::params::{SweepParam, VariantSpec};
 use microfolio::study::{self, parse_metrics};
 use microfolio::{
@@ -129,7 +130,8 @@ fn report(args: ReportArgs) -> ExitCode {
             ExitCode::SUCCESS
         }
         // Missing or corrupt data is bad input; a chart or file that cannot be written is not.
-        Err(e) => failed(e.into(), ""),
+        Err(e @ ReportError::Data(_)) => fail(EXIT_BAD_INPUT, e),
+        Err(e) => fail(EXIT_FAILURE, e),
     }
 }
 
