@@ -24,7 +24,7 @@ use crate::charts::study::{self as draw, Forest, ForestRow, Interval, Scale, Stu
 use crate::error::{Arg, Error};
 use crate::format::{count, pct};
 use crate::metrics::Scalar;
-use crate::output::{self, OutputDir, OutputError};
+use crate::output;
 use crate::scenario::Scenario;
 use crate::simulate::{Observer, Options};
 
@@ -445,20 +445,15 @@ impl Study for Compare {
     }
 
     /// `compare.csv` and every variant's resolved scenario in `variants/`.
-    fn write(&self, folder: &OutputDir, results: &CompareResults) -> Result<(), Error> {
-        folder.write(COMPARE_CSV, self.csv(results).as_bytes())?;
-        let dir = folder.file(VARIANTS_DIR);
-        std::fs::create_dir_all(&dir).map_err(|error| OutputError::Io {
-            path: dir.clone(),
-            error,
-        })?;
-        for v in &self.variants {
-            folder.write(
-                &format!("{VARIANTS_DIR}/{}.toml", v.name),
-                output::scenario_toml(&v.scenario).as_bytes(),
-            )?;
-        }
-        Ok(())
+    fn files(&self, results: &CompareResults) -> Vec<(String, Vec<u8>)> {
+        let mut files = vec![(COMPARE_CSV.to_string(), self.csv(results).into_bytes())];
+        files.extend(self.variants.iter().map(|v| {
+            (
+                format!("{VARIANTS_DIR}/{}.toml", v.name),
+                output::scenario_toml(&v.scenario).into_bytes(),
+            )
+        }));
+        files
     }
 
     fn draw(&self, results: &CompareResults) -> Result<Vec<StudyChart>, ChartError> {

@@ -97,8 +97,9 @@ pub trait Study {
     /// The study's own entries of `summary.json`, beside those every study has.
     fn summary(&self, results: &Self::Results) -> Value;
 
-    /// Write the study's own files (its table, ...) into the folder being written.
-    fn write(&self, folder: &OutputDir, results: &Self::Results) -> Result<(), Error>;
+    /// The study's own files (its table, ...) by their names in the result folder, where
+    /// `variants/a.toml` is in a sub-folder.
+    fn files(&self, results: &Self::Results) -> Vec<(String, Vec<u8>)>;
 
     /// The charts.
     fn draw(&self, results: &Self::Results) -> Result<Vec<StudyChart>, ChartError>;
@@ -135,7 +136,9 @@ pub fn run_study<S: Study>(
         results.run(),
         study.summary(&results),
     );
-    study.write(&folder, &results)?;
+    for (name, contents) in study.files(&results) {
+        write_file(&folder, &name, &contents)?;
+    }
     let html = study.page(&results, &charts);
     write_common(&folder, &summary, study.base(), &charts, &html)?;
     let folder = folder.commit()?;
@@ -329,17 +332,28 @@ fn write_common(
         output::SCENARIO_TOML,
         output::scenario_toml(base).as_bytes(),
     )?;
-    let dir = folder.file(CHARTS_DIR);
-    std::fs::create_dir_all(&dir).map_err(|error| OutputError::Io {
-        path: dir.clone(),
-        error,
-    })?;
     for c in charts {
-        folder.write(&format!("{CHARTS_DIR}/{}.svg", c.file), c.svg.as_bytes())?;
-        folder.write(&format!("{CHARTS_DIR}/{}.png", c.file), &c.png)?;
+        write_file(
+            folder,
+            &format!("{CHARTS_DIR}/{}.svg", c.file),
+            c.svg.as_bytes(),
+        )?;
+        write_file(folder, &format!("{CHARTS_DIR}/{}.png", c.file), &c.png)?;
     }
     folder.write(crate::report::REPORT_HTML, html.as_bytes())?;
     Ok(())
+}
+
+/// Write a file of the folder, making its sub-folder first (`charts/a.svg`).
+fn write_file(folder: &OutputDir, name: &str, contents: &[u8]) -> Result<(), Error> {
+    if let Some((dir, _)) = name.rsplit_once('/') {
+        let dir = folder.file(dir);
+        std::fs::create_dir_all(&dir).map_err(|error| OutputError::Io {
+            path: dir.clone(),
+            error,
+        })?;
+    }
+    Ok(folder.write(name, contents)?)
 }
 
 /// The default result folder of a study of `scenario`: `output/<meta.name>-<kind>`.

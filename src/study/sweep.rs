@@ -21,7 +21,6 @@ use crate::charts::study::{self as draw, Heatmap, LinePoint, Scale, StudyChart, 
 use crate::error::{Arg, Error};
 use crate::format::count;
 use crate::metrics::Scalar;
-use crate::output::OutputDir;
 use crate::results::Results;
 use crate::scenario::{Override, Scenario};
 use crate::simulate::{Observer, Options};
@@ -435,8 +434,8 @@ impl Study for Sweep {
         })
     }
 
-    fn write(&self, folder: &OutputDir, results: &SweepResults) -> Result<(), Error> {
-        Ok(folder.write(SWEEP_CSV, self.csv(results).as_bytes())?)
+    fn files(&self, results: &SweepResults) -> Vec<(String, Vec<u8>)> {
+        vec![(SWEEP_CSV.to_string(), self.csv(results).into_bytes())]
     }
 
     fn draw(&self, results: &SweepResults) -> Result<Vec<StudyChart>, ChartError> {

@@ -38,7 +38,6 @@ use crate::charts::ChartError;
 use crate::charts::study::{self as draw, Interval, Scale, StudyChart, TornadoChart, TornadoRow};
 use crate::error::{Arg, Error};
 use crate::metrics::Scalar;
-use crate::output::OutputDir;
 use crate::scenario::{Override, Scenario};
 use crate::simulate::{Observer, Options};
 
@@ -631,8 +630,8 @@ impl Study for Tornado {
         })
     }
 
-    fn write(&self, folder: &OutputDir, results: &TornadoResults) -> Result<(), Error> {
-        Ok(folder.write(TORNADO_CSV, self.csv(results).as_bytes())?)
+    fn files(&self, results: &TornadoResults) -> Vec<(String, Vec<u8>)> {
+        vec![(TORNADO_CSV.to_string(), self.csv(results).into_bytes())]
     }
 
     fn draw(&self, results: &TornadoResults) -> Result<Vec<StudyChart>, ChartError> {
