@@ -6,10 +6,10 @@
 
 use divan::Bencher;
 use divan::counter::ItemsCount;
+use microfolio::Model;
 use microfolio::engine::Workspace;
-use microfolio::model::Model;
-use microfolio::run::simulate_range;
 use microfolio::scenario::Scenario;
+use microfolio::simulate_range;
 use microfolio::stats::Summary;
 
 fn main() {

@@ -3,19 +3,19 @@
 //! project notes for the specification).
 //!
 //! The library owns the model and knows nothing of terminals: a scenario is parsed and
-//! validated ([`scenario`]), turned into per-run tables ([`model`]), simulated path by path
-//! ([`engine`]) on many threads deterministically ([`run`]), summarised ([`stats`]) and written
-//! to a result folder ([`output`], [`job`]) with charts and a report ([`charts`], [`report`]).
-//! Sensitivity studies run variants of a scenario on common random numbers ([`study`]).
-//! The `microfolio` binary is the command-line glue.
+//! validated ([`Scenario`]), turned into per-run tables ([`Model`]), simulated path by path
+//! ([`engine`]) on many threads deterministically by one driver over work units — a model and
+//! a range of paths ([`simulate()`], [`Pool`]) — summarised ([`stats`]) and written to a result
+//! folder ([`run()`], [`output`]) with charts and a report ([`charts`], [`report`]).
+//! Sensitivity studies ([`Study`]: [`Sweep`], [`Compare`], [`Tornado`]) run variants of a
+//! scenario on common random numbers into their folder ([`run_study`]). Every failure is an
+//! [`Error`], whose [`Error::kind`] tells bad input from a failure. The `microfolio` binary
+//! (the default `cli` feature) is the command-line glue.
 //!
 //! From code (a notebook, a test, a future binding):
 //!
 //! ```
-//! use microfolio::metrics::Scalar;
-//! use microfolio::model::Model;
-//! use microfolio::run::simulate_range;
-//! use microfolio::scenario::{Origin, Override, Scenario};
+//! use microfolio::{Model, Origin, Override, Scalar, Scenario, simulate_range};
 //!
 //! let text = "[initial_book]\nloans = 500\n[[segment]]\nname = \"starter\"\nannual_pd = 0.06\n";
 //! let origin = Origin { file: "notebook".into(), stem: "example".into() };
@@ -30,17 +30,36 @@
 
 pub mod charts;
 pub mod engine;
+mod error;
 pub mod format;
-pub mod job;
 pub mod math;
 pub mod metrics;
-pub mod model;
+mod model;
 pub mod output;
 pub mod report;
-pub mod resources;
-pub mod run;
+mod resources;
+mod results;
+mod run;
 pub mod scenario;
 pub mod schedule;
+mod simulate;
 pub mod stats;
 pub mod study;
 pub mod units;
+
+pub use error::{Arg, Error, ErrorKind, Work};
+pub use metrics::{Scalar, Yearly};
+pub use model::Model;
+pub use output::{OutputDir, OutputError, RunInfo};
+pub use results::{AppendError, Results};
+pub use run::{Completed, RunOptions, default_folder, run};
+pub use scenario::{Origin, Override, Scenario, ScenarioError};
+pub use simulate::{
+    BLOCK_PATHS, CHUNK_PATHS, Observer, Options, Pool, Progress, Silent, Unit, shard, simulate,
+    simulate_range,
+};
+pub use stats::Summary;
+pub use study::compare::Compare;
+pub use study::sweep::Sweep;
+pub use study::tornado::Tornado;
+pub use study::{Done, Study, StudyResults, StudyRun, Variant, run_study};

@@ -14,7 +14,7 @@ use serde_json::{Map, Value, json};
 
 use crate::engine::PathOutcome;
 use crate::metrics::{Scalar, Yearly};
-use crate::run::Results;
+use crate::results::Results;
 use crate::scenario::Scenario;
 use crate::stats::{SUMMARY_QUANTILES, Summary};
 
@@ -243,9 +243,10 @@ impl OutputDir {
             if !empty_dir && !is_result_folder(destination) {
                 return Err(OutputError::Refused {
                     path: destination.to_path_buf(),
-                    reason: "exists and is not an earlier microfolio result folder; choose another --out \
-                             (microfolio only replaces folders holding summary.json and scenario.toml)"
-                        .into(),
+                    reason:
+                        "exists and is not an earlier microfolio result folder (microfolio only \
+                             replaces folders holding summary.json and scenario.toml)"
+                            .into(),
                 });
             }
         }

@@ -8,8 +8,8 @@
 //! arrays per segment, and the default-hazard tables of the loans of one path).
 
 use crate::metrics::{Scalar, Yearly};
-use crate::run::CHUNK_PATHS;
 use crate::scenario::Scenario;
+use crate::simulate::CHUNK_PATHS;
 
 /// Bytes kept per path for the statistics.
 pub fn bytes_per_path(horizon_years: usize) -> u64 {

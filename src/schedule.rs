@@ -4,6 +4,28 @@
 //! Everything is per euro of original principal, so one table serves every loan of a segment:
 //! the balance factor `B(a)/P` depends only on the segment and the age `a`.
 
+/// Terms that make no schedule: no month, no month after the grace months, or a rate that is
+/// not a finite number above -1200% a year.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ScheduleError {
+    pub term: usize,
+    pub grace: usize,
+    pub annual_rate: f64,
+}
+
+impl std::fmt::Display for ScheduleError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "term_months = {}, grace_months = {}, interest_rate = {}: allowed: a term of at least \
+             1 month, fewer grace months than the term, and a finite rate above -12",
+            self.term, self.grace, self.annual_rate
+        )
+    }
+}
+
+impl std::error::Error for ScheduleError {}
+
 /// Repayment schedule of a loan of term `n` months, `g` grace months and annual rate `r`.
 #[derive(Debug, Clone)]
 pub struct Schedule {
@@ -18,8 +40,20 @@ pub struct Schedule {
 
 impl Schedule {
     /// The schedule for a term of `term` months (>= 1), `grace` months of interest only
-    /// (< term) and annual interest rate `annual_rate`.
-    pub fn new(term: usize, grace: usize, annual_rate: f64) -> Schedule {
+    /// (< term) and a finite annual interest rate `annual_rate` above -1200%.
+    pub fn try_new(term: usize, grace: usize, annual_rate: f64) -> Result<Schedule, ScheduleError> {
+        if term == 0 || grace >= term || !annual_rate.is_finite() || annual_rate / 12.0 <= -1.0 {
+            return Err(ScheduleError {
+                term,
+                grace,
+                annual_rate,
+            });
+        }
+        Ok(Schedule::new(term, grace, annual_rate))
+    }
+
+    /// [`Schedule::try_new`] for terms a validated scenario guarantees.
+    pub(crate) fn new(term: usize, grace: usize, annual_rate: f64) -> Schedule {
         assert!(term >= 1 && grace < term, "term {term}, grace {grace}");
         let i = annual_rate / 12.0;
         let m = term - grace;
@@ -172,6 +206,15 @@ mod tests {
             );
             assert!((0..=60).all(|a| s.balance_factor(a).is_finite()));
         }
+    }
+
+    #[test]
+    fn impossible_terms_are_refused() {
+        assert!(Schedule::try_new(0, 0, 0.05).is_err());
+        assert!(Schedule::try_new(12, 12, 0.05).is_err());
+        assert!(Schedule::try_new(12, 0, f64::NAN).is_err());
+        assert!(Schedule::try_new(12, 0, -12.0).is_err());
+        assert_eq!(Schedule::try_new(12, 2, 0.05).unwrap().term(), 12);
     }
 
     #[test]

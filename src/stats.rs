@@ -83,8 +83,19 @@ pub fn mean_sd(values: &[f64]) -> (f64, Option<f64>) {
     (mean, (n > 1).then(|| (m2 / (n - 1) as f64).max(0.0).sqrt()))
 }
 
-/// Type-7 quantile of sorted values: `x[h]` interpolated at `h = (n - 1) p`.
-pub fn quantile_sorted(sorted: &[f64], p: f64) -> f64 {
+/// Type-7 quantile at level `p` (0 to 1) of values sorted in ascending order; `None` for no
+/// values, a level outside 0..1, or values that are not sorted numbers.
+pub fn quantile(sorted: &[f64], p: f64) -> Option<f64> {
+    let usable = !sorted.is_empty()
+        && (0.0..=1.0).contains(&p)
+        && sorted.iter().all(|x| !x.is_nan())
+        && sorted.windows(2).all(|w| w[0] <= w[1]);
+    usable.then(|| quantile_sorted(sorted, p))
+}
+
+/// Type-7 quantile of sorted values: `x[h]` interpolated at `h = (n - 1) p`. The caller
+/// guarantees at least one value ([`quantile`] checks its input).
+pub(crate) fn quantile_sorted(sorted: &[f64], p: f64) -> f64 {
     let n = sorted.len();
     assert!(n > 0, "quantile of nothing");
     let h = (n - 1) as f64 * p.clamp(0.0, 1.0);
@@ -116,6 +127,15 @@ mod tests {
         // R: sd(c(1, 2, 4, 8, 16)) = 6.099180
         assert!((s.sd.unwrap() - 6.099_180_272_790_763).abs() < 1e-12);
         assert!((s.se.unwrap() - 6.099_180_272_790_763 / 5f64.sqrt()).abs() < 1e-12);
+    }
+
+    #[test]
+    fn quantiles_of_bad_input_are_none() {
+        assert_eq!(quantile(&[], 0.5), None);
+        assert_eq!(quantile(&[1.0, 2.0], 1.5), None);
+        assert_eq!(quantile(&[2.0, 1.0], 0.5), None);
+        assert_eq!(quantile(&[1.0, f64::NAN], 0.5), None);
+        assert_eq!(quantile(&[1.0, 2.0], 0.5), Some(1.5));
     }
 
     #[test]

@@ -8,10 +8,10 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
+use microfolio::RunOptions;
+use microfolio::Silent;
 use microfolio::charts::ALL_CHARTS;
-use microfolio::job::{self, RunOptions};
 use microfolio::report::{self, REPORT_HTML};
-use microfolio::run::Silent;
 use microfolio::scenario::{Origin, Scenario};
 
 /// A small scenario under stress, so that the state pays on some paths and every chart has
@@ -56,7 +56,7 @@ fn sample_run() -> &'static Path {
         let _ = fs::remove_dir_all(&dir);
         let scenario = Scenario::parse(SAMPLE, &Origin::new("sample.toml"), &[])
             .expect("sample scenario is valid");
-        job::run(&scenario, &dir, &RunOptions::default(), &Silent).expect("sample run");
+        microfolio::run(&scenario, &dir, &RunOptions::default(), &Silent).expect("sample run");
         dir
     })
 }
@@ -446,7 +446,8 @@ fn shipped_scenarios_get_every_chart() {
             .unwrap();
         let tmp = tempfile::tempdir().unwrap();
         let dir = tmp.path().join(name);
-        let done = job::run(&scenario, &dir, &RunOptions::default(), &Silent).expect("the run");
+        let done =
+            microfolio::run(&scenario, &dir, &RunOptions::default(), &Silent).expect("the run");
         assert!(done.notes.is_empty(), "{name}: {:?}", done.notes);
         let html = fs::read_to_string(dir.join(REPORT_HTML)).unwrap();
         for chart in ALL_CHARTS {

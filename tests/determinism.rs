@@ -5,14 +5,10 @@
 mod common;
 
 use common::*;
-use microfolio::model::Model;
-use microfolio::run::simulate_range;
+use microfolio::Model;
+use microfolio::simulate_range;
 
-fn on_threads(
-    threads: usize,
-    model: &Model,
-    paths: std::ops::Range<u64>,
-) -> microfolio::run::Results {
+fn on_threads(threads: usize, model: &Model, paths: std::ops::Range<u64>) -> microfolio::Results {
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()

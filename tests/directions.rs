@@ -11,12 +11,12 @@ use microfolio::metrics::Scalar;
 const PATHS: u64 = 400;
 const COMPARISONS: usize = 6;
 
-fn values(r: &microfolio::run::Results, m: Scalar) -> impl Iterator<Item = f64> + '_ {
+fn values(r: &microfolio::Results, m: Scalar) -> impl Iterator<Item = f64> + '_ {
     r.scalar(m).map(|v| v.unwrap())
 }
 
 /// Assert that `m` is higher in `b` than in `a` (or lower, when `up` is false).
-fn assert_moves(a: &microfolio::run::Results, b: &microfolio::run::Results, m: Scalar, up: bool) {
+fn assert_moves(a: &microfolio::Results, b: &microfolio::Results, m: Scalar, up: bool) {
     let (mean, se) = paired(values(a, m), values(b, m));
     let z = if up { mean / se } else { -mean / se };
     let limit = z_crit(1e-4, COMPARISONS);

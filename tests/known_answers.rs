@@ -9,10 +9,10 @@
 mod common;
 
 use common::*;
+use microfolio::Model;
 use microfolio::engine::Workspace;
 use microfolio::math::{conditional_pd, norm_cdf, vasicek_quantile};
 use microfolio::metrics::{Scalar, Yearly};
-use microfolio::model::Model;
 
 const FAMILY_ALPHA: f64 = 1e-4;
 

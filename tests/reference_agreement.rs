@@ -16,10 +16,10 @@
 mod common;
 mod reference;
 
+use microfolio::Model;
 use microfolio::metrics::{Scalar, Yearly};
-use microfolio::model::Model;
-use microfolio::run::simulate_range;
 use microfolio::scenario::Scenario;
+use microfolio::simulate_range;
 use microfolio::stats::mean_sd;
 
 /// Family-wise false-alarm rate of all the statistical tests in this file.

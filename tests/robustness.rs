@@ -12,11 +12,11 @@ mod common;
 use std::path::Path;
 
 use common::*;
+use microfolio::Model;
+use microfolio::RunOptions;
+use microfolio::Silent;
 use microfolio::engine::Workspace;
-use microfolio::job::{self, RunOptions};
 use microfolio::metrics::{Scalar, Yearly};
-use microfolio::model::Model;
-use microfolio::run::Silent;
 use microfolio::scenario::{Origin, Override, Scenario};
 use proptest::prelude::*;
 
@@ -60,7 +60,7 @@ fn check_runs_cleanly(scenario: &Scenario, out: &Path) {
             );
         }
     }
-    let done = job::run(
+    let done = microfolio::run(
         scenario,
         out,
         &RunOptions {

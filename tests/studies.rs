@@ -14,9 +14,10 @@ use common::*;
 use microfolio::metrics::Scalar;
 use microfolio::study::compare::Compare;
 use microfolio::study::params::{SweepParam, VariantSpec};
+use microfolio::study::run_variants;
 use microfolio::study::sweep::Sweep;
 use microfolio::study::tornado::Tornado;
-use microfolio::study::{Quiet, StudyOptions, Variant, run_variants};
+use microfolio::{Options, Silent, Variant};
 
 /// A small lender over three years: two segments, follow-up financing, a credit cycle. About
 /// 2,500 loans a path, so that hundreds of paths run in a fraction of a second.
@@ -58,8 +59,8 @@ followup_rate = 0.1
 followup_min_age_months = 6
 "#;
 
-fn options(threads: usize) -> StudyOptions {
-    StudyOptions {
+fn options(threads: usize) -> Options {
+    Options {
         threads: Some(threads),
         memory_budget: None,
     }
@@ -81,7 +82,7 @@ fn common_random_numbers_shrink_the_standard_error_of_a_small_change() {
         .parse()
         .unwrap();
     let compare = Compare::new(std::slice::from_ref(&base), &[v], None, None, vec![]).unwrap();
-    let results = compare.compute(&options(2), &Quiet).unwrap();
+    let results = compare.compute(&options(2), &Silent).unwrap();
     for m in [Scalar::Defaults, Scalar::NetLoss] {
         let p = results.paired(1, m).unwrap();
         let ratio = p.se_ratio().unwrap();
@@ -129,8 +130,8 @@ fn each_variant_equals_a_plain_run_on_any_thread_count() {
             ),
         })
         .collect();
-    let (one, _) = run_variants(&variants, &options(1), 0, &Quiet, |_, r| r.clone()).unwrap();
-    let (three, run) = run_variants(&variants, &options(3), 0, &Quiet, |_, r| r.clone()).unwrap();
+    let (one, _) = run_variants(&variants, &options(1), 0, &Silent, |_, r| r.clone()).unwrap();
+    let (three, run) = run_variants(&variants, &options(3), 0, &Silent, |_, r| r.clone()).unwrap();
     assert_eq!(run.threads, 3);
     for (k, v) in variants.iter().enumerate() {
         let plain = common::run(&v.scenario, 70);
@@ -162,7 +163,7 @@ fn a_sweep_over_the_starter_pd_gives_defaults_that_rise_with_it() {
         vec![Scalar::Defaults, Scalar::NetLoss],
     )
     .unwrap();
-    let r = sweep.compute(&options(2), &Quiet).unwrap();
+    let r = sweep.compute(&options(2), &Silent).unwrap();
     let values: Vec<f64> = r.points.iter().map(|p| p.values[0]).collect();
     assert_eq!(values, vec![0.02, 0.04, 0.06, 0.08, 0.10]);
     let limit = z_crit(1e-4, 4);
@@ -204,7 +205,7 @@ fn a_referral_share_sweep_moves_graduations_up_and_followup_loans_down() {
         vec![Scalar::Graduations, Scalar::FollowupLoans],
     )
     .unwrap();
-    let r = sweep.compute(&options(2), &Quiet).unwrap();
+    let r = sweep.compute(&options(2), &Silent).unwrap();
     let mean = |k: usize, m: usize| r.points[k].stats[m].unwrap();
     assert_eq!(mean(0, 0).mean, 0.0, "no graduation without referral");
     assert_eq!(
@@ -245,7 +246,7 @@ fn a_tornado_ranks_the_parameter_that_matters_most_first() {
     let base = scenario(&text, &["simulation.paths=200"]);
     let t = Tornado::new(&base, vec![Scalar::NetLoss], None).unwrap();
     assert_eq!(t.variants().len(), 7);
-    let r = t.compute(&options(2), &Quiet).unwrap();
+    let r = t.compute(&options(2), &Silent).unwrap();
     let order: Vec<&str> = r.bars[0]
         .iter()
         .map(|b| t.params()[b.param].key.as_str())
@@ -504,6 +505,52 @@ fn check_charts(folder: &Path, expected: &[&str]) {
         );
     }
     assert!(!html.contains("<script"), "the report has no scripts");
+}
+
+/// Every study prints its table on stdout through the one study handler; a sweep's is the
+/// mean of each metric by value.
+#[test]
+fn a_sweep_prints_a_table_of_means_by_value() {
+    let dir = folder_with("");
+    let out = microfolio(
+        dir.path(),
+        &[
+            "sweep",
+            "small.toml",
+            "--paths",
+            "20",
+            "--param",
+            "followup.referral_share=0:1:3",
+            "--metrics",
+            "graduations,net_loss",
+            "--out",
+            "out",
+        ],
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert!(
+        lines[0].starts_with("small: sweep of followup.referral_share: 3 variants × 20 paths"),
+        "{stdout}"
+    );
+    let header = lines
+        .iter()
+        .position(|l| l.starts_with("followup.referral_share"))
+        .unwrap_or_else(|| panic!("no table header in {stdout}"));
+    assert!(lines[header].contains("graduations") && lines[header].contains("net_loss"));
+    let rows: Vec<&str> = lines[header + 1..header + 4].to_vec();
+    for (row, value) in rows.iter().zip(["0 ", "0.5 ", "1 "]) {
+        assert!(
+            row.starts_with(value) && row.contains('€'),
+            "{row:?} in {stdout}"
+        );
+    }
+    assert!(lines[header + 4].starts_with("results: out"), "{stdout}");
 }
 
 /// The shipped referral-policy scenario: its [sensitivity] section is valid, and the three

@@ -5,28 +5,28 @@
 //! and, for outcomes with a direction ([`super::paired::direction`]), the share of paths on
 //! which B is worse than A (and better; the rest are ties).
 //!
-//! Variants are scenario files (`compare A.toml B.toml`) or the first file with overrides
-//! (`--variant 'name: key=value,...'`). Every variant runs with the reference's seed and number
-//! of paths (or `--seed`/`--paths`): a file's own seed and paths are replaced, and the report
-//! says so.
+//! Variants are scenario files or the first file with overrides (`name: key=value,...`,
+//! [`VariantSpec`]). Every variant runs with the reference's seed and number of paths (or the
+//! study's own): a file's own seed and paths are replaced, and the report says so.
 
-use std::path::Path;
+use std::fmt::Write as _;
 
-use serde_json::json;
+use serde_json::{Value, json};
 
 use super::paired::{Paired, direction};
 use super::params::{VariantSpec, apply, check_overrides};
 use super::sweep::MetricStats;
 use super::{
-    Done, KEY_METRICS, StudyError, StudyObserver, StudyOptions, StudyRun, Variant, cell, report,
-    run_variants, summary_json, text_cell, write_common,
+    KEY_METRICS, Study, StudyResults, StudyRun, Variant, cell, report, run_variants, text_cell,
 };
 use crate::charts::ChartError;
 use crate::charts::study::{self as draw, Forest, ForestRow, Interval, StudyChart, Texts};
-use crate::format::count;
+use crate::error::{Arg, Error};
+use crate::format::{count, pct};
 use crate::metrics::Scalar;
-use crate::output::{self, OutputDir, OutputError};
+use crate::output;
 use crate::scenario::Scenario;
+use crate::simulate::{Observer, Options};
 
 /// File name of the comparison's table.
 pub const COMPARE_CSV: &str = "compare.csv";
@@ -62,6 +62,12 @@ pub struct CompareResults {
     pub run: StudyRun,
 }
 
+impl StudyResults for CompareResults {
+    fn run(&self) -> &StudyRun {
+        &self.run
+    }
+}
+
 impl CompareResults {
     /// The paired comparison of variant `v` (≥ 1) with the reference on `m`.
     pub fn paired(&self, v: usize, m: Scalar) -> Option<&Paired> {
@@ -90,16 +96,20 @@ impl Compare {
         paths: Option<u64>,
         seed: Option<u64>,
         chart_metrics: Vec<Scalar>,
-    ) -> Result<Compare, StudyError> {
+    ) -> Result<Compare, Error> {
         let Some(first) = scenarios.first() else {
-            return Err(StudyError::Input("compare needs a scenario file".into()));
+            return Err(Error::Input("compare needs a scenario file".into()));
         };
         if scenarios.len() + specs.len() < 2 {
-            return Err(StudyError::Input(format!(
-                "{}: nothing to compare; give a second scenario file, or variants of this one with \
-                 --variant 'name: key=value,...'",
-                first.file()
-            )));
+            return Err(Error::Missing {
+                arg: Arg::Variant,
+                context: format!(
+                    "{}: nothing to compare; give a second scenario file, or variants of this one \
+                     with",
+                    first.file()
+                ),
+                example: "'name: key=value,...'".into(),
+            });
         }
         let reference = first.with_run_size(paths, seed)?;
         let sim = reference.spec().simulation.clone();
@@ -142,9 +152,9 @@ impl Compare {
         }
         let stripped = reference.without_sensitivity();
         for v in specs {
-            let context = format!("--variant '{}'", v.spec);
-            check_overrides(reference.spec(), &v.overrides, &context)?;
-            let scenario = apply(&stripped, &v.overrides, &context)?;
+            let bad = |why| Error::argument(Arg::Variant, &v.spec, why);
+            check_overrides(reference.spec(), &v.overrides).map_err(bad)?;
+            let scenario = apply(&stripped, &v.overrides).map_err(bad)?;
             let settings: Vec<(String, String)> = v
                 .overrides
                 .iter()
@@ -167,14 +177,14 @@ impl Compare {
         }
         for (i, v) in variants.iter().enumerate() {
             if variants[..i].iter().any(|w| w.name == v.name) {
-                return Err(StudyError::Input(format!(
+                return Err(Error::Input(format!(
                     "two variants are named `{}`; give them distinct names (meta.name of a file, or \
-                     the NAME of --variant 'NAME: ...')",
+                     the NAME of a variant 'NAME: key=value,...')",
                     v.name
                 )));
             }
             if !super::params::valid_name(&v.name) {
-                return Err(StudyError::Input(format!(
+                return Err(Error::Input(format!(
                     "variant {:?}: a variant's name must be letters, digits, `_`, `-` or `.` (it \
                      names a file)",
                     v.name
@@ -227,9 +237,9 @@ impl Compare {
     /// compared with it.
     pub fn compute(
         &self,
-        options: &StudyOptions,
-        observer: &dyn StudyObserver,
-    ) -> Result<CompareResults, StudyError> {
+        options: &Options,
+        observer: &dyn Observer,
+    ) -> Result<CompareResults, Error> {
         let kept = self.paths() * Scalar::COUNT as u64 * 8;
         let mut reference: Vec<Vec<f64>> = Vec::new();
         let (variants, run) = run_variants(&self.variants, options, kept, observer, |i, r| {
@@ -397,46 +407,103 @@ impl Compare {
         );
         draw::forest("compare_differences".to_string(), caption, &forest)
     }
+}
 
-    /// Simulate every variant and write the result folder at `destination`: `compare.csv`, the
-    /// chart, `report.html`, `summary.json`, the reference's `scenario.toml` and every variant's
-    /// resolved scenario in `variants/`.
-    pub fn run(
-        &self,
-        destination: &Path,
-        options: &StudyOptions,
-        observer: &dyn StudyObserver,
-    ) -> Result<Done<CompareResults>, StudyError> {
-        let folder = OutputDir::create(destination)?;
-        let results = self.compute(options, observer)?;
-        let chart = self.chart(&results)?;
-        let summary = summary_json(
-            "compare",
-            self.reference(),
-            &self.variants,
-            &results.run,
-            json!({
-                "reference": self.variants[0].name,
-                "sources": self.sources,
-                "notes": self.notes,
-            }),
-        );
-        folder.write(COMPARE_CSV, self.csv(&results).as_bytes())?;
-        let dir = folder.file(VARIANTS_DIR);
-        std::fs::create_dir_all(&dir).map_err(|error| OutputError::Io {
-            path: dir.clone(),
-            error,
-        })?;
-        for v in &self.variants {
-            folder.write(
-                &format!("{VARIANTS_DIR}/{}.toml", v.name),
-                output::scenario_toml(&v.scenario).as_bytes(),
-            )?;
+impl Study for Compare {
+    type Results = CompareResults;
+    const KIND: &'static str = "compare";
+
+    fn base(&self) -> &Scenario {
+        self.reference()
+    }
+
+    fn variants(&self) -> &[Variant] {
+        &self.variants
+    }
+
+    fn title(&self) -> String {
+        format!("{}: comparison", self.reference().name())
+    }
+
+    fn notes(&self) -> &[String] {
+        &self.notes
+    }
+
+    fn compute(&self, options: &Options, observer: &dyn Observer) -> Result<CompareResults, Error> {
+        Compare::compute(self, options, observer)
+    }
+
+    fn summary(&self, _results: &CompareResults) -> Value {
+        json!({
+            "reference": self.variants[0].name,
+            "sources": self.sources,
+            "notes": self.notes,
+        })
+    }
+
+    /// `compare.csv` and every variant's resolved scenario in `variants/`.
+    fn files(&self, results: &CompareResults) -> Vec<(String, Vec<u8>)> {
+        let mut files = vec![(COMPARE_CSV.to_string(), self.csv(results).into_bytes())];
+        files.extend(self.variants.iter().map(|v| {
+            (
+                format!("{VARIANTS_DIR}/{}.toml", v.name),
+                output::scenario_toml(&v.scenario).into_bytes(),
+            )
+        }));
+        files
+    }
+
+    fn draw(&self, results: &CompareResults) -> Result<Vec<StudyChart>, ChartError> {
+        Ok(vec![self.chart(results)?])
+    }
+
+    fn page(&self, results: &CompareResults, charts: &[StudyChart]) -> String {
+        report::compare(self, results, charts)
+    }
+
+    /// Per variant B: each chart metric's means, the paired difference B − A with its 95%
+    /// interval, how many times smaller the paired standard error is, and P(worse).
+    fn summarise(&self, results: &CompareResults) -> String {
+        let mut out = String::new();
+        let a = &self.variants[0].name;
+        for (k, v) in self.variants.iter().enumerate().skip(1) {
+            let b = &v.name;
+            let (wa, wb) = (a.chars().count().max(10) + 2, b.chars().count().max(10) + 2);
+            let _ = writeln!(out, "\n{b} − {a}:");
+            let _ = writeln!(
+                out,
+                "{:<28}{a:>wa$}{b:>wb$}{:>12}{:>26}{:>8}{:>10}",
+                "", "B − A", "95% CI", "ratio", "P(worse)"
+            );
+            for m in &self.chart_metrics {
+                let name = m.name();
+                let scale = m.unit();
+                let mean = |i: usize| {
+                    results
+                        .stats(i, *m)
+                        .map_or("–".to_string(), |s| scale.value(s.mean))
+                };
+                let p = results.paired(k, *m);
+                let _ = writeln!(
+                    out,
+                    "{name:<28}{:>wa$}{:>wb$}{:>12}{:>26}{:>8}{:>10}",
+                    mean(0),
+                    mean(k),
+                    p.map_or("–".to_string(), |p| scale.change(p.diff)),
+                    p.and_then(|p| p.ci).map_or("–".to_string(), |(lo, hi)| {
+                        format!("{} to {}", scale.change(lo), scale.change(hi))
+                    }),
+                    p.and_then(|p| p.se_ratio())
+                        .map_or("–".to_string(), |r| format!("{r:.1}×")),
+                    p.and_then(|p| p.p_worse)
+                        .map_or("–".to_string(), |x| pct(x, 1)),
+                );
+            }
         }
-        let charts = vec![chart];
-        let html = report::compare(self, &results, &charts);
-        write_common(&folder, &summary, self.reference(), &charts, &html)?;
-        let folder = folder.commit()?;
-        Ok(Done { folder, results })
+        let _ = writeln!(
+            out,
+            "(ratio: how many times smaller the paired standard error is than with independent draws)"
+        );
+        out
     }
 }

@@ -2,7 +2,7 @@
 //! ([`sweep`]), comparisons of policies ([`compare`]) and tornado charts ([`tornado`]).
 //!
 //! A study runs several *variants* of one scenario, each differing in a few parameters named
-//! by the dotted paths of `--set` (MODEL.md §8). Every variant runs the same paths `0..N` with
+//! by the dotted paths of scenario keys (MODEL.md §8). Every variant runs the same paths `0..N` with
 //! the same seed. Because a path's random streams depend on (seed, path index) only, and every
 //! loan request draws its whole fate whether or not it is granted (README, choice 8), path `i`
 //! of two variants meets the same borrowers with the same luck: the difference between the
@@ -11,12 +11,15 @@
 //! paired differences `B_i − A_i` have a far smaller variance than differences of independent
 //! runs, so that small policy effects are not drowned in simulation noise ([`paired`]).
 //!
-//! The variants run one after another as one stream of paths cut into chunks: a chunk may hold
-//! the last paths of one variant and the first of the next, and rayon spreads its blocks over
-//! the threads. Each variant's outcomes are collected in path order and handed, complete, to
-//! the study, which keeps only what it needs (summaries, or the per-path values of the
-//! reference variant) before the outcomes are dropped. Results are bit-identical for any
+//! Each variant is a work unit of the one driver ([`crate::simulate`]): the variants run one
+//! after another as one stream of paths cut into chunks, and each variant's outcomes are handed,
+//! complete, to the study, which keeps only what it needs (summaries, or the per-path values of
+//! the reference variant) before the outcomes are dropped. Results are bit-identical for any
 //! thread count, and a variant's results equal a plain run of its scenario.
+//!
+//! Every study implements [`Study`]: it computes its results, writes its own files, draws its
+//! charts, makes its report page and summarises itself as a plain-text table; [`run_study`] is
+//! the one path that runs any study into its result folder.
 
 pub mod compare;
 pub mod paired;
@@ -25,22 +28,20 @@ mod report;
 pub mod sweep;
 pub mod tornado;
 
-use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
 use std::time::{Instant, SystemTime};
 
-use rayon::prelude::*;
 use serde_json::{Value, json};
 
 use crate::charts::ChartError;
 use crate::charts::study::StudyChart;
-use crate::engine::{PathOutcome, Workspace};
+use crate::error::{Arg, Error, Work};
 use crate::metrics::Scalar;
-use crate::model::Model;
 use crate::output::{self, OutputDir, OutputError};
 use crate::resources;
-use crate::run::{BLOCK_PATHS, CHUNK_PATHS, Results};
-use crate::scenario::{Scenario, ScenarioError};
+use crate::results::Results;
+use crate::scenario::Scenario;
+use crate::simulate::{CHUNK_PATHS, Observer, Options, Pool};
 
 /// Most variants a study may run (a sweep's grid, a tornado's settings).
 pub const MAX_VARIANTS: usize = 10_000;
@@ -60,127 +61,88 @@ pub struct Variant {
     pub scenario: Scenario,
 }
 
-/// How far a study has come, reported between chunks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Progress {
-    /// Paths finished, over all variants.
-    pub paths_done: u64,
-    /// Paths of the whole study: variants × paths.
-    pub paths_total: u64,
-    /// Variants whose every path is finished.
-    pub variants_done: usize,
-    pub variants_total: usize,
-}
+/// A sensitivity study: its variants, how it computes its results from them, and how it
+/// shows them (files, charts, report, a table for a terminal). [`run_study`] runs any study into
+/// its result folder; adding a study means one type implementing this trait.
+pub trait Study {
+    /// What the study produced.
+    type Results: StudyResults;
 
-/// Hooks for a front end, called from the driving thread between chunks of paths.
-pub trait StudyObserver {
-    fn progress(&self, _progress: Progress) {}
-    /// Return true to stop after the current chunk (e.g. on Ctrl-C).
-    fn should_stop(&self) -> bool {
-        false
+    /// `sweep`, `compare`, `tornado`: names the default folder (`output/<name>-<kind>`) and the
+    /// study in `summary.json`.
+    const KIND: &'static str;
+
+    /// The scenario the variants are made from (its name, description and `scenario.toml`).
+    fn base(&self) -> &Scenario;
+
+    /// Every variant, in the order they run.
+    fn variants(&self) -> &[Variant];
+
+    /// Paths per variant.
+    fn paths(&self) -> u64 {
+        self.base().spec().simulation.paths as u64
     }
-}
 
-/// An observer that does nothing.
-pub struct Quiet;
-impl StudyObserver for Quiet {}
+    /// One line saying what the study is: `small: sweep of followup.referral_share`.
+    fn title(&self) -> String;
 
-/// How to run a study.
-#[derive(Debug, Clone, Default)]
-pub struct StudyOptions {
-    /// Worker threads; `None` uses every core.
-    pub threads: Option<usize>,
-    /// Refuse a study whose estimated memory exceeds this many bytes; `None` uses the memory
-    /// the system reports available (no check where it cannot tell).
-    pub memory_budget: Option<u64>,
-}
-
-/// Why a study could not be made or did not complete.
-#[derive(Debug)]
-pub enum StudyError {
-    /// A parameter, variant, metric or option that cannot be used; the message names it.
-    Input(String),
-    /// A scenario that cannot be used.
-    Scenario(ScenarioError),
-    /// The output folder cannot be used or written.
-    Output(OutputError),
-    /// The observer asked to stop; nothing was written.
-    Interrupted { paths_done: u64, paths_total: u64 },
-    /// The thread pool could not be built.
-    Threads(String),
-    /// The study would need more memory than the machine has; nothing was started.
-    TooLarge {
-        variants: usize,
-        paths: u64,
-        needed: u64,
-        available: u64,
-    },
-    /// A chart could not be drawn; nothing was written.
-    Chart(ChartError),
-}
-
-impl StudyError {
-    /// Whether the error is the user's input (exit code 2) rather than a failure while running.
-    pub fn is_bad_input(&self) -> bool {
-        matches!(
-            self,
-            StudyError::Input(_)
-                | StudyError::Scenario(_)
-                | StudyError::Output(OutputError::Refused { .. })
-                | StudyError::TooLarge { .. }
-        )
+    /// What the user should know before the study runs (e.g. a file's own seed replaced).
+    fn notes(&self) -> &[String] {
+        &[]
     }
+
+    /// Simulate every variant and compute the results.
+    fn compute(&self, options: &Options, observer: &dyn Observer) -> Result<Self::Results, Error>;
+
+    /// The study's own entries of `summary.json`, beside those every study has.
+    fn summary(&self, results: &Self::Results) -> Value;
+
+    /// The study's own files (its table, ...) by their names in the result folder, where
+    /// `variants/a.toml` is in a sub-folder.
+    fn files(&self, results: &Self::Results) -> Vec<(String, Vec<u8>)>;
+
+    /// The charts.
+    fn draw(&self, results: &Self::Results) -> Result<Vec<StudyChart>, ChartError>;
+
+    /// `report.html`, with the charts inline.
+    fn page(&self, results: &Self::Results, charts: &[StudyChart]) -> String;
+
+    /// The results as a plain-text table for a terminal (several lines, each ending in `\n`).
+    fn summarise(&self, results: &Self::Results) -> String;
 }
 
-impl std::fmt::Display for StudyError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            StudyError::Input(m) => write!(f, "{m}"),
-            StudyError::Scenario(e) => write!(f, "{e}"),
-            StudyError::Output(e) => write!(f, "{e}"),
-            StudyError::Interrupted {
-                paths_done,
-                paths_total,
-            } => write!(
-                f,
-                "interrupted after {paths_done} of {paths_total} paths; no result was written"
-            ),
-            StudyError::Threads(e) => write!(f, "cannot start worker threads: {e}"),
-            StudyError::TooLarge {
-                variants,
-                paths,
-                needed,
-                available,
-            } => write!(
-                f,
-                "{variants} variants × {paths} paths: the study would need about {} of memory, more \
-                 than the {} available; run fewer paths (--paths)",
-                resources::bytes(*needed),
-                resources::bytes(*available)
-            ),
-            StudyError::Chart(e) => write!(f, "{e}"),
-        }
-    }
+/// What every study's results carry: how the study ran.
+pub trait StudyResults {
+    fn run(&self) -> &StudyRun;
 }
 
-impl std::error::Error for StudyError {}
-
-impl From<OutputError> for StudyError {
-    fn from(e: OutputError) -> Self {
-        StudyError::Output(e)
+/// Simulate `study` and write its result folder at `destination`: the study's own files, its
+/// charts, `report.html`, `summary.json` and the base `scenario.toml`. The folder is checked
+/// before any work, written aside and moved into place when complete.
+pub fn run_study<S: Study>(
+    study: &S,
+    destination: &Path,
+    options: &Options,
+    observer: &dyn Observer,
+) -> Result<Done<S::Results>, Error> {
+    options.check()?;
+    let folder = OutputDir::create(destination)?;
+    let results = study.compute(options, observer)?;
+    let charts = study.draw(&results)?;
+    let summary = summary_json(
+        S::KIND,
+        study.base(),
+        study.variants(),
+        results.run(),
+        study.summary(&results),
+    );
+    for (name, contents) in study.files(&results) {
+        write_file(&folder, &name, &contents)?;
     }
-}
-
-impl From<ScenarioError> for StudyError {
-    fn from(e: ScenarioError) -> Self {
-        StudyError::Scenario(e)
-    }
-}
-
-impl From<ChartError> for StudyError {
-    fn from(e: ChartError) -> Self {
-        StudyError::Chart(e)
-    }
+    let html = study.page(&results, &charts);
+    write_common(&folder, &summary, study.base(), &charts, &html)?;
+    let folder = folder.commit()?;
+    Ok(Done { folder, results })
 }
 
 /// The scalar outcomes a study shows when none are asked for: outreach, follow-up financing,
@@ -199,23 +161,29 @@ pub const KEY_METRICS: [Scalar; 10] = [
 ];
 
 /// Metrics named in a comma-separated list (`net_loss,cost_to_state`), or `all`.
-pub fn parse_metrics(list: &str, flag: &str) -> Result<Vec<Scalar>, StudyError> {
+pub fn parse_metrics(list: &str) -> Result<Vec<Scalar>, Error> {
     if list.trim() == "all" {
         return Ok(Scalar::ALL.to_vec());
     }
     let mut out = Vec::new();
     for name in list.split(',').map(str::trim) {
         if name.is_empty() {
-            return Err(StudyError::Input(format!(
-                "{flag} {list}: a metric name is empty; give names such as net_loss,cost_to_state or `all`"
-            )));
+            return Err(Error::argument(
+                Arg::Metrics,
+                list,
+                "a metric name is empty; give names such as net_loss,cost_to_state or `all`",
+            ));
         }
         let m = Scalar::from_name(name).ok_or_else(|| {
             let names: Vec<&str> = Scalar::ALL.iter().map(|m| m.name()).collect();
-            StudyError::Input(format!(
-                "{flag} {list}: unknown metric `{name}` (metrics: {}, or all)",
-                names.join(", ")
-            ))
+            Error::argument(
+                Arg::Metrics,
+                list,
+                format!(
+                    "unknown metric `{name}` (metrics: {}, or all)",
+                    names.join(", ")
+                ),
+            )
         })?;
         if !out.contains(&m) {
             out.push(m);
@@ -232,17 +200,6 @@ pub struct StudyRun {
     pub started: SystemTime,
     /// Initial-book loans plus loans granted, over all variants and paths.
     pub loans_simulated: u64,
-}
-
-/// The thread pool of a study.
-fn pool(options: &StudyOptions) -> Result<rayon::ThreadPool, StudyError> {
-    let mut builder = rayon::ThreadPoolBuilder::new();
-    if let Some(n) = options.threads {
-        builder = builder.num_threads(n);
-    }
-    builder
-        .build()
-        .map_err(|e| StudyError::Threads(e.to_string()))
 }
 
 /// The memory a study needs at most: the largest single run of a variant (its kept outcomes,
@@ -268,22 +225,20 @@ pub fn estimated_memory(variants: &[Variant], threads: usize, kept_bytes: u64) -
 /// across variants, for the memory check.
 pub fn run_variants<T>(
     variants: &[Variant],
-    options: &StudyOptions,
+    options: &Options,
     kept_bytes: u64,
-    observer: &dyn StudyObserver,
-    keep: impl FnMut(usize, &Results) -> T,
-) -> Result<(Vec<T>, StudyRun), StudyError> {
+    observer: &dyn Observer,
+    mut keep: impl FnMut(usize, &Results) -> T,
+) -> Result<(Vec<T>, StudyRun), Error> {
     let Some(first) = variants.first() else {
-        return Err(StudyError::Input(
-            "a study needs at least one variant".into(),
-        ));
+        return Err(Error::Input("a study needs at least one variant".into()));
     };
     let sim = &first.scenario.spec().simulation;
     if let Some(v) = variants.iter().find(|v| {
         let s = &v.scenario.spec().simulation;
         s.seed != sim.seed || s.paths != sim.paths
     }) {
-        return Err(StudyError::Input(format!(
+        return Err(Error::Input(format!(
             "variant {} has seed {} and {} paths, but {} has seed {} and {} paths: every variant must \
              run the same paths (common random numbers)",
             v.name,
@@ -294,22 +249,26 @@ pub fn run_variants<T>(
             sim.paths
         )));
     }
-    let pool = pool(options)?;
-    let threads = pool.current_num_threads();
-    let needed = estimated_memory(variants, threads, kept_bytes);
-    if let Some(available) = options.memory_budget.or_else(resources::available_memory)
-        && needed > available
-    {
-        return Err(StudyError::TooLarge {
+    let paths = sim.paths as u64;
+    let pool = Pool::new(options)?;
+    let threads = pool.threads();
+    pool.check_memory(
+        Work::Study {
             variants: variants.len(),
-            paths: sim.paths as u64,
-            needed,
-            available,
-        });
-    }
+            paths,
+        },
+        estimated_memory(variants, threads, kept_bytes),
+    )?;
     let started = SystemTime::now();
     let clock = Instant::now();
-    let (kept, loans_simulated) = drive(&pool, variants, observer, keep)?;
+    let scenarios: Vec<&Scenario> = variants.iter().map(|v| &v.scenario).collect();
+    let mut kept = Vec::with_capacity(variants.len());
+    let mut loans_simulated = 0;
+    pool.simulate_scenarios(&scenarios, 0..paths, observer, |i, results| {
+        loans_simulated += results.loans_simulated();
+        kept.push(keep(i, &results));
+        Ok(())
+    })?;
     Ok((
         kept,
         StudyRun {
@@ -319,93 +278,6 @@ pub fn run_variants<T>(
             loans_simulated,
         },
     ))
-}
-
-/// A variant whose paths are being simulated.
-struct InFlight {
-    index: usize,
-    model: Model,
-    results: Results,
-}
-
-/// The stream of (variant, path) cut into chunks of [`CHUNK_PATHS`] paths, each chunk's blocks
-/// of at most [`BLOCK_PATHS`] consecutive paths of one variant run on the current pool.
-fn drive<T>(
-    pool: &rayon::ThreadPool,
-    variants: &[Variant],
-    observer: &dyn StudyObserver,
-    mut keep: impl FnMut(usize, &Results) -> T,
-) -> Result<(Vec<T>, u64), StudyError> {
-    let paths = variants[0].scenario.spec().simulation.paths as u64;
-    let total = paths * variants.len() as u64;
-    let mut flight: VecDeque<InFlight> = VecDeque::new();
-    let mut kept = Vec::with_capacity(variants.len());
-    let (mut next_variant, mut next_path) = (0usize, 0u64);
-    let (mut done, mut loans) = (0u64, 0u64);
-    while kept.len() < variants.len() {
-        if observer.should_stop() {
-            return Err(StudyError::Interrupted {
-                paths_done: done,
-                paths_total: total,
-            });
-        }
-        // The next chunk: (slot in `flight`, first path, end).
-        let mut blocks: Vec<(usize, u64, u64)> = Vec::new();
-        let mut budget = CHUNK_PATHS;
-        while budget > 0 && next_variant < variants.len() {
-            if flight.back().is_none_or(|f| f.index != next_variant) {
-                let model = Model::new(&variants[next_variant].scenario);
-                flight.push_back(InFlight {
-                    index: next_variant,
-                    results: Results::empty(0, model.years),
-                    model,
-                });
-            }
-            let slot = flight.len() - 1;
-            let end = (next_path + budget).min(paths);
-            let mut start = next_path;
-            while start < end {
-                let stop = (start + BLOCK_PATHS).min(end);
-                blocks.push((slot, start, stop));
-                start = stop;
-            }
-            budget -= end - next_path;
-            next_path = end;
-            if next_path == paths {
-                next_variant += 1;
-                next_path = 0;
-            }
-        }
-        let in_flight = &flight;
-        let outcomes: Vec<Vec<PathOutcome>> = pool.install(|| {
-            blocks
-                .par_iter()
-                .map(|&(slot, start, stop)| {
-                    // One workspace per block, used by one thread from start to end, as in
-                    // `run::simulate`.
-                    let mut ws = Workspace::new(&in_flight[slot].model);
-                    (start..stop).map(|i| ws.simulate(i)).collect()
-                })
-                .collect()
-        });
-        for (&(slot, start, stop), chunk) in blocks.iter().zip(&outcomes) {
-            flight[slot].results.push(chunk);
-            done += stop - start;
-        }
-        while flight.front().is_some_and(|f| f.results.paths() == paths) {
-            if let Some(f) = flight.pop_front() {
-                loans += f.results.loans_simulated();
-                kept.push(keep(f.index, &f.results));
-            }
-        }
-        observer.progress(Progress {
-            paths_done: done,
-            paths_total: total,
-            variants_done: kept.len(),
-            variants_total: variants.len(),
-        });
-    }
-    Ok((kept, loans))
 }
 
 /// What is common to every study's `summary.json`: the study, its base scenario, the run.
@@ -453,29 +325,48 @@ fn write_common(
     base: &Scenario,
     charts: &[StudyChart],
     html: &str,
-) -> Result<(), StudyError> {
+) -> Result<(), Error> {
     let text = serde_json::to_string_pretty(summary).expect("JSON values always serialise");
     folder.write(output::SUMMARY_JSON, text.as_bytes())?;
     folder.write(
         output::SCENARIO_TOML,
         output::scenario_toml(base).as_bytes(),
     )?;
-    let dir = folder.file(CHARTS_DIR);
-    std::fs::create_dir_all(&dir).map_err(|error| OutputError::Io {
-        path: dir.clone(),
-        error,
-    })?;
     for c in charts {
-        folder.write(&format!("{CHARTS_DIR}/{}.svg", c.file), c.svg.as_bytes())?;
-        folder.write(&format!("{CHARTS_DIR}/{}.png", c.file), &c.png)?;
+        write_file(
+            folder,
+            &format!("{CHARTS_DIR}/{}.svg", c.file),
+            c.svg.as_bytes(),
+        )?;
+        write_file(folder, &format!("{CHARTS_DIR}/{}.png", c.file), &c.png)?;
     }
     folder.write(crate::report::REPORT_HTML, html.as_bytes())?;
     Ok(())
 }
 
+/// Write a file of the folder, making its sub-folder first (`charts/a.svg`).
+fn write_file(folder: &OutputDir, name: &str, contents: &[u8]) -> Result<(), Error> {
+    if let Some((dir, _)) = name.rsplit_once('/') {
+        let dir = folder.file(dir);
+        std::fs::create_dir_all(&dir).map_err(|error| OutputError::Io {
+            path: dir.clone(),
+            error,
+        })?;
+    }
+    Ok(folder.write(name, contents)?)
+}
+
 /// The default result folder of a study of `scenario`: `output/<meta.name>-<kind>`.
 pub fn default_folder(scenario: &Scenario, kind: &str) -> PathBuf {
     Path::new("output").join(format!("{}-{kind}", scenario.name()))
+}
+
+/// The kind of study (`sweep`, `compare`, ...) whose result folder `folder` is, as its
+/// `summary.json` says; `None` for the folder of a run, or one whose summary cannot be read.
+pub fn kind_of_folder(folder: &Path) -> Option<String> {
+    let text = std::fs::read_to_string(folder.join(output::SUMMARY_JSON)).ok()?;
+    let summary: Value = serde_json::from_str(&text).ok()?;
+    summary.get("study")?.as_str().map(str::to_string)
 }
 
 /// A finished study: where its result folder now is, and its results.
@@ -517,17 +408,12 @@ mod tests {
 
     #[test]
     fn metric_lists_are_parsed() {
-        let m = parse_metrics("net_loss, cost_to_state,net_loss", "--metrics").unwrap();
+        let m = parse_metrics("net_loss, cost_to_state,net_loss").unwrap();
         assert_eq!(m, vec![Scalar::NetLoss, Scalar::CostToState]);
-        assert_eq!(
-            parse_metrics("all", "--metrics").unwrap().len(),
-            Scalar::COUNT
-        );
-        let e = parse_metrics("net_los", "--metrics")
-            .unwrap_err()
-            .to_string();
+        assert_eq!(parse_metrics("all").unwrap().len(), Scalar::COUNT);
+        let e = parse_metrics("net_los").unwrap_err().to_string();
         assert!(e.contains("unknown metric `net_los`"), "{e}");
-        assert!(parse_metrics("a,,b", "--metrics").is_err());
+        assert!(parse_metrics("a,,b").is_err());
     }
 
     #[test]

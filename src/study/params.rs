@@ -1,12 +1,13 @@
-//! The parameters of a study, named by the dotted paths of `--set` (MODEL.md §8): a swept
+//! The parameters of a study, named by the dotted paths of scenario keys (MODEL.md §8): a swept
 //! parameter `KEY=v1,v2,...` or `KEY=lo:hi:n`, and a compared variant `NAME: key=value,...`.
-//! Values are applied to the base scenario as overrides, exactly as `--set` applies them, and
+//! Values are applied to the base scenario as overrides, exactly as scenario overrides are, and
 //! every variant is validated before anything runs, so that a value that makes the scenario
 //! invalid is refused up front with the parameter and the value named.
 
 use std::str::FromStr;
 
-use super::{MAX_VARIANTS, StudyError};
+use super::MAX_VARIANTS;
+use crate::error::{Arg, Error};
 use crate::scenario::{Override, ParameterValue, Scenario, ScenarioError, ScenarioSpec};
 
 /// One swept parameter: its dotted key and its values, distinct and ascending.
@@ -28,12 +29,12 @@ fn tidy(x: f64) -> f64 {
 }
 
 impl FromStr for SweepParam {
-    type Err = StudyError;
+    type Err = Error;
 
     /// `KEY=v1,v2,...` (at least two distinct values) or `KEY=lo:hi:n` (n ≥ 2 evenly spaced
     /// values from lo to hi, lo ≠ hi).
-    fn from_str(spec: &str) -> Result<SweepParam, StudyError> {
-        let bad = |why: String| StudyError::Input(format!("--param {spec}: {why}"));
+    fn from_str(spec: &str) -> Result<SweepParam, Error> {
+        let bad = |why: String| Error::argument(Arg::Param, spec, why);
         let (key, raw) = spec.split_once('=').ok_or_else(|| {
             bad("expected KEY=v1,v2,... or KEY=lo:hi:n, e.g. followup.referral_share=0:1:11".into())
         })?;
@@ -47,7 +48,7 @@ impl FromStr for SweepParam {
                 "no values; give a list (0.2,0.5,0.8) or a range lo:hi:n (0:1:11)".into(),
             ));
         }
-        let number = |s: &str| -> Result<f64, StudyError> {
+        let number = |s: &str| -> Result<f64, Error> {
             let s = s.trim();
             match s.parse::<f64>() {
                 Ok(x) if x.is_finite() => Ok(x),
@@ -109,7 +110,7 @@ impl FromStr for SweepParam {
         }
         if values.len() < 2 {
             return Err(bad(format!(
-                "a sweep needs at least two values (one value is a run: use --set {key}={})",
+                "a sweep needs at least two values (one value is a plain run with {key} = {})",
                 values[0]
             )));
         }
@@ -130,29 +131,32 @@ impl FromStr for SweepParam {
 impl SweepParam {
     /// Check the key against the scenario (a numeric key a study may vary) and, for a count,
     /// that every value is whole. Returns the key's value in the scenario.
-    pub fn check(&self, spec: &ScenarioSpec) -> Result<ParameterValue, StudyError> {
+    pub fn check(&self, spec: &ScenarioSpec) -> Result<ParameterValue, Error> {
         let current = spec
             .parameter(&self.key)
-            .map_err(|why| StudyError::Input(format!("--param {}: {why}", self.spec)))?;
+            .map_err(|why| Error::argument(Arg::Param, &self.spec, why))?;
         if current.whole
             && let Some(v) = self.values.iter().find(|v| v.fract() != 0.0)
         {
-            return Err(StudyError::Input(format!(
-                "--param {}: {} takes whole numbers, but the values include {v}{}",
-                self.spec,
-                self.key,
-                if self.spec.contains(':') {
-                    "; choose lo, hi and n so that the step is whole"
-                } else {
-                    ""
-                }
-            )));
+            return Err(Error::argument(
+                Arg::Param,
+                &self.spec,
+                format!(
+                    "{} takes whole numbers, but the values include {v}{}",
+                    self.key,
+                    if self.spec.contains(':') {
+                        "; choose lo, hi and n so that the step is whole"
+                    } else {
+                        ""
+                    }
+                ),
+            ));
         }
         Ok(current)
     }
 }
 
-/// One variant of a comparison: `NAME: key=value,key=value` (values as in `--set`, so lists
+/// One variant of a comparison: `NAME: key=value,key=value` (values as in overrides, so lists
 /// such as `credit_cycle.shifts=[0,0,-1.5]` work; commas inside brackets or quotes do not
 /// separate overrides).
 #[derive(Debug, Clone, PartialEq)]
@@ -195,10 +199,10 @@ fn split_top_level(s: &str) -> Vec<&str> {
 }
 
 impl FromStr for VariantSpec {
-    type Err = StudyError;
+    type Err = Error;
 
-    fn from_str(spec: &str) -> Result<VariantSpec, StudyError> {
-        let bad = |why: String| StudyError::Input(format!("--variant '{spec}': {why}"));
+    fn from_str(spec: &str) -> Result<VariantSpec, Error> {
+        let bad = |why: String| Error::argument(Arg::Variant, spec, why);
         let (name, rest) = spec.split_once(':').ok_or_else(|| {
             bad(
                 "expected 'NAME: key=value,...', e.g. 'refer_more: followup.referral_share=0.8'"
@@ -233,31 +237,21 @@ impl FromStr for VariantSpec {
     }
 }
 
-/// Check that every override of a variant names a key a study may vary.
-pub fn check_overrides(
-    spec: &ScenarioSpec,
-    overrides: &[Override],
-    context: &str,
-) -> Result<(), StudyError> {
+/// Check that every override of a variant names a key a study may vary; the error says why
+/// one does not.
+pub fn check_overrides(spec: &ScenarioSpec, overrides: &[Override]) -> Result<(), String> {
     for o in overrides {
-        spec.variable(&o.key)
-            .map_err(|why| StudyError::Input(format!("{context}: {why}")))?;
+        spec.variable(&o.key)?;
     }
     Ok(())
 }
 
-/// `base` with `overrides` applied and validated; an error is one line starting with
-/// `context` and naming the key, the value and what is allowed.
-pub fn apply(
-    base: &Scenario,
-    overrides: &[Override],
-    context: &str,
-) -> Result<Scenario, StudyError> {
-    base.with_overrides(overrides).map_err(|e| {
-        StudyError::Input(match &e {
-            ScenarioError::Override { spec, .. } => format!("{context}: {spec}: {}", e.describe()),
-            _ => format!("{context}: {}", e.describe()),
-        })
+/// `base` with `overrides` applied and validated; the error is one line naming the key, the
+/// value and what is allowed (the caller says which variant it is about).
+pub fn apply(base: &Scenario, overrides: &[Override]) -> Result<Scenario, String> {
+    base.with_overrides(overrides).map_err(|e| match &e {
+        ScenarioError::Override { spec, .. } => format!("{spec}: {}", e.describe()),
+        _ => e.describe(),
     })
 }
 
@@ -316,7 +310,7 @@ mod tests {
         ] {
             let e = param(spec).unwrap_err();
             assert!(
-                e.contains(why) && e.starts_with(&format!("--param {spec}")),
+                e.contains(why) && e.starts_with(&format!("swept parameter {spec}")),
                 "{spec}: {e}"
             );
         }

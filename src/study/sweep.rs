@@ -7,26 +7,28 @@
 //! paths (see the module [`super`]): each variant also carries its paired difference from the
 //! first variant (the lowest values), shown in the report.
 
-use std::path::Path;
+use std::fmt::Write as _;
 
-use serde_json::json;
+use serde_json::{Value, json};
 
 use super::paired::{Paired, direction};
 use super::params::{SweepParam, apply, show_value};
 use super::{
-    Done, KEY_METRICS, MAX_VARIANTS, StudyError, StudyObserver, StudyOptions, StudyRun, Variant,
-    cell, report, run_variants, summary_json, write_common,
+    KEY_METRICS, MAX_VARIANTS, Study, StudyResults, StudyRun, Variant, cell, report, run_variants,
 };
 use crate::charts::ChartError;
 use crate::charts::study::{self as draw, Heatmap, LinePoint, StudyChart, SweepLine, Texts};
+use crate::error::{Arg, Error};
 use crate::format::count;
 use crate::metrics::Scalar;
-use crate::output::OutputDir;
-use crate::run::Results;
+use crate::results::Results;
 use crate::scenario::{Override, Scenario, key_label, key_unit};
+use crate::simulate::{Observer, Options};
 
 /// File name of the sweep's table.
 pub const SWEEP_CSV: &str = "sweep.csv";
+/// Variants shown in the table for a terminal (`sweep.csv` has them all).
+pub const SUMMARY_ROWS: usize = 40;
 
 /// A sweep, checked and ready to run: every variant is built and validated.
 #[derive(Debug, Clone)]
@@ -71,7 +73,7 @@ impl MetricStats {
     }
 }
 
-/// One variant's outcome: its parameter values (in `--param` order) and, per metric of the
+/// One variant's outcome: its parameter values (in the order of the swept parameters) and, per metric of the
 /// sweep, its statistics (`None` where the metric is defined on no path) and its paired
 /// difference from the first variant (the lowest values), on the same paths.
 #[derive(Debug, Clone, PartialEq)]
@@ -90,40 +92,48 @@ pub struct SweepResults {
     pub run: StudyRun,
 }
 
+impl StudyResults for SweepResults {
+    fn run(&self) -> &StudyRun {
+        &self.run
+    }
+}
+
 impl Sweep {
     /// Check the parameters against `base` and build every variant. `base` carries the seed and
-    /// paths of the study (apply `--paths`/`--seed` first). `metrics` empty: [`KEY_METRICS`].
+    /// paths of the study (apply the study's paths and seed first, [`Scenario::with_run_size`]). `metrics` empty: [`KEY_METRICS`].
     pub fn new(
         base: &Scenario,
         params: Vec<SweepParam>,
         metrics: Vec<Scalar>,
-    ) -> Result<Sweep, StudyError> {
+    ) -> Result<Sweep, Error> {
+        let bad = |message: String| Error::Argument {
+            arg: Arg::Param,
+            given: params.iter().map(|p| p.spec.clone()).collect(),
+            message,
+        };
         match params.len() {
             0 => {
-                return Err(StudyError::Input(
-                    "a sweep needs a --param KEY=v1,v2,... or KEY=lo:hi:n".into(),
-                ));
+                return Err(Error::Missing {
+                    arg: Arg::Param,
+                    context: "a sweep needs a".into(),
+                    example: "KEY=v1,v2,... or KEY=lo:hi:n".into(),
+                });
             }
             1 | 2 => {}
-            n => {
-                return Err(StudyError::Input(format!(
-                    "{n} --param given: a sweep varies one parameter (a line) or two (a grid)"
-                )));
+            _ => {
+                return Err(bad(
+                    "a sweep varies one parameter (a line) or two (a grid)".into()
+                ));
             }
         }
         if params.len() == 2 && params[0].key == params[1].key {
-            return Err(StudyError::Input(format!(
-                "--param {} and --param {} sweep the same key",
-                params[0].spec, params[1].spec
-            )));
+            return Err(bad("both sweep the same key".into()));
         }
         let size: usize = params.iter().map(|p| p.values.len()).product();
         if size > MAX_VARIANTS {
             let dims: Vec<String> = params.iter().map(|p| p.values.len().to_string()).collect();
-            return Err(StudyError::Input(format!(
-                "--param {} × --param {}: {} = {} variants; a sweep runs at most {}",
-                params[0].spec,
-                params[1].spec,
+            return Err(bad(format!(
+                "{} = {} variants; a sweep runs at most {}",
                 dims.join(" × "),
                 count(size as f64),
                 count(MAX_VARIANTS as f64)
@@ -156,20 +166,19 @@ impl Sweep {
                 .zip(&values)
                 .map(|(p, v)| (p.key.clone(), show_value(*v)))
                 .collect();
-            let context = match params.as_slice() {
-                [a] => format!("--param {}: value {}", a.spec, show_value(values[0])),
-                _ => format!(
-                    "--param {} × --param {}: values {}",
-                    params[0].spec,
-                    params[1].spec,
-                    settings
-                        .iter()
-                        .map(|(k, v)| format!("{k}={v}"))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
-            };
-            let scenario = apply(&stripped, &overrides, &context)?;
+            let scenario = apply(&stripped, &overrides).map_err(|why| {
+                bad(match params.as_slice() {
+                    [_] => format!("value {}: {why}", show_value(values[0])),
+                    _ => format!(
+                        "values {}: {why}",
+                        settings
+                            .iter()
+                            .map(|(k, v)| format!("{k}={v}"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                })
+            })?;
             let name = settings
                 .iter()
                 .map(|(k, v)| format!("{k}={v}"))
@@ -199,7 +208,7 @@ impl Sweep {
         &self.base
     }
 
-    /// The swept parameters, in `--param` order.
+    /// The swept parameters, in the order given.
     pub fn params(&self) -> &[SweepParam] {
         &self.params
     }
@@ -219,12 +228,24 @@ impl Sweep {
         self.base.spec().simulation.paths as u64
     }
 
+    /// The parameter values of variant `i`.
+    fn values_of(&self, i: usize) -> Vec<f64> {
+        match self.params.as_slice() {
+            [a] => vec![a.values[i]],
+            [a, b] => {
+                let n = b.values.len();
+                vec![a.values[i / n], b.values[i % n]]
+            }
+            _ => Vec::new(),
+        }
+    }
+
     /// Simulate every variant; keep per variant the statistics of the sweep's metrics.
     pub fn compute(
         &self,
-        options: &StudyOptions,
-        observer: &dyn StudyObserver,
-    ) -> Result<SweepResults, StudyError> {
+        options: &Options,
+        observer: &dyn Observer,
+    ) -> Result<SweepResults, Error> {
         let kept = (self.variants.len() * self.metrics.len() * 128) as u64
             + self.paths() * self.metrics.len() as u64 * 8;
         let mut first: Vec<Vec<f64>> = Vec::new();
@@ -256,18 +277,6 @@ impl Sweep {
             }
         })?;
         Ok(SweepResults { points, run })
-    }
-
-    /// The parameter values of variant `i`.
-    fn values_of(&self, i: usize) -> Vec<f64> {
-        match self.params.as_slice() {
-            [a] => vec![a.values[i]],
-            [a, b] => {
-                let n = b.values.len();
-                vec![a.values[i / n], b.values[i % n]]
-            }
-            _ => Vec::new(),
-        }
     }
 
     /// `sweep.csv`: one row per variant and metric; a column per swept parameter named by its
@@ -395,34 +404,87 @@ impl Sweep {
         }
         Ok(charts)
     }
+}
 
-    /// Simulate every variant and write the result folder at `destination`: `sweep.csv`, the
-    /// charts, `report.html`, `summary.json` and the base `scenario.toml`. The folder is
-    /// checked before any work, written aside and moved into place when complete.
-    pub fn run(
-        &self,
-        destination: &Path,
-        options: &StudyOptions,
-        observer: &dyn StudyObserver,
-    ) -> Result<Done<SweepResults>, StudyError> {
-        let folder = OutputDir::create(destination)?;
-        let results = self.compute(options, observer)?;
-        let charts = self.charts(&results)?;
-        let summary = summary_json(
-            "sweep",
-            &self.base,
-            &self.variants,
-            &results.run,
-            json!({
-                "parameters": self.params.iter().map(|p| json!({"key": p.key, "values": p.values})).collect::<Vec<_>>(),
-                "metrics": self.metrics.iter().map(|m| m.name()).collect::<Vec<_>>(),
-            }),
-        );
-        folder.write(SWEEP_CSV, self.csv(&results).as_bytes())?;
-        let html = report::sweep(self, &results, &charts);
-        write_common(&folder, &summary, &self.base, &charts, &html)?;
-        let folder = folder.commit()?;
-        Ok(Done { folder, results })
+impl Study for Sweep {
+    type Results = SweepResults;
+    const KIND: &'static str = "sweep";
+
+    fn base(&self) -> &Scenario {
+        &self.base
+    }
+
+    fn variants(&self) -> &[Variant] {
+        &self.variants
+    }
+
+    fn title(&self) -> String {
+        let keys: Vec<&str> = self.params.iter().map(|p| p.key.as_str()).collect();
+        format!("{}: sweep of {}", self.base.name(), keys.join(" × "))
+    }
+
+    fn compute(&self, options: &Options, observer: &dyn Observer) -> Result<SweepResults, Error> {
+        Sweep::compute(self, options, observer)
+    }
+
+    fn summary(&self, _results: &SweepResults) -> Value {
+        json!({
+            "parameters": self.params.iter().map(|p| json!({"key": p.key, "values": p.values})).collect::<Vec<_>>(),
+            "metrics": self.metrics.iter().map(|m| m.name()).collect::<Vec<_>>(),
+        })
+    }
+
+    fn files(&self, results: &SweepResults) -> Vec<(String, Vec<u8>)> {
+        vec![(SWEEP_CSV.to_string(), self.csv(results).into_bytes())]
+    }
+
+    fn draw(&self, results: &SweepResults) -> Result<Vec<StudyChart>, ChartError> {
+        self.charts(results)
+    }
+
+    fn page(&self, results: &SweepResults, charts: &[StudyChart]) -> String {
+        report::sweep(self, results, charts)
+    }
+
+    /// The mean of each metric by value, one row per variant (the first [`SUMMARY_ROWS`]).
+    fn summarise(&self, results: &SweepResults) -> String {
+        let mut out =
+            String::from("\nMean over paths (sweep.csv has standard errors and quantiles):\n");
+        let key_widths: Vec<usize> = self
+            .params
+            .iter()
+            .map(|p| p.key.chars().count().max(8) + 2)
+            .collect();
+        let metric_widths: Vec<usize> = self
+            .metrics
+            .iter()
+            .map(|m| m.name().len().max(10) + 2)
+            .collect();
+        for (p, w) in self.params.iter().zip(&key_widths) {
+            let _ = write!(out, "{:<w$}", p.key);
+        }
+        for (m, w) in self.metrics.iter().zip(&metric_widths) {
+            let _ = write!(out, "{:>w$}", m.name());
+        }
+        out.push('\n');
+        for point in results.points.iter().take(SUMMARY_ROWS) {
+            for (v, w) in point.values.iter().zip(&key_widths) {
+                let _ = write!(out, "{:<w$}", show_value(*v));
+            }
+            for ((m, stats), w) in self.metrics.iter().zip(&point.stats).zip(&metric_widths) {
+                let mean = stats.map_or("–".to_string(), |s| m.unit().value(s.mean));
+                let _ = write!(out, "{mean:>w$}");
+            }
+            out.push('\n');
+        }
+        if results.points.len() > SUMMARY_ROWS {
+            let _ = writeln!(
+                out,
+                "(the first {SUMMARY_ROWS} of {} variants; all are in sweep.csv)",
+                count(results.points.len() as f64)
+            );
+        }
+        out
     }
 }
 
@@ -472,7 +534,7 @@ mod tests {
             |params: Vec<SweepParam>| Sweep::new(&base(), params, vec![]).unwrap_err().to_string();
         let e = err(vec![p("segment.a.annual_pd=0.02,0.05,1.2")]);
         assert!(
-            e.contains("--param segment.a.annual_pd=0.02,0.05,1.2: value 1.2")
+            e.contains("swept parameter segment.a.annual_pd=0.02,0.05,1.2: value 1.2")
                 && e.contains("from 0 up to but not including 1"),
             "{e}"
         );
@@ -491,7 +553,7 @@ mod tests {
             "{e}"
         );
         let e = err(vec![]);
-        assert!(e.contains("needs a --param"), "{e}");
+        assert!(e.contains("needs a swept parameter"), "{e}");
         let e = err(vec![p("a.b=1,2"), p("a.c=1,2"), p("a.d=1,2")]);
         assert!(e.contains("one parameter"), "{e}");
     }

@@ -4,7 +4,7 @@
 //!
 //! The parameters are those of the scenario's `[sensitivity]` section, or by default every
 //! numeric parameter of the segments, the credit cycle, follow-up financing and funding, moved
-//! by ±20% of its value (`--spread`). Where that is meaningless or not allowed the default list
+//! by ±20% of its value (the spread). Where that is meaningless or not allowed the default list
 //! says so rather than guess:
 //!
 //! - a parameter that is 0 is skipped: ±20% of 0 is 0, so it has no swing (list it in
@@ -24,22 +24,22 @@
 //! way is not shown as having none. Each end carries the paired 95% confidence interval of its
 //! difference from the baseline.
 
-use std::path::Path;
+use std::fmt::Write as _;
 
-use serde_json::json;
+use serde_json::{Value, json};
 
 use super::paired::Paired;
 use super::params::{apply, show_value};
 use super::sweep::MetricStats;
 use super::{
-    Done, MAX_VARIANTS, StudyError, StudyObserver, StudyOptions, StudyRun, Variant, cell, report,
-    run_variants, summary_json, text_cell, write_common,
+    MAX_VARIANTS, Study, StudyResults, StudyRun, Variant, cell, report, run_variants, text_cell,
 };
 use crate::charts::ChartError;
 use crate::charts::study::{self as draw, Interval, StudyChart, Texts, TornadoChart, TornadoRow};
+use crate::error::{Arg, Error};
 use crate::metrics::Scalar;
-use crate::output::OutputDir;
 use crate::scenario::{Override, Scenario, key_label, key_unit};
+use crate::simulate::{Observer, Options};
 
 /// File name of the tornado's table.
 pub const TORNADO_CSV: &str = "tornado.csv";
@@ -141,6 +141,12 @@ pub struct TornadoResults {
     pub run: StudyRun,
 }
 
+impl StudyResults for TornadoResults {
+    fn run(&self) -> &StudyRun {
+        &self.run
+    }
+}
+
 /// The default settings of one parameter, or why it is skipped.
 fn default_settings(
     base: &Scenario,
@@ -235,7 +241,13 @@ impl Tornado {
         base: &Scenario,
         metrics: Vec<Scalar>,
         spread: Option<f64>,
-    ) -> Result<Tornado, StudyError> {
+    ) -> Result<Tornado, Error> {
+        let allowed = "allowed: a fraction above 0 and below 1 (0.2 moves each parameter by ±20%)";
+        if let Some(s) = spread
+            && !s.is_finite()
+        {
+            return Err(Error::argument(Arg::Spread, s, allowed));
+        }
         let listed = &base.spec().sensitivity.parameters;
         let stripped = base.without_sensitivity();
         let mut params = Vec::new();
@@ -243,9 +255,7 @@ impl Tornado {
         let source = if listed.is_empty() {
             let spread = spread.unwrap_or(DEFAULT_SPREAD);
             if !(spread > 0.0 && spread < 1.0) {
-                return Err(StudyError::Input(format!(
-                    "--spread {spread}: allowed: a fraction above 0 and below 1 (0.2 moves each parameter by ±20%)"
-                )));
+                return Err(Error::argument(Arg::Spread, spread, allowed));
             }
             for (key, p) in stripped.spec().parameters_in(&DEFAULT_SECTIONS) {
                 match default_settings(&stripped, &key, p.value, p.whole, spread) {
@@ -260,17 +270,21 @@ impl Tornado {
             Source::Default { spread }
         } else {
             if let Some(s) = spread {
-                return Err(StudyError::Input(format!(
-                    "--spread {s}: {} lists its parameters in [sensitivity] with their own low and high \
-                     values; --spread applies only to the default list",
-                    base.file()
-                )));
+                return Err(Error::Inapplicable {
+                    arg: Arg::Spread,
+                    given: s.to_string(),
+                    context: format!(
+                        "{} lists its parameters in [sensitivity] with their own low and high values",
+                        base.file()
+                    ),
+                    applies_to: "the default list".into(),
+                });
             }
             for p in listed {
                 let current = stripped
                     .spec()
                     .parameter(&p.key)
-                    .map_err(|why| StudyError::Input(format!("sensitivity.parameters: {why}")))?;
+                    .map_err(|why| Error::Input(format!("sensitivity.parameters: {why}")))?;
                 params.push(TornadoParam {
                     key: p.key.clone(),
                     value: current.value,
@@ -283,7 +297,7 @@ impl Tornado {
             Source::Scenario
         };
         if params.is_empty() {
-            return Err(StudyError::Input(format!(
+            return Err(Error::Input(format!(
                 "{}: no parameter to move (every default parameter is skipped: {})",
                 base.file(),
                 skipped
@@ -311,7 +325,8 @@ impl Tornado {
                     ),
                     Source::Default { .. } => format!("{} {side} = {}", p.key, show_value(v)),
                 };
-                let scenario = apply(&stripped, &[Override::number(&p.key, v, p.whole)], &context)?;
+                let scenario = apply(&stripped, &[Override::number(&p.key, v, p.whole)])
+                    .map_err(|why| Error::Input(format!("{context}: {why}")))?;
                 variants.push(Variant {
                     name: format!("{}={}", p.key, show_value(v)),
                     settings: vec![(p.key.clone(), show_value(v))],
@@ -321,7 +336,7 @@ impl Tornado {
             }
         }
         if variants.len() > MAX_VARIANTS {
-            return Err(StudyError::Input(format!(
+            return Err(Error::Input(format!(
                 "{} variants: a tornado runs at most {MAX_VARIANTS}",
                 variants.len()
             )));
@@ -380,9 +395,9 @@ impl Tornado {
     /// metrics, and per setting its means and paired differences.
     pub fn compute(
         &self,
-        options: &StudyOptions,
-        observer: &dyn StudyObserver,
-    ) -> Result<TornadoResults, StudyError> {
+        options: &Options,
+        observer: &dyn Observer,
+    ) -> Result<TornadoResults, Error> {
         let kept = self.paths() * self.metrics.len() as u64 * 8;
         let mut baseline: Vec<Vec<f64>> = Vec::new();
         let (outcomes, run) = run_variants(&self.variants, options, kept, observer, |i, r| {
@@ -562,42 +577,101 @@ impl Tornado {
         }
         Ok(charts)
     }
+}
 
-    /// Simulate and write the result folder at `destination`: `tornado.csv`, the charts,
-    /// `report.html`, `summary.json` and the base `scenario.toml`.
-    pub fn run(
-        &self,
-        destination: &Path,
-        options: &StudyOptions,
-        observer: &dyn StudyObserver,
-    ) -> Result<Done<TornadoResults>, StudyError> {
-        let folder = OutputDir::create(destination)?;
-        let results = self.compute(options, observer)?;
-        let charts = self.charts(&results)?;
-        let summary = summary_json(
-            "tornado",
-            &self.base,
-            &self.variants,
-            &results.run,
-            json!({
-                "parameters_from": match self.source {
-                    Source::Scenario => "sensitivity".to_string(),
-                    Source::Default { spread } => format!("default ±{}%", percent(spread)),
-                },
-                "parameters": self.params.iter().map(|p| json!({
-                    "key": p.key, "value": p.value, "low": p.low, "high": p.high, "notes": p.notes,
-                })).collect::<Vec<_>>(),
-                "skipped": self.skipped.iter().map(|s| json!({
-                    "key": s.key, "value": s.value, "reason": s.reason,
-                })).collect::<Vec<_>>(),
-                "metrics": self.metrics.iter().map(|m| m.name()).collect::<Vec<_>>(),
-            }),
-        );
-        folder.write(TORNADO_CSV, self.csv(&results).as_bytes())?;
-        let html = report::tornado(self, &results, &charts);
-        write_common(&folder, &summary, &self.base, &charts, &html)?;
-        let folder = folder.commit()?;
-        Ok(Done { folder, results })
+impl Study for Tornado {
+    type Results = TornadoResults;
+    const KIND: &'static str = "tornado";
+
+    fn base(&self) -> &Scenario {
+        &self.base
+    }
+
+    fn variants(&self) -> &[Variant] {
+        &self.variants
+    }
+
+    fn title(&self) -> String {
+        format!(
+            "{}: tornado of {} parameters",
+            self.base.name(),
+            self.params.len()
+        )
+    }
+
+    fn compute(&self, options: &Options, observer: &dyn Observer) -> Result<TornadoResults, Error> {
+        Tornado::compute(self, options, observer)
+    }
+
+    fn summary(&self, _results: &TornadoResults) -> Value {
+        json!({
+            "parameters_from": match self.source {
+                Source::Scenario => "sensitivity".to_string(),
+                Source::Default { spread } => format!("default ±{}%", percent(spread)),
+            },
+            "parameters": self.params.iter().map(|p| json!({
+                "key": p.key, "value": p.value, "low": p.low, "high": p.high, "notes": p.notes,
+            })).collect::<Vec<_>>(),
+            "skipped": self.skipped.iter().map(|s| json!({
+                "key": s.key, "value": s.value, "reason": s.reason,
+            })).collect::<Vec<_>>(),
+            "metrics": self.metrics.iter().map(|m| m.name()).collect::<Vec<_>>(),
+        })
+    }
+
+    fn files(&self, results: &TornadoResults) -> Vec<(String, Vec<u8>)> {
+        vec![(TORNADO_CSV.to_string(), self.csv(results).into_bytes())]
+    }
+
+    fn draw(&self, results: &TornadoResults) -> Result<Vec<StudyChart>, ChartError> {
+        self.charts(results)
+    }
+
+    fn page(&self, results: &TornadoResults, charts: &[StudyChart]) -> String {
+        report::tornado(self, results, charts)
+    }
+
+    /// Per metric: the baseline's mean and the eight largest swings, each side's setting and
+    /// the mean there.
+    fn summarise(&self, results: &TornadoResults) -> String {
+        let mut out = String::new();
+        for (k, m) in self.metrics.iter().enumerate() {
+            let name = m.name();
+            let scale = m.unit();
+            let Some(base) = results.baseline[k] else {
+                let _ = writeln!(out, "\n{name}: undefined on every path");
+                continue;
+            };
+            let _ = writeln!(
+                out,
+                "\n{name}: baseline mean {}; largest swings:",
+                scale.value(base.mean)
+            );
+            for bar in results.bars[k].iter().take(8) {
+                let p = &self.params[bar.param];
+                let ps = key_unit(&p.key).whole(p.whole);
+                let side = |s: Option<f64>, at: Option<Side>| match (s, at) {
+                    (Some(v), Some(at)) => format!("{} → {}", ps.value(v), scale.value(at.mean)),
+                    _ => "–".to_string(),
+                };
+                let _ = writeln!(
+                    out,
+                    "  {:<44}{:>26}{:>26}  swing {}",
+                    p.key,
+                    side(p.low, bar.low),
+                    side(p.high, bar.high),
+                    scale.value(bar.swing)
+                );
+            }
+        }
+        if !self.skipped.is_empty() {
+            let _ = writeln!(
+                out,
+                "\n{} parameters not moved (see the report for why)",
+                self.skipped.len()
+            );
+        }
+        out
     }
 }
 

@@ -5,10 +5,10 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use microfolio::Model;
 use microfolio::math::norm_inv;
-use microfolio::model::Model;
-use microfolio::run::{Results, simulate_range};
 use microfolio::scenario::{Origin, Override, Scenario};
+use microfolio::{Results, simulate_range};
 
 /// A scenario from TOML text, with overrides.
 pub fn scenario(text: &str, sets: &[&str]) -> Scenario {

@@ -1,0 +1,131 @@
+//! The command line's arguments, as clap parses them.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "microfolio",
+    version,
+    about = "Monte Carlo simulator of microcredit portfolios"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Simulate a scenario and write its results to a folder.
+    Run(RunArgs),
+    /// Check a scenario without running it; print the resolved scenario as TOML on stdout.
+    Validate(ScenarioArgs),
+    /// Redraw the charts and report.html of an earlier run from its data files.
+    Report(ReportArgs),
+    /// Sweep one parameter (a line) or two (a grid) on common random numbers.
+    Sweep(SweepArgs),
+    /// Compare policies on common random numbers: paired differences with their uncertainty.
+    Compare(CompareArgs),
+    /// Move each sensitivity parameter alone to a low and a high value: a tornado chart.
+    Tornado(TornadoArgs),
+}
+
+/// Options every run and study shares.
+#[derive(Args, Debug)]
+pub struct WorkArgs {
+    /// Number of paths (overrides simulation.paths); every variant of a study runs the same
+    /// paths.
+    #[arg(long)]
+    pub paths: Option<u64>,
+    /// Seed (overrides simulation.seed), of every variant of a study.
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Output folder [default: output/<meta.name> for a run, output/<meta.name>-<study> for a
+    /// study].
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Worker threads [default: all cores].
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// No progress bar and no summary on stdout.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct SweepArgs {
+    #[command(flatten)]
+    pub scenario: ScenarioArgs,
+    /// A swept parameter by its dotted path: `KEY=v1,v2,...` or `KEY=lo:hi:n` (n evenly spaced
+    /// values). Once for a line, twice for a grid (at most 10,000 variants).
+    #[arg(long = "param", value_name = "KEY=VALUES")]
+    pub params: Vec<String>,
+    /// Metrics to report, comma-separated, or `all` [default: ten key outcomes].
+    #[arg(long, value_name = "M1,M2")]
+    pub metrics: Option<String>,
+    #[command(flatten)]
+    pub run: WorkArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct CompareArgs {
+    /// Scenario files; the first is the reference A, each other one a variant B.
+    #[arg(required = true, value_name = "SCENARIO")]
+    pub scenarios: Vec<PathBuf>,
+    /// Override a value in every scenario file by its dotted path. Repeatable.
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub set: Vec<String>,
+    /// A variant of the first scenario: `'NAME: key=value,key=value'`. Repeatable.
+    #[arg(long = "variant", value_name = "'NAME: KEY=VALUE,...'")]
+    pub variants: Vec<String>,
+    /// Metrics drawn in the chart, comma-separated, or `all` (the table has every metric)
+    /// [default: ten key outcomes].
+    #[arg(long, value_name = "M1,M2")]
+    pub metrics: Option<String>,
+    #[command(flatten)]
+    pub run: WorkArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct TornadoArgs {
+    #[command(flatten)]
+    pub scenario: ScenarioArgs,
+    /// The metric whose swing is charted; repeatable or comma-separated
+    /// [default: cost_to_state and net_loss].
+    #[arg(long = "metric", value_name = "M")]
+    pub metrics: Vec<String>,
+    /// For the default parameter list (no [sensitivity] section): move each parameter by ±
+    /// this fraction of its value [default: 0.2].
+    #[arg(long)]
+    pub spread: Option<f64>,
+    #[command(flatten)]
+    pub run: WorkArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct ReportArgs {
+    /// A result folder written by `microfolio run`.
+    pub folder: PathBuf,
+}
+
+#[derive(Args, Debug)]
+pub struct ScenarioArgs {
+    /// The scenario file (TOML).
+    pub scenario: PathBuf,
+    /// Override a scenario value by its dotted path, e.g. `funding.guarantee_room=150e6` or
+    /// `segment.starter.annual_pd=0.08`. Repeatable.
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub set: Vec<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct RunArgs {
+    #[command(flatten)]
+    pub scenario: ScenarioArgs,
+    #[command(flatten)]
+    pub run: WorkArgs,
+    /// Do not write paths.csv (for very large runs).
+    #[arg(long)]
+    pub no_paths_csv: bool,
+}

@@ -1,0 +1,303 @@
+//! The command line: argument parsing ([`args`]), progress bar ([`progress`]), what is printed
+//! ([`print`]), and exit codes. Glue only; the model lives in the library, whose errors name
+//! keys and values: this module names the flags that gave them.
+
+mod args;
+mod print;
+mod progress;
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use args::{
+    Cli, Command, CompareArgs, ReportArgs, RunArgs, ScenarioArgs, SweepArgs, TornadoArgs, WorkArgs,
+};
+use microfolio::report::ReportError;
+use microfolio::study::params::{SweepParam, VariantSpec};
+use microfolio::study::{self, parse_metrics};
+use microfolio::{
+    Arg, Compare, Error, ErrorKind, Options, Override, RunOptions, Scalar, Scenario, Study, Sweep,
+    Tornado, Work,
+};
+use progress::Bar;
+
+/// Exit code for bad input: a scenario, an argument or an output folder that cannot be used.
+pub const EXIT_BAD_INPUT: u8 = 2;
+/// Exit code for a failure while running (e.g. the disk filled up).
+pub const EXIT_FAILURE: u8 = 1;
+/// Exit code after Ctrl-C, as shells expect (128 + SIGINT).
+pub const EXIT_INTERRUPTED: u8 = 130;
+
+/// Parse arguments, run, and map every error to a message on stderr and an exit code.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Run(args) => run(args),
+        Command::Validate(args) => validate(args),
+        Command::Report(args) => report(args),
+        Command::Sweep(args) => sweep(args),
+        Command::Compare(args) => compare(args),
+        Command::Tornado(args) => tornado(args),
+    }
+}
+
+fn fail(code: u8, message: impl std::fmt::Display) -> ExitCode {
+    eprintln!("microfolio: error: {message}");
+    ExitCode::from(code)
+}
+
+/// The flag of an argument; `metrics` is the command's own (`--metrics`, `--metric`).
+fn flag(arg: Arg, metrics: &str) -> &str {
+    match arg {
+        Arg::Param => "--param",
+        Arg::Variant => "--variant",
+        Arg::Metrics => metrics,
+        Arg::Spread => "--spread",
+        Arg::Threads => "--threads",
+    }
+}
+
+/// A library error as the command line says it, naming the flags of the arguments involved
+/// (`metrics` is the command's flag for a list of metrics), with its exit code.
+fn failed(e: Error, metrics: &str) -> ExitCode {
+    let code = match e.kind() {
+        ErrorKind::BadInput => EXIT_BAD_INPUT,
+        ErrorKind::Failure => EXIT_FAILURE,
+        ErrorKind::Interrupted => EXIT_INTERRUPTED,
+    };
+    let message = match &e {
+        Error::Argument {
+            arg,
+            given,
+            message,
+        } => {
+            let flag = flag(*arg, metrics);
+            let given: Vec<String> = given
+                .iter()
+                .map(|g| match arg {
+                    Arg::Variant => format!("{flag} '{g}'"),
+                    _ => format!("{flag} {g}"),
+                })
+                .collect();
+            format!("{}: {message}", given.join(" × "))
+        }
+        Error::Missing {
+            arg,
+            context,
+            example,
+        } => format!("{context} {} {example}", flag(*arg, metrics)),
+        Error::Inapplicable {
+            arg,
+            given,
+            context,
+            applies_to,
+        } => {
+            let flag = flag(*arg, metrics);
+            format!("{flag} {given}: {context}; {flag} applies only to {applies_to}")
+        }
+        Error::TooLarge {
+            work: Work::Study { .. },
+            ..
+        } => format!("{e} (--paths)"),
+        Error::Output(microfolio::OutputError::Refused { .. }) => {
+            format!("{e}; choose another --out")
+        }
+        other => other.to_string(),
+    };
+    fail(code, message)
+}
+
+fn report(args: ReportArgs) -> ExitCode {
+    // A study folder holds no per-path data to draw from: say so rather than name a missing key.
+    if let Some(study) = study::kind_of_folder(&args.folder) {
+        return fail(
+            EXIT_BAD_INPUT,
+            format!(
+                "{}: is the folder of a `microfolio {study}` study, whose charts and report are drawn when the study runs; \
+                 `microfolio report` redraws the folders of `microfolio run`",
+                args.folder.display()
+            ),
+        );
+    }
+    match microfolio::report::render(&args.folder) {
+        Ok(done) => {
+            for note in &done.notes {
+                eprintln!("microfolio: note: {note}");
+            }
+            println!("{} charts and {}", done.charts.len(), done.report.display());
+            ExitCode::SUCCESS
+        }
+        // Missing or corrupt data is bad input; a chart or file that cannot be written is not.
+        Err(e @ ReportError::Data(_)) => fail(EXIT_BAD_INPUT, e),
+        Err(e) => fail(EXIT_FAILURE, e),
+    }
+}
+
+/// The `--set` overrides.
+fn overrides(set: &[String]) -> Result<Vec<Override>, ExitCode> {
+    set.iter()
+        .map(|s| s.parse::<Override>())
+        .collect::<Result<_, _>>()
+        .map_err(|e| fail(EXIT_BAD_INPUT, e))
+}
+
+fn load(args: &ScenarioArgs) -> Result<Scenario, ExitCode> {
+    let overrides = overrides(&args.set)?;
+    Scenario::load(&args.scenario, &overrides).map_err(|e| fail(EXIT_BAD_INPUT, e))
+}
+
+/// The scenario with `--paths` and `--seed` applied.
+fn load_sized(args: &ScenarioArgs, work: &WorkArgs) -> Result<Scenario, ExitCode> {
+    load(args)?
+        .with_run_size(work.paths, work.seed)
+        .map_err(|e| fail(EXIT_BAD_INPUT, e))
+}
+
+/// The metrics of every list given (each comma-separated, or `all`), each once.
+fn metrics(lists: &[String]) -> Result<Vec<Scalar>, Error> {
+    let mut metrics = Vec::new();
+    for list in lists {
+        for m in parse_metrics(list)? {
+            if !metrics.contains(&m) {
+                metrics.push(m);
+            }
+        }
+    }
+    Ok(metrics)
+}
+
+fn validate(args: ScenarioArgs) -> ExitCode {
+    match load(&args) {
+        Err(code) => code,
+        Ok(scenario) => {
+            let text = microfolio::output::scenario_toml(&scenario);
+            if std::io::stdout().lock().write_all(text.as_bytes()).is_err() {
+                return ExitCode::from(EXIT_FAILURE);
+            }
+            eprintln!("{}: valid", args.scenario.display());
+            ExitCode::SUCCESS
+        }
+    }
+}
+
+fn run(args: RunArgs) -> ExitCode {
+    let scenario = match load_sized(&args.scenario, &args.run) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let destination = args
+        .run
+        .out
+        .clone()
+        .unwrap_or_else(|| microfolio::default_folder(&scenario));
+    let paths = scenario.spec().simulation.paths as u64;
+    let bar = Bar::new(paths, args.run.quiet, None);
+    let options = RunOptions {
+        threads: args.run.threads,
+        paths_csv: !args.no_paths_csv,
+        memory_budget: None,
+    };
+    let outcome = microfolio::run(&scenario, &destination, &options, &bar);
+    bar.finish();
+    match outcome {
+        Ok(done) => {
+            if !args.run.quiet {
+                for note in &done.notes {
+                    eprintln!("microfolio: note: {note}");
+                }
+                print::run(&scenario, &done);
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => failed(e, ""),
+    }
+}
+
+/// Every study: run the planned study into its folder with a progress bar, then print its
+/// headline and table. `metrics` is the command's flag for a list of metrics.
+fn study<S: Study>(plan: Result<S, Error>, run: &WorkArgs, metrics: &str) -> ExitCode {
+    let study = match plan {
+        Ok(s) => s,
+        Err(e) => return failed(e, metrics),
+    };
+    let destination = run
+        .out
+        .clone()
+        .unwrap_or_else(|| study::default_folder(study.base(), S::KIND));
+    if !run.quiet {
+        for note in study.notes() {
+            eprintln!("microfolio: note: {note}");
+        }
+    }
+    let bar = Bar::new(
+        study.variants().len() as u64 * study.paths(),
+        run.quiet,
+        Some("variant"),
+    );
+    let options = Options {
+        threads: run.threads,
+        memory_budget: None,
+    };
+    let outcome = microfolio::run_study(&study, &destination, &options, &bar);
+    bar.finish();
+    match outcome {
+        Ok(done) => {
+            if !run.quiet {
+                print::study(&study, &done);
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => failed(e, metrics),
+    }
+}
+
+fn sweep(args: SweepArgs) -> ExitCode {
+    let scenario = match load_sized(&args.scenario, &args.run) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let plan = (|| {
+        let params = args
+            .params
+            .iter()
+            .map(|p| p.parse::<SweepParam>())
+            .collect::<Result<Vec<_>, _>>()?;
+        Sweep::new(&scenario, params, metrics(args.metrics.as_slice())?)
+    })();
+    study(plan, &args.run, "--metrics")
+}
+
+fn compare(args: CompareArgs) -> ExitCode {
+    let overrides = match overrides(&args.set) {
+        Ok(o) => o,
+        Err(code) => return code,
+    };
+    let mut scenarios = Vec::new();
+    for path in &args.scenarios {
+        match Scenario::load(path, &overrides) {
+            Ok(s) => scenarios.push(s),
+            Err(e) => return fail(EXIT_BAD_INPUT, e),
+        }
+    }
+    let plan = (|| {
+        let specs = args
+            .variants
+            .iter()
+            .map(|v| v.parse::<VariantSpec>())
+            .collect::<Result<Vec<_>, _>>()?;
+        let metrics = metrics(args.metrics.as_slice())?;
+        Compare::new(&scenarios, &specs, args.run.paths, args.run.seed, metrics)
+    })();
+    study(plan, &args.run, "--metrics")
+}
+
+fn tornado(args: TornadoArgs) -> ExitCode {
+    let scenario = match load_sized(&args.scenario, &args.run) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let plan = metrics(&args.metrics).and_then(|m| Tornado::new(&scenario, m, args.spread));
+    study(plan, &args.run, "--metric")
+}

@@ -1,0 +1,72 @@
+//! The progress bar on stderr (when stderr is a terminal) and Ctrl-C, for runs and studies
+//! alike: the first Ctrl-C asks the driver to stop after the current chunk of paths, so that
+//! nothing half-written is left.
+
+use std::io::IsTerminal;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use indicatif::{ProgressBar, ProgressStyle};
+use microfolio::{Observer, Progress};
+
+/// The bar over every path of the work, and the Ctrl-C flag.
+pub struct Bar {
+    bar: Option<ProgressBar>,
+    interrupted: Arc<AtomicBool>,
+    /// What a unit of work is called in the bar's message (`variant`), if the bar counts them.
+    unit: Option<&'static str>,
+}
+
+impl Bar {
+    /// A bar over `total_paths` paths, hidden when `quiet` or when stderr is not a terminal;
+    /// `unit` names the units of work shown beside it (`variant 2/5`).
+    pub fn new(total_paths: u64, quiet: bool, unit: Option<&'static str>) -> Bar {
+        let show = !quiet && std::io::stderr().is_terminal();
+        let template = if unit.is_some() {
+            "{bar:40.cyan/blue} {pos}/{len} paths  {msg}  {per_sec}  ETA {eta}"
+        } else {
+            "{bar:40.cyan/blue} {pos}/{len} paths  {per_sec}  ETA {eta}"
+        };
+        let bar = show.then(|| {
+            let bar = ProgressBar::new(total_paths);
+            bar.set_style(ProgressStyle::with_template(template).expect("a valid template"));
+            bar
+        });
+        let interrupted = Arc::new(AtomicBool::new(false));
+        let flag = interrupted.clone();
+        // If the handler cannot be installed (e.g. one is already set), Ctrl-C still ends the
+        // process, and the staging folder it leaves is hidden and never looks like a result.
+        let _ = ctrlc::set_handler(move || flag.store(true, Ordering::Relaxed));
+        Bar {
+            bar,
+            interrupted,
+            unit,
+        }
+    }
+
+    /// Remove the bar from the terminal.
+    pub fn finish(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+impl Observer for Bar {
+    fn progress(&self, p: Progress) {
+        if let Some(bar) = &self.bar {
+            bar.set_position(p.paths_done);
+            if let Some(unit) = self.unit {
+                bar.set_message(format!(
+                    "{unit} {}/{}",
+                    (p.units_done + 1).min(p.units_total),
+                    p.units_total
+                ));
+            }
+        }
+    }
+
+    fn should_stop(&self) -> bool {
+        self.interrupted.load(Ordering::Relaxed)
+    }
+}

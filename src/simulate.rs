@@ -1,0 +1,470 @@
+//! The one driver of the engine: runs, studies and shards all simulate *work units* — a model
+//! and a range of path indices — through [`Pool::simulate`] (or [`simulate`] on the current
+//! rayon pool). A run is one unit, a study one unit per variant, and a shard of either is a
+//! sub-range of its units' paths: select the units and cut their ranges, nothing else changes.
+//!
+//! The determinism contract: the units run one after another as one stream of paths, cut into
+//! chunks of [`CHUNK_PATHS`] consecutive paths (a chunk may hold the last paths of one unit and
+//! the first of the next); rayon spreads a chunk's blocks of at most [`BLOCK_PATHS`] paths of
+//! one unit over the threads, and the outcomes are collected in index order. Because a path
+//! depends on (seed, index) alone, the results are bit-identical for any thread count, and a
+//! run over paths `0..N` equals runs over `0..k` and `k..N` appended ([`Results::append`]).
+
+use std::collections::VecDeque;
+use std::ops::Range;
+
+use rayon::prelude::*;
+
+use crate::engine::{PathOutcome, Workspace};
+use crate::error::{Arg, Error, Work};
+use crate::model::Model;
+use crate::resources;
+use crate::results::Results;
+use crate::scenario::Scenario;
+
+/// Paths per chunk: large enough to keep both cores busy, small enough for a lively progress
+/// bar and bounded memory between the engine and a streaming writer.
+pub const CHUNK_PATHS: u64 = 512;
+
+/// Paths per block within a chunk: the unit of work of one thread, sharing one workspace.
+pub const BLOCK_PATHS: u64 = 8;
+
+/// A work unit: paths `paths` of `model`.
+#[derive(Debug, Clone)]
+pub struct Unit<'a> {
+    pub model: &'a Model,
+    pub paths: Range<u64>,
+}
+
+impl<'a> Unit<'a> {
+    /// Paths `paths` of `model`.
+    pub fn new(model: &'a Model, paths: Range<u64>) -> Unit<'a> {
+        Unit { model, paths }
+    }
+
+    /// Number of paths (0 for an empty or reversed range).
+    pub fn len(&self) -> u64 {
+        self.paths.end.saturating_sub(self.paths.start)
+    }
+
+    /// Whether the unit has no path.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// The units of `units` cut to `paths`, a range of the stream of all their paths one unit
+/// after another (the first unit's paths are `0..len`, the next unit's follow): the work of one
+/// shard of a run or a study. Units the range does not reach are left out; the others keep
+/// their own path indices, so a shard's results are those of the whole work for its paths.
+pub fn shard<'a>(units: &[Unit<'a>], paths: Range<u64>) -> Vec<Unit<'a>> {
+    let mut offset = 0;
+    let mut out = Vec::new();
+    for u in units {
+        let (lo, hi) = (offset, offset + u.len());
+        offset = hi;
+        let (from, to) = (paths.start.max(lo), paths.end.min(hi));
+        if from < to {
+            out.push(Unit {
+                model: u.model,
+                paths: u.paths.start + (from - lo)..u.paths.start + (to - lo),
+            });
+        }
+    }
+    out
+}
+
+/// How far the driver has come, reported between chunks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Progress {
+    /// Paths finished, over all units.
+    pub paths_done: u64,
+    /// Paths of all units.
+    pub paths_total: u64,
+    /// Units whose every path is finished.
+    pub units_done: usize,
+    pub units_total: usize,
+}
+
+/// Hooks for a front end, called from the driving thread between chunks of paths.
+pub trait Observer {
+    /// Called after each chunk.
+    fn progress(&self, _progress: Progress) {}
+    /// Return true to stop after the current chunk (e.g. on Ctrl-C).
+    fn should_stop(&self) -> bool {
+        false
+    }
+}
+
+/// An observer that does nothing.
+pub struct Silent;
+impl Observer for Silent {}
+
+/// The worker threads and the memory a run or a study may use.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// Worker threads (at least 1); `None` uses every core.
+    pub threads: Option<usize>,
+    /// Refuse work whose estimated memory exceeds this many bytes; `None` uses the memory the
+    /// system reports available (no check where it cannot tell).
+    pub memory_budget: Option<u64>,
+}
+
+impl Options {
+    /// Refuse options no pool can have (0 threads), before any work or folder is made.
+    pub fn check(&self) -> Result<(), Error> {
+        if self.threads == Some(0) {
+            return Err(Error::argument(
+                Arg::Threads,
+                0,
+                "allowed: a whole number >= 1",
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// A thread pool built from [`Options`], with the memory budget to check work against.
+pub struct Pool {
+    pool: rayon::ThreadPool,
+    memory_budget: Option<u64>,
+}
+
+impl Pool {
+    /// Build the pool; 0 threads is refused.
+    pub fn new(options: &Options) -> Result<Pool, Error> {
+        options.check()?;
+        let mut builder = rayon::ThreadPoolBuilder::new();
+        if let Some(n) = options.threads {
+            builder = builder.num_threads(n);
+        }
+        let pool = builder.build().map_err(|e| Error::Threads(e.to_string()))?;
+        Ok(Pool {
+            pool,
+            memory_budget: options.memory_budget,
+        })
+    }
+
+    /// Worker threads.
+    pub fn threads(&self) -> usize {
+        self.pool.current_num_threads()
+    }
+
+    /// Refuse `work` if it needs more than `needed` bytes of the budget (or of the memory the
+    /// system has available), before anything is started.
+    pub fn check_memory(&self, work: Work, needed: u64) -> Result<(), Error> {
+        match self.memory_budget.or_else(resources::available_memory) {
+            Some(available) if needed > available => Err(Error::TooLarge {
+                work,
+                needed,
+                available,
+            }),
+            _ => Ok(()),
+        }
+    }
+
+    /// [`simulate`] on this pool.
+    pub fn simulate(
+        &self,
+        units: &[Unit<'_>],
+        observer: &dyn Observer,
+        on_outcomes: impl FnMut(usize, &[PathOutcome]) -> Result<(), Error>,
+        on_unit: impl FnMut(usize, Results) -> Result<(), Error>,
+    ) -> Result<(), Error> {
+        drive_units(Some(&self.pool), units, observer, on_outcomes, on_unit)
+    }
+
+    /// [`Pool::simulate`] over paths `paths` of each scenario, whose model is built when its
+    /// first path starts and dropped with its outcomes: a study of thousands of variants holds
+    /// the models of the few in flight only.
+    pub(crate) fn simulate_scenarios(
+        &self,
+        scenarios: &[&Scenario],
+        paths: Range<u64>,
+        observer: &dyn Observer,
+        on_unit: impl FnMut(usize, Results) -> Result<(), Error>,
+    ) -> Result<(), Error> {
+        drive(
+            Some(&self.pool),
+            scenarios.len(),
+            |_| paths.clone(),
+            |i| Held::Owned(Box::new(Model::new(scenarios[i]))),
+            observer,
+            |_, _| Ok(()),
+            on_unit,
+        )
+    }
+}
+
+/// Simulate `units` on the current rayon pool. `on_outcomes(u, outcomes)` receives the
+/// outcomes of unit `u` as they come, in path order (e.g. to stream `paths.csv`);
+/// `on_unit(u, results)` receives each unit's complete results, in unit order, as soon as its
+/// last path is done (a study keeps what it needs and drops the rest). An error from either
+/// ends the work; so does the observer, with [`Error::Interrupted`].
+pub fn simulate(
+    units: &[Unit<'_>],
+    observer: &dyn Observer,
+    on_outcomes: impl FnMut(usize, &[PathOutcome]) -> Result<(), Error>,
+    on_unit: impl FnMut(usize, Results) -> Result<(), Error>,
+) -> Result<(), Error> {
+    drive_units(None, units, observer, on_outcomes, on_unit)
+}
+
+/// [`drive`] over the caller's units.
+fn drive_units(
+    pool: Option<&rayon::ThreadPool>,
+    units: &[Unit<'_>],
+    observer: &dyn Observer,
+    on_outcomes: impl FnMut(usize, &[PathOutcome]) -> Result<(), Error>,
+    on_unit: impl FnMut(usize, Results) -> Result<(), Error>,
+) -> Result<(), Error> {
+    drive(
+        pool,
+        units.len(),
+        |i| units[i].paths.clone(),
+        |i| Held::Borrowed(units[i].model),
+        observer,
+        on_outcomes,
+        on_unit,
+    )
+}
+
+/// Simulate paths `range` of `model` on the current rayon pool, with no observer and no
+/// streaming: the library's simplest entry.
+pub fn simulate_range(model: &Model, range: Range<u64>) -> Results {
+    let mut kept = None;
+    let unit = Unit::new(model, range);
+    let done = simulate(
+        std::slice::from_ref(&unit),
+        &Silent,
+        |_, _| Ok(()),
+        |_, r| {
+            kept = Some(r);
+            Ok(())
+        },
+    );
+    match (done, kept) {
+        (Ok(()), Some(results)) => results,
+        _ => unreachable!("nothing stops a silent run without a sink"),
+    }
+}
+
+/// A unit's model: the caller's, or one built for the unit alone.
+enum Held<'a> {
+    Borrowed(&'a Model),
+    Owned(Box<Model>),
+}
+
+impl std::ops::Deref for Held<'_> {
+    type Target = Model;
+    fn deref(&self) -> &Model {
+        match self {
+            Held::Borrowed(m) => m,
+            Held::Owned(m) => m,
+        }
+    }
+}
+
+/// A unit whose paths are being simulated.
+struct InFlight<'a> {
+    unit: usize,
+    model: Held<'a>,
+    results: Results,
+}
+
+/// The stream of (unit, path) cut into chunks, each chunk's blocks run on `pool` (or the
+/// current pool). Unit `i` is paths `paths_of(i)` of `model_of(i)`, asked for when its first
+/// path starts.
+fn drive<'m>(
+    pool: Option<&rayon::ThreadPool>,
+    count: usize,
+    paths_of: impl Fn(usize) -> Range<u64>,
+    model_of: impl Fn(usize) -> Held<'m>,
+    observer: &dyn Observer,
+    mut on_outcomes: impl FnMut(usize, &[PathOutcome]) -> Result<(), Error>,
+    mut on_unit: impl FnMut(usize, Results) -> Result<(), Error>,
+) -> Result<(), Error> {
+    // Each unit's paths, an empty or reversed range taken as empty.
+    let ranges: Vec<Range<u64>> = (0..count)
+        .map(|i| {
+            let r = paths_of(i);
+            r.start..r.end.max(r.start)
+        })
+        .collect();
+    let total: u64 = ranges.iter().map(|r| r.end - r.start).sum();
+    let mut flight: VecDeque<InFlight> = VecDeque::new();
+    let (mut next_unit, mut next_path) = (0usize, ranges.first().map_or(0, |r| r.start));
+    let (mut done, mut units_done) = (0u64, 0usize);
+    while units_done < count {
+        if observer.should_stop() {
+            return Err(Error::Interrupted {
+                paths_done: done,
+                paths_total: total,
+            });
+        }
+        // The next chunk: (slot in `flight`, first path, end).
+        let mut blocks: Vec<(usize, u64, u64)> = Vec::new();
+        let mut budget = CHUNK_PATHS;
+        while budget > 0 && next_unit < count {
+            let range = &ranges[next_unit];
+            if flight.back().is_none_or(|f| f.unit != next_unit) {
+                let model = model_of(next_unit);
+                flight.push_back(InFlight {
+                    unit: next_unit,
+                    results: Results::empty(range.start, model.years),
+                    model,
+                });
+            }
+            let slot = flight.len() - 1;
+            let end = (next_path + budget).min(range.end);
+            let mut start = next_path;
+            while start < end {
+                let stop = (start + BLOCK_PATHS).min(end);
+                blocks.push((slot, start, stop));
+                start = stop;
+            }
+            budget -= end - next_path;
+            next_path = end;
+            if next_path == range.end {
+                next_unit += 1;
+                next_path = ranges.get(next_unit).map_or(0, |r| r.start);
+            }
+        }
+        let in_flight = &flight;
+        let compute = || -> Vec<Vec<PathOutcome>> {
+            blocks
+                .par_iter()
+                .map(|&(slot, start, stop)| {
+                    // One workspace per block, used by one thread from start to end: no nested
+                    // parallelism inside, so a thread never holds more than one workspace.
+                    let mut ws = Workspace::new(&in_flight[slot].model);
+                    (start..stop).map(|i| ws.simulate(i)).collect()
+                })
+                .collect()
+        };
+        let outcomes = match pool {
+            Some(pool) => pool.install(compute),
+            None => compute(),
+        };
+        for (&(slot, start, stop), chunk) in blocks.iter().zip(&outcomes) {
+            let f = &mut flight[slot];
+            on_outcomes(f.unit, chunk)?;
+            f.results.push(chunk);
+            done += stop - start;
+        }
+        while flight.front().is_some_and(|f| {
+            let r = &ranges[f.unit];
+            f.unit < next_unit && f.results.paths() == r.end - r.start
+        }) {
+            if let Some(f) = flight.pop_front() {
+                units_done += 1;
+                on_unit(f.unit, f.results)?;
+            }
+        }
+        observer.progress(Progress {
+            paths_done: done,
+            paths_total: total,
+            units_done,
+            units_total: count,
+        });
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::{Origin, Scenario};
+    use std::cell::Cell;
+
+    fn model() -> Model {
+        let scenario = Scenario::parse(
+            "[simulation]\nhorizon_years = 2\n[initial_book]\nloans = 50\n[origination]\n\
+             loans_per_year = 50\n[[segment]]\nname = \"a\"\n",
+            &Origin {
+                file: "t.toml".into(),
+                stem: "t".into(),
+            },
+            &[],
+        )
+        .unwrap();
+        Model::new(&scenario)
+    }
+
+    /// Stops after the first chunk.
+    struct StopAfterOne(Cell<bool>);
+    impl Observer for StopAfterOne {
+        fn progress(&self, _: Progress) {
+            self.0.set(true);
+        }
+        fn should_stop(&self) -> bool {
+            self.0.get()
+        }
+    }
+
+    #[test]
+    fn a_stop_is_an_interruption_with_the_paths_done() {
+        let m = model();
+        let units = [Unit::new(&m, 0..CHUNK_PATHS + 10)];
+        let e = simulate(
+            &units,
+            &StopAfterOne(Cell::new(false)),
+            |_, _| Ok(()),
+            |_, _| Ok(()),
+        )
+        .unwrap_err();
+        assert!(
+            matches!(e, Error::Interrupted { paths_done, paths_total }
+                if paths_done == CHUNK_PATHS && paths_total == CHUNK_PATHS + 10),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn units_straddling_chunks_equal_their_own_runs_and_empty_units_complete() {
+        let m = model();
+        let units = [
+            Unit::new(&m, 5..5),
+            Unit::new(&m, 3..300),
+            Unit::new(&m, 700..1000),
+        ];
+        let mut done = Vec::new();
+        simulate(
+            &units,
+            &Silent,
+            |_, _| Ok(()),
+            |i, r| {
+                done.push((i, r));
+                Ok(())
+            },
+        )
+        .unwrap();
+        assert_eq!(done.iter().map(|(i, _)| *i).collect::<Vec<_>>(), [0, 1, 2]);
+        assert_eq!(done[0].1.paths(), 0);
+        // Bit for bit (NaN marks undefined values, so `==` on the results would not do).
+        let same = |a: &Results, b: &Results| {
+            let bits = |r: &Results| -> Vec<u64> {
+                crate::metrics::Scalar::ALL
+                    .iter()
+                    .flat_map(|m| r.scalar(*m).map(|v| v.map_or(u64::MAX, f64::to_bits)))
+                    .collect()
+            };
+            a.first_path() == b.first_path() && a.paths() == b.paths() && bits(a) == bits(b)
+        };
+        assert!(same(&done[1].1, &simulate_range(&m, 3..300)));
+        assert!(same(&done[2].1, &simulate_range(&m, 700..1000)));
+    }
+
+    #[test]
+    fn shards_cut_the_stream_of_paths() {
+        let m = model();
+        let units = [Unit::new(&m, 0..100), Unit::new(&m, 0..100)];
+        let cut = |r: Range<u64>| -> Vec<Range<u64>> {
+            shard(&units, r).into_iter().map(|u| u.paths).collect()
+        };
+        assert_eq!(cut(0..200), [0..100, 0..100]);
+        assert_eq!(cut(50..150), [50..100, 0..50]);
+        assert_eq!(cut(100..130), vec![0..30; 1]);
+        assert_eq!(cut(0..0), Vec::<Range<u64>>::new());
+    }
+}
