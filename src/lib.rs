@@ -1,6 +1,6 @@
 //! microfolio: a Monte Carlo simulator of microcredit portfolios — a lender of the Qredits kind
-//! with a state loan as capital and external debt under a state guarantee (see MODEL.md in the
-//! project notes for the specification).
+//! with a state loan as capital and external debt under a state guarantee. The specification
+//! is `docs/model.md` in the repository; code comments cite its sections as `docs/model.md §N`.
 //!
 //! The library owns the model and knows nothing of terminals: a scenario is parsed and
 //! validated ([`Scenario`]), turned into per-run tables ([`Model`]), simulated path by path

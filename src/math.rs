@@ -1,5 +1,5 @@
 //! Special functions for the credit-cycle model: the standard normal distribution function
-//! `Phi` and its inverse, as used by Vasicek (2002) and the Basel IRB formula (MODEL.md §3).
+//! `Phi` and its inverse, as used by Vasicek (2002) and the Basel IRB formula (docs/model.md §3).
 //!
 //! `Phi` goes through `erfc` (a port of FreeBSD's/musl's, accurate to about one ulp) so that the
 //! far tail keeps its relative accuracy; the inverse is Wichura's algorithm AS 241 (PPND16,
@@ -114,7 +114,7 @@ pub fn norm_inv(p: f64) -> f64 {
 }
 
 /// Vasicek's conditional default probability: the annual PD of a loan with through-the-cycle
-/// PD `p` when the systemic factor is `x` and the asset correlation is `rho` (MODEL.md §3),
+/// PD `p` when the systemic factor is `x` and the asset correlation is `rho` (docs/model.md §3),
 /// capped at `1 - 1e-12` so that the monthly hazard `-ln(1 - PD)/12` stays finite.
 pub fn conditional_pd(p: f64, rho: f64, x: f64) -> f64 {
     if p <= 0.0 {
@@ -129,7 +129,7 @@ pub fn conditional_pd(p: f64, rho: f64, x: f64) -> f64 {
 }
 
 /// Quantile `alpha` of Vasicek's distribution of the default rate of an infinitely granular
-/// pool: `Phi((Phi^-1(p) + sqrt(rho) Phi^-1(alpha)) / sqrt(1 - rho))` (MODEL.md §9).
+/// pool: `Phi((Phi^-1(p) + sqrt(rho) Phi^-1(alpha)) / sqrt(1 - rho))` (docs/model.md §9).
 pub fn vasicek_quantile(p: f64, rho: f64, alpha: f64) -> f64 {
     norm_cdf((norm_inv(p) + rho.sqrt() * norm_inv(alpha)) / (1.0 - rho).sqrt())
 }

@@ -1,5 +1,5 @@
 //! The registry of outcomes reported per path ([`Scalar`]) and per report year ([`Yearly`])
-//! (MODEL.md §7): for each its public name, human label, unit, direction and whether it values
+//! (docs/model.md §7): for each its public name, human label, unit, direction and whether it values
 //! the book at par. Every fact is an exhaustive `match` in this file, so adding a metric makes
 //! the compiler ask each question once; charts, tables, CSV headers, summaries and studies
 //! derive from here and never match metric names as strings. The names are the public
@@ -240,7 +240,7 @@ impl Scalar {
     }
 
     /// Whether the outcome values the book at par at the horizon, leaving out losses still
-    /// embedded in it (MODEL.md §7): capital at the horizon and what the state pays.
+    /// embedded in it (docs/model.md §7): capital at the horizon and what the state pays.
     pub fn at_par(self) -> bool {
         use Scalar::*;
         match self {

@@ -47,7 +47,7 @@ pub struct SegmentModel {
     pub initial_ages: usize,
 }
 
-/// The systemic credit cycle (MODEL.md §3): a yearly AR(1) factor moving every default hazard.
+/// The systemic credit cycle (docs/model.md §3): a yearly AR(1) factor moving every default hazard.
 #[derive(Debug, Clone)]
 pub struct CycleModel {
     /// Year-to-year persistence `phi` of the factor.
@@ -60,7 +60,7 @@ pub struct CycleModel {
     pub shifts: Vec<f64>,
 }
 
-/// What becomes of a loan whose borrower needs more money (MODEL.md §4).
+/// What becomes of a loan whose borrower needs more money (docs/model.md §4).
 #[derive(Debug, Clone, Copy)]
 pub struct FollowupModel {
     /// Share of needs referred to a bank: the loan is repaid early (a graduation).
@@ -70,7 +70,7 @@ pub struct FollowupModel {
     pub size_multiplier: f64,
 }
 
-/// The lender's balance-sheet terms (MODEL.md §5): funding, the lending rule, running costs.
+/// The lender's balance-sheet terms (docs/model.md §5): funding, the lending rule, running costs.
 /// Amounts in euros; `_per_month` figures are the scenario's yearly ones divided by 12.
 #[derive(Debug, Clone)]
 pub struct LenderModel {

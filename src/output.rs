@@ -1,4 +1,4 @@
-//! The files of a run's output folder (MODEL.md §7) and how the folder is written.
+//! The files of a run's output folder (docs/model.md §7) and how the folder is written.
 //!
 //! A run writes into a hidden folder beside the destination and renames it into place only
 //! when every file is complete ([`OutputDir`]), so a crash or an interrupted run never leaves

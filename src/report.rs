@@ -1,5 +1,5 @@
 //! The report of a run: `charts/*.svg|png` and one self-contained `report.html` in the run's
-//! result folder, rebuilt from the folder's data files alone (MODEL.md §7), so that `run` and a
+//! result folder, rebuilt from the folder's data files alone (docs/model.md §7), so that `run` and a
 //! later redraw share one code path and produce the same bytes.
 //!
 //! The HTML has no scripts and loads nothing: styles are inline and every chart is embedded as
@@ -174,7 +174,7 @@ const HEADLINE: [(Scalar, &str); 13] = [
     (Scalar::Oss, " (OSS)"),
 ];
 
-/// ` †` after an outcome that values the book at par (MODEL.md §7).
+/// ` †` after an outcome that values the book at par (docs/model.md §7).
 fn dagger(at_par: bool) -> &'static str {
     if at_par { " †" } else { "" }
 }

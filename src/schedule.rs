@@ -1,4 +1,4 @@
-//! The repayment schedule of one loan (MODEL.md §4): interest only during the grace months,
+//! The repayment schedule of one loan (docs/model.md §4): interest only during the grace months,
 //! then a level annuity that repays the principal by maturity.
 //!
 //! Everything is per euro of original principal, so one table serves every loan of a segment:
@@ -136,7 +136,7 @@ impl Schedule {
 mod tests {
     use super::*;
 
-    /// The annuity formula of MODEL.md §4, month by month, to the cent on €20,000.
+    /// The annuity formula of docs/model.md §4, month by month, to the cent on €20,000.
     fn check_to_the_cent(term: usize, grace: usize, rate: f64) {
         let p = 20_000.0;
         let s = Schedule::new(term, grace, rate);

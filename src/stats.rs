@@ -1,4 +1,4 @@
-//! Statistics over paths (MODEL.md §7): mean, standard deviation with `n - 1`, standard error,
+//! Statistics over paths (docs/model.md §7): mean, standard deviation with `n - 1`, standard error,
 //! extremes, and quantiles by linear interpolation between order statistics (Hyndman & Fan's
 //! type 7, the default of R and numpy). Undefined values are skipped; a statistic of no values
 //! is `None`, never NaN.

@@ -1,4 +1,4 @@
-//! Reproducibility (MODEL.md §1): a path depends on (seed, path index) alone, so results are
+//! Reproducibility (docs/model.md §1): a path depends on (seed, path index) alone, so results are
 //! bit-identical for any thread count and for any split of the paths; and the resolved
 //! `scenario.toml` of a run reproduces it.
 

@@ -1,4 +1,4 @@
-//! The checks with known answers of MODEL.md §9: Vasicek's distribution of the default rate,
+//! The checks with known answers of docs/model.md §9: Vasicek's distribution of the default rate,
 //! the exact expected number of defaults at zero correlation, the annuity schedule to the cent,
 //! and the capital identity every month.
 //!
@@ -55,7 +55,7 @@ fn pool_rate_cdf(rate: f64, n: u64, p: f64, rho: f64) -> f64 {
     sum * h / 3.0
 }
 
-/// MODEL.md §9, first check, for several (PD, rho): the share of paths whose year-1 default
+/// docs/model.md §9, first check, for several (PD, rho): the share of paths whose year-1 default
 /// rate is below Vasicek's quantile q(alpha) is compared with its exact probability under the
 /// finite pool (Vasicek's mixture of binomials), which is close to alpha.
 #[test]
@@ -95,7 +95,7 @@ fn year_one_default_rate_follows_vasicek() {
     }
 }
 
-/// MODEL.md §9: at rho = 0 the expected numbers of defaults and prepayments and the expected
+/// docs/model.md §9: at rho = 0 the expected numbers of defaults and prepayments and the expected
 /// write-off are exactly computable from the monthly hazards (with the within-month order
 /// default before prepayment), here with seasoning, maturity inside the horizon and a
 /// competing prepayment.
@@ -162,7 +162,7 @@ fn expected_defaults_at_zero_correlation_are_exact() {
 }
 
 /// The cash flows of one loan through the whole engine match the closed-form annuity of
-/// MODEL.md §4 to the cent: interest, principal and balance, month by month.
+/// docs/model.md §4 to the cent: interest, principal and balance, month by month.
 #[test]
 fn a_single_loan_pays_the_closed_form_annuity_to_the_cent() {
     for (grace, rate) in [(0usize, 0.0975), (3, 0.0825), (6, 0.0)] {
@@ -222,7 +222,7 @@ fn a_single_loan_pays_the_closed_form_annuity_to_the_cent() {
     }
 }
 
-/// MODEL.md §5: K_{t+1} - K_t = interest + fees + recoveries - running costs - new-loan costs -
+/// docs/model.md §5: K_{t+1} - K_t = interest + fees + recoveries - running costs - new-loan costs -
 /// write-offs, every month of every path, and K = cash + book - debt; in the shipped scenarios
 /// and in squeezed variants where the guarantee room binds (rationing, closure, shortfall).
 #[test]

@@ -1,5 +1,5 @@
-//! The production engine agrees with an independent, naive implementation of MODEL.md §3–§7
-//! within Monte Carlo error (MODEL.md §9, last bullet); and that naive implementation agrees with
+//! The production engine agrees with an independent, naive implementation of docs/model.md §3–§7
+//! within Monte Carlo error (docs/model.md §9, last bullet); and that naive implementation agrees with
 //! closed forms where there are some, so that a bug in it is not silently "agreed with".
 //!
 //! Run in release mode: `cargo test --release --test reference_agreement`.
@@ -480,10 +480,10 @@ fn engine_agrees_with_reference_on_corner_cases() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// The reference itself against closed forms (MODEL.md §9, second bullet and more).
+// The reference itself against closed forms (docs/model.md §9, second bullet and more).
 // ---------------------------------------------------------------------------------------------
 
-/// `B(a) / P` of the annuity of MODEL.md §4 in closed form: 1 during the grace period, then
+/// `B(a) / P` of the annuity of docs/model.md §4 in closed form: 1 during the grace period, then
 /// `((1+i)^m - (1+i)^(a-g)) / ((1+i)^m - 1)` with `m = n - g` (linear when `i = 0`).
 fn closed_form_balance_factor(a: i64, annual_rate: f64, n: i64, g: i64) -> f64 {
     let i = annual_rate / 12.0;

@@ -1,4 +1,4 @@
-//! The data files of a result folder (MODEL.md §7), read back so that charts and the report can
+//! The data files of a result folder (docs/model.md §7), read back so that charts and the report can
 //! be drawn again without simulating: `summary.json`, `timeseries.csv`, `paths.csv` (optional)
 //! and `scenario.toml`.
 //!
@@ -230,7 +230,7 @@ struct ScenarioFacts {
 impl ScenarioFacts {
     /// Read with `toml` rather than [`crate::scenario::Scenario::parse`]: an old result folder
     /// must stay drawable after the scenario format gains or loses keys. Defaults are those of
-    /// MODEL.md §8, though a run always writes every key.
+    /// docs/model.md §8, though a run always writes every key.
     fn parse(path: &Path, text: &str) -> Result<ScenarioFacts, DataError> {
         let doc: toml::Table = text
             .parse()

@@ -1,4 +1,4 @@
-//! Fan charts of a yearly outcome over the horizon (`timeseries.csv`, MODEL.md §7): the
+//! Fan charts of a yearly outcome over the horizon (`timeseries.csv`, docs/model.md §7): the
 //! p05–p95 and p25–p75 bands over paths as filled polygons, the median as a solid line and the
 //! mean dashed, against calendar years; optionally a horizontal limit such as the guarantee
 //! room.

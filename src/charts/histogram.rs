@@ -1,4 +1,4 @@
-//! Histograms of a scalar outcome over paths (`paths.csv`, MODEL.md §7) with the tail risk
+//! Histograms of a scalar outcome over paths (`paths.csv`, docs/model.md §7) with the tail risk
 //! marked: the mean, the 95% and 99% quantiles on the adverse side (the 99% one is the value
 //! at risk, VaR) and the expected shortfall beyond the 99% quantile (ES, the mean of the paths
 //! at or beyond it; Acerbi & Tasche 2002).

@@ -1,4 +1,4 @@
-//! Charts of a run, drawn with plotters from the data files of its result folder (MODEL.md §7):
+//! Charts of a run, drawn with plotters from the data files of its result folder (docs/model.md §7):
 //! fan charts of capital, book, external debt against the guarantee room, the yearly default
 //! rate, yearly net loss and active loans over the horizon; histograms of final capital, net
 //! loss and cost to the state over paths with their tail risk marked. Each chart comes as an
@@ -31,7 +31,7 @@ use crate::units::Unit;
 use fan::{Fan, Limit};
 use histogram::Histogram;
 
-/// Footnote wherever capital at the horizon or the cost to the state is shown (MODEL.md §7).
+/// Footnote wherever capital at the horizon or the cost to the state is shown (docs/model.md §7).
 pub const PAR_NOTE: &str =
     "Book valued at par: losses still embedded in the book at the horizon are not included.";
 

@@ -1,5 +1,5 @@
 //! A book of loans: where each loan leaves its marks, and what the book pays, loses and owes
-//! each month (MODEL.md §4, §5 steps 1–4).
+//! each month (docs/model.md §4, §5 steps 1–4).
 //!
 //! A loan is never visited again after it is placed: its fate decides, there and then, the
 //! months in which its principal pays interest only or the annuity, and the month, kind and
@@ -286,7 +286,7 @@ impl<'m> Book<'m> {
         active
     }
 
-    /// MODEL.md §5 steps 1–4 for month `t`: recoveries, exits, regular payments.
+    /// docs/model.md §5 steps 1–4 for month `t`: recoveries, exits, regular payments.
     ///
     /// Exact per segment (see the engine's module paragraph): interest is the monthly rate
     /// times the book after the month's exits, payments come from the running principals.

@@ -1,4 +1,4 @@
-//! A loan's fate, decided once when the loan is created (MODEL.md §4): whether and when it
+//! A loan's fate, decided once when the loan is created (docs/model.md §4): whether and when it
 //! defaults, meets a follow-up need, or is prepaid, from exponential draws against cumulative
 //! hazards.
 //!

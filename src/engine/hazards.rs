@@ -1,4 +1,4 @@
-//! The credit cycle of one path and the default hazards it implies (MODEL.md §3, §4).
+//! The credit cycle of one path and the default hazards it implies (docs/model.md §3, §4).
 //!
 //! The systemic factor is drawn once per calendar year and shared by every book of the path;
 //! each book then turns it into its own segments' monthly hazards (Vasicek 2002: the PD

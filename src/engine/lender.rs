@@ -1,4 +1,4 @@
-//! The lender's month (MODEL.md §5): cash, external debt under the state guarantee, capital,
+//! The lender's month (docs/model.md §5): cash, external debt under the state guarantee, capital,
 //! and the rules that decide whether a loan can be granted and whether lending stays open.
 //!
 //! The lender sees its books only through the amounts they pay in and the principal they
@@ -17,7 +17,7 @@ pub(super) struct Lender<'m> {
     pub lending_open: bool,
 }
 
-/// The running costs of one month (MODEL.md §5 step 5).
+/// The running costs of one month (docs/model.md §5 step 5).
 #[derive(Debug, Clone, Copy)]
 pub(super) struct RunningCosts {
     /// Fixed and per-active-loan operating costs.
@@ -57,7 +57,7 @@ impl<'m> Lender<'m> {
         RunningCosts { operating, funding }
     }
 
-    /// MODEL.md §5 step 6: grant iff lending is open and cash after the loan, with debt drawn
+    /// docs/model.md §5 step 6: grant iff lending is open and cash after the loan, with debt drawn
     /// up to the room, stays at or above `min_cash`. On success, pays out `size` less the
     /// `fee` plus the cost of a new loan.
     pub fn try_lend(&mut self, size: f64, fee: f64) -> bool {
@@ -104,7 +104,7 @@ impl<'m> Lender<'m> {
     }
 }
 
-/// MODEL.md §5 step 8.
+/// docs/model.md §5 step 8.
 fn lending_allowed(capital: f64, book: f64, has_loans: bool, min_ratio: f64) -> bool {
     capital >= 0.0 && (!has_loans || book <= 0.0 || capital / book >= min_ratio)
 }

@@ -1,7 +1,7 @@
-//! One path of the lender's future, month by month (MODEL.md §3–§6).
+//! One path of the lender's future, month by month (docs/model.md §3–§6).
 //!
 //! Each loan's fate is drawn once, when the loan is created: its default, follow-up-need and
-//! prepayment months come from exponential draws against cumulative hazards (MODEL.md §4), so
+//! prepayment months come from exponential draws against cumulative hazards (docs/model.md §4), so
 //! no loan is visited month by month. A loan then only leaves marks in per-month arrays: the
 //! months in which its principal pays interest only or an annuity, the month and amount of its
 //! exit, its recovery, its follow-up request. The month loop reads those arrays per segment,
@@ -21,7 +21,7 @@
 //! default hazards it implies; `fate` decides a loan's fate; `book` holds the loans' marks and
 //! reads a month of them; `lender` keeps the balance sheet and its rules; `totals` sums the
 //! months into the path's metrics. [`Workspace`] runs a path's months through them, one named
-//! step each, in the order of MODEL.md §5.
+//! step each, in the order of docs/model.md §5.
 
 mod book;
 mod fate;
@@ -156,7 +156,7 @@ impl<'m> Workspace<'m> {
         }
     }
 
-    /// MODEL.md §3: the systemic factor per calendar year, and from it each segment's monthly
+    /// docs/model.md §3: the systemic factor per calendar year, and from it each segment's monthly
     /// default hazards for the path.
     fn draw_credit_cycle(&mut self, index: u64) {
         let model = self.model;
@@ -166,7 +166,7 @@ impl<'m> Workspace<'m> {
             .begin_path(&self.cycle, model.cycle.asset_correlation);
     }
 
-    /// MODEL.md §4, §6: the loans on the book at month 0, of ages drawn uniformly.
+    /// docs/model.md §4, §6: the loans on the book at month 0, of ages drawn uniformly.
     fn place_initial_book(&mut self, index: u64) {
         let model = self.model;
         let mut rng = stream(model.seed, index, streams::BOOK);
@@ -182,7 +182,7 @@ impl<'m> Workspace<'m> {
         }
     }
 
-    /// MODEL.md §5: one month of the lender and its book.
+    /// docs/model.md §5: one month of the lender and its book.
     fn simulate_month(
         &mut self,
         t: usize,
@@ -329,7 +329,7 @@ struct Application {
 }
 
 impl Application {
-    /// MODEL.md §4: a new applicant's segment (one uniform against the shares) and loan size.
+    /// docs/model.md §4: a new applicant's segment (one uniform against the shares) and loan size.
     // Out of line this cost 3% of a path: it runs once per loan, between two calls that are.
     #[inline(always)]
     fn draw<R: Rng>(model: &Model, rng: &mut R) -> Application {
@@ -356,7 +356,7 @@ fn pick_segment(cdf: &[f64], u: f64) -> usize {
     cdf.iter().position(|&c| u < c).unwrap_or(cdf.len() - 1)
 }
 
-/// MODEL.md §4: log-normal size with the segment's mean and CV, clamped to [min_size, cap].
+/// docs/model.md §4: log-normal size with the segment's mean and CV, clamped to [min_size, cap].
 #[inline]
 fn draw_size(seg: &SegmentModel, cap: f64, z: f64) -> f64 {
     let raw = if seg.size_sigma == 0.0 {

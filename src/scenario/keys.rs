@@ -1,4 +1,4 @@
-//! The one registry of scenario keys (MODEL.md §8, docs/scenarios.md): for every key of the
+//! The one registry of scenario keys (docs/model.md §8, docs/scenarios.md): for every key of the
 //! file its section and field, a short human label, what it holds and what it is for; for a
 //! numeric key also its unit, its allowed range (ends open or closed), whether it is whole,
 //! and where it lives in a [`ScenarioSpec`]. Validation checks every range from here, studies
@@ -318,7 +318,7 @@ impl KeySpec {
         }
     }
 
-    /// The default value of a numeric key (MODEL.md §8), from the serde defaults.
+    /// The default value of a numeric key (docs/model.md §8), from the serde defaults.
     pub fn default_value(&self) -> Option<Number> {
         let n = self.number()?;
         Some(match n.access {

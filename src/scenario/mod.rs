@@ -1,4 +1,4 @@
-//! The scenario file (MODEL.md §8): parsing, overrides, the key registry and validation.
+//! The scenario file (docs/model.md §8): parsing, overrides, the key registry and validation.
 //!
 //! A scenario goes through three stages. The TOML text is parsed into a [`ScenarioSpec`], the
 //! plain serde mirror of the file with every default filled in and unknown keys refused
@@ -33,7 +33,7 @@ pub use spec::{
     Sensitivity, SensitivityParameter, Simulation,
 };
 
-/// A validated scenario: every value within the ranges of MODEL.md §8, every cross-field rule
+/// A validated scenario: every value within the ranges of docs/model.md §8, every cross-field rule
 /// checked. Only [`Scenario::from_spec`] (and the loaders that call it) make one.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Scenario {

@@ -1,4 +1,4 @@
-//! The scenario file as written (MODEL.md §8): the plain serde mirror of the TOML, every
+//! The scenario file as written (docs/model.md §8): the plain serde mirror of the TOML, every
 //! default filled in and unknown keys refused. Nothing here checks a range: a [`ScenarioSpec`]
 //! is what was written, and only validation (`validate.rs`) turns it into a `Scenario`.
 //! The defaults of every key live here, in the `Default` impls and the `default_*` functions;
@@ -8,7 +8,7 @@ use std::fmt;
 
 use serde::{Deserialize, Deserializer, Serialize};
 
-/// The whole scenario as written in TOML, with defaults filled in (MODEL.md §8).
+/// The whole scenario as written in TOML, with defaults filled in (docs/model.md §8).
 ///
 /// Integers are kept as `i64` here so that a negative or oversized count is reported by
 /// validation with its allowed range, not as a type error.
@@ -162,7 +162,7 @@ impl Default for Origination {
     }
 }
 
-/// `[credit_cycle]`: the systemic factor (MODEL.md §3).
+/// `[credit_cycle]`: the systemic factor (docs/model.md §3).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 #[serde(deny_unknown_fields, default)]
 pub struct CreditCycle {
@@ -270,7 +270,7 @@ fn default_followup_min_age() -> i64 {
 }
 
 impl Segment {
-    /// A segment with every default of MODEL.md §8 and the given name.
+    /// A segment with every default of docs/model.md §8 and the given name.
     pub fn named(name: &str) -> Segment {
         Segment {
             name: name.to_string(),
@@ -317,7 +317,7 @@ pub struct SensitivityParameter {
     pub high: f64,
 }
 
-/// Counts and months are integers, but a float with no fraction is accepted too (MODEL.md §8),
+/// Counts and months are integers, but a float with no fraction is accepted too (docs/model.md §8),
 /// so that the override `simulation.paths=1e5` works.
 fn integer<'de, D: Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
     struct V;

@@ -1,5 +1,5 @@
 //! Validation: a [`ScenarioSpec`] as written becomes a [`Scenario`] whose invariants the model
-//! and the engine rely on (MODEL.md §8 and §6). The range of every numeric key comes from the
+//! and the engine rely on (docs/model.md §8 and §6). The range of every numeric key comes from the
 //! registry (`keys.rs`); what this module adds are the rules no single key can state, each a
 //! named check: the scenario's and the segments' names, the lists, the rules between keys, the
 //! fundable initial book and the `[sensitivity]` settings. The first broken rule is reported,
@@ -263,7 +263,7 @@ fn shares(s: &ScenarioSpec, c: &Check) -> Result<f64, ScenarioError> {
     Ok(share_sum)
 }
 
-/// MODEL.md §6: the expected initial book must be fundable within the guarantee room.
+/// docs/model.md §6: the expected initial book must be fundable within the guarantee room.
 fn initial_book_fundable(s: &ScenarioSpec, share_sum: f64, c: &Check) -> Checked {
     let f = &s.funding;
     let expected_book = expected_initial_book(s, share_sum);
@@ -288,7 +288,7 @@ fn initial_book_fundable(s: &ScenarioSpec, share_sum: f64, c: &Check) -> Checked
     Ok(())
 }
 
-/// MODEL.md §6: `initial_book.loans` × Σ share × mean_size × the mean balance factor over the
+/// docs/model.md §6: `initial_book.loans` × Σ share × mean_size × the mean balance factor over the
 /// segment's possible ages.
 fn expected_initial_book(s: &ScenarioSpec, share_sum: f64) -> f64 {
     let per_loan: f64 = s

@@ -2,7 +2,7 @@
 //! ([`sweep`]), comparisons of policies ([`compare`]) and tornado charts ([`tornado`]).
 //!
 //! A study runs several *variants* of one scenario, each differing in a few parameters named
-//! by the dotted paths of scenario keys (MODEL.md §8). Every variant runs the same paths `0..N` with
+//! by the dotted paths of scenario keys (docs/model.md §8). Every variant runs the same paths `0..N` with
 //! the same seed. Because a path's random streams depend on (seed, path index) only, and every
 //! loan request draws its whole fate whether or not it is granted (README, choice 8), path `i`
 //! of two variants meets the same borrowers with the same luck: the difference between the

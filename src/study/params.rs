@@ -1,4 +1,4 @@
-//! The parameters of a study, named by the dotted paths of scenario keys (MODEL.md §8): a swept
+//! The parameters of a study, named by the dotted paths of scenario keys (docs/model.md §8): a swept
 //! parameter `KEY=v1,v2,...` or `KEY=lo:hi:n`, and a compared variant `NAME: key=value,...`.
 //! Values are applied to the base scenario as overrides, exactly as scenario overrides are, and
 //! every variant is validated before anything runs, so that a value that makes the scenario

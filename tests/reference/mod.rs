@@ -1,10 +1,10 @@
-//! A deliberately naive, independent implementation of MODEL.md §3–§7, used only by tests to
-//! check the production engine within Monte Carlo error (MODEL.md §9, last bullet).
+//! A deliberately naive, independent implementation of docs/model.md §3–§7, used only by tests to
+//! check the production engine within Monte Carlo error (docs/model.md §9, last bullet).
 //!
 //! It shares nothing with the engine but the scenario parser and the normal distribution
 //! function: no tabulated schedules, no event times, no binary searches. Every path keeps a
 //! `Vec` of live loans in creation order; every month each live loan flips one coin per event
-//! with probability `1 - exp(-h)` (default, then follow-up need, then prepayment: MODEL.md §4
+//! with probability `1 - exp(-h)` (default, then follow-up need, then prepayment: docs/model.md §4
 //! "Fate"), and a loan that survives pays interest and principal computed from its own running
 //! balance. Per-month coin flips with constant monthly hazards give the same law as the
 //! specification's exponential event times, so only the statistics are comparable, never the
@@ -26,7 +26,7 @@ use rayon::prelude::*;
 pub struct PathResult {
     pub scalars: [Option<f64>; Scalar::COUNT],
     pub yearly: Vec<[f64; Yearly::COUNT]>,
-    /// Largest violation of the capital identity of MODEL.md §5 over the path's months, in euros.
+    /// Largest violation of the capital identity of docs/model.md §5 over the path's months, in euros.
     pub capital_identity_error: f64,
 }
 
@@ -64,7 +64,7 @@ struct Loan {
 }
 
 /// Interest and principal paid at age `a` by a loan of size `size` in a segment with monthly
-/// rate `i`, term `n` and grace `g` whose outstanding principal is `balance` (MODEL.md §4).
+/// rate `i`, term `n` and grace `g` whose outstanding principal is `balance` (docs/model.md §4).
 fn payment(size: f64, balance: f64, a: i64, i: f64, n: i64, g: i64) -> (f64, f64) {
     let interest = i * balance;
     let principal = if a < g {
@@ -91,7 +91,7 @@ pub fn balance_at_age(size: f64, a: i64, annual_rate: f64, n: i64, g: i64) -> f6
     b
 }
 
-/// Vasicek's conditional PD written out from MODEL.md §3 (not the library's helper).
+/// Vasicek's conditional PD written out from docs/model.md §3 (not the library's helper).
 fn conditional_pd(p: f64, rho: f64, x: f64) -> f64 {
     if p == 0.0 {
         return 0.0;
