@@ -216,7 +216,7 @@ pub fn draw_all(data: &RunData) -> Result<Charts, ChartError> {
 
     let Some(paths) = &data.paths else {
         notes.push(
-            "paths.csv is absent (the run was made with --no-paths-csv): the distributions \
+            "paths.csv is absent (the run was asked not to write it): the distributions \
              over paths are not drawn."
                 .to_string(),
         );

@@ -18,8 +18,8 @@ use microfolio::report::ReportError;
 use microfolio::study::params::{SweepParam, VariantSpec};
 use microfolio::study::{self, parse_metrics};
 use microfolio::{
-    Arg, Compare, Error, ErrorKind, Options, Override, RunOptions, Scalar, Scenario, Study, Sweep,
-    Tornado, Work,
+    Arg, Compare, Error, ErrorKind, Options, Override, RunOptions, Scalar, Scenario, ScenarioError,
+    Study, Sweep, Tornado, Work,
 };
 use progress::Bar;
 
@@ -101,6 +101,7 @@ fn failed(e: Error, metrics: &str) -> ExitCode {
             work: Work::Study { .. },
             ..
         } => format!("{e} (--paths)"),
+        Error::Scenario(e) => scenario_message(e),
         Error::Output(microfolio::OutputError::Refused { .. }) => {
             format!("{e}; choose another --out")
         }
@@ -135,24 +136,33 @@ fn report(args: ReportArgs) -> ExitCode {
     }
 }
 
+/// A scenario error as the command line says it: an override is the `--set` it came from.
+fn scenario_message(e: &ScenarioError) -> String {
+    match e {
+        ScenarioError::Override { spec, message } => format!("--set {spec}: {message}"),
+        other => other.to_string(),
+    }
+}
+
 /// The `--set` overrides.
 fn overrides(set: &[String]) -> Result<Vec<Override>, ExitCode> {
     set.iter()
         .map(|s| s.parse::<Override>())
         .collect::<Result<_, _>>()
-        .map_err(|e| fail(EXIT_BAD_INPUT, e))
+        .map_err(|e| fail(EXIT_BAD_INPUT, scenario_message(&e)))
 }
 
 fn load(args: &ScenarioArgs) -> Result<Scenario, ExitCode> {
     let overrides = overrides(&args.set)?;
-    Scenario::load(&args.scenario, &overrides).map_err(|e| fail(EXIT_BAD_INPUT, e))
+    Scenario::load(&args.scenario, &overrides)
+        .map_err(|e| fail(EXIT_BAD_INPUT, scenario_message(&e)))
 }
 
 /// The scenario with `--paths` and `--seed` applied.
 fn load_sized(args: &ScenarioArgs, work: &WorkArgs) -> Result<Scenario, ExitCode> {
     load(args)?
         .with_run_size(work.paths, work.seed)
-        .map_err(|e| fail(EXIT_BAD_INPUT, e))
+        .map_err(|e| fail(EXIT_BAD_INPUT, scenario_message(&e)))
 }
 
 /// The metrics of every list given (each comma-separated, or `all`), each once.
@@ -278,7 +288,7 @@ fn compare(args: CompareArgs) -> ExitCode {
     for path in &args.scenarios {
         match Scenario::load(path, &overrides) {
             Ok(s) => scenarios.push(s),
-            Err(e) => return fail(EXIT_BAD_INPUT, e),
+            Err(e) => return fail(EXIT_BAD_INPUT, scenario_message(&e)),
         }
     }
     let plan = (|| {

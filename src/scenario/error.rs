@@ -65,7 +65,7 @@ impl fmt::Display for ScenarioError {
                 write!(f, ": allowed: {allowed}")
             }
             ScenarioError::Override { spec, message } => {
-                write!(f, "--set {spec}: {message}")
+                write!(f, "override {spec}: {message}")
             }
         }
     }

@@ -103,9 +103,15 @@ fn bad_overrides_are_refused() {
         "{e}"
     );
     let e = parse(MINIMAL, &["funding.no_such_key=1"]).unwrap_err();
-    assert!(e.to_string().contains("--set funding.no_such_key=1"), "{e}");
+    assert!(
+        e.to_string().contains("override funding.no_such_key=1"),
+        "{e}"
+    );
     let e = parse(MINIMAL, &["funding.min_cash=lots"]).unwrap_err();
-    assert!(e.to_string().contains("--set funding.min_cash=lots"), "{e}");
+    assert!(
+        e.to_string().contains("override funding.min_cash=lots"),
+        "{e}"
+    );
 }
 
 #[test]
