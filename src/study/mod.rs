@@ -19,7 +19,9 @@
 //!
 //! Every study implements [`Study`]: it computes its results, writes its own files, draws its
 //! charts, makes its report page and summarises itself as a plain-text table; [`run_study`] is
-//! the one path that runs any study into its result folder.
+//! the one path that runs any study into its result folder. Each study's page is built in its
+//! own module (`sweep/page.rs`, ...) from the HTML kit in `report.rs`, which knows no study:
+//! the study modules depend on the kit and on this module, never the other way.
 
 pub mod compare;
 pub mod paired;
@@ -190,6 +192,39 @@ pub fn parse_metrics(list: &str) -> Result<Vec<Scalar>, Error> {
         }
     }
     Ok(out)
+}
+
+/// The statistics of one metric in one variant.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct MetricStats {
+    /// Paths on which the metric is defined.
+    pub n: usize,
+    pub mean: f64,
+    /// Standard error of the mean; `None` for a single path.
+    pub se: Option<f64>,
+    pub p05: f64,
+    pub p50: f64,
+    pub p95: f64,
+}
+
+impl MetricStats {
+    /// The statistics of `m` over the paths of `results` where it is defined.
+    pub fn of(results: &Results, m: Scalar) -> Option<MetricStats> {
+        results.summary(m).map(|s| MetricStats {
+            n: s.n,
+            mean: s.mean,
+            se: s.se,
+            p05: s.quantile("p05").unwrap_or(s.mean),
+            p50: s.quantile("p50").unwrap_or(s.mean),
+            p95: s.quantile("p95").unwrap_or(s.mean),
+        })
+    }
+
+    /// The 95% confidence interval of the mean (normal; a sweep runs hundreds of paths).
+    pub fn ci95(&self) -> Option<(f64, f64)> {
+        self.se
+            .map(|se| (self.mean - 1.96 * se, self.mean + 1.96 * se))
+    }
 }
 
 /// Facts about how a study ran, recorded in `summary.json` and the report.

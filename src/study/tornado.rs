@@ -24,16 +24,16 @@
 //! way is not shown as having none. Each end carries the paired 95% confidence interval of its
 //! difference from the baseline.
 
+mod page;
+
 use std::fmt::Write as _;
 
 use serde_json::{Value, json};
 
+use super::MetricStats;
 use super::paired::Paired;
 use super::params::{apply, show_value};
-use super::sweep::MetricStats;
-use super::{
-    MAX_VARIANTS, Study, StudyResults, StudyRun, Variant, cell, report, run_variants, text_cell,
-};
+use super::{MAX_VARIANTS, Study, StudyResults, StudyRun, Variant, cell, run_variants, text_cell};
 use crate::charts::ChartError;
 use crate::charts::study::{self as draw, Interval, StudyChart, Texts, TornadoChart, TornadoRow};
 use crate::error::{Arg, Error};
@@ -628,7 +628,7 @@ impl Study for Tornado {
     }
 
     fn page(&self, results: &TornadoResults, charts: &[StudyChart]) -> String {
-        report::tornado(self, results, charts)
+        page::html(self, results, charts)
     }
 
     /// Per metric: the baseline's mean and the eight largest swings, each side's setting and
