@@ -5,8 +5,9 @@
 //! The library owns the model and knows nothing of terminals: a scenario is parsed and
 //! validated ([`Scenario`]), turned into per-run tables ([`Model`]), simulated path by path
 //! ([`engine`]) on many threads deterministically by one driver over work units — a model and
-//! a range of paths ([`simulate()`], [`Pool`]) — summarised ([`stats`]) and written to a result
-//! folder ([`run()`], [`output`]) with charts and a report ([`charts`], [`report`]).
+//! a range of paths ([`WorkUnit`], [`simulate()`], [`Pool`]) — summarised ([`stats`]) and
+//! written to a result folder ([`run()`], [`output`]) with charts and a report ([`charts`],
+//! [`report`]).
 //! Sensitivity studies ([`Study`]: [`Sweep`], [`Compare`], [`Tornado`]) run variants of a
 //! scenario on common random numbers into their folder ([`run_study`]). Every failure is an
 //! [`Error`], whose [`Error::kind`] tells bad input from a failure. The `microfolio` binary
@@ -55,7 +56,7 @@ pub use results::{AppendError, Results};
 pub use run::{Completed, RunOptions, default_folder, run};
 pub use scenario::{Origin, Override, Scenario, ScenarioError};
 pub use simulate::{
-    BLOCK_PATHS, CHUNK_PATHS, Observer, Options, Pool, Progress, Silent, Unit, shard, simulate,
+    BLOCK_PATHS, CHUNK_PATHS, Observer, Options, Pool, Progress, Silent, WorkUnit, shard, simulate,
     simulate_range,
 };
 pub use stats::Summary;

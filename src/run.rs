@@ -13,7 +13,7 @@ use crate::report;
 use crate::resources;
 use crate::results::Results;
 use crate::scenario::Scenario;
-use crate::simulate::{Observer, Options, Pool, Unit};
+use crate::simulate::{Observer, Options, Pool, WorkUnit};
 
 /// How to run.
 #[derive(Debug, Clone)]
@@ -96,7 +96,7 @@ pub fn run(
     };
     let mut kept: Option<Results> = None;
     pool.simulate(
-        &[Unit::new(&model, 0..paths)],
+        &[WorkUnit::new(&model, 0..paths)],
         observer,
         |_, chunk| match csv.as_mut() {
             Some(w) => w.write(chunk).map_err(io_error),
