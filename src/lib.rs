@@ -16,13 +16,12 @@
 //! From code (a notebook, a test, a future binding):
 //!
 //! ```
-//! use microfolio::{Model, Origin, Override, Scalar, Scenario, simulate_range};
+//! use microfolio::{Model, Override, Scalar, Scenario, simulate_range};
 //!
 //! let text = "[initial_book]\nloans = 500\n[[segment]]\nname = \"starter\"\nannual_pd = 0.06\n";
-//! let origin = Origin { file: "notebook".into(), stem: "example".into() };
 //! let more_defaults: Override = "segment.starter.annual_pd=0.09".parse().unwrap();
-//! let base = Scenario::parse(text, &origin, &[]).unwrap();
-//! let worse = Scenario::parse(text, &origin, &[more_defaults]).unwrap();
+//! let base = Scenario::from_toml_str(text).unwrap();
+//! let worse = base.with_overrides(&[more_defaults]).unwrap();
 //!
 //! // The same 200 paths for both (common random numbers): the difference is the PD's alone.
 //! let defaults = |s: &Scenario| simulate_range(&Model::new(s), 0..200).summary(Scalar::Defaults).unwrap().mean;

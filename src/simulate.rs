@@ -375,18 +375,13 @@ fn drive<'m>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::scenario::{Origin, Scenario};
+    use crate::scenario::Scenario;
     use std::cell::Cell;
 
     fn model() -> Model {
-        let scenario = Scenario::parse(
+        let scenario = Scenario::from_toml_str(
             "[simulation]\nhorizon_years = 2\n[initial_book]\nloans = 50\n[origination]\n\
              loans_per_year = 50\n[[segment]]\nname = \"a\"\n",
-            &Origin {
-                file: "t.toml".into(),
-                stem: "t".into(),
-            },
-            &[],
         )
         .unwrap();
         Model::new(&scenario)

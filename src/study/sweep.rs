@@ -460,17 +460,11 @@ impl Study for Sweep {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::scenario::Origin;
 
     fn base() -> Scenario {
-        Scenario::parse(
+        Scenario::from_toml_str(
             "[simulation]\npaths = 20\nhorizon_years = 2\n[origination]\nloans_per_year = 100\n\
              [[segment]]\nname = \"a\"\n",
-            &Origin {
-                file: "t.toml".into(),
-                stem: "t".into(),
-            },
-            &[],
         )
         .unwrap()
     }

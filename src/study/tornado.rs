@@ -678,26 +678,14 @@ impl Study for Tornado {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::scenario::Origin;
-
-    fn scenario(text: &str) -> Scenario {
-        Scenario::parse(
-            text,
-            &Origin {
-                file: "t.toml".into(),
-                stem: "t".into(),
-            },
-            &[],
-        )
-        .unwrap()
-    }
 
     #[test]
     fn the_default_list_skips_clamps_and_rounds_with_notes() {
-        let s = scenario(
+        let s = Scenario::from_toml_str(
             "[funding]\nmin_cash = 5e6\ncash_target = 5.5e6\n[credit_cycle]\npersistence = 0.9\n\
              [followup]\nreferral_share = 0.9\n[[segment]]\nname = \"a\"\ngrace_months = 2\n",
-        );
+        )
+        .unwrap();
         let t = Tornado::new(&s, vec![], None).unwrap();
         let param = |k: &str| t.params().iter().find(|p| p.key == k).cloned();
         let skipped = |k: &str| t.skipped().iter().find(|p| p.key == k).cloned();
@@ -753,15 +741,23 @@ mod tests {
 
     #[test]
     fn the_sensitivity_section_is_used_as_given() {
-        let s = scenario(
+        let s = Scenario::from_toml_str(
             "[[segment]]\nname = \"a\"\n[sensitivity]\nparameters = [{ key = \"segment.a.annual_pd\", low = 0.01, high = 0.09 }]\n",
-        );
+        )
+        .unwrap();
         let t = Tornado::new(&s, vec![], None).unwrap();
         assert_eq!(t.source(), Source::Scenario);
         assert_eq!(t.params().len(), 1);
         assert_eq!(t.variants().len(), 3);
         assert_eq!(t.variants()[2].scenario.spec().segments[0].annual_pd, 0.09);
         assert!(Tornado::new(&s, vec![], Some(0.1)).is_err());
-        assert!(Tornado::new(&scenario("[[segment]]\nname = \"a\"\n"), vec![], Some(1.5)).is_err());
+        assert!(
+            Tornado::new(
+                &Scenario::from_toml_str("[[segment]]\nname = \"a\"\n").unwrap(),
+                vec![],
+                Some(1.5)
+            )
+            .is_err()
+        );
     }
 }
