@@ -62,4 +62,4 @@ pub use stats::Summary;
 pub use study::compare::Compare;
 pub use study::sweep::Sweep;
 pub use study::tornado::Tornado;
-pub use study::{Done, Study, StudyResults, StudyRun, Variant, run_study};
+pub use study::{Done, Study, StudyResults, Variant, run_study};

@@ -4,11 +4,10 @@
 //! [`Observer`] for progress and cancellation.
 
 use std::path::{Path, PathBuf};
-use std::time::{Instant, SystemTime};
 
 use crate::error::{Error, Work};
 use crate::model::Model;
-use crate::output::{self, OutputDir, OutputError, PathsCsv, RunInfo};
+use crate::output::{self, OutputDir, OutputError, PathsCsv, RunInfo, Stopwatch};
 use crate::report;
 use crate::resources;
 use crate::results::Results;
@@ -79,8 +78,7 @@ pub fn run(
     )?;
     let folder = OutputDir::create(destination)?;
     let model = Model::new(scenario);
-    let started = SystemTime::now();
-    let clock = Instant::now();
+    let stopwatch = Stopwatch::start();
 
     let csv_path = folder.file(output::PATHS_CSV);
     let io_error = |error| {
@@ -111,11 +109,7 @@ pub fn run(
     if let Some(w) = csv {
         w.finish().map_err(io_error)?;
     }
-    let info = RunInfo {
-        threads,
-        wall_seconds: clock.elapsed().as_secs_f64(),
-        started,
-    };
+    let info = stopwatch.stop(threads, results.loans_simulated());
     let summary = output::summary_json(scenario, &results, &info);
     let summary = serde_json::to_string_pretty(&summary).expect("JSON values always serialise");
     folder.write(output::SUMMARY_JSON, summary.as_bytes())?;

@@ -18,13 +18,13 @@ use serde_json::{Value, json};
 use super::MetricStats;
 use super::paired::{Paired, direction};
 use super::params::{VariantSpec, apply, check_overrides};
-use super::{KEY_METRICS, Study, StudyResults, StudyRun, Variant, cell, run_variants, text_cell};
+use super::{KEY_METRICS, Study, StudyResults, Variant, cell, run_variants, text_cell};
 use crate::charts::ChartError;
 use crate::charts::study::{self as draw, Forest, ForestRow, Interval, StudyChart, Texts};
 use crate::error::{Arg, Error};
 use crate::format::{count, pct};
 use crate::metrics::Scalar;
-use crate::output;
+use crate::output::{self, RunInfo};
 use crate::scenario::Scenario;
 use crate::simulate::{Observer, Options};
 
@@ -59,11 +59,11 @@ pub struct VariantOutcome {
 #[derive(Debug, Clone)]
 pub struct CompareResults {
     pub variants: Vec<VariantOutcome>,
-    pub run: StudyRun,
+    pub run: RunInfo,
 }
 
 impl StudyResults for CompareResults {
-    fn run(&self) -> &StudyRun {
+    fn run(&self) -> &RunInfo {
         &self.run
     }
 }

@@ -31,7 +31,6 @@ pub mod sweep;
 pub mod tornado;
 
 use std::path::{Path, PathBuf};
-use std::time::{Instant, SystemTime};
 
 use serde_json::{Value, json};
 
@@ -39,7 +38,7 @@ use crate::charts::ChartError;
 use crate::charts::study::StudyChart;
 use crate::error::{Arg, Error, Work};
 use crate::metrics::Scalar;
-use crate::output::{self, OutputDir, OutputError};
+use crate::output::{self, OutputDir, OutputError, RunInfo, Stopwatch};
 use crate::resources;
 use crate::results::Results;
 use crate::scenario::Scenario;
@@ -115,7 +114,7 @@ pub trait Study {
 
 /// What every study's results carry: how the study ran.
 pub trait StudyResults {
-    fn run(&self) -> &StudyRun;
+    fn run(&self) -> &RunInfo;
 }
 
 /// Simulate `study` and write its result folder at `destination`: the study's own files, its
@@ -227,16 +226,6 @@ impl MetricStats {
     }
 }
 
-/// Facts about how a study ran, recorded in `summary.json` and the report.
-#[derive(Debug, Clone)]
-pub struct StudyRun {
-    pub threads: usize,
-    pub wall_seconds: f64,
-    pub started: SystemTime,
-    /// Initial-book loans plus loans granted, over all variants and paths.
-    pub loans_simulated: u64,
-}
-
 /// The memory a study needs at most: the largest single run of a variant (its kept outcomes,
 /// workspaces and chunk in flight), a chunk of the next variant's outcomes in flight beside it,
 /// and what the study keeps (`kept_bytes`).
@@ -264,7 +253,7 @@ pub fn run_variants<T>(
     kept_bytes: u64,
     observer: &dyn Observer,
     mut keep: impl FnMut(usize, &Results) -> T,
-) -> Result<(Vec<T>, StudyRun), Error> {
+) -> Result<(Vec<T>, RunInfo), Error> {
     let Some(first) = variants.first() else {
         return Err(Error::Input("a study needs at least one variant".into()));
     };
@@ -294,8 +283,7 @@ pub fn run_variants<T>(
         },
         estimated_memory(variants, threads, kept_bytes),
     )?;
-    let started = SystemTime::now();
-    let clock = Instant::now();
+    let stopwatch = Stopwatch::start();
     let scenarios: Vec<&Scenario> = variants.iter().map(|v| &v.scenario).collect();
     let mut kept = Vec::with_capacity(variants.len());
     let mut loans_simulated = 0;
@@ -304,15 +292,7 @@ pub fn run_variants<T>(
         kept.push(keep(i, &results));
         Ok(())
     })?;
-    Ok((
-        kept,
-        StudyRun {
-            threads,
-            wall_seconds: clock.elapsed().as_secs_f64(),
-            started,
-            loans_simulated,
-        },
-    ))
+    Ok((kept, stopwatch.stop(threads, loans_simulated)))
 }
 
 /// What is common to every study's `summary.json`: the study, its base scenario, the run.
@@ -320,11 +300,10 @@ fn summary_json(
     kind: &str,
     base: &Scenario,
     variants: &[Variant],
-    run: &StudyRun,
+    run: &RunInfo,
     extra: Value,
 ) -> Value {
     let spec = base.spec();
-    let loans_per_second = run.loans_simulated as f64 / run.wall_seconds.max(1e-9);
     let mut v = json!({
         "study": kind,
         "scenario": base.name(),
@@ -340,7 +319,7 @@ fn summary_json(
         "started_utc": output::iso_utc(run.started),
         "wall_time_seconds": run.wall_seconds,
         "loans_simulated": run.loans_simulated,
-        "loans_per_second": loans_per_second,
+        "loans_per_second": run.loans_per_second(),
         "variants": variants.iter().map(|v| json!({
             "name": v.name,
             "settings": v.settings.iter().map(|(k, x)| json!({"key": k, "value": x})).collect::<Vec<_>>(),

@@ -7,11 +7,11 @@
 
 use std::fmt::Write as _;
 
-use super::{StudyRun, Variant};
+use super::Variant;
 use crate::charts::study::StudyChart;
 use crate::format::count;
 use crate::metrics::Scalar;
-use crate::output;
+use crate::output::{self, RunInfo};
 use crate::report::{STYLE, escape as esc};
 use crate::scenario::{Scenario, key_label};
 
@@ -39,7 +39,7 @@ pub(super) fn meta(
     h: &mut String,
     base: &Scenario,
     variants: usize,
-    run: &StudyRun,
+    run: &RunInfo,
     extra: &[(&str, String)],
 ) {
     let spec = base.spec();
@@ -64,7 +64,7 @@ pub(super) fn meta(
         count((variants as u64 * spec.simulation.paths as u64) as f64) + " paths",
         run.threads,
         run.wall_seconds,
-        run.loans_simulated as f64 / run.wall_seconds.max(1e-9) / 1e6,
+        run.loans_per_second() / 1e6,
         esc(&output::iso_utc(run.started)),
         env!("CARGO_PKG_VERSION"),
     );

@@ -16,14 +16,13 @@ use serde_json::{Value, json};
 pub use super::MetricStats;
 use super::paired::{Paired, direction};
 use super::params::{SweepParam, apply, show_value};
-use super::{
-    KEY_METRICS, MAX_VARIANTS, Study, StudyResults, StudyRun, Variant, cell, run_variants,
-};
+use super::{KEY_METRICS, MAX_VARIANTS, Study, StudyResults, Variant, cell, run_variants};
 use crate::charts::ChartError;
 use crate::charts::study::{self as draw, Heatmap, LinePoint, StudyChart, SweepLine, Texts};
 use crate::error::{Arg, Error};
 use crate::format::count;
 use crate::metrics::Scalar;
+use crate::output::RunInfo;
 use crate::scenario::{Override, Scenario, key_label, key_unit};
 use crate::simulate::{Observer, Options};
 
@@ -58,11 +57,11 @@ pub struct SweepPoint {
 pub struct SweepResults {
     /// In variant order: the first parameter's values outermost.
     pub points: Vec<SweepPoint>,
-    pub run: StudyRun,
+    pub run: RunInfo,
 }
 
 impl StudyResults for SweepResults {
-    fn run(&self) -> &StudyRun {
+    fn run(&self) -> &RunInfo {
         &self.run
     }
 }

@@ -33,11 +33,12 @@ use serde_json::{Value, json};
 use super::MetricStats;
 use super::paired::Paired;
 use super::params::{apply, show_value};
-use super::{MAX_VARIANTS, Study, StudyResults, StudyRun, Variant, cell, run_variants, text_cell};
+use super::{MAX_VARIANTS, Study, StudyResults, Variant, cell, run_variants, text_cell};
 use crate::charts::ChartError;
 use crate::charts::study::{self as draw, Interval, StudyChart, Texts, TornadoChart, TornadoRow};
 use crate::error::{Arg, Error};
 use crate::metrics::Scalar;
+use crate::output::RunInfo;
 use crate::scenario::{Override, Scenario, key_label, key_unit};
 use crate::simulate::{Observer, Options};
 
@@ -138,11 +139,11 @@ pub struct TornadoResults {
     pub baseline: Vec<Option<MetricStats>>,
     /// Per metric: a bar per parameter, largest swing first (ties by key).
     pub bars: Vec<Vec<Bar>>,
-    pub run: StudyRun,
+    pub run: RunInfo,
 }
 
 impl StudyResults for TornadoResults {
-    fn run(&self) -> &StudyRun {
+    fn run(&self) -> &RunInfo {
         &self.run
     }
 }
