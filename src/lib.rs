@@ -5,8 +5,9 @@
 //! The library owns the model and knows nothing of terminals: a scenario is parsed and
 //! validated ([`Scenario`]), turned into per-run tables ([`Model`]), simulated path by path
 //! ([`engine`]) on many threads deterministically by one driver over work units — a model and
-//! a range of paths ([`simulate()`], [`Pool`]) — summarised ([`stats`]) and written to a result
-//! folder ([`run()`], [`output`]) with charts and a report ([`charts`], [`report`]).
+//! a range of paths ([`WorkUnit`], [`simulate()`], [`Pool`]) — summarised ([`stats`]) and
+//! written to a result folder ([`run()`], [`output`]) with charts and a report ([`charts`],
+//! [`report`]).
 //! Sensitivity studies ([`Study`]: [`Sweep`], [`Compare`], [`Tornado`]) run variants of a
 //! scenario on common random numbers into their folder ([`run_study`]). Every failure is an
 //! [`Error`], whose [`Error::kind`] tells bad input from a failure. The `microfolio` binary
@@ -15,13 +16,12 @@
 //! From code (a notebook, a test, a future binding):
 //!
 //! ```
-//! use microfolio::{Model, Origin, Override, Scalar, Scenario, simulate_range};
+//! use microfolio::{Model, Override, Scalar, Scenario, simulate_range};
 //!
 //! let text = "[initial_book]\nloans = 500\n[[segment]]\nname = \"starter\"\nannual_pd = 0.06\n";
-//! let origin = Origin { file: "notebook".into(), stem: "example".into() };
 //! let more_defaults: Override = "segment.starter.annual_pd=0.09".parse().unwrap();
-//! let base = Scenario::parse(text, &origin, &[]).unwrap();
-//! let worse = Scenario::parse(text, &origin, &[more_defaults]).unwrap();
+//! let base = Scenario::from_toml_str(text).unwrap();
+//! let worse = base.with_overrides(&[more_defaults]).unwrap();
 //!
 //! // The same 200 paths for both (common random numbers): the difference is the PD's alone.
 //! let defaults = |s: &Scenario| simulate_range(&Model::new(s), 0..200).summary(Scalar::Defaults).unwrap().mean;
@@ -55,11 +55,11 @@ pub use results::{AppendError, Results};
 pub use run::{Completed, RunOptions, default_folder, run};
 pub use scenario::{Origin, Override, Scenario, ScenarioError};
 pub use simulate::{
-    BLOCK_PATHS, CHUNK_PATHS, Observer, Options, Pool, Progress, Silent, Unit, shard, simulate,
+    BLOCK_PATHS, CHUNK_PATHS, Observer, Options, Pool, Progress, Silent, WorkUnit, shard, simulate,
     simulate_range,
 };
 pub use stats::Summary;
 pub use study::compare::Compare;
 pub use study::sweep::Sweep;
 pub use study::tornado::Tornado;
-pub use study::{Done, Study, StudyResults, StudyRun, Variant, run_study};
+pub use study::{Done, Study, StudyResults, Variant, run_study};

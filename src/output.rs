@@ -8,7 +8,7 @@
 use std::fs::{self, File};
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use serde_json::{Map, Value, json};
 
@@ -34,13 +34,48 @@ pub fn engine_versions() -> Value {
     })
 }
 
-/// Facts about how a run went, recorded in `summary.json`.
+/// Facts about how a run or a study went, recorded in `summary.json` and the report.
 #[derive(Debug, Clone)]
 pub struct RunInfo {
     pub threads: usize,
     pub wall_seconds: f64,
-    /// When the run started.
+    /// When the work started.
     pub started: SystemTime,
+    /// Initial-book loans plus loans granted, over all paths (of every variant of a study).
+    pub loans_simulated: u64,
+}
+
+impl RunInfo {
+    /// Loans simulated per second of wall time.
+    pub fn loans_per_second(&self) -> f64 {
+        self.loans_simulated as f64 / self.wall_seconds.max(1e-9)
+    }
+}
+
+/// The clock of a run or a study, started when its work starts.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Stopwatch {
+    started: SystemTime,
+    clock: Instant,
+}
+
+impl Stopwatch {
+    pub(crate) fn start() -> Stopwatch {
+        Stopwatch {
+            started: SystemTime::now(),
+            clock: Instant::now(),
+        }
+    }
+
+    /// How the work went, now that it is done.
+    pub(crate) fn stop(self, threads: usize, loans_simulated: u64) -> RunInfo {
+        RunInfo {
+            threads,
+            wall_seconds: self.clock.elapsed().as_secs_f64(),
+            started: self.started,
+            loans_simulated,
+        }
+    }
 }
 
 /// A metric's summary as JSON: `null` when it is defined on no path.
@@ -66,7 +101,7 @@ fn summary_value(s: Option<Summary>) -> Value {
 /// The contents of `summary.json`.
 pub fn summary_json(scenario: &Scenario, results: &Results, info: &RunInfo) -> Value {
     let spec = scenario.spec();
-    let loans_per_second = results.loans_simulated() as f64 / info.wall_seconds.max(1e-9);
+    let loans_per_second = info.loans_per_second();
     let mut metrics = Map::new();
     for m in Scalar::ALL {
         metrics.insert(m.name().into(), summary_value(results.summary(*m)));
@@ -85,7 +120,7 @@ pub fn summary_json(scenario: &Scenario, results: &Results, info: &RunInfo) -> V
         "threads": info.threads,
         "started_utc": iso_utc(info.started),
         "wall_time_seconds": info.wall_seconds,
-        "loans_simulated": results.loans_simulated(),
+        "loans_simulated": info.loans_simulated,
         "loans_per_second": loans_per_second,
         "loans_per_second_per_core": loans_per_second / info.threads.max(1) as f64,
         "note": "final_capital and cost_to_state value the remaining book at par and leave out \

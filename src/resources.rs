@@ -84,19 +84,6 @@ pub fn bytes(n: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::scenario::Origin;
-
-    fn scenario(text: &str) -> Scenario {
-        Scenario::parse(
-            text,
-            &Origin {
-                file: "t.toml".into(),
-                stem: "t".into(),
-            },
-            &[],
-        )
-        .unwrap()
-    }
 
     #[test]
     fn a_million_baseline_paths_fit_in_two_gib() {
@@ -105,7 +92,7 @@ mod tests {
             "/scenarios/baseline.toml"
         ))
         .unwrap();
-        let mut s = scenario(&text);
+        let mut s = Scenario::from_toml_str(&text).unwrap();
         s = s.with_run_size(Some(1_000_000), None).unwrap();
         let estimate = estimated_memory(&s, 2);
         assert!(estimate < 2 * 1024 * 1024 * 1024, "{}", bytes(estimate));
@@ -115,8 +102,12 @@ mod tests {
 
     #[test]
     fn estimates_grow_with_paths_and_threads() {
-        let small = scenario("[simulation]\npaths = 100\n[[segment]]\nname = \"a\"\n");
-        let large = scenario("[simulation]\npaths = 100000000\n[[segment]]\nname = \"a\"\n");
+        let small =
+            Scenario::from_toml_str("[simulation]\npaths = 100\n[[segment]]\nname = \"a\"\n")
+                .unwrap();
+        let large =
+            Scenario::from_toml_str("[simulation]\npaths = 100000000\n[[segment]]\nname = \"a\"\n")
+                .unwrap();
         assert!(estimated_memory(&large, 1) > 100 * estimated_memory(&small, 1));
         assert!(estimated_memory(&small, 8) > estimated_memory(&small, 1));
         assert_eq!(bytes(1_300_000_000), "1.3 GB");

@@ -4,16 +4,15 @@
 //! [`Observer`] for progress and cancellation.
 
 use std::path::{Path, PathBuf};
-use std::time::{Instant, SystemTime};
 
 use crate::error::{Error, Work};
 use crate::model::Model;
-use crate::output::{self, OutputDir, OutputError, PathsCsv, RunInfo};
+use crate::output::{self, OutputDir, OutputError, PathsCsv, RunInfo, Stopwatch};
 use crate::report;
 use crate::resources;
 use crate::results::Results;
 use crate::scenario::Scenario;
-use crate::simulate::{Observer, Options, Pool, Unit};
+use crate::simulate::{Observer, Options, Pool, WorkUnit};
 
 /// How to run.
 #[derive(Debug, Clone)]
@@ -79,8 +78,7 @@ pub fn run(
     )?;
     let folder = OutputDir::create(destination)?;
     let model = Model::new(scenario);
-    let started = SystemTime::now();
-    let clock = Instant::now();
+    let stopwatch = Stopwatch::start();
 
     let csv_path = folder.file(output::PATHS_CSV);
     let io_error = |error| {
@@ -96,7 +94,7 @@ pub fn run(
     };
     let mut kept: Option<Results> = None;
     pool.simulate(
-        &[Unit::new(&model, 0..paths)],
+        &[WorkUnit::new(&model, 0..paths)],
         observer,
         |_, chunk| match csv.as_mut() {
             Some(w) => w.write(chunk).map_err(io_error),
@@ -111,11 +109,7 @@ pub fn run(
     if let Some(w) = csv {
         w.finish().map_err(io_error)?;
     }
-    let info = RunInfo {
-        threads,
-        wall_seconds: clock.elapsed().as_secs_f64(),
-        started,
-    };
+    let info = stopwatch.stop(threads, results.loans_simulated());
     let summary = output::summary_json(scenario, &results, &info);
     let summary = serde_json::to_string_pretty(&summary).expect("JSON values always serialise");
     folder.write(output::SUMMARY_JSON, summary.as_bytes())?;

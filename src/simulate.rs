@@ -29,17 +29,18 @@ pub const CHUNK_PATHS: u64 = 512;
 /// Paths per block within a chunk: the unit of work of one thread, sharing one workspace.
 pub const BLOCK_PATHS: u64 = 8;
 
-/// A work unit: paths `paths` of `model`.
+/// A work unit of the driver: paths `paths` of `model`. (Not a unit of measurement, which is
+/// [`crate::units::Unit`].)
 #[derive(Debug, Clone)]
-pub struct Unit<'a> {
+pub struct WorkUnit<'a> {
     pub model: &'a Model,
     pub paths: Range<u64>,
 }
 
-impl<'a> Unit<'a> {
+impl<'a> WorkUnit<'a> {
     /// Paths `paths` of `model`.
-    pub fn new(model: &'a Model, paths: Range<u64>) -> Unit<'a> {
-        Unit { model, paths }
+    pub fn new(model: &'a Model, paths: Range<u64>) -> WorkUnit<'a> {
+        WorkUnit { model, paths }
     }
 
     /// Number of paths (0 for an empty or reversed range).
@@ -57,7 +58,7 @@ impl<'a> Unit<'a> {
 /// after another (the first unit's paths are `0..len`, the next unit's follow): the work of one
 /// shard of a run or a study. Units the range does not reach are left out; the others keep
 /// their own path indices, so a shard's results are those of the whole work for its paths.
-pub fn shard<'a>(units: &[Unit<'a>], paths: Range<u64>) -> Vec<Unit<'a>> {
+pub fn shard<'a>(units: &[WorkUnit<'a>], paths: Range<u64>) -> Vec<WorkUnit<'a>> {
     let mut offset = 0;
     let mut out = Vec::new();
     for u in units {
@@ -65,7 +66,7 @@ pub fn shard<'a>(units: &[Unit<'a>], paths: Range<u64>) -> Vec<Unit<'a>> {
         offset = hi;
         let (from, to) = (paths.start.max(lo), paths.end.min(hi));
         if from < to {
-            out.push(Unit {
+            out.push(WorkUnit {
                 model: u.model,
                 paths: u.paths.start + (from - lo)..u.paths.start + (to - lo),
             });
@@ -166,7 +167,7 @@ impl Pool {
     /// [`simulate`] on this pool.
     pub fn simulate(
         &self,
-        units: &[Unit<'_>],
+        units: &[WorkUnit<'_>],
         observer: &dyn Observer,
         on_outcomes: impl FnMut(usize, &[PathOutcome]) -> Result<(), Error>,
         on_unit: impl FnMut(usize, Results) -> Result<(), Error>,
@@ -202,7 +203,7 @@ impl Pool {
 /// last path is done (a study keeps what it needs and drops the rest). An error from either
 /// ends the work; so does the observer, with [`Error::Interrupted`].
 pub fn simulate(
-    units: &[Unit<'_>],
+    units: &[WorkUnit<'_>],
     observer: &dyn Observer,
     on_outcomes: impl FnMut(usize, &[PathOutcome]) -> Result<(), Error>,
     on_unit: impl FnMut(usize, Results) -> Result<(), Error>,
@@ -213,7 +214,7 @@ pub fn simulate(
 /// [`drive`] over the caller's units.
 fn drive_units(
     pool: Option<&rayon::ThreadPool>,
-    units: &[Unit<'_>],
+    units: &[WorkUnit<'_>],
     observer: &dyn Observer,
     on_outcomes: impl FnMut(usize, &[PathOutcome]) -> Result<(), Error>,
     on_unit: impl FnMut(usize, Results) -> Result<(), Error>,
@@ -233,7 +234,7 @@ fn drive_units(
 /// streaming: the library's simplest entry.
 pub fn simulate_range(model: &Model, range: Range<u64>) -> Results {
     let mut kept = None;
-    let unit = Unit::new(model, range);
+    let unit = WorkUnit::new(model, range);
     let done = simulate(
         std::slice::from_ref(&unit),
         &Silent,
@@ -374,18 +375,13 @@ fn drive<'m>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::scenario::{Origin, Scenario};
+    use crate::scenario::Scenario;
     use std::cell::Cell;
 
     fn model() -> Model {
-        let scenario = Scenario::parse(
+        let scenario = Scenario::from_toml_str(
             "[simulation]\nhorizon_years = 2\n[initial_book]\nloans = 50\n[origination]\n\
              loans_per_year = 50\n[[segment]]\nname = \"a\"\n",
-            &Origin {
-                file: "t.toml".into(),
-                stem: "t".into(),
-            },
-            &[],
         )
         .unwrap();
         Model::new(&scenario)
@@ -405,7 +401,7 @@ mod tests {
     #[test]
     fn a_stop_is_an_interruption_with_the_paths_done() {
         let m = model();
-        let units = [Unit::new(&m, 0..CHUNK_PATHS + 10)];
+        let units = [WorkUnit::new(&m, 0..CHUNK_PATHS + 10)];
         let e = simulate(
             &units,
             &StopAfterOne(Cell::new(false)),
@@ -424,9 +420,9 @@ mod tests {
     fn units_straddling_chunks_equal_their_own_runs_and_empty_units_complete() {
         let m = model();
         let units = [
-            Unit::new(&m, 5..5),
-            Unit::new(&m, 3..300),
-            Unit::new(&m, 700..1000),
+            WorkUnit::new(&m, 5..5),
+            WorkUnit::new(&m, 3..300),
+            WorkUnit::new(&m, 700..1000),
         ];
         let mut done = Vec::new();
         simulate(
@@ -458,7 +454,7 @@ mod tests {
     #[test]
     fn shards_cut_the_stream_of_paths() {
         let m = model();
-        let units = [Unit::new(&m, 0..100), Unit::new(&m, 0..100)];
+        let units = [WorkUnit::new(&m, 0..100), WorkUnit::new(&m, 0..100)];
         let cut = |r: Range<u64>| -> Vec<Range<u64>> {
             shard(&units, r).into_iter().map(|u| u.paths).collect()
         };

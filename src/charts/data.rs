@@ -388,6 +388,31 @@ fn cell(path: &Path, line: usize, column: &str, text: &str) -> Result<Option<f64
         })
 }
 
+/// The cells of line `n` of a CSV file, which must have as many as the header (`width`);
+/// `None` for a blank line. `hint` ends the message when they are not as many.
+fn row_cells<'l>(
+    path: &Path,
+    n: usize,
+    line: &'l str,
+    width: usize,
+    hint: &str,
+) -> Result<Option<Vec<&'l str>>, DataError> {
+    if line.trim().is_empty() {
+        return Ok(None);
+    }
+    let cells: Vec<&str> = line.trim_end_matches('\r').split(',').collect();
+    if cells.len() != width {
+        return Err(problem(
+            path,
+            format!(
+                "line {n}: {} cells, the header has {width}{hint}",
+                cells.len()
+            ),
+        ));
+    }
+    Ok(Some(cells))
+}
+
 /// Where each needed column is in a CSV header.
 fn column_positions(path: &Path, header: &str, needed: &[&str]) -> Result<Vec<usize>, DataError> {
     let names: Vec<&str> = header.trim_end_matches('\r').split(',').collect();
@@ -417,16 +442,9 @@ fn timeseries(
     let mut out: BTreeMap<Yearly, Vec<YearRow>> = BTreeMap::new();
     for (i, line) in lines.enumerate() {
         let n = i + 2;
-        if line.trim().is_empty() {
+        let Some(cells) = row_cells(path, n, line, width, "")? else {
             continue;
-        }
-        let cells: Vec<&str> = line.trim_end_matches('\r').split(',').collect();
-        if cells.len() != width {
-            return Err(problem(
-                path,
-                format!("line {n}: {} cells, the header has {width}", cells.len()),
-            ));
-        }
+        };
         let year: u32 = cells[pos[0]]
             .parse()
             .ok()
@@ -506,19 +524,9 @@ fn path_columns(path: &Path, wanted: &[Scalar]) -> Result<PathColumns, DataError
     for (i, line) in lines.enumerate() {
         let n = i + 2;
         let line = line.map_err(|e| problem(path, format!("line {n}: cannot read: {e}")))?;
-        if line.trim().is_empty() {
+        let Some(cells) = row_cells(path, n, &line, width, " (truncated file?)")? else {
             continue;
-        }
-        let cells: Vec<&str> = line.trim_end_matches('\r').split(',').collect();
-        if cells.len() != width {
-            return Err(problem(
-                path,
-                format!(
-                    "line {n}: {} cells, the header has {width} (truncated file?)",
-                    cells.len()
-                ),
-            ));
-        }
+        };
         for (k, &p) in pos.iter().enumerate() {
             if let Some(x) = cell(path, n, names[k], cells[p])? {
                 values[k].push(x);

@@ -15,7 +15,7 @@ use super::axes::{Axes, Grid, Ticks};
 use super::data::YearRow;
 use super::frame::{DrawResult, Figure, Frame, draw_line, stroke, text};
 use super::style::{
-    BLACK, BLUE, DARK_GREY, Dash, LineLook, Swatch, TICK_SIZE, TickAxis, VERMILLION,
+    BLACK, BLUE, DARK_GREY, LineLook, MAIN_LINE, SECOND_LINE, Swatch, TICK_SIZE, TickAxis,
 };
 use crate::units::Unit;
 
@@ -24,21 +24,9 @@ use crate::units::Unit;
 const OUTER_ALPHA: f64 = 0.20;
 const INNER_ALPHA: f64 = 0.45;
 
-const MEDIAN: LineLook = LineLook {
-    color: BLUE,
-    width: 3,
-    dash: Dash::Solid,
-};
-const MEAN: LineLook = LineLook {
-    color: VERMILLION,
-    width: 2,
-    dash: Dash::Dashed { on: 7, off: 5 },
-};
-const LIMIT: LineLook = LineLook {
-    color: BLACK,
-    width: 2,
-    dash: Dash::Dashed { on: 16, off: 6 },
-};
+const MEDIAN: LineLook = MAIN_LINE;
+const MEAN: LineLook = SECOND_LINE;
+const LIMIT: LineLook = LineLook::dashed(BLACK, 2, 16, 6);
 
 /// A horizontal reference line with its name, e.g. the guarantee room.
 #[derive(Debug, Clone)]
@@ -157,11 +145,7 @@ impl Figure for Fan<'_> {
         })?;
 
         if lo < 0.0 {
-            let zero = LineLook {
-                color: DARK_GREY,
-                width: 1,
-                dash: Dash::Solid,
-            };
+            let zero = LineLook::solid(DARK_GREY, 1);
             chart.draw_series(LineSeries::new(
                 [(first as f64 - 0.4, 0.0), (last as f64 + 0.4, 0.0)],
                 stroke(&zero),

@@ -12,8 +12,8 @@ use super::axes::{row_centre, rows_plot, widest};
 use super::frame::{DrawResult, Figure, Texts, draw_line, text};
 use super::study::Interval;
 use super::style::{
-    BLACK, BLUE, DARK_GREY, Dash, GRID_GREY, LABEL_SIZE, LineLook, NOTE_SIZE, ORANGE,
-    REDDISH_PURPLE, SKY_BLUE, Swatch, VERMILLION,
+    BLACK, BLUE, DARK_GREY, GRID_GREY, LABEL_SIZE, LineLook, NOTE_SIZE, ORANGE, REDDISH_PURPLE,
+    SKY_BLUE, Swatch, VERMILLION,
 };
 use crate::units::Unit;
 
@@ -69,11 +69,7 @@ impl Figure for Forest<'_> {
             .enumerate()
             .map(|(k, s)| {
                 (
-                    Swatch::Line(LineLook {
-                        color: SERIES[k % SERIES.len()],
-                        width: 3,
-                        dash: Dash::Solid,
-                    }),
+                    Swatch::Line(LineLook::solid(SERIES[k % SERIES.len()], 3)),
                     s.clone(),
                 )
             })
@@ -129,16 +125,7 @@ impl Figure for Forest<'_> {
         }
         let top = chart.backend_coord(&(0.0, n as f64));
         let bottom = chart.backend_coord(&(0.0, 0.0));
-        draw_line(
-            root,
-            &LineLook {
-                color: BLACK,
-                width: 1,
-                dash: Dash::Solid,
-            },
-            top,
-            bottom,
-        )?;
+        draw_line(root, &LineLook::solid(BLACK, 1), top, bottom)?;
         let k_total = self.series.len().max(1);
         let gap = (0.6 / k_total as f64).min(0.25);
         let (plot_x, _) = chart.plotting_area().get_pixel_range();

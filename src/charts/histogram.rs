@@ -17,7 +17,7 @@ use plotters::style::{Color, WHITE};
 use super::axes::{Axes, Grid, Ticks};
 use super::frame::{DrawResult, Figure, Frame, draw_line, text};
 use super::style::{
-    BLACK, BLUE, Dash, LineLook, REDDISH_PURPLE, SKY_BLUE, Swatch, TICK_SIZE, VERMILLION,
+    BLACK, BLUE, LineLook, REDDISH_PURPLE, SKY_BLUE, Swatch, TICK_SIZE, VERMILLION,
 };
 use crate::stats::{mean_sd, quantile_sorted};
 use crate::units::Unit;
@@ -66,26 +66,10 @@ impl TailStats {
     }
 }
 
-const MEAN: LineLook = LineLook {
-    color: BLACK,
-    width: 2,
-    dash: Dash::Solid,
-};
-const Q95: LineLook = LineLook {
-    color: BLUE,
-    width: 2,
-    dash: Dash::Dashed { on: 8, off: 4 },
-};
-const VAR: LineLook = LineLook {
-    color: VERMILLION,
-    width: 3,
-    dash: Dash::Dashed { on: 14, off: 5 },
-};
-const ES: LineLook = LineLook {
-    color: REDDISH_PURPLE,
-    width: 3,
-    dash: Dash::Dashed { on: 3, off: 3 },
-};
+const MEAN: LineLook = LineLook::solid(BLACK, 2);
+const Q95: LineLook = LineLook::dashed(BLUE, 2, 8, 4);
+const VAR: LineLook = LineLook::dashed(VERMILLION, 3, 14, 5);
+const ES: LineLook = LineLook::dashed(REDDISH_PURPLE, 3, 3, 3);
 
 /// One histogram.
 pub struct Histogram<'a> {
@@ -261,30 +245,15 @@ impl Figure for Histogram<'_> {
 
         let w = (hi - lo) / bins as f64;
         let cap = cut.unwrap_or(f64::INFINITY);
-        chart.draw_series(
-            shares
-                .iter()
-                .enumerate()
-                .filter(|(_, s)| **s > 0.0)
-                .map(|(k, s)| {
+        // The bars filled, then their thin outlines, which keep neighbours apart in grey print.
+        for look in [SKY_BLUE.filled(), BLUE.mix(0.6).stroke_width(1)] {
+            chart.draw_series(shares.iter().enumerate().filter(|(_, s)| **s > 0.0).map(
+                |(k, s)| {
                     let x0 = lo + k as f64 * w;
-                    Rectangle::new([(x0, 0.0), (x0 + w, s.min(cap))], SKY_BLUE.filled())
-                }),
-        )?;
-        // Thin outlines keep neighbouring bars apart in grey print.
-        chart.draw_series(
-            shares
-                .iter()
-                .enumerate()
-                .filter(|(_, s)| **s > 0.0)
-                .map(|(k, s)| {
-                    let x0 = lo + k as f64 * w;
-                    Rectangle::new(
-                        [(x0, 0.0), (x0 + w, s.min(cap))],
-                        BLUE.mix(0.6).stroke_width(1),
-                    )
-                }),
-        )?;
+                    Rectangle::new([(x0, 0.0), (x0 + w, s.min(cap))], look)
+                },
+            ))?;
+        }
         if let Some(c) = cut {
             // Two white strokes across the cut bar: the usual broken-axis sign.
             let k = shares.iter().position(|s| *s == top).unwrap_or(0);

@@ -158,6 +158,32 @@ pub struct LineLook {
     pub dash: Dash,
 }
 
+impl LineLook {
+    /// A solid line `width` pixels wide.
+    pub const fn solid(color: RGBColor, width: u32) -> LineLook {
+        LineLook {
+            color,
+            width,
+            dash: Dash::Solid,
+        }
+    }
+
+    /// A dashed line `width` pixels wide: dashes of `on` pixels, gaps of `off`.
+    pub const fn dashed(color: RGBColor, width: u32, on: u32, off: u32) -> LineLook {
+        LineLook {
+            color,
+            width,
+            dash: Dash::Dashed { on, off },
+        }
+    }
+}
+
+/// The two lines of a chart of a distribution over paths, the same on every such chart: the
+/// main one, solid (a fan's median, a sweep's mean), and the one beside it, dashed and lighter
+/// in grey print (a fan's mean, a sweep's median).
+pub const MAIN_LINE: LineLook = LineLook::solid(BLUE, 3);
+pub const SECOND_LINE: LineLook = LineLook::dashed(VERMILLION, 2, 7, 5);
+
 /// What a legend entry shows before its text.
 #[derive(Debug, Clone, Copy)]
 pub enum Swatch {

@@ -11,21 +11,13 @@ use plotters::style::Color;
 
 use super::axes::{Axes, Grid, Ticks};
 use super::frame::{DrawResult, Figure, Texts, stroke};
-use super::style::{BLUE, DARK_GREY, Dash, LineLook, Swatch, VERMILLION};
+use super::style::{BLUE, DARK_GREY, LineLook, MAIN_LINE, SECOND_LINE, Swatch};
 use crate::units::Unit;
 
 /// The line of a sweep's mean.
-const MEAN: LineLook = LineLook {
-    color: BLUE,
-    width: 3,
-    dash: Dash::Solid,
-};
+const MEAN: LineLook = MAIN_LINE;
 /// The line of a sweep's median.
-const MEDIAN: LineLook = LineLook {
-    color: VERMILLION,
-    width: 2,
-    dash: Dash::Dashed { on: 7, off: 5 },
-};
+const MEDIAN: LineLook = SECOND_LINE;
 /// Opacities of the p05–p95 and the confidence bands.
 const PATHS_ALPHA: f64 = 0.18;
 const CI_ALPHA: f64 = 0.5;

@@ -12,7 +12,7 @@ use plotters::style::{Color, RGBColor};
 use super::axes::{row_centre, rows_plot};
 use super::frame::{DrawResult, Figure, Texts, draw_line, text};
 use super::study::Interval;
-use super::style::{BLACK, BLUE, DARK_GREY, Dash, LineLook, NOTE_SIZE, ORANGE, Swatch};
+use super::style::{BLACK, BLUE, DARK_GREY, LineLook, NOTE_SIZE, ORANGE, Swatch};
 use crate::units::Unit;
 
 /// One parameter of a tornado.
@@ -45,11 +45,7 @@ pub struct TornadoChart<'a> {
 
 impl Figure for TornadoChart<'_> {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult<(), DB> {
-        let whisker = LineLook {
-            color: BLACK,
-            width: 1,
-            dash: Dash::Solid,
-        };
+        let whisker = LineLook::solid(BLACK, 1);
         let legend = vec![
             (
                 Swatch::Fill(LOW_COLOUR, 0.85),
@@ -134,16 +130,7 @@ impl Figure for TornadoChart<'_> {
         }
         let top = chart.backend_coord(&(self.baseline, n as f64));
         let bottom = chart.backend_coord(&(self.baseline, 0.0));
-        draw_line(
-            root,
-            &LineLook {
-                color: BLACK,
-                width: 2,
-                dash: Dash::Solid,
-            },
-            top,
-            bottom,
-        )?;
+        draw_line(root, &LineLook::solid(BLACK, 2), top, bottom)?;
         Ok(())
     }
 }

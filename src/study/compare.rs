@@ -9,22 +9,22 @@
 //! [`VariantSpec`]). Every variant runs with the reference's seed and number of paths (or the
 //! study's own): a file's own seed and paths are replaced, and the report says so.
 
+mod page;
+
 use std::fmt::Write as _;
 
 use serde_json::{Value, json};
 
+use super::MetricStats;
 use super::paired::{Paired, direction};
 use super::params::{VariantSpec, apply, check_overrides};
-use super::sweep::MetricStats;
-use super::{
-    KEY_METRICS, Study, StudyResults, StudyRun, Variant, cell, report, run_variants, text_cell,
-};
+use super::{KEY_METRICS, Study, StudyResults, Variant, cell, run_variants, text_cell};
 use crate::charts::ChartError;
 use crate::charts::study::{self as draw, Forest, ForestRow, Interval, StudyChart, Texts};
 use crate::error::{Arg, Error};
 use crate::format::{count, pct};
 use crate::metrics::Scalar;
-use crate::output;
+use crate::output::{self, RunInfo};
 use crate::scenario::Scenario;
 use crate::simulate::{Observer, Options};
 
@@ -59,11 +59,11 @@ pub struct VariantOutcome {
 #[derive(Debug, Clone)]
 pub struct CompareResults {
     pub variants: Vec<VariantOutcome>,
-    pub run: StudyRun,
+    pub run: RunInfo,
 }
 
 impl StudyResults for CompareResults {
-    fn run(&self) -> &StudyRun {
+    fn run(&self) -> &RunInfo {
         &self.run
     }
 }
@@ -458,7 +458,7 @@ impl Study for Compare {
     }
 
     fn page(&self, results: &CompareResults, charts: &[StudyChart]) -> String {
-        report::compare(self, results, charts)
+        page::html(self, results, charts)
     }
 
     /// Per variant B: each chart metric's means, the paired difference B − A with its 95%

@@ -19,7 +19,9 @@
 //!
 //! Every study implements [`Study`]: it computes its results, writes its own files, draws its
 //! charts, makes its report page and summarises itself as a plain-text table; [`run_study`] is
-//! the one path that runs any study into its result folder.
+//! the one path that runs any study into its result folder. Each study's page is built in its
+//! own module (`sweep/page.rs`, ...) from the HTML kit in `report.rs`, which knows no study:
+//! the study modules depend on the kit and on this module, never the other way.
 
 pub mod compare;
 pub mod paired;
@@ -29,7 +31,6 @@ pub mod sweep;
 pub mod tornado;
 
 use std::path::{Path, PathBuf};
-use std::time::{Instant, SystemTime};
 
 use serde_json::{Value, json};
 
@@ -37,7 +38,7 @@ use crate::charts::ChartError;
 use crate::charts::study::StudyChart;
 use crate::error::{Arg, Error, Work};
 use crate::metrics::Scalar;
-use crate::output::{self, OutputDir, OutputError};
+use crate::output::{self, OutputDir, OutputError, RunInfo, Stopwatch};
 use crate::resources;
 use crate::results::Results;
 use crate::scenario::Scenario;
@@ -113,7 +114,7 @@ pub trait Study {
 
 /// What every study's results carry: how the study ran.
 pub trait StudyResults {
-    fn run(&self) -> &StudyRun;
+    fn run(&self) -> &RunInfo;
 }
 
 /// Simulate `study` and write its result folder at `destination`: the study's own files, its
@@ -192,14 +193,37 @@ pub fn parse_metrics(list: &str) -> Result<Vec<Scalar>, Error> {
     Ok(out)
 }
 
-/// Facts about how a study ran, recorded in `summary.json` and the report.
-#[derive(Debug, Clone)]
-pub struct StudyRun {
-    pub threads: usize,
-    pub wall_seconds: f64,
-    pub started: SystemTime,
-    /// Initial-book loans plus loans granted, over all variants and paths.
-    pub loans_simulated: u64,
+/// The statistics of one metric in one variant.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct MetricStats {
+    /// Paths on which the metric is defined.
+    pub n: usize,
+    pub mean: f64,
+    /// Standard error of the mean; `None` for a single path.
+    pub se: Option<f64>,
+    pub p05: f64,
+    pub p50: f64,
+    pub p95: f64,
+}
+
+impl MetricStats {
+    /// The statistics of `m` over the paths of `results` where it is defined.
+    pub fn of(results: &Results, m: Scalar) -> Option<MetricStats> {
+        results.summary(m).map(|s| MetricStats {
+            n: s.n,
+            mean: s.mean,
+            se: s.se,
+            p05: s.quantile("p05").unwrap_or(s.mean),
+            p50: s.quantile("p50").unwrap_or(s.mean),
+            p95: s.quantile("p95").unwrap_or(s.mean),
+        })
+    }
+
+    /// The 95% confidence interval of the mean (normal; a sweep runs hundreds of paths).
+    pub fn ci95(&self) -> Option<(f64, f64)> {
+        self.se
+            .map(|se| (self.mean - 1.96 * se, self.mean + 1.96 * se))
+    }
 }
 
 /// The memory a study needs at most: the largest single run of a variant (its kept outcomes,
@@ -229,7 +253,7 @@ pub fn run_variants<T>(
     kept_bytes: u64,
     observer: &dyn Observer,
     mut keep: impl FnMut(usize, &Results) -> T,
-) -> Result<(Vec<T>, StudyRun), Error> {
+) -> Result<(Vec<T>, RunInfo), Error> {
     let Some(first) = variants.first() else {
         return Err(Error::Input("a study needs at least one variant".into()));
     };
@@ -259,8 +283,7 @@ pub fn run_variants<T>(
         },
         estimated_memory(variants, threads, kept_bytes),
     )?;
-    let started = SystemTime::now();
-    let clock = Instant::now();
+    let stopwatch = Stopwatch::start();
     let scenarios: Vec<&Scenario> = variants.iter().map(|v| &v.scenario).collect();
     let mut kept = Vec::with_capacity(variants.len());
     let mut loans_simulated = 0;
@@ -269,15 +292,7 @@ pub fn run_variants<T>(
         kept.push(keep(i, &results));
         Ok(())
     })?;
-    Ok((
-        kept,
-        StudyRun {
-            threads,
-            wall_seconds: clock.elapsed().as_secs_f64(),
-            started,
-            loans_simulated,
-        },
-    ))
+    Ok((kept, stopwatch.stop(threads, loans_simulated)))
 }
 
 /// What is common to every study's `summary.json`: the study, its base scenario, the run.
@@ -285,11 +300,10 @@ fn summary_json(
     kind: &str,
     base: &Scenario,
     variants: &[Variant],
-    run: &StudyRun,
+    run: &RunInfo,
     extra: Value,
 ) -> Value {
     let spec = base.spec();
-    let loans_per_second = run.loans_simulated as f64 / run.wall_seconds.max(1e-9);
     let mut v = json!({
         "study": kind,
         "scenario": base.name(),
@@ -305,7 +319,7 @@ fn summary_json(
         "started_utc": output::iso_utc(run.started),
         "wall_time_seconds": run.wall_seconds,
         "loans_simulated": run.loans_simulated,
-        "loans_per_second": loans_per_second,
+        "loans_per_second": run.loans_per_second(),
         "variants": variants.iter().map(|v| json!({
             "name": v.name,
             "settings": v.settings.iter().map(|(k, x)| json!({"key": k, "value": x})).collect::<Vec<_>>(),

@@ -7,21 +7,22 @@
 //! paths (see the module [`super`]): each variant also carries its paired difference from the
 //! first variant (the lowest values), shown in the report.
 
+mod page;
+
 use std::fmt::Write as _;
 
 use serde_json::{Value, json};
 
+pub use super::MetricStats;
 use super::paired::{Paired, direction};
 use super::params::{SweepParam, apply, show_value};
-use super::{
-    KEY_METRICS, MAX_VARIANTS, Study, StudyResults, StudyRun, Variant, cell, report, run_variants,
-};
+use super::{KEY_METRICS, MAX_VARIANTS, Study, StudyResults, Variant, cell, run_variants};
 use crate::charts::ChartError;
 use crate::charts::study::{self as draw, Heatmap, LinePoint, StudyChart, SweepLine, Texts};
 use crate::error::{Arg, Error};
 use crate::format::count;
 use crate::metrics::Scalar;
-use crate::results::Results;
+use crate::output::RunInfo;
 use crate::scenario::{Override, Scenario, key_label, key_unit};
 use crate::simulate::{Observer, Options};
 
@@ -40,39 +41,6 @@ pub struct Sweep {
     variants: Vec<Variant>,
 }
 
-/// The statistics of one metric in one variant.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct MetricStats {
-    /// Paths on which the metric is defined.
-    pub n: usize,
-    pub mean: f64,
-    /// Standard error of the mean; `None` for a single path.
-    pub se: Option<f64>,
-    pub p05: f64,
-    pub p50: f64,
-    pub p95: f64,
-}
-
-impl MetricStats {
-    /// The statistics of `m` over the paths of `results` where it is defined.
-    pub fn of(results: &Results, m: Scalar) -> Option<MetricStats> {
-        results.summary(m).map(|s| MetricStats {
-            n: s.n,
-            mean: s.mean,
-            se: s.se,
-            p05: s.quantile("p05").unwrap_or(s.mean),
-            p50: s.quantile("p50").unwrap_or(s.mean),
-            p95: s.quantile("p95").unwrap_or(s.mean),
-        })
-    }
-
-    /// The 95% confidence interval of the mean (normal; a sweep runs hundreds of paths).
-    pub fn ci95(&self) -> Option<(f64, f64)> {
-        self.se
-            .map(|se| (self.mean - 1.96 * se, self.mean + 1.96 * se))
-    }
-}
-
 /// One variant's outcome: its parameter values (in the order of the swept parameters) and, per metric of the
 /// sweep, its statistics (`None` where the metric is defined on no path) and its paired
 /// difference from the first variant (the lowest values), on the same paths.
@@ -89,11 +57,11 @@ pub struct SweepPoint {
 pub struct SweepResults {
     /// In variant order: the first parameter's values outermost.
     pub points: Vec<SweepPoint>,
-    pub run: StudyRun,
+    pub run: RunInfo,
 }
 
 impl StudyResults for SweepResults {
-    fn run(&self) -> &StudyRun {
+    fn run(&self) -> &RunInfo {
         &self.run
     }
 }
@@ -443,7 +411,7 @@ impl Study for Sweep {
     }
 
     fn page(&self, results: &SweepResults, charts: &[StudyChart]) -> String {
-        report::sweep(self, results, charts)
+        page::html(self, results, charts)
     }
 
     /// The mean of each metric by value, one row per variant (the first [`SUMMARY_ROWS`]).
@@ -491,17 +459,11 @@ impl Study for Sweep {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::scenario::Origin;
 
     fn base() -> Scenario {
-        Scenario::parse(
+        Scenario::from_toml_str(
             "[simulation]\npaths = 20\nhorizon_years = 2\n[origination]\nloans_per_year = 100\n\
              [[segment]]\nname = \"a\"\n",
-            &Origin {
-                file: "t.toml".into(),
-                stem: "t".into(),
-            },
-            &[],
         )
         .unwrap()
     }

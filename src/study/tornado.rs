@@ -24,20 +24,21 @@
 //! way is not shown as having none. Each end carries the paired 95% confidence interval of its
 //! difference from the baseline.
 
+mod page;
+
 use std::fmt::Write as _;
 
 use serde_json::{Value, json};
 
+use super::MetricStats;
 use super::paired::Paired;
 use super::params::{apply, show_value};
-use super::sweep::MetricStats;
-use super::{
-    MAX_VARIANTS, Study, StudyResults, StudyRun, Variant, cell, report, run_variants, text_cell,
-};
+use super::{MAX_VARIANTS, Study, StudyResults, Variant, cell, run_variants, text_cell};
 use crate::charts::ChartError;
 use crate::charts::study::{self as draw, Interval, StudyChart, Texts, TornadoChart, TornadoRow};
 use crate::error::{Arg, Error};
 use crate::metrics::Scalar;
+use crate::output::RunInfo;
 use crate::scenario::{Override, Scenario, key_label, key_unit};
 use crate::simulate::{Observer, Options};
 
@@ -138,11 +139,11 @@ pub struct TornadoResults {
     pub baseline: Vec<Option<MetricStats>>,
     /// Per metric: a bar per parameter, largest swing first (ties by key).
     pub bars: Vec<Vec<Bar>>,
-    pub run: StudyRun,
+    pub run: RunInfo,
 }
 
 impl StudyResults for TornadoResults {
-    fn run(&self) -> &StudyRun {
+    fn run(&self) -> &RunInfo {
         &self.run
     }
 }
@@ -628,7 +629,7 @@ impl Study for Tornado {
     }
 
     fn page(&self, results: &TornadoResults, charts: &[StudyChart]) -> String {
-        report::tornado(self, results, charts)
+        page::html(self, results, charts)
     }
 
     /// Per metric: the baseline's mean and the eight largest swings, each side's setting and
@@ -678,26 +679,14 @@ impl Study for Tornado {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::scenario::Origin;
-
-    fn scenario(text: &str) -> Scenario {
-        Scenario::parse(
-            text,
-            &Origin {
-                file: "t.toml".into(),
-                stem: "t".into(),
-            },
-            &[],
-        )
-        .unwrap()
-    }
 
     #[test]
     fn the_default_list_skips_clamps_and_rounds_with_notes() {
-        let s = scenario(
+        let s = Scenario::from_toml_str(
             "[funding]\nmin_cash = 5e6\ncash_target = 5.5e6\n[credit_cycle]\npersistence = 0.9\n\
              [followup]\nreferral_share = 0.9\n[[segment]]\nname = \"a\"\ngrace_months = 2\n",
-        );
+        )
+        .unwrap();
         let t = Tornado::new(&s, vec![], None).unwrap();
         let param = |k: &str| t.params().iter().find(|p| p.key == k).cloned();
         let skipped = |k: &str| t.skipped().iter().find(|p| p.key == k).cloned();
@@ -753,15 +742,23 @@ mod tests {
 
     #[test]
     fn the_sensitivity_section_is_used_as_given() {
-        let s = scenario(
+        let s = Scenario::from_toml_str(
             "[[segment]]\nname = \"a\"\n[sensitivity]\nparameters = [{ key = \"segment.a.annual_pd\", low = 0.01, high = 0.09 }]\n",
-        );
+        )
+        .unwrap();
         let t = Tornado::new(&s, vec![], None).unwrap();
         assert_eq!(t.source(), Source::Scenario);
         assert_eq!(t.params().len(), 1);
         assert_eq!(t.variants().len(), 3);
         assert_eq!(t.variants()[2].scenario.spec().segments[0].annual_pd, 0.09);
         assert!(Tornado::new(&s, vec![], Some(0.1)).is_err());
-        assert!(Tornado::new(&scenario("[[segment]]\nname = \"a\"\n"), vec![], Some(1.5)).is_err());
+        assert!(
+            Tornado::new(
+                &Scenario::from_toml_str("[[segment]]\nname = \"a\"\n").unwrap(),
+                vec![],
+                Some(1.5)
+            )
+            .is_err()
+        );
     }
 }

@@ -1,0 +1,143 @@
+//! The report page of a comparison: the variants and where they come from, the chart of the
+//! differences, a table of paired differences per variant and every resolved scenario.
+
+use std::fmt::Write as _;
+
+use super::{Compare, CompareResults};
+use crate::charts::PAR_NOTE;
+use crate::charts::study::StudyChart;
+use crate::format::pct;
+use crate::metrics::{Direction, Scalar};
+use crate::output;
+use crate::report::escape as esc;
+use crate::study::report::{crn_note, figure, footer, head, meta, metric_cell, settings};
+
+fn direction_words(m: Scalar) -> &'static str {
+    match m.direction() {
+        Some(Direction::HigherWorse) => "↑",
+        Some(Direction::HigherBetter) => "↓",
+        None => "–",
+    }
+}
+
+/// The report of a comparison.
+pub(super) fn html(c: &Compare, r: &CompareResults, charts: &[StudyChart]) -> String {
+    let base = c.reference();
+    let variants = c.variants();
+    let reference = &variants[0].name;
+    let others: Vec<&str> = variants[1..].iter().map(|v| v.name.as_str()).collect();
+    let mut h = String::with_capacity(96 * 1024);
+    head(
+        &mut h,
+        &format!("{} compared with {reference}", others.join(", ")),
+        "policy comparison",
+        &base.spec().meta.description,
+    );
+    meta(
+        &mut h,
+        base,
+        variants.len(),
+        &r.run,
+        &[("Reference (A)", esc(reference))],
+    );
+    crn_note(&mut h, base);
+    for n in c.notes() {
+        let _ = writeln!(h, "<p class=\"note\">{}</p>", esc(n));
+    }
+    h.push_str(
+        "<h2>Variants</h2>\n<table id=\"variants\">\n<thead><tr><th class=\"l\">Variant</th>\
+         <th class=\"l\">From</th><th class=\"l\">Settings</th></tr></thead>\n<tbody>\n",
+    );
+    for (v, source) in variants.iter().zip(c.sources()) {
+        let _ = writeln!(
+            h,
+            "<tr><td class=\"l\">{}</td><td class=\"l\">{}</td><td class=\"l\">{}</td></tr>",
+            esc(&v.name),
+            esc(source),
+            if v.settings.is_empty() {
+                "as in the file".to_string()
+            } else {
+                settings(v)
+            }
+        );
+    }
+    h.push_str("</tbody>\n</table>\n<h2>Differences</h2>\n");
+    for ch in charts {
+        figure(&mut h, ch);
+    }
+    for (k, v) in variants.iter().enumerate().skip(1) {
+        let _ = write!(
+            h,
+            "<h2>{b} − {a}</h2>\n<p>For every outcome: the means of {a} and {b} over paths, the mean \
+             of the paired differences {b} − {a} on the same paths with its standard error and 95% \
+             confidence interval, the standard error the same comparison would have with \
+             independent draws, and how many times smaller the paired one is (its square is how \
+             many times more paths independent runs would need). P(worse) is the share of paths \
+             on which {b} is worse than {a}, P(better) the share on which it is better; the rest are \
+             ties (e.g. no cost to the state in either).</p>\n\
+             <div class=\"wide\"><table id=\"compare-{}\">\n<thead><tr><th class=\"l\">Outcome</th>\
+             <th>Worse if</th><th>{a}</th><th>{b}</th><th>{b} − {a}<br><span class=\"dim\">95% \
+             CI</span></th><th>SE paired</th><th>SE indep.</th><th>Ratio</th><th>P(worse)</th>\
+             <th>P(better)</th></tr></thead>\n<tbody>\n",
+            k,
+            a = esc(reference),
+            b = esc(&v.name)
+        );
+        for m in Scalar::ALL {
+            let unit = m.unit();
+            let show = |x: Option<f64>| x.map_or("–".to_string(), |x| unit.value(x));
+            let se = |x: Option<f64>| x.map_or("–".to_string(), |x| unit.change_error(x));
+            let p = r.paired(k, *m);
+            let diff = match p {
+                None => "–".to_string(),
+                Some(p) => match p.ci {
+                    Some((lo, hi)) => format!(
+                        "{}<br><span class=\"dim\">{} to {}</span>",
+                        unit.change(p.diff),
+                        unit.change(lo),
+                        unit.change(hi)
+                    ),
+                    None => unit.change(p.diff),
+                },
+            };
+            let _ = writeln!(
+                h,
+                "<tr><td class=\"l n\">{}</td><td>{}</td><td>{}</td><td>{}</td>\
+                 <td>{diff}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                metric_cell(*m),
+                direction_words(*m),
+                show(r.stats(0, *m).map(|s| s.mean)),
+                show(r.stats(k, *m).map(|s| s.mean)),
+                se(p.and_then(|p| p.se)),
+                se(p.and_then(|p| p.se_independent)),
+                p.and_then(|p| p.se_ratio())
+                    .map_or("–".to_string(), |x| format!("{x:.1}×")),
+                p.and_then(|p| p.p_worse)
+                    .map_or("–".to_string(), |x| pct(x, 1)),
+                p.and_then(|p| p.p_better)
+                    .map_or("–".to_string(), |x| pct(x, 1)),
+            );
+        }
+        h.push_str("</tbody>\n</table></div>\n");
+    }
+    let _ = writeln!(
+        h,
+        "<p class=\"note\">† {} “Worse if”: ↑ when a higher value is worse, ↓ when a lower \
+         one is, for a policy maker who wants the lender to reach entrepreneurs at little risk and \
+         cost to the state; “–” where more is neither better nor worse in itself (volumes, the \
+         follow-up mix a policy sets on purpose).</p>",
+        esc(PAR_NOTE)
+    );
+    h.push_str("<h2>Resolved scenarios</h2>\n");
+    for v in variants {
+        let _ = writeln!(
+            h,
+            "<details><summary>{} (<code>variants/{}.toml</code>)</summary><pre>{}</pre></details>",
+            esc(&v.name),
+            esc(&v.name),
+            esc(&output::scenario_toml(&v.scenario))
+        );
+    }
+    footer(&mut h, "<code>compare.csv</code>");
+    h
+}
