@@ -47,7 +47,11 @@ fn unknown_keys_and_wrong_types_are_named() {
     refused(
         &format!("{SEGMENT}annual_pd = \"high\"\n"),
         &[],
-        &["bad.toml:3:", "segment.a.annual_pd", "expected f64"],
+        &[
+            "bad.toml:3:",
+            "segment.a.annual_pd",
+            "expected a number, such as",
+        ],
     );
     refused(
         &format!("{SEGMENT}term_months = 60.5\n"),

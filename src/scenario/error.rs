@@ -47,9 +47,9 @@ impl fmt::Display for ScenarioError {
                     write!(f, ":{line}:{col}")?;
                 }
                 if let Some(key) = key {
-                    write!(f, ": {key}")?;
+                    write!(f, ": {}", shorten(key))?;
                 }
-                write!(f, ": {message}")
+                write!(f, ": {}", shorten_words(message))
             }
             ScenarioError::Value {
                 file,
@@ -58,14 +58,14 @@ impl fmt::Display for ScenarioError {
                 allowed,
                 from_override,
             } => {
-                write!(f, "{file}: {key} = {value}")?;
+                write!(f, "{file}: {} = {}", shorten(key), shorten(value))?;
                 if *from_override {
                     write!(f, " (set on the command line)")?;
                 }
                 write!(f, ": allowed: {allowed}")
             }
             ScenarioError::Override { spec, message } => {
-                write!(f, "override {spec}: {message}")
+                write!(f, "override {}: {}", shorten(spec), shorten_words(message))
             }
         }
     }
@@ -83,8 +83,12 @@ impl ScenarioError {
                 value,
                 allowed,
                 ..
-            } => format!("{key} = {value} is not allowed ({allowed})"),
-            ScenarioError::Override { message, .. } => message.clone(),
+            } => format!(
+                "{} = {} is not allowed ({allowed})",
+                shorten(key),
+                shorten(value)
+            ),
+            ScenarioError::Override { message, .. } => shorten_words(message),
             other => other.to_string(),
         }
     }
@@ -102,5 +106,92 @@ pub(super) fn fmt_value(v: f64) -> String {
         }
     } else {
         format!("{v}")
+    }
+}
+
+/// How many characters of a key or value a message echoes: a pasted paragraph or a
+/// 100,000-character key is cut to its start and `…`.
+pub const ECHO_CHARS: usize = 60;
+
+/// `text` as a message echoes it: at most [`ECHO_CHARS`] characters, then `…`.
+pub fn shorten(text: &str) -> String {
+    match text.char_indices().nth(ECHO_CHARS) {
+        Some((cut, _)) => format!("{}…", &text[..cut]),
+        None => text.to_string(),
+    }
+}
+
+/// A message from the parser, which may quote a key or value in full: every word longer than
+/// [`ECHO_CHARS`] is shortened.
+pub fn shorten_words(message: &str) -> String {
+    if message.len() <= ECHO_CHARS {
+        return message.to_string();
+    }
+    let mut out = String::with_capacity(message.len().min(1024));
+    for (i, word) in message.split(' ').enumerate() {
+        if i > 0 {
+            out.push(' ');
+        }
+        out.push_str(&shorten(word));
+    }
+    out
+}
+
+/// The message of a type error from the parser (`invalid type: string "150m", expected f64`),
+/// reworded for someone who writes scenarios rather than Rust: what to write, with an example,
+/// and what was found. `key` is the dotted key, when known. Other messages pass unchanged.
+pub(super) fn reword(message: &str, key: Option<&str>) -> String {
+    let key = key.unwrap_or("");
+    // TOML's integers are those of an i64: the parser's word for a larger one names a Rust type.
+    if message.ends_with("value was too large") {
+        return format!("a whole number too large: at most {} (2^63 − 1)", i64::MAX);
+    }
+    if key == "segment" && message.starts_with("invalid type: map") {
+        return "write each segment as its own [[segment]] table, with double brackets and a \
+                name, e.g. [[segment]] then name = \"micro\" on the next line"
+            .to_string();
+    }
+    let (found, expected) = match message
+        .strip_prefix("invalid type: ")
+        .and_then(|rest| rest.rsplit_once(", expected "))
+    {
+        Some(parts) => parts,
+        None => return message.to_string(),
+    };
+    let want = if key.ends_with("simulation.seed") && expected == "i64" {
+        format!("a whole number from 0 to {} (2^63 − 1)", i64::MAX)
+    } else {
+        match expected {
+            "f64" => "a number, such as 150e6 or 0.08".to_string(),
+            "i64" | "a whole number" => "a whole number, such as 60".to_string(),
+            "a string" => "text in quotes, such as \"baseline\"".to_string(),
+            "a sequence" => "a list in brackets, such as [0, -1.5]".to_string(),
+            _ => return message.to_string(),
+        }
+    };
+    format!("expected {want}, not {}", found_as_written(found))
+}
+
+/// serde's `string "x"`, `floating point `1.5``, `map` as a scenario's author would say it.
+fn found_as_written(found: &str) -> String {
+    let quoted = |prefix: &str| {
+        found
+            .strip_prefix(prefix)
+            .map(|v| v.trim_matches('`').to_string())
+    };
+    if let Some(v) = found.strip_prefix("string ") {
+        format!("the text {v}")
+    } else if let Some(v) = quoted("floating point ") {
+        format!("the number {v}")
+    } else if let Some(v) = quoted("integer ") {
+        format!("the whole number {v}")
+    } else if let Some(v) = quoted("boolean ") {
+        v.to_string()
+    } else if found == "map" {
+        "a table".to_string()
+    } else if found == "sequence" {
+        "a list".to_string()
+    } else {
+        found.to_string()
     }
 }

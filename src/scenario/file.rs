@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use super::error::ScenarioError;
+use super::error::{ScenarioError, reword};
 use super::overrides::{Override, apply_overrides};
 use super::spec::ScenarioSpec;
 
@@ -88,10 +88,11 @@ fn parse_error(
     err: &toml::de::Error,
     key: Option<String>,
 ) -> ScenarioError {
+    let key = key.filter(|k| !k.is_empty());
     ScenarioError::Parse {
         file: file.to_string(),
-        key: key.filter(|k| !k.is_empty()),
-        message: err.message().trim().replace('\n', "; "),
+        message: reword(&err.message().trim().replace('\n', "; "), key.as_deref()),
+        key,
         position: err.span().map(|s| line_col(text, s.start)),
     }
 }

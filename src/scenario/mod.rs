@@ -18,7 +18,7 @@ mod parameters;
 mod spec;
 mod validate;
 
-pub use error::ScenarioError;
+pub use error::{ECHO_CHARS, ScenarioError, shorten, shorten_words};
 pub use file::Origin;
 pub use keys::{
     Bounds, KEYS, Key, KeySpec, Kind, MAX_FACTOR, MAX_GROWTH, MAX_HORIZON_YEARS, MAX_INITIAL_LOANS,

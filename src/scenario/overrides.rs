@@ -3,7 +3,7 @@
 //! a study ([`Override::number`]). A type error in an overridden key is reported against the
 //! override, any other against the file.
 
-use super::error::ScenarioError;
+use super::error::{ScenarioError, reword};
 use super::file::dotted;
 use super::keys::DottedPath;
 use super::spec::ScenarioSpec;
@@ -32,7 +32,7 @@ impl std::str::FromStr for Override {
         let key = key.trim();
         if key.is_empty() || key.split('.').any(|p| p.is_empty()) || !key.contains('.') {
             return Err(bad(
-                "the key must be a dotted path such as funding.min_cash or segment.starter.annual_pd",
+                "the key must be a dotted path such as funding.min_cash or segment.micro_starter.annual_pd",
             ));
         }
         let raw = raw.trim();
@@ -142,7 +142,7 @@ pub(super) fn apply_overrides(
     }
     serde_path_to_error::deserialize(toml::Value::Table(doc.clone())).map_err(|e| {
         let key = dotted(e.path(), &doc);
-        let message = e.inner().message().trim().replace('\n', "; ");
+        let message = reword(&e.inner().message().trim().replace('\n', "; "), Some(&key));
         match overrides
             .iter()
             .find(|o| key.starts_with(&o.key) || o.key.starts_with(&key))
