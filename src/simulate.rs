@@ -112,13 +112,27 @@ pub struct Options {
 }
 
 impl Options {
-    /// Refuse options no pool can have (0 threads), before any work or folder is made.
+    /// Refuse options no pool should have, before any work or folder is made: threads from 1
+    /// to 256, or to four times the cores where that is more (docs/scenarios.md, "Limits").
+    /// More threads than cores only add memory and switching; thousands take minutes to start.
     pub fn check(&self) -> Result<(), Error> {
-        if self.threads == Some(0) {
+        /// Threads allowed on any machine.
+        const MAX_THREADS: usize = 256;
+        let Some(threads) = self.threads else {
+            return Ok(());
+        };
+        let cores = std::thread::available_parallelism().map_or(1, usize::from);
+        let most = MAX_THREADS.max(4 * cores);
+        if !(1..=most).contains(&threads) {
+            let beyond = if most > MAX_THREADS {
+                format!(" (four times the {cores} cores)")
+            } else {
+                " (or to four times the cores, on a machine where that is more)".to_string()
+            };
             return Err(Error::argument(
                 Arg::Threads,
-                0,
-                "allowed: a whole number >= 1",
+                threads,
+                format!("allowed: a whole number from 1 to {most}{beyond}"),
             ));
         }
         Ok(())

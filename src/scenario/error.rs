@@ -9,7 +9,8 @@ use std::fmt;
 /// and what is allowed.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ScenarioError {
-    /// The file could not be read.
+    /// The file could not be read, or was refused unread (a device, a FIFO, a folder, a
+    /// file too large); `message` follows the file's name (`cannot read: ...`).
     Io { file: String, message: String },
     /// The TOML does not parse, or a value has the wrong type or an unknown key.
     Parse {
@@ -35,7 +36,7 @@ pub enum ScenarioError {
 impl fmt::Display for ScenarioError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            ScenarioError::Io { file, message } => write!(f, "{file}: cannot read: {message}"),
+            ScenarioError::Io { file, message } => write!(f, "{file}: {message}"),
             ScenarioError::Parse {
                 file,
                 key,

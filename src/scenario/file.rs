@@ -2,6 +2,7 @@
 //! over its parent (tables key by key, segments by name), and parse errors located at
 //! `file:line:col` with the dotted key (segments by name) where serde knows it.
 
+use std::io::Read;
 use std::path::Path;
 
 use super::error::{ScenarioError, reword};
@@ -35,6 +36,92 @@ impl Origin {
     /// start with `file`, and `meta.name` defaults to its stem.
     pub fn new(file: &str) -> Origin {
         Origin::of_path(Path::new(file))
+    }
+}
+
+/// The largest scenario file read, in bytes (1 MiB; the shipped scenarios are a few kB). A
+/// scenario file, and every file it `extends`, must be a regular file of at most this size:
+/// anything else is refused before a byte is read, so that a device (`/dev/zero`) or a FIFO
+/// cannot be read until memory runs out or forever.
+pub const MAX_SCENARIO_BYTES: u64 = 1 << 20;
+
+/// Why a scenario file was not read.
+pub(super) enum Unreadable {
+    /// The file system said no (`No such file or directory`).
+    Io(String),
+    /// Not a regular file, or too large: refused before reading (`is a device`).
+    Refused(String),
+}
+
+impl Unreadable {
+    /// The whole phrase, after the file's name.
+    pub(super) fn phrase(&self) -> String {
+        match self {
+            Unreadable::Io(e) => format!("cannot read: {e}"),
+            Unreadable::Refused(why) => format!(
+                "{why}: a scenario file must be a regular file of at most {}",
+                limit_text()
+            ),
+        }
+    }
+}
+
+/// The text of the scenario file at `path`. Only a regular file (or a link to one) of at most
+/// [`MAX_SCENARIO_BYTES`] is opened, and no more than that is ever read.
+pub(super) fn read_scenario_file(path: &Path) -> Result<String, Unreadable> {
+    let io = |e: std::io::Error| Unreadable::Io(e.to_string());
+    let meta = std::fs::metadata(path).map_err(io)?;
+    if !meta.is_file() {
+        return Err(Unreadable::Refused(format!(
+            "is {}, not a regular file",
+            kind_of(&meta.file_type())
+        )));
+    }
+    if meta.len() > MAX_SCENARIO_BYTES {
+        return Err(too_large(meta.len()));
+    }
+    let file = std::fs::File::open(path).map_err(io)?;
+    // The file may have been swapped or grown since it was looked at: read at most one byte
+    // more than allowed, to tell.
+    let mut bytes = Vec::new();
+    file.take(MAX_SCENARIO_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(io)?;
+    if bytes.len() as u64 > MAX_SCENARIO_BYTES {
+        return Err(too_large(bytes.len() as u64));
+    }
+    String::from_utf8(bytes)
+        .map_err(|_| Unreadable::Refused("is not UTF-8 text (save it as UTF-8)".to_string()))
+}
+
+/// `1 MiB`.
+fn limit_text() -> String {
+    format!("{} MiB", MAX_SCENARIO_BYTES >> 20)
+}
+
+fn too_large(bytes: u64) -> Unreadable {
+    Unreadable::Refused(format!("is {bytes} bytes, more than {}", limit_text()))
+}
+
+/// What a file that is not a regular one is, for a message.
+fn kind_of(t: &std::fs::FileType) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if t.is_fifo() {
+            return "a FIFO (named pipe)";
+        }
+        if t.is_char_device() || t.is_block_device() {
+            return "a device";
+        }
+        if t.is_socket() {
+            return "a socket";
+        }
+    }
+    if t.is_dir() {
+        "a folder"
+    } else {
+        "a special file"
     }
 }
 
@@ -135,11 +222,15 @@ fn load_doc(text: &str, file: &str, depth: usize) -> Result<toml::Table, Scenari
         .parent()
         .unwrap_or(Path::new(""))
         .join(&parent);
-    let parent_text = std::fs::read_to_string(&path).map_err(|e| {
-        fail(format!(
-            "a readable scenario file ({}: {e})",
-            path.display()
-        ))
+    let parent_text = read_scenario_file(&path).map_err(|why| {
+        fail(match why {
+            Unreadable::Io(e) => format!("a readable scenario file ({}: {e})", path.display()),
+            Unreadable::Refused(why) => format!(
+                "a regular scenario file of at most {} ({} {why})",
+                limit_text(),
+                path.display()
+            ),
+        })
     })?;
     let mut base = load_doc(&parent_text, &path.display().to_string(), depth + 1)?;
     // The name is the file's own (its stem by default), never the parent's: a variant must not

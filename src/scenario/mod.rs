@@ -19,7 +19,7 @@ mod spec;
 mod validate;
 
 pub use error::{ECHO_CHARS, ScenarioError, shorten, shorten_words};
-pub use file::Origin;
+pub use file::{MAX_SCENARIO_BYTES, Origin};
 pub use keys::{
     Bounds, KEYS, Key, KeySpec, Kind, MAX_FACTOR, MAX_GROWTH, MAX_HORIZON_YEARS, MAX_INITIAL_LOANS,
     MAX_LOANS_PER_YEAR, MAX_MONEY, MAX_PATHS, MAX_SEASONING_YEARS, MAX_SEGMENTS, MAX_SHIFT,
@@ -44,12 +44,13 @@ pub struct Scenario {
 }
 
 impl Scenario {
-    /// Read, parse, override and validate a scenario file.
+    /// Read, parse, override and validate a scenario file: a regular file of at most
+    /// [`MAX_SCENARIO_BYTES`] (as is every file it `extends`).
     pub fn load(path: &Path, overrides: &[Override]) -> Result<Scenario, ScenarioError> {
         let origin = Origin::of_path(path);
-        let text = std::fs::read_to_string(path).map_err(|e| ScenarioError::Io {
+        let text = file::read_scenario_file(path).map_err(|why| ScenarioError::Io {
             file: origin.file.clone(),
-            message: e.to_string(),
+            message: why.phrase(),
         })?;
         Scenario::parse(&text, &origin, overrides)
     }

@@ -88,17 +88,34 @@ pub(super) fn validate(
     })
 }
 
-/// `meta.name` names the output folder.
+/// Longest `meta.name`, in bytes: it names the output folder (`output/<name>`, and
+/// `<name>-tornado` for a study), and file systems allow 255 bytes a name.
+pub const MAX_NAME_BYTES: usize = 100;
+
+/// `meta.name` names the output folder: a name any file system takes, checked here so that
+/// `validate` refuses it too, not only a run.
 fn scenario_name(s: &ScenarioSpec, c: &Check) -> Checked {
     let name = s.meta.name.as_deref().unwrap_or("");
+    let shown = || super::error::shorten(&format!("{name:?}"));
     if name.trim().is_empty() {
-        return Err(c.fail("meta.name", format!("{name:?}"), "a non-empty name"));
+        return Err(c.fail("meta.name", shown(), "a non-empty name"));
     }
-    if name.contains(['/', '\\', '\0']) || name.starts_with('.') {
+    if name.len() > MAX_NAME_BYTES {
         return Err(c.fail(
             "meta.name",
-            format!("{name:?}"),
-            "a name without path separators that does not start with `.` (it names the output folder)",
+            shown(),
+            &format!(
+                "a name of at most {MAX_NAME_BYTES} bytes (it names the output folder; this one has {})",
+                name.len()
+            ),
+        ));
+    }
+    if name.contains(['/', '\\']) || name.chars().any(char::is_control) || name.starts_with('.') {
+        return Err(c.fail(
+            "meta.name",
+            shown(),
+            "a name without path separators or control characters (tabs, line breaks) that does \
+             not start with `.` (it names the output folder)",
         ));
     }
     Ok(())
