@@ -114,7 +114,7 @@ pub struct ScenarioArgs {
     /// The scenario file (TOML).
     pub scenario: PathBuf,
     /// Override a scenario value by its dotted path, e.g. `funding.guarantee_room=150e6` or
-    /// `segment.starter.annual_pd=0.08`. Repeatable.
+    /// `segment.micro_starter.annual_pd=0.08` (segments by their name). Repeatable.
     #[arg(long = "set", value_name = "KEY=VALUE")]
     pub set: Vec<String>,
 }
@@ -128,4 +128,75 @@ pub struct RunArgs {
     /// Do not write paths.csv (for very large runs).
     #[arg(long)]
     pub no_paths_csv: bool,
+}
+
+/// What clap found wrong with the arguments, said by clap (help and version too), except an
+/// unknown command: clap's guess for `rn` is `tornado`, so the guess is made here, by the
+/// fewest letters changed, and said in one line.
+pub fn refused(e: clap::Error) -> std::process::ExitCode {
+    use clap::CommandFactory;
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    if e.kind() == ErrorKind::InvalidSubcommand {
+        if let Some(ContextValue::String(given)) = e.get(ContextKind::InvalidSubcommand) {
+            let cli = Cli::command();
+            let names: Vec<&str> = cli
+                .get_subcommands()
+                .map(|c| c.get_name())
+                .filter(|n| *n != "help")
+                .collect();
+            let guess = names
+                .iter()
+                .map(|n| (edit_distance(given, n), *n))
+                .filter(|(d, n)| *d <= 2.max(n.len() / 3))
+                .min();
+            let hint = guess.map_or(String::new(), |(_, n)| format!("; did you mean `{n}`?"));
+            let message = format!(
+                "unknown command `{}`{hint} (commands: {}; `microfolio --help` says more)",
+                microfolio::scenario::shorten(given),
+                names.join(", ")
+            );
+            return super::fail(super::EXIT_BAD_INPUT, message);
+        }
+    }
+    // Help and version go to stdout with exit 0, usage errors to stderr with exit 2.
+    let code = if e.use_stderr() {
+        super::EXIT_BAD_INPUT
+    } else {
+        0
+    };
+    if e.print().is_err() && code == 0 {
+        return super::fail(super::EXIT_FAILURE, "cannot write to standard output");
+    }
+    std::process::ExitCode::from(code)
+}
+
+/// The fewest single-letter insertions, deletions and substitutions that turn `a` into `b`.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let next = (diagonal + usize::from(ca != *cb))
+                .min(row[j] + 1)
+                .min(row[j + 1] + 1);
+            diagonal = row[j + 1];
+            row[j + 1] = next;
+        }
+    }
+    row[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::edit_distance;
+
+    #[test]
+    fn edit_distance_counts_letters_changed() {
+        assert_eq!(edit_distance("rn", "run"), 1);
+        assert_eq!(edit_distance("rn", "tornado"), 5);
+        assert_eq!(edit_distance("", "run"), 3);
+        assert_eq!(edit_distance("valdiate", "validate"), 2);
+    }
 }

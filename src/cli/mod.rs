@@ -15,6 +15,7 @@ use args::{
     Cli, Command, CompareArgs, ReportArgs, RunArgs, ScenarioArgs, SweepArgs, TornadoArgs, WorkArgs,
 };
 use microfolio::report::ReportError;
+use microfolio::scenario::{shorten, shorten_words};
 use microfolio::study::params::{SweepParam, VariantSpec};
 use microfolio::study::{self, parse_metrics};
 use microfolio::{
@@ -32,7 +33,10 @@ pub const EXIT_INTERRUPTED: u8 = 130;
 
 /// Parse arguments, run, and map every error to a message on stderr and an exit code.
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return args::refused(e),
+    };
     match cli.command {
         Command::Run(args) => run(args),
         Command::Validate(args) => validate(args),
@@ -44,8 +48,34 @@ pub fn main() -> ExitCode {
 }
 
 fn fail(code: u8, message: impl std::fmt::Display) -> ExitCode {
-    eprintln!("microfolio: error: {message}");
+    // Nothing more can be done if stderr cannot be written either: no panic, just the code.
+    let _ = writeln!(std::io::stderr(), "microfolio: error: {message}");
     ExitCode::from(code)
+}
+
+/// A note on stderr (never a panic if stderr is gone).
+fn note(message: impl std::fmt::Display) {
+    let _ = writeln!(std::io::stderr(), "microfolio: note: {message}");
+}
+
+/// The exit of a command whose output to stdout (`written`) failed or not. A closed pipe
+/// (`| head`) is the reader's choice to stop reading, not a failure; any other write error (a
+/// full disk, `> /dev/full`) is one message and exit code 1. `saved` says what is safely on
+/// disk anyway, if anything.
+fn printed(written: std::io::Result<()>, saved: Option<&std::path::Path>) -> ExitCode {
+    match written {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(e) => {
+            let saved = saved.map_or(String::new(), |folder| {
+                format!(" (the results are saved in {})", folder.display())
+            });
+            fail(
+                EXIT_FAILURE,
+                format!("cannot write to standard output: {e}{saved}"),
+            )
+        }
+    }
 }
 
 /// The flag of an argument; `metrics` is the command's own (`--metrics`, `--metric`).
@@ -77,8 +107,8 @@ fn failed(e: Error, metrics: &str) -> ExitCode {
             let given: Vec<String> = given
                 .iter()
                 .map(|g| match arg {
-                    Arg::Variant => format!("{flag} '{g}'"),
-                    _ => format!("{flag} {g}"),
+                    Arg::Variant => format!("{flag} '{}'", shorten(g)),
+                    _ => format!("{flag} {}", shorten(g)),
                 })
                 .collect();
             format!("{}: {message}", given.join(" × "))
@@ -95,6 +125,7 @@ fn failed(e: Error, metrics: &str) -> ExitCode {
             applies_to,
         } => {
             let flag = flag(*arg, metrics);
+            let given = shorten(given);
             format!("{flag} {given}: {context}; {flag} applies only to {applies_to}")
         }
         Error::TooLarge {
@@ -124,11 +155,18 @@ fn report(args: ReportArgs) -> ExitCode {
     }
     match microfolio::report::render(&args.folder) {
         Ok(done) => {
-            for note in &done.notes {
-                eprintln!("microfolio: note: {note}");
+            for n in &done.notes {
+                note(n);
             }
-            println!("{} charts and {}", done.charts.len(), done.report.display());
-            ExitCode::SUCCESS
+            let mut out = std::io::stdout().lock();
+            let written = writeln!(
+                out,
+                "{} charts and {}",
+                done.charts.len(),
+                done.report.display()
+            )
+            .and_then(|()| out.flush());
+            printed(written, None)
         }
         // Missing or corrupt data is bad input; a chart or file that cannot be written is not.
         Err(e @ ReportError::Data(_)) => fail(EXIT_BAD_INPUT, e),
@@ -139,7 +177,9 @@ fn report(args: ReportArgs) -> ExitCode {
 /// A scenario error as the command line says it: an override is the `--set` it came from.
 fn scenario_message(e: &ScenarioError) -> String {
     match e {
-        ScenarioError::Override { spec, message } => format!("--set {spec}: {message}"),
+        ScenarioError::Override { spec, message } => {
+            format!("--set {}: {}", shorten(spec), shorten_words(message))
+        }
         other => other.to_string(),
     }
 }
@@ -169,6 +209,7 @@ fn load_sized(args: &ScenarioArgs, work: &WorkArgs) -> Result<Scenario, ExitCode
 fn metrics(lists: &[String]) -> Result<Vec<Scalar>, Error> {
     let mut metrics = Vec::new();
     for list in lists {
+        not_a_probability(list)?;
         for m in parse_metrics(list)? {
             if !metrics.contains(&m) {
                 metrics.push(m);
@@ -178,16 +219,45 @@ fn metrics(lists: &[String]) -> Result<Vec<Scalar>, Error> {
     Ok(metrics)
 }
 
+/// The probabilities of `summary.json` that are not outcomes of one path, with the outcome a
+/// study can compare instead: a study compares means over paths, and these are shares of
+/// paths on which such an outcome is above zero. (`capital_depleted` is both: 0 or 1 on each
+/// path, its mean is the probability.)
+const PROBABILITIES: [(&str, &str); 3] = [
+    ("guarantee_called", "guarantee_call"),
+    ("lending_closed", "months_lending_closed"),
+    ("liquidity_shortfall", "months_liquidity_shortfall"),
+];
+
+/// Refuse a probability of `summary.json` given as a metric, saying what to use instead.
+fn not_a_probability(list: &str) -> Result<(), Error> {
+    for name in list.split(',').map(str::trim) {
+        if let Some((_, instead)) = PROBABILITIES.iter().find(|(p, _)| *p == name) {
+            return Err(Error::Argument {
+                arg: Arg::Metrics,
+                given: vec![list.to_string()],
+                message: format!(
+                    "`{name}` is a probability in summary.json, not an outcome of each path that a \
+                     study can compare; use `{instead}` (its mean over paths), or \
+                     `capital_depleted` (0 or 1 on each path, so its mean is a probability)"
+                ),
+            });
+        }
+    }
+    Ok(())
+}
+
 fn validate(args: ScenarioArgs) -> ExitCode {
     match load(&args) {
         Err(code) => code,
         Ok(scenario) => {
             let text = microfolio::output::scenario_toml(&scenario);
-            if std::io::stdout().lock().write_all(text.as_bytes()).is_err() {
-                return ExitCode::from(EXIT_FAILURE);
+            let mut out = std::io::stdout().lock();
+            let written = out.write_all(text.as_bytes()).and_then(|()| out.flush());
+            if written.is_ok() {
+                let _ = writeln!(std::io::stderr(), "{}: valid", args.scenario.display());
             }
-            eprintln!("{}: valid", args.scenario.display());
-            ExitCode::SUCCESS
+            printed(written, None)
         }
     }
 }
@@ -213,13 +283,13 @@ fn run(args: RunArgs) -> ExitCode {
     bar.finish();
     match outcome {
         Ok(done) => {
-            if !args.run.quiet {
-                for note in &done.notes {
-                    eprintln!("microfolio: note: {note}");
-                }
-                print::run(&scenario, &done);
+            if args.run.quiet {
+                return ExitCode::SUCCESS;
             }
-            ExitCode::SUCCESS
+            for n in &done.notes {
+                note(n);
+            }
+            printed(print::run(&scenario, &done), Some(&done.folder))
         }
         Err(e) => failed(e, ""),
     }
@@ -237,8 +307,8 @@ fn study<S: Study>(plan: Result<S, Error>, run: &WorkArgs, metrics: &str) -> Exi
         .clone()
         .unwrap_or_else(|| study::default_folder(study.base(), S::KIND));
     if !run.quiet {
-        for note in study.notes() {
-            eprintln!("microfolio: note: {note}");
+        for n in study.notes() {
+            note(n);
         }
     }
     let bar = Bar::new(
@@ -253,12 +323,8 @@ fn study<S: Study>(plan: Result<S, Error>, run: &WorkArgs, metrics: &str) -> Exi
     let outcome = microfolio::run_study(&study, &destination, &options, &bar);
     bar.finish();
     match outcome {
-        Ok(done) => {
-            if !run.quiet {
-                print::study(&study, &done);
-            }
-            ExitCode::SUCCESS
-        }
+        Ok(_) if run.quiet => ExitCode::SUCCESS,
+        Ok(done) => printed(print::study(&study, &done), Some(&done.folder)),
         Err(e) => failed(e, metrics),
     }
 }

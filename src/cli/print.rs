@@ -1,7 +1,7 @@
-//! What the command line prints on stdout when a run or a study is done. Write errors (a closed
-//! pipe, e.g. `| head`) are ignored: the results are already safely on disk.
+//! What the command line prints on stdout when a run or a study is done. A write error is
+//! returned, for the caller to report (the results are already safely on disk by then).
 
-use std::io::Write;
+use std::io::{self, Write};
 use std::path::Path;
 
 use microfolio::format::{count, eur, pct};
@@ -10,12 +10,12 @@ use microfolio::study::Done;
 use microfolio::{Completed, Scalar, Scenario, Study, StudyResults};
 
 /// A run's headline, its key outcomes, and where its results are.
-pub fn run(scenario: &Scenario, done: &Completed) {
+pub fn run(scenario: &Scenario, done: &Completed) -> io::Result<()> {
     let mut out = std::io::stdout().lock();
     let r = &done.results;
     let info = &done.info;
     let per_second = r.loans_simulated() as f64 / info.wall_seconds.max(1e-9);
-    let _ = writeln!(
+    writeln!(
         out,
         "{}: {} paths × {} years in {:.1} s on {} threads: {:.1}M loans/s ({:.1}M per core)",
         scenario.name(),
@@ -25,8 +25,8 @@ pub fn run(scenario: &Scenario, done: &Completed) {
         info.threads,
         per_second / 1e6,
         per_second / 1e6 / info.threads as f64
-    );
-    let _ = writeln!(out, "{:<16}{:>12}{:>12}{:>12}", "", "mean", "p05", "p95");
+    )?;
+    writeln!(out, "{:<16}{:>12}{:>12}{:>12}", "", "mean", "p05", "p95")?;
     type Formatter = fn(f64) -> String;
     let rows: [(Scalar, Formatter); 4] = [
         (Scalar::FinalCapital, eur),
@@ -35,7 +35,7 @@ pub fn run(scenario: &Scenario, done: &Completed) {
         (Scalar::CostToState, eur),
     ];
     for (m, f) in rows {
-        let _ = match r.summary(m) {
+        match r.summary(m) {
             Some(s) => writeln!(
                 out,
                 "{:<16}{:>12}{:>12}{:>12}",
@@ -45,25 +45,25 @@ pub fn run(scenario: &Scenario, done: &Completed) {
                 f(s.quantile("p95").unwrap_or(f64::NAN))
             ),
             None => writeln!(out, "{:<16}{:>12}", m.name(), "undefined"),
-        };
+        }?;
     }
-    let _ = writeln!(
+    writeln!(
         out,
         "P(capital depleted) {}",
         pct(r.probability_positive(Scalar::CapitalDepleted), 1)
-    );
-    let _ = writeln!(
+    )?;
+    writeln!(
         out,
         "(final capital and cost to state value the book at par; losses still embedded in it are not included)"
-    );
-    done_lines(&mut out, &done.folder);
+    )?;
+    done_lines(&mut out, &done.folder)
 }
 
 /// A study's headline, its table, and where its results are.
-pub fn study<S: Study>(study: &S, done: &Done<S::Results>) {
+pub fn study<S: Study>(study: &S, done: &Done<S::Results>) -> io::Result<()> {
     let mut out = std::io::stdout().lock();
     let run = done.results.run();
-    let _ = writeln!(
+    writeln!(
         out,
         "{}: {} variants × {} paths in {:.1} s on {} threads (common random numbers)",
         study.title(),
@@ -71,13 +71,14 @@ pub fn study<S: Study>(study: &S, done: &Done<S::Results>) {
         count(study.paths() as f64),
         run.wall_seconds,
         run.threads
-    );
-    let _ = out.write_all(study.summarise(&done.results).as_bytes());
-    done_lines(&mut out, &done.folder);
+    )?;
+    out.write_all(study.summarise(&done.results).as_bytes())?;
+    done_lines(&mut out, &done.folder)
 }
 
 /// Where the result folder and its report are.
-fn done_lines(out: &mut impl Write, folder: &Path) {
-    let _ = writeln!(out, "results: {}", folder.display());
-    let _ = writeln!(out, "report:  {}", folder.join(REPORT_HTML).display());
+fn done_lines(out: &mut impl Write, folder: &Path) -> io::Result<()> {
+    writeln!(out, "results: {}", folder.display())?;
+    writeln!(out, "report:  {}", folder.join(REPORT_HTML).display())?;
+    out.flush()
 }

@@ -6,7 +6,7 @@ use std::io::IsTerminal;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use indicatif::{ProgressBar, ProgressStyle};
+use indicatif::{ProgressBar, ProgressState, ProgressStyle};
 use microfolio::{Observer, Progress};
 
 /// The bar over every path of the work, and the Ctrl-C flag.
@@ -23,13 +23,21 @@ impl Bar {
     pub fn new(total_paths: u64, quiet: bool, unit: Option<&'static str>) -> Bar {
         let show = !quiet && std::io::stderr().is_terminal();
         let template = if unit.is_some() {
-            "{bar:40.cyan/blue} {pos}/{len} paths  {msg}  {per_sec}  ETA {eta}"
+            "{bar:40.cyan/blue} {pos}/{len} paths  {msg}  {rate}  ETA {eta}"
         } else {
-            "{bar:40.cyan/blue} {pos}/{len} paths  {per_sec}  ETA {eta}"
+            "{bar:40.cyan/blue} {pos}/{len} paths  {rate}  ETA {eta}"
         };
         let bar = show.then(|| {
             let bar = ProgressBar::new(total_paths);
-            bar.set_style(ProgressStyle::with_template(template).expect("a valid template"));
+            let style = ProgressStyle::with_template(template)
+                .expect("a valid template")
+                .with_key(
+                    "rate",
+                    |state: &ProgressState, w: &mut dyn std::fmt::Write| {
+                        let _ = write!(w, "{}", rate(state.per_sec()));
+                    },
+                );
+            bar.set_style(style);
             bar
         });
         let interrupted = Arc::new(AtomicBool::new(false));
@@ -68,5 +76,27 @@ impl Observer for Bar {
 
     fn should_stop(&self) -> bool {
         self.interrupted.load(Ordering::Relaxed)
+    }
+}
+
+/// Paths a second as the bar shows them: `217 paths/s` (indicatif's own `{per_sec}` shows
+/// `217.0789/s`).
+fn rate(per_second: f64) -> String {
+    if per_second.is_finite() && per_second >= 0.0 {
+        format!("{per_second:.0} paths/s")
+    } else {
+        "– paths/s".to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::rate;
+
+    #[test]
+    fn the_rate_is_whole_paths_a_second() {
+        assert_eq!(rate(217.0789), "217 paths/s");
+        assert_eq!(rate(0.4), "0 paths/s");
+        assert_eq!(rate(f64::NAN), "– paths/s");
     }
 }
