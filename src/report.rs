@@ -35,7 +35,8 @@ pub struct RenderSummary {
 /// Why the charts or the report could not be made. The message always names the file.
 #[derive(Debug)]
 pub enum ReportError {
-    /// A data file is missing or corrupt.
+    /// A data file is missing or corrupt, or the folder is not a result folder, or a file
+    /// stands where the charts or the report belong: the user's input, not a failure.
     Data(DataError),
     /// A chart could not be drawn.
     Chart { file: PathBuf, message: String },
@@ -80,6 +81,27 @@ impl From<DataError> for ReportError {
 /// removed so the folder never mixes two renders.
 pub fn render(folder: &Path) -> Result<RenderSummary, ReportError> {
     let data = RunData::load(folder)?;
+    // What will be written over must be of the right kind, before anything is drawn: a file
+    // where `charts/` belongs is the user's, not a chart folder.
+    for (name, folder_wanted) in [(CHARTS_DIR, true), (REPORT_HTML, false)] {
+        let path = folder.join(name);
+        if let Ok(m) = fs::symlink_metadata(&path) {
+            let (ok, is) = if folder_wanted {
+                (m.is_dir(), "is not a folder")
+            } else {
+                (m.is_file(), "is not a regular file")
+            };
+            if !ok {
+                return Err(ReportError::Data(DataError {
+                    file: path,
+                    position: None,
+                    problem: format!(
+                        "{is}, so the report cannot be written there; move it away and try again"
+                    ),
+                }));
+            }
+        }
+    }
     let drawn = charts::draw_all(&data).map_err(|e: ChartError| ReportError::Chart {
         file: folder.join(CHARTS_DIR).join(e.chart),
         message: e.message,

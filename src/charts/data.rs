@@ -2,13 +2,16 @@
 //! be drawn again without simulating: `summary.json`, `timeseries.csv`, `paths.csv` (optional)
 //! and `scenario.toml`.
 //!
-//! Reading is tolerant of what it does not need (extra JSON keys, extra CSV columns, scenario
-//! keys added or removed by later versions), so that an old result folder can still be redrawn,
-//! and strict about what it needs: every problem names the file, and where it can the line or
-//! key. Metric names are looked up in the registry (`crate::metrics`) here, once; a metric
-//! this version does not know is passed over.
+//! Reading trusts nothing: a folder may have been edited, truncated or mixed from two runs.
+//! Every CSV header must be exactly the one this version writes, every cell a finite number
+//! (empty only for an outcome that may be undefined on a path), every path index whole and
+//! increasing, every field of `summary.json` of its kind, and `scenario.toml` a valid scenario
+//! that agrees with the data (horizon, seed, paths, start year, name). Every problem names the
+//! file and, where there is one, the line and column (`paths.csv:12:40`) or the key. Metric
+//! names are looked up in the registry (`crate::metrics`) here, once.
 
 use std::collections::BTreeMap;
+use std::fmt;
 use std::fs;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -17,19 +20,26 @@ use serde_json::Value;
 
 use crate::metrics::{Scalar, Yearly};
 use crate::output::{PATHS_CSV, SCENARIO_TOML, SUMMARY_JSON, TIMESERIES_CSV};
+use crate::scenario::{Origin, Scenario, ScenarioError, shorten};
 
-/// Something wrong with a data file.
+/// Something wrong with a data file (or with the result folder itself).
 #[derive(Debug, Clone, PartialEq)]
 pub struct DataError {
     /// The file, as found in the folder.
     pub file: PathBuf,
+    /// 1-based line and column in the file, where the problem is at one place.
+    pub position: Option<(usize, usize)>,
     /// What is wrong with it.
     pub problem: String,
 }
 
 impl std::fmt::Display for DataError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}: {}", self.file.display(), self.problem)
+        write!(f, "{}", self.file.display())?;
+        if let Some((line, col)) = self.position {
+            write!(f, ":{line}:{col}")?;
+        }
+        write!(f, ": {}", self.problem)
     }
 }
 
@@ -38,9 +48,34 @@ impl std::error::Error for DataError {}
 fn problem(file: &Path, text: impl Into<String>) -> DataError {
     DataError {
         file: file.to_path_buf(),
+        position: None,
         problem: text.into(),
     }
 }
+
+/// A problem at line `line`, column `col` (1-based) of `file`.
+fn problem_at(file: &Path, line: usize, col: usize, text: impl Into<String>) -> DataError {
+    DataError {
+        file: file.to_path_buf(),
+        position: Some((line, col)),
+        problem: text.into(),
+    }
+}
+
+/// A cell as a message quotes it: at most a few dozen characters.
+fn quoted(text: &str) -> String {
+    format!("`{}`", crate::scenario::shorten(text))
+}
+
+/// The scalar outcomes that may be undefined on a path (a ratio whose denominator is 0:
+/// nothing granted, no loan on the book, no costs; see `engine/totals.rs`): only these may
+/// have an empty cell in `paths.csv`, or `null` in `summary.json` when undefined on every path.
+const MAY_BE_UNDEFINED: [Scalar; 4] = [
+    Scalar::MeanLoanSize,
+    Scalar::DefaultRate,
+    Scalar::LossRate,
+    Scalar::Oss,
+];
 
 /// Facts about the run and its scenario.
 #[derive(Debug, Clone, PartialEq)]
@@ -142,38 +177,53 @@ pub struct RunData {
 pub const PATH_COLUMNS: [Scalar; 3] = [Scalar::FinalCapital, Scalar::NetLoss, Scalar::CostToState];
 
 impl RunData {
-    /// Read the data files of the result folder `folder`.
+    /// Read the data files of the result folder `folder`, checking every value.
     pub fn load(folder: &Path) -> Result<RunData, DataError> {
+        match fs::metadata(folder) {
+            Ok(m) if m.is_dir() => {}
+            Ok(_) => return Err(problem(folder, "is a file, not a result folder")),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(problem(folder, "no such folder"));
+            }
+            Err(e) => return Err(problem(folder, format!("cannot read: {e}"))),
+        }
         let scenario_path = folder.join(SCENARIO_TOML);
         let scenario_toml = read_text(&scenario_path)?;
-        let scenario = ScenarioFacts::parse(&scenario_path, &scenario_toml)?;
+        let scenario = resolved_scenario(&scenario_path, &scenario_toml)?;
 
         let summary_path = folder.join(SUMMARY_JSON);
-        let summary: Value = serde_json::from_str(&read_text(&summary_path)?)
-            .map_err(|e| problem(&summary_path, format!("not valid JSON: {e}")))?;
-        let meta = run_meta(&summary_path, &summary, scenario)?;
-        let metrics = metrics(&summary_path, &summary)?;
+        let summary: Value = serde_json::from_str(&read_text(&summary_path)?).map_err(|e| {
+            problem_at(
+                &summary_path,
+                e.line(),
+                e.column(),
+                format!("not valid JSON: {e}"),
+            )
+        })?;
+        let meta = run_meta(&summary_path, &summary, &scenario, &scenario_path)?;
+        let metrics = metrics(&summary_path, &summary, meta.paths)?;
         let probabilities = probabilities(&summary_path, &summary)?;
 
         let ts_path = folder.join(TIMESERIES_CSV);
         let yearly = timeseries(&ts_path, &read_text(&ts_path)?, &meta)?;
 
         let paths_path = folder.join(PATHS_CSV);
-        let paths = if paths_path.exists() {
-            let columns = path_columns(&paths_path, &PATH_COLUMNS)?;
-            if columns.rows as u64 != meta.paths {
-                return Err(problem(
-                    &paths_path,
-                    format!(
-                        "has {} path rows but {SUMMARY_JSON} says the run had {} paths \
-                         (truncated, or from another run?)",
-                        columns.rows, meta.paths
-                    ),
-                ));
+        let paths = match fs::symlink_metadata(&paths_path) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+            _ => {
+                let columns = path_columns(&paths_path, &PATH_COLUMNS)?;
+                if columns.rows as u64 != meta.paths {
+                    return Err(problem(
+                        &paths_path,
+                        format!(
+                            "has {} path rows but {SUMMARY_JSON} says the run had {} paths \
+                             (truncated, or from another run?)",
+                            columns.rows, meta.paths
+                        ),
+                    ));
+                }
+                Some(columns)
             }
-            Some(columns)
-        } else {
-            None
         };
 
         Ok(RunData {
@@ -209,121 +259,183 @@ impl RunData {
     }
 }
 
+/// The text of a data file: a regular file, read whole.
 fn read_text(path: &Path) -> Result<String, DataError> {
-    fs::read_to_string(path).map_err(|e| {
-        if e.kind() == std::io::ErrorKind::NotFound {
-            problem(path, "missing: is this a microfolio result folder?")
-        } else {
-            problem(path, format!("cannot read: {e}"))
+    match fs::metadata(path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(problem(
+                path,
+                "missing: is this a microfolio result folder?",
+            ));
         }
+        Ok(m) if !m.is_file() => {
+            return Err(problem(path, "is not a regular file"));
+        }
+        _ => {}
+    }
+    fs::read_to_string(path).map_err(|e| problem(path, format!("cannot read: {e}")))
+}
+
+/// `scenario.toml`, parsed and validated as any scenario is: a result is drawn only from a
+/// scenario this version could run. It is resolved, so it extends no other file.
+fn resolved_scenario(path: &Path, text: &str) -> Result<Scenario, DataError> {
+    if let Ok(doc) = text.parse::<toml::Table>() {
+        if doc.contains_key("extends") {
+            return Err(problem(
+                path,
+                "extends: a result's scenario.toml is resolved and extends no other file",
+            ));
+        }
+    }
+    Scenario::parse(text, &Origin::of_path(path), &[]).map_err(|e| match e {
+        ScenarioError::Parse {
+            key,
+            message,
+            position,
+            ..
+        } => DataError {
+            file: path.to_path_buf(),
+            position,
+            problem: match key {
+                Some(key) => format!("{key}: {message}"),
+                None => message,
+            },
+        },
+        other => problem(path, format!("not a valid scenario: {}", other.describe())),
     })
 }
 
-/// The four scenario values the charts and the report need.
-struct ScenarioFacts {
-    name: String,
-    description: String,
-    start_year: i64,
-    guarantee_room_eur: f64,
-}
-
-impl ScenarioFacts {
-    /// Read with `toml` rather than [`crate::scenario::Scenario::parse`]: an old result folder
-    /// must stay drawable after the scenario format gains or loses keys. Defaults are those of
-    /// docs/model.md §8, though a run always writes every key.
-    fn parse(path: &Path, text: &str) -> Result<ScenarioFacts, DataError> {
-        let doc: toml::Table = text
-            .parse()
-            .map_err(|e: toml::de::Error| problem(path, format!("not valid TOML: {e}")))?;
-        let get = |section: &str, key: &str| doc.get(section).and_then(|s| s.get(key));
-        let wrong = |key: &str, want: &str| problem(path, format!("{key}: expected {want}"));
-        let name = match get("meta", "name") {
-            Some(v) => v.as_str().ok_or_else(|| wrong("meta.name", "a string"))?,
-            None => return Err(problem(path, "meta.name: missing")),
-        };
-        let description = match get("meta", "description") {
-            Some(v) => v
-                .as_str()
-                .ok_or_else(|| wrong("meta.description", "a string"))?,
-            None => "",
-        };
-        let start_year = match get("meta", "start_year") {
-            Some(v) => v
-                .as_integer()
-                .ok_or_else(|| wrong("meta.start_year", "a whole number"))?,
-            None => 2026,
-        };
-        let guarantee_room_eur = match get("funding", "guarantee_room") {
-            Some(v) => v
-                .as_float()
-                .or_else(|| v.as_integer().map(|i| i as f64))
-                .filter(|x| x.is_finite())
-                .ok_or_else(|| wrong("funding.guarantee_room", "a finite number"))?,
-            None => 130e6,
-        };
-        Ok(ScenarioFacts {
-            name: name.to_string(),
-            description: description.to_string(),
-            start_year,
-            guarantee_room_eur,
-        })
-    }
-}
-
-fn run_meta(path: &Path, s: &Value, scenario: ScenarioFacts) -> Result<RunMeta, DataError> {
+/// `summary.json`'s facts about the run, which must agree with its scenario.
+fn run_meta(
+    path: &Path,
+    s: &Value,
+    scenario: &Scenario,
+    scenario_path: &Path,
+) -> Result<RunMeta, DataError> {
     let int = |key: &str| {
         s.get(key)
             .and_then(Value::as_u64)
             .ok_or_else(|| problem(path, format!("{key}: missing or not a whole number >= 0")))
     };
     let engine = match s.get("engine") {
+        None => Vec::new(),
         Some(Value::Object(m)) => m
             .iter()
             .map(|(k, v)| {
-                (
-                    k.clone(),
-                    v.as_str().map_or_else(|| v.to_string(), String::from),
-                )
+                v.as_str()
+                    .map(|v| (k.clone(), v.to_string()))
+                    .ok_or_else(|| problem(path, format!("engine.{k}: not a version string")))
             })
-            .collect(),
-        _ => Vec::new(),
+            .collect::<Result<_, _>>()?,
+        Some(_) => return Err(problem(path, "engine: not an object of versions")),
     };
-    let overrides = s
-        .get("overrides")
-        .and_then(Value::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(|v| v.as_str().map(String::from))
-                .collect()
-        })
-        .unwrap_or_default();
+    let overrides = match s.get("overrides") {
+        None => Vec::new(),
+        Some(Value::Array(a)) => a
+            .iter()
+            .map(|v| {
+                v.as_str()
+                    .map(String::from)
+                    .ok_or_else(|| problem(path, "overrides: not a list of keys"))
+            })
+            .collect::<Result<_, _>>()?,
+        Some(_) => return Err(problem(path, "overrides: not a list of keys")),
+    };
+    let started_utc = match s.get("started_utc") {
+        None => None,
+        Some(Value::String(t)) => Some(t.clone()),
+        Some(_) => return Err(problem(path, "started_utc: not a date and time")),
+    };
+    let spec = scenario.spec();
+    let paths = int("paths")?;
+    let seed = int("seed")?;
     let horizon = int("horizon_years")?;
+    let disagree = |key: &str, here: String, there: String| {
+        problem(
+            path,
+            format!(
+                "{key} = {here}, but {} says {there} (files from different runs?)",
+                scenario_path.display()
+            ),
+        )
+    };
+    let agree = |key: &str, here: u64, there: i64| {
+        if i64::try_from(here) == Ok(there) {
+            Ok(())
+        } else {
+            Err(disagree(key, here.to_string(), there.to_string()))
+        }
+    };
+    agree("horizon_years", horizon, spec.simulation.horizon_years)?;
+    agree("seed", seed, spec.simulation.seed)?;
+    agree("paths", paths, spec.simulation.paths)?;
+    if let Some(v) = s.get("start_year") {
+        if v.as_i64() != Some(spec.meta.start_year) {
+            return Err(disagree(
+                "start_year",
+                v.to_string(),
+                spec.meta.start_year.to_string(),
+            ));
+        }
+    }
+    if let Some(v) = s.get("scenario") {
+        if v.as_str() != Some(scenario.name()) {
+            return Err(disagree(
+                "scenario",
+                crate::scenario::shorten(&v.to_string()),
+                format!("{:?}", crate::scenario::shorten(scenario.name())),
+            ));
+        }
+    }
     Ok(RunMeta {
-        name: scenario.name,
-        description: scenario.description,
-        paths: int("paths")?,
-        seed: int("seed")?,
-        horizon_years: u32::try_from(horizon)
-            .map_err(|_| problem(path, "horizon_years: too large"))?,
-        start_year: scenario.start_year,
-        guarantee_room_eur: scenario.guarantee_room_eur,
+        name: scenario.name().to_string(),
+        description: spec.meta.description.clone(),
+        paths,
+        seed,
+        horizon_years: spec.simulation.horizon_years as u32,
+        start_year: spec.meta.start_year,
+        guarantee_room_eur: spec.funding.guarantee_room,
         engine,
-        started_utc: s
-            .get("started_utc")
-            .and_then(Value::as_str)
-            .map(String::from),
+        started_utc,
         overrides,
     })
 }
 
-fn metrics(path: &Path, s: &Value) -> Result<Vec<(Scalar, Option<MetricSummary>)>, DataError> {
+/// `metrics`: every scalar outcome of this version, each once, and nothing else; each `null`
+/// (only where it may be undefined on every path) or its summary, finite and defined on at
+/// most `paths` paths.
+fn metrics(
+    path: &Path,
+    s: &Value,
+    paths: u64,
+) -> Result<Vec<(Scalar, Option<MetricSummary>)>, DataError> {
     let Some(Value::Object(map)) = s.get("metrics") else {
         return Err(problem(path, "metrics: missing or not an object"));
     };
+    if let Some(missing) = Scalar::ALL.iter().find(|m| !map.contains_key(m.name())) {
+        return Err(problem(
+            path,
+            format!("metrics.{}: missing", missing.name()),
+        ));
+    }
     map.iter()
-        .filter_map(|(name, v)| Scalar::from_name(name).map(|m| (m, name, v)))
-        .map(|(metric, name, v)| {
+        .map(|(name, v)| {
+            let metric = Scalar::from_name(name).ok_or_else(|| {
+                problem(
+                    path,
+                    format!(
+                        "metrics.{}: not an outcome microfolio writes",
+                        shorten(name)
+                    ),
+                )
+            })?;
             if v.is_null() {
+                if !MAY_BE_UNDEFINED.contains(&metric) {
+                    return Err(problem(
+                        path,
+                        format!("metrics.{name}: null, but {name} is defined on every path"),
+                    ));
+                }
                 return Ok((metric, None));
             }
             let field = |key: &str| {
@@ -334,10 +446,20 @@ fn metrics(path: &Path, s: &Value) -> Result<Vec<(Scalar, Option<MetricSummary>)
                     )
                 })
             };
+            let n = v
+                .get("n")
+                .and_then(Value::as_u64)
+                .filter(|n| (1..=paths).contains(n))
+                .ok_or_else(|| {
+                    problem(
+                        path,
+                        format!(
+                            "metrics.{name}.n: missing or not a count of paths from 1 to {paths}"
+                        ),
+                    )
+                })?;
             let summary = MetricSummary {
-                n: v.get("n").and_then(Value::as_u64).ok_or_else(|| {
-                    problem(path, format!("metrics.{name}.n: missing or not a count"))
-                })?,
+                n,
                 mean: field("mean")?,
                 p01: field("p01")?,
                 p05: field("p05")?,
@@ -347,17 +469,52 @@ fn metrics(path: &Path, s: &Value) -> Result<Vec<(Scalar, Option<MetricSummary>)
                 p95: field("p95")?,
                 p99: field("p99")?,
             };
+            let q = [
+                summary.p01,
+                summary.p05,
+                summary.p25,
+                summary.p50,
+                summary.p75,
+                summary.p95,
+                summary.p99,
+            ];
+            if q.windows(2).any(|w| w[0] > w[1]) {
+                return Err(problem(
+                    path,
+                    format!("metrics.{name}: quantiles p01..p99 are not in increasing order"),
+                ));
+            }
             Ok((metric, Some(summary)))
         })
         .collect()
 }
 
+/// The probabilities `summary.json` holds, in the order it writes them.
+const PROBABILITY_NAMES: [&str; 4] = [
+    "capital_depleted",
+    "guarantee_called",
+    "lending_closed",
+    "liquidity_shortfall",
+];
+
 fn probabilities(path: &Path, s: &Value) -> Result<Vec<(String, f64)>, DataError> {
     let Some(Value::Object(map)) = s.get("probabilities") else {
         return Err(problem(path, "probabilities: missing or not an object"));
     };
+    if let Some(missing) = PROBABILITY_NAMES.iter().find(|p| !map.contains_key(**p)) {
+        return Err(problem(path, format!("probabilities.{missing}: missing")));
+    }
     map.iter()
         .map(|(name, v)| {
+            if !PROBABILITY_NAMES.contains(&name.as_str()) {
+                return Err(problem(
+                    path,
+                    format!(
+                        "probabilities.{}: not a probability microfolio writes",
+                        shorten(name)
+                    ),
+                ));
+            }
             v.as_f64()
                 .filter(|p| (0.0..=1.0).contains(p))
                 .map(|p| (name.clone(), p))
@@ -371,62 +528,124 @@ fn probabilities(path: &Path, s: &Value) -> Result<Vec<(String, f64)>, DataError
         .collect()
 }
 
-/// A CSV cell as a number: empty is `None`, anything else must parse.
-fn cell(path: &Path, line: usize, column: &str, text: &str) -> Result<Option<f64>, DataError> {
-    if text.is_empty() {
-        return Ok(None);
-    }
-    text.parse::<f64>()
-        .ok()
-        .filter(|x| x.is_finite())
-        .map(Some)
-        .ok_or_else(|| {
-            problem(
-                path,
-                format!("line {line}: {column}: `{text}` is not a number"),
-            )
-        })
-}
-
-/// The cells of line `n` of a CSV file, which must have as many as the header (`width`);
-/// `None` for a blank line. `hint` ends the message when they are not as many.
-fn row_cells<'l>(
-    path: &Path,
+/// One line of a CSV file, cut into its cells, each with its 1-based column.
+struct Row<'l> {
     n: usize,
-    line: &'l str,
-    width: usize,
-    hint: &str,
-) -> Result<Option<Vec<&'l str>>, DataError> {
-    if line.trim().is_empty() {
-        return Ok(None);
-    }
-    let cells: Vec<&str> = line.trim_end_matches('\r').split(',').collect();
-    if cells.len() != width {
-        return Err(problem(
-            path,
-            format!(
-                "line {n}: {} cells, the header has {width}{hint}",
-                cells.len()
-            ),
-        ));
-    }
-    Ok(Some(cells))
+    cells: Vec<(usize, &'l str)>,
 }
 
-/// Where each needed column is in a CSV header.
-fn column_positions(path: &Path, header: &str, needed: &[&str]) -> Result<Vec<usize>, DataError> {
-    let names: Vec<&str> = header.trim_end_matches('\r').split(',').collect();
-    needed
+impl<'l> Row<'l> {
+    /// Line `n`, which must have exactly `width` cells (as the header has).
+    fn new(path: &Path, n: usize, line: &'l str, width: usize) -> Result<Row<'l>, DataError> {
+        let line = line.strip_suffix('\r').unwrap_or(line);
+        if line.trim().is_empty() {
+            return Err(problem_at(path, n, 1, "a blank line"));
+        }
+        let mut cells = Vec::with_capacity(width);
+        let mut col = 1;
+        for cell in line.split(',') {
+            cells.push((col, cell));
+            col += cell.chars().count() + 1;
+        }
+        if cells.len() != width {
+            return Err(problem_at(
+                path,
+                n,
+                1,
+                format!(
+                    "{} cells, the header has {width} (truncated file?)",
+                    cells.len()
+                ),
+            ));
+        }
+        Ok(Row { n, cells })
+    }
+
+    /// A problem with cell `k`, at its line and column, naming its column.
+    fn fail(&self, path: &Path, k: usize, header: &str, text: impl fmt::Display) -> DataError {
+        problem_at(path, self.n, self.cells[k].0, format!("{header}: {text}"))
+    }
+
+    /// Cell `k` as a finite number; empty is `None` if `may_be_empty`.
+    fn number(
+        &self,
+        path: &Path,
+        k: usize,
+        header: &str,
+        may_be_empty: bool,
+    ) -> Result<Option<f64>, DataError> {
+        let text = self.cells[k].1;
+        if text.is_empty() {
+            return if may_be_empty {
+                Ok(None)
+            } else {
+                Err(self.fail(path, k, header, "empty, but this outcome is always defined"))
+            };
+        }
+        // Rust's own float syntax, and only a finite number: no `inf`, `NaN`, `infinity`.
+        match text.parse::<f64>() {
+            Ok(x) if x.is_finite() => Ok(Some(x)),
+            _ => Err(self.fail(
+                path,
+                k,
+                header,
+                format!("{} is not a finite number", quoted(text)),
+            )),
+        }
+    }
+
+    /// Cell `k` as a whole number >= 0 (digits only).
+    fn whole(&self, path: &Path, k: usize, header: &str) -> Result<u64, DataError> {
+        let text = self.cells[k].1;
+        text.parse::<u64>()
+            .ok()
+            .filter(|_| text.bytes().all(|b| b.is_ascii_digit()))
+            .ok_or_else(|| {
+                self.fail(
+                    path,
+                    k,
+                    header,
+                    format!("{} is not a whole number", quoted(text)),
+                )
+            })
+    }
+}
+
+/// The header line must be exactly `expected`.
+fn check_header(path: &Path, header: Option<&str>, expected: &str) -> Result<(), DataError> {
+    let Some(header) = header else {
+        return Err(problem(path, "empty file"));
+    };
+    let header = header.strip_suffix('\r').unwrap_or(header);
+    if header == expected {
+        return Ok(());
+    }
+    // Point at the first column that differs.
+    let (got, want): (Vec<&str>, Vec<&str>) =
+        (header.split(',').collect(), expected.split(',').collect());
+    let k = got.iter().zip(&want).take_while(|(a, b)| a == b).count();
+    let col = 1 + got[..k]
         .iter()
-        .map(|want| {
-            names
-                .iter()
-                .position(|n| n == want)
-                .ok_or_else(|| problem(path, format!("line 1: no `{want}` column in the header")))
-        })
-        .collect()
+        .map(|c| c.chars().count() + 1)
+        .sum::<usize>();
+    let found = got
+        .get(k)
+        .map_or("the end of the line".to_string(), |c| quoted(c));
+    let wanted = want
+        .get(k)
+        .map_or("the end of the line".to_string(), |c| format!("`{c}`"));
+    Err(problem_at(
+        path,
+        1,
+        col,
+        format!(
+            "the header must be exactly the columns microfolio writes: {wanted} expected, {found} found"
+        ),
+    ))
 }
 
+/// `timeseries.csv`: one row for each report year and yearly outcome, every statistic a
+/// finite number (a yearly outcome is defined on every path).
 fn timeseries(
     path: &Path,
     text: &str,
@@ -436,41 +655,49 @@ fn timeseries(
         "year", "label", "metric", "mean", "p05", "p25", "p50", "p75", "p95",
     ];
     let mut lines = text.lines();
-    let header = lines.next().ok_or_else(|| problem(path, "empty file"))?;
-    let pos = column_positions(path, header, &COLUMNS)?;
-    let width = header.split(',').count();
+    check_header(path, lines.next(), &COLUMNS.join(","))?;
     let mut out: BTreeMap<Yearly, Vec<YearRow>> = BTreeMap::new();
     for (i, line) in lines.enumerate() {
-        let n = i + 2;
-        let Some(cells) = row_cells(path, n, line, width, "")? else {
-            continue;
-        };
-        let year: u32 = cells[pos[0]]
-            .parse()
+        let row = Row::new(path, i + 2, line, COLUMNS.len())?;
+        let year = row.whole(path, 0, COLUMNS[0])?;
+        let year = u32::try_from(year)
             .ok()
             .filter(|y| (1..=meta.horizon_years).contains(y))
             .ok_or_else(|| {
-                problem(
+                row.fail(
                     path,
-                    format!(
-                        "line {n}: year `{}` is not a report year 1..{}",
-                        cells[pos[0]], meta.horizon_years
-                    ),
+                    0,
+                    COLUMNS[0],
+                    format!("{year} is not a report year 1..{}", meta.horizon_years),
                 )
             })?;
         let label = meta.start_year + i64::from(year) - 1;
-        if cells[pos[1]] != label.to_string() {
-            return Err(problem(
+        if row.cells[1].1 != label.to_string() {
+            return Err(row.fail(
                 path,
+                1,
+                COLUMNS[1],
                 format!(
-                    "line {n}: label `{}` is not year {year} counted from meta.start_year {} \
-                     in {SCENARIO_TOML} (files from different runs?)",
-                    cells[pos[1]], meta.start_year
+                    "{} is not year {year} counted from meta.start_year {} in {SCENARIO_TOML} \
+                     (files from different runs?)",
+                    quoted(row.cells[1].1),
+                    meta.start_year
                 ),
             ));
         }
-        let stat = |k: usize| cell(path, n, COLUMNS[k], cells[pos[k]]);
-        let row = YearRow {
+        let metric = Yearly::from_name(row.cells[2].1).ok_or_else(|| {
+            row.fail(
+                path,
+                2,
+                COLUMNS[2],
+                format!(
+                    "{} is not a yearly outcome microfolio writes",
+                    quoted(row.cells[2].1)
+                ),
+            )
+        })?;
+        let stat = |k: usize| row.number(path, k, COLUMNS[k], false);
+        let year_row = YearRow {
             year,
             label,
             mean: stat(3)?,
@@ -480,15 +707,19 @@ fn timeseries(
             p75: stat(7)?,
             p95: stat(8)?,
         };
-        if let Some(metric) = Yearly::from_name(cells[pos[2]]) {
-            out.entry(metric).or_default().push(row);
+        let rows = out.entry(metric).or_default();
+        if rows.iter().any(|r| r.year == year) {
+            return Err(row.fail(
+                path,
+                2,
+                COLUMNS[2],
+                format!("a second row for `{}` in year {year}", metric.name()),
+            ));
         }
+        rows.push(year_row);
     }
-    if out.is_empty() {
-        return Err(problem(path, "no data rows"));
-    }
-    for (metric, rows) in out.iter_mut() {
-        let metric = metric.name();
+    for metric in Yearly::ALL {
+        let rows = out.entry(*metric).or_default();
         rows.sort_by_key(|r| r.year);
         // Every metric has one row per report year: fewer means a truncated file.
         let years: Vec<u32> = rows.iter().map(|r| r.year).collect();
@@ -496,8 +727,9 @@ fn timeseries(
             return Err(problem(
                 path,
                 format!(
-                    "`{metric}` has rows for years {years:?}, expected 1..={} \
+                    "`{}` has rows for years {years:?}, expected 1..={} \
                      (horizon_years in {SUMMARY_JSON}); truncated file?",
+                    metric.name(),
                     meta.horizon_years
                 ),
             ));
@@ -506,30 +738,49 @@ fn timeseries(
     Ok(out)
 }
 
-/// Read the `wanted` columns of `paths.csv` line by line (a big run's file can be hundreds of
-/// megabytes; only three of its columns are needed).
+/// Read `paths.csv` line by line (a big run's file can be hundreds of megabytes), checking
+/// every cell, and keep the `wanted` columns.
 fn path_columns(path: &Path, wanted: &[Scalar]) -> Result<PathColumns, DataError> {
+    let meta = fs::metadata(path).map_err(|e| problem(path, format!("cannot read: {e}")))?;
+    if !meta.is_file() {
+        return Err(problem(path, "is not a regular file"));
+    }
     let file = fs::File::open(path).map_err(|e| problem(path, format!("cannot read: {e}")))?;
     let mut lines = BufReader::with_capacity(1 << 20, file).lines();
     let header = match lines.next() {
-        Some(Ok(h)) => h,
+        Some(Ok(h)) => Some(h),
         Some(Err(e)) => return Err(problem(path, format!("cannot read: {e}"))),
-        None => return Err(problem(path, "empty file")),
+        None => None,
     };
-    let names: Vec<&str> = wanted.iter().map(|m| m.name()).collect();
-    let pos = column_positions(path, &header, &names)?;
-    let width = header.split(',').count();
+    let mut expected = String::from("path");
+    for m in Scalar::ALL {
+        expected.push(',');
+        expected.push_str(m.name());
+    }
+    check_header(path, header.as_deref(), &expected)?;
+    let keep: Vec<usize> = wanted.iter().map(|m| 1 + m.index()).collect();
     let mut values: Vec<Vec<f64>> = vec![Vec::new(); wanted.len()];
     let mut rows = 0;
+    let mut last: Option<u64> = None;
     for (i, line) in lines.enumerate() {
         let n = i + 2;
-        let line = line.map_err(|e| problem(path, format!("line {n}: cannot read: {e}")))?;
-        let Some(cells) = row_cells(path, n, &line, width, " (truncated file?)")? else {
-            continue;
-        };
-        for (k, &p) in pos.iter().enumerate() {
-            if let Some(x) = cell(path, n, names[k], cells[p])? {
-                values[k].push(x);
+        let line = line.map_err(|e| problem_at(path, n, 1, format!("cannot read: {e}")))?;
+        let row = Row::new(path, n, &line, 1 + Scalar::COUNT)?;
+        let index = row.whole(path, 0, "path")?;
+        if last.is_some_and(|l| index <= l) {
+            return Err(row.fail(
+                path,
+                0,
+                "path",
+                format!("{index} does not come after path {}", last.unwrap_or(0)),
+            ));
+        }
+        last = Some(index);
+        for m in Scalar::ALL {
+            let k = 1 + m.index();
+            let x = row.number(path, k, m.name(), MAY_BE_UNDEFINED.contains(m))?;
+            if let (Some(x), Some(slot)) = (x, keep.iter().position(|&c| c == k)) {
+                values[slot].push(x);
             }
         }
         rows += 1;
