@@ -419,7 +419,9 @@ pub static KEYS: &[KeySpec] = &[
     number!(initial_book.max_age_months,     "Initial loans' maximum age",    Months,  at_least(1.0)),
     number!(origination.loans_per_year,      "Loan requests per year",        Count,   closed(0.0, MAX_LOANS_PER_YEAR)),
     number!(origination.growth_per_year,     "Demand growth per year",        Percent, above_to(-1.0, MAX_GROWTH)),
-    number!(origination.cap,                 "Largest credit",                Money,   above_to(0.0, MAX_MONEY)),
+    // At least one euro: a credit of a fraction of a cent makes the book too small to divide
+    // capital by (a capital ratio of infinity).
+    number!(origination.cap,                 "Largest credit",                Money,   closed(1.0, MAX_MONEY)),
     number!(credit_cycle.asset_correlation,  "Asset correlation",             Percent, BELOW_ONE),
     number!(credit_cycle.persistence,        "Cycle persistence",             Percent, BELOW_ONE),
     other("credit_cycle", "shifts", "Systemic shifts", Role::Parameter, Kind::List),
@@ -432,7 +434,7 @@ pub static KEYS: &[KeySpec] = &[
     number!(costs.coaching_per_new_loan,     "Coaching per new loan",         Money,   MONEY),
     other("segment", "name", "Segment name", Role::Label, Kind::Text),
     segment!(share,                          "Share",                         Ratio,   closed(0.0, MAX_FACTOR)),
-    segment!(mean_size,                      "Mean loan size",                Money,   above_to(0.0, MAX_MONEY)),
+    segment!(mean_size,                      "Mean loan size",                Money,   closed(1.0, MAX_MONEY)),
     segment!(size_cv,                        "Loan size CV",                  Ratio,   closed(0.0, MAX_FACTOR)),
     segment!(min_size,                       "Minimum loan size",             Money,   MONEY),
     segment!(term_months,                    "Term",                          Months,  closed(1.0, MAX_TERM_MONTHS as f64)),
