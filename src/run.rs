@@ -76,7 +76,7 @@ pub fn run(
         Work::Run { paths },
         resources::estimated_memory(scenario, threads),
     )?;
-    let folder = OutputDir::create(destination)?;
+    let folder = OutputDir::create(destination, output::RUN)?;
     let model = Model::new(scenario);
     let stopwatch = Stopwatch::start();
 

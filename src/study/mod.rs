@@ -127,7 +127,7 @@ pub fn run_study<S: Study>(
     observer: &dyn Observer,
 ) -> Result<Done<S::Results>, Error> {
     options.check()?;
-    let folder = OutputDir::create(destination)?;
+    let folder = OutputDir::create(destination, S::KIND)?;
     let results = study.compute(options, observer)?;
     let charts = study.draw(&results)?;
     let summary = summary_json(
