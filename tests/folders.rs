@@ -167,6 +167,39 @@ fn a_kill_at_every_step_of_a_commit_loses_no_result() {
     }
 }
 
+/// A run of fewer paths than a chunk stops within about a path's time after Ctrl-C: exit 130,
+/// the earlier result intact, the staging folder removed.
+#[test]
+fn ctrl_c_stops_a_small_run_at_once_and_keeps_the_earlier_result() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let s = baseline();
+    run_ok(d, &["run", &s, "--paths", "3", "--out", "res", "-q"]);
+    // 400 paths of 30 years on one thread: seconds of work in a single chunk.
+    let (out, took) = interrupt_once_started(
+        d,
+        &[
+            "run",
+            &s,
+            "--paths",
+            "400",
+            "--threads",
+            "1",
+            "--set",
+            "simulation.horizon_years=30",
+            "--out",
+            "res",
+        ],
+        "res",
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "{stderr}");
+    assert!(stderr.contains("interrupted"), "{stderr}");
+    assert!(took < Duration::from_secs(5), "took {took:?} to stop");
+    assert_eq!(whole_result(&d.join("res")), 3);
+    assert_eq!(names(d), ["res"]);
+}
+
 /// A live run's staging folder is its run's by lock, not by PID: a run into the same place
 /// leaves a locked one alone (whatever process id its name carries) and removes it once the
 /// lock is released.

@@ -142,6 +142,14 @@ pub fn run_study<S: Study>(
     }
     let html = study.page(&results, &charts);
     write_common(&folder, &summary, study.base(), &charts, &html)?;
+    // A stop asked for while the files were written keeps the earlier result too.
+    if observer.should_stop() {
+        let paths = study.variants().len() as u64 * study.paths();
+        return Err(Error::Interrupted {
+            paths_done: paths,
+            paths_total: paths,
+        });
+    }
     let folder = folder.commit()?;
     Ok(Done { folder, results })
 }
