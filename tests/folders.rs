@@ -26,7 +26,12 @@ fn whole_result(folder: &Path) -> u64 {
         .unwrap_or_else(|e| panic!("{}: no manifest: {e}", folder.display()));
     let manifest: serde_json::Value = serde_json::from_str(&manifest).unwrap();
     for f in manifest["files"].as_array().unwrap() {
-        assert!(folder.join(f.as_str().unwrap()).is_file(), "{f} missing");
+        let f = f.as_str().unwrap();
+        let there = match f.strip_suffix('/') {
+            Some(dir) => folder.join(dir).is_dir(),
+            None => folder.join(f).is_file(),
+        };
+        assert!(there, "{f} missing");
     }
     for f in [
         "summary.json",

@@ -417,13 +417,21 @@ fn entries(root: &Path) -> io::Result<Vec<Entry>> {
     Ok(out)
 }
 
-/// Write the manifest of the complete folder `staging`: the kind and every file, sorted.
+/// Write the manifest of the complete folder `staging`: the kind and every file and folder,
+/// sorted.
 fn write_manifest(staging: &Path, kind: &str) -> Result<(), OutputError> {
+    // Folders are listed with a trailing `/` (`charts/`), so that one left empty is ours too.
     let files: Vec<String> = entries(staging)
         .map_err(io_at(staging))?
         .into_iter()
-        .filter(|e| e.is_file && e.path != MANIFEST)
-        .map(|e| e.path)
+        .filter(|e| (e.is_file || e.is_dir) && e.path != MANIFEST)
+        .map(|e| {
+            if e.is_dir {
+                format!("{}/", e.path)
+            } else {
+                e.path
+            }
+        })
         .collect();
     let manifest = json!({
         "written_by": format!("microfolio {}", env!("CARGO_PKG_VERSION")),
@@ -557,7 +565,7 @@ fn check_replaceable(dest: &Path, kind: &str) -> Result<(), OutputError> {
             .filter(|e| {
                 if e.is_dir {
                     let prefix = format!("{}/", e.path);
-                    !listed.iter().any(|f| f.starts_with(&prefix))
+                    !listed.contains(&prefix) && !listed.iter().any(|f| f.starts_with(&prefix))
                 } else {
                     !(e.is_file && (listed.contains(&e.path) || e.path == MANIFEST))
                 }
@@ -815,6 +823,16 @@ mod tests {
         let manifest = fs::read_to_string(dest.join(MANIFEST)).unwrap();
         assert!(manifest.contains("\"kind\": \"run\""), "{manifest}");
         assert!(manifest.contains("summary.json"), "{manifest}");
+
+        // A folder microfolio made and left empty is its own; a user's is not.
+        let out = OutputDir::create(&dest, RUN).unwrap();
+        fs::create_dir(out.file("empty")).unwrap();
+        out.commit().unwrap();
+        drop(OutputDir::create(&dest, RUN).unwrap());
+        fs::create_dir(dest.join("mine")).unwrap();
+        let e = OutputDir::create(&dest, RUN).unwrap_err().to_string();
+        assert!(e.contains("mine"), "{e}");
+        fs::remove_dir(dest.join("mine")).unwrap();
 
         fs::write(dest.join("notes.md"), b"mine").unwrap();
         let e = OutputDir::create(&dest, RUN).unwrap_err().to_string();
