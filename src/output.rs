@@ -1,16 +1,15 @@
-//! The files of a run's output folder (docs/model.md §7) and how the folder is written.
-//!
-//! A run writes into a hidden folder beside the destination and renames it into place only
-//! when every file is complete ([`OutputDir`]), so a crash or an interrupted run never leaves
-//! a result that looks whole. An earlier result folder is replaced only after the new one is
-//! complete; a folder that is not a microfolio result is never replaced.
+//! The files of a run's output folder (docs/model.md §7); how the folder is written and
+//! replaced safely is [`folder`]'s concern.
 
-use std::fs::{self, File};
+use std::fs::File;
 use std::io::{self, BufWriter, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use serde_json::{Map, Value, json};
+
+pub mod folder;
+pub use folder::{MANIFEST, OutputDir, OutputError, RUN, is_result_folder};
 
 use crate::engine::PathOutcome;
 use crate::metrics::{Scalar, Yearly};
@@ -224,197 +223,6 @@ pub fn scenario_toml(scenario: &Scenario) -> String {
     text
 }
 
-/// Why an output folder cannot be used.
-#[derive(Debug)]
-pub enum OutputError {
-    /// The destination exists and is not an earlier microfolio result (nor empty).
-    Refused { path: PathBuf, reason: String },
-    /// The file system said no.
-    Io { path: PathBuf, error: io::Error },
-}
-
-impl std::fmt::Display for OutputError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            OutputError::Refused { path, reason } => write!(f, "{}: {reason}", path.display()),
-            OutputError::Io { path, error } => write!(f, "{}: {error}", path.display()),
-        }
-    }
-}
-
-impl std::error::Error for OutputError {}
-
-fn io_at(path: &Path) -> impl FnOnce(io::Error) -> OutputError + '_ {
-    move |error| OutputError::Io {
-        path: path.to_path_buf(),
-        error,
-    }
-}
-
-/// Whether `path` holds an earlier microfolio result (which may be replaced).
-pub fn is_result_folder(path: &Path) -> bool {
-    path.join(SUMMARY_JSON).is_file() && path.join(SCENARIO_TOML).is_file()
-}
-
-/// A result folder being written: files go into a hidden sibling folder, which
-/// [`OutputDir::commit`] renames into place. Dropped without commit, it removes itself.
-#[derive(Debug)]
-pub struct OutputDir {
-    destination: PathBuf,
-    staging: PathBuf,
-    committed: bool,
-}
-
-impl OutputDir {
-    /// Prepare to write `destination`. Refuses a destination that exists and is neither an
-    /// earlier result folder nor an empty folder, before any work is done.
-    pub fn create(destination: &Path) -> Result<OutputDir, OutputError> {
-        if destination.exists() {
-            let empty_dir = destination.is_dir()
-                && fs::read_dir(destination)
-                    .map_err(io_at(destination))?
-                    .next()
-                    .is_none();
-            if !empty_dir && !is_result_folder(destination) {
-                return Err(OutputError::Refused {
-                    path: destination.to_path_buf(),
-                    reason:
-                        "exists and is not an earlier microfolio result folder (microfolio only \
-                             replaces folders holding summary.json and scenario.toml)"
-                            .into(),
-                });
-            }
-        }
-        let name = destination
-            .file_name()
-            .ok_or_else(|| OutputError::Refused {
-                path: destination.to_path_buf(),
-                reason: "is not a folder name".into(),
-            })?
-            .to_string_lossy()
-            .into_owned();
-        let parent = match destination.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-            _ => PathBuf::from("."),
-        };
-        // The folder must be usable before any work starts: a path that cannot be created is
-        // bad input, not a failure half-way through.
-        let unusable = |path: &Path| {
-            let path = path.to_path_buf();
-            move |e: io::Error| OutputError::Refused {
-                path,
-                reason: format!("cannot be created or written: {e}"),
-            }
-        };
-        fs::create_dir_all(&parent).map_err(unusable(&parent))?;
-        remove_stale_staging(&parent, &name);
-        let staging = parent.join(format!(
-            ".{name}.partial-{}-{}",
-            std::process::id(),
-            unique()
-        ));
-        fs::create_dir(&staging).map_err(unusable(&staging))?;
-        Ok(OutputDir {
-            destination: destination.to_path_buf(),
-            staging,
-            committed: false,
-        })
-    }
-
-    /// Where to write a file now.
-    pub fn file(&self, name: &str) -> PathBuf {
-        self.staging.join(name)
-    }
-
-    /// The staging folder, where files are written until [`OutputDir::commit`].
-    pub fn staging(&self) -> &Path {
-        &self.staging
-    }
-
-    /// The final location.
-    pub fn destination(&self) -> &Path {
-        &self.destination
-    }
-
-    /// Write a whole file into the staging folder.
-    pub fn write(&self, name: &str, contents: &[u8]) -> Result<(), OutputError> {
-        let path = self.file(name);
-        let mut f = File::create(&path).map_err(io_at(&path))?;
-        f.write_all(contents).map_err(io_at(&path))?;
-        f.sync_all().map_err(io_at(&path))
-    }
-
-    /// Move the complete folder into place, replacing an earlier result only now.
-    pub fn commit(mut self) -> Result<PathBuf, OutputError> {
-        let dest = self.destination.clone();
-        if dest.exists() {
-            let old = self.staging.with_file_name(format!(
-                ".{}.old-{}-{}",
-                dest.file_name()
-                    .map(|n| n.to_string_lossy().into_owned())
-                    .unwrap_or_default(),
-                std::process::id(),
-                unique()
-            ));
-            fs::rename(&dest, &old).map_err(io_at(&dest))?;
-            if let Err(error) = fs::rename(&self.staging, &dest) {
-                // Put the earlier result back rather than leave nothing.
-                let _ = fs::rename(&old, &dest);
-                return Err(OutputError::Io { path: dest, error });
-            }
-            let _ = fs::remove_dir_all(&old);
-        } else {
-            fs::rename(&self.staging, &dest).map_err(io_at(&dest))?;
-        }
-        self.committed = true;
-        Ok(dest)
-    }
-}
-
-impl Drop for OutputDir {
-    fn drop(&mut self) {
-        if !self.committed {
-            let _ = fs::remove_dir_all(&self.staging);
-        }
-    }
-}
-
-/// Remove staging and replaced folders of `name` left in `parent` by microfolio processes that
-/// no longer run (killed with SIGKILL, or a machine that lost power). Only on systems with
-/// `/proc`, where a process's liveness can be told; elsewhere they stay, hidden.
-fn remove_stale_staging(parent: &Path, name: &str) {
-    let proc = Path::new("/proc");
-    if !proc.join("self").exists() {
-        return;
-    }
-    let Ok(entries) = fs::read_dir(parent) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let file_name = entry.file_name().to_string_lossy().into_owned();
-        let rest = file_name
-            .strip_prefix(&format!(".{name}.partial-"))
-            .or_else(|| file_name.strip_prefix(&format!(".{name}.old-")));
-        let Some(pid) = rest.and_then(|r| r.split('-').next()?.parse::<u32>().ok()) else {
-            continue;
-        };
-        if pid != std::process::id() && !proc.join(pid.to_string()).exists() {
-            let _ = fs::remove_dir_all(entry.path());
-        }
-    }
-}
-
-/// A number that differs between calls in one process, for unique temporary names.
-fn unique() -> u64 {
-    use std::sync::atomic::{AtomicU64, Ordering};
-    static NEXT: AtomicU64 = AtomicU64::new(0);
-    let nanos = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.subsec_nanos() as u64)
-        .unwrap_or(0);
-    (nanos << 16) ^ NEXT.fetch_add(1, Ordering::Relaxed)
-}
-
 /// `2026-11-27T18:33:14Z` for a time (UTC), without a date-time dependency.
 pub fn iso_utc(t: SystemTime) -> String {
     let secs = t
@@ -446,31 +254,6 @@ mod tests {
     use std::time::Duration;
 
     #[test]
-    fn stale_staging_of_dead_processes_is_removed() {
-        let root = tempfile::tempdir().unwrap();
-        // No process has id 4294967295; this one is alive.
-        let dead = root.path().join(".run.partial-4294967295-1");
-        let dead_old = root.path().join(".run.old-4294967295-7");
-        let alive = root
-            .path()
-            .join(format!(".run.partial-{}-1", std::process::id()));
-        let other = root.path().join(".other.partial-4294967295-1");
-        for d in [&dead, &dead_old, &alive, &other] {
-            fs::create_dir(d).unwrap();
-        }
-        let out = OutputDir::create(&root.path().join("run")).unwrap();
-        assert!(
-            !dead.exists() && !dead_old.exists(),
-            "stale folders must go"
-        );
-        assert!(
-            alive.exists() && other.exists(),
-            "live and unrelated folders must stay"
-        );
-        drop(out);
-    }
-
-    #[test]
     fn a_full_disk_is_an_error_not_a_silent_loss() {
         // /dev/full accepts the open and fails every write with ENOSPC.
         let full = Path::new("/dev/full");
@@ -491,15 +274,6 @@ mod tests {
     }
 
     #[test]
-    fn an_uncreatable_destination_is_refused_up_front() {
-        let root = tempfile::tempdir().unwrap();
-        fs::write(root.path().join("file.txt"), b"x").unwrap();
-        let e = OutputDir::create(&root.path().join("file.txt/run")).unwrap_err();
-        assert!(matches!(e, OutputError::Refused { .. }), "{e}");
-        assert!(e.to_string().contains("cannot be created"), "{e}");
-    }
-
-    #[test]
     fn iso_dates() {
         assert_eq!(iso_utc(UNIX_EPOCH), "1970-01-01T00:00:00Z");
         assert_eq!(
@@ -510,47 +284,5 @@ mod tests {
             iso_utc(UNIX_EPOCH + Duration::from_secs(951_782_400)),
             "2000-02-29T00:00:00Z"
         );
-    }
-
-    #[test]
-    fn staging_is_removed_unless_committed_and_foreign_folders_are_refused() {
-        let root = tempfile::tempdir().unwrap();
-        let dest = root.path().join("run");
-        {
-            let out = OutputDir::create(&dest).unwrap();
-            out.write("summary.json", b"{}").unwrap();
-        }
-        assert_eq!(
-            fs::read_dir(root.path()).unwrap().count(),
-            0,
-            "staging left behind"
-        );
-
-        let out = OutputDir::create(&dest).unwrap();
-        out.write(SUMMARY_JSON, b"{}").unwrap();
-        out.write(SCENARIO_TOML, b"").unwrap();
-        out.commit().unwrap();
-        assert!(is_result_folder(&dest));
-        // An earlier result is replaced only on commit.
-        let out = OutputDir::create(&dest).unwrap();
-        out.write(SUMMARY_JSON, b"{\"new\":1}").unwrap();
-        out.write(SCENARIO_TOML, b"").unwrap();
-        assert_eq!(fs::read(dest.join(SUMMARY_JSON)).unwrap(), b"{}");
-        out.commit().unwrap();
-        assert_eq!(fs::read(dest.join(SUMMARY_JSON)).unwrap(), b"{\"new\":1}");
-        assert_eq!(
-            fs::read_dir(root.path()).unwrap().count(),
-            1,
-            "old result left behind"
-        );
-
-        let docs = root.path().join("documents");
-        fs::create_dir(&docs).unwrap();
-        fs::write(docs.join("thesis.docx"), b"precious").unwrap();
-        assert!(matches!(
-            OutputDir::create(&docs),
-            Err(OutputError::Refused { .. })
-        ));
-        assert_eq!(fs::read(docs.join("thesis.docx")).unwrap(), b"precious");
     }
 }

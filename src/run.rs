@@ -76,7 +76,7 @@ pub fn run(
         Work::Run { paths },
         resources::estimated_memory(scenario, threads),
     )?;
-    let folder = OutputDir::create(destination)?;
+    let folder = OutputDir::create(destination, output::RUN)?;
     let model = Model::new(scenario);
     let stopwatch = Stopwatch::start();
 
@@ -123,6 +123,13 @@ pub fn run(
     )?;
     // The same code path as `microfolio report`: charts are drawn from the files just written.
     let rendered = report::render(folder.staging())?;
+    // A stop asked for while the files were written keeps the earlier result too.
+    if observer.should_stop() {
+        return Err(Error::Interrupted {
+            paths_done: paths,
+            paths_total: paths,
+        });
+    }
     let folder = folder.commit()?;
     Ok(Completed {
         results,

@@ -12,6 +12,7 @@
 
 use std::collections::VecDeque;
 use std::ops::Range;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use rayon::prelude::*;
 
@@ -94,6 +95,13 @@ pub trait Observer {
     /// Return true to stop after the current chunk (e.g. on Ctrl-C).
     fn should_stop(&self) -> bool {
         false
+    }
+    /// A flag the worker threads read before each path, so that a stop takes effect within a
+    /// path's time rather than a chunk's (e.g. set by a Ctrl-C handler). By default `None`:
+    /// only [`Observer::should_stop`] is asked, between chunks. A stop never changes results:
+    /// the work ends with [`Error::Interrupted`] and the paths of the chunk are dropped.
+    fn stop_flag(&self) -> Option<&AtomicBool> {
+        None
     }
 }
 
@@ -310,12 +318,15 @@ fn drive<'m>(
     let mut flight: VecDeque<InFlight> = VecDeque::new();
     let (mut next_unit, mut next_path) = (0usize, ranges.first().map_or(0, |r| r.start));
     let (mut done, mut units_done) = (0u64, 0usize);
+    let flag = observer.stop_flag();
+    let stopped = || flag.is_some_and(|f| f.load(Ordering::Relaxed));
+    let interrupted = |paths_done| Error::Interrupted {
+        paths_done,
+        paths_total: total,
+    };
     while units_done < count {
-        if observer.should_stop() {
-            return Err(Error::Interrupted {
-                paths_done: done,
-                paths_total: total,
-            });
+        if observer.should_stop() || stopped() {
+            return Err(interrupted(done));
         }
         // The next chunk: (slot in `flight`, first path, end).
         let mut blocks: Vec<(usize, u64, u64)> = Vec::new();
@@ -346,20 +357,25 @@ fn drive<'m>(
             }
         }
         let in_flight = &flight;
-        let compute = || -> Vec<Vec<PathOutcome>> {
+        let compute = || -> Option<Vec<Vec<PathOutcome>>> {
             blocks
                 .par_iter()
                 .map(|&(slot, start, stop)| {
                     // One workspace per block, used by one thread from start to end: no nested
                     // parallelism inside, so a thread never holds more than one workspace.
                     let mut ws = Workspace::new(&in_flight[slot].model);
-                    (start..stop).map(|i| ws.simulate(i)).collect()
+                    (start..stop)
+                        .map(|i| (!stopped()).then(|| ws.simulate(i)))
+                        .collect()
                 })
                 .collect()
         };
         let outcomes = match pool {
             Some(pool) => pool.install(compute),
             None => compute(),
+        };
+        let Some(outcomes) = outcomes else {
+            return Err(interrupted(done));
         };
         for (&(slot, start, stop), chunk) in blocks.iter().zip(&outcomes) {
             let f = &mut flight[slot];
@@ -382,6 +398,10 @@ fn drive<'m>(
             units_done,
             units_total: count,
         });
+    }
+    // A stop during the last chunk counts too: the caller must not write a result.
+    if observer.should_stop() || stopped() {
+        return Err(interrupted(done));
     }
     Ok(())
 }
@@ -426,6 +446,54 @@ mod tests {
         assert!(
             matches!(e, Error::Interrupted { paths_done, paths_total }
                 if paths_done == CHUNK_PATHS && paths_total == CHUNK_PATHS + 10),
+            "{e}"
+        );
+    }
+
+    /// Stops by its flag alone, as the command line's Ctrl-C does.
+    struct Flag(AtomicBool);
+    impl Observer for Flag {
+        fn stop_flag(&self) -> Option<&AtomicBool> {
+            Some(&self.0)
+        }
+    }
+
+    #[test]
+    fn a_stop_flag_ends_work_of_less_than_a_chunk_even_in_its_last_chunk() {
+        let m = model();
+        let units = [WorkUnit::new(&m, 0..10)];
+        let stopped = Flag(AtomicBool::new(true));
+        let e = simulate(&units, &stopped, |_, _| Ok(()), |_, _| Ok(())).unwrap_err();
+        assert!(
+            matches!(
+                e,
+                Error::Interrupted {
+                    paths_done: 0,
+                    paths_total: 10
+                }
+            ),
+            "{e}"
+        );
+        // Set while the only chunk runs: the work still ends as interrupted.
+        let late = Flag(AtomicBool::new(false));
+        let e = simulate(
+            &units,
+            &late,
+            |_, _| {
+                late.0.store(true, Ordering::Relaxed);
+                Ok(())
+            },
+            |_, _| Ok(()),
+        )
+        .unwrap_err();
+        assert!(
+            matches!(
+                e,
+                Error::Interrupted {
+                    paths_done: 10,
+                    paths_total: 10
+                }
+            ),
             "{e}"
         );
     }

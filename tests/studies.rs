@@ -577,6 +577,7 @@ fn the_three_studies_run_on_the_shipped_referral_policy() {
     assert_eq!(
         names(&folder),
         [
+            ".microfolio-manifest.json",
             "charts",
             "report.html",
             "scenario.toml",

@@ -1,6 +1,6 @@
 //! The progress bar on stderr (when stderr is a terminal) and Ctrl-C, for runs and studies
-//! alike: the first Ctrl-C asks the driver to stop after the current chunk of paths, so that
-//! nothing half-written is left.
+//! alike: the first Ctrl-C asks the driver to stop before its next path (the worker threads
+//! read the flag), so that nothing half-written is left and the earlier result stays.
 
 use std::io::IsTerminal;
 use std::sync::Arc;
@@ -76,6 +76,10 @@ impl Observer for Bar {
 
     fn should_stop(&self) -> bool {
         self.interrupted.load(Ordering::Relaxed)
+    }
+
+    fn stop_flag(&self) -> Option<&AtomicBool> {
+        Some(&self.interrupted)
     }
 }
 

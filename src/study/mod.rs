@@ -127,7 +127,7 @@ pub fn run_study<S: Study>(
     observer: &dyn Observer,
 ) -> Result<Done<S::Results>, Error> {
     options.check()?;
-    let folder = OutputDir::create(destination)?;
+    let folder = OutputDir::create(destination, S::KIND)?;
     let results = study.compute(options, observer)?;
     let charts = study.draw(&results)?;
     let summary = summary_json(
@@ -142,6 +142,14 @@ pub fn run_study<S: Study>(
     }
     let html = study.page(&results, &charts);
     write_common(&folder, &summary, study.base(), &charts, &html)?;
+    // A stop asked for while the files were written keeps the earlier result too.
+    if observer.should_stop() {
+        let paths = study.variants().len() as u64 * study.paths();
+        return Err(Error::Interrupted {
+            paths_done: paths,
+            paths_total: paths,
+        });
+    }
     let folder = folder.commit()?;
     Ok(Done { folder, results })
 }

@@ -1,0 +1,335 @@
+//! Result folders through the binary: a result is never lost at any step of its replacement,
+//! a live run's staging folder is never removed, a folder holding anything microfolio did not
+//! write is never replaced, runs and studies do not replace each other's folders, Ctrl-C takes
+//! effect at once at any size of run, and `--out` is checked completely before any work.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::*;
+
+fn baseline() -> String {
+    root()
+        .join("scenarios/baseline.toml")
+        .to_str()
+        .unwrap()
+        .to_string()
+}
+
+/// `summary.json`'s `paths` of a result folder, after checking that the folder is whole: its
+/// manifest lists every file in it, and each listed file is there.
+fn whole_result(folder: &Path) -> u64 {
+    let manifest = std::fs::read_to_string(folder.join(".microfolio-manifest.json"))
+        .unwrap_or_else(|e| panic!("{}: no manifest: {e}", folder.display()));
+    let manifest: serde_json::Value = serde_json::from_str(&manifest).unwrap();
+    for f in manifest["files"].as_array().unwrap() {
+        let f = f.as_str().unwrap();
+        let there = match f.strip_suffix('/') {
+            Some(dir) => folder.join(dir).is_dir(),
+            None => folder.join(f).is_file(),
+        };
+        assert!(there, "{f} missing");
+    }
+    for f in [
+        "summary.json",
+        "scenario.toml",
+        "timeseries.csv",
+        "report.html",
+    ] {
+        assert!(
+            manifest["files"].as_array().unwrap().iter().any(|x| x == f),
+            "{f} not listed"
+        );
+    }
+    let text = std::fs::read_to_string(folder.join("summary.json")).unwrap();
+    serde_json::from_str::<serde_json::Value>(&text).unwrap()["paths"]
+        .as_u64()
+        .unwrap()
+}
+
+fn run_ok(dir: &Path, args: &[&str]) {
+    let out = microfolio(dir, args);
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Start the binary with `args` in `dir` and the environment `env`.
+fn start(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Child {
+    let mut cmd = bin();
+    cmd.current_dir(dir)
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.spawn().expect("the binary starts")
+}
+
+/// The staging folders of `name` in `dir`.
+fn staging(dir: &Path, name: &str) -> Vec<PathBuf> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with(&format!(".{name}.partial-"))
+        })
+        .collect()
+}
+
+/// Start a run into `dir/out`, wait until its staging folder exists (the run is past its
+/// checks, with Ctrl-C handled), send SIGINT, and return the output and how long the run took
+/// to stop after the signal.
+fn interrupt_once_started(
+    dir: &Path,
+    args: &[&str],
+    out: &str,
+) -> (std::process::Output, Duration) {
+    let before = staging(dir, out);
+    let mut child = start(dir, args, &[]);
+    let waited = Instant::now();
+    while staging(dir, out).iter().all(|p| before.contains(p)) {
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the run ended before it could be interrupted"
+        );
+        assert!(
+            waited.elapsed() < Duration::from_secs(60),
+            "no staging folder"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    std::thread::sleep(Duration::from_millis(100));
+    let sent = Instant::now();
+    let killed = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let out = child.wait_with_output().unwrap();
+    (out, sent.elapsed())
+}
+
+/// A kill at every step of replacing a result leaves a whole result — the old one or the new —
+/// in place; with the two-rename fallback, a kill between the renames leaves the old one set
+/// aside, and the next run (here interrupted itself) puts it back before anything else. A
+/// last, complete run leaves nothing but its result.
+#[test]
+fn a_kill_at_every_step_of_a_commit_loses_no_result() {
+    let s = baseline();
+    for mode in ["", "rename,"] {
+        for step in 1..=4 {
+            let dir = tempfile::tempdir().unwrap();
+            let d = dir.path();
+            run_ok(d, &["run", &s, "--paths", "3", "--out", "res", "-q"]);
+            let fault = format!("{mode}abort-after={step}");
+            let child = start(
+                d,
+                &["run", &s, "--paths", "4", "--out", "res", "-q"],
+                &[("MICROFOLIO_TEST_COMMIT", &fault)],
+            );
+            let out = child.wait_with_output().unwrap();
+            assert!(!out.status.success(), "{fault}: the fault did not fire");
+            let res = d.join("res");
+            if mode == "rename," && step == 2 {
+                // Between the renames: the old result is set aside, whole.
+                assert!(!res.exists(), "{fault}");
+                let old: Vec<_> = names(d)
+                    .into_iter()
+                    .filter(|n| n.starts_with(".res.old-"))
+                    .collect();
+                assert_eq!(old.len(), 1, "{fault}: {:?}", names(d));
+                assert_eq!(whole_result(&d.join(&old[0])), 3, "{fault}");
+            } else {
+                let paths = whole_result(&res);
+                let expected = if step == 1 { 3 } else { 4 };
+                assert_eq!(paths, expected, "{fault}");
+            }
+
+            // A follow-up run, interrupted: the result (the one set aside, put back) stays.
+            let (out, _) = interrupt_once_started(
+                d,
+                &["run", &s, "--paths", "1000000", "--out", "res", "-q"],
+                "res",
+            );
+            assert_eq!(out.status.code(), Some(130), "{fault}");
+            let paths = whole_result(&res);
+            assert!(paths == 3 || paths == 4, "{fault}: {paths}");
+
+            run_ok(d, &["run", &s, "--paths", "5", "--out", "res", "-q"]);
+            assert_eq!(whole_result(&res), 5, "{fault}");
+            assert_eq!(names(d), ["res"], "{fault}: leftovers");
+        }
+    }
+}
+
+/// A run of fewer paths than a chunk stops within about a path's time after Ctrl-C: exit 130,
+/// the earlier result intact, the staging folder removed.
+#[test]
+fn ctrl_c_stops_a_small_run_at_once_and_keeps_the_earlier_result() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let s = baseline();
+    run_ok(d, &["run", &s, "--paths", "3", "--out", "res", "-q"]);
+    // 400 paths of 30 years on one thread: seconds of work in a single chunk.
+    let (out, took) = interrupt_once_started(
+        d,
+        &[
+            "run",
+            &s,
+            "--paths",
+            "400",
+            "--threads",
+            "1",
+            "--set",
+            "simulation.horizon_years=30",
+            "--out",
+            "res",
+        ],
+        "res",
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "{stderr}");
+    assert!(stderr.contains("interrupted"), "{stderr}");
+    assert!(took < Duration::from_secs(5), "took {took:?} to stop");
+    assert_eq!(whole_result(&d.join("res")), 3);
+    assert_eq!(names(d), ["res"]);
+}
+
+/// A live run's staging folder is its run's by lock, not by PID: a run into the same place
+/// leaves a locked one alone (whatever process id its name carries) and removes it once the
+/// lock is released.
+#[cfg(unix)]
+#[test]
+fn a_locked_staging_folder_is_never_removed() {
+    use std::os::fd::AsRawFd;
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let s = baseline();
+    // Process id 1 is alive in every PID namespace but is no microfolio; the name says nothing.
+    let live = d.join(".res.partial-1-1");
+    std::fs::create_dir(&live).unwrap();
+    std::fs::write(live.join("paths.csv"), "path\n").unwrap();
+    let lock = std::fs::File::open(&live).unwrap();
+    // SAFETY: flock on a descriptor the test owns.
+    let r = unsafe { libc::flock(lock.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
+    assert_eq!(r, 0);
+    run_ok(d, &["run", &s, "--paths", "3", "--out", "res", "-q"]);
+    assert!(
+        live.join("paths.csv").exists(),
+        "a live run's folder was removed"
+    );
+    drop(lock);
+    run_ok(d, &["run", &s, "--paths", "3", "--out", "res", "-q"]);
+    assert_eq!(names(d), ["res"]);
+}
+
+/// A result folder holding a user's notes is refused by name and nothing is deleted; runs and
+/// studies do not replace each other's folders; a folder of the old layout (no manifest) is
+/// replaced only if every file in it is one a run writes.
+#[test]
+fn only_what_microfolio_wrote_is_replaced() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let s = baseline();
+    run_ok(d, &["run", &s, "--paths", "3", "--out", "res", "-q"]);
+    std::fs::write(d.join("res/notes.md"), "mine").unwrap();
+    std::fs::write(d.join("res/charts/annotated.png"), "mine").unwrap();
+    let before = std::fs::read_to_string(d.join("res/summary.json")).unwrap();
+    refused(
+        d,
+        &["run", &s, "--paths", "3", "--out", "res", "-q"],
+        &["notes.md", "charts/annotated.png", "did not write"],
+    );
+    assert_eq!(
+        std::fs::read_to_string(d.join("res/notes.md")).unwrap(),
+        "mine"
+    );
+    assert_eq!(
+        std::fs::read_to_string(d.join("res/summary.json")).unwrap(),
+        before
+    );
+    std::fs::remove_file(d.join("res/notes.md")).unwrap();
+    std::fs::remove_file(d.join("res/charts/annotated.png")).unwrap();
+
+    let sweep = [
+        "sweep",
+        &s,
+        "--param",
+        "followup.referral_share=0,1",
+        "--paths",
+        "3",
+        "-q",
+    ];
+    let mut into_run = sweep.to_vec();
+    into_run.extend(["--out", "res"]);
+    refused(
+        d,
+        &into_run,
+        &["res", "`microfolio run`", "does not replace"],
+    );
+    let mut own = sweep.to_vec();
+    own.extend(["--out", "study"]);
+    run_ok(d, &own);
+    refused(
+        d,
+        &["run", &s, "--paths", "3", "--out", "study", "-q"],
+        &["study", "`microfolio sweep` study", "does not replace"],
+    );
+    run_ok(d, &own);
+
+    // The old layout: a run's files and no manifest.
+    std::fs::remove_file(d.join("res/.microfolio-manifest.json")).unwrap();
+    run_ok(d, &["run", &s, "--paths", "4", "--out", "res", "-q"]);
+    assert_eq!(whole_result(&d.join("res")), 4);
+    std::fs::remove_file(d.join("res/.microfolio-manifest.json")).unwrap();
+    std::fs::write(d.join("res/analysis.ipynb"), "{}").unwrap();
+    refused(
+        d,
+        &["run", &s, "--paths", "3", "--out", "res", "-q"],
+        &["analysis.ipynb"],
+    );
+}
+
+/// `--out` is checked completely before any work: a dangling symbolic link, a link to a
+/// result, a mount point and a path where no folder can be made are refused with exit 2 at
+/// once, even for a run of a million paths.
+#[test]
+fn out_is_checked_completely_before_any_work() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let s = baseline();
+    let big = ["run", &s, "--paths", "1000000", "-q", "--out"];
+    let check = |out: &str, expected: &[&str]| {
+        let mut args = big.to_vec();
+        args.push(out);
+        let started = Instant::now();
+        refused(d, &args, expected);
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "{out}: refused only after work"
+        );
+    };
+    #[cfg(unix)]
+    {
+        std::os::unix::fs::symlink(d.join("nowhere"), d.join("dangling")).unwrap();
+        check("dangling", &["dangling", "symbolic link", "does not exist"]);
+        run_ok(d, &["run", &s, "--paths", "3", "--out", "res", "-q"]);
+        std::os::unix::fs::symlink(d.join("res"), d.join("link")).unwrap();
+        check("link", &["link", "symbolic link"]);
+    }
+    std::fs::write(d.join("file.txt"), "x").unwrap();
+    check("file.txt/run", &["file.txt", "cannot be created"]);
+    if Path::new("/proc/self").exists() {
+        check("/proc", &["/proc", "mount point"]);
+    }
+}
