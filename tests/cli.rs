@@ -386,7 +386,7 @@ fn the_scenario_reference_documents_every_key() {
     }
 }
 
-/// Ctrl-C stops the run after the current chunk, says so, exits with 130 and leaves nothing.
+/// Ctrl-C stops the run before its next path, says so, exits with 130 and leaves nothing.
 #[test]
 fn ctrl_c_stops_cleanly_and_leaves_no_folder() {
     let dir = tempfile::tempdir().unwrap();

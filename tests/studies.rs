@@ -692,7 +692,7 @@ fn compared_files_share_the_reference_seed_and_paths() {
     assert!(html.contains("common random numbers"));
 }
 
-/// Ctrl-C stops a study after the current chunk, exits with 130 and leaves nothing.
+/// Ctrl-C stops a study before its next path, exits with 130 and leaves nothing.
 #[test]
 fn ctrl_c_stops_a_study_cleanly() {
     let dir = folder_with("");
