@@ -9,7 +9,7 @@
 
 use rand_distr::{Beta, Poisson};
 
-use crate::math::monthly_hazard;
+use crate::math::{monthly_hazard, no_event_below};
 use crate::scenario::Scenario;
 use crate::schedule::Schedule;
 
@@ -32,6 +32,10 @@ pub struct SegmentModel {
     pub followup_min_age: usize,
     /// Monthly hazard of other prepayment.
     pub prepay_hazard: f64,
+    /// Per number of months at risk `k` (`0 ..= term`): a uniform below this means certainly
+    /// no follow-up need / no prepayment within those months (see [`no_event_below`]).
+    pub followup_no_event_below: Vec<f64>,
+    pub prepay_no_event_below: Vec<f64>,
     /// Log-normal size: `exp(mu + sigma z)`; `sigma = 0` means exactly `mean_size`.
     pub size_mu: f64,
     pub size_sigma: f64,
@@ -45,6 +49,11 @@ pub struct SegmentModel {
     pub jobs_per_loan: f64,
     /// Initial-book ages are drawn from `0 .. initial_ages`.
     pub initial_ages: usize,
+}
+
+/// [`no_event_below`] for a constant monthly hazard `h` over `0 ..= term` months.
+fn no_event_table(h: f64, term: usize) -> Vec<f64> {
+    (0..=term).map(|k| no_event_below(h * k as f64)).collect()
 }
 
 /// The systemic credit cycle (docs/model.md §3): a yearly AR(1) factor moving every default hazard.
@@ -170,6 +179,8 @@ impl Model {
                     // far from overflow for absurd but valid ages.
                     followup_min_age: s.followup_min_age_months.min(s.term_months) as usize,
                     prepay_hazard: monthly_hazard(s.prepay_rate),
+                    followup_no_event_below: no_event_table(monthly_hazard(s.followup_rate), term),
+                    prepay_no_event_below: no_event_table(monthly_hazard(s.prepay_rate), term),
                     size_mu: s.mean_size.ln() - sigma2 / 2.0,
                     size_sigma: sigma2.sqrt(),
                     mean_size: s.mean_size,

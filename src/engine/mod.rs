@@ -347,13 +347,13 @@ impl Application {
     }
 }
 
-/// Segment index for a uniform draw `u` in [0, 1).
+/// Segment index for a uniform draw `u` in [0, 1): the first whose cumulative share exceeds
+/// `u` (the last if none does). Counted without branches, which a random `u` would mispredict:
+/// the cumulative shares rise, so those at or below `u` are the ones before it.
 #[inline]
 fn pick_segment(cdf: &[f64], u: f64) -> usize {
-    if cdf.len() == 1 {
-        return 0;
-    }
-    cdf.iter().position(|&c| u < c).unwrap_or(cdf.len() - 1)
+    let (_, below) = cdf.split_last().expect("at least one segment");
+    below.iter().map(|&c| (c <= u) as usize).sum()
 }
 
 /// docs/model.md §4: log-normal size with the segment's mean and CV, clamped to [min_size, cap].
@@ -370,4 +370,31 @@ fn draw_size(seg: &SegmentModel, cap: f64, z: f64) -> f64 {
 /// Simulate one path with a fresh workspace (convenient, slower than reusing a [`Workspace`]).
 pub fn simulate_path(model: &Model, index: u64) -> PathOutcome {
     Workspace::new(model).simulate(index)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The count agrees with the first cumulative share above `u`, zero shares included.
+    #[test]
+    fn pick_segment_takes_the_first_share_above_the_draw() {
+        let first_above =
+            |cdf: &[f64], u: f64| cdf.iter().position(|&c| u < c).unwrap_or(cdf.len() - 1);
+        let cdfs: [&[f64]; 4] = [
+            &[1.0],
+            &[0.55, 0.88, 1.0],
+            &[0.0, 0.5, 0.5, 1.0, 1.0],
+            &[0.3, 0.3, 1.0],
+        ];
+        for cdf in cdfs {
+            for k in 0..=1000 {
+                let u = (k as f64 / 1000.0).min(1.0 - f64::EPSILON / 2.0);
+                assert_eq!(pick_segment(cdf, u), first_above(cdf, u), "{cdf:?} {u}");
+            }
+            for &c in cdf {
+                assert_eq!(pick_segment(cdf, c), first_above(cdf, c), "{cdf:?} at {c}");
+            }
+        }
+    }
 }
