@@ -372,6 +372,53 @@ pub fn simulate_path(model: &Model, index: u64) -> PathOutcome {
     Workspace::new(model).simulate(index)
 }
 
+/// The engine's hot pieces one at a time, for the benchmarks (`benches/engine.rs`); not part
+/// of the library's interface.
+#[doc(hidden)]
+pub mod parts {
+    use super::*;
+
+    impl Workspace<'_> {
+        /// Decide the fates of `n` loans granted in month `t` (segments in turn), from the new-
+        /// demand stream of path 0, on path 0's credit cycle; the book is emptied first and
+        /// each loan leaves its marks. Returns the number that defaults, for `black_box`.
+        pub fn place_fates(&mut self, t: usize, n: usize) -> u32 {
+            let model = self.model;
+            self.draw_credit_cycle(0);
+            let mut rng = stream(model.seed, 0, streams::DEMAND);
+            let segments = model.segments.len();
+            for i in 0..n {
+                let s = i % segments;
+                let draws = FateDraws::draw(&mut rng);
+                let size = model.segments[s].mean_size;
+                self.book.place(s, false, t as i64 + 1, size, size, &draws);
+            }
+            (0..model.months)
+                .map(|m| self.book.collect(m).defaults)
+                .sum()
+        }
+
+        /// Draw month `t`'s new demand of path `index` — the number of applicants, each one's
+        /// segment, size and fate draws — without granting any. Returns the number drawn.
+        pub fn draw_demand(&mut self, index: u64, t: usize) -> u64 {
+            let model = self.model;
+            let mut rng = stream(model.seed, index, streams::DEMAND);
+            let Some(poisson) = &model.demand[t / 12] else {
+                return 0;
+            };
+            let n = poisson.sample(&mut rng) as u64;
+            let mut total = 0.0;
+            for _ in 0..n {
+                let application = Application::draw(model, &mut rng);
+                let draws = FateDraws::draw(&mut rng);
+                total += application.size * draws.default_u;
+            }
+            std::hint::black_box(total);
+            n
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
