@@ -382,6 +382,7 @@ pub mod parts {
         /// Decide the fates of `n` loans granted in month `t` (segments in turn), from the new-
         /// demand stream of path 0, on path 0's credit cycle; the book is emptied first and
         /// each loan leaves its marks. Returns the number that defaults, for `black_box`.
+        #[doc(hidden)]
         pub fn place_fates(&mut self, t: usize, n: usize) -> u32 {
             let model = self.model;
             self.draw_credit_cycle(0);
@@ -400,6 +401,7 @@ pub mod parts {
 
         /// Draw month `t`'s new demand of path `index` — the number of applicants, each one's
         /// segment, size and fate draws — without granting any. Returns the number drawn.
+        #[doc(hidden)]
         pub fn draw_demand(&mut self, index: u64, t: usize) -> u64 {
             let model = self.model;
             let mut rng = stream(model.seed, index, streams::DEMAND);
