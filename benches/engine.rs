@@ -1,6 +1,7 @@
 //! Benchmarks of the engine on the shipped baseline, reported in the domain's unit: loans
 //! simulated (initial book plus loans granted) per second. With one thread that is loans per
-//! second per core; the `threads` bench shows the speed-up from 1 to 2 threads.
+//! second per core; the `threads` bench shows the speed-up from 1 to 2 threads. The hot pieces
+//! of a path have their own: the fate of one loan, a month's demand, one path.
 //!
 //! Run with `cargo bench --bench engine`.
 
@@ -34,6 +35,30 @@ fn one_path(bencher: Bencher) {
     bencher
         .counter(ItemsCount::new(loans))
         .bench_local(|| divan::black_box(ws.simulate(divan::black_box(0))));
+}
+
+/// The fate of one loan: its five draws, the survival tests, the months of its events and its
+/// marks on the book (1,000 loans granted in month 12, segments in turn, per iteration).
+#[divan::bench(sample_count = 50)]
+fn fate_of_one_loan(bencher: Bencher) {
+    const LOANS: usize = 1_000;
+    let model = baseline();
+    let mut ws = Workspace::new(&model);
+    bencher
+        .counter(ItemsCount::new(LOANS))
+        .bench_local(|| divan::black_box(ws.place_fates(12, divan::black_box(LOANS))));
+}
+
+/// A month's new demand: the Poisson count, then each applicant's segment, log-normal size and
+/// fate draws (about 200 applicants in month 0 of the baseline), counted in applicants.
+#[divan::bench(sample_count = 50)]
+fn a_months_demand(bencher: Bencher) {
+    let model = baseline();
+    let mut ws = Workspace::new(&model);
+    let n = ws.draw_demand(0, 0);
+    bencher
+        .counter(ItemsCount::new(n))
+        .bench_local(|| divan::black_box(ws.draw_demand(divan::black_box(0), 0)));
 }
 
 /// A whole run of `PATHS` paths on a pool of 1 or 2 threads (driver, chunking and collection

@@ -139,6 +139,19 @@ pub fn monthly_hazard(annual_probability: f64) -> f64 {
     -(-annual_probability).ln_1p() / 12.0
 }
 
+/// Relative margin of [`no_event_below`]: far above the rounding of `exp` and `ln`, far below
+/// any probability that matters (a loan inside the margin only pays for one `ln`).
+const NO_EVENT_MARGIN: f64 = 1e-9;
+
+/// An event whose exponential draw is `E = -ln(u)`, `u` uniform on (0, 1], happens within a
+/// cumulative hazard `H` iff `E <= H`, that is iff `u >= exp(-H)`. This returns `exp(-H)`
+/// lowered by a relative margin of 1e-9, so that `u` below it means *certainly* `-ln(u) > H`
+/// as computed in floating point: the test decides most loans without a logarithm and never
+/// decides one differently from `-ln(u) <= H` (the caller computes `E` above it).
+pub fn no_event_below(cumulative_hazard: f64) -> f64 {
+    (-cumulative_hazard).exp() * (1.0 - NO_EVENT_MARGIN)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -184,6 +197,29 @@ mod tests {
         assert!(conditional_pd(0.5, 0.99, -40.0) <= 1.0 - 1e-12);
         // Median of the Vasicek distribution is the conditional PD at x = 0.
         assert!((vasicek_quantile(0.03, 0.1, 0.5) - conditional_pd(0.03, 0.1, 0.0)).abs() < 1e-15);
+    }
+
+    /// Below the threshold, `-ln(u)` exceeds `H` in floating point, however close `u` is to
+    /// the threshold and whatever the size of `H` (down to hazards of 1e-300).
+    #[test]
+    fn below_the_no_event_threshold_the_draw_exceeds_the_hazard() {
+        for &h in &[
+            0.0, 1e-300, 1e-12, 1e-4, 0.01, 0.3, 1.0, 7.5, 36.0, 200.0, 700.0, 800.0,
+        ] {
+            let t = no_event_below(h);
+            assert!(t < (-h).exp() || t == 0.0, "{h}");
+            if t == 0.0 {
+                continue;
+            }
+            let mut u = t;
+            for _ in 0..1000 {
+                u = f64::from_bits(u.to_bits().wrapping_sub(1));
+                if u <= 0.0 {
+                    break;
+                }
+                assert!(-u.ln() > h, "h {h}, u {u}");
+            }
+        }
     }
 
     #[test]

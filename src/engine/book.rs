@@ -9,7 +9,7 @@
 
 use rand::SeedableRng;
 use rand_distr::Distribution;
-use rand_xoshiro::Xoshiro256PlusPlus;
+use rand_xoshiro::SplitMix64;
 
 use super::fate::{Exit, Fate, FateDraws, NEVER};
 use super::hazards::DefaultTables;
@@ -169,13 +169,14 @@ impl<'m> Book<'m> {
         let last = maturity.min(terms.months as i64 - 1);
         let mut fate = Fate::default();
         if first <= last {
-            let cum =
+            let table =
                 self.tables
                     .cumulative(terms.segments, terms.months, s, followup as usize, start);
             fate = Fate::decide(
                 seg,
                 terms.followup.referral_share,
-                cum,
+                table.cum,
+                table.no_default_below,
                 start,
                 first,
                 last,
@@ -256,11 +257,12 @@ impl<'m> Book<'m> {
                 self.defaults[e] += 1;
                 let arrival = e + seg.recovery_lag;
                 if arrival < self.terms.months {
+                    // A generator of its own, so that the rejection sampler's variable number of
+                    // draws moves no other loan's; SplitMix64 takes the key as its state, with
+                    // no seeding cost.
                     let rate = match &seg.recovery {
                         None => seg.recovery_mean,
-                        Some(beta) => {
-                            beta.sample(&mut Xoshiro256PlusPlus::seed_from_u64(recovery_key))
-                        }
+                        Some(beta) => beta.sample(&mut SplitMix64::seed_from_u64(recovery_key)),
                     };
                     self.recoveries[arrival] += balance * rate;
                 }
@@ -358,6 +360,8 @@ mod tests {
             followup_hazard: 0.0,
             followup_min_age: 0,
             prepay_hazard: 0.0,
+            followup_no_event_below: vec![1.0; term + 1],
+            prepay_no_event_below: vec![1.0; term + 1],
             size_mu: 0.0,
             size_sigma: 0.0,
             mean_size: 10_000.0,
@@ -371,11 +375,12 @@ mod tests {
         }
     }
 
+    /// Draws whose exponential for a default is `default_e`, and 1 for the other events.
     fn draws(default_e: f64) -> FateDraws {
         FateDraws {
-            default_e,
-            followup_e: 1.0,
-            prepay_e: 1.0,
+            default_u: (-default_e).exp(),
+            followup_u: (-1.0f64).exp(),
+            prepay_u: (-1.0f64).exp(),
             referral_u: 0.5,
             recovery_key: 7,
         }

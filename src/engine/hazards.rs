@@ -9,7 +9,7 @@
 use rand::Rng;
 use rand_distr::{Distribution, StandardNormal};
 
-use crate::math::{conditional_pd, monthly_hazard};
+use crate::math::{conditional_pd, monthly_hazard, no_event_below};
 use crate::model::{CycleModel, SegmentModel};
 
 /// Draw the path's systemic factor per year into `factors` (one standard normal per year).
@@ -29,6 +29,28 @@ pub(super) fn draw_cycle<R: Rng>(cycle: &CycleModel, rng: &mut R, factors: &mut 
 
 const NOT_COMPUTED: u32 = u32::MAX;
 
+/// Where one start's cumulative hazards are in the arena, and the threshold below which a
+/// uniform means no default within them.
+#[derive(Debug, Clone, Copy)]
+struct TableAt {
+    at: u32,
+    len: u32,
+    no_default_below: f64,
+}
+
+const NO_TABLE: TableAt = TableAt {
+    at: NOT_COMPUTED,
+    len: 0,
+    no_default_below: 0.0,
+};
+
+/// A loan's cumulative default hazards over its months at risk, and
+/// [`crate::math::no_event_below`] of their total.
+pub(super) struct Cumulative<'a> {
+    pub cum: &'a [f64],
+    pub no_default_below: f64,
+}
+
 /// Per path: each segment's monthly default hazard per year, and the cumulative tables built
 /// from them on demand.
 pub(super) struct DefaultTables {
@@ -39,7 +61,7 @@ pub(super) struct DefaultTables {
     /// Per (segment, follow-up flag, year): monthly default hazard at the path's cycle.
     hazard: Vec<f64>,
     /// Per (segment, flag, start month): where that start's cumulative hazards are in `arena`.
-    table_at: Vec<(u32, u32)>,
+    table_at: Vec<TableAt>,
     arena: Vec<f64>,
 }
 
@@ -52,14 +74,14 @@ impl DefaultTables {
             starts,
             earliest_start,
             hazard: vec![0.0; segments * 2 * years],
-            table_at: vec![(NOT_COMPUTED, 0); segments * 2 * starts],
+            table_at: vec![NO_TABLE; segments * 2 * starts],
             arena: Vec::new(),
         }
     }
 
     /// Forget the previous path's tables and set the hazards for the cycle `factors`.
     pub fn set_cycle(&mut self, segments: &[SegmentModel], factors: &[f64], correlation: f64) {
-        self.table_at.fill((NOT_COMPUTED, 0));
+        self.table_at.fill(NO_TABLE);
         self.arena.clear();
         for (y, &x) in factors.iter().enumerate() {
             for (s, seg) in segments.iter().enumerate() {
@@ -74,6 +96,7 @@ impl DefaultTables {
     /// Cumulative default hazards of a loan of segment `s`, flag `flag`, starting in month
     /// `start`, over its months at risk within the horizon of `months`: element `j` is the sum
     /// over months `max(start,0) ..= max(start,0)+j`.
+    #[inline]
     pub fn cumulative(
         &mut self,
         segments: &[SegmentModel],
@@ -81,13 +104,30 @@ impl DefaultTables {
         s: usize,
         flag: usize,
         start: i64,
-    ) -> &[f64] {
+    ) -> Cumulative<'_> {
         let key = (s * 2 + flag) * self.starts + (start - self.earliest_start) as usize;
-        let (at, len) = self.table_at[key];
-        if at != NOT_COMPUTED {
-            let at = at as usize;
-            return &self.arena[at..at + len as usize];
+        let t = self.table_at[key];
+        if t.at == NOT_COMPUTED {
+            self.compute(segments, months, s, flag, start, key);
         }
+        let t = self.table_at[key];
+        let at = t.at as usize;
+        Cumulative {
+            cum: &self.arena[at..at + t.len as usize],
+            no_default_below: t.no_default_below,
+        }
+    }
+
+    #[cold]
+    fn compute(
+        &mut self,
+        segments: &[SegmentModel],
+        months: usize,
+        s: usize,
+        flag: usize,
+        start: i64,
+        key: usize,
+    ) {
         let seg = &segments[s];
         let first = start.max(0);
         let last = (start + seg.term as i64 - 1).min(months as i64 - 1);
@@ -102,7 +142,10 @@ impl DefaultTables {
             self.arena.push(cum);
         }
         let len = self.arena.len() - at;
-        self.table_at[key] = (at as u32, len as u32);
-        &self.arena[at..]
+        self.table_at[key] = TableAt {
+            at: at as u32,
+            len: len as u32,
+            no_default_below: no_event_below(cum),
+        };
     }
 }

@@ -347,13 +347,13 @@ impl Application {
     }
 }
 
-/// Segment index for a uniform draw `u` in [0, 1).
+/// Segment index for a uniform draw `u` in [0, 1): the first whose cumulative share exceeds
+/// `u` (the last if none does). Counted without branches, which a random `u` would mispredict:
+/// the cumulative shares rise, so those at or below `u` are the ones before it.
 #[inline]
 fn pick_segment(cdf: &[f64], u: f64) -> usize {
-    if cdf.len() == 1 {
-        return 0;
-    }
-    cdf.iter().position(|&c| u < c).unwrap_or(cdf.len() - 1)
+    let (_, below) = cdf.split_last().expect("at least one segment");
+    below.iter().map(|&c| (c <= u) as usize).sum()
 }
 
 /// docs/model.md §4: log-normal size with the segment's mean and CV, clamped to [min_size, cap].
@@ -370,4 +370,80 @@ fn draw_size(seg: &SegmentModel, cap: f64, z: f64) -> f64 {
 /// Simulate one path with a fresh workspace (convenient, slower than reusing a [`Workspace`]).
 pub fn simulate_path(model: &Model, index: u64) -> PathOutcome {
     Workspace::new(model).simulate(index)
+}
+
+/// The engine's hot pieces one at a time, for the benchmarks (`benches/engine.rs`); not part
+/// of the library's interface.
+#[doc(hidden)]
+pub mod parts {
+    use super::*;
+
+    impl Workspace<'_> {
+        /// Decide the fates of `n` loans granted in month `t` (segments in turn), from the new-
+        /// demand stream of path 0, on path 0's credit cycle; the book is emptied first and
+        /// each loan leaves its marks. Returns the number that defaults, for `black_box`.
+        #[doc(hidden)]
+        pub fn place_fates(&mut self, t: usize, n: usize) -> u32 {
+            let model = self.model;
+            self.draw_credit_cycle(0);
+            let mut rng = stream(model.seed, 0, streams::DEMAND);
+            let segments = model.segments.len();
+            for i in 0..n {
+                let s = i % segments;
+                let draws = FateDraws::draw(&mut rng);
+                let size = model.segments[s].mean_size;
+                self.book.place(s, false, t as i64 + 1, size, size, &draws);
+            }
+            (0..model.months)
+                .map(|m| self.book.collect(m).defaults)
+                .sum()
+        }
+
+        /// Draw month `t`'s new demand of path `index` — the number of applicants, each one's
+        /// segment, size and fate draws — without granting any. Returns the number drawn.
+        #[doc(hidden)]
+        pub fn draw_demand(&mut self, index: u64, t: usize) -> u64 {
+            let model = self.model;
+            let mut rng = stream(model.seed, index, streams::DEMAND);
+            let Some(poisson) = &model.demand[t / 12] else {
+                return 0;
+            };
+            let n = poisson.sample(&mut rng) as u64;
+            let mut total = 0.0;
+            for _ in 0..n {
+                let application = Application::draw(model, &mut rng);
+                let draws = FateDraws::draw(&mut rng);
+                total += application.size * draws.default_u;
+            }
+            std::hint::black_box(total);
+            n
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The count agrees with the first cumulative share above `u`, zero shares included.
+    #[test]
+    fn pick_segment_takes_the_first_share_above_the_draw() {
+        let first_above =
+            |cdf: &[f64], u: f64| cdf.iter().position(|&c| u < c).unwrap_or(cdf.len() - 1);
+        let cdfs: [&[f64]; 4] = [
+            &[1.0],
+            &[0.55, 0.88, 1.0],
+            &[0.0, 0.5, 0.5, 1.0, 1.0],
+            &[0.3, 0.3, 1.0],
+        ];
+        for cdf in cdfs {
+            for k in 0..=1000 {
+                let u = (k as f64 / 1000.0).min(1.0 - f64::EPSILON / 2.0);
+                assert_eq!(pick_segment(cdf, u), first_above(cdf, u), "{cdf:?} {u}");
+            }
+            for &c in cdf {
+                assert_eq!(pick_segment(cdf, c), first_above(cdf, c), "{cdf:?} at {c}");
+            }
+        }
+    }
 }
