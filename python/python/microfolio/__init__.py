@@ -153,24 +153,28 @@ def _sized(s: Scenario, paths: Optional[int], seed: Optional[int]) -> Scenario:
 
 
 class _Bar:
-    """tqdm (the notebook widget in Jupyter, text in a terminal) when installed, else nothing."""
+    """tqdm (the notebook widget in Jupyter, text in a terminal) when installed, else nothing.
+    The bar appears once the work knows its size; the library reports between chunks of paths."""
 
     def __init__(self, enabled: bool, label: str):
+        self._tqdm = None
         self._bar = None
+        self._label = label
         if enabled:
             try:
                 from tqdm.auto import tqdm
             except ImportError:
                 return
-            self._bar = tqdm(total=0, unit="path", desc=label, leave=False, dynamic_ncols=True)
+            self._tqdm = tqdm
 
     def update(self, done: int, total: int) -> None:
-        if self._bar is None or total == 0:
+        if self._tqdm is None or total == 0:
             return
-        if self._bar.total != total:
-            self._bar.total = total
-            self._bar.refresh()
-        self._bar.update(done - self._bar.n)
+        if self._bar is None:
+            self._bar = self._tqdm(total=total, unit="path", desc=self._label, leave=False,
+                                   dynamic_ncols=True)
+        if done > self._bar.n:
+            self._bar.update(done - self._bar.n)
 
     def close(self) -> None:
         if self._bar is not None:
@@ -197,6 +201,7 @@ def _work(call, *, progress: bool, label: str):
         while worker.is_alive():
             worker.join(0.1)
             bar.update(control.done, control.total)
+        bar.update(control.done, control.total)
     except KeyboardInterrupt:
         control.stop()
         worker.join()
