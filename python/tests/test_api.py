@@ -177,3 +177,43 @@ def test_write_refuses_a_folder_that_is_not_a_result_folder(tmp_path):
     again = r.write(tmp_path / "run", progress=False)
     assert (again / "report.html").exists()
     r.write(again, progress=False)  # an earlier result folder is replaced
+
+
+def test_sigint_stops_a_run_in_a_child_process(baseline):
+    """A real Ctrl-C (SIGINT) to a Python process that is running a long simulation."""
+    import signal
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, microfolio as mf\n"
+        f"s = mf.load({str(baseline)!r}).with_run_size(paths=200_000)\n"
+        "print('started', flush=True)\n"
+        "try:\n"
+        "    mf.run(s, progress=False, keep_paths=False)\n"
+        "except KeyboardInterrupt:\n"
+        "    print('interrupted', flush=True)\n"
+        "    sys.exit(130)\n"
+    )
+    child = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    assert child.stdout.readline().strip() == "started"
+    time.sleep(1.0)
+    child.send_signal(signal.SIGINT)
+    sent = time.monotonic()
+    try:
+        out, _ = child.communicate(timeout=10)
+    finally:
+        child.kill()
+    assert child.returncode == 130 and "interrupted" in out
+    assert time.monotonic() - sent < 2.0
+
+
+def test_whole_number_keys_take_floats_as_samplers_give_them():
+    s = mf.loads(SMALL)
+    assert "loans = 250\n" in s.with_values({"initial_book.loans": 250.0}).to_toml()
+    out = mf.evaluate(s, pd.DataFrame({"initial_book.loans": [250.0, 300.0]}), paths_per_point=5,
+                      metrics=["defaults"], progress=False)
+    assert len(out) == 2
+    with pytest.raises(mf.ScenarioError, match="initial_book.loans"):
+        mf.evaluate(s, pd.DataFrame({"initial_book.loans": [250.5]}), paths_per_point=5,
+                    progress=False)
