@@ -224,7 +224,8 @@ fn scenario_error(py: Python<'_>, e: &ScenarioError) -> PyErr {
         ScenarioError::Parse { file, .. } | ScenarioError::Io { file, .. } => {
             raise(py, "ScenarioError", message, &[("file", file)])
         }
-        ScenarioError::Override { .. } => raise(py, "ScenarioError", message, &[]),
+        // An override, and any kind of error the library may add: the message says it all.
+        _ => raise(py, "ScenarioError", message, &[]),
     }
 }
 
