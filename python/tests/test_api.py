@@ -1,0 +1,219 @@
+"""The Python API: scenarios, errors, runs, design points, studies, progress and Ctrl-C."""
+
+import _thread
+import threading
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import microfolio as mf
+
+SMALL = """
+[meta]
+name = "small"
+[simulation]
+horizon_years = 3
+paths = 40
+seed = 5
+[initial_book]
+loans = 300
+[[segment]]
+name = "starter"
+annual_pd = 0.06
+"""
+
+
+def test_load_with_values_and_toml(baseline):
+    s = mf.load(str(baseline), set={"followup.referral_share": 0.8})
+    assert s.name == "baseline"
+    assert "referral_share = 0.8" in s.to_toml()
+    t = s.with_values({"segment.micro_starter.annual_pd": 0.09, "simulation.paths": 100})
+    assert t.paths == 100
+    assert s.paths == 10000  # unchanged
+    again = mf.loads(t.to_toml())
+    assert again.to_toml().replace("inline", "") != ""
+    assert again.paths == 100
+
+
+def test_scenario_error_names_key_value_and_range(baseline):
+    with pytest.raises(mf.ScenarioError) as e:
+        mf.load(Path(baseline), set={"followup.referral_share": 1.5})
+    err = e.value
+    assert isinstance(err, ValueError)
+    assert err.key == "followup.referral_share"
+    assert err.value == "1.5"
+    assert "allowed" in str(err) and err.allowed
+    with pytest.raises(mf.ScenarioError, match="no_such"):
+        mf.loads(SMALL).with_values({"followup.no_such": 1})
+    with pytest.raises(mf.ScenarioError, match="cannot read"):
+        mf.load("does/not/exist.toml")
+
+
+def test_run_in_memory():
+    r = mf.run(mf.loads(SMALL), paths=30, progress=False)
+    assert r.summary["paths"] == 30
+    assert len(r.paths) == 30 and list(r.paths["path"]) == list(range(30))
+    assert {"year", "label", "metric", "mean", "p05", "p95"} <= set(r.timeseries.columns)
+    assert r.metrics.loc["defaults", "mean"] == r.summary["metrics"]["defaults"]["mean"]
+    assert mf.run(mf.loads(SMALL), paths=30, progress=False, keep_paths=False).paths is None
+
+
+def test_evaluate_common_random_numbers():
+    s = mf.loads(SMALL)
+    design = pd.DataFrame({"segment.starter.annual_pd": [0.04, 0.06, 0.12, 0.06]})
+    out = mf.evaluate(s, design, paths_per_point=50, metrics=["defaults", "net_loss"],
+                      progress=False)
+    assert list(out.columns) == ["segment.starter.annual_pd", "defaults_mean", "defaults_se",
+                                 "net_loss_mean", "net_loss_se"]
+    assert len(out) == 4
+    # Row 1 and row 3 are the same point on the same paths: the same numbers.
+    assert out.loc[1, "defaults_mean"] == out.loc[3, "defaults_mean"]
+    assert out.loc[0, "defaults_mean"] < out.loc[2, "defaults_mean"]
+    # And the same as a run of that scenario with those paths.
+    r = mf.run(s.with_values({"segment.starter.annual_pd": 0.06}), paths=50, progress=False)
+    assert out.loc[1, "defaults_mean"] == r.summary["metrics"]["defaults"]["mean"]
+    assert out.loc[1, "defaults_se"] == r.summary["metrics"]["defaults"]["se"]
+    with pytest.raises(mf.ScenarioError, match="design point 0"):
+        mf.evaluate(s, pd.DataFrame({"segment.starter.annual_pd": [2.0]}), paths_per_point=5,
+                    progress=False)
+    with pytest.raises(mf.InputError, match="no_metric"):
+        mf.evaluate(s, design, paths_per_point=5, metrics=["no_metric"], progress=False)
+
+
+def test_studies(referral, tmp_path):
+    s = mf.load(referral)
+    sw = mf.sweep(s, {"followup.referral_share": [0.2, 0.8]}, paths=20, progress=False,
+                  metrics=["followup_loans"])
+    assert len(sw) == 2 and "followup.referral_share" in sw.columns
+    cmp = mf.compare(s, {"refer_more": {"followup.referral_share": 0.8}}, paths=20,
+                     progress=False, folder=tmp_path / "cmp")
+    assert (tmp_path / "cmp" / "report.html").exists()
+    assert len(cmp) > 0
+    tor = mf.tornado(s, paths=10, progress=False, metrics=["net_loss"])
+    assert len(tor) > 0
+    with pytest.raises(mf.InputError):
+        mf.sweep(s, {"followup.referral_share": [0.5]}, paths=5, progress=False)
+
+
+def test_metrics_registry():
+    m = mf.metrics()
+    assert "net_loss" in m.index and m.loc["net_loss", "unit"] == "money"
+    assert "book" in mf.metrics("yearly").index
+
+
+def test_ctrl_c_stops_a_run_quickly(baseline):
+    s = mf.load(baseline).with_run_size(paths=200_000)
+    sent = []
+
+    def ctrl_c():
+        sent.append(time.monotonic())
+        _thread.interrupt_main()
+
+    timer = threading.Timer(1.0, ctrl_c)
+    timer.start()
+    with pytest.raises(KeyboardInterrupt):
+        mf.run(s, progress=False, keep_paths=False)
+    stopped = time.monotonic()
+    timer.cancel()
+    assert sent, "the run ended before Ctrl-C"
+    # Within a second (0.05 s here when the machine is quiet; margin for a busy CI machine).
+    assert stopped - sent[0] < 1.5
+
+
+def test_progress_bar_with_tqdm(capsys):
+    pytest.importorskip("tqdm")
+    r = mf.run(mf.loads(SMALL), paths=10, progress=True)
+    assert r.summary["paths"] == 10
+    assert "small:" in capsys.readouterr().err  # the bar, on stderr as tqdm writes it
+
+
+def test_no_progress_bar_without_tqdm(monkeypatch, capsys):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "tqdm.auto", None)  # `from tqdm.auto import tqdm` fails
+    r = mf.run(mf.loads(SMALL), paths=10, progress=True)
+    assert r.summary["paths"] == 10
+    assert capsys.readouterr().err == ""
+
+
+def test_no_progress_bar_when_asked(capsys):
+    mf.run(mf.loads(SMALL), paths=10, progress=False)
+    assert capsys.readouterr().err == ""
+
+
+def test_the_gil_is_released_while_simulating(baseline):
+    s = mf.load(baseline).with_run_size(paths=300)
+    ticks = []
+    stop = threading.Event()
+
+    def count():
+        while not stop.is_set():
+            ticks.append(1)
+            time.sleep(0.001)
+
+    counter = threading.Thread(target=count)
+    counter.start()
+    try:
+        started = time.monotonic()
+        mf.run(s, progress=False, keep_paths=False, threads=1)
+        elapsed = time.monotonic() - started
+    finally:
+        stop.set()
+        counter.join()
+    # A thread that needs the GIL kept running: at a tick a millisecond it would tick about
+    # 1000 times a second; were the GIL held while simulating it would hardly tick at all.
+    assert elapsed > 0.1
+    assert len(ticks) > 100 * elapsed, (len(ticks), elapsed)
+
+
+def test_write_refuses_a_folder_that_is_not_a_result_folder(tmp_path):
+    r = mf.run(mf.loads(SMALL), paths=5, progress=False)
+    (tmp_path / "notes.txt").write_text("mine")
+    with pytest.raises(mf.InputError, match="not an earlier microfolio result folder"):
+        r.write(tmp_path, progress=False)
+    assert (tmp_path / "notes.txt").read_text() == "mine"
+    again = r.write(tmp_path / "run", progress=False)
+    assert (again / "report.html").exists()
+    r.write(again, progress=False)  # an earlier result folder is replaced
+
+
+def test_sigint_stops_a_run_in_a_child_process(baseline):
+    """A real Ctrl-C (SIGINT) to a Python process that is running a long simulation."""
+    import signal
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, microfolio as mf\n"
+        f"s = mf.load({str(baseline)!r}).with_run_size(paths=200_000)\n"
+        "print('started', flush=True)\n"
+        "try:\n"
+        "    mf.run(s, progress=False, keep_paths=False)\n"
+        "except KeyboardInterrupt:\n"
+        "    print('interrupted', flush=True)\n"
+        "    sys.exit(130)\n"
+    )
+    child = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    assert child.stdout.readline().strip() == "started"
+    time.sleep(1.0)
+    child.send_signal(signal.SIGINT)
+    sent = time.monotonic()
+    try:
+        out, _ = child.communicate(timeout=10)
+    finally:
+        child.kill()
+    assert child.returncode == 130 and "interrupted" in out
+    assert time.monotonic() - sent < 2.0
+
+
+def test_whole_number_keys_take_floats_as_samplers_give_them():
+    s = mf.loads(SMALL)
+    assert "loans = 250\n" in s.with_values({"initial_book.loans": 250.0}).to_toml()
+    out = mf.evaluate(s, pd.DataFrame({"initial_book.loans": [250.0, 300.0]}), paths_per_point=5,
+                      metrics=["defaults"], progress=False)
+    assert len(out) == 2
+    with pytest.raises(mf.ScenarioError, match="initial_book.loans"):
+        mf.evaluate(s, pd.DataFrame({"initial_book.loans": [250.5]}), paths_per_point=5,
+                    progress=False)
