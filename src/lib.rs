@@ -52,7 +52,7 @@ pub use metrics::{Scalar, Yearly};
 pub use model::Model;
 pub use output::{OutputDir, OutputError, RunInfo};
 pub use results::{AppendError, Results};
-pub use run::{Completed, RunOptions, default_folder, run};
+pub use run::{Completed, RunOptions, default_folder, run, simulate_run};
 pub use scenario::{Origin, Override, Scenario, ScenarioError};
 pub use simulate::{
     BLOCK_PATHS, CHUNK_PATHS, Observer, Options, Pool, Progress, Silent, WorkUnit, shard, simulate,

@@ -62,6 +62,49 @@ pub fn default_folder(scenario: &Scenario) -> PathBuf {
     Path::new("output").join(scenario.name())
 }
 
+/// Simulate every path of `scenario` on `pool` as one work unit, streaming `paths.csv` to
+/// `paths_csv` when given: a run without its result folder (what `run` writes the folder from,
+/// and what a notebook keeps in memory). The memory check is the caller's.
+pub fn simulate_run(
+    scenario: &Scenario,
+    pool: &Pool,
+    observer: &dyn Observer,
+    paths_csv: Option<&Path>,
+) -> Result<(Results, RunInfo), Error> {
+    let model = Model::new(scenario);
+    let paths = scenario.spec().simulation.paths as u64;
+    let stopwatch = Stopwatch::start();
+    let io_error = |path: &Path, error| {
+        Error::Output(OutputError::Io {
+            path: path.to_path_buf(),
+            error,
+        })
+    };
+    let mut csv = match paths_csv {
+        Some(p) => Some(PathsCsv::create(p).map_err(|e| io_error(p, e))?),
+        None => None,
+    };
+    let mut kept: Option<Results> = None;
+    pool.simulate(
+        &[WorkUnit::new(&model, 0..paths)],
+        observer,
+        |_, chunk| match (csv.as_mut(), paths_csv) {
+            (Some(w), Some(p)) => w.write(chunk).map_err(|e| io_error(p, e)),
+            _ => Ok(()),
+        },
+        |_, r| {
+            kept = Some(r);
+            Ok(())
+        },
+    )?;
+    let results = kept.unwrap_or_else(|| Results::empty(0, model.years));
+    if let (Some(w), Some(p)) = (csv, paths_csv) {
+        w.finish().map_err(|e| io_error(p, e))?;
+    }
+    let info = stopwatch.stop(pool.threads(), results.loans_simulated());
+    Ok((results, info))
+}
+
 /// Simulate `scenario` and write its result folder at `destination`.
 pub fn run(
     scenario: &Scenario,
@@ -77,39 +120,13 @@ pub fn run(
         resources::estimated_memory(scenario, threads),
     )?;
     let folder = OutputDir::create(destination, output::RUN)?;
-    let model = Model::new(scenario);
-    let stopwatch = Stopwatch::start();
-
     let csv_path = folder.file(output::PATHS_CSV);
-    let io_error = |error| {
-        Error::Output(OutputError::Io {
-            path: csv_path.clone(),
-            error,
-        })
-    };
-    let mut csv = if options.paths_csv {
-        Some(PathsCsv::create(&csv_path).map_err(io_error)?)
-    } else {
-        None
-    };
-    let mut kept: Option<Results> = None;
-    pool.simulate(
-        &[WorkUnit::new(&model, 0..paths)],
+    let (results, info) = simulate_run(
+        scenario,
+        &pool,
         observer,
-        |_, chunk| match csv.as_mut() {
-            Some(w) => w.write(chunk).map_err(io_error),
-            None => Ok(()),
-        },
-        |_, r| {
-            kept = Some(r);
-            Ok(())
-        },
+        options.paths_csv.then_some(csv_path.as_path()),
     )?;
-    let results = kept.unwrap_or_else(|| Results::empty(0, model.years));
-    if let Some(w) = csv {
-        w.finish().map_err(io_error)?;
-    }
-    let info = stopwatch.stop(threads, results.loans_simulated());
     let summary = output::summary_json(scenario, &results, &info);
     let summary = serde_json::to_string_pretty(&summary).expect("JSON values always serialise");
     folder.write(output::SUMMARY_JSON, summary.as_bytes())?;

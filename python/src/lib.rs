@@ -8,17 +8,14 @@
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::time::{Instant, SystemTime};
 
-use microfolio::engine::PathOutcome;
-use microfolio::output::{self, PathsCsv};
+use microfolio::output;
 use microfolio::scenario::lookup;
 use microfolio::study::params::{SweepParam, VariantSpec};
 use microfolio::study::{KEY_METRICS, parse_metrics};
 use microfolio::{
-    Compare, Error, ErrorKind, Model, Observer, Options, OutputError, Override, Pool, Progress,
-    Results, RunInfo, RunOptions, Scalar, Scenario, ScenarioError, Sweep, Tornado, WorkUnit,
-    metrics::Yearly, run_study,
+    Compare, Error, ErrorKind, Model, Observer, Options, Override, Pool, Progress, RunOptions,
+    Scalar, Scenario, ScenarioError, Sweep, Tornado, WorkUnit, metrics::Yearly, run_study,
 };
 use pyo3::exceptions::PyKeyboardInterrupt;
 use pyo3::prelude::*;
@@ -282,44 +279,13 @@ fn simulate(
             threads,
             memory_budget: None,
         })?;
-        let model = Model::new(&scenario);
         let paths = scenario.spec().simulation.paths as u64;
-        let started = SystemTime::now();
-        let clock = Instant::now();
-        let csv_path = paths_csv.clone().unwrap_or_default();
-        let io_error = |error| {
-            Error::Output(OutputError::Io {
-                path: csv_path.clone(),
-                error,
-            })
-        };
-        let mut csv = match &paths_csv {
-            Some(p) => Some(PathsCsv::create(p).map_err(io_error)?),
-            None => None,
-        };
-        let mut kept: Option<Results> = None;
-        pool.simulate(
-            &[WorkUnit::new(&model, 0..paths)],
+        let (results, info) = microfolio::simulate_run(
+            &scenario,
+            &pool,
             &Watch::whole(control.get(), paths),
-            |_, chunk: &[PathOutcome]| match csv.as_mut() {
-                Some(w) => w.write(chunk).map_err(io_error),
-                None => Ok(()),
-            },
-            |_, r| {
-                kept = Some(r);
-                Ok(())
-            },
+            paths_csv.as_deref(),
         )?;
-        let results = kept.unwrap_or_else(|| Results::empty(0, model.years));
-        if let Some(w) = csv {
-            w.finish().map_err(io_error)?;
-        }
-        let info = RunInfo {
-            threads: pool.threads(),
-            wall_seconds: clock.elapsed().as_secs_f64(),
-            started,
-            loans_simulated: results.loans_simulated(),
-        };
         let summary = output::summary_json(&scenario, &results, &info);
         let summary = serde_json::to_string_pretty(&summary).expect("JSON values always serialise");
         Ok((summary, output::timeseries_csv(&scenario, &results)))
