@@ -506,34 +506,25 @@ fn run_study_watched<S: microfolio::Study>(
     Ok(done.folder)
 }
 
+/// `(name, label, unit)` rows of a metric registry, the unit in lower case (`money`, `percent`).
+fn registry_rows(
+    metrics: impl Iterator<Item = (&'static str, &'static str, microfolio::units::Unit)>,
+) -> Vec<(&'static str, &'static str, String)> {
+    metrics
+        .map(|(name, label, unit)| (name, label, format!("{unit:?}").to_lowercase()))
+        .collect()
+}
+
 /// Every scalar metric: `(name, label, unit)`, in the order of `summary.json`.
 #[pyfunction]
 fn scalar_metrics() -> Vec<(&'static str, &'static str, String)> {
-    Scalar::ALL
-        .iter()
-        .map(|m| {
-            (
-                m.name(),
-                m.label(),
-                format!("{:?}", m.unit()).to_lowercase(),
-            )
-        })
-        .collect()
+    registry_rows(Scalar::ALL.iter().map(|m| (m.name(), m.label(), m.unit())))
 }
 
 /// Every yearly metric: `(name, label, unit)`, in the order of `timeseries.csv`.
 #[pyfunction]
 fn yearly_metrics() -> Vec<(&'static str, &'static str, String)> {
-    Yearly::ALL
-        .iter()
-        .map(|m| {
-            (
-                m.name(),
-                m.label(),
-                format!("{:?}", m.unit()).to_lowercase(),
-            )
-        })
-        .collect()
+    registry_rows(Yearly::ALL.iter().map(|m| (m.name(), m.label(), m.unit())))
 }
 
 #[pymodule]
