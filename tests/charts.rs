@@ -14,6 +14,9 @@ use microfolio::charts::ALL_CHARTS;
 use microfolio::report::{self, REPORT_HTML};
 use microfolio::scenario::{Origin, Scenario};
 
+mod common;
+use common::shipped_names;
+
 /// A small scenario under stress, so that the state pays on some paths and every chart has
 /// something to show. The name has characters that must be escaped in SVG and HTML.
 const SAMPLE: &str = r#"
@@ -438,7 +441,8 @@ fn a_missing_or_corrupt_file_is_named_in_the_error() {
 /// Every shipped scenario gets every chart, in both formats, and a report that shows them.
 #[test]
 fn shipped_scenarios_get_every_chart() {
-    for name in ["baseline", "recession", "vasicek"] {
+    for name in shipped_names() {
+        let name = name.as_str();
         let file = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("scenarios/{name}.toml"));
         let scenario = Scenario::load(&file, &[])
             .unwrap()

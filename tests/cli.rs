@@ -357,7 +357,8 @@ fn validate_prints_a_runnable_resolved_scenario() {
 
 #[test]
 fn every_shipped_scenario_is_valid() {
-    for name in ["baseline", "recession", "vasicek"] {
+    for name in shipped_names() {
+        let name = name.as_str();
         let s = shipped(name, &[]);
         assert_eq!(s.name(), name);
         assert!(!s.spec().meta.description.is_empty());

@@ -31,6 +31,20 @@ pub fn shipped(name: &str, sets: &[&str]) -> Scenario {
     .unwrap_or_else(|e| panic!("{e}"))
 }
 
+/// The names of every shipped scenario (`scenarios/*.toml`), sorted: tests over all of them
+/// take in a scenario added later without being told.
+pub fn shipped_names() -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(root().join("scenarios"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .map(|p| p.file_stem().unwrap().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert!(names.len() >= 5, "{names:?}");
+    names
+}
+
 /// Simulate paths `0..paths`.
 pub fn run(s: &Scenario, paths: u64) -> Results {
     simulate_range(&Model::new(s), 0..paths)
