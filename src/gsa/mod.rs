@@ -38,7 +38,6 @@ pub mod sequence;
 
 use std::fmt;
 
-use rand::SeedableRng;
 use rand_xoshiro::Xoshiro256PlusPlus;
 
 pub use indices::{SobolIndices, SobolOptions, sobol_indices};
@@ -251,24 +250,17 @@ fn check_outcomes(outcomes: &[f64], points: usize) -> Result<(), GsaError> {
     }
 }
 
-/// The generator of bootstrap resample `index` (or of another numbered stream) under `seed`:
-/// seeded by index so that resamples can be drawn in any order, on any thread, with the same
-/// result.
+/// The generator of bootstrap resample (or trajectory) `index` under `seed`: the engine's
+/// stream function, seeded by index so that resamples can be drawn in any order, on any thread,
+/// with the same result, under purposes of its own so that no draw here repeats a path's.
 fn stream(seed: u64, purpose: u64, index: u64) -> Xoshiro256PlusPlus {
-    fn mix(mut z: u64) -> u64 {
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-    const GOLDEN: u64 = 0x9e37_79b9_7f4a_7c15;
-    let key = mix(mix(mix(seed.wrapping_add(GOLDEN)) ^ purpose) ^ index.wrapping_mul(GOLDEN));
-    Xoshiro256PlusPlus::seed_from_u64(key)
+    crate::engine::stream(seed, index, purpose)
 }
 
-/// Stream purposes, so that no two uses of one seed share random numbers.
-const SALTELLI_BOOTSTRAP: u64 = 1;
-const MORRIS_DESIGN: u64 = 2;
-const MORRIS_BOOTSTRAP: u64 = 3;
+/// Stream purposes, apart from the engine's (1 to 4) and from each other.
+const SALTELLI_BOOTSTRAP: u64 = 0x6753_6101;
+const MORRIS_DESIGN: u64 = 0x6753_6102;
+const MORRIS_BOOTSTRAP: u64 = 0x6753_6103;
 
 #[cfg(test)]
 mod tests {
