@@ -361,7 +361,9 @@ impl<'m> Workspace<'m> {
             grants.rationed += 1;
             return false;
         }
-        grants.grant(size, fee, seg.jobs_per_loan);
+        // docs/model.md §10: each firm's jobs once, with its first loan.
+        let jobs = if followup { 0.0 } else { seg.jobs_per_loan };
+        grants.grant(size, fee, jobs);
         let fate = self
             .book
             .place(segment, followup, t as i64 + 1, size, size, draws);

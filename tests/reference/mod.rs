@@ -385,7 +385,10 @@ pub fn simulate_path(spec: &ScenarioSpec, seed: u64, path: u64) -> PathResult {
                 cash -= outlay;
                 granted += 1.0;
                 volume += size;
-                jobs += s.jobs_per_loan;
+                // Each firm's jobs once: a follow-up loan adds none (docs/model.md §10).
+                if !is_followup {
+                    jobs += s.jobs_per_loan;
+                }
                 fee_income += s.origination_fee * size;
                 operating_costs += costs.per_new_loan + costs.coaching_per_new_loan;
                 month_income += s.origination_fee * size;
