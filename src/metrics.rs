@@ -116,8 +116,35 @@ metric_enum! {
         CostToState = "cost_to_state",
         /// Operational self-sufficiency; undefined when its denominator is 0.
         Oss = "oss",
-        /// Sum of `jobs_per_loan` over granted loans.
+        /// Sum of `jobs_per_loan` over new (not follow-up) loans granted: each firm once.
         JobsSupported = "jobs_supported",
+        /// Credits the BMKB guaranteed in the horizon: the lender's own and graduates' bank
+        /// loans (docs/model.md §10).
+        BmkbGuarantees = "bmkb_guarantees",
+        /// BMKB premiums the state received, both channels, euros.
+        BmkbPremiums = "bmkb_premiums",
+        /// BMKB claims the state paid within the horizon, both channels, euros.
+        BmkbClaims = "bmkb_claims",
+        /// Claims on defaults within the horizon falling due after it, euros.
+        BmkbClaimsPending = "bmkb_claims_pending",
+        /// Claims paid to the lender on its own backed loans within the horizon, euros.
+        BmkbClaimsReceived = "bmkb_claims_received",
+        /// `bmkb_claims + bmkb_claims_pending - bmkb_premiums`.
+        BmkbNetCost = "bmkb_net_cost",
+        /// The state's BMKB exposure at the horizon, euros.
+        BmkbExposureEnd = "bmkb_exposure_end",
+        /// Interest the state forgoes on the state loan, at its own cost of funds, euros.
+        StateLoanSubsidy = "state_loan_subsidy",
+        /// `cost_to_state + bmkb_net_cost + state_loan_subsidy`, nominal.
+        StateCostTotal = "state_cost_total",
+        /// `cost_to_state` discounted from the horizon's last month.
+        CostToStatePv = "cost_to_state_pv",
+        /// `bmkb_net_cost`, every flow discounted at its month.
+        BmkbNetCostPv = "bmkb_net_cost_pv",
+        /// `state_loan_subsidy`, discounted month by month.
+        StateLoanSubsidyPv = "state_loan_subsidy_pv",
+        /// `state_cost_total` in present value: the three channels' present values summed.
+        StateCostTotalPv = "state_cost_total_pv",
     }
 }
 
@@ -150,6 +177,12 @@ metric_enum! {
         Rationed = "rationed",
         /// Defaults in the year over loans live at the start of the year (0 when none are).
         DefaultRate = "default_rate",
+        /// BMKB premiums received in the year, both channels.
+        BmkbPremiums = "bmkb_premiums",
+        /// BMKB claims paid in the year, both channels.
+        BmkbClaims = "bmkb_claims",
+        /// The state's BMKB exposure at the year's end.
+        BmkbExposure = "bmkb_exposure",
     }
 }
 
@@ -184,6 +217,19 @@ impl Scalar {
             CostToState => "Cost to the state",
             Oss => "Operational self-sufficiency",
             JobsSupported => "Jobs supported",
+            BmkbGuarantees => "BMKB guarantees",
+            BmkbPremiums => "BMKB premiums",
+            BmkbClaims => "BMKB claims paid",
+            BmkbClaimsPending => "BMKB claims pending",
+            BmkbClaimsReceived => "BMKB claims received by the lender",
+            BmkbNetCost => "BMKB net cost",
+            BmkbExposureEnd => "BMKB exposure at the horizon",
+            StateLoanSubsidy => "State loan interest subsidy",
+            StateCostTotal => "State's total cost",
+            CostToStatePv => "Cost to the state (PV)",
+            BmkbNetCostPv => "BMKB net cost (PV)",
+            StateLoanSubsidyPv => "State loan interest subsidy (PV)",
+            StateCostTotalPv => "State's total cost (PV)",
         }
     }
 
@@ -193,9 +239,10 @@ impl Scalar {
         use Scalar::*;
         match self {
             VolumeGranted | MeanLoanSize | GrossLoss | Recoveries | NetLoss | FinalCapital
-            | MinCapital | PeakExternalDebt | GuaranteeCall | StateLoanLoss | CostToState => {
-                Unit::Money
-            }
+            | MinCapital | PeakExternalDebt | GuaranteeCall | StateLoanLoss | CostToState
+            | BmkbPremiums | BmkbClaims | BmkbClaimsPending | BmkbClaimsReceived | BmkbNetCost
+            | BmkbExposureEnd | StateLoanSubsidy | StateCostTotal | CostToStatePv
+            | BmkbNetCostPv | StateLoanSubsidyPv | StateCostTotalPv => Unit::Money,
             DefaultRate | LossRate | CapitalDepleted | PeakGuaranteeUse => Unit::Percent,
             MonthsLendingClosed | MonthsLiquidityShortfall => Unit::Months,
             Oss => Unit::Ratio,
@@ -206,7 +253,8 @@ impl Scalar {
             | Defaults
             | Graduations
             | Prepayments
-            | JobsSupported => Unit::Count,
+            | JobsSupported
+            | BmkbGuarantees => Unit::Count,
         }
     }
 
@@ -215,7 +263,9 @@ impl Scalar {
     /// `volume_granted`, `peak_external_debt`, `peak_guarantee_use`), the mix of follow-up
     /// financing that a policy such as the referral share sets on purpose (`followup_loans`,
     /// `graduations`), and outcomes that move with others (`recoveries` rise with defaults,
-    /// `prepayments`, `mean_loan_size`).
+    /// `prepayments`, `mean_loan_size`). On the BMKB side, what the state pays is worse;
+    /// the premiums, the guarantees written, the exposure and the claims the lender receives
+    /// grow with the scheme's use and are neither.
     pub fn direction(self) -> Option<Direction> {
         use Scalar::*;
         match self {
@@ -230,21 +280,33 @@ impl Scalar {
             | MonthsLiquidityShortfall
             | GuaranteeCall
             | StateLoanLoss
-            | CostToState => Some(Direction::HigherWorse),
+            | CostToState
+            | BmkbClaims
+            | BmkbClaimsPending
+            | BmkbNetCost
+            | StateLoanSubsidy
+            | StateCostTotal
+            | CostToStatePv
+            | BmkbNetCostPv
+            | StateLoanSubsidyPv
+            | StateCostTotalPv => Some(Direction::HigherWorse),
             EntrepreneursFinanced | JobsSupported | FinalCapital | MinCapital | Oss => {
                 Some(Direction::HigherBetter)
             }
             LoansGranted | FollowupLoans | VolumeGranted | MeanLoanSize | Recoveries
-            | Graduations | Prepayments | PeakExternalDebt | PeakGuaranteeUse => None,
+            | Graduations | Prepayments | PeakExternalDebt | PeakGuaranteeUse | BmkbGuarantees
+            | BmkbPremiums | BmkbClaimsReceived | BmkbExposureEnd => None,
         }
     }
 
     /// Whether the outcome values the book at par at the horizon, leaving out losses still
-    /// embedded in it (docs/model.md §7): capital at the horizon and what the state pays.
+    /// embedded in it (docs/model.md §7): capital at the horizon and what the state pays
+    /// through the lender (and so the state's totals, which include it).
     pub fn at_par(self) -> bool {
         use Scalar::*;
         match self {
-            FinalCapital | GuaranteeCall | StateLoanLoss | CostToState => true,
+            FinalCapital | GuaranteeCall | StateLoanLoss | CostToState | StateCostTotal
+            | CostToStatePv | StateCostTotalPv => true,
             LoansGranted
             | FollowupLoans
             | EntrepreneursFinanced
@@ -266,7 +328,17 @@ impl Scalar {
             | PeakExternalDebt
             | PeakGuaranteeUse
             | Oss
-            | JobsSupported => false,
+            | JobsSupported
+            | BmkbGuarantees
+            | BmkbPremiums
+            | BmkbClaims
+            | BmkbClaimsPending
+            | BmkbClaimsReceived
+            | BmkbNetCost
+            | BmkbExposureEnd
+            | StateLoanSubsidy
+            | BmkbNetCostPv
+            | StateLoanSubsidyPv => false,
         }
     }
 }
@@ -289,6 +361,9 @@ impl Yearly {
             Graduations => "Graduations",
             Rationed => "Requests rationed",
             DefaultRate => "Default rate",
+            BmkbPremiums => "BMKB premiums",
+            BmkbClaims => "BMKB claims paid",
+            BmkbExposure => "BMKB exposure",
         }
     }
 
@@ -296,7 +371,8 @@ impl Yearly {
     pub fn unit(self) -> Unit {
         use Yearly::*;
         match self {
-            Book | Capital | ExternalDebt | Cash | NewVolume | NetLoss => Unit::Money,
+            Book | Capital | ExternalDebt | Cash | NewVolume | NetLoss | BmkbPremiums
+            | BmkbClaims | BmkbExposure => Unit::Money,
             CapitalRatio | DefaultRate => Unit::Percent,
             ActiveLoans | NewLoans | Defaults | Graduations | Rationed => Unit::Count,
         }
@@ -306,9 +382,12 @@ impl Yearly {
     pub fn direction(self) -> Option<Direction> {
         use Yearly::*;
         match self {
-            Defaults | NetLoss | Rationed | DefaultRate => Some(Direction::HigherWorse),
+            Defaults | NetLoss | Rationed | DefaultRate | BmkbClaims => {
+                Some(Direction::HigherWorse)
+            }
             Capital | CapitalRatio => Some(Direction::HigherBetter),
-            Book | ActiveLoans | ExternalDebt | Cash | NewLoans | NewVolume | Graduations => None,
+            Book | ActiveLoans | ExternalDebt | Cash | NewLoans | NewVolume | Graduations
+            | BmkbPremiums | BmkbExposure => None,
         }
     }
 
@@ -318,7 +397,8 @@ impl Yearly {
         match self {
             Capital | CapitalRatio => true,
             Book | ActiveLoans | ExternalDebt | Cash | NewLoans | NewVolume | Defaults
-            | NetLoss | Graduations | Rationed | DefaultRate => false,
+            | NetLoss | Graduations | Rationed | DefaultRate | BmkbPremiums | BmkbClaims
+            | BmkbExposure => false,
         }
     }
 }
@@ -337,8 +417,8 @@ mod tests {
             assert_eq!(m.index(), i);
             assert_eq!(Yearly::from_name(m.name()), Some(*m));
         }
-        assert_eq!(Scalar::COUNT, 26);
-        assert_eq!(Yearly::COUNT, 13);
+        assert_eq!(Scalar::COUNT, 39);
+        assert_eq!(Yearly::COUNT, 16);
     }
 
     #[test]
@@ -369,7 +449,10 @@ mod tests {
                 "final_capital",
                 "guarantee_call",
                 "state_loan_loss",
-                "cost_to_state"
+                "cost_to_state",
+                "state_cost_total",
+                "cost_to_state_pv",
+                "state_cost_total_pv"
             ]
         );
         assert_eq!(

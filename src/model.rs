@@ -1,14 +1,16 @@
 //! Everything the engine needs that depends on the scenario alone, computed once per run:
 //! per-segment schedules, hazards, size and recovery distributions, demand per year, the credit
-//! cycle's constants, the follow-up rule and the lender's funding and cost terms.
+//! cycle's constants, the follow-up rule, the lender's funding and cost terms, and the BMKB
+//! guarantee and the state's discounting (docs/model.md §10).
 //!
 //! The engine then does per path only what depends on the path's random draws, and reads the
 //! scenario only through this type: a quantity derived here (a monthly rate, a cost per month)
 //! is derived once, with the same floating-point operations the engine would have done, so
 //! that moving it here changes no result by a bit.
 
-use rand::Rng;
+use rand::{Rng, SeedableRng};
 use rand_distr::{Beta, Distribution, Gamma, Poisson};
+use rand_xoshiro::SplitMix64;
 
 use crate::math::{monthly_hazard, no_event_below};
 use crate::scenario::Scenario;
@@ -50,6 +52,21 @@ pub struct SegmentModel {
     pub jobs_per_loan: f64,
     /// Initial-book ages are drawn from `0 .. initial_ages`.
     pub initial_ages: usize,
+}
+
+impl SegmentModel {
+    /// The recovery rate of a default whose draw is `key` (docs/model.md §5 step 2). A generator
+    /// of its own, so that the rejection sampler's variable number of draws moves no other
+    /// loan's; SplitMix64 takes the key as its state, with no seeding cost. The same key gives
+    /// the same rate wherever it is asked for: the lender's recovery and the BMKB claim of one
+    /// default share it.
+    #[inline]
+    pub fn recovery_rate(&self, key: u64) -> f64 {
+        match &self.recovery {
+            None => self.recovery_mean,
+            Some(beta) => beta.sample(&mut SplitMix64::seed_from_u64(key)),
+        }
+    }
 }
 
 /// [`no_event_below`] for a constant monthly hazard `h` over `0 ..= term` months.
@@ -145,6 +162,69 @@ pub struct LenderModel {
     pub cost_per_new_loan: f64,
 }
 
+/// How the BMKB guarantees one kind of credit (a lender's segment, or the bank loans of its
+/// graduates): docs/model.md §10.
+#[derive(Debug, Clone, Copy)]
+pub struct GuaranteeTerms {
+    /// Ages `0 .. covered_months` are covered: `min(term, guarantee_months)`.
+    pub covered_months: usize,
+    /// One-off premium per euro of BSK, from the premium table by the covered term in quarters.
+    pub premium_rate: f64,
+}
+
+/// The BMKB (docs/model.md §10): the state's guarantee on graduates' bank loans (channel a) and
+/// on the lender's own loans (channel b).
+#[derive(Debug, Clone)]
+pub struct BmkbModel {
+    pub enabled: bool,
+    /// Probability that a graduate's bank loan is BMKB-backed.
+    pub graduate_share: f64,
+    /// Per lender segment: probability that one of its own loans is BMKB-backed.
+    pub own_share: Vec<f64>,
+    /// Per lender segment: the bank loans its graduates take — default only, level annuity over
+    /// `bank_term_months` at the segment's rate, PD times `graduate_pd_multiplier` (both flags),
+    /// the segment's seasoning and recovery.
+    pub bank_segments: Vec<SegmentModel>,
+    /// Per lender segment: the guarantee on its own loans, and on its graduates' bank loans.
+    pub own_terms: Vec<GuaranteeTerms>,
+    pub bank_terms: Vec<GuaranteeTerms>,
+    pub bsk_share: f64,
+    pub max_bsk: f64,
+    pub coverage: f64,
+    pub claim_lag: usize,
+}
+
+impl BmkbModel {
+    /// The BSK of a credit of `size` euros: `min(bsk_share × size, max_bsk)`.
+    #[inline]
+    pub fn bsk(&self, size: f64) -> f64 {
+        (self.bsk_share * size).min(self.max_bsk)
+    }
+}
+
+/// The rate of the first premium-table row whose quarters reach `ceil(months / 3)`
+/// (validation guarantees one does).
+fn premium_rate(table: &[[f64; 2]], months: usize) -> f64 {
+    let quarters = months.div_ceil(3) as f64;
+    table
+        .iter()
+        .find(|row| row[0] >= quarters)
+        .map_or(table[table.len() - 1][1], |row| row[1])
+}
+
+/// The state's side of the account (docs/model.md §10): discounting and the interest it forgoes
+/// on the state loan.
+#[derive(Debug, Clone)]
+pub struct StateModel {
+    /// `DF(t) = (1 + discount_rate)^(-(t+1)/12)` for months `t = 0 .. T + claim_lag`: far
+    /// enough for every pending claim.
+    pub discount: Vec<f64>,
+    /// `Σ_t (discount_rate − state_loan_rate)/12 × state_loan`, nominal and discounted: the same
+    /// on every path.
+    pub loan_subsidy: f64,
+    pub loan_subsidy_pv: f64,
+}
+
 /// A validated scenario turned into the tables the engine reads.
 #[derive(Debug, Clone)]
 pub struct Model {
@@ -167,6 +247,8 @@ pub struct Model {
     pub demand: Vec<Option<Poisson<f64>>>,
     /// Earliest start month of any loan (an initial-book loan of the greatest age).
     pub earliest_start: i64,
+    pub bmkb: BmkbModel,
+    pub state: StateModel,
 }
 
 impl Model {
@@ -250,6 +332,8 @@ impl Model {
         shifts.resize(years, 0.0);
         let f = &spec.funding;
         let costs = &spec.costs;
+        let bmkb = bmkb_model(spec, &segments, months);
+        let state = state_model(spec, months, bmkb.claim_lag);
         Model {
             scenario: scenario.clone(),
             months,
@@ -284,12 +368,88 @@ impl Model {
             share_cdf,
             demand,
             earliest_start,
+            bmkb,
+            state,
         }
     }
 
     /// The scenario this model was built from.
     pub fn scenario(&self) -> &Scenario {
         &self.scenario
+    }
+}
+
+/// docs/model.md §10: the guarantee's terms per segment and the graduates' bank loans.
+fn bmkb_model(
+    spec: &crate::scenario::ScenarioSpec,
+    segments: &[SegmentModel],
+    months: usize,
+) -> BmkbModel {
+    let b = &spec.bmkb;
+    let guarantee_months = b.guarantee_months as usize;
+    let terms = |term: usize| {
+        let covered_months = term.min(guarantee_months);
+        GuaranteeTerms {
+            covered_months,
+            premium_rate: premium_rate(&b.premium_table, covered_months),
+        }
+    };
+    let bank_term = b.bank_term_months as usize;
+    let bank_segments: Vec<SegmentModel> = spec
+        .segments
+        .iter()
+        .zip(segments)
+        .map(|(s, seg)| {
+            let schedule = Schedule::new(bank_term, 0, s.interest_rate);
+            let pd = s.annual_pd * b.graduate_pd_multiplier;
+            SegmentModel {
+                term: bank_term,
+                grace: 0,
+                monthly_rate: schedule.monthly_rate(),
+                annuity_factor: schedule.annuity_factor(),
+                schedule,
+                annual_pd: [pd, pd],
+                // Default only: no follow-up need, no prepayment.
+                followup_hazard: 0.0,
+                prepay_hazard: 0.0,
+                followup_no_event_below: Vec::new(),
+                prepay_no_event_below: Vec::new(),
+                ..seg.clone()
+            }
+        })
+        .collect();
+    BmkbModel {
+        enabled: b.enabled,
+        graduate_share: b.graduate_share,
+        own_share: spec.segments.iter().map(|s| s.bmkb_share).collect(),
+        own_terms: segments.iter().map(|s| terms(s.term)).collect(),
+        bank_terms: vec![terms(bank_term); segments.len()],
+        bank_segments,
+        bsk_share: b.bsk_share,
+        max_bsk: b.max_bsk,
+        coverage: b.coverage,
+        // A claim after the horizon is pending however late; capping keeps month arithmetic
+        // small for absurd but valid lags.
+        claim_lag: (b.claim_lag_months as usize).min(months + 1),
+    }
+}
+
+/// docs/model.md §10: discount factors and the state-loan subsidy.
+fn state_model(
+    spec: &crate::scenario::ScenarioSpec,
+    months: usize,
+    claim_lag: usize,
+) -> StateModel {
+    let r = spec.state.discount_rate;
+    let discount: Vec<f64> = (0..months + claim_lag)
+        .map(|t| (1.0 + r).powf(-((t + 1) as f64) / 12.0))
+        .collect();
+    let f = &spec.funding;
+    let monthly = (r - f.state_loan_rate) / 12.0 * f.state_loan;
+    StateModel {
+        loan_subsidy: monthly * months as f64,
+        loan_subsidy_pv: discount[..months].iter().map(|d| d * monthly).sum(),
+        discount,
     }
 }
 

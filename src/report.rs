@@ -180,7 +180,7 @@ fn esc(s: &str) -> String {
 
 /// The key outcomes of the headline table, each with what its label leaves unsaid. A dagger
 /// marks those that value the book at par.
-const HEADLINE: [(Scalar, &str); 13] = [
+const HEADLINE: [(Scalar, &str); 17] = [
     (Scalar::EntrepreneursFinanced, ""),
     (Scalar::LoansGranted, " (incl. follow-up loans)"),
     (Scalar::VolumeGranted, ""),
@@ -192,8 +192,15 @@ const HEADLINE: [(Scalar, &str); 13] = [
     (Scalar::FinalCapital, ""),
     (Scalar::MinCapital, " in the horizon"),
     (Scalar::PeakGuaranteeUse, ""),
-    (Scalar::CostToState, ""),
-    (Scalar::Oss, " (OSS)"),
+    (Scalar::CostToState, " (state loan lost + guarantee call)"),
+    (Scalar::BmkbNetCost, " (claims paid and pending − premiums)"),
+    (
+        Scalar::StateLoanSubsidy,
+        " (interest forgone on the state loan)",
+    ),
+    (Scalar::StateCostTotal, " (the three above)"),
+    (Scalar::StateCostTotalPv, ""),
+    (Scalar::Oss, " (OSS, loss net of BMKB claims received)"),
 ];
 
 /// ` †` after an outcome that values the book at par (docs/model.md §7).

@@ -104,7 +104,123 @@ const GOLDEN: [Golden; 3] = [
 
 #[test]
 fn tiny_scenario_reproduces_its_golden_values() {
-    let r = run(&scenario(TINY, &[]), 3);
+    check_golden(&run(&scenario(TINY, &[]), 3));
+}
+
+/// docs/model.md §10: BMKB draws only from streams of its own. Switched off, or on with only
+/// graduates' bank loans backed (which touch neither the lender's cash nor its book), the tiny
+/// scenario reproduces the golden values of the engine before BMKB existed.
+#[test]
+fn bmkb_off_or_on_graduates_only_leaves_the_golden_values() {
+    let off = format!("{TINY}\n[bmkb]\nenabled = false\ngraduate_share = 1\n");
+    check_golden(&run(&scenario(&off, &["segment.starter.bmkb_share=1"]), 3));
+    let graduates = format!("{TINY}\n[bmkb]\nenabled = true\ngraduate_share = 0.6\n");
+    let r = run(&scenario(&graduates, &[]), 3);
+    assert!(r.scalar(Scalar::BmkbPremiums).all(|v| v.unwrap() > 0.0));
+    check_golden(&r);
+}
+
+/// `jobs_supported` of paths 0, 1 and 2: `jobs_per_loan` (1 in both segments) over new loans
+/// granted, follow-up loans no longer counted (docs/model.md §10, each firm once): until then
+/// it was `loans_granted`, 243, 275 and 272.
+const GOLDEN_JOBS: [f64; 3] = [219.0, 243.0, 248.0];
+
+/// The tiny scenario with both BMKB channels: (bmkb_guarantees, bmkb_premiums, bmkb_claims,
+/// bmkb_claims_pending, bmkb_claims_received, bmkb_exposure_end, final_capital) of paths 0-2.
+type GoldenBmkb = (u64, f64, f64, f64, f64, f64, f64);
+
+const GOLDEN_BMKB: [GoldenBmkb; 3] = [
+    (
+        108,
+        60_377.009_589_066_93,
+        24_325.314_895_814_445,
+        10_016.672_369_434_746,
+        24_325.314_895_814_445,
+        821_993.187_118_519_6,
+        2_862_767.328_727_249,
+    ),
+    (
+        118,
+        73_796.471_393_544_17,
+        22_178.235_145_871_32,
+        36_476.922_588_621_89,
+        22_178.235_145_871_32,
+        988_733.508_216_108_7,
+        2_798_667.664_260_749_7,
+    ),
+    (
+        110,
+        53_232.193_758_094_276,
+        56_737.620_967_708_644,
+        21_652.441_929_483_663,
+        55_164.976_814_838_29,
+        671_561.648_343_595_8,
+        2_597_303.850_233_346,
+    ),
+];
+
+#[test]
+fn tiny_scenario_with_bmkb_reproduces_its_golden_values() {
+    let text =
+        format!("{TINY}\n[bmkb]\nenabled = true\ngraduate_share = 0.5\nclaim_lag_months = 6\n");
+    let s = scenario(
+        &text,
+        &[
+            "segment.starter.bmkb_share=0.4",
+            "segment.mkb.bmkb_share=0.3",
+        ],
+    );
+    let r = run(&s, 3);
+    let col = |m: Scalar| r.scalar(m).map(|v| v.unwrap()).collect::<Vec<f64>>();
+    let cols = [
+        col(Scalar::BmkbGuarantees),
+        col(Scalar::BmkbPremiums),
+        col(Scalar::BmkbClaims),
+        col(Scalar::BmkbClaimsPending),
+        col(Scalar::BmkbClaimsReceived),
+        col(Scalar::BmkbExposureEnd),
+        col(Scalar::FinalCapital),
+    ];
+    for (k, g) in GOLDEN_BMKB.iter().enumerate() {
+        let actual = (
+            cols[0][k] as u64,
+            cols[1][k],
+            cols[2][k],
+            cols[3][k],
+            cols[4][k],
+            cols[5][k],
+            cols[6][k],
+        );
+        if std::env::var_os("GOLDEN_PRINT").is_some() {
+            println!("    {actual:?},");
+            continue;
+        }
+        assert_eq!(actual.0, g.0, "path {k} guarantees");
+        let money = [
+            (actual.1, g.1),
+            (actual.2, g.2),
+            (actual.3, g.3),
+            (actual.4, g.4),
+            (actual.5, g.5),
+            (actual.6, g.6),
+        ];
+        for (i, (a, e)) in money.into_iter().enumerate() {
+            assert!(
+                (a - e).abs() <= 1e-9 * e.abs(),
+                "path {k} value {i}: {a} vs {e}"
+            );
+        }
+    }
+}
+
+fn check_golden(r: &microfolio::Results) {
+    if std::env::var_os("GOLDEN_PRINT").is_none() {
+        let jobs: Vec<f64> = r
+            .scalar(Scalar::JobsSupported)
+            .map(|v| v.unwrap())
+            .collect();
+        assert_eq!(jobs, GOLDEN_JOBS, "jobs_supported");
+    }
     let col = |m: Scalar| r.scalar(m).map(|v| v.unwrap()).collect::<Vec<f64>>();
     let (granted, followups, defaults, grads, prepays, rationed, capital, loss) = (
         col(Scalar::LoansGranted),

@@ -222,14 +222,24 @@ fn a_single_loan_pays_the_closed_form_annuity_to_the_cent() {
     }
 }
 
-/// docs/model.md §5: K_{t+1} - K_t = interest + fees + recoveries - running costs - new-loan costs -
-/// write-offs, every month of every path, and K = cash + book - debt; in the shipped scenarios
-/// and in squeezed variants where the guarantee room binds (rationing, closure, shortfall).
+/// docs/model.md §5 and §10: K_{t+1} - K_t = interest + fees + recoveries + BMKB claims received -
+/// running costs - new-loan costs - write-offs, every month of every path, and K = cash + book -
+/// debt; in the shipped scenarios (the baseline backs a fifth of its MKB loans), a variant
+/// backing every loan, and squeezed variants where the guarantee room binds (rationing,
+/// closure, shortfall).
 #[test]
 fn the_capital_identity_closes_every_month() {
     let variants = [
         shipped("baseline", &[]),
         shipped("recession", &[]),
+        shipped(
+            "recession",
+            &[
+                "segment.micro_starter.bmkb_share=1",
+                "segment.micro_existing.bmkb_share=0.5",
+                "bmkb.claim_lag_months=3",
+            ],
+        ),
         shipped(
             "baseline",
             &[
@@ -250,6 +260,7 @@ fn the_capital_identity_closes_every_month() {
         ),
     ];
     let mut stressed = (0, 0, 0);
+    let mut claims = 0.0;
     for s in &variants {
         let model = Model::new(s);
         let mut ws = Workspace::new(&model);
@@ -259,7 +270,7 @@ fn the_capital_identity_closes_every_month() {
             let mut previous = trace[0].capital_start;
             for m in &trace {
                 let scale = 1.0 + m.book_end.abs() + m.cash_end.abs() + m.debt_end.abs();
-                let flows = m.interest + m.origination_fees + m.recoveries
+                let flows = m.interest + m.origination_fees + m.recoveries + m.claims_received
                     - m.running_costs
                     - m.new_loan_costs
                     - m.write_offs;
@@ -280,6 +291,7 @@ fn the_capital_identity_closes_every_month() {
                 );
                 assert!(m.active_end >= 0);
                 previous = m.capital_end;
+                claims += m.claims_received;
                 stressed.0 += m.rationed as u64;
                 stressed.1 += (!m.lending_open) as u64;
                 stressed.2 += (m.cash_end < s.spec().funding.min_cash) as u64;
@@ -294,6 +306,7 @@ fn the_capital_identity_closes_every_month() {
         stressed.0 > 0 && stressed.1 > 0 && stressed.2 > 0,
         "the squeezed variants must bind: {stressed:?}"
     );
+    assert!(claims > 0.0, "BMKB claims must reach the lender");
 }
 
 #[test]

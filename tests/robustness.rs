@@ -48,7 +48,7 @@ fn check_runs_cleanly(scenario: &Scenario, out: &Path) {
                 + m.cash_end.abs()
                 + m.debt_end.abs()
                 + m.capital_start.abs();
-            let flows = m.interest + m.origination_fees + m.recoveries
+            let flows = m.interest + m.origination_fees + m.recoveries + m.claims_received
                 - m.running_costs
                 - m.new_loan_costs
                 - m.write_offs;

@@ -1,5 +1,7 @@
 //! A forest plot of a comparison: per outcome, the change of each variant's mean relative to
-//! the reference, with its 95% confidence interval; a marker shape and colour per variant.
+//! the reference, with its 95% confidence interval; a marker shape and colour per variant. The
+//! same drawing shows a run's outcomes side by side: per row, a mean and the range of 90% of
+//! paths (the state's account by channel).
 
 use plotters::coord::Shift;
 use plotters::drawing::DrawingArea;
@@ -37,6 +39,11 @@ pub struct Forest<'a> {
     pub rows: &'a [ForestRow],
     /// Text right of each row (e.g. the difference in the outcome's unit); may be empty.
     pub annotations: &'a [String],
+    /// Unit of the axis: relative changes are in percent, a run's outcomes in euros.
+    pub unit: Unit,
+    /// Whether intervals far wider than the estimates' spread are cut (with an arrow) so that
+    /// they do not squeeze the other rows: for confidence intervals, not for ranges over paths.
+    pub clip: bool,
 }
 
 /// Draw a marker of shape `k` (circle, square, triangle, diamond) at pixel `at`.
@@ -97,7 +104,11 @@ impl Figure for Forest<'_> {
             v_hi = v_hi.max(e.value);
         }
         let v_span = (v_hi - v_lo).max(1e-6);
-        let (limit_lo, limit_hi) = (v_lo - 0.5 * v_span, v_hi + 0.5 * v_span);
+        let (limit_lo, limit_hi) = if self.clip {
+            (v_lo - 0.5 * v_span, v_hi + 0.5 * v_span)
+        } else {
+            (f64::NEG_INFINITY, f64::INFINITY)
+        };
         let (mut lo, mut hi) = (v_lo, v_hi);
         for e in self.rows.iter().flat_map(|r| r.entries.iter().flatten()) {
             lo = lo.min(e.lo.max(limit_lo));
@@ -106,15 +117,7 @@ impl Figure for Forest<'_> {
         let span = (hi - lo).max(1e-6);
         let (lo, hi) = (lo - span * 0.05, hi + span * 0.05);
         let right = if note_w > 0 { note_w as u32 + 20 } else { 24 };
-        let mut chart = rows_plot(
-            root,
-            &area,
-            &labels,
-            lo..hi,
-            &self.x_desc,
-            Unit::Percent,
-            right,
-        )?;
+        let mut chart = rows_plot(root, &area, &labels, lo..hi, &self.x_desc, self.unit, right)?;
         // Faint bands on every other row guide the eye from label to marker.
         for r in (0..n).filter(|r| r % 2 == 1) {
             let y = (n - r - 1) as f64;

@@ -1,7 +1,8 @@
 //! Charts of a run, drawn with plotters from the data files of its result folder (docs/model.md §7):
 //! fan charts of capital, book, external debt against the guarantee room, the yearly default
-//! rate, yearly net loss and active loans over the horizon; histograms of final capital, net
-//! loss and cost to the state over paths with their tail risk marked. Each chart comes as an
+//! rate, yearly net loss, active loans and the state's BMKB exposure over the horizon; the
+//! state's whole account by channel in present value (mean and 90% of paths); histograms of
+//! final capital, net loss and cost to the state over paths with their tail risk marked. Each chart comes as an
 //! SVG document and a PNG image of 800 x 500 pixels.
 //!
 //! Charts are drawn from [`RunData`], never from a run in memory, so that a run and a later
@@ -78,13 +79,15 @@ impl std::fmt::Display for ChartError {
 impl std::error::Error for ChartError {}
 
 /// File stems of every chart this module can draw, in report order.
-pub const ALL_CHARTS: [&str; 9] = [
+pub const ALL_CHARTS: [&str; 11] = [
     "fan_capital",
     "fan_book",
     "fan_external_debt",
     "fan_default_rate",
     "fan_net_loss",
     "fan_active_loans",
+    "fan_bmkb_exposure",
+    "state_account",
     "hist_final_capital",
     "hist_net_loss",
     "hist_cost_to_state",
@@ -110,7 +113,7 @@ struct FanSpec {
     caption: &'static str,
 }
 
-const FANS: [FanSpec; 6] = [
+const FANS: [FanSpec; 7] = [
     FanSpec {
         name: "fan_capital",
         metric: Yearly::Capital,
@@ -160,7 +163,74 @@ const FANS: [FanSpec; 6] = [
         stock: true,
         caption: "Number of loans on the book at each year end.",
     },
+    FanSpec {
+        name: "fan_bmkb_exposure",
+        metric: Yearly::BmkbExposure,
+        title: "The state's BMKB exposure at year end",
+        y_desc: "Coverage × guaranteed share × balance",
+        stock: true,
+        caption: "What the state would pay if every BMKB-backed credit still covered (the \
+                  lender's own and graduates' bank loans) defaulted with nothing recovered: 90% \
+                  of the guaranteed part of each balance.",
+    },
 ];
+
+/// The rows of the state-account chart: the three channels in present value and their sum.
+const STATE_ACCOUNT: [(Scalar, &str); 4] = [
+    (Scalar::CostToStatePv, "State loan and guarantee call"),
+    (Scalar::BmkbNetCostPv, "BMKB claims − premiums"),
+    (Scalar::StateLoanSubsidyPv, "Interest subsidy"),
+    (Scalar::StateCostTotalPv, "Total"),
+];
+
+/// docs/model.md §10: what the state pays by channel, in present value, as a mean and the range
+/// of 90% of paths (from `summary.json`, so it is drawn without `paths.csv` too); `None` when a
+/// channel is defined on no path.
+fn state_account_chart(data: &RunData) -> Result<Option<Chart>, ChartError> {
+    let mut rows = Vec::new();
+    let mut annotations = Vec::new();
+    for (metric, label) in STATE_ACCOUNT {
+        let Some(m) = data.metric(metric) else {
+            return Ok(None);
+        };
+        rows.push(forest::ForestRow {
+            label: label.to_string(),
+            entries: vec![Some(study::Interval {
+                value: m.mean,
+                lo: m.p05,
+                hi: m.p95,
+            })],
+        });
+        annotations.push(format!("mean {}", Unit::Money.value(m.mean)));
+    }
+    let rate = toml::from_str::<toml::Table>(&data.scenario_toml)
+        .ok()
+        .and_then(|t| t.get("state")?.get("discount_rate")?.as_float())
+        .map_or(String::new(), |r| {
+            format!(" at {} a year", Unit::Percent.value(r))
+        });
+    let series = ["Mean; bar: 5% to 95% of paths".to_string()];
+    let chart = forest::Forest {
+        texts: frame::Texts {
+            title: title("The state's account by channel, present value", data),
+            facts: format!("Every flow discounted to the start{rate}"),
+            footnote: Some(PAR_NOTE.to_string()),
+        },
+        x_desc: "What the state pays, present value (negative: it gains)".to_string(),
+        series: &series,
+        rows: &rows,
+        annotations: &annotations,
+        unit: Unit::Money,
+        clip: false,
+    };
+    let caption = "What the state pays over the horizon through each channel, discounted: the \
+                   state loan lost and the guarantee called at the horizon; BMKB claims paid \
+                   and still pending less the premiums received; and the interest it forgoes by \
+                   lending the state loan below its own cost of funds. Dot: mean; bar: 90% of \
+                   paths. The channels' ranges do not add up: only their means do."
+        .to_string();
+    finish("state_account", chart.texts.title.clone(), caption, &chart).map(Some)
+}
 
 /// `Title — scenario, 500 paths`: every chart says what run it comes from.
 fn title(what: &str, data: &RunData) -> String {
@@ -186,6 +256,13 @@ pub fn draw_all(data: &RunData) -> Result<Charts, ChartError> {
             ));
             continue;
         };
+        if spec.metric == Yearly::BmkbExposure && rows.iter().all(|r| r.p95 == Some(0.0)) {
+            notes.push(format!(
+                "{}: the BMKB is off or backs no credit in this run; chart not drawn.",
+                spec.name
+            ));
+            continue;
+        }
         let unit = spec.metric.unit();
         let limit = (spec.metric == Yearly::ExternalDebt).then(|| Limit {
             label: format!(
@@ -212,6 +289,13 @@ pub fn draw_all(data: &RunData) -> Result<Charts, ChartError> {
             spec.caption
         );
         charts.push(finish(spec.name, fan.title.clone(), caption, &fan)?);
+    }
+    match state_account_chart(data)? {
+        Some(chart) => charts.push(chart),
+        None => notes.push(
+            "state_account: summary.json lacks the state's account by channel; chart not drawn."
+                .to_string(),
+        ),
     }
 
     let Some(paths) = &data.paths else {

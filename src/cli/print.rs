@@ -47,6 +47,22 @@ pub fn run(scenario: &Scenario, done: &Completed) -> io::Result<()> {
             None => writeln!(out, "{:<16}{:>12}", m.name(), "undefined"),
         }?;
     }
+    if let (Some(nominal), Some(pv)) = (
+        r.summary(Scalar::StateCostTotal),
+        r.summary(Scalar::StateCostTotalPv),
+    ) {
+        writeln!(
+            out,
+            "state's total cost (mean): {} nominal, {} present value at {}",
+            eur(nominal.mean),
+            eur(pv.mean),
+            pct(scenario.spec().state.discount_rate, 2)
+        )?;
+        writeln!(
+            out,
+            "  = cost to state + BMKB claims (paid and pending) − premiums + state-loan interest subsidy"
+        )?;
+    }
     writeln!(
         out,
         "P(capital depleted) {}",

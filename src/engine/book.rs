@@ -7,10 +7,6 @@
 //! month then reads one entry per segment. The book knows nothing of cash or funding, so a
 //! second book (bank loans to graduates, say) can run beside the lender's with other segments.
 
-use rand::SeedableRng;
-use rand_distr::Distribution;
-use rand_xoshiro::SplitMix64;
-
 use super::fate::{Exit, Fate, FateDraws, NEVER};
 use super::hazards::DefaultTables;
 use crate::model::{FollowupModel, Model, SegmentModel};
@@ -151,7 +147,8 @@ impl<'m> Book<'m> {
     }
 
     /// Put a loan of `size` on the book, starting in month `start` (negative for the initial
-    /// book) with `balance` outstanding now: decide its fate from `draws` and leave its marks.
+    /// book) with `balance` outstanding now: decide its fate from `draws`, leave its marks and
+    /// return the fate (for a guarantee on the loan, or a graduate's bank loan).
     pub fn place(
         &mut self,
         s: usize,
@@ -160,7 +157,7 @@ impl<'m> Book<'m> {
         size: f64,
         balance: f64,
         draws: &FateDraws,
-    ) {
+    ) -> Fate {
         self.outstanding[s] += balance;
         let terms = self.terms;
         let seg = &terms.segments[s];
@@ -197,6 +194,7 @@ impl<'m> Book<'m> {
         if let Some((month, exit)) = fate.exit {
             self.mark_exit(s, start, size, month, exit, draws.recovery_key);
         }
+        fate
     }
 
     /// Regular payments run from the first month at risk to the month before an early exit
@@ -257,14 +255,7 @@ impl<'m> Book<'m> {
                 self.defaults[e] += 1;
                 let arrival = e + seg.recovery_lag;
                 if arrival < self.terms.months {
-                    // A generator of its own, so that the rejection sampler's variable number of
-                    // draws moves no other loan's; SplitMix64 takes the key as its state, with
-                    // no seeding cost.
-                    let rate = match &seg.recovery {
-                        None => seg.recovery_mean,
-                        Some(beta) => beta.sample(&mut SplitMix64::seed_from_u64(recovery_key)),
-                    };
-                    self.recoveries[arrival] += balance * rate;
+                    self.recoveries[arrival] += balance * seg.recovery_rate(recovery_key);
                 }
             }
             Exit::Graduation => {

@@ -48,7 +48,7 @@ impl FateDraws {
 /// A uniform on (0, 1] from the top 53 bits of `x`: every multiple of 2^-53 in (0, 1], equally
 /// likely, so that `-ln` is finite (at most 36.7).
 #[inline]
-fn open_unit(x: u64) -> f64 {
+pub(super) fn open_unit(x: u64) -> f64 {
     ((x >> 11) + 1) as f64 * (1.0 / (1u64 << 53) as f64)
 }
 
@@ -131,7 +131,7 @@ impl Fate {
 /// The first of the months `first, first + 1, ...` whose cumulative default hazard `cum`
 /// reaches the exponential draw `e`; `NEVER` if none does.
 #[inline]
-fn default_month(cum: &[f64], first: i64, e: f64) -> i64 {
+pub(super) fn default_month(cum: &[f64], first: i64, e: f64) -> i64 {
     match cum.last() {
         Some(&total) if total >= e => first + cum.partition_point(|&c| c < e) as i64,
         _ => NEVER,

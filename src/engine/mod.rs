@@ -23,6 +23,7 @@
 //! months into the path's metrics. [`Workspace`] runs a path's months through them, one named
 //! step each, in the order of docs/model.md §5.
 
+mod bmkb;
 mod book;
 mod fate;
 mod hazards;
@@ -33,14 +34,17 @@ mod totals;
 use rand::{Rng, RngExt};
 use rand_distr::{Distribution, StandardNormal};
 
+use rand_xoshiro::Xoshiro256PlusPlus;
+
 use crate::metrics::{Scalar, Yearly};
 use crate::model::{Model, SegmentModel};
+use bmkb::{Backed, Channel, GraduateDraws, Guarantees};
 use book::{Book, BookTerms};
-use fate::FateDraws;
+use fate::{Exit, Fate, FateDraws};
 use lender::Lender;
 use streams::MonthStreams;
 pub use streams::stream;
-use totals::{Grants, Month, Totals};
+use totals::{BmkbTotals, Grants, Month, Totals};
 
 /// What one path produced.
 #[derive(Debug, Clone, PartialEq)]
@@ -77,6 +81,13 @@ pub struct MonthTrace {
     pub interest: f64,
     pub origination_fees: f64,
     pub recoveries: f64,
+    /// BMKB claims paid to the lender on its own backed loans (docs/model.md §10), with the
+    /// recoveries at step 1.
+    pub claims_received: f64,
+    /// BMKB premiums received and claims paid by the state this month, both channels.
+    pub bmkb_premiums: f64,
+    pub bmkb_claims: f64,
+    pub graduations: u32,
     /// Costs of step 5: fixed, per active loan, external interest, guarantee fee, state loan.
     pub running_costs: f64,
     /// Per-new-loan and coaching costs of the loans granted this month.
@@ -106,6 +117,10 @@ pub struct Workspace<'m> {
     book: Book<'m>,
     /// The path's systemic factor per year.
     cycle: Vec<f64>,
+    /// The BMKB's guarantees on the lender's loans and its graduates' bank loans.
+    guarantees: Guarantees<'m>,
+    /// The path's stream of graduates' bank loans (docs/model.md §10 channel a).
+    graduate: Xoshiro256PlusPlus,
 }
 
 impl<'m> Workspace<'m> {
@@ -115,6 +130,8 @@ impl<'m> Workspace<'m> {
             model,
             book: Book::new(BookTerms::lender(model)),
             cycle: Vec::with_capacity(model.years),
+            guarantees: Guarantees::new(model),
+            graduate: stream(model.seed, 0, streams::BMKB_GRADUATE),
         }
     }
 
@@ -133,6 +150,7 @@ impl<'m> Workspace<'m> {
     fn run(&mut self, index: u64, mut trace: Option<&mut Vec<MonthTrace>>) -> PathOutcome {
         let model = self.model;
         self.draw_credit_cycle(index);
+        self.graduate = stream(model.seed, index, streams::BMKB_GRADUATE);
         self.place_initial_book(index);
         let book_0 = self.book.outstanding();
         let mut lender = Lender::open(&model.lender, book_0, model.initial_loans > 0);
@@ -140,14 +158,28 @@ impl<'m> Workspace<'m> {
         let mut streams = MonthStreams::new(model.seed, index);
         for t in 0..model.months {
             let month = self.simulate_month(t, &mut lender, &mut streams);
-            totals.add(&month);
+            totals.add(&month, &model.state);
             if let Some(trace) = trace.as_deref_mut() {
                 trace.push(MonthTrace::of(&month));
             }
         }
         let loans_simulated = model.initial_loans + totals.granted();
-        let (scalars, yearly) =
-            totals.finish(&model.lender, model.initial_loans, book_0, lender.capital);
+        let mut exposure = vec![0.0; model.years];
+        self.guarantees.exposure(&model.segments, &mut exposure);
+        let bmkb = BmkbTotals {
+            pending: self.guarantees.pending,
+            pending_pv: self.guarantees.pending_pv,
+            guarantees: self.guarantees.count,
+            exposure: &exposure,
+        };
+        let (scalars, yearly) = totals.finish(
+            &model.lender,
+            &model.state,
+            model.initial_loans,
+            book_0,
+            lender.capital,
+            &bmkb,
+        );
         PathOutcome {
             index,
             scalars,
@@ -164,6 +196,8 @@ impl<'m> Workspace<'m> {
         hazards::draw_cycle(&model.cycle, &mut rng, &mut self.cycle);
         self.book
             .begin_path(&self.cycle, model.cycle.asset_correlation);
+        self.guarantees
+            .begin_path(&self.cycle, model.cycle.asset_correlation);
     }
 
     /// docs/model.md §4, §6: the loans on the book at month 0, of ages drawn uniformly.
@@ -177,8 +211,32 @@ impl<'m> Workspace<'m> {
             let age = ((rng.random::<f64>() * ages as f64) as usize).min(ages - 1);
             let draws = FateDraws::draw(&mut rng);
             let balance = size * seg.schedule.balance_factor(age);
-            self.book
+            let fate = self
+                .book
                 .place(segment, false, -(age as i64), size, balance, &draws);
+            self.bank_loan_on_graduation(segment, size, &fate);
+        }
+    }
+
+    /// docs/model.md §10 channel (a): a loan that graduates becomes a bank loan, BMKB-backed
+    /// with probability `graduate_share`. Its draws are taken for every graduation while BMKB
+    /// is on, backed or not.
+    #[inline]
+    fn bank_loan_on_graduation(&mut self, segment: usize, size: f64, fate: &Fate) {
+        let model = self.model;
+        if !model.bmkb.enabled {
+            return;
+        }
+        if let Some((month, Exit::Graduation)) = fate.exit {
+            let draws = GraduateDraws::draw(&mut self.graduate);
+            self.guarantees.graduate(
+                segment,
+                size,
+                month,
+                model.followup.size_multiplier,
+                model.size_cap,
+                &draws,
+            );
         }
     }
 
@@ -192,14 +250,19 @@ impl<'m> Workspace<'m> {
         let capital_start = lender.capital;
         let lending_open = lender.lending_open;
         let active_start = self.book.open_month(t);
-        // Steps 1–4: recoveries, then exits and regular payments.
+        // Steps 1–4: recoveries and BMKB claims, then exits and regular payments.
         let book = self.book.collect(t);
         lender.receive(book.recovered);
+        let claims_received = self.guarantees.received[t];
+        // Only when there is one, so that a scenario without BMKB adds not even a zero.
+        if claims_received != 0.0 {
+            lender.receive(claims_received);
+        }
         lender.receive(book.prepaid + book.interest + book.repaid);
         let costs = lender.pay_running_costs(active_start);
         let mut grants = Grants::default();
-        self.grant_followups(t, lender, &mut streams.followup, &mut grants);
-        self.grant_new_demand(t, lender, &mut streams.demand, &mut grants);
+        self.grant_followups(t, lender, streams, &mut grants);
+        self.grant_new_demand(t, lender, streams, &mut grants);
         let shortfall = lender.fund();
         let (active_end, book_end) = self.book.close_month(t);
         lender.close_month(book_end, active_end > 0);
@@ -207,6 +270,9 @@ impl<'m> Workspace<'m> {
             month: t,
             capital_start,
             book,
+            claims_received,
+            bmkb_premiums: self.guarantees.premiums[t],
+            bmkb_claims: self.guarantees.claims[t],
             costs,
             new_loan_costs: grants.granted as f64 * self.model.lender.cost_per_new_loan,
             grants,
@@ -223,55 +289,64 @@ impl<'m> Workspace<'m> {
 
     /// Step 6, first the follow-up requests falling due in month `t`, in the order their
     /// parents were created.
-    fn grant_followups<R: Rng>(
+    fn grant_followups(
         &mut self,
         t: usize,
         lender: &mut Lender,
-        rng: &mut R,
+        streams: &mut MonthStreams,
         grants: &mut Grants,
     ) {
+        let bmkb = self.model.bmkb.enabled;
         // Placing a loan adds requests only for months after `t`, so month `t`'s list stays put.
         for i in 0..self.book.requests(t).len() {
             let request = self.book.requests(t)[i];
-            let draws = FateDraws::draw(rng);
+            let draws = FateDraws::draw(&mut streams.followup);
+            let backed_u = bmkb.then(|| streams.bmkb_followup.random::<f64>());
             let application = Application {
                 segment: request.segment as usize,
                 size: request.size,
                 followup: true,
             };
-            if self.offer(t, &application, &draws, lender, grants) {
+            if self.offer(t, &application, &draws, backed_u, lender, grants) {
                 grants.followups += 1;
             }
         }
     }
 
     /// Step 6, then the new applications of month `t`.
-    fn grant_new_demand<R: Rng>(
+    fn grant_new_demand(
         &mut self,
         t: usize,
         lender: &mut Lender,
-        rng: &mut R,
+        streams: &mut MonthStreams,
         grants: &mut Grants,
     ) {
         let model = self.model;
         let Some(poisson) = &model.demand[t / 12] else {
             return;
         };
+        let rng = &mut streams.demand;
         let n = poisson.sample(rng) as u64;
         for _ in 0..n {
             let application = Application::draw(model, rng);
             let draws = FateDraws::draw(rng);
-            self.offer(t, &application, &draws, lender, grants);
+            let backed_u = model
+                .bmkb
+                .enabled
+                .then(|| streams.bmkb_demand.random::<f64>());
+            self.offer(t, &application, &draws, backed_u, lender, grants);
         }
     }
 
     /// Offer the loan asked for in month `t`: if the lender can grant it, it goes on the book
-    /// from month `t + 1`; otherwise it is rationed.
+    /// from month `t + 1` (BMKB-backed iff `backed_u` is below the segment's `bmkb_share`);
+    /// otherwise it is rationed.
     fn offer(
         &mut self,
         t: usize,
         application: &Application,
         draws: &FateDraws,
+        backed_u: Option<f64>,
         lender: &mut Lender,
         grants: &mut Grants,
     ) -> bool {
@@ -286,9 +361,30 @@ impl<'m> Workspace<'m> {
             grants.rationed += 1;
             return false;
         }
-        grants.grant(size, fee, seg.jobs_per_loan);
-        self.book
+        // docs/model.md §10: each firm's jobs once, with its first loan.
+        let jobs = if followup { 0.0 } else { seg.jobs_per_loan };
+        grants.grant(size, fee, jobs);
+        let fate = self
+            .book
             .place(segment, followup, t as i64 + 1, size, size, draws);
+        if let Some(u) = backed_u
+            && u < self.model.bmkb.own_share[segment]
+        {
+            self.guarantees.back(&Backed {
+                channel: Channel::Own,
+                segment,
+                seg,
+                terms: self.model.bmkb.own_terms[segment],
+                grant: t as i64,
+                size,
+                exit: fate.exit.map(|(month, _)| month),
+                default_recovery: match fate.exit {
+                    Some((_, Exit::Default)) => Some(seg.recovery_rate(draws.recovery_key)),
+                    _ => None,
+                },
+            });
+        }
+        self.bank_loan_on_graduation(segment, size, &fate);
         true
     }
 }
@@ -302,6 +398,10 @@ impl MonthTrace {
             interest: m.book.interest,
             origination_fees: m.grants.fees,
             recoveries: m.book.recovered,
+            claims_received: m.claims_received,
+            bmkb_premiums: m.bmkb_premiums,
+            bmkb_claims: m.bmkb_claims,
+            graduations: m.book.graduations,
             running_costs: m.costs.operating + m.costs.funding,
             new_loan_costs: m.new_loan_costs,
             write_offs: m.book.written_off,

@@ -17,6 +17,12 @@ pub(super) const BOOK: u64 = 2;
 pub(super) const DEMAND: u64 = 3;
 /// The fates of follow-up loans.
 pub(super) const FOLLOWUP: u64 = 4;
+/// BMKB (docs/model.md §10), streams of their own so that a scenario without it draws exactly
+/// what it drew before: whether each new request / follow-up request would be BMKB-backed if
+/// granted (one uniform each, granted or not), and each graduate's bank loan (three words).
+pub(super) const BMKB_DEMAND: u64 = 5;
+pub(super) const BMKB_FOLLOWUP: u64 = 6;
+pub(super) const BMKB_GRADUATE: u64 = 7;
 
 /// SplitMix64's finaliser: a bijective 64-bit mix with full avalanche.
 fn mix(mut z: u64) -> u64 {
@@ -39,6 +45,8 @@ pub fn stream(seed: u64, path: u64, purpose: u64) -> Xoshiro256PlusPlus {
 pub(super) struct MonthStreams {
     pub demand: Xoshiro256PlusPlus,
     pub followup: Xoshiro256PlusPlus,
+    pub bmkb_demand: Xoshiro256PlusPlus,
+    pub bmkb_followup: Xoshiro256PlusPlus,
 }
 
 impl MonthStreams {
@@ -46,6 +54,8 @@ impl MonthStreams {
         MonthStreams {
             demand: stream(seed, path, DEMAND),
             followup: stream(seed, path, FOLLOWUP),
+            bmkb_demand: stream(seed, path, BMKB_DEMAND),
+            bmkb_followup: stream(seed, path, BMKB_FOLLOWUP),
         }
     }
 }

@@ -7,7 +7,7 @@
 use super::book::BookMonth;
 use super::lender::RunningCosts;
 use crate::metrics::{Scalar, Yearly};
-use crate::model::LenderModel;
+use crate::model::{LenderModel, StateModel};
 
 /// The loans granted and refused in one month.
 #[derive(Debug, Default)]
@@ -35,6 +35,11 @@ pub(super) struct Month {
     pub month: usize,
     pub capital_start: f64,
     pub book: BookMonth,
+    /// BMKB claims paid to the lender (step 1), premiums the state received and claims it paid
+    /// in the month (both channels).
+    pub claims_received: f64,
+    pub bmkb_premiums: f64,
+    pub bmkb_claims: f64,
     pub costs: RunningCosts,
     /// Per-new-loan and coaching costs of the loans granted.
     pub new_loan_costs: f64,
@@ -59,6 +64,19 @@ struct YearFlows {
     net_loss: f64,
     graduations: u64,
     rationed: u64,
+    bmkb_premiums: f64,
+    bmkb_claims: f64,
+}
+
+/// The BMKB's account of a path beyond what the months record (docs/model.md §10).
+pub(super) struct BmkbTotals<'a> {
+    /// Claims on defaults within the horizon that fall due after it, nominal and discounted.
+    pub pending: f64,
+    pub pending_pv: f64,
+    /// Credits guaranteed in the horizon.
+    pub guarantees: u64,
+    /// Exposure at each year end.
+    pub exposure: &'a [f64],
 }
 
 /// Sums over the horizon, and the yearly metrics as each year closes.
@@ -78,6 +96,11 @@ pub(super) struct Totals {
     operating_costs: f64,
     funding_costs: f64,
     jobs: f64,
+    claims_received: f64,
+    bmkb_premiums: f64,
+    bmkb_premiums_pv: f64,
+    bmkb_claims: f64,
+    bmkb_claims_pv: f64,
     min_capital: f64,
     depleted: bool,
     months_closed: u64,
@@ -105,7 +128,7 @@ impl Totals {
         self.granted
     }
 
-    pub fn add(&mut self, m: &Month) {
+    pub fn add(&mut self, m: &Month, state: &StateModel) {
         if m.month % 12 == 0 {
             self.year = YearFlows {
                 active_at_start: m.active_start,
@@ -122,6 +145,12 @@ impl Totals {
         self.jobs += g.jobs;
         self.gross_loss += b.written_off;
         self.recoveries += b.recovered;
+        self.claims_received += m.claims_received;
+        let df = state.discount[m.month];
+        self.bmkb_premiums += m.bmkb_premiums;
+        self.bmkb_premiums_pv += m.bmkb_premiums * df;
+        self.bmkb_claims += m.bmkb_claims;
+        self.bmkb_claims_pv += m.bmkb_claims * df;
         self.interest += b.interest;
         self.operating_costs += m.costs.operating + m.new_loan_costs;
         self.funding_costs += m.costs.funding;
@@ -141,6 +170,8 @@ impl Totals {
         year.net_loss += b.written_off - b.recovered;
         year.graduations += b.graduations as u64;
         year.rationed += g.rationed as u64;
+        year.bmkb_premiums += m.bmkb_premiums;
+        year.bmkb_claims += m.bmkb_claims;
         if m.month % 12 == 11 {
             self.close_year(m);
         }
@@ -170,17 +201,24 @@ impl Totals {
         } else {
             0.0
         };
+        row[Yearly::BmkbPremiums.index()] = year.bmkb_premiums;
+        row[Yearly::BmkbClaims.index()] = year.bmkb_claims;
     }
 
     /// The yearly metrics, and the scalar metrics of a path that started with `initial_loans`
-    /// loans worth `book_0` and ended with `final_capital`.
+    /// loans worth `book_0` and ended with `final_capital`, with the BMKB's account `bmkb`.
     pub fn finish(
-        self,
+        mut self,
         lender: &LenderModel,
+        state: &StateModel,
         initial_loans: u64,
         book_0: f64,
         final_capital: f64,
+        bmkb: &BmkbTotals,
     ) -> ([Option<f64>; Scalar::COUNT], Vec<f64>) {
+        for (j, &x) in bmkb.exposure.iter().enumerate() {
+            self.yearly[j * Yearly::COUNT + Yearly::BmkbExposure.index()] = x;
+        }
         let net_loss = self.gross_loss - self.recoveries;
         let ratio = |num: f64, den: f64| (den > 0.0).then(|| num / den);
         let guarantee_call = (-final_capital).max(0.0);
@@ -229,15 +267,45 @@ impl Totals {
         );
         set(Scalar::GuaranteeCall, Some(guarantee_call));
         set(Scalar::StateLoanLoss, Some(state_loan_loss));
-        set(Scalar::CostToState, Some(guarantee_call + state_loan_loss));
+        let cost_to_state = guarantee_call + state_loan_loss;
+        set(Scalar::CostToState, Some(cost_to_state));
+        // docs/model.md §10: the lender's loss net of the BMKB claims it received. Without
+        // claims the subtraction is of an exact zero, so the ratio keeps every bit.
         set(
             Scalar::Oss,
             ratio(
                 self.interest + self.fees,
-                self.operating_costs + self.funding_costs + net_loss,
+                self.operating_costs + self.funding_costs + net_loss - self.claims_received,
             ),
         );
         set(Scalar::JobsSupported, Some(self.jobs));
+        // docs/model.md §10: the state's whole account, nominal and discounted.
+        let bmkb_net_cost = self.bmkb_claims + bmkb.pending - self.bmkb_premiums;
+        let bmkb_net_cost_pv = self.bmkb_claims_pv + bmkb.pending_pv - self.bmkb_premiums_pv;
+        let cost_to_state_pv =
+            cost_to_state * state.discount[self.yearly.len() / Yearly::COUNT * 12 - 1];
+        set(Scalar::BmkbGuarantees, Some(bmkb.guarantees as f64));
+        set(Scalar::BmkbPremiums, Some(self.bmkb_premiums));
+        set(Scalar::BmkbClaims, Some(self.bmkb_claims));
+        set(Scalar::BmkbClaimsPending, Some(bmkb.pending));
+        set(Scalar::BmkbClaimsReceived, Some(self.claims_received));
+        set(Scalar::BmkbNetCost, Some(bmkb_net_cost));
+        set(
+            Scalar::BmkbExposureEnd,
+            Some(bmkb.exposure.last().copied().unwrap_or(0.0)),
+        );
+        set(Scalar::StateLoanSubsidy, Some(state.loan_subsidy));
+        set(
+            Scalar::StateCostTotal,
+            Some(cost_to_state + bmkb_net_cost + state.loan_subsidy),
+        );
+        set(Scalar::CostToStatePv, Some(cost_to_state_pv));
+        set(Scalar::BmkbNetCostPv, Some(bmkb_net_cost_pv));
+        set(Scalar::StateLoanSubsidyPv, Some(state.loan_subsidy_pv));
+        set(
+            Scalar::StateCostTotalPv,
+            Some(cost_to_state_pv + bmkb_net_cost_pv + state.loan_subsidy_pv),
+        );
         (v, self.yearly)
     }
 }

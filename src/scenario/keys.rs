@@ -272,8 +272,10 @@ impl NumberSpec {
 pub enum Kind {
     Number(NumberSpec),
     Text,
+    /// `true` or `false` (`bmkb.enabled`).
+    Switch,
     /// A list: of numbers (`credit_cycle.shifts`, `segment.NAME.seasoning`) or of tables
-    /// (`sensitivity.parameters`).
+    /// (`sensitivity.parameters`, `bmkb.premium_table`).
     List,
 }
 
@@ -432,6 +434,19 @@ pub static KEYS: &[KeySpec] = &[
     number!(costs.per_new_loan,              "Cost per new loan",             Money,   MONEY),
     number!(costs.per_active_loan_per_year,  "Cost per active loan per year", Money,   MONEY),
     number!(costs.coaching_per_new_loan,     "Coaching per new loan",         Money,   MONEY),
+    other("bmkb", "enabled", "BMKB simulated", Role::Parameter, Kind::Switch),
+    number!(bmkb.graduate_share,             "Graduates' BMKB share",         Percent, FRACTION),
+    // The tighter bound annual_pd × multiplier < 1 is a rule between keys (validate.rs).
+    number!(bmkb.graduate_pd_multiplier,     "Graduates' PD multiplier",      Ratio,   above(0.0)),
+    number!(bmkb.bank_term_months,           "Bank loan term",                Months,  closed(1.0, MAX_TERM_MONTHS as f64)),
+    // At most 3 × the premium table's last row: a rule between keys (validate.rs).
+    number!(bmkb.guarantee_months,           "BMKB guarantee term",           Months,  closed(1.0, MAX_TERM_MONTHS as f64)),
+    number!(bmkb.bsk_share,                  "BSK share of a credit",         Percent, FRACTION),
+    number!(bmkb.max_bsk,                    "Largest BSK",                   Money,   above_to(0.0, MAX_MONEY)),
+    number!(bmkb.coverage,                   "BMKB coverage of the BSK",      Percent, FRACTION),
+    number!(bmkb.claim_lag_months,           "BMKB claim lag",                Months,  closed(1.0, MAX_TERM_MONTHS as f64)),
+    other("bmkb", "premium_table", "BMKB premium table", Role::Parameter, Kind::List),
+    number!(state.discount_rate,             "State discount rate",           Percent, closed(-0.05, 0.2)),
     other("segment", "name", "Segment name", Role::Label, Kind::Text),
     segment!(share,                          "Share",                         Ratio,   closed(0.0, MAX_FACTOR)),
     segment!(mean_size,                      "Mean loan size",                Money,   closed(1.0, MAX_MONEY)),
@@ -451,6 +466,7 @@ pub static KEYS: &[KeySpec] = &[
     segment!(followup_min_age_months,        "Follow-up minimum age",         Months,  at_least(0.0)),
     segment!(prepay_rate,                    "Prepayment rate",               Percent, BELOW_ONE),
     segment!(jobs_per_loan,                  "Jobs per loan",                 Ratio,   closed(0.0, MAX_FACTOR)),
+    segment!(bmkb_share,                     "BMKB share of own loans",       Percent, FRACTION),
     other("sensitivity", "parameters", "Sensitivity parameters", Role::StudySetting, Kind::List),
 ];
 

@@ -46,6 +46,10 @@ impl ScenarioSpec {
             Kind::Text => Err(format!(
                 "`{key}` is a string, not a number: a study varies numeric keys"
             )),
+            Kind::Switch => Err(format!(
+                "`{key}` is true or false, not a number: a study varies numeric keys (switch it \
+                 with an override, or in a compared variant)"
+            )),
         }
     }
 

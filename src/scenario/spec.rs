@@ -35,6 +35,12 @@ pub struct ScenarioSpec {
     pub followup: Followup,
     #[serde(default)]
     pub costs: Costs,
+    /// `[bmkb]`: the state's BMKB guarantee on graduates' bank loans and the lender's own.
+    #[serde(default)]
+    pub bmkb: Bmkb,
+    /// `[state]`: how the state values its flows.
+    #[serde(default)]
+    pub state: State,
     /// At least one is required.
     #[serde(default, rename = "segment")]
     pub segments: Vec<Segment>,
@@ -200,6 +206,70 @@ pub struct Costs {
     pub coaching_per_new_loan: f64,
 }
 
+/// `[bmkb]`: the BMKB guarantee (docs/model.md §10). Off by default; ranges are checked even
+/// when it is off.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Bmkb {
+    /// Whether BMKB is simulated at all. Default false.
+    pub enabled: bool,
+    /// Share of graduates' bank loans that are BMKB-backed. Default 0.
+    pub graduate_share: f64,
+    /// A graduate's bank-loan PD over its segment's `annual_pd`. Default 1.
+    pub graduate_pd_multiplier: f64,
+    /// Term of a graduate's bank loan, months. Default 60.
+    #[serde(deserialize_with = "integer")]
+    pub bank_term_months: i64,
+    /// Longest guarantee, months from the credit's start. Default 72.
+    #[serde(deserialize_with = "integer")]
+    pub guarantee_months: i64,
+    /// The BSK (guaranteed part) as a share of the credit. Default 0.5.
+    pub bsk_share: f64,
+    /// Largest BSK per credit, euros. Default 1.5e6.
+    pub max_bsk: f64,
+    /// Share of a loss on the BSK that the state pays. Default 0.9.
+    pub coverage: f64,
+    /// Months from a default to the state's payment of the claim. Default 12.
+    #[serde(deserialize_with = "integer")]
+    pub claim_lag_months: i64,
+    /// One-off premium on the BSK by the guarantee's term: rows `[max_quarters, rate]`.
+    pub premium_table: Vec<[f64; 2]>,
+}
+
+impl Default for Bmkb {
+    fn default() -> Self {
+        Bmkb {
+            enabled: false,
+            graduate_share: 0.0,
+            graduate_pd_multiplier: 1.0,
+            bank_term_months: 60,
+            guarantee_months: 72,
+            bsk_share: 0.5,
+            max_bsk: 1.5e6,
+            coverage: 0.9,
+            claim_lag_months: 12,
+            premium_table: vec![[8.0, 0.039], [24.0, 0.0425], [48.0, 0.0585]],
+        }
+    }
+}
+
+/// `[state]`: the state's own terms.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct State {
+    /// Annual rate at which the state discounts its flows, and its own cost of funds.
+    /// Default 0.0225.
+    pub discount_rate: f64,
+}
+
+impl Default for State {
+    fn default() -> Self {
+        State {
+            discount_rate: 0.0225,
+        }
+    }
+}
+
 /// `[[segment]]`: one kind of credit.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -239,6 +309,9 @@ pub struct Segment {
     pub prepay_rate: f64,
     #[serde(default = "one")]
     pub jobs_per_loan: f64,
+    /// Share of the lender's own loans of this segment that are BMKB-backed. Default 0.
+    #[serde(default)]
+    pub bmkb_share: f64,
 }
 
 fn one() -> f64 {
@@ -291,6 +364,7 @@ impl Segment {
             followup_min_age_months: default_followup_min_age(),
             prepay_rate: 0.0,
             jobs_per_loan: 1.0,
+            bmkb_share: 0.0,
         }
     }
 }

@@ -414,9 +414,13 @@ fn keys_are_read_set_labelled_and_classified_through_the_registry() {
             "funding.guarantee_fee",
             "funding.min_capital_ratio",
             "followup.referral_share",
+            "bmkb.graduate_share",
+            "bmkb.bsk_share",
+            "bmkb.coverage",
             "segment.starter.interest_rate",
             "segment.starter.origination_fee",
             "segment.starter.recovery_mean",
+            "segment.starter.bmkb_share",
         ]
     );
 }
@@ -471,4 +475,51 @@ fn inline_text_names_itself_inline() {
     let e = Scenario::from_toml_str("[funding]\nmin_cash = -5\n").unwrap_err();
     assert!(e.to_string().starts_with("inline: "), "{e}");
     assert_eq!(Origin::new("dir/base.toml").stem, "base");
+}
+
+/// docs/model.md §10: the BMKB's rules between keys, each refused with the key, the value and
+/// what is allowed, even while BMKB is off.
+#[test]
+fn bmkb_rules_are_checked_even_when_off() {
+    let refused = |sets: &[&str], needle: &str| {
+        let e = parse(MINIMAL, sets).unwrap_err().to_string();
+        assert!(e.contains(needle), "{sets:?}: {e}");
+    };
+    refused(
+        &["bmkb.premium_table=[[8, 0.039], [8, 0.05]]"],
+        "bmkb.premium_table[1][0] = 8",
+    );
+    refused(
+        &["bmkb.premium_table=[[2.5, 0.039]]"],
+        "bmkb.premium_table[0][0] = 2.5",
+    );
+    refused(
+        &["bmkb.premium_table=[[8, 1.5]]"],
+        "bmkb.premium_table[0][1] = 1.5",
+    );
+    refused(&["bmkb.premium_table=[]"], "bmkb.premium_table = (0 rows)");
+    refused(
+        &["bmkb.guarantee_months=145"],
+        "a whole number from 1 to 144 (3 × the last bmkb.premium_table row's 48 quarters)",
+    );
+    refused(
+        &["bmkb.graduate_pd_multiplier=40"],
+        "annual_pd * graduate_pd_multiplier < 1",
+    );
+    refused(&["bmkb.claim_lag_months=0"], "bmkb.claim_lag_months = 0");
+    refused(&["state.discount_rate=0.3"], "state.discount_rate = 0.3");
+    refused(&["bmkb.enabled=1"], "bmkb.enabled");
+    let ok = parse(
+        MINIMAL,
+        &[
+            "bmkb.enabled=true",
+            "bmkb.premium_table=[[4, 0.02], [40, 0.03]]",
+            "bmkb.guarantee_months=120",
+        ],
+    )
+    .unwrap();
+    assert_eq!(
+        ok.spec().bmkb.premium_table,
+        vec![[4.0, 0.02], [40.0, 0.03]]
+    );
 }

@@ -75,6 +75,7 @@ pub(super) fn validate(
     cash_target(s, &c)?;
     peak_demand(s, &c)?;
     shifts(s, &c)?;
+    premium_table(s, &c)?;
     for seg in &s.segments {
         segment_rules(s, seg, &c)?;
     }
@@ -207,6 +208,57 @@ fn shifts(s: &ScenarioSpec, c: &Check) -> Checked {
     Ok(())
 }
 
+/// docs/model.md §10: `bmkb.premium_table` has rows `[max_quarters, rate]`, quarters whole, at
+/// least 1 and strictly increasing, rates 0..1; and the guarantee's longest term falls within
+/// its last row (`guarantee_months` at most 3 × its quarters), so that every credit finds its
+/// rate. Checked even when BMKB is off, like every range.
+fn premium_table(s: &ScenarioSpec, c: &Check) -> Checked {
+    let table = &s.bmkb.premium_table;
+    if table.is_empty() || table.len() > MAX_PREMIUM_ROWS {
+        return Err(c.fail(
+            "bmkb.premium_table",
+            format!("({} rows)", table.len()),
+            &format!(
+                "1 to {MAX_PREMIUM_ROWS} rows [max_quarters, rate], such as [[8, 0.039], [24, 0.0425], [48, 0.0585]]"
+            ),
+        ));
+    }
+    let mut previous = 0.0;
+    for (i, &[quarters, rate]) in table.iter().enumerate() {
+        c.num(
+            &format!("bmkb.premium_table[{i}][0]"),
+            quarters,
+            quarters.fract() == 0.0 && quarters >= 1.0 && quarters > previous && quarters <= 400.0,
+            &format!(
+                "a whole number of quarters from 1 to 400, above the row before ({})",
+                fmt_value(previous)
+            ),
+        )?;
+        c.num(
+            &format!("bmkb.premium_table[{i}][1]"),
+            rate,
+            (0.0..=1.0).contains(&rate),
+            "a premium rate from 0 to 1",
+        )?;
+        previous = quarters;
+    }
+    let longest = 3 * previous as i64;
+    if s.bmkb.guarantee_months > longest {
+        return Err(c.fail(
+            "bmkb.guarantee_months",
+            s.bmkb.guarantee_months,
+            &format!(
+                "a whole number from 1 to {longest} (3 × the last bmkb.premium_table row's {} quarters)",
+                fmt_value(previous)
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Most rows of `bmkb.premium_table`.
+pub const MAX_PREMIUM_ROWS: usize = 100;
+
 /// The rules within a segment and between a segment and the rest of the scenario.
 fn segment_rules(s: &ScenarioSpec, seg: &super::spec::Segment, c: &Check) -> Checked {
     let k = |key: &str| format!("segment.{}.{key}", seg.name);
@@ -232,6 +284,18 @@ fn segment_rules(s: &ScenarioSpec, seg: &super::spec::Segment, c: &Check) -> Che
             fmt_value(pd_multiplier),
             &format!(
                 "a number > 0 with annual_pd * pd_multiplier < 1 (segment {} has annual_pd {})",
+                seg.name,
+                fmt_value(seg.annual_pd)
+            ),
+        ));
+    }
+    let graduate = s.bmkb.graduate_pd_multiplier;
+    if seg.annual_pd * graduate >= 1.0 {
+        return Err(c.fail(
+            "bmkb.graduate_pd_multiplier",
+            fmt_value(graduate),
+            &format!(
+                "a number > 0 with annual_pd * graduate_pd_multiplier < 1 (segment {} has annual_pd {})",
                 seg.name,
                 fmt_value(seg.annual_pd)
             ),

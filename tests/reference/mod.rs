@@ -385,7 +385,10 @@ pub fn simulate_path(spec: &ScenarioSpec, seed: u64, path: u64) -> PathResult {
                 cash -= outlay;
                 granted += 1.0;
                 volume += size;
-                jobs += s.jobs_per_loan;
+                // Each firm's jobs once: a follow-up loan adds none (docs/model.md §10).
+                if !is_followup {
+                    jobs += s.jobs_per_loan;
+                }
                 fee_income += s.origination_fee * size;
                 operating_costs += costs.per_new_loan + costs.coaching_per_new_loan;
                 month_income += s.origination_fee * size;
@@ -514,10 +517,48 @@ pub fn simulate_path(spec: &ScenarioSpec, seed: u64, path: u64) -> PathResult {
         (oss_denominator > 0.0).then(|| (interest_income + fee_income) / oss_denominator),
     );
     set(Scalar::JobsSupported, Some(jobs));
+    state_account(spec, months, guarantee_call + state_loan_loss, &mut set);
 
     PathResult {
         scalars,
         yearly,
         capital_identity_error: identity_error,
     }
+}
+
+/// docs/model.md §10 without BMKB (the reference simulates no guarantee: the scenarios it is
+/// compared on leave `[bmkb]` off): the BMKB outcomes are 0, the state forgoes
+/// `(discount_rate − state_loan_rate)/12 × state_loan` a month, and the cost through the lender
+/// is discounted from the horizon's last month.
+fn state_account(
+    spec: &ScenarioSpec,
+    months: i64,
+    cost_to_state: f64,
+    set: &mut impl FnMut(Scalar, Option<f64>),
+) {
+    assert!(!spec.bmkb.enabled, "the reference simulates no BMKB");
+    let r = spec.state.discount_rate;
+    // Written as the engine writes them: the constants are compared to the bit.
+    let df = |t: i64| (1.0 + r).powf(-((t + 1) as f64) / 12.0);
+    let monthly = (r - spec.funding.state_loan_rate) / 12.0 * spec.funding.state_loan;
+    let subsidy = monthly * months as f64;
+    let subsidy_pv: f64 = (0..months).map(|t| monthly * df(t)).sum();
+    let cost_pv = cost_to_state * df(months - 1);
+    for m in [
+        Scalar::BmkbGuarantees,
+        Scalar::BmkbPremiums,
+        Scalar::BmkbClaims,
+        Scalar::BmkbClaimsPending,
+        Scalar::BmkbClaimsReceived,
+        Scalar::BmkbNetCost,
+        Scalar::BmkbExposureEnd,
+        Scalar::BmkbNetCostPv,
+    ] {
+        set(m, Some(0.0));
+    }
+    set(Scalar::StateLoanSubsidy, Some(subsidy));
+    set(Scalar::StateLoanSubsidyPv, Some(subsidy_pv));
+    set(Scalar::StateCostTotal, Some(cost_to_state + subsidy));
+    set(Scalar::CostToStatePv, Some(cost_pv));
+    set(Scalar::StateCostTotalPv, Some(cost_pv + subsidy_pv));
 }
