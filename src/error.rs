@@ -28,6 +28,8 @@ pub enum Arg {
     Spread,
     /// The number of worker threads.
     Threads,
+    /// Which shard of the work to run (`I/N`, `auto`, `auto/N`).
+    Shard,
 }
 
 impl Arg {
@@ -39,6 +41,7 @@ impl Arg {
             Arg::Metrics => "metrics",
             Arg::Spread => "spread",
             Arg::Threads => "threads",
+            Arg::Shard => "shard",
         }
     }
 }

@@ -43,6 +43,7 @@ mod results;
 mod run;
 pub mod scenario;
 pub mod schedule;
+pub mod shard;
 mod simulate;
 pub mod stats;
 pub mod study;
@@ -56,11 +57,11 @@ pub use results::{AppendError, Results};
 pub use run::{Completed, RunOptions, default_folder, run, simulate_run};
 pub use scenario::{Origin, Override, Scenario, ScenarioError};
 pub use simulate::{
-    BLOCK_PATHS, CHUNK_PATHS, Observer, Options, Pool, Progress, Silent, WorkUnit, shard, simulate,
-    simulate_range,
+    BLOCK_PATHS, CHUNK_PATHS, Observer, Options, Pool, Progress, Silent, WorkUnit, shard,
+    shard_ranges, simulate, simulate_range,
 };
 pub use stats::Summary;
 pub use study::compare::Compare;
 pub use study::sweep::Sweep;
 pub use study::tornado::Tornado;
-pub use study::{Done, Study, StudyResults, Variant, run_study};
+pub use study::{Done, ResultSource, Study, StudyResults, Variant, run_study};

@@ -18,10 +18,14 @@ pub fn bytes_per_path(horizon_years: usize) -> u64 {
 
 /// Upper bound of the memory (bytes) a run of `scenario` on `threads` threads needs.
 pub fn estimated_memory(scenario: &Scenario, threads: usize) -> u64 {
+    estimated_memory_of(scenario, threads, scenario.spec().simulation.paths as u64)
+}
+
+/// [`estimated_memory`] of `paths` of the scenario's paths (a shard's share).
+pub fn estimated_memory_of(scenario: &Scenario, threads: usize, paths: u64) -> u64 {
     let spec = scenario.spec();
     let years = spec.simulation.horizon_years as u64;
     let months = 12 * years;
-    let paths = spec.simulation.paths as u64;
     let segments = spec.segments.len() as u64;
     let per_path = bytes_per_path(years as usize);
     let results = paths.saturating_mul(per_path);

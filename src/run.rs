@@ -127,6 +127,19 @@ pub fn run(
         observer,
         options.paths_csv.then_some(csv_path.as_path()),
     )?;
+    write_folder(folder, scenario, results, info, observer)
+}
+
+/// Write the files of a run's result folder beside its `paths.csv` (already in `folder`, or
+/// left out), draw its charts and report, and move it into place: the end of [`run`], and of a
+/// merge of shards, which so writes the same files.
+pub(crate) fn write_folder(
+    folder: OutputDir,
+    scenario: &Scenario,
+    results: Results,
+    info: RunInfo,
+    observer: &dyn Observer,
+) -> Result<Completed, Error> {
     let summary = output::summary_json(scenario, &results, &info);
     let summary = serde_json::to_string_pretty(&summary).expect("JSON values always serialise");
     folder.write(output::SUMMARY_JSON, summary.as_bytes())?;
@@ -142,6 +155,7 @@ pub fn run(
     let rendered = report::render(folder.staging())?;
     // A stop asked for while the files were written keeps the earlier result too.
     if observer.should_stop() {
+        let paths = results.paths();
         return Err(Error::Interrupted {
             paths_done: paths,
             paths_total: paths,

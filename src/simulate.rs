@@ -60,17 +60,28 @@ impl<'a> WorkUnit<'a> {
 /// shard of a run or a study. Units the range does not reach are left out; the others keep
 /// their own path indices, so a shard's results are those of the whole work for its paths.
 pub fn shard<'a>(units: &[WorkUnit<'a>], paths: Range<u64>) -> Vec<WorkUnit<'a>> {
+    let ranges: Vec<Range<u64>> = units.iter().map(|u| u.paths.clone()).collect();
+    shard_ranges(&ranges, paths)
+        .into_iter()
+        .map(|(i, paths)| WorkUnit {
+            model: units[i].model,
+            paths,
+        })
+        .collect()
+}
+
+/// [`shard`] on the units' path ranges alone: (unit, its paths within `paths`), for units whose
+/// models are built only when they run (the units of a study, [`Pool::simulate_pieces`]).
+pub fn shard_ranges(units: &[Range<u64>], paths: Range<u64>) -> Vec<(usize, Range<u64>)> {
     let mut offset = 0;
     let mut out = Vec::new();
-    for u in units {
-        let (lo, hi) = (offset, offset + u.len());
+    for (i, u) in units.iter().enumerate() {
+        let len = u.end.saturating_sub(u.start);
+        let (lo, hi) = (offset, offset + len);
         offset = hi;
         let (from, to) = (paths.start.max(lo), paths.end.min(hi));
         if from < to {
-            out.push(WorkUnit {
-                model: u.model,
-                paths: u.paths.start + (from - lo)..u.paths.start + (to - lo),
-            });
+            out.push((i, u.start + (from - lo)..u.start + (to - lo)));
         }
     }
     out
@@ -214,6 +225,28 @@ impl Pool {
             |i| Held::Owned(Box::new(Model::new(scenarios[i]))),
             observer,
             |_, _| Ok(()),
+            on_unit,
+        )
+    }
+
+    /// [`Pool::simulate`] over pieces of scenarios: piece `k` is paths `pieces[k].1` of
+    /// scenario `pieces[k].0`, whose model is built when the piece starts (a shard of a study
+    /// runs a few variants of thousands). `on_outcomes(k, outcomes)` and `on_unit(k, results)`
+    /// are numbered by piece.
+    pub(crate) fn simulate_pieces(
+        &self,
+        pieces: &[(&Scenario, Range<u64>)],
+        observer: &dyn Observer,
+        on_outcomes: impl FnMut(usize, &[PathOutcome]) -> Result<(), Error>,
+        on_unit: impl FnMut(usize, Results) -> Result<(), Error>,
+    ) -> Result<(), Error> {
+        drive(
+            Some(&self.pool),
+            pieces.len(),
+            |k| pieces[k].1.clone(),
+            |k| Held::Owned(Box::new(Model::new(pieces[k].0))),
+            observer,
+            on_outcomes,
             on_unit,
         )
     }

@@ -29,6 +29,21 @@ pub enum Command {
     Compare(CompareArgs),
     /// Move each sensitivity parameter alone to a low and a high value: a tornado chart.
     Tornado(TornadoArgs),
+    /// Put the shards of a run or a study (`--shard`) back together into its result folder.
+    Merge(MergeArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct MergeArgs {
+    /// Shard folders, folders of shard folders, or patterns such as 'shards/shard-*'.
+    #[arg(required = true, value_name = "SHARD_DIR")]
+    pub shards: Vec<PathBuf>,
+    /// Result folder [default: the folder the run or study would have written].
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Nothing on stdout.
+    #[arg(long, short)]
+    pub quiet: bool,
 }
 
 /// Options every run and study shares.
@@ -51,6 +66,12 @@ pub struct WorkArgs {
     /// No progress bar and no summary on stdout.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Compute only shard I of N (counted from 0) into OUT/shard-I-of-N, for `microfolio
+    /// merge`; `auto` takes I and N from a Slurm job array, `auto/N` I from a Kubernetes
+    /// Indexed Job. With it, --out is the folder of all the shards [default:
+    /// output/<meta.name>[-<study>]-shards].
+    #[arg(long, value_name = "I/N|auto|auto/N")]
+    pub shard: Option<String>,
 }
 
 #[derive(Args, Debug)]

@@ -5,6 +5,7 @@
 mod args;
 mod print;
 mod progress;
+mod shard;
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -44,6 +45,7 @@ pub fn main() -> ExitCode {
         Command::Sweep(args) => sweep(args),
         Command::Compare(args) => compare(args),
         Command::Tornado(args) => tornado(args),
+        Command::Merge(args) => shard::merge(args),
     }
 }
 
@@ -86,6 +88,7 @@ fn flag(arg: Arg, metrics: &str) -> &str {
         Arg::Metrics => metrics,
         Arg::Spread => "--spread",
         Arg::Threads => "--threads",
+        Arg::Shard => "--shard",
     }
 }
 
@@ -267,6 +270,9 @@ fn run(args: RunArgs) -> ExitCode {
         Ok(s) => s,
         Err(code) => return code,
     };
+    if let Some(text) = &args.run.shard {
+        return shard::run(&scenario, &args.run, text, !args.no_paths_csv);
+    }
     let destination = args
         .run
         .out
@@ -302,6 +308,9 @@ fn study<S: Study>(plan: Result<S, Error>, run: &WorkArgs, metrics: &str) -> Exi
         Ok(s) => s,
         Err(e) => return failed(e, metrics),
     };
+    if let Some(text) = &run.shard {
+        return shard::study(&study, run, text, metrics);
+    }
     let destination = run
         .out
         .clone()

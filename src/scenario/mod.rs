@@ -72,6 +72,18 @@ impl Scenario {
         Scenario::parse(text, &Origin::new("inline"), &[])
     }
 
+    /// A scenario read back from its resolved TOML ([`ScenarioSpec::to_toml`]) with the file
+    /// it came from and the keys overridden: the same scenario, which a merge of shards rebuilds
+    /// its run or study from.
+    pub fn restore(
+        resolved: &str,
+        file: &str,
+        overridden: Vec<String>,
+    ) -> Result<Scenario, ScenarioError> {
+        let spec = ScenarioSpec::parse(resolved, &Origin::new(file), &[])?;
+        validate::validate(spec, file, overridden)
+    }
+
     /// Validate a spec built in code (e.g. by a notebook or a test).
     pub fn from_spec(spec: ScenarioSpec) -> Result<Scenario, ScenarioError> {
         validate::validate(spec, "<scenario>", Vec::new())

@@ -18,7 +18,9 @@ use serde_json::{Value, json};
 use super::MetricStats;
 use super::paired::{Paired, direction};
 use super::params::{VariantSpec, apply, check_overrides};
-use super::{KEY_METRICS, Study, StudyResults, Variant, cell, run_variants, text_cell};
+use super::{
+    KEY_METRICS, ResultSource, Study, StudyResults, Variant, cell, run_variants_from, text_cell,
+};
 use crate::charts::ChartError;
 use crate::charts::study::{self as draw, Forest, ForestRow, Interval, StudyChart, Texts};
 use crate::error::{Arg, Error};
@@ -26,6 +28,7 @@ use crate::format::{count, pct};
 use crate::metrics::Scalar;
 use crate::output::{self, RunInfo};
 use crate::scenario::Scenario;
+use crate::shard::recipe;
 use crate::simulate::{Observer, Options};
 
 /// File name of the comparison's table.
@@ -43,6 +46,8 @@ pub struct Compare {
     sources: Vec<String>,
     chart_metrics: Vec<Scalar>,
     notes: Vec<String>,
+    /// What the comparison was made from, for its shards ([`Study::recipe`]).
+    recipe: Value,
 }
 
 /// One variant's outcome.
@@ -191,16 +196,46 @@ impl Compare {
                 )));
             }
         }
+        let chart_metrics = if chart_metrics.is_empty() {
+            KEY_METRICS.to_vec()
+        } else {
+            chart_metrics
+        };
+        let recipe = json!({
+            "scenarios": scenarios.iter().map(recipe::scenario).collect::<Vec<_>>(),
+            "variants": specs.iter().map(|v| v.spec.as_str()).collect::<Vec<_>>(),
+            "paths": paths,
+            "seed": seed,
+            "metrics": recipe::metrics(&chart_metrics),
+        });
         Ok(Compare {
             variants,
             sources,
-            chart_metrics: if chart_metrics.is_empty() {
-                KEY_METRICS.to_vec()
-            } else {
-                chart_metrics
-            },
+            chart_metrics,
             notes,
+            recipe,
         })
+    }
+
+    /// The comparison made again from its [`Study::recipe`].
+    pub fn from_recipe(r: &Value) -> Result<Compare, Error> {
+        let scenarios = r["scenarios"]
+            .as_array()
+            .ok_or_else(|| recipe::damaged("scenarios"))?
+            .iter()
+            .map(recipe::scenario_from)
+            .collect::<Result<Vec<_>, _>>()?;
+        let specs = recipe::strings(r, "variants")?
+            .iter()
+            .map(|v| v.parse::<VariantSpec>())
+            .collect::<Result<Vec<_>, _>>()?;
+        Compare::new(
+            &scenarios,
+            &specs,
+            recipe::optional_u64(r, "paths")?,
+            recipe::optional_u64(r, "seed")?,
+            recipe::metrics_at(r, "metrics")?,
+        )
     }
 
     /// The variants, the reference first.
@@ -240,9 +275,14 @@ impl Compare {
         options: &Options,
         observer: &dyn Observer,
     ) -> Result<CompareResults, Error> {
+        self.compute_from(ResultSource::simulate(options, observer))
+    }
+
+    /// [`Compare::compute`] from the variants' results wherever they come from.
+    pub fn compute_from(&self, source: ResultSource<'_>) -> Result<CompareResults, Error> {
         let kept = self.paths() * Scalar::COUNT as u64 * 8;
         let mut reference: Vec<Vec<f64>> = Vec::new();
-        let (variants, run) = run_variants(&self.variants, options, kept, observer, |i, r| {
+        let (variants, run) = run_variants_from(&self.variants, source, kept, |i, r| {
             let columns: Vec<Vec<f64>> = Scalar::ALL
                 .iter()
                 .map(|m| r.scalar(*m).map(|v| v.unwrap_or(f64::NAN)).collect())
@@ -433,6 +473,18 @@ impl Study for Compare {
 
     fn compute(&self, options: &Options, observer: &dyn Observer) -> Result<CompareResults, Error> {
         Compare::compute(self, options, observer)
+    }
+
+    fn compute_from(&self, source: ResultSource<'_>) -> Result<CompareResults, Error> {
+        Compare::compute_from(self, source)
+    }
+
+    fn recipe(&self) -> Option<&Value> {
+        Some(&self.recipe)
+    }
+
+    fn from_recipe(recipe: &Value) -> Result<Compare, Error> {
+        Compare::from_recipe(recipe)
     }
 
     fn summary(&self, _results: &CompareResults) -> Value {

@@ -95,6 +95,38 @@ pub trait Study {
     /// Simulate every variant and compute the results.
     fn compute(&self, options: &Options, observer: &dyn Observer) -> Result<Self::Results, Error>;
 
+    /// Compute the results from the variants' results wherever they come from: simulated now
+    /// ([`Study::compute`]) or read from the shards of the study ([`crate::shard`]). A study
+    /// that keeps the default cannot be merged from shards.
+    fn compute_from(&self, source: ResultSource<'_>) -> Result<Self::Results, Error> {
+        match source {
+            ResultSource::Simulate { options, observer } => self.compute(options, observer),
+            ResultSource::Given { .. } => Err(Error::Input(format!(
+                "a `{}` study cannot be merged from shards by this microfolio",
+                Self::KIND
+            ))),
+        }
+    }
+
+    /// What the study was made from (its scenarios and arguments, [`crate::shard::scenario_recipe`]),
+    /// from which [`Study::from_recipe`] makes the same study again: a shard records it, and a
+    /// merge rebuilds the study from it. `None`: the study cannot be run in shards.
+    fn recipe(&self) -> Option<&Value> {
+        None
+    }
+
+    /// The study made again from its [`Study::recipe`].
+    fn from_recipe(recipe: &Value) -> Result<Self, Error>
+    where
+        Self: Sized,
+    {
+        let _ = recipe;
+        Err(Error::Input(format!(
+            "a `{}` study cannot be rebuilt from its shards by this microfolio",
+            Self::KIND
+        )))
+    }
+
     /// The study's own entries of `summary.json`, beside those every study has.
     fn summary(&self, results: &Self::Results) -> Value;
 
@@ -129,6 +161,17 @@ pub fn run_study<S: Study>(
     options.check()?;
     let folder = OutputDir::create(destination, S::KIND)?;
     let results = study.compute(options, observer)?;
+    write_folder(study, folder, results, observer)
+}
+
+/// Write a study's result folder from its results and move it into place: the end of
+/// [`run_study`], and of a merge of the study's shards, which so writes the same files.
+pub(crate) fn write_folder<S: Study>(
+    study: &S,
+    folder: OutputDir,
+    results: S::Results,
+    observer: &dyn Observer,
+) -> Result<Done<S::Results>, Error> {
     let charts = study.draw(&results)?;
     let summary = summary_json(
         S::KIND,
@@ -252,6 +295,28 @@ pub fn estimated_memory(variants: &[Variant], threads: usize, kept_bytes: u64) -
         .saturating_add(kept_bytes)
 }
 
+/// Where the results of a study's variants come from.
+pub enum ResultSource<'a> {
+    /// Simulated now, on a pool of these options.
+    Simulate {
+        options: &'a Options,
+        observer: &'a dyn Observer,
+    },
+    /// Given complete, variant by variant in variant order (read from the shards of the study),
+    /// with how the work went.
+    Given {
+        results: &'a mut dyn FnMut(usize) -> Result<Results, Error>,
+        run: RunInfo,
+    },
+}
+
+impl<'a> ResultSource<'a> {
+    /// Simulate now.
+    pub fn simulate(options: &'a Options, observer: &'a dyn Observer) -> ResultSource<'a> {
+        ResultSource::Simulate { options, observer }
+    }
+}
+
 /// Simulate every variant on the same paths and hand each one's complete outcomes to `keep`,
 /// in variant order; return what `keep` made of them. `kept_bytes` is what the caller keeps
 /// across variants, for the memory check.
@@ -260,8 +325,37 @@ pub fn run_variants<T>(
     options: &Options,
     kept_bytes: u64,
     observer: &dyn Observer,
+    keep: impl FnMut(usize, &Results) -> T,
+) -> Result<(Vec<T>, RunInfo), Error> {
+    run_variants_from(
+        variants,
+        ResultSource::simulate(options, observer),
+        kept_bytes,
+        keep,
+    )
+}
+
+/// [`run_variants`] from any [`ResultSource`]: given results are handed to `keep` as they
+/// come, exactly as simulated ones would be.
+pub fn run_variants_from<T>(
+    variants: &[Variant],
+    source: ResultSource<'_>,
+    kept_bytes: u64,
     mut keep: impl FnMut(usize, &Results) -> T,
 ) -> Result<(Vec<T>, RunInfo), Error> {
+    let (options, observer) = match source {
+        ResultSource::Simulate { options, observer } => (options, observer),
+        ResultSource::Given { results, mut run } => {
+            let mut kept = Vec::with_capacity(variants.len());
+            run.loans_simulated = 0;
+            for i in 0..variants.len() {
+                let r = results(i)?;
+                run.loans_simulated += r.loans_simulated();
+                kept.push(keep(i, &r));
+            }
+            return Ok((kept, run));
+        }
+    };
     let Some(first) = variants.first() else {
         return Err(Error::Input("a study needs at least one variant".into()));
     };

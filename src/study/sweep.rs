@@ -16,7 +16,9 @@ use serde_json::{Value, json};
 pub use super::MetricStats;
 use super::paired::{Paired, direction};
 use super::params::{SweepParam, apply, show_value};
-use super::{KEY_METRICS, MAX_VARIANTS, Study, StudyResults, Variant, cell, run_variants};
+use super::{
+    KEY_METRICS, MAX_VARIANTS, ResultSource, Study, StudyResults, Variant, cell, run_variants_from,
+};
 use crate::charts::ChartError;
 use crate::charts::study::{self as draw, Heatmap, LinePoint, StudyChart, SweepLine, Texts};
 use crate::error::{Arg, Error};
@@ -24,6 +26,7 @@ use crate::format::count;
 use crate::metrics::Scalar;
 use crate::output::RunInfo;
 use crate::scenario::{Override, Scenario, key_label, key_unit};
+use crate::shard::recipe;
 use crate::simulate::{Observer, Options};
 
 /// File name of the sweep's table.
@@ -39,6 +42,8 @@ pub struct Sweep {
     whole: Vec<bool>,
     metrics: Vec<Scalar>,
     variants: Vec<Variant>,
+    /// What the sweep was made from, for its shards ([`Study::recipe`]).
+    recipe: Value,
 }
 
 /// One variant's outcome: its parameter values (in the order of the swept parameters) and, per metric of the
@@ -158,17 +163,37 @@ impl Sweep {
                 scenario,
             });
         }
+        let metrics = if metrics.is_empty() {
+            KEY_METRICS.to_vec()
+        } else {
+            metrics
+        };
+        let recipe = json!({
+            "base": recipe::scenario(base),
+            "params": params.iter().map(|p| p.spec.as_str()).collect::<Vec<_>>(),
+            "metrics": recipe::metrics(&metrics),
+        });
         Ok(Sweep {
             base: base.clone(),
             params,
             whole,
-            metrics: if metrics.is_empty() {
-                KEY_METRICS.to_vec()
-            } else {
-                metrics
-            },
+            metrics,
             variants,
+            recipe,
         })
+    }
+
+    /// The sweep made again from its [`Study::recipe`].
+    pub fn from_recipe(r: &Value) -> Result<Sweep, Error> {
+        let params = recipe::strings(r, "params")?
+            .iter()
+            .map(|p| p.parse::<SweepParam>())
+            .collect::<Result<Vec<_>, _>>()?;
+        Sweep::new(
+            &recipe::scenario_at(r, "base")?,
+            params,
+            recipe::metrics_at(r, "metrics")?,
+        )
     }
 
     /// The scenario the variants are made from.
@@ -214,10 +239,15 @@ impl Sweep {
         options: &Options,
         observer: &dyn Observer,
     ) -> Result<SweepResults, Error> {
+        self.compute_from(ResultSource::simulate(options, observer))
+    }
+
+    /// [`Sweep::compute`] from the variants' results wherever they come from.
+    pub fn compute_from(&self, source: ResultSource<'_>) -> Result<SweepResults, Error> {
         let kept = (self.variants.len() * self.metrics.len() * 128) as u64
             + self.paths() * self.metrics.len() as u64 * 8;
         let mut first: Vec<Vec<f64>> = Vec::new();
-        let (points, run) = run_variants(&self.variants, options, kept, observer, |i, r| {
+        let (points, run) = run_variants_from(&self.variants, source, kept, |i, r| {
             let columns: Vec<Vec<f64>> = self
                 .metrics
                 .iter()
@@ -393,6 +423,18 @@ impl Study for Sweep {
 
     fn compute(&self, options: &Options, observer: &dyn Observer) -> Result<SweepResults, Error> {
         Sweep::compute(self, options, observer)
+    }
+
+    fn compute_from(&self, source: ResultSource<'_>) -> Result<SweepResults, Error> {
+        Sweep::compute_from(self, source)
+    }
+
+    fn recipe(&self) -> Option<&Value> {
+        Some(&self.recipe)
+    }
+
+    fn from_recipe(recipe: &Value) -> Result<Sweep, Error> {
+        Sweep::from_recipe(recipe)
     }
 
     fn summary(&self, _results: &SweepResults) -> Value {

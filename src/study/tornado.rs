@@ -33,13 +33,16 @@ use serde_json::{Value, json};
 use super::MetricStats;
 use super::paired::Paired;
 use super::params::{apply, show_value};
-use super::{MAX_VARIANTS, Study, StudyResults, Variant, cell, run_variants, text_cell};
+use super::{
+    MAX_VARIANTS, ResultSource, Study, StudyResults, Variant, cell, run_variants_from, text_cell,
+};
 use crate::charts::ChartError;
 use crate::charts::study::{self as draw, Interval, StudyChart, Texts, TornadoChart, TornadoRow};
 use crate::error::{Arg, Error};
 use crate::metrics::Scalar;
 use crate::output::RunInfo;
 use crate::scenario::{Override, Scenario, key_label, key_unit};
+use crate::shard::recipe;
 use crate::simulate::{Observer, Options};
 
 /// File name of the tornado's table.
@@ -95,6 +98,8 @@ pub struct Tornado {
     variants: Vec<Variant>,
     /// For each variant after the baseline: (parameter, high side?).
     plan: Vec<(usize, bool)>,
+    /// What the tornado was made from, for its shards ([`Study::recipe`]).
+    recipe: Value,
 }
 
 /// A metric at one setting of a parameter: its mean and its paired difference from the
@@ -342,19 +347,39 @@ impl Tornado {
                 variants.len()
             )));
         }
+        let metrics = if metrics.is_empty() {
+            DEFAULT_METRICS.to_vec()
+        } else {
+            metrics
+        };
+        let recipe = json!({
+            "base": recipe::scenario(base),
+            "metrics": recipe::metrics(&metrics),
+            "spread": spread,
+        });
         Ok(Tornado {
             base: base.clone(),
             params,
             skipped,
             source,
-            metrics: if metrics.is_empty() {
-                DEFAULT_METRICS.to_vec()
-            } else {
-                metrics
-            },
+            metrics,
             variants,
             plan,
+            recipe,
         })
+    }
+
+    /// The tornado made again from its [`Study::recipe`].
+    pub fn from_recipe(r: &Value) -> Result<Tornado, Error> {
+        let spread = match &r["spread"] {
+            Value::Null => None,
+            v => Some(v.as_f64().ok_or_else(|| recipe::damaged("spread"))?),
+        };
+        Tornado::new(
+            &recipe::scenario_at(r, "base")?,
+            recipe::metrics_at(r, "metrics")?,
+            spread,
+        )
     }
 
     /// The scenario the variants are made from.
@@ -399,9 +424,14 @@ impl Tornado {
         options: &Options,
         observer: &dyn Observer,
     ) -> Result<TornadoResults, Error> {
+        self.compute_from(ResultSource::simulate(options, observer))
+    }
+
+    /// [`Tornado::compute`] from the variants' results wherever they come from.
+    pub fn compute_from(&self, source: ResultSource<'_>) -> Result<TornadoResults, Error> {
         let kept = self.paths() * self.metrics.len() as u64 * 8;
         let mut baseline: Vec<Vec<f64>> = Vec::new();
-        let (outcomes, run) = run_variants(&self.variants, options, kept, observer, |i, r| {
+        let (outcomes, run) = run_variants_from(&self.variants, source, kept, |i, r| {
             let columns: Vec<Vec<f64>> = self
                 .metrics
                 .iter()
@@ -602,6 +632,18 @@ impl Study for Tornado {
 
     fn compute(&self, options: &Options, observer: &dyn Observer) -> Result<TornadoResults, Error> {
         Tornado::compute(self, options, observer)
+    }
+
+    fn compute_from(&self, source: ResultSource<'_>) -> Result<TornadoResults, Error> {
+        Tornado::compute_from(self, source)
+    }
+
+    fn recipe(&self) -> Option<&Value> {
+        Some(&self.recipe)
+    }
+
+    fn from_recipe(recipe: &Value) -> Result<Tornado, Error> {
+        Tornado::from_recipe(recipe)
     }
 
     fn summary(&self, _results: &TornadoResults) -> Value {

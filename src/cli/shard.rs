@@ -1,0 +1,111 @@
+//! The command line of shards (docs/cluster.md): `--shard I/N|auto|auto/N` on `run` and the
+//! studies, which computes one shard into the folder of the work's shards, and `microfolio
+//! merge`, which puts the shards back together into the result folder.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use microfolio::shard::{self, Shard};
+use microfolio::{Options, Scenario, Study};
+
+use super::args::{MergeArgs, WorkArgs};
+use super::progress::Bar;
+use super::{EXIT_BAD_INPUT, fail, failed, note, printed};
+
+fn options(work: &WorkArgs) -> Options {
+    Options {
+        threads: work.threads,
+        memory_budget: None,
+    }
+}
+
+/// Shard `text` of a run of `scenario`.
+pub fn run(scenario: &Scenario, work: &WorkArgs, text: &str, paths_csv: bool) -> ExitCode {
+    let s = match Shard::from_env(text) {
+        Ok(s) => s,
+        Err(e) => return failed(e, ""),
+    };
+    let shards = work
+        .out
+        .clone()
+        .unwrap_or_else(|| shard::default_run_shards(scenario));
+    let paths = scenario.spec().simulation.paths as u64;
+    let bar = Bar::new(s.share(paths).end - s.share(paths).start, work.quiet, None);
+    let outcome = shard::run(scenario, paths_csv, s, &shards, &options(work), &bar);
+    bar.finish();
+    written(outcome, work.quiet, scenario.name(), "")
+}
+
+/// Shard `text` of `study`.
+pub fn study<S: Study>(study: &S, work: &WorkArgs, text: &str, metrics: &str) -> ExitCode {
+    let s = match Shard::from_env(text) {
+        Ok(s) => s,
+        Err(e) => return failed(e, metrics),
+    };
+    let shards = work
+        .out
+        .clone()
+        .unwrap_or_else(|| shard::default_study_shards(study.base(), S::KIND));
+    let total = study.variants().len() as u64 * study.paths();
+    let share = s.share(total);
+    let bar = Bar::new(share.end - share.start, work.quiet, None);
+    let outcome = shard::study(study, s, &shards, &options(work), &bar);
+    bar.finish();
+    written(outcome, work.quiet, &study.title(), metrics)
+}
+
+fn written(
+    outcome: Result<shard::Written, microfolio::Error>,
+    quiet: bool,
+    title: &str,
+    metrics: &str,
+) -> ExitCode {
+    match outcome {
+        Ok(_) if quiet => ExitCode::SUCCESS,
+        Ok(w) => {
+            let mut out = std::io::stdout().lock();
+            let text = writeln!(
+                out,
+                "{title}: shard {} ({} of {} paths, {} units) in {:.1} s on {} threads\nshard:   {}",
+                w.shard,
+                w.paths,
+                w.paths_total,
+                w.units,
+                w.info.wall_seconds,
+                w.info.threads,
+                w.folder.display()
+            )
+            .and_then(|()| out.flush());
+            printed(text, Some(&w.folder))
+        }
+        Err(e) => failed(e, metrics),
+    }
+}
+
+/// `microfolio merge SHARD_DIR... [--out DIR]`.
+pub fn merge(args: MergeArgs) -> ExitCode {
+    let folders = match shard::shard_folders(&args.shards) {
+        Ok(f) => f,
+        Err(e) => return fail(EXIT_BAD_INPUT, e),
+    };
+    let bar = Bar::new(0, true, None);
+    match shard::merge(&folders, args.out.as_deref(), &bar) {
+        Ok(_) if args.quiet => ExitCode::SUCCESS,
+        Ok(m) => {
+            for n in &m.notes {
+                note(n);
+            }
+            let mut out = std::io::stdout().lock();
+            let text = writeln!(
+                out,
+                "merged {} shards of a {} ({} units, {} paths in all)",
+                m.shards, m.kind, m.units, m.paths
+            )
+            .and_then(|()| out.write_all(m.table.as_bytes()))
+            .and_then(|()| writeln!(out, "results: {}", m.folder.display()))
+            .and_then(|()| out.flush());
+            printed(text, Some(&m.folder))
+        }
+        Err(e) => failed(e, ""),
+    }
+}

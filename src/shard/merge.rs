@@ -1,0 +1,581 @@
+//! Putting shards back together: read every shard's `shard.json`, refuse shards of different
+//! work (their fingerprints differ) and shards that leave paths out or hold them twice (named
+//! by folder and by shard I/N), then read the records in path order — whatever the order the
+//! shards were given in — into the results a single process would have kept, and write the
+//! result folder through the very code a run or a study writes it with. Only the fields that
+//! record how the work went (threads, wall time, start, loans per second) can differ.
+
+use std::fs::{self, File};
+use std::io::{BufReader, Read, Seek, SeekFrom};
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+use super::format::{self, OUTCOMES_BIN, SHARD_JSON, ShardFile};
+use super::recipe;
+use crate::error::{Error, Work};
+use crate::output::{self, OutputDir, OutputError, PathsCsv, RUN, RunInfo};
+use crate::results::Results;
+use crate::run;
+use crate::scenario::Scenario;
+use crate::simulate::{CHUNK_PATHS, Observer};
+use crate::study::{self, ResultSource, Study};
+use crate::{Compare, Sweep, Tornado};
+
+/// A merged result folder.
+#[derive(Debug)]
+pub struct Merged {
+    /// `run`, or the kind of study.
+    pub kind: String,
+    pub folder: PathBuf,
+    pub shards: usize,
+    /// Paths of all units together.
+    pub paths: u64,
+    pub units: usize,
+    /// What the run's report wants the user to know, or the study's table for a terminal.
+    pub notes: Vec<String>,
+    pub table: String,
+}
+
+/// The shard folders named by `args`: each a shard folder (holding `shard.json`), a folder of
+/// shard folders, or a pattern with `*` and `?` in its last part (`shards/shard-*`) when the
+/// shell has not expanded it.
+pub fn shard_folders(args: &[PathBuf]) -> Result<Vec<PathBuf>, Error> {
+    let mut out = Vec::new();
+    for arg in args {
+        let name = arg
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        if !arg.exists() && name.contains(['*', '?']) {
+            let parent = match arg.parent() {
+                Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+                _ => PathBuf::from("."),
+            };
+            let found = sorted_entries(&parent)
+                .into_iter()
+                .filter(|p| {
+                    p.file_name()
+                        .is_some_and(|n| wildcard(&name, &n.to_string_lossy()))
+                        && p.join(SHARD_JSON).is_file()
+                })
+                .collect::<Vec<_>>();
+            if found.is_empty() {
+                return Err(Error::Input(format!(
+                    "{}: no shard folder matches",
+                    arg.display()
+                )));
+            }
+            out.extend(found);
+        } else if arg.join(SHARD_JSON).is_file() {
+            out.push(arg.clone());
+        } else if arg.is_dir() {
+            let found: Vec<PathBuf> = sorted_entries(arg)
+                .into_iter()
+                .filter(|p| p.join(SHARD_JSON).is_file())
+                .collect();
+            if found.is_empty() {
+                return Err(Error::Input(format!(
+                    "{}: is neither a shard folder (with {SHARD_JSON}) nor a folder of shard folders",
+                    arg.display()
+                )));
+            }
+            out.extend(found);
+        } else {
+            return Err(Error::Input(format!(
+                "{}: no such shard folder",
+                arg.display()
+            )));
+        }
+    }
+    Ok(out)
+}
+
+/// The visible entries of a folder, sorted.
+fn sorted_entries(dir: &Path) -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter(|e| !e.file_name().to_string_lossy().starts_with('.'))
+        .map(|e| e.path())
+        .collect();
+    v.sort();
+    v
+}
+
+/// Whether `text` matches `pattern`, where `*` is any run of characters and `?` any one.
+fn wildcard(pattern: &str, text: &str) -> bool {
+    let (p, t): (Vec<char>, Vec<char>) = (pattern.chars().collect(), text.chars().collect());
+    let (mut i, mut j, mut star, mut mark) = (0, 0, None, 0);
+    while j < t.len() {
+        if i < p.len() && (p[i] == '?' || p[i] == t[j]) {
+            i += 1;
+            j += 1;
+        } else if i < p.len() && p[i] == '*' {
+            star = Some(i);
+            mark = j;
+            i += 1;
+        } else if let Some(s) = star {
+            i = s + 1;
+            mark += 1;
+            j = mark;
+        } else {
+            return false;
+        }
+    }
+    p[i..].iter().all(|c| *c == '*')
+}
+
+/// A shard read: its folder and what its `shard.json` says.
+struct Found {
+    folder: PathBuf,
+    file: ShardFile,
+}
+
+impl Found {
+    fn name(&self) -> String {
+        format!(
+            "{} (shard {}/{})",
+            self.folder.display(),
+            self.file.index,
+            self.file.count
+        )
+    }
+}
+
+fn read_shard(folder: &Path) -> Result<Found, Error> {
+    let path = folder.join(SHARD_JSON);
+    let text = fs::read_to_string(&path)
+        .map_err(|e| Error::Input(format!("{}: cannot be read: {e}", path.display())))?;
+    let file = ShardFile::parse(&text).map_err(|why| {
+        Error::Input(format!("{}: not a microfolio shard: {why}", path.display()))
+    })?;
+    Ok(Found {
+        folder: folder.to_path_buf(),
+        file,
+    })
+}
+
+/// The entries in which two fingerprints differ, as `key: a vs b` (long values shortened).
+fn differences(a: &Value, b: &Value) -> Vec<String> {
+    let (Some(a), Some(b)) = (a.as_object(), b.as_object()) else {
+        return vec!["the whole fingerprint".into()];
+    };
+    let show = |v: Option<&Value>| {
+        let text = v.map_or("nothing".to_string(), |v| v.to_string());
+        if text.chars().count() > 60 {
+            "…".to_string()
+        } else {
+            text
+        }
+    };
+    let mut keys: Vec<&String> = a.keys().chain(b.keys()).collect();
+    keys.sort();
+    keys.dedup();
+    keys.into_iter()
+        .filter(|k| a.get(*k) != b.get(*k))
+        .map(|k| {
+            let hint = if k == "recipe" {
+                " (the scenario or the study's arguments)"
+            } else {
+                ""
+            };
+            format!("{k}{hint}: {} vs {}", show(a.get(k)), show(b.get(k)))
+        })
+        .collect()
+}
+
+/// At most ten items, then how many more.
+fn list(items: &[String]) -> String {
+    let mut text = items
+        .iter()
+        .take(10)
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(", ");
+    if items.len() > 10 {
+        text.push_str(&format!(" and {} more", items.len() - 10));
+    }
+    text
+}
+
+/// Check that `shards` are of one work and hold each of its paths once; sort them into path
+/// order.
+fn check(shards: &mut [Found]) -> Result<(), Error> {
+    shards.sort_by(|a, b| {
+        (a.file.stream, a.file.count, &a.folder).cmp(&(b.file.stream, b.file.count, &b.folder))
+    });
+    let first = &shards[0];
+    for s in &shards[1..] {
+        if s.file.work != first.file.work {
+            return Err(Error::Input(format!(
+                "{} and {} are shards of different work (fingerprints {} and {}): {}; merge only \
+                 the shards of one run or study",
+                first.name(),
+                s.name(),
+                format::fingerprint_id(&first.file.work),
+                format::fingerprint_id(&s.file.work),
+                differences(&first.file.work, &s.file.work).join("; ")
+            )));
+        }
+    }
+    let work = &first.file.work;
+    let total = work["units"].as_u64().unwrap_or(0) * work["paths"].as_u64().unwrap_or(0);
+    // Shards of one N: name the missing and repeated shards.
+    let n = first.file.count;
+    if shards.iter().all(|s| s.file.count == n) {
+        let mut twice = Vec::new();
+        for w in shards.windows(2) {
+            if w[0].file.index == w[1].file.index {
+                twice.push(format!(
+                    "shard {}/{n} in both {} and {}",
+                    w[0].file.index,
+                    w[0].folder.display(),
+                    w[1].folder.display()
+                ));
+            }
+        }
+        if !twice.is_empty() {
+            return Err(Error::Input(format!(
+                "shards given twice: {}; give each shard once",
+                list(&twice)
+            )));
+        }
+        let missing: Vec<String> = (0..n)
+            .filter(|i| !shards.iter().any(|s| s.file.index == *i))
+            .map(|i| {
+                let share = super::Shard { index: i, count: n }.share(total);
+                format!(
+                    "shard {i}/{n} ({}, paths {}..{} of the work)",
+                    super::Shard { index: i, count: n }.folder_name(),
+                    share.start,
+                    share.end
+                )
+            })
+            .collect();
+        if !missing.is_empty() {
+            return Err(Error::Input(format!(
+                "{} of {n} shards missing: {}; rerun those tasks (Slurm: sbatch --array=<their \
+                 indices>) and merge again",
+                missing.len(),
+                list(&missing)
+            )));
+        }
+    }
+    // Any mix of N: the shards' shares must tile the stream of paths.
+    let mut next = 0;
+    let mut previous: Option<&Found> = None;
+    for s in shards.iter() {
+        let (a, b) = s.file.stream;
+        if a > next {
+            return Err(Error::Input(format!(
+                "paths {next}..{a} of the work are in no shard given (the shards before and after \
+                 them: {} and {})",
+                previous.map_or("none".to_string(), Found::name),
+                s.name()
+            )));
+        }
+        if a < next {
+            return Err(Error::Input(format!(
+                "paths {a}..{} are in two shards: {} and {}; give each path's shard once",
+                next.min(b),
+                previous.map_or("?".to_string(), Found::name),
+                s.name()
+            )));
+        }
+        // Its pieces must cover its share exactly, with records of the right size.
+        let mut at = a;
+        let paths = work["paths"].as_u64().unwrap_or(0);
+        for p in &s.file.pieces {
+            let start = p.unit as u64 * paths + p.first_path;
+            let records = p.end_path.saturating_sub(p.first_path);
+            if start != at || p.bytes != records * format::record_bytes(p.years) as u64 {
+                return Err(Error::Input(format!(
+                    "{}: its pieces do not cover its paths {a}..{b}; the shard is damaged, rerun it",
+                    s.name()
+                )));
+            }
+            at += records;
+        }
+        if at != b {
+            return Err(Error::Input(format!(
+                "{}: its pieces do not cover its paths {a}..{b}; the shard is damaged, rerun it",
+                s.name()
+            )));
+        }
+        next = b;
+        previous = Some(s);
+    }
+    if next != total {
+        return Err(Error::Input(format!(
+            "paths {next}..{total} of the work are in no shard given (the last shard given: {})",
+            previous.map_or("none".to_string(), Found::name)
+        )));
+    }
+    Ok(())
+}
+
+/// The records of every shard in path order, read unit by unit.
+struct Reader<'a> {
+    shards: &'a [Found],
+    /// The next piece: (shard, piece).
+    at: (usize, usize),
+    open: Option<(usize, BufReader<File>)>,
+}
+
+impl Reader<'_> {
+    /// The complete results of unit `unit` (of `paths` paths from 0), handing each chunk of
+    /// outcomes to `on_chunk` as it is read.
+    fn unit(
+        &mut self,
+        unit: usize,
+        years: usize,
+        mut on_chunk: impl FnMut(&[crate::engine::PathOutcome]) -> Result<(), Error>,
+    ) -> Result<Results, Error> {
+        let mut results = Results::empty(0, years);
+        let size = format::record_bytes(years);
+        let mut buf = vec![0u8; size * CHUNK_PATHS as usize];
+        while let Some(shard) = self.shards.get(self.at.0) {
+            let Some(piece) = shard.file.pieces.get(self.at.1) else {
+                self.at = (self.at.0 + 1, 0);
+                continue;
+            };
+            if piece.unit != unit {
+                break;
+            }
+            let bin = shard.folder.join(OUTCOMES_BIN);
+            let damaged = |why: String| {
+                Error::Input(format!(
+                    "{}: {why}; the shard is damaged, rerun it",
+                    bin.display()
+                ))
+            };
+            if piece.years != years {
+                return Err(damaged(format!(
+                    "unit {unit} has {} report years, its scenario {years}",
+                    piece.years
+                )));
+            }
+            if self.open.as_ref().is_none_or(|(i, _)| *i != self.at.0) {
+                let f = File::open(&bin).map_err(|e| damaged(format!("cannot be read: {e}")))?;
+                self.open = Some((self.at.0, BufReader::with_capacity(1 << 20, f)));
+            }
+            let (_, file) = self.open.as_mut().expect("opened above");
+            file.seek(SeekFrom::Start(piece.offset))
+                .map_err(|e| damaged(e.to_string()))?;
+            let mut crc = crc32fast::Hasher::new();
+            let mut index = piece.first_path;
+            let before = results.loans_simulated();
+            while index < piece.end_path {
+                let n = (piece.end_path - index).min(CHUNK_PATHS) as usize;
+                let bytes = &mut buf[..n * size];
+                file.read_exact(bytes)
+                    .map_err(|e| damaged(format!("cannot be read: {e}")))?;
+                crc.update(bytes);
+                let outcomes: Vec<_> = bytes
+                    .chunks_exact(size)
+                    .enumerate()
+                    .map(|(k, r)| format::decode(index + k as u64, years, r))
+                    .collect();
+                results.push(&outcomes);
+                on_chunk(&outcomes)?;
+                index += n as u64;
+            }
+            if crc.finalize() != piece.crc32 {
+                return Err(damaged(format!(
+                    "the records of unit {unit}, paths {}..{}, do not match their CRC-32",
+                    piece.first_path, piece.end_path
+                )));
+            }
+            if results.loans_simulated() - before != piece.loans_simulated {
+                return Err(damaged(format!(
+                    "the loans of unit {unit}, paths {}..{}, do not add up",
+                    piece.first_path, piece.end_path
+                )));
+            }
+            self.at.1 += 1;
+        }
+        Ok(results)
+    }
+}
+
+/// Merge the shard folders `folders` into the result folder `out` (default: the folder the
+/// run or study would have written), as the single process would have written it.
+pub fn merge(
+    folders: &[PathBuf],
+    out: Option<&Path>,
+    observer: &dyn Observer,
+) -> Result<Merged, Error> {
+    if folders.is_empty() {
+        return Err(Error::Input("no shard folder to merge".into()));
+    }
+    let mut shards = folders
+        .iter()
+        .map(|f| read_shard(f))
+        .collect::<Result<Vec<_>, _>>()?;
+    check(&mut shards)?;
+    let work = shards[0].file.work.clone();
+    let kind = work["kind"].as_str().unwrap_or_default().to_string();
+    let recipe = &work["recipe"];
+    let paths = work["paths"].as_u64().unwrap_or(0);
+    let units = work["units"].as_u64().unwrap_or(0) as usize;
+    let run = format::merged_run(&shards.iter().map(|s| &s.file.run).collect::<Vec<_>>());
+    let mut reader = Reader {
+        shards: &shards,
+        at: (0, 0),
+        open: None,
+    };
+    let mut merged = Merged {
+        kind: kind.clone(),
+        folder: PathBuf::new(),
+        shards: shards.len(),
+        paths: paths * units as u64,
+        units,
+        notes: Vec::new(),
+        table: String::new(),
+    };
+    match kind.as_str() {
+        RUN => {
+            let scenario = recipe::scenario_at(recipe, "scenario")?;
+            let paths_csv = recipe["paths_csv"].as_bool().unwrap_or(true);
+            let dest = out.map_or_else(|| run::default_folder(&scenario), Path::to_path_buf);
+            let done = merge_run(&scenario, paths_csv, &dest, &mut reader, run, observer)?;
+            merged.folder = done.folder;
+            merged.notes = done.notes;
+        }
+        Sweep::KIND => merge_study::<Sweep>(recipe, out, &mut reader, run, observer, &mut merged)?,
+        Compare::KIND => {
+            merge_study::<Compare>(recipe, out, &mut reader, run, observer, &mut merged)?
+        }
+        Tornado::KIND => {
+            merge_study::<Tornado>(recipe, out, &mut reader, run, observer, &mut merged)?
+        }
+        other => {
+            return Err(Error::Input(format!(
+                "{}: shards of a `{other}` cannot be merged by this microfolio",
+                shards[0].name()
+            )));
+        }
+    }
+    Ok(merged)
+}
+
+fn merge_run(
+    scenario: &Scenario,
+    paths_csv: bool,
+    dest: &Path,
+    reader: &mut Reader,
+    info: RunInfo,
+    observer: &dyn Observer,
+) -> Result<crate::Completed, Error> {
+    let paths = scenario.spec().simulation.paths as u64;
+    let years = scenario.spec().simulation.horizon_years as usize;
+    let needed = paths
+        .saturating_mul(crate::resources::bytes_per_path(years) + 8)
+        .saturating_add(1 << 28);
+    if let Some(available) = crate::resources::available_memory()
+        && needed > available
+    {
+        return Err(Error::TooLarge {
+            work: Work::Run { paths },
+            needed,
+            available,
+        });
+    }
+    let folder = OutputDir::create(dest, RUN)?;
+    let csv_path = folder.file(output::PATHS_CSV);
+    let io = |error| {
+        Error::Output(OutputError::Io {
+            path: csv_path.clone(),
+            error,
+        })
+    };
+    let mut csv = if paths_csv {
+        Some(PathsCsv::create(&csv_path).map_err(io)?)
+    } else {
+        None
+    };
+    let results = reader.unit(0, years, |chunk| match csv.as_mut() {
+        Some(w) => w.write(chunk).map_err(io),
+        None => Ok(()),
+    })?;
+    if let Some(w) = csv {
+        w.finish().map_err(io)?;
+    }
+    if observer.should_stop() {
+        return Err(Error::Interrupted {
+            paths_done: paths,
+            paths_total: paths,
+        });
+    }
+    let info = RunInfo {
+        loans_simulated: results.loans_simulated(),
+        ..info
+    };
+    run::write_folder(folder, scenario, results, info, observer)
+}
+
+fn merge_study<S: Study>(
+    recipe: &Value,
+    out: Option<&Path>,
+    reader: &mut Reader,
+    run: RunInfo,
+    observer: &dyn Observer,
+    merged: &mut Merged,
+) -> Result<(), Error> {
+    let study = S::from_recipe(recipe)?;
+    if study.variants().len() != merged.units || study.paths() * merged.units as u64 != merged.paths
+    {
+        return Err(Error::Input(format!(
+            "the shards hold {} units of {} paths, but their recipe makes a {} of {} variants of {}",
+            merged.units,
+            merged.paths / merged.units.max(1) as u64,
+            S::KIND,
+            study.variants().len(),
+            study.paths()
+        )));
+    }
+    let dest = out.map_or_else(
+        || study::default_folder(study.base(), S::KIND),
+        Path::to_path_buf,
+    );
+    let folder = OutputDir::create(&dest, S::KIND)?;
+    let years: Vec<usize> = study
+        .variants()
+        .iter()
+        .map(|v| v.scenario.spec().simulation.horizon_years as usize)
+        .collect();
+    let mut next = |i: usize| -> Result<Results, Error> {
+        if observer.should_stop() {
+            return Err(Error::Interrupted {
+                paths_done: i as u64 * study.paths(),
+                paths_total: merged.paths,
+            });
+        }
+        reader.unit(i, years[i], |_| Ok(()))
+    };
+    let results = study.compute_from(ResultSource::Given {
+        results: &mut next,
+        run,
+    })?;
+    merged.table = study.summarise(&results);
+    let done = study::write_folder(&study, folder, results, observer)?;
+    merged.folder = done.folder;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::wildcard;
+
+    #[test]
+    fn wildcards() {
+        assert!(wildcard("shard-*", "shard-0001-of-0004"));
+        assert!(wildcard("shard-000?-of-0004", "shard-0003-of-0004"));
+        assert!(wildcard("*", ""));
+        assert!(!wildcard("shard-*-of-0008", "shard-0001-of-0004"));
+        assert!(wildcard("a*b*c", "aXXbYYc"));
+        assert!(!wildcard("a*b*c", "aXXbYY"));
+    }
+}

@@ -1,0 +1,23 @@
+//! Runs and studies cut into shards for a cluster, and put back together bit for bit
+//! (docs/cluster.md). The work of a run or a study is a stream of work units' paths — a run is
+//! one unit, a study one unit per variant ([`crate::simulate`]) — and shard `I` of `N`
+//! computes the `I`-th of `N` balanced shares of that stream ([`Shard::share`]), writing every
+//! path's outcome losslessly into a shard folder with the fingerprint of the work
+//! ([`format`]). [`merge()`] checks that the shards given are all of one work and hold each
+//! path exactly once, and writes the result folder a single process would have written.
+//!
+//! Because a path depends only on (seed, path index), the shards' outcomes are those of the
+//! whole work, and the merge hands them to the same code in the same order: the results are
+//! identical to a single-machine run's. A new study follows by implementing
+//! [`crate::Study::recipe`], [`crate::Study::from_recipe`] and [`crate::Study::compute_from`],
+//! and one line in [`merge()`]'s dispatch.
+
+pub mod format;
+mod merge;
+pub mod recipe;
+mod spec;
+mod write;
+
+pub use merge::{Merged, merge, shard_folders};
+pub use spec::{K8S_INDEX, MAX_SHARDS, SLURM_COUNT, SLURM_ID, SLURM_MAX, SLURM_MIN, Shard};
+pub use write::{Written, default_run_shards, default_study_shards, run, shard_folder, study};

@@ -1,0 +1,74 @@
+//! What a run or a study was made from, as JSON, so that a merge of its shards can make the
+//! same run or study again: every scenario as its resolved TOML with the file it came from and
+//! the keys overridden ([`scenario`]), and a study's own arguments as they were given. A shard
+//! records the recipe in its fingerprint; [`crate::Study::from_recipe`] reads it back.
+
+use serde_json::{Value, json};
+
+use crate::error::Error;
+use crate::metrics::Scalar;
+use crate::scenario::Scenario;
+use crate::study::parse_metrics;
+
+/// A scenario as a recipe: `{"file", "overridden", "toml"}`, which [`scenario_from`] reads
+/// back into the same scenario (values, file in messages, overridden keys).
+pub fn scenario(s: &Scenario) -> Value {
+    json!({
+        "file": s.file(),
+        "overridden": s.overridden_keys(),
+        "toml": s.spec().to_toml(),
+    })
+}
+
+/// The scenario of a recipe made by [`scenario`].
+pub fn scenario_from(v: &Value) -> Result<Scenario, Error> {
+    let file = v["file"].as_str().ok_or_else(|| damaged("file"))?;
+    let toml = v["toml"].as_str().ok_or_else(|| damaged("toml"))?;
+    let overridden = strings(v, "overridden")?;
+    Ok(Scenario::restore(toml, file, overridden)?)
+}
+
+/// The scenario of a recipe under `key`.
+pub fn scenario_at(v: &Value, key: &str) -> Result<Scenario, Error> {
+    scenario_from(&v[key])
+}
+
+/// Metrics by their names.
+pub fn metrics(metrics: &[Scalar]) -> Vec<&'static str> {
+    metrics.iter().map(|m| m.name()).collect()
+}
+
+/// The metrics named under `key` (empty for none).
+pub fn metrics_at(v: &Value, key: &str) -> Result<Vec<Scalar>, Error> {
+    let names = strings(v, key)?;
+    if names.is_empty() {
+        return Ok(Vec::new());
+    }
+    parse_metrics(&names.join(","))
+}
+
+/// The list of texts under `key`.
+pub fn strings(v: &Value, key: &str) -> Result<Vec<String>, Error> {
+    v[key]
+        .as_array()
+        .ok_or_else(|| damaged(key))?
+        .iter()
+        .map(|x| x.as_str().map(str::to_string).ok_or_else(|| damaged(key)))
+        .collect()
+}
+
+/// A whole number under `key`, or `None` for `null`.
+pub fn optional_u64(v: &Value, key: &str) -> Result<Option<u64>, Error> {
+    match &v[key] {
+        Value::Null => Ok(None),
+        x => x.as_u64().map(Some).ok_or_else(|| damaged(key)),
+    }
+}
+
+/// A recipe whose `key` is missing or of the wrong kind: a shard not written by microfolio, or
+/// edited.
+pub fn damaged(key: &str) -> Error {
+    Error::Input(format!(
+        "the recipe in the shard's fingerprint has no valid `{key}`; was shard.json edited?"
+    ))
+}

@@ -1,0 +1,408 @@
+//! Shards through the binary (docs/cluster.md): a run or a study computed as shards, in any
+//! order and on any thread count, and merged, is the result folder a single process writes,
+//! byte for byte except the fields that record how the work went; merge refuses shards of
+//! other work, missing and repeated shards, and damaged ones, naming them; `--shard auto` reads
+//! the Slurm and Kubernetes variables.
+
+mod common;
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use common::*;
+
+/// The fields that record how the work went (docs/cluster.md lists them): top-level keys of
+/// `summary.json`, and the `<dt>` entries of `report.html` whose `<dd>` shows them.
+const SUMMARY_FIELDS: [&str; 5] = [
+    "threads",
+    "started_utc",
+    "wall_time_seconds",
+    "loans_per_second",
+    "loans_per_second_per_core",
+];
+const REPORT_FIELDS: [&str; 2] = ["<dt>Run started</dt><dd>", "<dt>Run</dt><dd>"];
+
+/// A file's bytes with the fields of how the work went blanked.
+fn normalised(name: &str, bytes: Vec<u8>) -> Vec<u8> {
+    let text = match String::from_utf8(bytes) {
+        Ok(t) => t,
+        Err(e) => return e.into_bytes(),
+    };
+    let out = if name == "summary.json" {
+        text.lines()
+            .map(|line| {
+                match SUMMARY_FIELDS
+                    .iter()
+                    .find(|f| line.starts_with(&format!("  \"{f}\":")))
+                {
+                    Some(f) => format!("  \"{f}\": …"),
+                    None => line.to_string(),
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    } else if name == "report.html" {
+        let mut t = text;
+        for field in REPORT_FIELDS {
+            let mut from = 0;
+            while let Some(at) = t[from..].find(field) {
+                let start = from + at + field.len();
+                let end = start + t[start..].find("</dd>").expect("a closed <dd>");
+                t.replace_range(start..end, "…");
+                from = start;
+            }
+        }
+        t
+    } else {
+        text
+    };
+    out.into_bytes()
+}
+
+/// Every file under `dir` by its relative path.
+fn files(dir: &Path) -> Vec<(String, PathBuf)> {
+    let mut out = Vec::new();
+    let mut todo = vec![dir.to_path_buf()];
+    while let Some(d) = todo.pop() {
+        for e in fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                todo.push(p);
+            } else {
+                let rel = p.strip_prefix(dir).unwrap().to_string_lossy().into_owned();
+                out.push((rel, p));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// The two folders hold the same files, byte for byte except the listed fields; and those
+/// fields are the only difference (the untouched files are identical as they are).
+fn same_folders(merged: &Path, single: &Path) {
+    let (a, b) = (files(merged), files(single));
+    let names = |v: &[(String, PathBuf)]| v.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>();
+    assert_eq!(names(&a), names(&b), "the same files");
+    assert!(names(&a).iter().any(|n| n == "report.html"));
+    for ((name, x), (_, y)) in a.iter().zip(&b) {
+        let file = name.rsplit('/').next().unwrap();
+        let (x, y) = (fs::read(x).unwrap(), fs::read(y).unwrap());
+        if file != "summary.json" && file != "report.html" {
+            assert!(x == y, "{name} differs");
+        }
+        assert!(
+            normalised(file, x) == normalised(file, y),
+            "{name} differs beyond the fields of how the work went"
+        );
+    }
+}
+
+fn ok(dir: &Path, args: &[&str]) -> String {
+    let out = microfolio(dir, args);
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(out.status.success(), "{args:?}: {stderr}");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn baseline() -> String {
+    root().join("scenarios/baseline.toml").display().to_string()
+}
+
+#[test]
+fn a_run_in_shards_merges_into_the_single_run_in_any_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let base = baseline();
+    let run = ["run", base.as_str(), "--paths", "120", "--seed", "7", "-q"];
+    ok(
+        d,
+        &[&run[..], &["--out", "single", "--threads", "1"]].concat(),
+    );
+    // Shards on different thread counts, one of them written twice (a rerun replaces it).
+    for (i, threads) in [(2, "2"), (0, "1"), (3, "3"), (1, "2"), (2, "1")] {
+        let shard = format!("{i}/4");
+        ok(
+            d,
+            &[
+                &run[..],
+                &["--shard", &shard, "--out", "shards", "--threads", threads],
+            ]
+            .concat(),
+        );
+    }
+    assert_eq!(
+        names(&d.join("shards")),
+        [
+            "shard-0000-of-0004",
+            "shard-0001-of-0004",
+            "shard-0002-of-0004",
+            "shard-0003-of-0004"
+        ]
+    );
+    // The folder of shards, and the shards one by one in a scrambled order.
+    ok(d, &["merge", "shards", "--out", "merged", "-q"]);
+    same_folders(&d.join("merged"), &d.join("single"));
+    let out = ok(
+        d,
+        &[
+            "merge",
+            "shards/shard-0003-of-0004",
+            "shards/shard-0001-of-0004",
+            "shards/shard-0000-of-0004",
+            "shards/shard-0002-of-0004",
+            "--out",
+            "scrambled",
+        ],
+    );
+    assert!(out.contains("merged 4 shards of a run"), "{out}");
+    same_folders(&d.join("scrambled"), &d.join("single"));
+    // Shards of different N that tile the paths merge too: 0/2 holds what 0/4 and 1/4 hold.
+    ok(
+        d,
+        &[&run[..], &["--shard", "0/2", "--out", "mixed"]].concat(),
+    );
+    for i in ["2/4", "3/4"] {
+        ok(d, &[&run[..], &["--shard", i, "--out", "mixed"]].concat());
+    }
+    ok(d, &["merge", "mixed/shard-*", "--out", "from-mixed", "-q"]);
+    same_folders(&d.join("from-mixed"), &d.join("single"));
+}
+
+#[test]
+fn studies_in_shards_merge_into_the_single_study() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let base = baseline();
+    let sweep: Vec<&str> = vec![
+        "sweep",
+        &base,
+        "--param",
+        "followup.referral_share=0.2,0.6",
+        "--param",
+        "origination.loans_per_year=1500,2400",
+        "--paths",
+        "15",
+        "-q",
+    ];
+    let compare: Vec<&str> = vec![
+        "compare",
+        &base,
+        "--variant",
+        "more: followup.referral_share=0.9",
+        "--metrics",
+        "net_loss,defaults",
+        "--paths",
+        "25",
+        "-q",
+    ];
+    let tornado: Vec<&str> = vec![
+        "tornado", &base, "--metric", "net_loss", "--paths", "4", "--spread", "0.1", "-q",
+    ];
+    for (name, args, n) in [
+        ("sweep", sweep, 3),
+        ("compare", compare, 4),
+        ("tornado", tornado, 5),
+    ] {
+        let single = format!("{name}-single");
+        let shards = format!("{name}-shards");
+        let merged = format!("{name}-merged");
+        ok(d, &[&args[..], &["--out", &single]].concat());
+        for i in (0..n).rev() {
+            let shard = format!("{i}/{n}");
+            ok(
+                d,
+                &[&args[..], &["--shard", &shard, "--out", &shards]].concat(),
+            );
+        }
+        ok(d, &["merge", &shards, "--out", &merged, "-q"]);
+        same_folders(&d.join(&merged), &d.join(&single));
+    }
+}
+
+#[test]
+fn merge_refuses_other_work_missing_repeated_and_damaged_shards() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let base = baseline();
+    let run = ["run", base.as_str(), "--paths", "40", "-q"];
+    for i in 0..4 {
+        let shard = format!("{i}/4");
+        ok(d, &[&run[..], &["--shard", &shard, "--out", "a"]].concat());
+    }
+    // Another seed: other work.
+    ok(
+        d,
+        &[&run[..], &["--seed", "9", "--shard", "1/4", "--out", "b"]].concat(),
+    );
+    let e = refused(
+        d,
+        &["merge", "a/shard-0000-of-0004", "b", "--out", "m"],
+        &[
+            "different work",
+            "seed",
+            "b/shard-0001-of-0004",
+            "a/shard-0000-of-0004",
+        ],
+    );
+    assert!(!e.contains("recipe: "), "{e}");
+    // Missing shards are named, with their paths.
+    refused(
+        d,
+        &[
+            "merge",
+            "a/shard-0000-of-0004",
+            "a/shard-0002-of-0004",
+            "--out",
+            "m",
+        ],
+        &[
+            "2 of 4 shards missing",
+            "shard 1/4 (shard-0001-of-0004, paths 10..20",
+            "shard 3/4",
+            "rerun",
+        ],
+    );
+    // The same shard twice (a copy of a folder).
+    let copy = d.join("copy");
+    fs::create_dir(&copy).unwrap();
+    for f in ["shard.json", "outcomes.bin"] {
+        fs::copy(d.join("a/shard-0002-of-0004").join(f), copy.join(f)).unwrap();
+    }
+    refused(
+        d,
+        &["merge", "a", "copy", "--out", "m"],
+        &["given twice", "shard 2/4", "copy"],
+    );
+    // A flipped bit in the records.
+    let bin = d.join("a/shard-0001-of-0004/outcomes.bin");
+    let mut bytes = fs::read(&bin).unwrap();
+    bytes[100] ^= 1;
+    fs::write(&bin, &bytes).unwrap();
+    refused(
+        d,
+        &["merge", "a", "--out", "m"],
+        &["shard-0001-of-0004/outcomes.bin", "CRC-32", "rerun"],
+    );
+    // A truncated file.
+    fs::write(&bin, &bytes[..bytes.len() / 2]).unwrap();
+    refused(d, &["merge", "a", "--out", "m"], &["damaged"]);
+    refused(
+        d,
+        &["merge", "nowhere", "--out", "m"],
+        &["nowhere", "no such"],
+    );
+    refused(
+        d,
+        &[&run[..], &["--shard", "4/4"]].concat(),
+        &["--shard 4/4", "out of range"],
+    );
+    refused(
+        d,
+        &["run", &base, "--paths", "3", "--shard", "0/5", "--out", "x"],
+        &["--shard 0/5", "at most 3"],
+    );
+}
+
+#[test]
+fn shard_auto_reads_slurm_and_kubernetes_variables() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let base = baseline();
+    let auto = |vars: &[(&str, &str)], shard: &str, out: &str| {
+        let mut cmd = bin();
+        cmd.current_dir(d).args([
+            "run", &base, "--paths", "12", "-q", "--shard", shard, "--out", out,
+        ]);
+        for k in [
+            "SLURM_ARRAY_TASK_ID",
+            "SLURM_ARRAY_TASK_COUNT",
+            "SLURM_ARRAY_TASK_MIN",
+            "SLURM_ARRAY_TASK_MAX",
+            "JOB_COMPLETION_INDEX",
+        ] {
+            cmd.env_remove(k);
+        }
+        cmd.envs(vars.iter().copied());
+        cmd.output().unwrap()
+    };
+    // A Slurm array submitted as --array=1-3: task 2 is shard 1 of 3.
+    let out = auto(
+        &[
+            ("SLURM_ARRAY_TASK_ID", "2"),
+            ("SLURM_ARRAY_TASK_COUNT", "3"),
+            ("SLURM_ARRAY_TASK_MIN", "1"),
+            ("SLURM_ARRAY_TASK_MAX", "3"),
+        ],
+        "auto",
+        "slurm",
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(names(&d.join("slurm")), ["shard-0001-of-0003"]);
+    ok(
+        d,
+        &[
+            "run", &base, "--paths", "12", "-q", "--shard", "1/3", "--out", "explicit",
+        ],
+    );
+    let json = |p: &str| {
+        let v: serde_json::Value =
+            serde_json::from_str(&fs::read_to_string(d.join(p).join("shard.json")).unwrap())
+                .unwrap();
+        (v["work"].clone(), v["shard"].clone())
+    };
+    assert_eq!(
+        json("slurm/shard-0001-of-0003"),
+        json("explicit/shard-0001-of-0003")
+    );
+    // A Kubernetes Indexed Job: the index, with the count given.
+    let out = auto(&[("JOB_COMPLETION_INDEX", "2")], "auto/3", "k8s");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(names(&d.join("k8s")), ["shard-0002-of-0003"]);
+    // Missing, inconsistent and out-of-range variables: exit 2, one message, nothing written.
+    for (vars, shard, says) in [
+        (vec![], "auto", "neither SLURM_ARRAY_TASK_ID"),
+        (vec![("JOB_COMPLETION_INDEX", "0")], "auto", "auto/N"),
+        (
+            vec![("JOB_COMPLETION_INDEX", "3")],
+            "auto/3",
+            "out of range",
+        ),
+        (
+            vec![
+                ("SLURM_ARRAY_TASK_ID", "0"),
+                ("SLURM_ARRAY_TASK_COUNT", "4"),
+            ],
+            "auto/3",
+            "has 4 tasks",
+        ),
+        (
+            vec![
+                ("SLURM_ARRAY_TASK_ID", "0"),
+                ("SLURM_ARRAY_TASK_COUNT", "2"),
+                ("SLURM_ARRAY_TASK_MIN", "0"),
+                ("SLURM_ARRAY_TASK_MAX", "4"),
+            ],
+            "auto",
+            "gaps or a step",
+        ),
+    ] {
+        let out = auto(&vars, shard, "bad");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{vars:?}: {stderr}");
+        assert!(
+            stderr.contains(says) && stderr.contains(&format!("--shard {shard}")),
+            "{vars:?}: {stderr}"
+        );
+        assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+        assert!(!d.join("bad").exists());
+    }
+}
