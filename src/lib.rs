@@ -32,6 +32,7 @@ pub mod charts;
 pub mod engine;
 mod error;
 pub mod format;
+pub mod gsa;
 pub mod math;
 pub mod metrics;
 mod model;
