@@ -28,6 +28,18 @@ pub enum Arg {
     Spread,
     /// The number of worker threads.
     Threads,
+    /// Base samples of a Sobol' design.
+    Samples,
+    /// Paths simulated at each point of a design.
+    PathsPerPoint,
+    /// Bootstrap resamples of an index.
+    Bootstrap,
+    /// Confidence level of an interval.
+    Confidence,
+    /// Trajectories of a Morris design.
+    Trajectories,
+    /// Grid levels of a Morris design.
+    Levels,
 }
 
 impl Arg {
@@ -39,6 +51,12 @@ impl Arg {
             Arg::Metrics => "metrics",
             Arg::Spread => "spread",
             Arg::Threads => "threads",
+            Arg::Samples => "base samples",
+            Arg::PathsPerPoint => "paths per point",
+            Arg::Bootstrap => "bootstrap resamples",
+            Arg::Confidence => "confidence level",
+            Arg::Trajectories => "trajectories",
+            Arg::Levels => "levels",
         }
     }
 }
