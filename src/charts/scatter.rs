@@ -44,8 +44,14 @@ pub struct Scatter<'a> {
 impl Figure for Scatter<'_> {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult<(), DB> {
         let legend = vec![
-            (Swatch::Fill(BLUE, 1.0), "parameter (μ* with its interval)".to_string()),
-            (Swatch::Fill(DARK_GREY, 1.0), "dummy: the noise floor".to_string()),
+            (
+                Swatch::Fill(BLUE, 1.0),
+                "parameter (μ* with its interval)".to_string(),
+            ),
+            (
+                Swatch::Fill(DARK_GREY, 1.0),
+                "dummy: the noise floor".to_string(),
+            ),
         ];
         let area = self.texts.frame(&legend).draw(root)?;
         let x_hi = self
@@ -81,7 +87,10 @@ impl Figure for Scatter<'_> {
             let colour = if p.floor { DARK_GREY } else { BLUE };
             let a = chart.backend_coord(&(p.x_lo, p.y));
             let b = chart.backend_coord(&(p.x_hi, p.y));
-            root.draw(&PathElement::new(vec![a, b], colour.mix(0.6).stroke_width(2)))?;
+            root.draw(&PathElement::new(
+                vec![a, b],
+                colour.mix(0.6).stroke_width(2),
+            ))?;
             let at = chart.backend_coord(&(p.x, p.y));
             root.draw(&Circle::new(at, 5, colour.filled()))?;
             root.draw(&Text::new(

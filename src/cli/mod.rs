@@ -12,13 +12,13 @@ use std::process::ExitCode;
 use clap::Parser;
 
 use args::{
-    Cli, Command, CompareArgs, ReportArgs, RunArgs, MorrisArgs, ScenarioArgs, SobolArgs, SweepArgs,
+    Cli, Command, CompareArgs, MorrisArgs, ReportArgs, RunArgs, ScenarioArgs, SobolArgs, SweepArgs,
     TornadoArgs, WorkArgs,
 };
 use microfolio::report::ReportError;
 use microfolio::scenario::{shorten, shorten_words};
-use microfolio::study::params::{SweepParam, VariantSpec};
 use microfolio::study::morris::{Morris, MorrisSettings};
+use microfolio::study::params::{SweepParam, VariantSpec};
 use microfolio::study::sobol::{Sobol, SobolSettings};
 use microfolio::study::{self, parse_metrics};
 use microfolio::{

@@ -16,7 +16,7 @@ use std::fmt::Write as _;
 
 use serde_json::{Value, json};
 
-use super::problem::{DUMMY, PointOutcomes, Problem, csv_number, dummy_seed};
+use super::problem::{DUMMY, PointOutcomes, Problem, csv_number};
 use super::sobol::{DESIGN_CSV, POINTS_CSV, PROBLEM_JSON, check_common, points_csv};
 use super::{Study, StudyResults, Variant, text_cell};
 use crate::charts::ChartError;
@@ -140,7 +140,7 @@ impl Morris {
             groups,
             settings.trajectories,
             settings.levels,
-            base.spec().simulation.seed,
+            base.spec().simulation.seed as u64,
         )
         .map_err(|e| Error::Input(format!("{}: {e}", base.file())))?;
         let study = Morris {
@@ -159,9 +159,11 @@ impl Morris {
         Ok(study)
     }
 
-    /// Whether point `p` runs the dummy's other paths.
-    fn dummy_moved(&self, p: usize) -> bool {
-        self.design.point(p)[self.design.params() - 1] >= 0.5
+    /// Which paths point `p` runs: `Some(trajectory)` for the dummy's other paths, when its
+    /// dummy coordinate is in the upper half of the grid.
+    fn other_paths(&self, p: usize) -> Option<u64> {
+        (self.design.point(p)[self.design.params() - 1] >= 0.5)
+            .then(|| self.design.trajectory(p) as u64)
     }
 
     fn scenario(&self, p: usize) -> Result<Scenario, Error> {
@@ -169,7 +171,7 @@ impl Morris {
             .scenario(
                 self.design.point(p),
                 self.settings.paths_per_point,
-                self.dummy_moved(p),
+                self.other_paths(p),
             )
             .map_err(|e| Error::Input(format!("design point {p}: {e}")))
     }
@@ -200,9 +202,10 @@ impl Morris {
         let threads = pool.threads();
         let points = self.design.len();
         let m = self.settings.paths_per_point;
-        let kept = points as u64 * (self.design.params() as u64 * 8 + self.metrics.len() as u64 * 16);
-        let needed = crate::resources::estimated_memory(&self.scenario(0)?, threads)
-            .saturating_add(kept);
+        let kept =
+            points as u64 * (self.design.params() as u64 * 8 + self.metrics.len() as u64 * 16);
+        let needed =
+            crate::resources::estimated_memory(&self.scenario(0)?, threads).saturating_add(kept);
         pool.check_memory(
             Work::Study {
                 variants: points,
@@ -217,7 +220,9 @@ impl Morris {
             points,
             0..m,
             |p| {
-                let s = self.scenario(p).expect("every point was checked when planned");
+                let s = self
+                    .scenario(p)
+                    .expect("every point was checked when planned");
                 crate::model::Model::new(&s)
             },
             observer,
@@ -242,7 +247,7 @@ impl Morris {
         let options = MorrisOptions {
             resamples: self.settings.bootstrap,
             confidence: self.settings.confidence,
-            seed: self.problem.base().spec().simulation.seed,
+            seed: self.problem.seed(),
         };
         let mut effects = Vec::new();
         for (k, metric) in self.metrics.iter().enumerate() {
@@ -302,15 +307,11 @@ impl Morris {
             let _ = write!(out, ",{}", text_cell(&format!("u_{}", p.name)));
         }
         out.push_str(",u_dummy,seed\n");
-        let seed = self.problem.base().spec().simulation.seed;
         for p in 0..self.design.len() {
             let unit = self.design.point(p);
-            let moved = self
-                .design
-                .moved(p)
-                .map_or(String::new(), |(g, up)| {
-                    format!("{}{}", text_cell(&names[g]), if up { "+" } else { "-" })
-                });
+            let moved = self.design.moved(p).map_or(String::new(), |(g, up)| {
+                format!("{}{}", text_cell(&names[g]), if up { "+" } else { "-" })
+            });
             let _ = write!(out, "{p},{},{moved}", self.design.trajectory(p));
             for v in self.problem.values(unit) {
                 let _ = write!(out, ",{}", csv_number(v));
@@ -318,8 +319,7 @@ impl Morris {
             for u in unit {
                 let _ = write!(out, ",{}", csv_number(*u));
             }
-            let s = if self.dummy_moved(p) { dummy_seed(seed) } else { seed };
-            let _ = writeln!(out, ",{s}");
+            let _ = writeln!(out, ",{}", self.problem.point_seed(self.other_paths(p)));
         }
         out
     }
@@ -371,7 +371,7 @@ impl Study for Morris {
                 "points": self.design.len(),
                 "paths_per_point": self.settings.paths_per_point,
                 "groups": self.problem.group_names(),
-                "dummy": format!("`{DUMMY}`: drives no key; points with its coordinate in the upper half of the grid run their paths under seed {}", dummy_seed(self.problem.base().spec().simulation.seed)),
+                "dummy": format!("`{DUMMY}`: drives no key; points with its coordinate in the upper half of the grid run their paths under a fresh seed per trajectory (design.csv, column seed) instead of {}", self.problem.seed()),
                 "effects_scaled": "per whole range of each parameter (its quantiles from 0 to 1)",
                 "intervals": format!("bootstrap percentile over trajectories, {} resamples, confidence {}", self.settings.bootstrap, self.settings.confidence),
             },
@@ -384,7 +384,10 @@ impl Study for Morris {
         let problem = serde_json::to_string_pretty(&self.problem.salib_json())
             .expect("JSON values always serialise");
         vec![
-            (MORRIS_CSV.to_string(), self.morris_csv(results).into_bytes()),
+            (
+                MORRIS_CSV.to_string(),
+                self.morris_csv(results).into_bytes(),
+            ),
             (DESIGN_CSV.to_string(), self.design_csv().into_bytes()),
             (
                 POINTS_CSV.to_string(),

@@ -8,15 +8,18 @@
 //! path indices with the same seed (common random numbers), so that two points differ by their
 //! parameters only.
 //!
-//! The last coordinate is the dummy. It drives no key: it stands for the paths themselves. A
-//! point whose dummy coordinate is "moved" runs the same path indices under another seed: `M`
-//! fresh paths, independent of the others. Under common random numbers a dummy that changed
-//! nothing would be exactly 0 and would say nothing; this one measures what the finite `M`
-//! leaves: its total index is the share of the outcome's variance over the design that is
-//! Monte Carlo noise of `M` paths, and an index not distinguishable from the dummy's
-//! ([`crate::gsa::distinguishable`]) is not distinguishable from that noise. Which points count
-//! as moved is the study's rule (Sobol': the `AB` points of the dummy's group; Morris: a dummy
-//! coordinate in the upper half of the grid, which every move of the dummy crosses).
+//! The last coordinate is the dummy. It drives no key: it stands for the paths themselves. Its
+//! "first value" is the study's own paths; a point that takes its other value runs the same
+//! path indices under another seed, a fresh one for each base row (Sobol') or trajectory
+//! (Morris): `M` new paths, independent of all others. Under common random numbers a dummy
+//! that changed nothing would be exactly 0 and would say nothing; this one measures what the
+//! finite `M` leaves: its total index is about the share of the outcome's variance over the
+//! design that is Monte Carlo noise of `M` independent paths, and an index not
+//! distinguishable from the dummy's ([`crate::gsa::distinguishable`]) is not distinguishable
+//! from that noise. The floor is conservative: a real parameter's index compares points on the
+//! *same* paths, whose noise mostly cancels. Which points take the other value is the study's
+//! rule (Sobol': those whose dummy coordinate comes from `B`; Morris: a dummy coordinate in the
+//! upper half of the grid, which every move of the dummy crosses).
 
 use serde_json::{Value, json};
 
@@ -28,10 +31,14 @@ use crate::scenario::{Scenario, Uncertain};
 /// may be called so.
 pub const DUMMY: &str = "dummy";
 
-/// The seed of the dummy's other paths: the study's seed with its bits mixed, kept within the
-/// seeds a scenario allows (0 .. 2^63 − 1) and never equal to the study's own.
-pub fn dummy_seed(seed: u64) -> u64 {
-    let mixed = (seed ^ 0x9E37_79B9_7F4A_7C15).wrapping_mul(0xBF58_476D_1CE4_E5B9) >> 1;
+/// The seed of the dummy's other paths for base row or trajectory `draw`: the study's seed and
+/// `draw` mixed (SplitMix64's finaliser), kept within the seeds a scenario allows
+/// (0 .. 2^63 − 1) and never equal to the study's own.
+pub fn dummy_seed(seed: u64, draw: u64) -> u64 {
+    let mut z = seed ^ 0x9E37_79B9_7F4A_7C15 ^ draw.wrapping_mul(0xD6E8_FEB8_6659_FD93);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    let mixed = (z ^ (z >> 31)) >> 1;
     if mixed == seed { mixed ^ 1 } else { mixed }
 }
 
@@ -75,6 +82,12 @@ impl Problem {
         })
     }
 
+    /// The study's seed: of the paths, the design's scrambling and the bootstrap.
+    pub fn seed(&self) -> u64 {
+        // Scenario validation keeps seeds within 0 .. 2^63 − 1.
+        self.base.spec().simulation.seed as u64
+    }
+
     /// The scenario the points are made from.
     pub fn base(&self) -> &Scenario {
         &self.base
@@ -109,11 +122,21 @@ impl Problem {
             .collect()
     }
 
-    /// The scenario of a point: its parameters' values applied, `paths` paths, and the study's
-    /// seed, or the dummy's other seed when `dummy_moved`.
-    pub fn scenario(&self, unit: &[f64], paths: u64, dummy_moved: bool) -> Result<Scenario, Error> {
-        let seed = self.base.spec().simulation.seed;
-        let seed = if dummy_moved { dummy_seed(seed) } else { seed };
+    /// The seed of a point's paths: the study's, or with `other = Some(draw)` the dummy's other
+    /// paths of that base row or trajectory.
+    pub fn point_seed(&self, other: Option<u64>) -> u64 {
+        other.map_or(self.seed(), |draw| dummy_seed(self.seed(), draw))
+    }
+
+    /// The scenario of a point: its parameters' values applied, `paths` paths, and the seed
+    /// of [`Problem::point_seed`].
+    pub fn scenario(
+        &self,
+        unit: &[f64],
+        paths: u64,
+        other: Option<u64>,
+    ) -> Result<Scenario, Error> {
+        let seed = self.point_seed(other);
         let at = self.base.at_values(&self.values(unit))?;
         Ok(at.with_run_size(Some(paths), Some(seed))?)
     }
@@ -159,7 +182,7 @@ impl Problem {
                 "name": DUMMY,
                 "keys": [],
                 "how": "none",
-                "distribution": "drives no key: a moved dummy runs the same path indices under another seed",
+                "distribution": "drives no key: its other value runs the same path indices under a fresh seed per base row or trajectory",
                 "group": DUMMY,
             })))
             .collect();

@@ -150,7 +150,7 @@ impl StudyResults for SobolResults {
 }
 
 /// Whether a point of a Saltelli design takes the dummy's coordinate from `B`: the dummy is a
-/// parameter with two values, `A`'s paths (the study's seed) and `B`'s (another seed).
+/// parameter whose `A` value is the study's paths and whose `B` value is other paths.
 fn dummy_from_b(role: Role, dummy: usize) -> bool {
     match role {
         Role::A => false,
@@ -207,7 +207,7 @@ impl Sobol {
             groups,
             n,
             settings.second_order,
-            base.spec().simulation.seed,
+            base.spec().simulation.seed as u64,
         )
         .map_err(|e| Error::Input(format!("{}: {e}", base.file())))?;
         let study = Sobol {
@@ -228,14 +228,19 @@ impl Sobol {
         Ok(study)
     }
 
+    /// Which paths point `p` runs: `Some(base row)` for the dummy's other paths.
+    fn other_paths(&self, p: usize) -> Option<u64> {
+        let dummy = self.design.groups().count() - 1;
+        dummy_from_b(self.design.role(p), dummy).then(|| self.design.base_row(p) as u64)
+    }
+
     /// The scenario of point `p`.
     fn scenario(&self, p: usize) -> Result<Scenario, Error> {
-        let dummy = self.design.groups().count() - 1;
         self.problem
             .scenario(
                 &self.design.point(p),
                 self.settings.paths_per_point,
-                dummy_from_b(self.design.role(p), dummy),
+                self.other_paths(p),
             )
             .map_err(|e| {
                 Error::Input(format!(
@@ -290,14 +295,18 @@ impl Sobol {
     }
 
     /// Simulate every point, then estimate the indices.
-    pub fn compute(&self, options: &Options, observer: &dyn Observer) -> Result<SobolResults, Error> {
+    pub fn compute(
+        &self,
+        options: &Options,
+        observer: &dyn Observer,
+    ) -> Result<SobolResults, Error> {
         let pool = Pool::new(options)?;
         let threads = pool.threads();
         let points = self.design.len();
         let m = self.settings.paths_per_point;
         let first = self.scenario(0)?;
-        let needed = crate::resources::estimated_memory(&first, threads)
-            .saturating_add(self.kept_bytes());
+        let needed =
+            crate::resources::estimated_memory(&first, threads).saturating_add(self.kept_bytes());
         pool.check_memory(
             Work::Study {
                 variants: points,
@@ -318,7 +327,9 @@ impl Sobol {
             points,
             0..m,
             |p| {
-                let s = self.scenario(p).expect("every point was checked when planned");
+                let s = self
+                    .scenario(p)
+                    .expect("every point was checked when planned");
                 crate::model::Model::new(&s)
             },
             observer,
@@ -347,7 +358,7 @@ impl Sobol {
             let options = SobolOptions {
                 resamples: self.settings.bootstrap,
                 confidence: self.settings.confidence,
-                seed: self.problem.base().spec().simulation.seed,
+                seed: self.problem.seed(),
             };
             let ix = gsa::sobol_indices(&self.design, y, &options)
                 .map_err(|e| Error::Input(format!("{}: {e}", metric.name())))?;
@@ -424,8 +435,6 @@ impl Sobol {
             let _ = write!(out, ",{}", text_cell(&format!("u_{}", p.name)));
         }
         out.push_str(",u_dummy,seed\n");
-        let dummy = self.design.groups().count() - 1;
-        let seed = self.problem.base().spec().simulation.seed;
         for p in 0..self.design.len() {
             let unit = self.design.point(p);
             let values = self.problem.values(&unit);
@@ -437,12 +446,7 @@ impl Sobol {
             for u in &unit {
                 let _ = write!(out, ",{}", csv_number(*u));
             }
-            let point_seed = if dummy_from_b(role, dummy) {
-                super::problem::dummy_seed(seed)
-            } else {
-                seed
-            };
-            let _ = writeln!(out, ",{point_seed}");
+            let _ = writeln!(out, ",{}", self.problem.point_seed(self.other_paths(p)));
         }
         out
     }
@@ -518,7 +522,7 @@ impl Study for Sobol {
                 "paths_per_point": self.settings.paths_per_point,
                 "second_order": self.settings.second_order,
                 "groups": self.problem.group_names(),
-                "dummy": format!("`{DUMMY}`: drives no key; points that take it from B run their paths under seed {}", super::problem::dummy_seed(self.problem.base().spec().simulation.seed)),
+                "dummy": format!("`{DUMMY}`: drives no key; points that take it from B run their paths under a fresh seed per base row (design.csv, column seed) instead of {}", self.problem.seed()),
             },
             "estimators": {
                 "S1": "Saltelli et al. (2010)",
@@ -537,7 +541,10 @@ impl Study for Sobol {
         vec![
             (SOBOL_CSV.to_string(), self.sobol_csv(results).into_bytes()),
             (DESIGN_CSV.to_string(), self.design_csv().into_bytes()),
-            (POINTS_CSV.to_string(), self.points_csv(results).into_bytes()),
+            (
+                POINTS_CSV.to_string(),
+                self.points_csv(results).into_bytes(),
+            ),
             (PROBLEM_JSON.to_string(), problem.into_bytes()),
         ]
     }
@@ -555,10 +562,7 @@ impl Study for Sobol {
                 .iter()
                 .map(|&g| ForestRow {
                     label: names[g].clone(),
-                    entries: vec![
-                        Some(interval(ix.first[g])),
-                        Some(interval(ix.total[g])),
-                    ],
+                    entries: vec![Some(interval(ix.first[g])), Some(interval(ix.total[g]))],
                 })
                 .collect();
             let annotations: Vec<String> = order

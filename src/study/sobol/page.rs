@@ -252,11 +252,7 @@ pub(super) fn html(s: &Sobol, r: &SobolResults, charts: &[StudyChart]) -> String
         if mi.metric.at_par() {
             let _ = writeln!(h, "<p class=\"note\">{}</p>", esc(PAR_NOTE));
         }
-        let _ = writeln!(
-            h,
-            "<p class=\"dim\">Metric: {}</p>",
-            metric_cell(mi.metric)
-        );
+        let _ = writeln!(h, "<p class=\"dim\">Metric: {}</p>", metric_cell(mi.metric));
     }
     scenario_block(&mut h, "Base scenario", base);
     footer(
