@@ -3,10 +3,10 @@
 //! functions, the noise floor against a dummy parameter, and determinism.
 //!
 //! Tolerances. A design is fixed by its seed, so each check passes or fails the same way every
-//! run; the false-alarm rate is that of the seed's draw. Each index must lie within 4 bootstrap
+//! run; the false-alarm rate is that of the seed's draw. Each index must lie within 5 bootstrap
 //! standard deviations of its closed form (the bootstrap sd is SALib's half-width divided by
-//! z_0.975): with about 60 indices checked here, Bonferroni at 4 sd gives a family-wise
-//! false-alarm rate below 0.004 for normal errors. The bootstrap treats base rows as
+//! z_0.975): with about 60 indices checked here, Bonferroni at 5 sd (two-sided 5.7e-7 each)
+//! gives a family-wise false-alarm rate below 1e-4 for normal errors, the project's rate. The bootstrap treats base rows as
 //! independent, which overstates the error of a scrambled Sobol' design, so the true rate is
 //! lower still. The bootstrap sd itself is checked to be small, so the tolerance is not vacuous.
 
@@ -20,12 +20,12 @@ use microfolio::gsa::{
 
 const Z975: f64 = 1.959_963_984_540_054;
 
-/// The index is within 4 bootstrap sd of `truth`, and the bootstrap sd is below `max_sd`.
+/// The index is within 5 bootstrap sd of `truth`, and the bootstrap sd is below `max_sd`.
 fn check(what: &str, e: &Estimate, truth: f64, max_sd: f64) {
     let sd = e.half_width / Z975;
     assert!(sd < max_sd, "{what}: bootstrap sd {sd} ≥ {max_sd}");
     assert!(
-        (e.value - truth).abs() <= 4.0 * sd + 1e-12,
+        (e.value - truth).abs() <= 5.0 * sd + 1e-12,
         "{what}: {} vs closed form {truth} (bootstrap sd {sd})",
         e.value
     );

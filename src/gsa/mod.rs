@@ -14,8 +14,20 @@
 //! - [`distinguishable`]: whether an index stands out from a dummy parameter's ([`noise`]).
 //!
 //! Parameters may be grouped ([`Groups`], SALib's `groups`): a group moves as one and gets one
-//! index. Everything is deterministic from its seed; memory is O(points × parameters) for a
-//! design and O(points) per metric for an analysis.
+//! index. Everything is deterministic from its seed; memory is O(base samples × parameters)
+//! for a Saltelli design (points are assembled on demand) and O(points) per metric for an
+//! analysis.
+//!
+//! ```
+//! use microfolio::gsa::{Groups, SaltelliDesign, SobolOptions, sobol_indices};
+//!
+//! // y = u1 + u2 / 10: u1 explains 100/101 of the variance, u3 nothing.
+//! let design = SaltelliDesign::new(Groups::singletons(3), 1024, false, 7).unwrap();
+//! let y: Vec<f64> = design.points().map(|u| u[0] + 0.1 * u[1]).collect();
+//! let s = sobol_indices(&design, &y, &SobolOptions::default()).unwrap();
+//! assert!((s.first[0].value - 100.0 / 101.0).abs() < 0.01);
+//! assert_eq!(s.total[2].value, 0.0);
+//! ```
 
 pub mod directions;
 pub mod indices;
@@ -26,7 +38,6 @@ pub mod sequence;
 
 use std::fmt;
 
-use rand::SeedableRng;
 use rand_xoshiro::Xoshiro256PlusPlus;
 
 pub use indices::{SobolIndices, SobolOptions, sobol_indices};
@@ -239,24 +250,17 @@ fn check_outcomes(outcomes: &[f64], points: usize) -> Result<(), GsaError> {
     }
 }
 
-/// The generator of bootstrap resample `index` (or of another numbered stream) under `seed`:
-/// seeded by index so that resamples can be drawn in any order, on any thread, with the same
-/// result.
+/// The generator of bootstrap resample (or trajectory) `index` under `seed`: the engine's
+/// stream function, seeded by index so that resamples can be drawn in any order, on any thread,
+/// with the same result, under purposes of its own so that no draw here repeats a path's.
 fn stream(seed: u64, purpose: u64, index: u64) -> Xoshiro256PlusPlus {
-    fn mix(mut z: u64) -> u64 {
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-    const GOLDEN: u64 = 0x9e37_79b9_7f4a_7c15;
-    let key = mix(mix(mix(seed.wrapping_add(GOLDEN)) ^ purpose) ^ index.wrapping_mul(GOLDEN));
-    Xoshiro256PlusPlus::seed_from_u64(key)
+    crate::engine::stream(seed, index, purpose)
 }
 
-/// Stream purposes, so that no two uses of one seed share random numbers.
-const SALTELLI_BOOTSTRAP: u64 = 1;
-const MORRIS_DESIGN: u64 = 2;
-const MORRIS_BOOTSTRAP: u64 = 3;
+/// Stream purposes, apart from the engine's (1 to 4) and from each other.
+const SALTELLI_BOOTSTRAP: u64 = 0x6753_6101;
+const MORRIS_DESIGN: u64 = 0x6753_6102;
+const MORRIS_BOOTSTRAP: u64 = 0x6753_6103;
 
 #[cfg(test)]
 mod tests {
