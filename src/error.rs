@@ -30,6 +30,18 @@ pub enum Arg {
     Threads,
     /// Which shard of the work to run (`I/N`, `auto`, `auto/N`).
     Shard,
+    /// Base samples of a Sobol' design.
+    Samples,
+    /// Paths simulated at each point of a design.
+    PathsPerPoint,
+    /// Bootstrap resamples of an index.
+    Bootstrap,
+    /// Confidence level of an interval.
+    Confidence,
+    /// Trajectories of a Morris design.
+    Trajectories,
+    /// Grid levels of a Morris design.
+    Levels,
 }
 
 impl Arg {
@@ -42,6 +54,12 @@ impl Arg {
             Arg::Spread => "spread",
             Arg::Threads => "threads",
             Arg::Shard => "shard",
+            Arg::Samples => "base samples",
+            Arg::PathsPerPoint => "paths per point",
+            Arg::Bootstrap => "bootstrap resamples",
+            Arg::Confidence => "confidence level",
+            Arg::Trajectories => "trajectories",
+            Arg::Levels => "levels",
         }
     }
 }

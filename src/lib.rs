@@ -62,6 +62,8 @@ pub use simulate::{
 };
 pub use stats::Summary;
 pub use study::compare::Compare;
+pub use study::morris::Morris;
+pub use study::sobol::Sobol;
 pub use study::sweep::Sweep;
 pub use study::tornado::Tornado;
 pub use study::{Done, ResultSource, Study, StudyResults, Variant, run_study};

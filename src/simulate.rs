@@ -252,6 +252,30 @@ impl Pool {
     }
 }
 
+impl Pool {
+    /// [`Pool::simulate`] over paths `paths` of `count` units whose models `model_of` builds
+    /// when the unit's first path starts, dropped with its outcomes: a design of thousands of
+    /// points holds the models of the few in flight only.
+    pub(crate) fn simulate_models(
+        &self,
+        count: usize,
+        paths: Range<u64>,
+        model_of: impl Fn(usize) -> Model,
+        observer: &dyn Observer,
+        on_unit: impl FnMut(usize, Results) -> Result<(), Error>,
+    ) -> Result<(), Error> {
+        drive(
+            Some(&self.pool),
+            count,
+            |_| paths.clone(),
+            |i| Held::Owned(Box::new(model_of(i))),
+            observer,
+            |_, _| Ok(()),
+            on_unit,
+        )
+    }
+}
+
 /// Simulate `units` on the current rayon pool. `on_outcomes(u, outcomes)` receives the
 /// outcomes of unit `u` as they come, in path order (e.g. to stream `paths.csv`);
 /// `on_unit(u, results)` receives each unit's complete results, in unit order, as soon as its

@@ -18,6 +18,7 @@ mod frame;
 mod heatmap;
 mod histogram;
 mod raster;
+mod scatter;
 pub mod study;
 pub mod style;
 mod sweep_line;

@@ -7,6 +7,7 @@
 pub use super::forest::{Forest, ForestRow};
 pub use super::frame::Texts;
 pub use super::heatmap::Heatmap;
+pub use super::scatter::{Scatter, ScatterPoint};
 pub use super::sweep_line::{LinePoint, SweepLine};
 pub use super::tornado::{TornadoChart, TornadoRow};
 
@@ -72,4 +73,9 @@ pub fn forest(file: String, caption: String, f: &Forest) -> Result<StudyChart, C
 /// Draw a tornado.
 pub fn tornado(file: String, caption: String, f: &TornadoChart) -> Result<StudyChart, ChartError> {
     finish("tornado", file, f.texts.title.clone(), caption, f)
+}
+
+/// Draw a Morris μ*–σ chart.
+pub fn scatter(file: String, caption: String, f: &Scatter) -> Result<StudyChart, ChartError> {
+    finish("morris", file, f.texts.title.clone(), caption, f)
 }

@@ -31,6 +31,12 @@ pub enum Command {
     Tornado(TornadoArgs),
     /// Put the shards of a run or a study (`--shard`) back together into its result folder.
     Merge(MergeArgs),
+    /// Sobol' indices of the scenario's uncertain parameters ([[uncertain]]): which estimates
+    /// drive which outcome, and how much is noise.
+    Sobol(SobolArgs),
+    /// Morris screening of the scenario's uncertain parameters: elementary effects, μ* and σ,
+    /// at a fraction of a Sobol' study's cost.
+    Morris(MorrisArgs),
 }
 
 #[derive(Args, Debug)]
@@ -120,6 +126,62 @@ pub struct TornadoArgs {
     /// this fraction of its value [default: 0.2].
     #[arg(long)]
     pub spread: Option<f64>,
+    #[command(flatten)]
+    pub run: WorkArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct SobolArgs {
+    #[command(flatten)]
+    pub scenario: ScenarioArgs,
+    /// Base samples N of Saltelli's design, a power of two [default: 256]; the design has
+    /// N × (groups + 2) points, the dummy parameter counted as a group.
+    #[arg(long, value_name = "N")]
+    pub samples: Option<usize>,
+    /// Paths simulated at each point; every point runs the same path indices [default: 64].
+    #[arg(long, value_name = "M")]
+    pub paths_per_point: Option<u64>,
+    /// Metrics to analyse, comma-separated, or `all` [default: cost_to_state,
+    /// capital_depleted, entrepreneurs_financed].
+    #[arg(long, value_name = "M1,M2")]
+    pub metrics: Option<String>,
+    /// Second-order indices too (doubles the points but for two per base sample).
+    #[arg(long)]
+    pub second_order: bool,
+    /// Bootstrap resamples of the indices [default: 1000].
+    #[arg(long, value_name = "B")]
+    pub bootstrap: Option<usize>,
+    /// Confidence level of the bootstrap intervals [default: 0.95].
+    #[arg(long, value_name = "LEVEL")]
+    pub confidence: Option<f64>,
+    #[command(flatten)]
+    pub run: WorkArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct MorrisArgs {
+    #[command(flatten)]
+    pub scenario: ScenarioArgs,
+    /// Trajectories r through the grid [default: 20]; the design has r × (groups + 1) points,
+    /// the dummy parameter counted as a group.
+    #[arg(long, value_name = "R")]
+    pub trajectories: Option<usize>,
+    /// Levels p of the grid, an even number [default: 4].
+    #[arg(long, value_name = "P")]
+    pub levels: Option<usize>,
+    /// Paths simulated at each point; every point runs the same path indices [default: 64].
+    #[arg(long, value_name = "M")]
+    pub paths_per_point: Option<u64>,
+    /// Metrics to analyse, comma-separated, or `all` [default: cost_to_state,
+    /// capital_depleted, entrepreneurs_financed].
+    #[arg(long, value_name = "M1,M2")]
+    pub metrics: Option<String>,
+    /// Bootstrap resamples of μ* [default: 1000].
+    #[arg(long, value_name = "B")]
+    pub bootstrap: Option<usize>,
+    /// Confidence level of the bootstrap intervals [default: 0.95].
+    #[arg(long, value_name = "LEVEL")]
+    pub confidence: Option<f64>,
     #[command(flatten)]
     pub run: WorkArgs,
 }

@@ -13,11 +13,14 @@ use std::process::ExitCode;
 use clap::Parser;
 
 use args::{
-    Cli, Command, CompareArgs, ReportArgs, RunArgs, ScenarioArgs, SweepArgs, TornadoArgs, WorkArgs,
+    Cli, Command, CompareArgs, MorrisArgs, ReportArgs, RunArgs, ScenarioArgs, SobolArgs, SweepArgs,
+    TornadoArgs, WorkArgs,
 };
 use microfolio::report::ReportError;
 use microfolio::scenario::{shorten, shorten_words};
+use microfolio::study::morris::{Morris, MorrisSettings};
 use microfolio::study::params::{SweepParam, VariantSpec};
+use microfolio::study::sobol::{Sobol, SobolSettings};
 use microfolio::study::{self, parse_metrics};
 use microfolio::{
     Arg, Compare, Error, ErrorKind, Options, Override, RunOptions, Scalar, Scenario, ScenarioError,
@@ -46,6 +49,8 @@ pub fn main() -> ExitCode {
         Command::Compare(args) => compare(args),
         Command::Tornado(args) => tornado(args),
         Command::Merge(args) => shard::merge(args),
+        Command::Sobol(args) => sobol(args),
+        Command::Morris(args) => morris(args),
     }
 }
 
@@ -89,6 +94,12 @@ fn flag(arg: Arg, metrics: &str) -> &str {
         Arg::Spread => "--spread",
         Arg::Threads => "--threads",
         Arg::Shard => "--shard",
+        Arg::Samples => "--samples",
+        Arg::PathsPerPoint => "--paths-per-point",
+        Arg::Bootstrap => "--bootstrap",
+        Arg::Confidence => "--confidence",
+        Arg::Trajectories => "--trajectories",
+        Arg::Levels => "--levels",
     }
 }
 
@@ -320,11 +331,7 @@ fn study<S: Study>(plan: Result<S, Error>, run: &WorkArgs, metrics: &str) -> Exi
             note(n);
         }
     }
-    let bar = Bar::new(
-        study.variants().len() as u64 * study.paths(),
-        run.quiet,
-        Some("variant"),
-    );
+    let bar = Bar::new(study.paths_total(), run.quiet, Some(study.unit_name()));
     let options = Options {
         threads: run.threads,
         memory_budget: None,
@@ -385,4 +392,59 @@ fn tornado(args: TornadoArgs) -> ExitCode {
     };
     let plan = metrics(&args.metrics).and_then(|m| Tornado::new(&scenario, m, args.spread));
     study(plan, &args.run, "--metric")
+}
+
+fn sobol(args: SobolArgs) -> ExitCode {
+    if let Some(code) = no_paths_flag(&args.run, "Sobol'") {
+        return code;
+    }
+    let scenario = match load_sized(&args.scenario, &args.run) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let defaults = SobolSettings::default();
+    let settings = SobolSettings {
+        samples: args.samples.unwrap_or(defaults.samples),
+        paths_per_point: args.paths_per_point.unwrap_or(defaults.paths_per_point),
+        second_order: args.second_order,
+        bootstrap: args.bootstrap.unwrap_or(defaults.bootstrap),
+        confidence: args.confidence.unwrap_or(defaults.confidence),
+    };
+    let plan = metrics(args.metrics.as_slice()).and_then(|m| Sobol::new(&scenario, m, settings));
+    study(plan, &args.run, "--metrics")
+}
+
+/// `--paths` of a design study: refused, naming the flag that says how many paths each point
+/// runs.
+fn no_paths_flag(run: &WorkArgs, study: &str) -> Option<ExitCode> {
+    run.paths.map(|paths| {
+        fail(
+            EXIT_BAD_INPUT,
+            format!(
+                "--paths {paths}: a {study} study runs --paths-per-point paths at each point of \
+                 its design (default {}); use that flag",
+                study::sobol::DEFAULT_PATHS_PER_POINT
+            ),
+        )
+    })
+}
+
+fn morris(args: MorrisArgs) -> ExitCode {
+    if let Some(code) = no_paths_flag(&args.run, "Morris") {
+        return code;
+    }
+    let scenario = match load_sized(&args.scenario, &args.run) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let defaults = MorrisSettings::default();
+    let settings = MorrisSettings {
+        trajectories: args.trajectories.unwrap_or(defaults.trajectories),
+        levels: args.levels.unwrap_or(defaults.levels),
+        paths_per_point: args.paths_per_point.unwrap_or(defaults.paths_per_point),
+        bootstrap: args.bootstrap.unwrap_or(defaults.bootstrap),
+        confidence: args.confidence.unwrap_or(defaults.confidence),
+    };
+    let plan = metrics(args.metrics.as_slice()).and_then(|m| Morris::new(&scenario, m, settings));
+    study(plan, &args.run, "--metrics")
 }

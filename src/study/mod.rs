@@ -24,9 +24,12 @@
 //! the study modules depend on the kit and on this module, never the other way.
 
 pub mod compare;
+pub mod morris;
 pub mod paired;
 pub mod params;
+pub mod problem;
 mod report;
+pub mod sobol;
 pub mod sweep;
 pub mod tornado;
 
@@ -82,6 +85,17 @@ pub trait Study {
     /// Paths per variant.
     fn paths(&self) -> u64 {
         self.base().spec().simulation.paths as u64
+    }
+
+    /// Paths of the whole study, for the progress bar and a stop's count: by default every
+    /// variant's paths.
+    fn paths_total(&self) -> u64 {
+        self.variants().len() as u64 * self.paths()
+    }
+
+    /// What one unit of the study's work is called in the progress bar: `variant`, `point`.
+    fn unit_name(&self) -> &'static str {
+        "variant"
     }
 
     /// One line saying what the study is: `small: sweep of followup.referral_share`.
@@ -187,7 +201,7 @@ pub(crate) fn write_folder<S: Study>(
     write_common(&folder, &summary, study.base(), &charts, &html)?;
     // A stop asked for while the files were written keeps the earlier result too.
     if observer.should_stop() {
-        let paths = study.variants().len() as u64 * study.paths();
+        let paths = study.paths_total();
         return Err(Error::Interrupted {
             paths_done: paths,
             paths_total: paths,

@@ -1,0 +1,211 @@
+//! The problem of a global sensitivity study ([`super::sobol`], [`super::morris`]): the
+//! scenario's uncertain parameters (its `[[uncertain]]` section) plus a *dummy* parameter, and
+//! how a point of the unit hypercube becomes a scenario to simulate.
+//!
+//! Coordinate `i < k` of a point is parameter `i`'s value through its distribution's quantile
+//! function ([`crate::uncertainty::Distribution::quantile`]), applied to the scenario by
+//! [`Scenario::at_values`], the one way values reach a scenario. Every point runs the same `M`
+//! path indices with the same seed (common random numbers), so that two points differ by their
+//! parameters only.
+//!
+//! The last coordinate is the dummy. It drives no key: it stands for the paths themselves. Its
+//! "first value" is the study's own paths; a point that takes its other value runs the same
+//! path indices under another seed, a fresh one for each base row (Sobol') or trajectory
+//! (Morris): `M` new paths, independent of all others. Under common random numbers a dummy
+//! that changed nothing would be exactly 0 and would say nothing; this one measures what the
+//! finite `M` leaves: its total index is about the share of the outcome's variance over the
+//! design that is Monte Carlo noise of `M` independent paths, and an index not
+//! distinguishable from the dummy's ([`crate::gsa::distinguishable`]) is not distinguishable
+//! from that noise. The floor is conservative: a real parameter's index compares points on the
+//! *same* paths, whose noise mostly cancels. Which points take the other value is the study's
+//! rule (Sobol': those whose dummy coordinate comes from `B`; Morris: a dummy coordinate in the
+//! upper half of the grid, which every move of the dummy crosses).
+
+use serde_json::{Value, json};
+
+use crate::error::Error;
+use crate::gsa::Groups;
+use crate::scenario::{Scenario, Uncertain};
+
+/// The dummy parameter's name (and group) in every output; no uncertain parameter or group
+/// may be called so.
+pub const DUMMY: &str = "dummy";
+
+/// The seed of the dummy's other paths for base row or trajectory `draw`: the study's seed and
+/// `draw` mixed (SplitMix64's finaliser), kept within the seeds a scenario allows
+/// (0 .. 2^63 − 1) and never equal to the study's own.
+pub fn dummy_seed(seed: u64, draw: u64) -> u64 {
+    let mut z = seed ^ 0x9E37_79B9_7F4A_7C15 ^ draw.wrapping_mul(0xD6E8_FEB8_6659_FD93);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    let mixed = (z ^ (z >> 31)) >> 1;
+    if mixed == seed { mixed ^ 1 } else { mixed }
+}
+
+/// A checked problem: the scenario, its uncertain parameters and their groups, dummy last.
+#[derive(Debug, Clone)]
+pub struct Problem {
+    base: Scenario,
+    /// Group label of each coordinate (parameters in file order, then the dummy).
+    labels: Vec<String>,
+}
+
+impl Problem {
+    /// The problem of `base`'s `[[uncertain]]` section; refused without uncertain parameters
+    /// or with one called `dummy`. `paths_per_point` must be at least 1.
+    pub fn new(base: &Scenario, study: &str) -> Result<Problem, Error> {
+        let params = base.uncertain();
+        if params.is_empty() {
+            return Err(Error::Input(format!(
+                "{}: a {study} study needs uncertain parameters, and the scenario has no \
+                 [[uncertain]] section (docs/scenarios.md, \"Uncertain parameters\"; \
+                 scenarios/uncertainty.toml is an example)",
+                base.file()
+            )));
+        }
+        if let Some(p) = params
+            .iter()
+            .find(|p| p.name == DUMMY || p.group_name() == DUMMY)
+        {
+            return Err(Error::Input(format!(
+                "{}: uncertain parameter `{}` is named or grouped `{DUMMY}`, the name a {study} \
+                 study gives its noise-floor parameter; rename it",
+                base.file(),
+                p.name
+            )));
+        }
+        let mut labels: Vec<String> = params.iter().map(|p| p.group_name().to_string()).collect();
+        labels.push(DUMMY.to_string());
+        Ok(Problem {
+            base: base.clone(),
+            labels,
+        })
+    }
+
+    /// The study's seed: of the paths, the design's scrambling and the bootstrap.
+    pub fn seed(&self) -> u64 {
+        // Scenario validation keeps seeds within 0 .. 2^63 − 1.
+        self.base.spec().simulation.seed as u64
+    }
+
+    /// The scenario the points are made from.
+    pub fn base(&self) -> &Scenario {
+        &self.base
+    }
+
+    /// The uncertain parameters, in file order (the dummy is not among them).
+    pub fn params(&self) -> &[Uncertain] {
+        self.base.uncertain()
+    }
+
+    /// Coordinates of a point: the parameters and the dummy.
+    pub fn dimensions(&self) -> usize {
+        self.labels.len()
+    }
+
+    /// The groups of the coordinates, the dummy alone in the last.
+    pub fn groups(&self) -> Groups {
+        Groups::from_labels(&self.labels).expect("labels of checked parameters form groups")
+    }
+
+    /// The names of the groups, in the order of [`Problem::groups`] (the dummy last).
+    pub fn group_names(&self) -> Vec<String> {
+        self.groups().names().to_vec()
+    }
+
+    /// The parameters' values at a point of the unit hypercube (the dummy left out).
+    pub fn values(&self, unit: &[f64]) -> Vec<f64> {
+        self.params()
+            .iter()
+            .zip(unit)
+            .map(|(p, &u)| p.distribution.quantile(u))
+            .collect()
+    }
+
+    /// The seed of a point's paths: the study's, or with `other = Some(draw)` the dummy's other
+    /// paths of that base row or trajectory.
+    pub fn point_seed(&self, other: Option<u64>) -> u64 {
+        other.map_or(self.seed(), |draw| dummy_seed(self.seed(), draw))
+    }
+
+    /// The scenario of a point: its parameters' values applied, `paths` paths, and the seed
+    /// of [`Problem::point_seed`].
+    pub fn scenario(
+        &self,
+        unit: &[f64],
+        paths: u64,
+        other: Option<u64>,
+    ) -> Result<Scenario, Error> {
+        let seed = self.point_seed(other);
+        let at = self.base.at_values(&self.values(unit))?;
+        Ok(at.with_run_size(Some(paths), Some(seed))?)
+    }
+
+    /// Refuse parameters whose values at the ends of the unit interval are not finite (Morris
+    /// puts points on 0 and 1), naming them and saying what to add.
+    pub fn require_bounded(&self, study: &str) -> Result<(), Error> {
+        for p in self.params() {
+            let (lo, hi) = (p.distribution.quantile(0.0), p.distribution.quantile(1.0));
+            if !lo.is_finite() || !hi.is_finite() {
+                return Err(Error::Input(format!(
+                    "{}: uncertain parameter `{}` ({}) is unbounded, and a {study} study puts \
+                     points on both ends of every range; give it `low` and `high` (a truncated \
+                     distribution) or use a Sobol' study",
+                    self.base.file(),
+                    p.name,
+                    p.distribution.describe()
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// `problem.json`: SALib's problem layout (`num_vars`, `names`, `groups`, `bounds`) for
+    /// the design as written in `design.csv`'s unit coordinates, and each parameter's
+    /// distribution, keys and how it drives them.
+    pub fn salib_json(&self) -> Value {
+        let params = self.params();
+        let mut names: Vec<String> = params.iter().map(|p| p.name.clone()).collect();
+        names.push(DUMMY.to_string());
+        let details: Vec<Value> = params
+            .iter()
+            .map(|p| {
+                json!({
+                    "name": p.name,
+                    "keys": p.keys,
+                    "how": p.how.name(),
+                    "distribution": p.distribution.describe(),
+                    "group": p.group_name(),
+                })
+            })
+            .chain(std::iter::once(json!({
+                "name": DUMMY,
+                "keys": [],
+                "how": "none",
+                "distribution": "drives no key: its other value runs the same path indices under a fresh seed per base row or trajectory",
+                "group": DUMMY,
+            })))
+            .collect();
+        json!({
+            "num_vars": names.len(),
+            "names": names,
+            "groups": self.labels,
+            "bounds": vec![[0.0, 1.0]; self.labels.len()],
+            "space": "the unit hypercube: design.csv has each point's coordinates (u_<name>) and the values they map to",
+            "parameters": details,
+        })
+    }
+}
+
+/// One metric's outcome at every point, in design order: the mean over the point's paths (for
+/// `capital_depleted`, 0 or 1 on each path, the share of paths) and its standard error.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PointOutcomes {
+    pub mean: Vec<f64>,
+    pub se: Vec<Option<f64>>,
+}
+
+/// A number as CSV writes it: full precision, empty when undefined.
+pub(super) fn csv_number(x: f64) -> String {
+    super::cell(Some(x))
+}

@@ -1,0 +1,665 @@
+//! Sobol' studies: variance-based global sensitivity of the scenario's outcomes to its
+//! uncertain parameters (the `[[uncertain]]` section), with the estimators of [`crate::gsa`].
+//!
+//! Saltelli's design over the parameters and a dummy ([`super::problem`]) gives `N (g + 2)`
+//! points (`N (2g + 2)` with second order), `g` the groups with the dummy. Each point is the
+//! scenario with its parameters at the point's values, run on the same `M` paths with the same
+//! seed (common random numbers); its outcome per metric is the mean over those paths (for
+//! `capital_depleted`, the share of paths). The indices — first order (Saltelli et al. 2010),
+//! total (Jansen 1999), second order (Saltelli 2002) — come with bootstrap percentile
+//! intervals; an index whose interval does not lie above the dummy's is flagged as not
+//! distinguishable from the noise `M` paths leave.
+//!
+//! The study keeps one mean and one standard error per point and metric: memory grows with
+//! points × metrics, never with points × paths, and each point's model exists only while its
+//! paths run.
+
+mod page;
+
+use std::fmt::Write as _;
+
+use serde_json::{Value, json};
+
+use super::problem::{DUMMY, PointOutcomes, Problem, csv_number};
+use super::{Study, StudyResults, Variant, text_cell};
+use crate::charts::ChartError;
+use crate::charts::study::{self as draw, Forest, ForestRow, Interval, StudyChart, Texts};
+use crate::error::{Arg, Error, Work};
+use crate::gsa::{self, Role, SaltelliDesign, SobolIndices, SobolOptions};
+use crate::metrics::Scalar;
+use crate::output::{RunInfo, Stopwatch};
+use crate::scenario::Scenario;
+use crate::simulate::{Observer, Options, Pool};
+
+/// File names of the study's tables.
+pub const SOBOL_CSV: &str = "sobol.csv";
+pub const DESIGN_CSV: &str = "design.csv";
+pub const POINTS_CSV: &str = "points.csv";
+pub const PROBLEM_JSON: &str = "problem.json";
+
+/// Defaults of the flags.
+pub const DEFAULT_SAMPLES: usize = 256;
+pub const DEFAULT_PATHS_PER_POINT: u64 = 64;
+pub const DEFAULT_BOOTSTRAP: usize = 1000;
+pub const DEFAULT_CONFIDENCE: f64 = 0.95;
+
+/// The metrics of a Sobol' study when none are asked for: the state's cost, the lender's
+/// survival and its outreach.
+pub const DEFAULT_METRICS: [Scalar; 3] = [
+    Scalar::CostToState,
+    Scalar::CapitalDepleted,
+    Scalar::EntrepreneursFinanced,
+];
+
+/// Most points of a design (the memory check comes on top): a 100-parameter second-order
+/// design on 2^14 base samples.
+pub const MAX_POINTS: usize = 4_000_000;
+
+/// Most paths per point.
+pub const MAX_PATHS_PER_POINT: u64 = 1_000_000;
+
+/// The study's settings.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SobolSettings {
+    /// Base samples `N`, a power of two.
+    pub samples: usize,
+    /// Paths per point `M`.
+    pub paths_per_point: u64,
+    pub second_order: bool,
+    /// Bootstrap resamples.
+    pub bootstrap: usize,
+    /// Confidence level of the intervals.
+    pub confidence: f64,
+}
+
+impl Default for SobolSettings {
+    fn default() -> Self {
+        SobolSettings {
+            samples: DEFAULT_SAMPLES,
+            paths_per_point: DEFAULT_PATHS_PER_POINT,
+            second_order: false,
+            bootstrap: DEFAULT_BOOTSTRAP,
+            confidence: DEFAULT_CONFIDENCE,
+        }
+    }
+}
+
+/// Check the settings shared with Morris screening: paths per point, bootstrap, confidence.
+pub(super) fn check_common(paths: u64, bootstrap: usize, confidence: f64) -> Result<(), Error> {
+    if !(1..=MAX_PATHS_PER_POINT).contains(&paths) {
+        return Err(Error::argument(
+            Arg::PathsPerPoint,
+            paths,
+            format!(
+                "allowed: a whole number from 1 to {MAX_PATHS_PER_POINT} (64 is a good start; \
+                 the dummy's index shows whether more are needed)"
+            ),
+        ));
+    }
+    if !(2..=100_000).contains(&bootstrap) {
+        return Err(Error::argument(
+            Arg::Bootstrap,
+            bootstrap,
+            "allowed: a whole number of resamples from 2 to 100,000 (1,000 is usual)",
+        ));
+    }
+    if !(confidence > 0.0 && confidence < 1.0) {
+        return Err(Error::argument(
+            Arg::Confidence,
+            confidence,
+            "allowed: a level above 0 and below 1, such as 0.95",
+        ));
+    }
+    Ok(())
+}
+
+/// A Sobol' study, checked and ready to run.
+#[derive(Debug, Clone)]
+pub struct Sobol {
+    problem: Problem,
+    design: SaltelliDesign,
+    settings: SobolSettings,
+    metrics: Vec<Scalar>,
+}
+
+/// One metric's result.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MetricIndices {
+    pub metric: Scalar,
+    pub indices: SobolIndices,
+    /// Per group: whether its S1 and ST stand out from the dummy's.
+    pub s1_above_dummy: Vec<bool>,
+    pub st_above_dummy: Vec<bool>,
+    /// The mean of the outcome over the points.
+    pub mean: f64,
+}
+
+/// What a Sobol' study produced.
+#[derive(Debug, Clone)]
+pub struct SobolResults {
+    /// Per metric, the outcome at each point.
+    pub outcomes: Vec<PointOutcomes>,
+    pub indices: Vec<MetricIndices>,
+    pub run: RunInfo,
+}
+
+impl StudyResults for SobolResults {
+    fn run(&self) -> &RunInfo {
+        &self.run
+    }
+}
+
+/// Whether a point of a Saltelli design takes the dummy's coordinate from `B`: the dummy is a
+/// parameter whose `A` value is the study's paths and whose `B` value is other paths.
+fn dummy_from_b(role: Role, dummy: usize) -> bool {
+    match role {
+        Role::A => false,
+        Role::B => true,
+        Role::AB(i) => i == dummy,
+        Role::BA(i) => i != dummy,
+    }
+}
+
+impl Sobol {
+    /// The study of `base`'s uncertain parameters; `metrics` empty: [`DEFAULT_METRICS`].
+    /// `base` carries the seed (of the paths, the design's scrambling and the bootstrap).
+    pub fn new(
+        base: &Scenario,
+        metrics: Vec<Scalar>,
+        settings: SobolSettings,
+    ) -> Result<Sobol, Error> {
+        check_common(
+            settings.paths_per_point,
+            settings.bootstrap,
+            settings.confidence,
+        )?;
+        let problem = Problem::new(base, "Sobol'")?;
+        let groups = problem.groups();
+        let n = settings.samples;
+        if n < 2 || !n.is_power_of_two() {
+            return Err(Error::argument(
+                Arg::Samples,
+                n,
+                "allowed: a power of two of at least 2 (Saltelli's design on a Sobol' sequence: \
+                 256, 512, 1024, ...)",
+            ));
+        }
+        let points = SaltelliDesign::points_for(groups.count(), n, settings.second_order)
+            .filter(|p| *p <= MAX_POINTS);
+        let Some(points) = points else {
+            return Err(Error::argument(
+                Arg::Samples,
+                n,
+                format!(
+                    "{n} base samples × ({} groups + 2{}) points is more than the {} points a \
+                     study may have; take fewer samples",
+                    groups.count(),
+                    if settings.second_order {
+                        ", doubled for second order"
+                    } else {
+                        ""
+                    },
+                    crate::format::count(MAX_POINTS as f64)
+                ),
+            ));
+        };
+        let design = SaltelliDesign::new(
+            groups,
+            n,
+            settings.second_order,
+            base.spec().simulation.seed as u64,
+        )
+        .map_err(|e| Error::Input(format!("{}: {e}", base.file())))?;
+        let study = Sobol {
+            problem,
+            design,
+            settings,
+            metrics: if metrics.is_empty() {
+                DEFAULT_METRICS.to_vec()
+            } else {
+                metrics
+            },
+        };
+        // Every point's scenario is checked now, before any work: a combination of values
+        // can break a rule between keys that no parameter breaks alone.
+        for p in 0..points {
+            study.scenario(p)?;
+        }
+        Ok(study)
+    }
+
+    /// Which paths point `p` runs: `Some(base row)` for the dummy's other paths.
+    fn other_paths(&self, p: usize) -> Option<u64> {
+        let dummy = self.design.groups().count() - 1;
+        dummy_from_b(self.design.role(p), dummy).then(|| self.design.base_row(p) as u64)
+    }
+
+    /// The scenario of point `p`.
+    fn scenario(&self, p: usize) -> Result<Scenario, Error> {
+        self.problem
+            .scenario(
+                &self.design.point(p),
+                self.settings.paths_per_point,
+                self.other_paths(p),
+            )
+            .map_err(|e| {
+                Error::Input(format!(
+                    "design point {p} ({}): {e}",
+                    self.describe_point(p)
+                ))
+            })
+    }
+
+    /// `annual_pd=0.071, recovery=0.28` for messages.
+    fn describe_point(&self, p: usize) -> String {
+        let values = self.problem.values(&self.design.point(p));
+        self.problem
+            .params()
+            .iter()
+            .zip(values)
+            .map(|(q, v)| format!("{}={}", q.name, super::params::show_value(v)))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    pub fn problem(&self) -> &Problem {
+        &self.problem
+    }
+
+    pub fn design(&self) -> &SaltelliDesign {
+        &self.design
+    }
+
+    pub fn settings(&self) -> &SobolSettings {
+        &self.settings
+    }
+
+    pub fn metrics(&self) -> &[Scalar] {
+        &self.metrics
+    }
+
+    /// The memory the study keeps besides a run's: the design, two numbers per point and
+    /// metric, and the bootstrap's resampled estimates.
+    fn kept_bytes(&self) -> u64 {
+        let points = self.design.len() as u64;
+        let k = self.design.params() as u64;
+        let g = self.design.groups().count() as u64;
+        let per_metric_estimates = if self.settings.second_order {
+            2 * g + g * g / 2
+        } else {
+            2 * g
+        };
+        2 * self.design.base_samples() as u64 * k * 8
+            + points * self.metrics.len() as u64 * 16
+            + self.settings.bootstrap as u64 * per_metric_estimates * 8
+    }
+
+    /// Simulate every point, then estimate the indices.
+    pub fn compute(
+        &self,
+        options: &Options,
+        observer: &dyn Observer,
+    ) -> Result<SobolResults, Error> {
+        let pool = Pool::new(options)?;
+        let threads = pool.threads();
+        let points = self.design.len();
+        let m = self.settings.paths_per_point;
+        let first = self.scenario(0)?;
+        let needed =
+            crate::resources::estimated_memory(&first, threads).saturating_add(self.kept_bytes());
+        pool.check_memory(
+            Work::Study {
+                variants: points,
+                paths: m,
+            },
+            needed,
+        )?;
+        let stopwatch = Stopwatch::start();
+        let mut outcomes = vec![
+            PointOutcomes {
+                mean: Vec::with_capacity(points),
+                se: Vec::with_capacity(points),
+            };
+            self.metrics.len()
+        ];
+        let mut loans_simulated = 0;
+        pool.simulate_models(
+            points,
+            0..m,
+            |p| {
+                let s = self
+                    .scenario(p)
+                    .expect("every point was checked when planned");
+                crate::model::Model::new(&s)
+            },
+            observer,
+            |p, results| {
+                loans_simulated += results.loans_simulated();
+                for (k, metric) in self.metrics.iter().enumerate() {
+                    let Some(s) = results.summary(*metric) else {
+                        return Err(Error::Input(format!(
+                            "{} is undefined on every path of design point {p} ({}): a Sobol' \
+                             study needs an outcome at every point; leave the metric out",
+                            metric.name(),
+                            self.describe_point(p)
+                        )));
+                    };
+                    outcomes[k].mean.push(s.mean);
+                    outcomes[k].se.push(s.se);
+                }
+                Ok(())
+            },
+        )?;
+        let run = stopwatch.stop(threads, loans_simulated);
+        let dummy = self.design.groups().count() - 1;
+        let mut indices = Vec::with_capacity(self.metrics.len());
+        for (k, metric) in self.metrics.iter().enumerate() {
+            let y = &outcomes[k].mean;
+            let options = SobolOptions {
+                resamples: self.settings.bootstrap,
+                confidence: self.settings.confidence,
+                seed: self.problem.seed(),
+            };
+            let ix = gsa::sobol_indices(&self.design, y, &options)
+                .map_err(|e| Error::Input(format!("{}: {e}", metric.name())))?;
+            indices.push(MetricIndices {
+                metric: *metric,
+                s1_above_dummy: gsa::flag_against_dummy(&ix.first, dummy),
+                st_above_dummy: gsa::flag_against_dummy(&ix.total, dummy),
+                mean: y.iter().sum::<f64>() / y.len() as f64,
+                indices: ix,
+            });
+        }
+        Ok(SobolResults {
+            outcomes,
+            indices,
+            run,
+        })
+    }
+
+    /// `sobol.csv`: per metric and group, S1 and ST with their intervals, SALib's normal
+    /// half-widths and whether each stands out from the dummy; then the S2 rows (`a:b`).
+    pub fn sobol_csv(&self, r: &SobolResults) -> String {
+        let names = self.problem.group_names();
+        let mut out = String::from(
+            "metric,parameter,S1,S1_low,S1_high,ST,ST_low,ST_high,S1_conf,ST_conf,\
+             S1_above_dummy,ST_above_dummy,S2,S2_low,S2_high,S2_conf\n",
+        );
+        for mi in &r.indices {
+            let ix = &mi.indices;
+            for (g, name) in names.iter().enumerate() {
+                let (s1, st) = (ix.first[g], ix.total[g]);
+                let _ = writeln!(
+                    out,
+                    "{},{},{},{},{},{},{},{},{},{},{},{},,,,",
+                    mi.metric.name(),
+                    text_cell(name),
+                    csv_number(s1.value),
+                    csv_number(s1.low),
+                    csv_number(s1.high),
+                    csv_number(st.value),
+                    csv_number(st.low),
+                    csv_number(st.high),
+                    csv_number(s1.half_width),
+                    csv_number(st.half_width),
+                    mi.s1_above_dummy[g],
+                    mi.st_above_dummy[g],
+                );
+            }
+            for s2 in &ix.second {
+                let e = s2.estimate;
+                let _ = writeln!(
+                    out,
+                    "{},{},,,,,,,,,,,{},{},{},{}",
+                    mi.metric.name(),
+                    text_cell(&format!("{}:{}", names[s2.i], names[s2.j])),
+                    csv_number(e.value),
+                    csv_number(e.low),
+                    csv_number(e.high),
+                    csv_number(e.half_width),
+                );
+            }
+        }
+        out
+    }
+
+    /// `design.csv`: one row per point — its index, role, base row, each parameter's value in
+    /// its own units and its unit coordinate, and the seed the point's paths ran with.
+    pub fn design_csv(&self) -> String {
+        let params = self.problem.params();
+        let mut out = String::from("point,role,base_row");
+        for p in params {
+            let _ = write!(out, ",{}", text_cell(&p.name));
+        }
+        for p in params {
+            let _ = write!(out, ",{}", text_cell(&format!("u_{}", p.name)));
+        }
+        out.push_str(",u_dummy,seed\n");
+        for p in 0..self.design.len() {
+            let unit = self.design.point(p);
+            let values = self.problem.values(&unit);
+            let role = self.design.role(p);
+            let _ = write!(out, "{p},{role},{}", self.design.base_row(p));
+            for v in &values {
+                let _ = write!(out, ",{}", csv_number(*v));
+            }
+            for u in &unit {
+                let _ = write!(out, ",{}", csv_number(*u));
+            }
+            let _ = writeln!(out, ",{}", self.problem.point_seed(self.other_paths(p)));
+        }
+        out
+    }
+
+    /// `points.csv`: one row per point and metric, the mean over the point's paths and its
+    /// standard error.
+    pub fn points_csv(&self, r: &SobolResults) -> String {
+        points_csv(&self.metrics, &r.outcomes)
+    }
+}
+
+/// `points.csv` of a design's outcomes.
+pub(super) fn points_csv(metrics: &[Scalar], outcomes: &[PointOutcomes]) -> String {
+    let mut out = String::from("point,metric,mean,se\n");
+    let points = outcomes.first().map_or(0, |o| o.mean.len());
+    for p in 0..points {
+        for (m, o) in metrics.iter().zip(outcomes) {
+            let _ = writeln!(
+                out,
+                "{p},{},{},{}",
+                m.name(),
+                csv_number(o.mean[p]),
+                super::cell(o.se[p])
+            );
+        }
+    }
+    out
+}
+
+impl Study for Sobol {
+    type Results = SobolResults;
+    const KIND: &'static str = "sobol";
+
+    fn base(&self) -> &Scenario {
+        self.problem.base()
+    }
+
+    /// The points are not listed as variants (a design has thousands): `design.csv` has them.
+    fn variants(&self) -> &[Variant] {
+        &[]
+    }
+
+    fn paths(&self) -> u64 {
+        self.settings.paths_per_point
+    }
+
+    fn paths_total(&self) -> u64 {
+        self.design.len() as u64 * self.settings.paths_per_point
+    }
+
+    fn unit_name(&self) -> &'static str {
+        "point"
+    }
+
+    fn title(&self) -> String {
+        format!(
+            "{}: Sobol' indices of {} uncertain parameters",
+            self.problem.base().name(),
+            self.problem.params().len()
+        )
+    }
+
+    fn compute(&self, options: &Options, observer: &dyn Observer) -> Result<SobolResults, Error> {
+        Sobol::compute(self, options, observer)
+    }
+
+    fn summary(&self, _results: &SobolResults) -> Value {
+        json!({
+            "design": {
+                "method": "Saltelli (2002, 2010) on a scrambled Sobol' sequence",
+                "base_samples": self.settings.samples,
+                "points": self.design.len(),
+                "paths_per_point": self.settings.paths_per_point,
+                "second_order": self.settings.second_order,
+                "groups": self.problem.group_names(),
+                "dummy": format!("`{DUMMY}`: drives no key; points that take it from B run their paths under a fresh seed per base row (design.csv, column seed) instead of {}", self.problem.seed()),
+            },
+            "estimators": {
+                "S1": "Saltelli et al. (2010)",
+                "ST": "Jansen (1999)",
+                "S2": "Saltelli (2002)",
+                "intervals": format!("bootstrap percentile, {} resamples of the base rows, confidence {}", self.settings.bootstrap, self.settings.confidence),
+            },
+            "metrics": self.metrics.iter().map(|m| m.name()).collect::<Vec<_>>(),
+            "problem": self.problem.salib_json(),
+        })
+    }
+
+    fn files(&self, results: &SobolResults) -> Vec<(String, Vec<u8>)> {
+        let problem = serde_json::to_string_pretty(&self.problem.salib_json())
+            .expect("JSON values always serialise");
+        vec![
+            (SOBOL_CSV.to_string(), self.sobol_csv(results).into_bytes()),
+            (DESIGN_CSV.to_string(), self.design_csv().into_bytes()),
+            (
+                POINTS_CSV.to_string(),
+                self.points_csv(results).into_bytes(),
+            ),
+            (PROBLEM_JSON.to_string(), problem.into_bytes()),
+        ]
+    }
+
+    fn draw(&self, results: &SobolResults) -> Result<Vec<StudyChart>, ChartError> {
+        let names = self.problem.group_names();
+        let mut charts = Vec::new();
+        for mi in &results.indices {
+            let ix = &mi.indices;
+            // Largest total index first; the dummy last, as the floor to read the others by.
+            let mut order: Vec<usize> = (0..names.len() - 1).collect();
+            order.sort_by(|&a, &b| ix.total[b].value.total_cmp(&ix.total[a].value));
+            order.push(names.len() - 1);
+            let rows: Vec<ForestRow> = order
+                .iter()
+                .map(|&g| ForestRow {
+                    label: names[g].clone(),
+                    entries: vec![Some(interval(ix.first[g])), Some(interval(ix.total[g]))],
+                })
+                .collect();
+            let annotations: Vec<String> = order
+                .iter()
+                .map(|&g| {
+                    if g == names.len() - 1 {
+                        "noise floor".to_string()
+                    } else if !mi.st_above_dummy[g] {
+                        "≈ noise".to_string()
+                    } else {
+                        String::new()
+                    }
+                })
+                .collect();
+            let series = ["first order S1".to_string(), "total ST".to_string()];
+            let texts = Texts {
+                title: format!("What drives {}", mi.metric.label()),
+                facts: format!(
+                    "Sobol' indices with {:.0}% bootstrap intervals · {} points × {} paths",
+                    self.settings.confidence * 100.0,
+                    crate::format::count(self.design.len() as f64),
+                    crate::format::count(self.settings.paths_per_point as f64)
+                ),
+                footnote: Some(format!(
+                    "Share of the variance of the mean {} over the design. `{DUMMY}` drives nothing: its ST is the share that is Monte Carlo noise.",
+                    mi.metric.name()
+                )),
+            };
+            let figure = Forest {
+                texts,
+                x_desc: "share of variance".to_string(),
+                series: &series,
+                rows: &rows,
+                annotations: &annotations,
+            };
+            charts.push(draw::forest(
+                format!("sobol_{}", mi.metric.name()),
+                format!(
+                    "First-order (S1) and total (ST) Sobol' indices of {}, largest ST first, with {:.0}% bootstrap intervals; the dummy parameter is the noise floor.",
+                    mi.metric.label(),
+                    self.settings.confidence * 100.0
+                ),
+                &figure,
+            )?);
+        }
+        Ok(charts)
+    }
+
+    fn page(&self, results: &SobolResults, charts: &[StudyChart]) -> String {
+        page::html(self, results, charts)
+    }
+
+    /// Per metric, the groups by total index with S1, ST and their intervals.
+    fn summarise(&self, results: &SobolResults) -> String {
+        let names = self.problem.group_names();
+        let mut out = String::new();
+        let pct = |x: f64| format!("{:.1}%", 100.0 * x);
+        for mi in &results.indices {
+            let ix = &mi.indices;
+            let _ = writeln!(
+                out,
+                "\n{}: Sobol' indices (S1 first order, ST total; {:.0}% intervals)",
+                mi.metric.name(),
+                self.settings.confidence * 100.0
+            );
+            let mut order: Vec<usize> = (0..names.len()).collect();
+            order.sort_by(|&a, &b| ix.total[b].value.total_cmp(&ix.total[a].value));
+            for g in order {
+                let (s1, st) = (ix.first[g], ix.total[g]);
+                let flag = if g == names.len() - 1 {
+                    "  (noise floor)"
+                } else if !mi.st_above_dummy[g] {
+                    "  ≈ noise"
+                } else {
+                    ""
+                };
+                let _ = writeln!(
+                    out,
+                    "  {:<32} S1 {:>7} [{:>7}, {:>7}]   ST {:>7} [{:>7}, {:>7}]{flag}",
+                    names[g],
+                    pct(s1.value),
+                    pct(s1.low),
+                    pct(s1.high),
+                    pct(st.value),
+                    pct(st.low),
+                    pct(st.high)
+                );
+            }
+        }
+        out
+    }
+}
+
+fn interval(e: gsa::Estimate) -> Interval {
+    Interval {
+        value: e.value,
+        lo: e.low,
+        hi: e.high,
+    }
+}

@@ -1,0 +1,350 @@
+//! Global sensitivity studies through the library and the binary (`sobol`, `morris`), on a
+//! small scenario whose answers are known by construction:
+//!
+//! - defaults depend on the PD and not at all on the fixed costs while lending stays open (the
+//!   state loan is far above anything the costs can eat), so the PD ranks first and the costs'
+//!   indices on `defaults` are exactly 0 — every point runs the same paths, and moving the costs
+//!   leaves every path's defaults as they were;
+//! - the dummy drives no key; its points run other paths, so its total index is the share of
+//!   the variance of the point means that is Monte Carlo noise: about the mean squared
+//!   standard error of the points over the variance of their means (Jansen's estimator of
+//!   `E[(f(A) − f(A'))²] / 2V` for two independent replicates of the same point);
+//! - the same seed gives the same files on one thread and on two.
+
+mod common;
+
+use common::*;
+use microfolio::metrics::Scalar;
+use microfolio::study::morris::{Morris, MorrisSettings};
+use microfolio::study::problem::DUMMY;
+use microfolio::study::sobol::{Sobol, SobolSettings};
+use microfolio::{Options, Silent};
+
+const SMALL: &str = r#"
+[meta]
+name = "gsa_small"
+description = "A small lender with three uncertain parameters."
+[simulation]
+horizon_years = 3
+paths = 100
+seed = 11
+[funding]
+state_loan = 50e6
+guarantee_room = 0
+min_cash = 0
+cash_target = 1e6
+[initial_book]
+loans = 300
+max_age_months = 24
+[origination]
+loans_per_year = 200
+[costs]
+fixed_per_year = 2e5
+[[segment]]
+name = "s"
+mean_size = 15000
+annual_pd = 0.06
+recovery_mean = 0.3
+recovery_sd = 0.1
+recovery_lag_months = 6
+
+[[uncertain]]
+name = "pd"
+keys = ["segment.s.annual_pd"]
+dist = "uniform"
+low = 0.02
+high = 0.15
+
+[[uncertain]]
+name = "fixed_costs"
+keys = ["costs.fixed_per_year"]
+how = "scale"
+dist = "triangular"
+low = 0.5
+mode = 1.0
+high = 1.5
+
+[[uncertain]]
+name = "recovery"
+keys = ["segment.s.recovery_mean"]
+dist = "uniform"
+low = 0.2
+high = 0.4
+"#;
+
+fn sobol(threads: usize, paths: u64) -> (Sobol, microfolio::study::sobol::SobolResults) {
+    let s = scenario(SMALL, &[]);
+    let settings = SobolSettings {
+        samples: 64,
+        paths_per_point: paths,
+        bootstrap: 300,
+        ..SobolSettings::default()
+    };
+    let study = Sobol::new(
+        &s,
+        vec![Scalar::Defaults, Scalar::NetLoss, Scalar::FinalCapital],
+        settings,
+    )
+    .unwrap();
+    let options = Options {
+        threads: Some(threads),
+        memory_budget: None,
+    };
+    let r = study.compute(&options, &Silent).unwrap();
+    (study, r)
+}
+
+#[test]
+fn the_pd_drives_defaults_and_the_costs_cannot() {
+    let (study, r) = sobol(2, 24);
+    let names = study.problem().group_names();
+    assert_eq!(names, ["pd", "fixed_costs", "recovery", DUMMY]);
+    assert_eq!(study.design().len(), 64 * (4 + 2));
+    let defaults = &r.indices[0];
+    assert_eq!(defaults.metric, Scalar::Defaults);
+    let ix = &defaults.indices;
+    // The PD ranks first in ST, with a large share, and stands out from the noise.
+    let top = (0..names.len())
+        .max_by(|&a, &b| ix.total[a].value.total_cmp(&ix.total[b].value))
+        .unwrap();
+    assert_eq!(names[top], "pd", "{ix:?}");
+    assert!(ix.total[0].value > 0.8, "{:?}", ix.total[0]);
+    assert!(defaults.st_above_dummy[0]);
+    // The costs and the recovery cannot move a path's defaults: exactly 0, intervals too.
+    for g in [1, 2] {
+        assert_eq!(ix.total[g].value, 0.0, "{}: {:?}", names[g], ix.total[g]);
+        assert_eq!(ix.first[g].value, 0.0, "{}: {:?}", names[g], ix.first[g]);
+        assert_eq!((ix.total[g].low, ix.total[g].high), (0.0, 0.0));
+        assert!(!defaults.st_above_dummy[g]);
+    }
+    // The costs do move the final capital, and the recovery the net loss.
+    let capital = &r.indices[2].indices;
+    assert!(capital.total[1].value > 0.0, "{:?}", capital.total);
+    let loss = &r.indices[1].indices;
+    assert!(loss.total[2].value > 0.0, "{:?}", loss.total);
+    assert_eq!(loss.total[1].value, 0.0, "costs do not move the net loss");
+}
+
+#[test]
+fn the_dummy_measures_the_monte_carlo_noise() {
+    let (study, r) = sobol(2, 8);
+    let dummy = study.problem().group_names().len() - 1;
+    for (k, mi) in r.indices.iter().enumerate() {
+        let o = &r.outcomes[k];
+        let n = o.mean.len() as f64;
+        let mean = o.mean.iter().sum::<f64>() / n;
+        let var = o.mean.iter().map(|y| (y - mean).powi(2)).sum::<f64>() / n;
+        let noise = o.se.iter().map(|s| s.unwrap().powi(2)).sum::<f64>() / n;
+        let expected = noise / var;
+        let st = mi.indices.total[dummy];
+        // Not a tight check: the study's own paths are common to every base row (common
+        // random numbers), so the estimate rests partly on one realisation of M paths, which
+        // the bootstrap over rows cannot see. Within a factor of three of the noise share.
+        assert!(
+            st.value > expected / 3.0 && st.value < 3.0 * expected,
+            "{}: dummy ST {st:?}, noise share {expected}",
+            mi.metric.name()
+        );
+    }
+    // More paths per point, less noise.
+    let (_, more) = sobol(2, 64);
+    let st = |r: &microfolio::study::sobol::SobolResults| r.indices[0].indices.total[dummy].value;
+    assert!(st(&more) < 0.5 * st(&r), "{} vs {}", st(&more), st(&r));
+}
+
+#[test]
+fn same_seed_same_indices_on_any_thread_count() {
+    let (study, one) = sobol(1, 8);
+    let (_, two) = sobol(2, 8);
+    assert_eq!(study.sobol_csv(&one), study.sobol_csv(&two));
+    assert_eq!(study.points_csv(&one), study.points_csv(&two));
+}
+
+#[test]
+fn morris_ranks_the_pd_first_and_the_costs_at_zero_on_defaults() {
+    let s = scenario(SMALL, &[]);
+    let settings = MorrisSettings {
+        trajectories: 12,
+        paths_per_point: 24,
+        bootstrap: 300,
+        ..MorrisSettings::default()
+    };
+    let study = Morris::new(&s, vec![Scalar::Defaults], settings).unwrap();
+    assert_eq!(study.design().len(), 12 * 5);
+    let r = study
+        .compute(
+            &Options {
+                threads: Some(2),
+                memory_budget: None,
+            },
+            &Silent,
+        )
+        .unwrap();
+    let e = &r.effects[0].effects;
+    assert!(e.mu_star[0].value > 0.0);
+    assert!(r.effects[0].above_dummy[0], "{:?}", e.mu_star);
+    for g in [1, 2] {
+        assert_eq!(e.mu_star[g].value, 0.0, "{:?}", e.mu_star);
+        assert_eq!(e.sigma[g], 0.0);
+    }
+    // Defaults rise with the PD: every elementary effect of the PD is positive.
+    assert!(e.effects[0].iter().all(|&x| x > 0.0), "{:?}", e.effects[0]);
+    assert!((e.mu[0] - e.mu_star[0].value).abs() <= 1e-12 * e.mu[0]);
+}
+
+#[test]
+fn sobol_and_morris_write_their_folders() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(tmp.path().join("small.toml"), SMALL).unwrap();
+    let out = microfolio(
+        tmp.path(),
+        &[
+            "sobol",
+            "small.toml",
+            "--samples",
+            "8",
+            "--paths-per-point",
+            "4",
+            "--metrics",
+            "defaults,final_capital",
+            "--second-order",
+            "--bootstrap",
+            "50",
+            "--quiet",
+            "--out",
+            "s",
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let dir = tmp.path().join("s");
+    let sobol = std::fs::read_to_string(dir.join("sobol.csv")).unwrap();
+    let mut lines = sobol.lines();
+    assert!(
+        lines
+            .next()
+            .unwrap()
+            .starts_with("metric,parameter,S1,S1_low,S1_high,ST,ST_low,ST_high")
+    );
+    // 2 metrics × (4 groups + 6 pairs).
+    assert_eq!(lines.count(), 2 * (4 + 6));
+    assert!(sobol.contains("defaults,pd:fixed_costs,"));
+    let design = std::fs::read_to_string(dir.join("design.csv")).unwrap();
+    let points = 8 * (2 * 4 + 2);
+    assert_eq!(design.lines().count(), 1 + points);
+    assert!(design.starts_with("point,role,base_row,pd,fixed_costs,recovery,u_pd,"));
+    let roles: Vec<&str> = design
+        .lines()
+        .skip(1)
+        .take(10)
+        .map(|l| l.split(',').nth(1).unwrap())
+        .collect();
+    assert_eq!(
+        roles,
+        [
+            "A", "AB_1", "AB_2", "AB_3", "AB_4", "BA_1", "BA_2", "BA_3", "BA_4", "B"
+        ]
+    );
+    let pts = std::fs::read_to_string(dir.join("points.csv")).unwrap();
+    assert_eq!(pts.lines().count(), 1 + points * 2);
+    let problem: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("problem.json")).unwrap()).unwrap();
+    assert_eq!(problem["num_vars"], 4);
+    assert_eq!(problem["names"][3], DUMMY);
+    for f in [
+        "report.html",
+        "summary.json",
+        "charts/sobol_defaults.svg",
+        "charts/sobol_final_capital.png",
+    ] {
+        assert!(dir.join(f).is_file(), "{f}");
+    }
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(summary["study"], "sobol");
+    assert_eq!(summary["design"]["points"], points);
+
+    let out = microfolio(
+        tmp.path(),
+        &[
+            "morris",
+            "small.toml",
+            "--trajectories",
+            "4",
+            "--paths-per-point",
+            "4",
+            "--metrics",
+            "defaults",
+            "--bootstrap",
+            "50",
+            "--out",
+            "m",
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("μ*"), "{stdout}");
+    let dir = tmp.path().join("m");
+    let morris = std::fs::read_to_string(dir.join("morris.csv")).unwrap();
+    assert_eq!(morris.lines().count(), 1 + 4);
+    assert!(morris.starts_with("metric,parameter,mu,mu_star,mu_star_low,mu_star_high"));
+    assert!(dir.join("charts/morris_defaults.svg").is_file());
+    assert_eq!(
+        std::fs::read_to_string(dir.join("design.csv"))
+            .unwrap()
+            .lines()
+            .count(),
+        1 + 4 * 5
+    );
+}
+
+#[test]
+fn bad_design_settings_are_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(tmp.path().join("small.toml"), SMALL).unwrap();
+    let plain = SMALL.split("[[uncertain]]").next().unwrap();
+    std::fs::write(tmp.path().join("plain.toml"), plain).unwrap();
+    refused(tmp.path(), &["sobol", "plain.toml"], &["[[uncertain]]"]);
+    refused(
+        tmp.path(),
+        &["sobol", "small.toml", "--samples", "100"],
+        &["--samples 100", "power of two"],
+    );
+    refused(
+        tmp.path(),
+        &["sobol", "small.toml", "--paths", "10"],
+        &["--paths-per-point"],
+    );
+    refused(
+        tmp.path(),
+        &["sobol", "small.toml", "--paths-per-point", "0"],
+        &["--paths-per-point 0"],
+    );
+    refused(
+        tmp.path(),
+        &["sobol", "small.toml", "--confidence", "1.5"],
+        &["--confidence 1.5"],
+    );
+    refused(
+        tmp.path(),
+        &["sobol", "small.toml", "--bootstrap", "1"],
+        &["--bootstrap 1"],
+    );
+    refused(
+        tmp.path(),
+        &["morris", "small.toml", "--levels", "3"],
+        &["--levels 3", "even"],
+    );
+    refused(
+        tmp.path(),
+        &["morris", "small.toml", "--trajectories", "1"],
+        &["--trajectories 1"],
+    );
+}
