@@ -542,7 +542,15 @@ mod tests {
             .map(|(m, _)| *m)
             .filter(|m| m.at_par())
             .collect();
-        assert_eq!(marked, [Scalar::FinalCapital, Scalar::CostToState]);
+        assert_eq!(
+            marked,
+            [
+                Scalar::FinalCapital,
+                Scalar::CostToState,
+                Scalar::StateCostTotal,
+                Scalar::StateCostTotalPv
+            ]
+        );
         assert_eq!(dagger(true), " †");
     }
 }
