@@ -317,6 +317,10 @@ fn html(data: &RunData, charts: &[Chart], notes: &[String]) -> String {
     for c in charts.iter().filter(|c| c.name.starts_with("fan_")) {
         figure(&mut h, c);
     }
+    for c in charts.iter().filter(|c| c.name == "state_account") {
+        h.push_str("<h2>The state's whole account</h2>\n");
+        figure(&mut h, c);
+    }
     h.push_str("<h2>Distributions over paths</h2>\n");
     for c in charts.iter().filter(|c| c.name.starts_with("hist_")) {
         figure(&mut h, c);
@@ -542,7 +546,15 @@ mod tests {
             .map(|(m, _)| *m)
             .filter(|m| m.at_par())
             .collect();
-        assert_eq!(marked, [Scalar::FinalCapital, Scalar::CostToState]);
+        assert_eq!(
+            marked,
+            [
+                Scalar::FinalCapital,
+                Scalar::CostToState,
+                Scalar::StateCostTotal,
+                Scalar::StateCostTotalPv
+            ]
+        );
         assert_eq!(dagger(true), " †");
     }
 }

@@ -633,14 +633,14 @@ fn the_three_studies_run_on_the_shipped_referral_policy() {
     run(&["tornado", s]);
     let folder = dir.path().join("output/referral_policy-tornado");
     let csv = std::fs::read_to_string(folder.join("tornado.csv")).unwrap();
-    // 13 parameters of [sensitivity], for each of the two default metrics.
-    assert_eq!(csv.lines().count(), 1 + 2 * 13);
+    // 16 parameters of [sensitivity], for each of the two default metrics.
+    assert_eq!(csv.lines().count(), 1 + 2 * 16);
     check_charts(&folder, &["tornado_cost_to_state", "tornado_net_loss"]);
     let summary: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(folder.join("summary.json")).unwrap())
             .unwrap();
     assert_eq!(summary["study"], "tornado");
-    assert_eq!(summary["variants"].as_array().unwrap().len(), 27);
+    assert_eq!(summary["variants"].as_array().unwrap().len(), 1 + 2 * 16);
 }
 
 /// Two scenario files with different seeds are compared on the first one's seed and paths, and

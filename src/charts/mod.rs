@@ -257,11 +257,9 @@ pub fn draw_all(data: &RunData) -> Result<Charts, ChartError> {
             ));
             continue;
         };
+        // With the BMKB off (or backing nothing) there is no exposure to draw, and nothing to
+        // note either: the scenario says so.
         if spec.metric == Yearly::BmkbExposure && rows.iter().all(|r| r.p95 == Some(0.0)) {
-            notes.push(format!(
-                "{}: the BMKB is off or backs no credit in this run; chart not drawn.",
-                spec.name
-            ));
             continue;
         }
         let unit = spec.metric.unit();
