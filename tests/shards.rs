@@ -245,7 +245,10 @@ fn merge_refuses_other_work_missing_repeated_and_damaged_shards() {
             "a/shard-0000-of-0004",
         ],
     );
-    assert!(!e.contains("recipe: "), "{e}");
+    assert!(
+        e.contains("`seed = 9`"),
+        "the scenario's line is named: {e}"
+    );
     // Missing shards are named, with their paths.
     refused(
         d,
