@@ -10,7 +10,8 @@
 //! [`report`]).
 //! Sensitivity studies ([`Study`]: [`Sweep`], [`Compare`], [`Tornado`]) run variants of a
 //! scenario on common random numbers into their folder ([`run_study`]). Every failure is an
-//! [`Error`], whose [`Error::kind`] tells bad input from a failure. The `microfolio` binary
+//! [`Error`], whose [`Error::kind`] tells bad input from a failure. Runs and studies also run as
+//! shards on a cluster and merge back into the same result folder ([`mod@shard`]). The `microfolio` binary
 //! (the default `cli` feature) is the command-line glue.
 //!
 //! From code (a notebook, a test, a future binding):

@@ -71,7 +71,7 @@ pub fn shard<'a>(units: &[WorkUnit<'a>], paths: Range<u64>) -> Vec<WorkUnit<'a>>
 }
 
 /// [`shard`] on the units' path ranges alone: (unit, its paths within `paths`), for units whose
-/// models are built only when they run (the units of a study, [`Pool::simulate_pieces`]).
+/// models are built only when they run (the units of a study's shard).
 pub fn shard_ranges(units: &[Range<u64>], paths: Range<u64>) -> Vec<(usize, Range<u64>)> {
     let mut offset = 0;
     let mut out = Vec::new();

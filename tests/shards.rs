@@ -245,7 +245,10 @@ fn merge_refuses_other_work_missing_repeated_and_damaged_shards() {
             "a/shard-0000-of-0004",
         ],
     );
-    assert!(!e.contains("recipe: "), "{e}");
+    assert!(
+        e.contains("`seed = 9`"),
+        "the scenario's line is named: {e}"
+    );
     // Missing shards are named, with their paths.
     refused(
         d,
@@ -405,4 +408,52 @@ fn shard_auto_reads_slurm_and_kubernetes_variables() {
         assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
         assert!(!d.join("bad").exists());
     }
+}
+
+#[test]
+fn the_kubernetes_manifest_runs_its_shards_as_the_env_contract_says() {
+    let text = fs::read_to_string(root().join("cluster/k8s-indexed-job.yaml")).unwrap();
+    let number = |key: &str| -> u64 {
+        let line = text
+            .lines()
+            .find(|l| l.trim().starts_with(key))
+            .unwrap_or_else(|| panic!("no {key}"));
+        line.trim()[key.len()..].trim().parse().unwrap()
+    };
+    let completions = number("completions:");
+    assert_eq!(number("parallelism:"), completions);
+    // The pod's arguments, with the scenario and volume paths of this checkout and few paths.
+    let start = text.find("args:").unwrap();
+    let d = tempfile::tempdir().unwrap();
+    let data = d.path().display().to_string();
+    let scenarios = root().join("scenarios").display().to_string();
+    let mut args: Vec<String> = text[start..]
+        .lines()
+        .skip(1)
+        .take_while(|l| l.trim().starts_with("- "))
+        .map(|l| {
+            l.trim()[2..]
+                .trim_matches('"')
+                .replace("/scenarios", &scenarios)
+                .replace("/data", &data)
+        })
+        .collect();
+    let paths = args.iter().position(|a| a == "--paths").unwrap();
+    args[paths + 1] = "24".into();
+    let shard = args.iter().position(|a| a == "--shard").unwrap();
+    assert_eq!(args[shard + 1], format!("auto/{completions}"));
+    let last = (completions - 1).to_string();
+    let out = bin()
+        .args(&args)
+        .env_remove("SLURM_ARRAY_TASK_ID")
+        .env("JOB_COMPLETION_INDEX", &last)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let folder = format!("shard-{:04}-of-{:04}", completions - 1, completions);
+    assert_eq!(names(&d.path().join("baseline-shards")), [folder]);
 }

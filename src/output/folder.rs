@@ -502,6 +502,8 @@ fn old_run_layout() -> BTreeSet<String> {
 fn describe(kind: &str) -> String {
     if kind == RUN {
         "the result of a `microfolio run`".to_string()
+    } else if kind == "shard" {
+        "a shard of a run or study (`--shard`)".to_string()
     } else {
         format!("the result of a `microfolio {kind}` study")
     }

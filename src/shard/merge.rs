@@ -157,33 +157,67 @@ fn read_shard(folder: &Path) -> Result<Found, Error> {
     })
 }
 
-/// The entries in which two fingerprints differ, as `key: a vs b` (long values shortened).
+/// Where two fingerprints differ, as `key: a vs b` by dotted path, down to the first differing
+/// line of a text (a scenario's TOML): `recipe.scenario.toml: `seed = 7` vs `seed = 9``.
 fn differences(a: &Value, b: &Value) -> Vec<String> {
-    let (Some(a), Some(b)) = (a.as_object(), b.as_object()) else {
-        return vec!["the whole fingerprint".into()];
-    };
-    let show = |v: Option<&Value>| {
-        let text = v.map_or("nothing".to_string(), |v| v.to_string());
-        if text.chars().count() > 60 {
-            "…".to_string()
+    let mut out = Vec::new();
+    differ(a, b, "", &mut out);
+    out
+}
+
+fn differ(a: &Value, b: &Value, at: &str, out: &mut Vec<String>) {
+    let key = |k: &str| {
+        if at.is_empty() {
+            k.to_string()
         } else {
-            text
+            format!("{at}.{k}")
         }
     };
-    let mut keys: Vec<&String> = a.keys().chain(b.keys()).collect();
-    keys.sort();
-    keys.dedup();
-    keys.into_iter()
-        .filter(|k| a.get(*k) != b.get(*k))
-        .map(|k| {
-            let hint = if k == "recipe" {
-                " (the scenario or the study's arguments)"
-            } else {
-                ""
-            };
-            format!("{k}{hint}: {} vs {}", show(a.get(k)), show(b.get(k)))
-        })
-        .collect()
+    let short = |v: String| {
+        if v.chars().count() > 80 {
+            format!("{}…", v.chars().take(80).collect::<String>())
+        } else {
+            v
+        }
+    };
+    match (a, b) {
+        (Value::Object(x), Value::Object(y)) => {
+            let mut keys: Vec<&String> = x.keys().chain(y.keys()).collect();
+            keys.sort();
+            keys.dedup();
+            for k in keys {
+                match (x.get(k), y.get(k)) {
+                    (Some(p), Some(q)) => differ(p, q, &key(k), out),
+                    (p, q) => out.push(format!(
+                        "{}: {} vs {}",
+                        key(k),
+                        p.map_or("nothing".into(), |v| short(v.to_string())),
+                        q.map_or("nothing".into(), |v| short(v.to_string()))
+                    )),
+                }
+            }
+        }
+        (Value::Array(x), Value::Array(y)) if x.len() == y.len() => {
+            for (i, (p, q)) in x.iter().zip(y).enumerate() {
+                differ(p, q, &key(&i.to_string()), out);
+            }
+        }
+        (Value::String(x), Value::String(y)) if x.contains('\n') && x != y => {
+            let line = x
+                .lines()
+                .zip(y.lines())
+                .find(|(p, q)| p != q)
+                .map(|(p, q)| format!("`{}` vs `{}`", short(p.into()), short(q.into())))
+                .unwrap_or_else(|| "one text is longer".into());
+            out.push(format!("{at}: {line}"));
+        }
+        _ if a != b => out.push(format!(
+            "{at}: {} vs {}",
+            short(a.to_string()),
+            short(b.to_string())
+        )),
+        _ => {}
+    }
 }
 
 /// At most ten items, then how many more.
@@ -216,7 +250,12 @@ fn check(shards: &mut [Found]) -> Result<(), Error> {
                 s.name(),
                 format::fingerprint_id(&first.file.work),
                 format::fingerprint_id(&s.file.work),
-                differences(&first.file.work, &s.file.work).join("; ")
+                differences(&first.file.work, &s.file.work)
+                    .iter()
+                    .take(6)
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join("; ")
             )));
         }
     }

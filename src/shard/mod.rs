@@ -3,7 +3,7 @@
 //! one unit, a study one unit per variant ([`crate::simulate`]) — and shard `I` of `N`
 //! computes the `I`-th of `N` balanced shares of that stream ([`Shard::share`]), writing every
 //! path's outcome losslessly into a shard folder with the fingerprint of the work
-//! ([`format`]). [`merge()`] checks that the shards given are all of one work and hold each
+//! ([`mod@format`]). [`merge()`] checks that the shards given are all of one work and hold each
 //! path exactly once, and writes the result folder a single process would have written.
 //!
 //! Because a path depends only on (seed, path index), the shards' outcomes are those of the

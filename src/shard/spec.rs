@@ -268,7 +268,8 @@ mod tests {
             s(&[(SLURM_ID, "1"), (SLURM_COUNT, "2")]),
             Ok(Shard { index: 1, count: 2 })
         );
-        let cases: [(&str, &[(&str, &str)], &str); 6] = [
+        type Vars<'a> = &'a [(&'a str, &'a str)];
+        let cases: [(&str, Vars, &str); 6] = [
             ("auto/5", &four, "has 4 tasks"),
             (
                 "auto",

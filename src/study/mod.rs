@@ -22,6 +22,11 @@
 //! the one path that runs any study into its result folder. Each study's page is built in its
 //! own module (`sweep/page.rs`, ...) from the HTML kit in `report.rs`, which knows no study:
 //! the study modules depend on the kit and on this module, never the other way.
+//!
+//! A study also runs as shards ([`mod@crate::shard`]): it gives the recipe it was made from
+//! ([`Study::recipe`], [`Study::from_recipe`]) and computes its results from the variants'
+//! results wherever they come from ([`Study::compute_from`], [`ResultSource`]), so that a
+//! merge of its shards goes through the same code as a run on one machine.
 
 pub mod compare;
 pub mod morris;
@@ -110,7 +115,7 @@ pub trait Study {
     fn compute(&self, options: &Options, observer: &dyn Observer) -> Result<Self::Results, Error>;
 
     /// Compute the results from the variants' results wherever they come from: simulated now
-    /// ([`Study::compute`]) or read from the shards of the study ([`crate::shard`]). A study
+    /// ([`Study::compute`]) or read from the shards of the study ([`mod@crate::shard`]). A study
     /// that keeps the default cannot be merged from shards.
     fn compute_from(&self, source: ResultSource<'_>) -> Result<Self::Results, Error> {
         match source {
@@ -122,7 +127,7 @@ pub trait Study {
         }
     }
 
-    /// What the study was made from (its scenarios and arguments, [`crate::shard::scenario_recipe`]),
+    /// What the study was made from (its scenarios and arguments, [`crate::shard::recipe`]),
     /// from which [`Study::from_recipe`] makes the same study again: a shard records it, and a
     /// merge rebuilds the study from it. `None`: the study cannot be run in shards.
     fn recipe(&self) -> Option<&Value> {
