@@ -37,6 +37,9 @@ pub struct Forest<'a> {
     pub rows: &'a [ForestRow],
     /// Text right of each row (e.g. the difference in the outcome's unit); may be empty.
     pub annotations: &'a [String],
+    /// How the axis's values read: percent for relative differences, a ratio for a
+    /// correlation.
+    pub unit: Unit,
 }
 
 /// Draw a marker of shape `k` (circle, square, triangle, diamond) at pixel `at`.
@@ -106,15 +109,7 @@ impl Figure for Forest<'_> {
         let span = (hi - lo).max(1e-6);
         let (lo, hi) = (lo - span * 0.05, hi + span * 0.05);
         let right = if note_w > 0 { note_w as u32 + 20 } else { 24 };
-        let mut chart = rows_plot(
-            root,
-            &area,
-            &labels,
-            lo..hi,
-            &self.x_desc,
-            Unit::Percent,
-            right,
-        )?;
+        let mut chart = rows_plot(root, &area, &labels, lo..hi, &self.x_desc, self.unit, right)?;
         // Faint bands on every other row guide the eye from label to marker.
         for r in (0..n).filter(|r| r % 2 == 1) {
             let y = (n - r - 1) as f64;

@@ -394,6 +394,7 @@ impl Compare {
             series: &series,
             rows: &rows,
             annotations: &annotations,
+            unit: crate::units::Unit::Percent,
         };
         let caption = format!(
             "For each outcome, the mean difference from {reference} on the same paths, as a share \
