@@ -48,6 +48,7 @@ pub mod shard;
 mod simulate;
 pub mod stats;
 pub mod study;
+pub mod uncertainty;
 pub mod units;
 
 pub use error::{Arg, Error, ErrorKind, Work};
@@ -55,11 +56,11 @@ pub use metrics::{Scalar, Yearly};
 pub use model::Model;
 pub use output::{OutputDir, OutputError, RunInfo};
 pub use results::{AppendError, Results};
-pub use run::{Completed, RunOptions, default_folder, run, simulate_run};
+pub use run::{Completed, RunOptions, default_folder, run, simulate_run, simulate_run_with};
 pub use scenario::{Origin, Override, Scenario, ScenarioError};
 pub use simulate::{
-    BLOCK_PATHS, CHUNK_PATHS, Observer, Options, Pool, Progress, Silent, WorkUnit, shard,
-    shard_ranges, simulate, simulate_range,
+    BLOCK_PATHS, CHUNK_PATHS, Observer, Options, PathModel, Pool, Progress, Silent, WorkUnit,
+    shard, shard_ranges, simulate, simulate_range,
 };
 pub use stats::Summary;
 pub use study::compare::Compare;

@@ -97,6 +97,12 @@ fn summary_value(s: Option<Summary>) -> Value {
     }
 }
 
+/// The `[[uncertain]]` section as `summary.json` records it for a run with parameter
+/// uncertainty: each parameter as written (its keys, how, distribution and group), in order.
+pub fn uncertain_json(scenario: &Scenario) -> Value {
+    serde_json::to_value(&scenario.spec().uncertain).expect("the section always serialises")
+}
+
 /// The contents of `summary.json`.
 pub fn summary_json(scenario: &Scenario, results: &Results, info: &RunInfo) -> Value {
     let spec = scenario.spec();
@@ -171,10 +177,19 @@ pub struct PathsCsv {
 impl PathsCsv {
     /// Create the file and write its header.
     pub fn create(path: &Path) -> io::Result<PathsCsv> {
+        PathsCsv::create_with(path, &[])
+    }
+
+    /// Create the file and write its header, with a column after the metrics for each of
+    /// `extra` (the drawn values of a run with parameter uncertainty, `uncertain.<name>`).
+    pub fn create_with(path: &Path, extra: &[String]) -> io::Result<PathsCsv> {
         let mut out = BufWriter::with_capacity(1 << 20, File::create(path)?);
         write!(out, "path")?;
         for m in Scalar::ALL {
             write!(out, ",{}", m.name())?;
+        }
+        for column in extra {
+            write!(out, ",{column}")?;
         }
         writeln!(out)?;
         Ok(PathsCsv { out })
@@ -182,6 +197,16 @@ impl PathsCsv {
 
     /// Append one row per path; an undefined value is an empty cell.
     pub fn write(&mut self, outcomes: &[PathOutcome]) -> io::Result<()> {
+        self.write_with(outcomes, |_| Vec::new())
+    }
+
+    /// Append one row per path, ending with the cells `extra(path index)` (as many as the
+    /// extra columns of [`PathsCsv::create_with`]).
+    pub fn write_with(
+        &mut self,
+        outcomes: &[PathOutcome],
+        extra: impl Fn(u64) -> Vec<f64>,
+    ) -> io::Result<()> {
         for o in outcomes {
             write!(self.out, "{}", o.index)?;
             for v in o.scalars {
@@ -189,6 +214,9 @@ impl PathsCsv {
                     Some(x) => write!(self.out, ",{x}")?,
                     None => write!(self.out, ",")?,
                 }
+            }
+            for x in extra(o.index) {
+                write!(self.out, ",{x}")?;
             }
             writeln!(self.out)?;
         }

@@ -12,7 +12,9 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 use crate::charts::data::RunMeta;
-use crate::charts::{self, ALL_CHARTS, Chart, ChartError, DataError, PAR_NOTE, RunData};
+use crate::charts::{
+    self, ALL_CHARTS, Chart, ChartError, DataError, PAR_NOTE, RunData, UNCERTAIN_CHARTS,
+};
 use crate::format::{count, pct};
 use crate::metrics::{Scalar, Yearly};
 
@@ -121,7 +123,7 @@ pub fn render(folder: &Path) -> Result<RenderSummary, ReportError> {
             written.push(file);
         }
     }
-    for name in ALL_CHARTS {
+    for &name in ALL_CHARTS.iter().chain(&UNCERTAIN_CHARTS) {
         if drawn.charts.iter().all(|c| c.name != name) {
             for ext in ["svg", "png"] {
                 let stale = dir.join(format!("{name}.{ext}"));
@@ -323,6 +325,15 @@ fn html(data: &RunData, charts: &[Chart], notes: &[String]) -> String {
     }
     h.push_str("<h2>Distributions over paths</h2>\n");
     for c in charts.iter().filter(|c| c.name.starts_with("hist_")) {
+        figure(&mut h, c);
+    }
+    if let Some(c) = charts.iter().find(|c| UNCERTAIN_CHARTS.contains(&c.name)) {
+        h.push_str(
+            "<h2>Parameter uncertainty</h2>\n<p>Every path drew its own values of the \
+             scenario's uncertain parameters (<code>run --uncertain</code>): the \
+             distributions above include that uncertainty. The values drawn are the \
+             <code>uncertain.*</code> columns of <code>paths.csv</code>.</p>\n",
+        );
         figure(&mut h, c);
     }
     for n in notes {

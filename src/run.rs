@@ -11,8 +11,9 @@ use crate::output::{self, OutputDir, OutputError, PathsCsv, RunInfo, Stopwatch};
 use crate::report;
 use crate::resources;
 use crate::results::Results;
-use crate::scenario::Scenario;
+use crate::scenario::{Scenario, ScenarioError, Uncertain};
 use crate::simulate::{Observer, Options, Pool, WorkUnit};
+use crate::uncertainty;
 
 /// How to run.
 #[derive(Debug, Clone)]
@@ -24,6 +25,9 @@ pub struct RunOptions {
     /// Refuse a run whose estimated memory exceeds this many bytes; `None` uses the memory the
     /// system reports available (no check where it cannot tell).
     pub memory_budget: Option<u64>,
+    /// Draw the `[[uncertain]]` parameters anew for every path (`run --uncertain`). Off: the
+    /// section is ignored and the results are those of the scenario's own values.
+    pub uncertain: bool,
 }
 
 impl Default for RunOptions {
@@ -32,6 +36,7 @@ impl Default for RunOptions {
             threads: None,
             paths_csv: true,
             memory_budget: None,
+            uncertain: false,
         }
     }
 }
@@ -71,7 +76,33 @@ pub fn simulate_run(
     observer: &dyn Observer,
     paths_csv: Option<&Path>,
 ) -> Result<(Results, RunInfo), Error> {
+    simulate_run_with(scenario, pool, observer, paths_csv, false)
+}
+
+/// [`simulate_run`], with parameter uncertainty when `uncertain`: each path draws the values
+/// of the `[[uncertain]]` parameters from its own stream ([`uncertainty::draw`]), simulates
+/// the scenario at those values ([`Scenario::at_values`]) and `paths.csv` gains one column
+/// per parameter with the value drawn. Every other draw of a path is the same as without
+/// uncertainty (common random numbers). A scenario without the section is refused.
+pub fn simulate_run_with(
+    scenario: &Scenario,
+    pool: &Pool,
+    observer: &dyn Observer,
+    paths_csv: Option<&Path>,
+    uncertain: bool,
+) -> Result<(Results, RunInfo), Error> {
+    can_draw(scenario, uncertain)?;
+    let parameters = if uncertain { scenario.uncertain() } else { &[] };
+    let seed = scenario.spec().simulation.seed as u64;
     let model = Model::new(scenario);
+    let path_model = |i: u64| -> Result<Model, Error> {
+        let values = uncertainty::draw(parameters, seed, i);
+        match scenario.at_values(&values) {
+            Ok(point) => Ok(Model::new(&point)),
+            Err(e) => Err(Error::Scenario(drawn_on(e, parameters, &values, i))),
+        }
+    };
+    let columns: Vec<String> = parameters.iter().map(|p| p.column()).collect();
     let paths = scenario.spec().simulation.paths as u64;
     let stopwatch = Stopwatch::start();
     let io_error = |path: &Path, error| {
@@ -81,28 +112,91 @@ pub fn simulate_run(
         })
     };
     let mut csv = match paths_csv {
-        Some(p) => Some(PathsCsv::create(p).map_err(|e| io_error(p, e))?),
+        Some(p) => Some(PathsCsv::create_with(p, &columns).map_err(|e| io_error(p, e))?),
         None => None,
     };
     let mut kept: Option<Results> = None;
-    pool.simulate(
-        &[WorkUnit::new(&model, 0..paths)],
-        observer,
-        |_, chunk| match (csv.as_mut(), paths_csv) {
-            (Some(w), Some(p)) => w.write(chunk).map_err(|e| io_error(p, e)),
-            _ => Ok(()),
-        },
-        |_, r| {
-            kept = Some(r);
-            Ok(())
-        },
-    )?;
+    let on_outcomes = |_, chunk: &[crate::engine::PathOutcome]| match (csv.as_mut(), paths_csv) {
+        // The values are a function of (seed, path): drawn again rather than carried along.
+        (Some(w), Some(p)) => w
+            .write_with(chunk, |i| uncertainty::draw(parameters, seed, i))
+            .map_err(|e| io_error(p, e)),
+        _ => Ok(()),
+    };
+    let on_unit = |_, r| {
+        kept = Some(r);
+        Ok(())
+    };
+    if parameters.is_empty() {
+        pool.simulate(
+            &[WorkUnit::new(&model, 0..paths)],
+            observer,
+            on_outcomes,
+            on_unit,
+        )?;
+    } else {
+        pool.simulate_per_path(
+            0..paths,
+            model.years,
+            &path_model,
+            observer,
+            on_outcomes,
+            on_unit,
+        )?;
+    }
     let results = kept.unwrap_or_else(|| Results::empty(0, model.years));
     if let (Some(w), Some(p)) = (csv, paths_csv) {
         w.finish().map_err(|e| io_error(p, e))?;
     }
     let info = stopwatch.stop(pool.threads(), results.loans_simulated());
     Ok((results, info))
+}
+
+/// A run with parameter uncertainty needs parameters to draw.
+fn can_draw(scenario: &Scenario, uncertain: bool) -> Result<(), Error> {
+    if uncertain && scenario.uncertain().is_empty() {
+        return Err(Error::Input(format!(
+            "{}: no [[uncertain]] parameter to draw (a run with parameter uncertainty needs \
+             the section; see docs/scenarios.md)",
+            scenario.file()
+        )));
+    }
+    Ok(())
+}
+
+/// A scenario error met on path `path` with the uncertain values `values`: the message says
+/// which values were drawn, since no single key of the file is wrong.
+fn drawn_on(
+    e: ScenarioError,
+    parameters: &[Uncertain],
+    values: &[f64],
+    path: u64,
+) -> ScenarioError {
+    let drawn: Vec<String> = parameters
+        .iter()
+        .zip(values)
+        .map(|(p, v)| format!("{} = {v}", p.name))
+        .collect();
+    match e {
+        ScenarioError::Value {
+            file,
+            key,
+            value,
+            allowed,
+            from_override,
+        } => ScenarioError::Value {
+            file,
+            key,
+            value,
+            allowed: format!(
+                "{allowed} (with the values path {path} drew: {}; the [[uncertain]] \
+                 distributions must keep every combination valid)",
+                drawn.join(", ")
+            ),
+            from_override,
+        },
+        other => other,
+    }
 }
 
 /// Simulate `scenario` and write its result folder at `destination`.
@@ -119,28 +213,35 @@ pub fn run(
         Work::Run { paths },
         resources::estimated_memory(scenario, threads),
     )?;
+    can_draw(scenario, options.uncertain)?;
     let folder = OutputDir::create(destination, output::RUN)?;
     let csv_path = folder.file(output::PATHS_CSV);
-    let (results, info) = simulate_run(
+    let (results, info) = simulate_run_with(
         scenario,
         &pool,
         observer,
         options.paths_csv.then_some(csv_path.as_path()),
+        options.uncertain,
     )?;
-    write_folder(folder, scenario, results, info, observer)
+    write_folder(folder, scenario, results, info, options.uncertain, observer)
 }
 
 /// Write the files of a run's result folder beside its `paths.csv` (already in `folder`, or
 /// left out), draw its charts and report, and move it into place: the end of [`run`], and of a
-/// merge of shards, which so writes the same files.
+/// merge of shards, which so writes the same files. `uncertain`: the run drew its parameters
+/// per path (`summary.json` records the section).
 pub(crate) fn write_folder(
     folder: OutputDir,
     scenario: &Scenario,
     results: Results,
     info: RunInfo,
+    uncertain: bool,
     observer: &dyn Observer,
 ) -> Result<Completed, Error> {
-    let summary = output::summary_json(scenario, &results, &info);
+    let mut summary = output::summary_json(scenario, &results, &info);
+    if uncertain {
+        summary["uncertain"] = output::uncertain_json(scenario);
+    }
     let summary = serde_json::to_string_pretty(&summary).expect("JSON values always serialise");
     folder.write(output::SUMMARY_JSON, summary.as_bytes())?;
     folder.write(

@@ -9,6 +9,8 @@
 //! one unit over the threads, and the outcomes are collected in index order. Because a path
 //! depends on (seed, index) alone, the results are bit-identical for any thread count, and a
 //! run over paths `0..N` equals runs over `0..k` and `k..N` appended ([`Results::append`]).
+//! A unit may also build a model per path ([`Pool::simulate_per_path`]): that model depends on
+//! (seed, index) too, so the contract holds.
 
 use std::collections::VecDeque;
 use std::ops::Range;
@@ -29,6 +31,10 @@ pub const CHUNK_PATHS: u64 = 512;
 
 /// Paths per block within a chunk: the unit of work of one thread, sharing one workspace.
 pub const BLOCK_PATHS: u64 = 8;
+
+/// Builds the model of one path, for work whose model differs by path (a run with parameter
+/// uncertainty: [`Pool::simulate_per_path`]). Called on the worker threads.
+pub type PathModel<'a> = &'a (dyn Fn(u64) -> Result<Model, Error> + Sync);
 
 /// A work unit of the driver: paths `paths` of `model`. (Not a unit of measurement, which is
 /// [`crate::units::Unit`].)
@@ -208,6 +214,34 @@ impl Pool {
         drive_units(Some(&self.pool), units, observer, on_outcomes, on_unit)
     }
 
+    /// [`Pool::simulate`] over paths `paths` of one unit whose every path has its own model,
+    /// built by `model_of(path)` on the worker thread when the path starts and dropped when it
+    /// ends (a run with parameter uncertainty). The results have `years` report years, which
+    /// every path's model must share. An error from `model_of` ends the work: the first in
+    /// path order is returned.
+    pub fn simulate_per_path(
+        &self,
+        paths: Range<u64>,
+        years: usize,
+        model_of: PathModel<'_>,
+        observer: &dyn Observer,
+        on_outcomes: impl FnMut(usize, &[PathOutcome]) -> Result<(), Error>,
+        on_unit: impl FnMut(usize, Results) -> Result<(), Error>,
+    ) -> Result<(), Error> {
+        drive(
+            Some(&self.pool),
+            1,
+            |_| paths.clone(),
+            |_| Held::PerPath {
+                years,
+                build: model_of,
+            },
+            observer,
+            on_outcomes,
+            on_unit,
+        )
+    }
+
     /// [`Pool::simulate`] over paths `paths` of each scenario, whose model is built when its
     /// first path starts and dropped with its outcomes: a study of thousands of variants holds
     /// the models of the few in flight only.
@@ -329,19 +363,51 @@ pub fn simulate_range(model: &Model, range: Range<u64>) -> Results {
     }
 }
 
-/// A unit's model: the caller's, or one built for the unit alone.
+/// A unit's model: the caller's, one built for the unit alone, or one built for each path.
 enum Held<'a> {
     Borrowed(&'a Model),
     Owned(Box<Model>),
+    PerPath { years: usize, build: PathModel<'a> },
 }
 
-impl std::ops::Deref for Held<'_> {
-    type Target = Model;
-    fn deref(&self) -> &Model {
+impl Held<'_> {
+    /// Report years of the unit's results.
+    fn years(&self) -> usize {
         match self {
-            Held::Borrowed(m) => m,
-            Held::Owned(m) => m,
+            Held::Borrowed(m) => m.years,
+            Held::Owned(m) => m.years,
+            Held::PerPath { years, .. } => *years,
         }
+    }
+
+    /// Simulate paths `start..stop` on the calling thread; `None` if `stopped()` turned true.
+    fn block(
+        &self,
+        start: u64,
+        stop: u64,
+        stopped: impl Fn() -> bool,
+    ) -> Result<Option<Vec<PathOutcome>>, Error> {
+        let shared = match self {
+            Held::Borrowed(m) => Some(&**m),
+            Held::Owned(m) => Some(&**m),
+            Held::PerPath { .. } => None,
+        };
+        let mut out = Vec::with_capacity((stop - start) as usize);
+        // One workspace per block, used by one thread from start to end: no nested
+        // parallelism inside, so a thread never holds more than one workspace.
+        let mut ws = shared.map(Workspace::new);
+        for i in start..stop {
+            if stopped() {
+                return Ok(None);
+            }
+            out.push(match (&mut ws, self) {
+                (Some(ws), _) => ws.simulate(i),
+                // The path's own model lives for its path only: memory stays that of a run.
+                (None, Held::PerPath { build, .. }) => Workspace::new(&build(i)?).simulate(i),
+                (None, _) => unreachable!("a shared model has a workspace"),
+            });
+        }
+        Ok(Some(out))
     }
 }
 
@@ -394,7 +460,7 @@ fn drive<'m>(
                 let model = model_of(next_unit);
                 flight.push_back(InFlight {
                     unit: next_unit,
-                    results: Results::empty(range.start, model.years),
+                    results: Results::empty(range.start, model.years()),
                     model,
                 });
             }
@@ -414,26 +480,24 @@ fn drive<'m>(
             }
         }
         let in_flight = &flight;
-        let compute = || -> Option<Vec<Vec<PathOutcome>>> {
+        let compute = || -> Vec<Result<Option<Vec<PathOutcome>>, Error>> {
             blocks
                 .par_iter()
-                .map(|&(slot, start, stop)| {
-                    // One workspace per block, used by one thread from start to end: no nested
-                    // parallelism inside, so a thread never holds more than one workspace.
-                    let mut ws = Workspace::new(&in_flight[slot].model);
-                    (start..stop)
-                        .map(|i| (!stopped()).then(|| ws.simulate(i)))
-                        .collect()
-                })
+                .map(|&(slot, start, stop)| in_flight[slot].model.block(start, stop, stopped))
                 .collect()
         };
-        let outcomes = match pool {
+        let computed = match pool {
             Some(pool) => pool.install(compute),
             None => compute(),
         };
-        let Some(outcomes) = outcomes else {
-            return Err(interrupted(done));
-        };
+        // The first failure in path order, whichever thread met it first.
+        let mut outcomes = Vec::with_capacity(computed.len());
+        for block in computed {
+            match block? {
+                Some(chunk) => outcomes.push(chunk),
+                None => return Err(interrupted(done)),
+            }
+        }
         for (&(slot, start, stop), chunk) in blocks.iter().zip(&outcomes) {
             let f = &mut flight[slot];
             on_outcomes(f.unit, chunk)?;

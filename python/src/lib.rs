@@ -310,6 +310,7 @@ fn write_run(
         threads,
         paths_csv,
         memory_budget: None,
+        uncertain: false,
     };
     py.detach(|| {
         let paths = scenario.spec().simulation.paths as u64;

@@ -147,6 +147,11 @@ pub struct PathColumns {
     /// Number of path rows in the file.
     pub rows: usize,
     columns: BTreeMap<Scalar, Vec<f64>>,
+    /// A run with parameter uncertainty: each parameter's drawn values (`uncertain.<name>`
+    /// columns), in path order, and the wanted metrics in path order alongside them
+    /// (undefined values `None`), for rank correlations. Empty otherwise.
+    pub parameters: Vec<(String, Vec<f64>)>,
+    pub by_path: BTreeMap<Scalar, Vec<Option<f64>>>,
 }
 
 impl PathColumns {
@@ -211,7 +216,8 @@ impl RunData {
         let paths = match fs::symlink_metadata(&paths_path) {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
             _ => {
-                let columns = path_columns(&paths_path, &PATH_COLUMNS)?;
+                let names = uncertain_names(&summary_path, &summary)?;
+                let columns = path_columns(&paths_path, &PATH_COLUMNS, &names)?;
                 if columns.rows as u64 != meta.paths {
                     return Err(problem(
                         &paths_path,
@@ -738,9 +744,33 @@ fn timeseries(
     Ok(out)
 }
 
+/// The names of the uncertain parameters of a run with parameter uncertainty: `summary.json`'s
+/// `uncertain` list (absent for any other run), each with a `name`.
+fn uncertain_names(path: &Path, summary: &Value) -> Result<Vec<String>, DataError> {
+    let Some(list) = summary.get("uncertain") else {
+        return Ok(Vec::new());
+    };
+    let bad = || problem(path, "uncertain: not a list of parameters each with a name");
+    list.as_array()
+        .ok_or_else(bad)?
+        .iter()
+        .map(|p| {
+            p.get("name")
+                .and_then(Value::as_str)
+                .map(str::to_string)
+                .ok_or_else(bad)
+        })
+        .collect()
+}
+
 /// Read `paths.csv` line by line (a big run's file can be hundreds of megabytes), checking
-/// every cell, and keep the `wanted` columns.
-fn path_columns(path: &Path, wanted: &[Scalar]) -> Result<PathColumns, DataError> {
+/// every cell, and keep the `wanted` columns; after the metrics come the `uncertain.<name>`
+/// columns of the parameters `uncertain`, each cell a number.
+fn path_columns(
+    path: &Path,
+    wanted: &[Scalar],
+    uncertain: &[String],
+) -> Result<PathColumns, DataError> {
     let meta = fs::metadata(path).map_err(|e| problem(path, format!("cannot read: {e}")))?;
     if !meta.is_file() {
         return Err(problem(path, "is not a regular file"));
@@ -757,7 +787,14 @@ fn path_columns(path: &Path, wanted: &[Scalar]) -> Result<PathColumns, DataError
         expected.push(',');
         expected.push_str(m.name());
     }
+    let headers: Vec<String> = uncertain.iter().map(|n| format!("uncertain.{n}")).collect();
+    for h in &headers {
+        expected.push(',');
+        expected.push_str(h);
+    }
     check_header(path, header.as_deref(), &expected)?;
+    let mut parameters: Vec<Vec<f64>> = vec![Vec::new(); uncertain.len()];
+    let mut by_path: Vec<Vec<Option<f64>>> = vec![Vec::new(); wanted.len()];
     let keep: Vec<usize> = wanted.iter().map(|m| 1 + m.index()).collect();
     let mut values: Vec<Vec<f64>> = vec![Vec::new(); wanted.len()];
     let mut rows = 0;
@@ -765,7 +802,7 @@ fn path_columns(path: &Path, wanted: &[Scalar]) -> Result<PathColumns, DataError
     for (i, line) in lines.enumerate() {
         let n = i + 2;
         let line = line.map_err(|e| problem_at(path, n, 1, format!("cannot read: {e}")))?;
-        let row = Row::new(path, n, &line, 1 + Scalar::COUNT)?;
+        let row = Row::new(path, n, &line, 1 + Scalar::COUNT + uncertain.len())?;
         let index = row.whole(path, 0, "path")?;
         if last.is_some_and(|l| index <= l) {
             return Err(row.fail(
@@ -779,9 +816,18 @@ fn path_columns(path: &Path, wanted: &[Scalar]) -> Result<PathColumns, DataError
         for m in Scalar::ALL {
             let k = 1 + m.index();
             let x = row.number(path, k, m.name(), MAY_BE_UNDEFINED.contains(m))?;
-            if let (Some(x), Some(slot)) = (x, keep.iter().position(|&c| c == k)) {
-                values[slot].push(x);
+            if let Some(slot) = keep.iter().position(|&c| c == k) {
+                if let Some(x) = x {
+                    values[slot].push(x);
+                }
+                if !uncertain.is_empty() {
+                    by_path[slot].push(x);
+                }
             }
+        }
+        for (j, h) in headers.iter().enumerate() {
+            let x = row.number(path, 1 + Scalar::COUNT + j, h, false)?;
+            parameters[j].push(x.expect("an always-defined cell has a value"));
         }
         rows += 1;
     }
@@ -793,5 +839,15 @@ fn path_columns(path: &Path, wanted: &[Scalar]) -> Result<PathColumns, DataError
             (*metric, v)
         })
         .collect();
-    Ok(PathColumns { rows, columns })
+    let by_path = if uncertain.is_empty() {
+        BTreeMap::new()
+    } else {
+        wanted.iter().copied().zip(by_path).collect()
+    };
+    Ok(PathColumns {
+        rows,
+        columns,
+        parameters: uncertain.iter().cloned().zip(parameters).collect(),
+        by_path,
+    })
 }

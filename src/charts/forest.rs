@@ -39,7 +39,8 @@ pub struct Forest<'a> {
     pub rows: &'a [ForestRow],
     /// Text right of each row (e.g. the difference in the outcome's unit); may be empty.
     pub annotations: &'a [String],
-    /// Unit of the axis: relative changes are in percent, a run's outcomes in euros.
+    /// Unit of the axis: relative changes are in percent, a run's outcomes in euros, a
+    /// correlation a ratio.
     pub unit: Unit,
     /// Whether intervals far wider than the estimates' spread are cut (with an arrow) so that
     /// they do not squeeze the other rows: for confidence intervals, not for ranges over paths.

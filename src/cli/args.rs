@@ -211,6 +211,10 @@ pub struct RunArgs {
     /// Do not write paths.csv (for very large runs).
     #[arg(long)]
     pub no_paths_csv: bool,
+    /// Draw the scenario's [[uncertain]] parameters anew for every path (parameter
+    /// uncertainty); without it the section is ignored.
+    #[arg(long)]
+    pub uncertain: bool,
 }
 
 /// What clap found wrong with the arguments, said by clap (help and version too), except an

@@ -295,6 +295,7 @@ fn run(args: RunArgs) -> ExitCode {
         threads: args.run.threads,
         paths_csv: !args.no_paths_csv,
         memory_budget: None,
+        uncertain: args.uncertain,
     };
     let outcome = microfolio::run(&scenario, &destination, &options, &bar);
     bar.finish();

@@ -23,6 +23,10 @@ pub(super) const FOLLOWUP: u64 = 4;
 pub(super) const BMKB_DEMAND: u64 = 5;
 pub(super) const BMKB_FOLLOWUP: u64 = 6;
 pub(super) const BMKB_GRADUATE: u64 = 7;
+/// The values of the scenario's uncertain parameters in a run with parameter uncertainty
+/// (`crate::uncertainty::draw`): a stream of its own, so that every other draw of the path
+/// is the same as without it (common random numbers).
+pub const PARAMETERS: u64 = 8;
 
 /// SplitMix64's finaliser: a bijective 64-bit mix with full avalanche.
 fn mix(mut z: u64) -> u64 {

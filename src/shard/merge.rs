@@ -552,7 +552,7 @@ fn merge_run(
         loans_simulated: results.loans_simulated(),
         ..info
     };
-    run::write_folder(folder, scenario, results, info, observer)
+    run::write_folder(folder, scenario, results, info, false, observer)
 }
 
 fn merge_study<S: Study>(
