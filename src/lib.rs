@@ -46,6 +46,7 @@ pub mod schedule;
 mod simulate;
 pub mod stats;
 pub mod study;
+pub mod uncertainty;
 pub mod units;
 
 pub use error::{Arg, Error, ErrorKind, Work};

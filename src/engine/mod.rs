@@ -13,7 +13,8 @@
 //! sums are kept as difference arrays over months.
 //!
 //! Randomness: four streams per path, each seeded from (seed, path index, purpose) only — the
-//! credit cycle, the initial book, new demand, and follow-up loans. Every request draws its
+//! credit cycle, the initial book, new demand, and follow-up loans (a fifth, drawn before the
+//! path's model is built, holds the values of uncertain parameters: `crate::uncertainty`). Every request draws its
 //! whole fate whether or not it is granted, so that scenarios that differ in one parameter keep
 //! their draws aligned (common random numbers).
 //!
@@ -39,7 +40,7 @@ use book::{Book, BookTerms};
 use fate::FateDraws;
 use lender::Lender;
 use streams::MonthStreams;
-pub use streams::stream;
+pub use streams::{PARAMETERS, stream};
 use totals::{Grants, Month, Totals};
 
 /// What one path produced.

@@ -17,6 +17,10 @@ pub(super) const BOOK: u64 = 2;
 pub(super) const DEMAND: u64 = 3;
 /// The fates of follow-up loans.
 pub(super) const FOLLOWUP: u64 = 4;
+/// The values of the scenario's uncertain parameters in a run with parameter uncertainty
+/// (`crate::uncertainty::draw`): a stream of its own, so that every other draw of the path
+/// is the same as without it (common random numbers).
+pub const PARAMETERS: u64 = 5;
 
 /// SplitMix64's finaliser: a bijective 64-bit mix with full avalanche.
 fn mix(mut z: u64) -> u64 {

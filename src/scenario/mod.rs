@@ -5,7 +5,9 @@
 //! (`spec.rs`, `file.rs`); overrides are applied to the TOML tree before that step, by dotted
 //! path, segments by name (`overrides.rs`). [`Scenario::from_spec`] then checks every range
 //! of the key registry (`keys.rs`) and every rule between keys (`validate.rs`) in one place
-//! and yields a [`Scenario`], whose invariants the engine relies on. Every error names the
+//! and yields a [`Scenario`], whose invariants the engine relies on. The `[[uncertain]]`
+//! section (`uncertain.rs`) is checked there too, and [`Scenario::at_values`] applies its
+//! values. Every error names the
 //! file, the dotted key, the offending value and what is allowed (`error.rs`).
 
 use std::path::Path;
@@ -16,6 +18,7 @@ mod keys;
 mod overrides;
 mod parameters;
 mod spec;
+mod uncertain;
 mod validate;
 
 pub use error::{ECHO_CHARS, ScenarioError, shorten, shorten_words};
@@ -32,6 +35,7 @@ pub use spec::{
     Costs, CreditCycle, Followup, Funding, InitialBook, Meta, Origination, ScenarioSpec, Segment,
     Sensitivity, SensitivityParameter, Simulation,
 };
+pub use uncertain::{How, MAX_DISCRETE_VALUES, MAX_UNCERTAIN, Uncertain, UncertainSpec};
 
 /// A validated scenario: every value within the ranges of docs/model.md §8, every cross-field rule
 /// checked. Only [`Scenario::from_spec`] (and the loaders that call it) make one.
@@ -41,6 +45,8 @@ pub struct Scenario {
     overridden: Vec<String>,
     /// The file it came from, for messages.
     file: String,
+    /// The `[[uncertain]]` section, checked.
+    uncertain: Vec<Uncertain>,
 }
 
 impl Scenario {
@@ -106,11 +112,14 @@ impl Scenario {
         validate::validate(spec, &self.file, overridden)
     }
 
-    /// This scenario without its `[sensitivity]` section, which only studies read: variants of
-    /// a study are made from it, so that they are not checked against settings they ignore.
+    /// This scenario without its `[sensitivity]` and `[[uncertain]]` sections, which a
+    /// study's variants ignore: variants of a study are made from it, so that they are not
+    /// checked against settings they ignore.
     pub fn without_sensitivity(&self) -> Scenario {
         let mut s = self.clone();
         s.spec.sensitivity = Sensitivity::default();
+        s.spec.uncertain.clear();
+        s.uncertain.clear();
         s
     }
 

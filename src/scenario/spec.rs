@@ -41,6 +41,10 @@ pub struct ScenarioSpec {
     /// `[sensitivity]`: the parameters a tornado study moves. Not used by a run.
     #[serde(default)]
     pub sensitivity: Sensitivity,
+    /// `[[uncertain]]`: parameters drawn from distributions by `run --uncertain` and global
+    /// sensitivity studies (`uncertain.rs`). Not written when empty.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub uncertain: Vec<super::uncertain::UncertainSpec>,
 }
 
 /// `[meta]`: what the scenario is called and when it starts.

@@ -2,8 +2,9 @@
 //! and the engine rely on (docs/model.md §8 and §6). The range of every numeric key comes from the
 //! registry (`keys.rs`); what this module adds are the rules no single key can state, each a
 //! named check: the scenario's and the segments' names, the lists, the rules between keys, the
-//! fundable initial book and the `[sensitivity]` settings. The first broken rule is reported,
-//! naming the key, its value and what is allowed.
+//! fundable initial book, the `[sensitivity]` settings and the `[[uncertain]]` section
+//! (`uncertain.rs`). The first broken rule is reported, naming the key, its value and what is
+//! allowed.
 
 use std::fmt;
 
@@ -27,7 +28,7 @@ pub(super) struct Check<'a> {
 type Checked = Result<(), ScenarioError>;
 
 impl Check<'_> {
-    fn fail(&self, key: &str, value: impl fmt::Display, allowed: &str) -> ScenarioError {
+    pub(super) fn fail(&self, key: &str, value: impl fmt::Display, allowed: &str) -> ScenarioError {
         ScenarioError::Value {
             file: self.file.to_string(),
             key: key.to_string(),
@@ -58,10 +59,11 @@ impl Check<'_> {
 
 /// Check `spec` and make it a [`Scenario`]; `overridden` are the keys set by overrides.
 pub(super) fn validate(
-    spec: ScenarioSpec,
+    mut spec: ScenarioSpec,
     file: &str,
     overridden: Vec<String>,
 ) -> Result<Scenario, ScenarioError> {
+    super::uncertain::fix_overridden(&mut spec, &overridden);
     let c = Check {
         file,
         overridden: &overridden,
@@ -81,10 +83,12 @@ pub(super) fn validate(
     let share_sum = shares(s, &c)?;
     initial_book_fundable(s, share_sum, &c)?;
     sensitivity(s, &c)?;
+    let uncertain = super::uncertain::check(s, &c)?;
     Ok(Scenario {
         spec,
         overridden,
         file: file.to_string(),
+        uncertain,
     })
 }
 
@@ -331,6 +335,7 @@ fn expected_initial_book(s: &ScenarioSpec, share_sum: f64) -> f64 {
 fn sensitivity(s: &ScenarioSpec, c: &Check) -> Checked {
     let mut alone = s.clone();
     alone.sensitivity = Sensitivity::default();
+    alone.uncertain.clear();
     for (i, p) in s.sensitivity.parameters.iter().enumerate() {
         let at = |field: &str| format!("sensitivity.parameters[{i}].{field}");
         let current = alone
