@@ -348,3 +348,32 @@ fn bad_design_settings_are_refused() {
         &["--trajectories 1"],
     );
 }
+
+/// Ctrl-C stops a Sobol' study as it stops every study: exit 130, nothing left behind.
+#[test]
+fn ctrl_c_stops_a_sobol_study_cleanly() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(tmp.path().join("small.toml"), SMALL).unwrap();
+    let out = interrupted(
+        tmp.path(),
+        &[
+            "sobol",
+            "small.toml",
+            "--samples",
+            "1024",
+            "--paths-per-point",
+            "100000",
+            "--out",
+            "big",
+        ],
+        std::time::Duration::from_millis(1000),
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "{stderr}");
+    assert!(stderr.contains("no result was written"), "{stderr}");
+    assert_eq!(
+        names(tmp.path()),
+        ["small.toml"],
+        "nothing may be left behind"
+    );
+}

@@ -81,9 +81,10 @@ pub fn study<S: Study>(study: &S, done: &Done<S::Results>) -> io::Result<()> {
     let run = done.results.run();
     writeln!(
         out,
-        "{}: {} variants × {} paths in {:.1} s on {} threads (common random numbers)",
+        "{}: {} {}s × {} paths in {:.1} s on {} threads (common random numbers)",
         study.title(),
-        count(study.variants().len() as f64),
+        count((study.paths_total() / study.paths().max(1)) as f64),
+        study.unit_name(),
         count(study.paths() as f64),
         run.wall_seconds,
         run.threads

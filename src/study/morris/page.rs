@@ -25,12 +25,12 @@ pub(super) fn html(s: &Morris, r: &MorrisResults, charts: &[StudyChart]) -> Stri
         "Morris screening",
         &spec.meta.description,
     );
-    let _ = write!(
+    let _ = writeln!(
         h,
         "<dl class=\"meta\"><dt>Design</dt><dd>{} trajectories on {} levels, {} groups (the \
          dummy included): {} points</dd><dt>Paths per point</dt><dd>{}</dd><dt>Seed</dt>\
          <dd>{}</dd><dt>Run</dt><dd>{} paths on {} threads, {:.1} s ({:.1}M loans/s); started \
-         {}</dd><dt>Engine</dt><dd>microfolio {}</dd></dl>\n",
+         {}</dd><dt>Engine</dt><dd>microfolio {}</dd></dl>",
         settings.trajectories,
         settings.levels,
         names.len(),

@@ -115,14 +115,14 @@ pub(super) fn html(s: &Sobol, r: &SobolResults, charts: &[StudyChart]) -> String
         "Sobol' sensitivity study",
         &spec.meta.description,
     );
-    let _ = write!(
+    let _ = writeln!(
         h,
         "<dl class=\"meta\"><dt>Design</dt><dd>Saltelli, {} base samples, {} groups (the dummy \
          included): {} points{}</dd><dt>Paths per point</dt><dd>{} (the same path indices at every point)</dd>\
          <dt>Seed</dt><dd>{}</dd><dt>Horizon</dt><dd>{} years, {}–{}</dd>\
          <dt>Run</dt><dd>{} paths on {} threads, {:.1} s ({:.1}M loans/s); started {}</dd>\
          <dt>Intervals</dt><dd>bootstrap percentile, {} resamples, {:.0}%</dd>\
-         <dt>Engine</dt><dd>microfolio {}</dd></dl>\n",
+         <dt>Engine</dt><dd>microfolio {}</dd></dl>",
         count(settings.samples as f64),
         s.design().groups().count(),
         count(s.design().len() as f64),
