@@ -446,6 +446,7 @@ fn rank_correlations(data: &RunData, paths: &data::PathColumns) -> Result<Chart,
         rows: &rows,
         annotations: &[],
         unit: Unit::Ratio,
+        clip: false,
     };
     finish(
         UNCERTAIN_CHARTS[0],

@@ -597,6 +597,8 @@ impl Study for Sobol {
                 series: &series,
                 rows: &rows,
                 annotations: &annotations,
+                unit: crate::units::Unit::Percent,
+                clip: false,
             };
             charts.push(draw::forest(
                 format!("sobol_{}", mi.metric.name()),
