@@ -252,13 +252,11 @@ impl Pool {
         observer: &dyn Observer,
         on_unit: impl FnMut(usize, Results) -> Result<(), Error>,
     ) -> Result<(), Error> {
-        drive(
-            Some(&self.pool),
+        self.simulate_models(
             scenarios.len(),
-            |_| paths.clone(),
-            |i| Held::Owned(Box::new(Model::new(scenarios[i]))),
+            paths,
+            |i| Model::new(scenarios[i]),
             observer,
-            |_, _| Ok(()),
             on_unit,
         )
     }

@@ -16,17 +16,17 @@ use std::fmt::Write as _;
 
 use serde_json::{Value, json};
 
-use super::problem::{DUMMY, PointOutcomes, Problem, csv_number};
+use super::problem::{DUMMY, PointOutcomes, Problem, csv_number, simulate_points};
 use super::sobol::{DESIGN_CSV, POINTS_CSV, PROBLEM_JSON, check_common, points_csv};
 use super::{Study, StudyResults, Variant, text_cell};
 use crate::charts::ChartError;
 use crate::charts::study::{self as draw, Scatter, ScatterPoint, StudyChart, Texts};
-use crate::error::{Arg, Error, Work};
+use crate::error::{Arg, Error};
 use crate::gsa::{self, MorrisDesign, MorrisEffects, MorrisOptions};
 use crate::metrics::Scalar;
-use crate::output::{RunInfo, Stopwatch};
+use crate::output::RunInfo;
 use crate::scenario::Scenario;
-use crate::simulate::{Observer, Options, Pool};
+use crate::simulate::{Observer, Options};
 
 /// File name of the study's table.
 pub const MORRIS_CSV: &str = "morris.csv";
@@ -176,6 +176,11 @@ impl Morris {
             .map_err(|e| Error::Input(format!("design point {p}: {e}")))
     }
 
+    /// `pd=0.071, recovery=0.28` for messages.
+    fn describe_point(&self, p: usize) -> String {
+        self.problem.describe(self.design.point(p))
+    }
+
     pub fn problem(&self) -> &Problem {
         &self.problem
     }
@@ -198,51 +203,20 @@ impl Morris {
         options: &Options,
         observer: &dyn Observer,
     ) -> Result<MorrisResults, Error> {
-        let pool = Pool::new(options)?;
-        let threads = pool.threads();
         let points = self.design.len();
-        let m = self.settings.paths_per_point;
         let kept =
             points as u64 * (self.design.params() as u64 * 8 + self.metrics.len() as u64 * 16);
-        let needed =
-            crate::resources::estimated_memory(&self.scenario(0)?, threads).saturating_add(kept);
-        pool.check_memory(
-            Work::Study {
-                variants: points,
-                paths: m,
-            },
-            needed,
-        )?;
-        let stopwatch = Stopwatch::start();
-        let mut outcomes = vec![PointOutcomes::default(); self.metrics.len()];
-        let mut loans_simulated = 0;
-        pool.simulate_models(
+        let (outcomes, run) = simulate_points(
+            "Morris",
             points,
-            0..m,
-            |p| {
-                let s = self
-                    .scenario(p)
-                    .expect("every point was checked when planned");
-                crate::model::Model::new(&s)
-            },
+            self.settings.paths_per_point,
+            |p| self.scenario(p),
+            |p| self.describe_point(p),
+            &self.metrics,
+            kept,
+            options,
             observer,
-            |p, results| {
-                loans_simulated += results.loans_simulated();
-                for (k, metric) in self.metrics.iter().enumerate() {
-                    let Some(s) = results.summary(*metric) else {
-                        return Err(Error::Input(format!(
-                            "{} is undefined on every path of design point {p}: Morris \
-                             screening needs an outcome at every point; leave the metric out",
-                            metric.name()
-                        )));
-                    };
-                    outcomes[k].mean.push(s.mean);
-                    outcomes[k].se.push(s.se);
-                }
-                Ok(())
-            },
         )?;
-        let run = stopwatch.stop(threads, loans_simulated);
         let dummy = self.design.groups().count() - 1;
         let options = MorrisOptions {
             resamples: self.settings.bootstrap,

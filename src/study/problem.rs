@@ -141,6 +141,16 @@ impl Problem {
         Ok(at.with_run_size(Some(paths), Some(seed))?)
     }
 
+    /// The parameters' values at a point, for messages: `pd=0.071, recovery=0.28`.
+    pub fn describe(&self, unit: &[f64]) -> String {
+        self.params()
+            .iter()
+            .zip(self.values(unit))
+            .map(|(q, v)| format!("{}={}", q.name, super::params::show_value(v)))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
     /// Refuse parameters whose values at the ends of the unit interval are not finite (Morris
     /// puts points on 0 and 1), naming them and saying what to add.
     pub fn require_bounded(&self, study: &str) -> Result<(), Error> {
@@ -208,4 +218,69 @@ pub struct PointOutcomes {
 /// A number as CSV writes it: full precision, empty when undefined.
 pub(super) fn csv_number(x: f64) -> String {
     super::cell(Some(x))
+}
+
+/// Simulate `points` design points, point `p` being `scenario_of(p)` (checked when the study was
+/// planned) on paths `0..paths`, on a pool of `options`; return each metric's outcome at every
+/// point and how the work went. `kept_bytes` is what the study keeps besides a run's, for the
+/// memory check. A metric undefined on every path of a point is refused, naming the point
+/// (`describe(p)`).
+#[allow(clippy::too_many_arguments)]
+pub(super) fn simulate_points(
+    study: &str,
+    points: usize,
+    paths: u64,
+    scenario_of: impl Fn(usize) -> Result<Scenario, Error>,
+    describe: impl Fn(usize) -> String,
+    metrics: &[crate::metrics::Scalar],
+    kept_bytes: u64,
+    options: &crate::simulate::Options,
+    observer: &dyn crate::simulate::Observer,
+) -> Result<(Vec<PointOutcomes>, crate::output::RunInfo), Error> {
+    let pool = crate::simulate::Pool::new(options)?;
+    let threads = pool.threads();
+    let needed =
+        crate::resources::estimated_memory(&scenario_of(0)?, threads).saturating_add(kept_bytes);
+    pool.check_memory(
+        crate::error::Work::Study {
+            variants: points,
+            paths,
+        },
+        needed,
+    )?;
+    let stopwatch = crate::output::Stopwatch::start();
+    let mut outcomes = vec![
+        PointOutcomes {
+            mean: Vec::with_capacity(points),
+            se: Vec::with_capacity(points),
+        };
+        metrics.len()
+    ];
+    let mut loans_simulated = 0;
+    pool.simulate_models(
+        points,
+        0..paths,
+        |p| {
+            let s = scenario_of(p).expect("every point was checked when planned");
+            crate::model::Model::new(&s)
+        },
+        observer,
+        |p, results| {
+            loans_simulated += results.loans_simulated();
+            for (k, metric) in metrics.iter().enumerate() {
+                let Some(s) = results.summary(*metric) else {
+                    return Err(Error::Input(format!(
+                        "{} is undefined on every path of design point {p} ({}): a {study} \
+                         study needs an outcome at every point; leave the metric out",
+                        metric.name(),
+                        describe(p)
+                    )));
+                };
+                outcomes[k].mean.push(s.mean);
+                outcomes[k].se.push(s.se);
+            }
+            Ok(())
+        },
+    )?;
+    Ok((outcomes, stopwatch.stop(threads, loans_simulated)))
 }

@@ -20,16 +20,16 @@ use std::fmt::Write as _;
 
 use serde_json::{Value, json};
 
-use super::problem::{DUMMY, PointOutcomes, Problem, csv_number};
+use super::problem::{DUMMY, PointOutcomes, Problem, csv_number, simulate_points};
 use super::{Study, StudyResults, Variant, text_cell};
 use crate::charts::ChartError;
 use crate::charts::study::{self as draw, Forest, ForestRow, Interval, StudyChart, Texts};
-use crate::error::{Arg, Error, Work};
+use crate::error::{Arg, Error};
 use crate::gsa::{self, Role, SaltelliDesign, SobolIndices, SobolOptions};
 use crate::metrics::Scalar;
-use crate::output::{RunInfo, Stopwatch};
+use crate::output::RunInfo;
 use crate::scenario::Scenario;
-use crate::simulate::{Observer, Options, Pool};
+use crate::simulate::{Observer, Options};
 
 /// File names of the study's tables.
 pub const SOBOL_CSV: &str = "sobol.csv";
@@ -250,16 +250,9 @@ impl Sobol {
             })
     }
 
-    /// `annual_pd=0.071, recovery=0.28` for messages.
+    /// `pd=0.071, recovery=0.28` for messages.
     fn describe_point(&self, p: usize) -> String {
-        let values = self.problem.values(&self.design.point(p));
-        self.problem
-            .params()
-            .iter()
-            .zip(values)
-            .map(|(q, v)| format!("{}={}", q.name, super::params::show_value(v)))
-            .collect::<Vec<_>>()
-            .join(", ")
+        self.problem.describe(&self.design.point(p))
     }
 
     pub fn problem(&self) -> &Problem {
@@ -300,57 +293,17 @@ impl Sobol {
         options: &Options,
         observer: &dyn Observer,
     ) -> Result<SobolResults, Error> {
-        let pool = Pool::new(options)?;
-        let threads = pool.threads();
-        let points = self.design.len();
-        let m = self.settings.paths_per_point;
-        let first = self.scenario(0)?;
-        let needed =
-            crate::resources::estimated_memory(&first, threads).saturating_add(self.kept_bytes());
-        pool.check_memory(
-            Work::Study {
-                variants: points,
-                paths: m,
-            },
-            needed,
-        )?;
-        let stopwatch = Stopwatch::start();
-        let mut outcomes = vec![
-            PointOutcomes {
-                mean: Vec::with_capacity(points),
-                se: Vec::with_capacity(points),
-            };
-            self.metrics.len()
-        ];
-        let mut loans_simulated = 0;
-        pool.simulate_models(
-            points,
-            0..m,
-            |p| {
-                let s = self
-                    .scenario(p)
-                    .expect("every point was checked when planned");
-                crate::model::Model::new(&s)
-            },
+        let (outcomes, run) = simulate_points(
+            "Sobol'",
+            self.design.len(),
+            self.settings.paths_per_point,
+            |p| self.scenario(p),
+            |p| self.describe_point(p),
+            &self.metrics,
+            self.kept_bytes(),
+            options,
             observer,
-            |p, results| {
-                loans_simulated += results.loans_simulated();
-                for (k, metric) in self.metrics.iter().enumerate() {
-                    let Some(s) = results.summary(*metric) else {
-                        return Err(Error::Input(format!(
-                            "{} is undefined on every path of design point {p} ({}): a Sobol' \
-                             study needs an outcome at every point; leave the metric out",
-                            metric.name(),
-                            self.describe_point(p)
-                        )));
-                    };
-                    outcomes[k].mean.push(s.mean);
-                    outcomes[k].se.push(s.se);
-                }
-                Ok(())
-            },
         )?;
-        let run = stopwatch.stop(threads, loans_simulated);
         let dummy = self.design.groups().count() - 1;
         let mut indices = Vec::with_capacity(self.metrics.len());
         for (k, metric) in self.metrics.iter().enumerate() {
