@@ -130,6 +130,24 @@ pub struct TornadoArgs {
     pub run: WorkArgs,
 }
 
+/// Options of the studies over a design of points (`sobol`, `morris`).
+#[derive(Args, Debug)]
+pub struct DesignArgs {
+    /// Paths simulated at each point; every point runs the same path indices [default: 64].
+    #[arg(long, value_name = "M")]
+    pub paths_per_point: Option<u64>,
+    /// Metrics to analyse, comma-separated, or `all` [default: cost_to_state,
+    /// capital_depleted, entrepreneurs_financed].
+    #[arg(long, value_name = "M1,M2")]
+    pub metrics: Option<String>,
+    /// Bootstrap resamples of the indices (Sobol') or of μ* (Morris) [default: 1000].
+    #[arg(long, value_name = "B")]
+    pub bootstrap: Option<usize>,
+    /// Confidence level of the bootstrap intervals [default: 0.95].
+    #[arg(long, value_name = "LEVEL")]
+    pub confidence: Option<f64>,
+}
+
 #[derive(Args, Debug)]
 pub struct SobolArgs {
     #[command(flatten)]
@@ -138,22 +156,11 @@ pub struct SobolArgs {
     /// N × (groups + 2) points, the dummy parameter counted as a group.
     #[arg(long, value_name = "N")]
     pub samples: Option<usize>,
-    /// Paths simulated at each point; every point runs the same path indices [default: 64].
-    #[arg(long, value_name = "M")]
-    pub paths_per_point: Option<u64>,
-    /// Metrics to analyse, comma-separated, or `all` [default: cost_to_state,
-    /// capital_depleted, entrepreneurs_financed].
-    #[arg(long, value_name = "M1,M2")]
-    pub metrics: Option<String>,
     /// Second-order indices too (doubles the points but for two per base sample).
     #[arg(long)]
     pub second_order: bool,
-    /// Bootstrap resamples of the indices [default: 1000].
-    #[arg(long, value_name = "B")]
-    pub bootstrap: Option<usize>,
-    /// Confidence level of the bootstrap intervals [default: 0.95].
-    #[arg(long, value_name = "LEVEL")]
-    pub confidence: Option<f64>,
+    #[command(flatten)]
+    pub design: DesignArgs,
     #[command(flatten)]
     pub run: WorkArgs,
 }
@@ -169,19 +176,8 @@ pub struct MorrisArgs {
     /// Levels p of the grid, an even number [default: 4].
     #[arg(long, value_name = "P")]
     pub levels: Option<usize>,
-    /// Paths simulated at each point; every point runs the same path indices [default: 64].
-    #[arg(long, value_name = "M")]
-    pub paths_per_point: Option<u64>,
-    /// Metrics to analyse, comma-separated, or `all` [default: cost_to_state,
-    /// capital_depleted, entrepreneurs_financed].
-    #[arg(long, value_name = "M1,M2")]
-    pub metrics: Option<String>,
-    /// Bootstrap resamples of μ* [default: 1000].
-    #[arg(long, value_name = "B")]
-    pub bootstrap: Option<usize>,
-    /// Confidence level of the bootstrap intervals [default: 0.95].
-    #[arg(long, value_name = "LEVEL")]
-    pub confidence: Option<f64>,
+    #[command(flatten)]
+    pub design: DesignArgs,
     #[command(flatten)]
     pub run: WorkArgs,
 }

@@ -417,12 +417,16 @@ fn sobol(args: SobolArgs) -> ExitCode {
     let defaults = SobolSettings::default();
     let settings = SobolSettings {
         samples: args.samples.unwrap_or(defaults.samples),
-        paths_per_point: args.paths_per_point.unwrap_or(defaults.paths_per_point),
+        paths_per_point: args
+            .design
+            .paths_per_point
+            .unwrap_or(defaults.paths_per_point),
         second_order: args.second_order,
-        bootstrap: args.bootstrap.unwrap_or(defaults.bootstrap),
-        confidence: args.confidence.unwrap_or(defaults.confidence),
+        bootstrap: args.design.bootstrap.unwrap_or(defaults.bootstrap),
+        confidence: args.design.confidence.unwrap_or(defaults.confidence),
     };
-    let plan = metrics(args.metrics.as_slice()).and_then(|m| Sobol::new(&scenario, m, settings));
+    let plan =
+        metrics(args.design.metrics.as_slice()).and_then(|m| Sobol::new(&scenario, m, settings));
     study(plan, &args.run, "--metrics")
 }
 
@@ -453,10 +457,14 @@ fn morris(args: MorrisArgs) -> ExitCode {
     let settings = MorrisSettings {
         trajectories: args.trajectories.unwrap_or(defaults.trajectories),
         levels: args.levels.unwrap_or(defaults.levels),
-        paths_per_point: args.paths_per_point.unwrap_or(defaults.paths_per_point),
-        bootstrap: args.bootstrap.unwrap_or(defaults.bootstrap),
-        confidence: args.confidence.unwrap_or(defaults.confidence),
+        paths_per_point: args
+            .design
+            .paths_per_point
+            .unwrap_or(defaults.paths_per_point),
+        bootstrap: args.design.bootstrap.unwrap_or(defaults.bootstrap),
+        confidence: args.design.confidence.unwrap_or(defaults.confidence),
     };
-    let plan = metrics(args.metrics.as_slice()).and_then(|m| Morris::new(&scenario, m, settings));
+    let plan =
+        metrics(args.design.metrics.as_slice()).and_then(|m| Morris::new(&scenario, m, settings));
     study(plan, &args.run, "--metrics")
 }
