@@ -186,6 +186,29 @@ metric_enum! {
     }
 }
 
+/// The key outcomes a run's report leads with, in the report's order: its headline table, and
+/// the outcomes whose rank correlation with each uncertain parameter a run with parameter
+/// uncertainty reports (with [`Scalar::CapitalDepleted`], the headline probability).
+pub const HEADLINE: [Scalar; 17] = [
+    Scalar::EntrepreneursFinanced,
+    Scalar::LoansGranted,
+    Scalar::VolumeGranted,
+    Scalar::JobsSupported,
+    Scalar::LoansRationed,
+    Scalar::DefaultRate,
+    Scalar::NetLoss,
+    Scalar::LossRate,
+    Scalar::FinalCapital,
+    Scalar::MinCapital,
+    Scalar::PeakGuaranteeUse,
+    Scalar::CostToState,
+    Scalar::BmkbNetCost,
+    Scalar::StateLoanSubsidy,
+    Scalar::StateCostTotal,
+    Scalar::StateCostTotalPv,
+    Scalar::Oss,
+];
+
 impl Scalar {
     /// The human label: `Cost to the state`.
     pub fn label(self) -> &'static str {

@@ -13,15 +13,20 @@ use std::path::{Path, PathBuf};
 
 use crate::charts::data::RunMeta;
 use crate::charts::{
-    self, ALL_CHARTS, Chart, ChartError, DataError, PAR_NOTE, RunData, UNCERTAIN_CHARTS,
+    self, ALL_CHARTS, Chart, ChartError, DataError, PAR_NOTE, RANK_CONFIDENCE, RunData,
 };
 use crate::format::{count, pct};
-use crate::metrics::{Scalar, Yearly};
+use crate::metrics::{HEADLINE, Scalar, Yearly};
+use crate::uncertainty::rank::{OutcomeRanks, RankCorrelation};
+use crate::units::Unit;
 
 /// Name of the report file in a result folder.
 pub const REPORT_HTML: &str = "report.html";
 /// Folder of the chart files in a result folder.
 pub const CHARTS_DIR: &str = "charts";
+/// The rank correlations of a run with parameter uncertainty, as a table (`metric,parameter,
+/// rho,low,high,n`): what its `rank_*` charts show.
+pub const RANK_CORRELATIONS_CSV: &str = "rank_correlations.csv";
 
 /// What [`render`] wrote.
 #[derive(Debug, Clone, PartialEq)]
@@ -108,7 +113,11 @@ pub fn render(folder: &Path) -> Result<RenderSummary, ReportError> {
         file: folder.join(CHARTS_DIR).join(e.chart),
         message: e.message,
     })?;
-    let html = html(&data, &drawn.charts, &drawn.notes);
+    let parameters = data
+        .paths
+        .as_ref()
+        .map_or_else(Vec::new, |p| p.parameter_names());
+    let html = html(&data, &drawn, &parameters);
 
     let dir = folder.join(CHARTS_DIR);
     fs::create_dir_all(&dir).map_err(|error| ReportError::Write {
@@ -123,18 +132,21 @@ pub fn render(folder: &Path) -> Result<RenderSummary, ReportError> {
             written.push(file);
         }
     }
-    for &name in ALL_CHARTS.iter().chain(&UNCERTAIN_CHARTS) {
+    let names = ALL_CHARTS.iter().map(|n| n.to_string());
+    for name in names.chain(charts::uncertain_charts()) {
         if drawn.charts.iter().all(|c| c.name != name) {
             for ext in ["svg", "png"] {
-                let stale = dir.join(format!("{name}.{ext}"));
-                match fs::remove_file(&stale) {
-                    Err(error) if error.kind() != io::ErrorKind::NotFound => {
-                        return Err(ReportError::Write { file: stale, error });
-                    }
-                    _ => {}
-                }
+                remove_stale(&dir.join(format!("{name}.{ext}")))?;
             }
         }
+    }
+    let table = folder.join(RANK_CORRELATIONS_CSV);
+    if drawn.ranks.is_empty() {
+        remove_stale(&table)?;
+    } else {
+        let csv = crate::uncertainty::rank::to_csv(&parameters, &drawn.ranks);
+        write_file(&table, csv.as_bytes())?;
+        written.push(table);
     }
     let report = folder.join(REPORT_HTML);
     write_file(&report, html.as_bytes())?;
@@ -143,6 +155,17 @@ pub fn render(folder: &Path) -> Result<RenderSummary, ReportError> {
         report,
         notes: drawn.notes,
     })
+}
+
+/// Remove a file of an earlier render that this one does not produce; absent is fine.
+fn remove_stale(file: &Path) -> Result<(), ReportError> {
+    match fs::remove_file(file) {
+        Err(error) if error.kind() != io::ErrorKind::NotFound => Err(ReportError::Write {
+            file: file.to_path_buf(),
+            error,
+        }),
+        _ => Ok(()),
+    }
 }
 
 /// Write through a temporary file and a rename, so that a reader (or a crash) never sees half
@@ -180,30 +203,23 @@ fn esc(s: &str) -> String {
     out
 }
 
-/// The key outcomes of the headline table, each with what its label leaves unsaid. A dagger
-/// marks those that value the book at par.
-const HEADLINE: [(Scalar, &str); 17] = [
-    (Scalar::EntrepreneursFinanced, ""),
-    (Scalar::LoansGranted, " (incl. follow-up loans)"),
-    (Scalar::VolumeGranted, ""),
-    (Scalar::JobsSupported, ""),
-    (Scalar::LoansRationed, ""),
-    (Scalar::DefaultRate, " (share of loans ever on the book)"),
-    (Scalar::NetLoss, " (write-offs − recoveries)"),
-    (Scalar::LossRate, " (net loss / initial book + volume)"),
-    (Scalar::FinalCapital, ""),
-    (Scalar::MinCapital, " in the horizon"),
-    (Scalar::PeakGuaranteeUse, ""),
-    (Scalar::CostToState, " (state loan lost + guarantee call)"),
-    (Scalar::BmkbNetCost, " (claims paid and pending − premiums)"),
-    (
-        Scalar::StateLoanSubsidy,
-        " (interest forgone on the state loan)",
-    ),
-    (Scalar::StateCostTotal, " (the three above)"),
-    (Scalar::StateCostTotalPv, ""),
-    (Scalar::Oss, " (OSS, loss net of BMKB claims received)"),
-];
+/// What the label of a headline outcome ([`HEADLINE`]) leaves unsaid, for its row in the
+/// headline table. A dagger marks those that value the book at par.
+fn headline_more(metric: Scalar) -> &'static str {
+    match metric {
+        Scalar::LoansGranted => " (incl. follow-up loans)",
+        Scalar::DefaultRate => " (share of loans ever on the book)",
+        Scalar::NetLoss => " (write-offs − recoveries)",
+        Scalar::LossRate => " (net loss / initial book + volume)",
+        Scalar::MinCapital => " in the horizon",
+        Scalar::CostToState => " (state loan lost + guarantee call)",
+        Scalar::BmkbNetCost => " (claims paid and pending − premiums)",
+        Scalar::StateLoanSubsidy => " (interest forgone on the state loan)",
+        Scalar::StateCostTotal => " (the three above)",
+        Scalar::Oss => " (OSS, loss net of BMKB claims received)",
+        _ => "",
+    }
+}
 
 /// ` †` after an outcome that values the book at par (docs/model.md §7).
 fn dagger(at_par: bool) -> &'static str {
@@ -273,7 +289,8 @@ footer{margin-top:2.5em;font-size:.85em;color:#555}\
 @media print{body{padding:0;max-width:none}h2{break-after:avoid}.wide{overflow:visible}}";
 
 /// The whole report.
-fn html(data: &RunData, charts: &[Chart], notes: &[String]) -> String {
+fn html(data: &RunData, drawn: &charts::Charts, parameters: &[String]) -> String {
+    let (charts, notes) = (&drawn.charts, &drawn.notes);
     let m = &data.meta;
     let mut h =
         String::with_capacity(64 * 1024 + charts.iter().map(|c| c.svg.len()).sum::<usize>());
@@ -327,14 +344,11 @@ fn html(data: &RunData, charts: &[Chart], notes: &[String]) -> String {
     for c in charts.iter().filter(|c| c.name.starts_with("hist_")) {
         figure(&mut h, c);
     }
-    if let Some(c) = charts.iter().find(|c| UNCERTAIN_CHARTS.contains(&c.name)) {
-        h.push_str(
-            "<h2>Parameter uncertainty</h2>\n<p>Every path drew its own values of the \
-             scenario's uncertain parameters (<code>run --uncertain</code>): the \
-             distributions above include that uncertainty. The values drawn are the \
-             <code>uncertain.*</code> columns of <code>paths.csv</code>.</p>\n",
-        );
-        figure(&mut h, c);
+    if !drawn.ranks.is_empty() {
+        uncertainty(&mut h, &drawn.ranks, parameters);
+        for c in charts.iter().filter(|c| c.name.starts_with("rank_")) {
+            figure(&mut h, c);
+        }
     }
     for n in notes {
         let _ = writeln!(h, "<p class=\"note\">{}</p>", esc(n));
@@ -385,7 +399,8 @@ fn headline(h: &mut String, data: &RunData) {
         "<h2>Key outcomes</h2>\n<table id=\"headline\">\n<thead><tr><th>Outcome over the \
          horizon</th><th>Mean</th><th>p05</th><th>Median</th><th>p95</th></tr></thead>\n<tbody>\n",
     );
-    for (metric, more) in HEADLINE {
+    for metric in HEADLINE {
+        let more = headline_more(metric);
         let unit = metric.unit();
         let cells = match data.metric(metric) {
             Some(s) => [s.mean, s.p05, s.p50, s.p95].map(|x| unit.value(x)),
@@ -435,6 +450,80 @@ fn headline(h: &mut String, data: &RunData) {
         }
     }
     h.push_str("</tbody>\n</table>\n");
+}
+
+/// The section of a run with parameter uncertainty: what it is, then per outcome in words the
+/// parameter that drives it most and the next one.
+fn uncertainty(h: &mut String, ranks: &[OutcomeRanks], parameters: &[String]) {
+    let level = pct(RANK_CONFIDENCE, 0);
+    let _ = write!(
+        h,
+        "<h2>Parameter uncertainty</h2>\n<p>Every path drew its own values of the \
+         scenario's {} uncertain parameters (<code>run --uncertain</code>): the \
+         distributions above include that uncertainty. The values drawn are the \
+         <code>uncertain.*</code> columns of <code>paths.csv</code>. Which parameter drives \
+         each key outcome most, by Spearman's rank correlation ρ over the paths between the \
+         value it drew and the outcome ({level} interval; every number is in \
+         <code>{RANK_CORRELATIONS_CSV}</code>):</p>\n<ul id=\"drivers\">\n",
+        parameters.len()
+    );
+    let interval = |r: &RankCorrelation| {
+        if r.low == r.high {
+            // ±1: the outcome is a monotone function of the parameter alone.
+            return format!("ρ = {} exactly", Unit::Ratio.value(r.rho));
+        }
+        format!(
+            "ρ = {}, {level} interval {} to {}",
+            Unit::Ratio.value(r.rho),
+            Unit::Ratio.value(r.low),
+            Unit::Ratio.value(r.high)
+        )
+    };
+    for outcome in ranks {
+        let label = esc(outcome.metric.label());
+        let _ = write!(h, "<li><b>{label}</b>: ");
+        let Some((top, r)) = outcome.strongest() else {
+            let _ = writeln!(
+                h,
+                "the same on every path, so no parameter correlates with it.</li>"
+            );
+            continue;
+        };
+        if r.low <= 0.0 && 0.0 <= r.high {
+            let _ = writeln!(
+                h,
+                "no parameter's rank correlation is distinguishable from 0 (the strongest, \
+                 <code>{}</code>: {}).</li>",
+                esc(&parameters[top]),
+                interval(&r)
+            );
+            continue;
+        }
+        let way = if r.rho > 0.0 { "raises" } else { "lowers" };
+        let _ = write!(
+            h,
+            "driven most by <code>{}</code> ({}; a higher value {way} it)",
+            esc(&parameters[top]),
+            interval(&r)
+        );
+        let next = outcome
+            .by_parameter
+            .iter()
+            .enumerate()
+            .filter(|(j, _)| *j != top)
+            .filter_map(|(j, r)| r.map(|r| (j, r)))
+            .max_by(|a, b| a.1.rho.abs().total_cmp(&b.1.rho.abs()).then(b.0.cmp(&a.0)));
+        if let Some((j, r)) = next.filter(|(_, r)| !(r.low <= 0.0 && 0.0 <= r.high)) {
+            let _ = write!(
+                h,
+                ", then <code>{}</code> (ρ = {})",
+                esc(&parameters[j]),
+                Unit::Ratio.value(r.rho)
+            );
+        }
+        h.push_str(".</li>\n");
+    }
+    h.push_str("</ul>\n");
 }
 
 fn figure(h: &mut String, c: &Chart) {
@@ -552,11 +641,7 @@ mod tests {
 
     #[test]
     fn the_headline_marks_what_is_valued_at_par() {
-        let marked: Vec<Scalar> = HEADLINE
-            .iter()
-            .map(|(m, _)| *m)
-            .filter(|m| m.at_par())
-            .collect();
+        let marked: Vec<Scalar> = HEADLINE.into_iter().filter(|m| m.at_par()).collect();
         assert_eq!(
             marked,
             [

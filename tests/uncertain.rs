@@ -97,25 +97,106 @@ fn an_uncertain_run_is_the_same_on_any_thread_count_and_records_its_draws() {
         assert_eq!(cells, [drawn[1], drawn[0]]);
     }
     // summary.json records the section; the report draws the rank correlations, and
-    // `report` redraws them from the folder alone.
+    // `report` redraws them, and their table, from the folder alone, byte for byte.
     let folder = dir.path().join("two");
     let summary: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(folder.join("summary.json")).unwrap())
             .unwrap();
     assert_eq!(summary["uncertain"][0]["name"], "pd_level");
     assert_eq!(summary["uncertain"][1]["dist"], "beta");
-    let chart = folder.join("charts/rank_correlations.svg");
-    let first = std::fs::read_to_string(&chart).unwrap();
-    std::fs::remove_file(&chart).unwrap();
-    let html = std::fs::read_to_string(folder.join("report.html")).unwrap();
-    assert!(html.contains("Parameter uncertainty"));
+    let mut drawn: Vec<std::path::PathBuf> = std::fs::read_dir(folder.join("charts"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            p.file_name()
+                .unwrap()
+                .to_str()
+                .unwrap()
+                .starts_with("rank_")
+        })
+        .collect();
+    assert!(drawn.len() >= 20, "{drawn:?}");
+    drawn.push(folder.join("rank_correlations.csv"));
+    drawn.push(folder.join("report.html"));
+    let first: Vec<Vec<u8>> = drawn.iter().map(|p| std::fs::read(p).unwrap()).collect();
+    for p in &drawn {
+        std::fs::remove_file(p).unwrap();
+    }
+    assert!(String::from_utf8_lossy(&first[first.len() - 1]).contains("Parameter uncertainty"));
     let again = microfolio(dir.path(), &["report", folder.to_str().unwrap()]);
     assert!(
         again.status.success(),
         "{}",
         String::from_utf8_lossy(&again.stderr)
     );
-    assert_eq!(std::fs::read_to_string(&chart).unwrap(), first);
+    for (p, bytes) in drawn.iter().zip(&first) {
+        assert!(
+            std::fs::read(p).unwrap() == *bytes,
+            "{} differs",
+            p.display()
+        );
+    }
+}
+
+/// Every key outcome of the report gets a row per parameter in `rank_correlations.csv`, in
+/// the report's order, and a chart when it varies over the paths (otherwise a note says why
+/// not); the report says in words what drives each. The numbers are Spearman's coefficients of
+/// the `paths.csv` columns.
+#[test]
+fn every_headline_outcome_gets_its_rank_correlations() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = scenario(&format!("{BASE}{SECTION}"), &[]);
+    let folder = dir.path().join("r");
+    let paths = run(&s, &folder, 2, true);
+    let csv = std::fs::read_to_string(folder.join("rank_correlations.csv")).unwrap();
+    let mut lines = csv.lines();
+    assert_eq!(lines.next(), Some("metric,parameter,rho,low,high,n"));
+    let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
+    let mut expected = microfolio::metrics::HEADLINE.to_vec();
+    expected.push(microfolio::metrics::Scalar::CapitalDepleted);
+    assert_eq!(rows.len(), 2 * expected.len());
+    let html = std::fs::read_to_string(folder.join("report.html")).unwrap();
+    let header: Vec<&str> = paths.lines().next().unwrap().split(',').collect();
+    let column = |name: &str| -> Vec<Option<f64>> {
+        let k = header.iter().position(|h| *h == name).unwrap();
+        paths
+            .lines()
+            .skip(1)
+            .map(|l| l.split(',').nth(k).unwrap().parse().ok())
+            .collect()
+    };
+    for (i, metric) in expected.iter().enumerate() {
+        let y = column(metric.name());
+        let defined = y.iter().flatten().count().to_string();
+        for (j, parameter) in ["pd_level", "recovery"].iter().enumerate() {
+            let row = &rows[2 * i + j];
+            assert_eq!(row[..2], [metric.name(), parameter], "{row:?}");
+            assert_eq!(row[5], defined, "{row:?}");
+            let x: Vec<f64> = column(&format!("uncertain.{parameter}"))
+                .into_iter()
+                .map(Option::unwrap)
+                .collect();
+            let r = microfolio::uncertainty::rank::spearman(&x, &y, 0.95);
+            let cells = r.map_or(["".to_string(), "".into(), "".into()], |r| {
+                [r.rho, r.low, r.high].map(|v| v.to_string())
+            });
+            assert_eq!(row[2..5], cells, "{row:?}");
+        }
+        let chart = folder.join(format!("charts/rank_{}.svg", metric.name()));
+        let varies = !rows[2 * i][2].is_empty() || !rows[2 * i + 1][2].is_empty();
+        assert_eq!(chart.exists(), varies, "{}", metric.name());
+        if !varies {
+            assert!(html.contains(&format!("rank_{}: ", metric.name())));
+        }
+        let label = metric.label().replace('\'', "&#39;");
+        assert!(html.contains(&format!("<li><b>{label}</b>: ")), "{label}");
+    }
+    // The PD level drives the net loss by construction (see below).
+    assert!(
+        html.contains("<li><b>Net loss</b>: driven most by <code>pd_level</code>"),
+        "{}",
+        &html[html.find("<ul id=\"drivers\">").unwrap()..]
+    );
 }
 
 /// A PD drawn higher makes more defaults: the rank correlation of the PD level with the

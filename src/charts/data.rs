@@ -18,9 +18,10 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use crate::metrics::{Scalar, Yearly};
+use crate::metrics::{HEADLINE, Scalar, Yearly};
 use crate::output::{PATHS_CSV, SCENARIO_TOML, SUMMARY_JSON, TIMESERIES_CSV};
 use crate::scenario::{Origin, Scenario, ScenarioError, shorten};
+use crate::uncertainty::rank::{self, OutcomeRanks};
 
 /// Something wrong with a data file (or with the result folder itself).
 #[derive(Debug, Clone, PartialEq)]
@@ -148,16 +149,37 @@ pub struct PathColumns {
     pub rows: usize,
     columns: BTreeMap<Scalar, Vec<f64>>,
     /// A run with parameter uncertainty: each parameter's drawn values (`uncertain.<name>`
-    /// columns), in path order, and the wanted metrics in path order alongside them
-    /// (undefined values `None`), for rank correlations. Empty otherwise.
+    /// columns), in path order, and the outcomes of [`RANKED`] in path order alongside them
+    /// (NaN where undefined: half the memory of an `Option`), for rank correlations. Empty
+    /// otherwise.
     pub parameters: Vec<(String, Vec<f64>)>,
-    pub by_path: BTreeMap<Scalar, Vec<Option<f64>>>,
+    pub outcomes: Vec<(Scalar, Vec<f64>)>,
 }
 
 impl PathColumns {
     /// The defined values of a metric's column, sorted ascending; `None` if it was not read.
     pub fn sorted(&self, metric: Scalar) -> Option<&[f64]> {
         self.columns.get(&metric).map(|v| v.as_slice())
+    }
+
+    /// The names of the uncertain parameters, in the scenario's order.
+    pub fn parameter_names(&self) -> Vec<String> {
+        self.parameters.iter().map(|(n, _)| n.clone()).collect()
+    }
+
+    /// The rank correlation of every uncertain parameter with every outcome of [`RANKED`],
+    /// with intervals at `confidence`; empty for a run without parameter uncertainty.
+    pub fn rank_correlations(&self, confidence: f64) -> Vec<OutcomeRanks> {
+        if self.parameters.is_empty() {
+            return Vec::new();
+        }
+        let parameters: Vec<&[f64]> = self.parameters.iter().map(|(_, x)| x.as_slice()).collect();
+        let outcomes: Vec<(Scalar, &[f64])> = self
+            .outcomes
+            .iter()
+            .map(|(m, y)| (*m, y.as_slice()))
+            .collect();
+        rank::table(&parameters, &outcomes, confidence)
     }
 }
 
@@ -180,6 +202,19 @@ pub struct RunData {
 
 /// The `paths.csv` columns drawn as histograms.
 pub const PATH_COLUMNS: [Scalar; 3] = [Scalar::FinalCapital, Scalar::NetLoss, Scalar::CostToState];
+
+/// The outcomes of a run with parameter uncertainty whose rank correlation with each parameter
+/// the report shows: the headline outcomes ([`HEADLINE`]), then `capital_depleted` (0 or 1 on
+/// each path: ties that the mean ranks handle).
+pub const RANKED: [Scalar; HEADLINE.len() + 1] = {
+    let mut out = [Scalar::CapitalDepleted; HEADLINE.len() + 1];
+    let mut i = 0;
+    while i < HEADLINE.len() {
+        out[i] = HEADLINE[i];
+        i += 1;
+    }
+    out
+};
 
 impl RunData {
     /// Read the data files of the result folder `folder`, checking every value.
@@ -217,7 +252,7 @@ impl RunData {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
             _ => {
                 let names = uncertain_names(&summary_path, &summary)?;
-                let columns = path_columns(&paths_path, &PATH_COLUMNS, &names)?;
+                let columns = path_columns(&paths_path, &PATH_COLUMNS, &RANKED, &names)?;
                 if columns.rows as u64 != meta.paths {
                     return Err(problem(
                         &paths_path,
@@ -764,11 +799,13 @@ fn uncertain_names(path: &Path, summary: &Value) -> Result<Vec<String>, DataErro
 }
 
 /// Read `paths.csv` line by line (a big run's file can be hundreds of megabytes), checking
-/// every cell, and keep the `wanted` columns; after the metrics come the `uncertain.<name>`
-/// columns of the parameters `uncertain`, each cell a number.
+/// every cell, and keep the `wanted` columns sorted; after the metrics come the
+/// `uncertain.<name>` columns of the parameters `uncertain`, each cell a number. With
+/// parameters, the `ranked` columns are kept too, in path order; only these columns are kept.
 fn path_columns(
     path: &Path,
     wanted: &[Scalar],
+    ranked: &[Scalar],
     uncertain: &[String],
 ) -> Result<PathColumns, DataError> {
     let meta = fs::metadata(path).map_err(|e| problem(path, format!("cannot read: {e}")))?;
@@ -794,8 +831,12 @@ fn path_columns(
     }
     check_header(path, header.as_deref(), &expected)?;
     let mut parameters: Vec<Vec<f64>> = vec![Vec::new(); uncertain.len()];
-    let mut by_path: Vec<Vec<Option<f64>>> = vec![Vec::new(); wanted.len()];
-    let keep: Vec<usize> = wanted.iter().map(|m| 1 + m.index()).collect();
+    let ranked = if uncertain.is_empty() {
+        &[][..]
+    } else {
+        ranked
+    };
+    let mut outcomes: Vec<Vec<f64>> = vec![Vec::new(); ranked.len()];
     let mut values: Vec<Vec<f64>> = vec![Vec::new(); wanted.len()];
     let mut rows = 0;
     let mut last: Option<u64> = None;
@@ -816,13 +857,13 @@ fn path_columns(
         for m in Scalar::ALL {
             let k = 1 + m.index();
             let x = row.number(path, k, m.name(), MAY_BE_UNDEFINED.contains(m))?;
-            if let Some(slot) = keep.iter().position(|&c| c == k) {
+            if let Some(slot) = wanted.iter().position(|w| w == m) {
                 if let Some(x) = x {
                     values[slot].push(x);
                 }
-                if !uncertain.is_empty() {
-                    by_path[slot].push(x);
-                }
+            }
+            if let Some(slot) = ranked.iter().position(|r| r == m) {
+                outcomes[slot].push(x.unwrap_or(f64::NAN));
             }
         }
         for (j, h) in headers.iter().enumerate() {
@@ -839,15 +880,10 @@ fn path_columns(
             (*metric, v)
         })
         .collect();
-    let by_path = if uncertain.is_empty() {
-        BTreeMap::new()
-    } else {
-        wanted.iter().copied().zip(by_path).collect()
-    };
     Ok(PathColumns {
         rows,
         columns,
         parameters: uncertain.iter().cloned().zip(parameters).collect(),
-        by_path,
+        outcomes: ranked.iter().copied().zip(outcomes).collect(),
     })
 }

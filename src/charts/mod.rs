@@ -29,6 +29,7 @@ pub use histogram::{Tail, TailStats};
 
 use crate::format::count;
 use crate::metrics::{Scalar, Yearly};
+use crate::uncertainty::rank::OutcomeRanks;
 use crate::units::Unit;
 use fan::{Fan, Limit};
 use histogram::Histogram;
@@ -52,7 +53,7 @@ pub fn par_note_for(metrics: &[Scalar]) -> Option<String> {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Chart {
     /// File stem in `charts/`, e.g. `fan_capital`.
-    pub name: &'static str,
+    pub name: String,
     /// The title drawn on the chart.
     pub title: String,
     /// What the chart shows, in a sentence (for the report).
@@ -67,7 +68,7 @@ pub struct Chart {
 #[derive(Debug, Clone, PartialEq)]
 pub struct ChartError {
     /// File stem of the chart.
-    pub chart: &'static str,
+    pub chart: String,
     pub message: String,
 }
 
@@ -94,8 +95,20 @@ pub const ALL_CHARTS: [&str; 11] = [
     "hist_cost_to_state",
 ];
 
-/// File stems of the charts only a run with parameter uncertainty draws.
-pub const UNCERTAIN_CHARTS: [&str; 1] = ["rank_correlations"];
+/// The file stem of the chart of the rank correlations with `metric` that a run with
+/// parameter uncertainty draws: `rank_cost_to_state`.
+pub fn rank_chart(metric: Scalar) -> String {
+    format!("rank_{}", metric.name())
+}
+
+/// File stems of the charts only a run with parameter uncertainty draws, and of the one chart
+/// of all outcomes that an earlier version drew (`rank_correlations`), so that a redraw leaves
+/// no chart of another render behind.
+pub fn uncertain_charts() -> Vec<String> {
+    let mut names: Vec<String> = data::RANKED.iter().map(|m| rank_chart(*m)).collect();
+    names.push("rank_correlations".to_string());
+    names
+}
 
 /// The confidence of the rank correlations' intervals.
 pub const RANK_CONFIDENCE: f64 = 0.95;
@@ -106,6 +119,10 @@ pub const RANK_CONFIDENCE: f64 = 0.95;
 pub struct Charts {
     pub charts: Vec<Chart>,
     pub notes: Vec<String>,
+    /// A run with parameter uncertainty: the rank correlation of each parameter with each
+    /// outcome of [`data::RANKED`] (at [`RANK_CONFIDENCE`]) that the charts show. Empty
+    /// otherwise.
+    pub ranks: Vec<OutcomeRanks>,
 }
 
 /// What a yearly fan chart shows; the unit is the metric's.
@@ -309,7 +326,11 @@ pub fn draw_all(data: &RunData) -> Result<Charts, ChartError> {
              over paths are not drawn."
                 .to_string(),
         );
-        return Ok(Charts { charts, notes });
+        return Ok(Charts {
+            charts,
+            notes,
+            ranks: Vec::new(),
+        });
     };
     let horizon = match data.meta.horizon_years {
         1 => "1 year".to_string(),
@@ -391,89 +412,113 @@ pub fn draw_all(data: &RunData) -> Result<Charts, ChartError> {
             &hist,
         )?);
     }
-    if !paths.parameters.is_empty() {
-        charts.push(rank_correlations(data, paths)?);
+    let ranks = paths.rank_correlations(RANK_CONFIDENCE);
+    for outcome in &ranks {
+        match rank_correlations(data, paths, outcome)? {
+            Some(chart) => charts.push(chart),
+            None => notes.push(format!(
+                "{}: {} is the same on every path (or defined on fewer than 4), so it has \
+                 no rank correlation with the parameters; chart not drawn.",
+                rank_chart(outcome.metric),
+                outcome.metric.label()
+            )),
+        }
     }
-    Ok(Charts { charts, notes })
+    Ok(Charts {
+        charts,
+        notes,
+        ranks,
+    })
 }
 
-/// The rank correlation of each uncertain parameter with each outcome of `paths.csv` drawn
-/// as a histogram, with its interval: a tornado of what drives the outcome (a run with
-/// parameter uncertainty).
-fn rank_correlations(data: &RunData, paths: &data::PathColumns) -> Result<Chart, ChartError> {
-    use crate::uncertainty::rank::spearman;
-    use data::PATH_COLUMNS;
-    let series: Vec<String> = PATH_COLUMNS.iter().map(|m| m.label().to_string()).collect();
-    let mut rows: Vec<forest::ForestRow> = paths
-        .parameters
+/// The rank correlation of each uncertain parameter with one outcome, with its interval, as
+/// a tornado: the parameter that drives the outcome's spread most on top (a run with
+/// parameter uncertainty). `None` when no parameter has a correlation with it.
+fn rank_correlations(
+    data: &RunData,
+    paths: &data::PathColumns,
+    outcome: &OutcomeRanks,
+) -> Result<Option<Chart>, ChartError> {
+    if outcome.by_parameter.iter().all(Option::is_none) {
+        return Ok(None);
+    }
+    let metric = outcome.metric;
+    // Tornado order: strongest |ρ| first; parameters without a correlation last, each group
+    // in the scenario's order (a stable sort).
+    let mut order: Vec<usize> = (0..paths.parameters.len()).collect();
+    let strength = |j: &usize| outcome.by_parameter[*j].map_or(-1.0, |r| r.rho.abs());
+    order.sort_by(|a, b| strength(b).total_cmp(&strength(a)));
+    let rows: Vec<forest::ForestRow> = order
         .iter()
-        .map(|(name, x)| forest::ForestRow {
-            label: name.clone(),
-            entries: PATH_COLUMNS
-                .iter()
-                .map(|m| {
-                    let y = paths.by_path.get(m)?;
-                    spearman(x, y, RANK_CONFIDENCE).map(|r| study::Interval {
-                        value: r.rho,
-                        lo: r.low,
-                        hi: r.high,
-                    })
-                })
-                .collect(),
+        .map(|&j| forest::ForestRow {
+            label: paths.parameters[j].0.clone(),
+            entries: vec![outcome.by_parameter[j].map(|r| study::Interval {
+                value: r.rho,
+                lo: r.low,
+                hi: r.high,
+            })],
         })
         .collect();
-    // Tornado order: the parameter with the strongest correlation with any outcome first.
-    let strength = |r: &forest::ForestRow| {
-        r.entries
-            .iter()
-            .flatten()
-            .map(|e| e.value.abs())
-            .fold(0.0, f64::max)
-    };
-    rows.sort_by(|a, b| strength(b).total_cmp(&strength(a)));
+    let annotations: Vec<String> = order
+        .iter()
+        .map(|&j| {
+            outcome.by_parameter[j].map_or("no ordering".to_string(), |r| {
+                format!("ρ = {}", Unit::Ratio.value(r.rho))
+            })
+        })
+        .collect();
+    let series = ["Spearman's ρ; bar: 95% interval".to_string()];
     let chart = forest::Forest {
         texts: frame::Texts {
-            title: title("What drives the outcome: uncertain parameters", data),
+            title: title(&format!("What drives it: {}", metric.label()), data),
             facts: format!(
-                "{} paths, each with its own draw of {} parameters",
-                count(paths.rows as f64),
+                "{} paths where it is defined, each with its own draw of {} parameters",
+                count(outcome.n as f64),
                 paths.parameters.len()
             ),
-            footnote: None,
+            footnote: metric.at_par().then(|| PAR_NOTE.to_string()),
         },
-        x_desc: "Spearman rank correlation with the outcome (95% interval, Fisher z)".to_string(),
+        x_desc: format!(
+            "Spearman rank correlation with {} (95% interval, Fisher z)",
+            metric.label()
+        ),
         series: &series,
         rows: &rows,
-        annotations: &[],
+        annotations: &annotations,
         unit: Unit::Ratio,
         clip: false,
     };
-    finish(
-        UNCERTAIN_CHARTS[0],
-        chart.texts.title.clone(),
+    let caption = format!(
         "For each uncertain parameter, Spearman's rank correlation over the paths between the \
-         value it drew and each outcome, with a 95% interval (Fisher's z with the variance \
-         1.06/(n − 3) of Fieller, Hartley and Pearson). The parameters are ordered by their \
-         strongest correlation: the top ones drive the spread of the outcome most. Other \
-         randomness of the paths (defaults, demand, the credit cycle) dilutes every \
-         correlation."
-            .to_string(),
+         value it drew and {} ({}), with a 95% interval (Fisher's z with the variance \
+         1.06/(n − 3) of Fieller, Hartley and Pearson). The parameters are ordered by the \
+         strength of their correlation: the top ones drive the spread of the outcome most. \
+         Other randomness of the paths (defaults, demand, the credit cycle) dilutes every \
+         correlation. The numbers are in rank_correlations.csv.",
+        metric.label(),
+        metric.name()
+    );
+    finish(
+        &rank_chart(metric),
+        chart.texts.title.clone(),
+        caption,
         &chart,
     )
+    .map(Some)
 }
 
 fn finish(
-    name: &'static str,
+    name: &str,
     title: String,
     caption: String,
     figure: &impl frame::Figure,
 ) -> Result<Chart, ChartError> {
     let (svg, png) = frame::render(figure).map_err(|message| ChartError {
-        chart: name,
+        chart: name.to_string(),
         message,
     })?;
     Ok(Chart {
-        name,
+        name: name.to_string(),
         title,
         caption,
         svg,

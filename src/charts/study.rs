@@ -43,7 +43,7 @@ fn finish(
     figure: &impl Figure,
 ) -> Result<StudyChart, ChartError> {
     let (svg, png) = frame::render(figure).map_err(|message| ChartError {
-        chart: kind,
+        chart: kind.to_string(),
         message: format!("{file}: {message}"),
     })?;
     Ok(StudyChart {
