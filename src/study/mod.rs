@@ -441,6 +441,8 @@ fn summary_json(
         "wall_time_seconds": run.wall_seconds,
         "loans_simulated": run.loans_simulated,
         "loans_per_second": run.loans_per_second(),
+        // As a run's summary has it, so that a study's throughput compares with a run's.
+        "loans_per_second_per_core": run.loans_per_second() / run.threads.max(1) as f64,
         "variants": variants.iter().map(|v| json!({
             "name": v.name,
             "settings": v.settings.iter().map(|(k, x)| json!({"key": k, "value": x})).collect::<Vec<_>>(),
