@@ -284,3 +284,27 @@ fn a_combination_that_breaks_a_rule_stops_the_run_and_writes_nothing() {
     );
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
 }
+
+/// The benchmark of README "Performance" (benches/sobol-k8.toml): the baseline with exactly
+/// eight uncertain estimates and no groups (k = 8), each as `scenarios/uncertainty.toml`
+/// declares it.
+#[test]
+fn the_k8_benchmark_is_the_baseline_with_eight_estimates_of_the_shipped_study() {
+    let bench = Scenario::load(&root().join("benches/sobol-k8.toml"), &[])
+        .unwrap_or_else(|e| panic!("{e}"));
+    let study = shipped("uncertainty", &[]);
+    assert_eq!(bench.uncertain().len(), 8);
+    for p in bench.uncertain() {
+        assert_eq!(p.group, None, "{}", p.name);
+        let shipped = study.uncertain().iter().find(|q| q.name == p.name).unwrap();
+        assert_eq!(
+            (&p.keys, &p.how, &p.distribution),
+            (&shipped.keys, &shipped.how, &shipped.distribution)
+        );
+    }
+    let base = shipped("baseline", &[]);
+    let mut plain = bench.spec().clone();
+    plain.uncertain.clear();
+    plain.meta = base.spec().meta.clone();
+    assert_eq!(&plain, base.spec());
+}
