@@ -33,6 +33,9 @@ pub const RANK_CORRELATIONS_CSV: &str = "rank_correlations.csv";
 pub struct RenderSummary {
     /// Every chart file written (SVG and PNG), in report order.
     pub charts: Vec<PathBuf>,
+    /// Tables written beside the data (`rank_correlations.csv` of a run with parameter
+    /// uncertainty).
+    pub tables: Vec<PathBuf>,
     /// The report.
     pub report: PathBuf,
     /// Things the user should know, e.g. that histograms were skipped for want of `paths.csv`.
@@ -140,18 +143,20 @@ pub fn render(folder: &Path) -> Result<RenderSummary, ReportError> {
             }
         }
     }
+    let mut tables = Vec::new();
     let table = folder.join(RANK_CORRELATIONS_CSV);
     if drawn.ranks.is_empty() {
         remove_stale(&table)?;
     } else {
         let csv = crate::uncertainty::rank::to_csv(&parameters, &drawn.ranks);
         write_file(&table, csv.as_bytes())?;
-        written.push(table);
+        tables.push(table);
     }
     let report = folder.join(REPORT_HTML);
     write_file(&report, html.as_bytes())?;
     Ok(RenderSummary {
         charts: written,
+        tables,
         report,
         notes: drawn.notes,
     })

@@ -173,9 +173,14 @@ fn report(args: ReportArgs) -> ExitCode {
                 note(n);
             }
             let mut out = std::io::stdout().lock();
+            let tables: String = done
+                .tables
+                .iter()
+                .map(|t| format!(", {}", t.display()))
+                .collect();
             let written = writeln!(
                 out,
-                "{} charts and {}",
+                "{} charts{tables} and {}",
                 done.charts.len(),
                 done.report.display()
             )
