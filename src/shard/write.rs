@@ -161,7 +161,8 @@ pub fn study<S: Study>(
             && again.design().is_some_and(|d| {
                 d.metrics() == design.metrics()
                     && d.paths_per_point() == design.paths_per_point()
-                    && d.table() == design.table()
+                    && d.points() == design.points()
+                    && (0..d.points()).all(|p| d.row(p) == design.row(p))
             });
         if !same {
             return Err(not_rebuilt("the study"));

@@ -197,9 +197,9 @@ pub trait Design {
         observer: &dyn Observer,
     ) -> Result<(Vec<problem::PointOutcomes>, RunInfo), Error>;
 
-    /// Every point's values and seed, as `design.csv` has them: what a study rebuilt from its
-    /// recipe must give again for its shards to be merged.
-    fn table(&self) -> String;
+    /// Point `p`'s values and seed, as its row of `design.csv` has them: what a study rebuilt
+    /// from its recipe must give again, point by point, for its shards to be merged.
+    fn row(&self, p: usize) -> String;
 }
 
 /// What every study's results carry: how the study ran.

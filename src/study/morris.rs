@@ -344,20 +344,25 @@ impl Morris {
         }
         out.push_str(",u_dummy,seed\n");
         for p in 0..self.design.len() {
-            let unit = self.design.point(p);
-            let moved = self.design.moved(p).map_or(String::new(), |(g, up)| {
-                format!("{}{}", text_cell(&names[g]), if up { "+" } else { "-" })
-            });
-            let _ = write!(out, "{p},{},{moved}", self.design.trajectory(p));
-            for v in self.problem.values(unit) {
-                let _ = write!(out, ",{}", csv_number(v));
-            }
-            for u in unit {
-                let _ = write!(out, ",{}", csv_number(*u));
-            }
-            let _ = writeln!(out, ",{}", self.problem.point_seed(self.other_paths(p)));
+            self.design_row(p, &names, &mut out);
         }
         out
+    }
+
+    /// The row of point `p` in `design.csv`; `names` are the groups'.
+    fn design_row(&self, p: usize, names: &[String], out: &mut String) {
+        let unit = self.design.point(p);
+        let moved = self.design.moved(p).map_or(String::new(), |(g, up)| {
+            format!("{}{}", text_cell(&names[g]), if up { "+" } else { "-" })
+        });
+        let _ = write!(out, "{p},{},{moved}", self.design.trajectory(p));
+        for v in self.problem.values(unit) {
+            let _ = write!(out, ",{}", csv_number(v));
+        }
+        for u in unit {
+            let _ = write!(out, ",{}", csv_number(*u));
+        }
+        let _ = writeln!(out, ",{}", self.problem.point_seed(self.other_paths(p)));
     }
 }
 
@@ -562,7 +567,9 @@ impl Design for Morris {
         self.simulate_range(points, options, observer)
     }
 
-    fn table(&self) -> String {
-        self.design_csv()
+    fn row(&self, p: usize) -> String {
+        let mut out = String::new();
+        self.design_row(p, &self.problem.group_names(), &mut out);
+        out
     }
 }

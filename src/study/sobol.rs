@@ -454,19 +454,24 @@ impl Sobol {
         }
         out.push_str(",u_dummy,seed\n");
         for p in 0..self.design.len() {
-            let unit = self.design.point(p);
-            let values = self.problem.values(&unit);
-            let role = self.design.role(p);
-            let _ = write!(out, "{p},{role},{}", self.design.base_row(p));
-            for v in &values {
-                let _ = write!(out, ",{}", csv_number(*v));
-            }
-            for u in &unit {
-                let _ = write!(out, ",{}", csv_number(*u));
-            }
-            let _ = writeln!(out, ",{}", self.problem.point_seed(self.other_paths(p)));
+            self.design_row(p, &mut out);
         }
         out
+    }
+
+    /// The row of point `p` in `design.csv`.
+    fn design_row(&self, p: usize, out: &mut String) {
+        let unit = self.design.point(p);
+        let values = self.problem.values(&unit);
+        let role = self.design.role(p);
+        let _ = write!(out, "{p},{role},{}", self.design.base_row(p));
+        for v in &values {
+            let _ = write!(out, ",{}", csv_number(*v));
+        }
+        for u in &unit {
+            let _ = write!(out, ",{}", csv_number(*u));
+        }
+        let _ = writeln!(out, ",{}", self.problem.point_seed(self.other_paths(p)));
     }
 
     /// `points.csv`: one row per point and metric, the mean over the point's paths and its
@@ -714,8 +719,10 @@ impl Design for Sobol {
         self.simulate_range(points, options, observer)
     }
 
-    fn table(&self) -> String {
-        self.design_csv()
+    fn row(&self, p: usize) -> String {
+        let mut out = String::new();
+        self.design_row(p, &mut out);
+        out
     }
 }
 
