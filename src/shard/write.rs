@@ -330,7 +330,7 @@ fn write(
         ));
     }
     let share = shard.share(total);
-    let (spans, records, info) = match units {
+    let (folder, spans, states, info) = match units {
         Units::Paths {
             scenarios,
             paths,
@@ -365,7 +365,7 @@ fn write(
                     years: w.years,
                 })
                 .collect::<Vec<_>>();
-            (spans, (folder, states), info)
+            (folder, spans, states, info)
         }
         Units::Points(design) => {
             let folder = OutputDir::create(&shard_folder(shards, shard), format::KIND)?;
@@ -382,10 +382,9 @@ fn write(
             }
             let mut states = out.finish()?;
             states[0].loans = info.loans_simulated;
-            (vec![Span::Points(share.clone())], (folder, states), info)
+            (folder, vec![Span::Points(share.clone())], states, info)
         }
     };
-    let (folder, states) = records;
     let mut offset = 0;
     let mut written = Vec::with_capacity(spans.len());
     for (span, w) in spans.into_iter().zip(states) {
