@@ -34,8 +34,9 @@ use crate::output::{self, RunInfo};
 pub const SHARD_JSON: &str = "shard.json";
 pub const OUTCOMES_BIN: &str = "outcomes.bin";
 
-/// The format named in `shard.json`.
-pub const FORMAT: &str = "microfolio-shard 1";
+/// The format named in `shard.json`. Version 2 added the `stream` of the work, pieces of points
+/// and a run's `uncertain`; a version-1 shard is refused by its format, not as damaged.
+pub const FORMAT: &str = "microfolio-shard 2";
 
 /// The result kind of a shard folder (in its manifest).
 pub const KIND: &str = "shard";
