@@ -95,13 +95,7 @@ pub fn simulate_run_with(
     let parameters = if uncertain { scenario.uncertain() } else { &[] };
     let seed = scenario.spec().simulation.seed as u64;
     let model = Model::new(scenario);
-    let path_model = |i: u64| -> Result<Model, Error> {
-        let values = uncertainty::draw(parameters, seed, i);
-        match scenario.at_values(&values) {
-            Ok(point) => Ok(Model::new(&point)),
-            Err(e) => Err(Error::Scenario(drawn_on(e, parameters, &values, i))),
-        }
-    };
+    let path_model = |i: u64| path_model(scenario, i);
     let columns: Vec<String> = parameters.iter().map(|p| p.column()).collect();
     let paths = scenario.spec().simulation.paths as u64;
     let stopwatch = Stopwatch::start();
@@ -152,8 +146,20 @@ pub fn simulate_run_with(
     Ok((results, info))
 }
 
+/// The model of path `i` of a run of `scenario` with parameter uncertainty: the scenario at the
+/// values path `i` draws from its own stream. A function of (seed, path index) alone, so a
+/// shard of the run builds the same models as the whole run.
+pub(crate) fn path_model(scenario: &Scenario, i: u64) -> Result<Model, Error> {
+    let parameters = scenario.uncertain();
+    let values = uncertainty::draw(parameters, scenario.spec().simulation.seed as u64, i);
+    match scenario.at_values(&values) {
+        Ok(point) => Ok(Model::new(&point)),
+        Err(e) => Err(Error::Scenario(drawn_on(e, parameters, &values, i))),
+    }
+}
+
 /// A run with parameter uncertainty needs parameters to draw.
-fn can_draw(scenario: &Scenario, uncertain: bool) -> Result<(), Error> {
+pub(crate) fn can_draw(scenario: &Scenario, uncertain: bool) -> Result<(), Error> {
     if uncertain && scenario.uncertain().is_empty() {
         return Err(Error::Input(format!(
             "{}: no [[uncertain]] parameter to draw (a run with parameter uncertainty needs \

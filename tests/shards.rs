@@ -457,3 +457,344 @@ fn the_kubernetes_manifest_runs_its_shards_as_the_env_contract_says() {
     let folder = format!("shard-{:04}-of-{:04}", completions - 1, completions);
     assert_eq!(names(&d.path().join("baseline-shards")), [folder]);
 }
+
+/// A small lender with three uncertain parameters, for the design studies and `run
+/// --uncertain` in shards (a point of four paths takes a millisecond).
+const UNCERTAIN: &str = r#"
+[meta]
+name = "shard_gsa"
+[simulation]
+horizon_years = 3
+paths = 60
+seed = 5
+[funding]
+state_loan = 50e6
+guarantee_room = 0
+min_cash = 0
+cash_target = 1e6
+[initial_book]
+loans = 200
+max_age_months = 24
+[origination]
+loans_per_year = 150
+[costs]
+fixed_per_year = 2e5
+[[segment]]
+name = "s"
+mean_size = 15000
+annual_pd = 0.06
+recovery_mean = 0.3
+recovery_sd = 0.1
+recovery_lag_months = 6
+
+[[uncertain]]
+name = "pd"
+keys = ["segment.s.annual_pd"]
+dist = "uniform"
+low = 0.02
+high = 0.15
+
+[[uncertain]]
+name = "costs"
+keys = ["costs.fixed_per_year"]
+how = "scale"
+dist = "triangular"
+low = 0.5
+mode = 1.0
+high = 1.5
+
+[[uncertain]]
+name = "recovery"
+keys = ["segment.s.recovery_mean"]
+dist = "normal"
+mean = 0.3
+sd = 0.05
+low = 0.1
+high = 0.5
+"#;
+
+/// The `shard.json` of a shard folder.
+fn shard_json(dir: &Path) -> serde_json::Value {
+    serde_json::from_str(&fs::read_to_string(dir.join("shard.json")).unwrap()).unwrap()
+}
+
+/// Compute shards `which` (`I/N`) of `args` into `out`, on alternating thread counts.
+fn shards_of(d: &Path, args: &[&str], which: &[&str], out: &str) {
+    for (k, shard) in which.iter().enumerate() {
+        let threads = if k % 2 == 0 { "2" } else { "1" };
+        ok(
+            d,
+            &[
+                args,
+                &["--shard", shard, "--out", out, "--threads", threads],
+            ]
+            .concat(),
+        );
+    }
+}
+
+#[test]
+fn sobol_morris_and_uncertain_runs_in_shards_merge_into_the_single_process_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    fs::write(d.join("u.toml"), UNCERTAIN).unwrap();
+    let sobol: &[&str] = &[
+        "sobol",
+        "u.toml",
+        "--samples",
+        "8",
+        "--paths-per-point",
+        "4",
+        "--metrics",
+        "defaults,final_capital,capital_depleted",
+        "--second-order",
+        "--bootstrap",
+        "60",
+        "-q",
+    ];
+    let morris: &[&str] = &[
+        "morris",
+        "u.toml",
+        "--trajectories",
+        "5",
+        "--paths-per-point",
+        "3",
+        "--metrics",
+        "net_loss,defaults",
+        "--bootstrap",
+        "60",
+        "-q",
+    ];
+    let run: &[&str] = &["run", "u.toml", "--uncertain", "--paths", "45", "-q"];
+    for (name, args) in [("sobol", sobol), ("morris", morris), ("run", run)] {
+        let single = format!("{name}-single");
+        ok(d, &[args, &["--out", &single, "--threads", "1"]].concat());
+        // Two shards, computed in reverse order.
+        let two = format!("{name}-2");
+        shards_of(d, args, &["1/2", "0/2"], &two);
+        let merged = format!("{name}-merged-2");
+        ok(d, &["merge", &two, "--out", &merged, "-q"]);
+        same_folders(&d.join(&merged), &d.join(&single));
+        // Three shards, given to merge in a scrambled order.
+        let three = format!("{name}-3");
+        shards_of(d, args, &["2/3", "0/3", "1/3"], &three);
+        let shard = |i: usize| format!("{three}/shard-{i:04}-of-0003");
+        let merged = format!("{name}-merged-3");
+        let out = ok(
+            d,
+            &["merge", &shard(1), &shard(2), &shard(0), "--out", &merged],
+        );
+        assert!(
+            out.contains(&format!("merged 3 shards of a {name}")),
+            "{out}"
+        );
+        same_folders(&d.join(&merged), &d.join(&single));
+        // Shards of different N that tile the work: 0/2 with 2/4 and 3/4.
+        let mixed = format!("{name}-mixed");
+        shards_of(d, args, &["3/4", "0/2", "2/4"], &mixed);
+        let merged = format!("{name}-merged-mixed");
+        ok(
+            d,
+            &["merge", &format!("{mixed}/shard-*"), "--out", &merged, "-q"],
+        );
+        same_folders(&d.join(&merged), &d.join(&single));
+    }
+    // A design's shard keeps per point and metric what the study keeps, not per path: its
+    // records are the points' means and standard errors, whatever the paths per point.
+    let points = 8 * (2 * 4 + 2);
+    let metrics = 3;
+    let mut bytes = 0;
+    let mut held = 0;
+    for i in 0..3 {
+        let folder = d.join(format!("sobol-3/shard-{i:04}-of-0003"));
+        let json = shard_json(&folder);
+        assert_eq!(json["work"]["stream"], "points");
+        assert_eq!(json["work"]["units"], points);
+        let stream = &json["shard"]["stream"];
+        held += stream[1].as_u64().unwrap() - stream[0].as_u64().unwrap();
+        bytes += fs::metadata(folder.join("outcomes.bin")).unwrap().len();
+    }
+    assert_eq!(held, points);
+    assert_eq!(bytes, points * (1 + 16 * metrics));
+    // The recipe rebuilds the design from the base scenario and the flags: no point is stored.
+    let json = shard_json(&d.join("sobol-3/shard-0000-of-0003"));
+    let recipe = json["work"]["recipe"].as_object().unwrap();
+    let mut keys: Vec<&str> = recipe.keys().map(String::as_str).collect();
+    keys.sort();
+    assert_eq!(
+        keys,
+        [
+            "base",
+            "bootstrap",
+            "confidence",
+            "metrics",
+            "paths_per_point",
+            "samples",
+            "second_order"
+        ]
+    );
+    assert!(
+        recipe["base"]["toml"]
+            .as_str()
+            .unwrap()
+            .contains("[[uncertain]]")
+    );
+    // The run drew its parameters per path: paths.csv shows them after merging, too.
+    let paths = fs::read_to_string(d.join("run-merged-3/paths.csv")).unwrap();
+    assert!(
+        paths
+            .lines()
+            .next()
+            .unwrap()
+            .ends_with(",uncertain.pd,uncertain.costs,uncertain.recovery"),
+        "{}",
+        paths.lines().next().unwrap()
+    );
+    assert_eq!(
+        shard_json(&d.join("run-2/shard-0000-of-0002"))["work"]["recipe"]["uncertain"],
+        true
+    );
+}
+
+#[test]
+fn merge_refuses_design_and_uncertain_shards_of_other_work_missing_repeated_and_damaged() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    fs::write(d.join("u.toml"), UNCERTAIN).unwrap();
+    let sobol_with = |bootstrap: &'static str, per_point: &'static str| -> Vec<&'static str> {
+        vec![
+            "sobol",
+            "u.toml",
+            "--samples",
+            "4",
+            "--paths-per-point",
+            per_point,
+            "--metrics",
+            "defaults",
+            "--bootstrap",
+            bootstrap,
+            "-q",
+        ]
+    };
+    let sobol = &sobol_with("20", "2")[..];
+    shards_of(d, sobol, &["0/3", "1/3", "2/3"], "a");
+    // Another bootstrap changes the intervals: other work, though the points are the same.
+    shards_of(d, &sobol_with("30", "2"), &["1/3"], "b");
+    let other = |folder: &str, says: &[&str]| {
+        refused(
+            d,
+            &[
+                "merge",
+                "a/shard-0000-of-0003",
+                folder,
+                "a/shard-0002-of-0003",
+                "--out",
+                "m",
+            ],
+            &[&["different work"], says].concat(),
+        );
+    };
+    other("b", &["bootstrap", "b/shard-0001-of-0003"]);
+    // Other paths per point, another seed.
+    shards_of(d, &sobol_with("20", "3"), &["1/3"], "c");
+    other("c", &["paths_per_point"]);
+    shards_of(d, &[sobol, &["--seed", "6"]].concat(), &["1/3"], "s");
+    other("s", &["seed"]);
+    // A Morris shard, and a run's, are other work too.
+    ok(
+        d,
+        &[
+            "morris",
+            "u.toml",
+            "--trajectories",
+            "2",
+            "--paths-per-point",
+            "2",
+            "--shard",
+            "1/3",
+            "--out",
+            "e",
+            "-q",
+        ],
+    );
+    refused(
+        d,
+        &["merge", "a/shard-0000-of-0003", "e", "--out", "m"],
+        &["different work", "kind"],
+    );
+    // Missing points are named by shard and by point.
+    refused(
+        d,
+        &[
+            "merge",
+            "a/shard-0000-of-0003",
+            "a/shard-0002-of-0003",
+            "--out",
+            "m",
+        ],
+        &[
+            "1 of 3 shards missing",
+            "shard 1/3",
+            "points 8..16",
+            "rerun",
+        ],
+    );
+    // Repeated.
+    let copy = d.join("copy");
+    fs::create_dir(&copy).unwrap();
+    for f in ["shard.json", "outcomes.bin"] {
+        fs::copy(d.join("a/shard-0001-of-0003").join(f), copy.join(f)).unwrap();
+    }
+    refused(
+        d,
+        &["merge", "a", "copy", "--out", "m"],
+        &["given twice", "shard 1/3", "copy"],
+    );
+    // Damaged: a flipped bit, a truncated file.
+    let bin = d.join("a/shard-0002-of-0003/outcomes.bin");
+    let mut bytes = fs::read(&bin).unwrap();
+    bytes[5] ^= 1;
+    fs::write(&bin, &bytes).unwrap();
+    refused(
+        d,
+        &["merge", "a", "--out", "m"],
+        &["shard-0002-of-0003/outcomes.bin", "CRC-32", "rerun"],
+    );
+    fs::write(&bin, &bytes[..bytes.len() - 3]).unwrap();
+    refused(d, &["merge", "a", "--out", "m"], &["damaged"]);
+    // More shards than points.
+    refused(
+        d,
+        &[sobol, &["--shard", "0/25", "--out", "x"]].concat(),
+        &["--shard 0/25", "24 design points", "at most 24"],
+    );
+    // A run with parameter uncertainty and the plain run of the same scenario are other work.
+    let run: &[&str] = &["run", "u.toml", "--paths", "20", "-q"];
+    ok(
+        d,
+        &[run, &["--uncertain", "--shard", "0/2", "--out", "r"]].concat(),
+    );
+    ok(d, &[run, &["--shard", "1/2", "--out", "p"]].concat());
+    refused(
+        d,
+        &["merge", "r", "p", "--out", "m"],
+        &["different work", "uncertain"],
+    );
+    // --uncertain on a scenario without the section is refused before any shard is written.
+    ok(d, &["validate", "u.toml"]);
+    let plain = UNCERTAIN[..UNCERTAIN.find("[[uncertain]]").unwrap()].to_string();
+    fs::write(d.join("plain.toml"), plain).unwrap();
+    refused(
+        d,
+        &[
+            "run",
+            "plain.toml",
+            "--uncertain",
+            "--shard",
+            "0/2",
+            "--out",
+            "y",
+        ],
+        &["[[uncertain]]"],
+    );
+}

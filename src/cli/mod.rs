@@ -287,18 +287,13 @@ fn run(args: RunArgs) -> ExitCode {
         Err(code) => return code,
     };
     if let Some(text) = &args.run.shard {
-        if args.uncertain {
-            // A shard records its outcomes, not the per-path draws, and merge rebuilds a plain
-            // run: the two do not meet yet (docs/cluster.md).
-            return fail(
-                EXIT_BAD_INPUT,
-                format!(
-                    "--shard {text} with --uncertain: a run with parameter uncertainty cannot be \
-                     split into shards yet; run it on one machine"
-                ),
-            );
-        }
-        return shard::run(&scenario, &args.run, text, !args.no_paths_csv);
+        return shard::run(
+            &scenario,
+            &args.run,
+            text,
+            !args.no_paths_csv,
+            args.uncertain,
+        );
     }
     let destination = args
         .run

@@ -19,8 +19,14 @@ fn options(work: &WorkArgs) -> Options {
     }
 }
 
-/// Shard `text` of a run of `scenario`.
-pub fn run(scenario: &Scenario, work: &WorkArgs, text: &str, paths_csv: bool) -> ExitCode {
+/// Shard `text` of a run of `scenario` (`uncertain`: with parameter uncertainty).
+pub fn run(
+    scenario: &Scenario,
+    work: &WorkArgs,
+    text: &str,
+    paths_csv: bool,
+    uncertain: bool,
+) -> ExitCode {
     let s = match Shard::from_env(text) {
         Ok(s) => s,
         Err(e) => return failed(e, ""),
@@ -31,7 +37,15 @@ pub fn run(scenario: &Scenario, work: &WorkArgs, text: &str, paths_csv: bool) ->
         .unwrap_or_else(|| shard::default_run_shards(scenario));
     let paths = scenario.spec().simulation.paths as u64;
     let bar = Bar::new(s.share(paths).end - s.share(paths).start, work.quiet, None);
-    let outcome = shard::run(scenario, paths_csv, s, &shards, &options(work), &bar);
+    let outcome = shard::run(
+        scenario,
+        paths_csv,
+        uncertain,
+        s,
+        &shards,
+        &options(work),
+        &bar,
+    );
     bar.finish();
     written(outcome, work.quiet, scenario.name(), "")
 }
@@ -46,9 +60,7 @@ pub fn study<S: Study>(study: &S, work: &WorkArgs, text: &str, metrics: &str) ->
         .out
         .clone()
         .unwrap_or_else(|| shard::default_study_shards(study.base(), S::KIND));
-    let total = study.variants().len() as u64 * study.paths();
-    let share = s.share(total);
-    let bar = Bar::new(share.end - share.start, work.quiet, None);
+    let bar = Bar::new(shard::study_share_paths(study, s), work.quiet, None);
     let outcome = shard::study(study, s, &shards, &options(work), &bar);
     bar.finish();
     written(outcome, work.quiet, &study.title(), metrics)
@@ -98,8 +110,8 @@ pub fn merge(args: MergeArgs) -> ExitCode {
             let mut out = std::io::stdout().lock();
             let text = writeln!(
                 out,
-                "merged {} shards of a {} ({} units, {} paths in all)",
-                m.shards, m.kind, m.units, m.paths
+                "merged {} shards of a {} ({} {}, {} paths in all)",
+                m.shards, m.kind, m.units, m.unit_name, m.paths
             )
             .and_then(|()| out.write_all(m.table.as_bytes()))
             .and_then(|()| writeln!(out, "results: {}", m.folder.display()))

@@ -1,20 +1,27 @@
 //! The files of a shard folder (docs/cluster.md, "The shard format"):
 //!
 //! - `shard.json`: the format, the fingerprint of the work (what determines its numbers: the
-//!   recipe of the run or study, seed, paths, units, engine and sampling-crate versions and
-//!   the layout of a record, with a short hash of it), which shard of how many it is, its
-//!   pieces (each a range of paths of one unit, where its records are in `outcomes.bin`, their
-//!   CRC-32 and loans) and how its work went (threads, wall time, start).
-//! - `outcomes.bin`: one record per path, the pieces one after another in path order, every
-//!   value in little-endian order: the loans simulated (u64), a bit per scalar metric saying
-//!   whether it is defined (bit `k % 8` of byte `k / 8`), every scalar metric (f64, in the
-//!   registry's order, 0 where undefined), then every yearly metric of every report year (f64,
-//!   year-major: `year * Yearly::COUNT + metric`). A record is exactly what the engine
-//!   produced for the path ([`PathOutcome`]), bit for bit.
+//!   recipe of the run or study, seed, paths, units, engine and sampling-crate versions, which
+//!   stream the shards cut and the layout of a record, with a short hash of it), which shard of
+//!   how many it is, its pieces (each a range of paths of one unit, or of a design's points;
+//!   where its records are in `outcomes.bin`, their CRC-32 and loans) and how its work went
+//!   (threads, wall time, start).
+//! - `outcomes.bin`: the records of the pieces one after another in stream order, every value
+//!   in little-endian order. A work of [`Stream::Paths`] (runs, and studies of variants) has one
+//!   record per path: the loans simulated (u64), a bit per scalar metric saying whether it is
+//!   defined (bit `k % 8` of byte `k / 8`), every scalar metric (f64, in the registry's order, 0
+//!   where undefined), then every yearly metric of every report year (f64, year-major:
+//!   `year * Yearly::COUNT + metric`) — exactly what the engine produced for the path
+//!   ([`PathOutcome`]), bit for bit. A work of [`Stream::Points`] (Sobol' and Morris designs)
+//!   has one record per point: a bit per metric of the study saying whether its standard
+//!   error is defined, then per metric the mean over the point's paths and its standard error
+//!   (f64) — what the single-process study keeps of a point, no more.
 //!
-//! The layout comes from the metric registry ([`Scalar::ALL`], [`Yearly::ALL`]): a metric added
-//! there is in every shard without a change here, and shards of another layout are refused.
+//! The path layout comes from the metric registry ([`Scalar::ALL`], [`Yearly::ALL`]): a metric
+//! added there is in every shard without a change here, and shards of another layout are
+//! refused.
 
+use std::ops::Range;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde_json::{Value, json};
@@ -27,8 +34,9 @@ use crate::output::{self, RunInfo};
 pub const SHARD_JSON: &str = "shard.json";
 pub const OUTCOMES_BIN: &str = "outcomes.bin";
 
-/// The format named in `shard.json`.
-pub const FORMAT: &str = "microfolio-shard 1";
+/// The format named in `shard.json`. Version 2 added the `stream` of the work, pieces of points
+/// and a run's `uncertain`; a version-1 shard is refused by its format, not as damaged.
+pub const FORMAT: &str = "microfolio-shard 2";
 
 /// The result kind of a shard folder (in its manifest).
 pub const KIND: &str = "shard";
@@ -41,7 +49,34 @@ pub fn record_bytes(years: usize) -> usize {
     8 + MASK_BYTES + 8 * Scalar::COUNT + 8 * Yearly::COUNT * years
 }
 
-/// The record layout, part of the fingerprint.
+/// Which stream a work's shards cut, named in its fingerprint (`work.stream`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stream {
+    /// Every unit's paths one after another, a record per path.
+    Paths,
+    /// A design's points, each reduced over its paths to one record.
+    Points,
+}
+
+impl Stream {
+    pub fn name(self) -> &'static str {
+        match self {
+            Stream::Paths => "paths",
+            Stream::Points => "points",
+        }
+    }
+
+    /// The stream named in a fingerprint.
+    pub fn of_work(work: &Value) -> Option<Stream> {
+        match work["stream"].as_str()? {
+            "paths" => Some(Stream::Paths),
+            "points" => Some(Stream::Points),
+            _ => None,
+        }
+    }
+}
+
+/// The record layout of a path stream, part of the fingerprint.
 pub fn layout() -> Value {
     json!({
         "byte_order": "little-endian",
@@ -49,6 +84,52 @@ pub fn layout() -> Value {
         "scalars": Scalar::ALL.iter().map(|m| m.name()).collect::<Vec<_>>(),
         "yearly": Yearly::ALL.iter().map(|m| m.name()).collect::<Vec<_>>(),
     })
+}
+
+/// Bytes of one point's record with `metrics` metrics.
+pub fn point_record_bytes(metrics: usize) -> usize {
+    metrics.div_ceil(8) + 16 * metrics
+}
+
+/// The record layout of a point stream of `metrics`, part of the fingerprint.
+pub fn point_layout(metrics: &[Scalar]) -> Value {
+    json!({
+        "byte_order": "little-endian",
+        "record": "defined-se bits, per metric: mean f64 and standard error f64 over the point's paths",
+        "metrics": metrics.iter().map(|m| m.name()).collect::<Vec<_>>(),
+    })
+}
+
+/// Append the record of one point to `out`: per metric its mean and standard error.
+pub fn encode_point(values: &[(f64, Option<f64>)], out: &mut Vec<u8>) {
+    let mut mask = vec![0u8; values.len().div_ceil(8)];
+    for (k, (_, se)) in values.iter().enumerate() {
+        if se.is_some() {
+            mask[k / 8] |= 1 << (k % 8);
+        }
+    }
+    out.extend_from_slice(&mask);
+    for (mean, se) in values {
+        out.extend_from_slice(&mean.to_bits().to_le_bytes());
+        out.extend_from_slice(&se.unwrap_or(0.0).to_bits().to_le_bytes());
+    }
+}
+
+/// One point's values from its record (of [`point_record_bytes`]`(metrics)` bytes).
+pub fn decode_point(metrics: usize, record: &[u8]) -> Vec<(f64, Option<f64>)> {
+    let mask_bytes = metrics.div_ceil(8);
+    let word = |at: usize| {
+        f64::from_bits(u64::from_le_bytes(
+            record[at..at + 8].try_into().expect("8 bytes"),
+        ))
+    };
+    (0..metrics)
+        .map(|k| {
+            let at = mask_bytes + 16 * k;
+            let defined = record[k / 8] & (1 << (k % 8)) != 0;
+            (word(at), defined.then(|| word(at + 8)))
+        })
+        .collect()
 }
 
 /// Append the record of `o` to `out`.
@@ -104,13 +185,42 @@ pub fn fingerprint_id(work: &Value) -> String {
     format!("{h:016x}")
 }
 
-/// One range of paths of one unit in a shard, and where its records are.
+/// What a piece of a shard holds.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Span {
+    /// Paths `paths` of unit `unit`, of `years` report years: one record per path.
+    Paths {
+        unit: usize,
+        paths: Range<u64>,
+        years: usize,
+    },
+    /// Points `points` of a design: one record per point.
+    Points(Range<u64>),
+}
+
+impl Span {
+    /// Its records.
+    pub fn records(&self) -> u64 {
+        let r = match self {
+            Span::Paths { paths, .. } => paths,
+            Span::Points(points) => points,
+        };
+        r.end.saturating_sub(r.start)
+    }
+
+    /// Where it starts in the stream of the work, whose units have `paths` paths each.
+    pub fn stream_start(&self, paths: u64) -> u64 {
+        match self {
+            Span::Paths { unit, paths: r, .. } => *unit as u64 * paths + r.start,
+            Span::Points(points) => points.start,
+        }
+    }
+}
+
+/// One span of a shard, and where its records are.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Piece {
-    pub unit: usize,
-    pub first_path: u64,
-    pub end_path: u64,
-    pub years: usize,
+    pub span: Span,
     pub offset: u64,
     pub bytes: u64,
     pub crc32: u32,
@@ -119,24 +229,35 @@ pub struct Piece {
 
 impl Piece {
     fn to_json(&self) -> Value {
-        json!({
-            "unit": self.unit,
-            "paths": [self.first_path, self.end_path],
-            "years": self.years,
-            "offset": self.offset,
-            "bytes": self.bytes,
-            "crc32": self.crc32,
-            "loans_simulated": self.loans_simulated,
-        })
+        let mut v = match &self.span {
+            Span::Paths { unit, paths, years } => json!({
+                "unit": unit,
+                "paths": [paths.start, paths.end],
+                "years": years,
+            }),
+            Span::Points(points) => json!({"points": [points.start, points.end]}),
+        };
+        v["offset"] = json!(self.offset);
+        v["bytes"] = json!(self.bytes);
+        v["crc32"] = json!(self.crc32);
+        v["loans_simulated"] = json!(self.loans_simulated);
+        v
     }
 
     fn from_json(v: &Value) -> Option<Piece> {
         let n = |k: &str| v[k].as_u64();
+        let range = |k: &str| Some(v[k][0].as_u64()?..v[k][1].as_u64()?);
+        let span = if v.get("points").is_some() {
+            Span::Points(range("points")?)
+        } else {
+            Span::Paths {
+                unit: usize::try_from(n("unit")?).ok()?,
+                paths: range("paths")?,
+                years: usize::try_from(n("years")?).ok()?,
+            }
+        };
         Some(Piece {
-            unit: usize::try_from(n("unit")?).ok()?,
-            first_path: v["paths"][0].as_u64()?,
-            end_path: v["paths"][1].as_u64()?,
-            years: usize::try_from(n("years")?).ok()?,
+            span,
             offset: n("offset")?,
             bytes: n("bytes")?,
             crc32: u32::try_from(n("crc32")?).ok()?,
@@ -152,7 +273,7 @@ pub struct ShardFile {
     pub work: Value,
     pub index: u64,
     pub count: u64,
-    /// The shard's share of the stream of all units' paths.
+    /// The shard's share of the work's stream (of all units' paths, or of a design's points).
     pub stream: (u64, u64),
     pub pieces: Vec<Piece>,
     pub run: RunInfo,
@@ -289,6 +410,29 @@ mod tests {
     }
 
     #[test]
+    fn point_records_round_trip_bit_for_bit() {
+        let values: Vec<(f64, Option<f64>)> = (0..9)
+            .map(|k| {
+                (
+                    k as f64 / 7.0 - 0.5,
+                    (k % 3 != 0).then_some(k as f64 * 1e-300),
+                )
+            })
+            .chain([(-0.0, Some(f64::from_bits(0x7ff8_0000_0000_0042)))])
+            .collect();
+        let mut bytes = Vec::new();
+        encode_point(&values, &mut bytes);
+        assert_eq!(bytes.len(), point_record_bytes(values.len()));
+        let back = decode_point(values.len(), &bytes);
+        let bits = |v: &[(f64, Option<f64>)]| -> Vec<(u64, Option<u64>)> {
+            v.iter()
+                .map(|(m, s)| (m.to_bits(), s.map(f64::to_bits)))
+                .collect()
+        };
+        assert_eq!(bits(&back), bits(&values));
+    }
+
+    #[test]
     fn shard_json_round_trips() {
         let f = ShardFile {
             work: json!({"kind": "run", "paths": 10}),
@@ -296,10 +440,11 @@ mod tests {
             count: 2,
             stream: (5, 10),
             pieces: vec![Piece {
-                unit: 0,
-                first_path: 5,
-                end_path: 10,
-                years: 2,
+                span: Span::Paths {
+                    unit: 0,
+                    paths: 5..10,
+                    years: 2,
+                },
                 offset: 0,
                 bytes: 5 * record_bytes(2) as u64,
                 crc32: 77,
@@ -317,6 +462,20 @@ mod tests {
         assert_eq!(back.pieces, f.pieces);
         assert_eq!((back.index, back.count, back.stream), (1, 2, (5, 10)));
         assert_eq!(back.run.started, f.run.started);
+        let points = ShardFile {
+            pieces: vec![Piece {
+                span: Span::Points(3..7),
+                offset: 0,
+                bytes: 4 * point_record_bytes(2) as u64,
+                crc32: 5,
+                loans_simulated: 11,
+            }],
+            ..f.clone()
+        };
+        assert_eq!(
+            ShardFile::parse(&points.to_text()).unwrap().pieces,
+            points.pieces
+        );
         let e = ShardFile::parse("{\"format\": \"other 9\"}").unwrap_err();
         assert!(e.contains("other 9"), "{e}");
     }

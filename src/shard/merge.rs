@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use super::format::{self, OUTCOMES_BIN, SHARD_JSON, ShardFile};
+use super::format::{self, OUTCOMES_BIN, Piece, SHARD_JSON, ShardFile, Span, Stream};
 use super::recipe;
 use crate::error::{Error, Work};
 use crate::output::{self, OutputDir, OutputError, PathsCsv, RUN, RunInfo};
@@ -19,8 +19,9 @@ use crate::results::Results;
 use crate::run;
 use crate::scenario::Scenario;
 use crate::simulate::{CHUNK_PATHS, Observer};
+use crate::study::problem::PointOutcomes;
 use crate::study::{self, ResultSource, Study};
-use crate::{Compare, Sweep, Tornado};
+use crate::{Compare, Morris, Sobol, Sweep, Tornado};
 
 /// A merged result folder.
 #[derive(Debug)]
@@ -31,7 +32,9 @@ pub struct Merged {
     pub shards: usize,
     /// Paths of all units together.
     pub paths: u64,
+    /// Units: variants (or the run), or a design's points, as `unit_name` says.
     pub units: usize,
+    pub unit_name: &'static str,
     /// What the run's report wants the user to know, or the study's table for a terminal.
     pub notes: Vec<String>,
     pub table: String,
@@ -260,7 +263,19 @@ fn check(shards: &mut [Found]) -> Result<(), Error> {
         }
     }
     let work = &first.file.work;
-    let total = work["units"].as_u64().unwrap_or(0) * work["paths"].as_u64().unwrap_or(0);
+    let stream = Stream::of_work(work).ok_or_else(|| {
+        Error::Input(format!(
+            "{}: its fingerprint names no stream of paths or points; was shard.json edited?",
+            first.name()
+        ))
+    })?;
+    let units = work["units"].as_u64().unwrap_or(0);
+    let paths = work["paths"].as_u64().unwrap_or(0);
+    let (total, item) = match stream {
+        Stream::Paths => (units * paths, "paths"),
+        Stream::Points => (units, "points"),
+    };
+    let metrics = work["layout"]["metrics"].as_array().map_or(0, Vec::len);
     // Shards of one N: name the missing and repeated shards.
     let n = first.file.count;
     if shards.iter().all(|s| s.file.count == n) {
@@ -286,7 +301,7 @@ fn check(shards: &mut [Found]) -> Result<(), Error> {
             .map(|i| {
                 let share = super::Shard { index: i, count: n }.share(total);
                 format!(
-                    "shard {i}/{n} ({}, paths {}..{} of the work)",
+                    "shard {i}/{n} ({}, {item} {}..{} of the work)",
                     super::Shard { index: i, count: n }.folder_name(),
                     share.start,
                     share.end
@@ -302,14 +317,14 @@ fn check(shards: &mut [Found]) -> Result<(), Error> {
             )));
         }
     }
-    // Any mix of N: the shards' shares must tile the stream of paths.
+    // Any mix of N: the shards' shares must tile the stream of paths (or points).
     let mut next = 0;
     let mut previous: Option<&Found> = None;
     for s in shards.iter() {
         let (a, b) = s.file.stream;
         if a > next {
             return Err(Error::Input(format!(
-                "paths {next}..{a} of the work are in no shard given (the shards before and after \
+                "{item} {next}..{a} of the work are in no shard given (the shards before and after \
                  them: {} and {})",
                 previous.map_or("none".to_string(), Found::name),
                 s.name()
@@ -317,7 +332,7 @@ fn check(shards: &mut [Found]) -> Result<(), Error> {
         }
         if a < next {
             return Err(Error::Input(format!(
-                "paths {a}..{} are in two shards: {} and {}; give each path's shard once",
+                "{item} {a}..{} are in two shards: {} and {}; give each shard once",
                 next.min(b),
                 previous.map_or("?".to_string(), Found::name),
                 s.name()
@@ -325,30 +340,33 @@ fn check(shards: &mut [Found]) -> Result<(), Error> {
         }
         // Its pieces must cover its share exactly, with records of the right size.
         let mut at = a;
-        let paths = work["paths"].as_u64().unwrap_or(0);
+        let uncovered = || {
+            Error::Input(format!(
+                "{}: its pieces do not cover its {item} {a}..{b}; the shard is damaged, rerun it",
+                s.name()
+            ))
+        };
         for p in &s.file.pieces {
-            let start = p.unit as u64 * paths + p.first_path;
-            let records = p.end_path.saturating_sub(p.first_path);
-            if start != at || p.bytes != records * format::record_bytes(p.years) as u64 {
-                return Err(Error::Input(format!(
-                    "{}: its pieces do not cover its paths {a}..{b}; the shard is damaged, rerun it",
-                    s.name()
-                )));
+            let size = match (&p.span, stream) {
+                (Span::Paths { years, .. }, Stream::Paths) => format::record_bytes(*years),
+                (Span::Points(_), Stream::Points) => format::point_record_bytes(metrics),
+                _ => return Err(uncovered()),
+            };
+            let records = p.span.records();
+            if p.span.stream_start(paths) != at || p.bytes != records * size as u64 {
+                return Err(uncovered());
             }
             at += records;
         }
         if at != b {
-            return Err(Error::Input(format!(
-                "{}: its pieces do not cover its paths {a}..{b}; the shard is damaged, rerun it",
-                s.name()
-            )));
+            return Err(uncovered());
         }
         next = b;
         previous = Some(s);
     }
     if next != total {
         return Err(Error::Input(format!(
-            "paths {next}..{total} of the work are in no shard given (the last shard given: {})",
+            "{item} {next}..{total} of the work are in no shard given (the last shard given: {})",
             previous.map_or("none".to_string(), Found::name)
         )));
     }
@@ -364,6 +382,32 @@ struct Reader<'a> {
 }
 
 impl Reader<'_> {
+    /// The `outcomes.bin` of the current shard, opened at the current piece's records, and
+    /// its path for messages.
+    fn open_piece(&mut self, piece: &Piece) -> Result<(&mut BufReader<File>, PathBuf), Error> {
+        let shard = &self.shards[self.at.0];
+        let bin = shard.folder.join(OUTCOMES_BIN);
+        if self.open.as_ref().is_none_or(|(i, _)| *i != self.at.0) {
+            let f = File::open(&bin).map_err(|e| damaged(&bin, format!("cannot be read: {e}")))?;
+            self.open = Some((self.at.0, BufReader::with_capacity(1 << 20, f)));
+        }
+        let (_, file) = self.open.as_mut().expect("opened above");
+        file.seek(SeekFrom::Start(piece.offset))
+            .map_err(|e| damaged(&bin, e.to_string()))?;
+        Ok((file, bin))
+    }
+
+    /// The next piece, moving on to the next shard at the end of one; `None` after the last.
+    fn peek(&mut self) -> Option<Piece> {
+        while let Some(shard) = self.shards.get(self.at.0) {
+            match shard.file.pieces.get(self.at.1) {
+                Some(piece) => return Some(piece.clone()),
+                None => self.at = (self.at.0 + 1, 0),
+            }
+        }
+        None
+    }
+
     /// The complete results of unit `unit` (of `paths` paths from 0), handing each chunk of
     /// outcomes to `on_chunk` as it is read.
     fn unit(
@@ -375,42 +419,33 @@ impl Reader<'_> {
         let mut results = Results::empty(0, years);
         let size = format::record_bytes(years);
         let mut buf = vec![0u8; size * CHUNK_PATHS as usize];
-        while let Some(shard) = self.shards.get(self.at.0) {
-            let Some(piece) = shard.file.pieces.get(self.at.1) else {
-                self.at = (self.at.0 + 1, 0);
-                continue;
+        while let Some(piece) = self.peek() {
+            let Span::Paths {
+                unit: u,
+                paths: range,
+                years: y,
+            } = piece.span.clone()
+            else {
+                break;
             };
-            if piece.unit != unit {
+            if u != unit {
                 break;
             }
-            let bin = shard.folder.join(OUTCOMES_BIN);
-            let damaged = |why: String| {
-                Error::Input(format!(
-                    "{}: {why}; the shard is damaged, rerun it",
-                    bin.display()
-                ))
-            };
-            if piece.years != years {
-                return Err(damaged(format!(
-                    "unit {unit} has {} report years, its scenario {years}",
-                    piece.years
-                )));
+            let (file, bin) = self.open_piece(&piece)?;
+            if y != years {
+                return Err(damaged(
+                    &bin,
+                    format!("unit {unit} has {y} report years, its scenario {years}"),
+                ));
             }
-            if self.open.as_ref().is_none_or(|(i, _)| *i != self.at.0) {
-                let f = File::open(&bin).map_err(|e| damaged(format!("cannot be read: {e}")))?;
-                self.open = Some((self.at.0, BufReader::with_capacity(1 << 20, f)));
-            }
-            let (_, file) = self.open.as_mut().expect("opened above");
-            file.seek(SeekFrom::Start(piece.offset))
-                .map_err(|e| damaged(e.to_string()))?;
             let mut crc = crc32fast::Hasher::new();
-            let mut index = piece.first_path;
+            let mut index = range.start;
             let before = results.loans_simulated();
-            while index < piece.end_path {
-                let n = (piece.end_path - index).min(CHUNK_PATHS) as usize;
+            while index < range.end {
+                let n = (range.end - index).min(CHUNK_PATHS) as usize;
                 let bytes = &mut buf[..n * size];
                 file.read_exact(bytes)
-                    .map_err(|e| damaged(format!("cannot be read: {e}")))?;
+                    .map_err(|e| damaged(&bin, format!("cannot be read: {e}")))?;
                 crc.update(bytes);
                 let outcomes: Vec<_> = bytes
                     .chunks_exact(size)
@@ -422,21 +457,81 @@ impl Reader<'_> {
                 index += n as u64;
             }
             if crc.finalize() != piece.crc32 {
-                return Err(damaged(format!(
-                    "the records of unit {unit}, paths {}..{}, do not match their CRC-32",
-                    piece.first_path, piece.end_path
-                )));
+                return Err(damaged(
+                    &bin,
+                    format!(
+                        "the records of unit {unit}, paths {}..{}, do not match their CRC-32",
+                        range.start, range.end
+                    ),
+                ));
             }
             if results.loans_simulated() - before != piece.loans_simulated {
-                return Err(damaged(format!(
-                    "the loans of unit {unit}, paths {}..{}, do not add up",
-                    piece.first_path, piece.end_path
-                )));
+                return Err(damaged(
+                    &bin,
+                    format!(
+                        "the loans of unit {unit}, paths {}..{}, do not add up",
+                        range.start, range.end
+                    ),
+                ));
             }
             self.at.1 += 1;
         }
         Ok(results)
     }
+
+    /// Every point's outcome of a design of `metrics` metrics, per metric in point order, and
+    /// the loans of all the points.
+    fn points(&mut self, metrics: usize) -> Result<(Vec<PointOutcomes>, u64), Error> {
+        let mut outcomes = vec![PointOutcomes::default(); metrics];
+        let mut loans = 0;
+        let size = format::point_record_bytes(metrics);
+        let mut buf = vec![0u8; size * CHUNK_PATHS as usize];
+        while let Some(piece) = self.peek() {
+            let Span::Points(range) = piece.span.clone() else {
+                break;
+            };
+            let (file, bin) = self.open_piece(&piece)?;
+            let mut crc = crc32fast::Hasher::new();
+            let mut index = range.start;
+            while index < range.end {
+                let n = (range.end - index).min(CHUNK_PATHS) as usize;
+                let bytes = &mut buf[..n * size];
+                file.read_exact(bytes)
+                    .map_err(|e| damaged(&bin, format!("cannot be read: {e}")))?;
+                crc.update(bytes);
+                for record in bytes.chunks_exact(size) {
+                    for (o, (mean, se)) in outcomes
+                        .iter_mut()
+                        .zip(format::decode_point(metrics, record))
+                    {
+                        o.mean.push(mean);
+                        o.se.push(se);
+                    }
+                }
+                index += n as u64;
+            }
+            if crc.finalize() != piece.crc32 {
+                return Err(damaged(
+                    &bin,
+                    format!(
+                        "the records of points {}..{} do not match their CRC-32",
+                        range.start, range.end
+                    ),
+                ));
+            }
+            loans += piece.loans_simulated;
+            self.at.1 += 1;
+        }
+        Ok((outcomes, loans))
+    }
+}
+
+/// A shard's `outcomes.bin` that cannot be used, and why.
+fn damaged(bin: &Path, why: String) -> Error {
+    Error::Input(format!(
+        "{}: {why}; the shard is damaged, rerun it",
+        bin.display()
+    ))
 }
 
 /// Merge the shard folders `folders` into the result folder `out` (default: the folder the
@@ -471,15 +566,28 @@ pub fn merge(
         shards: shards.len(),
         paths: paths * units as u64,
         units,
+        unit_name: match Stream::of_work(&work) {
+            Some(Stream::Points) => "points",
+            _ => "units",
+        },
         notes: Vec::new(),
         table: String::new(),
     };
     match kind.as_str() {
         RUN => {
             let scenario = recipe::scenario_at(recipe, "scenario")?;
-            let paths_csv = recipe["paths_csv"].as_bool().unwrap_or(true);
+            let paths_csv = recipe::bool_at(recipe, "paths_csv")?;
+            let uncertain = recipe::bool_at(recipe, "uncertain")?;
             let dest = out.map_or_else(|| run::default_folder(&scenario), Path::to_path_buf);
-            let done = merge_run(&scenario, paths_csv, &dest, &mut reader, run, observer)?;
+            let done = merge_run(
+                &scenario,
+                paths_csv,
+                uncertain,
+                &dest,
+                &mut reader,
+                run,
+                observer,
+            )?;
             merged.folder = done.folder;
             merged.notes = done.notes;
         }
@@ -489,6 +597,10 @@ pub fn merge(
         }
         Tornado::KIND => {
             merge_study::<Tornado>(recipe, out, &mut reader, run, observer, &mut merged)?
+        }
+        Sobol::KIND => merge_design::<Sobol>(recipe, out, &mut reader, run, observer, &mut merged)?,
+        Morris::KIND => {
+            merge_design::<Morris>(recipe, out, &mut reader, run, observer, &mut merged)?
         }
         other => {
             return Err(Error::Input(format!(
@@ -500,9 +612,12 @@ pub fn merge(
     Ok(merged)
 }
 
+/// The result folder of a run from its shards; `uncertain`: the run drew its parameters per
+/// path, whose values `paths.csv` shows (drawn again: they are a function of seed and path).
 fn merge_run(
     scenario: &Scenario,
     paths_csv: bool,
+    uncertain: bool,
     dest: &Path,
     reader: &mut Reader,
     info: RunInfo,
@@ -530,13 +645,18 @@ fn merge_run(
             error,
         })
     };
+    let parameters = if uncertain { scenario.uncertain() } else { &[] };
+    let columns: Vec<String> = parameters.iter().map(|p| p.column()).collect();
+    let seed = scenario.spec().simulation.seed as u64;
     let mut csv = if paths_csv {
-        Some(PathsCsv::create(&csv_path).map_err(io)?)
+        Some(PathsCsv::create_with(&csv_path, &columns).map_err(io)?)
     } else {
         None
     };
     let results = reader.unit(0, years, |chunk| match csv.as_mut() {
-        Some(w) => w.write(chunk).map_err(io),
+        Some(w) => w
+            .write_with(chunk, |i| crate::uncertainty::draw(parameters, seed, i))
+            .map_err(io),
         None => Ok(()),
     })?;
     if let Some(w) = csv {
@@ -552,7 +672,7 @@ fn merge_run(
         loans_simulated: results.loans_simulated(),
         ..info
     };
-    run::write_folder(folder, scenario, results, info, false, observer)
+    run::write_folder(folder, scenario, results, info, uncertain, observer)
 }
 
 fn merge_study<S: Study>(
@@ -598,6 +718,59 @@ fn merge_study<S: Study>(
         results: &mut next,
         run,
     })?;
+    merged.table = study.summarise(&results);
+    let done = study::write_folder(&study, folder, results, observer)?;
+    merged.folder = done.folder;
+    Ok(())
+}
+
+/// The result folder of a design study (`sobol`, `morris`) from its shards: the points'
+/// outcomes, in point order, handed to the study, which estimates (and bootstraps) as on one
+/// machine.
+fn merge_design<S: Study>(
+    recipe: &Value,
+    out: Option<&Path>,
+    reader: &mut Reader,
+    run: RunInfo,
+    observer: &dyn Observer,
+    merged: &mut Merged,
+) -> Result<(), Error> {
+    let study = S::from_recipe(recipe)?;
+    let Some(design) = study.design() else {
+        return Err(Error::Input(format!(
+            "the shards' recipe makes a `{}` study that is not a design of points",
+            S::KIND
+        )));
+    };
+    if design.points() != merged.units
+        || design.paths_per_point() * merged.units as u64 != merged.paths
+    {
+        return Err(Error::Input(format!(
+            "the shards hold {} points of {} paths, but their recipe makes a {} of {} points of {}",
+            merged.units,
+            merged.paths / merged.units.max(1) as u64,
+            S::KIND,
+            design.points(),
+            design.paths_per_point()
+        )));
+    }
+    let dest = out.map_or_else(
+        || study::default_folder(study.base(), S::KIND),
+        Path::to_path_buf,
+    );
+    let folder = OutputDir::create(&dest, S::KIND)?;
+    let (outcomes, loans) = reader.points(design.metrics().len())?;
+    if observer.should_stop() {
+        return Err(Error::Interrupted {
+            paths_done: merged.paths,
+            paths_total: merged.paths,
+        });
+    }
+    let run = RunInfo {
+        loans_simulated: loans,
+        ..run
+    };
+    let results = study.compute_from(ResultSource::Points { outcomes, run })?;
     merged.table = study.summarise(&results);
     let done = study::write_folder(&study, folder, results, observer)?;
     merged.folder = done.folder;

@@ -1,16 +1,18 @@
 //! Runs and studies cut into shards for a cluster, and put back together bit for bit
 //! (docs/cluster.md). The work of a run or a study is a stream of work units' paths — a run is
-//! one unit, a study one unit per variant ([`crate::simulate`]) — and shard `I` of `N`
-//! computes the `I`-th of `N` balanced shares of that stream ([`Shard::share`]), writing every
-//! path's outcome losslessly into a shard folder with the fingerprint of the work
-//! ([`mod@format`]). [`merge()`] checks that the shards given are all of one work and hold each
+//! one unit (with parameter uncertainty, a model per path), a study one unit per variant
+//! ([`crate::simulate`]) — and shard `I` of `N` computes the `I`-th of `N` balanced shares of
+//! that stream ([`Shard::share`]), writing every path's outcome losslessly into a shard folder
+//! with the fingerprint of the work ([`mod@format`]). A design study (`sobol`, `morris`;
+//! [`crate::study::Design`]) is a stream of points instead, each point whole in one shard and
+//! kept as the study keeps it, a mean and standard error per metric. [`merge()`] checks that the shards given are all of one work and hold each
 //! path exactly once, and writes the result folder a single process would have written.
 //!
 //! Because a path depends only on (seed, path index), the shards' outcomes are those of the
 //! whole work, and the merge hands them to the same code in the same order: the results are
 //! identical to a single-machine run's. A new study follows by implementing
 //! [`crate::Study::recipe`], [`crate::Study::from_recipe`] and [`crate::Study::compute_from`],
-//! and one line in [`merge()`]'s dispatch.
+//! (and [`crate::Study::design`] for a design), and one line in [`merge()`]'s dispatch.
 
 pub mod format;
 mod merge;
@@ -20,4 +22,6 @@ mod write;
 
 pub use merge::{Merged, merge, shard_folders};
 pub use spec::{K8S_INDEX, MAX_SHARDS, SLURM_COUNT, SLURM_ID, SLURM_MAX, SLURM_MIN, Shard};
-pub use write::{Written, default_run_shards, default_study_shards, run, shard_folder, study};
+pub use write::{
+    Written, default_run_shards, default_study_shards, run, shard_folder, study, study_share_paths,
+};

@@ -65,6 +65,21 @@ pub fn optional_u64(v: &Value, key: &str) -> Result<Option<u64>, Error> {
     }
 }
 
+/// A whole number under `key`.
+pub fn u64_at(v: &Value, key: &str) -> Result<u64, Error> {
+    v[key].as_u64().ok_or_else(|| damaged(key))
+}
+
+/// A number under `key`.
+pub fn f64_at(v: &Value, key: &str) -> Result<f64, Error> {
+    v[key].as_f64().ok_or_else(|| damaged(key))
+}
+
+/// A yes or no under `key`.
+pub fn bool_at(v: &Value, key: &str) -> Result<bool, Error> {
+    v[key].as_bool().ok_or_else(|| damaged(key))
+}
+
 /// A recipe whose `key` is missing or of the wrong kind: a shard not written by microfolio, or
 /// edited.
 pub fn damaged(key: &str) -> Error {

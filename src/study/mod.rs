@@ -26,7 +26,10 @@
 //! A study also runs as shards ([`mod@crate::shard`]): it gives the recipe it was made from
 //! ([`Study::recipe`], [`Study::from_recipe`]) and computes its results from the variants'
 //! results wherever they come from ([`Study::compute_from`], [`ResultSource`]), so that a
-//! merge of its shards goes through the same code as a run on one machine.
+//! merge of its shards goes through the same code as a run on one machine. A study whose work
+//! is a design of points (`sobol`, `morris`) also gives its [`Design`]: its shards then cut
+//! the stream of points, each point whole, and keep per point and metric what the study keeps
+//! ([`problem::PointOutcomes`]), never per path.
 
 pub mod compare;
 pub mod morris;
@@ -38,6 +41,7 @@ pub mod sobol;
 pub mod sweep;
 pub mod tornado;
 
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 use serde_json::{Value, json};
@@ -120,11 +124,17 @@ pub trait Study {
     fn compute_from(&self, source: ResultSource<'_>) -> Result<Self::Results, Error> {
         match source {
             ResultSource::Simulate { options, observer } => self.compute(options, observer),
-            ResultSource::Given { .. } => Err(Error::Input(format!(
+            ResultSource::Given { .. } | ResultSource::Points { .. } => Err(Error::Input(format!(
                 "a `{}` study cannot be merged from shards by this microfolio",
                 Self::KIND
             ))),
         }
+    }
+
+    /// The study as a design of points, if its work is one (`sobol`, `morris`): its shards then
+    /// cut the stream of points ([`Design`]) instead of the variants' paths.
+    fn design(&self) -> Option<&dyn Design> {
+        None
     }
 
     /// What the study was made from (its scenarios and arguments, [`crate::shard::recipe`]),
@@ -161,6 +171,35 @@ pub trait Study {
 
     /// The results as a plain-text table for a terminal (several lines, each ending in `\n`).
     fn summarise(&self, results: &Self::Results) -> String;
+}
+
+/// The work of a study that is a design of points (Sobol', Morris), as its shards see it:
+/// `points` points, each running the same paths `0..paths_per_point` and kept as one mean and
+/// standard error per metric. A shard simulates a contiguous range of whole points (a point's
+/// mean is summed over its paths in path order, so a point is never cut); the merge hands the
+/// points' outcomes, in point order, to [`Study::compute_from`] as [`ResultSource::Points`].
+pub trait Design {
+    /// Points of the design.
+    fn points(&self) -> usize;
+
+    /// Paths each point runs.
+    fn paths_per_point(&self) -> u64;
+
+    /// The metrics kept per point, in the order of the outcomes.
+    fn metrics(&self) -> &[Scalar];
+
+    /// Simulate points `points` (a range of `0..points()`): per metric, their outcomes in point
+    /// order, and how the work went.
+    fn simulate(
+        &self,
+        points: Range<usize>,
+        options: &Options,
+        observer: &dyn Observer,
+    ) -> Result<(Vec<problem::PointOutcomes>, RunInfo), Error>;
+
+    /// Point `p`'s values and seed, as its row of `design.csv` has them: what a study rebuilt
+    /// from its recipe must give again, point by point, for its shards to be merged.
+    fn row(&self, p: usize) -> String;
 }
 
 /// What every study's results carry: how the study ran.
@@ -327,6 +366,12 @@ pub enum ResultSource<'a> {
         results: &'a mut dyn FnMut(usize) -> Result<Results, Error>,
         run: RunInfo,
     },
+    /// The outcomes of every point of a [`Design`], per metric in point order (read from the
+    /// shards of the study), with how the work went.
+    Points {
+        outcomes: Vec<problem::PointOutcomes>,
+        run: RunInfo,
+    },
 }
 
 impl<'a> ResultSource<'a> {
@@ -373,6 +418,13 @@ pub fn run_variants_from<T>(
                 kept.push(keep(i, &r));
             }
             return Ok((kept, run));
+        }
+        ResultSource::Points { .. } => {
+            return Err(Error::Input(
+                "a study of variants was given a design's point outcomes; its shards are of \
+                 other work"
+                    .into(),
+            ));
         }
     };
     let Some(first) = variants.first() else {

@@ -13,12 +13,13 @@
 mod page;
 
 use std::fmt::Write as _;
+use std::ops::Range;
 
 use serde_json::{Value, json};
 
-use super::problem::{DUMMY, PointOutcomes, Problem, csv_number, simulate_points};
+use super::problem::{DUMMY, PointOutcomes, Problem, check_points, csv_number, simulate_points};
 use super::sobol::{DESIGN_CSV, POINTS_CSV, PROBLEM_JSON, check_common, points_csv};
-use super::{Study, StudyResults, Variant, text_cell};
+use super::{Design, ResultSource, Study, StudyResults, Variant, text_cell};
 use crate::charts::ChartError;
 use crate::charts::study::{self as draw, Scatter, ScatterPoint, StudyChart, Texts};
 use crate::error::{Arg, Error};
@@ -26,6 +27,7 @@ use crate::gsa::{self, MorrisDesign, MorrisEffects, MorrisOptions};
 use crate::metrics::Scalar;
 use crate::output::RunInfo;
 use crate::scenario::Scenario;
+use crate::shard::recipe;
 use crate::simulate::{Observer, Options};
 
 /// File name of the study's table.
@@ -66,6 +68,9 @@ pub struct Morris {
     design: MorrisDesign,
     settings: MorrisSettings,
     metrics: Vec<Scalar>,
+    /// What the screening was made from, for its shards ([`Study::recipe`]): the base scenario,
+    /// the metrics and the settings, from which the design is made again.
+    recipe: Value,
 }
 
 /// One metric's result.
@@ -143,20 +148,47 @@ impl Morris {
             base.spec().simulation.seed as u64,
         )
         .map_err(|e| Error::Input(format!("{}: {e}", base.file())))?;
+        let metrics = if metrics.is_empty() {
+            super::sobol::DEFAULT_METRICS.to_vec()
+        } else {
+            metrics
+        };
+        let recipe = json!({
+            "base": recipe::scenario(base),
+            "metrics": recipe::metrics(&metrics),
+            "trajectories": settings.trajectories,
+            "levels": settings.levels,
+            "paths_per_point": settings.paths_per_point,
+            "bootstrap": settings.bootstrap,
+            "confidence": settings.confidence,
+        });
         let study = Morris {
             problem,
             design,
             settings,
-            metrics: if metrics.is_empty() {
-                super::sobol::DEFAULT_METRICS.to_vec()
-            } else {
-                metrics
-            },
+            metrics,
+            recipe,
         };
         for p in 0..points {
             study.scenario(p)?;
         }
         Ok(study)
+    }
+
+    /// The screening made again from its [`Study::recipe`].
+    pub fn from_recipe(r: &Value) -> Result<Morris, Error> {
+        let settings = MorrisSettings {
+            trajectories: recipe::u64_at(r, "trajectories")? as usize,
+            levels: recipe::u64_at(r, "levels")? as usize,
+            paths_per_point: recipe::u64_at(r, "paths_per_point")?,
+            bootstrap: recipe::u64_at(r, "bootstrap")? as usize,
+            confidence: recipe::f64_at(r, "confidence")?,
+        };
+        Morris::new(
+            &recipe::scenario_at(r, "base")?,
+            recipe::metrics_at(r, "metrics")?,
+            settings,
+        )
     }
 
     /// Which paths point `p` runs: `Some(trajectory)` for the dummy's other paths, when its
@@ -203,20 +235,28 @@ impl Morris {
         options: &Options,
         observer: &dyn Observer,
     ) -> Result<MorrisResults, Error> {
-        let points = self.design.len();
-        let kept =
-            points as u64 * (self.design.params() as u64 * 8 + self.metrics.len() as u64 * 16);
-        let (outcomes, run) = simulate_points(
-            "Morris",
-            points,
-            self.settings.paths_per_point,
-            |p| self.scenario(p),
-            |p| self.describe_point(p),
-            &self.metrics,
-            kept,
-            options,
-            observer,
-        )?;
+        self.compute_from(ResultSource::simulate(options, observer))
+    }
+
+    /// The effects from the points' outcomes wherever they come from: simulated now, or read
+    /// from the screening's shards (the bootstrap runs here, seeded as always).
+    pub fn compute_from(&self, source: ResultSource<'_>) -> Result<MorrisResults, Error> {
+        let (outcomes, run) = match source {
+            ResultSource::Simulate { options, observer } => {
+                self.simulate_range(0..self.design.len(), options, observer)?
+            }
+            ResultSource::Points { outcomes, run } => {
+                check_points(&outcomes, self.design.len(), &self.metrics)?;
+                (outcomes, run)
+            }
+            ResultSource::Given { .. } => {
+                return Err(Error::Input(
+                    "a Morris screening is computed from its points' outcomes, not from \
+                     variants' results"
+                        .into(),
+                ));
+            }
+        };
         let dummy = self.design.groups().count() - 1;
         let options = MorrisOptions {
             resamples: self.settings.bootstrap,
@@ -238,6 +278,28 @@ impl Morris {
             effects,
             run,
         })
+    }
+
+    /// Simulate points `points` of the design.
+    fn simulate_range(
+        &self,
+        points: Range<usize>,
+        options: &Options,
+        observer: &dyn Observer,
+    ) -> Result<(Vec<PointOutcomes>, RunInfo), Error> {
+        let all = self.design.len() as u64;
+        let kept = all * (self.design.params() as u64 * 8 + self.metrics.len() as u64 * 16);
+        simulate_points(
+            "Morris",
+            points,
+            self.settings.paths_per_point,
+            |p| self.scenario(p),
+            |p| self.describe_point(p),
+            &self.metrics,
+            kept,
+            options,
+            observer,
+        )
     }
 
     /// `morris.csv`: per metric and group, μ, μ* with its interval and SALib's half-width,
@@ -282,20 +344,25 @@ impl Morris {
         }
         out.push_str(",u_dummy,seed\n");
         for p in 0..self.design.len() {
-            let unit = self.design.point(p);
-            let moved = self.design.moved(p).map_or(String::new(), |(g, up)| {
-                format!("{}{}", text_cell(&names[g]), if up { "+" } else { "-" })
-            });
-            let _ = write!(out, "{p},{},{moved}", self.design.trajectory(p));
-            for v in self.problem.values(unit) {
-                let _ = write!(out, ",{}", csv_number(v));
-            }
-            for u in unit {
-                let _ = write!(out, ",{}", csv_number(*u));
-            }
-            let _ = writeln!(out, ",{}", self.problem.point_seed(self.other_paths(p)));
+            self.design_row(p, &names, &mut out);
         }
         out
+    }
+
+    /// The row of point `p` in `design.csv`; `names` are the groups'.
+    fn design_row(&self, p: usize, names: &[String], out: &mut String) {
+        let unit = self.design.point(p);
+        let moved = self.design.moved(p).map_or(String::new(), |(g, up)| {
+            format!("{}{}", text_cell(&names[g]), if up { "+" } else { "-" })
+        });
+        let _ = write!(out, "{p},{},{moved}", self.design.trajectory(p));
+        for v in self.problem.values(unit) {
+            let _ = write!(out, ",{}", csv_number(v));
+        }
+        for u in unit {
+            let _ = write!(out, ",{}", csv_number(*u));
+        }
+        let _ = writeln!(out, ",{}", self.problem.point_seed(self.other_paths(p)));
     }
 }
 
@@ -333,6 +400,22 @@ impl Study for Morris {
 
     fn compute(&self, options: &Options, observer: &dyn Observer) -> Result<MorrisResults, Error> {
         Morris::compute(self, options, observer)
+    }
+
+    fn compute_from(&self, source: ResultSource<'_>) -> Result<MorrisResults, Error> {
+        Morris::compute_from(self, source)
+    }
+
+    fn recipe(&self) -> Option<&Value> {
+        Some(&self.recipe)
+    }
+
+    fn from_recipe(recipe: &Value) -> Result<Morris, Error> {
+        Morris::from_recipe(recipe)
+    }
+
+    fn design(&self) -> Option<&dyn Design> {
+        Some(self)
     }
 
     fn summary(&self, _results: &MorrisResults) -> Value {
@@ -458,6 +541,35 @@ impl Study for Morris {
                 );
             }
         }
+        out
+    }
+}
+
+impl Design for Morris {
+    fn points(&self) -> usize {
+        self.design.len()
+    }
+
+    fn paths_per_point(&self) -> u64 {
+        self.settings.paths_per_point
+    }
+
+    fn metrics(&self) -> &[Scalar] {
+        &self.metrics
+    }
+
+    fn simulate(
+        &self,
+        points: Range<usize>,
+        options: &Options,
+        observer: &dyn Observer,
+    ) -> Result<(Vec<PointOutcomes>, RunInfo), Error> {
+        self.simulate_range(points, options, observer)
+    }
+
+    fn row(&self, p: usize) -> String {
+        let mut out = String::new();
+        self.design_row(p, &self.problem.group_names(), &mut out);
         out
     }
 }

@@ -21,6 +21,8 @@
 //! rule (Sobol': those whose dummy coordinate comes from `B`; Morris: a dummy coordinate in the
 //! upper half of the grid, which every move of the dummy crosses).
 
+use std::ops::Range;
+
 use serde_json::{Value, json};
 
 use crate::error::Error;
@@ -215,20 +217,46 @@ pub struct PointOutcomes {
     pub se: Vec<Option<f64>>,
 }
 
+/// Refuse point outcomes given from outside (a merge of shards) that are not `points` points of
+/// each of `metrics`: the shards would not be of this study.
+pub(super) fn check_points(
+    outcomes: &[PointOutcomes],
+    points: usize,
+    metrics: &[crate::metrics::Scalar],
+) -> Result<(), Error> {
+    let fits = outcomes.len() == metrics.len()
+        && outcomes
+            .iter()
+            .all(|o| o.mean.len() == points && o.se.len() == points);
+    if fits {
+        Ok(())
+    } else {
+        Err(Error::Input(format!(
+            "the shards hold the outcomes of {} points of {} metrics, but their recipe makes a \
+             design of {points} points of {} metrics; the shards are of other work",
+            outcomes.first().map_or(0, |o| o.mean.len()),
+            outcomes.len(),
+            metrics.len()
+        )))
+    }
+}
+
 /// A number as CSV writes it: full precision, empty when undefined.
 pub(super) fn csv_number(x: f64) -> String {
     super::cell(Some(x))
 }
 
-/// Simulate `points` design points, point `p` being `scenario_of(p)` (checked when the study was
-/// planned) on paths `0..paths`, on a pool of `options`; return each metric's outcome at every
-/// point and how the work went. `kept_bytes` is what the study keeps besides a run's, for the
-/// memory check. A metric undefined on every path of a point is refused, naming the point
-/// (`describe(p)`).
+/// Simulate design points `points` (a range of the design's), point `p` being
+/// `scenario_of(p)` (checked when the study was planned) on paths `0..paths`, on a pool of
+/// `options`; return each metric's outcome at every point of the range, in point order, and
+/// how the work went. The whole design is `points.end` or more points; a shard of the study
+/// simulates its range, the study on one machine all of them. `kept_bytes` is what the study
+/// keeps besides a run's, for the memory check. A metric undefined on every path of a point is
+/// refused, naming the point (`describe(p)`).
 #[allow(clippy::too_many_arguments)]
 pub(super) fn simulate_points(
     study: &str,
-    points: usize,
+    points: Range<usize>,
     paths: u64,
     scenario_of: impl Fn(usize) -> Result<Scenario, Error>,
     describe: impl Fn(usize) -> String,
@@ -239,11 +267,12 @@ pub(super) fn simulate_points(
 ) -> Result<(Vec<PointOutcomes>, crate::output::RunInfo), Error> {
     let pool = crate::simulate::Pool::new(options)?;
     let threads = pool.threads();
-    let needed =
-        crate::resources::estimated_memory(&scenario_of(0)?, threads).saturating_add(kept_bytes);
+    let count = points.end.saturating_sub(points.start);
+    let needed = crate::resources::estimated_memory(&scenario_of(points.start)?, threads)
+        .saturating_add(kept_bytes);
     pool.check_memory(
         crate::error::Work::Study {
-            variants: points,
+            variants: count,
             paths,
         },
         needed,
@@ -251,21 +280,23 @@ pub(super) fn simulate_points(
     let stopwatch = crate::output::Stopwatch::start();
     let mut outcomes = vec![
         PointOutcomes {
-            mean: Vec::with_capacity(points),
-            se: Vec::with_capacity(points),
+            mean: Vec::with_capacity(count),
+            se: Vec::with_capacity(count),
         };
         metrics.len()
     ];
     let mut loans_simulated = 0;
+    let first = points.start;
     pool.simulate_models(
-        points,
+        count,
         0..paths,
-        |p| {
-            let s = scenario_of(p).expect("every point was checked when planned");
+        |i| {
+            let s = scenario_of(first + i).expect("every point was checked when planned");
             crate::model::Model::new(&s)
         },
         observer,
-        |p, results| {
+        |i, results| {
+            let p = first + i;
             loans_simulated += results.loans_simulated();
             for (k, metric) in metrics.iter().enumerate() {
                 let Some(s) = results.summary(*metric) else {

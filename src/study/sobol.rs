@@ -17,11 +17,12 @@
 mod page;
 
 use std::fmt::Write as _;
+use std::ops::Range;
 
 use serde_json::{Value, json};
 
-use super::problem::{DUMMY, PointOutcomes, Problem, csv_number, simulate_points};
-use super::{Study, StudyResults, Variant, text_cell};
+use super::problem::{DUMMY, PointOutcomes, Problem, check_points, csv_number, simulate_points};
+use super::{Design, ResultSource, Study, StudyResults, Variant, text_cell};
 use crate::charts::ChartError;
 use crate::charts::study::{self as draw, Forest, ForestRow, Interval, StudyChart, Texts};
 use crate::error::{Arg, Error};
@@ -29,6 +30,7 @@ use crate::gsa::{self, Role, SaltelliDesign, SobolIndices, SobolOptions};
 use crate::metrics::Scalar;
 use crate::output::RunInfo;
 use crate::scenario::Scenario;
+use crate::shard::recipe;
 use crate::simulate::{Observer, Options};
 
 /// File names of the study's tables.
@@ -120,6 +122,10 @@ pub struct Sobol {
     design: SaltelliDesign,
     settings: SobolSettings,
     metrics: Vec<Scalar>,
+    /// What the study was made from, for its shards ([`Study::recipe`]): the base scenario
+    /// (its `[[uncertain]]` section and seed included), the metrics and the settings; the
+    /// design is made again from these, never stored point by point.
+    recipe: Value,
 }
 
 /// One metric's result.
@@ -210,15 +216,26 @@ impl Sobol {
             base.spec().simulation.seed as u64,
         )
         .map_err(|e| Error::Input(format!("{}: {e}", base.file())))?;
+        let metrics = if metrics.is_empty() {
+            DEFAULT_METRICS.to_vec()
+        } else {
+            metrics
+        };
+        let recipe = json!({
+            "base": recipe::scenario(base),
+            "metrics": recipe::metrics(&metrics),
+            "samples": settings.samples,
+            "paths_per_point": settings.paths_per_point,
+            "second_order": settings.second_order,
+            "bootstrap": settings.bootstrap,
+            "confidence": settings.confidence,
+        });
         let study = Sobol {
             problem,
             design,
             settings,
-            metrics: if metrics.is_empty() {
-                DEFAULT_METRICS.to_vec()
-            } else {
-                metrics
-            },
+            metrics,
+            recipe,
         };
         // Every point's scenario is checked now, before any work: a combination of values
         // can break a rule between keys that no parameter breaks alone.
@@ -226,6 +243,22 @@ impl Sobol {
             study.scenario(p)?;
         }
         Ok(study)
+    }
+
+    /// The study made again from its [`Study::recipe`].
+    pub fn from_recipe(r: &Value) -> Result<Sobol, Error> {
+        let settings = SobolSettings {
+            samples: recipe::u64_at(r, "samples")? as usize,
+            paths_per_point: recipe::u64_at(r, "paths_per_point")?,
+            second_order: recipe::bool_at(r, "second_order")?,
+            bootstrap: recipe::u64_at(r, "bootstrap")? as usize,
+            confidence: recipe::f64_at(r, "confidence")?,
+        };
+        Sobol::new(
+            &recipe::scenario_at(r, "base")?,
+            recipe::metrics_at(r, "metrics")?,
+            settings,
+        )
     }
 
     /// Which paths point `p` runs: `Some(base row)` for the dummy's other paths.
@@ -293,17 +326,29 @@ impl Sobol {
         options: &Options,
         observer: &dyn Observer,
     ) -> Result<SobolResults, Error> {
-        let (outcomes, run) = simulate_points(
-            "Sobol'",
-            self.design.len(),
-            self.settings.paths_per_point,
-            |p| self.scenario(p),
-            |p| self.describe_point(p),
-            &self.metrics,
-            self.kept_bytes(),
-            options,
-            observer,
-        )?;
+        self.compute_from(ResultSource::simulate(options, observer))
+    }
+
+    /// The indices from the points' outcomes wherever they come from: simulated now, or read
+    /// from the study's shards. The bootstrap runs here, seeded as always, so a merge gives the
+    /// same intervals as one machine.
+    pub fn compute_from(&self, source: ResultSource<'_>) -> Result<SobolResults, Error> {
+        let (outcomes, run) = match source {
+            ResultSource::Simulate { options, observer } => {
+                self.simulate_range(0..self.design.len(), options, observer)?
+            }
+            ResultSource::Points { outcomes, run } => {
+                check_points(&outcomes, self.design.len(), &self.metrics)?;
+                (outcomes, run)
+            }
+            ResultSource::Given { .. } => {
+                return Err(Error::Input(
+                    "a Sobol' study is computed from its points' outcomes, not from variants' \
+                     results"
+                        .into(),
+                ));
+            }
+        };
         let dummy = self.design.groups().count() - 1;
         let mut indices = Vec::with_capacity(self.metrics.len());
         for (k, metric) in self.metrics.iter().enumerate() {
@@ -328,6 +373,26 @@ impl Sobol {
             indices,
             run,
         })
+    }
+
+    /// Simulate points `points` of the design.
+    fn simulate_range(
+        &self,
+        points: Range<usize>,
+        options: &Options,
+        observer: &dyn Observer,
+    ) -> Result<(Vec<PointOutcomes>, RunInfo), Error> {
+        simulate_points(
+            "Sobol'",
+            points,
+            self.settings.paths_per_point,
+            |p| self.scenario(p),
+            |p| self.describe_point(p),
+            &self.metrics,
+            self.kept_bytes(),
+            options,
+            observer,
+        )
     }
 
     /// `sobol.csv`: per metric and group, S1 and ST with their intervals, SALib's normal
@@ -389,19 +454,24 @@ impl Sobol {
         }
         out.push_str(",u_dummy,seed\n");
         for p in 0..self.design.len() {
-            let unit = self.design.point(p);
-            let values = self.problem.values(&unit);
-            let role = self.design.role(p);
-            let _ = write!(out, "{p},{role},{}", self.design.base_row(p));
-            for v in &values {
-                let _ = write!(out, ",{}", csv_number(*v));
-            }
-            for u in &unit {
-                let _ = write!(out, ",{}", csv_number(*u));
-            }
-            let _ = writeln!(out, ",{}", self.problem.point_seed(self.other_paths(p)));
+            self.design_row(p, &mut out);
         }
         out
+    }
+
+    /// The row of point `p` in `design.csv`.
+    fn design_row(&self, p: usize, out: &mut String) {
+        let unit = self.design.point(p);
+        let values = self.problem.values(&unit);
+        let role = self.design.role(p);
+        let _ = write!(out, "{p},{role},{}", self.design.base_row(p));
+        for v in &values {
+            let _ = write!(out, ",{}", csv_number(*v));
+        }
+        for u in &unit {
+            let _ = write!(out, ",{}", csv_number(*u));
+        }
+        let _ = writeln!(out, ",{}", self.problem.point_seed(self.other_paths(p)));
     }
 
     /// `points.csv`: one row per point and metric, the mean over the point's paths and its
@@ -464,6 +534,22 @@ impl Study for Sobol {
 
     fn compute(&self, options: &Options, observer: &dyn Observer) -> Result<SobolResults, Error> {
         Sobol::compute(self, options, observer)
+    }
+
+    fn compute_from(&self, source: ResultSource<'_>) -> Result<SobolResults, Error> {
+        Sobol::compute_from(self, source)
+    }
+
+    fn recipe(&self) -> Option<&Value> {
+        Some(&self.recipe)
+    }
+
+    fn from_recipe(recipe: &Value) -> Result<Sobol, Error> {
+        Sobol::from_recipe(recipe)
+    }
+
+    fn design(&self) -> Option<&dyn Design> {
+        Some(self)
     }
 
     fn summary(&self, _results: &SobolResults) -> Value {
@@ -607,6 +693,35 @@ impl Study for Sobol {
                 );
             }
         }
+        out
+    }
+}
+
+impl Design for Sobol {
+    fn points(&self) -> usize {
+        self.design.len()
+    }
+
+    fn paths_per_point(&self) -> u64 {
+        self.settings.paths_per_point
+    }
+
+    fn metrics(&self) -> &[Scalar] {
+        &self.metrics
+    }
+
+    fn simulate(
+        &self,
+        points: Range<usize>,
+        options: &Options,
+        observer: &dyn Observer,
+    ) -> Result<(Vec<PointOutcomes>, RunInfo), Error> {
+        self.simulate_range(points, options, observer)
+    }
+
+    fn row(&self, p: usize) -> String {
+        let mut out = String::new();
+        self.design_row(p, &mut out);
         out
     }
 }

@@ -2,7 +2,8 @@
 # A real Slurm cluster on this machine (docs/cluster.md, "Testing on a real cluster"): install
 # Slurm and MUNGE from Debian if they are missing, start a one-node cluster in a private
 # folder, submit the shipped job-array scripts (cluster/submit.sh: 4 shards and a dependent
-# merge) for a small baseline run and a small sweep, wait for them, and check the merged
+# merge) for a small baseline run, a small sweep and a small Sobol' study of the shipped
+# uncertainty scenario (its shards cut the design's points), wait for them, and check the merged
 # folders against single-process runs byte for byte, except the fields of how the work went.
 # Stops the daemons it started, by their PIDs, however it ends. Needs root (the daemons run as
 # root). `.ci/run` runs it after the tests; MICROFOLIO is the binary to test.
@@ -90,17 +91,20 @@ cd "$dir/work"
 base="$repo/scenarios/baseline.toml"
 run=(run "$base" --paths 200 --seed 11)
 sweep=(sweep "$base" --param followup.referral_share=0.3,0.7 --paths 30)
+sobol=(sobol "$repo/scenarios/uncertainty.toml" --samples 4 --paths-per-point 2 --bootstrap 50)
 export SBATCH_OPTIONS="--chdir=$dir/work"
 read -r run_array run_merge < <("$repo/cluster/submit.sh" 4 "$dir/work/run-shards" "$dir/work/run-merged" "${run[@]}")
 read -r sweep_array sweep_merge < <("$repo/cluster/submit.sh" 4 "$dir/work/sweep-shards" "$dir/work/sweep-merged" "${sweep[@]}")
-echo "slurm: run array $run_array + merge $run_merge, sweep array $sweep_array + merge $sweep_merge"
+read -r sobol_array sobol_merge < <("$repo/cluster/submit.sh" 4 "$dir/work/sobol-shards" "$dir/work/sobol-merged" "${sobol[@]}")
+echo "slurm: run array $run_array + merge $run_merge, sweep array $sweep_array + merge $sweep_merge, sobol array $sobol_array + merge $sobol_merge"
 
 # Meanwhile, the same work in one process.
 "$MICROFOLIO" "${run[@]}" --out run-single --quiet
 "$MICROFOLIO" "${sweep[@]}" --out sweep-single --quiet
+"$MICROFOLIO" "${sobol[@]}" --out sobol-single --quiet
 
 waited=0
-while [ -n "$(squeue -h -j "$run_array,$run_merge,$sweep_array,$sweep_merge" 2>/dev/null)" ]; do
+while [ -n "$(squeue -h -j "$run_array,$run_merge,$sweep_array,$sweep_merge,$sobol_array,$sobol_merge" 2>/dev/null)" ]; do
   if [ "$waited" -ge "$timeout_s" ]; then
     echo "the jobs did not finish within $timeout_s s:" >&2
     squeue >&2
@@ -134,3 +138,4 @@ same() {
 ls run-shards | grep -qx 'shard-0003-of-0004'
 same run-merged run-single
 same sweep-merged sweep-single
+same sobol-merged sobol-single
