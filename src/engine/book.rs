@@ -86,6 +86,13 @@ pub(super) struct Book<'m> {
     grace_principal: Vec<f64>,
     annuity_principal: Vec<f64>,
     active: Vec<i64>,
+    /// Loans that meet no event, their marks not yet made: per (segment, start month), the sum
+    /// of their sizes and their number, and the (segment, start) pairs that have any.
+    pending_size: Vec<f64>,
+    pending_count: Vec<i64>,
+    pending: Vec<u32>,
+    /// Number of possible start months (`earliest_start ..= months + 1`).
+    starts: usize,
 }
 
 impl<'m> Book<'m> {
@@ -93,6 +100,7 @@ impl<'m> Book<'m> {
         let t = terms.months;
         let s = terms.segments.len();
         let stride = t + 2;
+        let starts = (t as i64 + 2 - terms.earliest_start) as usize;
         Book {
             terms,
             stride,
@@ -111,6 +119,10 @@ impl<'m> Book<'m> {
             grace_principal: vec![0.0; s],
             annuity_principal: vec![0.0; s],
             active: vec![0; s],
+            pending_size: vec![0.0; s * starts],
+            pending_count: vec![0; s * starts],
+            pending: Vec::new(),
+            starts,
         }
     }
 
@@ -132,6 +144,11 @@ impl<'m> Book<'m> {
         self.grace_principal.fill(0.0);
         self.annuity_principal.fill(0.0);
         self.active.fill(0);
+        for &k in &self.pending {
+            self.pending_size[k as usize] = 0.0;
+            self.pending_count[k as usize] = 0;
+        }
+        self.pending.clear();
         self.tables
             .set_cycle(self.terms.segments, cycle, correlation);
     }
@@ -149,6 +166,11 @@ impl<'m> Book<'m> {
     /// Put a loan of `size` on the book, starting in month `start` (negative for the initial
     /// book) with `balance` outstanding now: decide its fate from `draws`, leave its marks and
     /// return the fate (for a guarantee on the loan, or a graduate's bank loan).
+    ///
+    /// Most loans meet no event within the horizon, and all such loans of one segment and
+    /// start leave the same marks in proportion to their size: three comparisons settle that,
+    /// and the loan only adds its size to a pending sum that [`Book::flush`] marks at once.
+    #[inline]
     pub fn place(
         &mut self,
         s: usize,
@@ -159,6 +181,35 @@ impl<'m> Book<'m> {
         draws: &FateDraws,
     ) -> Fate {
         self.outstanding[s] += balance;
+        let terms = self.terms;
+        let table =
+            self.tables
+                .cumulative(terms.segments, terms.months, s, followup as usize, start);
+        if draws.default_u < table.no_default_below
+            && draws.followup_u < table.no_followup_below
+            && draws.prepay_u < table.no_prepay_below
+        {
+            let k = s * self.starts + (start - terms.earliest_start) as usize;
+            if self.pending_count[k] == 0 {
+                self.pending.push(k as u32);
+            }
+            self.pending_size[k] += size;
+            self.pending_count[k] += 1;
+            return Fate::default();
+        }
+        self.place_with_event(s, followup, start, size, draws)
+    }
+
+    /// [`Book::place`] for a loan whose draws may meet an event within the horizon.
+    #[inline(never)]
+    fn place_with_event(
+        &mut self,
+        s: usize,
+        followup: bool,
+        start: i64,
+        size: f64,
+        draws: &FateDraws,
+    ) -> Fate {
         let terms = self.terms;
         let seg = &terms.segments[s];
         let first = start.max(0);
@@ -190,29 +241,57 @@ impl<'m> Book<'m> {
                 size,
             });
         }
-        self.mark_payments(s, start, first, last, size, fate.exit);
+        self.mark_payments(s, start, size, 1, fate.exit);
         if let Some((month, exit)) = fate.exit {
             self.mark_exit(s, start, size, month, exit, draws.recovery_key);
         }
         fate
     }
 
+    /// Make the marks of the loans [`Book::place`] left pending. Every method that reads the
+    /// marks calls it first, so that no caller can read a month without them.
+    #[inline]
+    fn flush(&mut self) {
+        if !self.pending.is_empty() {
+            self.flush_pending();
+        }
+    }
+
+    #[inline(never)]
+    fn flush_pending(&mut self) {
+        let mut pending = std::mem::take(&mut self.pending);
+        for &k in &pending {
+            let k = k as usize;
+            let (s, start) = (k / self.starts, (k % self.starts) as i64);
+            let start = start + self.terms.earliest_start;
+            let (size, count) = (self.pending_size[k], self.pending_count[k]);
+            self.mark_payments(s, start, size, count, None);
+            self.pending_size[k] = 0.0;
+            self.pending_count[k] = 0;
+        }
+        pending.clear();
+        self.pending = pending;
+    }
+
     /// Regular payments run from the first month at risk to the month before an early exit
     /// (or to maturity / the horizon); the loan is live at the start of each month from the
-    /// first at risk up to the exit or maturity.
+    /// first at risk up to the exit or maturity. `size` and `count` may be those of several
+    /// loans of the same segment and start that all run to maturity.
     #[inline]
     fn mark_payments(
         &mut self,
         s: usize,
         start: i64,
-        first: i64,
-        last: i64,
         size: f64,
+        count: i64,
         exit: Option<(i64, Exit)>,
     ) {
         let seg = &self.terms.segments[s];
-        let row = s * self.stride;
+        let months = self.terms.months as i64;
+        let first = start.max(0);
         let maturity = start + seg.term as i64 - 1;
+        let last = maturity.min(months - 1);
+        let row = s * self.stride;
         let exit_month = exit.map_or(NEVER, |(month, _)| month);
         let last_paying = if exit.is_some() { exit_month - 1 } else { last };
         add_interval(
@@ -228,9 +307,9 @@ impl<'m> Book<'m> {
             size,
         );
         let last_live = if exit.is_some() { exit_month } else { maturity };
-        self.d_active[row + first as usize] += 1;
-        let end = (last_live + 1).min(self.terms.months as i64 + 1) as usize;
-        self.d_active[row + end] -= 1;
+        self.d_active[row + first as usize] += count;
+        let end = (last_live + 1).min(months + 1) as usize;
+        self.d_active[row + end] -= count;
     }
 
     /// The balance leaving the book at an early exit, and on a default the recovery arriving
@@ -271,6 +350,7 @@ impl<'m> Book<'m> {
 
     /// Start month `t`: the loans live now, summed over segments.
     pub fn open_month(&mut self, t: usize) -> i64 {
+        self.flush();
         let mut active = 0;
         for (s, live) in self.active.iter_mut().enumerate() {
             *live += self.d_active[s * self.stride + t];
@@ -284,6 +364,7 @@ impl<'m> Book<'m> {
     /// Exact per segment (see the engine's module paragraph): interest is the monthly rate
     /// times the book after the month's exits, payments come from the running principals.
     pub fn collect(&mut self, t: usize) -> BookMonth {
+        self.flush();
         let mut month = BookMonth {
             recovered: self.recoveries[t],
             defaults: self.defaults[t],
@@ -310,6 +391,7 @@ impl<'m> Book<'m> {
 
     /// End month `t`: the loans live at the start of the next, and the book outstanding.
     pub fn close_month(&mut self, t: usize) -> (i64, f64) {
+        self.flush();
         let mut active_end = 0;
         for (s, live) in self.active.iter().enumerate() {
             let live_next = live + self.d_active[s * self.stride + t + 1];
@@ -438,6 +520,62 @@ mod tests {
             let recovered = if t == 3 { 2_500.0 } else { 0.0 };
             assert_eq!(month.recovered, recovered, "month {t}");
             book.close_month(t);
+        }
+    }
+
+    /// Loans that meet no event, summed per (segment, start) by `place`, leave the marks that
+    /// one loan at a time leaves: the same live counts exactly, the same money to rounding,
+    /// for the initial book's many starts, a grace period, and loans that outlive the horizon.
+    #[test]
+    fn pending_sums_leave_the_marks_of_one_loan_at_a_time() {
+        let segments = [segment(12, 0.0), segment(30, 0.0)];
+        let earliest = -20;
+        let months = 24;
+        let terms = BookTerms {
+            segments: &segments,
+            months,
+            earliest_start: earliest,
+            followup: FollowupModel {
+                referral_share: 0.5,
+                size_multiplier: 1.0,
+            },
+            size_cap: 50_000.0,
+        };
+        let (mut summed, mut single) = (Book::new(terms), Book::new(terms));
+        for b in [&mut summed, &mut single] {
+            b.begin_path(&vec![0.0; months / 12], 0.1);
+        }
+        let loans: Vec<(usize, i64, f64)> = (0..400)
+            .map(|i| {
+                // Initial-book loans are younger than their term, so still live in month 0.
+                let s = i % 2;
+                let start = (earliest + (i as i64 * 7) % 46).max(1 - segments[s].term as i64);
+                (s, start, 1_000.0 + 37.0 * i as f64)
+            })
+            .collect();
+        for &(s, start, size) in &loans {
+            let fate = summed.place(s, false, start, size, size, &draws(1.0));
+            assert!(fate.exit.is_none() && fate.request_month.is_none());
+            single.outstanding[s] += size;
+            single.place_with_event(s, false, start, size, &draws(1.0));
+        }
+        assert!(!summed.pending.is_empty(), "the loans were summed");
+        for t in 0..months {
+            assert_eq!(summed.open_month(t), single.open_month(t), "month {t}");
+            let (a, b) = (summed.collect(t), single.collect(t));
+            for (x, y) in [(a.interest, b.interest), (a.repaid, b.repaid)] {
+                assert!(
+                    (x - y).abs() <= 1e-9 * y.abs().max(1.0),
+                    "month {t}: {x} {y}"
+                );
+            }
+            let (live_a, book_a) = summed.close_month(t);
+            let (live_b, book_b) = single.close_month(t);
+            assert_eq!(live_a, live_b, "month {t}");
+            assert!(
+                (book_a - book_b).abs() <= 1e-9 * book_b.max(1.0),
+                "month {t}"
+            );
         }
     }
 }

@@ -29,26 +29,34 @@ pub(super) fn draw_cycle<R: Rng>(cycle: &CycleModel, rng: &mut R, factors: &mut 
 
 const NOT_COMPUTED: u32 = u32::MAX;
 
-/// Where one start's cumulative hazards are in the arena, and the threshold below which a
-/// uniform means no default within them.
+/// Where one start's cumulative hazards are in the arena, and the thresholds below which a
+/// uniform means no default, no follow-up need and no prepayment within the months at risk.
 #[derive(Debug, Clone, Copy)]
 struct TableAt {
     at: u32,
     len: u32,
     no_default_below: f64,
+    no_followup_below: f64,
+    no_prepay_below: f64,
 }
 
 const NO_TABLE: TableAt = TableAt {
     at: NOT_COMPUTED,
     len: 0,
     no_default_below: 0.0,
+    no_followup_below: 0.0,
+    no_prepay_below: 0.0,
 };
 
 /// A loan's cumulative default hazards over its months at risk, and
-/// [`crate::math::no_event_below`] of their total.
+/// [`crate::math::no_event_below`] of their total: the loan meets no default iff its default
+/// uniform is below `no_default_below`, and likewise (from the segment's constant hazards) no
+/// follow-up need and no prepayment. With no month at risk, all three are infinite.
 pub(super) struct Cumulative<'a> {
     pub cum: &'a [f64],
     pub no_default_below: f64,
+    pub no_followup_below: f64,
+    pub no_prepay_below: f64,
 }
 
 /// Per path: each segment's monthly default hazard per year, and the cumulative tables built
@@ -58,8 +66,15 @@ pub(super) struct DefaultTables {
     /// Number of possible start months (`earliest_start ..= months`).
     starts: usize,
     earliest_start: i64,
+    months: usize,
     /// Per (segment, follow-up flag, year): monthly default hazard at the path's cycle.
     hazard: Vec<f64>,
+    /// The same per (segment, flag, month), and each segment's seasoning factor per month of
+    /// age (`max_term` a segment): the cumulative tables are then one multiply-add per month,
+    /// with the very products the yearly lookups would give.
+    hazard_by_month: Vec<f64>,
+    season_by_age: Vec<f64>,
+    max_term: usize,
     /// Per (segment, flag, start month): where that start's cumulative hazards are in `arena`.
     table_at: Vec<TableAt>,
     arena: Vec<f64>,
@@ -73,7 +88,11 @@ impl DefaultTables {
             years,
             starts,
             earliest_start,
+            months,
             hazard: vec![0.0; segments * 2 * years],
+            hazard_by_month: vec![0.0; segments * 2 * months],
+            season_by_age: Vec::new(),
+            max_term: 0,
             table_at: vec![NO_TABLE; segments * 2 * starts],
             arena: Vec::new(),
         }
@@ -90,6 +109,19 @@ impl DefaultTables {
                     self.hazard[(s * 2 + flag) * self.years + y] = monthly_hazard(pd);
                 }
             }
+        }
+        for (k, &h) in self.hazard.iter().enumerate() {
+            // `k` is (segment, flag, year): year `y`'s twelve months.
+            let (row, y) = (k / self.years, k % self.years);
+            let at = row * self.months + y * 12;
+            self.hazard_by_month[at..at + 12].fill(h);
+        }
+        self.max_term = segments.iter().map(|seg| seg.term).max().unwrap_or(0);
+        self.season_by_age.clear();
+        for seg in segments {
+            let seasons = &seg.seasoning;
+            self.season_by_age
+                .extend((0..self.max_term).map(|age| seasons[(age / 12).min(seasons.len() - 1)]));
         }
     }
 
@@ -115,6 +147,8 @@ impl DefaultTables {
         Cumulative {
             cum: &self.arena[at..at + t.len as usize],
             no_default_below: t.no_default_below,
+            no_followup_below: t.no_followup_below,
+            no_prepay_below: t.no_prepay_below,
         }
     }
 
@@ -132,20 +166,49 @@ impl DefaultTables {
         let first = start.max(0);
         let last = (start + seg.term as i64 - 1).min(months as i64 - 1);
         let at = self.arena.len();
-        let hazards = &self.hazard[(s * 2 + flag) * self.years..][..self.years];
-        let seasons = &seg.seasoning;
-        let mut cum = 0.0;
-        for u in first..=last {
-            let age = (u - start) as usize;
-            let season = seasons[(age / 12).min(seasons.len() - 1)];
-            cum += hazards[u as usize / 12] * season;
-            self.arena.push(cum);
+        if first <= last {
+            let (first, last) = (first as usize, last as usize);
+            let hazards = &self.hazard_by_month[(s * 2 + flag) * self.months..][first..=last];
+            let age_first = (first as i64 - start) as usize;
+            let seasons = &self.season_by_age[s * self.max_term..][age_first..][..hazards.len()];
+            let mut cum = 0.0;
+            self.arena
+                .extend(hazards.iter().zip(seasons).map(|(&h, &season)| {
+                    cum += h * season;
+                    cum
+                }));
         }
         let len = self.arena.len() - at;
-        self.table_at[key] = TableAt {
-            at: at as u32,
-            len: len as u32,
-            no_default_below: no_event_below(cum),
+        self.table_at[key] = if len == 0 {
+            TableAt {
+                at: at as u32,
+                len: 0,
+                no_default_below: f64::INFINITY,
+                no_followup_below: f64::INFINITY,
+                no_prepay_below: f64::INFINITY,
+            }
+        } else {
+            // The follow-up and prepayment thresholds as `fate::constant_hazard_month` reads
+            // them: months at risk from `from` to `last`, none if `from > last`. A book whose
+            // segments have no such events (the BMKB's bank loans) has no tables for them.
+            let below = |table: &[f64], from: i64| {
+                if from > last {
+                    f64::INFINITY
+                } else {
+                    table
+                        .get((last - from + 1) as usize)
+                        .copied()
+                        .unwrap_or(f64::INFINITY)
+                }
+            };
+            let followup_from = start + (first - start).max(seg.followup_min_age as i64);
+            TableAt {
+                at: at as u32,
+                len: len as u32,
+                no_default_below: no_event_below(self.arena[at + len - 1]),
+                no_followup_below: below(&seg.followup_no_event_below, followup_from),
+                no_prepay_below: below(&seg.prepay_no_event_below, first),
+            }
         };
     }
 }

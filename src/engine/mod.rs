@@ -222,23 +222,28 @@ impl<'m> Workspace<'m> {
     /// docs/model.md §10 channel (a): a loan that graduates becomes a bank loan, BMKB-backed
     /// with probability `graduate_share`. Its draws are taken for every graduation while BMKB
     /// is on, backed or not.
-    #[inline]
+    // Every loan passes here and few graduate: the test inline, the work out of line.
+    #[inline(always)]
     fn bank_loan_on_graduation(&mut self, segment: usize, size: f64, fate: &Fate) {
+        if let Some((month, Exit::Graduation)) = fate.exit
+            && self.model.bmkb.enabled
+        {
+            self.graduate_to_bank(segment, size, month);
+        }
+    }
+
+    #[inline(never)]
+    fn graduate_to_bank(&mut self, segment: usize, size: f64, month: i64) {
         let model = self.model;
-        if !model.bmkb.enabled {
-            return;
-        }
-        if let Some((month, Exit::Graduation)) = fate.exit {
-            let draws = GraduateDraws::draw(&mut self.graduate);
-            self.guarantees.graduate(
-                segment,
-                size,
-                month,
-                model.followup.size_multiplier,
-                model.size_cap,
-                &draws,
-            );
-        }
+        let draws = GraduateDraws::draw(&mut self.graduate);
+        self.guarantees.graduate(
+            segment,
+            size,
+            month,
+            model.followup.size_multiplier,
+            model.size_cap,
+            &draws,
+        );
     }
 
     /// docs/model.md §5: one month of the lender and its book.
