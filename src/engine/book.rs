@@ -4,8 +4,11 @@
 //! A loan is never visited again after it is placed: its fate decides, there and then, the
 //! months in which its principal pays interest only or the annuity, and the month, kind and
 //! amount of its exit, and these are added to per-segment difference arrays over months. A
-//! month then reads one entry per segment. The book knows nothing of cash or funding, so a
-//! second book (bank loans to graduates, say) can run beside the lender's with other segments.
+//! month then reads one entry per segment. Most loans meet no event within the horizon, and
+//! their marks depend on their segment and start alone, in proportion to their size: those of
+//! one segment and start are summed as they come and marked once, before the book next reads a
+//! month. The book knows nothing of cash or funding, so a second book (bank loans to
+//! graduates, say) can run beside the lender's with other segments.
 
 use super::fate::{Exit, Fate, FateDraws, NEVER};
 use super::hazards::DefaultTables;
