@@ -9,7 +9,7 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 use serde_json::{Map, Value, json};
 
 pub mod folder;
-pub use folder::{MANIFEST, OutputDir, OutputError, RUN, is_result_folder};
+pub use folder::{MANIFEST, OutputDir, OutputError, RUN, is_result_folder, note_written};
 
 use crate::engine::PathOutcome;
 use crate::metrics::{Scalar, Yearly};

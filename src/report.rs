@@ -154,6 +154,21 @@ pub fn render(folder: &Path) -> Result<RenderSummary, ReportError> {
     }
     let report = folder.join(REPORT_HTML);
     write_file(&report, html.as_bytes())?;
+    // A finished folder redrawn in place keeps a manifest that lists what it holds (a folder
+    // being staged gets its manifest when it is committed).
+    let all: Vec<PathBuf> = written
+        .iter()
+        .chain(&tables)
+        .chain([&report])
+        .cloned()
+        .collect();
+    crate::output::note_written(folder, &all).map_err(|e| match e {
+        crate::output::OutputError::Io { path, error } => ReportError::Write { file: path, error },
+        crate::output::OutputError::Refused { path, reason } => ReportError::Write {
+            file: path,
+            error: io::Error::other(reason),
+        },
+    })?;
     Ok(RenderSummary {
         charts: written,
         tables,

@@ -287,6 +287,31 @@ fn only_what_microfolio_wrote_is_replaced() {
     );
     run_ok(d, &own);
 
+    // A folder that an older microfolio wrote, whose manifest lacks a chart a redraw now
+    // adds: `report` lists it, so the folder stays replaceable; a user's file stays unlisted.
+    run_ok(d, &["run", &s, "--paths", "3", "--out", "res", "-q"]);
+    let manifest_path = d.join("res/.microfolio-manifest.json");
+    let mut manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&manifest_path).unwrap()).unwrap();
+    let chart = "charts/hist_final_capital.png";
+    let files = manifest["files"].as_array_mut().unwrap();
+    let count = files.len();
+    files.retain(|f| f != chart);
+    assert_eq!(files.len(), count - 1, "{chart} was listed");
+    std::fs::write(&manifest_path, manifest.to_string()).unwrap();
+    std::fs::remove_file(d.join("res").join(chart)).unwrap();
+    std::fs::write(d.join("res/notes.md"), "mine").unwrap();
+    run_ok(d, &["report", "res"]);
+    assert!(d.join("res").join(chart).is_file());
+    refused(
+        d,
+        &["run", &s, "--paths", "3", "--out", "res", "-q"],
+        &["notes.md", "did not write"],
+    );
+    std::fs::remove_file(d.join("res/notes.md")).unwrap();
+    run_ok(d, &["report", "res"]);
+    run_ok(d, &["run", &s, "--paths", "3", "--out", "res", "-q"]);
+
     // The old layout: a run's files and no manifest.
     std::fs::remove_file(d.join("res/.microfolio-manifest.json")).unwrap();
     run_ok(d, &["run", &s, "--paths", "4", "--out", "res", "-q"]);

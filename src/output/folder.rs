@@ -447,6 +447,58 @@ fn write_manifest(staging: &Path, kind: &str) -> Result<(), OutputError> {
     f.sync_all().map_err(io_at(&path))
 }
 
+/// After `microfolio report` wrote `written` (paths inside `folder`) into a finished result
+/// folder in place: its manifest, if it has one, lists them and the folders that hold them,
+/// and no longer lists files that are gone, so that a later run may still replace the folder
+/// (a redraw of a folder from an older microfolio may add files that it never wrote). Files
+/// the manifest did not list before and this render did not write stay unlisted: a user's
+/// notes are never made ours. A folder without a manifest, or with one that cannot be read,
+/// is left as it is, for the replace check to judge.
+pub fn note_written(folder: &Path, written: &[PathBuf]) -> Result<(), OutputError> {
+    let path = folder.join(MANIFEST);
+    let Ok(text) = fs::read_to_string(&path) else {
+        return Ok(());
+    };
+    let Ok(mut manifest) = serde_json::from_str::<Value>(&text) else {
+        return Ok(());
+    };
+    let Some(listed) = manifest["files"].as_array() else {
+        return Ok(());
+    };
+    let mut files: BTreeSet<String> = listed
+        .iter()
+        .filter_map(Value::as_str)
+        .filter(|f| fs::symlink_metadata(folder.join(f.trim_end_matches('/'))).is_ok())
+        .map(str::to_string)
+        .collect();
+    for file in written {
+        let Ok(rel) = file.strip_prefix(folder) else {
+            continue;
+        };
+        let mut parent = rel.parent();
+        while let Some(dir) = parent.filter(|d| !d.as_os_str().is_empty()) {
+            files.insert(format!("{}/", dir.to_string_lossy()));
+            parent = dir.parent();
+        }
+        files.insert(rel.to_string_lossy().into_owned());
+    }
+    manifest["files"] = json!(files);
+    let text = serde_json::to_string_pretty(&manifest).expect("JSON values always serialise");
+    // Written aside and renamed over, so that the folder never has half a manifest.
+    let aside = folder.join(format!("{MANIFEST}.partial-{}", std::process::id()));
+    let write = || -> io::Result<()> {
+        let mut f = File::create(&aside)?;
+        f.write_all(text.as_bytes())?;
+        f.write_all(b"\n")?;
+        f.sync_all()?;
+        fs::rename(&aside, &path)
+    };
+    write().map_err(|error| {
+        let _ = fs::remove_file(&aside);
+        OutputError::Io { path, error }
+    })
+}
+
 /// What a manifest says: the kind of result and its files.
 struct Manifest {
     kind: String,
