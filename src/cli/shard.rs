@@ -78,11 +78,16 @@ fn written(
             let mut out = std::io::stdout().lock();
             let text = writeln!(
                 out,
-                "{title}: shard {} ({} of {} paths, {} units) in {:.1} s on {} threads\nshard:   {}",
+                "{title}: shard {} ({} of {} paths, {} {}) in {:.1} s on {} threads\nshard:   {}",
                 w.shard,
                 w.paths,
                 w.paths_total,
                 w.units,
+                if w.units == 1 {
+                    w.unit_name.trim_end_matches('s')
+                } else {
+                    w.unit_name
+                },
                 w.info.wall_seconds,
                 w.info.threads,
                 w.folder.display()

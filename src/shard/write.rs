@@ -33,6 +33,8 @@ pub struct Written {
     pub paths_total: u64,
     /// Units it holds a piece of: variants (or the run), or the design's points.
     pub units: usize,
+    /// What a unit is called in messages: "units" of paths, or "points" of a design.
+    pub unit_name: &'static str,
     pub info: RunInfo,
 }
 
@@ -430,6 +432,10 @@ fn write(
         units: match units {
             Units::Paths { .. } => held,
             Units::Points(_) => done as usize,
+        },
+        unit_name: match units {
+            Units::Paths { .. } => "units",
+            Units::Points(_) => "points",
         },
         info,
     })
