@@ -17,7 +17,7 @@ use std::ops::Range;
 
 use serde_json::{Value, json};
 
-use super::problem::{DUMMY, PointOutcomes, Problem, check_points, csv_number, simulate_points};
+use super::problem::{DUMMY, PointOutcomes, Problem, csv_number, point_outcomes, simulate_points};
 use super::sobol::{DESIGN_CSV, POINTS_CSV, PROBLEM_JSON, check_common, points_csv};
 use super::{Design, ResultSource, Study, StudyResults, Variant, text_cell};
 use crate::charts::ChartError;
@@ -241,22 +241,13 @@ impl Morris {
     /// The effects from the points' outcomes wherever they come from: simulated now, or read
     /// from the screening's shards (the bootstrap runs here, seeded as always).
     pub fn compute_from(&self, source: ResultSource<'_>) -> Result<MorrisResults, Error> {
-        let (outcomes, run) = match source {
-            ResultSource::Simulate { options, observer } => {
-                self.simulate_range(0..self.design.len(), options, observer)?
-            }
-            ResultSource::Points { outcomes, run } => {
-                check_points(&outcomes, self.design.len(), &self.metrics)?;
-                (outcomes, run)
-            }
-            ResultSource::Given { .. } => {
-                return Err(Error::Input(
-                    "a Morris screening is computed from its points' outcomes, not from \
-                     variants' results"
-                        .into(),
-                ));
-            }
-        };
+        let (outcomes, run) = point_outcomes(
+            source,
+            "a Morris screening",
+            self.design.len(),
+            &self.metrics,
+            |points, options, observer| self.simulate_range(points, options, observer),
+        )?;
         let dummy = self.design.groups().count() - 1;
         let options = MorrisOptions {
             resamples: self.settings.bootstrap,

@@ -217,9 +217,40 @@ pub struct PointOutcomes {
     pub se: Vec<Option<f64>>,
 }
 
+/// The outcomes of a design's points, per metric, and how the work that made them went.
+pub(super) type Points = (Vec<PointOutcomes>, crate::RunInfo);
+
+/// A design's point outcomes wherever they come from: simulated now by `simulate` (over all
+/// `points`), or read from the study's shards, refused unless they are `points` points of each
+/// of `metrics`. `study` ("a Sobol' study") names the study in the refusal of variants' results.
+pub(super) fn point_outcomes(
+    source: super::ResultSource<'_>,
+    study: &str,
+    points: usize,
+    metrics: &[crate::metrics::Scalar],
+    simulate: impl FnOnce(
+        Range<usize>,
+        &crate::simulate::Options,
+        &dyn crate::simulate::Observer,
+    ) -> Result<Points, Error>,
+) -> Result<Points, Error> {
+    match source {
+        super::ResultSource::Simulate { options, observer } => {
+            simulate(0..points, options, observer)
+        }
+        super::ResultSource::Points { outcomes, run } => {
+            check_points(&outcomes, points, metrics)?;
+            Ok((outcomes, run))
+        }
+        super::ResultSource::Given { .. } => Err(Error::Input(format!(
+            "{study} is computed from its points' outcomes, not from variants' results"
+        ))),
+    }
+}
+
 /// Refuse point outcomes given from outside (a merge of shards) that are not `points` points of
 /// each of `metrics`: the shards would not be of this study.
-pub(super) fn check_points(
+fn check_points(
     outcomes: &[PointOutcomes],
     points: usize,
     metrics: &[crate::metrics::Scalar],

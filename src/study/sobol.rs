@@ -21,7 +21,7 @@ use std::ops::Range;
 
 use serde_json::{Value, json};
 
-use super::problem::{DUMMY, PointOutcomes, Problem, check_points, csv_number, simulate_points};
+use super::problem::{DUMMY, PointOutcomes, Problem, csv_number, point_outcomes, simulate_points};
 use super::{Design, ResultSource, Study, StudyResults, Variant, text_cell};
 use crate::charts::ChartError;
 use crate::charts::study::{self as draw, Forest, ForestRow, Interval, StudyChart, Texts};
@@ -333,22 +333,13 @@ impl Sobol {
     /// from the study's shards. The bootstrap runs here, seeded as always, so a merge gives the
     /// same intervals as one machine.
     pub fn compute_from(&self, source: ResultSource<'_>) -> Result<SobolResults, Error> {
-        let (outcomes, run) = match source {
-            ResultSource::Simulate { options, observer } => {
-                self.simulate_range(0..self.design.len(), options, observer)?
-            }
-            ResultSource::Points { outcomes, run } => {
-                check_points(&outcomes, self.design.len(), &self.metrics)?;
-                (outcomes, run)
-            }
-            ResultSource::Given { .. } => {
-                return Err(Error::Input(
-                    "a Sobol' study is computed from its points' outcomes, not from variants' \
-                     results"
-                        .into(),
-                ));
-            }
-        };
+        let (outcomes, run) = point_outcomes(
+            source,
+            "a Sobol' study",
+            self.design.len(),
+            &self.metrics,
+            |points, options, observer| self.simulate_range(points, options, observer),
+        )?;
         let dummy = self.design.groups().count() - 1;
         let mut indices = Vec::with_capacity(self.metrics.len());
         for (k, metric) in self.metrics.iter().enumerate() {
