@@ -42,6 +42,7 @@ pub mod report;
 mod resources;
 mod results;
 mod run;
+mod sampling;
 pub mod scenario;
 pub mod schedule;
 pub mod shard;

@@ -9,10 +9,11 @@
 //! that moving it here changes no result by a bit.
 
 use rand::{Rng, SeedableRng};
-use rand_distr::{Beta, Distribution, Gamma, Poisson};
+use rand_distr::{Beta, Distribution, Poisson};
 use rand_xoshiro::SplitMix64;
 
 use crate::math::{monthly_hazard, no_event_below};
+use crate::sampling::GammaShape;
 use crate::scenario::Scenario;
 use crate::schedule::Schedule;
 
@@ -55,16 +56,16 @@ pub struct SegmentModel {
 }
 
 impl SegmentModel {
-    /// The recovery rate of a default whose draw is `key` (docs/model.md §5 step 2). A generator
-    /// of its own, so that the rejection sampler's variable number of draws moves no other
-    /// loan's; SplitMix64 takes the key as its state, with no seeding cost. The same key gives
-    /// the same rate wherever it is asked for: the lender's recovery and the BMKB claim of one
-    /// default share it.
+    /// The recovery rate of a default whose draw is `seed` (docs/model.md §5 step 2). A
+    /// generator of its own, so that the rejection sampler's variable number of draws moves no
+    /// other loan's; SplitMix64 takes the seed as its state, with no seeding cost. The same
+    /// seed gives the same rate wherever it is asked for: the lender's recovery and the BMKB
+    /// claim of one default share it.
     #[inline]
-    pub fn recovery_rate(&self, key: u64) -> f64 {
+    pub fn recovery_rate(&self, seed: u64) -> f64 {
         match &self.recovery {
             None => self.recovery_mean,
-            Some(beta) => beta.sample(&mut SplitMix64::seed_from_u64(key)),
+            Some(beta) => beta.sample(&mut SplitMix64::seed_from_u64(seed)),
         }
     }
 }
@@ -78,12 +79,12 @@ fn no_event_table(h: f64, term: usize) -> Vec<f64> {
 ///
 /// With both shapes at least 1 (the usual case: a spread well below the largest possible) it
 /// is drawn as `X / (X + Y)`, `X ~ Gamma(a)`, `Y ~ Gamma(b)` independent, which is exactly
-/// Beta(a, b): Marsaglia and Tsang's gamma sampler needs a logarithm in only a few percent of
-/// draws, so this costs about half of Cheng's Beta sampler, which takes a logarithm and an
-/// exponential every time. Otherwise Cheng's sampler (rand_distr's `Beta`).
+/// Beta(a, b): Marsaglia and Tsang's gamma sampler ([`GammaShape`]) needs a logarithm in only
+/// a few percent of draws, so this costs a fraction of Cheng's Beta sampler, which takes a
+/// logarithm and an exponential every time. Otherwise Cheng's sampler (rand_distr's `Beta`).
 #[derive(Debug, Clone, Copy)]
 pub enum RecoveryRate {
-    Gammas(Gamma<f64>, Gamma<f64>),
+    Gammas(GammaShape, GammaShape),
     Cheng(Beta<f64>),
 }
 
@@ -91,8 +92,8 @@ impl RecoveryRate {
     fn new(a: f64, b: f64) -> Option<RecoveryRate> {
         if a >= 1.0 && b >= 1.0 {
             Some(RecoveryRate::Gammas(
-                Gamma::new(a, 1.0).ok()?,
-                Gamma::new(b, 1.0).ok()?,
+                GammaShape::new(a)?,
+                GammaShape::new(b)?,
             ))
         } else {
             Beta::new(a, b).ok().map(RecoveryRate::Cheng)

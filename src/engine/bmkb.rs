@@ -11,13 +11,12 @@
 //! costs O(guarantees + groups touched × years), never guarantees × months.
 //!
 //! Graduates' bank loans take their fates here from the path's credit cycle, with their own
-//! hazard tables; they touch neither the lender's cash nor its book. Every draw comes from the
-//! BMKB's own streams (`streams.rs`), so a scenario with BMKB off draws exactly what it drew
-//! before BMKB existed.
+//! hazard tables; they touch neither the lender's cash nor its book. Every draw of the BMKB is
+//! one of its loan's own, read from the loan's key by purpose (`draws.rs`) and only when
+//! needed, so a scenario with BMKB off draws every other variable exactly as with it on.
 
-use rand::{Rng, RngExt};
-
-use super::fate::{NEVER, default_month, open_unit};
+use super::draws::{LoanDraws, Purpose};
+use super::fate::{NEVER, default_month};
 use super::hazards::DefaultTables;
 use crate::model::{BmkbModel, GuaranteeTerms, Model, SegmentModel, StateModel};
 
@@ -114,8 +113,8 @@ impl<'m> Guarantees<'m> {
 
     /// docs/model.md §10 channel (a): a borrower of segment `segment` with a loan of `size`
     /// graduates in month `month`; the bank lends `clamp(size_multiplier × size, min_size,
-    /// cap)` from `month + 1`. `draws` are the bank loan's own (three words, taken whether or
-    /// not it is backed, so that scenarios with other shares keep their draws aligned).
+    /// cap)` from `month + 1`. `draws` are the graduating loan's: its key holds the bank loan's
+    /// draws (whether it is backed, its default's uniform and its recovery's seed).
     pub fn graduate(
         &mut self,
         segment: usize,
@@ -123,10 +122,10 @@ impl<'m> Guarantees<'m> {
         month: i64,
         multiplier: f64,
         cap: f64,
-        draws: &GraduateDraws,
+        draws: LoanDraws,
     ) {
         let b = self.bmkb;
-        if draws.backed_u >= b.graduate_share {
+        if draws.uniform(Purpose::BankBacked) >= b.graduate_share {
             return;
         }
         let seg = &b.bank_segments[segment];
@@ -138,8 +137,8 @@ impl<'m> Guarantees<'m> {
             let table =
                 self.bank_tables
                     .cumulative(&b.bank_segments, self.months, segment, 0, start);
-            if draws.default_u >= table.no_default_below {
-                let d = default_month(table.cum, start, -draws.default_u.ln());
+            if let Some(u) = draws.key_unless_below(Purpose::BankDefault, table.no_events.default) {
+                let d = default_month(table.cum, start, -u.ln());
                 if d != NEVER {
                     exit = Some(d);
                 }
@@ -153,7 +152,7 @@ impl<'m> Guarantees<'m> {
             grant: month,
             size,
             exit,
-            default_recovery: exit.map(|_| seg.recovery_rate(draws.recovery_key)),
+            default_recovery: exit.map(|_| seg.recovery_rate(draws.seed(Purpose::BankRecovery))),
         });
     }
 
@@ -228,27 +227,6 @@ impl<'m> Guarantees<'m> {
                     *x += live * schedule.balance_factor(age);
                 }
             }
-        }
-    }
-}
-
-/// The random variables of one graduate's bank loan.
-#[derive(Debug, Clone, Copy)]
-pub(super) struct GraduateDraws {
-    /// Uniform on [0, 1): BMKB-backed iff below `graduate_share`.
-    pub backed_u: f64,
-    /// Uniform on (0, 1] whose `-ln` is the default's exponential draw.
-    pub default_u: f64,
-    /// Seeds the recovery-rate draw.
-    pub recovery_key: u64,
-}
-
-impl GraduateDraws {
-    pub fn draw<R: Rng>(rng: &mut R) -> GraduateDraws {
-        GraduateDraws {
-            backed_u: rng.random(),
-            default_u: open_unit(rng.next_u64()),
-            recovery_key: rng.next_u64(),
         }
     }
 }

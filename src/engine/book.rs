@@ -10,7 +10,8 @@
 //! month. The book knows nothing of cash or funding, so a second book (bank loans to
 //! graduates, say) can run beside the lender's with other segments.
 
-use super::fate::{Exit, Fate, FateDraws, NEVER};
+use super::draws::{Field, LoanDraws, Purpose};
+use super::fate::{Exit, Fate, NEVER};
 use super::hazards::DefaultTables;
 use crate::model::{FollowupModel, Model, SegmentModel};
 
@@ -44,6 +45,28 @@ impl<'m> BookTerms<'m> {
 pub(super) struct Request {
     pub segment: u32,
     pub size: f64,
+}
+
+/// What decides whether a loan of one segment, kind and start meets no event within the
+/// horizon — the leading fields below which its three uniforms are below their no-event cuts —
+/// and where such a loan's size is summed (its segment and start).
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Gate {
+    default: u64,
+    followup: u64,
+    prepay: u64,
+    slot: usize,
+}
+
+impl Gate {
+    /// Whether the loan of `draws` certainly meets no event (all three tests, without a branch
+    /// each: which of them fails is as good as random).
+    #[inline(always)]
+    pub fn passes(&self, draws: LoanDraws) -> bool {
+        (draws.lead(Field::Default) < self.default)
+            & (draws.lead(Field::Followup) < self.followup)
+            & (draws.lead(Field::Prepay) < self.prepay)
+    }
 }
 
 /// What the book did in one month, summed over segments.
@@ -93,6 +116,7 @@ pub(super) struct Book<'m> {
     /// of their sizes and their number, and the (segment, start) pairs that have any.
     pending_size: Vec<f64>,
     pending_count: Vec<i64>,
+    is_pending: Vec<bool>,
     pending: Vec<u32>,
     /// Number of possible start months (`earliest_start ..= months + 1`).
     starts: usize,
@@ -124,6 +148,7 @@ impl<'m> Book<'m> {
             active: vec![0; s],
             pending_size: vec![0.0; s * starts],
             pending_count: vec![0; s * starts],
+            is_pending: vec![false; s * starts],
             pending: Vec::new(),
             starts,
         }
@@ -150,6 +175,7 @@ impl<'m> Book<'m> {
         for &k in &self.pending {
             self.pending_size[k as usize] = 0.0;
             self.pending_count[k as usize] = 0;
+            self.is_pending[k as usize] = false;
         }
         self.pending.clear();
         self.tables
@@ -157,7 +183,8 @@ impl<'m> Book<'m> {
     }
 
     /// Outstanding principal of the whole book.
-    pub fn outstanding(&self) -> f64 {
+    pub fn outstanding(&mut self) -> f64 {
+        self.flush();
         self.outstanding.iter().sum()
     }
 
@@ -169,10 +196,6 @@ impl<'m> Book<'m> {
     /// Put a loan of `size` on the book, starting in month `start` (negative for the initial
     /// book) with `balance` outstanding now: decide its fate from `draws`, leave its marks and
     /// return the fate (for a guarantee on the loan, or a graduate's bank loan).
-    ///
-    /// Most loans meet no event within the horizon, and all such loans of one segment and
-    /// start leave the same marks in proportion to their size: three comparisons settle that,
-    /// and the loan only adds its size to a pending sum that [`Book::flush`] marks at once.
     #[inline]
     pub fn place(
         &mut self,
@@ -181,38 +204,78 @@ impl<'m> Book<'m> {
         start: i64,
         size: f64,
         balance: f64,
-        draws: &FateDraws,
+        draws: LoanDraws,
     ) -> Fate {
-        self.outstanding[s] += balance;
-        let terms = self.terms;
-        let table =
-            self.tables
-                .cumulative(terms.segments, terms.months, s, followup as usize, start);
-        if draws.default_u < table.no_default_below
-            && draws.followup_u < table.no_followup_below
-            && draws.prepay_u < table.no_prepay_below
-        {
-            let k = s * self.starts + (start - terms.earliest_start) as usize;
-            if self.pending_count[k] == 0 {
-                self.pending.push(k as u32);
-            }
-            self.pending_size[k] += size;
-            self.pending_count[k] += 1;
+        let gate = self.gate(s, followup, start);
+        self.place_at(&gate, s, followup, start, size, balance, draws)
+    }
+
+    /// [`Book::place`] through the loan's [`Gate`] (`gate(s, followup, start)`).
+    ///
+    /// Most loans meet no event within the horizon, and all such loans of one segment and
+    /// start leave the same marks in proportion to their size: the leading bits of their three
+    /// uniforms settle that, and the loan only adds its size to a pending sum
+    /// ([`Book::place_quiet`]) that [`Book::flush`] marks at once.
+    #[inline(always)]
+    #[allow(clippy::too_many_arguments)]
+    pub fn place_at(
+        &mut self,
+        gate: &Gate,
+        s: usize,
+        followup: bool,
+        start: i64,
+        size: f64,
+        balance: f64,
+        draws: LoanDraws,
+    ) -> Fate {
+        if gate.passes(draws) {
+            self.place_quiet(gate, size);
             return Fate::default();
         }
-        self.place_with_event(s, followup, start, size, draws)
+        self.place_with_event(s, followup, start, size, balance, draws)
+    }
+
+    /// A loan whose draws pass its `gate`: it meets no event, so it only adds its size to its
+    /// segment and start's pending sum (its balance is the sum's, at flush).
+    #[inline(always)]
+    pub fn place_quiet(&mut self, gate: &Gate, size: f64) {
+        self.pending_size[gate.slot] += size;
+        self.pending_count[gate.slot] += 1;
+    }
+
+    /// The no-event cuts of a loan of segment `s`, follow-up or not, starting in `start`, and
+    /// its pending sum, which is put on the list of those to mark.
+    #[inline]
+    pub fn gate(&mut self, s: usize, followup: bool, start: i64) -> Gate {
+        let terms = self.terms;
+        let cuts = self
+            .tables
+            .no_events(terms.segments, terms.months, s, followup as usize, start);
+        let slot = s * self.starts + (start - terms.earliest_start) as usize;
+        if !self.is_pending[slot] {
+            self.is_pending[slot] = true;
+            self.pending.push(slot as u32);
+        }
+        Gate {
+            default: cuts.default.lead(),
+            followup: cuts.followup.lead(),
+            prepay: cuts.prepay.lead(),
+            slot,
+        }
     }
 
     /// [`Book::place`] for a loan whose draws may meet an event within the horizon.
     #[inline(never)]
-    fn place_with_event(
+    pub fn place_with_event(
         &mut self,
         s: usize,
         followup: bool,
         start: i64,
         size: f64,
-        draws: &FateDraws,
+        balance: f64,
+        draws: LoanDraws,
     ) -> Fate {
+        self.outstanding[s] += balance;
         let terms = self.terms;
         let seg = &terms.segments[s];
         let first = start.max(0);
@@ -226,8 +289,7 @@ impl<'m> Book<'m> {
             fate = Fate::decide(
                 seg,
                 terms.followup.referral_share,
-                table.cum,
-                table.no_default_below,
+                &table,
                 start,
                 first,
                 last,
@@ -246,7 +308,7 @@ impl<'m> Book<'m> {
         }
         self.mark_payments(s, start, size, 1, fate.exit);
         if let Some((month, exit)) = fate.exit {
-            self.mark_exit(s, start, size, month, exit, draws.recovery_key);
+            self.mark_exit(s, start, size, month, exit, draws);
         }
         fate
     }
@@ -268,9 +330,16 @@ impl<'m> Book<'m> {
             let (s, start) = (k / self.starts, (k % self.starts) as i64);
             let start = start + self.terms.earliest_start;
             let (size, count) = (self.pending_size[k], self.pending_count[k]);
-            self.mark_payments(s, start, size, count, None);
+            if count > 0 {
+                // Every loan of the sum has the same balance factor now: new loans have not
+                // started (a factor of exactly 1), initial-book loans are all of one age.
+                let age = (-start).max(0) as usize;
+                self.outstanding[s] += size * self.terms.segments[s].schedule.balance_factor(age);
+                self.mark_payments(s, start, size, count, None);
+            }
             self.pending_size[k] = 0.0;
             self.pending_count[k] = 0;
+            self.is_pending[k] = false;
         }
         pending.clear();
         self.pending = pending;
@@ -280,7 +349,7 @@ impl<'m> Book<'m> {
     /// (or to maturity / the horizon); the loan is live at the start of each month from the
     /// first at risk up to the exit or maturity. `size` and `count` may be those of several
     /// loans of the same segment and start that all run to maturity.
-    #[inline]
+    #[inline(always)]
     fn mark_payments(
         &mut self,
         s: usize,
@@ -325,7 +394,7 @@ impl<'m> Book<'m> {
         size: f64,
         month: i64,
         exit: Exit,
-        recovery_key: u64,
+        draws: LoanDraws,
     ) {
         let seg = &self.terms.segments[s];
         let at = s * self.stride + month as usize;
@@ -337,7 +406,8 @@ impl<'m> Book<'m> {
                 self.defaults[e] += 1;
                 let arrival = e + seg.recovery_lag;
                 if arrival < self.terms.months {
-                    self.recoveries[arrival] += balance * seg.recovery_rate(recovery_key);
+                    self.recoveries[arrival] +=
+                        balance * seg.recovery_rate(draws.seed(Purpose::Recovery));
                 }
             }
             Exit::Graduation => {
@@ -418,12 +488,12 @@ fn add_interval(diff: &mut [f64], lo: i64, hi: i64, amount: f64) {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use crate::schedule::Schedule;
 
     /// A segment of `term` months, 2 of grace, at 12% a year, with no hazard unless `pd` > 0.
-    fn segment(term: usize, pd: f64) -> SegmentModel {
+    pub(in crate::engine) fn segment(term: usize, pd: f64) -> SegmentModel {
         let schedule = Schedule::new(term, 2, 0.12);
         SegmentModel {
             term,
@@ -451,15 +521,16 @@ mod tests {
         }
     }
 
-    /// Draws whose exponential for a default is `default_e`, and 1 for the other events.
-    fn draws(default_e: f64) -> FateDraws {
-        FateDraws {
-            default_u: (-default_e).exp(),
-            followup_u: (-1.0f64).exp(),
-            prepay_u: (-1.0f64).exp(),
-            referral_u: 0.5,
-            recovery_key: 7,
-        }
+    /// Draws whose uniforms all lead with zeros: the smallest, no event at any hazard below
+    /// 36 a month.
+    fn quiet() -> LoanDraws {
+        LoanDraws::from_words(0, 7)
+    }
+
+    /// Draws whose uniforms all lead with ones: within 2^-16 of 1, so an exponential below
+    /// 2^-15, an event in the first month at risk at any monthly hazard above that.
+    fn eventful() -> LoanDraws {
+        LoanDraws::from_words(u64::MAX, 7)
     }
 
     fn book(segments: &[SegmentModel], months: usize) -> Book<'_> {
@@ -483,7 +554,7 @@ mod tests {
     fn a_loan_to_maturity_repays_its_principal() {
         let segments = [segment(12, 0.0)];
         let mut book = book(&segments, 24);
-        book.place(0, false, 0, 10_000.0, 10_000.0, &draws(1.0));
+        book.place(0, false, 0, 10_000.0, 10_000.0, quiet());
         let (mut repaid, mut interest) = (0.0, 0.0);
         for t in 0..24 {
             let live = book.open_month(t);
@@ -506,8 +577,8 @@ mod tests {
     fn a_default_writes_off_and_recovers_later() {
         let segments = [segment(12, 0.5)];
         let mut book = book(&segments, 24);
-        // The smallest draw defaults in the first month at risk.
-        book.place(0, false, 0, 10_000.0, 10_000.0, &draws(1e-12));
+        // The largest draws default in the first month at risk.
+        book.place(0, false, 0, 10_000.0, 10_000.0, eventful());
         let first = {
             book.open_month(0);
             book.collect(0)
@@ -557,12 +628,17 @@ mod tests {
             })
             .collect();
         for &(s, start, size) in &loans {
-            let fate = summed.place(s, false, start, size, size, &draws(1.0));
+            let balance = size
+                * segments[s]
+                    .schedule
+                    .balance_factor((-start).max(0) as usize);
+            let fate = summed.place(s, false, start, size, balance, quiet());
             assert!(fate.exit.is_none() && fate.request_month.is_none());
-            single.outstanding[s] += size;
-            single.place_with_event(s, false, start, size, &draws(1.0));
+            single.place_with_event(s, false, start, size, balance, quiet());
         }
         assert!(!summed.pending.is_empty(), "the loans were summed");
+        let (x, y) = (summed.outstanding(), single.outstanding());
+        assert!((x - y).abs() <= 1e-9 * y, "outstanding {x} {y}");
         for t in 0..months {
             assert_eq!(summed.open_month(t), single.open_month(t), "month {t}");
             let (a, b) = (summed.collect(t), single.collect(t));

@@ -9,6 +9,7 @@
 use rand::Rng;
 use rand_distr::{Distribution, StandardNormal};
 
+use super::draws::Cut;
 use crate::math::{conditional_pd, monthly_hazard, no_event_below};
 use crate::model::{CycleModel, SegmentModel};
 
@@ -29,34 +30,39 @@ pub(super) fn draw_cycle<R: Rng>(cycle: &CycleModel, rng: &mut R, factors: &mut 
 
 const NOT_COMPUTED: u32 = u32::MAX;
 
-/// Where one start's cumulative hazards are in the arena, and the thresholds below which a
-/// uniform means no default, no follow-up need and no prepayment within the months at risk.
+/// Where one start's cumulative hazards are in the arena, and the cuts below which a uniform
+/// means no default, no follow-up need and no prepayment within the months at risk.
 #[derive(Debug, Clone, Copy)]
 struct TableAt {
     at: u32,
     len: u32,
-    no_default_below: f64,
-    no_followup_below: f64,
-    no_prepay_below: f64,
+    no_events: NoEvents,
 }
 
 const NO_TABLE: TableAt = TableAt {
     at: NOT_COMPUTED,
     len: 0,
-    no_default_below: 0.0,
-    no_followup_below: 0.0,
-    no_prepay_below: 0.0,
+    no_events: NoEvents {
+        default: Cut::ALL,
+        followup: Cut::ALL,
+        prepay: Cut::ALL,
+    },
 };
 
-/// A loan's cumulative default hazards over its months at risk, and
-/// [`crate::math::no_event_below`] of their total: the loan meets no default iff its default
-/// uniform is below `no_default_below`, and likewise (from the segment's constant hazards) no
-/// follow-up need and no prepayment. With no month at risk, all three are infinite.
+/// The cuts of [`crate::math::no_event_below`] for a loan's three events over its months at
+/// risk: its event's uniform below the cut means certainly no such event (`Cut::ALL` when
+/// it has no month at risk of it).
+#[derive(Debug, Clone, Copy)]
+pub(super) struct NoEvents {
+    pub default: Cut,
+    pub followup: Cut,
+    pub prepay: Cut,
+}
+
+/// A loan's cumulative default hazards over its months at risk, and its no-event cuts.
 pub(super) struct Cumulative<'a> {
     pub cum: &'a [f64],
-    pub no_default_below: f64,
-    pub no_followup_below: f64,
-    pub no_prepay_below: f64,
+    pub no_events: NoEvents,
 }
 
 /// Per path: each segment's monthly default hazard per year, and the cumulative tables built
@@ -146,10 +152,25 @@ impl DefaultTables {
         let at = t.at as usize;
         Cumulative {
             cum: &self.arena[at..at + t.len as usize],
-            no_default_below: t.no_default_below,
-            no_followup_below: t.no_followup_below,
-            no_prepay_below: t.no_prepay_below,
+            no_events: t.no_events,
         }
+    }
+
+    /// The no-event cuts of [`DefaultTables::cumulative`] alone.
+    #[inline]
+    pub fn no_events(
+        &mut self,
+        segments: &[SegmentModel],
+        months: usize,
+        s: usize,
+        flag: usize,
+        start: i64,
+    ) -> NoEvents {
+        let key = (s * 2 + flag) * self.starts + (start - self.earliest_start) as usize;
+        if self.table_at[key].at == NOT_COMPUTED {
+            self.compute(segments, months, s, flag, start, key);
+        }
+        self.table_at[key].no_events
     }
 
     #[cold]
@@ -182,10 +203,7 @@ impl DefaultTables {
         self.table_at[key] = if len == 0 {
             TableAt {
                 at: at as u32,
-                len: 0,
-                no_default_below: f64::INFINITY,
-                no_followup_below: f64::INFINITY,
-                no_prepay_below: f64::INFINITY,
+                ..NO_TABLE
             }
         } else {
             // The follow-up and prepayment thresholds as `fate::constant_hazard_month` reads
@@ -193,21 +211,22 @@ impl DefaultTables {
             // segments have no such events (the BMKB's bank loans) has no tables for them.
             let below = |table: &[f64], from: i64| {
                 if from > last {
-                    f64::INFINITY
+                    Cut::ALL
                 } else {
                     table
                         .get((last - from + 1) as usize)
-                        .copied()
-                        .unwrap_or(f64::INFINITY)
+                        .map_or(Cut::ALL, |&x| Cut::open(x))
                 }
             };
             let followup_from = start + (first - start).max(seg.followup_min_age as i64);
             TableAt {
                 at: at as u32,
                 len: len as u32,
-                no_default_below: no_event_below(self.arena[at + len - 1]),
-                no_followup_below: below(&seg.followup_no_event_below, followup_from),
-                no_prepay_below: below(&seg.prepay_no_event_below, first),
+                no_events: NoEvents {
+                    default: Cut::open(no_event_below(self.arena[at + len - 1])),
+                    followup: below(&seg.followup_no_event_below, followup_from),
+                    prepay: below(&seg.prepay_no_event_below, first),
+                },
             }
         };
     }

@@ -14,34 +14,39 @@
 //!
 //! Randomness: four streams per path, each seeded from (seed, path index, purpose) only — the
 //! credit cycle, the initial book, new demand, and follow-up loans (a fifth, drawn before the
-//! path's model is built, holds the values of uncertain parameters: `crate::uncertainty`). Every request draws its
-//! whole fate whether or not it is granted, so that scenarios that differ in one parameter keep
-//! their draws aligned (common random numbers).
+//! path's model is built, holds the values of uncertain parameters: `crate::uncertainty`). Every
+//! request takes the same words whether or not it is granted, so that scenarios that differ in
+//! one parameter keep their draws aligned (common random numbers); what only some loans need
+//! (the rest of a uniform, a recovery rate, the BMKB's draws) each loan reads from a key of its
+//! own, lazily (`draws.rs`).
 //!
-//! The parts: `streams` seeds the random streams; `hazards` draws the credit cycle and the
+//! The parts: `streams` seeds the random streams and `draws` takes a loan's draws from them;
+//! `applicant` draws a new loan's segment and size; `hazards` draws the credit cycle and the
 //! default hazards it implies; `fate` decides a loan's fate; `book` holds the loans' marks and
 //! reads a month of them; `lender` keeps the balance sheet and its rules; `totals` sums the
 //! months into the path's metrics. [`Workspace`] runs a path's months through them, one named
 //! step each, in the order of docs/model.md §5.
 
+mod applicant;
 mod bmkb;
 mod book;
+mod draws;
 mod fate;
 mod hazards;
 mod lender;
 mod streams;
 mod totals;
 
-use rand::{Rng, RngExt};
+use rand::RngExt;
 use rand_distr::{Distribution, StandardNormal};
 
-use rand_xoshiro::Xoshiro256PlusPlus;
-
 use crate::metrics::{Scalar, Yearly};
-use crate::model::{Model, SegmentModel};
-use bmkb::{Backed, Channel, GraduateDraws, Guarantees};
-use book::{Book, BookTerms};
-use fate::{Exit, Fate, FateDraws};
+use crate::model::Model;
+use applicant::SegmentPicker;
+use bmkb::{Backed, Channel, Guarantees};
+use book::{Book, BookTerms, Gate};
+use draws::{LoanDraws, Purpose};
+use fate::{Exit, Fate};
 use lender::Lender;
 use streams::MonthStreams;
 pub use streams::{PARAMETERS, stream};
@@ -120,8 +125,22 @@ pub struct Workspace<'m> {
     cycle: Vec<f64>,
     /// The BMKB's guarantees on the lender's loans and its graduates' bank loans.
     guarantees: Guarantees<'m>,
-    /// The path's stream of graduates' bank loans (docs/model.md §10 channel a).
-    graduate: Xoshiro256PlusPlus,
+    /// A loan's segment from its segment uniform.
+    picker: SegmentPicker,
+    /// Scratch: per segment, what a month's loop needs for its new loans; per segment and
+    /// age, the gates of the initial book.
+    new_loans: Vec<NewLoans>,
+    initial_gates: Vec<Gate>,
+}
+
+/// What the month's loop needs of one segment for its new applicants, in one place.
+#[derive(Debug, Clone, Copy)]
+struct NewLoans {
+    gate: Gate,
+    fee_rate: f64,
+    jobs: f64,
+    /// Whether a loan that meets no event needs nothing more: no BMKB backing to draw.
+    plain: bool,
 }
 
 impl<'m> Workspace<'m> {
@@ -132,7 +151,9 @@ impl<'m> Workspace<'m> {
             book: Book::new(BookTerms::lender(model)),
             cycle: Vec::with_capacity(model.years),
             guarantees: Guarantees::new(model),
-            graduate: stream(model.seed, 0, streams::BMKB_GRADUATE),
+            picker: SegmentPicker::new(&model.share_cdf),
+            new_loans: Vec::with_capacity(model.segments.len()),
+            initial_gates: Vec::new(),
         }
     }
 
@@ -151,7 +172,6 @@ impl<'m> Workspace<'m> {
     fn run(&mut self, index: u64, mut trace: Option<&mut Vec<MonthTrace>>) -> PathOutcome {
         let model = self.model;
         self.draw_credit_cycle(index);
-        self.graduate = stream(model.seed, index, streams::BMKB_GRADUATE);
         self.place_initial_book(index);
         let book_0 = self.book.outstanding();
         let mut lender = Lender::open(&model.lender, book_0, model.initial_loans > 0);
@@ -204,45 +224,83 @@ impl<'m> Workspace<'m> {
     /// docs/model.md §4, §6: the loans on the book at month 0, of ages drawn uniformly.
     fn place_initial_book(&mut self, index: u64) {
         let model = self.model;
+        // A local generator, so that its state stays in registers through the loop.
         let mut rng = stream(model.seed, index, streams::BOOK);
-        for _ in 0..model.initial_loans {
-            let Application { segment, size, .. } = Application::draw(model, &mut rng);
-            let seg = &model.segments[segment];
-            let ages = seg.initial_ages;
-            let age = ((rng.random::<f64>() * ages as f64) as usize).min(ages - 1);
-            let draws = FateDraws::draw(&mut rng);
-            let balance = size * seg.schedule.balance_factor(age);
-            let fate = self
-                .book
-                .place(segment, false, -(age as i64), size, balance, &draws);
-            self.bank_loan_on_graduation(segment, size, &fate);
+        let ages = model
+            .segments
+            .iter()
+            .map(|seg| seg.initial_ages)
+            .max()
+            .unwrap_or(0);
+        let mut gates = std::mem::take(&mut self.initial_gates);
+        gates.clear();
+        for (s, seg) in model.segments.iter().enumerate() {
+            gates.extend((0..ages).map(|age| {
+                let age = age.min(seg.initial_ages - 1);
+                self.book.gate(s, false, -(age as i64))
+            }));
         }
+        for _ in 0..model.initial_loans {
+            let draws = LoanDraws::draw(&mut rng);
+            let segment = self.picker.pick(draws);
+            let seg = &model.segments[segment];
+            let size = applicant::size(seg, model.size_cap, StandardNormal.sample(&mut rng));
+            let age = ((rng.random::<f64>() * seg.initial_ages as f64) as usize)
+                .min(seg.initial_ages - 1);
+            let gate = &gates[segment * ages + age];
+            if gate.passes(draws) {
+                self.book.place_quiet(gate, size);
+            } else {
+                self.place_initial_with_event(segment, age, size, draws);
+            }
+        }
+        self.initial_gates = gates;
+    }
+
+    /// An initial-book loan of `age` months whose draws may meet an event.
+    #[inline(never)]
+    fn place_initial_with_event(
+        &mut self,
+        segment: usize,
+        age: usize,
+        size: f64,
+        draws: LoanDraws,
+    ) {
+        let balance = size * self.model.segments[segment].schedule.balance_factor(age);
+        let fate = self
+            .book
+            .place_with_event(segment, false, -(age as i64), size, balance, draws);
+        self.bank_loan_on_graduation(segment, size, &fate, draws);
     }
 
     /// docs/model.md §10 channel (a): a loan that graduates becomes a bank loan, BMKB-backed
-    /// with probability `graduate_share`. Its draws are taken for every graduation while BMKB
-    /// is on, backed or not.
+    /// with probability `graduate_share`, whose draws are in the graduating loan's key.
     // Every loan passes here and few graduate: the test inline, the work out of line.
     #[inline(always)]
-    fn bank_loan_on_graduation(&mut self, segment: usize, size: f64, fate: &Fate) {
+    fn bank_loan_on_graduation(
+        &mut self,
+        segment: usize,
+        size: f64,
+        fate: &Fate,
+        draws: LoanDraws,
+    ) {
         if let Some((month, Exit::Graduation)) = fate.exit
             && self.model.bmkb.enabled
         {
-            self.graduate_to_bank(segment, size, month);
+            self.graduate_to_bank(segment, size, month, draws);
         }
     }
 
     #[inline(never)]
-    fn graduate_to_bank(&mut self, segment: usize, size: f64, month: i64) {
+    fn graduate_to_bank(&mut self, segment: usize, size: f64, month: i64, draws: LoanDraws) {
         let model = self.model;
-        let draws = GraduateDraws::draw(&mut self.graduate);
         self.guarantees.graduate(
             segment,
             size,
             month,
             model.followup.size_multiplier,
             model.size_cap,
-            &draws,
+            draws,
         );
     }
 
@@ -302,24 +360,31 @@ impl<'m> Workspace<'m> {
         streams: &mut MonthStreams,
         grants: &mut Grants,
     ) {
-        let bmkb = self.model.bmkb.enabled;
+        let model = self.model;
         // Placing a loan adds requests only for months after `t`, so month `t`'s list stays put.
         for i in 0..self.book.requests(t).len() {
             let request = self.book.requests(t)[i];
-            let draws = FateDraws::draw(&mut streams.followup);
-            let backed_u = bmkb.then(|| streams.bmkb_followup.random::<f64>());
-            let application = Application {
-                segment: request.segment as usize,
-                size: request.size,
-                followup: true,
-            };
-            if self.offer(t, &application, &draws, backed_u, lender, grants) {
-                grants.followups += 1;
+            let draws = LoanDraws::draw(&mut streams.followup);
+            let segment = request.segment as usize;
+            let seg = &model.segments[segment];
+            let (size, fee) = (request.size, seg.origination_fee * request.size);
+            if !lender.try_lend(size, fee) {
+                grants.rationed += 1;
+                continue;
             }
+            // docs/model.md §10: each firm's jobs once, with its first loan.
+            grants.grant(size, fee, 0.0);
+            grants.followups += 1;
+            let gate = self.book.gate(segment, true, t as i64 + 1);
+            self.place_granted(t, &gate, segment, true, size, draws);
         }
     }
 
     /// Step 6, then the new applications of month `t`.
+    ///
+    /// Every applicant of the month starts in `t + 1`, so what the loop needs of each segment
+    /// is gathered first; a loan that meets no event and needs no BMKB draw is then settled in
+    /// the loop, and only the others leave it.
     fn grant_new_demand(
         &mut self,
         t: usize,
@@ -331,67 +396,80 @@ impl<'m> Workspace<'m> {
         let Some(poisson) = &model.demand[t / 12] else {
             return;
         };
-        let rng = &mut streams.demand;
-        let n = poisson.sample(rng) as u64;
+        // A local generator, so that its state stays in registers through the loop.
+        let mut rng = streams.demand.clone();
+        let n = poisson.sample(&mut rng) as u64;
+        let bmkb = &model.bmkb;
+        let mut new_loans = std::mem::take(&mut self.new_loans);
+        new_loans.clear();
+        new_loans.extend(model.segments.iter().enumerate().map(|(s, seg)| NewLoans {
+            gate: self.book.gate(s, false, t as i64 + 1),
+            fee_rate: seg.origination_fee,
+            jobs: seg.jobs_per_loan,
+            plain: !(bmkb.enabled && bmkb.own_share[s] > 0.0),
+        }));
         for _ in 0..n {
-            let application = Application::draw(model, rng);
-            let draws = FateDraws::draw(rng);
-            let backed_u = model
-                .bmkb
-                .enabled
-                .then(|| streams.bmkb_demand.random::<f64>());
-            self.offer(t, &application, &draws, backed_u, lender, grants);
+            let draws = LoanDraws::draw(&mut rng);
+            let segment = self.picker.pick(draws);
+            let z: f64 = StandardNormal.sample(&mut rng);
+            let size = applicant::size(&model.segments[segment], model.size_cap, z);
+            let terms = &new_loans[segment];
+            let fee = terms.fee_rate * size;
+            if !lender.try_lend(size, fee) {
+                grants.rationed += 1;
+                continue;
+            }
+            grants.grant(size, fee, terms.jobs);
+            if terms.plain & terms.gate.passes(draws) {
+                self.book.place_quiet(&terms.gate, size);
+            } else {
+                self.place_granted(t, &terms.gate, segment, false, size, draws);
+            }
         }
+        streams.demand = rng;
+        self.new_loans = new_loans;
     }
 
-    /// Offer the loan asked for in month `t`: if the lender can grant it, it goes on the book
-    /// from month `t + 1` (BMKB-backed iff `backed_u` is below the segment's `bmkb_share`);
-    /// otherwise it is rationed.
-    fn offer(
+    /// A loan granted in month `t`, whose gate is `gate`, goes on the book from month `t + 1`:
+    /// its fate, its BMKB backing (with BMKB on, iff its backing uniform is below the
+    /// segment's `bmkb_share`) and a graduate's bank loan.
+    #[inline(never)]
+    fn place_granted(
         &mut self,
         t: usize,
-        application: &Application,
-        draws: &FateDraws,
-        backed_u: Option<f64>,
-        lender: &mut Lender,
-        grants: &mut Grants,
-    ) -> bool {
-        let &Application {
-            segment,
-            size,
-            followup,
-        } = application;
-        let seg = &self.model.segments[segment];
-        let fee = seg.origination_fee * size;
-        if !lender.try_lend(size, fee) {
-            grants.rationed += 1;
-            return false;
-        }
-        // docs/model.md §10: each firm's jobs once, with its first loan.
-        let jobs = if followup { 0.0 } else { seg.jobs_per_loan };
-        grants.grant(size, fee, jobs);
+        gate: &Gate,
+        segment: usize,
+        followup: bool,
+        size: f64,
+        draws: LoanDraws,
+    ) {
         let fate = self
             .book
-            .place(segment, followup, t as i64 + 1, size, size, draws);
-        if let Some(u) = backed_u
-            && u < self.model.bmkb.own_share[segment]
+            .place_at(gate, segment, followup, t as i64 + 1, size, size, draws);
+        let bmkb = &self.model.bmkb;
+        // The share first: with none, the uniform need not be computed.
+        if bmkb.enabled
+            && bmkb.own_share[segment] > 0.0
+            && draws.uniform(Purpose::Backed) < bmkb.own_share[segment]
         {
+            let seg = &self.model.segments[segment];
             self.guarantees.back(&Backed {
                 channel: Channel::Own,
                 segment,
                 seg,
-                terms: self.model.bmkb.own_terms[segment],
+                terms: bmkb.own_terms[segment],
                 grant: t as i64,
                 size,
                 exit: fate.exit.map(|(month, _)| month),
                 default_recovery: match fate.exit {
-                    Some((_, Exit::Default)) => Some(seg.recovery_rate(draws.recovery_key)),
+                    Some((_, Exit::Default)) => {
+                        Some(seg.recovery_rate(draws.seed(Purpose::Recovery)))
+                    }
                     _ => None,
                 },
             });
         }
-        self.bank_loan_on_graduation(segment, size, &fate);
-        true
+        self.bank_loan_on_graduation(segment, size, &fate, draws);
     }
 }
 
@@ -427,52 +505,6 @@ impl MonthTrace {
     }
 }
 
-/// A loan asked for: by a new applicant (or an initial-book borrower) or as a follow-up.
-struct Application {
-    segment: usize,
-    size: f64,
-    followup: bool,
-}
-
-impl Application {
-    /// docs/model.md §4: a new applicant's segment (one uniform against the shares) and loan size.
-    // Out of line this cost 3% of a path: it runs once per loan, between two calls that are.
-    #[inline(always)]
-    fn draw<R: Rng>(model: &Model, rng: &mut R) -> Application {
-        let segment = pick_segment(&model.share_cdf, rng.random());
-        let size = draw_size(
-            &model.segments[segment],
-            model.size_cap,
-            StandardNormal.sample(rng),
-        );
-        Application {
-            segment,
-            size,
-            followup: false,
-        }
-    }
-}
-
-/// Segment index for a uniform draw `u` in [0, 1): the first whose cumulative share exceeds
-/// `u` (the last if none does). Counted without branches, which a random `u` would mispredict:
-/// the cumulative shares rise, so those at or below `u` are the ones before it.
-#[inline]
-fn pick_segment(cdf: &[f64], u: f64) -> usize {
-    let (_, below) = cdf.split_last().expect("at least one segment");
-    below.iter().map(|&c| (c <= u) as usize).sum()
-}
-
-/// docs/model.md §4: log-normal size with the segment's mean and CV, clamped to [min_size, cap].
-#[inline]
-fn draw_size(seg: &SegmentModel, cap: f64, z: f64) -> f64 {
-    let raw = if seg.size_sigma == 0.0 {
-        seg.mean_size
-    } else {
-        (seg.size_mu + seg.size_sigma * z).exp()
-    };
-    raw.max(seg.min_size).min(cap)
-}
-
 /// Simulate one path with a fresh workspace (convenient, slower than reusing a [`Workspace`]).
 pub fn simulate_path(model: &Model, index: u64) -> PathOutcome {
     Workspace::new(model).simulate(index)
@@ -496,9 +528,9 @@ pub mod parts {
             let segments = model.segments.len();
             for i in 0..n {
                 let s = i % segments;
-                let draws = FateDraws::draw(&mut rng);
+                let draws = LoanDraws::draw(&mut rng);
                 let size = model.segments[s].mean_size;
-                self.book.place(s, false, t as i64 + 1, size, size, &draws);
+                self.book.place(s, false, t as i64 + 1, size, size, draws);
             }
             (0..model.months)
                 .map(|m| self.book.collect(m).defaults)
@@ -517,39 +549,14 @@ pub mod parts {
             let n = poisson.sample(&mut rng) as u64;
             let mut total = 0.0;
             for _ in 0..n {
-                let application = Application::draw(model, &mut rng);
-                let draws = FateDraws::draw(&mut rng);
-                total += application.size * draws.default_u;
+                let draws = LoanDraws::draw(&mut rng);
+                let segment = self.picker.pick(draws);
+                let z: f64 = StandardNormal.sample(&mut rng);
+                let size = applicant::size(&model.segments[segment], model.size_cap, z);
+                total += size * draws.lead(draws::Field::Default) as f64;
             }
             std::hint::black_box(total);
             n
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// The count agrees with the first cumulative share above `u`, zero shares included.
-    #[test]
-    fn pick_segment_takes_the_first_share_above_the_draw() {
-        let first_above =
-            |cdf: &[f64], u: f64| cdf.iter().position(|&c| u < c).unwrap_or(cdf.len() - 1);
-        let cdfs: [&[f64]; 4] = [
-            &[1.0],
-            &[0.55, 0.88, 1.0],
-            &[0.0, 0.5, 0.5, 1.0, 1.0],
-            &[0.3, 0.3, 1.0],
-        ];
-        for cdf in cdfs {
-            for k in 0..=1000 {
-                let u = (k as f64 / 1000.0).min(1.0 - f64::EPSILON / 2.0);
-                assert_eq!(pick_segment(cdf, u), first_above(cdf, u), "{cdf:?} {u}");
-            }
-            for &c in cdf {
-                assert_eq!(pick_segment(cdf, c), first_above(cdf, c), "{cdf:?} at {c}");
-            }
         }
     }
 }

@@ -9,6 +9,8 @@
 use rand::SeedableRng;
 use rand_xoshiro::Xoshiro256PlusPlus;
 
+use super::draws::mix;
+
 /// The credit cycle's yearly innovations.
 pub(super) const CYCLE: u64 = 1;
 /// The initial book: segments, sizes, ages and fates.
@@ -17,23 +19,11 @@ pub(super) const BOOK: u64 = 2;
 pub(super) const DEMAND: u64 = 3;
 /// The fates of follow-up loans.
 pub(super) const FOLLOWUP: u64 = 4;
-/// BMKB (docs/model.md §10), streams of their own so that a scenario without it draws exactly
-/// what it drew before: whether each new request / follow-up request would be BMKB-backed if
-/// granted (one uniform each, granted or not), and each graduate's bank loan (three words).
-pub(super) const BMKB_DEMAND: u64 = 5;
-pub(super) const BMKB_FOLLOWUP: u64 = 6;
-pub(super) const BMKB_GRADUATE: u64 = 7;
+// Purposes 5–7 were the BMKB's streams; its draws are now in each loan's key (`draws.rs`).
 /// The values of the scenario's uncertain parameters in a run with parameter uncertainty
 /// (`crate::uncertainty::draw`): a stream of its own, so that every other draw of the path
 /// is the same as without it (common random numbers).
 pub const PARAMETERS: u64 = 8;
-
-/// SplitMix64's finaliser: a bijective 64-bit mix with full avalanche.
-fn mix(mut z: u64) -> u64 {
-    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    z ^ (z >> 31)
-}
 
 /// The generator of one purpose's stream of one path: depends on (seed, path, purpose) only.
 pub fn stream(seed: u64, path: u64, purpose: u64) -> Xoshiro256PlusPlus {
@@ -49,8 +39,6 @@ pub fn stream(seed: u64, path: u64, purpose: u64) -> Xoshiro256PlusPlus {
 pub(super) struct MonthStreams {
     pub demand: Xoshiro256PlusPlus,
     pub followup: Xoshiro256PlusPlus,
-    pub bmkb_demand: Xoshiro256PlusPlus,
-    pub bmkb_followup: Xoshiro256PlusPlus,
 }
 
 impl MonthStreams {
@@ -58,8 +46,6 @@ impl MonthStreams {
         MonthStreams {
             demand: stream(seed, path, DEMAND),
             followup: stream(seed, path, FOLLOWUP),
-            bmkb_demand: stream(seed, path, BMKB_DEMAND),
-            bmkb_followup: stream(seed, path, BMKB_FOLLOWUP),
         }
     }
 }
