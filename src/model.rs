@@ -102,7 +102,7 @@ impl RecoveryRate {
 }
 
 impl Distribution<f64> for RecoveryRate {
-    #[inline]
+    #[inline(always)]
     fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
         match self {
             // Shapes of at least 1: both draws are positive, so the sum is.

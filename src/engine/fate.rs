@@ -92,15 +92,33 @@ impl Fate {
 /// The first of the months `first, first + 1, ...` whose cumulative default hazard `cum`
 /// reaches the exponential draw `e`; `NEVER` if none does.
 ///
-/// The rising sums below `e` are counted rather than bisected: a bisection's steps each wait
-/// for the last, while the count's comparisons are independent (and vectorised), which over
-/// a loan's few dozen months is the faster of the two.
+/// The sums rise about in proportion to the months (the hazard moves only with the year's
+/// factor and the loan's seasoning), so the search starts at the proportional guess and walks
+/// the few months to the answer: fewer loads than a bisection, and each independent of the
+/// last comparison's outcome until the final one.
 #[inline]
 pub(super) fn default_month(cum: &[f64], first: i64, e: f64) -> i64 {
-    match cum.last() {
-        Some(&total) if total >= e => first + cum.iter().map(|&c| (c < e) as i64).sum::<i64>(),
-        _ => NEVER,
+    let Some(&total) = cum.last() else {
+        return NEVER;
+    };
+    // `e` is finite (a logarithm of a uniform), so this is `total < e`.
+    if total < e {
+        return NEVER;
     }
+    // The scale does not wait for `e` (a logarithm), so only a product is on the way.
+    let scale = cum.len() as f64 / total;
+    let mut j = ((e * scale) as usize).min(cum.len() - 1);
+    if cum[j] < e {
+        // The last sum reaches `e`, so this stops within the table.
+        while cum[j] < e {
+            j += 1;
+        }
+    } else {
+        while j > 0 && cum[j - 1] >= e {
+            j -= 1;
+        }
+    }
+    first + j as i64
 }
 
 /// Month of an event with constant monthly hazard `h` from month `from` on, given the
@@ -110,7 +128,9 @@ fn event_month(e: f64, h: f64, from: i64, last: i64) -> i64 {
     if h <= 0.0 || from > last {
         return NEVER;
     }
-    let x = e / h;
+    // `e` times `1/h` rather than `e/h`: the reciprocal does not wait for `e` (a logarithm),
+    // and the month differs only where `e/h` is within a rounding of a whole number.
+    let x = e * (1.0 / h);
     if x > (last - from + 1) as f64 {
         return NEVER;
     }
@@ -139,6 +159,41 @@ mod tests {
         assert_eq!(event_month(1.0, 0.1, 5, 13), NEVER, "after the last");
         assert_eq!(event_month(1.0, 0.0, 5, 100), NEVER, "no hazard");
         assert_eq!(event_month(1e-9, 0.1, 6, 5), NEVER, "no month at risk");
+    }
+
+    /// The walk from the proportional guess finds the first sum that reaches the draw, as a
+    /// bisection does, on tables with flat stretches, zero hazards, steep years and repeats.
+    #[test]
+    fn default_month_is_the_first_sum_reaching_the_draw() {
+        use rand::{RngExt, SeedableRng};
+        let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(3);
+        for case in 0..2_000 {
+            let len = 1 + case % 90;
+            let mut acc = 0.0;
+            let cum: Vec<f64> = (0..len)
+                .map(|m| {
+                    acc += match (case + m) % 7 {
+                        0 => 0.0,
+                        1 => 0.5 * rng.random::<f64>(),
+                        _ => 0.01 * rng.random::<f64>(),
+                    };
+                    acc
+                })
+                .collect();
+            let total = cum[len - 1];
+            let mut draws: Vec<f64> = (0..50).map(|_| 1.2 * total * rng.random::<f64>()).collect();
+            draws.extend(cum.iter().copied());
+            draws.extend([0.0, total, f64::MIN_POSITIVE]);
+            for e in draws {
+                let expected = if total >= e {
+                    7 + cum.partition_point(|&c| c < e) as i64
+                } else {
+                    NEVER
+                };
+                assert_eq!(default_month(&cum, 7, e), expected, "{cum:?} {e}");
+            }
+        }
+        assert_eq!(default_month(&[], 0, 1.0), NEVER);
     }
 
     /// The cuts only save logarithms: a uniform they call "no event" is one whose `E = -ln(u)`
