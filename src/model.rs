@@ -12,7 +12,7 @@ use rand::{Rng, SeedableRng};
 use rand_distr::{Beta, Distribution, Poisson};
 use rand_xoshiro::SplitMix64;
 
-use crate::math::{monthly_hazard, no_event_below};
+use crate::math::monthly_hazard;
 use crate::sampling::GammaShape;
 use crate::scenario::Scenario;
 use crate::schedule::Schedule;
@@ -36,10 +36,6 @@ pub struct SegmentModel {
     pub followup_min_age: usize,
     /// Monthly hazard of other prepayment.
     pub prepay_hazard: f64,
-    /// Per number of months at risk `k` (`0 ..= term`): a uniform below this means certainly
-    /// no follow-up need / no prepayment within those months (see [`no_event_below`]).
-    pub followup_no_event_below: Vec<f64>,
-    pub prepay_no_event_below: Vec<f64>,
     /// Log-normal size: `exp(mu + sigma z)`; `sigma = 0` means exactly `mean_size`.
     pub size_mu: f64,
     pub size_sigma: f64,
@@ -68,11 +64,6 @@ impl SegmentModel {
             Some(beta) => beta.sample(&mut SplitMix64::seed_from_u64(seed)),
         }
     }
-}
-
-/// [`no_event_below`] for a constant monthly hazard `h` over `0 ..= term` months.
-fn no_event_table(h: f64, term: usize) -> Vec<f64> {
-    (0..=term).map(|k| no_event_below(h * k as f64)).collect()
 }
 
 /// The Beta(a, b) distribution of a recovery rate (docs/model.md §5 step 2).
@@ -303,8 +294,6 @@ impl Model {
                     // far from overflow for absurd but valid ages.
                     followup_min_age: s.followup_min_age_months.min(s.term_months) as usize,
                     prepay_hazard: monthly_hazard(s.prepay_rate),
-                    followup_no_event_below: no_event_table(monthly_hazard(s.followup_rate), term),
-                    prepay_no_event_below: no_event_table(monthly_hazard(s.prepay_rate), term),
                     size_mu: s.mean_size.ln() - sigma2 / 2.0,
                     size_sigma: sigma2.sqrt(),
                     mean_size: s.mean_size,
@@ -413,8 +402,6 @@ fn bmkb_model(
                 // Default only: no follow-up need, no prepayment.
                 followup_hazard: 0.0,
                 prepay_hazard: 0.0,
-                followup_no_event_below: Vec::new(),
-                prepay_no_event_below: Vec::new(),
                 ..seg.clone()
             }
         })

@@ -86,7 +86,7 @@ impl<'m> Guarantees<'m> {
             exposure: vec![0.0; groups * (model.years + 1)],
             touched: Vec::new(),
             is_touched: vec![false; groups],
-            bank_tables: DefaultTables::new(model.segments.len(), model.months, 0),
+            bank_tables: DefaultTables::new(&model.bmkb.bank_segments, model.months, 0),
         }
     }
 

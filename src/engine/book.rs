@@ -141,7 +141,7 @@ impl<'m> Book<'m> {
             prepayments: vec![0; t],
             graduations: vec![0; t],
             requests: vec![Vec::new(); t],
-            tables: DefaultTables::new(s, t, terms.earliest_start),
+            tables: DefaultTables::new(terms.segments, t, terms.earliest_start),
             outstanding: vec![0.0; s],
             grace_principal: vec![0.0; s],
             annuity_principal: vec![0.0; s],
@@ -265,7 +265,7 @@ impl<'m> Book<'m> {
     }
 
     /// [`Book::place`] for a loan whose draws may meet an event within the horizon.
-    #[inline(never)]
+    #[inline]
     pub fn place_with_event(
         &mut self,
         s: usize,
@@ -506,8 +506,6 @@ pub(super) mod tests {
             followup_hazard: 0.0,
             followup_min_age: 0,
             prepay_hazard: 0.0,
-            followup_no_event_below: vec![1.0; term + 1],
-            prepay_no_event_below: vec![1.0; term + 1],
             size_mu: 0.0,
             size_sigma: 0.0,
             mean_size: 10_000.0,

@@ -92,6 +92,12 @@ impl Cut {
     pub fn lead(self) -> u64 {
         self.0 >> REST
     }
+
+    /// Whether the cut exceeds the uniform of integer `j` (the uniform is below it).
+    #[inline]
+    pub fn exceeds(self, j: u64) -> bool {
+        j < self.0
+    }
 }
 
 /// The two words of one loan.

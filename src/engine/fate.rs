@@ -13,7 +13,7 @@
 //! A loan's fate is a function of its own draws alone, which it takes whether or not it is
 //! granted (common random numbers).
 
-use super::draws::{Field, LoanDraws, Purpose};
+use super::draws::{Cut, Field, LoanDraws, Purpose};
 use super::hazards::Cumulative;
 use crate::model::SegmentModel;
 
@@ -39,10 +39,9 @@ pub(super) struct Fate {
 
 impl Fate {
     /// The fate of a loan of `seg` starting in month `start`, at risk in months
-    /// `first ..= last` (`first <= last`), with the cumulative default hazards and no-event
-    /// cuts `table` of those months.
+    /// `first ..= last` (`first <= last`), with the cumulative default hazards, no-event cuts
+    /// and constant-hazard event months `table` of those months.
     #[inline]
-    #[allow(clippy::too_many_arguments)]
     pub fn decide(
         seg: &SegmentModel,
         referral_share: f64,
@@ -58,16 +57,21 @@ impl Fate {
             None => NEVER,
             Some(u) => default_month(table.cum, first, -u.ln()),
         };
-        // Follow-up need and prepayment: constant hazards, so the month is closed-form.
+        // Follow-up need and prepayment: constant hazards, so the month is the uniform's alone.
         let age_first = (first - start) as usize;
         let followup_from = start + age_first.max(seg.followup_min_age) as i64;
-        let followup_month = match draws.open_unless_below(Field::Followup, cuts.followup) {
-            None => NEVER,
-            Some(u) => event_month(-u.ln(), seg.followup_hazard, followup_from, last),
+        let followup_month = if draws.lead(Field::Followup) < cuts.followup.lead() {
+            NEVER
+        } else {
+            table
+                .events
+                .followup
+                .month(draws, Field::Followup, followup_from, last)
         };
-        let prepay_month = match draws.open_unless_below(Field::Prepay, cuts.prepay) {
-            None => NEVER,
-            Some(u) => event_month(-u.ln(), seg.prepay_hazard, first, last),
+        let prepay_month = if draws.lead(Field::Prepay) < cuts.prepay.lead() {
+            NEVER
+        } else {
+            table.events.prepay.month(draws, Field::Prepay, first, last)
         };
         let mut fate = Fate::default();
         // Within a month: default, then follow-up need, then prepayment.
@@ -92,107 +96,180 @@ impl Fate {
 /// The first of the months `first, first + 1, ...` whose cumulative default hazard `cum`
 /// reaches the exponential draw `e`; `NEVER` if none does.
 ///
-/// The sums rise about in proportion to the months (the hazard moves only with the year's
-/// factor and the loan's seasoning), so the search starts at the proportional guess and walks
-/// the few months to the answer: fewer loads than a bisection, and each independent of the
-/// last comparison's outcome until the final one.
+/// A bisection without branches (the standard library's): which half a draw falls in is as
+/// good as random, and a mispredicted branch costs more than the few loads it waits on.
 #[inline]
 pub(super) fn default_month(cum: &[f64], first: i64, e: f64) -> i64 {
-    let Some(&total) = cum.last() else {
-        return NEVER;
-    };
-    // `e` is finite (a logarithm of a uniform), so this is `total < e`.
-    if total < e {
-        return NEVER;
+    match cum.last() {
+        Some(&total) if total >= e => first + cum.partition_point(|&c| c < e) as i64,
+        _ => NEVER,
     }
-    // The scale does not wait for `e` (a logarithm), so only a product is on the way.
-    let scale = cum.len() as f64 / total;
-    let mut j = ((e * scale) as usize).min(cum.len() - 1);
-    if cum[j] < e {
-        // The last sum reaches `e`, so this stops within the table.
-        while cum[j] < e {
-            j += 1;
-        }
-    } else {
-        while j > 0 && cum[j - 1] >= e {
-            j -= 1;
-        }
-    }
-    first + j as i64
 }
 
-/// Month of an event with constant monthly hazard `h` from month `from` on, given the
-/// exponential draw `e`: the `k`-th month at risk with `k = ceil(e/h)`; `NEVER` if after `last`.
-#[inline]
-fn event_month(e: f64, h: f64, from: i64, last: i64) -> i64 {
-    if h <= 0.0 || from > last {
-        return NEVER;
+/// The months of a segment's two constant-hazard events.
+pub(super) struct EventMonths {
+    pub followup: ConstantHazard,
+    pub prepay: ConstantHazard,
+}
+
+impl EventMonths {
+    pub fn new(seg: &SegmentModel) -> EventMonths {
+        EventMonths {
+            followup: ConstantHazard::new(seg.followup_hazard, seg.term),
+            prepay: ConstantHazard::new(seg.prepay_hazard, seg.term),
+        }
     }
-    // `e` times `1/h` rather than `e/h`: the reciprocal does not wait for `e` (a logarithm),
-    // and the month differs only where `e/h` is within a rounding of a whole number.
-    let x = e * (1.0 / h);
-    if x > (last - from + 1) as f64 {
-        return NEVER;
+}
+
+/// Leading bits of a uniform that index a [`ConstantHazard`]'s table.
+const TABLE_BITS: u32 = 12;
+/// In the table: a month boundary falls inside the bucket (or the month is beyond a byte).
+const MIXED: u8 = 0;
+
+/// When an event of constant monthly hazard `h` happens (docs/model.md §4): in the `m`-th
+/// month at risk, `m` the first with `m h >= E = -ln u`, that is with `u >= exp(-m h)`.
+///
+/// The month depends on the uniform alone, so it is tabulated once per run: by the leading 12
+/// bits of the uniform, which settle it unless a survival probability `exp(-m h)` falls inside
+/// that 1/4096 of (0, 1] (then the whole uniform and the cuts do, as exactly). The comparison
+/// is the exact one of the uniform with each `exp(-m h)` as [`Cut`]s, so a loan's event
+/// month needs neither a logarithm nor, mostly, the rest of its uniform.
+pub(super) struct ConstantHazard {
+    /// `cuts[k]` is [`Cut::open`] of `exp(-k h)` for `k = 0 ..= term`; no cut at a hazard of 0.
+    cuts: Vec<Cut>,
+    /// Per bucket of the leading bits: the `m` of every uniform in it, or [`MIXED`].
+    by_bucket: Vec<u8>,
+}
+
+impl ConstantHazard {
+    /// The months of an event of monthly hazard `h` on a loan of `term` months.
+    pub fn new(h: f64, term: usize) -> ConstantHazard {
+        if h <= 0.0 || !h.is_finite() {
+            return ConstantHazard {
+                cuts: vec![Cut::ALL; term + 1],
+                by_bucket: Vec::new(),
+            };
+        }
+        let cuts: Vec<Cut> = (0..=term)
+            .map(|k| Cut::open((-(h * k as f64)).exp()))
+            .collect();
+        let mut table = ConstantHazard {
+            cuts,
+            by_bucket: Vec::new(),
+        };
+        let rest = 53 - TABLE_BITS;
+        table.by_bucket = (0..1u64 << TABLE_BITS)
+            .map(|b| {
+                let (lo, hi) = (table.exact(b << rest), table.exact(((b + 1) << rest) - 1));
+                if lo == hi && lo < 255 {
+                    lo as u8
+                } else {
+                    MIXED
+                }
+            })
+            .collect();
+        table
     }
-    // ceil(x) without a libm call (x is in range here), and at least the first month.
-    let mut k = x as i64;
-    if (k as f64) < x {
-        k += 1;
+
+    /// The cut below which a uniform means no event within `k` months (`k <= term`).
+    #[inline]
+    pub fn within(&self, k: usize) -> Cut {
+        self.cuts[k]
     }
-    from + k.max(1) - 1
+
+    /// `m` for the uniform of integer `j`: one more than the number of cuts above it, the
+    /// first `k` whose cut does not exceed it (`term + 1`: beyond the term).
+    fn exact(&self, j: u64) -> usize {
+        1 + self.cuts[1..].partition_point(|c| c.exceeds(j))
+    }
+
+    /// The month of the event whose uniform is the `field` of `draws`, at risk from month
+    /// `from` to `last`; `NEVER` if after `last`.
+    #[inline]
+    pub fn month(&self, draws: LoanDraws, field: Field, from: i64, last: i64) -> i64 {
+        if from > last {
+            return NEVER;
+        }
+        let bucket = (draws.lead(field) >> (16 - TABLE_BITS)) as usize;
+        let m = match self.by_bucket.get(bucket) {
+            Some(&m) if m != MIXED => m as i64,
+            _ => self.exact(draws.integer(field)) as i64,
+        };
+        if m > last - from + 1 {
+            NEVER
+        } else {
+            from + m - 1
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    /// The tabulated month is the first `m` with `m h >= -ln u` (up to the rounding of the
+    /// two sides, which the check allows where they are within 1e-12), for uniforms spread
+    /// over (0, 1] and crowded at every month's boundary, at hazards from tiny to large.
     #[test]
-    fn event_month_is_the_ceiling_of_draw_over_hazard() {
-        assert_eq!(event_month(0.25, 0.1, 5, 100), 7, "k = ceil(2.5) = 3");
-        assert_eq!(event_month(0.3, 0.1, 5, 100), 7, "k = 3 exactly");
-        assert_eq!(
-            event_month(1e-9, 0.1, 5, 100),
-            5,
-            "at least the first month"
-        );
-        assert_eq!(event_month(1.0, 0.1, 5, 14), 14, "the last month at risk");
-        assert_eq!(event_month(1.0, 0.1, 5, 13), NEVER, "after the last");
-        assert_eq!(event_month(1.0, 0.0, 5, 100), NEVER, "no hazard");
-        assert_eq!(event_month(1e-9, 0.1, 6, 5), NEVER, "no month at risk");
-    }
-
-    /// The walk from the proportional guess finds the first sum that reaches the draw, as a
-    /// bisection does, on tables with flat stretches, zero hazards, steep years and repeats.
-    #[test]
-    fn default_month_is_the_first_sum_reaching_the_draw() {
+    fn constant_hazard_months_are_the_first_whose_hazards_reach_the_draw() {
         use rand::{RngExt, SeedableRng};
-        let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(3);
-        for case in 0..2_000 {
-            let len = 1 + case % 90;
-            let mut acc = 0.0;
-            let cum: Vec<f64> = (0..len)
-                .map(|m| {
-                    acc += match (case + m) % 7 {
-                        0 => 0.0,
-                        1 => 0.5 * rng.random::<f64>(),
-                        _ => 0.01 * rng.random::<f64>(),
-                    };
-                    acc
-                })
-                .collect();
-            let total = cum[len - 1];
-            let mut draws: Vec<f64> = (0..50).map(|_| 1.2 * total * rng.random::<f64>()).collect();
-            draws.extend(cum.iter().copied());
-            draws.extend([0.0, total, f64::MIN_POSITIVE]);
-            for e in draws {
-                let expected = if total >= e {
-                    7 + cum.partition_point(|&c| c < e) as i64
-                } else {
+        let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(13);
+        let ulp = 1.0 / (1u64 << 53) as f64;
+        for &h in &[1e-6, 0.0025, 0.005, 0.05, 0.4, 1.3] {
+            let term = 84;
+            let table = ConstantHazard::new(h, term);
+            let mut checked = 0;
+            for i in 0..200_000u64 {
+                let draws = LoanDraws::draw(&mut rng);
+                let j = draws.integer(Field::Prepay);
+                let u = (j + 1) as f64 * ulp;
+                let e = -u.ln();
+                let got = table.month(draws, Field::Prepay, 10, 10 + term as i64 - 1);
+                let m = (e / h).ceil().max(1.0);
+                let expected = if m > term as f64 {
                     NEVER
+                } else {
+                    10 + m as i64 - 1
                 };
-                assert_eq!(default_month(&cum, 7, e), expected, "{cum:?} {e}");
+                let near_boundary = ((e / h) - (e / h).round()).abs() < 1e-9 * (e / h).max(1.0);
+                if !near_boundary {
+                    assert_eq!(got, expected, "h {h} u {u} i {i}");
+                    checked += 1;
+                }
+                // No event within k months iff the uniform is below the k-month cut.
+                let k = 1 + (i as usize % term);
+                let within = got != NEVER && got - 10 < k as i64;
+                assert_eq!(!table.within(k).exceeds(j), within, "h {h} k {k} j {j}");
+            }
+            assert!(checked > 190_000, "{checked}");
+            // Every bucket's month is the month of its smallest and largest uniform.
+            for (b, &m) in table.by_bucket.iter().enumerate() {
+                if m != MIXED {
+                    let lo = (b as u64) << 41;
+                    assert_eq!(table.exact(lo), m as usize);
+                    assert_eq!(table.exact(lo + (1 << 41) - 1), m as usize);
+                }
             }
         }
+        let none = ConstantHazard::new(0.0, 12);
+        let draws = LoanDraws::from_words(u64::MAX, 3);
+        assert_eq!(none.month(draws, Field::Followup, 0, 11), NEVER);
+        assert_eq!(none.within(12), Cut::ALL);
+        let _ = rng.random::<f64>();
+    }
+
+    /// The month whose running sum first reaches the draw, at a sum exactly, between sums,
+    /// on a flat stretch, and past the last.
+    #[test]
+    fn default_month_is_the_first_sum_reaching_the_draw() {
+        let cum = [0.1, 0.2, 0.2, 0.2, 0.35, 0.5];
+        assert_eq!(default_month(&cum, 7, 0.05), 7);
+        assert_eq!(default_month(&cum, 7, 0.1), 7);
+        assert_eq!(default_month(&cum, 7, 0.15), 8);
+        assert_eq!(default_month(&cum, 7, 0.2), 8);
+        assert_eq!(default_month(&cum, 7, 0.21), 11);
+        assert_eq!(default_month(&cum, 7, 0.5), 12);
+        assert_eq!(default_month(&cum, 7, 0.51), NEVER);
         assert_eq!(default_month(&[], 0, 1.0), NEVER);
     }
 

@@ -10,6 +10,7 @@ use rand::Rng;
 use rand_distr::{Distribution, StandardNormal};
 
 use super::draws::Cut;
+use super::fate::{ConstantHazard, EventMonths};
 use crate::math::{conditional_pd, monthly_hazard, no_event_below};
 use crate::model::{CycleModel, SegmentModel};
 
@@ -49,9 +50,10 @@ const NO_TABLE: TableAt = TableAt {
     },
 };
 
-/// The cuts of [`crate::math::no_event_below`] for a loan's three events over its months at
-/// risk: its event's uniform below the cut means certainly no such event (`Cut::ALL` when
-/// it has no month at risk of it).
+/// The cuts below which a loan's event uniforms mean no such event over its months at risk:
+/// [`crate::math::no_event_below`] of its cumulative default hazard (certainly no default,
+/// short of a margin the logarithm decides), and exactly the survival probabilities of its
+/// constant-hazard events (`Cut::ALL` when it has no month at risk of them).
 #[derive(Debug, Clone, Copy)]
 pub(super) struct NoEvents {
     pub default: Cut,
@@ -59,10 +61,12 @@ pub(super) struct NoEvents {
     pub prepay: Cut,
 }
 
-/// A loan's cumulative default hazards over its months at risk, and its no-event cuts.
+/// A loan's cumulative default hazards over its months at risk, its no-event cuts, and the
+/// months of its segment's constant-hazard events.
 pub(super) struct Cumulative<'a> {
     pub cum: &'a [f64],
     pub no_events: NoEvents,
+    pub events: &'a EventMonths,
 }
 
 /// Per path: each segment's monthly default hazard per year, and the cumulative tables built
@@ -84,10 +88,17 @@ pub(super) struct DefaultTables {
     /// Per (segment, flag, start month): where that start's cumulative hazards are in `arena`.
     table_at: Vec<TableAt>,
     arena: Vec<f64>,
+    /// Per segment: the months of its follow-up needs and prepayments (the same on every path).
+    events: Vec<EventMonths>,
 }
 
 impl DefaultTables {
-    pub fn new(segments: usize, months: usize, earliest_start: i64) -> DefaultTables {
+    pub fn new(
+        segment_models: &[SegmentModel],
+        months: usize,
+        earliest_start: i64,
+    ) -> DefaultTables {
+        let segments = segment_models.len();
         let years = months / 12;
         let starts = (months as i64 + 1 - earliest_start + 1) as usize;
         DefaultTables {
@@ -101,6 +112,7 @@ impl DefaultTables {
             max_term: 0,
             table_at: vec![NO_TABLE; segments * 2 * starts],
             arena: Vec::new(),
+            events: segment_models.iter().map(EventMonths::new).collect(),
         }
     }
 
@@ -153,6 +165,7 @@ impl DefaultTables {
         Cumulative {
             cum: &self.arena[at..at + t.len as usize],
             no_events: t.no_events,
+            events: &self.events[s],
         }
     }
 
@@ -206,26 +219,24 @@ impl DefaultTables {
                 ..NO_TABLE
             }
         } else {
-            // The follow-up and prepayment thresholds as `fate::constant_hazard_month` reads
-            // them: months at risk from `from` to `last`, none if `from > last`. A book whose
-            // segments have no such events (the BMKB's bank loans) has no tables for them.
-            let below = |table: &[f64], from: i64| {
+            // The follow-up and prepayment cuts of `ConstantHazard::month`: months at risk
+            // from `from` to `last`, none if `from > last`.
+            let within = |event: &ConstantHazard, from: i64| {
                 if from > last {
                     Cut::ALL
                 } else {
-                    table
-                        .get((last - from + 1) as usize)
-                        .map_or(Cut::ALL, |&x| Cut::open(x))
+                    event.within((last - from + 1) as usize)
                 }
             };
+            let events = &self.events[s];
             let followup_from = start + (first - start).max(seg.followup_min_age as i64);
             TableAt {
                 at: at as u32,
                 len: len as u32,
                 no_events: NoEvents {
                     default: Cut::open(no_event_below(self.arena[at + len - 1])),
-                    followup: below(&seg.followup_no_event_below, followup_from),
-                    prepay: below(&seg.prepay_no_event_below, first),
+                    followup: within(&events.followup, followup_from),
+                    prepay: within(&events.prepay, first),
                 },
             }
         };
