@@ -30,15 +30,20 @@ impl SegmentPicker {
             .iter()
             .map(|&c| Cut::closed(c))
             .collect();
+        // The cuts rise with the buckets: one pass over both (a picker is built with every
+        // workspace, that is for every few paths).
         let by_bucket = if cuts.len() < MIXED as usize {
             let shift = 16 - TABLE_BITS;
+            let mut below = 0;
             (0..1u64 << TABLE_BITS)
                 .map(|bucket| {
                     let (lo, hi) = (bucket << shift, ((bucket + 1) << shift) - 1);
-                    if cuts.iter().any(|c| (lo..=hi).contains(&c.lead())) {
-                        MIXED
-                    } else {
-                        cuts.iter().filter(|c| c.lead() < lo).count() as u8
+                    while below < cuts.len() && cuts[below].lead() < lo {
+                        below += 1;
+                    }
+                    match cuts.get(below) {
+                        Some(c) if c.lead() <= hi => MIXED,
+                        _ => below as u8,
                     }
                 })
                 .collect()

@@ -60,19 +60,15 @@ impl Fate {
         // Follow-up need and prepayment: constant hazards, so the month is the uniform's alone.
         let age_first = (first - start) as usize;
         let followup_from = start + age_first.max(seg.followup_min_age) as i64;
-        let followup_month = if draws.lead(Field::Followup) < cuts.followup.lead() {
-            NEVER
-        } else {
+        // No test of the leading bits against the no-event cuts first: the table says as much
+        // (a uniform below the cut of `K` months has its month beyond `K`), and a branch on it
+        // would be mispredicted.
+        let followup_month =
             table
                 .events
                 .followup
-                .month(draws, Field::Followup, followup_from, last)
-        };
-        let prepay_month = if draws.lead(Field::Prepay) < cuts.prepay.lead() {
-            NEVER
-        } else {
-            table.events.prepay.month(draws, Field::Prepay, first, last)
-        };
+                .month(draws, Field::Followup, followup_from, last);
+        let prepay_month = table.events.prepay.month(draws, Field::Prepay, first, last);
         let mut fate = Fate::default();
         // Within a month: default, then follow-up need, then prepayment.
         if followup_month < default_month && followup_month <= prepay_month {
@@ -157,10 +153,23 @@ impl ConstantHazard {
             cuts,
             by_bucket: Vec::new(),
         };
+        // A bucket's month is that of its smallest and its largest uniform if they agree.
+        // Both fall as the buckets rise, so one pass down the cuts finds them all (a table is
+        // built with every workspace, that is for every few paths).
         let rest = 53 - TABLE_BITS;
-        table.by_bucket = (0..1u64 << TABLE_BITS)
+        let cuts = &table.cuts;
+        let above = |mut c: usize, j: u64| {
+            while c > 0 && !cuts[c].exceeds(j) {
+                c -= 1;
+            }
+            c
+        };
+        let mut c = term;
+        let by_bucket = (0..1u64 << TABLE_BITS)
             .map(|b| {
-                let (lo, hi) = (table.exact(b << rest), table.exact(((b + 1) << rest) - 1));
+                c = above(c, b << rest);
+                let lo = 1 + c;
+                let hi = 1 + above(c, ((b + 1) << rest) - 1);
                 if lo == hi && lo < 255 {
                     lo as u8
                 } else {
@@ -168,6 +177,7 @@ impl ConstantHazard {
                 }
             })
             .collect();
+        table.by_bucket = by_bucket;
         table
     }
 
@@ -187,18 +197,16 @@ impl ConstantHazard {
     /// `from` to `last`; `NEVER` if after `last`.
     #[inline]
     pub fn month(&self, draws: LoanDraws, field: Field, from: i64, last: i64) -> i64 {
-        if from > last {
-            return NEVER;
-        }
         let bucket = (draws.lead(field) >> (16 - TABLE_BITS)) as usize;
         let m = match self.by_bucket.get(bucket) {
             Some(&m) if m != MIXED => m as i64,
             _ => self.exact(draws.integer(field)) as i64,
         };
-        if m > last - from + 1 {
-            NEVER
-        } else {
+        // A select, not a branch: beyond the months at risk (or with none) is no event.
+        if m <= last - from + 1 {
             from + m - 1
+        } else {
+            NEVER
         }
     }
 }
