@@ -52,10 +52,21 @@ impl Fate {
         draws: LoanDraws,
     ) -> Fate {
         let cuts = table.no_events;
-        // Default: the first month whose cumulative hazard reaches the draw.
-        let default_month = match draws.open_unless_below(Field::Default, cuts.default) {
-            None => NEVER,
-            Some(u) => default_month(table.cum, first, -u.ln()),
+        // Default: the first month whose cumulative hazard reaches the draw, mostly from the
+        // leading bits' bracket of it ([`LogBrackets`]), else from the whole uniform.
+        let default_month = if draws.lead(Field::Default) < cuts.default.lead() {
+            NEVER
+        } else {
+            match table
+                .logs
+                .default_month(table.cum, first, draws.lead(Field::Default))
+            {
+                Some(month) => month,
+                None => match draws.open_unless_below(Field::Default, cuts.default) {
+                    None => NEVER,
+                    Some(u) => default_month(table.cum, first, -u.ln()),
+                },
+            }
         };
         // Follow-up need and prepayment: constant hazards, so the month is the uniform's alone.
         let age_first = (first - start) as usize;
@@ -99,6 +110,49 @@ pub(super) fn default_month(cum: &[f64], first: i64, e: f64) -> i64 {
     match cum.last() {
         Some(&total) if total >= e => first + cum.partition_point(|&c| c < e) as i64,
         _ => NEVER,
+    }
+}
+
+/// Leading bits of a default's uniform that bracket its exponential draw.
+const BRACKET_BITS: u32 = 11;
+
+/// Brackets of an exponential draw `E = -ln u` from the leading bits of `u`: a uniform whose
+/// leading 11 bits are `b` lies in `(b/2048, (b+1)/2048]`, so `E` lies in
+/// `[-ln((b+1)/2048), -ln(b/2048))` — as computed in floating point too, once the bracket is
+/// widened by far more than the logarithm's rounding. Where both ends fall in the same month of
+/// a loan's cumulative hazards, that month is the loan's default month, found without the rest
+/// of the uniform or a logarithm; else (about one default in ten) the whole uniform decides.
+/// The month is exactly the one `-ln u` gives.
+pub(super) struct LogBrackets {
+    /// `-ln(b / 2048)` for `b = 0 ..= 2048`, widened: `lower[b]` shrunk and `upper[b]` grown
+    /// by a relative 1e-12.
+    lower: Vec<f64>,
+    upper: Vec<f64>,
+}
+
+impl LogBrackets {
+    pub fn new() -> LogBrackets {
+        let n = 1u64 << BRACKET_BITS;
+        let neg_ln = |b: u64| -(b as f64 / n as f64).ln();
+        LogBrackets {
+            lower: (0..=n).map(|b| neg_ln(b) * (1.0 - 1e-12)).collect(),
+            upper: (0..=n).map(|b| neg_ln(b) * (1.0 + 1e-12)).collect(),
+        }
+    }
+
+    /// The default month of a loan at risk from `first` with cumulative hazards `cum`, whose
+    /// default uniform leads with `lead` (16 bits), if the bracket settles it.
+    #[inline]
+    pub fn default_month(&self, cum: &[f64], first: i64, lead: u64) -> Option<i64> {
+        let b = (lead >> (16 - BRACKET_BITS)) as usize;
+        let (e_lo, e_hi) = (self.lower[b + 1], self.upper[b]);
+        let total = *cum.last()?;
+        if e_lo > total {
+            return Some(NEVER);
+        }
+        // Every draw in the bracket reaches its sum in month `i` iff the largest does.
+        let i = cum.partition_point(|&c| c < e_lo);
+        (cum[i] >= e_hi).then_some(first + i as i64)
     }
 }
 
@@ -279,6 +333,36 @@ mod tests {
         assert_eq!(default_month(&cum, 7, 0.5), 12);
         assert_eq!(default_month(&cum, 7, 0.51), NEVER);
         assert_eq!(default_month(&[], 0, 1.0), NEVER);
+    }
+
+    /// The bracket's month, where it gives one, is the month of the whole uniform's `-ln u`,
+    /// on tables whose months are wide and narrow against the brackets.
+    #[test]
+    fn log_brackets_give_the_month_of_the_whole_uniform() {
+        use rand::SeedableRng;
+        let logs = LogBrackets::new();
+        let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(21);
+        let mut settled = 0;
+        for (case, step) in [0.0005, 0.005, 0.05, 0.5].iter().enumerate() {
+            let mut acc = 0.0;
+            let cum: Vec<f64> = (1..=60)
+                .map(|m| {
+                    acc += step * (1.0 + 0.1 * (m % 7) as f64);
+                    acc
+                })
+                .collect();
+            for _ in 0..100_000 {
+                let draws = LoanDraws::draw(&mut rng);
+                let lead = draws.lead(Field::Default);
+                let u = (draws.integer(Field::Default) + 1) as f64 / (1u64 << 53) as f64;
+                let exact = default_month(&cum, 3, -u.ln());
+                if let Some(month) = logs.default_month(&cum, 3, lead) {
+                    assert_eq!(month, exact, "case {case} u {u}");
+                    settled += 1;
+                }
+            }
+        }
+        assert!(settled > 300_000, "{settled}");
     }
 
     /// The cuts only save logarithms: a uniform they call "no event" is one whose `E = -ln(u)`

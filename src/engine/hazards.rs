@@ -10,7 +10,7 @@ use rand::Rng;
 use rand_distr::{Distribution, StandardNormal};
 
 use super::draws::Cut;
-use super::fate::{ConstantHazard, EventMonths};
+use super::fate::{ConstantHazard, EventMonths, LogBrackets};
 use crate::math::{conditional_pd, monthly_hazard, no_event_below};
 use crate::model::{CycleModel, SegmentModel};
 
@@ -67,6 +67,7 @@ pub(super) struct Cumulative<'a> {
     pub cum: &'a [f64],
     pub no_events: NoEvents,
     pub events: &'a EventMonths,
+    pub logs: &'a LogBrackets,
 }
 
 /// Per path: each segment's monthly default hazard per year, and the cumulative tables built
@@ -88,8 +89,10 @@ pub(super) struct DefaultTables {
     /// Per (segment, flag, start month): where that start's cumulative hazards are in `arena`.
     table_at: Vec<TableAt>,
     arena: Vec<f64>,
-    /// Per segment: the months of its follow-up needs and prepayments (the same on every path).
+    /// Per segment: the months of its follow-up needs and prepayments (the same on every path);
+    /// and the brackets of a default's exponential draw.
     events: Vec<EventMonths>,
+    logs: LogBrackets,
 }
 
 impl DefaultTables {
@@ -113,6 +116,7 @@ impl DefaultTables {
             table_at: vec![NO_TABLE; segments * 2 * starts],
             arena: Vec::new(),
             events: segment_models.iter().map(EventMonths::new).collect(),
+            logs: LogBrackets::new(),
         }
     }
 
@@ -166,6 +170,7 @@ impl DefaultTables {
             cum: &self.arena[at..at + t.len as usize],
             no_events: t.no_events,
             events: &self.events[s],
+            logs: &self.logs,
         }
     }
 
