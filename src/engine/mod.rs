@@ -37,7 +37,7 @@ mod lender;
 mod streams;
 mod totals;
 
-use rand::RngExt;
+use rand::Rng;
 use rand_distr::{Distribution, StandardNormal};
 
 use crate::metrics::{Scalar, Yearly};
@@ -245,8 +245,9 @@ impl<'m> Workspace<'m> {
             let segment = self.picker.pick(draws);
             let seg = &model.segments[segment];
             let size = applicant::size(seg, model.size_cap, StandardNormal.sample(&mut rng));
-            let age = ((rng.random::<f64>() * seg.initial_ages as f64) as usize)
-                .min(seg.initial_ages - 1);
+            // floor(u · ages) for the 53-bit uniform u, in integers: exact, and a few
+            // instructions where the floating-point product and conversion take many.
+            let age = (((rng.next_u64() >> 11) as u128 * seg.initial_ages as u128) >> 53) as usize;
             let gate = &gates[segment * ages + age];
             if gate.passes(draws) {
                 self.book.place_quiet(gate, size);
