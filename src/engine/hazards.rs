@@ -93,6 +93,9 @@ pub(super) struct DefaultTables {
     /// and the brackets of a default's exponential draw.
     events: Vec<EventMonths>,
     logs: LogBrackets,
+    /// Per (segment, flag): the flag whose tables serve it. A follow-up loan's PD is the first
+    /// loan's times `pd_multiplier`; at a multiplier of 1 its tables are the same, built once.
+    table_flag: Vec<usize>,
 }
 
 impl DefaultTables {
@@ -117,6 +120,10 @@ impl DefaultTables {
             arena: Vec::new(),
             events: segment_models.iter().map(EventMonths::new).collect(),
             logs: LogBrackets::new(),
+            table_flag: segment_models
+                .iter()
+                .flat_map(|seg| [0, (seg.annual_pd[1] != seg.annual_pd[0]) as usize])
+                .collect(),
         }
     }
 
@@ -159,6 +166,7 @@ impl DefaultTables {
         flag: usize,
         start: i64,
     ) -> Cumulative<'_> {
+        let flag = self.table_flag[s * 2 + flag];
         let key = (s * 2 + flag) * self.starts + (start - self.earliest_start) as usize;
         let t = self.table_at[key];
         if t.at == NOT_COMPUTED {
@@ -184,6 +192,7 @@ impl DefaultTables {
         flag: usize,
         start: i64,
     ) -> NoEvents {
+        let flag = self.table_flag[s * 2 + flag];
         let key = (s * 2 + flag) * self.starts + (start - self.earliest_start) as usize;
         if self.table_at[key].at == NOT_COMPUTED {
             self.compute(segments, months, s, flag, start, key);
