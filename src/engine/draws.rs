@@ -68,7 +68,7 @@ pub(super) enum Purpose {
 /// A threshold `x` on a uniform, as the integer `n` with `u < x` iff `j < n` for the uniform's
 /// integer `j` (on (0, 1] for [`Cut::open`], on [0, 1) for [`Cut::closed`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) struct Cut(u64);
+pub(super) struct Cut(pub(super) u64);
 
 impl Cut {
     /// Every uniform is below it.

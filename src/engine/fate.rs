@@ -131,13 +131,18 @@ pub(super) struct LogBrackets {
 }
 
 impl LogBrackets {
-    pub fn new() -> LogBrackets {
-        let n = 1u64 << BRACKET_BITS;
-        let neg_ln = |b: u64| -(b as f64 / n as f64).ln();
-        LogBrackets {
-            lower: (0..=n).map(|b| neg_ln(b) * (1.0 - 1e-12)).collect(),
-            upper: (0..=n).map(|b| neg_ln(b) * (1.0 + 1e-12)).collect(),
-        }
+    /// The brackets, computed once per process (they depend on nothing else): a workspace
+    /// lives for a few paths only, one in a run with parameter uncertainty.
+    pub fn shared() -> &'static LogBrackets {
+        static BRACKETS: std::sync::OnceLock<LogBrackets> = std::sync::OnceLock::new();
+        BRACKETS.get_or_init(|| {
+            let n = 1u64 << BRACKET_BITS;
+            let neg_ln = |b: u64| -(b as f64 / n as f64).ln();
+            LogBrackets {
+                lower: (0..=n).map(|b| neg_ln(b) * (1.0 - 1e-12)).collect(),
+                upper: (0..=n).map(|b| neg_ln(b) * (1.0 + 1e-12)).collect(),
+            }
+        })
     }
 
     /// The default month of a loan at risk from `first` with cumulative hazards `cum`, whose
@@ -207,30 +212,21 @@ impl ConstantHazard {
             cuts,
             by_bucket: Vec::new(),
         };
-        // A bucket's month is that of its smallest and its largest uniform if they agree.
-        // Both fall as the buckets rise, so one pass down the cuts finds them all (a table is
-        // built with every workspace, that is for every few paths).
+        // Month `m` holds for the uniforms from `cuts[m]` up to `cuts[m - 1]` (beyond the
+        // term, from 0): the buckets wholly inside that range get `m`, the buckets a cut falls
+        // in stay mixed. A fill per month, not a search per bucket: a table is built with
+        // every workspace, that is for every few paths (every path of an uncertain run).
         let rest = 53 - TABLE_BITS;
-        let cuts = &table.cuts;
-        let above = |mut c: usize, j: u64| {
-            while c > 0 && !cuts[c].exceeds(j) {
-                c -= 1;
+        let mut by_bucket = vec![MIXED; 1 << TABLE_BITS];
+        for m in 1..=term + 1 {
+            let lo = if m <= term { table.cuts[m].0 } else { 0 };
+            let hi = table.cuts[m - 1].0;
+            let first = lo.div_ceil(1 << rest) as usize;
+            let end = ((hi >> rest) as usize).min(by_bucket.len());
+            if first < end && m < 255 {
+                by_bucket[first..end].fill(m as u8);
             }
-            c
-        };
-        let mut c = term;
-        let by_bucket = (0..1u64 << TABLE_BITS)
-            .map(|b| {
-                c = above(c, b << rest);
-                let lo = 1 + c;
-                let hi = 1 + above(c, ((b + 1) << rest) - 1);
-                if lo == hi && lo < 255 {
-                    lo as u8
-                } else {
-                    MIXED
-                }
-            })
-            .collect();
+        }
         table.by_bucket = by_bucket;
         table
     }
@@ -340,7 +336,7 @@ mod tests {
     #[test]
     fn log_brackets_give_the_month_of_the_whole_uniform() {
         use rand::SeedableRng;
-        let logs = LogBrackets::new();
+        let logs = LogBrackets::shared();
         let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(21);
         let mut settled = 0;
         for (case, step) in [0.0005, 0.005, 0.05, 0.5].iter().enumerate() {

@@ -92,7 +92,7 @@ pub(super) struct DefaultTables {
     /// Per segment: the months of its follow-up needs and prepayments (the same on every path);
     /// and the brackets of a default's exponential draw.
     events: Vec<EventMonths>,
-    logs: LogBrackets,
+    logs: &'static LogBrackets,
     /// Per (segment, flag): the flag whose tables serve it. A follow-up loan's PD is the first
     /// loan's times `pd_multiplier`; at a multiplier of 1 its tables are the same, built once.
     table_flag: Vec<usize>,
@@ -117,9 +117,20 @@ impl DefaultTables {
             season_by_age: Vec::new(),
             max_term: 0,
             table_at: vec![NO_TABLE; segments * 2 * starts],
-            arena: Vec::new(),
+            // About what a path fills (one table per segment and start), so that it grows
+            // without copies: a workspace lives for a few paths only.
+            arena: Vec::with_capacity(
+                segments
+                    * starts
+                    * segment_models
+                        .iter()
+                        .map(|seg| seg.term)
+                        .max()
+                        .unwrap_or(0)
+                        .min(months),
+            ),
             events: segment_models.iter().map(EventMonths::new).collect(),
-            logs: LogBrackets::new(),
+            logs: LogBrackets::shared(),
             table_flag: segment_models
                 .iter()
                 .flat_map(|seg| [0, (seg.annual_pd[1] != seg.annual_pd[0]) as usize])
@@ -178,7 +189,7 @@ impl DefaultTables {
             cum: &self.arena[at..at + t.len as usize],
             no_events: t.no_events,
             events: &self.events[s],
-            logs: &self.logs,
+            logs: self.logs,
         }
     }
 
