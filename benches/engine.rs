@@ -37,8 +37,9 @@ fn one_path(bencher: Bencher) {
         .bench_local(|| divan::black_box(ws.simulate(divan::black_box(0))));
 }
 
-/// The fate of one loan: its five draws, the survival tests, the months of its events and its
-/// marks on the book (1,000 loans granted in month 12, segments in turn, per iteration).
+/// The fate of one loan: its two words, the test of their leading bits against its start's
+/// no-event cuts, and for a loan that may meet an event the months of its events and its marks
+/// on the book (1,000 loans granted in month 12, segments in turn, per iteration).
 #[divan::bench(sample_count = 50)]
 fn fate_of_one_loan(bencher: Bencher) {
     const LOANS: usize = 1_000;
@@ -49,8 +50,8 @@ fn fate_of_one_loan(bencher: Bencher) {
         .bench_local(|| divan::black_box(ws.place_fates(12, divan::black_box(LOANS))));
 }
 
-/// A month's new demand: the Poisson count, then each applicant's segment, log-normal size and
-/// fate draws (about 200 applicants in month 0 of the baseline), counted in applicants.
+/// A month's new demand: the Poisson count, then each applicant's two words, segment and
+/// log-normal size (about 200 applicants in month 0 of the baseline), counted in applicants.
 #[divan::bench(sample_count = 50)]
 fn a_months_demand(bencher: Bencher) {
     let model = baseline();

@@ -539,7 +539,7 @@ pub mod parts {
         }
 
         /// Draw month `t`'s new demand of path `index` — the number of applicants, each one's
-        /// segment, size and fate draws — without granting any. Returns the number drawn.
+        /// two words, segment and size — without granting any. Returns the number drawn.
         #[doc(hidden)]
         pub fn draw_demand(&mut self, index: u64, t: usize) -> u64 {
             let model = self.model;
