@@ -177,13 +177,7 @@ impl DefaultTables {
         flag: usize,
         start: i64,
     ) -> Cumulative<'_> {
-        let flag = self.table_flag[s * 2 + flag];
-        let key = (s * 2 + flag) * self.starts + (start - self.earliest_start) as usize;
-        let t = self.table_at[key];
-        if t.at == NOT_COMPUTED {
-            self.compute(segments, months, s, flag, start, key);
-        }
-        let t = self.table_at[key];
+        let t = self.table(segments, months, s, flag, start);
         let at = t.at as usize;
         Cumulative {
             cum: &self.arena[at..at + t.len as usize],
@@ -203,12 +197,26 @@ impl DefaultTables {
         flag: usize,
         start: i64,
     ) -> NoEvents {
+        self.table(segments, months, s, flag, start).no_events
+    }
+
+    /// Where the table of segment `s`, flag `flag` and start `start` is, computed at its first
+    /// use on the path.
+    #[inline]
+    fn table(
+        &mut self,
+        segments: &[SegmentModel],
+        months: usize,
+        s: usize,
+        flag: usize,
+        start: i64,
+    ) -> TableAt {
         let flag = self.table_flag[s * 2 + flag];
         let key = (s * 2 + flag) * self.starts + (start - self.earliest_start) as usize;
         if self.table_at[key].at == NOT_COMPUTED {
             self.compute(segments, months, s, flag, start, key);
         }
-        self.table_at[key].no_events
+        self.table_at[key]
     }
 
     #[cold]
