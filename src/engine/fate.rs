@@ -3,12 +3,18 @@
 //! hazards.
 //!
 //! Each event's exponential draw is `E = -ln(u)` with `u` uniform on (0, 1] (inverse transform,
-//! exact). Most loans meet none of the three events within the horizon, and `E <= H` iff
-//! `u >= exp(-H)`, so a comparison of `u` with a precomputed survival probability settles
-//! "not at all" without a logarithm — and, through the loan's lazily drawn uniforms
-//! (`draws.rs`), mostly from their leading 16 bits; only a loan whose event may happen
-//! computes its whole uniform, `E` and the month. The comparison is conservative
-//! ([`crate::math::no_event_below`]): the fate is exactly the one `E` alone decides.
+//! exact), and `E <= H` iff `u >= exp(-H)`. Most loans meet none of the three events within the
+//! horizon, and a comparison of `u` with the survival probability of its months at risk settles
+//! that without a logarithm — through the loan's lazily drawn uniforms (`draws.rs`), mostly
+//! from their leading 16 bits (`book.rs`'s gate). A loan whose event may happen finds its
+//! months here:
+//!
+//! - a follow-up need's or a prepayment's, of constant hazard, from a table of the uniform's
+//!   leading bits ([`ConstantHazard`]: the uniform against each `exp(-m h)`, exactly);
+//! - a default's by bisecting its start's cumulative hazards with `E`, mostly with the bracket
+//!   of `E` that the uniform's leading bits give ([`LogBrackets`]), else with `E` computed. Its
+//!   no-event cut is lowered by a margin ([`crate::math::no_event_below`]), so that a uniform
+//!   above it always computes `E`: the fate is exactly the one `E` decides.
 //!
 //! A loan's fate is a function of its own draws alone, which it takes whether or not it is
 //! granted (common random numbers).

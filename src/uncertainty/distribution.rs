@@ -13,8 +13,8 @@
 
 use crate::math::{norm_cdf, norm_inv};
 
-/// One parameter's distribution, its parameters already checked ([`Distribution::new`] is
-/// not needed: the scenario's validation builds them, `uncertain.rs`).
+/// One parameter's distribution, its parameters already checked (there is no constructor that
+/// checks them: the scenario's validation builds them, `uncertain.rs`).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Distribution {
     /// Uniform on `[low, high]`, `low < high`.
