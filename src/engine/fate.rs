@@ -271,12 +271,14 @@ impl ConstantHazard {
 mod tests {
     use super::*;
 
-    /// The tabulated month is the first `m` with `m h >= -ln u` (up to the rounding of the
-    /// two sides, which the check allows where they are within 1e-12), for uniforms spread
-    /// over (0, 1] and crowded at every month's boundary, at hazards from tiny to large.
+    /// The tabulated month is the first `m` with `m h >= -ln u` for uniforms spread over
+    /// (0, 1] (where `-ln u / h` is not within 1e-9 relative of a whole number, where the two
+    /// sides' rounding may decide), at hazards from tiny to large; at every month's boundary
+    /// the exact month changes at the cut and nowhere else; and every bucket of the table
+    /// holds the month of its smallest and largest uniform.
     #[test]
     fn constant_hazard_months_are_the_first_whose_hazards_reach_the_draw() {
-        use rand::{RngExt, SeedableRng};
+        use rand::SeedableRng;
         let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(13);
         let ulp = 1.0 / (1u64 << 53) as f64;
         for &h in &[1e-6, 0.0025, 0.005, 0.05, 0.4, 1.3] {
@@ -306,6 +308,14 @@ mod tests {
                 assert_eq!(!table.within(k).exceeds(j), within, "h {h} k {k} j {j}");
             }
             assert!(checked > 190_000, "{checked}");
+            // At a month's cut the month is that month; just below the cut, a later one.
+            for k in 1..=term {
+                let cut = table.cuts[k].0;
+                if cut > 0 && cut < table.cuts[k - 1].0 {
+                    assert_eq!(table.exact(cut), k, "h {h} k {k}");
+                    assert!(table.exact(cut - 1) > k, "h {h} k {k}");
+                }
+            }
             // Every bucket's month is the month of its smallest and largest uniform.
             for (b, &m) in table.by_bucket.iter().enumerate() {
                 if m != MIXED {
@@ -319,7 +329,6 @@ mod tests {
         let draws = LoanDraws::from_words(u64::MAX, 3);
         assert_eq!(none.month(draws, Field::Followup, 0, 11), NEVER);
         assert_eq!(none.within(12), Cut::ALL);
-        let _ = rng.random::<f64>();
     }
 
     /// The month whose running sum first reaches the draw, at a sum exactly, between sums,
