@@ -3,8 +3,9 @@
 # machine's speed drifts by up to ±40% between hours, so only builds measured in one sitting,
 # their runs alternated, compare.
 #
-# Builds commit OLD (default 94db61f, the engine before issue 13) in a worktree of its own
-# (target under $TMPDIR), and this checkout's release build; then R rounds, each running
+# Builds commit OLD (default 94db61f, the engine before issue 13) in a git worktree of its own
+# under $TMPDIR (kept for the next run; `git worktree remove` it when done), and this
+# checkout's release build; then R rounds, each running
 # `microfolio run` of OLD's baseline scenario (the scenario both builds read) with --threads T
 # and --paths P, once per build, in alternating order. Every figure is the whole process —
 # simulation, paths.csv, timeseries.csv, summary, charts and report — as summary.json's
