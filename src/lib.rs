@@ -56,7 +56,7 @@ pub use error::{Arg, Error, ErrorKind, Work};
 pub use metrics::{Scalar, Yearly};
 pub use model::Model;
 pub use output::{OutputDir, OutputError, RunInfo};
-pub use results::{AppendError, Results};
+pub use results::{AppendError, Results, Shape};
 pub use run::{Completed, RunOptions, default_folder, run, simulate_run, simulate_run_with};
 pub use scenario::{Origin, Override, Scenario, ScenarioError};
 pub use simulate::{

@@ -414,6 +414,17 @@ impl Yearly {
         }
     }
 
+    /// Whether the outcome has rows after the horizon: the state's ledger (docs/model.md
+    /// §11.4), whose flows go on after it. Every other yearly metric stops at the horizon.
+    pub fn beyond_horizon(self) -> bool {
+        use Yearly::*;
+        match self {
+            BmkbPremiums | BmkbClaims | BmkbExposure => true,
+            Book | ActiveLoans | Capital | ExternalDebt | Cash | CapitalRatio | NewLoans
+            | NewVolume | Defaults | NetLoss | Graduations | Rationed | DefaultRate => false,
+        }
+    }
+
     /// Whether the outcome values the book at par: capital, at every year end.
     pub fn at_par(self) -> bool {
         use Yearly::*;

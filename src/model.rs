@@ -13,6 +13,7 @@ use rand_distr::{Beta, Distribution, Poisson};
 use rand_xoshiro::SplitMix64;
 
 use crate::math::monthly_hazard;
+use crate::results::Shape;
 use crate::sampling::GammaShape;
 use crate::scenario::Scenario;
 use crate::schedule::Schedule;
@@ -223,6 +224,8 @@ pub struct Model {
     scenario: Scenario,
     pub months: usize,
     pub years: usize,
+    /// The yearly rows of every path: the horizon's years and the ledger's rows after them.
+    pub shape: Shape,
     /// The run's seed: with the path index, it alone decides a path's random streams.
     pub seed: u64,
     /// Loans in the book at month 0.
@@ -328,6 +331,7 @@ impl Model {
             scenario: scenario.clone(),
             months,
             years,
+            shape: shape(spec),
             seed: spec.simulation.seed as u64,
             initial_loans: spec.initial_book.loans as u64,
             size_cap: o.cap,
@@ -367,6 +371,11 @@ impl Model {
     pub fn scenario(&self) -> &Scenario {
         &self.scenario
     }
+}
+
+/// The yearly rows of every path of `spec` (docs/model.md §11.4), known before simulating.
+pub fn shape(spec: &crate::scenario::ScenarioSpec) -> Shape {
+    Shape::horizon(spec.simulation.horizon_years as usize)
 }
 
 /// docs/model.md §10: the guarantee's terms per segment and the graduates' bank loans.

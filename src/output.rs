@@ -147,8 +147,13 @@ const TIMESERIES_QUANTILES: [f64; 5] = [0.05, 0.25, 0.5, 0.75, 0.95];
 pub fn timeseries_csv(scenario: &Scenario, results: &Results) -> String {
     let start_year = scenario.spec().meta.start_year;
     let mut out = String::from("year,label,metric,mean,p05,p25,p50,p75,p95\n");
-    for y in 0..results.years() {
-        for m in Yearly::ALL {
+    let shape = results.shape();
+    for y in 0..shape.rows {
+        // After the horizon only the ledger's rows (docs/model.md §11.4).
+        for m in Yearly::ALL
+            .iter()
+            .filter(|m| y < shape.years || m.beyond_horizon())
+        {
             let mut values = results.yearly(y, *m).to_vec();
             let cells = match Summary::of_values(&mut values) {
                 None => ",,,,,".to_string(),
@@ -160,7 +165,7 @@ pub fn timeseries_csv(scenario: &Scenario, results: &Results) -> String {
             out.push_str(&format!(
                 "{},{},{},{}\n",
                 y + 1,
-                start_year + y as i64,
+                shape.label(y, start_year),
                 m.name(),
                 cells
             ));

@@ -3,7 +3,8 @@
 //! half-way.
 //!
 //! The estimate is an upper bound of the memory that grows with the run: the per-path outcomes
-//! kept for the statistics (26 scalars and 13 yearly metrics per report year, 8 bytes each), a
+//! kept for the statistics (every scalar, and every yearly metric of every yearly row, 8 bytes
+//! each), a
 //! copy of one metric's column while it is sorted, and one workspace per thread (per-month
 //! arrays per segment, and the default-hazard tables of the loans of one path).
 
@@ -11,9 +12,9 @@ use crate::metrics::{Scalar, Yearly};
 use crate::scenario::Scenario;
 use crate::simulate::CHUNK_PATHS;
 
-/// Bytes kept per path for the statistics.
-pub fn bytes_per_path(horizon_years: usize) -> u64 {
-    ((Scalar::COUNT + Yearly::COUNT * horizon_years) * 8) as u64
+/// Bytes kept per path for the statistics, for paths of `rows` yearly rows.
+pub fn bytes_per_path(rows: usize) -> u64 {
+    ((Scalar::COUNT + Yearly::COUNT * rows) * 8) as u64
 }
 
 /// Upper bound of the memory (bytes) a run of `scenario` on `threads` threads needs.
@@ -27,7 +28,7 @@ pub fn estimated_memory_of(scenario: &Scenario, threads: usize, paths: u64) -> u
     let years = spec.simulation.horizon_years as u64;
     let months = 12 * years;
     let segments = spec.segments.len() as u64;
-    let per_path = bytes_per_path(years as usize);
+    let per_path = bytes_per_path(crate::model::shape(spec).rows);
     let results = paths.saturating_mul(per_path);
     let sorting = paths.saturating_mul(8);
     let in_flight = 2 * CHUNK_PATHS * (per_path + 256);

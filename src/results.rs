@@ -8,28 +8,64 @@ use crate::engine::PathOutcome;
 use crate::metrics::{Scalar, Yearly};
 use crate::stats::Summary;
 
+/// The yearly rows every path of a run carries: the horizon's report years, and after them the
+/// rows of the state's ledger beyond the horizon (docs/model.md §11.4), whose number the model
+/// knows before simulating, so that every path (and every shard's record) has the same length.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shape {
+    /// Report years of the horizon.
+    pub years: usize,
+    /// Yearly rows per path, `>= years`: rows `years..` hold only the ledger's metrics
+    /// ([`Yearly::beyond_horizon`]).
+    pub rows: usize,
+    /// Whether the rows after the horizon are the run-off's calendar years
+    /// (`state.run_off_years`) rather than one row, `after`, for everything after it.
+    pub run_off_years: bool,
+}
+
+impl Shape {
+    /// Rows of the horizon's years only.
+    pub fn horizon(years: usize) -> Shape {
+        Shape {
+            years,
+            rows: years,
+            run_off_years: false,
+        }
+    }
+
+    /// The `label` of row `row` in `timeseries.csv`: its calendar year (the horizon starting
+    /// in `start_year`), or `after` for the one row after the horizon.
+    pub fn label(&self, row: usize, start_year: i64) -> String {
+        if row >= self.years && !self.run_off_years {
+            "after".to_string()
+        } else {
+            (start_year + row as i64).to_string()
+        }
+    }
+}
+
 /// Per-path outcomes of a range of paths, stored by metric (column-major) so that a million
 /// paths stay compact and each metric can be sorted for its quantiles.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Results {
     first_path: u64,
-    years: usize,
+    shape: Shape,
     /// `scalars[m][k]`: metric `m` on path `first_path + k`; NaN marks "undefined" here only and
     /// is turned into `None` by every accessor.
     scalars: Vec<Vec<f64>>,
-    /// `yearly[m * years + y][k]`.
+    /// `yearly[m * rows + y][k]`.
     yearly: Vec<Vec<f64>>,
     loans_simulated: u64,
 }
 
 impl Results {
-    /// No paths yet, starting at path `first_path`.
-    pub fn empty(first_path: u64, years: usize) -> Results {
+    /// No paths yet, starting at path `first_path`, each with the yearly rows of `shape`.
+    pub fn empty(first_path: u64, shape: Shape) -> Results {
         Results {
             first_path,
-            years,
+            shape,
             scalars: vec![Vec::new(); Scalar::COUNT],
-            yearly: vec![Vec::new(); Yearly::COUNT * years],
+            yearly: vec![Vec::new(); Yearly::COUNT * shape.rows],
             loans_simulated: 0,
         }
     }
@@ -41,9 +77,15 @@ impl Results {
             for (col, v) in self.scalars.iter_mut().zip(o.scalars) {
                 col.push(v.unwrap_or(f64::NAN));
             }
-            for y in 0..self.years {
+            let rows = self.shape.rows;
+            assert_eq!(
+                o.yearly.len(),
+                rows * Yearly::COUNT,
+                "a path of another shape"
+            );
+            for y in 0..rows {
                 for m in Yearly::ALL {
-                    self.yearly[m.index() * self.years + y].push(o.yearly(y, *m));
+                    self.yearly[m.index() * rows + y].push(o.yearly(y, *m));
                 }
             }
             self.loans_simulated += o.loans_simulated;
@@ -52,12 +94,12 @@ impl Results {
 
     /// Append the results of the paths that follow these (a split run put back together).
     pub fn append(&mut self, other: Results) -> Result<(), AppendError> {
-        if other.first_path != self.end() || other.years != self.years {
+        if other.first_path != self.end() || other.shape != self.shape {
             return Err(AppendError {
                 paths: self.first_path..self.end(),
-                years: self.years,
+                rows: self.shape.rows,
                 other_paths: other.first_path..other.end(),
-                other_years: other.years,
+                other_rows: other.shape.rows,
             });
         }
         for (a, b) in self.scalars.iter_mut().zip(other.scalars) {
@@ -85,9 +127,19 @@ impl Results {
         self.scalars[0].len() as u64
     }
 
-    /// Report years.
+    /// Report years of the horizon.
     pub fn years(&self) -> usize {
-        self.years
+        self.shape.years
+    }
+
+    /// Yearly rows per path: the horizon's years, then the ledger's rows beyond it.
+    pub fn rows(&self) -> usize {
+        self.shape.rows
+    }
+
+    /// The horizon's years and the rows per path.
+    pub fn shape(&self) -> Shape {
+        self.shape
     }
 
     /// Initial-book loans plus loans granted, over all paths.
@@ -102,10 +154,10 @@ impl Results {
             .map(|&v| (!v.is_nan()).then_some(v))
     }
 
-    /// Yearly metric `m` in report year `year` (0-based, below [`Results::years`]) on each
-    /// path.
+    /// Yearly metric `m` in row `year` (0-based, below [`Results::rows`]: a report year of
+    /// the horizon, or a ledger row after it) on each path.
     pub fn yearly(&self, year: usize, m: Yearly) -> &[f64] {
-        &self.yearly[m.index() * self.years + year]
+        &self.yearly[m.index() * self.shape.rows + year]
     }
 
     /// Summary of scalar metric `m` over the paths where it is defined.
@@ -131,28 +183,28 @@ impl Results {
     }
 }
 
-/// Results that cannot be appended: they do not follow on, or cover another horizon.
+/// Results that cannot be appended: they do not follow on, or have other yearly rows.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AppendError {
-    /// The paths and report years of the results appended to.
+    /// The paths and yearly rows of the results appended to.
     pub paths: Range<u64>,
-    pub years: usize,
-    /// The paths and report years of the results that were to follow.
+    pub rows: usize,
+    /// The paths and yearly rows of the results that were to follow.
     pub other_paths: Range<u64>,
-    pub other_years: usize,
+    pub other_rows: usize,
 }
 
 impl fmt::Display for AppendError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "cannot append paths {}..{} ({} years) to paths {}..{} ({} years)",
+            "cannot append paths {}..{} ({} yearly rows) to paths {}..{} ({} yearly rows)",
             self.other_paths.start,
             self.other_paths.end,
-            self.other_years,
+            self.other_rows,
             self.paths.start,
             self.paths.end,
-            self.years
+            self.rows
         )
     }
 }

@@ -131,14 +131,14 @@ pub fn simulate_run_with(
     } else {
         pool.simulate_per_path(
             0..paths,
-            model.years,
+            model.shape,
             &path_model,
             observer,
             on_outcomes,
             on_unit,
         )?;
     }
-    let results = kept.unwrap_or_else(|| Results::empty(0, model.years));
+    let results = kept.unwrap_or_else(|| Results::empty(0, model.shape));
     if let (Some(w), Some(p)) = (csv, paths_csv) {
         w.finish().map_err(|e| io_error(p, e))?;
     }

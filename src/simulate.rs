@@ -22,7 +22,7 @@ use crate::engine::{PathOutcome, Workspace};
 use crate::error::{Arg, Error, Work};
 use crate::model::Model;
 use crate::resources;
-use crate::results::Results;
+use crate::results::{Results, Shape};
 use crate::scenario::Scenario;
 
 /// Paths per chunk: large enough to keep both cores busy, small enough for a lively progress
@@ -216,13 +216,13 @@ impl Pool {
 
     /// [`Pool::simulate`] over paths `paths` of one unit whose every path has its own model,
     /// built by `model_of(path)` on the worker thread when the path starts and dropped when it
-    /// ends (a run with parameter uncertainty). The results have `years` report years, which
-    /// every path's model must share. An error from `model_of` ends the work: the first in
+    /// ends (a run with parameter uncertainty). The results have the yearly rows of `shape`,
+    /// which every path's model must share. An error from `model_of` ends the work: the first in
     /// path order is returned.
     pub fn simulate_per_path(
         &self,
         paths: Range<u64>,
-        years: usize,
+        shape: Shape,
         model_of: PathModel<'_>,
         observer: &dyn Observer,
         on_outcomes: impl FnMut(usize, &[PathOutcome]) -> Result<(), Error>,
@@ -233,7 +233,7 @@ impl Pool {
             1,
             |_| paths.clone(),
             |_| Held::PerPath {
-                years,
+                shape,
                 build: model_of,
             },
             observer,
@@ -365,16 +365,16 @@ pub fn simulate_range(model: &Model, range: Range<u64>) -> Results {
 enum Held<'a> {
     Borrowed(&'a Model),
     Owned(Box<Model>),
-    PerPath { years: usize, build: PathModel<'a> },
+    PerPath { shape: Shape, build: PathModel<'a> },
 }
 
 impl Held<'_> {
-    /// Report years of the unit's results.
-    fn years(&self) -> usize {
+    /// The yearly rows of the unit's results.
+    fn shape(&self) -> Shape {
         match self {
-            Held::Borrowed(m) => m.years,
-            Held::Owned(m) => m.years,
-            Held::PerPath { years, .. } => *years,
+            Held::Borrowed(m) => m.shape,
+            Held::Owned(m) => m.shape,
+            Held::PerPath { shape, .. } => *shape,
         }
     }
 
@@ -458,7 +458,7 @@ fn drive<'m>(
                 let model = model_of(next_unit);
                 flight.push_back(InFlight {
                     unit: next_unit,
-                    results: Results::empty(range.start, model.years()),
+                    results: Results::empty(range.start, model.shape()),
                     model,
                 });
             }

@@ -59,7 +59,8 @@ pub struct PathOutcome {
     pub index: u64,
     /// Scalar metrics indexed by [`Scalar::index`]; `None` where undefined.
     pub scalars: [Option<f64>; Scalar::COUNT],
-    /// Yearly metrics, year-major: `yearly[year * Yearly::COUNT + metric]`.
+    /// Yearly metrics, row-major: `yearly[row * Yearly::COUNT + metric]`, the horizon's years
+    /// and then the ledger's rows after it ([`crate::Shape`]).
     pub yearly: Vec<f64>,
     /// Initial-book loans plus loans granted: the throughput unit.
     pub loans_simulated: u64,
@@ -71,7 +72,7 @@ impl PathOutcome {
         self.scalars[m.index()]
     }
 
-    /// A yearly metric for report year `year` (0-based).
+    /// A yearly metric for row `year` (0-based: a report year, or a ledger row after them).
     pub fn yearly(&self, year: usize, m: Yearly) -> f64 {
         self.yearly[year * Yearly::COUNT + m.index()]
     }
@@ -175,7 +176,7 @@ impl<'m> Workspace<'m> {
         self.place_initial_book(index);
         let book_0 = self.book.outstanding();
         let mut lender = Lender::open(&model.lender, book_0, model.initial_loans > 0);
-        let mut totals = Totals::new(model.years, lender.capital, lender.debt);
+        let mut totals = Totals::new(model.shape.rows, lender.capital, lender.debt);
         let mut streams = MonthStreams::new(model.seed, index);
         for t in 0..model.months {
             let month = self.simulate_month(t, &mut lender, &mut streams);

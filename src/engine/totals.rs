@@ -112,13 +112,13 @@ pub(super) struct Totals {
 }
 
 impl Totals {
-    /// Totals of a path over `years` that starts with `capital` and `debt`.
-    pub fn new(years: usize, capital: f64, debt: f64) -> Totals {
+    /// Totals of a path of `rows` yearly rows that starts with `capital` and `debt`.
+    pub fn new(rows: usize, capital: f64, debt: f64) -> Totals {
         Totals {
             min_capital: capital,
             depleted: capital < 0.0,
             peak_debt: debt,
-            yearly: vec![0.0; years * Yearly::COUNT],
+            yearly: vec![0.0; rows * Yearly::COUNT],
             ..Totals::default()
         }
     }

@@ -15,7 +15,7 @@ use super::format::{self, OUTCOMES_BIN, Piece, SHARD_JSON, ShardFile, Span, Stre
 use super::recipe;
 use crate::error::{Error, Work};
 use crate::output::{self, OutputDir, OutputError, PathsCsv, RUN, RunInfo};
-use crate::results::Results;
+use crate::results::{Results, Shape};
 use crate::run;
 use crate::scenario::Scenario;
 use crate::simulate::{CHUNK_PATHS, Observer};
@@ -413,10 +413,11 @@ impl Reader<'_> {
     fn unit(
         &mut self,
         unit: usize,
-        years: usize,
+        shape: Shape,
         mut on_chunk: impl FnMut(&[crate::engine::PathOutcome]) -> Result<(), Error>,
     ) -> Result<Results, Error> {
-        let mut results = Results::empty(0, years);
+        let years = shape.rows;
+        let mut results = Results::empty(0, shape);
         let size = format::record_bytes(years);
         let mut buf = vec![0u8; size * CHUNK_PATHS as usize];
         while let Some(piece) = self.peek() {
@@ -435,7 +436,7 @@ impl Reader<'_> {
             if y != years {
                 return Err(damaged(
                     &bin,
-                    format!("unit {unit} has {y} report years, its scenario {years}"),
+                    format!("unit {unit} has {y} yearly rows, its scenario {years}"),
                 ));
             }
             let mut crc = crc32fast::Hasher::new();
@@ -624,9 +625,9 @@ fn merge_run(
     observer: &dyn Observer,
 ) -> Result<crate::Completed, Error> {
     let paths = scenario.spec().simulation.paths as u64;
-    let years = scenario.spec().simulation.horizon_years as usize;
+    let shape = crate::model::shape(scenario.spec());
     let needed = paths
-        .saturating_mul(crate::resources::bytes_per_path(years) + 8)
+        .saturating_mul(crate::resources::bytes_per_path(shape.rows) + 8)
         .saturating_add(1 << 28);
     if let Some(available) = crate::resources::available_memory()
         && needed > available
@@ -653,7 +654,7 @@ fn merge_run(
     } else {
         None
     };
-    let results = reader.unit(0, years, |chunk| match csv.as_mut() {
+    let results = reader.unit(0, shape, |chunk| match csv.as_mut() {
         Some(w) => w
             .write_with(chunk, |i| crate::uncertainty::draw(parameters, seed, i))
             .map_err(io),
@@ -700,10 +701,10 @@ fn merge_study<S: Study>(
         Path::to_path_buf,
     );
     let folder = OutputDir::create(&dest, S::KIND)?;
-    let years: Vec<usize> = study
+    let shapes: Vec<Shape> = study
         .variants()
         .iter()
-        .map(|v| v.scenario.spec().simulation.horizon_years as usize)
+        .map(|v| crate::model::shape(v.scenario.spec()))
         .collect();
     let mut next = |i: usize| -> Result<Results, Error> {
         if observer.should_stop() {
@@ -712,7 +713,7 @@ fn merge_study<S: Study>(
                 paths_total: merged.paths,
             });
         }
-        reader.unit(i, years[i], |_| Ok(()))
+        reader.unit(i, shapes[i], |_| Ok(()))
     };
     let results = study.compute_from(ResultSource::Given {
         results: &mut next,

@@ -464,7 +464,7 @@ fn simulate_paths(
     let on_unit = |k: usize, results: crate::Results| {
         let mut out = out.borrow_mut();
         out.pieces[k].loans = results.loans_simulated();
-        out.pieces[k].years = results.years();
+        out.pieces[k].years = results.rows();
         Ok(())
     };
     match pieces {
@@ -472,7 +472,7 @@ fn simulate_paths(
             let model_of = |i: u64| crate::run::path_model(scenario, i);
             pool.simulate_per_path(
                 paths.clone(),
-                scenario.spec().simulation.horizon_years as usize,
+                crate::model::shape(scenario.spec()),
                 &model_of,
                 observer,
                 on_outcomes,

@@ -346,7 +346,7 @@ pub fn estimated_memory(variants: &[Variant], threads: usize, kept_bytes: u64) -
         .unwrap_or(0);
     let years = variants
         .iter()
-        .map(|v| v.scenario.spec().simulation.horizon_years as usize)
+        .map(|v| crate::model::shape(v.scenario.spec()).rows)
         .max()
         .unwrap_or(1);
     run.saturating_add(CHUNK_PATHS * resources::bytes_per_path(years))

@@ -148,7 +148,8 @@ pub fn identical(a: &Results, b: &Results) -> bool {
     Scalar::ALL
         .iter()
         .all(|m| a.scalar(*m).map(bits).eq(b.scalar(*m).map(bits)))
-        && (0..a.years()).all(|y| {
+        && a.shape() == b.shape()
+        && (0..a.rows()).all(|y| {
             Yearly::ALL.iter().all(|m| {
                 a.yearly(y, *m)
                     .iter()
