@@ -5,6 +5,7 @@
 //! derive from here and never match metric names as strings. The names are the public
 //! interface of `summary.json`, `paths.csv` and `timeseries.csv`.
 
+use crate::scenario::Settlement;
 pub use crate::units::Unit;
 
 /// Which way an outcome is better, from the point of view of a policy maker who wants the
@@ -143,8 +144,46 @@ metric_enum! {
         BmkbNetCostPv = "bmkb_net_cost_pv",
         /// `state_loan_subsidy`, discounted month by month.
         StateLoanSubsidyPv = "state_loan_subsidy_pv",
-        /// `state_cost_total` in present value: the three channels' present values summed.
+        /// `state_cost_total` in present value: the channels' present values summed.
         StateCostTotalPv = "state_cost_total_pv",
+        /// Guarantee fees the state received on the facilities' debt, to settlement, euros
+        /// (docs/model.md §11.1).
+        GuaranteeFees = "guarantee_fees",
+        /// `guarantee_fees` discounted month by month.
+        GuaranteeFeesPv = "guarantee_fees_pv",
+        /// The funders' own loss on the unguaranteed part of a shortfall at settlement.
+        LendersLoss = "lenders_loss",
+        /// `T_s`: the month index at which the state settles (`T` at par).
+        SettlementMonth = "settlement_month",
+        /// `max(0, T_s − T)`: months of run-off after the horizon.
+        RunOffMonths = "run_off_months",
+        /// Write-offs minus recoveries in the months after the horizon, euros.
+        RunOffNetLoss = "run_off_net_loss",
+        /// Interest the book paid in the months after the horizon, euros.
+        RunOffInterest = "run_off_interest",
+        /// Running costs paid in the months after the horizon, euros.
+        RunOffCosts = "run_off_costs",
+        /// BMKB claims the lender received in the months after the horizon, euros.
+        RunOffClaimsReceived = "run_off_claims_received",
+        /// `K_{T_s} + R`: the capital the state settles on (`K_T` at par).
+        SettlementCapital = "settlement_capital",
+        /// `R`: what the run-off repaid of the state loan from cash before settlement.
+        StateLoanRepaidRunOff = "state_loan_repaid_run_off",
+        /// All the state got back of the state loan and its injections.
+        StateLoanRepaid = "state_loan_repaid",
+        /// Interest the state received on the state loan, to settlement.
+        StateLoanInterest = "state_loan_interest",
+        /// 1 if the lender was resolved (wound down or recapitalised), else 0.
+        Resolved = "resolved",
+        /// The month at whose end the resolution's trigger first completed; undefined when
+        /// never.
+        ResolutionMonth = "resolution_month",
+        /// What the state lent the lender as capital in a resolution, in all.
+        StateRecapitalisation = "state_recapitalisation",
+        /// The highest `Σ guaranteed_share × D` from month 0 to settlement.
+        PeakGuaranteeExposure = "peak_guarantee_exposure",
+        /// The ledger's own present value: `state_loan − Σ_t DF(t) × state_net_cash_t`.
+        StateCashCostPv = "state_cash_cost_pv",
     }
 }
 
@@ -183,6 +222,21 @@ metric_enum! {
         BmkbClaims = "bmkb_claims",
         /// The state's BMKB exposure at the year's end.
         BmkbExposure = "bmkb_exposure",
+        /// The state's net cash from the lender and the BMKB in the year (docs/model.md §11.4).
+        StateNetCash = "state_net_cash",
+        /// Interest received on the state loan in the year.
+        StateLoanInterest = "state_loan_interest",
+        /// Guarantee fees received in the year.
+        GuaranteeFees = "guarantee_fees",
+        /// Capital the state lent in a resolution in the year.
+        StateRecapitalisation = "state_recapitalisation",
+        /// The state loan repaid in the year: the run-off's advances and the settlement's
+        /// balance.
+        StateLoanRepaid = "state_loan_repaid",
+        /// What the state paid under its facility guarantees in the year (at settlement).
+        GuaranteeCall = "guarantee_call",
+        /// The state's outstanding facility guarantee at the year's end.
+        GuaranteeExposure = "guarantee_exposure",
     }
 }
 
@@ -253,6 +307,24 @@ impl Scalar {
             BmkbNetCostPv => "BMKB net cost (PV)",
             StateLoanSubsidyPv => "State loan interest subsidy (PV)",
             StateCostTotalPv => "State's total cost (PV)",
+            GuaranteeFees => "Guarantee fees",
+            GuaranteeFeesPv => "Guarantee fees (PV)",
+            LendersLoss => "Funders' own loss",
+            SettlementMonth => "Settlement month",
+            RunOffMonths => "Run-off after the horizon",
+            RunOffNetLoss => "Net loss in the run-off",
+            RunOffInterest => "Interest in the run-off",
+            RunOffCosts => "Running costs in the run-off",
+            RunOffClaimsReceived => "BMKB claims received in the run-off",
+            SettlementCapital => "Capital at settlement",
+            StateLoanRepaidRunOff => "State loan repaid in the run-off",
+            StateLoanRepaid => "State loan repaid",
+            StateLoanInterest => "State loan interest received",
+            Resolved => "Lender resolved",
+            ResolutionMonth => "Resolution month",
+            StateRecapitalisation => "State recapitalisation",
+            PeakGuaranteeExposure => "Peak facility guarantee exposure",
+            StateCashCostPv => "State's cash cost (PV)",
         }
     }
 
@@ -261,13 +333,49 @@ impl Scalar {
     pub fn unit(self) -> Unit {
         use Scalar::*;
         match self {
-            VolumeGranted | MeanLoanSize | GrossLoss | Recoveries | NetLoss | FinalCapital
-            | MinCapital | PeakExternalDebt | GuaranteeCall | StateLoanLoss | CostToState
-            | BmkbPremiums | BmkbClaims | BmkbClaimsPending | BmkbClaimsReceived | BmkbNetCost
-            | BmkbExposureEnd | StateLoanSubsidy | StateCostTotal | CostToStatePv
-            | BmkbNetCostPv | StateLoanSubsidyPv | StateCostTotalPv => Unit::Money,
-            DefaultRate | LossRate | CapitalDepleted | PeakGuaranteeUse => Unit::Percent,
-            MonthsLendingClosed | MonthsLiquidityShortfall => Unit::Months,
+            VolumeGranted
+            | MeanLoanSize
+            | GrossLoss
+            | Recoveries
+            | NetLoss
+            | FinalCapital
+            | MinCapital
+            | PeakExternalDebt
+            | GuaranteeCall
+            | StateLoanLoss
+            | CostToState
+            | BmkbPremiums
+            | BmkbClaims
+            | BmkbClaimsPending
+            | BmkbClaimsReceived
+            | BmkbNetCost
+            | BmkbExposureEnd
+            | StateLoanSubsidy
+            | StateCostTotal
+            | CostToStatePv
+            | BmkbNetCostPv
+            | StateLoanSubsidyPv
+            | StateCostTotalPv
+            | GuaranteeFees
+            | GuaranteeFeesPv
+            | LendersLoss
+            | RunOffNetLoss
+            | RunOffInterest
+            | RunOffCosts
+            | RunOffClaimsReceived
+            | SettlementCapital
+            | StateLoanRepaidRunOff
+            | StateLoanRepaid
+            | StateLoanInterest
+            | StateRecapitalisation
+            | PeakGuaranteeExposure
+            | StateCashCostPv => Unit::Money,
+            DefaultRate | LossRate | CapitalDepleted | PeakGuaranteeUse | Resolved => Unit::Percent,
+            MonthsLendingClosed
+            | MonthsLiquidityShortfall
+            | SettlementMonth
+            | RunOffMonths
+            | ResolutionMonth => Unit::Months,
             Oss => Unit::Ratio,
             LoansGranted
             | FollowupLoans
@@ -312,24 +420,58 @@ impl Scalar {
             | CostToStatePv
             | BmkbNetCostPv
             | StateLoanSubsidyPv
-            | StateCostTotalPv => Some(Direction::HigherWorse),
-            EntrepreneursFinanced | JobsSupported | FinalCapital | MinCapital | Oss => {
-                Some(Direction::HigherBetter)
-            }
-            LoansGranted | FollowupLoans | VolumeGranted | MeanLoanSize | Recoveries
-            | Graduations | Prepayments | PeakExternalDebt | PeakGuaranteeUse | BmkbGuarantees
-            | BmkbPremiums | BmkbClaimsReceived | BmkbExposureEnd => None,
+            | StateCostTotalPv
+            | LendersLoss
+            | RunOffNetLoss
+            | RunOffCosts
+            | Resolved
+            | StateRecapitalisation
+            | StateCashCostPv => Some(Direction::HigherWorse),
+            EntrepreneursFinanced
+            | JobsSupported
+            | FinalCapital
+            | MinCapital
+            | Oss
+            | SettlementCapital
+            | StateLoanRepaid => Some(Direction::HigherBetter),
+            LoansGranted
+            | FollowupLoans
+            | VolumeGranted
+            | MeanLoanSize
+            | Recoveries
+            | Graduations
+            | Prepayments
+            | PeakExternalDebt
+            | PeakGuaranteeUse
+            | BmkbGuarantees
+            | BmkbPremiums
+            | BmkbClaimsReceived
+            | BmkbExposureEnd
+            | GuaranteeFees
+            | GuaranteeFeesPv
+            | SettlementMonth
+            | RunOffMonths
+            | RunOffInterest
+            | RunOffClaimsReceived
+            | StateLoanRepaidRunOff
+            | StateLoanInterest
+            | ResolutionMonth
+            | PeakGuaranteeExposure => None,
         }
     }
 
     /// Whether the outcome values the book at par at the horizon, leaving out losses still
-    /// embedded in it (docs/model.md §7): capital at the horizon and what the state pays
-    /// through the lender (and so the state's totals, which include it).
-    pub fn at_par(self) -> bool {
+    /// embedded in it (docs/model.md §7): capital at the horizon always, and under a
+    /// settlement at par also the settlement and what the state pays through the lender (and
+    /// so the state's totals, which include it). After a run-off (docs/model.md §11.2) the
+    /// state settles on an empty book, valued at nothing but cash.
+    pub fn at_par(self, settlement: Settlement) -> bool {
         use Scalar::*;
         match self {
-            FinalCapital | GuaranteeCall | StateLoanLoss | CostToState | StateCostTotal
-            | CostToStatePv | StateCostTotalPv => true,
+            FinalCapital => true,
+            GuaranteeCall | StateLoanLoss | CostToState | StateCostTotal | CostToStatePv
+            | StateCostTotalPv | LendersLoss | SettlementCapital | StateLoanRepaid
+            | StateCashCostPv => settlement == Settlement::Par,
             LoansGranted
             | FollowupLoans
             | EntrepreneursFinanced
@@ -361,7 +503,21 @@ impl Scalar {
             | BmkbExposureEnd
             | StateLoanSubsidy
             | BmkbNetCostPv
-            | StateLoanSubsidyPv => false,
+            | StateLoanSubsidyPv
+            | GuaranteeFees
+            | GuaranteeFeesPv
+            | SettlementMonth
+            | RunOffMonths
+            | RunOffNetLoss
+            | RunOffInterest
+            | RunOffCosts
+            | RunOffClaimsReceived
+            | StateLoanRepaidRunOff
+            | StateLoanInterest
+            | Resolved
+            | ResolutionMonth
+            | StateRecapitalisation
+            | PeakGuaranteeExposure => false,
         }
     }
 }
@@ -387,6 +543,13 @@ impl Yearly {
             BmkbPremiums => "BMKB premiums",
             BmkbClaims => "BMKB claims paid",
             BmkbExposure => "BMKB exposure",
+            StateNetCash => "State's net cash",
+            StateLoanInterest => "State loan interest received",
+            GuaranteeFees => "Guarantee fees received",
+            StateRecapitalisation => "State recapitalisation",
+            StateLoanRepaid => "State loan repaid",
+            GuaranteeCall => "Guarantee call paid",
+            GuaranteeExposure => "Facility guarantee exposure",
         }
     }
 
@@ -394,8 +557,22 @@ impl Yearly {
     pub fn unit(self) -> Unit {
         use Yearly::*;
         match self {
-            Book | Capital | ExternalDebt | Cash | NewVolume | NetLoss | BmkbPremiums
-            | BmkbClaims | BmkbExposure => Unit::Money,
+            Book
+            | Capital
+            | ExternalDebt
+            | Cash
+            | NewVolume
+            | NetLoss
+            | BmkbPremiums
+            | BmkbClaims
+            | BmkbExposure
+            | StateNetCash
+            | StateLoanInterest
+            | GuaranteeFees
+            | StateRecapitalisation
+            | StateLoanRepaid
+            | GuaranteeCall
+            | GuaranteeExposure => Unit::Money,
             CapitalRatio | DefaultRate => Unit::Percent,
             ActiveLoans | NewLoans | Defaults | Graduations | Rationed => Unit::Count,
         }
@@ -405,12 +582,17 @@ impl Yearly {
     pub fn direction(self) -> Option<Direction> {
         use Yearly::*;
         match self {
-            Defaults | NetLoss | Rationed | DefaultRate | BmkbClaims => {
-                Some(Direction::HigherWorse)
-            }
-            Capital | CapitalRatio => Some(Direction::HigherBetter),
+            Defaults
+            | NetLoss
+            | Rationed
+            | DefaultRate
+            | BmkbClaims
+            | StateRecapitalisation
+            | GuaranteeCall => Some(Direction::HigherWorse),
+            Capital | CapitalRatio | StateNetCash => Some(Direction::HigherBetter),
             Book | ActiveLoans | ExternalDebt | Cash | NewLoans | NewVolume | Graduations
-            | BmkbPremiums | BmkbExposure => None,
+            | BmkbPremiums | BmkbExposure | StateLoanInterest | GuaranteeFees | StateLoanRepaid
+            | GuaranteeExposure => None,
         }
     }
 
@@ -419,7 +601,16 @@ impl Yearly {
     pub fn beyond_horizon(self) -> bool {
         use Yearly::*;
         match self {
-            BmkbPremiums | BmkbClaims | BmkbExposure => true,
+            BmkbPremiums
+            | BmkbClaims
+            | BmkbExposure
+            | StateNetCash
+            | StateLoanInterest
+            | GuaranteeFees
+            | StateRecapitalisation
+            | StateLoanRepaid
+            | GuaranteeCall
+            | GuaranteeExposure => true,
             Book | ActiveLoans | Capital | ExternalDebt | Cash | CapitalRatio | NewLoans
             | NewVolume | Defaults | NetLoss | Graduations | Rationed | DefaultRate => false,
         }
@@ -430,9 +621,27 @@ impl Yearly {
         use Yearly::*;
         match self {
             Capital | CapitalRatio => true,
-            Book | ActiveLoans | ExternalDebt | Cash | NewLoans | NewVolume | Defaults
-            | NetLoss | Graduations | Rationed | DefaultRate | BmkbPremiums | BmkbClaims
-            | BmkbExposure => false,
+            Book
+            | ActiveLoans
+            | ExternalDebt
+            | Cash
+            | NewLoans
+            | NewVolume
+            | Defaults
+            | NetLoss
+            | Graduations
+            | Rationed
+            | DefaultRate
+            | BmkbPremiums
+            | BmkbClaims
+            | BmkbExposure
+            | StateNetCash
+            | StateLoanInterest
+            | GuaranteeFees
+            | StateRecapitalisation
+            | StateLoanRepaid
+            | GuaranteeCall
+            | GuaranteeExposure => false,
         }
     }
 }
@@ -451,8 +660,8 @@ mod tests {
             assert_eq!(m.index(), i);
             assert_eq!(Yearly::from_name(m.name()), Some(*m));
         }
-        assert_eq!(Scalar::COUNT, 39);
-        assert_eq!(Yearly::COUNT, 16);
+        assert_eq!(Scalar::COUNT, 57);
+        assert_eq!(Yearly::COUNT, 23);
     }
 
     #[test]
@@ -472,13 +681,15 @@ mod tests {
             Scalar::EntrepreneursFinanced.label_with_unit(),
             "Entrepreneurs financed"
         );
-        let at_par: Vec<&str> = Scalar::ALL
-            .iter()
-            .filter(|m| m.at_par())
-            .map(|m| m.name())
-            .collect();
+        let at_par = |settlement| -> Vec<&str> {
+            Scalar::ALL
+                .iter()
+                .filter(|m| m.at_par(settlement))
+                .map(|m| m.name())
+                .collect()
+        };
         assert_eq!(
-            at_par,
+            at_par(Settlement::Par),
             [
                 "final_capital",
                 "guarantee_call",
@@ -486,9 +697,16 @@ mod tests {
                 "cost_to_state",
                 "state_cost_total",
                 "cost_to_state_pv",
-                "state_cost_total_pv"
+                "state_cost_total_pv",
+                "lenders_loss",
+                "settlement_capital",
+                "state_loan_repaid",
+                "state_cash_cost_pv"
             ]
         );
+        // After a run-off the state settles on an empty book: only the horizon's capital is
+        // still valued at par.
+        assert_eq!(at_par(Settlement::RunOff), ["final_capital"]);
         assert_eq!(
             Scalar::FinalCapital.direction(),
             Some(Direction::HigherBetter)

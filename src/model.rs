@@ -1,7 +1,8 @@
 //! Everything the engine needs that depends on the scenario alone, computed once per run:
 //! per-segment schedules, hazards, size and recovery distributions, demand per year, the credit
-//! cycle's constants, the follow-up rule, the lender's funding and cost terms, and the BMKB
-//! guarantee and the state's discounting (docs/model.md §10).
+//! cycle's constants, the follow-up rule, the lender's funding facilities and cost terms, the
+//! BMKB guarantee and the state's discounting (docs/model.md §10), and the state's settlement
+//! with the lender, its resolution and how far the state's account runs (docs/model.md §11).
 //!
 //! The engine then does per path only what depends on the path's random draws, and reads the
 //! scenario only through this type: a quantity derived here (a monthly rate, a cost per month)
@@ -15,7 +16,7 @@ use rand_xoshiro::SplitMix64;
 use crate::math::monthly_hazard;
 use crate::results::Shape;
 use crate::sampling::GammaShape;
-use crate::scenario::Scenario;
+use crate::scenario::{ResolutionRule, Scenario, ScenarioSpec, Settlement};
 use crate::schedule::Schedule;
 
 /// One segment, ready for simulation.
@@ -130,29 +131,121 @@ pub struct FollowupModel {
     pub size_multiplier: f64,
 }
 
-/// The lender's balance-sheet terms (docs/model.md §5): funding, the lending rule, running costs.
-/// Amounts in euros; `_per_month` figures are the scenario's yearly ones divided by 12.
+/// The lender's balance-sheet terms (docs/model.md §5, §11): funding, the lending rule, running
+/// costs. Amounts in euros; `_per_month` figures are the scenario's yearly ones divided by 12.
 #[derive(Debug, Clone)]
 pub struct LenderModel {
     /// Capital at the start: the state loan plus initial reserves.
     pub initial_capital: f64,
-    /// The state loan, part of capital: lost as far as final capital falls short of it.
+    /// The state loan, part of capital: lost as far as the capital at settlement falls short
+    /// of it.
     pub state_loan: f64,
-    /// Interest on the state loan, per month.
-    pub state_loan_interest_per_month: f64,
-    /// Most external debt the state guarantee covers.
-    pub guarantee_room: f64,
-    /// External rate plus guarantee fee, per year, charged on the debt drawn.
-    pub debt_rate_per_year: f64,
+    /// Annual interest on the state loan (and on any injection, which joins it).
+    pub state_loan_rate: f64,
+    /// The funding facilities, in the order debt is drawn (docs/model.md §11.1); adjacent
+    /// facilities of equal terms pooled into one.
+    pub facilities: Vec<FacilityModel>,
     /// Cash floor kept by drawing debt, and level above which debt is repaid.
     pub min_cash: f64,
     pub cash_target: f64,
     /// Lending closes when capital over book falls below this.
     pub min_capital_ratio: f64,
     pub fixed_costs_per_month: f64,
+    /// The fixed costs of a month in run-off: `fixed_costs_per_month × run_off_fixed_share`.
+    pub run_off_fixed_costs_per_month: f64,
     pub cost_per_active_loan_per_month: f64,
     /// Handling plus coaching cost of each loan granted.
     pub cost_per_new_loan: f64,
+    /// What becomes of the lender when its capital is gone (docs/model.md §11.3).
+    pub resolution: ResolutionModel,
+}
+
+impl LenderModel {
+    /// `Σ_f limit_f` in report year `year` (0-based; the last year's limits hold after).
+    pub fn room_in(&self, year: usize) -> f64 {
+        self.facilities.iter().map(|f| f.limit(year)).sum()
+    }
+}
+
+/// One funding facility (docs/model.md §11.1): a loan the lender draws up to a limit, of which
+/// the state guarantees a share.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FacilityModel {
+    /// The facility's name (names joined with `+` where alike facilities were pooled).
+    pub name: String,
+    /// The limit in each report year of the horizon and the run-off; the last holds after.
+    limits: Vec<f64>,
+    /// Per report year: whether the limit has fallen below an earlier year's, so that debt
+    /// above it is an excess to repay first (docs/model.md §11.1).
+    fallen: Vec<bool>,
+    pub guaranteed_share: f64,
+    /// Annual interest on the drawn amount.
+    pub rate: f64,
+    /// Annual fee on the guaranteed part of the drawn amount, the state's income.
+    pub guarantee_fee: f64,
+}
+
+impl FacilityModel {
+    /// A facility of constant `limit`.
+    pub fn constant(name: &str, limit: f64, guaranteed_share: f64, rate: f64, fee: f64) -> Self {
+        FacilityModel::new(name, vec![limit], guaranteed_share, rate, fee)
+    }
+
+    /// A facility whose limit in report year `y` is `limits[y]` (the last for later years).
+    pub fn new(name: &str, limits: Vec<f64>, guaranteed_share: f64, rate: f64, fee: f64) -> Self {
+        assert!(!limits.is_empty(), "a facility has a limit");
+        let mut highest = f64::NEG_INFINITY;
+        let fallen = limits
+            .iter()
+            .map(|&l| {
+                let fell = l < highest;
+                highest = highest.max(l);
+                fell
+            })
+            .collect();
+        FacilityModel {
+            name: name.to_string(),
+            limits,
+            fallen,
+            guaranteed_share,
+            rate,
+            guarantee_fee: fee,
+        }
+    }
+
+    /// The limit in report year `year` (0-based).
+    #[inline]
+    pub fn limit(&self, year: usize) -> f64 {
+        self.limits[year.min(self.limits.len() - 1)]
+    }
+
+    /// Whether the limit of report year `year` has fallen below an earlier year's.
+    #[inline]
+    pub fn fallen(&self, year: usize) -> bool {
+        self.fallen[year.min(self.fallen.len() - 1)]
+    }
+
+    /// Whether the limit is the same in every year.
+    pub fn is_constant(&self) -> bool {
+        self.limits.iter().all(|&l| l == self.limits[0])
+    }
+
+    /// Whether `other` has the same terms (share, rate, fee): two such facilities are one.
+    fn alike(&self, other: &FacilityModel) -> bool {
+        self.guaranteed_share == other.guaranteed_share
+            && self.rate == other.rate
+            && self.guarantee_fee == other.guarantee_fee
+    }
+}
+
+/// `[resolution]` (docs/model.md §11.3), with the rule's words as a type.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ResolutionModel {
+    pub rule: crate::scenario::ResolutionRule,
+    pub trigger_ratio: f64,
+    pub trigger_months: u32,
+    pub target_ratio: f64,
+    pub max_injection: f64,
 }
 
 /// How the BMKB guarantees one kind of credit (a lender's segment, or the bank loans of its
@@ -205,17 +298,18 @@ fn premium_rate(table: &[[f64; 2]], months: usize) -> f64 {
         .map_or(table[table.len() - 1][1], |row| row[1])
 }
 
-/// The state's side of the account (docs/model.md §10): discounting and the interest it forgoes
-/// on the state loan.
+/// The state's side of the account (docs/model.md §10, §11): discounting, the interest it
+/// forgoes on the state loan, and when it settles with the lender.
 #[derive(Debug, Clone)]
 pub struct StateModel {
-    /// `DF(t) = (1 + discount_rate)^(-(t+1)/12)` for months `t = 0 .. T + claim_lag`: far
-    /// enough for every pending claim.
+    /// `DF(t) = (1 + discount_rate)^(-(t+1)/12)` for every month of the state's account
+    /// (`t = 0 .. Model::span`): far enough for every claim and settlement.
     pub discount: Vec<f64>,
-    /// `Σ_t (discount_rate − state_loan_rate)/12 × state_loan`, nominal and discounted: the same
-    /// on every path.
-    pub loan_subsidy: f64,
-    pub loan_subsidy_pv: f64,
+    /// `(discount_rate − state_loan_rate) / 12`: the subsidy per euro of the state loan and a
+    /// month.
+    pub subsidy_per_month: f64,
+    /// When the state settles: at the horizon at par, or after the book's run-off.
+    pub settlement: Settlement,
 }
 
 /// A validated scenario turned into the tables the engine reads.
@@ -244,6 +338,15 @@ pub struct Model {
     pub earliest_start: i64,
     pub bmkb: BmkbModel,
     pub state: StateModel,
+    /// Whether the lender may run its book off after the horizon or wind down within it
+    /// (`state.settlement = "run_off"`, or a resolution rule): the engine then keeps each loan
+    /// that may outlive the horizon and its recoveries after it (docs/model.md §11.2).
+    pub may_run_off: bool,
+    /// Months of the path's arrays, from month 0: the horizon's `months`, and where the
+    /// lender may run off, the longest run-off and the BMKB's credits after it (every loan
+    /// matured, every recovery and claim paid); where it may not, the BMKB's claims pending at
+    /// the horizon.
+    pub span: usize,
 }
 
 impl Model {
@@ -252,6 +355,8 @@ impl Model {
         let spec = scenario.spec();
         let years = spec.simulation.horizon_years as usize;
         let months = 12 * years;
+        let may_run_off = runs_off(spec);
+        let span = span(spec);
         let share_sum: f64 = spec.segments.iter().map(|s| s.share).sum();
         let mut acc = 0.0;
         let mut share_cdf: Vec<f64> = spec
@@ -304,8 +409,9 @@ impl Model {
                     origination_fee: s.origination_fee,
                     recovery_mean: s.recovery_mean,
                     recovery,
-                    // A recovery after the horizon is not counted, however late.
-                    recovery_lag: s.recovery_lag_months.min(months as i64 + 1) as usize,
+                    // A recovery after the horizon is counted only where the lender may run off
+                    // (and then it falls within the arrays' span); capped, it stays beyond.
+                    recovery_lag: s.recovery_lag_months.min(months.max(span) as i64 + 1) as usize,
                     jobs_per_loan: s.jobs_per_loan,
                     initial_ages: (spec.initial_book.max_age_months.min(s.term_months)) as usize,
                 }
@@ -322,11 +428,19 @@ impl Model {
             -(segments.iter().map(|s| s.initial_ages).max().unwrap_or(1) as i64 - 1);
         let cc = &spec.credit_cycle;
         let mut shifts = cc.shifts.clone();
-        shifts.resize(years, 0.0);
+        // The cycle of every year the path's arrays reach: the run-off's years too, where the
+        // shift list applies as far as it goes (docs/model.md §11.2).
+        let cycle_years = if may_run_off {
+            span.div_ceil(12)
+        } else {
+            years
+        };
+        shifts.resize(cycle_years, 0.0);
         let f = &spec.funding;
         let costs = &spec.costs;
-        let bmkb = bmkb_model(spec, &segments, months);
-        let state = state_model(spec, months, bmkb.claim_lag);
+        let bmkb = bmkb_model(spec, &segments, months.max(span));
+        let state = state_model(spec, span);
+        let r = &spec.resolution;
         Model {
             scenario: scenario.clone(),
             months,
@@ -348,15 +462,23 @@ impl Model {
             lender: LenderModel {
                 initial_capital: f.state_loan + f.initial_reserves,
                 state_loan: f.state_loan,
-                state_loan_interest_per_month: f.state_loan * f.state_loan_rate / 12.0,
-                guarantee_room: f.guarantee_room,
-                debt_rate_per_year: f.external_rate + f.guarantee_fee,
+                state_loan_rate: f.state_loan_rate,
+                facilities: facilities(spec, span.div_ceil(12)),
                 min_cash: f.min_cash,
                 cash_target: f.cash_target,
                 min_capital_ratio: f.min_capital_ratio,
                 fixed_costs_per_month: costs.fixed_per_year / 12.0,
+                run_off_fixed_costs_per_month: costs.fixed_per_year / 12.0
+                    * spec.state.run_off_fixed_share,
                 cost_per_active_loan_per_month: costs.per_active_loan_per_year / 12.0,
                 cost_per_new_loan: costs.per_new_loan + costs.coaching_per_new_loan,
+                resolution: ResolutionModel {
+                    rule: r.rule,
+                    trigger_ratio: r.trigger_ratio,
+                    trigger_months: r.trigger_months as u32,
+                    target_ratio: r.target_ratio,
+                    max_injection: r.max_injection,
+                },
             },
             segments,
             share_cdf,
@@ -364,6 +486,8 @@ impl Model {
             earliest_start,
             bmkb,
             state,
+            may_run_off,
+            span,
         }
     }
 
@@ -373,9 +497,102 @@ impl Model {
     }
 }
 
-/// The yearly rows of every path of `spec` (docs/model.md §11.4), known before simulating.
-pub fn shape(spec: &crate::scenario::ScenarioSpec) -> Shape {
-    Shape::horizon(spec.simulation.horizon_years as usize)
+/// The yearly rows of every path of `spec` (docs/model.md §11.4), known before simulating: the
+/// horizon's years and one row `after` for everything after the horizon, or with
+/// `state.run_off_years` one row per calendar year the state's account may reach after it.
+pub fn shape(spec: &ScenarioSpec) -> Shape {
+    let years = spec.simulation.horizon_years as usize;
+    let after = if spec.state.run_off_years {
+        (span(spec) - 12 * years).div_ceil(12).max(1)
+    } else {
+        1
+    };
+    Shape {
+        years,
+        rows: years + after,
+        run_off_years: spec.state.run_off_years,
+    }
+}
+
+/// Whether the lender of `spec` may run its book off (docs/model.md §11.2, §11.3).
+fn runs_off(spec: &ScenarioSpec) -> bool {
+    spec.state.settlement == Settlement::RunOff || spec.resolution.rule != ResolutionRule::None
+}
+
+/// [`Model::span`] of `spec`: the months the state's account of a path may reach.
+fn span(spec: &ScenarioSpec) -> usize {
+    let months = 12 * spec.simulation.horizon_years as usize;
+    let b = &spec.bmkb;
+    let claim_lag = if b.enabled {
+        b.claim_lag_months as usize
+    } else {
+        0
+    };
+    if !runs_off(spec) {
+        // Claims pending at the horizon fall due up to a claim lag after its last month.
+        return months + claim_lag;
+    }
+    let longest_term = spec
+        .segments
+        .iter()
+        .map(|s| s.term_months as usize)
+        .max()
+        .unwrap_or(1);
+    let longest_lag = spec
+        .segments
+        .iter()
+        .map(|s| s.recovery_lag_months as usize)
+        .max()
+        .unwrap_or(1);
+    // A loan granted in the horizon's last month matures `longest_term` months later; its
+    // default's recovery and claim follow; a graduate's bank loan may start as late as that
+    // and run its own term, and its claim follow.
+    let lender = longest_term + longest_lag.max(claim_lag);
+    let bank = if b.enabled {
+        longest_term + b.bank_term_months as usize + claim_lag
+    } else {
+        0
+    };
+    months + lender.max(bank) + 2
+}
+
+/// docs/model.md §11.1: the facilities of `spec`, with their limits for `years` report years
+/// (horizon and run-off); without `[[funding.facility]]` the one facility of the older keys,
+/// guaranteed in full. Adjacent facilities of equal terms and constant limits are pooled into
+/// one, so that they draw, pay and settle as one facility of their summed limit does, to the
+/// last bit.
+fn facilities(spec: &ScenarioSpec, years: usize) -> Vec<FacilityModel> {
+    let f = &spec.funding;
+    let Some(list) = &f.facility else {
+        return vec![FacilityModel::constant(
+            "guarantee_room",
+            f.guarantee_room
+                .unwrap_or(crate::scenario::DEFAULT_GUARANTEE_ROOM),
+            1.0,
+            f.external_rate
+                .unwrap_or(crate::scenario::DEFAULT_FACILITY_RATE),
+            f.guarantee_fee.unwrap_or(0.0),
+        )];
+    };
+    let mut out: Vec<FacilityModel> = Vec::new();
+    for facility in list {
+        let model = FacilityModel::new(
+            &facility.name,
+            (0..years.max(1)).map(|y| facility.limit_in(y)).collect(),
+            facility.guaranteed_share,
+            facility.rate,
+            facility.guarantee_fee,
+        );
+        match out.last_mut() {
+            Some(last) if last.alike(&model) && last.is_constant() && model.is_constant() => {
+                let limit = last.limits[0] + model.limits[0];
+                last.limits.fill(limit);
+                last.name = format!("{}+{}", last.name, model.name);
+            }
+            _ => out.push(model),
+        }
+    }
+    out
 }
 
 /// docs/model.md §10: the guarantee's terms per segment and the graduates' bank loans.
@@ -425,28 +642,23 @@ fn bmkb_model(
         bsk_share: b.bsk_share,
         max_bsk: b.max_bsk,
         coverage: b.coverage,
-        // A claim after the horizon is pending however late; capping keeps month arithmetic
-        // small for absurd but valid lags.
+        // A claim beyond the arrays' span is none; capping keeps month arithmetic small for
+        // absurd but valid lags (the span reaches every claim of a run-off).
         claim_lag: (b.claim_lag_months as usize).min(months + 1),
     }
 }
 
-/// docs/model.md §10: discount factors and the state-loan subsidy.
-fn state_model(
-    spec: &crate::scenario::ScenarioSpec,
-    months: usize,
-    claim_lag: usize,
-) -> StateModel {
+/// docs/model.md §10, §11: discount factors over the state's account, the subsidy's rate and
+/// the settlement.
+fn state_model(spec: &ScenarioSpec, span: usize) -> StateModel {
     let r = spec.state.discount_rate;
-    let discount: Vec<f64> = (0..months + claim_lag)
+    let discount: Vec<f64> = (0..span.max(1))
         .map(|t| (1.0 + r).powf(-((t + 1) as f64) / 12.0))
         .collect();
-    let f = &spec.funding;
-    let monthly = (r - f.state_loan_rate) / 12.0 * f.state_loan;
     StateModel {
-        loan_subsidy: monthly * months as f64,
-        loan_subsidy_pv: discount[..months].iter().map(|d| d * monthly).sum(),
         discount,
+        subsidy_per_month: (r - spec.funding.state_loan_rate) / 12.0,
+        settlement: spec.state.settlement,
     }
 }
 

@@ -431,7 +431,7 @@ fn headline(h: &mut String, data: &RunData) {
             "<tr><td>{}{}{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             esc(metric.label()),
             esc(more),
-            dagger(metric.at_par()),
+            dagger(metric.at_par(data.meta.settlement)),
             cells[0],
             cells[1],
             cells[2],
@@ -598,7 +598,7 @@ fn all_metrics(h: &mut String, data: &RunData) {
             h,
             "<tr><td>{}{} <code style=\"color:#666\">{}</code></td>",
             esc(metric.label()),
-            dagger(metric.at_par()),
+            dagger(metric.at_par(data.meta.settlement)),
             metric.name()
         );
         match summary {
@@ -648,6 +648,8 @@ mod tests {
             horizon_years: 1,
             start_year: 2026,
             guarantee_room_eur: 0.0,
+            settlement: crate::scenario::Settlement::Par,
+            shape: crate::results::Shape::horizon(1),
             engine: [("microfolio", "0.1.0"), ("rand", "0.9.5")]
                 .map(|(k, v)| (k.to_string(), v.to_string()))
                 .to_vec(),
@@ -661,7 +663,11 @@ mod tests {
 
     #[test]
     fn the_headline_marks_what_is_valued_at_par() {
-        let marked: Vec<Scalar> = HEADLINE.into_iter().filter(|m| m.at_par()).collect();
+        use crate::scenario::Settlement;
+        let marked: Vec<Scalar> = HEADLINE
+            .into_iter()
+            .filter(|m| m.at_par(Settlement::Par))
+            .collect();
         assert_eq!(
             marked,
             [
@@ -671,6 +677,11 @@ mod tests {
                 Scalar::StateCostTotalPv
             ]
         );
+        let marked: Vec<Scalar> = HEADLINE
+            .into_iter()
+            .filter(|m| m.at_par(Settlement::RunOff))
+            .collect();
+        assert_eq!(marked, [Scalar::FinalCapital]);
         assert_eq!(dagger(true), " †");
     }
 }

@@ -264,7 +264,7 @@ fn the_capital_identity_closes_every_month() {
     for s in &variants {
         let model = Model::new(s);
         let mut ws = Workspace::new(&model);
-        let room = s.spec().funding.guarantee_room;
+        let room = s.spec().largest_room();
         for path in 0..40 {
             let (out, trace) = ws.simulate_traced(path);
             let mut previous = trace[0].capital_start;

@@ -637,7 +637,9 @@ fn regression_huge_followup_age_and_recovery_lag() {
             "simulation.paths=2",
             "segment.a.followup_rate=0.5",
             "segment.a.followup_min_age_months=9223372036854775807",
-            "segment.a.recovery_lag_months=9223372036854775807",
+            // The longest lag allowed (100 years), and a run-off that waits for it.
+            "segment.a.recovery_lag_months=1200",
+            "state.settlement=\"run_off\"",
         ],
     );
 }

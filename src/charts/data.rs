@@ -71,11 +71,12 @@ fn quoted(text: &str) -> String {
 /// The scalar outcomes that may be undefined on a path (a ratio whose denominator is 0:
 /// nothing granted, no loan on the book, no costs; see `engine/totals.rs`): only these may
 /// have an empty cell in `paths.csv`, or `null` in `summary.json` when undefined on every path.
-const MAY_BE_UNDEFINED: [Scalar; 4] = [
+const MAY_BE_UNDEFINED: [Scalar; 5] = [
     Scalar::MeanLoanSize,
     Scalar::DefaultRate,
     Scalar::LossRate,
     Scalar::Oss,
+    Scalar::ResolutionMonth,
 ];
 
 /// Facts about the run and its scenario.
@@ -90,8 +91,13 @@ pub struct RunMeta {
     pub horizon_years: u32,
     /// `meta.start_year`: the label of report year 1.
     pub start_year: i64,
-    /// `funding.guarantee_room`, euros.
+    /// The guarantee room: the largest yearly sum of the facilities' limits over the
+    /// horizon (`funding.guarantee_room` without facilities), euros.
     pub guarantee_room_eur: f64,
+    /// `state.settlement`: whether the state settles at par (what the notes on par say).
+    pub settlement: crate::scenario::Settlement,
+    /// The yearly rows of every path: the horizon's years and the ledger's after them.
+    pub shape: crate::results::Shape,
     /// Versions under `engine` in `summary.json` (`microfolio` first), as written there.
     pub engine: Vec<(String, String)>,
     /// `started_utc`, when recorded.
@@ -130,9 +136,11 @@ pub struct MetricSummary {
 /// empty (the metric was defined on no path).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct YearRow {
-    /// Report year, 1-based.
+    /// Report year, 1-based; after the horizon the row's number in `timeseries.csv`
+    /// (`horizon_years + 1` for the row `after`).
     pub year: u32,
-    /// Calendar label, `meta.start_year + year - 1`.
+    /// Calendar label, `meta.start_year + year - 1` (for the row `after`, the year after the
+    /// horizon's last: it holds everything from then on).
     pub label: i64,
     pub mean: Option<f64>,
     pub p05: Option<f64>,
@@ -192,8 +200,12 @@ pub struct RunData {
     pub metrics: Vec<(Scalar, Option<MetricSummary>)>,
     /// `probabilities` in `summary.json` order.
     pub probabilities: Vec<(String, f64)>,
-    /// `timeseries.csv` by metric, rows in year order.
+    /// `timeseries.csv` by metric, the horizon's rows in year order.
     pub yearly: BTreeMap<Yearly, Vec<YearRow>>,
+    /// The state's ledger after the horizon (docs/model.md §11.4): by metric, its rows after
+    /// the horizon (the one row `after`, or the run-off's years), for the metrics that have
+    /// them.
+    pub after: BTreeMap<Yearly, Vec<YearRow>>,
     /// `None` when the run did not write `paths.csv` (`--no-paths-csv`).
     pub paths: Option<PathColumns>,
     /// The text of `scenario.toml`, as written by the run.
@@ -245,7 +257,7 @@ impl RunData {
         let probabilities = probabilities(&summary_path, &summary)?;
 
         let ts_path = folder.join(TIMESERIES_CSV);
-        let yearly = timeseries(&ts_path, &read_text(&ts_path)?, &meta)?;
+        let (yearly, after) = timeseries(&ts_path, &read_text(&ts_path)?, &meta)?;
 
         let paths_path = folder.join(PATHS_CSV);
         let paths = match fs::symlink_metadata(&paths_path) {
@@ -273,9 +285,15 @@ impl RunData {
             metrics,
             probabilities,
             yearly,
+            after,
             paths,
             scenario_toml,
         })
+    }
+
+    /// The rows after the horizon of a ledger metric (empty for any other).
+    pub fn after(&self, metric: Yearly) -> &[YearRow] {
+        self.after.get(&metric).map_or(&[], |v| v.as_slice())
     }
 
     /// The summary of a scalar metric, if present and defined.
@@ -435,7 +453,9 @@ fn run_meta(
         seed,
         horizon_years: spec.simulation.horizon_years as u32,
         start_year: spec.meta.start_year,
-        guarantee_room_eur: spec.funding.guarantee_room,
+        guarantee_room_eur: spec.largest_room(),
+        settlement: spec.state.settlement,
+        shape: crate::model::shape(spec),
         engine,
         started_utc,
         overrides,
@@ -685,42 +705,57 @@ fn check_header(path: &Path, header: Option<&str>, expected: &str) -> Result<(),
     ))
 }
 
-/// `timeseries.csv`: one row for each report year and yearly outcome, every statistic a
-/// finite number (a yearly outcome is defined on every path).
-fn timeseries(
-    path: &Path,
-    text: &str,
-    meta: &RunMeta,
-) -> Result<BTreeMap<Yearly, Vec<YearRow>>, DataError> {
+/// The horizon's rows and the rows after it of `timeseries.csv`, by metric.
+type Timeseries = (
+    BTreeMap<Yearly, Vec<YearRow>>,
+    BTreeMap<Yearly, Vec<YearRow>>,
+);
+
+/// `timeseries.csv`: one row for each report year and yearly outcome, and for the ledger's
+/// outcomes the rows after the horizon (docs/model.md §11.4: `after`, or the run-off's
+/// calendar years, as many for each), every statistic a finite number (a yearly outcome is
+/// defined on every path).
+fn timeseries(path: &Path, text: &str, meta: &RunMeta) -> Result<Timeseries, DataError> {
     const COLUMNS: [&str; 9] = [
         "year", "label", "metric", "mean", "p05", "p25", "p50", "p75", "p95",
     ];
     let mut lines = text.lines();
     check_header(path, lines.next(), &COLUMNS.join(","))?;
     let mut out: BTreeMap<Yearly, Vec<YearRow>> = BTreeMap::new();
+    let mut after: BTreeMap<Yearly, Vec<YearRow>> = BTreeMap::new();
     for (i, line) in lines.enumerate() {
         let row = Row::new(path, i + 2, line, COLUMNS.len())?;
         let year = row.whole(path, 0, COLUMNS[0])?;
+        let rows = meta.shape.rows as u32;
         let year = u32::try_from(year)
             .ok()
-            .filter(|y| (1..=meta.horizon_years).contains(y))
+            .filter(|y| (1..=rows).contains(y))
             .ok_or_else(|| {
+                let after = if rows > meta.horizon_years {
+                    format!(", or a row after it up to {rows}")
+                } else {
+                    String::new()
+                };
                 row.fail(
                     path,
                     0,
                     COLUMNS[0],
-                    format!("{year} is not a report year 1..{}", meta.horizon_years),
+                    format!(
+                        "{year} is not a report year 1..{}{after}",
+                        meta.horizon_years
+                    ),
                 )
             })?;
         let label = meta.start_year + i64::from(year) - 1;
-        if row.cells[1].1 != label.to_string() {
+        let expected = meta.shape.label(year as usize - 1, meta.start_year);
+        if row.cells[1].1 != expected {
             return Err(row.fail(
                 path,
                 1,
                 COLUMNS[1],
                 format!(
-                    "{} is not year {year} counted from meta.start_year {} in {SCENARIO_TOML} \
-                     (files from different runs?)",
+                    "{} is not row {year}'s label {expected} (counted from meta.start_year {} \
+                     in {SCENARIO_TOML}; files from different runs?)",
                     quoted(row.cells[1].1),
                     meta.start_year
                 ),
@@ -748,7 +783,23 @@ fn timeseries(
             p75: stat(7)?,
             p95: stat(8)?,
         };
-        let rows = out.entry(metric).or_default();
+        if year > meta.horizon_years && !metric.beyond_horizon() {
+            return Err(row.fail(
+                path,
+                0,
+                COLUMNS[0],
+                format!(
+                    "`{}` has no rows after the horizon (year {}); only the state's ledger has",
+                    metric.name(),
+                    meta.horizon_years
+                ),
+            ));
+        }
+        let rows = if year > meta.horizon_years {
+            after.entry(metric).or_default()
+        } else {
+            out.entry(metric).or_default()
+        };
         if rows.iter().any(|r| r.year == year) {
             return Err(row.fail(
                 path,
@@ -759,6 +810,7 @@ fn timeseries(
         }
         rows.push(year_row);
     }
+    let mut after_years: Option<Vec<u32>> = None;
     for metric in Yearly::ALL {
         let rows = out.entry(*metric).or_default();
         rows.sort_by_key(|r| r.year);
@@ -775,8 +827,26 @@ fn timeseries(
                 ),
             ));
         }
+        if metric.beyond_horizon() {
+            // The ledger's metrics all have the same rows after the horizon, at least one.
+            let rows = after.entry(*metric).or_default();
+            rows.sort_by_key(|r| r.year);
+            let years: Vec<u32> = rows.iter().map(|r| r.year).collect();
+            let expected = after_years.get_or_insert_with(|| years.clone());
+            let first = meta.horizon_years + 1;
+            if years.is_empty() || years != *expected || years[0] != first {
+                return Err(problem(
+                    path,
+                    format!(
+                        "`{}` has rows after the horizon for years {years:?}, expected {first}.. \
+                         as every ledger outcome has; truncated file?",
+                        metric.name(),
+                    ),
+                ));
+            }
+        }
     }
-    Ok(out)
+    Ok((out, after))
 }
 
 /// The names of the uncertain parameters of a run with parameter uncertainty: `summary.json`'s

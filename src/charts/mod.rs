@@ -29,21 +29,23 @@ pub use histogram::{Tail, TailStats};
 
 use crate::format::count;
 use crate::metrics::{Scalar, Yearly};
+use crate::scenario::Settlement;
 use crate::uncertainty::rank::OutcomeRanks;
 use crate::units::Unit;
 use fan::{Fan, Limit};
 use histogram::Histogram;
 
-/// Footnote wherever capital at the horizon or the cost to the state is shown (docs/model.md §7).
+/// Footnote wherever capital at the horizon, or under a settlement at par the cost to the
+/// state, is shown (docs/model.md §7, §11.2).
 pub const PAR_NOTE: &str =
     "Book valued at par: losses still embedded in the book at the horizon are not included.";
 
-/// The par note for those of `metrics` that value the book at par, naming them: `Final
-/// capital, Cost to the state: Book valued at par: …`; `None` if none does.
-pub fn par_note_for(metrics: &[Scalar]) -> Option<String> {
+/// The par note for those of `metrics` that value the book at par under `settlement`, naming
+/// them: `Final capital, Cost to the state: Book valued at par: …`; `None` if none does.
+pub fn par_note_for(metrics: &[Scalar], settlement: Settlement) -> Option<String> {
     let labels: Vec<&str> = metrics
         .iter()
-        .filter(|m| m.at_par())
+        .filter(|m| m.at_par(settlement))
         .map(|m| m.label())
         .collect();
     (!labels.is_empty()).then(|| format!("{}: {PAR_NOTE}", labels.join(", ")))
@@ -392,7 +394,9 @@ pub fn draw_all(data: &RunData) -> Result<Charts, ChartError> {
             sorted,
             tail,
             facts,
-            footnote: metric.at_par().then(|| PAR_NOTE.to_string()),
+            footnote: metric
+                .at_par(data.meta.settlement)
+                .then(|| PAR_NOTE.to_string()),
         };
         let caption = match tail {
             Tail::Upper => {
@@ -476,7 +480,9 @@ fn rank_correlations(
                 count(outcome.n as f64),
                 paths.parameters.len()
             ),
-            footnote: metric.at_par().then(|| PAR_NOTE.to_string()),
+            footnote: metric
+                .at_par(data.meta.settlement)
+                .then(|| PAR_NOTE.to_string()),
         },
         x_desc: format!(
             "Spearman rank correlation with {} (95% interval, Fisher z)",

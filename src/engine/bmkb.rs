@@ -14,6 +14,11 @@
 //! hazard tables; they touch neither the lender's cash nor its book. Every draw of the BMKB is
 //! one of its loan's own, read from the loan's key by purpose (`draws.rs`) and only when
 //! needed, so a scenario with BMKB off draws every other variable exactly as with it on.
+//!
+//! Where the lender may run off (docs/model.md §11.2), a bank loan's fate is its whole life's
+//! (the same within the horizon), claims on defaults after the horizon are kept apart, for a
+//! settlement after a run-off counts them and one at par does not, and every credit that may
+//! be exposed after the horizon is listed, so that its exposure can be read at any month.
 
 use super::draws::{LoanDraws, Purpose};
 use super::fate::{NEVER, default_month};
@@ -49,16 +54,27 @@ pub(super) struct Guarantees<'m> {
     state: &'m StateModel,
     months: usize,
     years: usize,
-    /// Per month: premiums received at grant, claims paid (both channels) and of those the
-    /// claims paid to the lender (channel b).
+    /// Months over which a bank loan's fate is decided: the horizon's, or where the lender may
+    /// run off its whole life's (a whole number of years).
+    fate_months: usize,
+    /// Per month of the state's account: premiums received at grant, claims paid (both
+    /// channels) on defaults within the horizon, and of those the claims paid to the lender
+    /// (channel b, on defaults at any month).
     pub premiums: Vec<f64>,
     pub claims: Vec<f64>,
     pub received: Vec<f64>,
+    /// Claims on defaults after the horizon, by due month: a run-off's.
+    pub late_claims: Vec<f64>,
+    /// The last month in which a claim is due to the lender (-1 for none).
+    pub last_received: i64,
     /// Claims on defaults within the horizon falling due after it: nominal and discounted.
     pub pending: f64,
     pub pending_pv: f64,
     /// Credits guaranteed in the horizon.
     pub count: u64,
+    /// Where the lender may run off: every credit that may be exposed after the horizon, to
+    /// read its exposure at any month ([`Guarantees::exposure_at`]).
+    spans: Vec<Span>,
     /// Per group (channel, segment, start month `0 ..= months`) and year end `0 ..= years`: the
     /// change in the group's covered BSK times the coverage.
     exposure: Vec<f64>,
@@ -69,25 +85,51 @@ pub(super) struct Guarantees<'m> {
     bank_tables: DefaultTables,
 }
 
+/// A credit's exposure over months: `amount × B(age)/X` at the end of months
+/// `start − 1 ..= stop − 1` (docs/model.md §10).
+#[derive(Debug, Clone, Copy)]
+struct Span {
+    channel: Channel,
+    segment: usize,
+    start: i64,
+    stop: i64,
+    amount: f64,
+}
+
 impl<'m> Guarantees<'m> {
     pub fn new(model: &'m Model) -> Guarantees<'m> {
         let groups = 2 * model.segments.len() * (model.months + 1);
+        let span = model.span.max(model.months);
+        let fate_months = if model.may_run_off {
+            12 * span.div_ceil(12)
+        } else {
+            model.months
+        };
         Guarantees {
             bmkb: &model.bmkb,
             state: &model.state,
             months: model.months,
             years: model.years,
-            premiums: vec![0.0; model.months],
-            claims: vec![0.0; model.months],
-            received: vec![0.0; model.months],
+            fate_months,
+            premiums: vec![0.0; span],
+            claims: vec![0.0; span],
+            received: vec![0.0; span],
+            late_claims: vec![0.0; if model.may_run_off { span } else { 0 }],
+            last_received: -1,
             pending: 0.0,
             pending_pv: 0.0,
             count: 0,
+            spans: Vec::new(),
             exposure: vec![0.0; groups * (model.years + 1)],
             touched: Vec::new(),
             is_touched: vec![false; groups],
-            bank_tables: DefaultTables::new(&model.bmkb.bank_segments, model.months, 0),
+            bank_tables: DefaultTables::new(&model.bmkb.bank_segments, fate_months, 0),
         }
+    }
+
+    /// Whether bank loans' fates and claims run past the horizon.
+    fn whole_lives(&self) -> bool {
+        self.fate_months > self.months
     }
 
     /// Forget the previous path; graduates' bank loans default on the cycle `factors`.
@@ -95,9 +137,12 @@ impl<'m> Guarantees<'m> {
         self.premiums.fill(0.0);
         self.claims.fill(0.0);
         self.received.fill(0.0);
+        self.late_claims.fill(0.0);
+        self.last_received = -1;
         self.pending = 0.0;
         self.pending_pv = 0.0;
         self.count = 0;
+        self.spans.clear();
         let stride = self.years + 1;
         for &g in &self.touched {
             let g = g as usize;
@@ -106,8 +151,9 @@ impl<'m> Guarantees<'m> {
         }
         self.touched.clear();
         if self.bmkb.enabled {
+            let years = (self.fate_months / 12).min(factors.len());
             self.bank_tables
-                .set_cycle(&self.bmkb.bank_segments, factors, correlation);
+                .set_cycle(&self.bmkb.bank_segments, &factors[..years], correlation);
         }
     }
 
@@ -131,12 +177,12 @@ impl<'m> Guarantees<'m> {
         let seg = &b.bank_segments[segment];
         let size = (multiplier * size).max(seg.min_size).min(cap);
         let start = month + 1;
-        let last = (start + seg.term as i64 - 1).min(self.months as i64 - 1);
+        let last = (start + seg.term as i64 - 1).min(self.fate_months as i64 - 1);
         let mut exit = None;
         if start <= last {
             let table =
                 self.bank_tables
-                    .cumulative(&b.bank_segments, self.months, segment, 0, start);
+                    .cumulative(&b.bank_segments, self.fate_months, segment, 0, start);
             if let Some(u) = draws.key_unless_below(Purpose::BankDefault, table.no_events.default) {
                 let d = default_month(table.cum, start, -u.ln());
                 if d != NEVER {
@@ -161,30 +207,25 @@ impl<'m> Guarantees<'m> {
     pub fn back(&mut self, c: &Backed) {
         let b = self.bmkb;
         let bsk = b.bsk(c.size);
-        self.count += 1;
+        if c.grant < self.months as i64 {
+            self.count += 1;
+        }
         self.premiums[c.grant as usize] += c.terms.premium_rate * bsk;
         let start = c.grant + 1;
         let covered = c.terms.covered_months as i64;
-        if let (Some(month), Some(rr)) = (c.exit, c.default_recovery) {
-            let age = month - start;
-            if age < covered {
-                let balance = c.size * c.seg.schedule.balance_factor(age as usize);
-                let claim = b.coverage * (bsk / c.size) * balance * (1.0 - rr);
-                let due = month as usize + b.claim_lag;
-                if due < self.months {
-                    self.claims[due] += claim;
-                    if c.channel == Channel::Own {
-                        self.received[due] += claim;
-                    }
-                } else {
-                    self.pending += claim;
-                    self.pending_pv += claim * self.state.discount[due];
-                }
-            }
-        }
+        self.claim(c, bsk);
         // Exposed at the ends of months `start - 1 ..= stop - 1`: live after the month, at an
         // age in the next month the guarantee still covers.
         let stop = c.exit.unwrap_or(NEVER).min(start + covered - 1);
+        if self.whole_lives() && c.channel == Channel::Bank {
+            self.spans.push(Span {
+                channel: c.channel,
+                segment: c.segment,
+                start,
+                stop,
+                amount: b.coverage * bsk,
+            });
+        }
         let first_year = ((start - 1) / 12) as usize;
         let end_year = ((stop / 12) as usize).min(self.years);
         if first_year < end_year {
@@ -200,6 +241,83 @@ impl<'m> Guarantees<'m> {
             row[first_year] += amount;
             row[end_year] -= amount;
         }
+    }
+
+    /// The claim of a backed credit that defaults at a covered age, at its due month: within the
+    /// horizon as ever; due after it, pending under par (and kept by due month for the row
+    /// after the horizon); on a default after the horizon (a run-off's only), apart.
+    fn claim(&mut self, c: &Backed, bsk: f64) {
+        let (Some(month), Some(rr)) = (c.exit, c.default_recovery) else {
+            return;
+        };
+        let b = self.bmkb;
+        let start = c.grant + 1;
+        let age = month - start;
+        if age >= c.terms.covered_months as i64 {
+            return;
+        }
+        let balance = c.size * c.seg.schedule.balance_factor(age as usize);
+        let claim = b.coverage * (bsk / c.size) * balance * (1.0 - rr);
+        let due = month as usize + b.claim_lag;
+        let own = c.channel == Channel::Own;
+        if month < self.months as i64 {
+            if due < self.months {
+                self.claims[due] += claim;
+                if own {
+                    self.received[due] += claim;
+                }
+                return;
+            }
+            self.pending += claim;
+            self.pending_pv += claim * self.state.discount[due];
+            if due < self.claims.len() {
+                self.claims[due] += claim;
+            }
+        } else if due < self.late_claims.len() {
+            self.late_claims[due] += claim;
+        }
+        if own && due < self.received.len() {
+            self.received[due] += claim;
+            self.last_received = self.last_received.max(due as i64);
+        }
+    }
+
+    /// docs/model.md §11.2: a backed loan of the lender's own still live at the horizon, whose
+    /// premium was received at its grant, runs off: its claim on a default after the horizon
+    /// and its exposure after it.
+    pub fn run_off(&mut self, c: &Backed) {
+        let bsk = self.bmkb.bsk(c.size);
+        if c.exit.is_some_and(|m| m >= self.months as i64) {
+            self.claim(c, bsk);
+        }
+        let start = c.grant + 1;
+        self.spans.push(Span {
+            channel: Channel::Own,
+            segment: c.segment,
+            start,
+            stop: c
+                .exit
+                .unwrap_or(NEVER)
+                .min(start + c.terms.covered_months as i64 - 1),
+            amount: self.bmkb.coverage * bsk,
+        });
+    }
+
+    /// The state's BMKB exposure at the end of month `m` (after the horizon, where the lender
+    /// may run off): `coverage × (G/X) × B` over the listed credits live after it at an age
+    /// the guarantee still covers in the next month.
+    pub fn exposure_at(&self, segments: &[SegmentModel], m: i64) -> f64 {
+        let mut total = 0.0;
+        for s in &self.spans {
+            if s.start - 1 <= m && m <= s.stop - 1 {
+                let schedule = match s.channel {
+                    Channel::Own => &segments[s.segment].schedule,
+                    Channel::Bank => &self.bmkb.bank_segments[s.segment].schedule,
+                };
+                total += s.amount * schedule.balance_factor((m + 1 - s.start) as usize);
+            }
+        }
+        total
     }
 
     /// The state's exposure at each year end: `coverage × (G/X) × B` over the backed credits

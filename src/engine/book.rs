@@ -9,6 +9,14 @@
 //! one segment and start are summed as they come and marked once, before the book next reads a
 //! month. The book knows nothing of cash or funding, so a second book (bank loans to
 //! graduates, say) can run beside the lender's with other segments.
+//!
+//! Marks are made within a window of months: the horizon's, `0 .. T`, as the loans are placed.
+//! A lender that runs its book off after the horizon (docs/model.md §11.2) then opens a second
+//! window, `T ..`: [`Book::begin_run_off`] forgets the horizon's running sums (keeping the
+//! outstanding principal) and the loans live at `T` are placed again
+//! ([`Book::place_run_off`]), each continuing its own exponential draws against its whole
+//! life's hazards, so that its fate within the horizon is the one it had, and its marks go on
+//! from `T`.
 
 use super::draws::{Field, LoanDraws, Purpose};
 use super::fate::{Exit, Fate, NEVER};
@@ -19,7 +27,11 @@ use crate::model::{FollowupModel, Model, SegmentModel};
 #[derive(Debug, Clone, Copy)]
 pub(super) struct BookTerms<'m> {
     pub segments: &'m [SegmentModel],
+    /// The horizon's months: fates and marks stop there until a run-off.
     pub months: usize,
+    /// Months of the book's arrays: the horizon, or where the lender may run off, its longest
+    /// run-off (recoveries after the horizon are then kept).
+    pub span: usize,
     /// Earliest start month of any loan the book can hold.
     pub earliest_start: i64,
     pub followup: FollowupModel,
@@ -33,6 +45,11 @@ impl<'m> BookTerms<'m> {
         BookTerms {
             segments: &model.segments,
             months: model.months,
+            span: if model.may_run_off {
+                model.span
+            } else {
+                model.months
+            },
             earliest_start: model.earliest_start,
             followup: model.followup,
             size_cap: model.size_cap,
@@ -88,8 +105,15 @@ pub(super) struct BookMonth {
 
 pub(super) struct Book<'m> {
     terms: BookTerms<'m>,
-    /// Stride of the per-segment month arrays (`T + 2`).
+    /// Stride of the per-segment month arrays (`span + 2`).
     stride: usize,
+    /// The months marks are made in, `lo ..= hi`: the horizon's, or the run-off's.
+    window: (i64, i64),
+    /// In the run-off: the outstanding principal carries over from the horizon, so a loan
+    /// placed again adds none.
+    carry: bool,
+    /// The last month in which a recovery of a positive amount arrives (-1 for none).
+    last_recovery: i64,
     /// Per segment and month: change in principal paying interest only / paying the annuity.
     d_grace: Vec<f64>,
     d_annuity: Vec<f64>,
@@ -106,6 +130,9 @@ pub(super) struct Book<'m> {
     /// Per month: follow-up requests, in the order their parents were created.
     requests: Vec<Vec<Request>>,
     tables: DefaultTables,
+    /// Where the lender may run off: the cumulative hazards of each loan's whole life, on
+    /// the cycle of the horizon and the run-off's years.
+    run_off_tables: Option<DefaultTables>,
     /// Per segment, running through the months: outstanding principal, principal paying
     /// interest only and paying the annuity, loans live.
     outstanding: Vec<f64>,
@@ -125,23 +152,30 @@ pub(super) struct Book<'m> {
 impl<'m> Book<'m> {
     pub fn new(terms: BookTerms<'m>) -> Book<'m> {
         let t = terms.months;
+        let span = terms.span.max(t);
         let s = terms.segments.len();
-        let stride = t + 2;
+        let stride = span + 2;
         let starts = (t as i64 + 2 - terms.earliest_start) as usize;
         Book {
             terms,
             stride,
+            window: (0, t as i64 - 1),
+            carry: false,
+            last_recovery: -1,
             d_grace: vec![0.0; s * stride],
             d_annuity: vec![0.0; s * stride],
             d_active: vec![0; s * stride],
             write_off: vec![0.0; s * stride],
             prepaid: vec![0.0; s * stride],
-            recoveries: vec![0.0; t],
-            defaults: vec![0; t],
-            prepayments: vec![0; t],
-            graduations: vec![0; t],
+            recoveries: vec![0.0; span],
+            defaults: vec![0; span],
+            prepayments: vec![0; span],
+            graduations: vec![0; span],
             requests: vec![Vec::new(); t],
             tables: DefaultTables::new(terms.segments, t, terms.earliest_start),
+            run_off_tables: (span > t).then(|| {
+                DefaultTables::new(terms.segments, 12 * span.div_ceil(12), terms.earliest_start)
+            }),
             outstanding: vec![0.0; s],
             grace_principal: vec![0.0; s],
             annuity_principal: vec![0.0; s],
@@ -178,8 +212,16 @@ impl<'m> Book<'m> {
             self.is_pending[k as usize] = false;
         }
         self.pending.clear();
+        self.window = (0, self.terms.months as i64 - 1);
+        self.carry = false;
+        self.last_recovery = -1;
+        // The horizon's tables take the horizon's years of the cycle; the run-off's all.
+        let years = (self.terms.months / 12).min(cycle.len());
         self.tables
-            .set_cycle(self.terms.segments, cycle, correlation);
+            .set_cycle(self.terms.segments, &cycle[..years], correlation);
+        if let Some(tables) = &mut self.run_off_tables {
+            tables.set_cycle(self.terms.segments, cycle, correlation);
+        }
     }
 
     /// Outstanding principal of the whole book.
@@ -313,6 +355,95 @@ impl<'m> Book<'m> {
         fate
     }
 
+    /// The last month in which a recovery of a positive amount arrives (-1 for none).
+    pub fn last_recovery(&self) -> i64 {
+        self.last_recovery
+    }
+
+    /// docs/model.md §11.2: the horizon is over and the book runs off. Its running sums of
+    /// principal and live loans are set aside (the outstanding principal carries over), and
+    /// from now on marks are made from month `T` on: the loans live at `T` are then placed
+    /// again with [`Book::place_run_off`].
+    pub fn begin_run_off(&mut self) {
+        self.flush();
+        let t = self.terms.months;
+        for s in 0..self.terms.segments.len() {
+            self.grace_principal[s] = 0.0;
+            self.annuity_principal[s] = 0.0;
+            self.active[s] = 0;
+            let row = s * self.stride;
+            self.d_grace[row + t..row + self.stride].fill(0.0);
+            self.d_annuity[row + t..row + self.stride].fill(0.0);
+            self.d_active[row + t..row + self.stride].fill(0);
+        }
+        self.window = (t as i64, self.stride as i64 - 3);
+        self.carry = true;
+    }
+
+    /// A loan of segment `s`, follow-up or not, starting in month `start` with `size`: its
+    /// fate over its whole life, continuing the exponential draws of its horizon fate (the
+    /// same `draws`, against hazards that go on past the horizon). A loan that left the book
+    /// before the horizon's end (or matured) is not live at `T` and leaves nothing (`None`);
+    /// a live one leaves its marks from `T` on and its fate is returned (for its BMKB
+    /// guarantee and a graduate's bank loan). A follow-up need after the horizon that is not
+    /// a graduation is a request no one grants.
+    pub fn place_run_off(
+        &mut self,
+        s: usize,
+        followup: bool,
+        start: i64,
+        size: f64,
+        draws: LoanDraws,
+    ) -> Option<Fate> {
+        let terms = self.terms;
+        let seg = &terms.segments[s];
+        let horizon = terms.months as i64;
+        let maturity = start + seg.term as i64 - 1;
+        if maturity < horizon {
+            return None;
+        }
+        let tables = self
+            .run_off_tables
+            .as_mut()
+            .expect("a book that may run off has its run-off tables");
+        let months = 12 * terms.span.div_ceil(12);
+        let first = start.max(0);
+        let table = tables.cumulative(terms.segments, months, s, followup as usize, start);
+        let cuts = table.no_events;
+        let quiet = (draws.lead(Field::Default) < cuts.default.lead())
+            & (draws.lead(Field::Followup) < cuts.followup.lead())
+            & (draws.lead(Field::Prepay) < cuts.prepay.lead());
+        if quiet {
+            let slot = s * self.starts + (start - terms.earliest_start) as usize;
+            if !self.is_pending[slot] {
+                self.is_pending[slot] = true;
+                self.pending.push(slot as u32);
+            }
+            self.pending_size[slot] += size;
+            self.pending_count[slot] += 1;
+            return Some(Fate::default());
+        }
+        let fate = Fate::decide(
+            seg,
+            terms.followup.referral_share,
+            &table,
+            start,
+            first,
+            maturity,
+            draws,
+        );
+        if let Some((month, exit)) = fate.exit {
+            if month < horizon {
+                return None;
+            }
+            self.mark_payments(s, start, size, 1, fate.exit);
+            self.mark_exit(s, start, size, month, exit, draws);
+        } else {
+            self.mark_payments(s, start, size, 1, None);
+        }
+        Some(fate)
+    }
+
     /// Make the marks of the loans [`Book::place`] left pending. Every method that reads the
     /// marks calls it first, so that no caller can read a month without them.
     #[inline]
@@ -332,9 +463,13 @@ impl<'m> Book<'m> {
             let (size, count) = (self.pending_size[k], self.pending_count[k]);
             if count > 0 {
                 // Every loan of the sum has the same balance factor now: new loans have not
-                // started (a factor of exactly 1), initial-book loans are all of one age.
-                let age = (-start).max(0) as usize;
-                self.outstanding[s] += size * self.terms.segments[s].schedule.balance_factor(age);
+                // started (a factor of exactly 1), initial-book loans are all of one age. In
+                // the run-off the outstanding principal carries over from the horizon.
+                if !self.carry {
+                    let age = (-start).max(0) as usize;
+                    self.outstanding[s] +=
+                        size * self.terms.segments[s].schedule.balance_factor(age);
+                }
                 self.mark_payments(s, start, size, count, None);
             }
             self.pending_size[k] = 0.0;
@@ -359,10 +494,10 @@ impl<'m> Book<'m> {
         exit: Option<(i64, Exit)>,
     ) {
         let seg = &self.terms.segments[s];
-        let months = self.terms.months as i64;
-        let first = start.max(0);
+        let (lo, hi) = self.window;
+        let first = start.max(lo);
         let maturity = start + seg.term as i64 - 1;
-        let last = maturity.min(months - 1);
+        let last = maturity.min(hi);
         let row = s * self.stride;
         let exit_month = exit.map_or(NEVER, |(month, _)| month);
         let last_paying = if exit.is_some() { exit_month - 1 } else { last };
@@ -380,7 +515,7 @@ impl<'m> Book<'m> {
         );
         let last_live = if exit.is_some() { exit_month } else { maturity };
         self.d_active[row + first as usize] += count;
-        let end = (last_live + 1).min(months + 1) as usize;
+        let end = (last_live + 1).min(hi + 2) as usize;
         self.d_active[row + end] -= count;
     }
 
@@ -404,10 +539,15 @@ impl<'m> Book<'m> {
             Exit::Default => {
                 self.write_off[at] += balance;
                 self.defaults[e] += 1;
+                // A recovery after the horizon counts only where the book may run off (then
+                // the arrays reach every recovery); otherwise it is not drawn at all.
                 let arrival = e + seg.recovery_lag;
-                if arrival < self.terms.months {
-                    self.recoveries[arrival] +=
-                        balance * seg.recovery_rate(draws.seed(Purpose::Recovery));
+                if arrival < self.recoveries.len() {
+                    let recovered = balance * seg.recovery_rate(draws.seed(Purpose::Recovery));
+                    self.recoveries[arrival] += recovered;
+                    if recovered > 0.0 {
+                        self.last_recovery = self.last_recovery.max(arrival as i64);
+                    }
                 }
             }
             Exit::Graduation => {
@@ -535,6 +675,7 @@ pub(super) mod tests {
         let mut book = Book::new(BookTerms {
             segments,
             months,
+            span: months,
             earliest_start: 0,
             followup: FollowupModel {
                 referral_share: 0.5,
@@ -606,6 +747,7 @@ pub(super) mod tests {
         let terms = BookTerms {
             segments: &segments,
             months,
+            span: months,
             earliest_start: earliest,
             followup: FollowupModel {
                 referral_share: 0.5,

@@ -23,9 +23,17 @@
 //! The parts: `streams` seeds the random streams and `draws` takes a loan's draws from them;
 //! `applicant` draws a new loan's segment and size; `hazards` draws the credit cycle and the
 //! default hazards it implies; `fate` decides a loan's fate; `book` holds the loans' marks and
-//! reads a month of them; `lender` keeps the balance sheet and its rules; `totals` sums the
-//! months into the path's metrics. [`Workspace`] runs a path's months through them, one named
-//! step each, in the order of docs/model.md §5.
+//! reads a month of them; `lender` keeps the balance sheet and its rules; `bmkb` the state's
+//! BMKB guarantees; `ledger` the state's flows and the settlement; `totals` sums the months
+//! into the path's metrics. [`Workspace`] runs a path's months through them, one named step
+//! each, in the order of docs/model.md §5.
+//!
+//! After the horizon (docs/model.md §11.2): a lender that settles at par settles there; one
+//! that runs off stops lending and its book runs off month by month until nothing is live or
+//! due. The horizon's months are simulated by the very same code either way, so every outcome
+//! within the horizon is the same to the bit; the loans that may outlive the horizon are kept
+//! as they are placed (their draws, size, segment, start), and at the horizon placed again
+//! with fates over their whole lives, which continue their own draws (`Book::place_run_off`).
 
 mod applicant;
 mod bmkb;
@@ -33,6 +41,7 @@ mod book;
 mod draws;
 mod fate;
 mod hazards;
+mod ledger;
 mod lender;
 mod streams;
 mod totals;
@@ -42,15 +51,17 @@ use rand_distr::{Distribution, StandardNormal};
 
 use crate::metrics::{Scalar, Yearly};
 use crate::model::Model;
+use crate::scenario::Settlement;
 use applicant::SegmentPicker;
 use bmkb::{Backed, Channel, Guarantees};
 use book::{Book, BookTerms, Gate};
 use draws::{LoanDraws, Purpose};
 use fate::{Exit, Fate};
-use lender::Lender;
+use ledger::{BmkbFlows, Ledger, StateFlows};
+use lender::{Lender, Phase, Resolved};
 use streams::MonthStreams;
 pub use streams::{PARAMETERS, stream};
-use totals::{BmkbTotals, Grants, Month, Totals};
+use totals::{BmkbTotals, Grants, Month, RunOffTotals, Totals};
 
 /// What one path produced.
 #[derive(Debug, Clone, PartialEq)]
@@ -97,6 +108,10 @@ pub struct MonthTrace {
     pub graduations: u32,
     /// Costs of step 5: fixed, per active loan, external interest, guarantee fee, state loan.
     pub running_costs: f64,
+    /// The state loan repaid from cash in the run-off (step 7), and capital the state injected
+    /// at the month's end in a resolution (after `capital_end`): both move capital.
+    pub state_repaid: f64,
+    pub injection: f64,
     /// Per-new-loan and coaching costs of the loans granted this month.
     pub new_loan_costs: f64,
     pub write_offs: f64,
@@ -132,6 +147,21 @@ pub struct Workspace<'m> {
     /// age, the gates of the initial book.
     new_loans: Vec<NewLoans>,
     initial_gates: Vec<Gate>,
+    /// Where the lender may run off: the loans that may outlive the horizon, in the order
+    /// they were placed, to place again at the horizon (docs/model.md §11.2).
+    kept: Vec<Kept>,
+}
+
+/// A loan kept for the run-off: what decides its fate and marks.
+#[derive(Debug, Clone, Copy)]
+struct Kept {
+    draws: LoanDraws,
+    size: f64,
+    start: i32,
+    segment: u16,
+    followup: bool,
+    /// Granted by the lender (not the initial book): it may be BMKB-backed.
+    granted: bool,
 }
 
 /// What the month's loop needs of one segment for its new applicants, in one place.
@@ -142,6 +172,8 @@ struct NewLoans {
     jobs: f64,
     /// Whether a loan that meets no event needs nothing more: no BMKB backing to draw.
     plain: bool,
+    /// Whether the loan may outlive the horizon of a lender that may run off: kept.
+    keep: bool,
 }
 
 impl<'m> Workspace<'m> {
@@ -155,6 +187,7 @@ impl<'m> Workspace<'m> {
             picker: SegmentPicker::new(&model.share_cdf),
             new_loans: Vec::with_capacity(model.segments.len()),
             initial_gates: Vec::new(),
+            kept: Vec::new(),
         }
     }
 
@@ -172,42 +205,191 @@ impl<'m> Workspace<'m> {
 
     fn run(&mut self, index: u64, mut trace: Option<&mut Vec<MonthTrace>>) -> PathOutcome {
         let model = self.model;
+        let horizon = model.months;
+        self.kept.clear();
         self.draw_credit_cycle(index);
         self.place_initial_book(index);
         let book_0 = self.book.outstanding();
         let mut lender = Lender::open(&model.lender, book_0, model.initial_loans > 0);
         let mut totals = Totals::new(model.shape.rows, lender.capital, lender.debt);
+        let mut ledger = Ledger::new(model, lender.exposure());
+        let mut run_off = RunOffTotals::default();
         let mut streams = MonthStreams::new(model.seed, index);
-        for t in 0..model.months {
-            let month = self.simulate_month(t, &mut lender, &mut streams);
-            totals.add(&month, &model.state);
+        // Loans live at the start of the coming month (after the last close).
+        let mut live = model.initial_loans as i64;
+        let mut final_capital = lender.capital;
+        let mut t = 0;
+        loop {
+            if t == horizon {
+                final_capital = lender.capital;
+                if lender.phase == Phase::Open {
+                    match model.state.settlement {
+                        Settlement::Par => {
+                            ledger.settle(t, lender.settle(), false, model.state.subsidy_per_month);
+                        }
+                        Settlement::RunOff => lender.run_off(),
+                    }
+                }
+                if lender.phase == Phase::RunOff {
+                    self.place_run_off();
+                }
+            }
+            if lender.phase == Phase::RunOff
+                && live == 0
+                && self.book.last_recovery() < t as i64
+                && self.guarantees.last_received < t as i64
+            {
+                ledger.settle(t, lender.settle(), true, model.state.subsidy_per_month);
+            }
+            if t >= horizon && lender.phase == Phase::Settled {
+                break;
+            }
+            let settled = lender.phase == Phase::Settled;
+            let mut month = self.simulate_month(t, &mut lender, &mut streams);
+            live = month.active_end;
+            if t < horizon {
+                match lender.resolve(month.book_end, month.active_end > 0) {
+                    Resolved::No => {}
+                    resolved => {
+                        ledger.resolution_month.get_or_insert(t);
+                        if let Resolved::Injected(amount) = resolved {
+                            month.injection = amount;
+                        }
+                    }
+                }
+                totals.add(&month, &model.state);
+            } else {
+                run_off.add(&month);
+            }
+            if !settled {
+                let flows = StateFlows {
+                    interest: month.costs.state_interest,
+                    fees: month.costs.fees,
+                    injection: month.injection,
+                    advance: month.state_repaid,
+                    lent: month.state_lent,
+                };
+                ledger.add_month(
+                    t,
+                    &flows,
+                    lender.exposure(),
+                    model.state.discount[t],
+                    model.state.subsidy_per_month,
+                );
+            }
             if let Some(trace) = trace.as_deref_mut() {
                 trace.push(MonthTrace::of(&month));
             }
+            t += 1;
         }
         let loans_simulated = model.initial_loans + totals.granted();
         let mut exposure = vec![0.0; model.years];
         self.guarantees.exposure(&model.segments, &mut exposure);
+        let exposure_after = self.exposure_after(&ledger, &exposure);
+        let g = &self.guarantees;
         let bmkb = BmkbTotals {
-            pending: self.guarantees.pending,
-            pending_pv: self.guarantees.pending_pv,
-            guarantees: self.guarantees.count,
+            pending: g.pending,
+            pending_pv: g.pending_pv,
+            guarantees: g.count,
             exposure: &exposure,
+            flows: BmkbFlows {
+                premiums: &g.premiums,
+                claims: &g.claims,
+                late_claims: &g.late_claims,
+                exposure_after: &exposure_after,
+            },
         };
-        let (scalars, yearly) = totals.finish(
-            &model.lender,
-            &model.state,
-            model.initial_loans,
-            book_0,
-            lender.capital,
-            &bmkb,
-        );
+        let (scalars, yearly) =
+            totals.finish(model, book_0, final_capital, &bmkb, &run_off, &ledger);
         PathOutcome {
             index,
             scalars,
             yearly,
             loans_simulated,
         }
+    }
+
+    /// docs/model.md §11.4: the BMKB's exposure in each row after the horizon. The one row
+    /// `after` holds it at settlement (under par, at the horizon); with the run-off's years,
+    /// each row's at its last month. Credits are followed after the horizon only where the
+    /// lender may run off; under par the first row after the horizon holds the exposure at it.
+    fn exposure_after(&self, ledger: &Ledger, horizon: &[f64]) -> Vec<f64> {
+        let model = self.model;
+        let shape = model.shape;
+        let after = shape.rows - shape.years;
+        let at_horizon = horizon.last().copied().unwrap_or(0.0);
+        let run_off = ledger.settled.is_some_and(|s| s.run_off);
+        if !run_off {
+            let mut out = vec![0.0; after];
+            out[0] = at_horizon;
+            return out;
+        }
+        let t = model.months as i64;
+        let settled = ledger.settled.map_or(t, |s| s.month as i64);
+        let at = |m: i64| self.guarantees.exposure_at(&model.segments, m);
+        if shape.run_off_years {
+            (0..after as i64).map(|k| at(t + 12 * k + 11)).collect()
+        } else {
+            vec![at(settled.max(t) - 1)]
+        }
+    }
+
+    /// docs/model.md §11.2: at the horizon the book runs off. The loans that may outlive it
+    /// are placed again over their whole lives; those live at `T` leave their marks from `T`
+    /// on, their BMKB guarantees run on, and a graduation after the horizon becomes a bank
+    /// loan as within it.
+    fn place_run_off(&mut self) {
+        let model = self.model;
+        self.book.begin_run_off();
+        let kept = std::mem::take(&mut self.kept);
+        let bmkb = &model.bmkb;
+        for k in &kept {
+            let segment = k.segment as usize;
+            let start = k.start as i64;
+            let Some(fate) = self
+                .book
+                .place_run_off(segment, k.followup, start, k.size, k.draws)
+            else {
+                continue;
+            };
+            if k.granted
+                && bmkb.enabled
+                && bmkb.own_share[segment] > 0.0
+                && k.draws.uniform(Purpose::Backed) < bmkb.own_share[segment]
+            {
+                let seg = &model.segments[segment];
+                self.guarantees.run_off(&Backed {
+                    channel: Channel::Own,
+                    segment,
+                    seg,
+                    terms: bmkb.own_terms[segment],
+                    grant: start - 1,
+                    size: k.size,
+                    exit: fate.exit.map(|(month, _)| month),
+                    default_recovery: match fate.exit {
+                        Some((_, Exit::Default)) => {
+                            Some(seg.recovery_rate(k.draws.seed(Purpose::Recovery)))
+                        }
+                        _ => None,
+                    },
+                });
+            }
+            self.bank_loan_on_graduation(segment, k.size, &fate, k.draws);
+        }
+        self.kept = kept;
+    }
+
+    /// Keep a loan placed now for the run-off.
+    #[inline]
+    fn keep(&mut self, segment: usize, followup: bool, start: i64, size: f64, draws: LoanDraws) {
+        self.kept.push(Kept {
+            draws,
+            size,
+            start: start as i32,
+            segment: segment as u16,
+            followup,
+            granted: start > 0,
+        });
     }
 
     /// docs/model.md §3: the systemic factor per calendar year, and from it each segment's monthly
@@ -254,6 +436,10 @@ impl<'m> Workspace<'m> {
                 self.book.place_quiet(gate, size);
             } else {
                 self.place_initial_with_event(segment, age, size, draws);
+            }
+            // A loan may outlive the horizon of a lender that may run off: kept for it.
+            if model.may_run_off && seg.term as i64 - 1 - age as i64 >= model.months as i64 {
+                self.keep(segment, false, -(age as i64), size, draws);
             }
         }
         self.initial_gates = gates;
@@ -306,15 +492,18 @@ impl<'m> Workspace<'m> {
         );
     }
 
-    /// docs/model.md §5: one month of the lender and its book.
+    /// docs/model.md §5: one month of the lender and its book (after the horizon, of its
+    /// run-off: no request arises and none is granted).
     fn simulate_month(
         &mut self,
         t: usize,
         lender: &mut Lender,
         streams: &mut MonthStreams,
     ) -> Month {
+        lender.begin_month(t);
         let capital_start = lender.capital;
         let lending_open = lender.lending_open;
+        let state_lent = lender.state_lent - lender.state_repaid;
         let active_start = self.book.open_month(t);
         // Steps 1–4: recoveries and BMKB claims, then exits and regular payments.
         let book = self.book.collect(t);
@@ -327,9 +516,11 @@ impl<'m> Workspace<'m> {
         lender.receive(book.prepaid + book.interest + book.repaid);
         let costs = lender.pay_running_costs(active_start);
         let mut grants = Grants::default();
-        self.grant_followups(t, lender, streams, &mut grants);
-        self.grant_new_demand(t, lender, streams, &mut grants);
-        let shortfall = lender.fund();
+        if t < self.model.months {
+            self.grant_followups(t, lender, streams, &mut grants);
+            self.grant_new_demand(t, lender, streams, &mut grants);
+        }
+        let funded = lender.fund();
         let (active_end, book_end) = self.book.close_month(t);
         lender.close_month(book_end, active_end > 0);
         Month {
@@ -341,9 +532,12 @@ impl<'m> Workspace<'m> {
             bmkb_claims: self.guarantees.claims[t],
             costs,
             new_loan_costs: grants.granted as f64 * self.model.lender.cost_per_new_loan,
+            state_repaid: funded.state_repaid,
+            injection: 0.0,
+            state_lent,
             grants,
             lending_open,
-            shortfall,
+            shortfall: funded.short,
             active_start,
             active_end,
             cash_end: lender.cash,
@@ -379,6 +573,9 @@ impl<'m> Workspace<'m> {
             grants.followups += 1;
             let gate = self.book.gate(segment, true, t as i64 + 1);
             self.place_granted(t, &gate, segment, true, size, draws);
+            if model.may_run_off && t + seg.term >= model.months {
+                self.keep(segment, true, t as i64 + 1, size, draws);
+            }
         }
     }
 
@@ -409,6 +606,7 @@ impl<'m> Workspace<'m> {
             fee_rate: seg.origination_fee,
             jobs: seg.jobs_per_loan,
             plain: !(bmkb.enabled && bmkb.own_share[s] > 0.0),
+            keep: model.may_run_off && t + seg.term >= model.months,
         }));
         for _ in 0..n {
             let draws = LoanDraws::draw(&mut rng);
@@ -422,10 +620,14 @@ impl<'m> Workspace<'m> {
                 continue;
             }
             grants.grant(size, fee, terms.jobs);
+            let keep = terms.keep;
             if terms.plain & terms.gate.passes(draws) {
                 self.book.place_quiet(&terms.gate, size);
             } else {
                 self.place_granted(t, &terms.gate, segment, false, size, draws);
+            }
+            if keep {
+                self.keep(segment, false, t as i64 + 1, size, draws);
             }
         }
         streams.demand = rng;
@@ -489,6 +691,8 @@ impl MonthTrace {
             bmkb_claims: m.bmkb_claims,
             graduations: m.book.graduations,
             running_costs: m.costs.operating + m.costs.funding,
+            state_repaid: m.state_repaid,
+            injection: m.injection,
             new_loan_costs: m.new_loan_costs,
             write_offs: m.book.written_off,
             principal_repaid: m.book.repaid,

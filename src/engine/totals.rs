@@ -1,13 +1,16 @@
 //! What one path adds up to: each month's record summed over the year (the yearly metrics)
-//! and over the horizon (the scalar metrics of [`crate::metrics`]).
+//! and over the horizon (the scalar metrics of [`crate::metrics`]), the run-off's months after
+//! it, and the state's ledger (`ledger.rs`) into the state's whole account (docs/model.md
+//! §10, §11.5).
 //!
 //! Only this file knows which metric is built from which flow, so a metric is added here and
 //! in `metrics.rs` and nowhere else.
 
 use super::book::BookMonth;
+use super::ledger::{BmkbFlows, Ledger};
 use super::lender::RunningCosts;
 use crate::metrics::{Scalar, Yearly};
-use crate::model::{LenderModel, StateModel};
+use crate::model::{Model, StateModel};
 
 /// The loans granted and refused in one month.
 #[derive(Debug, Default)]
@@ -43,6 +46,12 @@ pub(super) struct Month {
     pub costs: RunningCosts,
     /// Per-new-loan and coaching costs of the loans granted.
     pub new_loan_costs: f64,
+    /// The state loan repaid from cash in the run-off (step 7), and capital the state
+    /// injected at the month's end (a resolution), both moving capital.
+    pub state_repaid: f64,
+    pub injection: f64,
+    /// The state loan and injections outstanding at step 5.
+    pub state_lent: f64,
     pub grants: Grants,
     /// Whether lending was open during the month, and whether it ended short of cash.
     pub lending_open: bool,
@@ -77,6 +86,28 @@ pub(super) struct BmkbTotals<'a> {
     pub guarantees: u64,
     /// Exposure at each year end.
     pub exposure: &'a [f64],
+    /// The flows by month for the ledger, and after a run-off the exposures after the horizon.
+    pub flows: BmkbFlows<'a>,
+}
+
+/// Sums over the months after the horizon (docs/model.md §11.2), which close the capital the
+/// state settles on: `settlement_capital = K_T + interest − costs − net loss + claims`.
+#[derive(Debug, Default)]
+pub(super) struct RunOffTotals {
+    pub interest: f64,
+    pub costs: f64,
+    pub net_loss: f64,
+    pub claims_received: f64,
+}
+
+impl RunOffTotals {
+    /// Add a month after the horizon.
+    pub fn add(&mut self, m: &Month) {
+        self.interest += m.book.interest;
+        self.costs += m.costs.operating + m.costs.funding;
+        self.net_loss += m.book.written_off - m.book.recovered;
+        self.claims_received += m.claims_received;
+    }
 }
 
 /// Sums over the horizon, and the yearly metrics as each year closes.
@@ -205,24 +236,32 @@ impl Totals {
         row[Yearly::BmkbClaims.index()] = year.bmkb_claims;
     }
 
-    /// The yearly metrics, and the scalar metrics of a path that started with `initial_loans`
-    /// loans worth `book_0` and ended with `final_capital`, with the BMKB's account `bmkb`.
+    /// The yearly metrics, and the scalar metrics of a path of `model` that started with
+    /// loans worth `book_0` and had capital `final_capital` at the horizon, with the BMKB's
+    /// account `bmkb`, the months after the horizon `run_off` and the state's `ledger`.
     pub fn finish(
         mut self,
-        lender: &LenderModel,
-        state: &StateModel,
-        initial_loans: u64,
+        model: &Model,
         book_0: f64,
         final_capital: f64,
         bmkb: &BmkbTotals,
+        run_off: &RunOffTotals,
+        ledger: &Ledger,
     ) -> ([Option<f64>; Scalar::COUNT], Vec<f64>) {
+        let (lender, state) = (&model.lender, &model.state);
+        let initial_loans = model.initial_loans;
         for (j, &x) in bmkb.exposure.iter().enumerate() {
             self.yearly[j * Yearly::COUNT + Yearly::BmkbExposure.index()] = x;
         }
+        let cash_pv = ledger.write_rows(&bmkb.flows, &state.discount, &mut self.yearly);
+        let settled = ledger
+            .settled
+            .expect("every path settles, at par or after its run-off");
+        let s = &settled.terms;
         let net_loss = self.gross_loss - self.recoveries;
         let ratio = |num: f64, den: f64| (den > 0.0).then(|| num / den);
-        let guarantee_call = (-final_capital).max(0.0);
-        let state_loan_loss = lender.state_loan - final_capital.clamp(0.0, lender.state_loan);
+        let guarantee_call = s.guarantee_call;
+        let state_loan_loss = s.state_loan_loss;
         let mut v = [None; Scalar::COUNT];
         let mut set = |m: Scalar, x: Option<f64>| v[m.index()] = x;
         set(Scalar::LoansGranted, Some(self.granted as f64));
@@ -257,10 +296,14 @@ impl Totals {
             Some(self.months_short as f64),
         );
         set(Scalar::PeakExternalDebt, Some(self.peak_debt));
+        // The room is the largest yearly sum of the facilities' limits in the horizon.
+        let room = (0..model.years)
+            .map(|y| lender.room_in(y))
+            .fold(0.0, f64::max);
         set(
             Scalar::PeakGuaranteeUse,
-            Some(if lender.guarantee_room > 0.0 {
-                self.peak_debt / lender.guarantee_room
+            Some(if room > 0.0 {
+                self.peak_debt / room
             } else {
                 0.0
             }),
@@ -279,33 +322,90 @@ impl Totals {
             ),
         );
         set(Scalar::JobsSupported, Some(self.jobs));
-        // docs/model.md §10: the state's whole account, nominal and discounted.
-        let bmkb_net_cost = self.bmkb_claims + bmkb.pending - self.bmkb_premiums;
-        let bmkb_net_cost_pv = self.bmkb_claims_pv + bmkb.pending_pv - self.bmkb_premiums_pv;
-        let cost_to_state_pv =
-            cost_to_state * state.discount[self.yearly.len() / Yearly::COUNT * 12 - 1];
+        // docs/model.md §10, §11.5: the state's whole account, nominal and discounted. Under
+        // par the BMKB's flows are those of the horizon and the claims pending at it (summed as
+        // the months ran, as before §11); after a run-off every credit runs to its end.
+        let (premiums, premiums_pv, claims, claims_pv, pending, pending_pv) = if settled.run_off {
+            let f = &bmkb.flows;
+            let (mut p, mut p_pv, mut c, mut c_pv) = (0.0, 0.0, 0.0, 0.0);
+            for (t, df) in state.discount.iter().enumerate() {
+                let premium = f.premiums.get(t).copied().unwrap_or(0.0);
+                let claim = f.claims.get(t).copied().unwrap_or(0.0)
+                    + f.late_claims.get(t).copied().unwrap_or(0.0);
+                p += premium;
+                p_pv += premium * df;
+                c += claim;
+                c_pv += claim * df;
+            }
+            (p, p_pv, c, c_pv, 0.0, 0.0)
+        } else {
+            (
+                self.bmkb_premiums,
+                self.bmkb_premiums_pv,
+                self.bmkb_claims,
+                self.bmkb_claims_pv,
+                bmkb.pending,
+                bmkb.pending_pv,
+            )
+        };
+        let bmkb_net_cost = claims + pending - premiums;
+        let bmkb_net_cost_pv = claims_pv + pending_pv - premiums_pv;
+        let cost_to_state_pv = cost_to_state * state.discount[settled.month - 1];
+        let (subsidy, subsidy_pv) = ledger.subsidy();
         set(Scalar::BmkbGuarantees, Some(bmkb.guarantees as f64));
-        set(Scalar::BmkbPremiums, Some(self.bmkb_premiums));
-        set(Scalar::BmkbClaims, Some(self.bmkb_claims));
-        set(Scalar::BmkbClaimsPending, Some(bmkb.pending));
+        set(Scalar::BmkbPremiums, Some(premiums));
+        set(Scalar::BmkbClaims, Some(claims));
+        set(Scalar::BmkbClaimsPending, Some(pending));
         set(Scalar::BmkbClaimsReceived, Some(self.claims_received));
         set(Scalar::BmkbNetCost, Some(bmkb_net_cost));
         set(
             Scalar::BmkbExposureEnd,
             Some(bmkb.exposure.last().copied().unwrap_or(0.0)),
         );
-        set(Scalar::StateLoanSubsidy, Some(state.loan_subsidy));
+        set(Scalar::StateLoanSubsidy, Some(subsidy));
         set(
             Scalar::StateCostTotal,
-            Some(cost_to_state + bmkb_net_cost + state.loan_subsidy),
+            Some(cost_to_state + bmkb_net_cost + subsidy - ledger.fees_total),
         );
         set(Scalar::CostToStatePv, Some(cost_to_state_pv));
         set(Scalar::BmkbNetCostPv, Some(bmkb_net_cost_pv));
-        set(Scalar::StateLoanSubsidyPv, Some(state.loan_subsidy_pv));
+        set(Scalar::StateLoanSubsidyPv, Some(subsidy_pv));
         set(
             Scalar::StateCostTotalPv,
-            Some(cost_to_state_pv + bmkb_net_cost_pv + state.loan_subsidy_pv),
+            Some(cost_to_state_pv + bmkb_net_cost_pv + subsidy_pv - ledger.fees_pv),
         );
+        // docs/model.md §11: the ledger's own outcomes.
+        let horizon = model.months;
+        set(Scalar::GuaranteeFees, Some(ledger.fees_total));
+        set(Scalar::GuaranteeFeesPv, Some(ledger.fees_pv));
+        set(Scalar::LendersLoss, Some(s.lenders_loss));
+        set(Scalar::SettlementMonth, Some(settled.month as f64));
+        set(
+            Scalar::RunOffMonths,
+            Some(settled.month.saturating_sub(horizon) as f64),
+        );
+        set(Scalar::RunOffNetLoss, Some(run_off.net_loss));
+        set(Scalar::RunOffInterest, Some(run_off.interest));
+        set(Scalar::RunOffCosts, Some(run_off.costs));
+        set(Scalar::RunOffClaimsReceived, Some(run_off.claims_received));
+        set(Scalar::SettlementCapital, Some(s.capital));
+        set(Scalar::StateLoanRepaidRunOff, Some(ledger.advances));
+        set(
+            Scalar::StateLoanRepaid,
+            Some(ledger.advances + s.state_repaid),
+        );
+        set(Scalar::StateLoanInterest, Some(ledger.interest_total));
+        set(
+            Scalar::Resolved,
+            Some(ledger.resolution_month.is_some() as u8 as f64),
+        );
+        set(
+            Scalar::ResolutionMonth,
+            ledger.resolution_month.map(|m| m as f64),
+        );
+        set(Scalar::StateRecapitalisation, Some(ledger.injected));
+        set(Scalar::PeakGuaranteeExposure, Some(ledger.peak_exposure));
+        set(Scalar::StateCashCostPv, Some(lender.state_loan - cash_pv));
         (v, self.yearly)
     }
 }

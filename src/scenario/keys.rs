@@ -7,14 +7,15 @@
 //! serde defaults in `spec.rs` ([`KeySpec::default_value`]).
 //!
 //! Segment keys are one entry each and apply to every segment; a dotted path names the segment
-//! (`segment.NAME.field`). Rules between keys (`cash_target >= min_cash`, `grace < term`, ...)
+//! (`segment.NAME.field`). Facility keys likewise apply to every `[[funding.facility]]`
+//! (`funding.facility.NAME.field`). Rules between keys (`cash_target >= min_cash`, `grace < term`, ...)
 //! are not ranges of one key: they are the named checks of `validate.rs`.
 
 use std::fmt;
 use std::ops::Bound::{self, Excluded, Included, Unbounded};
 
 use super::error::fmt_value;
-use super::spec::{ScenarioSpec, Segment};
+use super::spec::{Facility, ResolutionRule, ScenarioSpec, Segment, Settlement};
 use crate::units::Unit;
 
 /// Maximum horizon in years.
@@ -163,11 +164,17 @@ pub struct NumberSpec {
     access: Access,
 }
 
-/// Reads and writes of one field, in the spec or in a segment.
+/// Reads and writes of one field, in the spec, a segment or a facility. A read is `None` for
+/// a key the scenario does not set (the older funding keys beside facilities, a facility's
+/// `limit` beside its `limits`, no ceiling).
 #[derive(Clone, Copy)]
 enum Access {
-    Spec(fn(&ScenarioSpec) -> Number, fn(&mut ScenarioSpec, Number)),
+    Spec(
+        fn(&ScenarioSpec) -> Option<Number>,
+        fn(&mut ScenarioSpec, Number),
+    ),
     Segment(fn(&Segment) -> Number, fn(&mut Segment, Number)),
+    Facility(fn(&Facility) -> Option<Number>, fn(&mut Facility, Number)),
 }
 
 impl fmt::Debug for Access {
@@ -175,7 +182,42 @@ impl fmt::Debug for Access {
         f.write_str(match self {
             Access::Spec(..) => "Access::Spec",
             Access::Segment(..) => "Access::Segment",
+            Access::Facility(..) => "Access::Facility",
         })
+    }
+}
+
+/// The lists of named tables whose every entry has the same keys: `[[segment]]` and
+/// `[[funding.facility]]`. A key of an item is named by the item's name in a dotted path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Items {
+    Segments,
+    Facilities,
+}
+
+impl Items {
+    /// The registry's section of the items' keys.
+    pub fn section(self) -> &'static str {
+        match self {
+            Items::Segments => "segment",
+            Items::Facilities => "facility",
+        }
+    }
+
+    /// The dotted path's prefix before an item's name: `segment`, `funding.facility`.
+    pub fn prefix(self) -> &'static str {
+        match self {
+            Items::Segments => "segment",
+            Items::Facilities => "funding.facility",
+        }
+    }
+
+    /// One item in words: `segment`, `facility`.
+    pub fn noun(self) -> &'static str {
+        match self {
+            Items::Segments => "segment",
+            Items::Facilities => "facility",
+        }
     }
 }
 
@@ -277,12 +319,14 @@ pub enum Kind {
     /// A list: of numbers (`credit_cycle.shifts`, `segment.NAME.seasoning`) or of tables
     /// (`sensitivity.parameters`, `bmkb.premium_table`).
     List,
+    /// One of a few words (`state.settlement`, `resolution.rule`).
+    Choice(&'static [&'static str]),
 }
 
 /// One key of the scenario file.
 #[derive(Debug, Clone, Copy)]
 pub struct KeySpec {
-    /// `funding`, ...; `segment` for a key of every segment.
+    /// `funding`, ...; `segment` for a key of every segment, `facility` of every facility.
     pub section: &'static str,
     pub field: &'static str,
     /// Short human label for charts and tables: "Referral share", "Annual PD".
@@ -297,19 +341,32 @@ impl KeySpec {
         self.section == "segment"
     }
 
-    /// The dotted path of this key (`funding.min_cash`; `segment.NAME.annual_pd` for the
-    /// segment named NAME). `segment` is ignored for a key outside the segments.
-    pub fn path(&self, segment: &str) -> String {
-        if self.per_segment() {
-            format!("segment.{segment}.{}", self.field)
-        } else {
-            format!("{}.{}", self.section, self.field)
+    /// The list of tables this is a key of every entry of, if any.
+    pub fn items(&self) -> Option<Items> {
+        match self.section {
+            "segment" => Some(Items::Segments),
+            "facility" => Some(Items::Facilities),
+            _ => None,
         }
     }
 
-    /// `section.field` as docs/scenarios.md lists it (`segment.annual_pd` for a segment key).
+    /// The dotted path of this key (`funding.min_cash`; `segment.NAME.annual_pd` for the
+    /// segment named NAME, `funding.facility.NAME.limit` for a facility). `item` is ignored
+    /// for a key of no list.
+    pub fn path(&self, item: &str) -> String {
+        match self.items() {
+            Some(items) => format!("{}.{item}.{}", items.prefix(), self.field),
+            None => format!("{}.{}", self.section, self.field),
+        }
+    }
+
+    /// `section.field` as docs/scenarios.md lists it (`segment.annual_pd` for a segment key,
+    /// `funding.facility.limit` for a facility's).
     pub fn table_path(&self) -> String {
-        format!("{}.{}", self.section, self.field)
+        match self.items() {
+            Some(items) => format!("{}.{}", items.prefix(), self.field),
+            None => format!("{}.{}", self.section, self.field),
+        }
     }
 
     /// The numeric description of this key, if it holds a number.
@@ -320,22 +377,32 @@ impl KeySpec {
         }
     }
 
-    /// The default value of a numeric key (docs/model.md §8), from the serde defaults.
+    /// The default value of a numeric key (docs/model.md §8), from the serde defaults; `None`
+    /// for a key with no default (a facility's `limit`, `funding.guarantee_ceiling`).
     pub fn default_value(&self) -> Option<Number> {
         let n = self.number()?;
-        Some(match n.access {
+        match n.access {
             Access::Spec(get, _) => get(&ScenarioSpec::default()),
-            Access::Segment(get, _) => get(&Segment::named("default")),
-        })
+            Access::Segment(get, _) => Some(get(&Segment::named("default"))),
+            Access::Facility(get, _) => get(&default_facility()),
+        }
     }
 
     /// The human label of this key at `path`: a segment key names its segment, "Annual PD
-    /// (starter)".
-    fn label_at(&self, segment: Option<&str>) -> String {
-        match segment {
-            Some(name) if self.per_segment() => format!("{} ({name})", self.label),
+    /// (starter)", a facility key its facility, "Facility limit (eib)".
+    fn label_at(&self, item: Option<&str>) -> String {
+        match item {
+            Some(name) if self.items().is_some() => format!("{} ({name})", self.label),
             _ => self.label.to_string(),
         }
+    }
+}
+
+/// A facility with no limit and the defaults of its other keys, for their defaults.
+fn default_facility() -> Facility {
+    Facility {
+        limit: None,
+        ..Facility::named("default", 0.0, 0.0)
     }
 }
 
@@ -355,8 +422,67 @@ macro_rules! number {
                 bounds: $bounds,
                 whole: whole_of(|s: &ScenarioSpec| s.$section.$field),
                 access: Access::Spec(
-                    |s| Field::get(s.$section.$field),
+                    |s| Some(Field::get(s.$section.$field)),
                     |s, n| s.$section.$field = Field::put(n),
+                ),
+            }),
+        }
+    };
+}
+
+/// A numeric key outside the segments that a scenario may leave unset (`Option` in the spec).
+macro_rules! optional {
+    ($section:ident . $field:ident, $label:literal, $unit:ident, $bounds:expr) => {
+        KeySpec {
+            section: stringify!($section),
+            field: stringify!($field),
+            label: $label,
+            role: Role::Parameter,
+            kind: Kind::Number(NumberSpec {
+                unit: Unit::$unit,
+                bounds: $bounds,
+                whole: whole_of(|s: &ScenarioSpec| s.$section.$field.unwrap_or_default()),
+                access: Access::Spec(
+                    |s| s.$section.$field.map(Field::get),
+                    |s, n| s.$section.$field = Some(Field::put(n)),
+                ),
+            }),
+        }
+    };
+}
+
+/// A numeric key of every facility; `optional` where a facility may leave it unset.
+macro_rules! facility {
+    ($field:ident, $label:literal, $unit:ident, $bounds:expr) => {
+        KeySpec {
+            section: "facility",
+            field: stringify!($field),
+            label: $label,
+            role: Role::Parameter,
+            kind: Kind::Number(NumberSpec {
+                unit: Unit::$unit,
+                bounds: $bounds,
+                whole: whole_of(|f: &Facility| f.$field),
+                access: Access::Facility(
+                    |f| Some(Field::get(f.$field)),
+                    |f, n| f.$field = Field::put(n),
+                ),
+            }),
+        }
+    };
+    ($field:ident, $label:literal, $unit:ident, $bounds:expr, optional) => {
+        KeySpec {
+            section: "facility",
+            field: stringify!($field),
+            label: $label,
+            role: Role::Parameter,
+            kind: Kind::Number(NumberSpec {
+                unit: Unit::$unit,
+                bounds: $bounds,
+                whole: whole_of(|f: &Facility| f.$field.unwrap_or_default()),
+                access: Access::Facility(
+                    |f| f.$field.map(Field::get),
+                    |f, n| f.$field = Some(Field::put(n)),
                 ),
             }),
         }
@@ -411,12 +537,19 @@ pub static KEYS: &[KeySpec] = &[
     number!(funding.state_loan,              "State loan",                    Money,   MONEY),
     number!(funding.state_loan_rate,         "State loan rate",               Percent, FRACTION),
     number!(funding.initial_reserves,        "Initial reserves",              Money,   closed(-MAX_MONEY, MAX_MONEY)),
-    number!(funding.guarantee_room,          "Guarantee room",                Money,   MONEY),
-    number!(funding.external_rate,           "External debt rate",            Percent, FRACTION),
-    number!(funding.guarantee_fee,           "Guarantee fee",                 Percent, FRACTION),
+    optional!(funding.guarantee_room,        "Guarantee room",                Money,   MONEY),
+    optional!(funding.external_rate,         "External debt rate",            Percent, FRACTION),
+    optional!(funding.guarantee_fee,         "Guarantee fee",                 Percent, FRACTION),
+    optional!(funding.guarantee_ceiling,     "Guarantee ceiling",             Money,   MONEY),
     number!(funding.min_cash,                "Minimum cash",                  Money,   MONEY),
     number!(funding.cash_target,             "Cash target",                   Money,   MONEY),
     number!(funding.min_capital_ratio,       "Minimum capital ratio",         Percent, FRACTION),
+    other("facility", "name", "Facility name", Role::Label, Kind::Text),
+    facility!(limit,                         "Facility limit",                Money,   MONEY, optional),
+    other("facility", "limits", "Facility limits by year", Role::Parameter, Kind::List),
+    facility!(guaranteed_share,              "Guaranteed share",              Percent, FRACTION),
+    facility!(rate,                          "Facility rate",                 Percent, FRACTION),
+    facility!(guarantee_fee,                 "Facility guarantee fee",        Percent, FRACTION),
     number!(initial_book.loans,              "Initial loans",                 Count,   closed(0.0, MAX_INITIAL_LOANS as f64)),
     number!(initial_book.max_age_months,     "Initial loans' maximum age",    Months,  at_least(1.0)),
     number!(origination.loans_per_year,      "Loan requests per year",        Count,   closed(0.0, MAX_LOANS_PER_YEAR)),
@@ -447,6 +580,14 @@ pub static KEYS: &[KeySpec] = &[
     number!(bmkb.claim_lag_months,           "BMKB claim lag",                Months,  closed(1.0, MAX_TERM_MONTHS as f64)),
     other("bmkb", "premium_table", "BMKB premium table", Role::Parameter, Kind::List),
     number!(state.discount_rate,             "State discount rate",           Percent, closed(-0.05, 0.2)),
+    other("state", "settlement", "Settlement", Role::Parameter, Kind::Choice(Settlement::NAMES)),
+    number!(state.run_off_fixed_share,       "Run-off fixed-cost share",      Percent, FRACTION),
+    other("state", "run_off_years", "Run-off years shown", Role::Parameter, Kind::Switch),
+    other("resolution", "rule", "Resolution rule", Role::Parameter, Kind::Choice(ResolutionRule::NAMES)),
+    number!(resolution.trigger_ratio,        "Resolution trigger ratio",      Percent, closed(-1.0, 1.0)),
+    number!(resolution.trigger_months,       "Resolution trigger months",     Months,  closed(1.0, MAX_TERM_MONTHS as f64)),
+    number!(resolution.target_ratio,         "Recapitalisation target ratio", Percent, FRACTION),
+    number!(resolution.max_injection,        "Largest recapitalisation",      Money,   MONEY),
     other("segment", "name", "Segment name", Role::Label, Kind::Text),
     segment!(share,                          "Share",                         Ratio,   closed(0.0, MAX_FACTOR)),
     segment!(mean_size,                      "Mean loan size",                Money,   closed(1.0, MAX_MONEY)),
@@ -461,7 +602,8 @@ pub static KEYS: &[KeySpec] = &[
     segment!(recovery_mean,                  "Mean recovery",                 Percent, FRACTION),
     // The tighter bound sd² < mean × (1 − mean) is a rule between keys (validate.rs).
     segment!(recovery_sd,                    "Recovery SD",                   Percent, BELOW_ONE),
-    segment!(recovery_lag_months,            "Recovery lag",                  Months,  at_least(1.0)),
+    // At most 100 years: recoveries count until the book has run off (docs/model.md §11.2).
+    segment!(recovery_lag_months,            "Recovery lag",                  Months,  closed(1.0, MAX_TERM_MONTHS as f64)),
     segment!(followup_rate,                  "Follow-up rate",                Percent, BELOW_ONE),
     segment!(followup_min_age_months,        "Follow-up minimum age",         Months,  at_least(0.0)),
     segment!(prepay_rate,                    "Prepayment rate",               Percent, BELOW_ONE),
@@ -470,7 +612,7 @@ pub static KEYS: &[KeySpec] = &[
     other("sensitivity", "parameters", "Sensitivity parameters", Role::StudySetting, Kind::List),
 ];
 
-/// The sections of a scenario file, in file order.
+/// The sections of a scenario file, in file order (`facility` for `[[funding.facility]]`).
 pub fn sections() -> Vec<&'static str> {
     let mut out: Vec<&'static str> = Vec::new();
     for k in KEYS {
@@ -486,12 +628,13 @@ pub fn keys_of(section: &str) -> impl Iterator<Item = &'static KeySpec> + '_ {
     KEYS.iter().filter(move |k| k.section == section)
 }
 
-/// A dotted path resolved against the registry: the key and, for a segment key, the name of
-/// its segment (not checked against any scenario: see `ScenarioSpec::resolve`).
+/// A dotted path resolved against the registry: the key and, for a key of every segment or
+/// facility, the name of its item (not checked against any scenario: see
+/// `ScenarioSpec::resolve`).
 #[derive(Debug, Clone, Copy)]
 pub struct Key<'a> {
     pub spec: &'static KeySpec,
-    pub segment: Option<&'a str>,
+    pub item: Option<&'a str>,
 }
 
 impl Key<'_> {
@@ -501,17 +644,20 @@ impl Key<'_> {
     }
 }
 
-/// A dotted path taken apart: section, segment name (for `segment.NAME.field`) and field.
-/// Only the shape is checked, not that the key exists.
+/// A dotted path taken apart: section, item (for `segment.NAME.field` and
+/// `funding.facility.NAME.field`) and field. Only the shape is checked, not that the key
+/// exists.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(super) struct DottedPath<'a> {
+    /// The registry's section: `segment` and `facility` for the keys of every item.
     pub section: &'a str,
-    pub segment: Option<&'a str>,
+    pub item: Option<(Items, &'a str)>,
     pub field: &'a str,
 }
 
 impl DottedPath<'_> {
-    /// `section.field` or `segment.NAME.field`, or a sentence saying what is wrong.
+    /// `section.field`, `segment.NAME.field` or `funding.facility.NAME.field`, or a sentence
+    /// saying what is wrong.
     pub(super) fn parse(key: &str) -> Result<DottedPath<'_>, String> {
         let parts: Vec<&str> = key.split('.').collect();
         if parts.len() < 2 || parts.iter().any(|p| p.trim().is_empty()) {
@@ -522,15 +668,24 @@ impl DottedPath<'_> {
         match parts[..] {
             ["segment", name, field] => Ok(DottedPath {
                 section: "segment",
-                segment: Some(name),
+                item: Some((Items::Segments, name)),
                 field,
             }),
             ["segment", ..] => Err(format!(
                 "`{key}`: segment keys are segment.<name>.<key>, such as segment.<name>.annual_pd"
             )),
+            ["funding", "facility", name, field] => Ok(DottedPath {
+                section: "facility",
+                item: Some((Items::Facilities, name)),
+                field,
+            }),
+            ["funding", "facility", ..] => Err(format!(
+                "`{key}`: facility keys are funding.facility.<name>.<key>, such as \
+                 funding.facility.<name>.limit"
+            )),
             [section, field] => Ok(DottedPath {
                 section,
-                segment: None,
+                item: None,
                 field,
             }),
             _ => Err(format!("`{key}` is not <section>.<key>")),
@@ -543,7 +698,7 @@ impl DottedPath<'_> {
 pub fn lookup(key: &str) -> Result<Key<'_>, String> {
     let DottedPath {
         section,
-        segment,
+        item,
         field,
     } = DottedPath::parse(key)?;
     if !KEYS.iter().any(|k| k.section == section) {
@@ -554,17 +709,19 @@ pub fn lookup(key: &str) -> Result<Key<'_>, String> {
     }
     let Some(spec) = keys_of(section).find(|k| k.field == field) else {
         let keys: Vec<&str> = keys_of(section).map(|k| k.field).collect();
-        let table = if segment.is_some() {
-            "a segment".to_string()
-        } else {
-            format!("[{section}]")
+        let table = match item {
+            Some((items, _)) => format!("a {}", items.noun()),
+            None => format!("[{section}]"),
         };
         return Err(format!(
             "`{key}`: {table} has no key `{field}` (keys: {})",
             keys.join(", ")
         ));
     };
-    Ok(Key { spec, segment })
+    Ok(Key {
+        spec,
+        item: item.map(|(_, name)| name),
+    })
 }
 
 /// The unit of a scenario key's value (`segment.starter.annual_pd` is a fraction in percent);
@@ -588,42 +745,71 @@ pub fn key_at_most_one(key: &str) -> bool {
 /// A short human label for a key: "Referral share", "Annual PD (starter)"; the key itself
 /// when the registry does not know it.
 pub fn key_label(key: &str) -> String {
-    lookup(key).map_or_else(|_| key.to_string(), |k| k.spec.label_at(k.segment))
+    lookup(key).map_or_else(|_| key.to_string(), |k| k.spec.label_at(k.item))
 }
 
 impl ScenarioSpec {
-    /// The value of a numeric key `key` of `segment` (an index into `segments`, for a segment
-    /// key).
-    pub(super) fn read(&self, n: &NumberSpec, segment: Option<usize>) -> Number {
-        match (n.access, segment) {
+    /// The facilities the file lists (none for the older funding keys' one facility).
+    pub fn facilities(&self) -> &[Facility] {
+        self.funding.facility.as_deref().unwrap_or(&[])
+    }
+
+    /// The value of a numeric key `key` of `item` (an index into the segments or the
+    /// facilities, for a key of every item); `None` where the scenario leaves it unset.
+    pub(super) fn read(&self, n: &NumberSpec, item: Option<usize>) -> Option<Number> {
+        match (n.access, item) {
             (Access::Spec(get, _), _) => get(self),
-            (Access::Segment(get, _), Some(i)) => get(&self.segments[i]),
-            (Access::Segment(..), None) => unreachable!("a segment key is read with its segment"),
+            (Access::Segment(get, _), Some(i)) => Some(get(&self.segments[i])),
+            (Access::Facility(get, _), Some(i)) => get(&self.facilities()[i]),
+            (Access::Segment(..) | Access::Facility(..), None) => {
+                unreachable!("a key of every item is read with its item")
+            }
         }
     }
 
     /// Set a numeric key, `value` already of the key's kind ([`NumberSpec::number`]).
-    pub(super) fn write(&mut self, n: &NumberSpec, segment: Option<usize>, value: Number) {
-        match (n.access, segment) {
+    pub(super) fn write(&mut self, n: &NumberSpec, item: Option<usize>, value: Number) {
+        match (n.access, item) {
             (Access::Spec(_, set), _) => set(self, value),
             (Access::Segment(_, set), Some(i)) => set(&mut self.segments[i], value),
-            (Access::Segment(..), None) => unreachable!("a segment key is set with its segment"),
+            (Access::Facility(_, set), Some(i)) => {
+                let facility = &mut self.funding.facility.as_mut().expect("a listed facility")[i];
+                set(facility, value);
+                // Setting one of `limit` and `limits` replaces the other (docs/model.md §11.1);
+                // `limit` is a facility's only key in euros.
+                if n.unit == Unit::Money {
+                    facility.limits = None;
+                }
+            }
+            (Access::Segment(..) | Access::Facility(..), None) => {
+                unreachable!("a key of every item is set with its item")
+            }
         }
     }
 
-    /// Every numeric key of this scenario with its value, in registry order, segment keys for
-    /// each segment in turn after the keys outside the segments.
+    /// Every numeric key this scenario sets with its value, in registry order: the keys
+    /// outside the lists, then the segment keys for each segment in turn, then the facility
+    /// keys for each facility.
     pub fn numbers(&self) -> Vec<(String, &'static NumberSpec, Number)> {
         let mut out = Vec::new();
-        for k in KEYS.iter().filter(|k| !k.per_segment()) {
-            if let Some(n) = k.number() {
-                out.push((k.path(""), n, self.read(n, None)));
+        for k in KEYS.iter().filter(|k| k.items().is_none()) {
+            if let Some((n, v)) = k.number().and_then(|n| Some((n, self.read(n, None)?))) {
+                out.push((k.path(""), n, v));
             }
         }
-        for (i, seg) in self.segments.iter().enumerate() {
-            for k in keys_of("segment") {
-                if let Some(n) = k.number() {
-                    out.push((k.path(&seg.name), n, self.read(n, Some(i))));
+        let names = |items: Items| -> Vec<&str> {
+            match items {
+                Items::Segments => self.segments.iter().map(|s| s.name.as_str()).collect(),
+                Items::Facilities => self.facilities().iter().map(|f| f.name.as_str()).collect(),
+            }
+        };
+        for items in [Items::Segments, Items::Facilities] {
+            for (i, name) in names(items).into_iter().enumerate() {
+                for k in keys_of(items.section()) {
+                    if let Some((n, v)) = k.number().and_then(|n| Some((n, self.read(n, Some(i))?)))
+                    {
+                        out.push((k.path(name), n, v));
+                    }
                 }
             }
         }

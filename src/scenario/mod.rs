@@ -24,16 +24,17 @@ mod validate;
 pub use error::{ECHO_CHARS, ScenarioError, shorten, shorten_words};
 pub use file::{MAX_SCENARIO_BYTES, Origin};
 pub use keys::{
-    Bounds, KEYS, Key, KeySpec, Kind, MAX_FACTOR, MAX_GROWTH, MAX_HORIZON_YEARS, MAX_INITIAL_LOANS,
-    MAX_LOANS_PER_YEAR, MAX_MONEY, MAX_PATHS, MAX_SEASONING_YEARS, MAX_SEGMENTS, MAX_SHIFT,
-    MAX_TERM_MONTHS, Number, NumberSpec, Role, key_at_most_one, key_label, key_unit, keys_of,
-    lookup, sections,
+    Bounds, Items, KEYS, Key, KeySpec, Kind, MAX_FACTOR, MAX_GROWTH, MAX_HORIZON_YEARS,
+    MAX_INITIAL_LOANS, MAX_LOANS_PER_YEAR, MAX_MONEY, MAX_PATHS, MAX_SEASONING_YEARS, MAX_SEGMENTS,
+    MAX_SHIFT, MAX_TERM_MONTHS, Number, NumberSpec, Role, key_at_most_one, key_label, key_unit,
+    keys_of, lookup, sections,
 };
 pub use overrides::Override;
 pub use parameters::ParameterValue;
 pub use spec::{
-    Costs, CreditCycle, Followup, Funding, InitialBook, Meta, Origination, ScenarioSpec, Segment,
-    Sensitivity, SensitivityParameter, Simulation,
+    Costs, CreditCycle, DEFAULT_FACILITY_RATE, DEFAULT_GUARANTEE_ROOM, Facility, Followup, Funding,
+    InitialBook, Meta, Origination, Resolution, ResolutionRule, ScenarioSpec, Segment, Sensitivity,
+    SensitivityParameter, Settlement, Simulation, State,
 };
 pub use uncertain::{How, MAX_DISCRETE_VALUES, MAX_UNCERTAIN, Uncertain, UncertainSpec};
 

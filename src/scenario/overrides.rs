@@ -5,7 +5,7 @@
 
 use super::error::{ScenarioError, reword};
 use super::file::dotted;
-use super::keys::DottedPath;
+use super::keys::{DottedPath, Items};
 use super::spec::ScenarioSpec;
 
 /// One override `dotted.key=value`. The value is read as a TOML value (`1e5`, `0.08`,
@@ -53,7 +53,8 @@ impl std::str::FromStr for Override {
 
 impl Override {
     /// Apply this override to a parsed scenario table. Segment keys are
-    /// `segment.<name>.<key>`; other keys are `<section>.<key>`.
+    /// `segment.<name>.<key>`, facility keys `funding.facility.<name>.<key>`; other keys are
+    /// `<section>.<key>`.
     fn apply(&self, doc: &mut toml::Table) -> Result<(), ScenarioError> {
         let bad = |message: String| ScenarioError::Override {
             spec: self.spec.clone(),
@@ -61,13 +62,24 @@ impl Override {
         };
         // An unknown key is left for the deserialiser to name, with the keys it expects.
         let path = DottedPath::parse(&self.key).map_err(bad)?;
-        let table = match path.segment {
-            Some(_) if path.field == "name" => {
-                return Err(bad(
-                    "segment names cannot be changed by an override".to_string()
-                ));
+        let table = match path.item {
+            Some((items, _)) if path.field == "name" => {
+                return Err(bad(format!(
+                    "{} names cannot be changed by an override",
+                    items.noun()
+                )));
             }
-            Some(name) => segment_table(doc, name).map_err(bad)?,
+            Some((Items::Segments, name)) => segment_table(doc, name).map_err(bad)?,
+            Some((Items::Facilities, name)) => {
+                let facility = facility_table(doc, name).map_err(bad)?;
+                // Setting one of `limit` and `limits` replaces the other (docs/model.md §11.1).
+                match path.field {
+                    "limit" => facility.remove("limits"),
+                    "limits" => facility.remove("limit"),
+                    _ => None,
+                };
+                facility
+            }
             None => {
                 let section = path.section;
                 let entry = doc
@@ -98,6 +110,33 @@ fn segment_table<'t>(doc: &'t mut toml::Table, name: &str) -> Result<&'t mut tom
         .ok_or_else(|| {
             format!(
                 "no segment is named `{name}` (segments: {})",
+                names.join(", ")
+            )
+        })
+}
+
+/// The table of the facility named `name` in a scenario's TOML table.
+fn facility_table<'t>(doc: &'t mut toml::Table, name: &str) -> Result<&'t mut toml::Table, String> {
+    let facilities = doc
+        .get_mut("funding")
+        .and_then(|f| f.get_mut("facility"))
+        .and_then(|v| v.as_array_mut());
+    let Some(facilities) = facilities.filter(|f| !f.is_empty()) else {
+        return Err(
+            "the scenario lists no [[funding.facility]] (its external funding is \
+             funding.guarantee_room at funding.external_rate)"
+                .to_string(),
+        );
+    };
+    let name_of = |s: &toml::Value| s.get("name").and_then(|n| n.as_str()).map(str::to_string);
+    let names: Vec<String> = facilities.iter().filter_map(name_of).collect();
+    facilities
+        .iter_mut()
+        .filter_map(|s| s.as_table_mut())
+        .find(|s| s.get("name").and_then(|n| n.as_str()) == Some(name))
+        .ok_or_else(|| {
+            format!(
+                "no facility is named `{name}` (facilities: {})",
                 names.join(", ")
             )
         })

@@ -2,7 +2,7 @@
 //! key (what a study or an uncertainty analysis varies), and which keys a study may vary at
 //! all. Errors are sentences naming the key, for the caller to put in its own message.
 
-use super::keys::{Key, KeySpec, Kind, Number, NumberSpec, Role, keys_of, lookup};
+use super::keys::{Items, Key, KeySpec, Kind, Number, NumberSpec, Role, keys_of, lookup};
 use super::spec::ScenarioSpec;
 
 /// A numeric parameter of a resolved scenario, named by its dotted path.
@@ -15,30 +15,42 @@ pub struct ParameterValue {
 }
 
 impl ScenarioSpec {
-    /// The registered key at `key`, with the index of its segment for a segment key; or a
-    /// sentence saying why the path names no key of this scenario.
+    /// The registered key at `key`, with the index of its item for a key of every segment or
+    /// facility; or a sentence saying why the path names no key of this scenario.
     pub fn resolve(&self, key: &str) -> Result<(&'static KeySpec, Option<usize>), String> {
-        let Key { spec, segment } = lookup(key)?;
-        let Some(name) = segment else {
+        let Key { spec, item } = lookup(key)?;
+        let (Some(name), Some(items)) = (item, spec.items()) else {
             return Ok((spec, None));
         };
-        match self.segments.iter().position(|s| s.name == name) {
+        let names: Vec<&str> = match items {
+            Items::Segments => self.segments.iter().map(|s| s.name.as_str()).collect(),
+            Items::Facilities => self.facilities().iter().map(|f| f.name.as_str()).collect(),
+        };
+        match names.iter().position(|n| *n == name) {
             Some(i) => Ok((spec, Some(i))),
-            None => {
-                let names: Vec<&str> = self.segments.iter().map(|s| s.name.as_str()).collect();
-                Err(format!(
-                    "`{key}`: no segment is named `{name}` (segments: {})",
-                    names.join(", ")
-                ))
-            }
+            None if names.is_empty() && items == Items::Facilities => Err(format!(
+                "`{key}`: the scenario lists no [[funding.facility]] (its external funding is \
+                 funding.guarantee_room at funding.external_rate)"
+            )),
+            None => Err(format!(
+                "`{key}`: no {} is named `{name}` ({}s: {})",
+                items.noun(),
+                items.noun(),
+                names.join(", ")
+            )),
         }
     }
 
-    /// The numeric key at `key` and its segment.
+    /// The numeric key at `key` and its item.
     fn numeric(&self, key: &str) -> Result<(&'static NumberSpec, Option<usize>), String> {
         let (spec, segment) = self.resolve(key)?;
         match &spec.kind {
             Kind::Number(n) => Ok((n, segment)),
+            Kind::Choice(words) => Err(format!(
+                "`{key}` is one of {}, not a number: a study varies numeric keys (choose with an \
+                 override, or in a compared variant)",
+                words.join(", ")
+            )),
             Kind::List => Err(format!(
                 "`{key}` is a list, not a number: a study varies numeric keys (change a list with \
                  an override, or in a compared variant)"
@@ -56,7 +68,21 @@ impl ScenarioSpec {
     /// The value of the numeric key at `key` (any numeric key, `simulation.seed` included).
     pub fn number(&self, key: &str) -> Result<Number, String> {
         let (n, segment) = self.numeric(key)?;
-        Ok(self.read(n, segment))
+        self.read(n, segment).ok_or_else(|| self.unset(key))
+    }
+
+    /// Why a registered key has no value in this scenario.
+    fn unset(&self, key: &str) -> String {
+        match key {
+            "funding.guarantee_room" | "funding.external_rate" | "funding.guarantee_fee" => {
+                format!(
+                    "`{key}` is not used by this scenario: its external funding is its \
+                     [[funding.facility]] list (vary funding.facility.<name>.limit, .rate or \
+                     .guarantee_fee)"
+                )
+            }
+            _ => format!("`{key}` is not set in this scenario"),
+        }
     }
 
     /// Set the numeric key at `key` to `value`. A whole key takes only whole values; ranges
@@ -97,16 +123,20 @@ impl ScenarioSpec {
         self.variable(key)?;
         let (n, segment) = self.numeric(key)?;
         Ok(ParameterValue {
-            value: self.read(n, segment).as_f64(),
+            value: self
+                .read(n, segment)
+                .ok_or_else(|| self.unset(key))?
+                .as_f64(),
             whole: n.whole,
         })
     }
 
-    /// Every numeric parameter of the named sections (`funding`, `credit_cycle`, ...;
-    /// `segment` for every key of every segment), with its value. The order is that of the
-    /// resolved TOML table, which studies' outputs follow: sections and keys alphabetical,
-    /// segments in file order. Lists (such as `credit_cycle.shifts` and
-    /// `segment.<name>.seasoning`) are not numeric parameters.
+    /// Every numeric parameter the scenario sets in the named sections (`funding`,
+    /// `credit_cycle`, ...; `segment` for every key of every segment, `facility` of every
+    /// facility), with its value. The order is that of the resolved TOML table, which
+    /// studies' outputs follow: sections and keys alphabetical, segments and facilities in
+    /// file order. Lists (such as `credit_cycle.shifts` and `segment.<name>.seasoning`) are
+    /// not numeric parameters.
     pub fn parameters_in(&self, sections: &[&str]) -> Vec<(String, ParameterValue)> {
         let mut sections = sections.to_vec();
         sections.sort_unstable();
@@ -121,20 +151,21 @@ impl ScenarioSpec {
         let mut out = Vec::new();
         for section in sections {
             let keys = sorted(section);
-            let segments: Vec<Option<usize>> = if section == "segment" {
-                (0..self.segments.len()).map(Some).collect()
-            } else {
-                vec![None]
+            let names: Vec<&str> = match section {
+                "segment" => self.segments.iter().map(|s| s.name.as_str()).collect(),
+                "facility" => self.facilities().iter().map(|f| f.name.as_str()).collect(),
+                _ => vec![""],
             };
-            for segment in segments {
-                let name = segment.map_or("", |i| self.segments[i].name.as_str());
+            let listed = section == "segment" || section == "facility";
+            for (i, name) in names.into_iter().enumerate() {
+                let item = listed.then_some(i);
                 for k in &keys {
-                    if let Some(n) = k.number() {
+                    if let Some(v) = k.number().and_then(|n| Some((n, self.read(n, item)?))) {
                         out.push((
                             k.path(name),
                             ParameterValue {
-                                value: self.read(n, segment).as_f64(),
-                                whole: n.whole,
+                                value: v.1.as_f64(),
+                                whole: v.0.whole,
                             },
                         ));
                     }

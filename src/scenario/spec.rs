@@ -38,9 +38,12 @@ pub struct ScenarioSpec {
     /// `[bmkb]`: the state's BMKB guarantee on graduates' bank loans and the lender's own.
     #[serde(default)]
     pub bmkb: Bmkb,
-    /// `[state]`: how the state values its flows.
+    /// `[state]`: how the state values its flows and when it settles with the lender.
     #[serde(default)]
     pub state: State,
+    /// `[resolution]`: what happens to a lender whose capital is gone (docs/model.md §11.3).
+    #[serde(default)]
+    pub resolution: Resolution,
     /// At least one is required.
     #[serde(default, rename = "segment")]
     pub segments: Vec<Segment>,
@@ -102,18 +105,39 @@ impl Default for Simulation {
 }
 
 /// `[funding]`: the balance sheet's liabilities and the funding rules (euros, annual rates).
+///
+/// External debt is drawn from funding facilities (docs/model.md §11.1): the
+/// `[[funding.facility]]` list, or without it one facility built from the three older keys
+/// `guarantee_room`, `external_rate` and `guarantee_fee`, guaranteed in full. The two ways
+/// exclude each other: those keys are `None` where the file lists facilities, and filled with
+/// their defaults where it lists none ([`ScenarioSpec::settle_funding`]).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Funding {
     pub state_loan: f64,
     pub state_loan_rate: f64,
     pub initial_reserves: f64,
-    pub guarantee_room: f64,
-    pub external_rate: f64,
-    pub guarantee_fee: f64,
+    /// The one facility's limit, without `[[funding.facility]]`. Default 130e6.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub guarantee_room: Option<f64>,
+    /// The one facility's rate, without `[[funding.facility]]`. Default 0.03.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub external_rate: Option<f64>,
+    /// The one facility's guarantee fee, without `[[funding.facility]]`. Default 0.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub guarantee_fee: Option<f64>,
+    /// The most the state may guarantee, `Σ guaranteed_share × limit` in any year. Default:
+    /// no ceiling.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub guarantee_ceiling: Option<f64>,
     pub min_cash: f64,
     pub cash_target: f64,
     pub min_capital_ratio: f64,
+    /// `[[funding.facility]]`: the facilities, drawn in this order and repaid in reverse.
+    /// `None` where the file lists none (the older keys' one facility); `Some([])` is no
+    /// external funding.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub facility: Option<Vec<Facility>>,
 }
 
 impl Default for Funding {
@@ -122,12 +146,71 @@ impl Default for Funding {
             state_loan: 44.7e6,
             state_loan_rate: 0.0,
             initial_reserves: 0.0,
-            guarantee_room: 130e6,
-            external_rate: 0.03,
-            guarantee_fee: 0.0,
+            guarantee_room: Some(DEFAULT_GUARANTEE_ROOM),
+            external_rate: Some(DEFAULT_FACILITY_RATE),
+            guarantee_fee: Some(0.0),
+            guarantee_ceiling: None,
             min_cash: 2e6,
             cash_target: 6e6,
             min_capital_ratio: 0.0,
+            facility: None,
+        }
+    }
+}
+
+/// `funding.guarantee_room`'s default, euros.
+pub const DEFAULT_GUARANTEE_ROOM: f64 = 130e6;
+/// The default annual rate of a facility (and `funding.external_rate`'s).
+pub const DEFAULT_FACILITY_RATE: f64 = 0.03;
+
+/// `[[funding.facility]]`: one loan facility of the lender's, partly guaranteed by the state
+/// (docs/model.md §11.1).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Facility {
+    /// Letters, digits, `_` and `-`; unique among the facilities.
+    pub name: String,
+    /// The most that may be drawn, euros; or `limits`, one per report year.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<f64>,
+    /// The limit per report year (the last holds for later years), in place of `limit`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limits: Option<Vec<f64>>,
+    /// Share of the drawn amount the state guarantees, 0..1. Required.
+    pub guaranteed_share: f64,
+    /// Annual interest the lender pays on the drawn amount. Default 0.03.
+    #[serde(default = "default_facility_rate")]
+    pub rate: f64,
+    /// Annual fee on the guaranteed part of the drawn amount, paid to the state. Default 0.
+    #[serde(default)]
+    pub guarantee_fee: f64,
+}
+
+fn default_facility_rate() -> f64 {
+    DEFAULT_FACILITY_RATE
+}
+
+impl Facility {
+    /// The facility's limit in report year `year` (0-based): `limit`, or the year's entry of
+    /// `limits` (the last for later years).
+    pub fn limit_in(&self, year: usize) -> f64 {
+        match (&self.limits, self.limit) {
+            (Some(list), _) if !list.is_empty() => list[year.min(list.len() - 1)],
+            (_, Some(limit)) => limit,
+            _ => 0.0,
+        }
+    }
+
+    /// A facility named `name` of `limit` at `guaranteed_share`, the other keys at their
+    /// defaults.
+    pub fn named(name: &str, limit: f64, guaranteed_share: f64) -> Facility {
+        Facility {
+            name: name.to_string(),
+            limit: Some(limit),
+            limits: None,
+            guaranteed_share,
+            rate: DEFAULT_FACILITY_RATE,
+            guarantee_fee: 0.0,
         }
     }
 }
@@ -261,15 +344,101 @@ impl Default for Bmkb {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct State {
-    /// Annual rate at which the state discounts its flows, and its own cost of funds.
+    /// Annual nominal rate at which the state discounts its flows, and its own cost of funds.
     /// Default 0.0225.
     pub discount_rate: f64,
+    /// When the state settles with the lender (docs/model.md §11.2). Default `par`.
+    pub settlement: Settlement,
+    /// The share of the fixed costs a lender in run-off still pays, 0..1. Default 0.5.
+    pub run_off_fixed_share: f64,
+    /// Whether `timeseries.csv` shows the ledger after the horizon year by year rather than
+    /// in one row, `after`. Default false.
+    pub run_off_years: bool,
 }
 
 impl Default for State {
     fn default() -> Self {
         State {
             discount_rate: 0.0225,
+            settlement: Settlement::Par,
+            run_off_fixed_share: 0.5,
+            run_off_years: false,
+        }
+    }
+}
+
+/// `state.settlement` (docs/model.md §11.2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Settlement {
+    /// At the horizon, with the book at par.
+    Par,
+    /// When the book has run off after the horizon.
+    RunOff,
+}
+
+impl Settlement {
+    /// The words of the scenario file.
+    pub const NAMES: &'static [&'static str] = &["par", "run_off"];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Settlement::Par => "par",
+            Settlement::RunOff => "run_off",
+        }
+    }
+}
+
+/// `[resolution]`: what becomes of a lender whose capital is gone (docs/model.md §11.3).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Resolution {
+    /// Default `none`: lending closed while capital is short, costs go on.
+    pub rule: ResolutionRule,
+    /// The trigger: capital below this share of the book. Default 0; -1..1.
+    pub trigger_ratio: f64,
+    /// ... at this many month-ends in a row. Default 3; 1..1200.
+    #[serde(deserialize_with = "integer")]
+    pub trigger_months: i64,
+    /// A recapitalisation brings capital to this share of the book. Default 0.1.
+    pub target_ratio: f64,
+    /// The most the state injects in all, euros. Default 0; above 0 for `recapitalise`.
+    pub max_injection: f64,
+}
+
+impl Default for Resolution {
+    fn default() -> Self {
+        Resolution {
+            rule: ResolutionRule::None,
+            trigger_ratio: 0.0,
+            trigger_months: 3,
+            target_ratio: 0.1,
+            max_injection: 0.0,
+        }
+    }
+}
+
+/// `resolution.rule` (docs/model.md §11.3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ResolutionRule {
+    /// No resolution: today's behaviour.
+    None,
+    /// The lender stops lending for good and runs its book off.
+    WindDown,
+    /// The state lends it capital up to a cap, then winds it down.
+    Recapitalise,
+}
+
+impl ResolutionRule {
+    /// The words of the scenario file.
+    pub const NAMES: &'static [&'static str] = &["none", "wind_down", "recapitalise"];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            ResolutionRule::None => "none",
+            ResolutionRule::WindDown => "wind_down",
+            ResolutionRule::Recapitalise => "recapitalise",
         }
     }
 }

@@ -21,7 +21,7 @@ fn defaults_fill_every_key() {
     assert_eq!(spec.simulation.paths, 10_000);
     assert_eq!(spec.simulation.seed, 20_261_127);
     assert_eq!(spec.funding.state_loan, 44.7e6);
-    assert_eq!(spec.funding.guarantee_room, 130e6);
+    assert_eq!(spec.funding.guarantee_room, Some(130e6));
     assert_eq!(spec.segments[0], Segment::named("starter"));
     assert_eq!(spec.followup.size_multiplier, 1.5);
     assert_eq!(spec.initial_book.max_age_months, 1200);
@@ -284,21 +284,48 @@ fn unfundable_initial_book_is_refused() {
 #[test]
 fn the_registry_lists_every_key_the_file_has_in_file_order() {
     let s = parse(MINIMAL, &[]).unwrap();
+    // Every key a file may hold written at once: the optional ones set too (a facility with
+    // both `limit` and `limits`, which validation would refuse, and the older keys beside it).
+    let mut spec = s.spec().clone();
+    spec.funding.guarantee_ceiling = Some(1e9);
+    spec.funding.facility = Some(vec![super::Facility {
+        limits: Some(vec![1.0]),
+        ..super::Facility::named("f", 1.0, 0.5)
+    }]);
     // serde_json keeps the struct's field order.
-    let json = serde_json::to_value(s.spec()).unwrap();
+    let json = serde_json::to_value(&spec).unwrap();
     let mut written = Vec::new();
     for (section, value) in json.as_object().unwrap() {
         let fields = match value {
             serde_json::Value::Array(segments) => segments[0].as_object().unwrap(),
             other => other.as_object().unwrap(),
         };
-        written.extend(fields.keys().map(|f| format!("{section}.{f}")));
+        for (f, v) in fields {
+            match v
+                .as_array()
+                .and_then(|a| a.first())
+                .and_then(|t| t.as_object())
+            {
+                // `[[funding.facility]]`: a list of tables within a section.
+                Some(item) if f == "facility" => {
+                    written.extend(item.keys().map(|k| format!("{section}.{f}.{k}")));
+                }
+                _ => written.push(format!("{section}.{f}")),
+            }
+        }
     }
     let registered: Vec<String> = KEYS.iter().map(KeySpec::table_path).collect();
     assert_eq!(registered, written);
+    // Every numeric key has a default but those that have none by design.
+    let no_default = ["funding.guarantee_ceiling", "funding.facility.limit"];
     for k in KEYS {
         let value = k.default_value();
-        assert_eq!(value.is_some(), k.number().is_some(), "{}", k.table_path());
+        assert_eq!(
+            value.is_some(),
+            k.number().is_some() && !no_default.contains(&k.table_path().as_str()),
+            "{}",
+            k.table_path()
+        );
         if let (Some(n), Some(v)) = (k.number(), value) {
             assert_eq!(n.whole, matches!(v, Number::Whole(_)), "{}", k.table_path());
             assert!(
@@ -363,7 +390,7 @@ fn keys_are_read_set_labelled_and_classified_through_the_registry() {
     assert!(spec.number("segment.nobody.annual_pd").is_err());
 
     let n = lookup("segment.anyone.annual_pd").unwrap();
-    assert_eq!(n.segment, Some("anyone"));
+    assert_eq!(n.item, Some("anyone"));
     assert_eq!(n.number().unwrap().unit, Unit::Percent);
     assert!(
         lookup("funding.guarantee_rom")
@@ -417,6 +444,8 @@ fn keys_are_read_set_labelled_and_classified_through_the_registry() {
             "bmkb.graduate_share",
             "bmkb.bsk_share",
             "bmkb.coverage",
+            "state.run_off_fixed_share",
+            "resolution.target_ratio",
             "segment.starter.interest_rate",
             "segment.starter.origination_fee",
             "segment.starter.recovery_mean",

@@ -15,7 +15,9 @@ use super::keys::{
 };
 use super::keys::{Number, NumberSpec};
 use super::overrides::Override;
-use super::spec::{ScenarioSpec, Sensitivity};
+use super::spec::{
+    DEFAULT_FACILITY_RATE, DEFAULT_GUARANTEE_ROOM, ResolutionRule, ScenarioSpec, Sensitivity,
+};
 use crate::format::eur;
 use crate::schedule::Schedule;
 
@@ -68,13 +70,18 @@ pub(super) fn validate(
         file,
         overridden: &overridden,
     };
+    funding_keys(&spec, &c)?;
+    spec.settle_funding();
     let s = &spec;
     scenario_name(s, &c)?;
     segment_names(s, &c)?;
+    facilities(s, &c)?;
     for (key, n, value) in s.numbers() {
         c.range(&key, n, value)?;
     }
     cash_target(s, &c)?;
+    guarantee_ceiling(s, &c)?;
+    resolution(s, &c)?;
     peak_demand(s, &c)?;
     shifts(s, &c)?;
     premium_table(s, &c)?;
@@ -158,6 +165,221 @@ fn segment_names(s: &ScenarioSpec, c: &Check) -> Checked {
                 "a name no other segment has",
             ));
         }
+    }
+    Ok(())
+}
+
+impl ScenarioSpec {
+    /// Without `[[funding.facility]]`, the older funding keys hold the one facility: fill in
+    /// the defaults of those not written, so that the resolved scenario writes them out
+    /// (docs/model.md §11.1). With facilities nothing changes ([`funding_keys`] refuses the
+    /// older keys beside them).
+    pub(super) fn settle_funding(&mut self) {
+        let f = &mut self.funding;
+        if f.facility.is_none() {
+            f.guarantee_room.get_or_insert(DEFAULT_GUARANTEE_ROOM);
+            f.external_rate.get_or_insert(DEFAULT_FACILITY_RATE);
+            f.guarantee_fee.get_or_insert(0.0);
+        }
+    }
+
+    /// The guarantee room: the largest yearly sum of the facilities' limits over the horizon
+    /// (`funding.guarantee_room` without facilities).
+    pub fn largest_room(&self) -> f64 {
+        match &self.funding.facility {
+            Some(list) => (0..self.simulation.horizon_years.max(1) as usize)
+                .map(|y| list.iter().map(|f| f.limit_in(y)).sum::<f64>())
+                .fold(0.0, f64::max),
+            None => self.first_year_room(),
+        }
+    }
+
+    /// The facilities' limits in the first report year, summed: what §6's validity rule calls
+    /// the guarantee room (`funding.guarantee_room` without facilities).
+    pub fn first_year_room(&self) -> f64 {
+        match &self.funding.facility {
+            Some(list) => list.iter().map(|f| f.limit_in(0)).sum(),
+            None => self
+                .funding
+                .guarantee_room
+                .unwrap_or(DEFAULT_GUARANTEE_ROOM),
+        }
+    }
+}
+
+/// docs/model.md §11.1: the external funding is either the `[[funding.facility]]` list or the
+/// three older keys, never both.
+fn funding_keys(s: &ScenarioSpec, c: &Check) -> Checked {
+    let f = &s.funding;
+    let Some(list) = &f.facility else {
+        return Ok(());
+    };
+    for (key, value) in [
+        ("funding.guarantee_room", f.guarantee_room),
+        ("funding.external_rate", f.external_rate),
+        ("funding.guarantee_fee", f.guarantee_fee),
+    ] {
+        if let Some(v) = value {
+            let names: Vec<&str> = list.iter().map(|f| f.name.as_str()).collect();
+            let listed = if names.is_empty() {
+                "`funding.facility = []`: no external funding".to_string()
+            } else {
+                format!("its facilities: {}", names.join(", "))
+            };
+            return Err(c.fail(
+                key,
+                fmt_value(v),
+                &format!(
+                    "no value beside [[funding.facility]] ({listed}). Either set the facilities' \
+                     keys (funding.facility.<name>.limit, .rate, .guarantee_fee), or drop the \
+                     [[funding.facility]] list and fund through funding.guarantee_room, \
+                     funding.external_rate and funding.guarantee_fee"
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Most `[[funding.facility]]` entries.
+pub const MAX_FACILITIES: usize = 100;
+
+/// docs/model.md §11.1: facilities with names usable in a dotted path, each with a `limit` or
+/// a `limits` list (not both) of amounts in euros.
+fn facilities(s: &ScenarioSpec, c: &Check) -> Checked {
+    let list = s.facilities();
+    if list.len() > MAX_FACILITIES {
+        return Err(c.fail(
+            "funding.facility",
+            format!("({} facilities)", list.len()),
+            &format!("at most {MAX_FACILITIES} facilities"),
+        ));
+    }
+    for (i, f) in list.iter().enumerate() {
+        let valid_name = !f.name.is_empty()
+            && f.name
+                .chars()
+                .all(|ch| ch.is_ascii_alphanumeric() || ch == '_' || ch == '-');
+        if !valid_name || list[..i].iter().any(|other| other.name == f.name) {
+            return Err(c.fail(
+                &format!("funding.facility[{i}].name"),
+                format!("{:?}", f.name),
+                "a non-empty name of letters, digits, `_` and `-` that no other facility has",
+            ));
+        }
+        let key = |field: &str| format!("funding.facility.{}.{field}", f.name);
+        match (&f.limit, &f.limits) {
+            (Some(_), Some(_)) => {
+                return Err(c.fail(
+                    &key("limits"),
+                    "(a list)",
+                    "either `limit` or `limits` (one limit per report year), not both",
+                ));
+            }
+            (None, None) => {
+                return Err(c.fail(
+                    &key("limit"),
+                    "(none)",
+                    "a limit in euros (or `limits`, one per report year)",
+                ));
+            }
+            (None, Some(limits)) => {
+                if limits.is_empty() || limits.len() > MAX_LIMITS {
+                    return Err(c.fail(
+                        &key("limits"),
+                        format!("({} values)", limits.len()),
+                        &format!(
+                            "a list of 1 to {MAX_LIMITS} limits in euros, one per report year \
+                             (the last holds for later years)"
+                        ),
+                    ));
+                }
+                for (j, &x) in limits.iter().enumerate() {
+                    c.num(
+                        &format!("funding.facility.{}.limits[{j}]", f.name),
+                        x,
+                        (0.0..=MAX_MONEY).contains(&x),
+                        &format!("a number of euros from 0 to {MAX_MONEY:e}"),
+                    )?;
+                }
+            }
+            (Some(_), None) => {}
+        }
+    }
+    Ok(())
+}
+
+/// Longest `limits` list of a facility: the horizon and a run-off as long as the longest term.
+pub const MAX_LIMITS: usize = 200;
+
+/// `funding.guarantee_ceiling`: the state guarantees at most this much in any year,
+/// `Σ guaranteed_share × limit` (the older guarantee room at a share of 1), with a relative
+/// slack of 1e-12 for sums of decimals.
+fn guarantee_ceiling(s: &ScenarioSpec, c: &Check) -> Checked {
+    let Some(ceiling) = s.funding.guarantee_ceiling else {
+        return Ok(());
+    };
+    let years = s
+        .facilities()
+        .iter()
+        .map(|f| f.limits.as_ref().map_or(1, Vec::len))
+        .max()
+        .unwrap_or(1);
+    for year in 0..years {
+        let guaranteed: f64 = match &s.funding.facility {
+            Some(list) => list
+                .iter()
+                .map(|f| f.guaranteed_share * f.limit_in(year))
+                .sum(),
+            None => s.first_year_room(),
+        };
+        if guaranteed > ceiling * (1.0 + 1e-12) {
+            let when = if years > 1 {
+                format!(" in report year {}", year + 1)
+            } else {
+                String::new()
+            };
+            return Err(c.fail(
+                "funding.guarantee_ceiling",
+                fmt_value(ceiling),
+                &format!(
+                    "a ceiling at or above what the facilities' guarantees add up to{when}: \
+                     Σ guaranteed_share × limit = {}",
+                    eur(guaranteed)
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// docs/model.md §11.3: a recapitalisation's target is not below its trigger nor below the
+/// capital ratio at which lending closes, and a recapitalising state may inject something.
+/// The target is only checked where it is used, so that a scenario that closes lending above
+/// the default target needs no `[resolution]` section.
+fn resolution(s: &ScenarioSpec, c: &Check) -> Checked {
+    let r = &s.resolution;
+    let floor = r.trigger_ratio.max(s.funding.min_capital_ratio);
+    if r.rule == ResolutionRule::Recapitalise && r.target_ratio < floor {
+        return Err(c.fail(
+            "resolution.target_ratio",
+            fmt_value(r.target_ratio),
+            &format!(
+                "a number from {} to 1: at least resolution.trigger_ratio ({}) and \
+                 funding.min_capital_ratio ({})",
+                fmt_value(floor.max(0.0)),
+                fmt_value(r.trigger_ratio),
+                fmt_value(s.funding.min_capital_ratio)
+            ),
+        ));
+    }
+    if r.rule == ResolutionRule::Recapitalise && r.max_injection <= 0.0 {
+        return Err(c.fail(
+            "resolution.max_injection",
+            fmt_value(r.max_injection),
+            "a number of euros above 0 with rule = \"recapitalise\" (the most the state lends \
+             in all)",
+        ));
     }
     Ok(())
 }
@@ -348,25 +570,32 @@ fn shares(s: &ScenarioSpec, c: &Check) -> Result<f64, ScenarioError> {
     Ok(share_sum)
 }
 
-/// docs/model.md §6: the expected initial book must be fundable within the guarantee room.
+/// docs/model.md §6: the expected initial book must be fundable within the guarantee room (the
+/// facilities' first-year limits, summed).
 fn initial_book_fundable(s: &ScenarioSpec, share_sum: f64, c: &Check) -> Checked {
     let f = &s.funding;
     let expected_book = expected_initial_book(s, share_sum);
     let k0 = f.state_loan + f.initial_reserves;
     let debt_needed = (expected_book + f.min_cash - k0).max(0.0);
-    if debt_needed > f.guarantee_room {
+    let room = s.first_year_room();
+    if debt_needed > room {
+        let named = if f.facility.is_some() {
+            "the facilities' limits in the first year"
+        } else {
+            "funding.guarantee_room"
+        };
         return Err(c.fail(
             "initial_book.loans",
             s.initial_book.loans,
             &format!(
                 "a book the guarantee room can fund: {} loans are expected to be worth {}, which with \
-                 funding.min_cash {} and capital {} needs {} of debt, more than funding.guarantee_room {}",
+                 funding.min_cash {} and capital {} needs {} of debt, more than {named} {}",
                 s.initial_book.loans,
                 eur(expected_book),
                 eur(f.min_cash),
                 eur(k0),
                 eur(debt_needed),
-                eur(f.guarantee_room)
+                eur(room)
             ),
         ));
     }

@@ -73,6 +73,22 @@ impl StudyResults for CompareResults {
     }
 }
 
+impl Compare {
+    /// How the variants settle, for the notes on par: at par if any of them does.
+    pub fn settlement(&self) -> crate::scenario::Settlement {
+        use crate::scenario::Settlement;
+        if self
+            .variants
+            .iter()
+            .any(|v| v.scenario.spec().state.settlement == Settlement::Par)
+        {
+            Settlement::Par
+        } else {
+            Settlement::RunOff
+        }
+    }
+}
+
 impl CompareResults {
     /// The paired comparison of variant `v` (≥ 1) with the reference on `m`.
     pub fn paired(&self, v: usize, m: Scalar) -> Option<&Paired> {
@@ -428,7 +444,7 @@ impl Compare {
                     super::paths_text(self.paths())
                 ),
                 facts,
-                footnote: crate::charts::par_note_for(&self.chart_metrics),
+                footnote: crate::charts::par_note_for(&self.chart_metrics, self.settlement()),
             },
             x_desc: format!("Change of the mean relative to {reference} (95% confidence interval)"),
             series: &series,

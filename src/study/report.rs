@@ -145,11 +145,11 @@ pub(super) fn key_cell(key: &str) -> String {
 
 /// A metric's label, its dagger if it values the book at par, and its name beneath it; in a
 /// cell of class `l n`, which may wrap.
-pub(super) fn metric_cell(m: Scalar) -> String {
+pub(super) fn metric_cell(m: Scalar, settlement: crate::scenario::Settlement) -> String {
     format!(
         "{}{}<br><span class=\"dim\"><code>{}</code></span>",
         esc(m.label()),
-        if m.at_par() { " †" } else { "" },
+        if m.at_par(settlement) { " †" } else { "" },
         m.name()
     )
 }

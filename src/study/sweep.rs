@@ -329,7 +329,9 @@ impl Sweep {
             let texts = |what: String| Texts {
                 title: self.title(&what),
                 facts: facts.clone(),
-                footnote: m.at_par().then(|| crate::charts::PAR_NOTE.to_string()),
+                footnote: m
+                    .at_par(self.base.spec().state.settlement)
+                    .then(|| crate::charts::PAR_NOTE.to_string()),
             };
             // A swept key's axis: its label with its unit, `Referral share (%)`.
             let axis = |key: &str| key_unit(key).label(&key_label(key));

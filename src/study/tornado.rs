@@ -50,7 +50,8 @@ pub const TORNADO_CSV: &str = "tornado.csv";
 /// The default move of each parameter: ±20% of its value.
 pub const DEFAULT_SPREAD: f64 = 0.2;
 /// The sections whose numeric parameters the default list moves.
-pub const DEFAULT_SECTIONS: [&str; 4] = ["segment", "credit_cycle", "followup", "funding"];
+pub const DEFAULT_SECTIONS: [&str; 5] =
+    ["segment", "credit_cycle", "followup", "funding", "facility"];
 /// The metrics of a tornado when none are asked for.
 pub const DEFAULT_METRICS: [Scalar; 2] = [Scalar::CostToState, Scalar::NetLoss];
 /// Parameters drawn in a chart (all are in the table).
@@ -590,7 +591,9 @@ impl Tornado {
                         super::paths_text(self.paths())
                     ),
                     facts,
-                    footnote: m.at_par().then(|| crate::charts::PAR_NOTE.to_string()),
+                    footnote: m
+                        .at_par(self.base.spec().state.settlement)
+                        .then(|| crate::charts::PAR_NOTE.to_string()),
                 },
                 x_desc: format!("{}: mean over paths", m.label_with_unit()),
                 unit,

@@ -167,6 +167,12 @@ pub fn simulate_path(spec: &ScenarioSpec, seed: u64, path: u64) -> PathResult {
     let years = spec.simulation.horizon_years as usize;
     let months = 12 * years as i64;
     let f = &spec.funding;
+    // The one facility of the older keys (docs/model.md §11.1): this reference model knows
+    // no other.
+    let room = f
+        .guarantee_room
+        .expect("the reference model takes the older funding keys");
+    let debt_rate = f.external_rate.unwrap_or(0.03) + f.guarantee_fee.unwrap_or(0.0);
     let segs = &spec.segments;
     let shares: Vec<f64> = segs.iter().map(|s| s.share).collect();
     let cap = spec.origination.cap;
@@ -205,7 +211,7 @@ pub fn simulate_path(spec: &ScenarioSpec, seed: u64, path: u64) -> PathResult {
     }
     let book_0: f64 = loans.iter().map(|l| l.balance).sum();
     let k_0 = f.state_loan + f.initial_reserves;
-    let mut debt = (book_0 + f.min_cash - k_0).max(0.0).min(f.guarantee_room);
+    let mut debt = (book_0 + f.min_cash - k_0).max(0.0).min(room);
     let mut cash = k_0 + debt - book_0;
     let mut capital = k_0;
     let mut open = capital >= 0.0 && (book_0 == 0.0 || capital / book_0 >= f.min_capital_ratio);
@@ -351,8 +357,7 @@ pub fn simulate_path(spec: &ScenarioSpec, seed: u64, path: u64) -> PathResult {
         // 5. Costs.
         let operating =
             costs.fixed_per_year / 12.0 + costs.per_active_loan_per_year / 12.0 * live_at_start;
-        let funding = debt_at_start * (f.external_rate + f.guarantee_fee) / 12.0
-            + f.state_loan * f.state_loan_rate / 12.0;
+        let funding = debt_at_start * debt_rate / 12.0 + f.state_loan * f.state_loan_rate / 12.0;
         cash -= operating + funding;
         operating_costs += operating;
         funding_costs += funding;
@@ -381,7 +386,7 @@ pub fn simulate_path(spec: &ScenarioSpec, seed: u64, path: u64) -> PathResult {
             let s = &segs[k];
             let outlay =
                 size - s.origination_fee * size + costs.per_new_loan + costs.coaching_per_new_loan;
-            if open && cash + (f.guarantee_room - debt) - outlay >= f.min_cash {
+            if open && cash + (room - debt) - outlay >= f.min_cash {
                 cash -= outlay;
                 granted += 1.0;
                 volume += size;
@@ -415,7 +420,7 @@ pub fn simulate_path(spec: &ScenarioSpec, seed: u64, path: u64) -> PathResult {
         // 7. Funding.
         if cash < f.min_cash {
             let need = f.min_cash - cash;
-            let room = f.guarantee_room - debt;
+            let room = room - debt;
             if need <= room {
                 debt += need;
                 cash = f.min_cash;
@@ -501,11 +506,7 @@ pub fn simulate_path(spec: &ScenarioSpec, seed: u64, path: u64) -> PathResult {
     set(Scalar::PeakExternalDebt, Some(peak_debt));
     set(
         Scalar::PeakGuaranteeUse,
-        Some(if f.guarantee_room > 0.0 {
-            peak_debt / f.guarantee_room
-        } else {
-            0.0
-        }),
+        Some(if room > 0.0 { peak_debt / room } else { 0.0 }),
     );
     let guarantee_call = (-capital).max(0.0);
     let state_loan_loss = f.state_loan - capital.max(0.0).min(f.state_loan);

@@ -104,7 +104,7 @@ pub(super) fn html(c: &Compare, r: &CompareResults, charts: &[StudyChart]) -> St
                 h,
                 "<tr><td class=\"l n\">{}</td><td>{}</td><td>{}</td><td>{}</td>\
                  <td>{diff}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                metric_cell(*m),
+                metric_cell(*m, c.settlement()),
                 direction_words(*m),
                 show(r.stats(0, *m).map(|s| s.mean)),
                 show(r.stats(k, *m).map(|s| s.mean)),

@@ -129,7 +129,7 @@ pub(super) fn html(s: &Morris, r: &MorrisResults, charts: &[StudyChart]) -> Stri
             );
         }
         h.push_str("</tbody>\n</table></div>\n");
-        if me.metric.at_par() {
+        if me.metric.at_par(spec.state.settlement) {
             let _ = writeln!(h, "<p class=\"note\">{}</p>", esc(PAR_NOTE));
         }
     }

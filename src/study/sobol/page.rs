@@ -249,10 +249,14 @@ pub(super) fn html(s: &Sobol, r: &SobolResults, charts: &[StudyChart]) -> String
             }
             h.push_str("</tbody>\n</table></details>\n");
         }
-        if mi.metric.at_par() {
+        if mi.metric.at_par(spec.state.settlement) {
             let _ = writeln!(h, "<p class=\"note\">{}</p>", esc(PAR_NOTE));
         }
-        let _ = writeln!(h, "<p class=\"dim\">Metric: {}</p>", metric_cell(mi.metric));
+        let _ = writeln!(
+            h,
+            "<p class=\"dim\">Metric: {}</p>",
+            metric_cell(mi.metric, spec.state.settlement)
+        );
     }
     scenario_block(&mut h, "Base scenario", base);
     footer(

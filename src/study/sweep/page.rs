@@ -108,7 +108,7 @@ pub(super) fn html(s: &Sweep, r: &SweepResults, charts: &[StudyChart]) -> String
     for c in charts {
         figure(&mut h, c);
     }
-    if let Some(note) = crate::charts::par_note_for(s.metrics()) {
+    if let Some(note) = crate::charts::par_note_for(s.metrics(), base.spec().state.settlement) {
         let _ = writeln!(h, "<p class=\"note\">{}</p>", esc(&note));
     }
     let first: Vec<String> = s

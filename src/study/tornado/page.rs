@@ -106,7 +106,7 @@ pub(super) fn html(t: &Tornado, r: &TornadoResults, charts: &[StudyChart]) -> St
             );
         }
         h.push_str("</tbody>\n</table></div>\n");
-        if m.at_par() {
+        if m.at_par(base.spec().state.settlement) {
             let _ = writeln!(h, "<p class=\"note\">{}</p>", esc(PAR_NOTE));
         }
     }
