@@ -14,7 +14,7 @@ pub use folder::{MANIFEST, OutputDir, OutputError, RUN, is_result_folder, note_w
 use crate::engine::PathOutcome;
 use crate::metrics::{Scalar, Yearly};
 use crate::results::Results;
-use crate::scenario::Scenario;
+use crate::scenario::{Scenario, Settlement};
 use crate::stats::{SUMMARY_QUANTILES, Summary};
 
 /// File names in a result folder.
@@ -103,6 +103,35 @@ pub fn uncertain_json(scenario: &Scenario) -> Value {
     serde_json::to_value(&scenario.spec().uncertain).expect("the section always serialises")
 }
 
+/// The probabilities `summary.json` holds, in its order: each the share of paths on which its
+/// outcome is positive (docs/model.md §7).
+pub const PROBABILITIES: [(&str, Scalar); 6] = [
+    ("capital_depleted", Scalar::CapitalDepleted),
+    ("guarantee_called", Scalar::GuaranteeCall),
+    ("state_loan_not_repaid_in_full", Scalar::StateLoanLoss),
+    ("resolved", Scalar::Resolved),
+    ("lending_closed", Scalar::MonthsLendingClosed),
+    ("liquidity_shortfall", Scalar::MonthsLiquidityShortfall),
+];
+
+/// What the outcomes that depend on the settlement include and leave out, in a sentence
+/// (docs/model.md §7, §11.2): `summary.json`'s `note`, the terminal's and the report's.
+pub fn settlement_note(settlement: Settlement) -> &'static str {
+    match settlement {
+        Settlement::Par => {
+            "final_capital and cost_to_state value the remaining book at par and leave out \
+             recoveries still to come: losses still embedded in the book at the horizon are not \
+             included."
+        }
+        Settlement::RunOff => {
+            "final_capital values the book at par at the horizon; the state settles after the \
+             book has run off (cost_to_state and the state's totals include the run-off's \
+             losses, interest and costs, and the state loan repaid as the run-off's cash \
+             allowed)."
+        }
+    }
+}
+
 /// The contents of `summary.json`.
 pub fn summary_json(scenario: &Scenario, results: &Results, info: &RunInfo) -> Value {
     let spec = scenario.spec();
@@ -128,15 +157,13 @@ pub fn summary_json(scenario: &Scenario, results: &Results, info: &RunInfo) -> V
         "loans_simulated": info.loans_simulated,
         "loans_per_second": loans_per_second,
         "loans_per_second_per_core": loans_per_second / info.threads.max(1) as f64,
-        "note": "final_capital and cost_to_state value the remaining book at par and leave out \
-                 recoveries still to come: losses still embedded in the book at the horizon are not included.",
+        "settlement": spec.state.settlement.name(),
+        "note": settlement_note(spec.state.settlement),
         "metrics": metrics,
-        "probabilities": {
-            "capital_depleted": share_positive(Scalar::CapitalDepleted),
-            "guarantee_called": share_positive(Scalar::GuaranteeCall),
-            "lending_closed": share_positive(Scalar::MonthsLendingClosed),
-            "liquidity_shortfall": share_positive(Scalar::MonthsLiquidityShortfall),
-        },
+        "probabilities": PROBABILITIES
+            .iter()
+            .map(|(name, m)| ((*name).to_string(), json!(share_positive(*m))))
+            .collect::<Map<String, Value>>(),
     })
 }
 
@@ -148,7 +175,20 @@ pub fn timeseries_csv(scenario: &Scenario, results: &Results) -> String {
     let start_year = scenario.spec().meta.start_year;
     let mut out = String::from("year,label,metric,mean,p05,p25,p50,p75,p95\n");
     let shape = results.shape();
-    for y in 0..shape.rows {
+    // With the run-off's years, the rows up to the last with any flow or exposure on any path
+    // (at least one after the horizon); the one row `after` always.
+    let rows = if shape.run_off_years {
+        let used = (shape.years..shape.rows).rev().find(|&y| {
+            Yearly::ALL
+                .iter()
+                .filter(|m| m.beyond_horizon())
+                .any(|m| results.yearly(y, *m).iter().any(|v| *v != 0.0))
+        });
+        used.map_or(shape.years + 1, |y| y + 1).min(shape.rows)
+    } else {
+        shape.rows
+    };
+    for y in 0..rows {
         // After the horizon only the ledger's rows (docs/model.md §11.4).
         for m in Yearly::ALL
             .iter()

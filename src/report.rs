@@ -235,7 +235,7 @@ fn headline_more(metric: Scalar) -> &'static str {
         Scalar::CostToState => " (state loan lost + guarantee call)",
         Scalar::BmkbNetCost => " (claims paid and pending − premiums)",
         Scalar::StateLoanSubsidy => " (interest forgone on the state loan)",
-        Scalar::StateCostTotal => " (the three above)",
+        Scalar::StateCostTotal => " (the three above, less guarantee fees)",
         Scalar::Oss => " (OSS, loss net of BMKB claims received)",
         _ => "",
     }
@@ -246,15 +246,20 @@ fn dagger(at_par: bool) -> &'static str {
     if at_par { " †" } else { "" }
 }
 
-const PROBABILITIES: [(&str, &str); 4] = [
+const PROBABILITIES: [(&str, &str); 6] = [
     (
-        "capital_depleted",
-        "Capital depleted (below zero at some month end)",
+        "state_loan_not_repaid_in_full",
+        "State loan not repaid in full (at settlement)",
     ),
     (
         "guarantee_called",
-        "Guarantee called (debt the assets cannot repay at the horizon)",
+        "Guarantee called (the state pays a facility at settlement)",
     ),
+    (
+        "capital_depleted",
+        "Capital depleted (below zero at some month end of the horizon)",
+    ),
+    ("resolved", "Lender resolved (wound down or recapitalised)"),
     ("lending_closed", "Lending closed in some month"),
     ("liquidity_shortfall", "Liquidity shortfall in some month"),
 ];
@@ -351,6 +356,11 @@ fn html(data: &RunData, drawn: &charts::Charts, parameters: &[String]) -> String
     h.push_str("</dl>\n");
 
     headline(&mut h, data);
+    for c in charts.iter().filter(|c| c.name == "state_budget") {
+        h.push_str("<h2>The state's budget year by year</h2>\n");
+        figure(&mut h, c);
+        budget_table(&mut h, data);
+    }
 
     h.push_str("<h2>Over the horizon</h2>\n");
     for c in charts.iter().filter(|c| c.name.starts_with("fan_")) {
@@ -439,12 +449,23 @@ fn headline(h: &mut String, data: &RunData) {
         );
     }
     h.push_str("</tbody>\n</table>\n");
+    let settled = match data.meta.settlement {
+        crate::scenario::Settlement::Par => {
+            "The state settles at the horizon with the book at par."
+        }
+        crate::scenario::Settlement::RunOff => {
+            "The state settles when the book has run off after the horizon: the cost to the \
+             state and the state's totals include the run-off's losses, interest and costs \
+             (docs/model.md §11.2)."
+        }
+    };
     let _ = writeln!(
         h,
         "<p class=\"note\">† {} Final capital is K<sub>T</sub> = cash + book − external debt at \
          the horizon; the cost to the state is the guarantee call plus the loss on the state \
-         loan.</p>",
-        esc(PAR_NOTE)
+         loan. {}</p>",
+        esc(PAR_NOTE),
+        esc(settled)
     );
 
     h.push_str(
@@ -580,6 +601,59 @@ fn yearly(h: &mut String, data: &RunData) {
             });
             let cell = v.map_or("–".to_string(), |x| metric.unit().value(x));
             let _ = write!(h, "<td>{cell}</td>");
+        }
+        h.push_str("</tr>\n");
+    }
+    h.push_str("</tbody>\n</table></div>\n");
+}
+
+/// The state's ledger (docs/model.md §11.4) as a table: per budget year and after the horizon,
+/// the mean of each flow and of the net cash, and the guarantees outstanding at the year's end.
+fn budget_table(h: &mut String, data: &RunData) {
+    const COLUMNS: [Yearly; 10] = [
+        Yearly::StateLoanInterest,
+        Yearly::GuaranteeFees,
+        Yearly::BmkbPremiums,
+        Yearly::BmkbClaims,
+        Yearly::StateRecapitalisation,
+        Yearly::StateLoanRepaid,
+        Yearly::GuaranteeCall,
+        Yearly::StateNetCash,
+        Yearly::GuaranteeExposure,
+        Yearly::BmkbExposure,
+    ];
+    h.push_str(
+        "<p>Means over paths, nominal euros. Received: interest on the state loan, guarantee \
+         fees, BMKB premiums, the state loan repaid; paid: BMKB claims, capital injected, \
+         guarantees called. Net cash is what the state receives less what it pays; the \
+         guarantees outstanding are at the year's end (after the horizon: just before \
+         settlement).</p>\n<div class=\"wide\"><table id=\"budget\">\n<thead><tr>\
+         <th>Year</th>",
+    );
+    for m in COLUMNS {
+        let _ = write!(h, "<th>{}</th>", esc(m.label()));
+    }
+    h.push_str("</tr></thead>\n<tbody>\n");
+    let years = data.meta.horizon_years as usize;
+    let rows = years + data.after(Yearly::StateNetCash).len();
+    for row in 0..rows {
+        let label = if row >= years && !data.meta.shape.run_off_years {
+            "after".to_string()
+        } else {
+            (data.meta.start_year + row as i64).to_string()
+        };
+        let _ = write!(h, "<tr><td>{label}</td>");
+        for m in COLUMNS {
+            let cell = if row < years {
+                data.yearly(m).and_then(|r| r.get(row)).and_then(|r| r.mean)
+            } else {
+                data.after(m).get(row - years).and_then(|r| r.mean)
+            };
+            let _ = write!(
+                h,
+                "<td>{}</td>",
+                cell.map_or("–".to_string(), |x| Unit::Money.value(x))
+            );
         }
         h.push_str("</tr>\n");
     }

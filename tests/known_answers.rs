@@ -270,10 +270,12 @@ fn the_capital_identity_closes_every_month() {
             let mut previous = trace[0].capital_start;
             for m in &trace {
                 let scale = 1.0 + m.book_end.abs() + m.cash_end.abs() + m.debt_end.abs();
+                // docs/model.md §5, with the state loan repaid in a run-off (§11.2).
                 let flows = m.interest + m.origination_fees + m.recoveries + m.claims_received
                     - m.running_costs
                     - m.new_loan_costs
-                    - m.write_offs;
+                    - m.write_offs
+                    - m.state_repaid;
                 let ctx = format!("{} path {path} month {}", s.name(), m.month);
                 assert_eq!(m.capital_start, previous, "{ctx}: capital carried over");
                 assert!(
@@ -290,7 +292,8 @@ fn the_capital_identity_closes_every_month() {
                     "{ctx}: book or debt out of range"
                 );
                 assert!(m.active_end >= 0);
-                previous = m.capital_end;
+                // An injection at the month's end (§11.3) raises the next month's capital.
+                previous = m.capital_end + m.injection;
                 claims += m.claims_received;
                 stressed.0 += m.rationed as u64;
                 stressed.1 += (!m.lending_open) as u64;

@@ -36,7 +36,7 @@ fn check_runs_cleanly(scenario: &Scenario, out: &Path) {
                 assert!(v.is_finite(), "{} = {v} on path {path}", m.name());
             }
         }
-        for y in 0..model.years {
+        for y in 0..model.shape.rows {
             for m in Yearly::ALL {
                 let v = outcome.yearly(y, *m);
                 assert!(v.is_finite(), "year {y} {} = {v}", m.name());
@@ -48,10 +48,12 @@ fn check_runs_cleanly(scenario: &Scenario, out: &Path) {
                 + m.cash_end.abs()
                 + m.debt_end.abs()
                 + m.capital_start.abs();
+            // docs/model.md §5, with the state loan repaid in a run-off (§11.2).
             let flows = m.interest + m.origination_fees + m.recoveries + m.claims_received
                 - m.running_costs
                 - m.new_loan_costs
-                - m.write_offs;
+                - m.write_offs
+                - m.state_repaid;
             assert!(
                 (m.capital_end - m.capital_start - flows).abs() <= 1e-9 * scale,
                 "capital identity off by {} in month {}",

@@ -551,12 +551,15 @@ fn metrics(
 }
 
 /// The probabilities `summary.json` holds, in the order it writes them.
-const PROBABILITY_NAMES: [&str; 4] = [
-    "capital_depleted",
-    "guarantee_called",
-    "lending_closed",
-    "liquidity_shortfall",
-];
+const PROBABILITY_NAMES: [&str; crate::output::PROBABILITIES.len()] = {
+    let mut out = [""; crate::output::PROBABILITIES.len()];
+    let mut i = 0;
+    while i < out.len() {
+        out[i] = crate::output::PROBABILITIES[i].0;
+        i += 1;
+    }
+    out
+};
 
 fn probabilities(path: &Path, s: &Value) -> Result<Vec<(String, f64)>, DataError> {
     let Some(Value::Object(map)) = s.get("probabilities") else {

@@ -11,6 +11,7 @@
 //! system fonts or fontconfig needed.
 
 mod axes;
+mod budget;
 pub mod data;
 mod fan;
 mod forest;
@@ -32,6 +33,7 @@ use crate::metrics::{Scalar, Yearly};
 use crate::scenario::Settlement;
 use crate::uncertainty::rank::OutcomeRanks;
 use crate::units::Unit;
+use data::YearRow;
 use fan::{Fan, Limit};
 use histogram::Histogram;
 
@@ -83,7 +85,7 @@ impl std::fmt::Display for ChartError {
 impl std::error::Error for ChartError {}
 
 /// File stems of every chart this module can draw, in report order.
-pub const ALL_CHARTS: [&str; 11] = [
+pub const ALL_CHARTS: [&str; 12] = [
     "fan_capital",
     "fan_book",
     "fan_external_debt",
@@ -92,6 +94,7 @@ pub const ALL_CHARTS: [&str; 11] = [
     "fan_active_loans",
     "fan_bmkb_exposure",
     "state_account",
+    "state_budget",
     "hist_final_capital",
     "hist_net_loss",
     "hist_cost_to_state",
@@ -201,12 +204,14 @@ const FANS: [FanSpec; 7] = [
     },
 ];
 
-/// The rows of the state-account chart: the three channels in present value and their sum.
-const STATE_ACCOUNT: [(Scalar, &str); 4] = [
-    (Scalar::CostToStatePv, "State loan and guarantee call"),
-    (Scalar::BmkbNetCostPv, "BMKB claims − premiums"),
-    (Scalar::StateLoanSubsidyPv, "Interest subsidy"),
-    (Scalar::StateCostTotalPv, "Total"),
+/// The rows of the state-account chart: the channels in present value, each with the sign it
+/// has in the total (docs/model.md §11.5), and their sum.
+const STATE_ACCOUNT: [(Scalar, f64, &str); 5] = [
+    (Scalar::CostToStatePv, 1.0, "State loan and guarantee call"),
+    (Scalar::BmkbNetCostPv, 1.0, "BMKB claims − premiums"),
+    (Scalar::StateLoanSubsidyPv, 1.0, "Interest subsidy"),
+    (Scalar::GuaranteeFeesPv, -1.0, "Guarantee fees received"),
+    (Scalar::StateCostTotalPv, 1.0, "Total"),
 ];
 
 /// docs/model.md §10: what the state pays by channel, in present value, as a mean and the range
@@ -215,19 +220,25 @@ const STATE_ACCOUNT: [(Scalar, &str); 4] = [
 fn state_account_chart(data: &RunData) -> Result<Option<Chart>, ChartError> {
     let mut rows = Vec::new();
     let mut annotations = Vec::new();
-    for (metric, label) in STATE_ACCOUNT {
+    for (metric, sign, label) in STATE_ACCOUNT {
         let Some(m) = data.metric(metric) else {
             return Ok(None);
+        };
+        // Fees are the state's income: drawn as what they take off its cost.
+        let (lo, hi) = if sign < 0.0 {
+            (-m.p95, -m.p05)
+        } else {
+            (m.p05, m.p95)
         };
         rows.push(forest::ForestRow {
             label: label.to_string(),
             entries: vec![Some(study::Interval {
-                value: m.mean,
-                lo: m.p05,
-                hi: m.p95,
+                value: sign * m.mean,
+                lo,
+                hi,
             })],
         });
-        annotations.push(format!("mean {}", Unit::Money.value(m.mean)));
+        annotations.push(format!("mean {}", Unit::Money.value(sign * m.mean)));
     }
     let rate = toml::from_str::<toml::Table>(&data.scenario_toml)
         .ok()
@@ -240,7 +251,7 @@ fn state_account_chart(data: &RunData) -> Result<Option<Chart>, ChartError> {
         texts: frame::Texts {
             title: title("The state's account by channel, present value", data),
             facts: format!("Every flow discounted to the start{rate}"),
-            footnote: Some(PAR_NOTE.to_string()),
+            footnote: (data.meta.settlement == Settlement::Par).then(|| PAR_NOTE.to_string()),
         },
         x_desc: "What the state pays, present value (negative: it gains)".to_string(),
         series: &series,
@@ -249,13 +260,84 @@ fn state_account_chart(data: &RunData) -> Result<Option<Chart>, ChartError> {
         unit: Unit::Money,
         clip: false,
     };
-    let caption = "What the state pays over the horizon through each channel, discounted: the \
-                   state loan lost and the guarantee called at the horizon; BMKB claims paid \
-                   and still pending less the premiums received; and the interest it forgoes by \
-                   lending the state loan below its own cost of funds. Dot: mean; bar: 90% of \
-                   paths. The channels' ranges do not add up: only their means do."
-        .to_string();
+    let when = match data.meta.settlement {
+        Settlement::Par => "at the horizon, the book valued at par",
+        Settlement::RunOff => "when the book has run off after the horizon",
+    };
+    let caption = format!(
+        "What the state pays through each channel, discounted: the state loan lost and the \
+         guarantee called at settlement ({when}); BMKB claims less the premiums received; the \
+         interest it forgoes by lending the state loan below its own cost of funds; less the \
+         guarantee fees it receives on the facilities' debt. Dot: mean; bar: 90% of paths. The \
+         channels' ranges do not add up: only their means do."
+    );
     finish("state_account", chart.texts.title.clone(), caption, &chart).map(Some)
+}
+
+/// docs/model.md §11.4: the state's budget year by year, from `timeseries.csv`'s ledger rows;
+/// `None` where the file has none (a folder of an older version).
+fn budget_chart(data: &RunData) -> Result<Option<Chart>, ChartError> {
+    let rows = |m: Yearly| -> Vec<YearRow> {
+        let mut out = data.yearly(m).map(<[YearRow]>::to_vec).unwrap_or_default();
+        out.extend_from_slice(data.after(m));
+        out
+    };
+    let (cash, guarantee, bmkb) = (
+        rows(Yearly::StateNetCash),
+        rows(Yearly::GuaranteeExposure),
+        rows(Yearly::BmkbExposure),
+    );
+    if cash.is_empty() || cash.len() != guarantee.len() || cash.len() != bmkb.len() {
+        return Ok(None);
+    }
+    let years = data.meta.horizon_years as usize;
+    let last_year = data.meta.start_year + years as i64 - 1;
+    let columns: Vec<budget::Column> = (0..cash.len())
+        .map(|i| budget::Column {
+            label: if i >= years && !data.meta.shape.run_off_years {
+                format!("after {last_year}")
+            } else {
+                cash[i].label.to_string()
+            },
+            net_cash: cash[i],
+            guarantee: guarantee[i],
+            bmkb: bmkb[i],
+        })
+        .collect();
+    let total: f64 = cash.iter().filter_map(|r| r.mean).sum();
+    let state_loan = toml::from_str::<toml::Table>(&data.scenario_toml)
+        .ok()
+        .and_then(|t| t.get("funding")?.get("state_loan")?.as_float());
+    let lent = state_loan.map_or(String::new(), |l| {
+        format!(" · state loan of {} lent before the first year", Unit::Money.value(l))
+    });
+    let after = if data.meta.shape.run_off_years {
+        "the years after the horizon are the run-off's"
+    } else {
+        "the last column is everything after the horizon"
+    };
+    let chart = budget::Budget {
+        title: title("The state's budget year by year", data),
+        facts: format!(
+            "Mean net cash over all years {}{lent} · {after}",
+            Unit::Money.value(total)
+        ),
+        columns: &columns,
+        footnote: Some(
+            "Nominal euros. + received by the state, − paid by it.".to_string(),
+        ),
+    };
+    let caption = format!(
+        "Above: what the state receives from and pays for the lender and through the BMKB in \
+         each budget year — interest on the state loan, guarantee fees, BMKB premiums, the state \
+         loan repaid (in a run-off as cash allows, the rest at settlement) less BMKB claims, \
+         capital injected in a resolution and guarantees called at settlement — as the mean \
+         (bar) and the range of 90% of paths (whisker); {after}. Below: what the state still \
+         guarantees at each year's end, for the facilities' debt (the range of 90% of paths \
+         shaded) and under the BMKB. Left out: the state loan lent before the first year, the \
+         BMKB's running costs and the wider effects of the firms financed."
+    );
+    finish("state_budget", chart.title.clone(), caption, &chart).map(Some)
 }
 
 /// `Title — scenario, 500 paths`: every chart says what run it comes from.
@@ -319,6 +401,12 @@ pub fn draw_all(data: &RunData) -> Result<Charts, ChartError> {
         None => notes.push(
             "state_account: summary.json lacks the state's account by channel; chart not drawn."
                 .to_string(),
+        ),
+    }
+    match budget_chart(data)? {
+        Some(chart) => charts.push(chart),
+        None => notes.push(
+            "state_budget: timeseries.csv lacks the state's ledger; chart not drawn.".to_string(),
         ),
     }
 

@@ -5,6 +5,8 @@ use std::io::{self, Write};
 use std::path::Path;
 
 use microfolio::format::{count, eur, pct};
+use microfolio::output::settlement_note;
+use microfolio::scenario::Settlement;
 use microfolio::report::REPORT_HTML;
 use microfolio::study::Done;
 use microfolio::{Completed, Scalar, Scenario, Study, StudyResults};
@@ -60,18 +62,33 @@ pub fn run(scenario: &Scenario, done: &Completed) -> io::Result<()> {
         )?;
         writeln!(
             out,
-            "  = cost to state + BMKB claims (paid and pending) − premiums + state-loan interest subsidy"
+            "  = cost to state + BMKB claims − premiums + state-loan interest subsidy − guarantee fees"
+        )?;
+    }
+    let settlement = scenario.spec().state.settlement;
+    if settlement == Settlement::RunOff
+        && let (Some(months), Some(loss), Some(repaid)) = (
+            r.summary(Scalar::RunOffMonths),
+            r.summary(Scalar::RunOffNetLoss),
+            r.summary(Scalar::StateLoanRepaid),
+        )
+    {
+        writeln!(
+            out,
+            "settled after a run-off of {:.0} months (mean): run-off net loss {}, state loan repaid {}",
+            months.mean,
+            eur(loss.mean),
+            eur(repaid.mean)
         )?;
     }
     writeln!(
         out,
-        "P(capital depleted) {}",
+        "P(state loan not repaid in full) {}   P(guarantee called) {}   P(capital depleted) {}",
+        pct(r.probability_positive(Scalar::StateLoanLoss), 1),
+        pct(r.probability_positive(Scalar::GuaranteeCall), 1),
         pct(r.probability_positive(Scalar::CapitalDepleted), 1)
     )?;
-    writeln!(
-        out,
-        "(final capital and cost to state value the book at par; losses still embedded in it are not included)"
-    )?;
+    writeln!(out, "({})", settlement_note(settlement))?;
     done_lines(&mut out, &done.folder)
 }
 
