@@ -300,8 +300,17 @@ fn a_run_writes_every_file_and_a_summary() {
     assert!(paths[1].starts_with("0,"));
     let ts = lines(&folder.join("timeseries.csv"));
     assert_eq!(ts[0], "year,label,metric,mean,p05,p25,p50,p75,p95");
-    assert_eq!(ts.len(), 1 + 10 * microfolio::metrics::Yearly::COUNT);
+    // Ten years of every yearly outcome, and the row after them of the ledger's (§11.4).
+    let ledger = microfolio::metrics::Yearly::ALL
+        .iter()
+        .filter(|m| m.beyond_horizon())
+        .count();
+    assert_eq!(
+        ts.len(),
+        1 + 10 * microfolio::metrics::Yearly::COUNT + ledger
+    );
     assert!(ts[1].starts_with("1,2026,book,"));
+    assert!(ts[ts.len() - 1].starts_with("11,after,"));
     assert!(ts.iter().all(|l| !l.contains("NaN") && !l.contains("inf")));
     assert!(
         std::fs::read_to_string(folder.join("scenario.toml"))

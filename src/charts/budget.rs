@@ -69,14 +69,20 @@ impl Budget<'_> {
 impl Figure for Budget<'_> {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult<(), DB> {
         let legend = vec![
-            (Swatch::Fill(RECEIVED, 0.85), "state receives (mean)".to_string()),
+            (
+                Swatch::Fill(RECEIVED, 0.85),
+                "state receives (mean)".to_string(),
+            ),
             (Swatch::Fill(PAID, 0.85), "state pays (mean)".to_string()),
             (Swatch::Line(WHISKER), "90% of paths".to_string()),
             (
                 Swatch::Line(FACILITIES),
                 "facility guarantees outstanding".to_string(),
             ),
-            (Swatch::Line(BMKB), "BMKB guarantees outstanding".to_string()),
+            (
+                Swatch::Line(BMKB),
+                "BMKB guarantees outstanding".to_string(),
+            ),
         ];
         let frame = Frame {
             title: &self.title,

@@ -309,7 +309,10 @@ fn budget_chart(data: &RunData) -> Result<Option<Chart>, ChartError> {
         .ok()
         .and_then(|t| t.get("funding")?.get("state_loan")?.as_float());
     let lent = state_loan.map_or(String::new(), |l| {
-        format!(" · state loan of {} lent before the first year", Unit::Money.value(l))
+        format!(
+            " · state loan of {} lent before the first year",
+            Unit::Money.value(l)
+        )
     });
     let after = if data.meta.shape.run_off_years {
         "the years after the horizon are the run-off's"
@@ -323,9 +326,7 @@ fn budget_chart(data: &RunData) -> Result<Option<Chart>, ChartError> {
             Unit::Money.value(total)
         ),
         columns: &columns,
-        footnote: Some(
-            "Nominal euros. + received by the state, − paid by it.".to_string(),
-        ),
+        footnote: Some("Nominal euros. + received by the state, − paid by it.".to_string()),
     };
     let caption = format!(
         "Above: what the state receives from and pays for the lender and through the BMKB in \

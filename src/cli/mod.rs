@@ -238,20 +238,17 @@ fn metrics(lists: &[String]) -> Result<Vec<Scalar>, Error> {
     Ok(metrics)
 }
 
-/// The probabilities of `summary.json` that are not outcomes of one path, with the outcome a
-/// study can compare instead: a study compares means over paths, and these are shares of
-/// paths on which such an outcome is above zero. (`capital_depleted` is both: 0 or 1 on each
-/// path, its mean is the probability.)
-const PROBABILITIES: [(&str, &str); 3] = [
-    ("guarantee_called", "guarantee_call"),
-    ("lending_closed", "months_lending_closed"),
-    ("liquidity_shortfall", "months_liquidity_shortfall"),
-];
-
-/// Refuse a probability of `summary.json` given as a metric, saying what to use instead.
+/// Refuse a probability of `summary.json` given as a metric, saying what to use instead: a
+/// study compares means over paths, and a probability is the share of paths on which an
+/// outcome is above zero. (`capital_depleted` and `resolved` are both: 0 or 1 on each path,
+/// their mean is the probability.)
 fn not_a_probability(list: &str) -> Result<(), Error> {
     for name in list.split(',').map(str::trim) {
-        if let Some((_, instead)) = PROBABILITIES.iter().find(|(p, _)| *p == name) {
+        let instead = microfolio::output::PROBABILITIES
+            .iter()
+            .find(|(p, m)| *p == name && m.name() != name)
+            .map(|(_, m)| m.name());
+        if let Some(instead) = instead {
             return Err(Error::Argument {
                 arg: Arg::Metrics,
                 given: vec![list.to_string()],

@@ -6,8 +6,8 @@ use std::path::Path;
 
 use microfolio::format::{count, eur, pct};
 use microfolio::output::settlement_note;
-use microfolio::scenario::Settlement;
 use microfolio::report::REPORT_HTML;
+use microfolio::scenario::Settlement;
 use microfolio::study::Done;
 use microfolio::{Completed, Scalar, Scenario, Study, StudyResults};
 

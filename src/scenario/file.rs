@@ -133,7 +133,8 @@ fn line_col(text: &str, offset: usize) -> (usize, usize) {
     (line, col)
 }
 
-/// Turn serde_path_to_error's `segment[1].annual_pd` into `segment.<name>.annual_pd`.
+/// Turn serde_path_to_error's `segment[1].annual_pd` into `segment.<name>.annual_pd` (and
+/// `funding.facility[0].limit` into `funding.facility.<name>.limit`).
 pub(super) fn dotted(path: &serde_path_to_error::Path, doc: &toml::Table) -> String {
     use serde_path_to_error::Segment as S;
     let mut out = String::new();
@@ -141,8 +142,12 @@ pub(super) fn dotted(path: &serde_path_to_error::Path, doc: &toml::Table) -> Str
     for seg in path.iter() {
         match seg {
             S::Seq { index } if in_segment => {
-                let name = doc
-                    .get("segment")
+                let list = if out == "segment" {
+                    doc.get("segment")
+                } else {
+                    doc.get("funding").and_then(|f| f.get("facility"))
+                };
+                let name = list
                     .and_then(|s| s.as_array())
                     .and_then(|a| a.get(*index))
                     .and_then(|s| s.get("name"))
@@ -159,7 +164,7 @@ pub(super) fn dotted(path: &serde_path_to_error::Path, doc: &toml::Table) -> Str
                     out.push('.');
                 }
                 out.push_str(key);
-                in_segment = out == "segment";
+                in_segment = out == "segment" || out == "funding.facility";
             }
             S::Unknown => {}
         }
@@ -242,13 +247,14 @@ fn load_doc(text: &str, file: &str, depth: usize) -> Result<toml::Table, Scenari
     Ok(base)
 }
 
-/// Lay `over` onto `base`: tables merge key by key, segments merge by name (a new name is
-/// appended), anything else is replaced.
+/// Lay `over` onto `base`: tables merge key by key, segments and funding facilities merge by
+/// name (a new name is appended; an empty list of facilities drops the parent's), anything else
+/// is replaced.
 fn merge(base: &mut toml::Table, over: toml::Table) {
     for (key, value) in over {
         match (base.get_mut(&key), value) {
             (Some(toml::Value::Array(base_segments)), toml::Value::Array(segments))
-                if key == "segment" =>
+                if (key == "segment" || key == "facility") && !segments.is_empty() =>
             {
                 for seg in segments {
                     let name = seg.get("name").and_then(|n| n.as_str()).map(str::to_string);
