@@ -309,7 +309,7 @@ impl<'m> Guarantees<'m> {
     pub fn exposure_at(&self, segments: &[SegmentModel], m: i64) -> f64 {
         let mut total = 0.0;
         for s in &self.spans {
-            if s.start - 1 <= m && m <= s.stop - 1 {
+            if s.start - 1 <= m && m < s.stop {
                 let schedule = match s.channel {
                     Channel::Own => &segments[s.segment].schedule,
                     Channel::Bank => &self.bmkb.bank_segments[s.segment].schedule,

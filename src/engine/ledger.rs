@@ -205,7 +205,7 @@ impl Ledger {
         let mut claims = vec![0.0; rows];
         let mut pv = 0.0;
         let span = self.net.len().max(bmkb.premiums.len());
-        for t in 0..span {
+        for (t, df) in discount.iter().enumerate().take(span) {
             let p = bmkb.premiums.get(t).copied().unwrap_or(0.0);
             let mut c = bmkb.claims.get(t).copied().unwrap_or(0.0);
             if run_off {
@@ -214,7 +214,7 @@ impl Ledger {
             let lender = self.net.get(t).copied().unwrap_or(0.0);
             let net = lender + p - c;
             if net != 0.0 {
-                pv += discount[t] * net;
+                pv += df * net;
             }
             if t >= self.months {
                 let row = self.row_of(t);
