@@ -579,7 +579,7 @@ fn facilities(spec: &ScenarioSpec, years: usize) -> Vec<FacilityModel> {
         let model = FacilityModel::new(
             &facility.name,
             (0..years.max(1)).map(|y| facility.limit_in(y)).collect(),
-            facility.guaranteed_share,
+            facility.share(),
             facility.rate,
             facility.guarantee_fee,
         );

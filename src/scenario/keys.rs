@@ -547,7 +547,7 @@ pub static KEYS: &[KeySpec] = &[
     other("facility", "name", "Facility name", Role::Label, Kind::Text),
     facility!(limit,                         "Facility limit",                Money,   MONEY, optional),
     other("facility", "limits", "Facility limits by year", Role::Parameter, Kind::List),
-    facility!(guaranteed_share,              "Guaranteed share",              Percent, FRACTION),
+    facility!(guaranteed_share,              "Guaranteed share",              Percent, FRACTION, optional),
     facility!(rate,                          "Facility rate",                 Percent, FRACTION),
     facility!(guarantee_fee,                 "Facility guarantee fee",        Percent, FRACTION),
     number!(initial_book.loans,              "Initial loans",                 Count,   closed(0.0, MAX_INITIAL_LOANS as f64)),

@@ -176,8 +176,11 @@ pub struct Facility {
     /// The limit per report year (the last holds for later years), in place of `limit`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limits: Option<Vec<f64>>,
-    /// Share of the drawn amount the state guarantees, 0..1. Required.
-    pub guaranteed_share: f64,
+    /// Share of the drawn amount the state guarantees, 0..1. Required (checked by validation,
+    /// so that a variant's table that changes another key of a parent's facility need not
+    /// repeat it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub guaranteed_share: Option<f64>,
     /// Annual interest the lender pays on the drawn amount. Default 0.03.
     #[serde(default = "default_facility_rate")]
     pub rate: f64,
@@ -201,6 +204,12 @@ impl Facility {
         }
     }
 
+    /// The share of its drawn amount the state guarantees (0 where unset: validation refuses
+    /// that).
+    pub fn share(&self) -> f64 {
+        self.guaranteed_share.unwrap_or(0.0)
+    }
+
     /// A facility named `name` of `limit` at `guaranteed_share`, the other keys at their
     /// defaults.
     pub fn named(name: &str, limit: f64, guaranteed_share: f64) -> Facility {
@@ -208,7 +217,7 @@ impl Facility {
             name: name.to_string(),
             limit: Some(limit),
             limits: None,
-            guaranteed_share,
+            guaranteed_share: Some(guaranteed_share),
             rate: DEFAULT_FACILITY_RATE,
             guarantee_fee: 0.0,
         }

@@ -317,7 +317,11 @@ fn the_registry_lists_every_key_the_file_has_in_file_order() {
     let registered: Vec<String> = KEYS.iter().map(KeySpec::table_path).collect();
     assert_eq!(registered, written);
     // Every numeric key has a default but those that have none by design.
-    let no_default = ["funding.guarantee_ceiling", "funding.facility.limit"];
+    let no_default = [
+        "funding.guarantee_ceiling",
+        "funding.facility.limit",
+        "funding.facility.guaranteed_share",
+    ];
     for k in KEYS {
         let value = k.default_value();
         assert_eq!(

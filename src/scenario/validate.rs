@@ -268,6 +268,13 @@ fn facilities(s: &ScenarioSpec, c: &Check) -> Checked {
             ));
         }
         let key = |field: &str| format!("funding.facility.{}.{field}", f.name);
+        if f.guaranteed_share.is_none() {
+            return Err(c.fail(
+                &key("guaranteed_share"),
+                "(none)",
+                "the share of the drawn amount the state guarantees, a number from 0 to 1",
+            ));
+        }
         match (&f.limit, &f.limits) {
             (Some(_), Some(_)) => {
                 return Err(c.fail(
@@ -329,7 +336,7 @@ fn guarantee_ceiling(s: &ScenarioSpec, c: &Check) -> Checked {
         let guaranteed: f64 = match &s.funding.facility {
             Some(list) => list
                 .iter()
-                .map(|f| f.guaranteed_share * f.limit_in(year))
+                .map(|f| f.share() * f.limit_in(year))
                 .sum(),
             None => s.first_year_room(),
         };
