@@ -25,16 +25,35 @@ use microfolio::stats::mean_sd;
 /// Family-wise false-alarm rate of all the statistical tests in this file.
 const FAMILY_ALPHA: f64 = 1e-4;
 
-/// Engine–reference scenarios in this file.
-const AGREEMENT_SCENARIOS: usize = 3;
 /// Report years (0-based) whose yearly metrics are compared; every scenario has 5 years.
 const YEARS_COMPARED: [usize; 3] = [0, 2, 4];
+/// Report years of every engine–reference scenario.
+const HORIZON_YEARS: usize = 5;
+/// The engine–reference scenarios of this file with the number of yearly rows after the
+/// horizon each has (docs/model.md §11.2, "Yearly rows": one row `after`, or with
+/// `state.run_off_years` one per calendar year the state's account may reach), whose ledger
+/// metrics ([`Yearly::beyond_horizon`]) are compared too.
+const AGREEMENT_SCENARIOS: [(&str, usize); 3] = [("rich", 1), ("tight", 1), ("corners", 1)];
 /// Comparisons in the closed-form checks of the reference.
 const CLOSED_FORM_COMPARISONS: usize = 6 + 4;
-/// Size of the Bonferroni family.
-const TOTAL_COMPARISONS: usize = AGREEMENT_SCENARIOS
-    * (Scalar::COUNT + Yearly::COUNT * YEARS_COMPARED.len())
-    + CLOSED_FORM_COMPARISONS;
+
+/// Yearly metrics with rows after the horizon ([`Yearly::beyond_horizon`]: the state's ledger
+/// and the BMKB's three); checked against the registry in [`compare`].
+const LEDGER_ROW_METRICS: usize = 10;
+/// Size of the Bonferroni family: per scenario every scalar, every yearly metric of
+/// [`YEARS_COMPARED`] and the ledger's metrics in each row after the horizon; and the
+/// closed-form checks.
+const TOTAL_COMPARISONS: usize = {
+    let mut total = CLOSED_FORM_COMPARISONS;
+    let mut k = 0;
+    while k < AGREEMENT_SCENARIOS.len() {
+        total += Scalar::COUNT
+            + Yearly::COUNT * YEARS_COMPARED.len()
+            + LEDGER_ROW_METRICS * AGREEMENT_SCENARIOS[k].1;
+        k += 1;
+    }
+    total
+};
 
 fn z_critical() -> f64 {
     common::z_crit(FAMILY_ALPHA, TOTAL_COMPARISONS)
@@ -85,14 +104,30 @@ impl Checker {
         }
     }
 
-    /// Two independent samples `a` (engine) and `b` (reference).
+    /// Two independent samples `a` (engine) and `b` (reference) of the values where a metric
+    /// is defined. A metric undefined on every path of both agrees; undefined on every path of
+    /// one only, it fails.
     fn samples(&mut self, label: &str, a: &[f64], b: &[f64]) {
-        assert!(!a.is_empty() && !b.is_empty(), "{label}: no defined values");
-        let (ma, mb) = (moments(a), moments(b));
         self.compared += 1;
+        if a.is_empty() || b.is_empty() {
+            let ok = a.is_empty() && b.is_empty();
+            let line = format!(
+                "{label:<34} defined on {} engine paths and {} reference paths {}",
+                a.len(),
+                b.len(),
+                if ok { "" } else { "DIFFER" }
+            );
+            if !ok {
+                self.failures.push(line.clone());
+            }
+            self.lines.push(line);
+            return;
+        }
+        let (ma, mb) = (moments(a), moments(b));
         if ma.sd == 0.0 && mb.sd == 0.0 {
-            // A constant in both: no standard error, so compare the constants exactly.
-            let ok = a[0] == b[0];
+            // A constant in both: no standard error, so compare the constants, up to the
+            // rounding of sums written in another order (a subsidy summed month by month).
+            let ok = (a[0] - b[0]).abs() <= 1e-12 * a[0].abs().max(b[0].abs());
             let line = format!(
                 "{label:<34} constant engine {:>14.6} reference {:>14.6} {}",
                 a[0],
@@ -160,8 +195,9 @@ impl Means {
 }
 
 /// Run `text` through the engine (its own seed) and the reference (`reference_seed`) on
-/// `paths` paths each, and compare every scalar metric and every yearly metric of
-/// [`YEARS_COMPARED`].
+/// `paths` paths each, and compare every scalar metric, every yearly metric of
+/// [`YEARS_COMPARED`] and the ledger's metrics in every row after the horizon (as many as
+/// [`AGREEMENT_SCENARIOS`] lists for `name`).
 ///
 /// `MICROFOLIO_REFERENCE_PATHS=N` overrides the number of paths, for a more powerful check by
 /// hand (the threshold stays the same; only the fixed-seed run is part of the suite).
@@ -170,11 +206,22 @@ fn compare(name: &str, text: &str, paths: u64, reference_seed: u64) -> Means {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(paths);
+    let after_rows = AGREEMENT_SCENARIOS
+        .iter()
+        .find(|(n, _)| *n == name)
+        .unwrap_or_else(|| panic!("{name} is not in AGREEMENT_SCENARIOS"))
+        .1;
+    let ledger_metrics: Vec<Yearly> = Yearly::ALL
+        .iter()
+        .copied()
+        .filter(|m| m.beyond_horizon())
+        .collect();
+    assert_eq!(ledger_metrics.len(), LEDGER_ROW_METRICS);
     let scenario = scenario(text);
     let spec = scenario.spec();
     assert_eq!(
-        spec.simulation.horizon_years, 5,
-        "{name}: YEARS_COMPARED assumes 5 years"
+        spec.simulation.horizon_years as usize, HORIZON_YEARS,
+        "{name}: YEARS_COMPARED assumes {HORIZON_YEARS} years"
     );
 
     let started = std::time::Instant::now();
@@ -185,14 +232,32 @@ fn compare(name: &str, text: &str, paths: u64, reference_seed: u64) -> Means {
     let reference = reference::simulate(spec, reference_seed, 0..paths);
     let reference_time = started.elapsed();
 
-    let worst_identity = reference
-        .iter()
-        .map(|p| p.capital_identity_error)
-        .fold(0.0, f64::max);
-    assert!(
-        worst_identity < 1e-3,
-        "{name}: the reference's capital identity is off by {worst_identity} euros"
+    let rows = engine.rows();
+    assert_eq!(
+        rows,
+        HORIZON_YEARS + after_rows,
+        "{name}: the engine's yearly rows"
     );
+    for p in &reference {
+        assert!(
+            p.yearly.len() <= rows,
+            "{name}: the reference's account reaches row {} of {rows}",
+            p.yearly.len()
+        );
+    }
+    let worst = |error: fn(&reference::PathResult) -> f64| -> f64 {
+        reference.iter().map(error).fold(0.0, f64::max)
+    };
+    for (what, worst) in [
+        ("capital identity", worst(|p| p.capital_identity_error)),
+        ("run-off's closure", worst(|p| p.run_off_closure_error)),
+        ("ledger's identity", worst(|p| p.ledger_identity_error)),
+    ] {
+        assert!(
+            worst < 1e-3,
+            "{name}: the reference's {what} is off by {worst} euros"
+        );
+    }
 
     let mut checker = Checker::new(&format!(
         "{name}: {paths} paths, engine {engine_time:.2?}, reference {reference_time:.2?}"
@@ -215,6 +280,18 @@ fn compare(name: &str, text: &str, paths: u64, reference_seed: u64) -> Means {
             checker.samples(&format!("year {} {}", year + 1, m.name()), a, &b);
         }
     }
+    for row in HORIZON_YEARS..rows {
+        for &m in &ledger_metrics {
+            let a = engine.yearly(row, m);
+            let b: Vec<f64> = reference.iter().map(|p| p.yearly(row, m)).collect();
+            checker.samples(&format!("row {} {}", row + 1, m.name()), a, &b);
+        }
+    }
+    assert_eq!(
+        checker.compared,
+        Scalar::COUNT + Yearly::COUNT * YEARS_COMPARED.len() + LEDGER_ROW_METRICS * after_rows,
+        "{name}: comparisons counted in TOTAL_COMPARISONS"
+    );
     checker.finish();
     means
 }
