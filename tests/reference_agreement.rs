@@ -33,7 +33,8 @@ const HORIZON_YEARS: usize = 5;
 /// horizon each has (docs/model.md §11.2, "Yearly rows": one row `after`, or with
 /// `state.run_off_years` one per calendar year the state's account may reach), whose ledger
 /// metrics ([`Yearly::beyond_horizon`]) are compared too.
-const AGREEMENT_SCENARIOS: [(&str, usize); 3] = [("rich", 1), ("tight", 1), ("corners", 1)];
+const AGREEMENT_SCENARIOS: [(&str, usize); 4] =
+    [("rich", 1), ("tight", 1), ("corners", 1), ("facilities", 1)];
 /// Comparisons in the closed-form checks of the reference.
 const CLOSED_FORM_COMPARISONS: usize = 6 + 4;
 
@@ -554,6 +555,114 @@ fn engine_agrees_with_reference_on_corner_cases() {
     }
     let (e, r) = m.of(Scalar::Graduations);
     assert!(e == 0.0 && r == 0.0, "referral_share 0: no graduations");
+}
+
+// ---------------------------------------------------------------------------------------------
+// The state's ledger (docs/model.md §11): facilities, settlement after a run-off, resolution.
+// None of these scenarios enables the BMKB: the reference does not simulate it.
+// ---------------------------------------------------------------------------------------------
+
+/// Three facilities of different guaranteed shares, rates and fees, drawn in the listed order
+/// and repaid in reverse, under a settlement after the run-off (a fixed-cost share below the
+/// default, a discount rate above the state loan's rate). Capital runs out on some paths, so
+/// that the shortfall at settlement is split between the state and the funders, and stays above
+/// `min_cash` on others, so that the run-off repays facilities and then advances the state loan.
+const FACILITIES: &str = r#"
+[simulation]
+horizon_years = 5
+seed = 7004
+
+[funding]
+state_loan = 1.5e6
+state_loan_rate = 0.01
+initial_reserves = 1e5
+min_cash = 2e5
+cash_target = 8e5
+guarantee_ceiling = 8e6
+
+[[funding.facility]]
+name = "eib"
+limit = 1.2e6
+guaranteed_share = 0.75
+rate = 0.02
+
+[[funding.facility]]
+name = "fund"
+limit = 3e6
+guaranteed_share = 0.4
+rate = 0.06
+guarantee_fee = 0.01
+
+[[funding.facility]]
+name = "bank"
+limit = 2.5e6
+guaranteed_share = 1.0
+rate = 0.045
+guarantee_fee = 0.006
+
+[state]
+settlement = "run_off"
+run_off_fixed_share = 0.35
+discount_rate = 0.03
+
+[initial_book]
+loans = 150
+max_age_months = 24
+
+[origination]
+loans_per_year = 150
+cap = 60000
+
+[credit_cycle]
+asset_correlation = 0.15
+persistence = 0.5
+shifts = [0.0, -0.5, -1.0]
+
+[followup]
+referral_share = 0.5
+size_multiplier = 1.3
+pd_multiplier = 1.5
+
+[costs]
+fixed_per_year = 150000
+per_active_loan_per_year = 150
+per_new_loan = 300
+
+[[segment]]
+name = "starter"
+mean_size = 18000
+size_cv = 0.5
+min_size = 5000
+term_months = 36
+grace_months = 3
+interest_rate = 0.085
+origination_fee = 0.02
+annual_pd = 0.06
+seasoning = [0.8, 1.2]
+recovery_mean = 0.3
+recovery_sd = 0.15
+recovery_lag_months = 6
+followup_rate = 0.1
+followup_min_age_months = 12
+prepay_rate = 0.04
+"#;
+
+#[test]
+fn engine_agrees_with_reference_on_facilities_under_a_run_off() {
+    let m = compare("facilities", FACILITIES, 3000, 0x5EED_0004);
+    for metric in [
+        Scalar::GuaranteeFees,
+        Scalar::GuaranteeCall,
+        Scalar::LendersLoss,
+        Scalar::RunOffMonths,
+        Scalar::RunOffNetLoss,
+        Scalar::RunOffCosts,
+        Scalar::StateLoanRepaidRunOff,
+        Scalar::StateLoanLoss,
+    ] {
+        let (e, r) = m.of(metric);
+        assert!(e > 0.0 && r > 0.0, "{}: {e} / {r}", metric.name());
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
