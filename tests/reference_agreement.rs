@@ -33,24 +33,81 @@ const HORIZON_YEARS: usize = 5;
 /// horizon each has (docs/model.md §11.2, "Yearly rows": one row `after`, or with
 /// `state.run_off_years` one per calendar year the state's account may reach), whose ledger
 /// metrics ([`Yearly::beyond_horizon`]) are compared too.
-const AGREEMENT_SCENARIOS: [(&str, usize); 4] =
-    [("rich", 1), ("tight", 1), ("corners", 1), ("facilities", 1)];
+const AGREEMENT_SCENARIOS: [(&str, usize); 5] = [
+    ("rich", 1),
+    ("tight", 1),
+    ("corners", 1),
+    ("facilities", 1),
+    ("limits", 5),
+];
 /// Comparisons in the closed-form checks of the reference.
 const CLOSED_FORM_COMPARISONS: usize = 6 + 4;
+/// Comparisons where the engine departs from docs/model.md as the reference reads it: each is
+/// still computed and printed, marked, but neither fails nor counts in the family. Every entry
+/// is reported to the lead engineer with a minimal case; remove it when the engine or the
+/// document changes.
+const KNOWN_DISAGREEMENTS: &[(&str, &str)] = &[
+    // KNOWN DISAGREEMENT: `guarantee_exposure` in the rows after the horizon under
+    // `state.run_off_years` (docs/model.md §11.2, "Yearly rows": "each with its exposures at
+    // the year's end (zero where a path's account has ended)"; §2: a stock at the year's end is
+    // its value after the year's last month). The reference shows the exposure at the end of
+    // each year the account is still open at (the year whose last month is the settlement's
+    // month `T_s − 1` included) and 0 after. The engine shows, in the calendar year that holds
+    // month index `T_s`, the exposure just before settlement: in the year of a settlement in
+    // mid-year, whose end comes after it, and, where `T_s` is a multiple of 12, again in the
+    // next year, which has no flow at all. Minimal case: `horizon_years = 1`, one initial loan
+    // (`max_age_months = 1`, term 24, rate 0, `annual_pd = 0`), `state_loan = 1000`,
+    // `min_cash = 50000`, one facility of share 1 at rate 0, `settlement = "run_off"`,
+    // `run_off_years = true`: `T_s = 24`, and row 2 (2028) has `guarantee_exposure` 49,000 in
+    // the engine, 0 in the reference; with term 22 (`T_s = 22`) row 1 (2027) has 49,000 in the
+    // engine, 0 in the reference. In LIMITS no path settles before month 96 (its last loans
+    // mature in month 99), so only rows 9 and 10 hold settlements.
+    ("limits", "row 9 guarantee_exposure"),
+    ("limits", "row 10 guarantee_exposure"),
+];
+
+/// Comparisons of scenario `name` in [`KNOWN_DISAGREEMENTS`].
+const fn known_disagreements(name: &str) -> usize {
+    let mut count = 0;
+    let mut k = 0;
+    while k < KNOWN_DISAGREEMENTS.len() {
+        if const_str_eq(KNOWN_DISAGREEMENTS[k].0, name) {
+            count += 1;
+        }
+        k += 1;
+    }
+    count
+}
+
+const fn const_str_eq(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
 
 /// Yearly metrics with rows after the horizon ([`Yearly::beyond_horizon`]: the state's ledger
 /// and the BMKB's three); checked against the registry in [`compare`].
 const LEDGER_ROW_METRICS: usize = 10;
 /// Size of the Bonferroni family: per scenario every scalar, every yearly metric of
-/// [`YEARS_COMPARED`] and the ledger's metrics in each row after the horizon; and the
-/// closed-form checks.
+/// [`YEARS_COMPARED`] and the ledger's metrics in each row after the horizon, less its known
+/// disagreements; and the closed-form checks.
 const TOTAL_COMPARISONS: usize = {
     let mut total = CLOSED_FORM_COMPARISONS;
     let mut k = 0;
     while k < AGREEMENT_SCENARIOS.len() {
         total += Scalar::COUNT
             + Yearly::COUNT * YEARS_COMPARED.len()
-            + LEDGER_ROW_METRICS * AGREEMENT_SCENARIOS[k].1;
+            + LEDGER_ROW_METRICS * AGREEMENT_SCENARIOS[k].1
+            - known_disagreements(AGREEMENT_SCENARIOS[k].0);
         k += 1;
     }
     total
@@ -109,6 +166,27 @@ impl Checker {
     /// is defined. A metric undefined on every path of both agrees; undefined on every path of
     /// one only, it fails.
     fn samples(&mut self, label: &str, a: &[f64], b: &[f64]) {
+        self.compare(label, a, b, false);
+    }
+
+    /// As [`Checker::samples`], for a comparison of [`KNOWN_DISAGREEMENTS`]: printed and marked,
+    /// but it neither fails nor counts.
+    fn known_disagreement(&mut self, label: &str, a: &[f64], b: &[f64]) {
+        self.compare(label, a, b, true);
+    }
+
+    fn compare(&mut self, label: &str, a: &[f64], b: &[f64], known: bool) {
+        let failures = self.failures.len();
+        self.compare_counted(label, a, b);
+        if known {
+            self.compared -= 1;
+            self.failures.truncate(failures);
+            let line = self.lines.last_mut().unwrap();
+            line.push_str(" (KNOWN DISAGREEMENT, not counted)");
+        }
+    }
+
+    fn compare_counted(&mut self, label: &str, a: &[f64], b: &[f64]) {
         self.compared += 1;
         if a.is_empty() || b.is_empty() {
             let ok = a.is_empty() && b.is_empty();
@@ -281,16 +359,29 @@ fn compare(name: &str, text: &str, paths: u64, reference_seed: u64) -> Means {
             checker.samples(&format!("year {} {}", year + 1, m.name()), a, &b);
         }
     }
+    let mut known = 0;
     for row in HORIZON_YEARS..rows {
         for &m in &ledger_metrics {
             let a = engine.yearly(row, m);
             let b: Vec<f64> = reference.iter().map(|p| p.yearly(row, m)).collect();
-            checker.samples(&format!("row {} {}", row + 1, m.name()), a, &b);
+            let label = format!("row {} {}", row + 1, m.name());
+            if KNOWN_DISAGREEMENTS.contains(&(name, label.as_str())) {
+                known += 1;
+                checker.known_disagreement(&label, a, &b);
+            } else {
+                checker.samples(&label, a, &b);
+            }
         }
     }
     assert_eq!(
+        known,
+        known_disagreements(name),
+        "{name}: every known disagreement is met"
+    );
+    assert_eq!(
         checker.compared,
-        Scalar::COUNT + Yearly::COUNT * YEARS_COMPARED.len() + LEDGER_ROW_METRICS * after_rows,
+        Scalar::COUNT + Yearly::COUNT * YEARS_COMPARED.len() + LEDGER_ROW_METRICS * after_rows
+            - known,
         "{name}: comparisons counted in TOTAL_COMPARISONS"
     );
     checker.finish();
@@ -659,6 +750,95 @@ fn engine_agrees_with_reference_on_facilities_under_a_run_off() {
         Scalar::RunOffCosts,
         Scalar::StateLoanRepaidRunOff,
         Scalar::StateLoanLoss,
+    ] {
+        let (e, r) = m.of(metric);
+        assert!(e > 0.0 && r > 0.0, "{}: {e} / {r}", metric.name());
+    }
+}
+
+/// A facility whose limit falls in year 3 below its debt and rises again in year 4 to a level
+/// still below its first, beside a constant one: the debt above the fallen limit is an excess,
+/// repaid first from cash above `min_cash` and counted as spent by the grant rule, so that
+/// lending is rationed until it is gone. Settled after a run-off, with the state's rows after
+/// the horizon year by year (`state.run_off_years`); the run-off's years keep the last limit.
+const LIMITS: &str = r#"
+[simulation]
+horizon_years = 5
+seed = 7005
+
+[funding]
+state_loan = 1.2e6
+state_loan_rate = 0.02
+initial_reserves = 2e5
+min_cash = 1.5e5
+cash_target = 4e5
+
+[[funding.facility]]
+name = "falling"
+limits = [3e6, 3e6, 1.4e6, 2.2e6]
+guaranteed_share = 1.0
+rate = 0.03
+
+[[funding.facility]]
+name = "steady"
+limit = 1.1e6
+guaranteed_share = 0.5
+rate = 0.04
+guarantee_fee = 0.008
+
+[state]
+settlement = "run_off"
+run_off_years = true
+discount_rate = 0.025
+
+[initial_book]
+loans = 120
+max_age_months = 30
+
+[origination]
+loans_per_year = 140
+growth_per_year = 0.05
+cap = 50000
+
+[credit_cycle]
+asset_correlation = 0.1
+persistence = 0.4
+
+[followup]
+referral_share = 0.3
+size_multiplier = 1.2
+
+[costs]
+fixed_per_year = 80000
+per_active_loan_per_year = 100
+coaching_per_new_loan = 250
+
+[[segment]]
+name = "micro"
+mean_size = 16000
+size_cv = 0.4
+min_size = 4000
+term_months = 40
+grace_months = 2
+interest_rate = 0.09
+origination_fee = 0.015
+annual_pd = 0.04
+recovery_mean = 0.35
+recovery_sd = 0.1
+recovery_lag_months = 8
+followup_rate = 0.08
+followup_min_age_months = 9
+prepay_rate = 0.05
+"#;
+
+#[test]
+fn engine_agrees_with_reference_when_a_limit_falls() {
+    let m = compare("limits", LIMITS, 3000, 0x5EED_0005);
+    for metric in [
+        Scalar::LoansRationed,
+        Scalar::GuaranteeFees,
+        Scalar::RunOffMonths,
+        Scalar::StateLoanRepaidRunOff,
     ] {
         let (e, r) = m.of(metric);
         assert!(e > 0.0 && r > 0.0, "{}: {e} / {r}", metric.name());
