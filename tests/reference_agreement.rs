@@ -33,12 +33,13 @@ const HORIZON_YEARS: usize = 5;
 /// horizon each has (docs/model.md §11.2, "Yearly rows": one row `after`, or with
 /// `state.run_off_years` one per calendar year the state's account may reach), whose ledger
 /// metrics ([`Yearly::beyond_horizon`]) are compared too.
-const AGREEMENT_SCENARIOS: [(&str, usize); 5] = [
+const AGREEMENT_SCENARIOS: [(&str, usize); 6] = [
     ("rich", 1),
     ("tight", 1),
     ("corners", 1),
     ("facilities", 1),
     ("limits", 5),
+    ("wind_down", 1),
 ];
 /// Comparisons in the closed-form checks of the reference.
 const CLOSED_FORM_COMPARISONS: usize = 6 + 4;
@@ -842,6 +843,107 @@ fn engine_agrees_with_reference_when_a_limit_falls() {
     ] {
         let (e, r) = m.of(metric);
         assert!(e > 0.0 && r > 0.0, "{}: {e} / {r}", metric.name());
+    }
+}
+
+/// A lender whose capital runs out on about 40% of paths (costly, risky, a downturn in years 2
+/// and 3), wound down when its capital has been below 10% of its book at three month-ends in a
+/// row (about 80% of paths, so capital may still be positive), under a settlement at par: the
+/// wind-down runs off within the horizon (lending closed, demand rationed, 30% of the fixed
+/// costs, advances on the state loan where capital allows) and settles at its end, within the
+/// horizon on about a third of the paths (short terms and lags; the lender is then gone) and
+/// after it on others. Two facilities of different shares split the shortfall; their limits
+/// are ample, so that no month is short of cash.
+const WIND_DOWN: &str = r#"
+[simulation]
+horizon_years = 5
+seed = 7006
+
+[funding]
+state_loan = 1e6
+state_loan_rate = 0.01
+min_cash = 5e4
+cash_target = 3e5
+
+[[funding.facility]]
+name = "senior"
+limit = 3e6
+guaranteed_share = 0.9
+rate = 0.035
+guarantee_fee = 0.005
+
+[[funding.facility]]
+name = "junior"
+limit = 4e6
+guaranteed_share = 0.6
+rate = 0.05
+
+[resolution]
+rule = "wind_down"
+trigger_ratio = 0.1
+
+[state]
+run_off_fixed_share = 0.3
+
+[initial_book]
+loans = 120
+max_age_months = 18
+
+[origination]
+loans_per_year = 130
+cap = 50000
+
+[credit_cycle]
+asset_correlation = 0.15
+persistence = 0.5
+shifts = [0.0, -0.8, -0.8]
+
+[followup]
+referral_share = 0.5
+size_multiplier = 1.2
+pd_multiplier = 1.3
+
+[costs]
+fixed_per_year = 110000
+per_active_loan_per_year = 120
+per_new_loan = 200
+
+[[segment]]
+name = "starter"
+mean_size = 17000
+size_cv = 0.4
+min_size = 5000
+term_months = 24
+interest_rate = 0.08
+origination_fee = 0.01
+annual_pd = 0.075
+seasoning = [1.2, 0.9]
+recovery_mean = 0.25
+recovery_sd = 0.1
+recovery_lag_months = 4
+followup_rate = 0.1
+followup_min_age_months = 6
+prepay_rate = 0.05
+"#;
+
+#[test]
+fn engine_agrees_with_reference_on_a_wind_down() {
+    let m = compare("wind_down", WIND_DOWN, 3000, 0x5EED_0006);
+    for metric in [
+        Scalar::Resolved,
+        Scalar::GuaranteeCall,
+        Scalar::LendersLoss,
+        Scalar::RunOffMonths,
+        Scalar::StateLoanRepaidRunOff,
+        Scalar::LoansRationed,
+    ] {
+        let (e, r) = m.of(metric);
+        assert!(e > 0.0 && r > 0.0, "{}: {e} / {r}", metric.name());
+    }
+    // A good share of paths is depleted and wound down.
+    for (metric, least) in [(Scalar::CapitalDepleted, 0.25), (Scalar::Resolved, 0.5)] {
+        let (e, r) = m.of(metric);
+        assert!(e > least && r > least, "{}: {e} / {r}", metric.name());
     }
 }
 
