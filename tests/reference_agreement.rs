@@ -1,17 +1,32 @@
 //! The production engine agrees with an independent, naive implementation of docs/model.md §3–§7
-//! within Monte Carlo error (docs/model.md §9, last bullet); and that naive implementation agrees with
-//! closed forms where there are some, so that a bug in it is not silently "agreed with".
+//! and §11 (the state's ledger: facilities, settlement at par or after a run-off, resolution;
+//! the BMKB of §10 is off in every scenario here) within Monte Carlo error (docs/model.md §9,
+//! last bullet); and that naive implementation agrees with closed forms and hand computations
+//! where there are some, so that a bug in it is not silently "agreed with".
 //!
 //! Run in release mode: `cargo test --release --test reference_agreement`.
+//!
+//! Seven scenarios are compared, each on a few thousand paths: three at par with the older
+//! funding keys (`rich`, `tight`, `corners`, 4000 paths each) and four of §11 (3000 paths
+//! each): `facilities` (three facilities of different shares, rates and fees under a run-off),
+//! `limits` (a limit that falls below the debt, the state's rows year by year), `wind_down` and
+//! `recapitalise` (capital depleted on a good share of paths). At 3000 paths a metric's mean is
+//! checked to about 5.3 standard errors of the difference, about 0.14 of its standard deviation;
+//! every §11 scenario was also run by hand at 20,000 paths (`MICROFOLIO_REFERENCE_PATHS`).
 //!
 //! Error rate: every comparison in this file is a two-sided z-test of a difference of means,
 //! `z = (mean_a - mean_b) / sqrt(se_a^2 + se_b^2)` (independent samples; for a closed form
 //! `se_b = 0`). The whole file is one family of [`TOTAL_COMPARISONS`] tests held at a family-wise
 //! false-alarm rate of [`FAMILY_ALPHA`] = 1e-4 by Bonferroni: each test fails iff
-//! `|z| > Phi^-1(1 - FAMILY_ALPHA / (2 * TOTAL_COMPARISONS))` (about 5.0). The seeds are fixed,
+//! `|z| > Phi^-1(1 - FAMILY_ALPHA / (2 * TOTAL_COMPARISONS))` (about 5.3). The seeds are fixed,
 //! so the outcome is deterministic; the rate says how unlikely a correct engine is to have
 //! failed had the seeds been drawn at random. A metric that is constant on every path of both
-//! samples has no standard error: it is compared for exact equality instead.
+//! samples has no standard error: it is compared for equality instead (up to a relative 1e-12,
+//! the rounding of a sum taken in another order), and one undefined on every path of both
+//! agrees. The comparisons of [`KNOWN_DISAGREEMENTS`], where the engine departs from the
+//! document, are printed and marked but neither fail nor count; the deterministic checks (hand
+//! computations, and the engine against the reference on scenarios without randomness) are
+//! exact and outside the family.
 
 mod common;
 mod reference;
@@ -1305,4 +1320,340 @@ followup_min_age_months = 6
     checker.exact("volume_granted", &scalar(Scalar::VolumeGranted), volume);
     assert_eq!(checker.compared, 4);
     checker.finish();
+}
+
+/// docs/model.md §11 with known answers, to the cent: no randomness at all (no default,
+/// prepayment or follow-up need, no demand), so every path is the same and each outcome
+/// follows by hand.
+///
+/// - A one-loan book settled after the run-off (docs/model.md §11, "Checks with known
+///   answers": "a run-off without defaults, prepayments or follow-up needs lasts the longest
+///   remaining term, loses nothing, and settles on `K_T` plus the run-off's interest less its
+///   costs, computed by hand for a one-loan book"): with `min_cash = 0` every euro of cash in
+///   the run-off is an advance on the state loan, so the state gets the settlement capital back
+///   in advances and nothing at settlement.
+/// - A lender with no book whose fixed costs exceed its capital, funded from two facilities at
+///   shares 0.5 and 1, drawn in the listed order: at par the shortfall `S = −K_T` equals the
+///   debt, so the funders lose half of the first facility's debt and the state pays the rest.
+///
+/// Being deterministic, both are also compared with the engine outcome by outcome, every
+/// scalar and every yearly row, to rounding (no statistics, so outside the family).
+#[test]
+fn reference_settles_known_answers() {
+    let run_off = r#"
+[simulation]
+horizon_years = 1
+
+[funding]
+state_loan = 30000
+min_cash = 0
+cash_target = 0
+
+[[funding.facility]]
+name = "only"
+limit = 1e5
+guaranteed_share = 1.0
+rate = 0.0
+
+[state]
+settlement = "run_off"
+run_off_fixed_share = 0.5
+
+[initial_book]
+loans = 1
+max_age_months = 1
+
+[origination]
+loans_per_year = 0
+
+[costs]
+fixed_per_year = 1200
+
+[[segment]]
+name = "one"
+mean_size = 20000
+term_months = 36
+interest_rate = 0.06
+annual_pd = 0
+"#;
+    let s = scenario(run_off);
+    let p = &reference::simulate(s.spec(), 1, 0..1)[0];
+    engine_gives_the_same("run-off", &s, p);
+    let interest = |ages: std::ops::Range<i64>| -> f64 {
+        ages.map(|a| 0.06 / 12.0 * 20000.0 * closed_form_balance_factor(a, 0.06, 36, 0))
+            .sum()
+    };
+    let final_capital = 30000.0 + interest(0..12) - 1200.0;
+    let settlement = final_capital + interest(12..36) - 0.5 * 1200.0 * 2.0;
+    let expected = [
+        (Scalar::FinalCapital, final_capital),
+        (Scalar::SettlementMonth, 36.0),
+        (Scalar::RunOffMonths, 24.0),
+        (Scalar::RunOffNetLoss, 0.0),
+        (Scalar::RunOffInterest, interest(12..36)),
+        (Scalar::RunOffCosts, 1200.0),
+        (Scalar::SettlementCapital, settlement),
+        (Scalar::StateLoanRepaidRunOff, settlement),
+        (Scalar::StateLoanRepaid, settlement),
+        (Scalar::StateLoanLoss, 30000.0 - settlement),
+        (Scalar::GuaranteeCall, 0.0),
+        (Scalar::CostToState, 30000.0 - settlement),
+    ];
+    for (m, value) in expected {
+        let got = p.scalar(m).unwrap();
+        assert!(
+            (got - value).abs() < 1e-6,
+            "run-off: {} is {got}, by hand {value}",
+            m.name()
+        );
+    }
+    // Everything the state got back came as advances in the run-off's months, after the
+    // horizon: nothing at settlement.
+    assert!((p.yearly(1, Yearly::StateLoanRepaid) - settlement).abs() < 1e-6);
+    assert_eq!(p.yearly(0, Yearly::StateLoanRepaid), 0.0);
+
+    let split = r#"
+[simulation]
+horizon_years = 1
+
+[funding]
+state_loan = 1000
+min_cash = 0
+cash_target = 0
+
+[[funding.facility]]
+name = "half"
+limit = 5000
+guaranteed_share = 0.5
+rate = 0.0
+
+[[funding.facility]]
+name = "full"
+limit = 1e5
+guaranteed_share = 1.0
+rate = 0.0
+
+[origination]
+loans_per_year = 0
+
+[costs]
+fixed_per_year = 13000
+
+[[segment]]
+name = "none"
+"#;
+    let s = scenario(split);
+    let p = &reference::simulate(s.spec(), 1, 0..1)[0];
+    engine_gives_the_same("split", &s, p);
+    let expected = [
+        (Scalar::FinalCapital, -12000.0),
+        (Scalar::PeakExternalDebt, 12000.0),
+        (Scalar::PeakGuaranteeExposure, 0.5 * 5000.0 + 7000.0),
+        (Scalar::SettlementCapital, -12000.0),
+        (Scalar::LendersLoss, 0.5 * 5000.0),
+        (Scalar::GuaranteeCall, 12000.0 - 0.5 * 5000.0),
+        (Scalar::StateLoanLoss, 1000.0),
+        (Scalar::SettlementMonth, 12.0),
+        (Scalar::RunOffMonths, 0.0),
+    ];
+    for (m, value) in expected {
+        let got = p.scalar(m).unwrap();
+        assert!(
+            (got - value).abs() < 1e-6,
+            "split: {} is {got}, by hand {value}",
+            m.name()
+        );
+    }
+    assert!((p.yearly(0, Yearly::GuaranteeCall) - 9500.0).abs() < 1e-6);
+    assert!((p.yearly(1, Yearly::GuaranteeExposure) - 9500.0).abs() < 1e-6);
+}
+
+/// The engine's only path of a deterministic scenario against the reference's: every scalar
+/// and every yearly metric of every row, to a relative 1e-9 (sums in another order).
+fn engine_gives_the_same(name: &str, s: &Scenario, p: &reference::PathResult) {
+    let e = common::run(s, 1);
+    let same = |a: Option<f64>, b: Option<f64>| match (a, b) {
+        (Some(a), Some(b)) => (a - b).abs() <= 1e-9 * a.abs().max(b.abs()).max(1.0),
+        (a, b) => a.is_none() && b.is_none(),
+    };
+    for &m in Scalar::ALL {
+        let a = e.scalar(m).next().unwrap();
+        assert!(
+            same(a, p.scalar(m)),
+            "{name}: {} engine {a:?}, reference {:?}",
+            m.name(),
+            p.scalar(m)
+        );
+    }
+    assert!(p.yearly.len() <= e.rows(), "{name}: the reference's rows");
+    for row in 0..e.rows() {
+        for &m in Yearly::ALL {
+            let a = e.yearly(row, m)[0];
+            assert!(
+                same(Some(a), Some(p.yearly(row, m))),
+                "{name}: row {} {} engine {a}, reference {}",
+                row + 1,
+                m.name(),
+                p.yearly(row, m)
+            );
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The known disagreements as minimal deterministic cases: each asserts what docs/model.md says
+// (the reference's reading, which the reference gives) and fails on the engine today. Ignored so
+// that the suite passes; run them with `cargo test --release --test reference_agreement --
+// --ignored`. See KNOWN_DISAGREEMENTS.
+// ---------------------------------------------------------------------------------------------
+
+/// One initial loan of term `term` at a zero rate, no default, a capital of 1,000 and
+/// `min_cash = 50,000`, so that 49,000 of debt is left at settlement; settled after the run-off
+/// with the state's rows year by year. The loan matures in month `term − 1`, so `T_s = term`.
+fn exposure_rows_case(term: i64) -> Scenario {
+    scenario(&format!(
+        r#"
+[simulation]
+horizon_years = 1
+
+[funding]
+state_loan = 1000
+min_cash = 50000
+cash_target = 60000
+
+[[funding.facility]]
+name = "only"
+limit = 1e6
+guaranteed_share = 1.0
+rate = 0.0
+
+[state]
+settlement = "run_off"
+run_off_years = true
+
+[initial_book]
+loans = 1
+max_age_months = 1
+
+[origination]
+loans_per_year = 0
+
+[[segment]]
+name = "one"
+mean_size = 20000
+term_months = {term}
+interest_rate = 0.0
+annual_pd = 0
+"#
+    ))
+}
+
+/// KNOWN DISAGREEMENT (see KNOWN_DISAGREEMENTS, "limits"): a run-off that ends with the last
+/// month of calendar year 2 (`T_s = 24`, settlement dated month 23) shows its exposure at that
+/// year's end and none in year 3, which the account never reaches; one that ends in mid-year
+/// (`T_s = 22`) shows none at that year's end, after the settlement. The engine shows 49,000 in
+/// year 3 in the first case and in year 2 in the second.
+#[test]
+#[ignore = "KNOWN DISAGREEMENT: the engine's guarantee_exposure in the run-off's calendar years"]
+fn known_disagreement_exposure_in_the_run_off_years() {
+    for (term, exposures) in [(24, [49000.0, 0.0]), (22, [0.0, 0.0])] {
+        let s = exposure_rows_case(term);
+        let p = &reference::simulate(s.spec(), 1, 0..1)[0];
+        let e = common::run(&s, 1);
+        assert_eq!(
+            e.scalar(Scalar::SettlementMonth).next(),
+            Some(Some(term as f64))
+        );
+        for (row, expected) in [1, 2].into_iter().zip(exposures) {
+            let reference = p.yearly(row, Yearly::GuaranteeExposure);
+            assert!((reference - expected).abs() < 1e-6, "reference {reference}");
+            let engine = e.yearly(row, Yearly::GuaranteeExposure)[0];
+            assert!(
+                (engine - expected).abs() < 1e-6,
+                "T_s = {term}: row {} guarantee_exposure engine {engine}, docs/model.md {expected}",
+                row + 1
+            );
+        }
+    }
+}
+
+/// KNOWN DISAGREEMENT (see KNOWN_DISAGREEMENTS, "recapitalise"): a lender with no book whose
+/// fixed costs of 100 a month eat its capital of 1,000 has `K < 0` at the ends of months 10 and
+/// 11, so the trigger (two month-ends) completes at the end of month 11, the horizon's last, and
+/// the state injects the 200 that bring capital to `target_ratio × 0 = 0`. `final_capital` and
+/// year 1's `capital`, both the value after the last month, are 0, and year 1's `cash` is 200
+/// (the debt of 200 stays); `min_capital` sees the capital before the injection, −200. The
+/// engine's year 1 `capital` is −200 and its `cash` 0, while its `final_capital` is 0.
+#[test]
+#[ignore = "KNOWN DISAGREEMENT: the engine's year-end stocks before an injection at that month-end"]
+fn known_disagreement_year_end_stocks_after_an_injection() {
+    let s = scenario(
+        r#"
+[simulation]
+horizon_years = 1
+
+[funding]
+state_loan = 1000
+min_cash = 0
+cash_target = 0
+
+[[funding.facility]]
+name = "only"
+limit = 1e5
+guaranteed_share = 1.0
+rate = 0.0
+
+[resolution]
+rule = "recapitalise"
+trigger_months = 2
+target_ratio = 0.1
+max_injection = 1e4
+
+[origination]
+loans_per_year = 0
+
+[costs]
+fixed_per_year = 1200
+
+[[segment]]
+name = "none"
+"#,
+    );
+    let p = &reference::simulate(s.spec(), 1, 0..1)[0];
+    let e = common::run(&s, 1);
+    let expected = [(Yearly::Capital, 0.0), (Yearly::Cash, 200.0)];
+    for (m, value) in expected {
+        assert!(
+            (p.yearly(0, m) - value).abs() < 1e-9,
+            "reference {}",
+            m.name()
+        );
+    }
+    assert!((p.scalar(Scalar::MinCapital).unwrap() + 200.0).abs() < 1e-9);
+    assert_eq!(e.scalar(Scalar::ResolutionMonth).next(), Some(Some(11.0)));
+    assert!(
+        (e.scalar(Scalar::StateRecapitalisation)
+            .next()
+            .unwrap()
+            .unwrap()
+            - 200.0)
+            .abs()
+            < 1e-9
+    );
+    assert!(
+        e.scalar(Scalar::FinalCapital)
+            .next()
+            .unwrap()
+            .unwrap()
+            .abs()
+            < 1e-9
+    );
+    for (m, value) in expected {
+        let engine = e.yearly(0, m)[0];
+        assert!(
+            (engine - value).abs() < 1e-9,
+            "year 1 {}: engine {engine}, docs/model.md {value} (final_capital is 0)",
+            m.name()
+        );
+    }
 }
