@@ -63,48 +63,7 @@ const CLOSED_FORM_COMPARISONS: usize = 6 + 4;
 /// still computed and printed, marked, but neither fails nor counts in the family. Every entry
 /// is reported to the lead engineer with a minimal case; remove it when the engine or the
 /// document changes.
-const KNOWN_DISAGREEMENTS: &[(&str, &str)] = &[
-    // KNOWN DISAGREEMENT: `guarantee_exposure` in the rows after the horizon under
-    // `state.run_off_years` (docs/model.md §11.2, "Yearly rows": "each with its exposures at
-    // the year's end (zero where a path's account has ended)"; §2: a stock at the year's end is
-    // its value after the year's last month). The reference shows the exposure at the end of
-    // each year the account is still open at (the year whose last month is the settlement's
-    // month `T_s − 1` included) and 0 after. The engine shows, in the calendar year that holds
-    // month index `T_s`, the exposure just before settlement: in the year of a settlement in
-    // mid-year, whose end comes after it, and, where `T_s` is a multiple of 12, again in the
-    // next year, which has no flow at all. Minimal case: `horizon_years = 1`, one initial loan
-    // (`max_age_months = 1`, term 24, rate 0, `annual_pd = 0`), `state_loan = 1000`,
-    // `min_cash = 50000`, one facility of share 1 at rate 0, `settlement = "run_off"`,
-    // `run_off_years = true`: `T_s = 24`, and row 2 (2028) has `guarantee_exposure` 49,000 in
-    // the engine, 0 in the reference; with term 22 (`T_s = 22`) row 1 (2027) has 49,000 in the
-    // engine, 0 in the reference. In LIMITS no path settles before month 96 (its last loans
-    // mature in month 99), so only rows 9 and 10 hold settlements.
-    ("limits", "row 9 guarantee_exposure"),
-    ("limits", "row 10 guarantee_exposure"),
-    // KNOWN DISAGREEMENT: the year-end stocks of a year whose last month ends with an
-    // injection (docs/model.md §11.3: "at the end of the trigger's month (after step 8, so that
-    // `min_capital` and `capital_depleted` see the capital before it) ... cash and capital rise
-    // by it"; §2: a stock at the year's end is its value after the year's last month; §7:
-    // `final_capital` is `K_T`, capital after the last month). The reference takes the stocks
-    // after the injection, for the yearly rows as for `final_capital`. The engine's
-    // `final_capital` is after it too, but its yearly `capital`, `cash` and `capital_ratio`
-    // are before it, so that on a path injected in month T − 1 `final_capital` differs from
-    // year 5's `capital`: RECAPITALISE, engine path 28 of 0..3000: `final_capital` 115,150.73,
-    // year 5 `capital` 6,269.99, the difference 108,880.74 being that path's year-5
-    // `state_recapitalisation`; 81 of the 3000 paths differ. At 20,000 paths year 3's `cash`
-    // differs by z = −5.5 and its `capital` by z = −4.3 (injections cluster in year 3). Every
-    // year-end `capital`, `cash` and `capital_ratio` compared is skipped here; `final_capital`
-    // agrees.
-    ("recapitalise", "year 1 capital"),
-    ("recapitalise", "year 1 cash"),
-    ("recapitalise", "year 1 capital_ratio"),
-    ("recapitalise", "year 3 capital"),
-    ("recapitalise", "year 3 cash"),
-    ("recapitalise", "year 3 capital_ratio"),
-    ("recapitalise", "year 5 capital"),
-    ("recapitalise", "year 5 cash"),
-    ("recapitalise", "year 5 capital_ratio"),
-];
+const KNOWN_DISAGREEMENTS: &[(&str, &str)] = &[];
 
 /// Comparisons of scenario `name` in [`KNOWN_DISAGREEMENTS`].
 const fn known_disagreements(name: &str) -> usize {
@@ -1501,10 +1460,9 @@ fn engine_gives_the_same(name: &str, s: &Scenario, p: &reference::PathResult) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// The known disagreements as minimal deterministic cases: each asserts what docs/model.md says
-// (the reference's reading, which the reference gives) and fails on the engine today. Ignored so
-// that the suite passes; run them with `cargo test --release --test reference_agreement --
-// --ignored`. See KNOWN_DISAGREEMENTS.
+// Two disagreements this reference found in the engine's first implementation of §11, kept as
+// minimal deterministic cases: each asserts what docs/model.md says, which the reference gives
+// and the engine now gives too.
 // ---------------------------------------------------------------------------------------------
 
 /// One initial loan of term `term` at a zero rate, no default, a capital of 1,000 and
@@ -1548,14 +1506,13 @@ annual_pd = 0
     ))
 }
 
-/// KNOWN DISAGREEMENT (see KNOWN_DISAGREEMENTS, "limits"): a run-off that ends with the last
-/// month of calendar year 2 (`T_s = 24`, settlement dated month 23) shows its exposure at that
-/// year's end and none in year 3, which the account never reaches; one that ends in mid-year
-/// (`T_s = 22`) shows none at that year's end, after the settlement. The engine shows 49,000 in
-/// year 3 in the first case and in year 2 in the second.
+/// docs/model.md §11.2, "Yearly rows": a run-off that ends with the last month of calendar year
+/// 2 (`T_s = 24`, settlement dated month 23) shows its exposure at that year's end and none in
+/// year 3, which the account never reaches; one that ends in mid-year (`T_s = 22`) shows none
+/// at that year's end, after the settlement. (The engine once showed 49,000 in year 3 in the
+/// first case and in year 2 in the second.)
 #[test]
-#[ignore = "KNOWN DISAGREEMENT: the engine's guarantee_exposure in the run-off's calendar years"]
-fn known_disagreement_exposure_in_the_run_off_years() {
+fn exposure_in_the_run_off_years_is_at_each_years_end() {
     for (term, exposures) in [(24, [49000.0, 0.0]), (22, [0.0, 0.0])] {
         let s = exposure_rows_case(term);
         let p = &reference::simulate(s.spec(), 1, 0..1)[0];
@@ -1577,16 +1534,15 @@ fn known_disagreement_exposure_in_the_run_off_years() {
     }
 }
 
-/// KNOWN DISAGREEMENT (see KNOWN_DISAGREEMENTS, "recapitalise"): a lender with no book whose
+/// Once a known disagreement, now agreed (docs/model.md §11.3): a lender with no book whose
 /// fixed costs of 100 a month eat its capital of 1,000 has `K < 0` at the ends of months 10 and
 /// 11, so the trigger (two month-ends) completes at the end of month 11, the horizon's last, and
 /// the state injects the 200 that bring capital to `target_ratio × 0 = 0`. `final_capital` and
 /// year 1's `capital`, both the value after the last month, are 0, and year 1's `cash` is 200
-/// (the debt of 200 stays); `min_capital` sees the capital before the injection, −200. The
-/// engine's year 1 `capital` is −200 and its `cash` 0, while its `final_capital` is 0.
+/// (the debt of 200 stays); `min_capital` sees the capital before the injection, −200. (The
+/// engine once gave year 1 `capital` −200 and `cash` 0 beside a `final_capital` of 0.)
 #[test]
-#[ignore = "KNOWN DISAGREEMENT: the engine's year-end stocks before an injection at that month-end"]
-fn known_disagreement_year_end_stocks_after_an_injection() {
+fn year_end_stocks_include_an_injection_at_that_month_end() {
     let s = scenario(
         r#"
 [simulation]

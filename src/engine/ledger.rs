@@ -173,10 +173,10 @@ impl Ledger {
         self.repaid[row] += terms.state_repaid;
         self.call[row] += terms.guarantee_call;
         self.net[at] += terms.state_repaid - terms.guarantee_call;
-        // The exposure just before a settlement at or after the horizon, in the row after the
-        // horizon that holds it (under par, the `after` row's is the horizon's own); none
-        // after. A settlement within the horizon leaves its year's end at none.
-        if month >= self.months {
+        // The one row `after` holds the exposure just before a settlement at or after the
+        // horizon (under par, the horizon's own). The run-off's years, like the horizon's, hold
+        // it at each year's end: none after the settlement.
+        if month >= self.months && !self.shape.run_off_years {
             let row = self.row_of(month);
             self.exposure[row] = terms.exposure;
         }

@@ -211,13 +211,20 @@ impl Totals {
     fn close_year(&mut self, m: &Month) {
         let year = &self.year;
         let row = &mut self.yearly[(m.month / 12) * Yearly::COUNT..][..Yearly::COUNT];
+        // The stocks after the year's last month: an injection at its end (docs/model.md
+        // §11.3) included, as in the capital at the horizon.
+        let (capital, cash) = if m.injection != 0.0 {
+            (m.capital_end + m.injection, m.cash_end + m.injection)
+        } else {
+            (m.capital_end, m.cash_end)
+        };
         row[Yearly::Book.index()] = m.book_end;
         row[Yearly::ActiveLoans.index()] = m.active_end as f64;
-        row[Yearly::Capital.index()] = m.capital_end;
+        row[Yearly::Capital.index()] = capital;
         row[Yearly::ExternalDebt.index()] = m.debt_end;
-        row[Yearly::Cash.index()] = m.cash_end;
+        row[Yearly::Cash.index()] = cash;
         row[Yearly::CapitalRatio.index()] = if m.active_end > 0 && m.book_end > 0.0 {
-            m.capital_end / m.book_end
+            capital / m.book_end
         } else {
             0.0
         };
