@@ -334,10 +334,7 @@ fn guarantee_ceiling(s: &ScenarioSpec, c: &Check) -> Checked {
         .unwrap_or(1);
     for year in 0..years {
         let guaranteed: f64 = match &s.funding.facility {
-            Some(list) => list
-                .iter()
-                .map(|f| f.share() * f.limit_in(year))
-                .sum(),
+            Some(list) => list.iter().map(|f| f.share() * f.limit_in(year)).sum(),
             None => s.first_year_room(),
         };
         if guaranteed > ceiling * (1.0 + 1e-12) {

@@ -133,7 +133,9 @@ fn facilities(spec: &ScenarioSpec) -> Vec<Facility> {
                     (_, Some(limit)) => vec![limit],
                     _ => panic!("facility {} has no limit", x.name),
                 },
-                share: x.guaranteed_share.expect("a validated facility has its share"),
+                share: x
+                    .guaranteed_share
+                    .expect("a validated facility has its share"),
                 rate: x.rate,
                 fee: x.guarantee_fee,
             })
