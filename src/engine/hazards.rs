@@ -168,7 +168,7 @@ impl DefaultTables {
     /// Cumulative default hazards of a loan of segment `s`, flag `flag`, starting in month
     /// `start`, over its months at risk within the horizon of `months`: element `j` is the sum
     /// over months `max(start,0) ..= max(start,0)+j`.
-    #[inline]
+    #[inline(always)]
     pub fn cumulative(
         &mut self,
         segments: &[SegmentModel],
@@ -188,7 +188,7 @@ impl DefaultTables {
     }
 
     /// The no-event cuts of [`DefaultTables::cumulative`] alone.
-    #[inline]
+    #[inline(always)]
     pub fn no_events(
         &mut self,
         segments: &[SegmentModel],
@@ -202,7 +202,7 @@ impl DefaultTables {
 
     /// Where the table of segment `s`, flag `flag` and start `start` is, computed at its first
     /// use on the path.
-    #[inline]
+    #[inline(always)]
     fn table(
         &mut self,
         segments: &[SegmentModel],

@@ -432,20 +432,24 @@ impl<'m> Workspace<'m> {
             // instructions where the floating-point product and conversion take many.
             let age = (((rng.next_u64() >> 11) as u128 * seg.initial_ages as u128) >> 53) as usize;
             let gate = &gates[segment * ages + age];
-            if gate.passes(draws) {
+            let live = if gate.passes(draws) {
                 self.book.place_quiet(gate, size);
+                true
             } else {
-                self.place_initial_with_event(segment, age, size, draws);
-            }
-            // A loan may outlive the horizon of a lender that may run off: kept for it.
-            if model.may_run_off && seg.term as i64 - 1 - age as i64 >= model.months as i64 {
+                self.place_initial_with_event(segment, age, size, draws)
+            };
+            // A loan that may outlive the horizon of a lender that may run off is kept for it,
+            // unless it left the book within the horizon.
+            if live && model.may_run_off && seg.term as i64 - 1 - age as i64 >= model.months as i64
+            {
                 self.keep(segment, false, -(age as i64), size, draws);
             }
         }
         self.initial_gates = gates;
     }
 
-    /// An initial-book loan of `age` months whose draws may meet an event.
+    /// An initial-book loan of `age` months whose draws may meet an event; whether it is still
+    /// on the book at the horizon's end.
     #[inline(never)]
     fn place_initial_with_event(
         &mut self,
@@ -453,12 +457,13 @@ impl<'m> Workspace<'m> {
         age: usize,
         size: f64,
         draws: LoanDraws,
-    ) {
+    ) -> bool {
         let balance = size * self.model.segments[segment].schedule.balance_factor(age);
         let fate = self
             .book
             .place_with_event(segment, false, -(age as i64), size, balance, draws);
         self.bank_loan_on_graduation(segment, size, &fate, draws);
+        fate.exit.is_none()
     }
 
     /// docs/model.md §10 channel (a): a loan that graduates becomes a bank loan, BMKB-backed
@@ -572,10 +577,8 @@ impl<'m> Workspace<'m> {
             grants.grant(size, fee, 0.0);
             grants.followups += 1;
             let gate = self.book.gate(segment, true, t as i64 + 1);
-            self.place_granted(t, &gate, segment, true, size, draws);
-            if model.may_run_off && t + seg.term >= model.months {
-                self.keep(segment, true, t as i64 + 1, size, draws);
-            }
+            let keep = model.may_run_off && t + seg.term >= model.months;
+            self.place_granted(t, &gate, segment, true, size, draws, keep);
         }
     }
 
@@ -620,14 +623,14 @@ impl<'m> Workspace<'m> {
                 continue;
             }
             grants.grant(size, fee, terms.jobs);
-            let keep = terms.keep;
             if terms.plain & terms.gate.passes(draws) {
                 self.book.place_quiet(&terms.gate, size);
+                if terms.keep {
+                    self.keep(segment, false, t as i64 + 1, size, draws);
+                }
             } else {
-                self.place_granted(t, &terms.gate, segment, false, size, draws);
-            }
-            if keep {
-                self.keep(segment, false, t as i64 + 1, size, draws);
+                let keep = terms.keep;
+                self.place_granted(t, &terms.gate, segment, false, size, draws, keep);
             }
         }
         streams.demand = rng;
@@ -636,8 +639,10 @@ impl<'m> Workspace<'m> {
 
     /// A loan granted in month `t`, whose gate is `gate`, goes on the book from month `t + 1`:
     /// its fate, its BMKB backing (with BMKB on, iff its backing uniform is below the
-    /// segment's `bmkb_share`) and a graduate's bank loan.
+    /// segment's `bmkb_share`) and a graduate's bank loan; with `keep`, kept for the run-off
+    /// unless it leaves the book within the horizon.
     #[inline(never)]
+    #[allow(clippy::too_many_arguments)]
     fn place_granted(
         &mut self,
         t: usize,
@@ -646,6 +651,7 @@ impl<'m> Workspace<'m> {
         followup: bool,
         size: f64,
         draws: LoanDraws,
+        keep: bool,
     ) {
         let fate = self
             .book
@@ -674,6 +680,9 @@ impl<'m> Workspace<'m> {
             });
         }
         self.bank_loan_on_graduation(segment, size, &fate, draws);
+        if keep && fate.exit.is_none() {
+            self.keep(segment, followup, t as i64 + 1, size, draws);
+        }
     }
 }
 
