@@ -73,7 +73,11 @@ fn a_smaller_guarantee_room_rations_more_loans() {
     let b = run(
         &shipped(
             "baseline",
-            &["simulation.horizon_years=5", "funding.guarantee_room=100e6"],
+            &[
+                "simulation.horizon_years=5",
+                "funding.facility.eib.limit=40e6",
+                "funding.facility.bng.limit=20e6",
+            ],
         ),
         PATHS,
     );

@@ -243,7 +243,8 @@ fn the_capital_identity_closes_every_month() {
         shipped(
             "baseline",
             &[
-                "funding.guarantee_room=70e6",
+                "funding.facility.eib.limit=40e6",
+                "funding.facility.bng.limit=10e6",
                 "funding.min_capital_ratio=0.15",
                 "costs.fixed_per_year=6e6",
             ],
@@ -253,7 +254,7 @@ fn the_capital_identity_closes_every_month() {
             "baseline",
             &[
                 "initial_book.loans=0",
-                "funding.guarantee_room=0",
+                "funding.facility=[]",
                 "funding.state_loan=5e6",
                 "costs.fixed_per_year=3e6",
             ],
@@ -299,9 +300,12 @@ fn the_capital_identity_closes_every_month() {
                 stressed.1 += (!m.lending_open) as u64;
                 stressed.2 += (m.cash_end < s.spec().funding.min_cash) as u64;
             }
+            // `K_T`: the capital after the horizon's last month (a run-off's months follow it
+            // in the trace, docs/model.md §11.2).
+            let last = &trace[model.months - 1];
             assert_eq!(
                 out.scalar(Scalar::FinalCapital),
-                Some(trace.last().unwrap().capital_end)
+                Some(last.capital_end + last.injection)
             );
         }
     }

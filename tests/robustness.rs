@@ -207,6 +207,22 @@ const KEYS: &[(&str, &[&str])] = &[
             "coaching_per_new_loan",
         ],
     ),
+    // docs/model.md §11: the settlement after a run-off and the resolution of a lender whose
+    // capital is gone, so that random scenarios run off and wind down too.
+    (
+        "state",
+        &["settlement", "run_off_fixed_share", "run_off_years"],
+    ),
+    (
+        "resolution",
+        &[
+            "rule",
+            "trigger_ratio",
+            "trigger_months",
+            "target_ratio",
+            "max_injection",
+        ],
+    ),
 ];
 
 const SEGMENT_KEYS: &[&str] = &[
@@ -303,6 +319,16 @@ fn sensible_value(key: &str) -> BoxedStrategy<toml::Value> {
         "size_multiplier" | "pd_multiplier" | "share" | "size_cv" | "jobs_per_loan" => {
             (0.01..3.0f64).prop_map(Float).boxed()
         }
+        "settlement" => prop_oneof![Just("par"), Just("run_off")]
+            .prop_map(|s| String(s.into()))
+            .boxed(),
+        "rule" => prop_oneof![Just("none"), Just("wind_down"), Just("recapitalise")]
+            .prop_map(|s| String(s.into()))
+            .boxed(),
+        "run_off_years" => any::<bool>().prop_map(toml::Value::Boolean).boxed(),
+        "trigger_ratio" => (-0.2..0.3f64).prop_map(Float).boxed(),
+        "trigger_months" => (1..6i64).prop_map(Integer).boxed(),
+        "max_injection" => (0.0..1e7f64).prop_map(Float).boxed(),
         _ => (0.0..1.0f64).prop_map(Float).boxed(),
     }
 }

@@ -610,7 +610,7 @@ fn the_three_studies_run_on_the_shipped_referral_policy() {
         "--param",
         "followup.referral_share=0,0.5,1",
         "--param",
-        "funding.guarantee_room=110e6,150e6",
+        "funding.facility.eib.limit=60e6,100e6",
         "--metrics",
         "cost_to_state",
     ]);
@@ -633,14 +633,14 @@ fn the_three_studies_run_on_the_shipped_referral_policy() {
     run(&["tornado", s]);
     let folder = dir.path().join("output/referral_policy-tornado");
     let csv = std::fs::read_to_string(folder.join("tornado.csv")).unwrap();
-    // 16 parameters of [sensitivity], for each of the two default metrics.
-    assert_eq!(csv.lines().count(), 1 + 2 * 16);
+    // 17 parameters of [sensitivity], for each of the two default metrics.
+    assert_eq!(csv.lines().count(), 1 + 2 * 17);
     check_charts(&folder, &["tornado_cost_to_state", "tornado_net_loss"]);
     let summary: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(folder.join("summary.json")).unwrap())
             .unwrap();
     assert_eq!(summary["study"], "tornado");
-    assert_eq!(summary["variants"].as_array().unwrap().len(), 1 + 2 * 16);
+    assert_eq!(summary["variants"].as_array().unwrap().len(), 1 + 2 * 17);
 }
 
 /// Two scenario files with different seeds are compared on the first one's seed and paths, and

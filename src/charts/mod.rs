@@ -445,7 +445,10 @@ pub fn draw_all(data: &RunData) -> Result<Charts, ChartError> {
         (
             "hist_cost_to_state",
             Scalar::CostToState,
-            format!("Cost to the state after {horizon}"),
+            match data.meta.settlement {
+                Settlement::Par => format!("Cost to the state after {horizon}"),
+                Settlement::RunOff => "Cost to the state, settled after the run-off".to_string(),
+            },
             "Guarantee call + state-loan loss",
             Tail::Upper,
         ),

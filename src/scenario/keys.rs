@@ -402,6 +402,7 @@ impl KeySpec {
 fn default_facility() -> Facility {
     Facility {
         limit: None,
+        guaranteed_share: None,
         ..Facility::named("default", 0.0, 0.0)
     }
 }
@@ -678,6 +679,12 @@ impl DottedPath<'_> {
                 section: "facility",
                 item: Some((Items::Facilities, name)),
                 field,
+            }),
+            // The list itself, `funding.facility = []` (no external funding).
+            ["funding", "facility"] => Ok(DottedPath {
+                section: "funding",
+                item: None,
+                field: "facility",
             }),
             ["funding", "facility", ..] => Err(format!(
                 "`{key}`: facility keys are funding.facility.<name>.<key>, such as \
