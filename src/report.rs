@@ -724,6 +724,7 @@ mod tests {
             guarantee_room_eur: 0.0,
             settlement: crate::scenario::Settlement::Par,
             shape: crate::results::Shape::horizon(1),
+            drawn_keys: Vec::new(),
             engine: [("microfolio", "0.1.0"), ("rand", "0.9.5")]
                 .map(|(k, v)| (k.to_string(), v.to_string()))
                 .to_vec(),

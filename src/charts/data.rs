@@ -98,6 +98,9 @@ pub struct RunMeta {
     pub settlement: crate::scenario::Settlement,
     /// The yearly rows of every path: the horizon's years and the ledger's after them.
     pub shape: crate::results::Shape,
+    /// After `run --uncertain`: the scenario keys its paths drew (summary.json's `uncertain`
+    /// list); empty otherwise.
+    pub drawn_keys: Vec<String>,
     /// Versions under `engine` in `summary.json` (`microfolio` first), as written there.
     pub engine: Vec<(String, String)>,
     /// `started_utc`, when recorded.
@@ -456,6 +459,15 @@ fn run_meta(
         guarantee_room_eur: spec.largest_room(),
         settlement: spec.state.settlement,
         shape: crate::model::shape(spec),
+        drawn_keys: s
+            .get("uncertain")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(|p| p.get("keys")?.as_array())
+            .flatten()
+            .filter_map(|k| k.as_str().map(str::to_string))
+            .collect(),
         engine,
         started_utc,
         overrides,

@@ -240,11 +240,20 @@ fn state_account_chart(data: &RunData) -> Result<Option<Chart>, ChartError> {
         });
         annotations.push(format!("mean {}", Unit::Money.value(sign * m.mean)));
     }
+    let drawn = data
+        .meta
+        .drawn_keys
+        .iter()
+        .any(|k| k == "state.discount_rate");
     let rate = toml::from_str::<toml::Table>(&data.scenario_toml)
         .ok()
         .and_then(|t| t.get("state")?.get("discount_rate")?.as_float())
         .map_or(String::new(), |r| {
-            format!(" at {} a year", Unit::Percent.value(r))
+            if drawn {
+                " at the discount rate each path drew".to_string()
+            } else {
+                format!(" at {} a year", Unit::Percent.value(r))
+            }
         });
     let series = ["Mean; bar: 5% to 95% of paths".to_string()];
     let chart = forest::Forest {

@@ -192,8 +192,9 @@ pub struct ReportArgs {
 pub struct ScenarioArgs {
     /// The scenario file (TOML).
     pub scenario: PathBuf,
-    /// Override a scenario value by its dotted path, e.g. `funding.guarantee_room=150e6` or
-    /// `segment.micro_starter.annual_pd=0.08` (segments by their name). Repeatable.
+    /// Override a scenario value by its dotted path, e.g. `funding.facility.eib.rate=0.03` or
+    /// `segment.micro_starter.annual_pd=0.08` (segments and facilities by their name).
+    /// Repeatable.
     #[arg(long = "set", value_name = "KEY=VALUE")]
     pub set: Vec<String>,
 }

@@ -315,7 +315,10 @@ fn run(args: RunArgs) -> ExitCode {
             for n in &done.notes {
                 note(n);
             }
-            printed(print::run(&scenario, &done), Some(&done.folder))
+            printed(
+                print::run(&scenario, &done, args.uncertain),
+                Some(&done.folder),
+            )
         }
         Err(e) => failed(e, ""),
     }

@@ -12,7 +12,7 @@ use microfolio::study::Done;
 use microfolio::{Completed, Scalar, Scenario, Study, StudyResults};
 
 /// A run's headline, its key outcomes, and where its results are.
-pub fn run(scenario: &Scenario, done: &Completed) -> io::Result<()> {
+pub fn run(scenario: &Scenario, done: &Completed, uncertain: bool) -> io::Result<()> {
     let mut out = std::io::stdout().lock();
     let r = &done.results;
     let info = &done.info;
@@ -53,12 +53,22 @@ pub fn run(scenario: &Scenario, done: &Completed) -> io::Result<()> {
         r.summary(Scalar::StateCostTotal),
         r.summary(Scalar::StateCostTotalPv),
     ) {
+        // Under --uncertain each path may have drawn its own discount rate.
+        let drawn = uncertain
+            && scenario
+                .uncertain()
+                .iter()
+                .any(|p| p.keys.iter().any(|k| k == "state.discount_rate"));
+        let rate = if drawn {
+            "each path's drawn discount rate".to_string()
+        } else {
+            pct(scenario.spec().state.discount_rate, 2)
+        };
         writeln!(
             out,
-            "state's total cost (mean): {} nominal, {} present value at {}",
+            "state's total cost (mean): {} nominal, {} present value at {rate}",
             eur(nominal.mean),
             eur(pv.mean),
-            pct(scenario.spec().state.discount_rate, 2)
         )?;
         writeln!(
             out,

@@ -28,7 +28,7 @@ impl std::str::FromStr for Override {
         };
         let (key, raw) = spec
             .split_once('=')
-            .ok_or_else(|| bad("expected KEY=VALUE, e.g. funding.guarantee_room=150e6"))?;
+            .ok_or_else(|| bad("expected KEY=VALUE, e.g. followup.referral_share=0.8"))?;
         let key = key.trim();
         if key.is_empty() || key.split('.').any(|p| p.is_empty()) || !key.contains('.') {
             return Err(bad(

@@ -349,7 +349,7 @@ fn guarantee_ceiling(s: &ScenarioSpec, c: &Check) -> Checked {
                 &format!(
                     "a ceiling at or above what the facilities' guarantees add up to{when}: \
                      Σ guaranteed_share × limit = {}",
-                    eur(guaranteed)
+                    fmt_value(guaranteed)
                 ),
             ));
         }

@@ -262,13 +262,16 @@ def run(scenario: Union[Scenario, PathLike], *, paths: Optional[int] = None,
             lambda c: _native.simulate(s._native, c, csv, threads),
             progress=progress, label=s.name)
         table = pd.read_csv(csv) if keep_paths else None
-    return Result(s, json.loads(summary), table, _read_csv_text(timeseries), threads)
+    # The label is a calendar year or `after` (docs/model.md §11.4): always text, so that a
+    # filter on it works the same whichever rows the run has.
+    return Result(s, json.loads(summary), table,
+                  _read_csv_text(timeseries, dtype={"label": str}), threads)
 
 
-def _read_csv_text(text: str) -> pd.DataFrame:
+def _read_csv_text(text: str, dtype=None) -> pd.DataFrame:
     import io
 
-    return pd.read_csv(io.StringIO(text))
+    return pd.read_csv(io.StringIO(text), dtype=dtype)
 
 
 # --- design points -------------------------------------------------------------------------

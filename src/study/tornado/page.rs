@@ -127,8 +127,9 @@ pub(super) fn html(t: &Tornado, r: &TornadoResults, charts: &[StudyChart]) -> St
         h.push_str(
             "</tbody>\n</table>\n<p>Lists (<code>credit_cycle.shifts</code>, \
              <code>segment.*.seasoning</code>) and the sections not in the default list (meta, \
-             simulation, initial book, origination, costs) are not moved; list any numeric key in \
-             the scenario's <code>[sensitivity]</code> section to move it.</p>\n",
+             simulation, initial book, origination, costs, BMKB, state, resolution) are not \
+             moved; list any numeric key in the scenario's <code>[sensitivity]</code> section to \
+             move it.</p>\n",
         );
     }
     scenario_block(&mut h, "Base scenario", base);
