@@ -643,7 +643,7 @@ mod tests {
         l.close_month(10_000.0, true);
         assert_eq!(l.resolve(10_000.0, true), Resolved::No);
         l.close_month(10_000.0, true);
-        // Capital 9,200 − 9,300... the book of 10,000 with cash −800 and debt 300: K = 8,900.
+        // Cash −800, a book of 10,000 and debt 300: K = 8,900, well above 5% of the book.
         assert_eq!(l.resolve(10_000.0, true), Resolved::No, "above 5%");
         l.cash = -9_800.0;
         l.close_month(10_000.0, true);
