@@ -38,6 +38,7 @@ pub mod math;
 pub mod metrics;
 mod model;
 pub mod output;
+pub mod random;
 pub mod report;
 mod resources;
 mod results;

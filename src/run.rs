@@ -13,7 +13,6 @@ use crate::resources;
 use crate::results::Results;
 use crate::scenario::{Scenario, ScenarioError, Uncertain};
 use crate::simulate::{Observer, Options, Pool, WorkUnit};
-use crate::uncertainty;
 
 /// How to run.
 #[derive(Debug, Clone)]
@@ -80,7 +79,7 @@ pub fn simulate_run(
 }
 
 /// [`simulate_run`], with parameter uncertainty when `uncertain`: each path draws the values
-/// of the `[[uncertain]]` parameters from its own stream ([`uncertainty::draw`]), simulates
+/// of the `[[uncertain]]` parameters from its own stream ([`Scenario::uncertain_draw`]), simulates
 /// the scenario at those values ([`Scenario::at_values`]) and `paths.csv` gains one column
 /// per parameter with the value drawn. Every other draw of a path is the same as without
 /// uncertainty (common random numbers). A scenario without the section is refused.
@@ -93,7 +92,6 @@ pub fn simulate_run_with(
 ) -> Result<(Results, RunInfo), Error> {
     can_draw(scenario, uncertain)?;
     let parameters = if uncertain { scenario.uncertain() } else { &[] };
-    let seed = scenario.spec().simulation.seed as u64;
     let model = Model::new(scenario);
     let path_model = |i: u64| path_model(scenario, i);
     let columns: Vec<String> = parameters.iter().map(|p| p.column()).collect();
@@ -113,7 +111,7 @@ pub fn simulate_run_with(
     let on_outcomes = |_, chunk: &[crate::engine::PathOutcome]| match (csv.as_mut(), paths_csv) {
         // The values are a function of (seed, path): drawn again rather than carried along.
         (Some(w), Some(p)) => w
-            .write_with(chunk, |i| uncertainty::draw(parameters, seed, i))
+            .write_with(chunk, |i| draws(scenario, parameters, i))
             .map_err(|e| io_error(p, e)),
         _ => Ok(()),
     };
@@ -151,10 +149,19 @@ pub fn simulate_run_with(
 /// shard of the run builds the same models as the whole run.
 pub(crate) fn path_model(scenario: &Scenario, i: u64) -> Result<Model, Error> {
     let parameters = scenario.uncertain();
-    let values = uncertainty::draw(parameters, scenario.spec().simulation.seed as u64, i);
+    let values = scenario.uncertain_draw(i);
     match scenario.at_values(&values) {
         Ok(point) => Ok(Model::new(&point)),
         Err(e) => Err(Error::Scenario(drawn_on(e, parameters, &values, i))),
+    }
+}
+
+/// The cells `paths.csv` gains on path `i`: the values drawn, if `parameters` are drawn.
+pub(crate) fn draws(scenario: &Scenario, parameters: &[Uncertain], i: u64) -> Vec<f64> {
+    if parameters.is_empty() {
+        Vec::new()
+    } else {
+        scenario.uncertain_draw(i)
     }
 }
 

@@ -49,7 +49,7 @@ use draws::{LoanDraws, Purpose};
 use fate::{Exit, Fate};
 use lender::Lender;
 use streams::MonthStreams;
-pub use streams::{PARAMETERS, stream};
+use streams::stream;
 use totals::{BmkbTotals, Grants, Month, Totals};
 
 /// What one path produced.

@@ -250,11 +250,11 @@ fn check_outcomes(outcomes: &[f64], points: usize) -> Result<(), GsaError> {
     }
 }
 
-/// The generator of bootstrap resample (or trajectory) `index` under `seed`: the engine's
-/// stream function, seeded by index so that resamples can be drawn in any order, on any thread,
+/// The generator of bootstrap resample (or trajectory) `index` under `seed`: the one stream
+/// function of `crate::random`, seeded by index so that resamples can be drawn in any order, on any thread,
 /// with the same result, under purposes of its own so that no draw here repeats a path's.
 fn stream(seed: u64, purpose: u64, index: u64) -> Xoshiro256PlusPlus {
-    crate::engine::stream(seed, index, purpose)
+    crate::random::stream(seed, index, purpose)
 }
 
 /// Stream purposes, apart from the engine's (1 to 4) and from each other.

@@ -642,6 +642,14 @@ impl Scenario {
         &self.uncertain
     }
 
+    /// The values the `[[uncertain]]` parameters take on path `path` of a run with parameter
+    /// uncertainty ([`crate::uncertainty::draw`] under the scenario's seed): what the path
+    /// simulates ([`Scenario::at_values`]) and `paths.csv` records.
+    pub fn uncertain_draw(&self, path: u64) -> Vec<f64> {
+        let seed = self.spec.simulation.seed as u64;
+        crate::uncertainty::draw(self.uncertain.iter().map(|p| &p.distribution), seed, path)
+    }
+
     /// The scenario with every uncertain parameter at its value in `values` (one per
     /// parameter, in the order of [`Scenario::uncertain`]), validated, and without the
     /// section: the point a path of an uncertain run, or a point of a sensitivity design,

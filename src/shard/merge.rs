@@ -648,7 +648,6 @@ fn merge_run(
     };
     let parameters = if uncertain { scenario.uncertain() } else { &[] };
     let columns: Vec<String> = parameters.iter().map(|p| p.column()).collect();
-    let seed = scenario.spec().simulation.seed as u64;
     let mut csv = if paths_csv {
         Some(PathsCsv::create_with(&csv_path, &columns).map_err(io)?)
     } else {
@@ -656,7 +655,7 @@ fn merge_run(
     };
     let results = reader.unit(0, shape, |chunk| match csv.as_mut() {
         Some(w) => w
-            .write_with(chunk, |i| crate::uncertainty::draw(parameters, seed, i))
+            .write_with(chunk, |i| crate::run::draws(scenario, parameters, i))
             .map_err(io),
         None => Ok(()),
     })?;

@@ -27,6 +27,7 @@ use serde_json::{Value, json};
 
 use crate::error::Error;
 use crate::gsa::Groups;
+use crate::random::{GOLDEN, mix};
 use crate::scenario::{Scenario, Uncertain};
 
 /// The dummy parameter's name (and group) in every output; no uncertain parameter or group
@@ -37,10 +38,7 @@ pub const DUMMY: &str = "dummy";
 /// `draw` mixed (SplitMix64's finaliser), kept within the seeds a scenario allows
 /// (0 .. 2^63 − 1) and never equal to the study's own.
 pub fn dummy_seed(seed: u64, draw: u64) -> u64 {
-    let mut z = seed ^ 0x9E37_79B9_7F4A_7C15 ^ draw.wrapping_mul(0xD6E8_FEB8_6659_FD93);
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    let mixed = (z ^ (z >> 31)) >> 1;
+    let mixed = mix(seed ^ GOLDEN ^ draw.wrapping_mul(0xD6E8_FEB8_6659_FD93)) >> 1;
     if mixed == seed { mixed ^ 1 } else { mixed }
 }
 
