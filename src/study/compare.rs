@@ -18,18 +18,16 @@ use serde_json::{Value, json};
 use super::MetricStats;
 use super::paired::{Paired, direction};
 use super::params::{VariantSpec, apply, check_overrides};
-use super::{
-    KEY_METRICS, ResultSource, Study, StudyResults, Variant, cell, run_variants_from, text_cell,
-};
+use super::{KEY_METRICS, ResultSource, Study, StudyResults, Variant, run_variants_from};
 use crate::charts::ChartError;
 use crate::charts::study::{self as draw, Forest, ForestRow, Interval, StudyChart, Texts};
 use crate::error::{Arg, Error};
 use crate::format::{count, pct};
 use crate::metrics::Scalar;
+use crate::output::csv::{CsvWriter, number};
 use crate::output::{self, RunInfo};
 use crate::scenario::Scenario;
 use crate::shard::recipe;
-use crate::simulate::{Observer, Options};
 
 /// File name of the comparison's table.
 pub const COMPARE_CSV: &str = "compare.csv";
@@ -217,27 +215,6 @@ impl Compare {
         })
     }
 
-    /// The comparison made again from its [`Study::recipe`].
-    pub fn from_recipe(r: &Value) -> Result<Compare, Error> {
-        let scenarios = r["scenarios"]
-            .as_array()
-            .ok_or_else(|| recipe::damaged("scenarios"))?
-            .iter()
-            .map(recipe::scenario_from)
-            .collect::<Result<Vec<_>, _>>()?;
-        let specs = recipe::strings(r, "variants")?
-            .iter()
-            .map(|v| v.parse::<VariantSpec>())
-            .collect::<Result<Vec<_>, _>>()?;
-        Compare::new(
-            &scenarios,
-            &specs,
-            recipe::optional_u64(r, "paths")?,
-            recipe::optional_u64(r, "seed")?,
-            recipe::metrics_at(r, "metrics")?,
-        )
-    }
-
     /// The variants, the reference first.
     pub fn variants(&self) -> &[Variant] {
         &self.variants
@@ -268,49 +245,25 @@ impl Compare {
         self.reference().spec().simulation.paths as u64
     }
 
-    /// Simulate every variant; keep the reference's per-path outcomes until the others are
-    /// compared with it.
-    pub fn compute(
-        &self,
-        options: &Options,
-        observer: &dyn Observer,
-    ) -> Result<CompareResults, Error> {
-        self.compute_from(ResultSource::simulate(options, observer))
-    }
-
-    /// [`Compare::compute`] from the variants' results wherever they come from.
-    pub fn compute_from(&self, source: ResultSource<'_>) -> Result<CompareResults, Error> {
-        let kept = self.paths() * Scalar::COUNT as u64 * 8;
-        let mut reference: Vec<Vec<f64>> = Vec::new();
-        let (variants, run) = run_variants_from(&self.variants, source, kept, |i, r| {
-            let columns: Vec<Vec<f64>> = Scalar::ALL
-                .iter()
-                .map(|m| r.scalar(*m).map(|v| v.unwrap_or(f64::NAN)).collect())
-                .collect();
-            let stats = Scalar::ALL.iter().map(|m| MetricStats::of(r, *m)).collect();
-            if i == 0 {
-                reference = columns;
-                return VariantOutcome {
-                    stats,
-                    paired: Vec::new(),
-                };
-            }
-            let paired = Scalar::ALL
-                .iter()
-                .zip(&columns)
-                .map(|(m, b)| Paired::of(&reference[m.index()], b, direction(*m)))
-                .collect();
-            VariantOutcome { stats, paired }
-        })?;
-        Ok(CompareResults { variants, run })
-    }
-
     /// `compare.csv`: one row per variant and metric. The reference's rows have its mean only;
     /// every other row has the paired comparison with the reference.
     pub fn csv(&self, results: &CompareResults) -> String {
-        let mut out = String::from(
-            "variant,reference,metric,n,mean,diff,se,ci_low,ci_high,se_independent,se_ratio,p_worse,p_better,direction\n",
-        );
+        let mut out = CsvWriter::text_file([
+            "variant",
+            "reference",
+            "metric",
+            "n",
+            "mean",
+            "diff",
+            "se",
+            "ci_low",
+            "ci_high",
+            "se_independent",
+            "se_ratio",
+            "p_worse",
+            "p_better",
+            "direction",
+        ]);
         let reference = &self.variants[0].name;
         for (v, variant) in self.variants.iter().enumerate() {
             for m in Scalar::ALL {
@@ -321,29 +274,29 @@ impl Compare {
                     (_, Some(p), _) => p.n.to_string(),
                     _ => "0".to_string(),
                 };
-                out.push_str(&format!(
-                    "{},{},{},{n},{},{},{},{},{},{},{},{},{},{}\n",
-                    text_cell(&variant.name),
+                out.push([
+                    variant.name.clone(),
                     if v == 0 {
                         String::new()
                     } else {
-                        text_cell(reference)
+                        reference.clone()
                     },
-                    m.name(),
-                    cell(stats.map(|s| s.mean)),
-                    cell(paired.map(|p| p.diff)),
-                    cell(paired.and_then(|p| p.se)),
-                    cell(paired.and_then(|p| p.ci).map(|c| c.0)),
-                    cell(paired.and_then(|p| p.ci).map(|c| c.1)),
-                    cell(paired.and_then(|p| p.se_independent)),
-                    cell(paired.and_then(|p| p.se_ratio())),
-                    cell(paired.and_then(|p| p.p_worse)),
-                    cell(paired.and_then(|p| p.p_better)),
-                    direction(*m).map_or("", |d| d.name()),
-                ));
+                    m.name().to_string(),
+                    n,
+                    number(stats.map(|s| s.mean)),
+                    number(paired.map(|p| p.diff)),
+                    number(paired.and_then(|p| p.se)),
+                    number(paired.and_then(|p| p.ci).map(|c| c.0)),
+                    number(paired.and_then(|p| p.ci).map(|c| c.1)),
+                    number(paired.and_then(|p| p.se_independent)),
+                    number(paired.and_then(|p| p.se_ratio())),
+                    number(paired.and_then(|p| p.p_worse)),
+                    number(paired.and_then(|p| p.p_better)),
+                    direction(*m).map_or("", |d| d.name()).to_string(),
+                ]);
             }
         }
-        out
+        out.into_string()
     }
 
     /// The chart of the differences: per metric and variant, the change of the mean relative
@@ -471,20 +424,56 @@ impl Study for Compare {
         &self.notes
     }
 
-    fn compute(&self, options: &Options, observer: &dyn Observer) -> Result<CompareResults, Error> {
-        Compare::compute(self, options, observer)
-    }
-
+    /// [`Compare::compute`] from the variants' results wherever they come from.
     fn compute_from(&self, source: ResultSource<'_>) -> Result<CompareResults, Error> {
-        Compare::compute_from(self, source)
+        let kept = self.paths() * Scalar::COUNT as u64 * 8;
+        let mut reference: Vec<Vec<f64>> = Vec::new();
+        let (variants, run) = run_variants_from(&self.variants, source, kept, |i, r| {
+            let columns: Vec<Vec<f64>> = Scalar::ALL
+                .iter()
+                .map(|m| r.scalar(*m).map(|v| v.unwrap_or(f64::NAN)).collect())
+                .collect();
+            let stats = Scalar::ALL.iter().map(|m| MetricStats::of(r, *m)).collect();
+            if i == 0 {
+                reference = columns;
+                return VariantOutcome {
+                    stats,
+                    paired: Vec::new(),
+                };
+            }
+            let paired = Scalar::ALL
+                .iter()
+                .zip(&columns)
+                .map(|(m, b)| Paired::of(&reference[m.index()], b, direction(*m)))
+                .collect();
+            VariantOutcome { stats, paired }
+        })?;
+        Ok(CompareResults { variants, run })
     }
 
     fn recipe(&self) -> Option<&Value> {
         Some(&self.recipe)
     }
 
-    fn from_recipe(recipe: &Value) -> Result<Compare, Error> {
-        Compare::from_recipe(recipe)
+    /// The comparison made again from its [`Study::recipe`].
+    fn from_recipe(r: &Value) -> Result<Compare, Error> {
+        let scenarios = r["scenarios"]
+            .as_array()
+            .ok_or_else(|| recipe::damaged("scenarios"))?
+            .iter()
+            .map(recipe::scenario_from)
+            .collect::<Result<Vec<_>, _>>()?;
+        let specs = recipe::strings(r, "variants")?
+            .iter()
+            .map(|v| v.parse::<VariantSpec>())
+            .collect::<Result<Vec<_>, _>>()?;
+        Compare::new(
+            &scenarios,
+            &specs,
+            recipe::optional_u64(r, "paths")?,
+            recipe::optional_u64(r, "seed")?,
+            recipe::metrics_at(r, "metrics")?,
+        )
     }
 
     fn summary(&self, _results: &CompareResults) -> Value {

@@ -88,23 +88,34 @@ pub trait Study {
     /// The scenario the variants are made from (its name, description and `scenario.toml`).
     fn base(&self) -> &Scenario;
 
-    /// Every variant, in the order they run.
-    fn variants(&self) -> &[Variant];
-
-    /// Paths per variant.
-    fn paths(&self) -> u64 {
-        self.base().spec().simulation.paths as u64
+    /// Every variant, in the order they run. A study over a design of points lists none (a
+    /// design has thousands of points; its `design.csv` has them).
+    fn variants(&self) -> &[Variant] {
+        &[]
     }
 
-    /// Paths of the whole study, for the progress bar and a stop's count: by default every
-    /// variant's paths.
+    /// Paths per variant, or per point of a design.
+    fn paths(&self) -> u64 {
+        match self.design() {
+            Some(d) => d.paths_per_point(),
+            None => self.base().spec().simulation.paths as u64,
+        }
+    }
+
+    /// Paths of the whole study, for the progress bar and a stop's count: every variant's
+    /// paths, or every point's.
     fn paths_total(&self) -> u64 {
-        self.variants().len() as u64 * self.paths()
+        let units = self.design().map_or(self.variants().len(), |d| d.points());
+        units as u64 * self.paths()
     }
 
     /// What one unit of the study's work is called in the progress bar: `variant`, `point`.
     fn unit_name(&self) -> &'static str {
-        "variant"
+        if self.design().is_some() {
+            "point"
+        } else {
+            "variant"
+        }
     }
 
     /// One line saying what the study is: `small: sweep of followup.referral_share`.
@@ -115,21 +126,15 @@ pub trait Study {
         &[]
     }
 
-    /// Simulate every variant and compute the results.
-    fn compute(&self, options: &Options, observer: &dyn Observer) -> Result<Self::Results, Error>;
-
-    /// Compute the results from the variants' results wherever they come from: simulated now
-    /// ([`Study::compute`]) or read from the shards of the study ([`mod@crate::shard`]). A study
-    /// that keeps the default cannot be merged from shards.
-    fn compute_from(&self, source: ResultSource<'_>) -> Result<Self::Results, Error> {
-        match source {
-            ResultSource::Simulate { options, observer } => self.compute(options, observer),
-            ResultSource::Given { .. } | ResultSource::Points { .. } => Err(Error::Input(format!(
-                "a `{}` study cannot be merged from shards by this microfolio",
-                Self::KIND
-            ))),
-        }
+    /// Simulate every variant (or point) and compute the results.
+    fn compute(&self, options: &Options, observer: &dyn Observer) -> Result<Self::Results, Error> {
+        self.compute_from(ResultSource::simulate(options, observer))
     }
+
+    /// Compute the results from the variants' (or points') results wherever they come from:
+    /// simulated now ([`Study::compute`]) or read from the shards of the study
+    /// ([`mod@crate::shard`]).
+    fn compute_from(&self, source: ResultSource<'_>) -> Result<Self::Results, Error>;
 
     /// The study as a design of points, if its work is one (`sobol`, `morris`): its shards then
     /// cut the stream of points ([`Design`]) instead of the variants' paths.
@@ -199,7 +204,7 @@ pub trait Design {
 
     /// Point `p`'s values and seed, as its row of `design.csv` has them: what a study rebuilt
     /// from its recipe must give again, point by point, for its shards to be merged.
-    fn row(&self, p: usize) -> String;
+    fn row(&self, p: usize) -> Vec<String>;
 }
 
 /// What every study's results carry: how the study ran.
@@ -574,23 +579,6 @@ pub fn paths_text(n: u64) -> String {
     }
 }
 
-/// A number as written in CSV files: full precision, empty when undefined.
-fn cell(x: Option<f64>) -> String {
-    match x {
-        Some(v) if v.is_finite() => format!("{v}"),
-        _ => String::new(),
-    }
-}
-
-/// A text cell of a CSV file, quoted when it must be.
-fn text_cell(s: &str) -> String {
-    if s.contains([',', '"', '\n']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -603,14 +591,5 @@ mod tests {
         let e = parse_metrics("net_los").unwrap_err().to_string();
         assert!(e.contains("unknown metric `net_los`"), "{e}");
         assert!(parse_metrics("a,,b").is_err());
-    }
-
-    #[test]
-    fn csv_cells() {
-        assert_eq!(cell(Some(0.5)), "0.5");
-        assert_eq!(cell(None), "");
-        assert_eq!(cell(Some(f64::NAN)), "");
-        assert_eq!(text_cell("a, b"), "\"a, b\"");
-        assert_eq!(text_cell("plain"), "plain");
     }
 }

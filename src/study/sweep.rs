@@ -17,7 +17,7 @@ pub use super::MetricStats;
 use super::paired::{Paired, direction};
 use super::params::{SweepParam, apply, show_value};
 use super::{
-    KEY_METRICS, MAX_VARIANTS, ResultSource, Study, StudyResults, Variant, cell, run_variants_from,
+    KEY_METRICS, MAX_VARIANTS, ResultSource, Study, StudyResults, Variant, run_variants_from,
 };
 use crate::charts::ChartError;
 use crate::charts::study::{self as draw, Heatmap, LinePoint, StudyChart, SweepLine, Texts};
@@ -25,9 +25,9 @@ use crate::error::{Arg, Error};
 use crate::format::count;
 use crate::metrics::Scalar;
 use crate::output::RunInfo;
+use crate::output::csv::{CsvWriter, number};
 use crate::scenario::{Override, Scenario, key_label, key_unit};
 use crate::shard::recipe;
-use crate::simulate::{Observer, Options};
 
 /// File name of the sweep's table.
 pub const SWEEP_CSV: &str = "sweep.csv";
@@ -183,19 +183,6 @@ impl Sweep {
         })
     }
 
-    /// The sweep made again from its [`Study::recipe`].
-    pub fn from_recipe(r: &Value) -> Result<Sweep, Error> {
-        let params = recipe::strings(r, "params")?
-            .iter()
-            .map(|p| p.parse::<SweepParam>())
-            .collect::<Result<Vec<_>, _>>()?;
-        Sweep::new(
-            &recipe::scenario_at(r, "base")?,
-            params,
-            recipe::metrics_at(r, "metrics")?,
-        )
-    }
-
     /// The scenario the variants are made from.
     pub fn base(&self) -> &Scenario {
         &self.base
@@ -233,78 +220,27 @@ impl Sweep {
         }
     }
 
-    /// Simulate every variant; keep per variant the statistics of the sweep's metrics.
-    pub fn compute(
-        &self,
-        options: &Options,
-        observer: &dyn Observer,
-    ) -> Result<SweepResults, Error> {
-        self.compute_from(ResultSource::simulate(options, observer))
-    }
-
-    /// [`Sweep::compute`] from the variants' results wherever they come from.
-    pub fn compute_from(&self, source: ResultSource<'_>) -> Result<SweepResults, Error> {
-        let kept = (self.variants.len() * self.metrics.len() * 128) as u64
-            + self.paths() * self.metrics.len() as u64 * 8;
-        let mut first: Vec<Vec<f64>> = Vec::new();
-        let (points, run) = run_variants_from(&self.variants, source, kept, |i, r| {
-            let columns: Vec<Vec<f64>> = self
-                .metrics
-                .iter()
-                .map(|m| r.scalar(*m).map(|v| v.unwrap_or(f64::NAN)).collect())
-                .collect();
-            let change = if i == 0 {
-                first = columns;
-                vec![None; self.metrics.len()]
-            } else {
-                first
-                    .iter()
-                    .zip(&columns)
-                    .zip(&self.metrics)
-                    .map(|((a, b), m)| Paired::of(a, b, direction(*m)))
-                    .collect()
-            };
-            SweepPoint {
-                values: self.values_of(i),
-                stats: self
-                    .metrics
-                    .iter()
-                    .map(|m| MetricStats::of(r, *m))
-                    .collect(),
-                change,
-            }
-        })?;
-        Ok(SweepResults { points, run })
-    }
-
     /// `sweep.csv`: one row per variant and metric; a column per swept parameter named by its
     /// dotted path, then `metric,mean,se,p05,p50,p95` (empty where undefined).
     pub fn csv(&self, results: &SweepResults) -> String {
-        let mut out = String::new();
-        for p in &self.params {
-            out.push_str(&super::text_cell(&p.key));
-            out.push(',');
-        }
-        out.push_str("metric,mean,se,p05,p50,p95\n");
+        let header = self.params.iter().map(|p| p.key.as_str());
+        let columns = ["metric", "mean", "se", "p05", "p50", "p95"];
+        let mut out = CsvWriter::text_file(header.chain(columns));
         for point in &results.points {
             for (m, stats) in self.metrics.iter().zip(&point.stats) {
-                for v in &point.values {
-                    out.push_str(&show_value(*v));
-                    out.push(',');
-                }
                 let s = stats.as_ref();
-                out.push_str(&format!(
-                    "{},{},{},{},{},{}\n",
-                    m.name(),
-                    cell(s.map(|s| s.mean)),
-                    cell(s.and_then(|s| s.se)),
-                    cell(s.map(|s| s.p05)),
-                    cell(s.map(|s| s.p50)),
-                    cell(s.map(|s| s.p95)),
-                ));
+                let values = point.values.iter().map(|v| show_value(*v));
+                out.push(values.chain([
+                    m.name().to_string(),
+                    number(s.map(|s| s.mean)),
+                    number(s.and_then(|s| s.se)),
+                    number(s.map(|s| s.p05)),
+                    number(s.map(|s| s.p50)),
+                    number(s.map(|s| s.p95)),
+                ]));
             }
         }
-        out
+        out.into_string()
     }
 
     /// `Title — scenario, 1,000 paths per value`.
@@ -421,20 +357,56 @@ impl Study for Sweep {
         format!("{}: sweep of {}", self.base.name(), keys.join(" × "))
     }
 
-    fn compute(&self, options: &Options, observer: &dyn Observer) -> Result<SweepResults, Error> {
-        Sweep::compute(self, options, observer)
-    }
-
+    /// [`Sweep::compute`] from the variants' results wherever they come from.
     fn compute_from(&self, source: ResultSource<'_>) -> Result<SweepResults, Error> {
-        Sweep::compute_from(self, source)
+        let kept = (self.variants.len() * self.metrics.len() * 128) as u64
+            + self.paths() * self.metrics.len() as u64 * 8;
+        let mut first: Vec<Vec<f64>> = Vec::new();
+        let (points, run) = run_variants_from(&self.variants, source, kept, |i, r| {
+            let columns: Vec<Vec<f64>> = self
+                .metrics
+                .iter()
+                .map(|m| r.scalar(*m).map(|v| v.unwrap_or(f64::NAN)).collect())
+                .collect();
+            let change = if i == 0 {
+                first = columns;
+                vec![None; self.metrics.len()]
+            } else {
+                first
+                    .iter()
+                    .zip(&columns)
+                    .zip(&self.metrics)
+                    .map(|((a, b), m)| Paired::of(a, b, direction(*m)))
+                    .collect()
+            };
+            SweepPoint {
+                values: self.values_of(i),
+                stats: self
+                    .metrics
+                    .iter()
+                    .map(|m| MetricStats::of(r, *m))
+                    .collect(),
+                change,
+            }
+        })?;
+        Ok(SweepResults { points, run })
     }
 
     fn recipe(&self) -> Option<&Value> {
         Some(&self.recipe)
     }
 
-    fn from_recipe(recipe: &Value) -> Result<Sweep, Error> {
-        Sweep::from_recipe(recipe)
+    /// The sweep made again from its [`Study::recipe`].
+    fn from_recipe(r: &Value) -> Result<Sweep, Error> {
+        let params = recipe::strings(r, "params")?
+            .iter()
+            .map(|p| p.parse::<SweepParam>())
+            .collect::<Result<Vec<_>, _>>()?;
+        Sweep::new(
+            &recipe::scenario_at(r, "base")?,
+            params,
+            recipe::metrics_at(r, "metrics")?,
+        )
     }
 
     fn summary(&self, _results: &SweepResults) -> Value {

@@ -33,17 +33,15 @@ use serde_json::{Value, json};
 use super::MetricStats;
 use super::paired::Paired;
 use super::params::{apply, show_value};
-use super::{
-    MAX_VARIANTS, ResultSource, Study, StudyResults, Variant, cell, run_variants_from, text_cell,
-};
+use super::{MAX_VARIANTS, ResultSource, Study, StudyResults, Variant, run_variants_from};
 use crate::charts::ChartError;
 use crate::charts::study::{self as draw, Interval, StudyChart, Texts, TornadoChart, TornadoRow};
 use crate::error::{Arg, Error};
 use crate::metrics::Scalar;
 use crate::output::RunInfo;
+use crate::output::csv::{CsvWriter, number};
 use crate::scenario::{Override, Scenario, key_label, key_unit};
 use crate::shard::recipe;
-use crate::simulate::{Observer, Options};
 
 /// File name of the tornado's table.
 pub const TORNADO_CSV: &str = "tornado.csv";
@@ -369,19 +367,6 @@ impl Tornado {
         })
     }
 
-    /// The tornado made again from its [`Study::recipe`].
-    pub fn from_recipe(r: &Value) -> Result<Tornado, Error> {
-        let spread = match &r["spread"] {
-            Value::Null => None,
-            v => Some(v.as_f64().ok_or_else(|| recipe::damaged("spread"))?),
-        };
-        Tornado::new(
-            &recipe::scenario_at(r, "base")?,
-            recipe::metrics_at(r, "metrics")?,
-            spread,
-        )
-    }
-
     /// The scenario the variants are made from.
     pub fn base(&self) -> &Scenario {
         &self.base
@@ -417,129 +402,51 @@ impl Tornado {
         self.base.spec().simulation.paths as u64
     }
 
-    /// Simulate the baseline and every setting; keep the baseline's per-path values of the
-    /// metrics, and per setting its means and paired differences.
-    pub fn compute(
-        &self,
-        options: &Options,
-        observer: &dyn Observer,
-    ) -> Result<TornadoResults, Error> {
-        self.compute_from(ResultSource::simulate(options, observer))
-    }
-
-    /// [`Tornado::compute`] from the variants' results wherever they come from.
-    pub fn compute_from(&self, source: ResultSource<'_>) -> Result<TornadoResults, Error> {
-        let kept = self.paths() * self.metrics.len() as u64 * 8;
-        let mut baseline: Vec<Vec<f64>> = Vec::new();
-        let (outcomes, run) = run_variants_from(&self.variants, source, kept, |i, r| {
-            let columns: Vec<Vec<f64>> = self
-                .metrics
-                .iter()
-                .map(|m| r.scalar(*m).map(|v| v.unwrap_or(f64::NAN)).collect())
-                .collect();
-            let stats: Vec<Option<MetricStats>> = self
-                .metrics
-                .iter()
-                .map(|m| MetricStats::of(r, *m))
-                .collect();
-            if i == 0 {
-                baseline = columns;
-                return (stats, Vec::new());
-            }
-            let paired: Vec<Option<Paired>> = baseline
-                .iter()
-                .zip(&columns)
-                .map(|(a, b)| Paired::of(a, b, None))
-                .collect();
-            (stats, paired)
-        })?;
-        let base_stats = outcomes[0].0.clone();
-        let mut bars = Vec::new();
-        for (k, _) in self.metrics.iter().enumerate() {
-            let mut per_param: Vec<Bar> = (0..self.params.len())
-                .map(|param| Bar {
-                    param,
-                    low: None,
-                    high: None,
-                    swing: 0.0,
-                })
-                .collect();
-            for ((param, high), (stats, paired)) in self.plan.iter().zip(&outcomes[1..]) {
-                let side = match (stats[k], paired[k]) {
-                    (Some(s), Some(p)) => Some(Side {
-                        mean: s.mean,
-                        paired: p,
-                    }),
-                    _ => None,
-                };
-                if *high {
-                    per_param[*param].high = side;
-                } else {
-                    per_param[*param].low = side;
-                }
-            }
-            if let Some(b) = base_stats[k] {
-                for bar in &mut per_param {
-                    let ends = [
-                        Some(b.mean),
-                        bar.low.map(|s| s.mean),
-                        bar.high.map(|s| s.mean),
-                    ];
-                    let (lo, hi) = ends
-                        .iter()
-                        .flatten()
-                        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), x| {
-                            (lo.min(*x), hi.max(*x))
-                        });
-                    bar.swing = hi - lo;
-                }
-            }
-            per_param.sort_by(|a, b| {
-                b.swing
-                    .total_cmp(&a.swing)
-                    .then_with(|| self.params[a.param].key.cmp(&self.params[b.param].key))
-            });
-            bars.push(per_param);
-        }
-        Ok(TornadoResults {
-            baseline: base_stats,
-            bars,
-            run,
-        })
-    }
-
     /// `tornado.csv`: per metric, one row per parameter by rank: its value in the scenario,
     /// the low and high settings, the baseline's mean, the means at the settings, the paired
     /// differences from the baseline with their standard errors, the swing, and notes.
     pub fn csv(&self, results: &TornadoResults) -> String {
-        let mut out = String::from(
-            "metric,rank,key,value,low,high,baseline,at_low,at_high,diff_low,se_low,diff_high,se_high,swing,note\n",
-        );
+        let mut out = CsvWriter::text_file([
+            "metric",
+            "rank",
+            "key",
+            "value",
+            "low",
+            "high",
+            "baseline",
+            "at_low",
+            "at_high",
+            "diff_low",
+            "se_low",
+            "diff_high",
+            "se_high",
+            "swing",
+            "note",
+        ]);
         for (k, m) in self.metrics.iter().enumerate() {
             let base = results.baseline[k].map(|s| s.mean);
             for (rank, bar) in results.bars[k].iter().enumerate() {
                 let p = &self.params[bar.param];
-                out.push_str(&format!(
-                    "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n",
-                    m.name(),
-                    rank + 1,
-                    text_cell(&p.key),
+                out.push([
+                    m.name().to_string(),
+                    (rank + 1).to_string(),
+                    p.key.clone(),
                     show_value(p.value),
-                    cell(p.low),
-                    cell(p.high),
-                    cell(base),
-                    cell(bar.low.map(|s| s.mean)),
-                    cell(bar.high.map(|s| s.mean)),
-                    cell(bar.low.map(|s| s.paired.diff)),
-                    cell(bar.low.and_then(|s| s.paired.se)),
-                    cell(bar.high.map(|s| s.paired.diff)),
-                    cell(bar.high.and_then(|s| s.paired.se)),
-                    cell(base.map(|_| bar.swing)),
-                    text_cell(&p.notes.join("; ")),
-                ));
+                    number(p.low),
+                    number(p.high),
+                    number(base),
+                    number(bar.low.map(|s| s.mean)),
+                    number(bar.high.map(|s| s.mean)),
+                    number(bar.low.map(|s| s.paired.diff)),
+                    number(bar.low.and_then(|s| s.paired.se)),
+                    number(bar.high.map(|s| s.paired.diff)),
+                    number(bar.high.and_then(|s| s.paired.se)),
+                    number(base.map(|_| bar.swing)),
+                    p.notes.join("; "),
+                ]);
             }
         }
-        out
+        out.into_string()
     }
 
     /// A tornado chart per metric: the [`CHART_ROWS`] largest swings.
@@ -630,20 +537,102 @@ impl Study for Tornado {
         )
     }
 
-    fn compute(&self, options: &Options, observer: &dyn Observer) -> Result<TornadoResults, Error> {
-        Tornado::compute(self, options, observer)
-    }
-
+    /// [`Tornado::compute`] from the variants' results wherever they come from.
     fn compute_from(&self, source: ResultSource<'_>) -> Result<TornadoResults, Error> {
-        Tornado::compute_from(self, source)
+        let kept = self.paths() * self.metrics.len() as u64 * 8;
+        let mut baseline: Vec<Vec<f64>> = Vec::new();
+        let (outcomes, run) = run_variants_from(&self.variants, source, kept, |i, r| {
+            let columns: Vec<Vec<f64>> = self
+                .metrics
+                .iter()
+                .map(|m| r.scalar(*m).map(|v| v.unwrap_or(f64::NAN)).collect())
+                .collect();
+            let stats: Vec<Option<MetricStats>> = self
+                .metrics
+                .iter()
+                .map(|m| MetricStats::of(r, *m))
+                .collect();
+            if i == 0 {
+                baseline = columns;
+                return (stats, Vec::new());
+            }
+            let paired: Vec<Option<Paired>> = baseline
+                .iter()
+                .zip(&columns)
+                .map(|(a, b)| Paired::of(a, b, None))
+                .collect();
+            (stats, paired)
+        })?;
+        let base_stats = outcomes[0].0.clone();
+        let mut bars = Vec::new();
+        for (k, _) in self.metrics.iter().enumerate() {
+            let mut per_param: Vec<Bar> = (0..self.params.len())
+                .map(|param| Bar {
+                    param,
+                    low: None,
+                    high: None,
+                    swing: 0.0,
+                })
+                .collect();
+            for ((param, high), (stats, paired)) in self.plan.iter().zip(&outcomes[1..]) {
+                let side = match (stats[k], paired[k]) {
+                    (Some(s), Some(p)) => Some(Side {
+                        mean: s.mean,
+                        paired: p,
+                    }),
+                    _ => None,
+                };
+                if *high {
+                    per_param[*param].high = side;
+                } else {
+                    per_param[*param].low = side;
+                }
+            }
+            if let Some(b) = base_stats[k] {
+                for bar in &mut per_param {
+                    let ends = [
+                        Some(b.mean),
+                        bar.low.map(|s| s.mean),
+                        bar.high.map(|s| s.mean),
+                    ];
+                    let (lo, hi) = ends
+                        .iter()
+                        .flatten()
+                        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), x| {
+                            (lo.min(*x), hi.max(*x))
+                        });
+                    bar.swing = hi - lo;
+                }
+            }
+            per_param.sort_by(|a, b| {
+                b.swing
+                    .total_cmp(&a.swing)
+                    .then_with(|| self.params[a.param].key.cmp(&self.params[b.param].key))
+            });
+            bars.push(per_param);
+        }
+        Ok(TornadoResults {
+            baseline: base_stats,
+            bars,
+            run,
+        })
     }
 
     fn recipe(&self) -> Option<&Value> {
         Some(&self.recipe)
     }
 
-    fn from_recipe(recipe: &Value) -> Result<Tornado, Error> {
-        Tornado::from_recipe(recipe)
+    /// The tornado made again from its [`Study::recipe`].
+    fn from_recipe(r: &Value) -> Result<Tornado, Error> {
+        let spread = match &r["spread"] {
+            Value::Null => None,
+            v => Some(v.as_f64().ok_or_else(|| recipe::damaged("spread"))?),
+        };
+        Tornado::new(
+            &recipe::scenario_at(r, "base")?,
+            recipe::metrics_at(r, "metrics")?,
+            spread,
+        )
     }
 
     fn summary(&self, _results: &TornadoResults) -> Value {
