@@ -9,7 +9,7 @@ use plotters::prelude::DrawingBackend;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use plotters::style::{Color, RGBColor};
 
-use super::axes::{row_centre, rows_plot};
+use super::axes::{more_rows, row_centre, rows_plot, rows_that_fit};
 use super::frame::{DrawResult, Figure, Texts, draw_line, text};
 use super::study::Interval;
 use super::style::{BLACK, BLUE, DARK_GREY, LineLook, NOTE_SIZE, ORANGE, Swatch};
@@ -58,11 +58,23 @@ impl Figure for TornadoChart<'_> {
             (Swatch::Line(whisker), "95% CI of the change".to_string()),
         ];
         let area = self.texts.frame(&legend).draw(root)?;
-        let n = self.rows.len().max(1);
-        let labels: Vec<String> = self.rows.iter().map(|r| r.label.clone()).collect();
+        // As many parameters as fit, the largest swings; the last row then says how many more
+        // the table has.
+        let fit = rows_that_fit(&area);
+        let (shown, left_out) = if self.rows.len() > fit {
+            (fit - 1, self.rows.len() - (fit - 1))
+        } else {
+            (self.rows.len(), 0)
+        };
+        let rows = &self.rows[..shown];
+        let mut labels: Vec<String> = rows.iter().map(|r| r.label.clone()).collect();
+        if left_out > 0 {
+            labels.push(more_rows(left_out));
+        }
+        let n = labels.len().max(1);
 
         let (mut lo, mut hi) = (self.baseline, self.baseline);
-        for r in self.rows {
+        for r in rows {
             for e in [r.at_low, r.at_high].into_iter().flatten() {
                 lo = lo.min(e.lo).min(e.value);
                 hi = hi.max(e.hi).max(e.value);
@@ -78,7 +90,7 @@ impl Figure for TornadoChart<'_> {
         let mut chart = rows_plot(root, &area, &labels, lo..hi, &self.x_desc, self.unit, 24)?;
 
         let setting_style = text(NOTE_SIZE, &DARK_GREY);
-        for (r, row) in self.rows.iter().enumerate() {
+        for (r, row) in rows.iter().enumerate() {
             let centre = row_centre(n, r);
             let sides = [
                 (row.at_low, &row.low_label, LOW_COLOUR, 0.85, centre + 0.21),

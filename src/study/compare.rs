@@ -28,13 +28,12 @@ use crate::output::csv::{CsvWriter, number};
 use crate::output::{self, RunInfo};
 use crate::scenario::Scenario;
 use crate::shard::recipe;
+use crate::units::Column;
 
 /// File name of the comparison's table.
 pub const COMPARE_CSV: &str = "compare.csv";
 /// Folder of the variants' resolved scenarios.
 pub const VARIANTS_DIR: &str = "variants";
-/// Outcomes drawn in the chart at most (the table has them all).
-pub const CHART_ROWS: usize = 16;
 
 /// A comparison, checked and ready to run.
 #[derive(Debug, Clone)]
@@ -199,12 +198,14 @@ impl Compare {
         } else {
             chart_metrics
         };
+        let recipe_metrics = chart_metrics.clone();
+        let chart_metrics = headline_first(chart_metrics);
         let recipe = json!({
             "scenarios": scenarios.iter().map(recipe::scenario).collect::<Vec<_>>(),
             "variants": specs.iter().map(|v| v.spec.as_str()).collect::<Vec<_>>(),
             "paths": paths,
             "seed": seed,
-            "metrics": recipe::metrics(&chart_metrics),
+            "metrics": recipe::metrics(&recipe_metrics),
         });
         Ok(Compare {
             variants,
@@ -230,7 +231,8 @@ impl Compare {
         &self.sources
     }
 
-    /// The metrics drawn in the chart (every metric is in the table).
+    /// The metrics drawn in the chart, the headline outcomes among them first (every metric is
+    /// in the table).
     pub fn chart_metrics(&self) -> &[Scalar] {
         &self.chart_metrics
     }
@@ -336,7 +338,7 @@ impl Compare {
                 String::new()
             });
             rows.push(ForestRow {
-                label: m.label().to_string(),
+                label: format!("{}{}", m.label(), if m.at_par() { " †" } else { "" }),
                 entries,
             });
         }
@@ -350,18 +352,6 @@ impl Compare {
             self.reference().spec().simulation.seed
         );
         let mut more = String::new();
-        let beyond: Vec<&str> = rows
-            .iter()
-            .skip(CHART_ROWS)
-            .map(|r| r.label.as_str())
-            .collect();
-        if !beyond.is_empty() {
-            facts.push_str(&format!(" · {} more in the table", beyond.len()));
-            more.push_str(&format!(
-                " Not drawn (at most {CHART_ROWS}): {}.",
-                beyond.join(", ")
-            ));
-        }
         if !left_out.is_empty() {
             facts.push_str(&format!(
                 " · not shown (reference mean 0): {}",
@@ -372,8 +362,7 @@ impl Compare {
                 left_out.join(", ")
             ));
         }
-        rows.truncate(CHART_ROWS);
-        annotations.truncate(CHART_ROWS);
+        let at_par = self.chart_metrics.iter().any(|m| m.at_par());
         let forest = Forest {
             texts: Texts {
                 title: format!(
@@ -381,7 +370,7 @@ impl Compare {
                     super::paths_text(self.paths())
                 ),
                 facts,
-                footnote: crate::charts::par_note_for(&self.chart_metrics),
+                footnote: at_par.then(|| format!("† {}", crate::charts::PAR_NOTE)),
             },
             x_desc: format!("Change of the mean relative to {reference} (95% confidence interval)"),
             series: &series,
@@ -392,7 +381,9 @@ impl Compare {
         };
         let caption = format!(
             "For each outcome, the mean difference from {reference} on the same paths, as a share \
-             of {reference}'s mean, with its 95% confidence interval (paired standard errors).{more}{}",
+             of {reference}'s mean, with its 95% confidence interval (paired standard errors); \
+             the headline outcomes first, as many as the chart holds (the table has every \
+             outcome).{more}{}",
             if self.variants.len() == 2 {
                 " On the right: the difference in the outcome's own unit, and relative. An \
                  interval that ends in an arrow goes on beyond the axis."
@@ -402,6 +393,24 @@ impl Compare {
         );
         draw::forest("compare_differences".to_string(), caption, &forest)
     }
+}
+
+/// The chart's metrics: as given, or for every metric (`--metrics all`), those of the headline
+/// ([`crate::metrics::HEADLINE`]: outreach, losses, capital and the state's whole account) first,
+/// in its order, then the others in the registry's, so that the chart begins with what a
+/// study of the scenario is about.
+fn headline_first(metrics: Vec<Scalar>) -> Vec<Scalar> {
+    if metrics.len() < Scalar::COUNT {
+        return metrics;
+    }
+    let headline = crate::metrics::HEADLINE;
+    let mut ordered: Vec<Scalar> = headline
+        .iter()
+        .copied()
+        .filter(|m| metrics.contains(m))
+        .collect();
+    ordered.extend(metrics.into_iter().filter(|m| !headline.contains(m)));
+    ordered
 }
 
 impl Study for Compare {
@@ -520,21 +529,30 @@ impl Study for Compare {
             );
             for m in &self.chart_metrics {
                 let name = m.name();
-                let scale = m.unit();
+                let unit = m.unit();
+                let both: Vec<f64> = [0, k]
+                    .iter()
+                    .filter_map(|&i| results.stats(i, *m).map(|s| s.mean))
+                    .collect();
+                let means = Column::of(unit, &both);
                 let mean = |i: usize| {
                     results
                         .stats(i, *m)
-                        .map_or("–".to_string(), |s| scale.value(s.mean))
+                        .map_or("–".to_string(), |s| means.value(s.mean))
                 };
                 let p = results.paired(k, *m);
+                let diffs = p.map_or(Column::of(unit, &[]), |p| {
+                    let (lo, hi) = p.ci.unwrap_or((p.diff, p.diff));
+                    Column::of(unit, &[lo, p.diff, hi])
+                });
                 let _ = writeln!(
                     out,
                     "{name:<28}{:>wa$}{:>wb$}{:>12}{:>26}{:>8}{:>10}",
                     mean(0),
                     mean(k),
-                    p.map_or("–".to_string(), |p| scale.change(p.diff)),
+                    p.map_or("–".to_string(), |p| diffs.change(p.diff)),
                     p.and_then(|p| p.ci).map_or("–".to_string(), |(lo, hi)| {
-                        format!("{} to {}", scale.change(lo), scale.change(hi))
+                        format!("{} to {}", diffs.change(lo), diffs.change(hi))
                     }),
                     p.and_then(|p| p.se_ratio())
                         .map_or("–".to_string(), |r| format!("{r:.1}×")),

@@ -30,6 +30,7 @@ use crate::output::RunInfo;
 use crate::output::csv::{CsvWriter, number};
 use crate::scenario::Scenario;
 use crate::shard::recipe;
+use crate::units::Column;
 
 /// File name of the study's table.
 pub const MORRIS_CSV: &str = "morris.csv";
@@ -261,6 +262,26 @@ impl Morris {
     }
 }
 
+/// The precision of one metric's effects: μ*, its interval, μ and σ of every group, in one
+/// column, as many digits as tell them apart.
+fn column(me: &MetricEffects) -> Column {
+    let e = &me.effects;
+    let values: Vec<f64> = e
+        .mu_star
+        .iter()
+        .flat_map(|m| [m.value, m.low, m.high])
+        .chain(e.mu.iter().copied())
+        .chain(e.sigma.iter().copied())
+        .collect();
+    let largest = values
+        .iter()
+        .filter(|x| x.is_finite())
+        .fold(0.0f64, |m, x| m.max(x.abs()));
+    let mut stars: Vec<f64> = e.mu_star.iter().map(|m| m.value).collect();
+    stars.sort_by(|a, b| b.total_cmp(a));
+    Column::new(me.metric.unit(), [&stars[..], &[largest][..]])
+}
+
 impl PointStudy for Morris {
     const NAME: &'static str = "Morris";
     const ROLE_COLUMNS: [&'static str; 2] = ["trajectory", "moved"];
@@ -355,7 +376,7 @@ impl Study for Morris {
                 "groups": self.core.problem.group_names(),
                 "dummy": format!("`{DUMMY}`: drives no key; points with its coordinate in the upper half of the grid run their paths under a fresh seed per trajectory (design.csv, column seed) instead of {}", self.core.problem.seed()),
                 "effects_scaled": "per whole range of each parameter (its quantiles from 0 to 1)",
-                "intervals": format!("bootstrap percentile over trajectories, {} resamples, confidence {}", self.settings.bootstrap, self.settings.confidence),
+                "intervals": format!("normal bootstrap over trajectories: mu* ± z × the sd of {} resamples (SALib's mu_star_conf), cut at 0, confidence {}", self.settings.bootstrap, self.settings.confidence),
             },
             "metrics": self.core.metrics.iter().map(|m| m.name()).collect::<Vec<_>>(),
             "problem": self.core.problem.salib_json(),
@@ -439,7 +460,7 @@ impl Study for Morris {
         let mut out = String::new();
         for me in &results.effects {
             let e = &me.effects;
-            let unit = me.metric.unit();
+            let unit = column(me);
             let _ = writeln!(
                 out,
                 "\n{}: elementary effects per whole range (μ* largest first)",

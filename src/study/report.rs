@@ -14,6 +14,7 @@ use crate::metrics::Scalar;
 use crate::output::{self, RunInfo};
 use crate::report::{STYLE, escape as esc};
 use crate::scenario::{Scenario, key_label};
+use crate::units::{Column, Unit};
 
 pub(super) fn head(h: &mut String, title: &str, kicker: &str, description: &str) {
     let title = esc(title);
@@ -120,16 +121,15 @@ pub(super) fn footer(h: &mut String, files: &str) {
     );
 }
 
-/// `mean ± half-width of the 95% interval`.
-pub(super) fn mean_pm(metric: Scalar, mean: f64, se: Option<f64>) -> String {
-    let unit = metric.unit();
+/// `mean ± half-width of the 95% interval`, the mean at the precision of its `column`.
+pub(super) fn mean_pm(column: &Column, unit: Unit, mean: f64, se: Option<f64>) -> String {
     match se {
         Some(se) if se > 0.0 => format!(
             "{} <span class=\"dim\">± {}</span>",
-            unit.value(mean),
+            column.value(mean),
             unit.error(1.96 * se)
         ),
-        _ => unit.value(mean),
+        _ => column.value(mean),
     }
 }
 

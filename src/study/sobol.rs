@@ -6,8 +6,8 @@
 //! scenario with its parameters at the point's values, run on the same `M` paths with the same
 //! seed (common random numbers); its outcome per metric is the mean over those paths (for
 //! `capital_depleted`, the share of paths). The indices — first order (Saltelli et al. 2010),
-//! total (Jansen 1999), second order (Saltelli 2002) — come with bootstrap percentile
-//! intervals; an index whose interval does not lie above the dummy's is flagged as not
+//! total (Jansen 1999), second order (Saltelli 2002) — come with normal bootstrap intervals
+//! (the estimate ± SALib's half-width, [`crate::gsa::Estimate`]); an index whose interval does not lie above the dummy's is flagged as not
 //! distinguishable from the noise `M` paths leave.
 //!
 //! The study keeps one mean and one standard error per point and metric: memory grows with
@@ -33,6 +33,7 @@ use crate::output::RunInfo;
 use crate::output::csv::{CsvWriter, number};
 use crate::scenario::Scenario;
 use crate::shard::recipe;
+use crate::units::{Column, Unit};
 
 /// File names of the study's tables.
 pub const SOBOL_CSV: &str = "sobol.csv";
@@ -464,7 +465,7 @@ impl Study for Sobol {
                 "S1": "Saltelli et al. (2010)",
                 "ST": "Jansen (1999)",
                 "S2": "Saltelli (2002)",
-                "intervals": format!("bootstrap percentile, {} resamples of the base rows, confidence {}", self.settings.bootstrap, self.settings.confidence),
+                "intervals": format!("normal bootstrap: the estimate ± z × the sd of {} resamples of the base rows (SALib's *_conf), confidence {}", self.settings.bootstrap, self.settings.confidence),
             },
             "metrics": self.core.metrics.iter().map(|m| m.name()).collect::<Vec<_>>(),
             "problem": self.core.problem.salib_json(),
@@ -524,8 +525,11 @@ impl Study for Sobol {
                     crate::format::count(self.settings.paths_per_point as f64)
                 ),
                 footnote: Some(format!(
-                    "Share of the variance of the mean {} over the design. `{DUMMY}` drives nothing: its ST is the share that is Monte Carlo noise.",
-                    mi.metric.name()
+                    "Shares of the variance, over the design, of each point's mean {}. The \
+                     dummy parameter drives nothing: its total index is the share that is Monte \
+                     Carlo noise of {} paths per point.",
+                    lower_first(mi.metric.label()),
+                    crate::format::count(self.settings.paths_per_point as f64)
                 )),
             };
             let figure = Forest {
@@ -558,8 +562,9 @@ impl Study for Sobol {
     fn summarise(&self, results: &SobolResults) -> String {
         let names = self.core.problem.group_names();
         let mut out = String::new();
-        let pct = |x: f64| format!("{:.1}%", 100.0 * x);
         for mi in &results.indices {
+            let column = column(mi);
+            let pct = |x: f64| column.value(x);
             let ix = &mi.indices;
             let _ = writeln!(
                 out,
@@ -592,6 +597,43 @@ impl Study for Sobol {
             }
         }
         out
+    }
+}
+
+/// The precision of one metric's indices and their intervals, in one column (percent): the
+/// digits of the largest index, and as many more as tell neighbouring indices apart, by total
+/// index.
+pub(super) fn column(mi: &MetricIndices) -> Column {
+    let ix = &mi.indices;
+    let all: Vec<f64> = ix
+        .first
+        .iter()
+        .chain(&ix.total)
+        .chain(ix.second.iter().map(|s| &s.estimate))
+        .map(|e| e.value)
+        .collect();
+    let largest = all
+        .iter()
+        .filter(|x| x.is_finite())
+        .fold(0.0f64, |m, x| m.max(x.abs()));
+    let mut order: Vec<usize> = (0..ix.total.len()).collect();
+    order.sort_by(|&a, &b| ix.total[b].value.total_cmp(&ix.total[a].value));
+    let totals: Vec<f64> = order.iter().map(|&g| ix.total[g].value).collect();
+    let firsts: Vec<f64> = order.iter().map(|&g| ix.first[g].value).collect();
+    Column::new(Unit::Percent, [&totals[..], &firsts[..], &[largest][..]])
+}
+
+/// A label inside a sentence: `Cost to the state` as `cost to the state` (an abbreviation
+/// such as `OSS` or `BMKB` keeps its capitals).
+pub(crate) fn lower_first(label: &str) -> String {
+    let mut chars = label.chars();
+    match (chars.next(), chars.next()) {
+        (Some(a), Some(b)) if a.is_uppercase() && !b.is_uppercase() => a
+            .to_lowercase()
+            .chain(std::iter::once(b))
+            .chain(chars)
+            .collect(),
+        _ => label.to_string(),
     }
 }
 

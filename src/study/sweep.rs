@@ -28,6 +28,7 @@ use crate::output::RunInfo;
 use crate::output::csv::{CsvWriter, number};
 use crate::scenario::{Override, Scenario, key_label, key_unit};
 use crate::shard::recipe;
+use crate::units::Column;
 
 /// File name of the sweep's table.
 pub const SWEEP_CSV: &str = "sweep.csv";
@@ -257,7 +258,7 @@ impl Sweep {
         let mut charts = Vec::new();
         let seed = self.base.spec().simulation.seed;
         let facts = format!(
-            "Common random numbers: every value runs the same {} (seed {seed}).",
+            "Common random numbers: every value runs the same {}, seed {seed}",
             super::paths_text(self.paths())
         );
         for (k, m) in self.metrics.iter().enumerate() {
@@ -449,12 +450,22 @@ impl Study for Sweep {
             let _ = write!(out, "{:>w$}", m.name());
         }
         out.push('\n');
-        for point in results.points.iter().take(SUMMARY_ROWS) {
+        let shown = &results.points[..results.points.len().min(SUMMARY_ROWS)];
+        let columns: Vec<Column> = (0..self.metrics.len())
+            .map(|k| {
+                let means: Vec<f64> = shown
+                    .iter()
+                    .filter_map(|p| p.stats[k].map(|s| s.mean))
+                    .collect();
+                Column::of(self.metrics[k].unit(), &means)
+            })
+            .collect();
+        for point in shown {
             for (v, w) in point.values.iter().zip(&key_widths) {
                 let _ = write!(out, "{:<w$}", show_value(*v));
             }
-            for ((m, stats), w) in self.metrics.iter().zip(&point.stats).zip(&metric_widths) {
-                let mean = stats.map_or("–".to_string(), |s| m.unit().value(s.mean));
+            for ((column, stats), w) in columns.iter().zip(&point.stats).zip(&metric_widths) {
+                let mean = stats.map_or("–".to_string(), |s| column.value(s.mean));
                 let _ = write!(out, "{mean:>w$}");
             }
             out.push('\n');

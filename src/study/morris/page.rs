@@ -60,7 +60,7 @@ pub(super) fn html(s: &Morris, r: &MorrisResults, charts: &[StudyChart]) -> Stri
         let e = &me.effects;
         let mut order: Vec<usize> = (0..names.len() - 1).collect();
         order.sort_by(|&a, &b| e.mu_star[b].value.total_cmp(&e.mu_star[a].value));
-        let unit = me.metric.unit();
+        let unit = super::column(me);
         let top: Vec<String> = order
             .iter()
             .filter(|&&g| me.above_dummy[g])
@@ -75,6 +75,16 @@ pub(super) fn html(s: &Morris, r: &MorrisResults, charts: &[StudyChart]) -> Stri
             })
             .collect();
         let noise = unit.value(e.mu_star[names.len() - 1].value);
+        // The two largest effects within noise of each other: the design cannot rank them.
+        let tied = match order.as_slice() {
+            [a, b, ..] if me.above_dummy[*a] && e.mu_star[*a].low <= e.mu_star[*b].high => format!(
+                " <b>{}</b> and <b>{}</b> are within noise of each other (their μ* intervals \
+                 overlap): this screening cannot tell which matters more.",
+                esc(&names[*a]),
+                esc(&names[*b])
+            ),
+            _ => String::new(),
+        };
         let _ = if top.is_empty() {
             writeln!(
                 h,
@@ -85,7 +95,7 @@ pub(super) fn html(s: &Morris, r: &MorrisResults, charts: &[StudyChart]) -> Stri
         } else {
             writeln!(
                 h,
-                "<li>{}: {} matter most; the noise floor (the dummy's μ*) is {noise}.</li>",
+                "<li>{}: {} matter most; the noise floor (the dummy's μ*) is {noise}.{tied}</li>",
                 esc(me.metric.label()),
                 top.join(", ")
             )
@@ -94,7 +104,7 @@ pub(super) fn html(s: &Morris, r: &MorrisResults, charts: &[StudyChart]) -> Stri
     h.push_str("</ul>\n");
     for (k, me) in r.effects.iter().enumerate() {
         let e = &me.effects;
-        let unit = me.metric.unit();
+        let unit = super::column(me);
         let _ = writeln!(h, "<h2>{}</h2>", esc(me.metric.label()));
         if let Some(c) = charts.get(k) {
             figure(&mut h, c);
