@@ -289,9 +289,9 @@ body{font-family:'DejaVu Sans',Verdana,'Segoe UI',Helvetica,Arial,sans-serif;col
 background:#fff;margin:0 auto;padding:24px 28px 48px;max-width:1000px;line-height:1.45}\
 h1{font-size:1.7em;margin:0 0 .2em}h2{font-size:1.25em;margin:1.8em 0 .5em;\
 border-bottom:2px solid #0072B2;padding-bottom:.15em}\
-p.lead{font-size:1.05em;margin:.2em 0 .8em;color:#333}\
+p.lead{font-size:1.05em;margin:.2em 0 .8em;color:#333;overflow-wrap:anywhere}\
 dl.meta{display:grid;grid-template-columns:max-content auto;gap:.15em 1.2em;margin:.6em 0;\
-font-size:.92em}dl.meta dt{color:#555}dl.meta dd{margin:0}\
+font-size:.92em}dl.meta dt{color:#555}dl.meta dd{margin:0;overflow-wrap:anywhere;min-width:0}\
 table{border-collapse:collapse;margin:.4em 0 .6em;font-size:.92em}\
 th,td{padding:.3em .7em;border-bottom:1px solid #ddd;text-align:right;\
 font-variant-numeric:tabular-nums;white-space:nowrap}\
@@ -302,7 +302,7 @@ tbody tr:nth-child(even){background:#fafafa}\
 padding:.4em .8em;margin:.6em 0}\
 figure{margin:1.2em 0 1.8em;break-inside:avoid;page-break-inside:avoid}\
 figure svg{display:block;width:100%;max-width:800px;height:auto;border:1px solid #e4e4e4}\
-figcaption{font-size:.9em;color:#333;margin-top:.35em;max-width:800px}\
+figcaption{font-size:.9em;color:#333;margin-top:.35em;max-width:800px;overflow-wrap:anywhere}\
 pre{background:#f6f6f6;border:1px solid #e4e4e4;padding:.8em;font-size:.82em;overflow-x:auto;\
 line-height:1.35}\
 footer{margin-top:2.5em;font-size:.85em;color:#555}\

@@ -507,3 +507,98 @@ fn report_on_a_study_folder_says_so() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("microfolio sweep` study"));
 }
+
+/// The small print of the command line: numbers in flags read as in files, tiny studies warn
+/// but run, `--paths` where it is always refused is not offered, and what `report` and a run
+/// with parameter uncertainty say.
+#[test]
+fn the_small_print_of_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let tiny = format!("[simulation]\nhorizon_years = 1\n{SEGMENT}");
+    std::fs::write(dir.path().join("s.toml"), &tiny).unwrap();
+    let ok = |args: &[&str]| {
+        let out = microfolio(dir.path(), args);
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert!(out.status.success(), "{args:?}: {stderr}");
+        (String::from_utf8_lossy(&out.stdout).into_owned(), stderr)
+    };
+    // `1e4` and `10_000` as a scenario file writes them; `10,000` refused in one line.
+    ok(&["run", "s.toml", "--paths", "1e1", "--out", "a", "-q"]);
+    ok(&["run", "s.toml", "--paths", "10_000", "--out", "b", "-q"]);
+    common::refused(
+        dir.path(),
+        &["run", "s.toml", "--paths", "10,000", "--out", "c"],
+        &["--paths 10,000:", "no commas", "10_000"],
+    );
+    common::refused(
+        dir.path(),
+        &["tornado", "s.toml", "--spread", "20%"],
+        &["--spread 20%:", "write 0.2 for 20%"],
+    );
+    // A percentage in a file is answered with its fraction, not with quoting advice.
+    std::fs::write(
+        dir.path().join("p.toml"),
+        format!("{SEGMENT}annual_pd = 5%\n"),
+    )
+    .unwrap();
+    common::refused(
+        dir.path(),
+        &["validate", "p.toml"],
+        &["p.toml:3:", "`5%` is not a number", "write 0.05 for 5%"],
+    );
+    // The resolved premium table is its rows, quarters whole.
+    let (resolved, _) = ok(&["validate", "s.toml"]);
+    assert!(
+        resolved.contains("premium_table = [[8, 0.039], [24, 0.0425], [48, 0.0585]]"),
+        "{resolved}"
+    );
+    // Design studies do not offer --paths; their points run --paths-per-point.
+    for study in ["sobol", "morris"] {
+        let (help, _) = ok(&[study, "--help"]);
+        assert!(help.contains("--paths-per-point"), "{help}");
+        assert!(!help.contains("--paths <"), "{help}");
+    }
+    // A tiny study warns, with the reason and a size that would do, and runs.
+    let (_, stderr) = ok(&[
+        "sweep",
+        "s.toml",
+        "--param",
+        "followup.referral_share=0,1",
+        "--paths",
+        "3",
+        "--out",
+        "sw",
+    ]);
+    assert!(
+        stderr.contains("microfolio: warning: --paths 3: ") && stderr.contains("2000 or more"),
+        "{stderr}"
+    );
+    // `report` says what it redrew, with a verb.
+    let (said, _) = ok(&["report", "a"]);
+    assert!(
+        said.starts_with("redrew ") && said.contains("report: "),
+        "{said}"
+    );
+    // A run with parameter uncertainty says how many parameters each path drew.
+    let uncertain = root().join("scenarios/uncertainty.toml");
+    let (summary, _) = ok(&[
+        "run",
+        uncertain.to_str().unwrap(),
+        "--uncertain",
+        "--paths",
+        "20",
+        "--out",
+        "u",
+        "--no-paths-csv",
+    ]);
+    let n = microfolio::Scenario::load(&uncertain, &[])
+        .unwrap()
+        .uncertain()
+        .len();
+    assert!(
+        summary.contains(&format!(
+            "{n} uncertain parameters drawn anew for every path"
+        )),
+        "{summary}"
+    );
+}

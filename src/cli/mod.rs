@@ -10,10 +10,8 @@ mod shard;
 use std::io::Write;
 use std::process::ExitCode;
 
-use clap::Parser;
-
 use args::{
-    Cli, Command, CompareArgs, MorrisArgs, ReportArgs, RunArgs, ScenarioArgs, SobolArgs, SweepArgs,
+    Command, CompareArgs, MorrisArgs, ReportArgs, RunArgs, ScenarioArgs, SobolArgs, SweepArgs,
     TornadoArgs, WorkArgs,
 };
 use microfolio::report::ReportError;
@@ -37,7 +35,7 @@ pub const EXIT_INTERRUPTED: u8 = 130;
 
 /// Parse arguments, run, and map every error to a message on stderr and an exit code.
 pub fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let cli = match args::parse() {
         Ok(cli) => cli,
         Err(e) => return args::refused(e),
     };
@@ -63,6 +61,11 @@ fn fail(code: u8, message: impl std::fmt::Display) -> ExitCode {
 /// A note on stderr (never a panic if stderr is gone).
 fn note(message: impl std::fmt::Display) {
     let _ = writeln!(std::io::stderr(), "microfolio: note: {message}");
+}
+
+/// A warning on stderr: the work goes on, but the user should know.
+fn warn(message: impl std::fmt::Display) {
+    let _ = writeln!(std::io::stderr(), "microfolio: warning: {message}");
 }
 
 /// The exit of a command whose output to stdout (`written`) failed or not. A closed pipe
@@ -100,6 +103,7 @@ fn flag(arg: Arg, metrics: &str) -> &str {
         Arg::Confidence => "--confidence",
         Arg::Trajectories => "--trajectories",
         Arg::Levels => "--levels",
+        Arg::Paths => "--paths",
     }
 }
 
@@ -173,18 +177,17 @@ fn report(args: ReportArgs) -> ExitCode {
                 note(n);
             }
             let mut out = std::io::stdout().lock();
-            let tables: String = done
-                .tables
-                .iter()
-                .map(|t| format!(", {}", t.display()))
-                .collect();
-            let written = writeln!(
-                out,
-                "{} charts{tables} and {}",
-                done.charts.len(),
-                done.report.display()
-            )
-            .and_then(|()| out.flush());
+            let charts = done.charts.len() / 2;
+            let mut text = format!(
+                "redrew {charts} chart{} (SVG and PNG) in {}\n",
+                if charts == 1 { "" } else { "s" },
+                args.folder.join(microfolio::report::CHARTS_DIR).display()
+            );
+            for t in &done.tables {
+                text.push_str(&format!("table:  {}\n", t.display()));
+            }
+            text.push_str(&format!("report: {}\n", done.report.display()));
+            let written = out.write_all(text.as_bytes()).and_then(|()| out.flush());
             printed(written, None)
         }
         // Missing or corrupt data is bad input; a chart or file that cannot be written is not.
@@ -318,7 +321,10 @@ fn run(args: RunArgs) -> ExitCode {
             for n in &done.notes {
                 note(n);
             }
-            printed(print::run(&scenario, &done), Some(&done.folder))
+            printed(
+                print::run(&scenario, &done, args.uncertain),
+                Some(&done.folder),
+            )
         }
         Err(e) => failed(e, ""),
     }
@@ -331,6 +337,17 @@ fn study<S: Study>(plan: Result<S, Error>, run: &WorkArgs, metrics: &str) -> Exi
         Ok(s) => s,
         Err(e) => return failed(e, metrics),
     };
+    if !run.quiet {
+        for w in study.warnings() {
+            warn(format!(
+                "{} {}: {}; {} or more would do (the study runs as asked)",
+                flag(w.arg, metrics),
+                w.given,
+                w.why,
+                w.enough
+            ));
+        }
+    }
     if let Some(text) = &run.shard {
         return shard::study(&study, run, text, metrics);
     }

@@ -170,7 +170,22 @@ pub(super) fn reword(message: &str, key: Option<&str>) -> String {
             _ => return message.to_string(),
         }
     };
-    format!("expected {want}, not {}", found_as_written(found))
+    let hint = found
+        .strip_prefix("string ")
+        .and_then(|v| percent_hint(v.trim_matches('"')))
+        .map_or(String::new(), |h| format!("; {h}"));
+    format!("expected {want}, not {}{hint}", found_as_written(found))
+}
+
+/// For a value written as a percentage (`5%`), how to write it: rates and shares are
+/// fractions in a scenario, `0.05` for 5%.
+pub fn percent_hint(written: &str) -> Option<String> {
+    let number = written.trim().strip_suffix('%')?.trim();
+    let x: f64 = number.parse().ok().filter(|x: &f64| x.is_finite())?;
+    Some(format!(
+        "write {} for {number}% (rates and shares are fractions)",
+        x / 100.0
+    ))
 }
 
 /// serde's `string "x"`, `floating point `1.5``, `map` as a scenario's author would say it.

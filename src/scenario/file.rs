@@ -176,9 +176,22 @@ fn parse_error(
     key: Option<String>,
 ) -> ScenarioError {
     let key = key.filter(|k| !k.is_empty());
+    // A value TOML cannot read at all, such as `5%`: say what was meant, not that text needs
+    // quotes (quoting it would not help either).
+    let written: Option<&str> = err.span().map(|s| {
+        let rest = &text[s.start.min(text.len())..];
+        let end = rest
+            .find(|c: char| c.is_whitespace() || matches!(c, ',' | ']' | '}' | '#'))
+            .unwrap_or(rest.len());
+        &rest[..end]
+    });
+    let message = match written.and_then(super::error::percent_hint) {
+        Some(hint) => format!("`{}` is not a number: {hint}", written.unwrap_or_default()),
+        None => reword(&err.message().trim().replace('\n', "; "), key.as_deref()),
+    };
     ScenarioError::Parse {
         file: file.to_string(),
-        message: reword(&err.message().trim().replace('\n', "; "), key.as_deref()),
+        message,
         key,
         position: err.span().map(|s| line_col(text, s.start)),
     }

@@ -34,6 +34,7 @@ pub struct Merged {
     pub paths: u64,
     /// Units: variants (or the run), or a design's points, as `unit_name` says.
     pub units: usize,
+    /// What a unit is called in messages, in the singular: `run`, `variant` or `point`.
     pub unit_name: &'static str,
     /// What the run's report wants the user to know, or the study's table for a terminal.
     pub notes: Vec<String>,
@@ -568,8 +569,9 @@ pub fn merge(
         paths: paths * units as u64,
         units,
         unit_name: match Stream::of_work(&work) {
-            Some(Stream::Points) => "points",
-            _ => "units",
+            Some(Stream::Points) => "point",
+            _ if kind == RUN => "run",
+            _ => "variant",
         },
         notes: Vec::new(),
         table: String::new(),

@@ -33,7 +33,7 @@ pub struct Written {
     pub paths_total: u64,
     /// Units it holds a piece of: variants (or the run), or the design's points.
     pub units: usize,
-    /// What a unit is called in messages: "units" of paths, or "points" of a design.
+    /// What a unit is called in messages, in the singular: `run`, `variant` or `point`.
     pub unit_name: &'static str,
     pub info: RunInfo,
 }
@@ -434,8 +434,9 @@ fn write(
             Units::Points(_) => done as usize,
         },
         unit_name: match units {
-            Units::Paths { .. } => "units",
-            Units::Points(_) => "points",
+            Units::Paths { .. } if kind == RUN => "run",
+            Units::Paths { .. } => "variant",
+            Units::Points(_) => "point",
         },
         info,
     })

@@ -126,6 +126,12 @@ pub trait Study {
         &[]
     }
 
+    /// The sizes of the study too small to mean much, with the reason and the size that would
+    /// do: warnings, not refusals (a tiny study is a fine test).
+    fn warnings(&self) -> Vec<SizeWarning> {
+        SizeWarning::paths(self.paths()).into_iter().collect()
+    }
+
     /// Simulate every variant (or point) and compute the results.
     fn compute(&self, options: &Options, observer: &dyn Observer) -> Result<Self::Results, Error> {
         self.compute_from(ResultSource::simulate(options, observer))
@@ -205,6 +211,72 @@ pub trait Design {
     /// Point `p`'s values and seed, as its row of `design.csv` has them: what a study rebuilt
     /// from its recipe must give again, point by point, for its shards to be merged.
     fn row(&self, p: usize) -> Vec<String>;
+}
+
+/// A size of a study too small to mean much: the argument, the size given, a size that would
+/// do, and why.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SizeWarning {
+    pub arg: Arg,
+    pub given: u64,
+    pub enough: u64,
+    pub why: String,
+}
+
+impl SizeWarning {
+    /// Paths per variant below which a study of variants warns.
+    pub const FEW_PATHS: u64 = 500;
+    /// Paths per point of a design below which a Sobol' or Morris study warns.
+    pub const FEW_PATHS_PER_POINT: u64 = 16;
+
+    /// `given` below `least`: a warning that `enough` would do, because `why`.
+    pub fn below(arg: Arg, given: u64, least: u64, enough: u64, why: &str) -> Option<SizeWarning> {
+        (given < least).then(|| SizeWarning {
+            arg,
+            given,
+            enough,
+            why: why.to_string(),
+        })
+    }
+
+    /// The paths per variant of a sweep, comparison or tornado.
+    pub fn paths(paths: u64) -> Option<SizeWarning> {
+        SizeWarning::below(
+            Arg::Paths,
+            paths,
+            SizeWarning::FEW_PATHS,
+            2000,
+            "with so few paths per variant the means and quantiles rest on a handful of futures \
+             and a small effect is within noise (the paired intervals in the report say how \
+             precise each change is)",
+        )
+    }
+
+    /// The paths per point of a design.
+    pub fn paths_per_point(paths: u64) -> Option<SizeWarning> {
+        SizeWarning::below(
+            Arg::PathsPerPoint,
+            paths,
+            SizeWarning::FEW_PATHS_PER_POINT,
+            64,
+            "with so few paths per point much of the variance over the design is Monte Carlo \
+             noise (the dummy's index measures how much)",
+        )
+    }
+}
+
+impl std::fmt::Display for SizeWarning {
+    /// In the library's words: `2 base samples: … (256 or more would do)`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} {}: {}; {} or more would do",
+            crate::format::count(self.given as f64),
+            self.arg.noun(),
+            self.why,
+            crate::format::count(self.enough as f64)
+        )
+    }
 }
 
 /// What every study's results carry: how the study ran.

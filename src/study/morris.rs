@@ -20,7 +20,7 @@ use super::problem::{
     DUMMY, DesignCore, PointOutcomes, PointStudy, Problem, point_outcomes, points_csv, problem_json,
 };
 use super::sobol::{DESIGN_CSV, POINTS_CSV, PROBLEM_JSON, check_common};
-use super::{Design, ResultSource, Study, StudyResults};
+use super::{Design, ResultSource, SizeWarning, Study, StudyResults};
 use crate::charts::ChartError;
 use crate::charts::study::{self as draw, Scatter, ScatterPoint, StudyChart, Texts};
 use crate::error::{Arg, Error};
@@ -362,6 +362,19 @@ impl Study for Morris {
 
     fn design(&self) -> Option<&dyn Design> {
         Some(self)
+    }
+
+    fn warnings(&self) -> Vec<SizeWarning> {
+        let trajectories = SizeWarning::below(
+            Arg::Trajectories,
+            self.settings.trajectories as u64,
+            10,
+            DEFAULT_TRAJECTORIES as u64,
+            "with so few trajectories μ* and σ rest on a handful of effects each, and the \
+             ranking of the parameters is unstable",
+        );
+        let paths = SizeWarning::paths_per_point(self.settings.paths_per_point);
+        trajectories.into_iter().chain(paths).collect()
     }
 
     fn summary(&self, _results: &MorrisResults) -> Value {

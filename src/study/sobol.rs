@@ -23,7 +23,7 @@ use serde_json::{Value, json};
 use super::problem::{
     DUMMY, DesignCore, PointOutcomes, PointStudy, Problem, point_outcomes, points_csv, problem_json,
 };
-use super::{Design, ResultSource, Study, StudyResults};
+use super::{Design, ResultSource, SizeWarning, Study, StudyResults};
 use crate::charts::ChartError;
 use crate::charts::study::{self as draw, Forest, ForestRow, Interval, StudyChart, Texts};
 use crate::error::{Arg, Error};
@@ -448,6 +448,19 @@ impl Study for Sobol {
 
     fn design(&self) -> Option<&dyn Design> {
         Some(self)
+    }
+
+    fn warnings(&self) -> Vec<SizeWarning> {
+        let samples = SizeWarning::below(
+            Arg::Samples,
+            self.settings.samples as u64,
+            64,
+            DEFAULT_SAMPLES as u64,
+            "so small a base sample leaves the indices' intervals tens of percentage points \
+             wide, and a first-order index can come out below 0 or their sum above 100%",
+        );
+        let paths = SizeWarning::paths_per_point(self.settings.paths_per_point);
+        samples.into_iter().chain(paths).collect()
     }
 
     fn summary(&self, _results: &SobolResults) -> Value {
