@@ -16,7 +16,7 @@ pub use folder::{MANIFEST, OutputDir, OutputError, RUN, is_result_folder, note_w
 use crate::engine::PathOutcome;
 use crate::metrics::{Scalar, Yearly};
 use crate::results::Results;
-use crate::scenario::Scenario;
+use crate::scenario::{Lineage, Scenario};
 use crate::stats::{SUMMARY_QUANTILES, Summary};
 
 /// File names in a result folder.
@@ -105,6 +105,44 @@ pub fn uncertain_json(scenario: &Scenario) -> Value {
     serde_json::to_value(&scenario.spec().uncertain).expect("the section always serialises")
 }
 
+/// What a scenario file extends, as `summary.json` and a shard's recipe record it: the file, its
+/// scenario's name and the keys this one sets with their values; `null` for none.
+pub fn lineage_json(l: Option<&Lineage>) -> Value {
+    match l {
+        None => Value::Null,
+        Some(l) => json!({
+            "file": l.parent,
+            "name": l.parent_name,
+            "changed": l.changed.iter().map(|(k, v)| json!({"key": k, "value": v})).collect::<Vec<_>>(),
+        }),
+    }
+}
+
+/// What a scenario file extends, read back from [`lineage_json`]'s JSON (`null` or absent:
+/// nothing); a damaged entry is named by its key (`extends.changed`).
+pub fn lineage_from_json(v: &Value) -> Result<Option<Lineage>, String> {
+    if v.is_null() {
+        return Ok(None);
+    }
+    let text = |x: &Value, key: &str| {
+        x[key]
+            .as_str()
+            .map(str::to_string)
+            .ok_or_else(|| format!("extends.{key}"))
+    };
+    let changed = v["changed"]
+        .as_array()
+        .ok_or_else(|| "extends.changed".to_string())?
+        .iter()
+        .map(|c| Ok((text(c, "key")?, text(c, "value")?)))
+        .collect::<Result<Vec<_>, String>>()?;
+    Ok(Some(Lineage {
+        parent: text(v, "file")?,
+        parent_name: text(v, "name")?,
+        changed,
+    }))
+}
+
 /// The contents of `summary.json`.
 pub fn summary_json(scenario: &Scenario, results: &Results, info: &RunInfo) -> Value {
     let spec = scenario.spec();
@@ -116,6 +154,8 @@ pub fn summary_json(scenario: &Scenario, results: &Results, info: &RunInfo) -> V
     let share_positive = |m: Scalar| results.probability_positive(m);
     json!({
         "scenario": scenario.name(),
+        "file": scenario.file(),
+        "extends": lineage_json(scenario.lineage()),
         "description": spec.meta.description,
         "paths": results.paths(),
         "first_path": results.first_path(),

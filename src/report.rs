@@ -341,6 +341,9 @@ fn html(data: &RunData, drawn: &charts::Charts, parameters: &[String]) -> String
         engine_line(m),
         esc(m.started_utc.as_deref().unwrap_or("not recorded")),
     );
+    if let Some(l) = &m.extends {
+        let _ = write!(h, "<dt>Extends</dt><dd>{}</dd>", extends_line(l));
+    }
     if !m.overrides.is_empty() {
         let _ = write!(
             h,
@@ -392,6 +395,26 @@ fn html(data: &RunData, drawn: &charts::Charts, parameters: &[String]) -> String
         env!("CARGO_PKG_VERSION")
     );
     h
+}
+
+/// `baseline.toml (baseline), changing credit_cycle.shifts = [0, 0, -1.5, -1.5]`: what a
+/// scenario file extends and every key it changes, for the report's facts.
+pub(crate) fn extends_line(l: &crate::scenario::Lineage) -> String {
+    let changed: Vec<String> = l
+        .changed
+        .iter()
+        .map(|(k, v)| format!("<code>{}</code> = {}", esc(k), esc(v)))
+        .collect();
+    let changing = if changed.is_empty() {
+        "changing no key".to_string()
+    } else {
+        format!("changing {}", changed.join(", "))
+    };
+    format!(
+        "<code>{}</code> ({}), {changing}",
+        esc(&l.parent),
+        esc(&l.parent_name)
+    )
 }
 
 /// `microfolio 0.1.0 (rand 0.9.5, …)`: the version of microfolio once, then the libraries
@@ -653,6 +676,7 @@ mod tests {
                 .to_vec(),
             started_utc: None,
             overrides: Vec::new(),
+            extends: None,
         };
         let line = engine_line(&meta);
         assert_eq!(line.matches("microfolio").count(), 1, "{line}");

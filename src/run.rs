@@ -61,9 +61,29 @@ pub struct Completed {
     pub notes: Vec<String>,
 }
 
-/// The default result folder of a scenario: `output/<meta.name>`.
-pub fn default_folder(scenario: &Scenario) -> PathBuf {
-    Path::new("output").join(scenario.name())
+/// The default result folder of a run of a scenario: `output/<meta.name>`, and
+/// `output/<meta.name>-uncertain` for a run with parameter uncertainty, so that neither takes
+/// the other's place.
+pub fn default_folder(scenario: &Scenario, uncertain: bool) -> PathBuf {
+    let suffix = if uncertain { "-uncertain" } else { "" };
+    Path::new("output").join(format!("{}{suffix}", scenario.name()))
+}
+
+/// The scenario file that wrote the result in `folder`, as its `summary.json` records it;
+/// `None` for no result there, or one that does not say (written before it was recorded).
+pub fn written_by(folder: &Path) -> Option<String> {
+    let text = std::fs::read_to_string(folder.join(output::SUMMARY_JSON)).ok()?;
+    let summary: serde_json::Value = serde_json::from_str(&text).ok()?;
+    summary.get("file")?.as_str().map(str::to_string)
+}
+
+/// Whether `a` and `b` name the same scenario file: the same file on disk, or, where either
+/// cannot be found, the same text.
+pub fn same_file(a: &str, b: &str) -> bool {
+    match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
+        (Ok(x), Ok(y)) => x == y,
+        _ => a == b,
+    }
 }
 
 /// Simulate every path of `scenario` on `pool` as one work unit, streaming `paths.csv` to

@@ -98,6 +98,8 @@ pub struct RunMeta {
     pub started_utc: Option<String>,
     /// Scenario keys overridden on the command line.
     pub overrides: Vec<String>,
+    /// What the scenario file extends and which keys it sets, if it extends another.
+    pub extends: Option<crate::scenario::Lineage>,
 }
 
 impl RunMeta {
@@ -382,6 +384,8 @@ fn run_meta(
             .collect::<Result<_, _>>()?,
         Some(_) => return Err(problem(path, "overrides: not a list of keys")),
     };
+    let extends = crate::output::lineage_from_json(s.get("extends").unwrap_or(&Value::Null))
+        .map_err(|key| problem(path, format!("{key}: missing or not text")))?;
     let started_utc = match s.get("started_utc") {
         None => None,
         Some(Value::String(t)) => Some(t.clone()),
@@ -439,6 +443,7 @@ fn run_meta(
         engine,
         started_utc,
         overrides,
+        extends,
     })
 }
 

@@ -20,7 +20,7 @@ pub enum Command {
     /// Simulate a scenario and write its results to a folder.
     Run(RunArgs),
     /// Check a scenario without running it; print the resolved scenario as TOML on stdout.
-    Validate(ScenarioArgs),
+    Validate(ValidateArgs),
     /// Redraw the charts and report.html of an earlier run from its data files.
     Report(ReportArgs),
     /// Sweep one parameter (a line) or two (a grid) on common random numbers.
@@ -199,6 +199,17 @@ pub struct ScenarioArgs {
 }
 
 #[derive(Args, Debug)]
+pub struct ValidateArgs {
+    #[command(flatten)]
+    pub scenario: ScenarioArgs,
+    /// The resolved scenario's meta.name [default: with --set, the scenario's name followed by
+    /// each key and value set, e.g. baseline-referral_share-0.8, so that its results never take
+    /// the place of the scenario's own].
+    #[arg(long)]
+    pub name: Option<String>,
+}
+
+#[derive(Args, Debug)]
 pub struct RunArgs {
     #[command(flatten)]
     pub scenario: ScenarioArgs,
@@ -208,9 +219,13 @@ pub struct RunArgs {
     #[arg(long)]
     pub no_paths_csv: bool,
     /// Draw the scenario's [[uncertain]] parameters anew for every path (parameter
-    /// uncertainty); without it the section is ignored.
+    /// uncertainty); without it the section is ignored. Its results go to
+    /// output/<meta.name>-uncertain by default.
     #[arg(long)]
     pub uncertain: bool,
+    /// Replace the result in the default folder even if another scenario file wrote it.
+    #[arg(long)]
+    pub replace: bool,
 }
 
 /// The command line as parsed: `--paths`, which the studies over a design refuse (their

@@ -35,7 +35,7 @@ pub fn run(
     let shards = work
         .out
         .clone()
-        .unwrap_or_else(|| shard::default_run_shards(scenario));
+        .unwrap_or_else(|| shard::default_run_shards(scenario, uncertain));
     let paths = scenario.spec().simulation.paths as u64;
     let bar = Bar::new(s.share(paths).end - s.share(paths).start, work.quiet, None);
     let outcome = shard::run(

@@ -688,7 +688,10 @@ impl Scenario {
             }
             apply(&mut spec, &self.spec, p, v).map_err(fail)?;
         }
-        validate(spec, &self.file, self.overridden.clone())
+        validate(spec, &self.file, self.overridden.clone()).map(|mut s| {
+            s.lineage = self.lineage.clone();
+            s
+        })
     }
 }
 

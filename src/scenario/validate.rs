@@ -90,6 +90,7 @@ pub(super) fn validate(
         overridden,
         file: file.to_string(),
         uncertain,
+        lineage: None,
     })
 }
 

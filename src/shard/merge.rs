@@ -581,7 +581,10 @@ pub fn merge(
             let scenario = recipe::scenario_at(recipe, "scenario")?;
             let paths_csv = recipe::bool_at(recipe, "paths_csv")?;
             let uncertain = recipe::bool_at(recipe, "uncertain")?;
-            let dest = out.map_or_else(|| run::default_folder(&scenario), Path::to_path_buf);
+            let dest = out.map_or_else(
+                || run::default_folder(&scenario, uncertain),
+                Path::to_path_buf,
+            );
             let done = merge_run(
                 &scenario,
                 paths_csv,

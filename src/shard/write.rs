@@ -43,9 +43,11 @@ pub fn shard_folder(shards: &Path, shard: Shard) -> PathBuf {
     shards.join(shard.folder_name())
 }
 
-/// The default folder of a run's shards: `output/<meta.name>-shards`.
-pub fn default_run_shards(scenario: &Scenario) -> PathBuf {
-    Path::new("output").join(format!("{}-shards", scenario.name()))
+/// The default folder of a run's shards: `output/<meta.name>-shards`, and
+/// `output/<meta.name>-uncertain-shards` for a run with parameter uncertainty.
+pub fn default_run_shards(scenario: &Scenario, uncertain: bool) -> PathBuf {
+    let suffix = if uncertain { "-uncertain" } else { "" };
+    Path::new("output").join(format!("{}{suffix}-shards", scenario.name()))
 }
 
 /// The default folder of a study's shards: `output/<meta.name>-<kind>-shards`.

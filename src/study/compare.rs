@@ -116,19 +116,20 @@ impl Compare {
         let reference = first.with_run_size(paths, seed)?;
         let sim = reference.spec().simulation.clone();
         let mut notes = Vec::new();
+        let names = file_names(scenarios, &mut notes);
         let mut variants = vec![Variant {
-            name: reference.name().to_string(),
+            name: names[0].clone(),
             settings: Vec::new(),
             scenario: reference.clone(),
         }];
         let mut sources = vec![reference.file().to_string()];
-        for s in &scenarios[1..] {
+        for (s, name) in scenarios[1..].iter().zip(&names[1..]) {
             let own = &s.spec().simulation;
             if own.seed != sim.seed || own.paths != sim.paths {
                 notes.push(format!(
                     "{} ({}) has seed {} and {} paths of its own; it runs with the study's seed {} and {} \
                      paths, so that every variant meets the same borrowers (common random numbers).",
-                    s.name(),
+                    name,
                     s.file(),
                     own.seed,
                     count(own.paths as f64),
@@ -139,14 +140,14 @@ impl Compare {
             if own.horizon_years != sim.horizon_years {
                 notes.push(format!(
                     "{} has a horizon of {} years and {} one of {}: their outcomes cover different periods.",
-                    s.name(),
+                    name,
                     own.horizon_years,
-                    reference.name(),
+                    names[0],
                     sim.horizon_years
                 ));
             }
             variants.push(Variant {
-                name: s.name().to_string(),
+                name: name.clone(),
                 settings: Vec::new(),
                 scenario: s.with_run_size(Some(sim.paths as u64), Some(sim.seed as u64))?,
             });
@@ -180,8 +181,9 @@ impl Compare {
         for (i, v) in variants.iter().enumerate() {
             if variants[..i].iter().any(|w| w.name == v.name) {
                 return Err(Error::Input(format!(
-                    "two variants are named `{}`; give them distinct names (meta.name of a file, or \
-                     the NAME of a variant 'NAME: key=value,...')",
+                    "two variants are named `{}`; give them distinct names (meta.name of a file, its \
+                     file name when two files share a meta.name, or the NAME of a variant 'NAME: \
+                     key=value,...')",
                     v.name
                 )));
             }
@@ -393,6 +395,46 @@ impl Compare {
         );
         draw::forest("compare_differences".to_string(), caption, &forest)
     }
+}
+
+/// The names of the compared files: their `meta.name`, or for files that share one, their file
+/// stems (`room150` for `room150.toml`), with a note saying so.
+fn file_names(scenarios: &[Scenario], notes: &mut Vec<String>) -> Vec<String> {
+    let stem = |s: &Scenario| {
+        std::path::Path::new(s.file()).file_stem().map_or_else(
+            || s.name().to_string(),
+            |x| x.to_string_lossy().into_owned(),
+        )
+    };
+    scenarios
+        .iter()
+        .map(|s| {
+            let sharing: Vec<&Scenario> =
+                scenarios.iter().filter(|o| o.name() == s.name()).collect();
+            if sharing.len() < 2 {
+                return s.name().to_string();
+            }
+            let note = format!(
+                "{} are {} named `{}`: each is compared under its file's stem ({}).",
+                sharing
+                    .iter()
+                    .map(|o| o.file())
+                    .collect::<Vec<_>>()
+                    .join(" and "),
+                if sharing.len() == 2 { "both" } else { "all" },
+                s.name(),
+                sharing
+                    .iter()
+                    .map(|o| stem(o))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+            if !notes.contains(&note) {
+                notes.push(note);
+            }
+            stem(s)
+        })
+        .collect()
 }
 
 /// The chart's metrics: as given, or for every metric (`--metrics all`), those of the headline

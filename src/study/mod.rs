@@ -557,6 +557,8 @@ fn summary_json(
     let mut v = json!({
         "study": kind,
         "scenario": base.name(),
+        "file": base.file(),
+        "extends": output::lineage_json(base.lineage()),
         "description": spec.meta.description,
         "paths": spec.simulation.paths,
         "seed": spec.simulation.seed,

@@ -69,6 +69,13 @@ pub(super) fn meta(
         esc(&output::iso_utc(run.started)),
         env!("CARGO_PKG_VERSION"),
     );
+    if let Some(l) = base.lineage() {
+        let _ = write!(
+            h,
+            "<dt>Extends</dt><dd>{}</dd>",
+            crate::report::extends_line(l)
+        );
+    }
     if !base.overridden_keys().is_empty() {
         let _ = write!(
             h,

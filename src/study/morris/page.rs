@@ -25,12 +25,18 @@ pub(super) fn html(s: &Morris, r: &MorrisResults, charts: &[StudyChart]) -> Stri
         "Morris screening",
         &spec.meta.description,
     );
+    let extends = base.lineage().map_or(String::new(), |l| {
+        format!(
+            "<dt>Extends</dt><dd>{}</dd>",
+            crate::report::extends_line(l)
+        )
+    });
     let _ = writeln!(
         h,
         "<dl class=\"meta\"><dt>Design</dt><dd>{} trajectories on {} levels, {} groups (the \
          dummy included): {} points</dd><dt>Paths per point</dt><dd>{}</dd><dt>Seed</dt>\
          <dd>{}</dd><dt>Run</dt><dd>{} paths on {} threads, {:.1} s ({:.1}M loans/s); started \
-         {}</dd><dt>Engine</dt><dd>microfolio {}</dd></dl>",
+         {}</dd><dt>Engine</dt><dd>microfolio {}</dd>{extends}</dl>",
         settings.trajectories,
         settings.levels,
         names.len(),

@@ -129,6 +129,12 @@ pub(super) fn html(s: &Sobol, r: &SobolResults, charts: &[StudyChart]) -> String
         "Sobol' sensitivity study",
         &spec.meta.description,
     );
+    let extends = base.lineage().map_or(String::new(), |l| {
+        format!(
+            "<dt>Extends</dt><dd>{}</dd>",
+            crate::report::extends_line(l)
+        )
+    });
     let _ = writeln!(
         h,
         "<dl class=\"meta\"><dt>Design</dt><dd>Saltelli, {} base samples, {} groups (the dummy \
@@ -137,7 +143,7 @@ pub(super) fn html(s: &Sobol, r: &SobolResults, charts: &[StudyChart]) -> String
          <dt>Run</dt><dd>{} paths on {} threads, {:.1} s ({:.1}M loans/s); started {}</dd>\
          <dt>Intervals</dt><dd>normal bootstrap (the estimate ± z × the sd of {} resamples, \
          SALib's <code>_conf</code>), {:.0}%</dd>\
-         <dt>Engine</dt><dd>microfolio {}</dd></dl>",
+         <dt>Engine</dt><dd>microfolio {}</dd>{extends}</dl>",
         count(settings.samples as f64),
         s.design().groups().count(),
         count(s.design().len() as f64),
