@@ -202,6 +202,14 @@ fn scenario_message(e: &ScenarioError) -> String {
         ScenarioError::Override { spec, message } => {
             format!("--set {}: {}", shorten(spec), shorten_words(message))
         }
+        ScenarioError::Value {
+            from_override: true,
+            ..
+        } => e.to_string().replacen(
+            &format!("({})", microfolio::scenario::OVERRIDDEN),
+            "(set on the command line)",
+            1,
+        ),
         other => other.to_string(),
     }
 }

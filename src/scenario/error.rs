@@ -1,7 +1,7 @@
 //! What can be wrong with a scenario, as one error type. Every message names the file and,
 //! where there is one, the dotted key, the value as the user wrote it and what is allowed;
-//! a value that came from an override says so ("set on the command line"). The library names
-//! keys and values, never command-line flags: the command line adds those.
+//! a value that came from an override says so ("set by an override"). The library names keys
+//! and values, never command-line flags: the command line says `--set` itself.
 
 use std::fmt;
 
@@ -61,7 +61,7 @@ impl fmt::Display for ScenarioError {
             } => {
                 write!(f, "{file}: {} = {}", shorten(key), shorten(value))?;
                 if *from_override {
-                    write!(f, " (set on the command line)")?;
+                    write!(f, " ({OVERRIDDEN})")?;
                 }
                 write!(f, ": allowed: {allowed}")
             }
@@ -73,6 +73,9 @@ impl fmt::Display for ScenarioError {
 }
 
 impl std::error::Error for ScenarioError {}
+
+/// What a value that came from an override is said to be, in the library's words.
+pub const OVERRIDDEN: &str = "set by an override";
 
 impl ScenarioError {
     /// The message without the file name, for a message that names the file itself (a study

@@ -21,7 +21,7 @@ mod spec;
 mod uncertain;
 mod validate;
 
-pub use error::{ECHO_CHARS, ScenarioError, percent_hint, shorten, shorten_words};
+pub use error::{ECHO_CHARS, OVERRIDDEN, ScenarioError, percent_hint, shorten, shorten_words};
 pub use file::{Difference, Lineage, MAX_SCENARIO_BYTES, Origin, differences};
 pub use keys::{
     Bounds, KEYS, Key, KeySpec, Kind, MAX_FACTOR, MAX_GROWTH, MAX_HORIZON_YEARS, MAX_INITIAL_LOANS,
