@@ -210,26 +210,13 @@ fn drawn_on(
         .zip(values)
         .map(|(p, v)| format!("{} = {v}", p.name))
         .collect();
-    match e {
-        ScenarioError::Value {
-            file,
-            key,
-            value,
-            allowed,
-            from_override,
-        } => ScenarioError::Value {
-            file,
-            key,
-            value,
-            allowed: format!(
-                "{allowed} (with the values path {path} drew: {}; the [[uncertain]] \
-                 distributions must keep every combination valid)",
-                drawn.join(", ")
-            ),
-            from_override,
-        },
-        other => other,
-    }
+    e.with_allowed(|allowed| {
+        format!(
+            "{allowed} (with the values path {path} drew: {}; the [[uncertain]] distributions \
+             must keep every combination valid)",
+            drawn.join(", ")
+        )
+    })
 }
 
 /// Simulate `scenario` and write its result folder at `destination`.

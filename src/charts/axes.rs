@@ -101,6 +101,28 @@ pub struct Axes<'a> {
     pub grid: Grid,
 }
 
+impl<'a> Axes<'a> {
+    /// A plot with a title on each axis, room left of it for the widest y tick label and the
+    /// y title, and `grid`.
+    pub fn titled(
+        x: TickAxis,
+        y: TickAxis,
+        x_desc: &'a str,
+        y_desc: &'a str,
+        grid: Grid,
+    ) -> Axes<'a> {
+        Axes {
+            x,
+            y,
+            x_desc,
+            y_desc: Some(y_desc),
+            y_label_width: 0,
+            margin_right: 28,
+            grid,
+        }
+    }
+}
+
 impl Axes<'_> {
     /// Build the plot on `area` and draw its grid, axes, tick labels and titles.
     pub fn draw<'b, DB: DrawingBackend>(
@@ -172,9 +194,24 @@ pub fn rows_that_fit<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>) -> usize
     ((h as i32 - X_LABEL_AREA - 4) / MIN_ROW_PX).max(1) as usize
 }
 
-/// The label of the last row when rows were left out for want of room.
-pub fn more_rows(n: usize) -> String {
-    format!("+ {n} more (see the table)")
+/// The first of `rows` that fit on `area` with their labels; where some are left out for want
+/// of room, the last label says how many more the table has.
+pub fn rows_shown<'r, DB: DrawingBackend, T>(
+    area: &DrawingArea<DB, Shift>,
+    rows: &'r [T],
+    label: impl Fn(&T) -> String,
+) -> (&'r [T], Vec<String>) {
+    let fit = rows_that_fit(area);
+    let shown = if rows.len() > fit {
+        fit - 1
+    } else {
+        rows.len()
+    };
+    let mut labels: Vec<String> = rows[..shown].iter().map(label).collect();
+    if shown < rows.len() {
+        labels.push(format!("+ {} more (see the table)", rows.len() - shown));
+    }
+    (&rows[..shown], labels)
 }
 
 /// A y axis of `n` rows, the first on top, labelled at their centres.

@@ -10,7 +10,7 @@ use plotters::prelude::DrawingBackend;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use plotters::style::{Color, RGBColor};
 
-use super::axes::{more_rows, row_centre, rows_plot, rows_that_fit, widest};
+use super::axes::{row_centre, rows_plot, rows_shown, widest};
 use super::frame::{DrawResult, Figure, Texts, draw_line, ellipsize, text};
 use super::study::Interval;
 use super::style::{
@@ -95,19 +95,8 @@ impl Figure for Forest<'_> {
             ))?;
             return Ok(());
         }
-        // As many rows as fit, the first ones; the last row then says how many more the
-        // table has.
-        let fit = rows_that_fit(&area);
-        let (shown, left_out) = if self.rows.len() > fit {
-            (fit - 1, self.rows.len() - (fit - 1))
-        } else {
-            (self.rows.len(), 0)
-        };
-        let rows = &self.rows[..shown];
-        let mut labels: Vec<String> = rows.iter().map(|r| r.label.clone()).collect();
-        if left_out > 0 {
-            labels.push(more_rows(left_out));
-        }
+        let (rows, labels) = rows_shown(&area, self.rows, |r| r.label.clone());
+        let shown = rows.len();
         let n = labels.len();
         let note_style = text(NOTE_SIZE, &DARK_GREY);
         let annotations = self

@@ -124,14 +124,11 @@ impl Figure for Heatmap<'_> {
                 None => unit.value(x),
             }
         };
+        let x = TickAxis::new(0.0..nx as f64, cell_ticks(nx));
+        let y = TickAxis::new(0.0..ny as f64, cell_ticks(ny));
         let mut chart = Axes {
-            x: TickAxis::new(0.0..nx as f64, cell_ticks(nx)),
-            y: TickAxis::new(0.0..ny as f64, cell_ticks(ny)),
-            x_desc: &self.x_desc,
-            y_desc: Some(&self.y_desc),
-            y_label_width: 86,
             margin_right: 12,
-            grid: Grid::Off,
+            ..Axes::titled(x, y, &self.x_desc, &self.y_desc, Grid::Off)
         }
         .draw(
             &plot_area,

@@ -65,18 +65,12 @@ impl Figure for Scatter<'_> {
         let y_max = if y_hi > 0.0 { y_hi * 1.1 } else { 1.0 };
         let x_ticks = Ticks::covering(0.0, x_max, 6);
         let y_ticks = Ticks::covering(0.0, y_max, 6);
-        let mut chart = Axes {
-            x: x_ticks.axis(x_ticks.span()),
-            y: y_ticks.axis(y_ticks.span()),
-            x_desc: &self.x_desc,
-            y_desc: Some(&self.y_desc),
-            y_label_width: 86,
-            margin_right: 28,
-            grid: Grid::Both,
-        }
-        .draw(&area, &|v| x_ticks.label(self.unit, *v), &|v| {
-            y_ticks.label(self.unit, *v)
-        })?;
+        let (x, y) = (x_ticks.axis(x_ticks.span()), y_ticks.axis(y_ticks.span()));
+        let mut chart = Axes::titled(x, y, &self.x_desc, &self.y_desc, Grid::Both).draw(
+            &area,
+            &|v| x_ticks.label(self.unit, *v),
+            &|v| y_ticks.label(self.unit, *v),
+        )?;
         // σ = μ* guides the eye: above it, a parameter's effect varies more than its size.
         let top = x_ticks.span().end.min(y_ticks.span().end);
         chart.draw_series(LineSeries::new(

@@ -117,18 +117,12 @@ impl Figure for SweepLine<'_> {
         let x_range = (x_min - pad)..(x_max + pad);
         let x_ticks = Ticks::within(x_range.start, x_range.end, 7);
 
-        let mut chart = Axes {
-            x: x_ticks.axis(x_range.clone()),
-            y: y_ticks.axis(y_ticks.span()),
-            x_desc: &self.x_desc,
-            y_desc: Some(&self.y_desc),
-            y_label_width: 86,
-            margin_right: 28,
-            grid: Grid::Both,
-        }
-        .draw(&area, &|v| x_ticks.label(self.x_unit, *v), &|v| {
-            y_ticks.label(self.y_unit, *v)
-        })?;
+        let (x, y) = (x_ticks.axis(x_range.clone()), y_ticks.axis(span.clone()));
+        let mut chart = Axes::titled(x, y, &self.x_desc, &self.y_desc, Grid::Both).draw(
+            &area,
+            &|v| x_ticks.label(self.x_unit, *v),
+            &|v| y_ticks.label(self.y_unit, *v),
+        )?;
 
         if span.contains(&0.0) && span.start < 0.0 {
             chart.draw_series(LineSeries::new(

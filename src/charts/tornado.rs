@@ -9,7 +9,7 @@ use plotters::prelude::DrawingBackend;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use plotters::style::{Color, RGBColor};
 
-use super::axes::{more_rows, row_centre, rows_plot, rows_that_fit};
+use super::axes::{row_centre, rows_plot, rows_shown};
 use super::frame::{DrawResult, Figure, Texts, draw_line, text};
 use super::study::Interval;
 use super::style::{BLACK, BLUE, DARK_GREY, LineLook, NOTE_SIZE, ORANGE, Swatch};
@@ -58,19 +58,8 @@ impl Figure for TornadoChart<'_> {
             (Swatch::Line(whisker), "95% CI of the change".to_string()),
         ];
         let area = self.texts.frame(&legend).draw(root)?;
-        // As many parameters as fit, the largest swings; the last row then says how many more
-        // the table has.
-        let fit = rows_that_fit(&area);
-        let (shown, left_out) = if self.rows.len() > fit {
-            (fit - 1, self.rows.len() - (fit - 1))
-        } else {
-            (self.rows.len(), 0)
-        };
-        let rows = &self.rows[..shown];
-        let mut labels: Vec<String> = rows.iter().map(|r| r.label.clone()).collect();
-        if left_out > 0 {
-            labels.push(more_rows(left_out));
-        }
+        // The largest swings, as many as fit.
+        let (rows, labels) = rows_shown(&area, self.rows, |r| r.label.clone());
         let n = labels.len().max(1);
 
         let (mut lo, mut hi) = (self.baseline, self.baseline);

@@ -78,6 +78,14 @@ impl std::error::Error for ScenarioError {}
 pub const OVERRIDDEN: &str = "set by an override";
 
 impl ScenarioError {
+    /// A value error whose `allowed` is said anew by `say` (every other error as it is).
+    pub fn with_allowed(mut self, say: impl FnOnce(&str) -> String) -> ScenarioError {
+        if let ScenarioError::Value { allowed, .. } = &mut self {
+            *allowed = say(allowed);
+        }
+        self
+    }
+
     /// The message without the file name, for a message that names the file itself (a study
     /// that changed one key of a scenario it has already named).
     pub fn describe(&self) -> String {

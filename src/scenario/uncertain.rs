@@ -364,27 +364,25 @@ fn distribution(p: &UncertainSpec, label: &str, c: &Check) -> Result<Distributio
             Err(c.fail(&c.at(label, field), fmt_value(v), &allowed))
         }
     };
+    let above_low = |low: f64, high: f64| {
+        rule(
+            "high",
+            high,
+            high > low,
+            format!("a number above low ({low})"),
+        )
+    };
     Ok(match p.dist.as_str() {
         "uniform" => {
             let (low, high) = (finite("low", p.low)?, finite("high", p.high)?);
-            rule(
-                "high",
-                high,
-                high > low,
-                format!("a number above low ({low})"),
-            )?;
+            above_low(low, high)?;
             Distribution::Uniform { low, high }
         }
         "triangular" => {
             let low = finite("low", p.low)?;
             let mode = finite("mode", p.mode)?;
             let high = finite("high", p.high)?;
-            rule(
-                "high",
-                high,
-                high > low,
-                format!("a number above low ({low})"),
-            )?;
+            above_low(low, high)?;
             rule(
                 "mode",
                 mode,
@@ -423,12 +421,7 @@ fn distribution(p: &UncertainSpec, label: &str, c: &Check) -> Result<Distributio
                     "a number >= 0 (a log-normal value is positive)".to_string(),
                 )?;
             }
-            rule(
-                "high",
-                high,
-                high > low,
-                format!("a number above low ({low})"),
-            )?;
+            above_low(low, high)?;
             let d = if lognormal {
                 Distribution::LogNormal {
                     mean,

@@ -252,9 +252,90 @@ impl Sweep {
             super::paths_text(self.paths())
         )
     }
+}
+
+impl Study for Sweep {
+    type Results = SweepResults;
+    const KIND: &'static str = "sweep";
+
+    fn base(&self) -> &Scenario {
+        &self.base
+    }
+
+    fn variants(&self) -> &[Variant] {
+        &self.variants
+    }
+
+    fn title(&self) -> String {
+        let keys: Vec<&str> = self.params.iter().map(|p| p.key.as_str()).collect();
+        format!("{}: sweep of {}", self.base.name(), keys.join(" × "))
+    }
+
+    /// [`Sweep::compute`] from the variants' results wherever they come from.
+    fn compute_from(&self, source: ResultSource<'_>) -> Result<SweepResults, Error> {
+        let kept = (self.variants.len() * self.metrics.len() * 128) as u64
+            + self.paths() * self.metrics.len() as u64 * 8;
+        let mut first: Vec<Vec<f64>> = Vec::new();
+        let (points, run) = run_variants_from(&self.variants, source, kept, |i, r| {
+            let columns: Vec<Vec<f64>> = self
+                .metrics
+                .iter()
+                .map(|m| r.scalar(*m).map(|v| v.unwrap_or(f64::NAN)).collect())
+                .collect();
+            let change = if i == 0 {
+                first = columns;
+                vec![None; self.metrics.len()]
+            } else {
+                first
+                    .iter()
+                    .zip(&columns)
+                    .zip(&self.metrics)
+                    .map(|((a, b), m)| Paired::of(a, b, direction(*m)))
+                    .collect()
+            };
+            SweepPoint {
+                values: self.values_of(i),
+                stats: self
+                    .metrics
+                    .iter()
+                    .map(|m| MetricStats::of(r, *m))
+                    .collect(),
+                change,
+            }
+        })?;
+        Ok(SweepResults { points, run })
+    }
+
+    fn recipe(&self) -> Option<&Value> {
+        Some(&self.recipe)
+    }
+
+    /// The sweep made again from its [`Study::recipe`].
+    fn from_recipe(r: &Value) -> Result<Sweep, Error> {
+        let params = recipe::strings(r, "params")?
+            .iter()
+            .map(|p| p.parse::<SweepParam>())
+            .collect::<Result<Vec<_>, _>>()?;
+        Sweep::new(
+            &recipe::scenario_at(r, "base")?,
+            params,
+            recipe::metrics_at(r, "metrics")?,
+        )
+    }
+
+    fn summary(&self, _results: &SweepResults) -> Value {
+        json!({
+            "parameters": self.params.iter().map(|p| json!({"key": p.key, "values": p.values})).collect::<Vec<_>>(),
+            "metrics": self.metrics.iter().map(|m| m.name()).collect::<Vec<_>>(),
+        })
+    }
+
+    fn files(&self, results: &SweepResults) -> Vec<(String, Vec<u8>)> {
+        vec![(SWEEP_CSV.to_string(), self.csv(results).into_bytes())]
+    }
 
     /// A chart per metric: a line with bands for one parameter, a heat map for two.
-    pub fn charts(&self, results: &SweepResults) -> Result<Vec<StudyChart>, ChartError> {
+    fn draw(&self, results: &SweepResults) -> Result<Vec<StudyChart>, ChartError> {
         let mut charts = Vec::new();
         let seed = self.base.spec().simulation.seed;
         let facts = format!(
@@ -338,91 +419,6 @@ impl Sweep {
             }
         }
         Ok(charts)
-    }
-}
-
-impl Study for Sweep {
-    type Results = SweepResults;
-    const KIND: &'static str = "sweep";
-
-    fn base(&self) -> &Scenario {
-        &self.base
-    }
-
-    fn variants(&self) -> &[Variant] {
-        &self.variants
-    }
-
-    fn title(&self) -> String {
-        let keys: Vec<&str> = self.params.iter().map(|p| p.key.as_str()).collect();
-        format!("{}: sweep of {}", self.base.name(), keys.join(" × "))
-    }
-
-    /// [`Sweep::compute`] from the variants' results wherever they come from.
-    fn compute_from(&self, source: ResultSource<'_>) -> Result<SweepResults, Error> {
-        let kept = (self.variants.len() * self.metrics.len() * 128) as u64
-            + self.paths() * self.metrics.len() as u64 * 8;
-        let mut first: Vec<Vec<f64>> = Vec::new();
-        let (points, run) = run_variants_from(&self.variants, source, kept, |i, r| {
-            let columns: Vec<Vec<f64>> = self
-                .metrics
-                .iter()
-                .map(|m| r.scalar(*m).map(|v| v.unwrap_or(f64::NAN)).collect())
-                .collect();
-            let change = if i == 0 {
-                first = columns;
-                vec![None; self.metrics.len()]
-            } else {
-                first
-                    .iter()
-                    .zip(&columns)
-                    .zip(&self.metrics)
-                    .map(|((a, b), m)| Paired::of(a, b, direction(*m)))
-                    .collect()
-            };
-            SweepPoint {
-                values: self.values_of(i),
-                stats: self
-                    .metrics
-                    .iter()
-                    .map(|m| MetricStats::of(r, *m))
-                    .collect(),
-                change,
-            }
-        })?;
-        Ok(SweepResults { points, run })
-    }
-
-    fn recipe(&self) -> Option<&Value> {
-        Some(&self.recipe)
-    }
-
-    /// The sweep made again from its [`Study::recipe`].
-    fn from_recipe(r: &Value) -> Result<Sweep, Error> {
-        let params = recipe::strings(r, "params")?
-            .iter()
-            .map(|p| p.parse::<SweepParam>())
-            .collect::<Result<Vec<_>, _>>()?;
-        Sweep::new(
-            &recipe::scenario_at(r, "base")?,
-            params,
-            recipe::metrics_at(r, "metrics")?,
-        )
-    }
-
-    fn summary(&self, _results: &SweepResults) -> Value {
-        json!({
-            "parameters": self.params.iter().map(|p| json!({"key": p.key, "values": p.values})).collect::<Vec<_>>(),
-            "metrics": self.metrics.iter().map(|m| m.name()).collect::<Vec<_>>(),
-        })
-    }
-
-    fn files(&self, results: &SweepResults) -> Vec<(String, Vec<u8>)> {
-        vec![(SWEEP_CSV.to_string(), self.csv(results).into_bytes())]
-    }
-
-    fn draw(&self, results: &SweepResults) -> Result<Vec<StudyChart>, ChartError> {
-        self.charts(results)
     }
 
     fn page(&self, results: &SweepResults, charts: &[StudyChart]) -> String {

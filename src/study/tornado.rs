@@ -448,73 +448,6 @@ impl Tornado {
         }
         out.into_string()
     }
-
-    /// A tornado chart per metric: the [`CHART_ROWS`] largest swings.
-    pub fn charts(&self, results: &TornadoResults) -> Result<Vec<StudyChart>, ChartError> {
-        let mut charts = Vec::new();
-        for (k, m) in self.metrics.iter().enumerate() {
-            let (name, label) = (m.name(), m.label());
-            let Some(base) = results.baseline[k] else {
-                continue;
-            };
-            let unit = m.unit();
-            let rows: Vec<TornadoRow> = results.bars[k]
-                .iter()
-                .take(CHART_ROWS)
-                .map(|bar| {
-                    let p = &self.params[bar.param];
-                    let ps = key_unit(&p.key).whole(p.whole);
-                    TornadoRow {
-                        label: key_label(&p.key),
-                        low_label: p.low.map(|v| ps.value(v)),
-                        high_label: p.high.map(|v| ps.value(v)),
-                        at_low: bar.low.map(|s| s.interval(base.mean)),
-                        at_high: bar.high.map(|s| s.interval(base.mean)),
-                    }
-                })
-                .collect();
-            let shown = rows.len();
-            let total = self.params.len();
-            let moved = match self.source {
-                Source::Scenario => "each parameter of [sensitivity] moved alone".to_string(),
-                Source::Default { spread } => {
-                    format!("each parameter moved alone by ±{}%", percent(spread))
-                }
-            };
-            let facts = if shown < total {
-                format!(
-                    "Baseline mean {} · {moved} · {shown} largest of {total} shown",
-                    unit.value(base.mean)
-                )
-            } else {
-                format!("Baseline mean {} · {moved}", unit.value(base.mean))
-            };
-            let chart = TornadoChart {
-                texts: Texts {
-                    title: format!(
-                        "Swing of {label} — {}, {} each",
-                        self.base.name(),
-                        super::paths_text(self.paths())
-                    ),
-                    facts,
-                    footnote: m.at_par().then(|| crate::charts::PAR_NOTE.to_string()),
-                },
-                x_desc: format!("{}: mean over paths", m.label_with_unit()),
-                unit,
-                baseline: base.mean,
-                rows: &rows,
-            };
-            let caption = format!(
-                "Mean of {label} when one parameter is set to its low value (upper bar of each row) or \
-                 its high value (lower bar), all else at the scenario's values, on the same paths as \
-                 the baseline (the vertical line). The value at the end of a bar is the parameter's \
-                 setting; whiskers: 95% confidence interval of the change (paired). Sorted by swing; \
-                 every parameter is in tornado.csv."
-            );
-            charts.push(draw::tornado(format!("tornado_{name}"), caption, &chart)?);
-        }
-        Ok(charts)
-    }
 }
 
 impl Study for Tornado {
@@ -655,8 +588,71 @@ impl Study for Tornado {
         vec![(TORNADO_CSV.to_string(), self.csv(results).into_bytes())]
     }
 
+    /// A tornado chart per metric: the [`CHART_ROWS`] largest swings.
     fn draw(&self, results: &TornadoResults) -> Result<Vec<StudyChart>, ChartError> {
-        self.charts(results)
+        let mut charts = Vec::new();
+        for (k, m) in self.metrics.iter().enumerate() {
+            let (name, label) = (m.name(), m.label());
+            let Some(base) = results.baseline[k] else {
+                continue;
+            };
+            let unit = m.unit();
+            let rows: Vec<TornadoRow> = results.bars[k]
+                .iter()
+                .take(CHART_ROWS)
+                .map(|bar| {
+                    let p = &self.params[bar.param];
+                    let ps = key_unit(&p.key).whole(p.whole);
+                    TornadoRow {
+                        label: key_label(&p.key),
+                        low_label: p.low.map(|v| ps.value(v)),
+                        high_label: p.high.map(|v| ps.value(v)),
+                        at_low: bar.low.map(|s| s.interval(base.mean)),
+                        at_high: bar.high.map(|s| s.interval(base.mean)),
+                    }
+                })
+                .collect();
+            let shown = rows.len();
+            let total = self.params.len();
+            let moved = match self.source {
+                Source::Scenario => "each parameter of [sensitivity] moved alone".to_string(),
+                Source::Default { spread } => {
+                    format!("each parameter moved alone by ±{}%", percent(spread))
+                }
+            };
+            let facts = if shown < total {
+                format!(
+                    "Baseline mean {} · {moved} · {shown} largest of {total} shown",
+                    unit.value(base.mean)
+                )
+            } else {
+                format!("Baseline mean {} · {moved}", unit.value(base.mean))
+            };
+            let chart = TornadoChart {
+                texts: Texts {
+                    title: format!(
+                        "Swing of {label} — {}, {} each",
+                        self.base.name(),
+                        super::paths_text(self.paths())
+                    ),
+                    facts,
+                    footnote: m.at_par().then(|| crate::charts::PAR_NOTE.to_string()),
+                },
+                x_desc: format!("{}: mean over paths", m.label_with_unit()),
+                unit,
+                baseline: base.mean,
+                rows: &rows,
+            };
+            let caption = format!(
+                "Mean of {label} when one parameter is set to its low value (upper bar of each row) or \
+                 its high value (lower bar), all else at the scenario's values, on the same paths as \
+                 the baseline (the vertical line). The value at the end of a bar is the parameter's \
+                 setting; whiskers: 95% confidence interval of the change (paired). Sorted by swing; \
+                 every parameter is in tornado.csv."
+            );
+            charts.push(draw::tornado(format!("tornado_{name}"), caption, &chart)?);
+        }
+        Ok(charts)
     }
 
     fn page(&self, results: &TornadoResults, charts: &[StudyChart]) -> String {

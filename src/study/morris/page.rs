@@ -6,11 +6,9 @@ use std::fmt::Write as _;
 use super::{Morris, MorrisResults};
 use crate::charts::PAR_NOTE;
 use crate::charts::study::StudyChart;
-use crate::format::count;
-use crate::output;
 use crate::report::escape as esc;
 use crate::study::problem::DUMMY;
-use crate::study::report::{figure, footer, head, scenario_block};
+use crate::study::report::{design_meta, figure, footer, head, scenario_block};
 
 /// The report of a Morris screening.
 pub(super) fn html(s: &Morris, r: &MorrisResults, charts: &[StudyChart]) -> String {
@@ -25,30 +23,18 @@ pub(super) fn html(s: &Morris, r: &MorrisResults, charts: &[StudyChart]) -> Stri
         "Morris screening",
         &spec.meta.description,
     );
-    let extends = base.lineage().map_or(String::new(), |l| {
-        format!(
-            "<dt>Extends</dt><dd>{}</dd>",
-            crate::report::extends_line(l)
-        )
-    });
-    let _ = writeln!(
-        h,
-        "<dl class=\"meta\"><dt>Design</dt><dd>{} trajectories on {} levels, {} groups (the \
-         dummy included): {} points</dd><dt>Paths per point</dt><dd>{}</dd><dt>Seed</dt>\
-         <dd>{}</dd><dt>Run</dt><dd>{} paths on {} threads, {:.1} s ({:.1}M loans/s); started \
-         {}</dd><dt>Engine</dt><dd>microfolio {}</dd>{extends}</dl>",
-        settings.trajectories,
-        settings.levels,
-        names.len(),
-        count(s.design().len() as f64),
-        count(settings.paths_per_point as f64),
-        spec.simulation.seed,
-        count(s.design().len() as f64 * settings.paths_per_point as f64),
-        r.run.threads,
-        r.run.wall_seconds,
-        r.run.loans_per_second() / 1e6,
-        esc(&output::iso_utc(r.run.started)),
-        env!("CARGO_PKG_VERSION"),
+    design_meta(
+        &mut h,
+        base,
+        &format!(
+            "{} trajectories on {} levels, {} groups (the dummy included)",
+            settings.trajectories,
+            settings.levels,
+            names.len()
+        ),
+        (s.design().len(), settings.paths_per_point),
+        &r.run,
+        (settings.bootstrap, settings.confidence),
     );
     h.push_str(
         "<p class=\"note\">How to read this: an elementary effect is the change of the expected \

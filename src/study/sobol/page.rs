@@ -8,10 +8,9 @@ use super::{MetricIndices, Sobol, SobolResults};
 use crate::charts::PAR_NOTE;
 use crate::charts::study::StudyChart;
 use crate::format::count;
-use crate::output;
 use crate::report::escape as esc;
 use crate::study::problem::DUMMY;
-use crate::study::report::{figure, footer, head, metric_cell, scenario_block};
+use crate::study::report::{design_meta, figure, footer, head, metric_cell, scenario_block};
 
 /// What the indices of one metric say, in words.
 fn reading(s: &Sobol, mi: &MetricIndices) -> String {
@@ -129,42 +128,22 @@ pub(super) fn html(s: &Sobol, r: &SobolResults, charts: &[StudyChart]) -> String
         "Sobol' sensitivity study",
         &spec.meta.description,
     );
-    let extends = base.lineage().map_or(String::new(), |l| {
-        format!(
-            "<dt>Extends</dt><dd>{}</dd>",
-            crate::report::extends_line(l)
-        )
-    });
-    let _ = writeln!(
-        h,
-        "<dl class=\"meta\"><dt>Design</dt><dd>Saltelli, {} base samples, {} groups (the dummy \
-         included): {} points{}</dd><dt>Paths per point</dt><dd>{} (the same path indices at every point)</dd>\
-         <dt>Seed</dt><dd>{}</dd><dt>Horizon</dt><dd>{} years, {}–{}</dd>\
-         <dt>Run</dt><dd>{} paths on {} threads, {:.1} s ({:.1}M loans/s); started {}</dd>\
-         <dt>Intervals</dt><dd>normal bootstrap (the estimate ± z × the sd of {} resamples, \
-         SALib's <code>_conf</code>), {:.0}%</dd>\
-         <dt>Engine</dt><dd>microfolio {}</dd>{extends}</dl>",
-        count(settings.samples as f64),
-        s.design().groups().count(),
-        count(s.design().len() as f64),
-        if settings.second_order {
-            ", with second order"
-        } else {
-            ""
-        },
-        count(settings.paths_per_point as f64),
-        spec.simulation.seed,
-        spec.simulation.horizon_years,
-        spec.meta.start_year,
-        spec.meta.start_year + spec.simulation.horizon_years - 1,
-        count(s.design().len() as f64 * settings.paths_per_point as f64),
-        r.run.threads,
-        r.run.wall_seconds,
-        r.run.loans_per_second() / 1e6,
-        esc(&output::iso_utc(r.run.started)),
-        settings.bootstrap,
-        settings.confidence * 100.0,
-        env!("CARGO_PKG_VERSION"),
+    design_meta(
+        &mut h,
+        base,
+        &format!(
+            "Saltelli, {} base samples, {} groups (the dummy included){}",
+            count(settings.samples as f64),
+            s.design().groups().count(),
+            if settings.second_order {
+                ", with second order"
+            } else {
+                ""
+            }
+        ),
+        (s.design().len(), settings.paths_per_point),
+        &r.run,
+        (settings.bootstrap, settings.confidence),
     );
     h.push_str(
         "<p class=\"note\">How to read this: the first-order index S1 of a parameter is the \
