@@ -42,6 +42,8 @@ pub enum Arg {
     Trajectories,
     /// Grid levels of a Morris design.
     Levels,
+    /// Paths per variant of a study.
+    Paths,
 }
 
 impl Arg {
@@ -60,6 +62,7 @@ impl Arg {
             Arg::Confidence => "confidence level",
             Arg::Trajectories => "trajectories",
             Arg::Levels => "levels",
+            Arg::Paths => "paths",
         }
     }
 }

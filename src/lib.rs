@@ -38,6 +38,7 @@ pub mod math;
 pub mod metrics;
 mod model;
 pub mod output;
+pub mod random;
 pub mod report;
 mod resources;
 mod results;
@@ -57,7 +58,10 @@ pub use metrics::{Scalar, Yearly};
 pub use model::Model;
 pub use output::{OutputDir, OutputError, RunInfo};
 pub use results::{AppendError, Results, Shape};
-pub use run::{Completed, RunOptions, default_folder, run, simulate_run, simulate_run_with};
+pub use run::{
+    Completed, RunOptions, default_folder, run, same_file, simulate_run, simulate_run_with,
+    written_by,
+};
 pub use scenario::{Origin, Override, Scenario, ScenarioError};
 pub use simulate::{
     BLOCK_PATHS, CHUNK_PATHS, Observer, Options, PathModel, Pool, Progress, Silent, WorkUnit,

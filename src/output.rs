@@ -8,13 +8,15 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use serde_json::{Map, Value, json};
 
+pub mod csv;
 pub mod folder;
+use self::csv::CsvWriter;
 pub use folder::{MANIFEST, OutputDir, OutputError, RUN, is_result_folder, note_written};
 
 use crate::engine::PathOutcome;
 use crate::metrics::{Scalar, Yearly};
 use crate::results::Results;
-use crate::scenario::{Scenario, Settlement};
+use crate::scenario::{Lineage, Scenario, Settlement};
 use crate::stats::{SUMMARY_QUANTILES, Summary};
 
 /// File names in a result folder.
@@ -132,6 +134,44 @@ pub fn settlement_note(settlement: Settlement) -> &'static str {
     }
 }
 
+/// What a scenario file extends, as `summary.json` and a shard's recipe record it: the file, its
+/// scenario's name and the keys this one sets with their values; `null` for none.
+pub fn lineage_json(l: Option<&Lineage>) -> Value {
+    match l {
+        None => Value::Null,
+        Some(l) => json!({
+            "file": l.parent,
+            "name": l.parent_name,
+            "changed": l.changed.iter().map(|(k, v)| json!({"key": k, "value": v})).collect::<Vec<_>>(),
+        }),
+    }
+}
+
+/// What a scenario file extends, read back from [`lineage_json`]'s JSON (`null` or absent:
+/// nothing); a damaged entry is named by its key (`extends.changed`).
+pub fn lineage_from_json(v: &Value) -> Result<Option<Lineage>, String> {
+    if v.is_null() {
+        return Ok(None);
+    }
+    let text = |x: &Value, key: &str| {
+        x[key]
+            .as_str()
+            .map(str::to_string)
+            .ok_or_else(|| format!("extends.{key}"))
+    };
+    let changed = v["changed"]
+        .as_array()
+        .ok_or_else(|| "extends.changed".to_string())?
+        .iter()
+        .map(|c| Ok((text(c, "key")?, text(c, "value")?)))
+        .collect::<Result<Vec<_>, String>>()?;
+    Ok(Some(Lineage {
+        parent: text(v, "file")?,
+        parent_name: text(v, "name")?,
+        changed,
+    }))
+}
+
 /// The contents of `summary.json`.
 pub fn summary_json(scenario: &Scenario, results: &Results, info: &RunInfo) -> Value {
     let spec = scenario.spec();
@@ -143,6 +183,8 @@ pub fn summary_json(scenario: &Scenario, results: &Results, info: &RunInfo) -> V
     let share_positive = |m: Scalar| results.probability_positive(m);
     json!({
         "scenario": scenario.name(),
+        "file": scenario.file(),
+        "extends": lineage_json(scenario.lineage()),
         "description": spec.meta.description,
         "paths": results.paths(),
         "first_path": results.first_path(),
@@ -173,7 +215,9 @@ const TIMESERIES_QUANTILES: [f64; 5] = [0.05, 0.25, 0.5, 0.75, 0.95];
 /// The contents of `timeseries.csv`: one row per (report year, metric).
 pub fn timeseries_csv(scenario: &Scenario, results: &Results) -> String {
     let start_year = scenario.spec().meta.start_year;
-    let mut out = String::from("year,label,metric,mean,p05,p25,p50,p75,p95\n");
+    let mut out = CsvWriter::text_file([
+        "year", "label", "metric", "mean", "p05", "p25", "p50", "p75", "p95",
+    ]);
     let shape = results.shape();
     // With the run-off's years, the rows up to the last with any flow or exposure on any path
     // (at least one after the horizon); the one row `after` always.
@@ -195,28 +239,27 @@ pub fn timeseries_csv(scenario: &Scenario, results: &Results) -> String {
             .filter(|m| y < shape.years || m.beyond_horizon())
         {
             let mut values = results.yearly(y, *m).to_vec();
-            let cells = match Summary::of_values(&mut values) {
-                None => ",,,,,".to_string(),
+            let stats: [Option<f64>; 6] = match Summary::of_values(&mut values) {
+                None => [None; 6],
                 Some(s) => {
                     let q = TIMESERIES_QUANTILES.map(|p| crate::stats::quantile_sorted(&values, p));
-                    format!("{},{},{},{},{},{}", s.mean, q[0], q[1], q[2], q[3], q[4])
+                    [s.mean, q[0], q[1], q[2], q[3], q[4]].map(Some)
                 }
             };
-            out.push_str(&format!(
-                "{},{},{},{}\n",
-                y + 1,
-                shape.label(y, start_year),
-                m.name(),
-                cells
-            ));
+            let head = [
+                (y + 1).to_string(),
+                shape.label(y, start_year).to_string(),
+                m.name().to_string(),
+            ];
+            out.push(head.into_iter().chain(stats.map(csv::number)));
         }
     }
-    out
+    out.into_string()
 }
 
 /// `paths.csv`, written row by row as the paths come in.
 pub struct PathsCsv {
-    out: BufWriter<File>,
+    out: CsvWriter<BufWriter<File>>,
 }
 
 impl PathsCsv {
@@ -228,16 +271,13 @@ impl PathsCsv {
     /// Create the file and write its header, with a column after the metrics for each of
     /// `extra` (the drawn values of a run with parameter uncertainty, `uncertain.<name>`).
     pub fn create_with(path: &Path, extra: &[String]) -> io::Result<PathsCsv> {
-        let mut out = BufWriter::with_capacity(1 << 20, File::create(path)?);
-        write!(out, "path")?;
-        for m in Scalar::ALL {
-            write!(out, ",{}", m.name())?;
-        }
-        for column in extra {
-            write!(out, ",{column}")?;
-        }
-        writeln!(out)?;
-        Ok(PathsCsv { out })
+        let file = BufWriter::with_capacity(1 << 20, File::create(path)?);
+        let header = std::iter::once("path")
+            .chain(Scalar::ALL.iter().map(|m| m.name()))
+            .chain(extra.iter().map(String::as_str));
+        Ok(PathsCsv {
+            out: CsvWriter::new(file, header)?,
+        })
     }
 
     /// Append one row per path; an undefined value is an empty cell.
@@ -253,28 +293,23 @@ impl PathsCsv {
         extra: impl Fn(u64) -> Vec<f64>,
     ) -> io::Result<()> {
         for o in outcomes {
-            write!(self.out, "{}", o.index)?;
+            self.out.text(&o.index.to_string())?;
             for v in o.scalars {
-                match v {
-                    Some(x) => write!(self.out, ",{x}")?,
-                    None => write!(self.out, ",")?,
-                }
+                self.out.number(v)?;
             }
             for x in extra(o.index) {
-                write!(self.out, ",{x}")?;
+                self.out.number(Some(x))?;
             }
-            writeln!(self.out)?;
+            self.out.end_row()?;
         }
         Ok(())
     }
 
     /// Flush and close, reporting any error.
-    pub fn finish(mut self) -> io::Result<()> {
-        self.out.flush()?;
-        self.out
-            .into_inner()
-            .map_err(|e| e.into_error())?
-            .sync_all()
+    pub fn finish(self) -> io::Result<()> {
+        let mut file = self.out.finish()?;
+        file.flush()?;
+        file.into_inner().map_err(|e| e.into_error())?.sync_all()
     }
 }
 

@@ -294,9 +294,9 @@ body{font-family:'DejaVu Sans',Verdana,'Segoe UI',Helvetica,Arial,sans-serif;col
 background:#fff;margin:0 auto;padding:24px 28px 48px;max-width:1000px;line-height:1.45}\
 h1{font-size:1.7em;margin:0 0 .2em}h2{font-size:1.25em;margin:1.8em 0 .5em;\
 border-bottom:2px solid #0072B2;padding-bottom:.15em}\
-p.lead{font-size:1.05em;margin:.2em 0 .8em;color:#333}\
+p.lead{font-size:1.05em;margin:.2em 0 .8em;color:#333;overflow-wrap:anywhere}\
 dl.meta{display:grid;grid-template-columns:max-content auto;gap:.15em 1.2em;margin:.6em 0;\
-font-size:.92em}dl.meta dt{color:#555}dl.meta dd{margin:0}\
+font-size:.92em}dl.meta dt{color:#555}dl.meta dd{margin:0;overflow-wrap:anywhere;min-width:0}\
 table{border-collapse:collapse;margin:.4em 0 .6em;font-size:.92em}\
 th,td{padding:.3em .7em;border-bottom:1px solid #ddd;text-align:right;\
 font-variant-numeric:tabular-nums;white-space:nowrap}\
@@ -307,7 +307,7 @@ tbody tr:nth-child(even){background:#fafafa}\
 padding:.4em .8em;margin:.6em 0}\
 figure{margin:1.2em 0 1.8em;break-inside:avoid;page-break-inside:avoid}\
 figure svg{display:block;width:100%;max-width:800px;height:auto;border:1px solid #e4e4e4}\
-figcaption{font-size:.9em;color:#333;margin-top:.35em;max-width:800px}\
+figcaption{font-size:.9em;color:#333;margin-top:.35em;max-width:800px;overflow-wrap:anywhere}\
 pre{background:#f6f6f6;border:1px solid #e4e4e4;padding:.8em;font-size:.82em;overflow-x:auto;\
 line-height:1.35}\
 footer{margin-top:2.5em;font-size:.85em;color:#555}\
@@ -346,6 +346,9 @@ fn html(data: &RunData, drawn: &charts::Charts, parameters: &[String]) -> String
         engine_line(m),
         esc(m.started_utc.as_deref().unwrap_or("not recorded")),
     );
+    if let Some(l) = &m.extends {
+        let _ = write!(h, "<dt>Extends</dt><dd>{}</dd>", extends_line(l));
+    }
     if !m.overrides.is_empty() {
         let _ = write!(
             h,
@@ -402,6 +405,26 @@ fn html(data: &RunData, drawn: &charts::Charts, parameters: &[String]) -> String
         env!("CARGO_PKG_VERSION")
     );
     h
+}
+
+/// `baseline.toml (baseline), changing credit_cycle.shifts = [0, 0, -1.5, -1.5]`: what a
+/// scenario file extends and every key it changes, for the report's facts.
+pub(crate) fn extends_line(l: &crate::scenario::Lineage) -> String {
+    let changed: Vec<String> = l
+        .changed
+        .iter()
+        .map(|(k, v)| format!("<code>{}</code> = {}", esc(k), esc(v)))
+        .collect();
+    let changing = if changed.is_empty() {
+        "changing no key".to_string()
+    } else {
+        format!("changing {}", changed.join(", "))
+    };
+    format!(
+        "<code>{}</code> ({}), {changing}",
+        esc(&l.parent),
+        esc(&l.parent_name)
+    )
 }
 
 /// `microfolio 0.1.0 (rand 0.9.5, …)`: the version of microfolio once, then the libraries
@@ -730,6 +753,7 @@ mod tests {
                 .to_vec(),
             started_utc: None,
             overrides: Vec::new(),
+            extends: None,
         };
         let line = engine_line(&meta);
         assert_eq!(line.matches("microfolio").count(), 1, "{line}");

@@ -10,7 +10,12 @@
 
 use crate::metrics::{Scalar, Yearly};
 use crate::scenario::Scenario;
-use crate::simulate::CHUNK_PATHS;
+
+/// Paths per chunk of the driver (`crate::simulate`): large enough to keep both cores busy,
+/// small enough for a lively progress bar and bounded memory between the engine and a
+/// streaming writer. Set here, beside the memory it bounds (two chunks are in flight), so that
+/// the estimate needs nothing of the driver above it.
+pub const CHUNK_PATHS: u64 = 512;
 
 /// Bytes kept per path for the statistics, for paths of `rows` yearly rows.
 pub fn bytes_per_path(rows: usize) -> u64 {

@@ -13,7 +13,6 @@ use crate::resources;
 use crate::results::Results;
 use crate::scenario::{Scenario, ScenarioError, Uncertain};
 use crate::simulate::{Observer, Options, Pool, WorkUnit};
-use crate::uncertainty;
 
 /// How to run.
 #[derive(Debug, Clone)]
@@ -62,9 +61,29 @@ pub struct Completed {
     pub notes: Vec<String>,
 }
 
-/// The default result folder of a scenario: `output/<meta.name>`.
-pub fn default_folder(scenario: &Scenario) -> PathBuf {
-    Path::new("output").join(scenario.name())
+/// The default result folder of a run of a scenario: `output/<meta.name>`, and
+/// `output/<meta.name>-uncertain` for a run with parameter uncertainty, so that neither takes
+/// the other's place.
+pub fn default_folder(scenario: &Scenario, uncertain: bool) -> PathBuf {
+    let suffix = if uncertain { "-uncertain" } else { "" };
+    Path::new("output").join(format!("{}{suffix}", scenario.name()))
+}
+
+/// The scenario file that wrote the result in `folder`, as its `summary.json` records it;
+/// `None` for no result there, or one that does not say (written before it was recorded).
+pub fn written_by(folder: &Path) -> Option<String> {
+    let text = std::fs::read_to_string(folder.join(output::SUMMARY_JSON)).ok()?;
+    let summary: serde_json::Value = serde_json::from_str(&text).ok()?;
+    summary.get("file")?.as_str().map(str::to_string)
+}
+
+/// Whether `a` and `b` name the same scenario file: the same file on disk, or, where either
+/// cannot be found, the same text.
+pub fn same_file(a: &str, b: &str) -> bool {
+    match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
+        (Ok(x), Ok(y)) => x == y,
+        _ => a == b,
+    }
 }
 
 /// Simulate every path of `scenario` on `pool` as one work unit, streaming `paths.csv` to
@@ -80,7 +99,7 @@ pub fn simulate_run(
 }
 
 /// [`simulate_run`], with parameter uncertainty when `uncertain`: each path draws the values
-/// of the `[[uncertain]]` parameters from its own stream ([`uncertainty::draw`]), simulates
+/// of the `[[uncertain]]` parameters from its own stream ([`Scenario::uncertain_draw`]), simulates
 /// the scenario at those values ([`Scenario::at_values`]) and `paths.csv` gains one column
 /// per parameter with the value drawn. Every other draw of a path is the same as without
 /// uncertainty (common random numbers). A scenario without the section is refused.
@@ -93,7 +112,6 @@ pub fn simulate_run_with(
 ) -> Result<(Results, RunInfo), Error> {
     can_draw(scenario, uncertain)?;
     let parameters = if uncertain { scenario.uncertain() } else { &[] };
-    let seed = scenario.spec().simulation.seed as u64;
     let model = Model::new(scenario);
     let path_model = |i: u64| path_model(scenario, i);
     let columns: Vec<String> = parameters.iter().map(|p| p.column()).collect();
@@ -113,7 +131,7 @@ pub fn simulate_run_with(
     let on_outcomes = |_, chunk: &[crate::engine::PathOutcome]| match (csv.as_mut(), paths_csv) {
         // The values are a function of (seed, path): drawn again rather than carried along.
         (Some(w), Some(p)) => w
-            .write_with(chunk, |i| uncertainty::draw(parameters, seed, i))
+            .write_with(chunk, |i| draws(scenario, parameters, i))
             .map_err(|e| io_error(p, e)),
         _ => Ok(()),
     };
@@ -151,10 +169,19 @@ pub fn simulate_run_with(
 /// shard of the run builds the same models as the whole run.
 pub(crate) fn path_model(scenario: &Scenario, i: u64) -> Result<Model, Error> {
     let parameters = scenario.uncertain();
-    let values = uncertainty::draw(parameters, scenario.spec().simulation.seed as u64, i);
+    let values = scenario.uncertain_draw(i);
     match scenario.at_values(&values) {
         Ok(point) => Ok(Model::new(&point)),
         Err(e) => Err(Error::Scenario(drawn_on(e, parameters, &values, i))),
+    }
+}
+
+/// The cells `paths.csv` gains on path `i`: the values drawn, if `parameters` are drawn.
+pub(crate) fn draws(scenario: &Scenario, parameters: &[Uncertain], i: u64) -> Vec<f64> {
+    if parameters.is_empty() {
+        Vec::new()
+    } else {
+        scenario.uncertain_draw(i)
     }
 }
 
@@ -183,26 +210,13 @@ fn drawn_on(
         .zip(values)
         .map(|(p, v)| format!("{} = {v}", p.name))
         .collect();
-    match e {
-        ScenarioError::Value {
-            file,
-            key,
-            value,
-            allowed,
-            from_override,
-        } => ScenarioError::Value {
-            file,
-            key,
-            value,
-            allowed: format!(
-                "{allowed} (with the values path {path} drew: {}; the [[uncertain]] \
-                 distributions must keep every combination valid)",
-                drawn.join(", ")
-            ),
-            from_override,
-        },
-        other => other,
-    }
+    e.with_allowed(|allowed| {
+        format!(
+            "{allowed} (with the values path {path} drew: {}; the [[uncertain]] distributions \
+             must keep every combination valid)",
+            drawn.join(", ")
+        )
+    })
 }
 
 /// Simulate `scenario` and write its result folder at `destination`.

@@ -25,9 +25,8 @@ use crate::resources;
 use crate::results::{Results, Shape};
 use crate::scenario::Scenario;
 
-/// Paths per chunk: large enough to keep both cores busy, small enough for a lively progress
-/// bar and bounded memory between the engine and a streaming writer.
-pub const CHUNK_PATHS: u64 = 512;
+/// Paths per chunk ([`crate::resources::CHUNK_PATHS`], with the memory it bounds).
+pub use crate::resources::CHUNK_PATHS;
 
 /// Paths per block within a chunk: the unit of work of one thread, sharing one workspace.
 pub const BLOCK_PATHS: u64 = 8;

@@ -165,6 +165,148 @@ impl Unit {
     }
 }
 
+/// How the numbers of one column are written: a table's column, the cells of a heat map, the
+/// notes of a chart's rows. One precision for all of them (the same suffix and decimals), with
+/// as many significant digits as it takes to tell neighbouring values apart: at least
+/// [`Column::MIN_DIGITS`] on the largest value, at most [`Column::MAX_DIGITS`]. `€13.64m` beside
+/// `€13.63m`, where three digits would write `€13.6m` twice; `€50.0m` beside `€48.6m`, not
+/// `€50m`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Column {
+    unit: Unit,
+    /// Divisor and suffix of money (`1e6`, `m`), and decimals after scaling (for percentages,
+    /// of the number times 100).
+    scale: (f64, &'static str),
+    decimals: usize,
+}
+
+impl Column {
+    pub const MIN_DIGITS: usize = 3;
+    pub const MAX_DIGITS: usize = 6;
+
+    /// The precision for `values` in `unit`, where each of `neighbours` lists values shown
+    /// next to each other (a column top to bottom, a row of a grid): within each, consecutive
+    /// values that differ are written differently where six digits allow.
+    pub fn new<'a>(unit: Unit, neighbours: impl IntoIterator<Item = &'a [f64]>) -> Column {
+        let neighbours: Vec<&[f64]> = neighbours.into_iter().collect();
+        let largest = neighbours
+            .iter()
+            .flat_map(|n| n.iter())
+            .filter(|x| x.is_finite())
+            .fold(0.0f64, |m, x| m.max(x.abs()));
+        let scale = match unit {
+            Unit::Money if largest >= 1e9 => (1e9, "bn"),
+            Unit::Money if largest >= 1e6 => (1e6, "m"),
+            Unit::Money if largest >= 1e3 => (1e3, "k"),
+            Unit::Percent => (0.01, ""),
+            _ => (1.0, ""),
+        };
+        // Where the largest value's first significant digit is, once scaled: 2 for 13.6, 0
+        // for 0.615, −1 for 0.05.
+        let lead = if largest > 0.0 {
+            (largest / scale.0).log10().floor() as i64 + 1
+        } else {
+            1
+        };
+        let digits = |n: usize| (n as i64 - lead).clamp(0, 9) as usize;
+        let (least, most) = (digits(Column::MIN_DIGITS), digits(Column::MAX_DIGITS));
+        // Counts and months whose values are all whole need no decimals.
+        let whole = matches!(unit, Unit::Count | Unit::Months)
+            && neighbours
+                .iter()
+                .flat_map(|n| n.iter())
+                .all(|x| !x.is_finite() || x.fract() == 0.0);
+        let mut column = Column {
+            unit,
+            scale,
+            decimals: if whole { 0 } else { least },
+        };
+        while column.decimals < most && !whole && !column.tells_apart(&neighbours) {
+            column.decimals += 1;
+        }
+        column
+    }
+
+    /// A column of one list of values shown in that order.
+    pub fn of(unit: Unit, values: &[f64]) -> Column {
+        Column::new(unit, [values])
+    }
+
+    fn tells_apart(&self, neighbours: &[&[f64]]) -> bool {
+        neighbours.iter().all(|n| {
+            n.windows(2)
+                .all(|w| w[0] == w[1] || self.value(w[0]) != self.value(w[1]))
+        })
+    }
+
+    /// The body of `x` without its sign: `€13.64m`, `14.10%`, `26,522`, `1.034`.
+    fn body(&self, a: f64) -> String {
+        let d = self.decimals;
+        let text = format!("{:.d$}", a / self.scale.0);
+        let text = match self.unit {
+            Unit::Count | Unit::Months if a.abs() >= 1000.0 => group_thousands(&text),
+            _ => text,
+        };
+        match self.unit {
+            Unit::Money => format!("€{text}{}", self.scale.1),
+            Unit::Percent => format!("{text}%"),
+            _ => text,
+        }
+    }
+
+    /// A value of the column.
+    pub fn value(&self, x: f64) -> String {
+        if !x.is_finite() {
+            return "–".to_string();
+        }
+        let body = self.body(x.abs());
+        if x < 0.0 && body.chars().any(|c| c.is_ascii_digit() && c != '0') {
+            format!("{MINUS}{body}")
+        } else {
+            body
+        }
+    }
+
+    /// A change of the column, with its sign (percentages in points: `+1.20 pp`).
+    pub fn change(&self, x: f64) -> String {
+        if !x.is_finite() {
+            return "–".to_string();
+        }
+        // An exact zero (B − A the same on every path) has no digits to show.
+        if x == 0.0 {
+            return self.unit.change(0.0);
+        }
+        let body = match self.unit {
+            Unit::Percent => format!("{:.*} pp", self.decimals, x.abs() * 100.0),
+            _ => self.body(x.abs()),
+        };
+        if body.chars().all(|c| !c.is_ascii_digit() || c == '0') {
+            return body;
+        }
+        with_sign(x, body)
+    }
+}
+
+/// `1234567.89` as `1,234,567.89`.
+fn group_thousands(text: &str) -> String {
+    let (whole, fraction) = text
+        .split_once('.')
+        .map_or((text, None), |(w, f)| (w, Some(f)));
+    let digits: Vec<char> = whole.chars().collect();
+    let mut out = String::new();
+    for (i, c) in digits.iter().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(*c);
+    }
+    if let Some(f) = fraction {
+        out.push('.');
+        out.push_str(f);
+    }
+    out
+}
+
 /// A relative change in percent, with its sign: `+15.3%`, `−2.50%`.
 pub fn relative_change(x: f64) -> String {
     if !x.is_finite() {
@@ -267,6 +409,47 @@ mod tests {
         assert_eq!(Unit::Money.tick(100e6, 2.5e6, 100e6), "€100m");
         assert_eq!(Unit::Money.tick(97.5e6, 2.5e6, 100e6), "€97.5m");
         assert_eq!(Unit::Money.tick(10e6, 2.5e6, 10e6), "€10m");
+    }
+
+    #[test]
+    fn a_column_has_the_digits_that_tell_its_values_apart() {
+        // policy.md's sweep: three digits would write €13.6m four times.
+        let col = Column::of(Unit::Money, &[13.64e6, 13.63e6, 13.61e6, 13.60e6, 13.58e6]);
+        assert_eq!(col.value(13.64e6), "€13.64m");
+        assert_eq!(col.value(13.58e6), "€13.58m");
+        // One precision per column: €50.0m beside €48.6m.
+        let col = Column::of(Unit::Money, &[50.0e6, 48.6e6]);
+        assert_eq!(
+            (col.value(50.0e6), col.value(48.6e6)),
+            ("€50.0m".into(), "€48.6m".into())
+        );
+        // At least three digits, at most six.
+        let col = Column::of(Unit::Money, &[5.0e6, 5.0e6 + 1.0]);
+        assert_eq!(col.value(5.0e6), "€5.00000m");
+        let col = Column::of(Unit::Percent, &[0.141, 0.1412]);
+        assert_eq!(
+            (col.value(0.141), col.value(0.1412)),
+            ("14.10%".into(), "14.12%".into())
+        );
+        let col = Column::of(Unit::Count, &[26522.0, 26523.0]);
+        assert_eq!(col.value(26522.0), "26,522");
+        let col = Column::of(Unit::Count, &[2028.4, 2028.2, 990.0]);
+        assert_eq!(col.value(2028.4), "2,028.4");
+        assert_eq!(col.value(990.0), "990.0");
+        let col = Column::of(Unit::Ratio, &[1.034, 1.049, 1.017]);
+        assert_eq!(col.value(1.034), "1.03");
+        let col = Column::of(Unit::Ratio, &[0.615, 0.22, -0.17]);
+        assert_eq!(col.value(0.22), "0.220");
+        assert_eq!(col.value(-0.17), "−0.170");
+        // Changes carry their sign; percentages change in points.
+        let col = Column::of(Unit::Money, &[-360e3, 388e3]);
+        assert_eq!(col.change(-360e3), "−€360k");
+        assert_eq!(col.change(0.0), "€0");
+        let col = Column::of(Unit::Percent, &[-0.002, 0.015]);
+        assert_eq!(col.change(0.015), "+1.50 pp");
+        // A grid: neighbours across and up.
+        let col = Column::new(Unit::Money, [&[1.0e6, 1.001e6][..], &[1.0e6, 2.0e6][..]]);
+        assert_eq!(col.value(1.001e6), "€1.001m");
     }
 
     #[test]

@@ -515,3 +515,222 @@ fn report_on_a_study_folder_says_so() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("microfolio sweep` study"));
 }
+
+/// The small print of the command line: numbers in flags read as in files, tiny studies warn
+/// but run, `--paths` where it is always refused is not offered, and what `report` and a run
+/// with parameter uncertainty say.
+#[test]
+fn the_small_print_of_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let tiny = format!("[simulation]\nhorizon_years = 1\n{SEGMENT}");
+    std::fs::write(dir.path().join("s.toml"), &tiny).unwrap();
+    let ok = |args: &[&str]| {
+        let out = microfolio(dir.path(), args);
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert!(out.status.success(), "{args:?}: {stderr}");
+        (String::from_utf8_lossy(&out.stdout).into_owned(), stderr)
+    };
+    // `1e4` and `10_000` as a scenario file writes them; `10,000` refused in one line.
+    ok(&["run", "s.toml", "--paths", "1e1", "--out", "a", "-q"]);
+    ok(&["run", "s.toml", "--paths", "10_000", "--out", "b", "-q"]);
+    common::refused(
+        dir.path(),
+        &["run", "s.toml", "--paths", "10,000", "--out", "c"],
+        &["--paths 10,000:", "no commas", "10_000"],
+    );
+    common::refused(
+        dir.path(),
+        &["tornado", "s.toml", "--spread", "20%"],
+        &["--spread 20%:", "write 0.2 for 20%"],
+    );
+    // A percentage in a file is answered with its fraction, not with quoting advice.
+    std::fs::write(
+        dir.path().join("p.toml"),
+        format!("{SEGMENT}annual_pd = 5%\n"),
+    )
+    .unwrap();
+    common::refused(
+        dir.path(),
+        &["validate", "p.toml"],
+        &["p.toml:3:", "`5%` is not a number", "write 0.05 for 5%"],
+    );
+    // The resolved premium table is its rows, quarters whole.
+    let (resolved, _) = ok(&["validate", "s.toml"]);
+    assert!(
+        resolved.contains("premium_table = [[8, 0.039], [24, 0.0425], [48, 0.0585]]"),
+        "{resolved}"
+    );
+    // Design studies do not offer --paths; their points run --paths-per-point.
+    for study in ["sobol", "morris"] {
+        let (help, _) = ok(&[study, "--help"]);
+        assert!(help.contains("--paths-per-point"), "{help}");
+        assert!(!help.contains("--paths <"), "{help}");
+    }
+    // A tiny study warns, with the reason and a size that would do, and runs.
+    let (_, stderr) = ok(&[
+        "sweep",
+        "s.toml",
+        "--param",
+        "followup.referral_share=0,1",
+        "--paths",
+        "3",
+        "--out",
+        "sw",
+    ]);
+    assert!(
+        stderr.contains("microfolio: warning: --paths 3: ") && stderr.contains("2000 or more"),
+        "{stderr}"
+    );
+    // `report` says what it redrew, with a verb.
+    let (said, _) = ok(&["report", "a"]);
+    assert!(
+        said.starts_with("redrew ") && said.contains("report: "),
+        "{said}"
+    );
+    // A run with parameter uncertainty says how many parameters each path drew.
+    let uncertain = root().join("scenarios/uncertainty.toml");
+    let (summary, _) = ok(&[
+        "run",
+        uncertain.to_str().unwrap(),
+        "--uncertain",
+        "--paths",
+        "20",
+        "--out",
+        "u",
+        "--no-paths-csv",
+    ]);
+    let n = microfolio::Scenario::load(&uncertain, &[])
+        .unwrap()
+        .uncertain()
+        .len();
+    assert!(
+        summary.contains(&format!(
+            "{n} uncertain parameters drawn anew for every path"
+        )),
+        "{summary}"
+    );
+}
+
+/// Variants never take another result's place: a file made by `validate --set` names itself
+/// after its changes, a run of a file other than the one that wrote the default folder's result
+/// is refused (unless --replace or --out), a run with parameter uncertainty has a folder of its
+/// own, `compare` tells apart files that share a name, and an `extends` file says what it
+/// extends and changes instead of repeating its parent's description.
+#[test]
+fn variants_never_take_another_results_place() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = |p: &str| dir.path().join(p);
+    let base = format!(
+        "[meta]\ndescription = \"The base case.\"\n[simulation]\nhorizon_years = 1\n\
+         paths = 20\n{SEGMENT}"
+    );
+    std::fs::write(path("base.toml"), &base).unwrap();
+    let run = |args: &[&str]| microfolio(dir.path(), args);
+    let ok = |args: &[&str]| {
+        let out = run(args);
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert!(out.status.success(), "{args:?}: {stderr}");
+        (String::from_utf8_lossy(&out.stdout).into_owned(), stderr)
+    };
+    ok(&["run", "base.toml", "-q"]);
+    let written = std::fs::read(path("output/base/summary.json")).unwrap();
+
+    // validate --set: named and described after its change, and says so.
+    let (variant, stderr) = ok(&[
+        "validate",
+        "base.toml",
+        "--set",
+        "followup.referral_share=0.8",
+    ]);
+    assert!(
+        variant.contains("name = \"base-referral_share-0.8\""),
+        "{variant}"
+    );
+    assert!(
+        variant.contains("description = \"base, with followup.referral_share = 0.8\""),
+        "{variant}"
+    );
+    assert!(
+        stderr.contains("named `base-referral_share-0.8`") && stderr.contains("--name"),
+        "{stderr}"
+    );
+    let (named, _) = ok(&[
+        "validate",
+        "base.toml",
+        "--set",
+        "funding.min_cash=1e6",
+        "--name",
+        "mine",
+    ]);
+    assert!(named.contains("name = \"mine\""), "{named}");
+    std::fs::write(path("refer.toml"), &variant).unwrap();
+    ok(&["run", "refer.toml", "-q"]);
+    assert!(path("output/base-referral_share-0.8/summary.json").is_file());
+    assert_eq!(
+        std::fs::read(path("output/base/summary.json")).unwrap(),
+        written
+    );
+
+    // Another file with the same name is refused, naming the file that wrote the result and
+    // the key in which they differ.
+    std::fs::write(
+        path("other.toml"),
+        "extends = \"base.toml\"\n[meta]\nname = \"base\"\n[funding]\nmin_cash = 1e6\n",
+    )
+    .unwrap();
+    common::refused(
+        dir.path(),
+        &["run", "other.toml", "-q"],
+        &[
+            "output/base holds the result of base.toml",
+            "other.toml",
+            "funding.min_cash",
+            "--replace",
+        ],
+    );
+    assert_eq!(
+        std::fs::read(path("output/base/summary.json")).unwrap(),
+        written
+    );
+    ok(&["run", "other.toml", "-q", "--out", "elsewhere"]);
+    // Editing the file and running it again replaces its own result, as always.
+    std::fs::write(path("base.toml"), base.replace("paths = 20", "paths = 21")).unwrap();
+    ok(&["run", "base.toml", "-q"]);
+    assert_ne!(
+        std::fs::read(path("output/base/summary.json")).unwrap(),
+        written
+    );
+    ok(&["run", "other.toml", "-q", "--replace"]);
+
+    // The report of an extends file says what it extends and changes, not the parent's
+    // description.
+    let report = std::fs::read_to_string(path("elsewhere/report.html")).unwrap();
+    assert!(
+        report.contains("<dt>Extends</dt>") && report.contains("funding.min_cash</code> = 1000000"),
+        "{report}"
+    );
+    assert!(report.contains("base, with funding.min_cash = 1000000"));
+    assert!(!report.contains("The base case."));
+
+    // compare tells apart two files named alike by their file names.
+    let (_, stderr) = ok(&["compare", "base.toml", "other.toml", "--out", "cmp", "-q"]);
+    assert!(stderr.is_empty(), "{stderr}");
+    let table = std::fs::read_to_string(path("cmp/compare.csv")).unwrap();
+    assert!(table.contains("\nother,base,"), "{table}");
+
+    // A run with parameter uncertainty writes a folder of its own.
+    let uncertain = root().join("scenarios/uncertainty.toml");
+    let file = uncertain.to_str().unwrap();
+    ok(&["run", file, "--paths", "10", "-q", "--no-paths-csv"]);
+    ok(&[
+        "run",
+        file,
+        "--paths",
+        "10",
+        "-q",
+        "--no-paths-csv",
+        "--uncertain",
+    ]);
+    assert!(path("output/uncertainty/summary.json").is_file());
+    assert!(path("output/uncertainty-uncertain/summary.json").is_file());
+}

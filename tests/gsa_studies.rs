@@ -18,7 +18,7 @@ use microfolio::metrics::Scalar;
 use microfolio::study::morris::{Morris, MorrisSettings};
 use microfolio::study::problem::DUMMY;
 use microfolio::study::sobol::{Sobol, SobolSettings};
-use microfolio::{Options, Silent};
+use microfolio::{Options, Silent, Study};
 
 const SMALL: &str = r#"
 [meta]
@@ -156,8 +156,8 @@ fn the_dummy_measures_the_monte_carlo_noise() {
 fn same_seed_same_indices_on_any_thread_count() {
     let (study, one) = sobol(1, 8);
     let (_, two) = sobol(2, 8);
-    assert_eq!(study.sobol_csv(&one), study.sobol_csv(&two));
-    assert_eq!(study.points_csv(&one), study.points_csv(&two));
+    // Every table: sobol.csv, design.csv, points.csv and problem.json.
+    assert_eq!(study.files(&one), study.files(&two));
 }
 
 #[test]

@@ -17,7 +17,7 @@ use microfolio::study::params::{SweepParam, VariantSpec};
 use microfolio::study::run_variants;
 use microfolio::study::sweep::Sweep;
 use microfolio::study::tornado::Tornado;
-use microfolio::{Options, Silent, Variant};
+use microfolio::{Options, Silent, Study, Variant};
 
 /// A small lender over three years: two segments, follow-up financing, a credit cycle. About
 /// 2,500 loans a path, so that hundreds of paths run in a fraction of a second.

@@ -86,14 +86,13 @@ fn an_uncertain_run_is_the_same_on_any_thread_count_and_records_its_draws() {
     // The columns hold each path's draw, which depends on (seed, path) alone.
     let lines: Vec<&str> = one.lines().collect();
     assert!(lines[0].ends_with(",uncertain.pd_level,uncertain.recovery"));
-    let seed = s.spec().simulation.seed as u64;
     for (i, line) in lines[1..].iter().enumerate() {
         let cells: Vec<f64> = line
             .rsplit(',')
             .take(2)
             .map(|c| c.parse().unwrap())
             .collect();
-        let drawn = microfolio::uncertainty::draw(s.uncertain(), seed, i as u64);
+        let drawn = s.uncertain_draw(i as u64);
         assert_eq!(cells, [drawn[1], drawn[0]]);
     }
     // summary.json records the section; the report draws the rank correlations, and

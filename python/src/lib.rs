@@ -11,10 +11,12 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use microfolio::output;
 use microfolio::scenario::lookup;
+use microfolio::study::morris::{Morris, MorrisSettings};
 use microfolio::study::params::{SweepParam, VariantSpec};
-use microfolio::study::{KEY_METRICS, parse_metrics};
+use microfolio::study::sobol::{Sobol, SobolSettings};
+use microfolio::study::{KEY_METRICS, SizeWarning, parse_metrics};
 use microfolio::{
-    Compare, Error, ErrorKind, Model, Observer, Options, Override, Pool, Progress, RunOptions,
+    Arg, Compare, Error, ErrorKind, Model, Observer, Options, Override, Pool, Progress, RunOptions,
     Scalar, Scenario, ScenarioError, Sweep, Tornado, WorkUnit, metrics::Yearly, run_study,
 };
 use pyo3::exceptions::PyKeyboardInterrupt;
@@ -242,12 +244,21 @@ fn metric_list(metrics: Option<Vec<String>>) -> Result<Vec<Scalar>, Error> {
     }
 }
 
-/// Read, override and validate a scenario file.
+/// Read, override and validate a scenario file. With overrides it is a variant of its own:
+/// named and described after them (`baseline-referral_share-0.8`), as `microfolio validate
+/// --set` names it, so that its results never take the place of the file's own.
 #[pyfunction]
 #[pyo3(signature = (path, set=Vec::new()))]
 fn load(py: Python<'_>, path: PathBuf, set: Vec<String>) -> PyResult<PyScenario> {
     let overrides = parse_overrides(py, &set)?;
-    let inner = Scenario::load(&path, &overrides).map_err(|e| scenario_error(py, &e))?;
+    let loaded = Scenario::load(&path, &overrides).map_err(|e| scenario_error(py, &e))?;
+    let inner = if overrides.is_empty() {
+        loaded
+    } else {
+        loaded
+            .as_variant(&overrides, None)
+            .map_err(|e| scenario_error(py, &e))?
+    };
     Ok(PyScenario { inner })
 }
 
@@ -265,13 +276,14 @@ fn loads(py: Python<'_>, text: &str, set: Vec<String>) -> PyResult<PyScenario> {
 /// `paths.csv` is streamed to `paths_csv` if given; returns the texts of `summary.json` and
 /// `timeseries.csv`.
 #[pyfunction]
-#[pyo3(signature = (scenario, control, paths_csv=None, threads=None))]
+#[pyo3(signature = (scenario, control, paths_csv=None, threads=None, uncertain=false))]
 fn simulate(
     py: Python<'_>,
     scenario: &PyScenario,
     control: Py<Control>,
     paths_csv: Option<PathBuf>,
     threads: Option<usize>,
+    uncertain: bool,
 ) -> PyResult<(String, String)> {
     let scenario = scenario.inner.clone();
     py.detach(|| {
@@ -280,13 +292,17 @@ fn simulate(
             memory_budget: None,
         })?;
         let paths = scenario.spec().simulation.paths as u64;
-        let (results, info) = microfolio::simulate_run(
+        let (results, info) = microfolio::simulate_run_with(
             &scenario,
             &pool,
             &Watch::whole(control.get(), paths),
             paths_csv.as_deref(),
+            uncertain,
         )?;
-        let summary = output::summary_json(&scenario, &results, &info);
+        let mut summary = output::summary_json(&scenario, &results, &info);
+        if uncertain {
+            summary["uncertain"] = output::uncertain_json(&scenario);
+        }
         let summary = serde_json::to_string_pretty(&summary).expect("JSON values always serialise");
         Ok((summary, output::timeseries_csv(&scenario, &results)))
     })
@@ -296,7 +312,7 @@ fn simulate(
 /// `microfolio run` into `folder`: the result folder with its charts and report. Returns where
 /// the folder now is.
 #[pyfunction]
-#[pyo3(signature = (scenario, folder, control, threads=None, paths_csv=true))]
+#[pyo3(signature = (scenario, folder, control, threads=None, paths_csv=true, uncertain=false))]
 fn write_run(
     py: Python<'_>,
     scenario: &PyScenario,
@@ -304,13 +320,14 @@ fn write_run(
     control: Py<Control>,
     threads: Option<usize>,
     paths_csv: bool,
+    uncertain: bool,
 ) -> PyResult<PathBuf> {
     let scenario = scenario.inner.clone();
     let options = RunOptions {
         threads,
         paths_csv,
         memory_budget: None,
-        uncertain: false,
+        uncertain,
     };
     py.detach(|| {
         let paths = scenario.spec().simulation.paths as u64;
@@ -419,7 +436,7 @@ fn sweep(
     control: Py<Control>,
     metrics: Option<Vec<String>>,
     threads: Option<usize>,
-) -> PyResult<PathBuf> {
+) -> PyResult<StudyDone> {
     let scenario = scenario.inner.clone();
     py.detach(|| {
         let params = params
@@ -450,7 +467,7 @@ fn compare(
     seed: Option<u64>,
     metrics: Option<Vec<String>>,
     threads: Option<usize>,
-) -> PyResult<PathBuf> {
+) -> PyResult<StudyDone> {
     let scenarios: Vec<Scenario> = scenarios.iter().map(|s| s.inner.clone()).collect();
     py.detach(|| {
         let specs = variants
@@ -478,7 +495,7 @@ fn tornado(
     metrics: Option<Vec<String>>,
     spread: Option<f64>,
     threads: Option<usize>,
-) -> PyResult<PathBuf> {
+) -> PyResult<StudyDone> {
     let scenario = scenario.inner.clone();
     py.detach(|| {
         let metrics = match metrics {
@@ -491,20 +508,115 @@ fn tornado(
     .map_err(|e| error(py, e))
 }
 
+/// A study's folder, and its warnings (a size too small to mean much) in Python's words.
+type StudyDone = (PathBuf, Vec<String>);
+
 fn run_study_watched<S: microfolio::Study>(
     study: &S,
     folder: &std::path::Path,
     threads: Option<usize>,
     control: &Control,
-) -> Result<PathBuf, Error> {
-    let total = study.variants().len() as u64 * study.paths();
+) -> Result<StudyDone, Error> {
+    let warnings = study.warnings().iter().map(warning).collect();
     let done = run_study(
         study,
         folder,
         &study_options(threads),
-        &Watch::whole(control, total),
+        &Watch::whole(control, study.paths_total()),
     )?;
-    Ok(done.folder)
+    Ok((done.folder, warnings))
+}
+
+/// A size warning as Python says it, by the keyword argument: `samples=2: …; 256 or more would
+/// do`.
+fn warning(w: &SizeWarning) -> String {
+    let keyword = match w.arg {
+        Arg::Paths => "paths",
+        Arg::Samples => "samples",
+        Arg::PathsPerPoint => "paths_per_point",
+        Arg::Trajectories => "trajectories",
+        other => other.noun(),
+    };
+    format!(
+        "{keyword}={}: {}; {} or more would do (the study ran as asked)",
+        w.given, w.why, w.enough
+    )
+}
+
+/// A study's metrics: none given, the study's own defaults.
+fn study_metrics(metrics: Option<Vec<String>>) -> Result<Vec<Scalar>, Error> {
+    match metrics {
+        None => Ok(Vec::new()),
+        some => metric_list(some),
+    }
+}
+
+/// `microfolio sobol` into `folder`: Sobol' indices of the scenario's uncertain parameters.
+#[pyfunction]
+#[pyo3(signature = (scenario, folder, control, metrics=None, samples=None, paths_per_point=None,
+    second_order=false, bootstrap=None, confidence=None, threads=None))]
+#[allow(clippy::too_many_arguments)]
+fn sobol(
+    py: Python<'_>,
+    scenario: &PyScenario,
+    folder: PathBuf,
+    control: Py<Control>,
+    metrics: Option<Vec<String>>,
+    samples: Option<usize>,
+    paths_per_point: Option<u64>,
+    second_order: bool,
+    bootstrap: Option<usize>,
+    confidence: Option<f64>,
+    threads: Option<usize>,
+) -> PyResult<StudyDone> {
+    let scenario = scenario.inner.clone();
+    py.detach(|| {
+        let d = SobolSettings::default();
+        let settings = SobolSettings {
+            samples: samples.unwrap_or(d.samples),
+            paths_per_point: paths_per_point.unwrap_or(d.paths_per_point),
+            second_order,
+            bootstrap: bootstrap.unwrap_or(d.bootstrap),
+            confidence: confidence.unwrap_or(d.confidence),
+        };
+        let study = Sobol::new(&scenario, study_metrics(metrics)?, settings)?;
+        run_study_watched(&study, &folder, threads, control.get())
+    })
+    .map_err(|e| error(py, e))
+}
+
+/// `microfolio morris` into `folder`: Morris screening of the scenario's uncertain parameters.
+#[pyfunction]
+#[pyo3(signature = (scenario, folder, control, metrics=None, trajectories=None, levels=None,
+    paths_per_point=None, bootstrap=None, confidence=None, threads=None))]
+#[allow(clippy::too_many_arguments)]
+fn morris(
+    py: Python<'_>,
+    scenario: &PyScenario,
+    folder: PathBuf,
+    control: Py<Control>,
+    metrics: Option<Vec<String>>,
+    trajectories: Option<usize>,
+    levels: Option<usize>,
+    paths_per_point: Option<u64>,
+    bootstrap: Option<usize>,
+    confidence: Option<f64>,
+    threads: Option<usize>,
+) -> PyResult<StudyDone> {
+    let scenario = scenario.inner.clone();
+    py.detach(|| {
+        let d = MorrisSettings::default();
+        let settings = MorrisSettings {
+            trajectories: trajectories.unwrap_or(d.trajectories),
+            levels: levels.unwrap_or(d.levels),
+            paths_per_point: paths_per_point.unwrap_or(d.paths_per_point),
+            bootstrap: bootstrap.unwrap_or(d.bootstrap),
+            confidence: confidence.unwrap_or(d.confidence),
+        };
+        let study = Morris::new(&scenario, study_metrics(metrics)?, settings)?;
+        run_study_watched(&study, &folder, threads, control.get())
+    })
+    .map_err(|e| error(py, e))
 }
 
 /// `(name, label, unit)` rows of a metric registry, the unit in lower case (`money`, `percent`).
@@ -540,6 +652,8 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(sweep, m)?)?;
     m.add_function(wrap_pyfunction!(compare, m)?)?;
     m.add_function(wrap_pyfunction!(tornado, m)?)?;
+    m.add_function(wrap_pyfunction!(sobol, m)?)?;
+    m.add_function(wrap_pyfunction!(morris, m)?)?;
     m.add_function(wrap_pyfunction!(scalar_metrics, m)?)?;
     m.add_function(wrap_pyfunction!(yearly_metrics, m)?)?;
     m.add("VERSION", env!("CARGO_PKG_VERSION"))?;

@@ -27,8 +27,11 @@ annual_pd = 0.06
 
 def test_load_with_values_and_toml(baseline):
     s = mf.load(str(baseline), set={"followup.referral_share": 0.8})
-    assert s.name == "baseline"
+    # A scenario loaded with changes is a variant of its own, named and described by them.
+    assert s.name == "baseline-referral_share-0.8"
+    assert 'description = "baseline, with followup.referral_share = 0.8"' in s.to_toml()
     assert "referral_share = 0.8" in s.to_toml()
+    assert mf.load(baseline).with_values({"followup.referral_share": 0.8}).name == "baseline"
     t = s.with_values({"segment.micro_starter.annual_pd": 0.09, "simulation.paths": 100})
     assert t.paths == 100
     assert s.paths == 10000  # unchanged
@@ -45,10 +48,13 @@ def test_scenario_error_names_key_value_and_range(baseline):
     assert err.key == "followup.referral_share"
     assert err.value == "1.5"
     assert "allowed" in str(err) and err.allowed
+    # In the library's words, not the command line's.
+    assert "set by an override" in str(err) and "command line" not in str(err)
     with pytest.raises(mf.ScenarioError, match="no_such"):
         mf.loads(SMALL).with_values({"followup.no_such": 1})
-    with pytest.raises(mf.ScenarioError, match="cannot read"):
+    with pytest.raises(FileNotFoundError) as missing:
         mf.load("does/not/exist.toml")
+    assert missing.value.filename == "does/not/exist.toml"
 
 
 def test_run_in_memory():
@@ -91,10 +97,65 @@ def test_studies(referral, tmp_path):
                      progress=False, folder=tmp_path / "cmp")
     assert (tmp_path / "cmp" / "report.html").exists()
     assert len(cmp) > 0
-    tor = mf.tornado(s, paths=10, progress=False, metrics=["net_loss"])
+    # The metrics asked for, in their order (compare.csv itself has every metric).
+    assert list(cmp["metric"].unique()) == list(mf.metrics().index)
+    asked = mf.compare(s, {"refer_more": {"followup.referral_share": 0.8}}, paths=20,
+                       progress=False, metrics=["net_loss", "followup_loans"])
+    assert list(asked["metric"]) == ["net_loss", "followup_loans"] * 2
+    with pytest.warns(UserWarning, match="paths=10: .* or more would do"):
+        tor = mf.tornado(s, paths=10, progress=False, metrics=["net_loss"])
     assert len(tor) > 0
     with pytest.raises(mf.InputError):
         mf.sweep(s, {"followup.referral_share": [0.5]}, paths=5, progress=False)
+
+
+def test_run_with_parameter_uncertainty(root):
+    s = mf.load(root / "scenarios" / "uncertainty.toml")
+    r = mf.run(s, paths=20, uncertain=True, progress=False)
+    drawn = [c for c in r.paths.columns if c.startswith("uncertain.")]
+    assert len(drawn) == len(r.summary["uncertain"]) > 0
+    plain = mf.run(s, paths=20, progress=False)
+    assert not any(c.startswith("uncertain.") for c in plain.paths.columns)
+    assert (r.paths["net_loss"] != plain.paths["net_loss"]).any()
+
+
+def test_sobol_and_morris_return_their_tables(root, tmp_path):
+    s = mf.load(root / "scenarios" / "uncertainty.toml")
+    with pytest.warns(UserWarning, match="samples=4: "):
+        si = mf.sobol(s, samples=4, paths_per_point=2, bootstrap=20, metrics=["cost_to_state"],
+                      progress=False, folder=tmp_path / "sobol")
+    assert {"metric", "parameter", "S1", "ST", "S1_low", "ST_high"} <= set(si.columns)
+    assert si["parameter"].iloc[-1] == "dummy"
+    assert (si["S1_low"] <= si["S1"]).all() and (si["S1"] <= si["S1_high"]).all()
+    assert (tmp_path / "sobol" / "design.csv").exists()
+    with pytest.warns(UserWarning, match="trajectories=2: "):
+        mo = mf.morris(s, trajectories=2, paths_per_point=2, bootstrap=20,
+                       metrics=["cost_to_state", "defaults"], progress=False)
+    assert {"mu", "mu_star", "sigma"} <= set(mo.columns)
+    assert set(mo["metric"]) == {"cost_to_state", "defaults"}
+
+
+def test_a_notebook_keeps_nothing_of_the_progress_bar():
+    from microfolio import _NotebookBar
+
+    shown = []
+
+    class Handle:
+        def update(self, bundle, raw):
+            shown.append(bundle["text/plain"])
+
+    def display(bundle, raw, display_id):
+        assert raw and display_id
+        shown.append(bundle["text/plain"])
+        return Handle()
+
+    bar = _NotebookBar("small", display)
+    bar.update(0, 0)  # the size not known yet: nothing shown
+    bar.update(500, 2000)
+    bar.update(2000, 2000)
+    bar.close()
+    assert shown[:2] == ["small: 25% (500 of 2,000 paths)", "small: 100% (2,000 of 2,000 paths)"]
+    assert shown[-1] == ""  # what a saved notebook keeps of it
 
 
 def test_metrics_registry():

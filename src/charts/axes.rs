@@ -12,7 +12,7 @@ use plotters::drawing::DrawingArea;
 use plotters::prelude::DrawingBackend;
 use plotters::style::Color;
 
-use super::frame::{DrawResult, text};
+use super::frame::{DrawResult, ellipsize, text};
 use super::style::{BLACK, DARK_GREY, GRID_GREY, LABEL_SIZE, TICK_SIZE, TickAxis, nice_ticks};
 use crate::units::Unit;
 
@@ -101,6 +101,28 @@ pub struct Axes<'a> {
     pub grid: Grid,
 }
 
+impl<'a> Axes<'a> {
+    /// A plot with a title on each axis, room left of it for the widest y tick label and the
+    /// y title, and `grid`.
+    pub fn titled(
+        x: TickAxis,
+        y: TickAxis,
+        x_desc: &'a str,
+        y_desc: &'a str,
+        grid: Grid,
+    ) -> Axes<'a> {
+        Axes {
+            x,
+            y,
+            x_desc,
+            y_desc: Some(y_desc),
+            y_label_width: 0,
+            margin_right: 28,
+            grid,
+        }
+    }
+}
+
 impl Axes<'_> {
     /// Build the plot on `area` and draw its grid, axes, tick labels and titles.
     pub fn draw<'b, DB: DrawingBackend>(
@@ -109,11 +131,25 @@ impl Axes<'_> {
         x_label: &dyn Fn(&f64) -> String,
         y_label: &dyn Fn(&f64) -> String,
     ) -> DrawResult<Plot<'b, DB>, DB> {
+        // Room for the widest y tick label, and the axis title beside it.
+        let mut label_width = self.y_label_width;
+        if self.y_desc.is_some() {
+            let widest = self
+                .y
+                .ticks()
+                .iter()
+                .map(|t| {
+                    area.estimate_text_size(&y_label(t), &text(TICK_SIZE, &DARK_GREY))
+                        .map(|s| s.0)
+                })
+                .try_fold(0u32, |w, s| s.map(|s| w.max(s)))?;
+            label_width = label_width.max(widest + 14 + LABEL_SIZE as u32 + 12);
+        }
         let mut chart = ChartBuilder::on(area)
             .margin_right(self.margin_right)
             .margin_left(8)
-            .x_label_area_size(52)
-            .y_label_area_size(self.y_label_width)
+            .x_label_area_size(X_LABEL_AREA as u32)
+            .y_label_area_size(label_width)
             .build_cartesian_2d(self.x, self.y)?;
         let mut mesh = chart.configure_mesh();
         match self.grid {
@@ -143,6 +179,41 @@ impl Axes<'_> {
     }
 }
 
+/// Height of the area under a plot for its tick labels and axis title, in pixels.
+pub const X_LABEL_AREA: i32 = 52;
+
+/// The least height of a row of a plot of rows: a tick label's and a pixel or two of air.
+pub const MIN_ROW_PX: i32 = TICK_SIZE as i32 + 2;
+
+/// The widest a row's label may be, in pixels; a longer one is cut with `…`.
+pub const MAX_ROW_LABEL_PX: i32 = 340;
+
+/// How many rows of a plot of rows fit on `area` (the plot area with its label area).
+pub fn rows_that_fit<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>) -> usize {
+    let (_, h) = area.dim_in_pixel();
+    ((h as i32 - X_LABEL_AREA - 4) / MIN_ROW_PX).max(1) as usize
+}
+
+/// The first of `rows` that fit on `area` with their labels; where some are left out for want
+/// of room, the last label says how many more the table has.
+pub fn rows_shown<'r, DB: DrawingBackend, T>(
+    area: &DrawingArea<DB, Shift>,
+    rows: &'r [T],
+    label: impl Fn(&T) -> String,
+) -> (&'r [T], Vec<String>) {
+    let fit = rows_that_fit(area);
+    let shown = if rows.len() > fit {
+        fit - 1
+    } else {
+        rows.len()
+    };
+    let mut labels: Vec<String> = rows[..shown].iter().map(label).collect();
+    if shown < rows.len() {
+        labels.push(format!("+ {} more (see the table)", rows.len() - shown));
+    }
+    (&rows[..shown], labels)
+}
+
 /// A y axis of `n` rows, the first on top, labelled at their centres.
 pub fn rows_axis(n: usize) -> TickAxis {
     let centres: Vec<f64> = (0..n).map(|i| i as f64 + 0.5).collect();
@@ -160,6 +231,11 @@ pub fn rows_plot<'b, DB: DrawingBackend>(
     unit: Unit,
     margin_right: u32,
 ) -> DrawResult<Plot<'b, DB>, DB> {
+    let style = text(TICK_SIZE, &BLACK);
+    let labels = labels
+        .iter()
+        .map(|l| ellipsize(root, l, &style, MAX_ROW_LABEL_PX))
+        .collect::<Result<Vec<String>, _>>()?;
     let label_w = widest(root, labels.iter(), TICK_SIZE)?;
     let x_ticks = Ticks::within(x.start, x.end, 6);
     Axes {
@@ -167,12 +243,12 @@ pub fn rows_plot<'b, DB: DrawingBackend>(
         y: rows_axis(labels.len().max(1)),
         x_desc,
         y_desc: None,
-        y_label_width: (label_w + 14).min(340) as u32,
+        y_label_width: (label_w + 14) as u32,
         margin_right,
         grid: Grid::Vertical,
     }
     .draw(area, &|v| x_ticks.label(unit, *v), &|v| {
-        row_label(labels, *v)
+        row_label(&labels, *v)
     })
 }
 

@@ -13,7 +13,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 use std::fs;
-use std::io::{BufRead, BufReader};
+use std::io;
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
@@ -107,6 +107,8 @@ pub struct RunMeta {
     pub started_utc: Option<String>,
     /// Scenario keys overridden on the command line.
     pub overrides: Vec<String>,
+    /// What the scenario file extends and which keys it sets, if it extends another.
+    pub extends: Option<crate::scenario::Lineage>,
 }
 
 impl RunMeta {
@@ -403,6 +405,8 @@ fn run_meta(
             .collect::<Result<_, _>>()?,
         Some(_) => return Err(problem(path, "overrides: not a list of keys")),
     };
+    let extends = crate::output::lineage_from_json(s.get("extends").unwrap_or(&Value::Null))
+        .map_err(|key| problem(path, format!("{key}: missing or not text")))?;
     let started_utc = match s.get("started_utc") {
         None => None,
         Some(Value::String(t)) => Some(t.clone()),
@@ -471,6 +475,7 @@ fn run_meta(
         engine,
         started_utc,
         overrides,
+        extends,
     })
 }
 
@@ -604,42 +609,56 @@ fn probabilities(path: &Path, s: &Value) -> Result<Vec<(String, f64)>, DataError
         .collect()
 }
 
-/// One line of a CSV file, cut into its cells, each with its 1-based column.
-struct Row<'l> {
-    n: usize,
-    cells: Vec<(usize, &'l str)>,
+/// The rows of a CSV file read through the `csv` crate (`crate::output::csv`): the header
+/// first, then each row with its line; a blank line, a file that cannot be read or one that is
+/// not UTF-8 text is named with its line.
+fn csv_rows<R: io::Read>(
+    path: &Path,
+    input: R,
+) -> impl Iterator<Item = Result<(u64, ::csv::StringRecord), DataError>> {
+    let mut rows = crate::output::csv::CsvRows::new(input);
+    std::iter::from_fn(move || rows.next_row())
+        .map(move |row| row.map_err(|e| problem_at(path, e.line as usize, 1, e.problem)))
 }
 
-impl<'l> Row<'l> {
-    /// Line `n`, which must have exactly `width` cells (as the header has).
-    fn new(path: &Path, n: usize, line: &'l str, width: usize) -> Result<Row<'l>, DataError> {
-        let line = line.strip_suffix('\r').unwrap_or(line);
-        if line.trim().is_empty() {
-            return Err(problem_at(path, n, 1, "a blank line"));
-        }
-        let mut cells = Vec::with_capacity(width);
-        let mut col = 1;
-        for cell in line.split(',') {
-            cells.push((col, cell));
-            col += cell.chars().count() + 1;
-        }
-        if cells.len() != width {
+/// One row of a CSV file, its cells each with its 1-based column.
+struct Row {
+    n: usize,
+    record: ::csv::StringRecord,
+    columns: Vec<usize>,
+}
+
+impl Row {
+    /// A data row, which must have exactly `width` cells (as the header has).
+    fn new(
+        path: &Path,
+        (line, record): (u64, ::csv::StringRecord),
+        width: usize,
+    ) -> Result<Row, DataError> {
+        let n = line as usize;
+        if record.len() != width {
             return Err(problem_at(
                 path,
                 n,
                 1,
                 format!(
                     "{} cells, the header has {width} (truncated file?)",
-                    cells.len()
+                    record.len()
                 ),
             ));
         }
-        Ok(Row { n, cells })
+        let columns = crate::output::csv::columns(&record);
+        Ok(Row { n, record, columns })
+    }
+
+    /// The text of cell `k`.
+    fn cell(&self, k: usize) -> &str {
+        &self.record[k]
     }
 
     /// A problem with cell `k`, at its line and column, naming its column.
     fn fail(&self, path: &Path, k: usize, header: &str, text: impl fmt::Display) -> DataError {
-        problem_at(path, self.n, self.cells[k].0, format!("{header}: {text}"))
+        problem_at(path, self.n, self.columns[k], format!("{header}: {text}"))
     }
 
     /// Cell `k` as a finite number; empty is `None` if `may_be_empty`.
@@ -650,7 +669,7 @@ impl<'l> Row<'l> {
         header: &str,
         may_be_empty: bool,
     ) -> Result<Option<f64>, DataError> {
-        let text = self.cells[k].1;
+        let text = self.cell(k);
         if text.is_empty() {
             return if may_be_empty {
                 Ok(None)
@@ -672,7 +691,7 @@ impl<'l> Row<'l> {
 
     /// Cell `k` as a whole number >= 0 (digits only).
     fn whole(&self, path: &Path, k: usize, header: &str) -> Result<u64, DataError> {
-        let text = self.cells[k].1;
+        let text = self.cell(k);
         text.parse::<u64>()
             .ok()
             .filter(|_| text.bytes().all(|b| b.is_ascii_digit()))
@@ -687,19 +706,23 @@ impl<'l> Row<'l> {
     }
 }
 
-/// The header line must be exactly `expected`.
-fn check_header(path: &Path, header: Option<&str>, expected: &str) -> Result<(), DataError> {
+/// The header row must be exactly the columns `expected`.
+fn check_header(
+    path: &Path,
+    header: Option<Result<(u64, ::csv::StringRecord), DataError>>,
+    expected: &[&str],
+) -> Result<(), DataError> {
     let Some(header) = header else {
         return Err(problem(path, "empty file"));
     };
-    let header = header.strip_suffix('\r').unwrap_or(header);
-    if header == expected {
+    let (_, header) = header?;
+    let got: Vec<&str> = header.iter().collect();
+    if got == expected {
         return Ok(());
     }
     // Point at the first column that differs.
-    let (got, want): (Vec<&str>, Vec<&str>) =
-        (header.split(',').collect(), expected.split(',').collect());
-    let k = got.iter().zip(&want).take_while(|(a, b)| a == b).count();
+    let want = expected;
+    let k = got.iter().zip(want).take_while(|(a, b)| a == b).count();
     let col = 1 + got[..k]
         .iter()
         .map(|c| c.chars().count() + 1)
@@ -734,12 +757,12 @@ fn timeseries(path: &Path, text: &str, meta: &RunMeta) -> Result<Timeseries, Dat
     const COLUMNS: [&str; 9] = [
         "year", "label", "metric", "mean", "p05", "p25", "p50", "p75", "p95",
     ];
-    let mut lines = text.lines();
-    check_header(path, lines.next(), &COLUMNS.join(","))?;
+    let mut rows = csv_rows(path, text.as_bytes());
+    check_header(path, rows.next(), &COLUMNS)?;
     let mut out: BTreeMap<Yearly, Vec<YearRow>> = BTreeMap::new();
     let mut after: BTreeMap<Yearly, Vec<YearRow>> = BTreeMap::new();
-    for (i, line) in lines.enumerate() {
-        let row = Row::new(path, i + 2, line, COLUMNS.len())?;
+    for record in rows {
+        let row = Row::new(path, record?, COLUMNS.len())?;
         let year = row.whole(path, 0, COLUMNS[0])?;
         let rows = meta.shape.rows as u32;
         let year = u32::try_from(year)
@@ -763,7 +786,7 @@ fn timeseries(path: &Path, text: &str, meta: &RunMeta) -> Result<Timeseries, Dat
             })?;
         let label = meta.start_year + i64::from(year) - 1;
         let expected = meta.shape.label(year as usize - 1, meta.start_year);
-        if row.cells[1].1 != expected {
+        if row.cell(1) != expected {
             return Err(row.fail(
                 path,
                 1,
@@ -771,19 +794,19 @@ fn timeseries(path: &Path, text: &str, meta: &RunMeta) -> Result<Timeseries, Dat
                 format!(
                     "{} is not row {year}'s label {expected} (counted from meta.start_year {} \
                      in {SCENARIO_TOML}; files from different runs?)",
-                    quoted(row.cells[1].1),
+                    quoted(row.cell(1)),
                     meta.start_year
                 ),
             ));
         }
-        let metric = Yearly::from_name(row.cells[2].1).ok_or_else(|| {
+        let metric = Yearly::from_name(row.cell(2)).ok_or_else(|| {
             row.fail(
                 path,
                 2,
                 COLUMNS[2],
                 format!(
                     "{} is not a yearly outcome microfolio writes",
-                    quoted(row.cells[2].1)
+                    quoted(row.cell(2))
                 ),
             )
         })?;
@@ -898,23 +921,13 @@ fn path_columns(
         return Err(problem(path, "is not a regular file"));
     }
     let file = fs::File::open(path).map_err(|e| problem(path, format!("cannot read: {e}")))?;
-    let mut lines = BufReader::with_capacity(1 << 20, file).lines();
-    let header = match lines.next() {
-        Some(Ok(h)) => Some(h),
-        Some(Err(e)) => return Err(problem(path, format!("cannot read: {e}"))),
-        None => None,
-    };
-    let mut expected = String::from("path");
-    for m in Scalar::ALL {
-        expected.push(',');
-        expected.push_str(m.name());
-    }
+    let mut records = csv_rows(path, io::BufReader::with_capacity(1 << 20, file));
     let headers: Vec<String> = uncertain.iter().map(|n| format!("uncertain.{n}")).collect();
-    for h in &headers {
-        expected.push(',');
-        expected.push_str(h);
-    }
-    check_header(path, header.as_deref(), &expected)?;
+    let expected: Vec<&str> = std::iter::once("path")
+        .chain(Scalar::ALL.iter().map(|m| m.name()))
+        .chain(headers.iter().map(String::as_str))
+        .collect();
+    check_header(path, records.next(), &expected)?;
     let mut parameters: Vec<Vec<f64>> = vec![Vec::new(); uncertain.len()];
     let ranked = if uncertain.is_empty() {
         &[][..]
@@ -925,10 +938,8 @@ fn path_columns(
     let mut values: Vec<Vec<f64>> = vec![Vec::new(); wanted.len()];
     let mut rows = 0;
     let mut last: Option<u64> = None;
-    for (i, line) in lines.enumerate() {
-        let n = i + 2;
-        let line = line.map_err(|e| problem_at(path, n, 1, format!("cannot read: {e}")))?;
-        let row = Row::new(path, n, &line, 1 + Scalar::COUNT + uncertain.len())?;
+    for record in records {
+        let row = Row::new(path, record?, expected.len())?;
         let index = row.whole(path, 0, "path")?;
         if last.is_some_and(|l| index <= l) {
             return Err(row.fail(

@@ -131,18 +131,15 @@ impl Figure for Fan<'_> {
             .collect();
         let x_range = (first as f64 - 0.4)..(last as f64 + 0.4);
 
-        let mut chart = Axes {
-            x: TickAxis::new(x_range, x_ticks),
-            y: y_ticks.axis(y_ticks.span()),
-            x_desc: &self.x_desc,
-            y_desc: Some(&self.y_desc),
-            y_label_width: 86,
-            margin_right: 24,
-            grid: Grid::Horizontal,
-        }
-        .draw(&area, &|v| format!("{v:.0}"), &|v| {
-            y_ticks.label(self.unit, *v)
-        })?;
+        let (x, y) = (
+            TickAxis::new(x_range, x_ticks),
+            y_ticks.axis(y_ticks.span()),
+        );
+        let mut chart = Axes::titled(x, y, &self.x_desc, &self.y_desc, Grid::Horizontal).draw(
+            &area,
+            &|v| format!("{v:.0}"),
+            &|v| y_ticks.label(self.unit, *v),
+        )?;
 
         if lo < 0.0 {
             let zero = LineLook::solid(DARK_GREY, 1);

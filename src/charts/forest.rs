@@ -10,8 +10,8 @@ use plotters::prelude::DrawingBackend;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use plotters::style::{Color, RGBColor};
 
-use super::axes::{row_centre, rows_plot, widest};
-use super::frame::{DrawResult, Figure, Texts, draw_line, text};
+use super::axes::{row_centre, rows_plot, rows_shown, widest};
+use super::frame::{DrawResult, Figure, Texts, draw_line, ellipsize, text};
 use super::study::Interval;
 use super::style::{
     BLACK, BLUE, DARK_GREY, GRID_GREY, LABEL_SIZE, LineLook, NOTE_SIZE, ORANGE, REDDISH_PURPLE,
@@ -25,6 +25,9 @@ pub struct ForestRow {
     pub label: String,
     pub entries: Vec<Option<Interval>>,
 }
+
+/// The widest a note right of a row may be, in pixels; a longer one is cut with `…`.
+const MAX_NOTE_PX: i32 = 240;
 
 /// Colours of the compared variants, in order.
 const SERIES: [RGBColor; 6] = [BLUE, VERMILLION, REDDISH_PURPLE, ORANGE, SKY_BLUE, BLACK];
@@ -92,15 +95,23 @@ impl Figure for Forest<'_> {
             ))?;
             return Ok(());
         }
-        let n = self.rows.len();
-        let labels: Vec<String> = self.rows.iter().map(|r| r.label.clone()).collect();
-        let note_w = widest(root, self.annotations.iter(), NOTE_SIZE)?;
+        let (rows, labels) = rows_shown(&area, self.rows, |r| r.label.clone());
+        let shown = rows.len();
+        let n = labels.len();
+        let note_style = text(NOTE_SIZE, &DARK_GREY);
+        let annotations = self
+            .annotations
+            .iter()
+            .take(shown)
+            .map(|a| ellipsize(root, a, &note_style, MAX_NOTE_PX))
+            .collect::<Result<Vec<String>, _>>()?;
+        let note_w = widest(root, annotations.iter(), NOTE_SIZE)?;
 
         // The axis spans the estimates and zero, and the intervals as far as half that span
         // beyond: a very uncertain outcome must not squeeze every other row to a dot. An
         // interval cut at the edge ends in an arrow.
         let (mut v_lo, mut v_hi) = (0.0f64, 0.0f64);
-        for e in self.rows.iter().flat_map(|r| r.entries.iter().flatten()) {
+        for e in rows.iter().flat_map(|r| r.entries.iter().flatten()) {
             v_lo = v_lo.min(e.value);
             v_hi = v_hi.max(e.value);
         }
@@ -111,7 +122,7 @@ impl Figure for Forest<'_> {
             (f64::NEG_INFINITY, f64::INFINITY)
         };
         let (mut lo, mut hi) = (v_lo, v_hi);
-        for e in self.rows.iter().flat_map(|r| r.entries.iter().flatten()) {
+        for e in rows.iter().flat_map(|r| r.entries.iter().flatten()) {
             lo = lo.min(e.lo.max(limit_lo));
             hi = hi.max(e.hi.min(limit_hi));
         }
@@ -133,7 +144,7 @@ impl Figure for Forest<'_> {
         let k_total = self.series.len().max(1);
         let gap = (0.6 / k_total as f64).min(0.25);
         let (plot_x, _) = chart.plotting_area().get_pixel_range();
-        for (r, row) in self.rows.iter().enumerate() {
+        for (r, row) in rows.iter().enumerate() {
             let centre = row_centre(n, r);
             for (k, e) in row.entries.iter().enumerate() {
                 let Some(e) = e else { continue };
@@ -161,7 +172,7 @@ impl Figure for Forest<'_> {
                 }
                 marker(root, k, chart.backend_coord(&(e.value, y)), colour)?;
             }
-            if let Some(note) = self.annotations.get(r).filter(|s| !s.is_empty()) {
+            if let Some(note) = annotations.get(r).filter(|s| !s.is_empty()) {
                 let (_, y) = chart.backend_coord(&(0.0, centre));
                 root.draw(&Text::new(
                     note.as_str(),

@@ -12,6 +12,7 @@ use plotters::element::{DashedPathElement, PathElement, Rectangle, Text};
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use plotters::style::{Color, IntoFont, RGBColor, ShapeStyle, TextStyle, WHITE};
 
+use super::fit::{TextBox, TextLog};
 use super::raster::PngBackend;
 use super::style::{
     BLACK, DARK_GREY, Dash, FONT, HEIGHT, LABEL_SIZE, LineLook, NOTE_SIZE, Swatch, TITLE_SIZE,
@@ -26,9 +27,22 @@ pub trait Figure {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult<(), DB>;
 }
 
-/// Draw `figure` as an SVG document and as PNG bytes, both `WIDTH` x `HEIGHT`.
-pub fn render(figure: &impl Figure) -> Result<(String, Vec<u8>), String> {
+/// A figure drawn: the SVG document, the PNG file's bytes, and the box of every text on it.
+pub struct Rendered {
+    pub svg: String,
+    pub png: Vec<u8>,
+    pub text_boxes: Vec<TextBox>,
+}
+
+/// Draw `figure` as an SVG document and as PNG bytes, both `WIDTH` x `HEIGHT`, and log the box
+/// of every text it draws ([`super::fit`]).
+pub fn render(figure: &impl Figure) -> Result<Rendered, String> {
     ensure_font()?;
+    let mut text_boxes = Vec::new();
+    {
+        let root = TextLog::new(&mut text_boxes, (WIDTH, HEIGHT)).into_drawing_area();
+        figure.draw(&root).map_err(|e| format!("layout: {e}"))?;
+    }
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
@@ -42,7 +56,11 @@ pub fn render(figure: &impl Figure) -> Result<(String, Vec<u8>), String> {
         root.present().map_err(|e| format!("PNG: {e}"))?;
     }
     let png = encode_png(&rgb).map_err(|e| format!("PNG: {e}"))?;
-    Ok((svg, png))
+    Ok(Rendered {
+        svg,
+        png,
+        text_boxes,
+    })
 }
 
 /// RGB bytes to a PNG file's bytes. Encoded here with the `png` crate rather than plotters'
@@ -105,27 +123,99 @@ pub struct Frame<'a> {
     pub footnote: Option<&'a str>,
 }
 
-/// The line of facts cut before a ` · ` so that it fits the chart's width (the caption in the
-/// report says everything).
-fn fit_facts<DB: DrawingBackend>(
+/// The width in pixels of `text` in `style`, as plotters lays it out.
+pub fn text_width<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    text: &str,
+    style: &TextStyle,
+) -> DrawResult<i32, DB> {
+    Ok(root.estimate_text_size(text, style)?.0 as i32)
+}
+
+/// `text` cut into lines no wider than `width` pixels in `style`: at spaces where it can be, and
+/// inside a word only when the word alone is too wide.
+pub fn wrap<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    text: &str,
+    style: &TextStyle,
+    width: i32,
+) -> DrawResult<Vec<String>, DB> {
+    let mut lines: Vec<String> = Vec::new();
+    let mut line = String::new();
+    for word in text.split(' ').filter(|w| !w.is_empty()) {
+        let candidate = if line.is_empty() {
+            word.to_string()
+        } else {
+            format!("{line} {word}")
+        };
+        if text_width(root, &candidate, style)? <= width {
+            line = candidate;
+            continue;
+        }
+        if !line.is_empty() {
+            lines.push(std::mem::take(&mut line));
+        }
+        // A word wider than the line is cut where it must be.
+        for c in word.chars() {
+            let mut longer = line.clone();
+            longer.push(c);
+            if !line.is_empty() && text_width(root, &longer, style)? > width {
+                lines.push(std::mem::take(&mut line));
+                line.push(c);
+            } else {
+                line = longer;
+            }
+        }
+    }
+    if !line.is_empty() {
+        lines.push(line);
+    }
+    Ok(lines)
+}
+
+/// `text` cut to `width` pixels in `style`, ending in `…` where it was cut.
+pub fn ellipsize<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    text: &str,
+    style: &TextStyle,
+    width: i32,
+) -> DrawResult<String, DB> {
+    if text_width(root, text, style)? <= width {
+        return Ok(text.to_string());
+    }
+    let chars: Vec<char> = text.chars().collect();
+    let mut keep = chars.len();
+    while keep > 0 {
+        keep -= 1;
+        let cut: String = chars[..keep]
+            .iter()
+            .collect::<String>()
+            .trim_end()
+            .to_string()
+            + "…";
+        if text_width(root, &cut, style)? <= width {
+            return Ok(cut);
+        }
+    }
+    Ok("…".to_string())
+}
+
+/// The lines of the facts: wrapped to the width, at most two; parts after a ` · ` are left out
+/// where they would need a third (the report's caption says everything).
+fn fact_lines<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     facts: &str,
-) -> DrawResult<String, DB> {
-    let width = WIDTH as i32 - 32;
+    width: i32,
+) -> DrawResult<Vec<String>, DB> {
     let style = text(LABEL_SIZE, &BLACK);
-    let mut line = String::new();
-    for part in facts.split(" · ") {
-        let candidate = if line.is_empty() {
-            part.to_string()
-        } else {
-            format!("{line} · {part}")
-        };
-        if !line.is_empty() && root.estimate_text_size(&candidate, &style)?.0 as i32 > width {
-            break;
+    let parts: Vec<&str> = facts.split(" · ").collect();
+    for keep in (1..=parts.len()).rev() {
+        let lines = wrap(root, &parts[..keep].join(" · "), &style, width)?;
+        if lines.len() <= 2 || keep == 1 {
+            return Ok(lines.into_iter().take(2).collect());
         }
-        line = candidate;
     }
-    Ok(line)
+    Ok(Vec::new())
 }
 
 /// The texts of a study chart around its plot: a title, a line of facts and a footnote.
@@ -149,6 +239,9 @@ impl Texts {
 }
 
 const SIDE: i32 = 16;
+/// The smallest sizes a title and a footnote shrink to before they wrap.
+const MIN_TITLE_SIZE: f64 = 16.0;
+const MIN_NOTE_SIZE: f64 = 12.0;
 const SWATCH_W: i32 = 28;
 const ROW_H: i32 = 22;
 
@@ -161,19 +254,22 @@ impl Frame<'_> {
         root.fill(&WHITE)?;
         let width = WIDTH as i32 - 2 * SIDE;
 
-        // A long scenario name must not run off the chart: shrink the title until it fits.
+        // A long scenario name must not run off the chart: the title shrinks, then wraps.
         let mut size = TITLE_SIZE;
-        while size > 12.0
-            && root.estimate_text_size(self.title, &text(size, &BLACK))?.0 as i32 > width
-        {
+        while size > MIN_TITLE_SIZE && text_width(root, self.title, &text(size, &BLACK))? > width {
             size -= 1.0;
         }
-        root.draw(&Text::new(
-            self.title,
-            (SIDE, 10),
-            text(size, &BLACK).pos(Pos::new(HPos::Left, VPos::Top)),
-        ))?;
-        let mut y = 10 + TITLE_SIZE as i32 + 10;
+        let title_lines = wrap(root, self.title, &text(size, &BLACK), width)?;
+        let mut y = 10;
+        for line in title_lines.iter().take(2) {
+            root.draw(&Text::new(
+                line.as_str(),
+                (SIDE, y),
+                text(size, &BLACK).pos(Pos::new(HPos::Left, VPos::Top)),
+            ))?;
+            y += size as i32 + 5;
+        }
+        y = y.max(10 + TITLE_SIZE as i32 + 5) + 5;
 
         // Legend entries flow left to right and wrap.
         let style = text(LABEL_SIZE, &DARK_GREY);
@@ -205,21 +301,36 @@ impl Frame<'_> {
             y += ROW_H;
         }
         if let Some(facts) = self.facts {
-            root.draw(&Text::new(
-                fit_facts(root, facts)?,
-                (SIDE, y + 2),
-                text(LABEL_SIZE, &BLACK).pos(Pos::new(HPos::Left, VPos::Top)),
-            ))?;
-            y += ROW_H;
+            for line in fact_lines(root, facts, width)? {
+                root.draw(&Text::new(
+                    line,
+                    (SIDE, y + 2),
+                    text(LABEL_SIZE, &BLACK).pos(Pos::new(HPos::Left, VPos::Top)),
+                ))?;
+                y += ROW_H;
+            }
         }
+        // The footnote wraps, from the bottom up, and shrinks if it would take more than
+        // three lines.
         let mut bottom = 4;
         if let Some(note) = self.footnote {
-            root.draw(&Text::new(
-                note,
-                (SIDE, HEIGHT as i32 - 6),
-                text(NOTE_SIZE, &DARK_GREY).pos(Pos::new(HPos::Left, VPos::Bottom)),
-            ))?;
-            bottom = NOTE_SIZE as i32 + 14;
+            let mut size = NOTE_SIZE;
+            let mut lines = wrap(root, note, &text(size, &DARK_GREY), width)?;
+            while lines.len() > 3 && size > MIN_NOTE_SIZE {
+                size -= 1.0;
+                lines = wrap(root, note, &text(size, &DARK_GREY), width)?;
+            }
+            let step = size as i32 + 4;
+            let mut line_y = HEIGHT as i32 - 6;
+            for line in lines.iter().rev() {
+                root.draw(&Text::new(
+                    line.as_str(),
+                    (SIDE, line_y),
+                    text(size, &DARK_GREY).pos(Pos::new(HPos::Left, VPos::Bottom)),
+                ))?;
+                line_y -= step;
+            }
+            bottom = HEIGHT as i32 - line_y + 2;
         }
         Ok(root.margin(y + 4, bottom, 0, 0))
     }

@@ -10,10 +10,13 @@ use plotters::prelude::DrawingBackend;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use plotters::style::{Color, RGBColor, WHITE};
 
-use super::axes::{Axes, Grid, Ticks, max_abs};
-use super::frame::{DrawResult, Figure, Texts, text};
+use super::axes::{Axes, Grid, Ticks, max_abs, widest};
+use super::frame::{DrawResult, Figure, Texts, text, text_width};
 use super::style::{BLACK, DARK_GREY, GRID_GREY, NOTE_SIZE, TickAxis, WIDTH};
-use crate::units::Unit;
+use crate::units::{Column, Unit};
+
+/// The smallest size the values in the cells shrink to before they are left out.
+const MIN_CELL_SIZE: f64 = 11.0;
 
 /// Viridis at 10 evenly spaced points (matplotlib's `viridis`).
 const VIRIDIS: [(u8, u8, u8); 10] = [
@@ -121,14 +124,11 @@ impl Figure for Heatmap<'_> {
                 None => unit.value(x),
             }
         };
+        let x = TickAxis::new(0.0..nx as f64, cell_ticks(nx));
+        let y = TickAxis::new(0.0..ny as f64, cell_ticks(ny));
         let mut chart = Axes {
-            x: TickAxis::new(0.0..nx as f64, cell_ticks(nx)),
-            y: TickAxis::new(0.0..ny as f64, cell_ticks(ny)),
-            x_desc: &self.x_desc,
-            y_desc: Some(&self.y_desc),
-            y_label_width: 86,
             margin_right: 12,
-            grid: Grid::Off,
+            ..Axes::titled(x, y, &self.x_desc, &self.y_desc, Grid::Off)
         }
         .draw(
             &plot_area,
@@ -145,30 +145,50 @@ impl Figure for Heatmap<'_> {
                 chart.draw_series(std::iter::once(Rectangle::new(rect, colour.filled())))?;
             }
         }
-        // The value in each cell, when the cells are large enough to hold it.
+        // The value in each cell, with as many digits as tell neighbouring cells apart, across
+        // and up, when the cells are large enough to hold it (smaller down to a size that
+        // still reads; the table has every value).
+        let cell = |i: usize, j: usize| self.cells.get(i * ny + j).copied().flatten();
+        let across: Vec<Vec<f64>> = (0..ny)
+            .map(|j| (0..nx).filter_map(|i| cell(i, j)).collect())
+            .collect();
+        let up: Vec<Vec<f64>> = (0..nx)
+            .map(|i| (0..ny).filter_map(|j| cell(i, j)).collect())
+            .collect();
+        let column = Column::new(self.value_unit, across.iter().chain(&up).map(Vec::as_slice));
         let (a, b) = (
             chart.backend_coord(&(0.0, 0.0)),
             chart.backend_coord(&(1.0, 1.0)),
         );
         let (cell_w, cell_h) = ((b.0 - a.0).abs(), (b.1 - a.1).abs());
-        if cell_w >= 52 && cell_h >= 20 {
+        let labels: Vec<String> = self
+            .cells
+            .iter()
+            .map(|c| c.map_or("–".to_string(), |v| column.value(v)))
+            .collect();
+        let mut size = NOTE_SIZE;
+        let fits = |size: f64| -> DrawResult<bool, DB> {
+            let style = text(size, &BLACK);
+            Ok(widest(root, labels.iter(), size)? + 6 <= cell_w
+                && (size as i32) + 4 <= cell_h
+                && text_width(root, "–", &style)? < cell_w)
+        };
+        while size > MIN_CELL_SIZE && !fits(size)? {
+            size -= 1.0;
+        }
+        if fits(size)? {
             for i in 0..nx {
                 for j in 0..ny {
-                    let (label, colour) = match self.cells.get(i * ny + j).copied().flatten() {
-                        Some(v) => {
-                            let c = viridis(t(v));
-                            (
-                                self.value_unit.value(v),
-                                if light(c) { BLACK } else { WHITE },
-                            )
-                        }
-                        None => ("–".to_string(), DARK_GREY),
+                    let colour = match cell(i, j) {
+                        Some(v) if light(viridis(t(v))) => BLACK,
+                        Some(_) => WHITE,
+                        None => DARK_GREY,
                     };
                     let centre = chart.backend_coord(&(i as f64 + 0.5, j as f64 + 0.5));
                     root.draw(&Text::new(
-                        label,
+                        labels[i * ny + j].as_str(),
                         centre,
-                        text(NOTE_SIZE, &colour).pos(Pos::new(HPos::Center, VPos::Center)),
+                        text(size, &colour).pos(Pos::new(HPos::Center, VPos::Center)),
                     ))?;
                 }
             }

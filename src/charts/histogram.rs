@@ -230,18 +230,13 @@ impl Figure for Histogram<'_> {
         // No share above 100% on the axis: with every path in one bar its tags may cover it.
         let y_ticks = Ticks::covering(0.0, (shown_max / 0.72).min(shown_max.max(1.0)), 5);
         let y_top = y_ticks.span().end;
-        let mut chart = Axes {
-            x: x_ticks.axis(x_range),
-            y: y_ticks.axis(y_ticks.span()),
-            x_desc: &self.x_desc,
-            y_desc: Some("Share of paths (%)"),
-            y_label_width: 78,
-            margin_right: 28,
-            grid: Grid::Horizontal,
-        }
-        .draw(&area, &|v| x_ticks.label(self.unit, *v), &|v| {
-            y_ticks.label(Unit::Percent, *v)
-        })?;
+        let (x, y) = (x_ticks.axis(x_range), y_ticks.axis(y_ticks.span()));
+        let y_desc = "Share of paths (%)";
+        let mut chart = Axes::titled(x, y, &self.x_desc, y_desc, Grid::Horizontal).draw(
+            &area,
+            &|v| x_ticks.label(self.unit, *v),
+            &|v| y_ticks.label(Unit::Percent, *v),
+        )?;
 
         let w = (hi - lo) / bins as f64;
         let cap = cut.unwrap_or(f64::INFINITY);

@@ -14,6 +14,7 @@ mod axes;
 mod budget;
 pub mod data;
 mod fan;
+pub mod fit;
 mod forest;
 mod frame;
 mod heatmap;
@@ -32,7 +33,7 @@ use crate::format::count;
 use crate::metrics::{Scalar, Yearly};
 use crate::scenario::Settlement;
 use crate::uncertainty::rank::OutcomeRanks;
-use crate::units::Unit;
+use crate::units::{Column, Unit};
 use data::YearRow;
 use fan::{Fan, Limit};
 use histogram::Histogram;
@@ -66,6 +67,8 @@ pub struct Chart {
     pub svg: String,
     /// The PNG file's bytes.
     pub png: Vec<u8>,
+    /// The box of every text on the chart ([`fit`]).
+    pub text_boxes: Vec<fit::TextBox>,
 }
 
 /// A chart that could not be drawn.
@@ -219,7 +222,7 @@ const STATE_ACCOUNT: [(Scalar, f64, &str); 5] = [
 /// channel is defined on no path.
 fn state_account_chart(data: &RunData) -> Result<Option<Chart>, ChartError> {
     let mut rows = Vec::new();
-    let mut annotations = Vec::new();
+    let mut means = Vec::new();
     for (metric, sign, label) in STATE_ACCOUNT {
         let Some(m) = data.metric(metric) else {
             return Ok(None);
@@ -238,8 +241,13 @@ fn state_account_chart(data: &RunData) -> Result<Option<Chart>, ChartError> {
                 hi,
             })],
         });
-        annotations.push(format!("mean {}", Unit::Money.value(sign * m.mean)));
+        means.push(sign * m.mean);
     }
+    let column = Column::of(Unit::Money, &means);
+    let annotations: Vec<String> = means
+        .iter()
+        .map(|m| format!("mean {}", column.value(*m)))
+        .collect();
     let drawn = data
         .meta
         .drawn_keys
@@ -564,11 +572,17 @@ fn rank_correlations(
             })],
         })
         .collect();
+    // One precision for every ρ, as many digits as tell neighbours apart.
+    let rhos: Vec<f64> = order
+        .iter()
+        .filter_map(|&j| outcome.by_parameter[j].map(|r| r.rho))
+        .collect();
+    let column = Column::of(Unit::Ratio, &rhos);
     let annotations: Vec<String> = order
         .iter()
         .map(|&j| {
             outcome.by_parameter[j].map_or("no ordering".to_string(), |r| {
-                format!("ρ = {}", Unit::Ratio.value(r.rho))
+                format!("ρ = {}", column.value(r.rho))
             })
         })
         .collect();
@@ -620,7 +634,7 @@ fn finish(
     caption: String,
     figure: &impl frame::Figure,
 ) -> Result<Chart, ChartError> {
-    let (svg, png) = frame::render(figure).map_err(|message| ChartError {
+    let drawn = frame::render(figure).map_err(|message| ChartError {
         chart: name.to_string(),
         message,
     })?;
@@ -628,7 +642,8 @@ fn finish(
         name: name.to_string(),
         title,
         caption,
-        svg,
-        png,
+        svg: drawn.svg,
+        png: drawn.png,
+        text_boxes: drawn.text_boxes,
     })
 }

@@ -37,6 +37,32 @@ fn font() -> Option<&'static FontRef<'static>> {
         .as_ref()
 }
 
+/// Where the baseline of text of `size` pixels sits below the top of its layout box of
+/// `height` pixels: the capitals are centred in the box, so that labels sit level with their
+/// ticks.
+fn baseline(font: &FontRef<'static>, size: f64, height: i32) -> f32 {
+    let scaled = font.as_scaled(PxScale::from(size as f32));
+    let cap_height = font
+        .outline_glyph(scaled.scaled_glyph('H'))
+        .map_or(scaled.ascent() * 0.78, |g| -g.px_bounds().min.y);
+    (height as f32 + cap_height) / 2.0
+}
+
+/// The rows that text of `size` pixels laid out in a box of `height` pixels may ink, from
+/// the top of the box: from the font's ascender to its descender around the baseline the PNG
+/// backend draws it on (accents and descenders included).
+pub(super) fn ink_rows(size: f64, height: i32) -> (i32, i32) {
+    let Some(font) = font() else {
+        return (0, height);
+    };
+    let scaled = font.as_scaled(PxScale::from(size as f32));
+    let base = baseline(font, size, height);
+    (
+        (base - scaled.ascent()).floor() as i32,
+        (base - scaled.descent()).ceil() as i32,
+    )
+}
+
 type Error<'a> = DrawingErrorKind<<BitMapBackend<'a> as DrawingBackend>::ErrorType>;
 
 impl<'a> DrawingBackend for PngBackend<'a> {
@@ -143,11 +169,7 @@ impl<'a> DrawingBackend for PngBackend<'a> {
         };
         let scale = PxScale::from(style.size() as f32);
         let scaled = font.as_scaled(scale);
-        // Centre the capitals in the box, so that labels sit level with their ticks.
-        let cap_height = font
-            .outline_glyph(scaled.scaled_glyph('H'))
-            .map_or(scaled.ascent() * 0.78, |g| -g.px_bounds().min.y);
-        let baseline = (height as f32 + cap_height) / 2.0;
+        let baseline = baseline(font, style.size(), height);
         let transform = style.transform();
         let (w, h) = self.get_size();
 

@@ -25,6 +25,8 @@ pub struct StudyChart {
     pub caption: String,
     pub svg: String,
     pub png: Vec<u8>,
+    /// The box of every text on the chart ([`super::fit`]).
+    pub text_boxes: Vec<super::fit::TextBox>,
 }
 
 /// A value with its 95% confidence interval.
@@ -42,7 +44,7 @@ fn finish(
     caption: String,
     figure: &impl Figure,
 ) -> Result<StudyChart, ChartError> {
-    let (svg, png) = frame::render(figure).map_err(|message| ChartError {
+    let drawn = frame::render(figure).map_err(|message| ChartError {
         chart: kind.to_string(),
         message: format!("{file}: {message}"),
     })?;
@@ -50,8 +52,9 @@ fn finish(
         file,
         title,
         caption,
-        svg,
-        png,
+        svg: drawn.svg,
+        png: drawn.png,
+        text_boxes: drawn.text_boxes,
     })
 }
 

@@ -101,6 +101,11 @@ impl TickAxis {
         }
     }
 
+    /// The values of the grid lines and labels.
+    pub fn ticks(&self) -> &[f64] {
+        &self.ticks
+    }
+
     /// An axis from the first to the last of `ticks`.
     pub fn spanning(ticks: &[f64]) -> TickAxis {
         let range = match (ticks.first(), ticks.last()) {

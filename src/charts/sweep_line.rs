@@ -60,7 +60,50 @@ impl Figure for SweepLine<'_> {
             (Swatch::Line(MEAN), "mean".to_string()),
             (Swatch::Line(MEDIAN), "median".to_string()),
         ];
-        let area = self.texts.frame(&legend).draw(root)?;
+        // The value axis spans what shows the effect of the parameter: the means with their
+        // confidence intervals. The spread over paths (the 90% band, the median) is drawn as
+        // far as the axis goes, and the chart says where it runs beyond it, and where the
+        // axis does not start at 0.
+        let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
+        for p in self.points {
+            let (a, b) = p.ci.unwrap_or((p.mean, p.mean));
+            lo = lo.min(a.min(p.mean));
+            hi = hi.max(b.max(p.mean));
+        }
+        let pad = if hi > lo {
+            (hi - lo) * 0.12
+        } else {
+            hi.abs().max(1e-9) * 0.05
+        };
+        // Padding never takes an axis of values of one sign across 0.
+        let bottom = if lo >= 0.0 {
+            (lo - pad).max(0.0)
+        } else {
+            lo - pad
+        };
+        let top = if hi <= 0.0 {
+            (hi + pad).min(0.0)
+        } else {
+            hi + pad
+        };
+        let y_ticks = Ticks::covering(bottom, top, 6);
+        let span = y_ticks.span();
+        let beyond = self
+            .points
+            .iter()
+            .any(|p| p.p05 < span.start || p.p95 > span.end || !span.contains(&p.p50));
+        let mut texts = self.texts.clone();
+        if beyond {
+            texts
+                .facts
+                .push_str(" · the 90% band and the median run beyond the axis");
+        }
+        if span.start > 0.0 || span.end < 0.0 {
+            texts
+                .facts
+                .push_str(" · the value axis does not start at 0");
+        }
+        let area = texts.frame(&legend).draw(root)?;
 
         let xs = self.points.iter().map(|p| p.x);
         let (x_min, x_max) = xs.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), x| {
@@ -74,38 +117,14 @@ impl Figure for SweepLine<'_> {
         let x_range = (x_min - pad)..(x_max + pad);
         let x_ticks = Ticks::within(x_range.start, x_range.end, 7);
 
-        // Levels and changes are read at their true size from zero, as in the fan charts;
-        // plain ratios (such as OSS around 1) are not.
-        let (mut lo, mut hi) = if self.y_unit == Unit::Ratio {
-            (f64::INFINITY, f64::NEG_INFINITY)
-        } else {
-            (0.0f64, 0.0f64)
-        };
-        for p in self.points {
-            for v in [p.p05, p.p95, p.mean] {
-                lo = lo.min(v);
-                hi = hi.max(v);
-            }
-            if let Some((a, b)) = p.ci {
-                lo = lo.min(a);
-                hi = hi.max(b);
-            }
-        }
-        let y_ticks = Ticks::covering(lo, hi + (hi - lo) * 0.03, 6);
-        let mut chart = Axes {
-            x: x_ticks.axis(x_range.clone()),
-            y: y_ticks.axis(y_ticks.span()),
-            x_desc: &self.x_desc,
-            y_desc: Some(&self.y_desc),
-            y_label_width: 86,
-            margin_right: 28,
-            grid: Grid::Both,
-        }
-        .draw(&area, &|v| x_ticks.label(self.x_unit, *v), &|v| {
-            y_ticks.label(self.y_unit, *v)
-        })?;
+        let (x, y) = (x_ticks.axis(x_range.clone()), y_ticks.axis(span.clone()));
+        let mut chart = Axes::titled(x, y, &self.x_desc, &self.y_desc, Grid::Both).draw(
+            &area,
+            &|v| x_ticks.label(self.x_unit, *v),
+            &|v| y_ticks.label(self.y_unit, *v),
+        )?;
 
-        if lo < 0.0 {
+        if span.contains(&0.0) && span.start < 0.0 {
             chart.draw_series(LineSeries::new(
                 [(x_range.start, 0.0), (x_range.end, 0.0)],
                 DARK_GREY.stroke_width(1),
@@ -116,8 +135,9 @@ impl Figure for SweepLine<'_> {
             poly.extend(self.points.iter().rev().map(|p| (p.x, lower(p))));
             poly
         };
+        let inside = |v: f64| v.clamp(span.start, span.end);
         chart.draw_series(std::iter::once(Polygon::new(
-            band(&|p| p.p95, &|p| p.p05),
+            band(&|p| inside(p.p95), &|p| inside(p.p05)),
             BLUE.mix(PATHS_ALPHA).filled(),
         )))?;
         chart.draw_series(std::iter::once(Polygon::new(
@@ -126,13 +146,16 @@ impl Figure for SweepLine<'_> {
             }),
             BLUE.mix(CI_ALPHA).filled(),
         )))?;
+        // The median where it lies on the axis: a run of values at a time.
         let (on, off) = MEDIAN.dash.pattern();
-        chart.draw_series(DashedLineSeries::new(
-            self.points.iter().map(|p| (p.x, p.p50)),
-            on,
-            off,
-            stroke(&MEDIAN),
-        ))?;
+        for run in self.points.split(|p| !span.contains(&p.p50)) {
+            chart.draw_series(DashedLineSeries::new(
+                run.iter().map(|p| (p.x, p.p50)),
+                on,
+                off,
+                stroke(&MEDIAN),
+            ))?;
+        }
         let mean: Vec<(f64, f64)> = self.points.iter().map(|p| (p.x, p.mean)).collect();
         chart.draw_series(LineSeries::new(mean.clone(), stroke(&MEAN)))?;
         // Dots mark the values that were run; the lines between them are only a guide.

@@ -9,7 +9,7 @@ use plotters::prelude::DrawingBackend;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use plotters::style::{Color, RGBColor};
 
-use super::axes::{row_centre, rows_plot};
+use super::axes::{row_centre, rows_plot, rows_shown};
 use super::frame::{DrawResult, Figure, Texts, draw_line, text};
 use super::study::Interval;
 use super::style::{BLACK, BLUE, DARK_GREY, LineLook, NOTE_SIZE, ORANGE, Swatch};
@@ -58,11 +58,12 @@ impl Figure for TornadoChart<'_> {
             (Swatch::Line(whisker), "95% CI of the change".to_string()),
         ];
         let area = self.texts.frame(&legend).draw(root)?;
-        let n = self.rows.len().max(1);
-        let labels: Vec<String> = self.rows.iter().map(|r| r.label.clone()).collect();
+        // The largest swings, as many as fit.
+        let (rows, labels) = rows_shown(&area, self.rows, |r| r.label.clone());
+        let n = labels.len().max(1);
 
         let (mut lo, mut hi) = (self.baseline, self.baseline);
-        for r in self.rows {
+        for r in rows {
             for e in [r.at_low, r.at_high].into_iter().flatten() {
                 lo = lo.min(e.lo).min(e.value);
                 hi = hi.max(e.hi).max(e.value);
@@ -78,7 +79,7 @@ impl Figure for TornadoChart<'_> {
         let mut chart = rows_plot(root, &area, &labels, lo..hi, &self.x_desc, self.unit, 24)?;
 
         let setting_style = text(NOTE_SIZE, &DARK_GREY);
-        for (r, row) in self.rows.iter().enumerate() {
+        for (r, row) in rows.iter().enumerate() {
             let centre = row_centre(n, r);
             let sides = [
                 (row.at_low, &row.low_label, LOW_COLOUR, 0.85, centre + 0.21),

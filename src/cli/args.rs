@@ -20,7 +20,7 @@ pub enum Command {
     /// Simulate a scenario and write its results to a folder.
     Run(RunArgs),
     /// Check a scenario without running it; print the resolved scenario as TOML on stdout.
-    Validate(ScenarioArgs),
+    Validate(ValidateArgs),
     /// Redraw the charts and report.html of an earlier run from its data files.
     Report(ReportArgs),
     /// Sweep one parameter (a line) or two (a grid) on common random numbers.
@@ -57,24 +57,24 @@ pub struct MergeArgs {
 pub struct WorkArgs {
     /// Number of paths (overrides simulation.paths); every variant of a study runs the same
     /// paths.
-    #[arg(long)]
+    #[arg(long, value_parser = whole::<u64>)]
     pub paths: Option<u64>,
     /// Seed (overrides simulation.seed), of every variant of a study.
-    #[arg(long)]
+    #[arg(long, value_parser = whole::<u64>)]
     pub seed: Option<u64>,
     /// Output folder [default: output/<meta.name> for a run, output/<meta.name>-<study> for a
     /// study].
     #[arg(long)]
     pub out: Option<PathBuf>,
     /// Worker threads [default: all cores].
-    #[arg(long)]
+    #[arg(long, value_parser = whole::<usize>)]
     pub threads: Option<usize>,
     /// No progress bar and no summary on stdout.
     #[arg(long, short)]
     pub quiet: bool,
-    /// Compute only shard I of N (counted from 0) into OUT/shard-I-of-N, for `microfolio
-    /// merge`; `auto` takes I and N from a Slurm job array, `auto/N` I from a Kubernetes
-    /// Indexed Job. With it, --out is the folder of all the shards [default:
+    /// Compute only shard I of N (counted from 0) into OUT/shard-IIII-of-NNNN (shard 2 of 8:
+    /// shard-0002-of-0008), for `microfolio merge`; `auto` takes I and N from a Slurm job array,
+    /// `auto/N` I from a Kubernetes Indexed Job. With it, --out is the folder of all the shards [default:
     /// output/<meta.name>[-<study>]-shards].
     #[arg(long, value_name = "I/N|auto|auto/N")]
     pub shard: Option<String>,
@@ -124,7 +124,7 @@ pub struct TornadoArgs {
     pub metrics: Vec<String>,
     /// For the default parameter list (no [sensitivity] section): move each parameter by ±
     /// this fraction of its value [default: 0.2].
-    #[arg(long)]
+    #[arg(long, value_parser = number)]
     pub spread: Option<f64>,
     #[command(flatten)]
     pub run: WorkArgs,
@@ -134,17 +134,17 @@ pub struct TornadoArgs {
 #[derive(Args, Debug)]
 pub struct DesignArgs {
     /// Paths simulated at each point; every point runs the same path indices [default: 64].
-    #[arg(long, value_name = "M")]
+    #[arg(long, value_name = "M", value_parser = whole::<u64>)]
     pub paths_per_point: Option<u64>,
     /// Metrics to analyse, comma-separated, or `all` [default: cost_to_state,
     /// capital_depleted, entrepreneurs_financed].
     #[arg(long, value_name = "M1,M2")]
     pub metrics: Option<String>,
     /// Bootstrap resamples of the indices (Sobol') or of μ* (Morris) [default: 1000].
-    #[arg(long, value_name = "B")]
+    #[arg(long, value_name = "B", value_parser = whole::<usize>)]
     pub bootstrap: Option<usize>,
     /// Confidence level of the bootstrap intervals [default: 0.95].
-    #[arg(long, value_name = "LEVEL")]
+    #[arg(long, value_name = "LEVEL", value_parser = number)]
     pub confidence: Option<f64>,
 }
 
@@ -154,7 +154,7 @@ pub struct SobolArgs {
     pub scenario: ScenarioArgs,
     /// Base samples N of Saltelli's design, a power of two [default: 256]; the design has
     /// N × (groups + 2) points, the dummy parameter counted as a group.
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = whole::<usize>)]
     pub samples: Option<usize>,
     /// Second-order indices too (doubles the points but for two per base sample).
     #[arg(long)]
@@ -171,10 +171,10 @@ pub struct MorrisArgs {
     pub scenario: ScenarioArgs,
     /// Trajectories r through the grid [default: 20]; the design has r × (groups + 1) points,
     /// the dummy parameter counted as a group.
-    #[arg(long, value_name = "R")]
+    #[arg(long, value_name = "R", value_parser = whole::<usize>)]
     pub trajectories: Option<usize>,
     /// Levels p of the grid, an even number [default: 4].
-    #[arg(long, value_name = "P")]
+    #[arg(long, value_name = "P", value_parser = whole::<usize>)]
     pub levels: Option<usize>,
     #[command(flatten)]
     pub design: DesignArgs,
@@ -200,6 +200,17 @@ pub struct ScenarioArgs {
 }
 
 #[derive(Args, Debug)]
+pub struct ValidateArgs {
+    #[command(flatten)]
+    pub scenario: ScenarioArgs,
+    /// The resolved scenario's meta.name [default: with --set, the scenario's name followed by
+    /// each key and value set, e.g. baseline-referral_share-0.8, so that its results never take
+    /// the place of the scenario's own].
+    #[arg(long)]
+    pub name: Option<String>,
+}
+
+#[derive(Args, Debug)]
 pub struct RunArgs {
     #[command(flatten)]
     pub scenario: ScenarioArgs,
@@ -209,9 +220,64 @@ pub struct RunArgs {
     #[arg(long)]
     pub no_paths_csv: bool,
     /// Draw the scenario's [[uncertain]] parameters anew for every path (parameter
-    /// uncertainty); without it the section is ignored.
+    /// uncertainty); without it the section is ignored. Its results go to
+    /// output/<meta.name>-uncertain by default.
     #[arg(long)]
     pub uncertain: bool,
+    /// Replace the result in the default folder even if another scenario file wrote it.
+    #[arg(long)]
+    pub replace: bool,
+}
+
+/// The command line as parsed: `--paths`, which the studies over a design refuse (their
+/// points run `--paths-per-point`), is hidden from their help.
+pub fn parse() -> Result<Cli, clap::Error> {
+    use clap::{CommandFactory, FromArgMatches};
+    let command = ["sobol", "morris"].iter().fold(Cli::command(), |c, name| {
+        c.mut_subcommand(name, |s| s.mut_arg("paths", |a| a.hide(true)))
+    });
+    Cli::from_arg_matches(&command.try_get_matches()?)
+}
+
+/// A value as a scenario file reads it (TOML's numbers: `10000`, `10_000`, `1e4`, `0.2`).
+fn toml_number(text: &str) -> Option<toml::Value> {
+    let mut table: toml::Table = toml::from_str(&format!("v = {}", text.trim())).ok()?;
+    table
+        .remove("v")
+        .filter(|v| matches!(v, toml::Value::Integer(_) | toml::Value::Float(_)))
+}
+
+/// A whole number flag, written as in a scenario file: `10000`, `10_000` or `1e4`.
+fn whole<T: TryFrom<u64>>(text: &str) -> Result<T, String> {
+    let example = "a whole number, such as 10000, 10_000 or 1e4";
+    let value = match toml_number(text) {
+        Some(toml::Value::Integer(i)) if i < 0 => return Err(format!("{example}, not negative")),
+        Some(toml::Value::Integer(i)) => u64::try_from(i).ok(),
+        Some(toml::Value::Float(x)) if x >= 0.0 && x.fract() == 0.0 && x < 1.8e19 => Some(x as u64),
+        Some(toml::Value::Float(x)) if x < 0.0 => return Err(format!("{example}, not negative")),
+        Some(_) => return Err(format!("{example}, without a fraction")),
+        None if text.contains(',') => {
+            return Err(format!(
+                "{example} (no commas: write 10_000 for ten thousand)"
+            ));
+        }
+        None => None,
+    };
+    value
+        .and_then(|v| T::try_from(v).ok())
+        .ok_or_else(|| format!("expected {example}"))
+}
+
+/// A number flag, written as in a scenario file: `0.2`, `2e-1`.
+fn number(text: &str) -> Result<f64, String> {
+    match toml_number(text) {
+        Some(toml::Value::Integer(i)) => Ok(i as f64),
+        Some(toml::Value::Float(x)) if x.is_finite() => Ok(x),
+        _ => match microfolio::scenario::percent_hint(text) {
+            Some(hint) => Err(format!("expected a number; {hint}")),
+            None => Err("expected a number, such as 0.2 or 2e-1".to_string()),
+        },
+    }
 }
 
 /// What clap found wrong with the arguments, said by clap (help and version too), except an
@@ -220,6 +286,20 @@ pub struct RunArgs {
 pub fn refused(e: clap::Error) -> std::process::ExitCode {
     use clap::CommandFactory;
     use clap::error::{ContextKind, ContextValue, ErrorKind};
+    // A value our own parser refused: one line in the house style, naming the flag and value.
+    if e.kind() == ErrorKind::ValueValidation {
+        if let (Some(ContextValue::String(arg)), Some(ContextValue::String(value))) = (
+            e.get(ContextKind::InvalidArg),
+            e.get(ContextKind::InvalidValue),
+        ) {
+            let flag = arg.split([' ', '=']).next().unwrap_or(arg);
+            let why = std::error::Error::source(&e).map_or(String::new(), |s| s.to_string());
+            return super::fail(
+                super::EXIT_BAD_INPUT,
+                format!("{flag} {}: {why}", microfolio::scenario::shorten(value)),
+            );
+        }
+    }
     if e.kind() == ErrorKind::InvalidSubcommand {
         if let Some(ContextValue::String(given)) = e.get(ContextKind::InvalidSubcommand) {
             let cli = Cli::command();
@@ -275,6 +355,25 @@ fn edit_distance(a: &str, b: &str) -> usize {
 #[cfg(test)]
 mod tests {
     use super::edit_distance;
+
+    #[test]
+    fn numbers_read_as_in_scenario_files() {
+        use super::{number, whole};
+        assert_eq!(whole::<u64>("10000"), Ok(10_000));
+        assert_eq!(whole::<u64>("10_000"), Ok(10_000));
+        assert_eq!(whole::<u64>("1e4"), Ok(10_000));
+        assert!(whole::<u64>("10,000").unwrap_err().contains("no commas"));
+        assert!(
+            whole::<u64>("2.5")
+                .unwrap_err()
+                .contains("without a fraction")
+        );
+        assert!(whole::<u64>("-3").unwrap_err().contains("not negative"));
+        assert!(whole::<u64>("many").unwrap_err().contains("10_000 or 1e4"));
+        assert_eq!(number("0.2"), Ok(0.2));
+        assert_eq!(number("2e-1"), Ok(0.2));
+        assert!(number("20%").unwrap_err().contains("write 0.2 for 20%"));
+    }
 
     #[test]
     fn edit_distance_counts_letters_changed() {

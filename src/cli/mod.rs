@@ -10,11 +10,9 @@ mod shard;
 use std::io::Write;
 use std::process::ExitCode;
 
-use clap::Parser;
-
 use args::{
-    Cli, Command, CompareArgs, MorrisArgs, ReportArgs, RunArgs, ScenarioArgs, SobolArgs, SweepArgs,
-    TornadoArgs, WorkArgs,
+    Command, CompareArgs, MorrisArgs, ReportArgs, RunArgs, ScenarioArgs, SobolArgs, SweepArgs,
+    TornadoArgs, ValidateArgs, WorkArgs,
 };
 use microfolio::report::ReportError;
 use microfolio::scenario::{shorten, shorten_words};
@@ -37,7 +35,7 @@ pub const EXIT_INTERRUPTED: u8 = 130;
 
 /// Parse arguments, run, and map every error to a message on stderr and an exit code.
 pub fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let cli = match args::parse() {
         Ok(cli) => cli,
         Err(e) => return args::refused(e),
     };
@@ -63,6 +61,11 @@ fn fail(code: u8, message: impl std::fmt::Display) -> ExitCode {
 /// A note on stderr (never a panic if stderr is gone).
 fn note(message: impl std::fmt::Display) {
     let _ = writeln!(std::io::stderr(), "microfolio: note: {message}");
+}
+
+/// A warning on stderr: the work goes on, but the user should know.
+fn warn(message: impl std::fmt::Display) {
+    let _ = writeln!(std::io::stderr(), "microfolio: warning: {message}");
 }
 
 /// The exit of a command whose output to stdout (`written`) failed or not. A closed pipe
@@ -100,6 +103,7 @@ fn flag(arg: Arg, metrics: &str) -> &str {
         Arg::Confidence => "--confidence",
         Arg::Trajectories => "--trajectories",
         Arg::Levels => "--levels",
+        Arg::Paths => "--paths",
     }
 }
 
@@ -173,18 +177,17 @@ fn report(args: ReportArgs) -> ExitCode {
                 note(n);
             }
             let mut out = std::io::stdout().lock();
-            let tables: String = done
-                .tables
-                .iter()
-                .map(|t| format!(", {}", t.display()))
-                .collect();
-            let written = writeln!(
-                out,
-                "{} charts{tables} and {}",
-                done.charts.len(),
-                done.report.display()
-            )
-            .and_then(|()| out.flush());
+            let charts = done.charts.len() / 2;
+            let mut text = format!(
+                "redrew {charts} chart{} (SVG and PNG) in {}\n",
+                if charts == 1 { "" } else { "s" },
+                args.folder.join(microfolio::report::CHARTS_DIR).display()
+            );
+            for t in &done.tables {
+                text.push_str(&format!("table:  {}\n", t.display()));
+            }
+            text.push_str(&format!("report: {}\n", done.report.display()));
+            let written = out.write_all(text.as_bytes()).and_then(|()| out.flush());
             printed(written, None)
         }
         // Missing or corrupt data is bad input; a chart or file that cannot be written is not.
@@ -199,6 +202,14 @@ fn scenario_message(e: &ScenarioError) -> String {
         ScenarioError::Override { spec, message } => {
             format!("--set {}: {}", shorten(spec), shorten_words(message))
         }
+        ScenarioError::Value {
+            from_override: true,
+            ..
+        } => e.to_string().replacen(
+            &format!("({})", microfolio::scenario::OVERRIDDEN),
+            "(set on the command line)",
+            1,
+        ),
         other => other.to_string(),
     }
 }
@@ -263,19 +274,94 @@ fn not_a_probability(list: &str) -> Result<(), Error> {
     Ok(())
 }
 
-fn validate(args: ScenarioArgs) -> ExitCode {
-    match load(&args) {
-        Err(code) => code,
-        Ok(scenario) => {
-            let text = microfolio::output::scenario_toml(&scenario);
-            let mut out = std::io::stdout().lock();
-            let written = out.write_all(text.as_bytes()).and_then(|()| out.flush());
-            if written.is_ok() {
-                let _ = writeln!(std::io::stderr(), "{}: valid", args.scenario.display());
-            }
-            printed(written, None)
+fn validate(args: ValidateArgs) -> ExitCode {
+    let overrides = match overrides(&args.scenario.set) {
+        Ok(o) => o,
+        Err(code) => return code,
+    };
+    let loaded = match load(&args.scenario) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    // A file made with --set is a variant: it names itself after its changes (or --name), so
+    // that running it never takes the place of the scenario's own results.
+    let scenario = match loaded.as_variant(&overrides, args.name.as_deref()) {
+        Ok(s) => s,
+        Err(e) => return fail(EXIT_BAD_INPUT, scenario_message(&e)),
+    };
+    let text = microfolio::output::scenario_toml(&scenario);
+    let mut out = std::io::stdout().lock();
+    let written = out.write_all(text.as_bytes()).and_then(|()| out.flush());
+    if written.is_ok() {
+        let _ = writeln!(
+            std::io::stderr(),
+            "{}: valid",
+            args.scenario.scenario.display()
+        );
+        if scenario.name() != loaded.name() {
+            note(format!(
+                "the resolved scenario is named `{}` (meta.name){}, so that its results go to {}, \
+                 not to {}; --name NAME chooses another",
+                scenario.name(),
+                if args.name.is_some() {
+                    ""
+                } else {
+                    " after the keys set"
+                },
+                microfolio::default_folder(&scenario, false).display(),
+                microfolio::default_folder(&loaded, false).display()
+            ));
         }
     }
+    printed(written, None)
+}
+
+/// A run into the default folder may replace a result only of its own scenario file: one that
+/// another file wrote (two files with one meta.name) is refused, naming that file and the keys
+/// in which the two differ, unless --replace.
+fn owned_or_refused(scenario: &Scenario, folder: &std::path::Path) -> Result<(), ExitCode> {
+    let Some(writer) = microfolio::written_by(folder) else {
+        return Ok(());
+    };
+    if microfolio::same_file(&writer, scenario.file()) {
+        return Ok(());
+    }
+    let earlier =
+        std::fs::read_to_string(folder.join(microfolio::output::SCENARIO_TOML)).unwrap_or_default();
+    let now = scenario.spec().to_toml();
+    let keys = match microfolio::scenario::differences(&earlier, &now) {
+        Some(d) if d.is_empty() => "the same values".to_string(),
+        Some(d) => {
+            let shown: Vec<String> = d
+                .iter()
+                .take(4)
+                .map(|(k, a, b)| {
+                    let v = |x: &Option<String>| x.clone().unwrap_or_else(|| "(unset)".into());
+                    format!("{k} ({} → {})", shorten(&v(a)), shorten(&v(b)))
+                })
+                .collect();
+            let more = d.len().saturating_sub(shown.len());
+            let more = if more > 0 {
+                format!(" and {more} more")
+            } else {
+                String::new()
+            };
+            format!("{}{more}", shown.join(", "))
+        }
+        None => "keys the earlier scenario.toml no longer shows".to_string(),
+    };
+    Err(fail(
+        EXIT_BAD_INPUT,
+        format!(
+            "{} holds the result of {writer}, which {} would replace (both are named `{}`); they \
+             differ in {keys}. Give {} a meta.name of its own, or choose --out DIR, or --replace \
+             to replace it",
+            folder.display(),
+            scenario.file(),
+            scenario.name(),
+            scenario.file()
+        ),
+    ))
 }
 
 fn run(args: RunArgs) -> ExitCode {
@@ -292,11 +378,18 @@ fn run(args: RunArgs) -> ExitCode {
             args.uncertain,
         );
     }
-    let destination = args
-        .run
-        .out
-        .clone()
-        .unwrap_or_else(|| microfolio::default_folder(&scenario));
+    let destination = match &args.run.out {
+        Some(out) => out.clone(),
+        None => {
+            let folder = microfolio::default_folder(&scenario, args.uncertain);
+            if !args.replace {
+                if let Err(code) = owned_or_refused(&scenario, &folder) {
+                    return code;
+                }
+            }
+            folder
+        }
+    };
     let paths = scenario.spec().simulation.paths as u64;
     let bar = Bar::new(paths, args.run.quiet, None);
     let options = RunOptions {
@@ -331,6 +424,17 @@ fn study<S: Study>(plan: Result<S, Error>, run: &WorkArgs, metrics: &str) -> Exi
         Ok(s) => s,
         Err(e) => return failed(e, metrics),
     };
+    if !run.quiet {
+        for w in study.warnings() {
+            warn(format!(
+                "{} {}: {}; {} or more would do (the study runs as asked)",
+                flag(w.arg, metrics),
+                w.given,
+                w.why,
+                w.enough
+            ));
+        }
+    }
     if let Some(text) = &run.shard {
         return shard::study(&study, run, text, metrics);
     }

@@ -11,7 +11,8 @@ use microfolio::scenario::Settlement;
 use microfolio::study::Done;
 use microfolio::{Completed, Scalar, Scenario, Study, StudyResults};
 
-/// A run's headline, its key outcomes, and where its results are.
+/// A run's headline, its key outcomes, and where its results are; `uncertain`: the run drew
+/// the scenario's uncertain parameters for every path.
 pub fn run(scenario: &Scenario, done: &Completed, uncertain: bool) -> io::Result<()> {
     let mut out = std::io::stdout().lock();
     let r = &done.results;
@@ -28,6 +29,15 @@ pub fn run(scenario: &Scenario, done: &Completed, uncertain: bool) -> io::Result
         per_second / 1e6,
         per_second / 1e6 / info.threads as f64
     )?;
+    if uncertain {
+        let n = scenario.uncertain().len();
+        writeln!(
+            out,
+            "with parameter uncertainty: {n} uncertain parameter{} drawn anew for every path \
+             (the quantiles include it)",
+            if n == 1 { "" } else { "s" }
+        )?;
+    }
     writeln!(out, "{:<16}{:>12}{:>12}{:>12}", "", "mean", "p05", "p95")?;
     type Formatter = fn(f64) -> String;
     let rows: [(Scalar, Formatter); 4] = [
@@ -106,13 +116,15 @@ pub fn run(scenario: &Scenario, done: &Completed, uncertain: bool) -> io::Result
 pub fn study<S: Study>(study: &S, done: &Done<S::Results>) -> io::Result<()> {
     let mut out = std::io::stdout().lock();
     let run = done.results.run();
+    let units = study.paths_total() / study.paths().max(1);
     writeln!(
         out,
-        "{}: {} {}s × {} paths in {:.1} s on {} threads (common random numbers)",
+        "{}: {} {}{} × {} in {:.1} s on {} threads (common random numbers)",
         study.title(),
-        count((study.paths_total() / study.paths().max(1)) as f64),
+        count(units as f64),
         study.unit_name(),
-        count(study.paths() as f64),
+        if units == 1 { "" } else { "s" },
+        microfolio::study::paths_text(study.paths()),
         run.wall_seconds,
         run.threads
     )?;

@@ -5,6 +5,7 @@
 use std::io::Write;
 use std::process::ExitCode;
 
+use microfolio::format::count;
 use microfolio::shard::{self, Shard};
 use microfolio::{Options, Scenario, Study};
 
@@ -34,7 +35,7 @@ pub fn run(
     let shards = work
         .out
         .clone()
-        .unwrap_or_else(|| shard::default_run_shards(scenario));
+        .unwrap_or_else(|| shard::default_run_shards(scenario, uncertain));
     let paths = scenario.spec().simulation.paths as u64;
     let bar = Bar::new(s.share(paths).end - s.share(paths).start, work.quiet, None);
     let outcome = shard::run(
@@ -66,6 +67,15 @@ pub fn study<S: Study>(study: &S, work: &WorkArgs, text: &str, metrics: &str) ->
     written(outcome, work.quiet, &study.title(), metrics)
 }
 
+/// `1 variant`, `3 variants`, `2,048 paths`.
+fn counted(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{} {noun}s", count(n as f64))
+    }
+}
+
 fn written(
     outcome: Result<shard::Written, microfolio::Error>,
     quiet: bool,
@@ -78,16 +88,11 @@ fn written(
             let mut out = std::io::stdout().lock();
             let text = writeln!(
                 out,
-                "{title}: shard {} ({} of {} paths, {} {}) in {:.1} s on {} threads\nshard:   {}",
+                "{title}: shard {} ({} of {} paths, {}) in {:.1} s on {} threads\nshard:   {}",
                 w.shard,
-                w.paths,
-                w.paths_total,
-                w.units,
-                if w.units == 1 {
-                    w.unit_name.trim_end_matches('s')
-                } else {
-                    w.unit_name
-                },
+                count(w.paths as f64),
+                count(w.paths_total as f64),
+                counted(w.units, w.unit_name),
                 w.info.wall_seconds,
                 w.info.threads,
                 w.folder.display()
@@ -113,10 +118,17 @@ pub fn merge(args: MergeArgs) -> ExitCode {
                 note(n);
             }
             let mut out = std::io::stdout().lock();
+            let units = if m.unit_name == "run" {
+                String::new()
+            } else {
+                format!("{}, ", counted(m.units, m.unit_name))
+            };
             let text = writeln!(
                 out,
-                "merged {} shards of a {} ({} {}, {} paths in all)",
-                m.shards, m.kind, m.units, m.unit_name, m.paths
+                "merged {} of a {} ({units}{} in all)",
+                counted(m.shards, "shard"),
+                m.kind,
+                counted(m.paths as usize, "path")
             )
             .and_then(|()| out.write_all(m.table.as_bytes()))
             .and_then(|()| writeln!(out, "results: {}", m.folder.display()))

@@ -22,16 +22,7 @@
 
 use rand::Rng;
 
-/// SplitMix64's increment (the golden ratio in 64 bits).
-const GOLDEN: u64 = 0x9e37_79b9_7f4a_7c15;
-
-/// SplitMix64's output function: a bijective 64-bit mix with full avalanche.
-#[inline]
-pub(super) fn mix(mut z: u64) -> u64 {
-    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    z ^ (z >> 31)
-}
+use crate::random::{GOLDEN, mix};
 
 /// Bits of a uniform's integer, and of its leading field and the rest.
 const BITS: u32 = 53;

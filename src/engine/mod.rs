@@ -60,7 +60,7 @@ use fate::{Exit, Fate};
 use ledger::{BmkbFlows, Ledger, StateFlows};
 use lender::{Lender, Phase, Resolved};
 use streams::MonthStreams;
-pub use streams::{PARAMETERS, stream};
+use streams::stream;
 use totals::{BmkbTotals, Grants, Month, RunOffTotals, Totals};
 
 /// What one path produced.

@@ -14,8 +14,8 @@
 //! The bootstrap resamples the `N` base rows with replacement (one draw of rows serves every
 //! index of a resample) and recomputes the estimators on the standardised outcomes; each
 //! resample draws its rows from its own stream (seed, resample index), so resamples run in
-//! parallel and give the same numbers on any thread count. Each index gets the percentile
-//! interval at the confidence level and SALib's normal half-width. Cost: O(B N g) for first and
+//! parallel and give the same numbers on any thread count. Each index gets the normal bootstrap
+//! interval at the confidence level, the estimate ± SALib's half-width ([`Estimate`]). Cost: O(B N g) for first and
 //! total order, O(B N g²) with second order; memory O(B g²).
 
 use rand::RngExt;
@@ -196,7 +196,7 @@ pub fn sobol_indices(
         for (c, r) in column.iter_mut().zip(&resampled) {
             *c = r[index];
         }
-        Estimate::from_resamples(point[index], &mut column, options.confidence)
+        Estimate::from_resamples(point[index], &column, options.confidence)
     };
     let first = (0..g).map(&mut summarise).collect();
     let total = (g..2 * g).map(&mut summarise).collect();

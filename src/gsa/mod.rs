@@ -189,35 +189,44 @@ impl Groups {
     }
 }
 
-/// A point estimate with its bootstrap distribution summarised: a percentile interval and the
-/// normal half-width `z · sd` that SALib reports as `*_conf`.
+/// A point estimate with its bootstrap interval: the normal bootstrap interval, the estimate
+/// ± `z · sd` of the resampled estimates (SALib's `*_conf` as the half-width). It always
+/// contains its estimate, and is the interval SALib users read (`S1 ± S1_conf`); a percentile
+/// interval need not contain it, and at a small base sample often does not, the resampled
+/// estimates of a ratio of sums lying all on one side of the estimate.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Estimate {
     /// The estimate on all the data.
     pub value: f64,
-    /// Lower end of the bootstrap percentile interval.
+    /// Lower end of the interval: `value − half_width`.
     pub low: f64,
-    /// Upper end of the bootstrap percentile interval.
+    /// Upper end of the interval: `value + half_width`.
     pub high: f64,
     /// `z_(1+c)/2` times the standard deviation (`n - 1`) of the resampled estimates: SALib's
-    /// `S1_conf`, `ST_conf`, `S2_conf`, `mu_star_conf`, so that `value ± half_width` compares.
+    /// `S1_conf`, `ST_conf`, `S2_conf`, `mu_star_conf`.
     pub half_width: f64,
 }
 
 impl Estimate {
-    /// The estimate `value` summarised from its resampled values (sorted in place).
-    pub(crate) fn from_resamples(value: f64, resamples: &mut [f64], confidence: f64) -> Estimate {
-        resamples.sort_unstable_by(f64::total_cmp);
-        let tail = (1.0 - confidence) / 2.0;
-        let low = crate::stats::quantile_sorted(resamples, tail);
-        let high = crate::stats::quantile_sorted(resamples, 1.0 - tail);
+    /// The estimate `value` with the interval of its resampled values at `confidence`.
+    pub(crate) fn from_resamples(value: f64, resamples: &[f64], confidence: f64) -> Estimate {
         let sd = crate::stats::mean_sd(resamples).1.unwrap_or(0.0);
         let z = crate::math::norm_inv(0.5 + confidence / 2.0);
+        let half_width = z * sd;
         Estimate {
             value,
-            low,
-            high,
-            half_width: z * sd,
+            low: value - half_width,
+            high: value + half_width,
+            half_width,
+        }
+    }
+
+    /// The same estimate with its interval cut at `floor` below (a mean absolute effect is
+    /// never negative); it still contains the estimate.
+    pub(crate) fn at_least(self, floor: f64) -> Estimate {
+        Estimate {
+            low: self.low.max(floor.min(self.value)),
+            ..self
         }
     }
 }
@@ -250,11 +259,11 @@ fn check_outcomes(outcomes: &[f64], points: usize) -> Result<(), GsaError> {
     }
 }
 
-/// The generator of bootstrap resample (or trajectory) `index` under `seed`: the engine's
-/// stream function, seeded by index so that resamples can be drawn in any order, on any thread,
+/// The generator of bootstrap resample (or trajectory) `index` under `seed`: the one stream
+/// function of `crate::random`, seeded by index so that resamples can be drawn in any order, on any thread,
 /// with the same result, under purposes of its own so that no draw here repeats a path's.
 fn stream(seed: u64, purpose: u64, index: u64) -> Xoshiro256PlusPlus {
-    crate::engine::stream(seed, index, purpose)
+    crate::random::stream(seed, index, purpose)
 }
 
 /// Stream purposes, apart from the engine's (1 to 4) and from each other.
@@ -282,10 +291,21 @@ mod tests {
 
     #[test]
     fn estimate_summarises_resamples() {
-        let mut r: Vec<f64> = (0..=100).map(f64::from).collect();
-        let e = Estimate::from_resamples(50.0, &mut r, 0.9);
-        assert!((e.low - 5.0).abs() < 1e-12 && (e.high - 95.0).abs() < 1e-12);
+        let r: Vec<f64> = (0..=100).map(f64::from).collect();
+        let e = Estimate::from_resamples(50.0, &r, 0.9);
         let sd = (r.iter().map(|x| (x - 50.0).powi(2)).sum::<f64>() / 100.0).sqrt();
         assert!((e.half_width - 1.644_853_626_951_472_2 * sd).abs() < 1e-9);
+        assert_eq!((e.low, e.high), (50.0 - e.half_width, 50.0 + e.half_width));
+        // Resamples all on one side of the estimate (a tiny design): the interval still
+        // contains it.
+        let e = Estimate::from_resamples(-0.5, &[1.0, 2.0, 3.0], 0.95);
+        assert!(e.low <= -0.5 && -0.5 <= e.high, "{e:?}");
+        assert_eq!(e.at_least(0.0).low, -0.5);
+        assert_eq!(
+            Estimate::from_resamples(2.0, &[1.0, 3.0], 0.95)
+                .at_least(0.0)
+                .low,
+            0.0
+        );
     }
 }

@@ -16,7 +16,7 @@
 //! `f = c · value` with `value = low + (high − low) u` it is `c (high − low)` exactly (μ* is
 //! `|c|` times the range, σ is 0). μ is the mean effect, μ* the mean absolute effect, σ the
 //! standard deviation (with `r − 1`). The bootstrap resamples trajectories (one draw serves
-//! every group) for a percentile interval on μ* and SALib's normal half-width.
+//! every group) for the normal bootstrap interval on μ* (SALib's half-width, cut at 0 below).
 //!
 //! A grid point of 0 or 1 maps to a distribution's bounds: parameters must have finite ones.
 
@@ -252,12 +252,12 @@ pub fn morris_effects(
     let mut mu = Vec::with_capacity(g);
     let mut mu_star = Vec::with_capacity(g);
     let mut sigma = Vec::with_capacity(g);
-    for (e, res) in effects.iter().zip(&mut resampled) {
+    for (e, res) in effects.iter().zip(&resampled) {
         let (m, sd) = crate::stats::mean_sd(e);
         mu.push(m);
         sigma.push(sd.expect("at least two trajectories"));
         let star = mean_abs(e, &mut (0..r));
-        mu_star.push(Estimate::from_resamples(star, res, options.confidence));
+        mu_star.push(Estimate::from_resamples(star, res, options.confidence).at_least(0.0));
     }
     Ok(MorrisEffects {
         mu,

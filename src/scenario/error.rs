@@ -1,7 +1,7 @@
 //! What can be wrong with a scenario, as one error type. Every message names the file and,
 //! where there is one, the dotted key, the value as the user wrote it and what is allowed;
-//! a value that came from an override says so ("set on the command line"). The library names
-//! keys and values, never command-line flags: the command line adds those.
+//! a value that came from an override says so ("set by an override"). The library names keys
+//! and values, never command-line flags: the command line says `--set` itself.
 
 use std::fmt;
 
@@ -61,7 +61,7 @@ impl fmt::Display for ScenarioError {
             } => {
                 write!(f, "{file}: {} = {}", shorten(key), shorten(value))?;
                 if *from_override {
-                    write!(f, " (set on the command line)")?;
+                    write!(f, " ({OVERRIDDEN})")?;
                 }
                 write!(f, ": allowed: {allowed}")
             }
@@ -74,7 +74,18 @@ impl fmt::Display for ScenarioError {
 
 impl std::error::Error for ScenarioError {}
 
+/// What a value that came from an override is said to be, in the library's words.
+pub const OVERRIDDEN: &str = "set by an override";
+
 impl ScenarioError {
+    /// A value error whose `allowed` is said anew by `say` (every other error as it is).
+    pub fn with_allowed(mut self, say: impl FnOnce(&str) -> String) -> ScenarioError {
+        if let ScenarioError::Value { allowed, .. } = &mut self {
+            *allowed = say(allowed);
+        }
+        self
+    }
+
     /// The message without the file name, for a message that names the file itself (a study
     /// that changed one key of a scenario it has already named).
     pub fn describe(&self) -> String {
@@ -170,7 +181,22 @@ pub(super) fn reword(message: &str, key: Option<&str>) -> String {
             _ => return message.to_string(),
         }
     };
-    format!("expected {want}, not {}", found_as_written(found))
+    let hint = found
+        .strip_prefix("string ")
+        .and_then(|v| percent_hint(v.trim_matches('"')))
+        .map_or(String::new(), |h| format!("; {h}"));
+    format!("expected {want}, not {}{hint}", found_as_written(found))
+}
+
+/// For a value written as a percentage (`5%`), how to write it: rates and shares are
+/// fractions in a scenario, `0.05` for 5%.
+pub fn percent_hint(written: &str) -> Option<String> {
+    let number = written.trim().strip_suffix('%')?.trim();
+    let x: f64 = number.parse().ok().filter(|x: &f64| x.is_finite())?;
+    Some(format!(
+        "write {} for {number}% (rates and shares are fractions)",
+        x / 100.0
+    ))
 }
 
 /// serde's `string "x"`, `floating point `1.5``, `map` as a scenario's author would say it.

@@ -181,9 +181,22 @@ fn parse_error(
     key: Option<String>,
 ) -> ScenarioError {
     let key = key.filter(|k| !k.is_empty());
+    // A value TOML cannot read at all, such as `5%`: say what was meant, not that text needs
+    // quotes (quoting it would not help either).
+    let written: Option<&str> = err.span().map(|s| {
+        let rest = &text[s.start.min(text.len())..];
+        let end = rest
+            .find(|c: char| c.is_whitespace() || matches!(c, ',' | ']' | '}' | '#'))
+            .unwrap_or(rest.len());
+        &rest[..end]
+    });
+    let message = match written.and_then(super::error::percent_hint) {
+        Some(hint) => format!("`{}` is not a number: {hint}", written.unwrap_or_default()),
+        None => reword(&err.message().trim().replace('\n', "; "), key.as_deref()),
+    };
     ScenarioError::Parse {
         file: file.to_string(),
-        message: reword(&err.message().trim().replace('\n', "; "), key.as_deref()),
+        message,
         key,
         position: err.span().map(|s| line_col(text, s.start)),
     }
@@ -192,11 +205,116 @@ fn parse_error(
 /// How many `extends` a scenario may chain (a longer chain is taken for a cycle).
 const MAX_EXTENDS_DEPTH: usize = 8;
 
+/// What a scenario file that `extends` another is made of: the file it extends (as written in
+/// `extends`), that scenario's name, and the keys this file sets, each with its value as
+/// written (`credit_cycle.shifts = [0, 0, -1.5, -1.5]`), in file order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Lineage {
+    pub parent: String,
+    pub parent_name: String,
+    pub changed: Vec<(String, String)>,
+}
+
+impl Lineage {
+    /// `baseline, with credit_cycle.shifts = [0, 0, -1.5, -1.5]`: the description of a variant
+    /// that says none of its own; the first few keys, and how many more.
+    pub fn description(&self) -> String {
+        const SHOWN: usize = 4;
+        let mut parts: Vec<String> = self
+            .changed
+            .iter()
+            .take(SHOWN)
+            .map(|(k, v)| format!("{k} = {v}"))
+            .collect();
+        if self.changed.len() > SHOWN {
+            parts.push(format!("and {} more", self.changed.len() - SHOWN));
+        }
+        format!("{}, with {}", self.parent_name, parts.join(", "))
+    }
+}
+
+/// The keys a scenario table sets, dotted (segments and uncertain parameters by name), each
+/// with its value as TOML writes it; `meta` and `extends` left out.
+pub(super) fn set_keys(doc: &toml::Table) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for (section, value) in doc {
+        match (section.as_str(), value) {
+            ("meta" | "extends", _) => {}
+            (_, toml::Value::Table(t)) => {
+                for (k, v) in t {
+                    out.push((format!("{section}.{k}"), compact(v)));
+                }
+            }
+            ("segment" | "uncertain", toml::Value::Array(items)) => {
+                for item in items {
+                    let Some(t) = item.as_table() else { continue };
+                    let name = t.get("name").and_then(|n| n.as_str()).unwrap_or("?");
+                    for (k, v) in t.iter().filter(|(k, _)| *k != "name") {
+                        out.push((format!("{section}.{name}.{k}"), compact(v)));
+                    }
+                }
+            }
+            (_, v) => out.push((section.clone(), compact(v))),
+        }
+    }
+    out
+}
+
+/// A key whose value differs between two scenarios: the key, its value in the first and in the
+/// second (`None` where one does not set it).
+pub type Difference = (String, Option<String>, Option<String>);
+
+/// The keys whose values differ between two resolved scenarios (`scenario.toml` texts), in
+/// `b`'s order, then those only `a` sets; `meta` left out. `None` if either is not TOML.
+pub fn differences(a: &str, b: &str) -> Option<Vec<Difference>> {
+    let a = set_keys(&toml::from_str(a).ok()?);
+    let b = set_keys(&toml::from_str(b).ok()?);
+    let find = |keys: &[(String, String)], k: &str| {
+        keys.iter()
+            .find(|(key, _)| key == k)
+            .map(|(_, v)| v.clone())
+    };
+    let mut out: Vec<Difference> = b
+        .iter()
+        .filter(|(k, v)| find(&a, k).as_ref() != Some(v))
+        .map(|(k, v)| (k.clone(), find(&a, k), Some(v.clone())))
+        .collect();
+    out.extend(
+        a.iter()
+            .filter(|(k, _)| find(&b, k).is_none())
+            .map(|(k, v)| (k.clone(), Some(v.clone()), None)),
+    );
+    Some(out)
+}
+
+/// A TOML value on one line, a number as briefly as it reads back (`1000000`, `0.8`).
+fn compact(v: &toml::Value) -> String {
+    match v {
+        toml::Value::Float(x) => format!("{x}"),
+        toml::Value::Array(items) => {
+            let inner: Vec<String> = items.iter().map(compact).collect();
+            format!("[{}]", inner.join(", "))
+        }
+        toml::Value::Table(t) => {
+            let inner: Vec<String> = t
+                .iter()
+                .map(|(k, v)| format!("{k} = {}", compact(v)))
+                .collect();
+            format!("{{ {} }}", inner.join(", "))
+        }
+        other => other.to_string(),
+    }
+}
+
 /// Parse one scenario file into a TOML table, checking types and keys against
 /// [`ScenarioSpec`] so that errors carry this file's line and column, and resolve its
 /// `extends`: the named file (relative to this one) is loaded the same way and this file's
 /// keys are laid over it.
-fn load_doc(text: &str, file: &str, depth: usize) -> Result<toml::Table, ScenarioError> {
+fn load_doc(
+    text: &str,
+    file: &str,
+    depth: usize,
+) -> Result<(toml::Table, Option<Lineage>), ScenarioError> {
     let mut doc: toml::Table =
         toml::from_str(text).map_err(|e| parse_error(file, text, &e, None))?;
     let de = toml::Deserializer::parse(text).map_err(|e| parse_error(file, text, &e, None))?;
@@ -205,7 +323,7 @@ fn load_doc(text: &str, file: &str, depth: usize) -> Result<toml::Table, Scenari
         parse_error(file, text, e.inner(), Some(key))
     })?;
     let Some(parent) = doc.remove("extends") else {
-        return Ok(doc);
+        return Ok((doc, None));
     };
     let parent = parent
         .as_str()
@@ -237,14 +355,43 @@ fn load_doc(text: &str, file: &str, depth: usize) -> Result<toml::Table, Scenari
             ),
         })
     })?;
-    let mut base = load_doc(&parent_text, &path.display().to_string(), depth + 1)?;
+    let (mut base, _) = load_doc(&parent_text, &path.display().to_string(), depth + 1)?;
+    let parent_name = base
+        .get("meta")
+        .and_then(|m| m.get("name"))
+        .and_then(|n| n.as_str())
+        .map(str::to_string)
+        .unwrap_or_else(|| Origin::of_path(&path).stem);
+    let lineage = Lineage {
+        parent,
+        parent_name,
+        changed: set_keys(&doc),
+    };
     // The name is the file's own (its stem by default), never the parent's: a variant must not
-    // write over the parent's results.
+    // write over the parent's results. Nor does a variant that changes keys repeat the
+    // parent's description, which its changes may contradict: without its own, it is described
+    // by what it extends and changes.
+    let own_description = doc
+        .get("meta")
+        .is_some_and(|m| m.get("description").is_some());
     if let Some(meta) = base.get_mut("meta").and_then(|m| m.as_table_mut()) {
         meta.remove("name");
+        if !own_description && !lineage.changed.is_empty() {
+            meta.insert(
+                "description".into(),
+                toml::Value::String(lineage.description()),
+            );
+        }
+    } else if !own_description && !lineage.changed.is_empty() {
+        let mut meta = toml::Table::new();
+        meta.insert(
+            "description".into(),
+            toml::Value::String(lineage.description()),
+        );
+        base.insert("meta".into(), toml::Value::Table(meta));
     }
     merge(&mut base, doc);
-    Ok(base)
+    Ok((base, Some(lineage)))
 }
 
 /// Lay `over` onto `base`: tables merge key by key, segments and funding facilities merge by
@@ -283,13 +430,22 @@ impl ScenarioSpec {
         origin: &Origin,
         overrides: &[Override],
     ) -> Result<ScenarioSpec, ScenarioError> {
-        let file = origin.file.as_str();
-        let doc = load_doc(text, file, 0)?;
-        let mut spec = apply_overrides(doc, overrides, file)?;
-        spec.extends = None;
-        if spec.meta.name.is_none() {
-            spec.meta.name = Some(origin.stem.clone());
-        }
-        Ok(spec)
+        parse_file(text, origin, overrides).map(|(spec, _)| spec)
     }
+}
+
+/// Parse scenario text as [`ScenarioSpec::parse`] does, and say what it extends, if anything.
+pub(super) fn parse_file(
+    text: &str,
+    origin: &Origin,
+    overrides: &[Override],
+) -> Result<(ScenarioSpec, Option<Lineage>), ScenarioError> {
+    let file = origin.file.as_str();
+    let (doc, lineage) = load_doc(text, file, 0)?;
+    let mut spec = apply_overrides(doc, overrides, file)?;
+    spec.extends = None;
+    if spec.meta.name.is_none() {
+        spec.meta.name = Some(origin.stem.clone());
+    }
+    Ok((spec, lineage))
 }

@@ -21,8 +21,8 @@ mod spec;
 mod uncertain;
 mod validate;
 
-pub use error::{ECHO_CHARS, ScenarioError, shorten, shorten_words};
-pub use file::{MAX_SCENARIO_BYTES, Origin};
+pub use error::{ECHO_CHARS, OVERRIDDEN, ScenarioError, percent_hint, shorten, shorten_words};
+pub use file::{Difference, Lineage, MAX_SCENARIO_BYTES, Origin, differences};
 pub use keys::{
     Bounds, Items, KEYS, Key, KeySpec, Kind, MAX_FACTOR, MAX_GROWTH, MAX_HORIZON_YEARS,
     MAX_INITIAL_LOANS, MAX_LOANS_PER_YEAR, MAX_MONEY, MAX_PATHS, MAX_SEASONING_YEARS, MAX_SEGMENTS,
@@ -48,6 +48,8 @@ pub struct Scenario {
     file: String,
     /// The `[[uncertain]]` section, checked.
     uncertain: Vec<Uncertain>,
+    /// What the file extends and which keys it sets, if it extends another.
+    lineage: Option<Lineage>,
 }
 
 impl Scenario {
@@ -68,9 +70,11 @@ impl Scenario {
         origin: &Origin,
         overrides: &[Override],
     ) -> Result<Scenario, ScenarioError> {
-        let spec = ScenarioSpec::parse(text, origin, overrides)?;
+        let (spec, lineage) = file::parse_file(text, origin, overrides)?;
         let overridden: Vec<String> = overrides.iter().map(|o| o.key.clone()).collect();
-        validate::validate(spec, &origin.file, overridden)
+        let mut scenario = validate::validate(spec, &origin.file, overridden)?;
+        scenario.lineage = lineage;
+        Ok(scenario)
     }
 
     /// Parse and validate scenario text given in code (a test, a notebook): messages name it
@@ -86,9 +90,12 @@ impl Scenario {
         resolved: &str,
         file: &str,
         overridden: Vec<String>,
+        lineage: Option<Lineage>,
     ) -> Result<Scenario, ScenarioError> {
         let spec = ScenarioSpec::parse(resolved, &Origin::new(file), &[])?;
-        validate::validate(spec, file, overridden)
+        let mut scenario = validate::validate(spec, file, overridden)?;
+        scenario.lineage = lineage;
+        Ok(scenario)
     }
 
     /// Validate a spec built in code (e.g. by a notebook or a test).
@@ -111,6 +118,11 @@ impl Scenario {
         &self.overridden
     }
 
+    /// What the file extends and which keys it sets, if it extends another (`extends`).
+    pub fn lineage(&self) -> Option<&Lineage> {
+        self.lineage.as_ref()
+    }
+
     /// Number of simulated months `T`.
     pub fn months(&self) -> usize {
         12 * self.spec.simulation.horizon_years as usize
@@ -122,7 +134,53 @@ impl Scenario {
         let spec = self.spec.overridden(overrides, &self.file)?;
         let mut overridden = self.overridden.clone();
         overridden.extend(overrides.iter().map(|o| o.key.clone()));
-        validate::validate(spec, &self.file, overridden)
+        self.keeping_lineage(validate::validate(spec, &self.file, overridden))
+    }
+
+    /// `made` (a copy of this scenario, changed) with this scenario's lineage.
+    fn keeping_lineage(
+        &self,
+        made: Result<Scenario, ScenarioError>,
+    ) -> Result<Scenario, ScenarioError> {
+        made.map(|mut s| {
+            s.lineage = self.lineage.clone();
+            s
+        })
+    }
+
+    /// This scenario as a variant of its own: named `name`, or after `overrides` when none is
+    /// given (`baseline-referral_share-0.8`), and described by them (`baseline, with
+    /// followup.referral_share = 0.8`) unless they set `meta.name` or `meta.description`
+    /// themselves. A variant written to a file (`microfolio validate --set`) or made in a
+    /// notebook then keeps its results apart from the scenario it came from.
+    pub fn as_variant(
+        &self,
+        overrides: &[Override],
+        name: Option<&str>,
+    ) -> Result<Scenario, ScenarioError> {
+        let sets = |key: &str| overrides.iter().any(|o| o.key == key);
+        let mut spec = self.spec.clone();
+        let base = self.name().to_string();
+        let changes: Vec<&Override> = overrides
+            .iter()
+            .filter(|o| !o.key.starts_with("meta."))
+            .collect();
+        match name {
+            Some(n) => spec.meta.name = Some(n.to_string()),
+            None if !changes.is_empty() && !sets("meta.name") => {
+                spec.meta.name = Some(variant_name(&base, &changes));
+            }
+            None => {}
+        }
+        if !changes.is_empty() && !sets("meta.description") {
+            let described: Vec<String> = changes
+                .iter()
+                .map(|o| format!("{} = {}", o.key, o.written()))
+                .collect();
+            spec.meta.description = format!("{base}, with {}", described.join(", "));
+        }
+        let overridden = self.overridden.clone();
+        self.keeping_lineage(validate::validate(spec, &self.file, overridden))
     }
 
     /// This scenario without its `[sensitivity]` and `[[uncertain]]` sections, which a
@@ -165,8 +223,46 @@ impl Scenario {
             spec.simulation.seed = i64::try_from(s).map_err(|_| too_large("simulation.seed", s))?;
             overridden.push("simulation.seed".into());
         }
-        validate::validate(spec, &self.file, overridden)
+        self.keeping_lineage(validate::validate(spec, &self.file, overridden))
     }
+}
+
+/// The name of a variant of `base` made by `changes`: `base-field-value` for each, the field
+/// without its section (a segment's with the segment's name), the value as written; only
+/// letters, digits, `_`, `-` and `.` (it names a folder and a compared variant), and at most
+/// [`validate::MAX_NAME_BYTES`] bytes (a longer one ends in a hash of the whole).
+fn variant_name(base: &str, changes: &[&Override]) -> String {
+    let mut name = base.to_string();
+    for o in changes {
+        let field = match o.key.split_once('.') {
+            Some(("segment", rest)) => rest,
+            Some((_, field)) => field,
+            None => o.key.as_str(),
+        };
+        name.push('-');
+        name.push_str(field);
+        name.push('-');
+        name.push_str(&o.written());
+    }
+    let mut name: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if name.len() > validate::MAX_NAME_BYTES {
+        // FNV-1a: short, stable, and enough to keep two long names apart.
+        let hash = name.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+            (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+        });
+        name.truncate(validate::MAX_NAME_BYTES - 9);
+        name = format!("{name}-{:08x}", hash as u32);
+    }
+    name
 }
 
 #[cfg(test)]

@@ -143,6 +143,13 @@ fn facility_table<'t>(doc: &'t mut toml::Table, name: &str) -> Result<&'t mut to
 }
 
 impl Override {
+    /// The value as written after `=` (`150e6`, `0.8`).
+    pub fn written(&self) -> String {
+        self.spec
+            .split_once('=')
+            .map_or_else(|| self.value.to_string(), |(_, v)| v.trim().to_string())
+    }
+
     /// The override `key = value` of a number, written as an integer for a whole-number key.
     pub fn number(key: &str, value: f64, whole: bool) -> Override {
         let value = if whole && value.fract() == 0.0 && value.abs() < 9.0e15 {

@@ -605,7 +605,25 @@ fn integer<'de, D: Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
 impl ScenarioSpec {
     /// The resolved scenario as TOML, every key written out, so that it can be run again alone.
     pub fn to_toml(&self) -> String {
-        toml::to_string_pretty(self).expect("a scenario always serialises to TOML")
+        let text = toml::to_string_pretty(self).expect("a scenario always serialises to TOML");
+        // The pretty printer breaks a list of lists over ragged lines and writes the whole
+        // quarters as floats: the premium table is written as its rows, as a person writes it.
+        let rows: Vec<String> = self
+            .bmkb
+            .premium_table
+            .iter()
+            .map(|[quarters, rate]| format!("[{quarters:.0}, {}]", toml::Value::Float(*rate)))
+            .collect();
+        let table = format!("premium_table = [{}]", rows.join(", "));
+        match text.find("premium_table = [") {
+            Some(start) => {
+                let end = text[start..]
+                    .find("\n]\n")
+                    .map_or(text.len(), |e| start + e + 2);
+                format!("{}{table}{}", &text[..start], &text[end..])
+            }
+            None => text,
+        }
     }
 
     /// The resolved scenario as a TOML table (every key written out).

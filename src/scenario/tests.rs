@@ -76,7 +76,7 @@ fn errors_name_key_value_and_range() {
     let e = parse(MINIMAL, &["segment.starter.share=0"]).unwrap_err();
     assert!(e.to_string().contains("not all 0"), "{e}");
     let e = parse(MINIMAL, &["funding.guarantee_room=-1"]).unwrap_err();
-    assert!(e.to_string().contains("(set on the command line)"), "{e}");
+    assert!(e.to_string().contains("(set by an override)"), "{e}");
 }
 
 #[test]

@@ -364,27 +364,25 @@ fn distribution(p: &UncertainSpec, label: &str, c: &Check) -> Result<Distributio
             Err(c.fail(&c.at(label, field), fmt_value(v), &allowed))
         }
     };
+    let above_low = |low: f64, high: f64| {
+        rule(
+            "high",
+            high,
+            high > low,
+            format!("a number above low ({low})"),
+        )
+    };
     Ok(match p.dist.as_str() {
         "uniform" => {
             let (low, high) = (finite("low", p.low)?, finite("high", p.high)?);
-            rule(
-                "high",
-                high,
-                high > low,
-                format!("a number above low ({low})"),
-            )?;
+            above_low(low, high)?;
             Distribution::Uniform { low, high }
         }
         "triangular" => {
             let low = finite("low", p.low)?;
             let mode = finite("mode", p.mode)?;
             let high = finite("high", p.high)?;
-            rule(
-                "high",
-                high,
-                high > low,
-                format!("a number above low ({low})"),
-            )?;
+            above_low(low, high)?;
             rule(
                 "mode",
                 mode,
@@ -423,12 +421,7 @@ fn distribution(p: &UncertainSpec, label: &str, c: &Check) -> Result<Distributio
                     "a number >= 0 (a log-normal value is positive)".to_string(),
                 )?;
             }
-            rule(
-                "high",
-                high,
-                high > low,
-                format!("a number above low ({low})"),
-            )?;
+            above_low(low, high)?;
             let d = if lognormal {
                 Distribution::LogNormal {
                     mean,
@@ -642,6 +635,14 @@ impl Scenario {
         &self.uncertain
     }
 
+    /// The values the `[[uncertain]]` parameters take on path `path` of a run with parameter
+    /// uncertainty ([`crate::uncertainty::draw`] under the scenario's seed): what the path
+    /// simulates ([`Scenario::at_values`]) and `paths.csv` records.
+    pub fn uncertain_draw(&self, path: u64) -> Vec<f64> {
+        let seed = self.spec.simulation.seed as u64;
+        crate::uncertainty::draw(self.uncertain.iter().map(|p| &p.distribution), seed, path)
+    }
+
     /// The scenario with every uncertain parameter at its value in `values` (one per
     /// parameter, in the order of [`Scenario::uncertain`]), validated, and without the
     /// section: the point a path of an uncertain run, or a point of a sensitivity design,
@@ -680,7 +681,10 @@ impl Scenario {
             }
             apply(&mut spec, &self.spec, p, v).map_err(fail)?;
         }
-        validate(spec, &self.file, self.overridden.clone())
+        validate(spec, &self.file, self.overridden.clone()).map(|mut s| {
+            s.lineage = self.lineage.clone();
+            s
+        })
     }
 }
 

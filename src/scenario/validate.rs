@@ -97,6 +97,7 @@ pub(super) fn validate(
         overridden,
         file: file.to_string(),
         uncertain,
+        lineage: None,
     })
 }
 

@@ -34,6 +34,7 @@ pub struct Merged {
     pub paths: u64,
     /// Units: variants (or the run), or a design's points, as `unit_name` says.
     pub units: usize,
+    /// What a unit is called in messages, in the singular: `run`, `variant` or `point`.
     pub unit_name: &'static str,
     /// What the run's report wants the user to know, or the study's table for a terminal.
     pub notes: Vec<String>,
@@ -439,25 +440,17 @@ impl Reader<'_> {
                     format!("unit {unit} has {y} yearly rows, its scenario {years}"),
                 ));
             }
-            let mut crc = crc32fast::Hasher::new();
-            let mut index = range.start;
             let before = results.loans_simulated();
-            while index < range.end {
-                let n = (range.end - index).min(CHUNK_PATHS) as usize;
-                let bytes = &mut buf[..n * size];
-                file.read_exact(bytes)
-                    .map_err(|e| damaged(&bin, format!("cannot be read: {e}")))?;
-                crc.update(bytes);
+            let crc = read_records(file, &bin, range.clone(), size, &mut buf, |index, bytes| {
                 let outcomes: Vec<_> = bytes
                     .chunks_exact(size)
                     .enumerate()
                     .map(|(k, r)| format::decode(index + k as u64, years, r))
                     .collect();
                 results.push(&outcomes);
-                on_chunk(&outcomes)?;
-                index += n as u64;
-            }
-            if crc.finalize() != piece.crc32 {
+                on_chunk(&outcomes)
+            })?;
+            if crc != piece.crc32 {
                 return Err(damaged(
                     &bin,
                     format!(
@@ -492,14 +485,7 @@ impl Reader<'_> {
                 break;
             };
             let (file, bin) = self.open_piece(&piece)?;
-            let mut crc = crc32fast::Hasher::new();
-            let mut index = range.start;
-            while index < range.end {
-                let n = (range.end - index).min(CHUNK_PATHS) as usize;
-                let bytes = &mut buf[..n * size];
-                file.read_exact(bytes)
-                    .map_err(|e| damaged(&bin, format!("cannot be read: {e}")))?;
-                crc.update(bytes);
+            let crc = read_records(file, &bin, range.clone(), size, &mut buf, |_, bytes| {
                 for record in bytes.chunks_exact(size) {
                     for (o, (mean, se)) in outcomes
                         .iter_mut()
@@ -509,9 +495,9 @@ impl Reader<'_> {
                         o.se.push(se);
                     }
                 }
-                index += n as u64;
-            }
-            if crc.finalize() != piece.crc32 {
+                Ok(())
+            })?;
+            if crc != piece.crc32 {
                 return Err(damaged(
                     &bin,
                     format!(
@@ -568,8 +554,9 @@ pub fn merge(
         paths: paths * units as u64,
         units,
         unit_name: match Stream::of_work(&work) {
-            Some(Stream::Points) => "points",
-            _ => "units",
+            Some(Stream::Points) => "point",
+            _ if kind == RUN => "run",
+            _ => "variant",
         },
         notes: Vec::new(),
         table: String::new(),
@@ -579,7 +566,10 @@ pub fn merge(
             let scenario = recipe::scenario_at(recipe, "scenario")?;
             let paths_csv = recipe::bool_at(recipe, "paths_csv")?;
             let uncertain = recipe::bool_at(recipe, "uncertain")?;
-            let dest = out.map_or_else(|| run::default_folder(&scenario), Path::to_path_buf);
+            let dest = out.map_or_else(
+                || run::default_folder(&scenario, uncertain),
+                Path::to_path_buf,
+            );
             let done = merge_run(
                 &scenario,
                 paths_csv,
@@ -599,9 +589,9 @@ pub fn merge(
         Tornado::KIND => {
             merge_study::<Tornado>(recipe, out, &mut reader, run, observer, &mut merged)?
         }
-        Sobol::KIND => merge_design::<Sobol>(recipe, out, &mut reader, run, observer, &mut merged)?,
+        Sobol::KIND => merge_study::<Sobol>(recipe, out, &mut reader, run, observer, &mut merged)?,
         Morris::KIND => {
-            merge_design::<Morris>(recipe, out, &mut reader, run, observer, &mut merged)?
+            merge_study::<Morris>(recipe, out, &mut reader, run, observer, &mut merged)?
         }
         other => {
             return Err(Error::Input(format!(
@@ -648,7 +638,6 @@ fn merge_run(
     };
     let parameters = if uncertain { scenario.uncertain() } else { &[] };
     let columns: Vec<String> = parameters.iter().map(|p| p.column()).collect();
-    let seed = scenario.spec().simulation.seed as u64;
     let mut csv = if paths_csv {
         Some(PathsCsv::create_with(&csv_path, &columns).map_err(io)?)
     } else {
@@ -656,7 +645,7 @@ fn merge_run(
     };
     let results = reader.unit(0, shape, |chunk| match csv.as_mut() {
         Some(w) => w
-            .write_with(chunk, |i| crate::uncertainty::draw(parameters, seed, i))
+            .write_with(chunk, |i| crate::run::draws(scenario, parameters, i))
             .map_err(io),
         None => Ok(()),
     })?;
@@ -676,6 +665,34 @@ fn merge_run(
     run::write_folder(folder, scenario, results, info, uncertain, observer)
 }
 
+/// Read the records of `range` (paths or points), `size` bytes each, from a piece's `file`
+/// (`bin` in messages), a chunk at a time through `buf`, handing each chunk's bytes and its
+/// first index to `each`; the CRC-32 of all the bytes read.
+fn read_records(
+    file: &mut impl Read,
+    bin: &Path,
+    range: std::ops::Range<u64>,
+    size: usize,
+    buf: &mut [u8],
+    mut each: impl FnMut(u64, &[u8]) -> Result<(), Error>,
+) -> Result<u32, Error> {
+    let mut crc = crc32fast::Hasher::new();
+    let mut index = range.start;
+    while index < range.end {
+        let n = (range.end - index).min(CHUNK_PATHS) as usize;
+        let bytes = &mut buf[..n * size];
+        file.read_exact(bytes)
+            .map_err(|e| damaged(bin, format!("cannot be read: {e}")))?;
+        crc.update(bytes);
+        each(index, bytes)?;
+        index += n as u64;
+    }
+    Ok(crc.finalize())
+}
+
+/// The result folder of a study from its shards: the variants' results in variant order, or a
+/// design's points' outcomes in point order (`sobol`, `morris`), handed to the study, which
+/// computes its results (and bootstraps) as on one machine.
 fn merge_study<S: Study>(
     recipe: &Value,
     out: Option<&Path>,
@@ -685,95 +702,93 @@ fn merge_study<S: Study>(
     merged: &mut Merged,
 ) -> Result<(), Error> {
     let study = S::from_recipe(recipe)?;
-    if study.variants().len() != merged.units || study.paths() * merged.units as u64 != merged.paths
-    {
-        return Err(Error::Input(format!(
-            "the shards hold {} units of {} paths, but their recipe makes a {} of {} variants of {}",
-            merged.units,
-            merged.paths / merged.units.max(1) as u64,
-            S::KIND,
-            study.variants().len(),
-            study.paths()
-        )));
+    let results = match study.design() {
+        Some(design) => {
+            same_units::<S>(merged, "points", design.points(), design.paths_per_point())?;
+            let folder = study_folder(&study, out)?;
+            let (outcomes, loans) = reader.points(design.metrics().len())?;
+            if observer.should_stop() {
+                return Err(Error::Interrupted {
+                    paths_done: merged.paths,
+                    paths_total: merged.paths,
+                });
+            }
+            let run = RunInfo {
+                loans_simulated: loans,
+                ..run
+            };
+            (
+                folder,
+                study.compute_from(ResultSource::Points { outcomes, run })?,
+            )
+        }
+        None => {
+            same_units::<S>(merged, "variants", study.variants().len(), study.paths())?;
+            let folder = study_folder(&study, out)?;
+            let shapes: Vec<Shape> = study
+                .variants()
+                .iter()
+                .map(|v| crate::model::shape(v.scenario.spec()))
+                .collect();
+            let mut next = |i: usize| -> Result<Results, Error> {
+                if observer.should_stop() {
+                    return Err(Error::Interrupted {
+                        paths_done: i as u64 * study.paths(),
+                        paths_total: merged.paths,
+                    });
+                }
+                reader.unit(i, shapes[i], |_| Ok(()))
+            };
+            let given = ResultSource::Given {
+                results: &mut next,
+                run,
+            };
+            (folder, study.compute_from(given)?)
+        }
+    };
+    let (folder, results) = results;
+    finish(&study, folder, results, observer, merged)
+}
+
+/// Refuse shards that hold other units than the study their recipe makes: `units` of `what`
+/// (variants, points) of `paths` paths each.
+fn same_units<S: Study>(
+    merged: &Merged,
+    what: &str,
+    units: usize,
+    paths: u64,
+) -> Result<(), Error> {
+    if units == merged.units && paths * merged.units as u64 == merged.paths {
+        return Ok(());
     }
+    Err(Error::Input(format!(
+        "the shards hold {} units of {} paths, but their recipe makes a {} of {units} {what} of \
+         {paths}",
+        merged.units,
+        merged.paths / merged.units.max(1) as u64,
+        S::KIND,
+    )))
+}
+
+/// The study's result folder: `out`, or the folder the study would have written.
+fn study_folder<S: Study>(study: &S, out: Option<&Path>) -> Result<OutputDir, Error> {
     let dest = out.map_or_else(
         || study::default_folder(study.base(), S::KIND),
         Path::to_path_buf,
     );
-    let folder = OutputDir::create(&dest, S::KIND)?;
-    let shapes: Vec<Shape> = study
-        .variants()
-        .iter()
-        .map(|v| crate::model::shape(v.scenario.spec()))
-        .collect();
-    let mut next = |i: usize| -> Result<Results, Error> {
-        if observer.should_stop() {
-            return Err(Error::Interrupted {
-                paths_done: i as u64 * study.paths(),
-                paths_total: merged.paths,
-            });
-        }
-        reader.unit(i, shapes[i], |_| Ok(()))
-    };
-    let results = study.compute_from(ResultSource::Given {
-        results: &mut next,
-        run,
-    })?;
-    merged.table = study.summarise(&results);
-    let done = study::write_folder(&study, folder, results, observer)?;
-    merged.folder = done.folder;
-    Ok(())
+    Ok(OutputDir::create(&dest, S::KIND)?)
 }
 
-/// The result folder of a design study (`sobol`, `morris`) from its shards: the points'
-/// outcomes, in point order, handed to the study, which estimates (and bootstraps) as on one
-/// machine.
-fn merge_design<S: Study>(
-    recipe: &Value,
-    out: Option<&Path>,
-    reader: &mut Reader,
-    run: RunInfo,
+/// Write the study's folder from its results, as one machine would, and say what was merged.
+fn finish<S: Study>(
+    study: &S,
+    folder: OutputDir,
+    results: S::Results,
     observer: &dyn Observer,
     merged: &mut Merged,
 ) -> Result<(), Error> {
-    let study = S::from_recipe(recipe)?;
-    let Some(design) = study.design() else {
-        return Err(Error::Input(format!(
-            "the shards' recipe makes a `{}` study that is not a design of points",
-            S::KIND
-        )));
-    };
-    if design.points() != merged.units
-        || design.paths_per_point() * merged.units as u64 != merged.paths
-    {
-        return Err(Error::Input(format!(
-            "the shards hold {} points of {} paths, but their recipe makes a {} of {} points of {}",
-            merged.units,
-            merged.paths / merged.units.max(1) as u64,
-            S::KIND,
-            design.points(),
-            design.paths_per_point()
-        )));
-    }
-    let dest = out.map_or_else(
-        || study::default_folder(study.base(), S::KIND),
-        Path::to_path_buf,
-    );
-    let folder = OutputDir::create(&dest, S::KIND)?;
-    let (outcomes, loans) = reader.points(design.metrics().len())?;
-    if observer.should_stop() {
-        return Err(Error::Interrupted {
-            paths_done: merged.paths,
-            paths_total: merged.paths,
-        });
-    }
-    let run = RunInfo {
-        loans_simulated: loans,
-        ..run
-    };
-    let results = study.compute_from(ResultSource::Points { outcomes, run })?;
     merged.table = study.summarise(&results);
-    let done = study::write_folder(&study, folder, results, observer)?;
+    let done = study::write_folder(study, folder, results, observer)?;
     merged.folder = done.folder;
     Ok(())
 }

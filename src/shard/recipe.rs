@@ -10,13 +10,15 @@ use crate::metrics::Scalar;
 use crate::scenario::Scenario;
 use crate::study::parse_metrics;
 
-/// A scenario as a recipe: `{"file", "overridden", "toml"}`, which [`scenario_from`] reads
-/// back into the same scenario (values, file in messages, overridden keys).
+/// A scenario as a recipe: `{"file", "overridden", "toml", "extends"}`, which
+/// [`scenario_from`] reads back into the same scenario (values, file in messages, overridden
+/// keys, and what the file extends).
 pub fn scenario(s: &Scenario) -> Value {
     json!({
         "file": s.file(),
         "overridden": s.overridden_keys(),
         "toml": s.spec().to_toml(),
+        "extends": crate::output::lineage_json(s.lineage()),
     })
 }
 
@@ -25,7 +27,8 @@ pub fn scenario_from(v: &Value) -> Result<Scenario, Error> {
     let file = v["file"].as_str().ok_or_else(|| damaged("file"))?;
     let toml = v["toml"].as_str().ok_or_else(|| damaged("toml"))?;
     let overridden = strings(v, "overridden")?;
-    Ok(Scenario::restore(toml, file, overridden)?)
+    let lineage = crate::output::lineage_from_json(&v["extends"]).map_err(|key| damaged(&key))?;
+    Ok(Scenario::restore(toml, file, overridden, lineage)?)
 }
 
 /// The scenario of a recipe under `key`.

@@ -33,7 +33,7 @@ pub struct Written {
     pub paths_total: u64,
     /// Units it holds a piece of: variants (or the run), or the design's points.
     pub units: usize,
-    /// What a unit is called in messages: "units" of paths, or "points" of a design.
+    /// What a unit is called in messages, in the singular: `run`, `variant` or `point`.
     pub unit_name: &'static str,
     pub info: RunInfo,
 }
@@ -43,9 +43,11 @@ pub fn shard_folder(shards: &Path, shard: Shard) -> PathBuf {
     shards.join(shard.folder_name())
 }
 
-/// The default folder of a run's shards: `output/<meta.name>-shards`.
-pub fn default_run_shards(scenario: &Scenario) -> PathBuf {
-    Path::new("output").join(format!("{}-shards", scenario.name()))
+/// The default folder of a run's shards: `output/<meta.name>-shards`, and
+/// `output/<meta.name>-uncertain-shards` for a run with parameter uncertainty.
+pub fn default_run_shards(scenario: &Scenario, uncertain: bool) -> PathBuf {
+    let suffix = if uncertain { "-uncertain" } else { "" };
+    Path::new("output").join(format!("{}{suffix}-shards", scenario.name()))
 }
 
 /// The default folder of a study's shards: `output/<meta.name>-<kind>-shards`.
@@ -434,8 +436,9 @@ fn write(
             Units::Points(_) => done as usize,
         },
         unit_name: match units {
-            Units::Paths { .. } => "units",
-            Units::Points(_) => "points",
+            Units::Paths { .. } if kind == RUN => "run",
+            Units::Paths { .. } => "variant",
+            Units::Points(_) => "point",
         },
         info,
     })

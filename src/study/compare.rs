@@ -18,25 +18,22 @@ use serde_json::{Value, json};
 use super::MetricStats;
 use super::paired::{Paired, direction};
 use super::params::{VariantSpec, apply, check_overrides};
-use super::{
-    KEY_METRICS, ResultSource, Study, StudyResults, Variant, cell, run_variants_from, text_cell,
-};
+use super::{KEY_METRICS, ResultSource, Study, StudyResults, Variant, run_variants_from};
 use crate::charts::ChartError;
 use crate::charts::study::{self as draw, Forest, ForestRow, Interval, StudyChart, Texts};
 use crate::error::{Arg, Error};
 use crate::format::{count, pct};
 use crate::metrics::Scalar;
+use crate::output::csv::{CsvWriter, number};
 use crate::output::{self, RunInfo};
 use crate::scenario::Scenario;
 use crate::shard::recipe;
-use crate::simulate::{Observer, Options};
+use crate::units::Column;
 
 /// File name of the comparison's table.
 pub const COMPARE_CSV: &str = "compare.csv";
 /// Folder of the variants' resolved scenarios.
 pub const VARIANTS_DIR: &str = "variants";
-/// Outcomes drawn in the chart at most (the table has them all).
-pub const CHART_ROWS: usize = 16;
 
 /// A comparison, checked and ready to run.
 #[derive(Debug, Clone)]
@@ -135,19 +132,20 @@ impl Compare {
         let reference = first.with_run_size(paths, seed)?;
         let sim = reference.spec().simulation.clone();
         let mut notes = Vec::new();
+        let names = file_names(scenarios, &mut notes);
         let mut variants = vec![Variant {
-            name: reference.name().to_string(),
+            name: names[0].clone(),
             settings: Vec::new(),
             scenario: reference.clone(),
         }];
         let mut sources = vec![reference.file().to_string()];
-        for s in &scenarios[1..] {
+        for (s, name) in scenarios[1..].iter().zip(&names[1..]) {
             let own = &s.spec().simulation;
             if own.seed != sim.seed || own.paths != sim.paths {
                 notes.push(format!(
                     "{} ({}) has seed {} and {} paths of its own; it runs with the study's seed {} and {} \
                      paths, so that every variant meets the same borrowers (common random numbers).",
-                    s.name(),
+                    name,
                     s.file(),
                     own.seed,
                     count(own.paths as f64),
@@ -158,14 +156,14 @@ impl Compare {
             if own.horizon_years != sim.horizon_years {
                 notes.push(format!(
                     "{} has a horizon of {} years and {} one of {}: their outcomes cover different periods.",
-                    s.name(),
+                    name,
                     own.horizon_years,
-                    reference.name(),
+                    names[0],
                     sim.horizon_years
                 ));
             }
             variants.push(Variant {
-                name: s.name().to_string(),
+                name: name.clone(),
                 settings: Vec::new(),
                 scenario: s.with_run_size(Some(sim.paths as u64), Some(sim.seed as u64))?,
             });
@@ -199,8 +197,9 @@ impl Compare {
         for (i, v) in variants.iter().enumerate() {
             if variants[..i].iter().any(|w| w.name == v.name) {
                 return Err(Error::Input(format!(
-                    "two variants are named `{}`; give them distinct names (meta.name of a file, or \
-                     the NAME of a variant 'NAME: key=value,...')",
+                    "two variants are named `{}`; give them distinct names (meta.name of a file, its \
+                     file name when two files share a meta.name, or the NAME of a variant 'NAME: \
+                     key=value,...')",
                     v.name
                 )));
             }
@@ -217,12 +216,14 @@ impl Compare {
         } else {
             chart_metrics
         };
+        let recipe_metrics = chart_metrics.clone();
+        let chart_metrics = headline_first(chart_metrics);
         let recipe = json!({
             "scenarios": scenarios.iter().map(recipe::scenario).collect::<Vec<_>>(),
             "variants": specs.iter().map(|v| v.spec.as_str()).collect::<Vec<_>>(),
             "paths": paths,
             "seed": seed,
-            "metrics": recipe::metrics(&chart_metrics),
+            "metrics": recipe::metrics(&recipe_metrics),
         });
         Ok(Compare {
             variants,
@@ -231,27 +232,6 @@ impl Compare {
             notes,
             recipe,
         })
-    }
-
-    /// The comparison made again from its [`Study::recipe`].
-    pub fn from_recipe(r: &Value) -> Result<Compare, Error> {
-        let scenarios = r["scenarios"]
-            .as_array()
-            .ok_or_else(|| recipe::damaged("scenarios"))?
-            .iter()
-            .map(recipe::scenario_from)
-            .collect::<Result<Vec<_>, _>>()?;
-        let specs = recipe::strings(r, "variants")?
-            .iter()
-            .map(|v| v.parse::<VariantSpec>())
-            .collect::<Result<Vec<_>, _>>()?;
-        Compare::new(
-            &scenarios,
-            &specs,
-            recipe::optional_u64(r, "paths")?,
-            recipe::optional_u64(r, "seed")?,
-            recipe::metrics_at(r, "metrics")?,
-        )
     }
 
     /// The variants, the reference first.
@@ -269,7 +249,8 @@ impl Compare {
         &self.sources
     }
 
-    /// The metrics drawn in the chart (every metric is in the table).
+    /// The metrics drawn in the chart, the headline outcomes among them first (every metric is
+    /// in the table).
     pub fn chart_metrics(&self) -> &[Scalar] {
         &self.chart_metrics
     }
@@ -284,49 +265,25 @@ impl Compare {
         self.reference().spec().simulation.paths as u64
     }
 
-    /// Simulate every variant; keep the reference's per-path outcomes until the others are
-    /// compared with it.
-    pub fn compute(
-        &self,
-        options: &Options,
-        observer: &dyn Observer,
-    ) -> Result<CompareResults, Error> {
-        self.compute_from(ResultSource::simulate(options, observer))
-    }
-
-    /// [`Compare::compute`] from the variants' results wherever they come from.
-    pub fn compute_from(&self, source: ResultSource<'_>) -> Result<CompareResults, Error> {
-        let kept = self.paths() * Scalar::COUNT as u64 * 8;
-        let mut reference: Vec<Vec<f64>> = Vec::new();
-        let (variants, run) = run_variants_from(&self.variants, source, kept, |i, r| {
-            let columns: Vec<Vec<f64>> = Scalar::ALL
-                .iter()
-                .map(|m| r.scalar(*m).map(|v| v.unwrap_or(f64::NAN)).collect())
-                .collect();
-            let stats = Scalar::ALL.iter().map(|m| MetricStats::of(r, *m)).collect();
-            if i == 0 {
-                reference = columns;
-                return VariantOutcome {
-                    stats,
-                    paired: Vec::new(),
-                };
-            }
-            let paired = Scalar::ALL
-                .iter()
-                .zip(&columns)
-                .map(|(m, b)| Paired::of(&reference[m.index()], b, direction(*m)))
-                .collect();
-            VariantOutcome { stats, paired }
-        })?;
-        Ok(CompareResults { variants, run })
-    }
-
     /// `compare.csv`: one row per variant and metric. The reference's rows have its mean only;
     /// every other row has the paired comparison with the reference.
     pub fn csv(&self, results: &CompareResults) -> String {
-        let mut out = String::from(
-            "variant,reference,metric,n,mean,diff,se,ci_low,ci_high,se_independent,se_ratio,p_worse,p_better,direction\n",
-        );
+        let mut out = CsvWriter::text_file([
+            "variant",
+            "reference",
+            "metric",
+            "n",
+            "mean",
+            "diff",
+            "se",
+            "ci_low",
+            "ci_high",
+            "se_independent",
+            "se_ratio",
+            "p_worse",
+            "p_better",
+            "direction",
+        ]);
         let reference = &self.variants[0].name;
         for (v, variant) in self.variants.iter().enumerate() {
             for m in Scalar::ALL {
@@ -337,29 +294,29 @@ impl Compare {
                     (_, Some(p), _) => p.n.to_string(),
                     _ => "0".to_string(),
                 };
-                out.push_str(&format!(
-                    "{},{},{},{n},{},{},{},{},{},{},{},{},{},{}\n",
-                    text_cell(&variant.name),
+                out.push([
+                    variant.name.clone(),
                     if v == 0 {
                         String::new()
                     } else {
-                        text_cell(reference)
+                        reference.clone()
                     },
-                    m.name(),
-                    cell(stats.map(|s| s.mean)),
-                    cell(paired.map(|p| p.diff)),
-                    cell(paired.and_then(|p| p.se)),
-                    cell(paired.and_then(|p| p.ci).map(|c| c.0)),
-                    cell(paired.and_then(|p| p.ci).map(|c| c.1)),
-                    cell(paired.and_then(|p| p.se_independent)),
-                    cell(paired.and_then(|p| p.se_ratio())),
-                    cell(paired.and_then(|p| p.p_worse)),
-                    cell(paired.and_then(|p| p.p_better)),
-                    direction(*m).map_or("", |d| d.name()),
-                ));
+                    m.name().to_string(),
+                    n,
+                    number(stats.map(|s| s.mean)),
+                    number(paired.map(|p| p.diff)),
+                    number(paired.and_then(|p| p.se)),
+                    number(paired.and_then(|p| p.ci).map(|c| c.0)),
+                    number(paired.and_then(|p| p.ci).map(|c| c.1)),
+                    number(paired.and_then(|p| p.se_independent)),
+                    number(paired.and_then(|p| p.se_ratio())),
+                    number(paired.and_then(|p| p.p_worse)),
+                    number(paired.and_then(|p| p.p_better)),
+                    direction(*m).map_or("", |d| d.name()).to_string(),
+                ]);
             }
         }
-        out
+        out.into_string()
     }
 
     /// The chart of the differences: per metric and variant, the change of the mean relative
@@ -399,7 +356,7 @@ impl Compare {
                 String::new()
             });
             rows.push(ForestRow {
-                label: m.label().to_string(),
+                label: format!("{}{}", m.label(), if m.at_par(self.settlement()) { " †" } else { "" }),
                 entries,
             });
         }
@@ -413,18 +370,6 @@ impl Compare {
             self.reference().spec().simulation.seed
         );
         let mut more = String::new();
-        let beyond: Vec<&str> = rows
-            .iter()
-            .skip(CHART_ROWS)
-            .map(|r| r.label.as_str())
-            .collect();
-        if !beyond.is_empty() {
-            facts.push_str(&format!(" · {} more in the table", beyond.len()));
-            more.push_str(&format!(
-                " Not drawn (at most {CHART_ROWS}): {}.",
-                beyond.join(", ")
-            ));
-        }
         if !left_out.is_empty() {
             facts.push_str(&format!(
                 " · not shown (reference mean 0): {}",
@@ -435,8 +380,6 @@ impl Compare {
                 left_out.join(", ")
             ));
         }
-        rows.truncate(CHART_ROWS);
-        annotations.truncate(CHART_ROWS);
         let forest = Forest {
             texts: Texts {
                 title: format!(
@@ -444,7 +387,11 @@ impl Compare {
                     super::paths_text(self.paths())
                 ),
                 facts,
-                footnote: crate::charts::par_note_for(&self.chart_metrics, self.settlement()),
+                footnote: self
+                    .chart_metrics
+                    .iter()
+                    .any(|m| m.at_par(self.settlement()))
+                    .then(|| format!("† {}", crate::charts::PAR_NOTE)),
             },
             x_desc: format!("Change of the mean relative to {reference} (95% confidence interval)"),
             series: &series,
@@ -455,7 +402,9 @@ impl Compare {
         };
         let caption = format!(
             "For each outcome, the mean difference from {reference} on the same paths, as a share \
-             of {reference}'s mean, with its 95% confidence interval (paired standard errors).{more}{}",
+             of {reference}'s mean, with its 95% confidence interval (paired standard errors); \
+             the headline outcomes first, as many as the chart holds (the table has every \
+             outcome).{more}{}",
             if self.variants.len() == 2 {
                 " On the right: the difference in the outcome's own unit, and relative. An \
                  interval that ends in an arrow goes on beyond the axis."
@@ -465,6 +414,64 @@ impl Compare {
         );
         draw::forest("compare_differences".to_string(), caption, &forest)
     }
+}
+
+/// The names of the compared files: their `meta.name`, or for files that share one, their file
+/// stems (`room150` for `room150.toml`), with a note saying so.
+fn file_names(scenarios: &[Scenario], notes: &mut Vec<String>) -> Vec<String> {
+    let stem = |s: &Scenario| {
+        std::path::Path::new(s.file()).file_stem().map_or_else(
+            || s.name().to_string(),
+            |x| x.to_string_lossy().into_owned(),
+        )
+    };
+    scenarios
+        .iter()
+        .map(|s| {
+            let sharing: Vec<&Scenario> =
+                scenarios.iter().filter(|o| o.name() == s.name()).collect();
+            if sharing.len() < 2 {
+                return s.name().to_string();
+            }
+            let note = format!(
+                "{} are {} named `{}`: each is compared under its file's stem ({}).",
+                sharing
+                    .iter()
+                    .map(|o| o.file())
+                    .collect::<Vec<_>>()
+                    .join(" and "),
+                if sharing.len() == 2 { "both" } else { "all" },
+                s.name(),
+                sharing
+                    .iter()
+                    .map(|o| stem(o))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+            if !notes.contains(&note) {
+                notes.push(note);
+            }
+            stem(s)
+        })
+        .collect()
+}
+
+/// The chart's metrics: as given, or for every metric (`--metrics all`), those of the headline
+/// ([`crate::metrics::HEADLINE`]: outreach, losses, capital and the state's whole account) first,
+/// in its order, then the others in the registry's, so that the chart begins with what a
+/// study of the scenario is about.
+fn headline_first(metrics: Vec<Scalar>) -> Vec<Scalar> {
+    if metrics.len() < Scalar::COUNT {
+        return metrics;
+    }
+    let headline = crate::metrics::HEADLINE;
+    let mut ordered: Vec<Scalar> = headline
+        .iter()
+        .copied()
+        .filter(|m| metrics.contains(m))
+        .collect();
+    ordered.extend(metrics.into_iter().filter(|m| !headline.contains(m)));
+    ordered
 }
 
 impl Study for Compare {
@@ -487,20 +494,56 @@ impl Study for Compare {
         &self.notes
     }
 
-    fn compute(&self, options: &Options, observer: &dyn Observer) -> Result<CompareResults, Error> {
-        Compare::compute(self, options, observer)
-    }
-
+    /// [`Compare::compute`] from the variants' results wherever they come from.
     fn compute_from(&self, source: ResultSource<'_>) -> Result<CompareResults, Error> {
-        Compare::compute_from(self, source)
+        let kept = self.paths() * Scalar::COUNT as u64 * 8;
+        let mut reference: Vec<Vec<f64>> = Vec::new();
+        let (variants, run) = run_variants_from(&self.variants, source, kept, |i, r| {
+            let columns: Vec<Vec<f64>> = Scalar::ALL
+                .iter()
+                .map(|m| r.scalar(*m).map(|v| v.unwrap_or(f64::NAN)).collect())
+                .collect();
+            let stats = Scalar::ALL.iter().map(|m| MetricStats::of(r, *m)).collect();
+            if i == 0 {
+                reference = columns;
+                return VariantOutcome {
+                    stats,
+                    paired: Vec::new(),
+                };
+            }
+            let paired = Scalar::ALL
+                .iter()
+                .zip(&columns)
+                .map(|(m, b)| Paired::of(&reference[m.index()], b, direction(*m)))
+                .collect();
+            VariantOutcome { stats, paired }
+        })?;
+        Ok(CompareResults { variants, run })
     }
 
     fn recipe(&self) -> Option<&Value> {
         Some(&self.recipe)
     }
 
-    fn from_recipe(recipe: &Value) -> Result<Compare, Error> {
-        Compare::from_recipe(recipe)
+    /// The comparison made again from its [`Study::recipe`].
+    fn from_recipe(r: &Value) -> Result<Compare, Error> {
+        let scenarios = r["scenarios"]
+            .as_array()
+            .ok_or_else(|| recipe::damaged("scenarios"))?
+            .iter()
+            .map(recipe::scenario_from)
+            .collect::<Result<Vec<_>, _>>()?;
+        let specs = recipe::strings(r, "variants")?
+            .iter()
+            .map(|v| v.parse::<VariantSpec>())
+            .collect::<Result<Vec<_>, _>>()?;
+        Compare::new(
+            &scenarios,
+            &specs,
+            recipe::optional_u64(r, "paths")?,
+            recipe::optional_u64(r, "seed")?,
+            recipe::metrics_at(r, "metrics")?,
+        )
     }
 
     fn summary(&self, _results: &CompareResults) -> Value {
@@ -547,21 +590,30 @@ impl Study for Compare {
             );
             for m in &self.chart_metrics {
                 let name = m.name();
-                let scale = m.unit();
+                let unit = m.unit();
+                let both: Vec<f64> = [0, k]
+                    .iter()
+                    .filter_map(|&i| results.stats(i, *m).map(|s| s.mean))
+                    .collect();
+                let means = Column::of(unit, &both);
                 let mean = |i: usize| {
                     results
                         .stats(i, *m)
-                        .map_or("–".to_string(), |s| scale.value(s.mean))
+                        .map_or("–".to_string(), |s| means.value(s.mean))
                 };
                 let p = results.paired(k, *m);
+                let diffs = p.map_or(Column::of(unit, &[]), |p| {
+                    let (lo, hi) = p.ci.unwrap_or((p.diff, p.diff));
+                    Column::of(unit, &[lo, p.diff, hi])
+                });
                 let _ = writeln!(
                     out,
                     "{name:<28}{:>wa$}{:>wb$}{:>12}{:>26}{:>8}{:>10}",
                     mean(0),
                     mean(k),
-                    p.map_or("–".to_string(), |p| scale.change(p.diff)),
+                    p.map_or("–".to_string(), |p| diffs.change(p.diff)),
                     p.and_then(|p| p.ci).map_or("–".to_string(), |(lo, hi)| {
-                        format!("{} to {}", scale.change(lo), scale.change(hi))
+                        format!("{} to {}", diffs.change(lo), diffs.change(hi))
                     }),
                     p.and_then(|p| p.se_ratio())
                         .map_or("–".to_string(), |r| format!("{r:.1}×")),

@@ -88,23 +88,34 @@ pub trait Study {
     /// The scenario the variants are made from (its name, description and `scenario.toml`).
     fn base(&self) -> &Scenario;
 
-    /// Every variant, in the order they run.
-    fn variants(&self) -> &[Variant];
-
-    /// Paths per variant.
-    fn paths(&self) -> u64 {
-        self.base().spec().simulation.paths as u64
+    /// Every variant, in the order they run. A study over a design of points lists none (a
+    /// design has thousands of points; its `design.csv` has them).
+    fn variants(&self) -> &[Variant] {
+        &[]
     }
 
-    /// Paths of the whole study, for the progress bar and a stop's count: by default every
-    /// variant's paths.
+    /// Paths per variant, or per point of a design.
+    fn paths(&self) -> u64 {
+        match self.design() {
+            Some(d) => d.paths_per_point(),
+            None => self.base().spec().simulation.paths as u64,
+        }
+    }
+
+    /// Paths of the whole study, for the progress bar and a stop's count: every variant's
+    /// paths, or every point's.
     fn paths_total(&self) -> u64 {
-        self.variants().len() as u64 * self.paths()
+        let units = self.design().map_or(self.variants().len(), |d| d.points());
+        units as u64 * self.paths()
     }
 
     /// What one unit of the study's work is called in the progress bar: `variant`, `point`.
     fn unit_name(&self) -> &'static str {
-        "variant"
+        if self.design().is_some() {
+            "point"
+        } else {
+            "variant"
+        }
     }
 
     /// One line saying what the study is: `small: sweep of followup.referral_share`.
@@ -115,21 +126,21 @@ pub trait Study {
         &[]
     }
 
-    /// Simulate every variant and compute the results.
-    fn compute(&self, options: &Options, observer: &dyn Observer) -> Result<Self::Results, Error>;
-
-    /// Compute the results from the variants' results wherever they come from: simulated now
-    /// ([`Study::compute`]) or read from the shards of the study ([`mod@crate::shard`]). A study
-    /// that keeps the default cannot be merged from shards.
-    fn compute_from(&self, source: ResultSource<'_>) -> Result<Self::Results, Error> {
-        match source {
-            ResultSource::Simulate { options, observer } => self.compute(options, observer),
-            ResultSource::Given { .. } | ResultSource::Points { .. } => Err(Error::Input(format!(
-                "a `{}` study cannot be merged from shards by this microfolio",
-                Self::KIND
-            ))),
-        }
+    /// The sizes of the study too small to mean much, with the reason and the size that would
+    /// do: warnings, not refusals (a tiny study is a fine test).
+    fn warnings(&self) -> Vec<SizeWarning> {
+        SizeWarning::paths(self.paths()).into_iter().collect()
     }
+
+    /// Simulate every variant (or point) and compute the results.
+    fn compute(&self, options: &Options, observer: &dyn Observer) -> Result<Self::Results, Error> {
+        self.compute_from(ResultSource::simulate(options, observer))
+    }
+
+    /// Compute the results from the variants' (or points') results wherever they come from:
+    /// simulated now ([`Study::compute`]) or read from the shards of the study
+    /// ([`mod@crate::shard`]).
+    fn compute_from(&self, source: ResultSource<'_>) -> Result<Self::Results, Error>;
 
     /// The study as a design of points, if its work is one (`sobol`, `morris`): its shards then
     /// cut the stream of points ([`Design`]) instead of the variants' paths.
@@ -199,7 +210,73 @@ pub trait Design {
 
     /// Point `p`'s values and seed, as its row of `design.csv` has them: what a study rebuilt
     /// from its recipe must give again, point by point, for its shards to be merged.
-    fn row(&self, p: usize) -> String;
+    fn row(&self, p: usize) -> Vec<String>;
+}
+
+/// A size of a study too small to mean much: the argument, the size given, a size that would
+/// do, and why.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SizeWarning {
+    pub arg: Arg,
+    pub given: u64,
+    pub enough: u64,
+    pub why: String,
+}
+
+impl SizeWarning {
+    /// Paths per variant below which a study of variants warns.
+    pub const FEW_PATHS: u64 = 500;
+    /// Paths per point of a design below which a Sobol' or Morris study warns.
+    pub const FEW_PATHS_PER_POINT: u64 = 16;
+
+    /// `given` below `least`: a warning that `enough` would do, because `why`.
+    pub fn below(arg: Arg, given: u64, least: u64, enough: u64, why: &str) -> Option<SizeWarning> {
+        (given < least).then(|| SizeWarning {
+            arg,
+            given,
+            enough,
+            why: why.to_string(),
+        })
+    }
+
+    /// The paths per variant of a sweep, comparison or tornado.
+    pub fn paths(paths: u64) -> Option<SizeWarning> {
+        SizeWarning::below(
+            Arg::Paths,
+            paths,
+            SizeWarning::FEW_PATHS,
+            2000,
+            "with so few paths per variant the means and quantiles rest on a handful of futures \
+             and a small effect is within noise (the paired intervals in the report say how \
+             precise each change is)",
+        )
+    }
+
+    /// The paths per point of a design.
+    pub fn paths_per_point(paths: u64) -> Option<SizeWarning> {
+        SizeWarning::below(
+            Arg::PathsPerPoint,
+            paths,
+            SizeWarning::FEW_PATHS_PER_POINT,
+            64,
+            "with so few paths per point much of the variance over the design is Monte Carlo \
+             noise (the dummy's index measures how much)",
+        )
+    }
+}
+
+impl std::fmt::Display for SizeWarning {
+    /// In the library's words: `2 base samples: … (256 or more would do)`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} {}: {}; {} or more would do",
+            crate::format::count(self.given as f64),
+            self.arg.noun(),
+            self.why,
+            crate::format::count(self.enough as f64)
+        )
+    }
 }
 
 /// What every study's results carry: how the study ran.
@@ -480,6 +557,8 @@ fn summary_json(
     let mut v = json!({
         "study": kind,
         "scenario": base.name(),
+        "file": base.file(),
+        "extends": output::lineage_json(base.lineage()),
         "description": spec.meta.description,
         "paths": spec.simulation.paths,
         "seed": spec.simulation.seed,
@@ -574,23 +653,6 @@ pub fn paths_text(n: u64) -> String {
     }
 }
 
-/// A number as written in CSV files: full precision, empty when undefined.
-fn cell(x: Option<f64>) -> String {
-    match x {
-        Some(v) if v.is_finite() => format!("{v}"),
-        _ => String::new(),
-    }
-}
-
-/// A text cell of a CSV file, quoted when it must be.
-fn text_cell(s: &str) -> String {
-    if s.contains([',', '"', '\n']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -603,14 +665,5 @@ mod tests {
         let e = parse_metrics("net_los").unwrap_err().to_string();
         assert!(e.contains("unknown metric `net_los`"), "{e}");
         assert!(parse_metrics("a,,b").is_err());
-    }
-
-    #[test]
-    fn csv_cells() {
-        assert_eq!(cell(Some(0.5)), "0.5");
-        assert_eq!(cell(None), "");
-        assert_eq!(cell(Some(f64::NAN)), "");
-        assert_eq!(text_cell("a, b"), "\"a, b\"");
-        assert_eq!(text_cell("plain"), "plain");
     }
 }

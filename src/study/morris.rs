@@ -13,22 +13,24 @@
 mod page;
 
 use std::fmt::Write as _;
-use std::ops::Range;
 
 use serde_json::{Value, json};
 
-use super::problem::{DUMMY, PointOutcomes, Problem, csv_number, point_outcomes, simulate_points};
-use super::sobol::{DESIGN_CSV, POINTS_CSV, PROBLEM_JSON, check_common, points_csv};
-use super::{Design, ResultSource, Study, StudyResults, Variant, text_cell};
+use super::problem::{
+    DUMMY, DesignCore, PointOutcomes, PointStudy, Problem, point_outcomes, points_csv, problem_json,
+};
+use super::sobol::{DESIGN_CSV, POINTS_CSV, PROBLEM_JSON, check_common};
+use super::{Design, ResultSource, SizeWarning, Study, StudyResults};
 use crate::charts::ChartError;
 use crate::charts::study::{self as draw, Scatter, ScatterPoint, StudyChart, Texts};
 use crate::error::{Arg, Error};
 use crate::gsa::{self, MorrisDesign, MorrisEffects, MorrisOptions};
 use crate::metrics::Scalar;
 use crate::output::RunInfo;
+use crate::output::csv::{CsvWriter, number};
 use crate::scenario::Scenario;
 use crate::shard::recipe;
-use crate::simulate::{Observer, Options};
+use crate::units::Column;
 
 /// File name of the study's table.
 pub const MORRIS_CSV: &str = "morris.csv";
@@ -64,13 +66,11 @@ impl Default for MorrisSettings {
 /// A Morris screening, checked and ready to run.
 #[derive(Debug, Clone)]
 pub struct Morris {
-    problem: Problem,
+    /// The problem, the metrics, the paths per point, and the recipe ([`Study::recipe`]): the
+    /// base scenario, the metrics and the settings, from which the design is made again.
+    core: DesignCore,
     design: MorrisDesign,
     settings: MorrisSettings,
-    metrics: Vec<Scalar>,
-    /// What the screening was made from, for its shards ([`Study::recipe`]): the base scenario,
-    /// the metrics and the settings, from which the design is made again.
-    recipe: Value,
 }
 
 /// One metric's result.
@@ -163,58 +163,22 @@ impl Morris {
             "confidence": settings.confidence,
         });
         let study = Morris {
-            problem,
+            core: DesignCore {
+                problem,
+                metrics,
+                paths_per_point: settings.paths_per_point,
+                recipe,
+            },
             design,
             settings,
-            metrics,
-            recipe,
         };
-        for p in 0..points {
-            study.scenario(p)?;
-        }
+        debug_assert_eq!(study.design.len(), points);
+        study.check_points()?;
         Ok(study)
     }
 
-    /// The screening made again from its [`Study::recipe`].
-    pub fn from_recipe(r: &Value) -> Result<Morris, Error> {
-        let settings = MorrisSettings {
-            trajectories: recipe::u64_at(r, "trajectories")? as usize,
-            levels: recipe::u64_at(r, "levels")? as usize,
-            paths_per_point: recipe::u64_at(r, "paths_per_point")?,
-            bootstrap: recipe::u64_at(r, "bootstrap")? as usize,
-            confidence: recipe::f64_at(r, "confidence")?,
-        };
-        Morris::new(
-            &recipe::scenario_at(r, "base")?,
-            recipe::metrics_at(r, "metrics")?,
-            settings,
-        )
-    }
-
-    /// Which paths point `p` runs: `Some(trajectory)` for the dummy's other paths, when its
-    /// dummy coordinate is in the upper half of the grid.
-    fn other_paths(&self, p: usize) -> Option<u64> {
-        (self.design.point(p)[self.design.params() - 1] >= 0.5)
-            .then(|| self.design.trajectory(p) as u64)
-    }
-
-    fn scenario(&self, p: usize) -> Result<Scenario, Error> {
-        self.problem
-            .scenario(
-                self.design.point(p),
-                self.settings.paths_per_point,
-                self.other_paths(p),
-            )
-            .map_err(|e| Error::Input(format!("design point {p}: {e}")))
-    }
-
-    /// `pd=0.071, recovery=0.28` for messages.
-    fn describe_point(&self, p: usize) -> String {
-        self.problem.describe(self.design.point(p))
-    }
-
     pub fn problem(&self) -> &Problem {
-        &self.problem
+        &self.core.problem
     }
 
     pub fn design(&self) -> &MorrisDesign {
@@ -226,36 +190,27 @@ impl Morris {
     }
 
     pub fn metrics(&self) -> &[Scalar] {
-        &self.metrics
-    }
-
-    /// Simulate every point, then compute the effects.
-    pub fn compute(
-        &self,
-        options: &Options,
-        observer: &dyn Observer,
-    ) -> Result<MorrisResults, Error> {
-        self.compute_from(ResultSource::simulate(options, observer))
+        &self.core.metrics
     }
 
     /// The effects from the points' outcomes wherever they come from: simulated now, or read
     /// from the screening's shards (the bootstrap runs here, seeded as always).
-    pub fn compute_from(&self, source: ResultSource<'_>) -> Result<MorrisResults, Error> {
+    fn effects(&self, source: ResultSource<'_>) -> Result<MorrisResults, Error> {
         let (outcomes, run) = point_outcomes(
             source,
             "a Morris screening",
             self.design.len(),
-            &self.metrics,
+            &self.core.metrics,
             |points, options, observer| self.simulate_range(points, options, observer),
         )?;
         let dummy = self.design.groups().count() - 1;
         let options = MorrisOptions {
             resamples: self.settings.bootstrap,
             confidence: self.settings.confidence,
-            seed: self.problem.seed(),
+            seed: self.core.problem.seed(),
         };
         let mut effects = Vec::new();
-        for (k, metric) in self.metrics.iter().enumerate() {
+        for (k, metric) in self.core.metrics.iter().enumerate() {
             let e = gsa::morris_effects(&self.design, &outcomes[k].mean, &options)
                 .map_err(|e| Error::Input(format!("{}: {e}", metric.name())))?;
             effects.push(MetricEffects {
@@ -271,89 +226,98 @@ impl Morris {
         })
     }
 
-    /// Simulate points `points` of the design.
-    fn simulate_range(
-        &self,
-        points: Range<usize>,
-        options: &Options,
-        observer: &dyn Observer,
-    ) -> Result<(Vec<PointOutcomes>, RunInfo), Error> {
-        let all = self.design.len() as u64;
-        let kept = all * (self.design.params() as u64 * 8 + self.metrics.len() as u64 * 16);
-        simulate_points(
-            "Morris",
-            points,
-            self.settings.paths_per_point,
-            |p| self.scenario(p),
-            |p| self.describe_point(p),
-            &self.metrics,
-            kept,
-            options,
-            observer,
-        )
-    }
-
     /// `morris.csv`: per metric and group, μ, μ* with its interval and SALib's half-width,
     /// σ, and whether μ* stands out from the dummy's.
     pub fn morris_csv(&self, r: &MorrisResults) -> String {
-        let names = self.problem.group_names();
-        let mut out = String::from(
-            "metric,parameter,mu,mu_star,mu_star_low,mu_star_high,mu_star_conf,sigma,above_dummy\n",
-        );
+        let names = self.core.problem.group_names();
+        let mut out = CsvWriter::text_file([
+            "metric",
+            "parameter",
+            "mu",
+            "mu_star",
+            "mu_star_low",
+            "mu_star_high",
+            "mu_star_conf",
+            "sigma",
+            "above_dummy",
+        ]);
+        let x = |v: f64| number(Some(v));
         for me in &r.effects {
             let e = &me.effects;
             for (g, name) in names.iter().enumerate() {
-                let _ = writeln!(
-                    out,
-                    "{},{},{},{},{},{},{},{},{}",
-                    me.metric.name(),
-                    text_cell(name),
-                    csv_number(e.mu[g]),
-                    csv_number(e.mu_star[g].value),
-                    csv_number(e.mu_star[g].low),
-                    csv_number(e.mu_star[g].high),
-                    csv_number(e.mu_star[g].half_width),
-                    csv_number(e.sigma[g]),
-                    me.above_dummy[g]
-                );
+                out.push([
+                    me.metric.name().to_string(),
+                    name.clone(),
+                    x(e.mu[g]),
+                    x(e.mu_star[g].value),
+                    x(e.mu_star[g].low),
+                    x(e.mu_star[g].high),
+                    x(e.mu_star[g].half_width),
+                    x(e.sigma[g]),
+                    me.above_dummy[g].to_string(),
+                ]);
             }
         }
-        out
+        out.into_string()
+    }
+}
+
+/// The precision of one metric's effects: μ*, its interval, μ and σ of every group, in one
+/// column, as many digits as tell them apart.
+fn column(me: &MetricEffects) -> Column {
+    let e = &me.effects;
+    let values: Vec<f64> = e
+        .mu_star
+        .iter()
+        .flat_map(|m| [m.value, m.low, m.high])
+        .chain(e.mu.iter().copied())
+        .chain(e.sigma.iter().copied())
+        .collect();
+    let largest = values
+        .iter()
+        .filter(|x| x.is_finite())
+        .fold(0.0f64, |m, x| m.max(x.abs()));
+    let mut stars: Vec<f64> = e.mu_star.iter().map(|m| m.value).collect();
+    stars.sort_by(|a, b| b.total_cmp(a));
+    Column::new(me.metric.unit(), [&stars[..], &[largest][..]])
+}
+
+impl PointStudy for Morris {
+    const NAME: &'static str = "Morris";
+    const ROLE_COLUMNS: [&'static str; 2] = ["trajectory", "moved"];
+
+    fn core(&self) -> &DesignCore {
+        &self.core
     }
 
-    /// `design.csv`: one row per point — index, trajectory, the group moved into it (empty for
-    /// a trajectory's start), each parameter's value and unit coordinate, and the seed.
-    pub fn design_csv(&self) -> String {
-        let params = self.problem.params();
-        let names = self.problem.group_names();
-        let mut out = String::from("point,trajectory,moved");
-        for p in params {
-            let _ = write!(out, ",{}", text_cell(&p.name));
-        }
-        for p in params {
-            let _ = write!(out, ",{}", text_cell(&format!("u_{}", p.name)));
-        }
-        out.push_str(",u_dummy,seed\n");
-        for p in 0..self.design.len() {
-            self.design_row(p, &names, &mut out);
-        }
-        out
+    fn len(&self) -> usize {
+        self.design.len()
     }
 
-    /// The row of point `p` in `design.csv`; `names` are the groups'.
-    fn design_row(&self, p: usize, names: &[String], out: &mut String) {
-        let unit = self.design.point(p);
+    fn unit_point(&self, p: usize) -> Vec<f64> {
+        self.design.point(p).to_vec()
+    }
+
+    /// `Some(trajectory)` for the dummy's other paths, when its dummy coordinate is in the
+    /// upper half of the grid.
+    fn other_paths(&self, p: usize) -> Option<u64> {
+        (self.design.point(p)[self.design.params() - 1] >= 0.5)
+            .then(|| self.design.trajectory(p) as u64)
+    }
+
+    /// The trajectory, and the group moved into the point with its direction (empty for a
+    /// trajectory's start).
+    fn role_cells(&self, p: usize) -> [String; 2] {
+        let names = self.core.problem.group_names();
         let moved = self.design.moved(p).map_or(String::new(), |(g, up)| {
-            format!("{}{}", text_cell(&names[g]), if up { "+" } else { "-" })
+            format!("{}{}", names[g], if up { "+" } else { "-" })
         });
-        let _ = write!(out, "{p},{},{moved}", self.design.trajectory(p));
-        for v in self.problem.values(unit) {
-            let _ = write!(out, ",{}", csv_number(v));
-        }
-        for u in unit {
-            let _ = write!(out, ",{}", csv_number(*u));
-        }
-        let _ = writeln!(out, ",{}", self.problem.point_seed(self.other_paths(p)));
+        [self.design.trajectory(p).to_string(), moved]
+    }
+
+    fn kept_bytes(&self) -> u64 {
+        let all = self.design.len() as u64;
+        all * (self.design.params() as u64 * 8 + self.core.metrics.len() as u64 * 16)
     }
 }
 
@@ -362,51 +326,55 @@ impl Study for Morris {
     const KIND: &'static str = "morris";
 
     fn base(&self) -> &Scenario {
-        self.problem.base()
-    }
-
-    fn variants(&self) -> &[Variant] {
-        &[]
-    }
-
-    fn paths(&self) -> u64 {
-        self.settings.paths_per_point
-    }
-
-    fn paths_total(&self) -> u64 {
-        self.design.len() as u64 * self.settings.paths_per_point
-    }
-
-    fn unit_name(&self) -> &'static str {
-        "point"
+        self.core.problem.base()
     }
 
     fn title(&self) -> String {
         format!(
             "{}: Morris screening of {} uncertain parameters",
-            self.problem.base().name(),
-            self.problem.params().len()
+            self.base().name(),
+            self.core.problem.params().len()
         )
     }
 
-    fn compute(&self, options: &Options, observer: &dyn Observer) -> Result<MorrisResults, Error> {
-        Morris::compute(self, options, observer)
-    }
-
     fn compute_from(&self, source: ResultSource<'_>) -> Result<MorrisResults, Error> {
-        Morris::compute_from(self, source)
+        self.effects(source)
     }
 
     fn recipe(&self) -> Option<&Value> {
-        Some(&self.recipe)
+        Some(&self.core.recipe)
     }
 
-    fn from_recipe(recipe: &Value) -> Result<Morris, Error> {
-        Morris::from_recipe(recipe)
+    fn from_recipe(r: &Value) -> Result<Morris, Error> {
+        let settings = MorrisSettings {
+            trajectories: recipe::u64_at(r, "trajectories")? as usize,
+            levels: recipe::u64_at(r, "levels")? as usize,
+            paths_per_point: recipe::u64_at(r, "paths_per_point")?,
+            bootstrap: recipe::u64_at(r, "bootstrap")? as usize,
+            confidence: recipe::f64_at(r, "confidence")?,
+        };
+        Morris::new(
+            &recipe::scenario_at(r, "base")?,
+            recipe::metrics_at(r, "metrics")?,
+            settings,
+        )
     }
 
     fn design(&self) -> Option<&dyn Design> {
         Some(self)
+    }
+
+    fn warnings(&self) -> Vec<SizeWarning> {
+        let trajectories = SizeWarning::below(
+            Arg::Trajectories,
+            self.settings.trajectories as u64,
+            10,
+            DEFAULT_TRAJECTORIES as u64,
+            "with so few trajectories μ* and σ rest on a handful of effects each, and the \
+             ranking of the parameters is unstable",
+        );
+        let paths = SizeWarning::paths_per_point(self.settings.paths_per_point);
+        trajectories.into_iter().chain(paths).collect()
     }
 
     fn summary(&self, _results: &MorrisResults) -> Value {
@@ -418,19 +386,17 @@ impl Study for Morris {
                 "delta": self.design.delta(),
                 "points": self.design.len(),
                 "paths_per_point": self.settings.paths_per_point,
-                "groups": self.problem.group_names(),
-                "dummy": format!("`{DUMMY}`: drives no key; points with its coordinate in the upper half of the grid run their paths under a fresh seed per trajectory (design.csv, column seed) instead of {}", self.problem.seed()),
+                "groups": self.core.problem.group_names(),
+                "dummy": format!("`{DUMMY}`: drives no key; points with its coordinate in the upper half of the grid run their paths under a fresh seed per trajectory (design.csv, column seed) instead of {}", self.core.problem.seed()),
                 "effects_scaled": "per whole range of each parameter (its quantiles from 0 to 1)",
-                "intervals": format!("bootstrap percentile over trajectories, {} resamples, confidence {}", self.settings.bootstrap, self.settings.confidence),
+                "intervals": format!("normal bootstrap over trajectories: mu* ± z × the sd of {} resamples (SALib's mu_star_conf), cut at 0, confidence {}", self.settings.bootstrap, self.settings.confidence),
             },
-            "metrics": self.metrics.iter().map(|m| m.name()).collect::<Vec<_>>(),
-            "problem": self.problem.salib_json(),
+            "metrics": self.core.metrics.iter().map(|m| m.name()).collect::<Vec<_>>(),
+            "problem": self.core.problem.salib_json(),
         })
     }
 
     fn files(&self, results: &MorrisResults) -> Vec<(String, Vec<u8>)> {
-        let problem = serde_json::to_string_pretty(&self.problem.salib_json())
-            .expect("JSON values always serialise");
         vec![
             (
                 MORRIS_CSV.to_string(),
@@ -439,14 +405,17 @@ impl Study for Morris {
             (DESIGN_CSV.to_string(), self.design_csv().into_bytes()),
             (
                 POINTS_CSV.to_string(),
-                points_csv(&self.metrics, &results.outcomes).into_bytes(),
+                points_csv(&self.core.metrics, &results.outcomes).into_bytes(),
             ),
-            (PROBLEM_JSON.to_string(), problem.into_bytes()),
+            (
+                PROBLEM_JSON.to_string(),
+                problem_json(&self.core.problem).into_bytes(),
+            ),
         ]
     }
 
     fn draw(&self, results: &MorrisResults) -> Result<Vec<StudyChart>, ChartError> {
-        let names = self.problem.group_names();
+        let names = self.core.problem.group_names();
         let mut charts = Vec::new();
         for me in &results.effects {
             let e = &me.effects;
@@ -500,11 +469,11 @@ impl Study for Morris {
     }
 
     fn summarise(&self, results: &MorrisResults) -> String {
-        let names = self.problem.group_names();
+        let names = self.core.problem.group_names();
         let mut out = String::new();
         for me in &results.effects {
             let e = &me.effects;
-            let unit = me.metric.unit();
+            let unit = column(me);
             let _ = writeln!(
                 out,
                 "\n{}: elementary effects per whole range (μ* largest first)",
@@ -532,35 +501,6 @@ impl Study for Morris {
                 );
             }
         }
-        out
-    }
-}
-
-impl Design for Morris {
-    fn points(&self) -> usize {
-        self.design.len()
-    }
-
-    fn paths_per_point(&self) -> u64 {
-        self.settings.paths_per_point
-    }
-
-    fn metrics(&self) -> &[Scalar] {
-        &self.metrics
-    }
-
-    fn simulate(
-        &self,
-        points: Range<usize>,
-        options: &Options,
-        observer: &dyn Observer,
-    ) -> Result<(Vec<PointOutcomes>, RunInfo), Error> {
-        self.simulate_range(points, options, observer)
-    }
-
-    fn row(&self, p: usize) -> String {
-        let mut out = String::new();
-        self.design_row(p, &self.problem.group_names(), &mut out);
         out
     }
 }

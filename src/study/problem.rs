@@ -27,6 +27,9 @@ use serde_json::{Value, json};
 
 use crate::error::Error;
 use crate::gsa::Groups;
+use crate::metrics::Scalar;
+use crate::output::csv::{CsvWriter, number};
+use crate::random::{GOLDEN, mix};
 use crate::scenario::{Scenario, Uncertain};
 
 /// The dummy parameter's name (and group) in every output; no uncertain parameter or group
@@ -37,10 +40,7 @@ pub const DUMMY: &str = "dummy";
 /// `draw` mixed (SplitMix64's finaliser), kept within the seeds a scenario allows
 /// (0 .. 2^63 − 1) and never equal to the study's own.
 pub fn dummy_seed(seed: u64, draw: u64) -> u64 {
-    let mut z = seed ^ 0x9E37_79B9_7F4A_7C15 ^ draw.wrapping_mul(0xD6E8_FEB8_6659_FD93);
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    let mixed = (z ^ (z >> 31)) >> 1;
+    let mixed = mix(seed ^ GOLDEN ^ draw.wrapping_mul(0xD6E8_FEB8_6659_FD93)) >> 1;
     if mixed == seed { mixed ^ 1 } else { mixed }
 }
 
@@ -227,7 +227,7 @@ pub(super) fn point_outcomes(
     source: super::ResultSource<'_>,
     study: &str,
     points: usize,
-    metrics: &[crate::metrics::Scalar],
+    metrics: &[Scalar],
     simulate: impl FnOnce(
         Range<usize>,
         &crate::simulate::Options,
@@ -253,7 +253,7 @@ pub(super) fn point_outcomes(
 fn check_points(
     outcomes: &[PointOutcomes],
     points: usize,
-    metrics: &[crate::metrics::Scalar],
+    metrics: &[Scalar],
 ) -> Result<(), Error> {
     let fits = outcomes.len() == metrics.len()
         && outcomes
@@ -272,9 +272,170 @@ fn check_points(
     }
 }
 
-/// A number as CSV writes it: full precision, empty when undefined.
-pub(super) fn csv_number(x: f64) -> String {
-    super::cell(Some(x))
+/// What a study over a design of points keeps besides its design: the problem, the metrics
+/// it analyses, the paths each point runs, and the recipe it was made from (for its shards).
+#[derive(Debug, Clone)]
+pub struct DesignCore {
+    pub problem: Problem,
+    pub metrics: Vec<Scalar>,
+    pub paths_per_point: u64,
+    pub recipe: Value,
+}
+
+/// A study over a design of points (Sobol', Morris) as the code both share sees it: its
+/// points, which paths each runs, and the columns that say what a point is in `design.csv`.
+/// Every such study is a [`Design`] (its shards cut the stream of points) through this trait.
+pub(super) trait PointStudy {
+    /// `Sobol'`, `Morris`: names the study in messages.
+    const NAME: &'static str;
+    /// The columns of `design.csv` after `point` that say what the point is in the design.
+    const ROLE_COLUMNS: [&'static str; 2];
+
+    fn core(&self) -> &DesignCore;
+
+    /// Points of the design.
+    fn len(&self) -> usize;
+
+    /// Point `p`'s coordinates on the unit hypercube, the dummy's last.
+    fn unit_point(&self, p: usize) -> Vec<f64>;
+
+    /// Which paths point `p` runs: `Some(draw)` for the dummy's other paths of base row or
+    /// trajectory `draw`, `None` for the study's own.
+    fn other_paths(&self, p: usize) -> Option<u64>;
+
+    /// Point `p`'s cells under [`PointStudy::ROLE_COLUMNS`].
+    fn role_cells(&self, p: usize) -> [String; 2];
+
+    /// The memory the study keeps besides a run's, for the memory check.
+    fn kept_bytes(&self) -> u64;
+
+    /// The scenario of point `p`.
+    fn scenario(&self, p: usize) -> Result<Scenario, Error> {
+        let core = self.core();
+        core.problem
+            .scenario(
+                &self.unit_point(p),
+                core.paths_per_point,
+                self.other_paths(p),
+            )
+            .map_err(|e| {
+                Error::Input(format!(
+                    "design point {p} ({}): {e}",
+                    self.describe_point(p)
+                ))
+            })
+    }
+
+    /// `pd=0.071, recovery=0.28` for messages.
+    fn describe_point(&self, p: usize) -> String {
+        self.core().problem.describe(&self.unit_point(p))
+    }
+
+    /// Check every point's scenario, before any work: a combination of values can break a
+    /// rule between keys that no parameter breaks alone.
+    fn check_points(&self) -> Result<(), Error> {
+        (0..self.len()).try_for_each(|p| self.scenario(p).map(|_| ()))
+    }
+
+    /// Simulate points `points` of the design.
+    fn simulate_range(
+        &self,
+        points: Range<usize>,
+        options: &crate::simulate::Options,
+        observer: &dyn crate::simulate::Observer,
+    ) -> Result<Points, Error> {
+        let core = self.core();
+        simulate_points(
+            Self::NAME,
+            points,
+            core.paths_per_point,
+            |p| self.scenario(p),
+            |p| self.describe_point(p),
+            &core.metrics,
+            self.kept_bytes(),
+            options,
+            observer,
+        )
+    }
+
+    /// The cells of point `p`'s row of `design.csv`: its index, its role, each parameter's
+    /// value in its own units and its unit coordinate (the dummy's too), and the seed its paths
+    /// ran with.
+    fn design_row(&self, p: usize) -> Vec<String> {
+        let problem = &self.core().problem;
+        let unit = self.unit_point(p);
+        let mut row = vec![p.to_string()];
+        row.extend(self.role_cells(p));
+        row.extend(problem.values(&unit).into_iter().map(|v| number(Some(v))));
+        row.extend(unit.iter().map(|u| number(Some(*u))));
+        row.push(problem.point_seed(self.other_paths(p)).to_string());
+        row
+    }
+
+    /// `design.csv`: a row per point ([`PointStudy::design_row`]).
+    fn design_csv(&self) -> String {
+        let params = self.core().problem.params();
+        let mut header = vec!["point".to_string()];
+        header.extend(Self::ROLE_COLUMNS.map(str::to_string));
+        header.extend(params.iter().map(|p| p.name.clone()));
+        header.extend(params.iter().map(|p| format!("u_{}", p.name)));
+        header.extend(["u_dummy".to_string(), "seed".to_string()]);
+        let mut out = CsvWriter::text_file(header);
+        for p in 0..self.len() {
+            out.push(self.design_row(p));
+        }
+        out.into_string()
+    }
+}
+
+impl<T: PointStudy> super::Design for T {
+    fn points(&self) -> usize {
+        self.len()
+    }
+
+    fn paths_per_point(&self) -> u64 {
+        self.core().paths_per_point
+    }
+
+    fn metrics(&self) -> &[Scalar] {
+        &self.core().metrics
+    }
+
+    fn simulate(
+        &self,
+        points: Range<usize>,
+        options: &crate::simulate::Options,
+        observer: &dyn crate::simulate::Observer,
+    ) -> Result<Points, Error> {
+        self.simulate_range(points, options, observer)
+    }
+
+    fn row(&self, p: usize) -> Vec<String> {
+        self.design_row(p)
+    }
+}
+
+/// `points.csv`: one row per point and metric, the mean over the point's paths and its
+/// standard error.
+pub(super) fn points_csv(metrics: &[Scalar], outcomes: &[PointOutcomes]) -> String {
+    let mut out = CsvWriter::text_file(["point", "metric", "mean", "se"]);
+    let points = outcomes.first().map_or(0, |o| o.mean.len());
+    for p in 0..points {
+        for (m, o) in metrics.iter().zip(outcomes) {
+            out.push([
+                p.to_string(),
+                m.name().to_string(),
+                number(Some(o.mean[p])),
+                number(o.se[p]),
+            ]);
+        }
+    }
+    out.into_string()
+}
+
+/// `problem.json`'s text: SALib's problem and each parameter's distribution.
+pub(super) fn problem_json(problem: &Problem) -> String {
+    serde_json::to_string_pretty(&problem.salib_json()).expect("JSON values always serialise")
 }
 
 /// Simulate design points `points` (a range of the design's), point `p` being
@@ -291,7 +452,7 @@ pub(super) fn simulate_points(
     paths: u64,
     scenario_of: impl Fn(usize) -> Result<Scenario, Error>,
     describe: impl Fn(usize) -> String,
-    metrics: &[crate::metrics::Scalar],
+    metrics: &[Scalar],
     kept_bytes: u64,
     options: &crate::simulate::Options,
     observer: &dyn crate::simulate::Observer,

@@ -14,6 +14,7 @@ use crate::metrics::Scalar;
 use crate::output::{self, RunInfo};
 use crate::report::{STYLE, escape as esc};
 use crate::scenario::{Scenario, key_label};
+use crate::units::{Column, Unit};
 
 pub(super) fn head(h: &mut String, title: &str, kicker: &str, description: &str) {
     let title = esc(title);
@@ -68,11 +69,64 @@ pub(super) fn meta(
         esc(&output::iso_utc(run.started)),
         env!("CARGO_PKG_VERSION"),
     );
+    if let Some(l) = base.lineage() {
+        let _ = write!(
+            h,
+            "<dt>Extends</dt><dd>{}</dd>",
+            crate::report::extends_line(l)
+        );
+    }
     if !base.overridden_keys().is_empty() {
         let _ = write!(
             h,
             "<dt>Set on the command line</dt><dd>{}</dd>",
             esc(&base.overridden_keys().join(", "))
+        );
+    }
+    h.push_str("</dl>\n");
+}
+
+/// The facts of a study over a design of points: the design in words (`design`), its `points`
+/// of `paths_per_point` paths each, the seed, horizon and run, the bootstrap intervals of
+/// `bootstrap` resamples at `confidence`, and what the scenario extends.
+pub(super) fn design_meta(
+    h: &mut String,
+    base: &Scenario,
+    design: &str,
+    (points, paths_per_point): (usize, u64),
+    run: &RunInfo,
+    (bootstrap, confidence): (usize, f64),
+) {
+    let spec = base.spec();
+    let _ = write!(
+        h,
+        "<dl class=\"meta\"><dt>Design</dt><dd>{design}: {} points</dd>\
+         <dt>Paths per point</dt><dd>{} (the same path indices at every point)</dd>\
+         <dt>Seed</dt><dd>{}</dd><dt>Horizon</dt><dd>{} years, {}–{}</dd>\
+         <dt>Run</dt><dd>{} paths on {} threads, {:.1} s ({:.1}M loans/s); started {}</dd>\
+         <dt>Intervals</dt><dd>normal bootstrap (the estimate ± z × the sd of {} resamples, \
+         SALib's <code>_conf</code>), {:.0}%</dd>\
+         <dt>Engine</dt><dd>microfolio {}</dd>",
+        count(points as f64),
+        count(paths_per_point as f64),
+        spec.simulation.seed,
+        spec.simulation.horizon_years,
+        spec.meta.start_year,
+        spec.meta.start_year + spec.simulation.horizon_years - 1,
+        count(points as f64 * paths_per_point as f64),
+        run.threads,
+        run.wall_seconds,
+        run.loans_per_second() / 1e6,
+        esc(&output::iso_utc(run.started)),
+        bootstrap,
+        confidence * 100.0,
+        env!("CARGO_PKG_VERSION"),
+    );
+    if let Some(l) = base.lineage() {
+        let _ = write!(
+            h,
+            "<dt>Extends</dt><dd>{}</dd>",
+            crate::report::extends_line(l)
         );
     }
     h.push_str("</dl>\n");
@@ -120,16 +174,15 @@ pub(super) fn footer(h: &mut String, files: &str) {
     );
 }
 
-/// `mean ± half-width of the 95% interval`.
-pub(super) fn mean_pm(metric: Scalar, mean: f64, se: Option<f64>) -> String {
-    let unit = metric.unit();
+/// `mean ± half-width of the 95% interval`, the mean at the precision of its `column`.
+pub(super) fn mean_pm(column: &Column, unit: Unit, mean: f64, se: Option<f64>) -> String {
     match se {
         Some(se) if se > 0.0 => format!(
             "{} <span class=\"dim\">± {}</span>",
-            unit.value(mean),
+            column.value(mean),
             unit.error(1.96 * se)
         ),
-        _ => unit.value(mean),
+        _ => column.value(mean),
     }
 }
 

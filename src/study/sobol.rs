@@ -6,8 +6,8 @@
 //! scenario with its parameters at the point's values, run on the same `M` paths with the same
 //! seed (common random numbers); its outcome per metric is the mean over those paths (for
 //! `capital_depleted`, the share of paths). The indices — first order (Saltelli et al. 2010),
-//! total (Jansen 1999), second order (Saltelli 2002) — come with bootstrap percentile
-//! intervals; an index whose interval does not lie above the dummy's is flagged as not
+//! total (Jansen 1999), second order (Saltelli 2002) — come with normal bootstrap intervals
+//! (the estimate ± SALib's half-width, [`crate::gsa::Estimate`]); an index whose interval does not lie above the dummy's is flagged as not
 //! distinguishable from the noise `M` paths leave.
 //!
 //! The study keeps one mean and one standard error per point and metric: memory grows with
@@ -17,21 +17,23 @@
 mod page;
 
 use std::fmt::Write as _;
-use std::ops::Range;
 
 use serde_json::{Value, json};
 
-use super::problem::{DUMMY, PointOutcomes, Problem, csv_number, point_outcomes, simulate_points};
-use super::{Design, ResultSource, Study, StudyResults, Variant, text_cell};
+use super::problem::{
+    DUMMY, DesignCore, PointOutcomes, PointStudy, Problem, point_outcomes, points_csv, problem_json,
+};
+use super::{Design, ResultSource, SizeWarning, Study, StudyResults};
 use crate::charts::ChartError;
 use crate::charts::study::{self as draw, Forest, ForestRow, Interval, StudyChart, Texts};
 use crate::error::{Arg, Error};
 use crate::gsa::{self, Role, SaltelliDesign, SobolIndices, SobolOptions};
 use crate::metrics::Scalar;
 use crate::output::RunInfo;
+use crate::output::csv::{CsvWriter, number};
 use crate::scenario::Scenario;
 use crate::shard::recipe;
-use crate::simulate::{Observer, Options};
+use crate::units::{Column, Unit};
 
 /// File names of the study's tables.
 pub const SOBOL_CSV: &str = "sobol.csv";
@@ -118,14 +120,12 @@ pub(super) fn check_common(paths: u64, bootstrap: usize, confidence: f64) -> Res
 /// A Sobol' study, checked and ready to run.
 #[derive(Debug, Clone)]
 pub struct Sobol {
-    problem: Problem,
+    /// The problem, the metrics, the paths per point, and the recipe ([`Study::recipe`]): the
+    /// base scenario (its `[[uncertain]]` section and seed included), the metrics and the
+    /// settings; the design is made again from these, never stored point by point.
+    core: DesignCore,
     design: SaltelliDesign,
     settings: SobolSettings,
-    metrics: Vec<Scalar>,
-    /// What the study was made from, for its shards ([`Study::recipe`]): the base scenario
-    /// (its `[[uncertain]]` section and seed included), the metrics and the settings; the
-    /// design is made again from these, never stored point by point.
-    recipe: Value,
 }
 
 /// One metric's result.
@@ -231,65 +231,22 @@ impl Sobol {
             "confidence": settings.confidence,
         });
         let study = Sobol {
-            problem,
+            core: DesignCore {
+                problem,
+                metrics,
+                paths_per_point: settings.paths_per_point,
+                recipe,
+            },
             design,
             settings,
-            metrics,
-            recipe,
         };
-        // Every point's scenario is checked now, before any work: a combination of values
-        // can break a rule between keys that no parameter breaks alone.
-        for p in 0..points {
-            study.scenario(p)?;
-        }
+        debug_assert_eq!(study.design.len(), points);
+        study.check_points()?;
         Ok(study)
     }
 
-    /// The study made again from its [`Study::recipe`].
-    pub fn from_recipe(r: &Value) -> Result<Sobol, Error> {
-        let settings = SobolSettings {
-            samples: recipe::u64_at(r, "samples")? as usize,
-            paths_per_point: recipe::u64_at(r, "paths_per_point")?,
-            second_order: recipe::bool_at(r, "second_order")?,
-            bootstrap: recipe::u64_at(r, "bootstrap")? as usize,
-            confidence: recipe::f64_at(r, "confidence")?,
-        };
-        Sobol::new(
-            &recipe::scenario_at(r, "base")?,
-            recipe::metrics_at(r, "metrics")?,
-            settings,
-        )
-    }
-
-    /// Which paths point `p` runs: `Some(base row)` for the dummy's other paths.
-    fn other_paths(&self, p: usize) -> Option<u64> {
-        let dummy = self.design.groups().count() - 1;
-        dummy_from_b(self.design.role(p), dummy).then(|| self.design.base_row(p) as u64)
-    }
-
-    /// The scenario of point `p`.
-    fn scenario(&self, p: usize) -> Result<Scenario, Error> {
-        self.problem
-            .scenario(
-                &self.design.point(p),
-                self.settings.paths_per_point,
-                self.other_paths(p),
-            )
-            .map_err(|e| {
-                Error::Input(format!(
-                    "design point {p} ({}): {e}",
-                    self.describe_point(p)
-                ))
-            })
-    }
-
-    /// `pd=0.071, recovery=0.28` for messages.
-    fn describe_point(&self, p: usize) -> String {
-        self.problem.describe(&self.design.point(p))
-    }
-
     pub fn problem(&self) -> &Problem {
-        &self.problem
+        &self.core.problem
     }
 
     pub fn design(&self) -> &SaltelliDesign {
@@ -301,11 +258,40 @@ impl Sobol {
     }
 
     pub fn metrics(&self) -> &[Scalar] {
-        &self.metrics
+        &self.core.metrics
+    }
+}
+
+impl PointStudy for Sobol {
+    const NAME: &'static str = "Sobol'";
+    const ROLE_COLUMNS: [&'static str; 2] = ["role", "base_row"];
+
+    fn core(&self) -> &DesignCore {
+        &self.core
     }
 
-    /// The memory the study keeps besides a run's: the design, two numbers per point and
-    /// metric, and the bootstrap's resampled estimates.
+    fn len(&self) -> usize {
+        self.design.len()
+    }
+
+    fn unit_point(&self, p: usize) -> Vec<f64> {
+        self.design.point(p)
+    }
+
+    /// `Some(base row)` for the points that take the dummy from `B`.
+    fn other_paths(&self, p: usize) -> Option<u64> {
+        let dummy = self.design.groups().count() - 1;
+        dummy_from_b(self.design.role(p), dummy).then(|| self.design.base_row(p) as u64)
+    }
+
+    fn role_cells(&self, p: usize) -> [String; 2] {
+        [
+            self.design.role(p).to_string(),
+            self.design.base_row(p).to_string(),
+        ]
+    }
+
+    /// The design, two numbers per point and metric, and the bootstrap's resampled estimates.
     fn kept_bytes(&self) -> u64 {
         let points = self.design.len() as u64;
         let k = self.design.params() as u64;
@@ -316,38 +302,31 @@ impl Sobol {
             2 * g
         };
         2 * self.design.base_samples() as u64 * k * 8
-            + points * self.metrics.len() as u64 * 16
+            + points * self.core.metrics.len() as u64 * 16
             + self.settings.bootstrap as u64 * per_metric_estimates * 8
     }
+}
 
-    /// Simulate every point, then estimate the indices.
-    pub fn compute(
-        &self,
-        options: &Options,
-        observer: &dyn Observer,
-    ) -> Result<SobolResults, Error> {
-        self.compute_from(ResultSource::simulate(options, observer))
-    }
-
+impl Sobol {
     /// The indices from the points' outcomes wherever they come from: simulated now, or read
     /// from the study's shards. The bootstrap runs here, seeded as always, so a merge gives the
     /// same intervals as one machine.
-    pub fn compute_from(&self, source: ResultSource<'_>) -> Result<SobolResults, Error> {
+    fn indices(&self, source: ResultSource<'_>) -> Result<SobolResults, Error> {
         let (outcomes, run) = point_outcomes(
             source,
             "a Sobol' study",
             self.design.len(),
-            &self.metrics,
+            &self.core.metrics,
             |points, options, observer| self.simulate_range(points, options, observer),
         )?;
         let dummy = self.design.groups().count() - 1;
-        let mut indices = Vec::with_capacity(self.metrics.len());
-        for (k, metric) in self.metrics.iter().enumerate() {
+        let mut indices = Vec::with_capacity(self.core.metrics.len());
+        for (k, metric) in self.core.metrics.iter().enumerate() {
             let y = &outcomes[k].mean;
             let options = SobolOptions {
                 resamples: self.settings.bootstrap,
                 confidence: self.settings.confidence,
-                seed: self.problem.seed(),
+                seed: self.core.problem.seed(),
             };
             let ix = gsa::sobol_indices(&self.design, y, &options)
                 .map_err(|e| Error::Input(format!("{}: {e}", metric.name())))?;
@@ -366,128 +345,66 @@ impl Sobol {
         })
     }
 
-    /// Simulate points `points` of the design.
-    fn simulate_range(
-        &self,
-        points: Range<usize>,
-        options: &Options,
-        observer: &dyn Observer,
-    ) -> Result<(Vec<PointOutcomes>, RunInfo), Error> {
-        simulate_points(
-            "Sobol'",
-            points,
-            self.settings.paths_per_point,
-            |p| self.scenario(p),
-            |p| self.describe_point(p),
-            &self.metrics,
-            self.kept_bytes(),
-            options,
-            observer,
-        )
-    }
-
     /// `sobol.csv`: per metric and group, S1 and ST with their intervals, SALib's normal
     /// half-widths and whether each stands out from the dummy; then the S2 rows (`a:b`).
     pub fn sobol_csv(&self, r: &SobolResults) -> String {
-        let names = self.problem.group_names();
-        let mut out = String::from(
-            "metric,parameter,S1,S1_low,S1_high,ST,ST_low,ST_high,S1_conf,ST_conf,\
-             S1_above_dummy,ST_above_dummy,S2,S2_low,S2_high,S2_conf\n",
-        );
+        let names = self.core.problem.group_names();
+        let mut out = CsvWriter::text_file([
+            "metric",
+            "parameter",
+            "S1",
+            "S1_low",
+            "S1_high",
+            "ST",
+            "ST_low",
+            "ST_high",
+            "S1_conf",
+            "ST_conf",
+            "S1_above_dummy",
+            "ST_above_dummy",
+            "S2",
+            "S2_low",
+            "S2_high",
+            "S2_conf",
+        ]);
+        let x = |v: f64| number(Some(v));
+        let empty = String::new;
         for mi in &r.indices {
             let ix = &mi.indices;
             for (g, name) in names.iter().enumerate() {
                 let (s1, st) = (ix.first[g], ix.total[g]);
-                let _ = writeln!(
-                    out,
-                    "{},{},{},{},{},{},{},{},{},{},{},{},,,,",
-                    mi.metric.name(),
-                    text_cell(name),
-                    csv_number(s1.value),
-                    csv_number(s1.low),
-                    csv_number(s1.high),
-                    csv_number(st.value),
-                    csv_number(st.low),
-                    csv_number(st.high),
-                    csv_number(s1.half_width),
-                    csv_number(st.half_width),
-                    mi.s1_above_dummy[g],
-                    mi.st_above_dummy[g],
-                );
+                out.push([
+                    mi.metric.name().to_string(),
+                    name.clone(),
+                    x(s1.value),
+                    x(s1.low),
+                    x(s1.high),
+                    x(st.value),
+                    x(st.low),
+                    x(st.high),
+                    x(s1.half_width),
+                    x(st.half_width),
+                    mi.s1_above_dummy[g].to_string(),
+                    mi.st_above_dummy[g].to_string(),
+                    empty(),
+                    empty(),
+                    empty(),
+                    empty(),
+                ]);
             }
             for s2 in &ix.second {
                 let e = s2.estimate;
-                let _ = writeln!(
-                    out,
-                    "{},{},,,,,,,,,,,{},{},{},{}",
-                    mi.metric.name(),
-                    text_cell(&format!("{}:{}", names[s2.i], names[s2.j])),
-                    csv_number(e.value),
-                    csv_number(e.low),
-                    csv_number(e.high),
-                    csv_number(e.half_width),
-                );
+                let mut row = vec![
+                    mi.metric.name().to_string(),
+                    format!("{}:{}", names[s2.i], names[s2.j]),
+                ];
+                row.extend(std::iter::repeat_with(empty).take(10));
+                row.extend([x(e.value), x(e.low), x(e.high), x(e.half_width)]);
+                out.push(row);
             }
         }
-        out
+        out.into_string()
     }
-
-    /// `design.csv`: one row per point — its index, role, base row, each parameter's value in
-    /// its own units and its unit coordinate, and the seed the point's paths ran with.
-    pub fn design_csv(&self) -> String {
-        let params = self.problem.params();
-        let mut out = String::from("point,role,base_row");
-        for p in params {
-            let _ = write!(out, ",{}", text_cell(&p.name));
-        }
-        for p in params {
-            let _ = write!(out, ",{}", text_cell(&format!("u_{}", p.name)));
-        }
-        out.push_str(",u_dummy,seed\n");
-        for p in 0..self.design.len() {
-            self.design_row(p, &mut out);
-        }
-        out
-    }
-
-    /// The row of point `p` in `design.csv`.
-    fn design_row(&self, p: usize, out: &mut String) {
-        let unit = self.design.point(p);
-        let values = self.problem.values(&unit);
-        let role = self.design.role(p);
-        let _ = write!(out, "{p},{role},{}", self.design.base_row(p));
-        for v in &values {
-            let _ = write!(out, ",{}", csv_number(*v));
-        }
-        for u in &unit {
-            let _ = write!(out, ",{}", csv_number(*u));
-        }
-        let _ = writeln!(out, ",{}", self.problem.point_seed(self.other_paths(p)));
-    }
-
-    /// `points.csv`: one row per point and metric, the mean over the point's paths and its
-    /// standard error.
-    pub fn points_csv(&self, r: &SobolResults) -> String {
-        points_csv(&self.metrics, &r.outcomes)
-    }
-}
-
-/// `points.csv` of a design's outcomes.
-pub(super) fn points_csv(metrics: &[Scalar], outcomes: &[PointOutcomes]) -> String {
-    let mut out = String::from("point,metric,mean,se\n");
-    let points = outcomes.first().map_or(0, |o| o.mean.len());
-    for p in 0..points {
-        for (m, o) in metrics.iter().zip(outcomes) {
-            let _ = writeln!(
-                out,
-                "{p},{},{},{}",
-                m.name(),
-                csv_number(o.mean[p]),
-                super::cell(o.se[p])
-            );
-        }
-    }
-    out
 }
 
 impl Study for Sobol {
@@ -495,52 +412,55 @@ impl Study for Sobol {
     const KIND: &'static str = "sobol";
 
     fn base(&self) -> &Scenario {
-        self.problem.base()
-    }
-
-    /// The points are not listed as variants (a design has thousands): `design.csv` has them.
-    fn variants(&self) -> &[Variant] {
-        &[]
-    }
-
-    fn paths(&self) -> u64 {
-        self.settings.paths_per_point
-    }
-
-    fn paths_total(&self) -> u64 {
-        self.design.len() as u64 * self.settings.paths_per_point
-    }
-
-    fn unit_name(&self) -> &'static str {
-        "point"
+        self.core.problem.base()
     }
 
     fn title(&self) -> String {
         format!(
             "{}: Sobol' indices of {} uncertain parameters",
-            self.problem.base().name(),
-            self.problem.params().len()
+            self.base().name(),
+            self.core.problem.params().len()
         )
     }
 
-    fn compute(&self, options: &Options, observer: &dyn Observer) -> Result<SobolResults, Error> {
-        Sobol::compute(self, options, observer)
-    }
-
     fn compute_from(&self, source: ResultSource<'_>) -> Result<SobolResults, Error> {
-        Sobol::compute_from(self, source)
+        self.indices(source)
     }
 
     fn recipe(&self) -> Option<&Value> {
-        Some(&self.recipe)
+        Some(&self.core.recipe)
     }
 
-    fn from_recipe(recipe: &Value) -> Result<Sobol, Error> {
-        Sobol::from_recipe(recipe)
+    fn from_recipe(r: &Value) -> Result<Sobol, Error> {
+        let settings = SobolSettings {
+            samples: recipe::u64_at(r, "samples")? as usize,
+            paths_per_point: recipe::u64_at(r, "paths_per_point")?,
+            second_order: recipe::bool_at(r, "second_order")?,
+            bootstrap: recipe::u64_at(r, "bootstrap")? as usize,
+            confidence: recipe::f64_at(r, "confidence")?,
+        };
+        Sobol::new(
+            &recipe::scenario_at(r, "base")?,
+            recipe::metrics_at(r, "metrics")?,
+            settings,
+        )
     }
 
     fn design(&self) -> Option<&dyn Design> {
         Some(self)
+    }
+
+    fn warnings(&self) -> Vec<SizeWarning> {
+        let samples = SizeWarning::below(
+            Arg::Samples,
+            self.settings.samples as u64,
+            64,
+            DEFAULT_SAMPLES as u64,
+            "so small a base sample leaves the indices' intervals tens of percentage points \
+             wide, and a first-order index can come out below 0 or their sum above 100%",
+        );
+        let paths = SizeWarning::paths_per_point(self.settings.paths_per_point);
+        samples.into_iter().chain(paths).collect()
     }
 
     fn summary(&self, _results: &SobolResults) -> Value {
@@ -551,36 +471,37 @@ impl Study for Sobol {
                 "points": self.design.len(),
                 "paths_per_point": self.settings.paths_per_point,
                 "second_order": self.settings.second_order,
-                "groups": self.problem.group_names(),
-                "dummy": format!("`{DUMMY}`: drives no key; points that take it from B run their paths under a fresh seed per base row (design.csv, column seed) instead of {}", self.problem.seed()),
+                "groups": self.core.problem.group_names(),
+                "dummy": format!("`{DUMMY}`: drives no key; points that take it from B run their paths under a fresh seed per base row (design.csv, column seed) instead of {}", self.core.problem.seed()),
             },
             "estimators": {
                 "S1": "Saltelli et al. (2010)",
                 "ST": "Jansen (1999)",
                 "S2": "Saltelli (2002)",
-                "intervals": format!("bootstrap percentile, {} resamples of the base rows, confidence {}", self.settings.bootstrap, self.settings.confidence),
+                "intervals": format!("normal bootstrap: the estimate ± z × the sd of {} resamples of the base rows (SALib's *_conf), confidence {}", self.settings.bootstrap, self.settings.confidence),
             },
-            "metrics": self.metrics.iter().map(|m| m.name()).collect::<Vec<_>>(),
-            "problem": self.problem.salib_json(),
+            "metrics": self.core.metrics.iter().map(|m| m.name()).collect::<Vec<_>>(),
+            "problem": self.core.problem.salib_json(),
         })
     }
 
     fn files(&self, results: &SobolResults) -> Vec<(String, Vec<u8>)> {
-        let problem = serde_json::to_string_pretty(&self.problem.salib_json())
-            .expect("JSON values always serialise");
         vec![
             (SOBOL_CSV.to_string(), self.sobol_csv(results).into_bytes()),
             (DESIGN_CSV.to_string(), self.design_csv().into_bytes()),
             (
                 POINTS_CSV.to_string(),
-                self.points_csv(results).into_bytes(),
+                points_csv(&self.core.metrics, &results.outcomes).into_bytes(),
             ),
-            (PROBLEM_JSON.to_string(), problem.into_bytes()),
+            (
+                PROBLEM_JSON.to_string(),
+                problem_json(&self.core.problem).into_bytes(),
+            ),
         ]
     }
 
     fn draw(&self, results: &SobolResults) -> Result<Vec<StudyChart>, ChartError> {
-        let names = self.problem.group_names();
+        let names = self.core.problem.group_names();
         let mut charts = Vec::new();
         for mi in &results.indices {
             let ix = &mi.indices;
@@ -617,8 +538,11 @@ impl Study for Sobol {
                     crate::format::count(self.settings.paths_per_point as f64)
                 ),
                 footnote: Some(format!(
-                    "Share of the variance of the mean {} over the design. `{DUMMY}` drives nothing: its ST is the share that is Monte Carlo noise.",
-                    mi.metric.name()
+                    "Shares of the variance, over the design, of each point's mean {}. The \
+                     dummy parameter drives nothing: its total index is the share that is Monte \
+                     Carlo noise of {} paths per point.",
+                    lower_first(mi.metric.label()),
+                    crate::format::count(self.settings.paths_per_point as f64)
                 )),
             };
             let figure = Forest {
@@ -649,10 +573,11 @@ impl Study for Sobol {
 
     /// Per metric, the groups by total index with S1, ST and their intervals.
     fn summarise(&self, results: &SobolResults) -> String {
-        let names = self.problem.group_names();
+        let names = self.core.problem.group_names();
         let mut out = String::new();
-        let pct = |x: f64| format!("{:.1}%", 100.0 * x);
         for mi in &results.indices {
+            let column = column(mi);
+            let pct = |x: f64| column.value(x);
             let ix = &mi.indices;
             let _ = writeln!(
                 out,
@@ -688,32 +613,40 @@ impl Study for Sobol {
     }
 }
 
-impl Design for Sobol {
-    fn points(&self) -> usize {
-        self.design.len()
-    }
+/// The precision of one metric's indices and their intervals, in one column (percent): the
+/// digits of the largest index, and as many more as tell neighbouring indices apart, by total
+/// index.
+pub(super) fn column(mi: &MetricIndices) -> Column {
+    let ix = &mi.indices;
+    let all: Vec<f64> = ix
+        .first
+        .iter()
+        .chain(&ix.total)
+        .chain(ix.second.iter().map(|s| &s.estimate))
+        .map(|e| e.value)
+        .collect();
+    let largest = all
+        .iter()
+        .filter(|x| x.is_finite())
+        .fold(0.0f64, |m, x| m.max(x.abs()));
+    let mut order: Vec<usize> = (0..ix.total.len()).collect();
+    order.sort_by(|&a, &b| ix.total[b].value.total_cmp(&ix.total[a].value));
+    let totals: Vec<f64> = order.iter().map(|&g| ix.total[g].value).collect();
+    let firsts: Vec<f64> = order.iter().map(|&g| ix.first[g].value).collect();
+    Column::new(Unit::Percent, [&totals[..], &firsts[..], &[largest][..]])
+}
 
-    fn paths_per_point(&self) -> u64 {
-        self.settings.paths_per_point
-    }
-
-    fn metrics(&self) -> &[Scalar] {
-        &self.metrics
-    }
-
-    fn simulate(
-        &self,
-        points: Range<usize>,
-        options: &Options,
-        observer: &dyn Observer,
-    ) -> Result<(Vec<PointOutcomes>, RunInfo), Error> {
-        self.simulate_range(points, options, observer)
-    }
-
-    fn row(&self, p: usize) -> String {
-        let mut out = String::new();
-        self.design_row(p, &mut out);
-        out
+/// A label inside a sentence: `Cost to the state` as `cost to the state` (an abbreviation
+/// such as `OSS` or `BMKB` keeps its capitals).
+pub(crate) fn lower_first(label: &str) -> String {
+    let mut chars = label.chars();
+    match (chars.next(), chars.next()) {
+        (Some(a), Some(b)) if a.is_uppercase() && !b.is_uppercase() => a
+            .to_lowercase()
+            .chain(std::iter::once(b))
+            .chain(chars)
+            .collect(),
+        _ => label.to_string(),
     }
 }
 

@@ -17,7 +17,7 @@ pub use super::MetricStats;
 use super::paired::{Paired, direction};
 use super::params::{SweepParam, apply, show_value};
 use super::{
-    KEY_METRICS, MAX_VARIANTS, ResultSource, Study, StudyResults, Variant, cell, run_variants_from,
+    KEY_METRICS, MAX_VARIANTS, ResultSource, Study, StudyResults, Variant, run_variants_from,
 };
 use crate::charts::ChartError;
 use crate::charts::study::{self as draw, Heatmap, LinePoint, StudyChart, SweepLine, Texts};
@@ -25,9 +25,10 @@ use crate::error::{Arg, Error};
 use crate::format::count;
 use crate::metrics::Scalar;
 use crate::output::RunInfo;
+use crate::output::csv::{CsvWriter, number};
 use crate::scenario::{Override, Scenario, key_label, key_unit};
 use crate::shard::recipe;
-use crate::simulate::{Observer, Options};
+use crate::units::Column;
 
 /// File name of the sweep's table.
 pub const SWEEP_CSV: &str = "sweep.csv";
@@ -183,19 +184,6 @@ impl Sweep {
         })
     }
 
-    /// The sweep made again from its [`Study::recipe`].
-    pub fn from_recipe(r: &Value) -> Result<Sweep, Error> {
-        let params = recipe::strings(r, "params")?
-            .iter()
-            .map(|p| p.parse::<SweepParam>())
-            .collect::<Result<Vec<_>, _>>()?;
-        Sweep::new(
-            &recipe::scenario_at(r, "base")?,
-            params,
-            recipe::metrics_at(r, "metrics")?,
-        )
-    }
-
     /// The scenario the variants are made from.
     pub fn base(&self) -> &Scenario {
         &self.base
@@ -233,17 +221,58 @@ impl Sweep {
         }
     }
 
-    /// Simulate every variant; keep per variant the statistics of the sweep's metrics.
-    pub fn compute(
-        &self,
-        options: &Options,
-        observer: &dyn Observer,
-    ) -> Result<SweepResults, Error> {
-        self.compute_from(ResultSource::simulate(options, observer))
+    /// `sweep.csv`: one row per variant and metric; a column per swept parameter named by its
+    /// dotted path, then `metric,mean,se,p05,p50,p95` (empty where undefined).
+    pub fn csv(&self, results: &SweepResults) -> String {
+        let header = self.params.iter().map(|p| p.key.as_str());
+        let columns = ["metric", "mean", "se", "p05", "p50", "p95"];
+        let mut out = CsvWriter::text_file(header.chain(columns));
+        for point in &results.points {
+            for (m, stats) in self.metrics.iter().zip(&point.stats) {
+                let s = stats.as_ref();
+                let values = point.values.iter().map(|v| show_value(*v));
+                out.push(values.chain([
+                    m.name().to_string(),
+                    number(s.map(|s| s.mean)),
+                    number(s.and_then(|s| s.se)),
+                    number(s.map(|s| s.p05)),
+                    number(s.map(|s| s.p50)),
+                    number(s.map(|s| s.p95)),
+                ]));
+            }
+        }
+        out.into_string()
+    }
+
+    /// `Title — scenario, 1,000 paths per value`.
+    fn title(&self, what: &str) -> String {
+        format!(
+            "{what} — {}, {} each",
+            self.base.name(),
+            super::paths_text(self.paths())
+        )
+    }
+}
+
+impl Study for Sweep {
+    type Results = SweepResults;
+    const KIND: &'static str = "sweep";
+
+    fn base(&self) -> &Scenario {
+        &self.base
+    }
+
+    fn variants(&self) -> &[Variant] {
+        &self.variants
+    }
+
+    fn title(&self) -> String {
+        let keys: Vec<&str> = self.params.iter().map(|p| p.key.as_str()).collect();
+        format!("{}: sweep of {}", self.base.name(), keys.join(" × "))
     }
 
     /// [`Sweep::compute`] from the variants' results wherever they come from.
-    pub fn compute_from(&self, source: ResultSource<'_>) -> Result<SweepResults, Error> {
+    fn compute_from(&self, source: ResultSource<'_>) -> Result<SweepResults, Error> {
         let kept = (self.variants.len() * self.metrics.len() * 128) as u64
             + self.paths() * self.metrics.len() as u64 * 8;
         let mut first: Vec<Vec<f64>> = Vec::new();
@@ -277,51 +306,40 @@ impl Sweep {
         Ok(SweepResults { points, run })
     }
 
-    /// `sweep.csv`: one row per variant and metric; a column per swept parameter named by its
-    /// dotted path, then `metric,mean,se,p05,p50,p95` (empty where undefined).
-    pub fn csv(&self, results: &SweepResults) -> String {
-        let mut out = String::new();
-        for p in &self.params {
-            out.push_str(&super::text_cell(&p.key));
-            out.push(',');
-        }
-        out.push_str("metric,mean,se,p05,p50,p95\n");
-        for point in &results.points {
-            for (m, stats) in self.metrics.iter().zip(&point.stats) {
-                for v in &point.values {
-                    out.push_str(&show_value(*v));
-                    out.push(',');
-                }
-                let s = stats.as_ref();
-                out.push_str(&format!(
-                    "{},{},{},{},{},{}\n",
-                    m.name(),
-                    cell(s.map(|s| s.mean)),
-                    cell(s.and_then(|s| s.se)),
-                    cell(s.map(|s| s.p05)),
-                    cell(s.map(|s| s.p50)),
-                    cell(s.map(|s| s.p95)),
-                ));
-            }
-        }
-        out
+    fn recipe(&self) -> Option<&Value> {
+        Some(&self.recipe)
     }
 
-    /// `Title — scenario, 1,000 paths per value`.
-    fn title(&self, what: &str) -> String {
-        format!(
-            "{what} — {}, {} each",
-            self.base.name(),
-            super::paths_text(self.paths())
+    /// The sweep made again from its [`Study::recipe`].
+    fn from_recipe(r: &Value) -> Result<Sweep, Error> {
+        let params = recipe::strings(r, "params")?
+            .iter()
+            .map(|p| p.parse::<SweepParam>())
+            .collect::<Result<Vec<_>, _>>()?;
+        Sweep::new(
+            &recipe::scenario_at(r, "base")?,
+            params,
+            recipe::metrics_at(r, "metrics")?,
         )
     }
 
+    fn summary(&self, _results: &SweepResults) -> Value {
+        json!({
+            "parameters": self.params.iter().map(|p| json!({"key": p.key, "values": p.values})).collect::<Vec<_>>(),
+            "metrics": self.metrics.iter().map(|m| m.name()).collect::<Vec<_>>(),
+        })
+    }
+
+    fn files(&self, results: &SweepResults) -> Vec<(String, Vec<u8>)> {
+        vec![(SWEEP_CSV.to_string(), self.csv(results).into_bytes())]
+    }
+
     /// A chart per metric: a line with bands for one parameter, a heat map for two.
-    pub fn charts(&self, results: &SweepResults) -> Result<Vec<StudyChart>, ChartError> {
+    fn draw(&self, results: &SweepResults) -> Result<Vec<StudyChart>, ChartError> {
         let mut charts = Vec::new();
         let seed = self.base.spec().simulation.seed;
         let facts = format!(
-            "Common random numbers: every value runs the same {} (seed {seed}).",
+            "Common random numbers: every value runs the same {}, seed {seed}",
             super::paths_text(self.paths())
         );
         for (k, m) in self.metrics.iter().enumerate() {
@@ -404,55 +422,6 @@ impl Sweep {
         }
         Ok(charts)
     }
-}
-
-impl Study for Sweep {
-    type Results = SweepResults;
-    const KIND: &'static str = "sweep";
-
-    fn base(&self) -> &Scenario {
-        &self.base
-    }
-
-    fn variants(&self) -> &[Variant] {
-        &self.variants
-    }
-
-    fn title(&self) -> String {
-        let keys: Vec<&str> = self.params.iter().map(|p| p.key.as_str()).collect();
-        format!("{}: sweep of {}", self.base.name(), keys.join(" × "))
-    }
-
-    fn compute(&self, options: &Options, observer: &dyn Observer) -> Result<SweepResults, Error> {
-        Sweep::compute(self, options, observer)
-    }
-
-    fn compute_from(&self, source: ResultSource<'_>) -> Result<SweepResults, Error> {
-        Sweep::compute_from(self, source)
-    }
-
-    fn recipe(&self) -> Option<&Value> {
-        Some(&self.recipe)
-    }
-
-    fn from_recipe(recipe: &Value) -> Result<Sweep, Error> {
-        Sweep::from_recipe(recipe)
-    }
-
-    fn summary(&self, _results: &SweepResults) -> Value {
-        json!({
-            "parameters": self.params.iter().map(|p| json!({"key": p.key, "values": p.values})).collect::<Vec<_>>(),
-            "metrics": self.metrics.iter().map(|m| m.name()).collect::<Vec<_>>(),
-        })
-    }
-
-    fn files(&self, results: &SweepResults) -> Vec<(String, Vec<u8>)> {
-        vec![(SWEEP_CSV.to_string(), self.csv(results).into_bytes())]
-    }
-
-    fn draw(&self, results: &SweepResults) -> Result<Vec<StudyChart>, ChartError> {
-        self.charts(results)
-    }
 
     fn page(&self, results: &SweepResults, charts: &[StudyChart]) -> String {
         page::html(self, results, charts)
@@ -479,12 +448,22 @@ impl Study for Sweep {
             let _ = write!(out, "{:>w$}", m.name());
         }
         out.push('\n');
-        for point in results.points.iter().take(SUMMARY_ROWS) {
+        let shown = &results.points[..results.points.len().min(SUMMARY_ROWS)];
+        let columns: Vec<Column> = (0..self.metrics.len())
+            .map(|k| {
+                let means: Vec<f64> = shown
+                    .iter()
+                    .filter_map(|p| p.stats[k].map(|s| s.mean))
+                    .collect();
+                Column::of(self.metrics[k].unit(), &means)
+            })
+            .collect();
+        for point in shown {
             for (v, w) in point.values.iter().zip(&key_widths) {
                 let _ = write!(out, "{:<w$}", show_value(*v));
             }
-            for ((m, stats), w) in self.metrics.iter().zip(&point.stats).zip(&metric_widths) {
-                let mean = stats.map_or("–".to_string(), |s| m.unit().value(s.mean));
+            for ((column, stats), w) in columns.iter().zip(&point.stats).zip(&metric_widths) {
+                let mean = stats.map_or("–".to_string(), |s| column.value(s.mean));
                 let _ = write!(out, "{mean:>w$}");
             }
             out.push('\n');

@@ -33,17 +33,15 @@ use serde_json::{Value, json};
 use super::MetricStats;
 use super::paired::Paired;
 use super::params::{apply, show_value};
-use super::{
-    MAX_VARIANTS, ResultSource, Study, StudyResults, Variant, cell, run_variants_from, text_cell,
-};
+use super::{MAX_VARIANTS, ResultSource, Study, StudyResults, Variant, run_variants_from};
 use crate::charts::ChartError;
 use crate::charts::study::{self as draw, Interval, StudyChart, Texts, TornadoChart, TornadoRow};
 use crate::error::{Arg, Error};
 use crate::metrics::Scalar;
 use crate::output::RunInfo;
+use crate::output::csv::{CsvWriter, number};
 use crate::scenario::{Override, Scenario, key_label, key_unit};
 use crate::shard::recipe;
-use crate::simulate::{Observer, Options};
 
 /// File name of the tornado's table.
 pub const TORNADO_CSV: &str = "tornado.csv";
@@ -370,19 +368,6 @@ impl Tornado {
         })
     }
 
-    /// The tornado made again from its [`Study::recipe`].
-    pub fn from_recipe(r: &Value) -> Result<Tornado, Error> {
-        let spread = match &r["spread"] {
-            Value::Null => None,
-            v => Some(v.as_f64().ok_or_else(|| recipe::damaged("spread"))?),
-        };
-        Tornado::new(
-            &recipe::scenario_at(r, "base")?,
-            recipe::metrics_at(r, "metrics")?,
-            spread,
-        )
-    }
-
     /// The scenario the variants are made from.
     pub fn base(&self) -> &Scenario {
         &self.base
@@ -418,18 +403,76 @@ impl Tornado {
         self.base.spec().simulation.paths as u64
     }
 
-    /// Simulate the baseline and every setting; keep the baseline's per-path values of the
-    /// metrics, and per setting its means and paired differences.
-    pub fn compute(
-        &self,
-        options: &Options,
-        observer: &dyn Observer,
-    ) -> Result<TornadoResults, Error> {
-        self.compute_from(ResultSource::simulate(options, observer))
+    /// `tornado.csv`: per metric, one row per parameter by rank: its value in the scenario,
+    /// the low and high settings, the baseline's mean, the means at the settings, the paired
+    /// differences from the baseline with their standard errors, the swing, and notes.
+    pub fn csv(&self, results: &TornadoResults) -> String {
+        let mut out = CsvWriter::text_file([
+            "metric",
+            "rank",
+            "key",
+            "value",
+            "low",
+            "high",
+            "baseline",
+            "at_low",
+            "at_high",
+            "diff_low",
+            "se_low",
+            "diff_high",
+            "se_high",
+            "swing",
+            "note",
+        ]);
+        for (k, m) in self.metrics.iter().enumerate() {
+            let base = results.baseline[k].map(|s| s.mean);
+            for (rank, bar) in results.bars[k].iter().enumerate() {
+                let p = &self.params[bar.param];
+                out.push([
+                    m.name().to_string(),
+                    (rank + 1).to_string(),
+                    p.key.clone(),
+                    show_value(p.value),
+                    number(p.low),
+                    number(p.high),
+                    number(base),
+                    number(bar.low.map(|s| s.mean)),
+                    number(bar.high.map(|s| s.mean)),
+                    number(bar.low.map(|s| s.paired.diff)),
+                    number(bar.low.and_then(|s| s.paired.se)),
+                    number(bar.high.map(|s| s.paired.diff)),
+                    number(bar.high.and_then(|s| s.paired.se)),
+                    number(base.map(|_| bar.swing)),
+                    p.notes.join("; "),
+                ]);
+            }
+        }
+        out.into_string()
+    }
+}
+
+impl Study for Tornado {
+    type Results = TornadoResults;
+    const KIND: &'static str = "tornado";
+
+    fn base(&self) -> &Scenario {
+        &self.base
+    }
+
+    fn variants(&self) -> &[Variant] {
+        &self.variants
+    }
+
+    fn title(&self) -> String {
+        format!(
+            "{}: tornado of {} parameters",
+            self.base.name(),
+            self.params.len()
+        )
     }
 
     /// [`Tornado::compute`] from the variants' results wherever they come from.
-    pub fn compute_from(&self, source: ResultSource<'_>) -> Result<TornadoResults, Error> {
+    fn compute_from(&self, source: ResultSource<'_>) -> Result<TornadoResults, Error> {
         let kept = self.paths() * self.metrics.len() as u64 * 8;
         let mut baseline: Vec<Vec<f64>> = Vec::new();
         let (outcomes, run) = run_variants_from(&self.variants, source, kept, |i, r| {
@@ -509,42 +552,45 @@ impl Tornado {
         })
     }
 
-    /// `tornado.csv`: per metric, one row per parameter by rank: its value in the scenario,
-    /// the low and high settings, the baseline's mean, the means at the settings, the paired
-    /// differences from the baseline with their standard errors, the swing, and notes.
-    pub fn csv(&self, results: &TornadoResults) -> String {
-        let mut out = String::from(
-            "metric,rank,key,value,low,high,baseline,at_low,at_high,diff_low,se_low,diff_high,se_high,swing,note\n",
-        );
-        for (k, m) in self.metrics.iter().enumerate() {
-            let base = results.baseline[k].map(|s| s.mean);
-            for (rank, bar) in results.bars[k].iter().enumerate() {
-                let p = &self.params[bar.param];
-                out.push_str(&format!(
-                    "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n",
-                    m.name(),
-                    rank + 1,
-                    text_cell(&p.key),
-                    show_value(p.value),
-                    cell(p.low),
-                    cell(p.high),
-                    cell(base),
-                    cell(bar.low.map(|s| s.mean)),
-                    cell(bar.high.map(|s| s.mean)),
-                    cell(bar.low.map(|s| s.paired.diff)),
-                    cell(bar.low.and_then(|s| s.paired.se)),
-                    cell(bar.high.map(|s| s.paired.diff)),
-                    cell(bar.high.and_then(|s| s.paired.se)),
-                    cell(base.map(|_| bar.swing)),
-                    text_cell(&p.notes.join("; ")),
-                ));
-            }
-        }
-        out
+    fn recipe(&self) -> Option<&Value> {
+        Some(&self.recipe)
+    }
+
+    /// The tornado made again from its [`Study::recipe`].
+    fn from_recipe(r: &Value) -> Result<Tornado, Error> {
+        let spread = match &r["spread"] {
+            Value::Null => None,
+            v => Some(v.as_f64().ok_or_else(|| recipe::damaged("spread"))?),
+        };
+        Tornado::new(
+            &recipe::scenario_at(r, "base")?,
+            recipe::metrics_at(r, "metrics")?,
+            spread,
+        )
+    }
+
+    fn summary(&self, _results: &TornadoResults) -> Value {
+        json!({
+            "parameters_from": match self.source {
+                Source::Scenario => "sensitivity".to_string(),
+                Source::Default { spread } => format!("default ±{}%", percent(spread)),
+            },
+            "parameters": self.params.iter().map(|p| json!({
+                "key": p.key, "value": p.value, "low": p.low, "high": p.high, "notes": p.notes,
+            })).collect::<Vec<_>>(),
+            "skipped": self.skipped.iter().map(|s| json!({
+                "key": s.key, "value": s.value, "reason": s.reason,
+            })).collect::<Vec<_>>(),
+            "metrics": self.metrics.iter().map(|m| m.name()).collect::<Vec<_>>(),
+        })
+    }
+
+    fn files(&self, results: &TornadoResults) -> Vec<(String, Vec<u8>)> {
+        vec![(TORNADO_CSV.to_string(), self.csv(results).into_bytes())]
     }
 
     /// A tornado chart per metric: the [`CHART_ROWS`] largest swings.
-    pub fn charts(&self, results: &TornadoResults) -> Result<Vec<StudyChart>, ChartError> {
+    fn draw(&self, results: &TornadoResults) -> Result<Vec<StudyChart>, ChartError> {
         let mut charts = Vec::new();
         for (k, m) in self.metrics.iter().enumerate() {
             let (name, label) = (m.name(), m.label());
@@ -610,67 +656,6 @@ impl Tornado {
             charts.push(draw::tornado(format!("tornado_{name}"), caption, &chart)?);
         }
         Ok(charts)
-    }
-}
-
-impl Study for Tornado {
-    type Results = TornadoResults;
-    const KIND: &'static str = "tornado";
-
-    fn base(&self) -> &Scenario {
-        &self.base
-    }
-
-    fn variants(&self) -> &[Variant] {
-        &self.variants
-    }
-
-    fn title(&self) -> String {
-        format!(
-            "{}: tornado of {} parameters",
-            self.base.name(),
-            self.params.len()
-        )
-    }
-
-    fn compute(&self, options: &Options, observer: &dyn Observer) -> Result<TornadoResults, Error> {
-        Tornado::compute(self, options, observer)
-    }
-
-    fn compute_from(&self, source: ResultSource<'_>) -> Result<TornadoResults, Error> {
-        Tornado::compute_from(self, source)
-    }
-
-    fn recipe(&self) -> Option<&Value> {
-        Some(&self.recipe)
-    }
-
-    fn from_recipe(recipe: &Value) -> Result<Tornado, Error> {
-        Tornado::from_recipe(recipe)
-    }
-
-    fn summary(&self, _results: &TornadoResults) -> Value {
-        json!({
-            "parameters_from": match self.source {
-                Source::Scenario => "sensitivity".to_string(),
-                Source::Default { spread } => format!("default ±{}%", percent(spread)),
-            },
-            "parameters": self.params.iter().map(|p| json!({
-                "key": p.key, "value": p.value, "low": p.low, "high": p.high, "notes": p.notes,
-            })).collect::<Vec<_>>(),
-            "skipped": self.skipped.iter().map(|s| json!({
-                "key": s.key, "value": s.value, "reason": s.reason,
-            })).collect::<Vec<_>>(),
-            "metrics": self.metrics.iter().map(|m| m.name()).collect::<Vec<_>>(),
-        })
-    }
-
-    fn files(&self, results: &TornadoResults) -> Vec<(String, Vec<u8>)> {
-        vec![(TORNADO_CSV.to_string(), self.csv(results).into_bytes())]
-    }
-
-    fn draw(&self, results: &TornadoResults) -> Result<Vec<StudyChart>, ChartError> {
-        self.charts(results)
     }
 
     fn page(&self, results: &TornadoResults, charts: &[StudyChart]) -> String {

@@ -259,13 +259,7 @@ impl Distribution {
                 high,
             } => {
                 let (mu, s) = log_parameters(*mean, *sd);
-                let standard = |v: f64| {
-                    if v <= 0.0 {
-                        f64::NEG_INFINITY
-                    } else {
-                        (v.ln() - mu) / s
-                    }
-                };
+                let standard = log_standard(mu, s);
                 let z = truncated_standard_quantile(u, standard(*low), standard(*high));
                 (mu + s * z).exp()
             }
@@ -299,14 +293,7 @@ impl Distribution {
                 low,
                 high,
             } => {
-                let (mu, s) = log_parameters(*mean, *sd);
-                let z = |v: f64| {
-                    if v <= 0.0 {
-                        f64::NEG_INFINITY
-                    } else {
-                        (v.ln() - mu) / s
-                    }
-                };
+                let z = log_standard_of(*mean, *sd);
                 (z(*low), z(*high))
             }
             _ => return 1.0,
@@ -347,6 +334,24 @@ impl Distribution {
 fn log_parameters(m: f64, sd: f64) -> (f64, f64) {
     let sigma2 = (1.0 + (sd / m).powi(2)).ln();
     (m.ln() - sigma2 / 2.0, sigma2.sqrt())
+}
+
+/// The standardised value `(ln v − μ) / σ` of a log-normal with those log parameters (−∞ for
+/// `v ≤ 0`, below its support).
+fn log_standard(mu: f64, sigma: f64) -> impl Fn(f64) -> f64 {
+    move |v| {
+        if v <= 0.0 {
+            f64::NEG_INFINITY
+        } else {
+            (v.ln() - mu) / sigma
+        }
+    }
+}
+
+/// [`log_standard`] of the log-normal with mean `m` and sd `sd` (of the value itself).
+fn log_standard_of(m: f64, sd: f64) -> impl Fn(f64) -> f64 {
+    let (mu, sigma) = log_parameters(m, sd);
+    log_standard(mu, sigma)
 }
 
 /// The shapes `(a, b)` of the Beta distribution with mean `m` and sd `sd`.
@@ -397,40 +402,23 @@ fn ln_beta(a: f64, b: f64) -> f64 {
 fn beta_fraction(a: f64, b: f64, x: f64) -> f64 {
     const TINY: f64 = 1e-300;
     const EPS: f64 = 1e-16;
+    let away_from_zero = |v: f64| if v.abs() < TINY { TINY } else { v };
     let (qab, qap, qam) = (a + b, a + 1.0, a - 1.0);
     let mut c = 1.0;
-    let mut d = 1.0 - qab * x / qap;
-    if d.abs() < TINY {
-        d = TINY;
-    }
-    d = 1.0 / d;
+    let mut d = 1.0 / away_from_zero(1.0 - qab * x / qap);
     let mut h = d;
+    // One step of the method with the fraction's coefficient `aa`: the factor `h` takes.
+    let mut lentz = |aa: f64| {
+        d = 1.0 / away_from_zero(1.0 + aa * d);
+        c = away_from_zero(1.0 + aa / c);
+        d * c
+    };
     // Of the order of sqrt(max(a, b)) terms are needed; the bound only guards against a loop.
     for m in 1..=100_000 {
         let m = m as f64;
         let m2 = 2.0 * m;
-        let aa = m * (b - m) * x / ((qam + m2) * (a + m2));
-        d = 1.0 + aa * d;
-        if d.abs() < TINY {
-            d = TINY;
-        }
-        c = 1.0 + aa / c;
-        if c.abs() < TINY {
-            c = TINY;
-        }
-        d = 1.0 / d;
-        h *= d * c;
-        let aa = -(a + m) * (qab + m) * x / ((a + m2) * (qap + m2));
-        d = 1.0 + aa * d;
-        if d.abs() < TINY {
-            d = TINY;
-        }
-        c = 1.0 + aa / c;
-        if c.abs() < TINY {
-            c = TINY;
-        }
-        d = 1.0 / d;
-        let step = d * c;
+        h *= lentz(m * (b - m) * x / ((qam + m2) * (a + m2)));
+        let step = lentz(-(a + m) * (qab + m) * x / ((a + m2) * (qap + m2)));
         h *= step;
         if (step - 1.0).abs() < EPS {
             break;

@@ -12,8 +12,6 @@
 //! [`table`] correlates every parameter with every outcome of a run, ranking each parameter
 //! once; [`to_csv`] writes the table as the run's `rank_correlations.csv`.
 
-use std::fmt::Write as _;
-
 use crate::math::norm_inv;
 use crate::metrics::Scalar;
 
@@ -171,24 +169,22 @@ pub fn table(
 /// parameter in the table's order; the three numbers empty where there is no correlation.
 /// Numbers are written in full (the shortest text that reads back as the same `f64`).
 pub fn to_csv(parameters: &[String], table: &[OutcomeRanks]) -> String {
-    let mut out = String::from("metric,parameter,rho,low,high,n\n");
+    use crate::output::csv::{CsvWriter, number};
+    let mut out = CsvWriter::text_file(["metric", "parameter", "rho", "low", "high", "n"]);
     for row in table {
         for (name, r) in parameters.iter().zip(&row.by_parameter) {
-            let _ = match r {
-                Some(r) => writeln!(
-                    out,
-                    "{},{name},{},{},{},{}",
-                    row.metric.name(),
-                    r.rho,
-                    r.low,
-                    r.high,
-                    r.n
-                ),
-                None => writeln!(out, "{},{name},,,,{}", row.metric.name(), row.n),
-            };
+            let n = r.map_or(row.n, |r| r.n).to_string();
+            out.push([
+                row.metric.name(),
+                name,
+                &number(r.map(|r| r.rho)),
+                &number(r.map(|r| r.low)),
+                &number(r.map(|r| r.high)),
+                &n,
+            ]);
         }
     }
-    out
+    out.into_string()
 }
 
 #[cfg(test)]

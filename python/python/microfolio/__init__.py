@@ -13,13 +13,16 @@ interrupt) stops it within a second with ``KeyboardInterrupt``.
 
 from __future__ import annotations
 
+import errno
 import json
 import math
 import numbers
 import os
 import shutil
+import sys
 import tempfile
 import threading
+import warnings
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Optional, Sequence, Union
 
@@ -38,6 +41,8 @@ __all__ = [
     "sweep",
     "compare",
     "tornado",
+    "sobol",
+    "morris",
     "metrics",
     "MicrofolioError",
     "InputError",
@@ -128,8 +133,14 @@ class Scenario:
 
 
 def load(path: PathLike, set: Optional[Mapping[str, Any]] = None) -> Scenario:
-    """Read, override and validate a scenario file (``set`` as the command line's ``--set``)."""
-    return Scenario(_native.load(os.fspath(path), _overrides(set)))
+    """Read, override and validate a scenario file; raises :class:`FileNotFoundError` if there
+    is none. ``set`` changes values by dotted key; the scenario is then a variant of its own,
+    named and described after them (``baseline-referral_share-0.8``), so that its results never
+    take the place of the file's own."""
+    path = os.fspath(path)
+    if not os.path.exists(path):
+        raise FileNotFoundError(errno.ENOENT, "no such scenario file", path)
+    return Scenario(_native.load(path, _overrides(set)))
 
 
 def loads(text: str, set: Optional[Mapping[str, Any]] = None) -> Scenario:
@@ -152,22 +163,69 @@ def _sized(s: Scenario, paths: Optional[int], seed: Optional[int]) -> Scenario:
 # --- running in the background, with progress and Ctrl-C ----------------------------------
 
 
+def _in_notebook() -> bool:
+    """Whether the caller is a Jupyter kernel (where a text bar would stay in the saved notebook)."""
+    shell = sys.modules.get("IPython")
+    get = getattr(shell, "get_ipython", None) if shell is not None else None
+    ip = get() if get is not None else None
+    return ip is not None and hasattr(ip, "kernel")
+
+
+class _NotebookBar:
+    """A line of text in a notebook cell, updated in place and emptied when the work ends, so
+    that a notebook saved afterwards keeps nothing of it (tqdm's widget leaves its text behind).
+    ``display`` is IPython's, taken as an argument so that a test can watch it."""
+
+    def __init__(self, label: str, display):
+        self._label = label
+        self._display = display
+        self._handle = None
+        self._shown = None
+
+    def update(self, done: int, total: int) -> None:
+        if total == 0:
+            return
+        line = f"{self._label}: {100 * done // total}% ({done:,} of {total:,} paths)"
+        if line == self._shown:
+            return
+        self._shown = line
+        if self._handle is None:
+            self._handle = self._display({"text/plain": line}, raw=True, display_id=True)
+        else:
+            self._handle.update({"text/plain": line}, raw=True)
+
+    def close(self) -> None:
+        if self._handle is not None:
+            self._handle.update({"text/plain": ""}, raw=True)
+
+
 class _Bar:
-    """tqdm (the notebook widget in Jupyter, text in a terminal) when installed, else nothing.
-    The bar appears once the work knows its size; the library reports between chunks of paths."""
+    """The progress of the work: in a notebook a line of text that leaves nothing behind
+    (:class:`_NotebookBar`), elsewhere tqdm on stderr when installed, else nothing. It appears
+    once the work knows its size; the library reports between chunks of paths."""
 
     def __init__(self, enabled: bool, label: str):
         self._tqdm = None
         self._bar = None
         self._label = label
-        if enabled:
-            try:
-                from tqdm.auto import tqdm
-            except ImportError:
-                return
-            self._tqdm = tqdm
+        self._notebook = None
+        if not enabled:
+            return
+        if _in_notebook():
+            from IPython.display import display
+
+            self._notebook = _NotebookBar(label, display)
+            return
+        try:
+            from tqdm.auto import tqdm
+        except ImportError:
+            return
+        self._tqdm = tqdm
 
     def update(self, done: int, total: int) -> None:
+        if self._notebook is not None:
+            self._notebook.update(done, total)
+            return
         if self._tqdm is None or total == 0:
             return
         if self._bar is None:
@@ -177,6 +235,8 @@ class _Bar:
             self._bar.update(done - self._bar.n)
 
     def close(self) -> None:
+        if self._notebook is not None:
+            self._notebook.close()
         if self._bar is not None:
             self._bar.close()
 
@@ -221,12 +281,13 @@ class Result:
     columns of ``paths.csv``), ``timeseries`` (tidy, as ``timeseries.csv``), ``scenario``."""
 
     def __init__(self, scenario: Scenario, summary: dict, paths: Optional[pd.DataFrame],
-                 timeseries: pd.DataFrame, threads: Optional[int]):
+                 timeseries: pd.DataFrame, threads: Optional[int], uncertain: bool = False):
         self.scenario = scenario
         self.summary = summary
         self.paths = paths
         self.timeseries = timeseries
         self._threads = threads
+        self._uncertain = uncertain
 
     @property
     def metrics(self) -> pd.DataFrame:
@@ -242,7 +303,7 @@ class Result:
         folder = os.fspath(folder)
         return Path(_work(
             lambda c: _native.write_run(self.scenario._native, folder, c, self._threads,
-                                        self.paths is not None),
+                                        self.paths is not None, self._uncertain),
             progress=progress, label=self.scenario.name))
 
     def __repr__(self) -> str:
@@ -251,21 +312,24 @@ class Result:
 
 def run(scenario: Union[Scenario, PathLike], *, paths: Optional[int] = None,
         seed: Optional[int] = None, threads: Optional[int] = None, progress: bool = True,
-        keep_paths: bool = True) -> Result:
+        keep_paths: bool = True, uncertain: bool = False) -> Result:
     """Simulate a scenario (or a scenario file) as ``microfolio run`` does, keeping the results
     in memory. ``paths`` and ``seed`` replace the scenario's; ``threads`` defaults to every
-    core; ``keep_paths=False`` skips the per-path table (for huge runs)."""
+    core; ``keep_paths=False`` skips the per-path table (for huge runs). ``uncertain=True``
+    draws the scenario's ``[[uncertain]]`` parameters anew for every path, as ``microfolio run
+    --uncertain`` does: the per-path table then has a column ``uncertain.<name>`` per parameter
+    with the value the path drew, and ``summary["uncertain"]`` the section."""
     s = _sized(_scenario(scenario), paths, seed)
     with tempfile.TemporaryDirectory(prefix="microfolio-") as tmp:
         csv = os.path.join(tmp, "paths.csv") if keep_paths else None
         summary, timeseries = _work(
-            lambda c: _native.simulate(s._native, c, csv, threads),
+            lambda c: _native.simulate(s._native, c, csv, threads, uncertain),
             progress=progress, label=s.name)
         table = pd.read_csv(csv) if keep_paths else None
     # The label is a calendar year or `after` (docs/model.md §11.4): always text, so that a
     # filter on it works the same whichever rows the run has.
     return Result(s, json.loads(summary), table,
-                  _read_csv_text(timeseries, dtype={"label": str}), threads)
+                  _read_csv_text(timeseries, dtype={"label": str}), threads, uncertain)
 
 
 def _read_csv_text(text: str, dtype=None) -> pd.DataFrame:
@@ -317,15 +381,19 @@ def _metric_names(metrics: Optional[Union[str, Iterable[str]]]) -> Optional[list
 
 
 def _study(kind: str, call, folder: Optional[PathLike], progress: bool, label: str) -> pd.DataFrame:
-    """Run a study into ``folder`` (or a temporary one) and read its table."""
+    """Run a study into ``folder`` (or a temporary one) and read its table. A study too small to
+    mean much runs, with a :class:`UserWarning` that says why and what size would do."""
+    def done(target: str) -> pd.DataFrame:
+        where, said = _work(lambda c: call(target, c), progress=progress, label=label)
+        for w in said:
+            warnings.warn(w, UserWarning, stacklevel=4)
+        return pd.read_csv(Path(where) / f"{kind}.csv")
+
     if folder is not None:
-        where = Path(_work(lambda c: call(os.fspath(folder), c), progress=progress, label=label))
-        return pd.read_csv(where / f"{kind}.csv")
+        return done(os.fspath(folder))
     tmp = tempfile.mkdtemp(prefix="microfolio-")
     try:
-        target = os.path.join(tmp, kind)
-        where = Path(_work(lambda c: call(target, c), progress=progress, label=label))
-        return pd.read_csv(where / f"{kind}.csv")
+        return done(os.path.join(tmp, kind))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
@@ -367,9 +435,18 @@ def compare(scenarios: Union[Scenario, PathLike, Sequence[Union[Scenario, PathLi
         for name, values in (variants or {}).items()
     ]
     label = f"{loaded[0].name if loaded else ''}: compare"
-    return _study("compare", lambda f, c: _native.compare(loaded, specs, f, c, paths, seed,
-                                                          _metric_names(metrics), threads),
-                  folder, progress, label)
+    names = _metric_names(metrics)
+    table = _study("compare", lambda f, c: _native.compare(loaded, specs, f, c, paths, seed,
+                                                           names, threads),
+                   folder, progress, label)
+    # compare.csv has every metric; the frame has those asked for, in their order.
+    if names is None:
+        return table
+    table = table[table["metric"].isin(names)].copy()
+    order = {name: k for k, name in enumerate(names)}
+    table["_order"] = table["metric"].map(order)
+    return (table.sort_values(["variant", "_order"], kind="stable")
+            .drop(columns="_order").reset_index(drop=True))
 
 
 def tornado(scenario: Union[Scenario, PathLike], *, metrics: Optional[Sequence[str]] = None,
@@ -382,6 +459,39 @@ def tornado(scenario: Union[Scenario, PathLike], *, metrics: Optional[Sequence[s
     return _study("tornado", lambda f, c: _native.tornado(s._native, f, c,
                                                           _metric_names(metrics), spread, threads),
                   folder, progress, f"{s.name}: tornado")
+
+
+def sobol(scenario: Union[Scenario, PathLike], *, metrics: Optional[Sequence[str]] = None,
+          samples: Optional[int] = None, paths_per_point: Optional[int] = None,
+          second_order: bool = False, bootstrap: Optional[int] = None,
+          confidence: Optional[float] = None, seed: Optional[int] = None,
+          threads: Optional[int] = None, folder: Optional[PathLike] = None,
+          progress: bool = True) -> pd.DataFrame:
+    """``microfolio sobol``: Sobol' indices of the scenario's ``[[uncertain]]`` parameters (one
+    row per metric and parameter group, the dummy last: ``S1``, ``ST`` and their intervals, as
+    ``sobol.csv``). ``samples`` is the base sample N (a power of two, 256 by default) and
+    ``paths_per_point`` the paths at each point of the design (64); ``folder`` also keeps the
+    study's folder (``design.csv``, ``points.csv``, ``problem.json``, charts, report)."""
+    s = _sized(_scenario(scenario), None, seed)
+    return _study("sobol", lambda f, c: _native.sobol(
+        s._native, f, c, _metric_names(metrics), samples, paths_per_point, second_order,
+        bootstrap, confidence, threads), folder, progress, f"{s.name}: sobol")
+
+
+def morris(scenario: Union[Scenario, PathLike], *, metrics: Optional[Sequence[str]] = None,
+           trajectories: Optional[int] = None, levels: Optional[int] = None,
+           paths_per_point: Optional[int] = None, bootstrap: Optional[int] = None,
+           confidence: Optional[float] = None, seed: Optional[int] = None,
+           threads: Optional[int] = None, folder: Optional[PathLike] = None,
+           progress: bool = True) -> pd.DataFrame:
+    """``microfolio morris``: Morris screening of the scenario's ``[[uncertain]]`` parameters
+    (one row per metric and parameter group, the dummy last: ``mu``, ``mu_star`` with its
+    interval and ``sigma``, as ``morris.csv``). ``trajectories`` (20 by default), ``levels`` (4)
+    and ``paths_per_point`` (64) size the design."""
+    s = _sized(_scenario(scenario), None, seed)
+    return _study("morris", lambda f, c: _native.morris(
+        s._native, f, c, _metric_names(metrics), trajectories, levels, paths_per_point,
+        bootstrap, confidence, threads), folder, progress, f"{s.name}: morris")
 
 
 def metrics(kind: str = "scalar") -> pd.DataFrame:

@@ -422,13 +422,17 @@ fn ks(x: &mut [f64], cdf: impl Fn(f64) -> f64) -> f64 {
 /// ones, a Kolmogorov–Smirnov test at a false-alarm rate of 0.1% each: `D < 1.949 / √n`
 /// (the asymptotic critical value √(ln(2/α)/2)). For the discrete one, the count of each value
 /// is within 4 binomial standard deviations of its expectation (a false alarm below 1e-4 each).
+fn distributions(s: &Scenario) -> impl Iterator<Item = &Distribution> {
+    s.uncertain().iter().map(|p| &p.distribution)
+}
+
 /// Five KS tests and three counts: below 0.6% in all, and the fixed seed makes it one outcome.
 #[test]
 fn drawn_values_follow_their_declared_distributions() {
     let s = parse(EVERY_KIND, &[]).unwrap();
     let n = 20_000u64;
     let draws: Vec<Vec<f64>> = (0..n)
-        .map(|i| uncertainty::draw(s.uncertain(), 99, i))
+        .map(|i| uncertainty::draw(distributions(&s), 99, i))
         .collect();
     let critical = ((2.0f64 / 0.001).ln() / 2.0).sqrt() / (n as f64).sqrt();
     for (j, p) in s.uncertain().iter().enumerate() {
@@ -453,6 +457,6 @@ fn drawn_values_follow_their_declared_distributions() {
         assert!(d < critical, "{}: D = {d} >= {critical}", p.name);
     }
     // Each path's values depend on (seed, path) alone; another seed draws others.
-    assert_eq!(uncertainty::draw(s.uncertain(), 99, 17), draws[17]);
-    assert_ne!(uncertainty::draw(s.uncertain(), 98, 17), draws[17]);
+    assert_eq!(uncertainty::draw(distributions(&s), 99, 17), draws[17]);
+    assert_ne!(uncertainty::draw(distributions(&s), 98, 17), draws[17]);
 }

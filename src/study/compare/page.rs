@@ -11,6 +11,7 @@ use crate::metrics::{Direction, Scalar};
 use crate::output;
 use crate::report::escape as esc;
 use crate::study::report::{crn_note, figure, footer, head, meta, metric_cell, settings};
+use crate::units::Column;
 
 fn direction_words(m: Scalar) -> &'static str {
     match m.direction() {
@@ -85,19 +86,30 @@ pub(super) fn html(c: &Compare, r: &CompareResults, charts: &[StudyChart]) -> St
         );
         for m in Scalar::ALL {
             let unit = m.unit();
-            let show = |x: Option<f64>| x.map_or("–".to_string(), |x| unit.value(x));
+            let (a_mean, b_mean) = (
+                r.stats(0, *m).map(|s| s.mean),
+                r.stats(k, *m).map(|s| s.mean),
+            );
+            // The two means, and the difference with its interval, each as many digits as
+            // tell them apart.
+            let means: Vec<f64> = [a_mean, b_mean].into_iter().flatten().collect();
+            let means = Column::of(unit, &means);
+            let show = |x: Option<f64>| x.map_or("–".to_string(), |x| means.value(x));
             let se = |x: Option<f64>| x.map_or("–".to_string(), |x| unit.change_error(x));
             let p = r.paired(k, *m);
             let diff = match p {
                 None => "–".to_string(),
                 Some(p) => match p.ci {
-                    Some((lo, hi)) => format!(
-                        "{}<br><span class=\"dim\">{} to {}</span>",
-                        unit.change(p.diff),
-                        unit.change(lo),
-                        unit.change(hi)
-                    ),
-                    None => unit.change(p.diff),
+                    Some((lo, hi)) => {
+                        let diffs = Column::of(unit, &[lo, p.diff, hi]);
+                        format!(
+                            "{}<br><span class=\"dim\">{} to {}</span>",
+                            diffs.change(p.diff),
+                            diffs.change(lo),
+                            diffs.change(hi)
+                        )
+                    }
+                    None => Column::of(unit, &[p.diff]).change(p.diff),
                 },
             };
             let _ = writeln!(
@@ -106,8 +118,8 @@ pub(super) fn html(c: &Compare, r: &CompareResults, charts: &[StudyChart]) -> St
                  <td>{diff}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
                 metric_cell(*m, c.settlement()),
                 direction_words(*m),
-                show(r.stats(0, *m).map(|s| s.mean)),
-                show(r.stats(k, *m).map(|s| s.mean)),
+                show(a_mean),
+                show(b_mean),
                 se(p.and_then(|p| p.se)),
                 se(p.and_then(|p| p.se_independent)),
                 p.and_then(|p| p.se_ratio())

@@ -6,11 +6,9 @@ use std::fmt::Write as _;
 use super::{Morris, MorrisResults};
 use crate::charts::PAR_NOTE;
 use crate::charts::study::StudyChart;
-use crate::format::count;
-use crate::output;
 use crate::report::escape as esc;
 use crate::study::problem::DUMMY;
-use crate::study::report::{figure, footer, head, scenario_block};
+use crate::study::report::{design_meta, figure, footer, head, scenario_block};
 
 /// The report of a Morris screening.
 pub(super) fn html(s: &Morris, r: &MorrisResults, charts: &[StudyChart]) -> String {
@@ -25,24 +23,18 @@ pub(super) fn html(s: &Morris, r: &MorrisResults, charts: &[StudyChart]) -> Stri
         "Morris screening",
         &spec.meta.description,
     );
-    let _ = writeln!(
-        h,
-        "<dl class=\"meta\"><dt>Design</dt><dd>{} trajectories on {} levels, {} groups (the \
-         dummy included): {} points</dd><dt>Paths per point</dt><dd>{}</dd><dt>Seed</dt>\
-         <dd>{}</dd><dt>Run</dt><dd>{} paths on {} threads, {:.1} s ({:.1}M loans/s); started \
-         {}</dd><dt>Engine</dt><dd>microfolio {}</dd></dl>",
-        settings.trajectories,
-        settings.levels,
-        names.len(),
-        count(s.design().len() as f64),
-        count(settings.paths_per_point as f64),
-        spec.simulation.seed,
-        count(s.design().len() as f64 * settings.paths_per_point as f64),
-        r.run.threads,
-        r.run.wall_seconds,
-        r.run.loans_per_second() / 1e6,
-        esc(&output::iso_utc(r.run.started)),
-        env!("CARGO_PKG_VERSION"),
+    design_meta(
+        &mut h,
+        base,
+        &format!(
+            "{} trajectories on {} levels, {} groups (the dummy included)",
+            settings.trajectories,
+            settings.levels,
+            names.len()
+        ),
+        (s.design().len(), settings.paths_per_point),
+        &r.run,
+        (settings.bootstrap, settings.confidence),
     );
     h.push_str(
         "<p class=\"note\">How to read this: an elementary effect is the change of the expected \
@@ -60,7 +52,7 @@ pub(super) fn html(s: &Morris, r: &MorrisResults, charts: &[StudyChart]) -> Stri
         let e = &me.effects;
         let mut order: Vec<usize> = (0..names.len() - 1).collect();
         order.sort_by(|&a, &b| e.mu_star[b].value.total_cmp(&e.mu_star[a].value));
-        let unit = me.metric.unit();
+        let unit = super::column(me);
         let top: Vec<String> = order
             .iter()
             .filter(|&&g| me.above_dummy[g])
@@ -75,6 +67,16 @@ pub(super) fn html(s: &Morris, r: &MorrisResults, charts: &[StudyChart]) -> Stri
             })
             .collect();
         let noise = unit.value(e.mu_star[names.len() - 1].value);
+        // The two largest effects within noise of each other: the design cannot rank them.
+        let tied = match order.as_slice() {
+            [a, b, ..] if me.above_dummy[*a] && e.mu_star[*a].low <= e.mu_star[*b].high => format!(
+                " <b>{}</b> and <b>{}</b> are within noise of each other (their μ* intervals \
+                 overlap): this screening cannot tell which matters more.",
+                esc(&names[*a]),
+                esc(&names[*b])
+            ),
+            _ => String::new(),
+        };
         let _ = if top.is_empty() {
             writeln!(
                 h,
@@ -85,7 +87,7 @@ pub(super) fn html(s: &Morris, r: &MorrisResults, charts: &[StudyChart]) -> Stri
         } else {
             writeln!(
                 h,
-                "<li>{}: {} matter most; the noise floor (the dummy's μ*) is {noise}.</li>",
+                "<li>{}: {} matter most; the noise floor (the dummy's μ*) is {noise}.{tied}</li>",
                 esc(me.metric.label()),
                 top.join(", ")
             )
@@ -94,7 +96,7 @@ pub(super) fn html(s: &Morris, r: &MorrisResults, charts: &[StudyChart]) -> Stri
     h.push_str("</ul>\n");
     for (k, me) in r.effects.iter().enumerate() {
         let e = &me.effects;
-        let unit = me.metric.unit();
+        let unit = super::column(me);
         let _ = writeln!(h, "<h2>{}</h2>", esc(me.metric.label()));
         if let Some(c) = charts.get(k) {
             figure(&mut h, c);

@@ -8,18 +8,15 @@ use super::{MetricIndices, Sobol, SobolResults};
 use crate::charts::PAR_NOTE;
 use crate::charts::study::StudyChart;
 use crate::format::count;
-use crate::output;
 use crate::report::escape as esc;
 use crate::study::problem::DUMMY;
-use crate::study::report::{figure, footer, head, metric_cell, scenario_block};
-
-fn pct(x: f64) -> String {
-    format!("{:.1}%", 100.0 * x)
-}
+use crate::study::report::{design_meta, figure, footer, head, metric_cell, scenario_block};
 
 /// What the indices of one metric say, in words.
 fn reading(s: &Sobol, mi: &MetricIndices) -> String {
     let names = s.problem().group_names();
+    let column = super::column(mi);
+    let pct = |x: f64| column.value(x);
     let ix = &mi.indices;
     let dummy = names.len() - 1;
     if ix.constant {
@@ -64,12 +61,28 @@ fn reading(s: &Sobol, mi: &MetricIndices) -> String {
             esc(mi.metric.label()),
             named.join(", ")
         );
+        // The largest two within noise of each other: the design cannot rank them.
+        if let [a, b, ..] = order.as_slice() {
+            if mi.st_above_dummy[*a] && ix.total[*a].low <= ix.total[*b].high {
+                let _ = write!(
+                    text,
+                    " <b>{}</b> and <b>{}</b> are within noise of each other (their total \
+                     indices' intervals overlap): this design cannot tell which matters more.",
+                    esc(&names[*a]),
+                    esc(&names[*b])
+                );
+            }
+        }
         let sum_s1: f64 = (0..dummy).map(|g| ix.first[g].value).sum();
         let _ = write!(
             text,
             " The first-order indices add up to {}: {}",
             pct(sum_s1),
-            if sum_s1 > 0.85 {
+            if sum_s1 > 1.0 {
+                "more than the whole variance. The excess is estimation noise (the estimators \
+                 are unbiased only as the base sample grows), so this design cannot say whether \
+                 the parameters act alone or together; run more base samples."
+            } else if sum_s1 > 0.85 {
                 "the parameters act mostly alone, and fixing the top one at its true value \
                  would remove about its S1 of the variance."
             } else {
@@ -115,35 +128,22 @@ pub(super) fn html(s: &Sobol, r: &SobolResults, charts: &[StudyChart]) -> String
         "Sobol' sensitivity study",
         &spec.meta.description,
     );
-    let _ = writeln!(
-        h,
-        "<dl class=\"meta\"><dt>Design</dt><dd>Saltelli, {} base samples, {} groups (the dummy \
-         included): {} points{}</dd><dt>Paths per point</dt><dd>{} (the same path indices at every point)</dd>\
-         <dt>Seed</dt><dd>{}</dd><dt>Horizon</dt><dd>{} years, {}–{}</dd>\
-         <dt>Run</dt><dd>{} paths on {} threads, {:.1} s ({:.1}M loans/s); started {}</dd>\
-         <dt>Intervals</dt><dd>bootstrap percentile, {} resamples, {:.0}%</dd>\
-         <dt>Engine</dt><dd>microfolio {}</dd></dl>",
-        count(settings.samples as f64),
-        s.design().groups().count(),
-        count(s.design().len() as f64),
-        if settings.second_order {
-            ", with second order"
-        } else {
-            ""
-        },
-        count(settings.paths_per_point as f64),
-        spec.simulation.seed,
-        spec.simulation.horizon_years,
-        spec.meta.start_year,
-        spec.meta.start_year + spec.simulation.horizon_years - 1,
-        count(s.design().len() as f64 * settings.paths_per_point as f64),
-        r.run.threads,
-        r.run.wall_seconds,
-        r.run.loans_per_second() / 1e6,
-        esc(&output::iso_utc(r.run.started)),
-        settings.bootstrap,
-        settings.confidence * 100.0,
-        env!("CARGO_PKG_VERSION"),
+    design_meta(
+        &mut h,
+        base,
+        &format!(
+            "Saltelli, {} base samples, {} groups (the dummy included){}",
+            count(settings.samples as f64),
+            s.design().groups().count(),
+            if settings.second_order {
+                ", with second order"
+            } else {
+                ""
+            }
+        ),
+        (s.design().len(), settings.paths_per_point),
+        &r.run,
+        (settings.bootstrap, settings.confidence),
     );
     h.push_str(
         "<p class=\"note\">How to read this: the first-order index S1 of a parameter is the \
@@ -203,6 +203,8 @@ pub(super) fn html(s: &Sobol, r: &SobolResults, charts: &[StudyChart]) -> String
             mi.metric.name()
         );
         let ix = &mi.indices;
+        let column = super::column(mi);
+        let pct = |x: f64| column.value(x);
         let mut order: Vec<usize> = (0..names.len()).collect();
         order.sort_by(|&a, &b| ix.total[b].value.total_cmp(&ix.total[a].value));
         for g in order {

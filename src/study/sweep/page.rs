@@ -11,6 +11,7 @@ use crate::report::escape as esc;
 use crate::scenario::{key_label, key_unit};
 use crate::study::params::{SweepParam, show_value};
 use crate::study::report::{crn_note, figure, footer, head, mean_pm, meta, scenario_block};
+use crate::units::Column;
 
 /// Rows of a sweep's table shown in the report; the CSV has them all.
 const MAX_TABLE_ROWS: usize = 400;
@@ -39,21 +40,40 @@ fn sweep_tables(h: &mut String, params: &[SweepParam], metrics: &[Scalar], point
             let _ = write!(h, "<th>{}</th>", esc(&m.label_with_unit()));
         }
         h.push_str("</tr></thead>\n<tbody>\n");
-        for point in points.iter().take(MAX_TABLE_ROWS) {
+        let shown = &points[..points.len().min(MAX_TABLE_ROWS)];
+        // One precision per column: the swept values, each metric's means and changes.
+        let value_columns: Vec<Column> = params
+            .iter()
+            .map(|p| Column::of(key_unit(&p.key), &p.values))
+            .collect();
+        let columns: Vec<(Column, Column)> = chunk
+            .iter()
+            .enumerate()
+            .map(|(k, m)| {
+                let means: Vec<f64> = shown
+                    .iter()
+                    .filter_map(|p| p.stats[offset + k].map(|s| s.mean))
+                    .collect();
+                let changes: Vec<f64> = shown
+                    .iter()
+                    .filter_map(|p| p.change[offset + k].map(|c| c.diff))
+                    .collect();
+                (Column::of(m.unit(), &means), Column::of(m.unit(), &changes))
+            })
+            .collect();
+        for point in shown {
             h.push_str("<tr>");
-            for (p, v) in params.iter().zip(&point.values) {
-                let _ = write!(
-                    h,
-                    "<td class=\"l\">{}</td>",
-                    esc(&key_unit(&p.key).value(*v))
-                );
+            for (column, v) in value_columns.iter().zip(&point.values) {
+                let _ = write!(h, "<td class=\"l\">{}</td>", esc(&column.value(*v)));
             }
             for (k, m) in chunk.iter().enumerate() {
                 let (st, change) = (&point.stats[offset + k], &point.change[offset + k]);
                 let unit = m.unit();
-                let mut cell = st.map_or("–".to_string(), |st| mean_pm(*m, st.mean, st.se));
+                let (means, changes) = &columns[k];
+                let mut cell =
+                    st.map_or("–".to_string(), |st| mean_pm(means, unit, st.mean, st.se));
                 if let Some(c) = change {
-                    let _ = write!(cell, "<br><span class=\"dim\">Δ {}", unit.change(c.diff));
+                    let _ = write!(cell, "<br><span class=\"dim\">Δ {}", changes.change(c.diff));
                     if let Some((lo, hi)) = c.ci {
                         let _ = write!(cell, " ± {}", unit.change_error((hi - lo) / 2.0));
                     }
@@ -197,7 +217,7 @@ mod tests {
         // The swept value in its unit; a mean of months with its decimals; a change of a
         // percentage in points.
         assert!(h.contains("<td class=\"l\">50.0%</td>"), "{h}");
-        assert!(h.contains("0.53 <span"), "{h}");
+        assert!(h.contains("0.530 <span"), "{h}");
         assert!(h.contains("Δ +11.0 pp ± 2.48 pp"), "{h}");
     }
 }

@@ -10,6 +10,7 @@ use crate::report::escape as esc;
 use crate::scenario::key_unit;
 use crate::study::params::show_value;
 use crate::study::report::{crn_note, figure, footer, head, key_cell, meta, scenario_block};
+use crate::units::Column;
 
 /// The report of a tornado.
 pub(super) fn html(t: &Tornado, r: &TornadoResults, charts: &[StudyChart]) -> String {
@@ -59,6 +60,22 @@ pub(super) fn html(t: &Tornado, r: &TornadoResults, charts: &[StudyChart]) -> St
             );
             continue;
         };
+        // One precision per column of the outcome: the means at the low and high values
+        // (with the baseline's), the changes, the swings.
+        let sides = || {
+            r.bars[k]
+                .iter()
+                .flat_map(|bar| [bar.low, bar.high])
+                .flatten()
+        };
+        let means: Vec<f64> = std::iter::once(b.mean)
+            .chain(sides().map(|s| s.mean))
+            .collect();
+        let means = Column::of(unit, &means);
+        let changes: Vec<f64> = sides().map(|s| s.paired.diff).collect();
+        let changes = Column::of(unit, &changes);
+        let swings: Vec<f64> = r.bars[k].iter().map(|bar| bar.swing).collect();
+        let swings = Column::of(unit, &swings);
         let _ = write!(
             h,
             "<h2>Swings of {label}</h2>\n<p>Baseline mean {}. Each parameter alone at \
@@ -68,25 +85,30 @@ pub(super) fn html(t: &Tornado, r: &TornadoResults, charts: &[StudyChart]) -> St
              <th>High</th><th>Mean at low<br><span class=\"dim\">change ± 95% CI</span></th>\
              <th>Mean at high<br><span class=\"dim\">change ± 95% CI</span></th><th>Swing</th>\
              <th class=\"l\">Note</th></tr></thead>\n<tbody>\n",
-            unit.value(b.mean)
+            means.value(b.mean)
         );
         for (rank, bar) in r.bars[k].iter().enumerate() {
             let p = &t.params()[bar.param];
             let ps = key_unit(&p.key).whole(p.whole);
-            let setting = |v: Option<f64>| v.map_or("–".to_string(), |v| ps.value(v));
+            let settings: Vec<f64> = [Some(p.value), p.low, p.high]
+                .into_iter()
+                .flatten()
+                .collect();
+            let settings = Column::of(ps, &settings);
+            let setting = |v: Option<f64>| v.map_or("–".to_string(), |v| settings.value(v));
             let at = |s: Option<Side>| {
                 s.map_or("–".to_string(), |s| {
                     let change = match s.paired.ci {
                         Some((lo, hi)) => format!(
                             "{} ± {}",
-                            unit.change(s.paired.diff),
+                            changes.change(s.paired.diff),
                             unit.change_error((hi - lo) / 2.0)
                         ),
-                        None => unit.change(s.paired.diff),
+                        None => changes.change(s.paired.diff),
                     };
                     format!(
                         "{}<br><span class=\"dim\">{change}</span>",
-                        unit.value(s.mean)
+                        means.value(s.mean)
                     )
                 })
             };
@@ -96,12 +118,12 @@ pub(super) fn html(t: &Tornado, r: &TornadoResults, charts: &[StudyChart]) -> St
                  <td>{}</td><td>{}</td><td>{}</td><td class=\"l wrap\">{}</td></tr>",
                 rank + 1,
                 key_cell(&p.key),
-                ps.value(p.value),
+                settings.value(p.value),
                 setting(p.low),
                 setting(p.high),
                 at(bar.low),
                 at(bar.high),
-                unit.value(bar.swing),
+                swings.value(bar.swing),
                 esc(&p.notes.join("; ")),
             );
         }
