@@ -356,7 +356,15 @@ impl Compare {
                 String::new()
             });
             rows.push(ForestRow {
-                label: format!("{}{}", m.label(), if m.at_par(self.settlement()) { " †" } else { "" }),
+                label: format!(
+                    "{}{}",
+                    m.label(),
+                    if m.at_par(self.settlement()) {
+                        " †"
+                    } else {
+                        ""
+                    }
+                ),
                 entries,
             });
         }
