@@ -9,11 +9,13 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 use serde_json::{Map, Value, json};
 
 pub mod folder;
+#[cfg(feature = "parquet")]
+pub mod parquet;
 pub use folder::{MANIFEST, OutputDir, OutputError, RUN, is_result_folder, note_written};
 
 use crate::engine::PathOutcome;
 use crate::metrics::{Scalar, Yearly};
-use crate::results::Results;
+use crate::results::{OutcomeColumns, Results};
 use crate::scenario::Scenario;
 use crate::stats::{SUMMARY_QUANTILES, Summary};
 
@@ -21,6 +23,7 @@ use crate::stats::{SUMMARY_QUANTILES, Summary};
 pub const SUMMARY_JSON: &str = "summary.json";
 pub const TIMESERIES_CSV: &str = "timeseries.csv";
 pub const PATHS_CSV: &str = "paths.csv";
+pub const PATHS_PARQUET: &str = "paths.parquet";
 pub const SCENARIO_TOML: &str = "scenario.toml";
 
 /// Versions of the code that produced a result.
@@ -105,17 +108,55 @@ pub fn uncertain_json(scenario: &Scenario) -> Value {
 
 /// The contents of `summary.json`.
 pub fn summary_json(scenario: &Scenario, results: &Results, info: &RunInfo) -> Value {
+    summary_json_of(scenario, results, info).expect("outcomes in memory are always read")
+}
+
+/// The share of paths on which `m` is defined and positive (e.g. the probability of
+/// depletion), of a column with NaN where undefined.
+fn share_positive(column: &[f64], paths: u64) -> f64 {
+    if paths == 0 {
+        return 0.0;
+    }
+    column.iter().filter(|x| **x > 0.0).count() as f64 / paths as f64
+}
+
+/// [`summary_json`] of outcomes read one column at a time.
+pub fn summary_json_of(
+    scenario: &Scenario,
+    results: &dyn OutcomeColumns,
+    info: &RunInfo,
+) -> Result<Value, crate::Error> {
     let spec = scenario.spec();
     let loans_per_second = info.loans_per_second();
+    let paths = results.paths();
+    let probabilities = [
+        ("capital_depleted", Scalar::CapitalDepleted),
+        ("guarantee_called", Scalar::GuaranteeCall),
+        ("lending_closed", Scalar::MonthsLendingClosed),
+        ("liquidity_shortfall", Scalar::MonthsLiquidityShortfall),
+    ];
+    let mut shares = Map::new();
     let mut metrics = Map::new();
     for m in Scalar::ALL {
-        metrics.insert(m.name().into(), summary_value(results.summary(*m)));
+        let mut column = results.scalar_column(*m)?;
+        for (name, _) in probabilities.iter().filter(|(_, p)| p == m) {
+            shares.insert((*name).into(), json!(share_positive(&column, paths)));
+        }
+        // The defined values, sorted in place: one column of all paths at a time.
+        column.retain(|x| !x.is_nan());
+        metrics.insert(
+            m.name().into(),
+            summary_value(Summary::of_values(&mut column)),
+        );
     }
-    let share_positive = |m: Scalar| results.probability_positive(m);
-    json!({
+    let probabilities: Map<String, Value> = probabilities
+        .iter()
+        .map(|(name, _)| ((*name).to_string(), shares[*name].clone()))
+        .collect();
+    Ok(json!({
         "scenario": scenario.name(),
         "description": spec.meta.description,
-        "paths": results.paths(),
+        "paths": paths,
         "first_path": results.first_path(),
         "seed": spec.simulation.seed,
         "horizon_years": spec.simulation.horizon_years,
@@ -131,13 +172,8 @@ pub fn summary_json(scenario: &Scenario, results: &Results, info: &RunInfo) -> V
         "note": "final_capital and cost_to_state value the remaining book at par and leave out \
                  recoveries still to come: losses still embedded in the book at the horizon are not included.",
         "metrics": metrics,
-        "probabilities": {
-            "capital_depleted": share_positive(Scalar::CapitalDepleted),
-            "guarantee_called": share_positive(Scalar::GuaranteeCall),
-            "lending_closed": share_positive(Scalar::MonthsLendingClosed),
-            "liquidity_shortfall": share_positive(Scalar::MonthsLiquidityShortfall),
-        },
-    })
+        "probabilities": probabilities,
+    }))
 }
 
 /// Quantile levels of `timeseries.csv`.
@@ -145,6 +181,14 @@ const TIMESERIES_QUANTILES: [f64; 5] = [0.05, 0.25, 0.5, 0.75, 0.95];
 
 /// The contents of `timeseries.csv`: one row per (report year, metric).
 pub fn timeseries_csv(scenario: &Scenario, results: &Results) -> String {
+    timeseries_csv_of(scenario, results).expect("outcomes in memory are always read")
+}
+
+/// [`timeseries_csv`] of outcomes read one column at a time.
+pub fn timeseries_csv_of(
+    scenario: &Scenario,
+    results: &dyn OutcomeColumns,
+) -> Result<String, crate::Error> {
     let start_year = scenario.spec().meta.start_year;
     let mut out = String::from("year,label,metric,mean,p05,p25,p50,p75,p95\n");
     let shape = results.shape();
@@ -154,7 +198,7 @@ pub fn timeseries_csv(scenario: &Scenario, results: &Results) -> String {
             .iter()
             .filter(|m| y < shape.years || m.beyond_horizon())
         {
-            let mut values = results.yearly(y, *m).to_vec();
+            let mut values = results.yearly_column(y, *m)?;
             let cells = match Summary::of_values(&mut values) {
                 None => ",,,,,".to_string(),
                 Some(s) => {
@@ -171,7 +215,95 @@ pub fn timeseries_csv(scenario: &Scenario, results: &Results) -> String {
             ));
         }
     }
-    out
+    Ok(out)
+}
+
+/// The file of per-path outcomes a run writes: `paths.csv` (text, the default) or
+/// `paths.parquet` (columnar and compressed, with the `parquet` feature: docs/cluster.md,
+/// "Which file of paths").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum PathsFormat {
+    #[default]
+    Csv,
+    Parquet,
+}
+
+impl PathsFormat {
+    /// Its file name in a result folder.
+    pub fn file(self) -> &'static str {
+        match self {
+            PathsFormat::Csv => PATHS_CSV,
+            PathsFormat::Parquet => PATHS_PARQUET,
+        }
+    }
+
+    /// Its name, as `--paths-format` takes it and a shard's recipe records it.
+    pub fn name(self) -> &'static str {
+        match self {
+            PathsFormat::Csv => "csv",
+            PathsFormat::Parquet => "parquet",
+        }
+    }
+
+    /// The format named `name`; the reason when there is none, or this build cannot write it.
+    pub fn parse(name: &str) -> Result<PathsFormat, String> {
+        match name.trim() {
+            "csv" => Ok(PathsFormat::Csv),
+            "parquet" if cfg!(feature = "parquet") => Ok(PathsFormat::Parquet),
+            "parquet" => Err(NO_PARQUET.to_string()),
+            other => Err(format!("`{other}`: allowed: csv or parquet")),
+        }
+    }
+}
+
+/// Why this build neither writes nor reads `paths.parquet`.
+pub const NO_PARQUET: &str = "this microfolio was built without Parquet support; build it with \
+                              `cargo build --release --features parquet` (docs/cluster.md)";
+
+/// The file of per-path outcomes being written, row by row as the paths come in: `paths.csv`
+/// or `paths.parquet`.
+pub enum PathsWriter {
+    Csv(PathsCsv),
+    #[cfg(feature = "parquet")]
+    Parquet(Box<parquet::PathsParquet>),
+}
+
+impl PathsWriter {
+    /// Create the file of `format` at `path`, with a column after the metrics for each of
+    /// `extra` (the drawn values of a run with parameter uncertainty, `uncertain.<name>`).
+    pub fn create(format: PathsFormat, path: &Path, extra: &[String]) -> io::Result<PathsWriter> {
+        match format {
+            PathsFormat::Csv => Ok(PathsWriter::Csv(PathsCsv::create_with(path, extra)?)),
+            #[cfg(feature = "parquet")]
+            PathsFormat::Parquet => Ok(PathsWriter::Parquet(Box::new(
+                parquet::PathsParquet::create(path, extra)?,
+            ))),
+            #[cfg(not(feature = "parquet"))]
+            PathsFormat::Parquet => Err(io::Error::other(NO_PARQUET)),
+        }
+    }
+
+    /// Append one row per path, ending with the values `extra(path index)`.
+    pub fn write_with(
+        &mut self,
+        outcomes: &[PathOutcome],
+        extra: impl Fn(u64) -> Vec<f64>,
+    ) -> io::Result<()> {
+        match self {
+            PathsWriter::Csv(w) => w.write_with(outcomes, extra),
+            #[cfg(feature = "parquet")]
+            PathsWriter::Parquet(w) => w.write_with(outcomes, extra),
+        }
+    }
+
+    /// Complete the file, reporting any error.
+    pub fn finish(self) -> io::Result<()> {
+        match self {
+            PathsWriter::Csv(w) => w.finish(),
+            #[cfg(feature = "parquet")]
+            PathsWriter::Parquet(w) => (*w).finish(),
+        }
+    }
 }
 
 /// `paths.csv`, written row by row as the paths come in.

@@ -73,11 +73,15 @@ pub struct WorkArgs {
     #[arg(long, short)]
     pub quiet: bool,
     /// Compute only shard I of N (counted from 0) into OUT/shard-I-of-N, for `microfolio
-    /// merge`; `auto` takes I and N from a Slurm job array, `auto/N` I from a Kubernetes
-    /// Indexed Job. With it, --out is the folder of all the shards [default:
-    /// output/<meta.name>[-<study>]-shards].
-    #[arg(long, value_name = "I/N|auto|auto/N")]
+    /// merge`; `auto/N` takes I from the task of a Slurm job array or a Kubernetes Indexed
+    /// Job, `auto` I and N from a Slurm job array of all N tasks. With it, --out is the folder
+    /// of all the shards [default: output/<meta.name>[-<study>]-shards].
+    #[arg(long, value_name = "I/N|auto/N|auto")]
     pub shard: Option<String>,
+    /// With --shard: compute nothing, print what the shards and their merge will need (memory
+    /// of a task and of the merge, disk) as key=value lines.
+    #[arg(long, requires = "shard")]
+    pub plan: bool,
 }
 
 #[derive(Args, Debug)]
@@ -204,9 +208,13 @@ pub struct RunArgs {
     pub scenario: ScenarioArgs,
     #[command(flatten)]
     pub run: WorkArgs,
-    /// Do not write paths.csv (for very large runs).
+    /// Do not write the file of paths (paths.csv or paths.parquet; for very large runs).
     #[arg(long)]
     pub no_paths_csv: bool,
+    /// The file of per-path outcomes: `csv` (paths.csv) or `parquet` (paths.parquet, columnar
+    /// and compressed; needs a microfolio built with the `parquet` feature).
+    #[arg(long, value_name = "csv|parquet", default_value = "csv")]
+    pub paths_format: String,
     /// Draw the scenario's [[uncertain]] parameters anew for every path (parameter
     /// uncertainty); without it the section is ignored.
     #[arg(long)]

@@ -16,6 +16,7 @@
 
 pub mod format;
 mod merge;
+pub mod plan;
 pub mod recipe;
 mod spec;
 mod write;
@@ -23,5 +24,6 @@ mod write;
 pub use merge::{Merged, merge, shard_folders};
 pub use spec::{K8S_INDEX, MAX_SHARDS, SLURM_COUNT, SLURM_ID, SLURM_MAX, SLURM_MIN, Shard};
 pub use write::{
-    Written, default_run_shards, default_study_shards, run, shard_folder, study, study_share_paths,
+    Invocation, Written, default_run_shards, default_study_shards, run, shard_folder, study,
+    study_share_paths,
 };
