@@ -1363,6 +1363,71 @@ fn paths_parquet_needs_the_parquet_feature() {
 }
 
 #[test]
+fn a_merge_may_choose_the_file_of_paths() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let base = baseline();
+    let run = ["run", base.as_str(), "--paths", "30", "-q"];
+    shards_of(d, &run, &["0/2", "1/2"], "shards");
+    // The shards asked for paths.csv; the merge writes none, as the command with
+    // --no-paths-csv would have.
+    ok(
+        d,
+        &["merge", "shards", "--no-paths-csv", "--out", "none", "-q"],
+    );
+    ok(
+        d,
+        &[&run[..], &["--no-paths-csv", "--out", "single"]].concat(),
+    );
+    same_folders(&d.join("none"), &d.join("single"));
+    #[cfg(feature = "parquet")]
+    {
+        ok(
+            d,
+            &[
+                "merge",
+                "shards",
+                "--paths-format",
+                "parquet",
+                "--out",
+                "pq",
+                "-q",
+            ],
+        );
+        ok(
+            d,
+            &[
+                &run[..],
+                &["--paths-format", "parquet", "--out", "single-pq"],
+            ]
+            .concat(),
+        );
+        same_folders(&d.join("pq"), &d.join("single-pq"));
+    }
+    refused(
+        d,
+        &["merge", "shards", "--paths-format", "tsv", "--out", "m"],
+        &["--paths-format tsv", "csv or parquet"],
+    );
+    // A study writes no file of paths to choose.
+    let sweep = [
+        "sweep",
+        base.as_str(),
+        "--param",
+        "followup.referral_share=0.2,0.6",
+        "--paths",
+        "4",
+        "-q",
+    ];
+    shards_of(d, &sweep, &["0/1"], "sweep");
+    refused(
+        d,
+        &["merge", "sweep", "--no-paths-csv", "--out", "m"],
+        &["not of a `sweep` study"],
+    );
+}
+
+#[test]
 fn paths_format_takes_csv_or_parquet() {
     let dir = tempfile::tempdir().unwrap();
     let base = baseline();

@@ -50,6 +50,13 @@ pub struct MergeArgs {
     /// Nothing on stdout.
     #[arg(long, short)]
     pub quiet: bool,
+    /// For the shards of a run: write the file of paths as `csv` (paths.csv) or `parquet`
+    /// (paths.parquet), whatever the shards' command asked for.
+    #[arg(long, value_name = "csv|parquet")]
+    pub paths_format: Option<String>,
+    /// For the shards of a run: write no file of paths, whatever the shards' command asked for.
+    #[arg(long, conflicts_with = "paths_format")]
+    pub no_paths_csv: bool,
 }
 
 /// Options every run and study shares.

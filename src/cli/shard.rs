@@ -5,6 +5,7 @@
 use std::io::Write;
 use std::process::ExitCode;
 
+use microfolio::output::PathsFormat;
 use microfolio::shard::{self, Invocation, Shard};
 use microfolio::{Options, RunOptions, Scenario, Study};
 
@@ -115,8 +116,24 @@ pub fn merge(args: MergeArgs) -> ExitCode {
         Ok(f) => f,
         Err(e) => return fail(EXIT_BAD_INPUT, e),
     };
+    let paths = match (&args.paths_format, args.no_paths_csv) {
+        (_, true) => Some(None),
+        (Some(name), false) => match PathsFormat::parse(name) {
+            Ok(f) => Some(Some(f)),
+            Err(why) => {
+                return fail(
+                    EXIT_BAD_INPUT,
+                    format!(
+                        "--paths-format {}: {why}",
+                        microfolio::scenario::shorten(name)
+                    ),
+                );
+            }
+        },
+        (None, false) => None,
+    };
     let bar = Bar::new(0, true, None);
-    match shard::merge(&folders, args.out.as_deref(), &bar) {
+    match shard::merge(&folders, args.out.as_deref(), paths, &bar) {
         Ok(_) if args.quiet => ExitCode::SUCCESS,
         Ok(m) => {
             for n in &m.notes {

@@ -893,9 +893,13 @@ fn read_points(shards: &[Found], metrics: usize) -> Result<(Vec<PointOutcomes>, 
 
 /// Merge the shard folders `folders` into the result folder `out` (default: the folder the
 /// run or study would have written), as the single process would have written it.
+/// `file_of_paths`, for the shards of a run, replaces the file of paths their command asked for: `None` for
+/// none (`--no-paths-csv`) or a format — the folder is then the one the command with that
+/// choice writes on one machine (the numbers do not depend on it).
 pub fn merge(
     folders: &[PathBuf],
     out: Option<&Path>,
+    file_of_paths: Option<Option<PathsFormat>>,
     observer: &dyn Observer,
 ) -> Result<Merged, Error> {
     if folders.is_empty() {
@@ -927,6 +931,12 @@ pub fn merge(
         notes: Vec::new(),
         table: String::new(),
     };
+    if file_of_paths.is_some() && kind != RUN {
+        return Err(Error::Input(format!(
+            "the file of paths is chosen for the shards of a run, not of a `{kind}` study, which \
+             writes none"
+        )));
+    }
     match kind.as_str() {
         RUN => {
             let scenario = recipe::scenario_at(&recipe, "scenario")?;
@@ -941,7 +951,7 @@ pub fn merge(
             let dest = out.map_or_else(|| run::default_folder(&scenario), Path::to_path_buf);
             let (folder, notes) = merge_run(
                 &scenario,
-                paths_file.then_some(format),
+                file_of_paths.unwrap_or(paths_file.then_some(format)),
                 uncertain,
                 &dest,
                 &shards,
@@ -1136,7 +1146,76 @@ fn merge_design<S: Study>(
 
 #[cfg(test)]
 mod tests {
-    use super::{ranges, shell_word, wildcard};
+    use super::{Found, check, ranges, shell_word, wildcard};
+    use crate::output::RunInfo;
+    use crate::shard::format::ShardFile;
+    use serde_json::json;
+    use std::path::PathBuf;
+    use std::time::{Duration, Instant, UNIX_EPOCH};
+
+    /// `n` shards of one work, `missing` and `twice` aside: what `check` sees before it opens
+    /// a file.
+    fn shards(n: u64, missing: &[u64], twice: &[u64]) -> Vec<Found> {
+        let work = json!({"kind": "run", "stream": "paths", "units": 1, "paths": n * 10});
+        let one = |i: u64, copy: bool| Found {
+            folder: PathBuf::from(if copy { "copy" } else { "shards" })
+                .join(format!("shard-{i:06}-of-{n:06}")),
+            file: ShardFile {
+                work: work.clone(),
+                given: json!({"command": ["run", "a.toml"], "directory": "/x"}),
+                index: i,
+                count: n,
+                stream: (i * 10, i * 10 + 10),
+                pieces: Vec::new(),
+                outcomes_bytes: 0,
+                outcomes_index: None,
+                run: RunInfo {
+                    threads: 1,
+                    wall_seconds: 1.0,
+                    started: UNIX_EPOCH + Duration::from_secs(i),
+                    loans_simulated: 0,
+                },
+            },
+            crcs: Vec::new(),
+        };
+        let mut out: Vec<Found> = (0..n)
+            .filter(|i| !missing.contains(i))
+            .map(|i| one(i, false))
+            .chain(twice.iter().map(|i| one(*i, true)))
+            .collect();
+        // Given in a scrambled order.
+        out.reverse();
+        out.swap(0, n as usize / 2);
+        out
+    }
+
+    #[test]
+    fn missing_and_repeated_shards_are_found_in_one_pass() {
+        // 200,000 shards: comparing every shard with every other would take hours.
+        let n = 200_000;
+        let mut given = shards(n, &[7, 123_456, 123_457, 199_999], &[]);
+        let started = Instant::now();
+        let e = check(&mut given, None).unwrap_err().to_string();
+        assert!(
+            e.starts_with(
+                "4 of 200000 shards missing: shard 7/200000 (shard-000007-of-200000, paths 70..80"
+            ) && e.contains("shard 123456/200000")
+                && e.contains("shard 199999/200000")
+                && e.contains("--indices 7,123456-123457,199999 200000"),
+            "{e}"
+        );
+        let first = started.elapsed();
+        let mut given = shards(n, &[], &[31_415]);
+        let started = Instant::now();
+        let e = check(&mut given, None).unwrap_err().to_string();
+        assert!(e.contains("shard 31415/200000 in both"), "{e}");
+        let second = started.elapsed();
+        eprintln!("check of 200,000 shards: {first:?} and {second:?}");
+        assert!(
+            first + second < Duration::from_secs(10),
+            "{first:?}, {second:?}"
+        );
+    }
 
     #[test]
     fn rerun_indices_and_shell_words() {
