@@ -69,9 +69,9 @@ for ((i = 0; i < shards; i++)); do
 done
 echo "shards: $shards made in $(( $(date +%s) - start )) s"
 bytes=$(du -sb "$dir/shards" | cut -f1)
-outcomes=$(find "$dir/shards" -name outcomes.bin -printf '%s\n' | awk '{s += $1} END {print s}')
+outcomes=$(find "$dir/shards" -name outcomes.bin -printf '%s\n' | awk '{s += $1} END {printf "%.0f", s}')
 awk -v b="$bytes" -v o="$outcomes" -v p="$paths" 'BEGIN {
-  printf "shards: %d bytes on disk, %.1f per path (outcomes.bin %.1f per path)\n", b, b / p, o / p }'
+  printf "shards: %.0f bytes on disk, %.1f per path (outcomes.bin %.1f per path)\n", b, b / p, o / p }'
 
 merge() {
   local way="$1" rep="$2" out="$dir/merged-$1"
@@ -94,7 +94,7 @@ merge() {
   done
   awk -v w="$way" -v r="$rep" -v wall="$wall" -v u="$user" -v s="$sys" -v k="$peak" \
       -v f="$file" -v p="$paths" 'BEGIN {
-    printf "merge %-8s round %d: wall %s, user %s s, system %s s, peak %d kB (%.2f GiB), file of paths %d bytes (%.1f per path)\n",
+    printf "merge %-8s round %d: wall %s, user %s s, system %s s, peak %d kB (%.2f GiB), file of paths %.0f bytes (%.1f per path)\n",
       w, r, wall, u, s, k, k / 1048576, f, f / p }'
 }
 

@@ -15,6 +15,11 @@ use crate::study::Study;
 const CSV_BYTES_PER_PATH: u64 = 520;
 const PARQUET_BYTES_PER_PATH: u64 = 220;
 
+/// What a task holds beside what grows with its work: the program, its threads' stacks, the
+/// allocator's slack (a shard task of the baseline peaked at 22 MB resident: docs/cluster.md,
+/// "Scale").
+const PROGRAM: u64 = 24 << 20;
+
 /// What the shards of a work and their merge will need.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Plan {
@@ -72,7 +77,7 @@ pub fn run(scenario: &Scenario, options: &RunOptions, shards: u64) -> Plan {
     };
     Plan {
         shards,
-        task_memory: resources::streaming_memory(scenario, threads),
+        task_memory: resources::streaming_memory(scenario, threads).saturating_add(PROGRAM),
         merge_memory: resources::merge_memory(scenario, options.paths_csv, options.uncertain),
         shards_disk: path_shards_disk(paths, rows, shards),
         paths_file_disk: if options.paths_csv {
@@ -104,7 +109,9 @@ pub fn study<S: Study>(study: &S, shards: u64, threads: usize) -> Plan {
             let one = resources::estimated_memory(study.base(), threads);
             Plan {
                 shards,
-                task_memory: one.saturating_add(kept / shards.max(1)),
+                task_memory: one
+                    .saturating_add(kept / shards.max(1))
+                    .saturating_add(PROGRAM),
                 merge_memory: kept.saturating_add(64 << 20),
                 shards_disk: points
                     .saturating_mul(format::point_record_bytes(d.metrics().len()) as u64)
@@ -122,7 +129,7 @@ pub fn study<S: Study>(study: &S, shards: u64, threads: usize) -> Plan {
             let paths = study.paths().saturating_mul(variants.len() as u64);
             Plan {
                 shards,
-                task_memory: streaming,
+                task_memory: streaming.saturating_add(PROGRAM),
                 merge_memory: largest.saturating_mul(2).saturating_add(64 << 20),
                 shards_disk: path_shards_disk(paths, rows, shards),
                 paths_file_disk: 0,
