@@ -159,6 +159,32 @@ pub struct PathColumns {
 }
 
 impl PathColumns {
+    /// The columns read from `file`: the defined values of each `wanted` metric (sorted here),
+    /// each uncertain parameter's drawn values and each ranked outcome's, in path order.
+    fn assemble(
+        file: &'static str,
+        rows: usize,
+        (wanted, values): (&[Scalar], Vec<Vec<f64>>),
+        (uncertain, parameters): (&[String], Vec<Vec<f64>>),
+        (ranked, outcomes): (&[Scalar], Vec<Vec<f64>>),
+    ) -> PathColumns {
+        let columns = wanted
+            .iter()
+            .zip(values)
+            .map(|(metric, mut v)| {
+                v.sort_unstable_by(f64::total_cmp);
+                (*metric, v)
+            })
+            .collect();
+        PathColumns {
+            file,
+            rows,
+            columns,
+            parameters: uncertain.iter().cloned().zip(parameters).collect(),
+            outcomes: ranked.iter().copied().zip(outcomes).collect(),
+        }
+    }
+
     /// The defined values of a metric's column, sorted ascending; `None` if it was not read.
     pub fn sorted(&self, metric: Scalar) -> Option<&[f64]> {
         self.columns.get(&metric).map(|v| v.as_slice())
@@ -886,21 +912,13 @@ fn path_columns(
         }
         rows += 1;
     }
-    let columns = wanted
-        .iter()
-        .zip(values)
-        .map(|(metric, mut v)| {
-            v.sort_unstable_by(f64::total_cmp);
-            (*metric, v)
-        })
-        .collect();
-    Ok(PathColumns {
-        file: PATHS_CSV,
+    Ok(PathColumns::assemble(
+        PATHS_CSV,
         rows,
-        columns,
-        parameters: uncertain.iter().cloned().zip(parameters).collect(),
-        outcomes: ranked.iter().copied().zip(outcomes).collect(),
-    })
+        (wanted, values),
+        (uncertain, parameters),
+        (ranked, outcomes),
+    ))
 }
 
 /// [`path_columns`] of `paths.parquet`, row group by row group, with the same checks: its
@@ -997,21 +1015,13 @@ fn parquet_columns(
                 file.rows()
             ));
         }
-        let columns = wanted
-            .iter()
-            .zip(values)
-            .map(|(metric, mut v)| {
-                v.sort_unstable_by(f64::total_cmp);
-                (*metric, v)
-            })
-            .collect();
-        Ok(PathColumns {
-            file: PATHS_PARQUET,
+        Ok(PathColumns::assemble(
+            PATHS_PARQUET,
             rows,
-            columns,
-            parameters: uncertain.iter().cloned().zip(parameters).collect(),
-            outcomes: ranked.iter().copied().zip(outcomes).collect(),
-        })
+            (wanted, values),
+            (uncertain, parameters),
+            (ranked, outcomes),
+        ))
     };
     match std::panic::catch_unwind(std::panic::AssertUnwindSafe(read)) {
         Ok(Ok(columns)) => Ok(columns),
