@@ -1,8 +1,10 @@
 //! Which shard a process computes: `I/N` as given, or taken from the scheduler that started
-//! it (`auto`): a Slurm job array (`SLURM_ARRAY_TASK_ID` with `SLURM_ARRAY_TASK_COUNT`, or
-//! `SLURM_ARRAY_TASK_MIN`/`MAX`) or a Kubernetes Indexed Job (`JOB_COMPLETION_INDEX`, whose
-//! count Kubernetes does not pass: `auto/N`). Anything missing, inconsistent or out of range
-//! is an argument error naming the variables and their values.
+//! it: `auto/N`, the index from the task of a Slurm job array (`SLURM_ARRAY_TASK_ID`, whatever
+//! the array: so an array of some indices reruns exactly those shards) or of a Kubernetes
+//! Indexed Job (`JOB_COMPLETION_INDEX`), N as given; plain `auto`, index and N from a Slurm
+//! array that is all of the work, `0..N-1` (`SLURM_ARRAY_TASK_COUNT`, or
+//! `SLURM_ARRAY_TASK_MIN`/`MAX`). Anything missing, inconsistent or out of range is an
+//! argument error naming the variables and their values.
 
 use std::ops::Range;
 
