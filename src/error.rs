@@ -81,8 +81,17 @@ pub enum ErrorKind {
 /// The work whose memory is estimated: a run of some paths, or a study of variants × paths.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Work {
-    Run { paths: u64 },
-    Study { variants: usize, paths: u64 },
+    Run {
+        paths: u64,
+    },
+    Study {
+        variants: usize,
+        paths: u64,
+    },
+    /// The merge of a run's shards.
+    Merge {
+        paths: u64,
+    },
 }
 
 /// Why a run or a study could not be made or did not complete.
@@ -197,6 +206,7 @@ impl fmt::Display for Error {
                 needed,
                 available,
             } => {
+                let needed_mb = needed.div_ceil(1 << 20);
                 let (needed, available) = (resources::bytes(*needed), resources::bytes(*available));
                 match work {
                     Work::Run { paths } => write!(
@@ -204,6 +214,14 @@ impl fmt::Display for Error {
                         "simulation.paths = {paths}: the run would need about {needed} of memory, \
                          more than the {available} available; run fewer paths (results of runs \
                          over path ranges can be appended with the library)"
+                    ),
+                    Work::Merge { paths } => write!(
+                        f,
+                        "merging the shards of a run of {paths} paths would need about {needed} \
+                         of memory, more than the {available} available here (the job's memory \
+                         limit, or the machine's free memory); give the merge at least {needed} \
+                         (Slurm: sbatch --mem={}M, as cluster/submit.sh does)",
+                        needed_mb
                     ),
                     Work::Study { variants, paths } => write!(
                         f,

@@ -11,11 +11,13 @@ use serde_json::{Map, Value, json};
 pub mod csv;
 pub mod folder;
 use self::csv::CsvWriter;
+#[cfg(feature = "parquet")]
+pub mod parquet;
 pub use folder::{MANIFEST, OutputDir, OutputError, RUN, is_result_folder, note_written};
 
 use crate::engine::PathOutcome;
 use crate::metrics::{Scalar, Yearly};
-use crate::results::Results;
+use crate::results::{OutcomeColumns, Results};
 use crate::scenario::{Lineage, Scenario, Settlement};
 use crate::stats::{SUMMARY_QUANTILES, Summary};
 
@@ -23,6 +25,7 @@ use crate::stats::{SUMMARY_QUANTILES, Summary};
 pub const SUMMARY_JSON: &str = "summary.json";
 pub const TIMESERIES_CSV: &str = "timeseries.csv";
 pub const PATHS_CSV: &str = "paths.csv";
+pub const PATHS_PARQUET: &str = "paths.parquet";
 pub const SCENARIO_TOML: &str = "scenario.toml";
 
 /// Versions of the code that produced a result.
@@ -174,19 +177,51 @@ pub fn lineage_from_json(v: &Value) -> Result<Option<Lineage>, String> {
 
 /// The contents of `summary.json`.
 pub fn summary_json(scenario: &Scenario, results: &Results, info: &RunInfo) -> Value {
+    summary_json_of(scenario, results, info).expect("outcomes in memory are always read")
+}
+
+/// The share of paths on which `m` is defined and positive (e.g. the probability of
+/// depletion), of a column with NaN where undefined.
+fn share_positive(column: &[f64], paths: u64) -> f64 {
+    if paths == 0 {
+        return 0.0;
+    }
+    column.iter().filter(|x| **x > 0.0).count() as f64 / paths as f64
+}
+
+/// [`summary_json`] of outcomes read one column at a time.
+pub fn summary_json_of(
+    scenario: &Scenario,
+    results: &dyn OutcomeColumns,
+    info: &RunInfo,
+) -> Result<Value, crate::Error> {
     let spec = scenario.spec();
     let loans_per_second = info.loans_per_second();
+    let paths = results.paths();
+    let mut shares = Map::new();
     let mut metrics = Map::new();
     for m in Scalar::ALL {
-        metrics.insert(m.name().into(), summary_value(results.summary(*m)));
+        let mut column = results.scalar_column(*m)?;
+        for (name, _) in PROBABILITIES.iter().filter(|(_, p)| p == m) {
+            shares.insert((*name).into(), json!(share_positive(&column, paths)));
+        }
+        // The defined values, sorted in place: one column of all paths at a time.
+        column.retain(|x| !x.is_nan());
+        metrics.insert(
+            m.name().into(),
+            summary_value(Summary::of_values(&mut column)),
+        );
     }
-    let share_positive = |m: Scalar| results.probability_positive(m);
-    json!({
+    let probabilities: Map<String, Value> = PROBABILITIES
+        .iter()
+        .map(|(name, _)| ((*name).to_string(), shares[*name].clone()))
+        .collect();
+    Ok(json!({
         "scenario": scenario.name(),
         "file": scenario.file(),
         "extends": lineage_json(scenario.lineage()),
         "description": spec.meta.description,
-        "paths": results.paths(),
+        "paths": paths,
         "first_path": results.first_path(),
         "seed": spec.simulation.seed,
         "horizon_years": spec.simulation.horizon_years,
@@ -202,11 +237,8 @@ pub fn summary_json(scenario: &Scenario, results: &Results, info: &RunInfo) -> V
         "settlement": spec.state.settlement.name(),
         "note": settlement_note(spec.state.settlement),
         "metrics": metrics,
-        "probabilities": PROBABILITIES
-            .iter()
-            .map(|(name, m)| ((*name).to_string(), json!(share_positive(*m))))
-            .collect::<Map<String, Value>>(),
-    })
+        "probabilities": probabilities,
+    }))
 }
 
 /// Quantile levels of `timeseries.csv`.
@@ -214,6 +246,14 @@ const TIMESERIES_QUANTILES: [f64; 5] = [0.05, 0.25, 0.5, 0.75, 0.95];
 
 /// The contents of `timeseries.csv`: one row per (report year, metric).
 pub fn timeseries_csv(scenario: &Scenario, results: &Results) -> String {
+    timeseries_csv_of(scenario, results).expect("outcomes in memory are always read")
+}
+
+/// [`timeseries_csv`] of outcomes read one column at a time.
+pub fn timeseries_csv_of(
+    scenario: &Scenario,
+    results: &dyn OutcomeColumns,
+) -> Result<String, crate::Error> {
     let start_year = scenario.spec().meta.start_year;
     let mut out = CsvWriter::text_file([
         "year", "label", "metric", "mean", "p05", "p25", "p50", "p75", "p95",
@@ -222,12 +262,15 @@ pub fn timeseries_csv(scenario: &Scenario, results: &Results) -> String {
     // With the run-off's years, the rows up to the last with any flow or exposure on any path
     // (at least one after the horizon); the one row `after` always.
     let rows = if shape.run_off_years {
-        let used = (shape.years..shape.rows).rev().find(|&y| {
-            Yearly::ALL
-                .iter()
-                .filter(|m| m.beyond_horizon())
-                .any(|m| results.yearly(y, *m).iter().any(|v| *v != 0.0))
-        });
+        let mut used = None;
+        'rows: for y in (shape.years..shape.rows).rev() {
+            for m in Yearly::ALL.iter().filter(|m| m.beyond_horizon()) {
+                if results.yearly_column(y, *m)?.iter().any(|v| *v != 0.0) {
+                    used = Some(y);
+                    break 'rows;
+                }
+            }
+        }
         used.map_or(shape.years + 1, |y| y + 1).min(shape.rows)
     } else {
         shape.rows
@@ -238,7 +281,7 @@ pub fn timeseries_csv(scenario: &Scenario, results: &Results) -> String {
             .iter()
             .filter(|m| y < shape.years || m.beyond_horizon())
         {
-            let mut values = results.yearly(y, *m).to_vec();
+            let mut values = results.yearly_column(y, *m)?;
             let stats: [Option<f64>; 6] = match Summary::of_values(&mut values) {
                 None => [None; 6],
                 Some(s) => {
@@ -254,7 +297,96 @@ pub fn timeseries_csv(scenario: &Scenario, results: &Results) -> String {
             out.push(head.into_iter().chain(stats.map(csv::number)));
         }
     }
-    out.into_string()
+    Ok(out.into_string())
+}
+
+/// The file of per-path outcomes a run writes: `paths.csv` (text, the default) or
+/// `paths.parquet` (columnar and compressed, with the `parquet` feature: docs/cluster.md,
+/// "Which file of paths").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum PathsFormat {
+    #[default]
+    Csv,
+    Parquet,
+}
+
+impl PathsFormat {
+    /// Its file name in a result folder.
+    pub fn file(self) -> &'static str {
+        match self {
+            PathsFormat::Csv => PATHS_CSV,
+            PathsFormat::Parquet => PATHS_PARQUET,
+        }
+    }
+
+    /// Its name, as `--paths-format` takes it and a shard's recipe records it.
+    pub fn name(self) -> &'static str {
+        match self {
+            PathsFormat::Csv => "csv",
+            PathsFormat::Parquet => "parquet",
+        }
+    }
+
+    /// The format named `name`; the reason when there is none, or this build cannot write it.
+    pub fn parse(name: &str) -> Result<PathsFormat, String> {
+        match name.trim() {
+            "csv" => Ok(PathsFormat::Csv),
+            "parquet" if cfg!(feature = "parquet") => Ok(PathsFormat::Parquet),
+            "parquet" => Err(NO_PARQUET.to_string()),
+            other => Err(format!("`{other}`: allowed: csv or parquet")),
+        }
+    }
+}
+
+/// Why this build neither writes nor reads `paths.parquet`.
+pub const NO_PARQUET: &str = "this microfolio was built without Parquet support (without its \
+                              default features); build it with its default features: `cargo \
+                              build --release` (docs/cluster.md)";
+
+/// The file of per-path outcomes being written, row by row as the paths come in: `paths.csv`
+/// or `paths.parquet`.
+pub enum PathsWriter {
+    Csv(PathsCsv),
+    #[cfg(feature = "parquet")]
+    Parquet(Box<parquet::PathsParquet>),
+}
+
+impl PathsWriter {
+    /// Create the file of `format` at `path`, with a column after the metrics for each of
+    /// `extra` (the drawn values of a run with parameter uncertainty, `uncertain.<name>`).
+    pub fn create(format: PathsFormat, path: &Path, extra: &[String]) -> io::Result<PathsWriter> {
+        match format {
+            PathsFormat::Csv => Ok(PathsWriter::Csv(PathsCsv::create_with(path, extra)?)),
+            #[cfg(feature = "parquet")]
+            PathsFormat::Parquet => Ok(PathsWriter::Parquet(Box::new(
+                parquet::PathsParquet::create(path, extra)?,
+            ))),
+            #[cfg(not(feature = "parquet"))]
+            PathsFormat::Parquet => Err(io::Error::other(NO_PARQUET)),
+        }
+    }
+
+    /// Append one row per path, ending with the values `extra(path index)`.
+    pub fn write_with(
+        &mut self,
+        outcomes: &[PathOutcome],
+        extra: impl Fn(u64) -> Vec<f64>,
+    ) -> io::Result<()> {
+        match self {
+            PathsWriter::Csv(w) => w.write_with(outcomes, extra),
+            #[cfg(feature = "parquet")]
+            PathsWriter::Parquet(w) => w.write_with(outcomes, extra),
+        }
+    }
+
+    /// Complete the file, reporting any error.
+    pub fn finish(self) -> io::Result<()> {
+        match self {
+            PathsWriter::Csv(w) => w.finish(),
+            #[cfg(feature = "parquet")]
+            PathsWriter::Parquet(w) => (*w).finish(),
+        }
+    }
 }
 
 /// `paths.csv`, written row by row as the paths come in.

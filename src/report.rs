@@ -378,7 +378,8 @@ fn html(data: &RunData, drawn: &charts::Charts, parameters: &[String]) -> String
         figure(&mut h, c);
     }
     if !drawn.ranks.is_empty() {
-        uncertainty(&mut h, &drawn.ranks, parameters);
+        let file = data.paths.as_ref().map_or("paths.csv", |p| p.file);
+        uncertainty(&mut h, &drawn.ranks, parameters, file);
         for c in charts.iter().filter(|c| c.name.starts_with("rank_")) {
             figure(&mut h, c);
         }
@@ -400,9 +401,12 @@ fn html(data: &RunData, drawn: &charts::Charts, parameters: &[String]) -> String
     let _ = write!(
         h,
         "<footer>Drawn by microfolio {} from the data files of this result folder \
-         (summary.json, timeseries.csv, paths.csv, scenario.toml). The charts are also in \
+         (summary.json, timeseries.csv, {}scenario.toml). The charts are also in \
          <code>charts/</code> as SVG and PNG.</footer>\n</body>\n</html>\n",
-        env!("CARGO_PKG_VERSION")
+        env!("CARGO_PKG_VERSION"),
+        data.paths
+            .as_ref()
+            .map_or(String::new(), |p| format!("{}, ", p.file))
     );
     h
 }
@@ -518,18 +522,19 @@ fn headline(h: &mut String, data: &RunData) {
 
 /// The section of a run with parameter uncertainty: what it is, then per outcome in words the
 /// parameter that drives it most and the next one.
-fn uncertainty(h: &mut String, ranks: &[OutcomeRanks], parameters: &[String]) {
+fn uncertainty(h: &mut String, ranks: &[OutcomeRanks], parameters: &[String], file: &str) {
     let level = pct(RANK_CONFIDENCE, 0);
     let _ = write!(
         h,
         "<h2>Parameter uncertainty</h2>\n<p>Every path drew its own values of the \
          scenario's {} uncertain parameters (<code>run --uncertain</code>): the \
          distributions above include that uncertainty. The values drawn are the \
-         <code>uncertain.*</code> columns of <code>paths.csv</code>. Which parameter drives \
+         <code>uncertain.*</code> columns of <code>{}</code>. Which parameter drives \
          each key outcome most, by Spearman's rank correlation ρ over the paths between the \
          value it drew and the outcome ({level} interval; every number is in \
          <code>{RANK_CORRELATIONS_CSV}</code>):</p>\n<ul id=\"drivers\">\n",
-        parameters.len()
+        parameters.len(),
+        file
     );
     let interval = |r: &RankCorrelation| {
         if r.low == r.high {

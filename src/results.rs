@@ -5,8 +5,54 @@ use std::fmt;
 use std::ops::Range;
 
 use crate::engine::PathOutcome;
+use crate::error::Error;
 use crate::metrics::{Scalar, Yearly};
 use crate::stats::Summary;
+
+/// Per-path outcomes read one column of all paths at a time: what `summary.json` and
+/// `timeseries.csv` are computed from ([`crate::output`]), whether the outcomes are in memory
+/// ([`Results`]) or in shards on disk (a merge, which so holds one column at a time, 8 bytes a
+/// path, whatever the metrics and years).
+pub trait OutcomeColumns {
+    /// First path index.
+    fn first_path(&self) -> u64;
+    /// Number of paths.
+    fn paths(&self) -> u64;
+    /// The horizon's years and the yearly rows per path.
+    fn shape(&self) -> Shape;
+    /// Initial-book loans plus loans granted, over all paths.
+    fn loans_simulated(&self) -> u64;
+    /// Scalar metric `m` on each path, in path order; NaN where undefined.
+    fn scalar_column(&self, m: Scalar) -> Result<Vec<f64>, Error>;
+    /// Yearly metric `m` in row `row` (below the shape's rows) on each path, in path order.
+    fn yearly_column(&self, row: usize, m: Yearly) -> Result<Vec<f64>, Error>;
+}
+
+impl OutcomeColumns for Results {
+    fn first_path(&self) -> u64 {
+        self.first_path
+    }
+
+    fn paths(&self) -> u64 {
+        Results::paths(self)
+    }
+
+    fn shape(&self) -> Shape {
+        self.shape
+    }
+
+    fn loans_simulated(&self) -> u64 {
+        self.loans_simulated
+    }
+
+    fn scalar_column(&self, m: Scalar) -> Result<Vec<f64>, Error> {
+        Ok(self.scalars[m.index()].clone())
+    }
+
+    fn yearly_column(&self, row: usize, m: Yearly) -> Result<Vec<f64>, Error> {
+        Ok(self.yearly(row, m).to_vec())
+    }
+}
 
 /// The yearly rows every path of a run carries: the horizon's report years, and after them the
 /// rows of the state's ledger beyond the horizon (docs/model.md §11.4), whose number the model

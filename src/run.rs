@@ -7,10 +7,10 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Work};
 use crate::model::Model;
-use crate::output::{self, OutputDir, OutputError, PathsCsv, RunInfo, Stopwatch};
+use crate::output::{self, OutputDir, OutputError, PathsFormat, PathsWriter, RunInfo, Stopwatch};
 use crate::report;
 use crate::resources;
-use crate::results::Results;
+use crate::results::{OutcomeColumns, Results};
 use crate::scenario::{Scenario, ScenarioError, Uncertain};
 use crate::simulate::{Observer, Options, Pool, WorkUnit};
 
@@ -19,8 +19,12 @@ use crate::simulate::{Observer, Options, Pool, WorkUnit};
 pub struct RunOptions {
     /// Worker threads (at least 1); `None` uses every core.
     pub threads: Option<usize>,
-    /// Write `paths.csv` (one row per path). Off for huge runs.
+    /// Write the file of paths (one row per path: `paths.csv`, or the file of `paths_format`).
+    /// Off for huge runs.
     pub paths_csv: bool,
+    /// Which file of paths: `paths.csv` (the default) or `paths.parquet` (with the `parquet`
+    /// feature).
+    pub paths_format: PathsFormat,
     /// Refuse a run whose estimated memory exceeds this many bytes; `None` uses the memory the
     /// system reports available (no check where it cannot tell).
     pub memory_budget: Option<u64>,
@@ -34,6 +38,7 @@ impl Default for RunOptions {
         RunOptions {
             threads: None,
             paths_csv: true,
+            paths_format: PathsFormat::Csv,
             memory_budget: None,
             uncertain: false,
         }
@@ -95,27 +100,35 @@ pub fn simulate_run(
     observer: &dyn Observer,
     paths_csv: Option<&Path>,
 ) -> Result<(Results, RunInfo), Error> {
-    simulate_run_with(scenario, pool, observer, paths_csv, false)
+    simulate_run_with(
+        scenario,
+        pool,
+        observer,
+        paths_csv.map(|p| (p, PathsFormat::Csv)),
+        false,
+    )
 }
 
-/// [`simulate_run`], with parameter uncertainty when `uncertain`: each path draws the values
-/// of the `[[uncertain]]` parameters from its own stream ([`Scenario::uncertain_draw`]), simulates
-/// the scenario at those values ([`Scenario::at_values`]) and `paths.csv` gains one column
+/// [`simulate_run`], the file of paths streamed to `paths` (a path and a format) if given,
+/// with parameter uncertainty when `uncertain`: each path draws the values of the
+/// `[[uncertain]]` parameters from its own stream ([`Scenario::uncertain_draw`]), simulates
+/// the scenario at those values ([`Scenario::at_values`]) and the file of paths gains one column
 /// per parameter with the value drawn. Every other draw of a path is the same as without
 /// uncertainty (common random numbers). A scenario without the section is refused.
 pub fn simulate_run_with(
     scenario: &Scenario,
     pool: &Pool,
     observer: &dyn Observer,
-    paths_csv: Option<&Path>,
+    paths: Option<(&Path, PathsFormat)>,
     uncertain: bool,
 ) -> Result<(Results, RunInfo), Error> {
+    let paths_csv = paths.map(|(p, _)| p);
     can_draw(scenario, uncertain)?;
     let parameters = if uncertain { scenario.uncertain() } else { &[] };
     let model = Model::new(scenario);
     let path_model = |i: u64| path_model(scenario, i);
     let columns: Vec<String> = parameters.iter().map(|p| p.column()).collect();
-    let paths = scenario.spec().simulation.paths as u64;
+    let count = scenario.spec().simulation.paths as u64;
     let stopwatch = Stopwatch::start();
     let io_error = |path: &Path, error| {
         Error::Output(OutputError::Io {
@@ -123,8 +136,10 @@ pub fn simulate_run_with(
             error,
         })
     };
-    let mut csv = match paths_csv {
-        Some(p) => Some(PathsCsv::create_with(p, &columns).map_err(|e| io_error(p, e))?),
+    let mut csv = match paths {
+        Some((p, format)) => {
+            Some(PathsWriter::create(format, p, &columns).map_err(|e| io_error(p, e))?)
+        }
         None => None,
     };
     let mut kept: Option<Results> = None;
@@ -141,14 +156,14 @@ pub fn simulate_run_with(
     };
     if parameters.is_empty() {
         pool.simulate(
-            &[WorkUnit::new(&model, 0..paths)],
+            &[WorkUnit::new(&model, 0..count)],
             observer,
             on_outcomes,
             on_unit,
         )?;
     } else {
         pool.simulate_per_path(
-            0..paths,
+            0..count,
             model.shape,
             &path_model,
             observer,
@@ -235,21 +250,22 @@ pub fn run(
     )?;
     can_draw(scenario, options.uncertain)?;
     let folder = OutputDir::create(destination, output::RUN)?;
-    let csv_path = folder.file(output::PATHS_CSV);
+    let csv_path = folder.file(options.paths_format.file());
     let (results, info) = simulate_run_with(
         scenario,
         &pool,
         observer,
-        options.paths_csv.then_some(csv_path.as_path()),
+        options
+            .paths_csv
+            .then_some((csv_path.as_path(), options.paths_format)),
         options.uncertain,
     )?;
     write_folder(folder, scenario, results, info, options.uncertain, observer)
 }
 
 /// Write the files of a run's result folder beside its `paths.csv` (already in `folder`, or
-/// left out), draw its charts and report, and move it into place: the end of [`run`], and of a
-/// merge of shards, which so writes the same files. `uncertain`: the run drew its parameters
-/// per path (`summary.json` records the section).
+/// left out), draw its charts and report, and move it into place: the end of [`run`]. `uncertain`:
+/// the run drew its parameters per path (`summary.json` records the section).
 pub(crate) fn write_folder(
     folder: OutputDir,
     scenario: &Scenario,
@@ -258,7 +274,27 @@ pub(crate) fn write_folder(
     uncertain: bool,
     observer: &dyn Observer,
 ) -> Result<Completed, Error> {
-    let mut summary = output::summary_json(scenario, &results, &info);
+    let (folder, notes) = write_files(folder, scenario, &results, &info, uncertain, observer)?;
+    Ok(Completed {
+        results,
+        info,
+        folder,
+        notes,
+    })
+}
+
+/// [`write_folder`] from outcomes read one column at a time: what a merge of shards writes, the
+/// same files through the same code. Where the folder now is, and what the report wants the
+/// user to know.
+pub(crate) fn write_files(
+    folder: OutputDir,
+    scenario: &Scenario,
+    results: &dyn OutcomeColumns,
+    info: &RunInfo,
+    uncertain: bool,
+    observer: &dyn Observer,
+) -> Result<(PathBuf, Vec<String>), Error> {
+    let mut summary = output::summary_json_of(scenario, results, info)?;
     if uncertain {
         summary["uncertain"] = output::uncertain_json(scenario);
     }
@@ -266,7 +302,7 @@ pub(crate) fn write_folder(
     folder.write(output::SUMMARY_JSON, summary.as_bytes())?;
     folder.write(
         output::TIMESERIES_CSV,
-        output::timeseries_csv(scenario, &results).as_bytes(),
+        output::timeseries_csv_of(scenario, results)?.as_bytes(),
     )?;
     folder.write(
         output::SCENARIO_TOML,
@@ -283,10 +319,5 @@ pub(crate) fn write_folder(
         });
     }
     let folder = folder.commit()?;
-    Ok(Completed {
-        results,
-        info,
-        folder,
-        notes: rendered.notes,
-    })
+    Ok((folder, rendered.notes))
 }

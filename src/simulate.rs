@@ -229,6 +229,7 @@ impl Pool {
     ) -> Result<(), Error> {
         drive(
             Some(&self.pool),
+            true,
             1,
             |_| paths.clone(),
             |_| Held::PerPath {
@@ -259,31 +260,39 @@ impl Pool {
             on_unit,
         )
     }
-
-    /// [`Pool::simulate`] over pieces of scenarios: piece `k` is paths `pieces[k].1` of
-    /// scenario `pieces[k].0`, whose model is built when the piece starts (a shard of a study
-    /// runs a few variants of thousands). `on_outcomes(k, outcomes)` and `on_unit(k, results)`
-    /// are numbered by piece.
-    pub(crate) fn simulate_pieces(
-        &self,
-        pieces: &[(&Scenario, Range<u64>)],
-        observer: &dyn Observer,
-        on_outcomes: impl FnMut(usize, &[PathOutcome]) -> Result<(), Error>,
-        on_unit: impl FnMut(usize, Results) -> Result<(), Error>,
-    ) -> Result<(), Error> {
-        drive(
-            Some(&self.pool),
-            pieces.len(),
-            |k| pieces[k].1.clone(),
-            |k| Held::Owned(Box::new(Model::new(pieces[k].0))),
-            observer,
-            on_outcomes,
-            on_unit,
-        )
-    }
 }
 
 impl Pool {
+    /// [`Pool::simulate`] over pieces of scenarios, keeping nothing: piece `k` is paths
+    /// `pieces[k].1` of scenario `pieces[k].0`, whose model is built when the piece starts (a
+    /// shard of a study runs a few variants of thousands) — or, with `per_path`, the one
+    /// piece's paths each of its own model ([`Pool::simulate_per_path`]). Every outcome goes to
+    /// `on_outcomes(k, outcomes)` as it comes, in path order, and `on_piece(k)` says when piece
+    /// `k` is done. Memory stays that of a chunk in flight, whatever the paths: what
+    /// a shard task needs, which writes its outcomes to disk.
+    pub(crate) fn stream_pieces(
+        &self,
+        pieces: &[(&Scenario, Range<u64>)],
+        per_path: Option<(Shape, PathModel<'_>)>,
+        observer: &dyn Observer,
+        on_outcomes: impl FnMut(usize, &[PathOutcome]) -> Result<(), Error>,
+        mut on_piece: impl FnMut(usize) -> Result<(), Error>,
+    ) -> Result<(), Error> {
+        drive(
+            Some(&self.pool),
+            false,
+            pieces.len(),
+            |k| pieces[k].1.clone(),
+            |k| match per_path {
+                Some((shape, build)) => Held::PerPath { shape, build },
+                None => Held::Owned(Box::new(Model::new(pieces[k].0))),
+            },
+            observer,
+            on_outcomes,
+            |k, _| on_piece(k),
+        )
+    }
+
     /// [`Pool::simulate`] over paths `paths` of `count` units whose models `model_of` builds
     /// when the unit's first path starts, dropped with its outcomes: a design of thousands of
     /// points holds the models of the few in flight only.
@@ -297,6 +306,7 @@ impl Pool {
     ) -> Result<(), Error> {
         drive(
             Some(&self.pool),
+            true,
             count,
             |_| paths.clone(),
             |i| Held::Owned(Box::new(model_of(i))),
@@ -331,6 +341,7 @@ fn drive_units(
 ) -> Result<(), Error> {
     drive(
         pool,
+        true,
         units.len(),
         |i| units[i].paths.clone(),
         |i| Held::Borrowed(units[i].model),
@@ -413,13 +424,19 @@ struct InFlight<'a> {
     unit: usize,
     model: Held<'a>,
     results: Results,
+    /// Its paths done so far (kept in `results` or not).
+    done: u64,
 }
 
 /// The stream of (unit, path) cut into chunks, each chunk's blocks run on `pool` (or the
 /// current pool). Unit `i` is paths `paths_of(i)` of `model_of(i)`, asked for when its first
-/// path starts.
+/// path starts. `keep`: collect each unit's outcomes into the results handed to `on_unit`;
+/// without it those results hold no paths (a shard task streams its outcomes to disk through
+/// `on_outcomes` and keeps nothing, whatever its size).
+#[allow(clippy::too_many_arguments)]
 fn drive<'m>(
     pool: Option<&rayon::ThreadPool>,
+    keep: bool,
     count: usize,
     paths_of: impl Fn(usize) -> Range<u64>,
     model_of: impl Fn(usize) -> Held<'m>,
@@ -459,6 +476,7 @@ fn drive<'m>(
                     unit: next_unit,
                     results: Results::empty(range.start, model.shape()),
                     model,
+                    done: 0,
                 });
             }
             let slot = flight.len() - 1;
@@ -498,12 +516,15 @@ fn drive<'m>(
         for (&(slot, start, stop), chunk) in blocks.iter().zip(&outcomes) {
             let f = &mut flight[slot];
             on_outcomes(f.unit, chunk)?;
-            f.results.push(chunk);
+            if keep {
+                f.results.push(chunk);
+            }
+            f.done += stop - start;
             done += stop - start;
         }
         while flight.front().is_some_and(|f| {
             let r = &ranges[f.unit];
-            f.unit < next_unit && f.results.paths() == r.end - r.start
+            f.unit < next_unit && f.done == r.end - r.start
         }) {
             if let Some(f) = flight.pop_front() {
                 units_done += 1;

@@ -329,17 +329,14 @@ fn shard_auto_reads_slurm_and_kubernetes_variables() {
         cmd.envs(vars.iter().copied());
         cmd.output().unwrap()
     };
-    // A Slurm array submitted as --array=1-3: task 2 is shard 1 of 3.
-    let out = auto(
-        &[
-            ("SLURM_ARRAY_TASK_ID", "2"),
-            ("SLURM_ARRAY_TASK_COUNT", "3"),
-            ("SLURM_ARRAY_TASK_MIN", "1"),
-            ("SLURM_ARRAY_TASK_MAX", "3"),
-        ],
-        "auto",
-        "slurm",
-    );
+    // A whole Slurm array, --array=0-2: task 1 is shard 1 of 3, with plain auto or auto/3.
+    let whole = [
+        ("SLURM_ARRAY_TASK_ID", "1"),
+        ("SLURM_ARRAY_TASK_COUNT", "3"),
+        ("SLURM_ARRAY_TASK_MIN", "0"),
+        ("SLURM_ARRAY_TASK_MAX", "2"),
+    ];
+    let out = auto(&whole, "auto", "slurm");
     assert!(
         out.status.success(),
         "{}",
@@ -362,6 +359,36 @@ fn shard_auto_reads_slurm_and_kubernetes_variables() {
         json("slurm/shard-0001-of-0003"),
         json("explicit/shard-0001-of-0003")
     );
+    // A rerun of one task, `sbatch --array=2 cluster/shard.sbatch 3 ...`: auto/3 writes exactly
+    // shard 2 of 3 — the same bytes as the shard computed by hand — where plain auto would
+    // take the array of one task for a job of one shard, and refuses.
+    let rerun = [
+        ("SLURM_ARRAY_TASK_ID", "2"),
+        ("SLURM_ARRAY_TASK_COUNT", "1"),
+        ("SLURM_ARRAY_TASK_MIN", "2"),
+        ("SLURM_ARRAY_TASK_MAX", "2"),
+    ];
+    let out = auto(&rerun, "auto/3", "rerun");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(names(&d.join("rerun")), ["shard-0002-of-0003"]);
+    ok(
+        d,
+        &[
+            "run", &base, "--paths", "12", "-q", "--shard", "2/3", "--out", "explicit",
+        ],
+    );
+    assert_eq!(
+        fs::read(d.join("rerun/shard-0002-of-0003/outcomes.bin")).unwrap(),
+        fs::read(d.join("explicit/shard-0002-of-0003/outcomes.bin")).unwrap()
+    );
+    assert_eq!(
+        json("rerun/shard-0002-of-0003"),
+        json("explicit/shard-0002-of-0003")
+    );
     // A Kubernetes Indexed Job: the index, with the count given.
     let out = auto(&[("JOB_COMPLETION_INDEX", "2")], "auto/3", "k8s");
     assert!(
@@ -379,23 +406,24 @@ fn shard_auto_reads_slurm_and_kubernetes_variables() {
             "auto/3",
             "out of range",
         ),
+        (rerun.to_vec(), "auto", "auto/N"),
         (
             vec![
-                ("SLURM_ARRAY_TASK_ID", "0"),
+                ("SLURM_ARRAY_TASK_ID", "3"),
                 ("SLURM_ARRAY_TASK_COUNT", "4"),
             ],
             "auto/3",
-            "has 4 tasks",
+            "out of range for auto/3",
         ),
         (
             vec![
-                ("SLURM_ARRAY_TASK_ID", "0"),
+                ("SLURM_ARRAY_TASK_ID", "1"),
                 ("SLURM_ARRAY_TASK_COUNT", "2"),
-                ("SLURM_ARRAY_TASK_MIN", "0"),
-                ("SLURM_ARRAY_TASK_MAX", "4"),
+                ("SLURM_ARRAY_TASK_MIN", "1"),
+                ("SLURM_ARRAY_TASK_MAX", "3"),
             ],
             "auto",
-            "gaps or a step",
+            "must then be all of it",
         ),
     ] {
         let out = auto(&vars, shard, "bad");
@@ -412,7 +440,7 @@ fn shard_auto_reads_slurm_and_kubernetes_variables() {
 
 #[test]
 fn the_kubernetes_manifest_runs_its_shards_as_the_env_contract_says() {
-    let text = fs::read_to_string(root().join("cluster/k8s-indexed-job.yaml")).unwrap();
+    let text = fs::read_to_string(root().join("cluster/k8s/shards/indexed-job.yaml")).unwrap();
     let number = |key: &str| -> u64 {
         let line = text
             .lines()
@@ -456,6 +484,98 @@ fn the_kubernetes_manifest_runs_its_shards_as_the_env_contract_says() {
     );
     let folder = format!("shard-{:04}-of-{:04}", completions - 1, completions);
     assert_eq!(names(&d.path().join("baseline-shards")), [folder]);
+}
+
+/// The lines of a manifest that set `key:` (trimmed, after the key).
+fn values_of(text: &str, key: &str) -> Vec<String> {
+    text.lines()
+        .filter_map(|l| l.trim().strip_prefix(key))
+        .map(|v| v.trim().to_string())
+        .collect()
+}
+
+#[test]
+fn the_kubernetes_files_name_the_image_once_end_their_jobs_and_wait_on_failure() {
+    let k8s = root().join("cluster/k8s");
+    let read = |p: &str| fs::read_to_string(k8s.join(p)).unwrap();
+    let (shards, merge, image) = (
+        read("shards/indexed-job.yaml"),
+        read("merge/job.yaml"),
+        read("image/kustomization.yaml"),
+    );
+    // Both jobs say `image: microfolio`, which the one component replaces; both are deleted
+    // some time after they end; the volume names a storage class.
+    for job in [&shards, &merge] {
+        assert_eq!(values_of(job, "image:"), ["microfolio"]);
+        assert_eq!(values_of(job, "ttlSecondsAfterFinished:").len(), 1);
+    }
+    assert_eq!(values_of(&image, "- name:"), ["microfolio"]);
+    assert_eq!(values_of(&image, "newName:").len(), 1);
+    for k in ["shards", "merge"] {
+        assert!(
+            values_of(&read(&format!("{k}/kustomization.yaml")), "- ")
+                .contains(&"../image".to_string())
+        );
+    }
+    assert_eq!(
+        values_of(&read("shards/volume.yaml"), "storageClassName:").len(),
+        1
+    );
+    assert!(shards.contains("Kubernetes 1.29"));
+    // kustomize (in kubectl) puts the component's image into both jobs, where kubectl is at
+    // hand (it needs no cluster for this).
+    let kubectl = std::process::Command::new("kubectl")
+        .args(["kustomize", "--help"])
+        .output();
+    if kubectl.is_ok_and(|o| o.status.success()) {
+        for k in ["shards", "merge"] {
+            let out = std::process::Command::new("kubectl")
+                .arg("kustomize")
+                .arg(k8s.join(k))
+                .output()
+                .unwrap();
+            let text = String::from_utf8_lossy(&out.stdout);
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            assert_eq!(
+                values_of(&text, "image:"),
+                ["registry.example.org/microfolio:0.1.0"],
+                "{text}"
+            );
+        }
+    } else {
+        eprintln!("kubectl not found: the kustomizations are checked by their text only");
+    }
+    // wait.sh ends on Complete (0) and on Failed (1) at once, with a kubectl that answers
+    // with the job's conditions.
+    let d = tempfile::tempdir().unwrap();
+    let fake = d.path().join("kubectl");
+    fs::write(&fake, "#!/bin/sh\nprintf '%s ' \"$FAKE_CONDITIONS\"\n").unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    fs::set_permissions(&fake, fs::Permissions::from_mode(0o755)).unwrap();
+    let path = format!(
+        "{}:{}",
+        d.path().display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    for (conditions, code) in [("Complete", 0), ("FailureTarget Failed", 1), ("", 1)] {
+        let started = std::time::Instant::now();
+        let out = std::process::Command::new("bash")
+            .arg(k8s.join("wait.sh"))
+            .args(["job/microfolio-shards", "2"])
+            .env("PATH", &path)
+            .env("FAKE_CONDITIONS", conditions)
+            .env("WAIT_INTERVAL", "1")
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(code), "{conditions}: {out:?}");
+        if !conditions.is_empty() {
+            assert!(started.elapsed().as_secs() < 2, "{conditions}: waited");
+        }
+    }
 }
 
 /// A small lender with three uncertain parameters, for the design studies and `run
@@ -796,5 +916,524 @@ fn merge_refuses_design_and_uncertain_shards_of_other_work_missing_repeated_and_
             "y",
         ],
         &["[[uncertain]]"],
+    );
+}
+
+/// A copy of folder `from` at `to` (files and folders, recursively).
+fn copy_dir(from: &Path, to: &Path) {
+    fs::create_dir_all(to).unwrap();
+    for e in fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let target = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &target);
+        } else {
+            fs::copy(e.path(), target).unwrap();
+        }
+    }
+}
+
+#[test]
+fn shards_of_one_work_typed_differently_are_one_work() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    fs::create_dir(d.join("scenarios")).unwrap();
+    fs::copy(
+        root().join("scenarios/baseline.toml"),
+        d.join("scenarios/baseline.toml"),
+    )
+    .unwrap();
+    let (a, b) = (
+        "--set=funding.guarantee_room=140e6",
+        "--set=followup.referral_share=0.4",
+    );
+    // The scenario's path as typed and the order of the --set flags differ between tasks; the
+    // content is the same.
+    let tasks: [(&str, [&str; 2], &str); 3] = [
+        ("scenarios/baseline.toml", [a, b], "0/3"),
+        ("./scenarios/baseline.toml", [b, a], "1/3"),
+        ("scenarios/../scenarios/baseline.toml", [b, a], "2/3"),
+    ];
+    for (file, sets, shard) in tasks {
+        ok(
+            d,
+            &[
+                "run", file, sets[0], sets[1], "--paths", "45", "-q", "--shard", shard, "--out",
+                "shards",
+            ],
+        );
+    }
+    let ids: Vec<serde_json::Value> = names(&d.join("shards"))
+        .iter()
+        .map(|n| shard_json(&d.join("shards").join(n))["fingerprint"].clone())
+        .collect();
+    assert!(ids.iter().all(|i| *i == ids[0]), "{ids:?}");
+    ok(d, &["merge", "shards", "--out", "merged", "-q"]);
+    // The merged folder is the single process's of the first shard's command: its overrides in
+    // that order.
+    ok(
+        d,
+        &[
+            "run",
+            "scenarios/baseline.toml",
+            a,
+            b,
+            "--paths",
+            "45",
+            "-q",
+            "--out",
+            "single",
+        ],
+    );
+    same_folders(&d.join("merged"), &d.join("single"));
+    // Other content is other work still.
+    ok(
+        d,
+        &[
+            "run",
+            "scenarios/baseline.toml",
+            "--set=funding.guarantee_room=141e6",
+            b,
+            "--paths",
+            "45",
+            "-q",
+            "--shard",
+            "1/3",
+            "--out",
+            "other",
+        ],
+    );
+    refused(
+        d,
+        &[
+            "merge",
+            "shards/shard-0000-of-0003",
+            "other",
+            "shards/shard-0002-of-0003",
+            "--out",
+            "m",
+        ],
+        &["different work", "guarantee_room"],
+    );
+}
+
+#[test]
+fn merge_checks_every_header_and_chunk_and_damage_commits_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let base = baseline();
+    let run = ["run", base.as_str(), "--paths", "39", "-q"];
+    for i in 0..3 {
+        let shard = format!("{i}/3");
+        ok(
+            d,
+            &[&run[..], &["--shard", &shard, "--out", "good"]].concat(),
+        );
+    }
+    ok(d, &["merge", "good", "--out", "merged", "-q"]);
+    // Each case: a fresh copy of the shards, damaged in one way, refused by name with nothing
+    // left behind (no result folder, no staging folder).
+    let case = |name: &str, damage: &dyn Fn(&Path), says: &[&str]| {
+        let copy = d.join(name);
+        copy_dir(&d.join("good"), &copy);
+        damage(&copy.join("shard-0002-of-0003"));
+        refused(d, &["merge", name, "--out", "m"], says);
+        assert!(!d.join("m").exists());
+    };
+    let flip = |file: &Path, at: usize| {
+        let mut bytes = fs::read(file).unwrap();
+        bytes[at] ^= 0x10;
+        fs::write(file, bytes).unwrap();
+    };
+    let bin = |s: &Path| s.join("outcomes.bin");
+    let json = |s: &Path| shard_json(s);
+    // shard.json: one changed figure breaks its checksum.
+    case(
+        "edited",
+        &|s| {
+            let p = s.join("shard.json");
+            let text = fs::read_to_string(&p).unwrap();
+            let v = json(s);
+            let loans = v["run"]["loans_simulated"].as_u64().unwrap();
+            let edited = text.replacen(
+                &format!("\"loans_simulated\": {loans}"),
+                &format!("\"loans_simulated\": {}", loans + 1),
+                1,
+            );
+            assert_ne!(edited, text);
+            fs::write(p, edited).unwrap();
+        },
+        &["shard-0002-of-0003/shard.json", "checksum", "rerun"],
+    );
+    // The index of chunk CRC-32s, at the end of outcomes.bin.
+    case(
+        "index",
+        &|s| {
+            let len = fs::metadata(bin(s)).unwrap().len() as usize;
+            flip(&bin(s), len - 3);
+        },
+        &["outcomes.bin", "index", "CRC-32"],
+    );
+    // Garbage appended, or a truncated file: the size is checked before any value is read.
+    case(
+        "appended",
+        &|s| {
+            let mut bytes = fs::read(bin(s)).unwrap();
+            bytes.extend_from_slice(b"garbage");
+            fs::write(bin(s), bytes).unwrap();
+        },
+        &["outcomes.bin", "too many", "rerun"],
+    );
+    case(
+        "truncated",
+        &|s| {
+            let bytes = fs::read(bin(s)).unwrap();
+            fs::write(bin(s), &bytes[..bytes.len() - 1]).unwrap();
+        },
+        &["outcomes.bin", "too few"],
+    );
+    // A chunk of the last column, read last of all (the timeseries of the last yearly row,
+    // after paths.csv and summary.json are written): refused, nothing committed.
+    case(
+        "late",
+        &|s| {
+            let index = json(s)["outcomes"]["index"]["offset"].as_u64().unwrap() as usize;
+            flip(&bin(s), index - 1);
+        },
+        &[
+            "outcomes.bin",
+            "yearly row 10",
+            "paths 26..39",
+            "CRC-32",
+            "rerun",
+        ],
+    );
+    // The first chunk, the loans, read first.
+    case(
+        "early",
+        &|s| flip(&bin(s), 0),
+        &["outcomes.bin", "loans simulated", "paths 26..39", "CRC-32"],
+    );
+    // Not a regular file: refused at once, not read (a named pipe would hang a reader).
+    case(
+        "fifo",
+        &|s| {
+            fs::remove_file(bin(s)).unwrap();
+            let status = std::process::Command::new("mkfifo")
+                .arg(bin(s))
+                .status()
+                .unwrap();
+            assert!(status.success());
+        },
+        &["outcomes.bin", "not a regular file"],
+    );
+    case(
+        "folder",
+        &|s| {
+            fs::remove_file(bin(s)).unwrap();
+            fs::create_dir(bin(s)).unwrap();
+        },
+        &["outcomes.bin", "not a regular file"],
+    );
+    // An oversized shard.json is not read.
+    case(
+        "huge",
+        &|s| {
+            let f = fs::OpenOptions::new()
+                .write(true)
+                .open(s.join("shard.json"))
+                .unwrap();
+            f.set_len(1 << 30).unwrap();
+        },
+        &["shard.json", "more than a shard's"],
+    );
+    // A shard of the previous format: computed again, not taken for damage.
+    case(
+        "old",
+        &|s| {
+            let p = s.join("shard.json");
+            let text = fs::read_to_string(&p).unwrap();
+            fs::write(p, text.replace("microfolio-shard 3", "microfolio-shard 2")).unwrap();
+        },
+        &["microfolio-shard 2", "compute the shards again"],
+    );
+}
+
+#[test]
+fn a_missing_shard_is_named_with_the_command_that_reruns_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let base = baseline();
+    let run = ["run", base.as_str(), "--paths", "50", "--seed", "3", "-q"];
+    for i in [0, 2, 3, 5] {
+        let shard = format!("{i}/6");
+        ok(
+            d,
+            &[
+                &run[..],
+                &["--shard", &shard, "--out", "shards", "--threads", "1"],
+            ]
+            .concat(),
+        );
+    }
+    let e = refused(
+        d,
+        &["merge", "shards", "--out", "result"],
+        &[
+            "2 of 6 shards missing",
+            "shard 1/6 (shard-0001-of-0006",
+            "shard 4/6",
+            "cluster/submit.sh --indices 1,4 6 ",
+            "/shards ",
+            "/result run ",
+            "--paths 50 --seed 3`",
+            "--shard 1/6 --out ",
+        ],
+    );
+    // The shard's own options are not part of the command to rerun.
+    assert!(!e.contains("--threads") && !e.contains(" -q"), "{e}");
+    // Rerun by hand as it says: the merge is the single process's folder.
+    for i in ["1/6", "4/6"] {
+        ok(d, &[&run[..], &["--shard", i, "--out", "shards"]].concat());
+    }
+    ok(d, &["merge", "shards", "--out", "result", "-q"]);
+    ok(d, &[&run[..], &["--out", "single"]].concat());
+    same_folders(&d.join("result"), &d.join("single"));
+}
+
+#[test]
+fn plan_says_what_the_shards_and_their_merge_need() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let base = baseline();
+    let plan = |paths: &str, extra: &[&str]| -> std::collections::BTreeMap<String, u64> {
+        let out = ok(
+            d,
+            &[
+                &["run", &base, "--paths", paths, "--shard", "0/100", "--plan"][..],
+                extra,
+            ]
+            .concat(),
+        );
+        out.lines()
+            .map(|l| {
+                let (k, v) = l.split_once('=').unwrap();
+                (k.to_string(), v.parse().unwrap())
+            })
+            .collect()
+    };
+    let small = plan("1000000", &[]);
+    let large = plan("100000000", &[]);
+    assert_eq!(small["shards"], 100);
+    // A task keeps none of its paths; the merge a few columns of all of them; the shards
+    // about 1.6 kB a ten-year path.
+    assert_eq!(small["task_memory_mb"], large["task_memory_mb"]);
+    assert!(large["merge_memory_mb"] < 3000, "{large:?}");
+    assert!(large["merge_memory_mb"] > 2200, "{large:?}");
+    assert!((1500..1700).contains(&small["shards_disk_mb"]), "{small:?}");
+    let none = plan("100000000", &["--no-paths-csv"]);
+    assert!(
+        none["merge_memory_mb"] < 1000 && none["paths_file_disk_mb"] == 0,
+        "{none:?}"
+    );
+    // Nothing was computed or written.
+    assert!(names(d).is_empty());
+}
+
+/// The cells of `paths.csv`, row by row: the path, then every other cell (empty: `None`).
+#[cfg(feature = "parquet")]
+fn csv_cells(path: &Path) -> Vec<(u64, Vec<Option<u64>>)> {
+    fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .skip(1)
+        .map(|l| {
+            let mut cells = l.split(',');
+            let index = cells.next().unwrap().parse().unwrap();
+            let values = cells
+                .map(|c| (!c.is_empty()).then(|| c.parse::<f64>().unwrap().to_bits()))
+                .collect();
+            (index, values)
+        })
+        .collect()
+}
+
+#[cfg(feature = "parquet")]
+#[test]
+fn paths_parquet_holds_the_csvs_values_and_a_merge_writes_the_runs_bytes() {
+    use microfolio::output::parquet::ParquetPaths;
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    fs::write(d.join("u.toml"), UNCERTAIN).unwrap();
+    // A run with parameter uncertainty: the metrics, some undefined, and the drawn values.
+    let run: &[&str] = &["run", "u.toml", "--uncertain", "--paths", "70", "-q"];
+    let parquet: &[&str] = &[run, &["--paths-format", "parquet"]].concat();
+    ok(d, &[run, &["--out", "csv"]].concat());
+    ok(d, &[parquet, &["--out", "single"]].concat());
+    shards_of(d, parquet, &["2/3", "0/3", "1/3"], "shards");
+    ok(d, &["merge", "shards", "--out", "merged", "-q"]);
+    same_folders(&d.join("merged"), &d.join("single"));
+    assert!(!d.join("single/paths.csv").exists());
+    // Every value of paths.parquet is the double of paths.csv's cell, bit for bit; a null is
+    // an empty cell: here, and in a run that grants no loan (no mean loan size).
+    let names: Vec<String> = ["pd", "costs", "recovery"]
+        .iter()
+        .map(|n| format!("uncertain.{n}"))
+        .collect();
+    let read = |folder: &str, names: &[String]| -> Vec<(u64, Vec<Option<u64>>)> {
+        let file = ParquetPaths::open(&d.join(folder).join("paths.parquet"), names).unwrap();
+        let mut rows: Vec<(u64, Vec<Option<u64>>)> = Vec::new();
+        for g in 0..file.groups() {
+            let paths = file.paths(g).unwrap();
+            let columns: Vec<Vec<Option<f64>>> = (1..1 + microfolio::Scalar::COUNT + names.len())
+                .map(|c| file.doubles(g, c).unwrap())
+                .collect();
+            for (i, p) in paths.iter().enumerate() {
+                let values = columns.iter().map(|c| c[i].map(f64::to_bits)).collect();
+                rows.push((*p as u64, values));
+            }
+        }
+        assert_eq!(file.rows(), rows.len() as u64);
+        rows
+    };
+    assert_eq!(read("single", &names), csv_cells(&d.join("csv/paths.csv")));
+    let none: &[&str] = &[
+        "run",
+        "u.toml",
+        "--set",
+        "origination.loans_per_year=0",
+        "--paths",
+        "20",
+        "-q",
+    ];
+    ok(d, &[none, &["--out", "none-csv"]].concat());
+    ok(
+        d,
+        &[none, &["--paths-format", "parquet", "--out", "none"]].concat(),
+    );
+    let cells = csv_cells(&d.join("none-csv/paths.csv"));
+    assert!(
+        cells.iter().all(|(_, v)| v.contains(&None)),
+        "undefined values are covered"
+    );
+    assert_eq!(read("none", &[]), cells);
+    // The same charts as from paths.csv; `report` redraws a parquet folder to the same files.
+    for (name, path) in files(&d.join("single/charts")) {
+        assert!(
+            fs::read(path).unwrap() == fs::read(d.join("csv/charts").join(&name)).unwrap(),
+            "{name} differs"
+        );
+    }
+    copy_dir(&d.join("single"), &d.join("redrawn"));
+    ok(d, &["report", "redrawn"]);
+    same_folders(&d.join("redrawn"), &d.join("single"));
+    // A damaged paths.parquet is named, not a crash.
+    let p = d.join("redrawn/paths.parquet");
+    let bytes = fs::read(&p).unwrap();
+    fs::write(&p, &bytes[..bytes.len() / 2]).unwrap();
+    let out = microfolio(d, &["report", "redrawn"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("paths.parquet") && !stderr.contains("panicked"),
+        "{stderr}"
+    );
+}
+
+#[cfg(not(feature = "parquet"))]
+#[test]
+fn paths_parquet_needs_the_parquet_feature() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = baseline();
+    for shard in [&[][..], &["--shard", "0/2"][..]] {
+        refused(
+            dir.path(),
+            &[
+                &["run", &base, "--paths", "4", "--paths-format", "parquet"][..],
+                shard,
+            ]
+            .concat(),
+            &[
+                "--paths-format parquet",
+                "built without Parquet",
+                "default features",
+            ],
+        );
+    }
+}
+
+#[test]
+fn a_merge_may_choose_the_file_of_paths() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let base = baseline();
+    let run = ["run", base.as_str(), "--paths", "30", "-q"];
+    shards_of(d, &run, &["0/2", "1/2"], "shards");
+    // The shards asked for paths.csv; the merge writes none, as the command with
+    // --no-paths-csv would have.
+    ok(
+        d,
+        &["merge", "shards", "--no-paths-csv", "--out", "none", "-q"],
+    );
+    ok(
+        d,
+        &[&run[..], &["--no-paths-csv", "--out", "single"]].concat(),
+    );
+    same_folders(&d.join("none"), &d.join("single"));
+    #[cfg(feature = "parquet")]
+    {
+        ok(
+            d,
+            &[
+                "merge",
+                "shards",
+                "--paths-format",
+                "parquet",
+                "--out",
+                "pq",
+                "-q",
+            ],
+        );
+        ok(
+            d,
+            &[
+                &run[..],
+                &["--paths-format", "parquet", "--out", "single-pq"],
+            ]
+            .concat(),
+        );
+        same_folders(&d.join("pq"), &d.join("single-pq"));
+    }
+    refused(
+        d,
+        &["merge", "shards", "--paths-format", "tsv", "--out", "m"],
+        &["--paths-format tsv", "csv or parquet"],
+    );
+    // A study writes no file of paths to choose.
+    let sweep = [
+        "sweep",
+        base.as_str(),
+        "--param",
+        "followup.referral_share=0.2,0.6",
+        "--paths",
+        "4",
+        "-q",
+    ];
+    shards_of(d, &sweep, &["0/1"], "sweep");
+    refused(
+        d,
+        &["merge", "sweep", "--no-paths-csv", "--out", "m"],
+        &["not of a `sweep` study"],
+    );
+}
+
+#[test]
+fn paths_format_takes_csv_or_parquet() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = baseline();
+    refused(
+        dir.path(),
+        &["run", &base, "--paths", "4", "--paths-format", "xml"],
+        &["--paths-format xml", "csv or parquet"],
     );
 }

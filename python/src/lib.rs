@@ -19,7 +19,7 @@ use microfolio::{
     Arg, Compare, Error, ErrorKind, Model, Observer, Options, Override, Pool, Progress, RunOptions,
     Scalar, Scenario, ScenarioError, Sweep, Tornado, WorkUnit, metrics::Yearly, run_study,
 };
-use pyo3::exceptions::PyKeyboardInterrupt;
+use pyo3::exceptions::{PyKeyboardInterrupt, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
@@ -309,10 +309,11 @@ fn simulate(
     .map_err(|e| error(py, e))
 }
 
-/// `microfolio run` into `folder`: the result folder with its charts and report. Returns where
-/// the folder now is.
+/// `microfolio run` into `folder`: the result folder with its charts and report, its file of
+/// paths in `paths_format` (`csv` or `parquet`). Returns where the folder now is.
 #[pyfunction]
-#[pyo3(signature = (scenario, folder, control, threads=None, paths_csv=true, uncertain=false))]
+#[pyo3(signature = (scenario, folder, control, threads=None, paths_csv=true, paths_format="csv", uncertain=false))]
+#[allow(clippy::too_many_arguments)]
 fn write_run(
     py: Python<'_>,
     scenario: &PyScenario,
@@ -320,12 +321,16 @@ fn write_run(
     control: Py<Control>,
     threads: Option<usize>,
     paths_csv: bool,
+    paths_format: &str,
     uncertain: bool,
 ) -> PyResult<PathBuf> {
     let scenario = scenario.inner.clone();
+    let paths_format = microfolio::output::PathsFormat::parse(paths_format)
+        .map_err(|why| PyValueError::new_err(format!("paths_format={paths_format:?}: {why}")))?;
     let options = RunOptions {
         threads,
         paths_csv,
+        paths_format,
         memory_budget: None,
         uncertain,
     };

@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 
 use crate::metrics::{HEADLINE, Scalar, Yearly};
-use crate::output::{PATHS_CSV, SCENARIO_TOML, SUMMARY_JSON, TIMESERIES_CSV};
+use crate::output::{PATHS_CSV, PATHS_PARQUET, SCENARIO_TOML, SUMMARY_JSON, TIMESERIES_CSV};
 use crate::scenario::{Origin, Scenario, ScenarioError, shorten};
 use crate::uncertainty::rank::{self, OutcomeRanks};
 
@@ -158,6 +158,8 @@ pub struct YearRow {
 /// Columns of `paths.csv` that the charts use, defined values only, sorted ascending.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PathColumns {
+    /// The file they were read from: `paths.csv` or `paths.parquet`.
+    pub file: &'static str,
     /// Number of path rows in the file.
     pub rows: usize,
     columns: BTreeMap<Scalar, Vec<f64>>,
@@ -170,6 +172,32 @@ pub struct PathColumns {
 }
 
 impl PathColumns {
+    /// The columns read from `file`: the defined values of each `wanted` metric (sorted here),
+    /// each uncertain parameter's drawn values and each ranked outcome's, in path order.
+    fn assemble(
+        file: &'static str,
+        rows: usize,
+        (wanted, values): (&[Scalar], Vec<Vec<f64>>),
+        (uncertain, parameters): (&[String], Vec<Vec<f64>>),
+        (ranked, outcomes): (&[Scalar], Vec<Vec<f64>>),
+    ) -> PathColumns {
+        let columns = wanted
+            .iter()
+            .zip(values)
+            .map(|(metric, mut v)| {
+                v.sort_unstable_by(f64::total_cmp);
+                (*metric, v)
+            })
+            .collect();
+        PathColumns {
+            file,
+            rows,
+            columns,
+            parameters: uncertain.iter().cloned().zip(parameters).collect(),
+            outcomes: ranked.iter().copied().zip(outcomes).collect(),
+        }
+    }
+
     /// The defined values of a metric's column, sorted ascending; `None` if it was not read.
     pub fn sorted(&self, metric: Scalar) -> Option<&[f64]> {
         self.columns.get(&metric).map(|v| v.as_slice())
@@ -264,12 +292,24 @@ impl RunData {
         let ts_path = folder.join(TIMESERIES_CSV);
         let (yearly, after) = timeseries(&ts_path, &read_text(&ts_path)?, &meta)?;
 
-        let paths_path = folder.join(PATHS_CSV);
+        // The file of paths: paths.csv, or paths.parquet (`--paths-format parquet`), or none.
+        let csv_path = folder.join(PATHS_CSV);
+        let parquet_path = folder.join(PATHS_PARQUET);
+        let present = |p: &Path| !matches!(fs::symlink_metadata(p), Err(e) if e.kind() == std::io::ErrorKind::NotFound);
+        let paths_path = if present(&csv_path) || !present(&parquet_path) {
+            csv_path
+        } else {
+            parquet_path
+        };
         let paths = match fs::symlink_metadata(&paths_path) {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
             _ => {
                 let names = uncertain_names(&summary_path, &summary)?;
-                let columns = path_columns(&paths_path, &PATH_COLUMNS, &RANKED, &names)?;
+                let columns = if paths_path.ends_with(PATHS_PARQUET) {
+                    parquet_columns(&paths_path, &PATH_COLUMNS, &RANKED, &names)?
+                } else {
+                    path_columns(&paths_path, &PATH_COLUMNS, &RANKED, &names)?
+                };
                 if columns.rows as u64 != meta.paths {
                     return Err(problem(
                         &paths_path,
@@ -968,18 +1008,131 @@ fn path_columns(
         }
         rows += 1;
     }
-    let columns = wanted
-        .iter()
-        .zip(values)
-        .map(|(metric, mut v)| {
-            v.sort_unstable_by(f64::total_cmp);
-            (*metric, v)
-        })
-        .collect();
-    Ok(PathColumns {
+    Ok(PathColumns::assemble(
+        PATHS_CSV,
         rows,
-        columns,
-        parameters: uncertain.iter().cloned().zip(parameters).collect(),
-        outcomes: ranked.iter().copied().zip(outcomes).collect(),
-    })
+        (wanted, values),
+        (uncertain, parameters),
+        (ranked, outcomes),
+    ))
+}
+
+/// [`path_columns`] of `paths.parquet`, row group by row group, with the same checks: its
+/// columns those of this microfolio (names, types, nullability), paths in increasing order,
+/// every value finite, and a metric undefined only where it may be.
+#[cfg(feature = "parquet")]
+fn parquet_columns(
+    path: &Path,
+    wanted: &[Scalar],
+    ranked: &[Scalar],
+    uncertain: &[String],
+) -> Result<PathColumns, DataError> {
+    let meta = fs::metadata(path).map_err(|e| problem(path, format!("cannot read: {e}")))?;
+    if !meta.is_file() {
+        return Err(problem(path, "is not a regular file"));
+    }
+    let headers: Vec<String> = uncertain.iter().map(|n| format!("uncertain.{n}")).collect();
+    let ranked = if uncertain.is_empty() {
+        &[][..]
+    } else {
+        ranked
+    };
+    // The parquet crate reads what it is given; a file it cannot make sense of must be a
+    // message, not a crash.
+    let read = || -> Result<PathColumns, String> {
+        let file = crate::output::parquet::ParquetPaths::open(path, &headers)?;
+        let mut values: Vec<Vec<f64>> = vec![Vec::new(); wanted.len()];
+        let mut outcomes: Vec<Vec<f64>> = vec![Vec::new(); ranked.len()];
+        let mut parameters: Vec<Vec<f64>> = vec![Vec::new(); uncertain.len()];
+        let mut last: Option<i64> = None;
+        let mut rows = 0usize;
+        for g in 0..file.groups() {
+            let index = file.paths(g)?;
+            for (i, p) in index.iter().enumerate() {
+                if *p < 0 || last.is_some_and(|l| *p <= l) {
+                    return Err(format!(
+                        "row {}: path {p} does not come after path {}",
+                        rows + i + 1,
+                        last.unwrap_or(-1)
+                    ));
+                }
+                last = Some(*p);
+            }
+            for m in Scalar::ALL {
+                let keep = wanted.iter().position(|w| w == m);
+                let rank = ranked.iter().position(|r| r == m);
+                let column = file.doubles(g, 1 + m.index())?;
+                for (i, x) in column.iter().enumerate() {
+                    match x {
+                        Some(x) if !x.is_finite() => {
+                            return Err(format!(
+                                "row {}, {}: {x} is not a finite number",
+                                rows + i + 1,
+                                m.name()
+                            ));
+                        }
+                        None if !MAY_BE_UNDEFINED.contains(m) => {
+                            return Err(format!(
+                                "row {}, {}: null, but this outcome is always defined",
+                                rows + i + 1,
+                                m.name()
+                            ));
+                        }
+                        _ => {}
+                    }
+                }
+                if let Some(slot) = keep {
+                    values[slot].extend(column.iter().flatten());
+                }
+                if let Some(slot) = rank {
+                    outcomes[slot].extend(column.iter().map(|x| x.unwrap_or(f64::NAN)));
+                }
+            }
+            for (j, h) in headers.iter().enumerate() {
+                let column = file.doubles(g, 1 + Scalar::COUNT + j)?;
+                for (i, x) in column.iter().enumerate() {
+                    match x {
+                        Some(x) if x.is_finite() => parameters[j].push(*x),
+                        _ => {
+                            return Err(format!(
+                                "row {}, {h}: {} is not a finite number",
+                                rows + i + 1,
+                                x.map_or("null".to_string(), |x| x.to_string())
+                            ));
+                        }
+                    }
+                }
+            }
+            rows += index.len();
+        }
+        if rows as u64 != file.rows() {
+            return Err(format!(
+                "its row groups hold {rows} rows, its footer says {}",
+                file.rows()
+            ));
+        }
+        Ok(PathColumns::assemble(
+            PATHS_PARQUET,
+            rows,
+            (wanted, values),
+            (uncertain, parameters),
+            (ranked, outcomes),
+        ))
+    };
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(read)) {
+        Ok(Ok(columns)) => Ok(columns),
+        Ok(Err(why)) => Err(problem(path, why)),
+        Err(_) => Err(problem(path, "not a readable Parquet file of paths")),
+    }
+}
+
+/// Without the `parquet` feature a folder with `paths.parquet` cannot be redrawn.
+#[cfg(not(feature = "parquet"))]
+fn parquet_columns(
+    path: &Path,
+    _wanted: &[Scalar],
+    _ranked: &[Scalar],
+    _uncertain: &[String],
+) -> Result<PathColumns, DataError> {
+    Err(problem(path, crate::output::NO_PARQUET))
 }

@@ -50,6 +50,13 @@ pub struct MergeArgs {
     /// Nothing on stdout.
     #[arg(long, short)]
     pub quiet: bool,
+    /// For the shards of a run: write the file of paths as `csv` (paths.csv) or `parquet`
+    /// (paths.parquet), whatever the shards' command asked for.
+    #[arg(long, value_name = "csv|parquet")]
+    pub paths_format: Option<String>,
+    /// For the shards of a run: write no file of paths, whatever the shards' command asked for.
+    #[arg(long, conflicts_with = "paths_format")]
+    pub no_paths_csv: bool,
 }
 
 /// Options every run and study shares.
@@ -73,11 +80,16 @@ pub struct WorkArgs {
     #[arg(long, short)]
     pub quiet: bool,
     /// Compute only shard I of N (counted from 0) into OUT/shard-IIII-of-NNNN (shard 2 of 8:
-    /// shard-0002-of-0008), for `microfolio merge`; `auto` takes I and N from a Slurm job array,
-    /// `auto/N` I from a Kubernetes Indexed Job. With it, --out is the folder of all the shards [default:
+    /// shard-0002-of-0008), for `microfolio merge`; `auto/N` takes I from the task of a Slurm
+    /// job array or a Kubernetes Indexed Job, `auto` I and N from a Slurm job array of all N
+    /// tasks. With it, --out is the folder of all the shards [default:
     /// output/<meta.name>[-<study>]-shards].
-    #[arg(long, value_name = "I/N|auto|auto/N")]
+    #[arg(long, value_name = "I/N|auto/N|auto")]
     pub shard: Option<String>,
+    /// With --shard: compute nothing, print what the shards and their merge will need (memory
+    /// of a task and of the merge, disk) as key=value lines.
+    #[arg(long, requires = "shard")]
+    pub plan: bool,
 }
 
 #[derive(Args, Debug)]
@@ -216,9 +228,13 @@ pub struct RunArgs {
     pub scenario: ScenarioArgs,
     #[command(flatten)]
     pub run: WorkArgs,
-    /// Do not write paths.csv (for very large runs).
+    /// Do not write the file of paths (paths.csv or paths.parquet; for very large runs).
     #[arg(long)]
     pub no_paths_csv: bool,
+    /// The file of per-path outcomes: `csv` (paths.csv) or `parquet` (paths.parquet, columnar
+    /// and compressed; in every build with the default features).
+    #[arg(long, value_name = "csv|parquet", default_value = "csv")]
+    pub paths_format: String,
     /// Draw the scenario's [[uncertain]] parameters anew for every path (parameter
     /// uncertainty); without it the section is ignored. Its results go to
     /// output/<meta.name>-uncertain by default.

@@ -14,6 +14,7 @@ use args::{
     Command, CompareArgs, MorrisArgs, ReportArgs, RunArgs, ScenarioArgs, SobolArgs, SweepArgs,
     TornadoArgs, ValidateArgs, WorkArgs,
 };
+use microfolio::output::PathsFormat;
 use microfolio::report::ReportError;
 use microfolio::scenario::{shorten, shorten_words};
 use microfolio::study::morris::{Morris, MorrisSettings};
@@ -369,14 +370,24 @@ fn run(args: RunArgs) -> ExitCode {
         Ok(s) => s,
         Err(code) => return code,
     };
+    let paths_format = match PathsFormat::parse(&args.paths_format) {
+        Ok(f) => f,
+        Err(why) => {
+            return fail(
+                EXIT_BAD_INPUT,
+                format!("--paths-format {}: {why}", shorten(&args.paths_format)),
+            );
+        }
+    };
+    let options = RunOptions {
+        threads: args.run.threads,
+        paths_csv: !args.no_paths_csv,
+        paths_format,
+        memory_budget: None,
+        uncertain: args.uncertain,
+    };
     if let Some(text) = &args.run.shard {
-        return shard::run(
-            &scenario,
-            &args.run,
-            text,
-            !args.no_paths_csv,
-            args.uncertain,
-        );
+        return shard::run(&scenario, &args.run, text, &options);
     }
     let destination = match &args.run.out {
         Some(out) => out.clone(),
@@ -392,12 +403,6 @@ fn run(args: RunArgs) -> ExitCode {
     };
     let paths = scenario.spec().simulation.paths as u64;
     let bar = Bar::new(paths, args.run.quiet, None);
-    let options = RunOptions {
-        threads: args.run.threads,
-        paths_csv: !args.no_paths_csv,
-        memory_budget: None,
-        uncertain: args.uncertain,
-    };
     let outcome = microfolio::run(&scenario, &destination, &options, &bar);
     bar.finish();
     match outcome {

@@ -6,8 +6,9 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use microfolio::format::count;
-use microfolio::shard::{self, Shard};
-use microfolio::{Options, Scenario, Study};
+use microfolio::output::PathsFormat;
+use microfolio::shard::{self, Invocation, Shard};
+use microfolio::{Options, RunOptions, Scenario, Study};
 
 use super::args::{MergeArgs, WorkArgs};
 use super::progress::Bar;
@@ -20,33 +21,36 @@ fn options(work: &WorkArgs) -> Options {
     }
 }
 
-/// Shard `text` of a run of `scenario` (`uncertain`: with parameter uncertainty).
-pub fn run(
-    scenario: &Scenario,
-    work: &WorkArgs,
-    text: &str,
-    paths_csv: bool,
-    uncertain: bool,
-) -> ExitCode {
+/// This process's command, for the shard's record (the merge's rerun command).
+fn invocation() -> Invocation {
+    Invocation::from_args(std::env::args().skip(1))
+}
+
+/// Print a plan (`--plan`).
+fn plan(plan: shard::plan::Plan) -> ExitCode {
+    let mut out = std::io::stdout().lock();
+    let text = out
+        .write_all(plan.to_text().as_bytes())
+        .and_then(|()| out.flush());
+    printed(text, None)
+}
+
+/// Shard `text` of a run of `scenario` run with `options`.
+pub fn run(scenario: &Scenario, work: &WorkArgs, text: &str, options: &RunOptions) -> ExitCode {
     let s = match Shard::from_env(text) {
         Ok(s) => s,
         Err(e) => return failed(e, ""),
     };
+    if work.plan {
+        return plan(shard::plan::run(scenario, options, s.count));
+    }
     let shards = work
         .out
         .clone()
-        .unwrap_or_else(|| shard::default_run_shards(scenario, uncertain));
+        .unwrap_or_else(|| shard::default_run_shards(scenario, options.uncertain));
     let paths = scenario.spec().simulation.paths as u64;
     let bar = Bar::new(s.share(paths).end - s.share(paths).start, work.quiet, None);
-    let outcome = shard::run(
-        scenario,
-        paths_csv,
-        uncertain,
-        s,
-        &shards,
-        &options(work),
-        &bar,
-    );
+    let outcome = shard::run(scenario, options, s, &shards, &invocation(), &bar);
     bar.finish();
     written(outcome, work.quiet, scenario.name(), "")
 }
@@ -57,12 +61,19 @@ pub fn study<S: Study>(study: &S, work: &WorkArgs, text: &str, metrics: &str) ->
         Ok(s) => s,
         Err(e) => return failed(e, metrics),
     };
+    if work.plan {
+        return plan(shard::plan::study(
+            study,
+            s.count,
+            work.threads.unwrap_or(1),
+        ));
+    }
     let shards = work
         .out
         .clone()
         .unwrap_or_else(|| shard::default_study_shards(study.base(), S::KIND));
     let bar = Bar::new(shard::study_share_paths(study, s), work.quiet, None);
-    let outcome = shard::study(study, s, &shards, &options(work), &bar);
+    let outcome = shard::study(study, s, &shards, &options(work), &invocation(), &bar);
     bar.finish();
     written(outcome, work.quiet, &study.title(), metrics)
 }
@@ -110,8 +121,24 @@ pub fn merge(args: MergeArgs) -> ExitCode {
         Ok(f) => f,
         Err(e) => return fail(EXIT_BAD_INPUT, e),
     };
+    let paths = match (&args.paths_format, args.no_paths_csv) {
+        (_, true) => Some(None),
+        (Some(name), false) => match PathsFormat::parse(name) {
+            Ok(f) => Some(Some(f)),
+            Err(why) => {
+                return fail(
+                    EXIT_BAD_INPUT,
+                    format!(
+                        "--paths-format {}: {why}",
+                        microfolio::scenario::shorten(name)
+                    ),
+                );
+            }
+        },
+        (None, false) => None,
+    };
     let bar = Bar::new(0, true, None);
-    match shard::merge(&folders, args.out.as_deref(), &bar) {
+    match shard::merge(&folders, args.out.as_deref(), paths, &bar) {
         Ok(_) if args.quiet => ExitCode::SUCCESS,
         Ok(m) => {
             for n in &m.notes {

@@ -1,30 +1,37 @@
 //! The files of a shard folder (docs/cluster.md, "The shard format"):
 //!
 //! - `shard.json`: the format, the fingerprint of the work (what determines its numbers: the
-//!   recipe of the run or study, seed, paths, units, engine and sampling-crate versions, which
-//!   stream the shards cut and the layout of a record, with a short hash of it), which shard of
-//!   how many it is, its pieces (each a range of paths of one unit, or of a design's points;
-//!   where its records are in `outcomes.bin`, their CRC-32 and loans) and how its work went
-//!   (threads, wall time, start).
-//! - `outcomes.bin`: the records of the pieces one after another in stream order, every value
-//!   in little-endian order. A work of [`Stream::Paths`] (runs, and studies of variants) has one
-//!   record per path: the loans simulated (u64), a bit per scalar metric saying whether it is
-//!   defined (bit `k % 8` of byte `k / 8`), every scalar metric (f64, in the registry's order, 0
-//!   where undefined), then every yearly metric of every report year (f64, year-major:
-//!   `year * Yearly::COUNT + metric`) — exactly what the engine produced for the path
-//!   ([`PathOutcome`]), bit for bit. A work of [`Stream::Points`] (Sobol' and Morris designs)
-//!   has one record per point: a bit per metric of the study saying whether its standard
-//!   error is defined, then per metric the mean over the point's paths and its standard error
-//!   (f64) — what the single-process study keeps of a point, no more.
+//!   recipe of the run or study with the scenarios' content but not the names their files were
+//!   given by, seed, paths, units, engine and sampling-crate versions, which stream the shards
+//!   cut and the layout of the outcomes, with a short hash of it), the work as it was given
+//!   (the recipe with the file names and the order of the overrides as typed, the command),
+//!   which shard of how many it is, its pieces (each a range of paths of one unit, or of a
+//!   design's points, and where they are in `outcomes.bin`), where the index of CRC-32s is, how
+//!   its work went (threads, wall time, start), and a CRC-32 of all that.
+//! - `outcomes.bin`: for a work of [`Stream::Paths`] (runs, and studies of variants) the
+//!   outcomes of every path **by column in blocks of paths**, like Parquet's row groups: a
+//!   piece's paths are cut into blocks of [`block_paths`] paths (the last may hold fewer), and a
+//!   block holds one *column chunk* after another — the loans simulated of its paths (u64), then
+//!   per scalar metric a bit per path saying whether it is defined (bit `k % 8` of byte `k / 8`)
+//!   and the values (f64, 0 where undefined), then per yearly row and yearly metric the values
+//!   (f64) — every value little-endian, exactly what the engine produced ([`PathOutcome`]), bit
+//!   for bit. After the last block comes the **index**: the CRC-32 of every chunk (u32, block by
+//!   block, column by column), whose own CRC-32 `shard.json` holds. So a merge reads one column
+//!   of all paths at a time, checking each chunk's CRC before its values are used, and a shard
+//!   task holds one block at a time. A work of [`Stream::Points`] (Sobol' and Morris designs)
+//!   has one record per point: a bit per metric of the study saying whether its standard error
+//!   is defined, then per metric the mean over the point's paths and its standard error (f64) —
+//!   what the single-process study keeps of a point, no more — with the piece's CRC-32 in
+//!   `shard.json`.
 //!
-//! The path layout comes from the metric registry ([`Scalar::ALL`], [`Yearly::ALL`]): a metric
-//! added there is in every shard without a change here, and shards of another layout are
-//! refused.
+//! The path layout comes from the metric registry ([`Scalar::ALL`], [`Yearly::ALL`]) and the
+//! yearly rows of the work ([`crate::Shape`]): a metric or a row added there is in every shard
+//! without a change here, and shards of another layout are refused.
 
 use std::ops::Range;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 
 use crate::engine::PathOutcome;
 use crate::metrics::{Scalar, Yearly};
@@ -34,25 +41,206 @@ use crate::output::{self, RunInfo};
 pub const SHARD_JSON: &str = "shard.json";
 pub const OUTCOMES_BIN: &str = "outcomes.bin";
 
-/// The format named in `shard.json`. Version 2 added the `stream` of the work, pieces of points
-/// and a run's `uncertain`; a version-1 shard is refused by its format, not as damaged.
-pub const FORMAT: &str = "microfolio-shard 2";
+/// The format named in `shard.json`. Version 3 lays paths out by column in blocks with an index
+/// of CRC-32s, checksums `shard.json` and fingerprints the work's content; version 2 added the
+/// `stream` of the work, pieces of points and a run's `uncertain`. Shards of other versions are
+/// refused by their format, not as damaged.
+pub const FORMAT: &str = "microfolio-shard 3";
 
 /// The result kind of a shard folder (in its manifest).
 pub const KIND: &str = "shard";
 
-/// Bytes of the bits saying which scalar metrics are defined.
-const MASK_BYTES: usize = Scalar::COUNT.div_ceil(8);
+/// Largest `shard.json` read: a recipe holds scenario files of at most 1 MiB each.
+pub const MAX_SHARD_JSON: u64 = 64 << 20;
 
-/// Bytes of one path's record with `years` report years.
-pub fn record_bytes(years: usize) -> usize {
-    8 + MASK_BYTES + 8 * Scalar::COUNT + 8 * Yearly::COUNT * years
+/// Values (8 bytes each) a block holds at most, whatever its yearly rows: about 8 MiB.
+const BLOCK_VALUES: u64 = 1 << 20;
+
+/// Paths per block of a work of `rows` yearly rows: as many as keep a block within about
+/// 8 MiB of values, a multiple of 512 from 512 to 8,192 (5,120 for ten years).
+pub fn block_paths(rows: usize) -> u64 {
+    let per_path = columns(rows) as u64;
+    (BLOCK_VALUES / per_path / 512 * 512).clamp(512, 8192)
+}
+
+/// Column chunks of a block of paths of `rows` yearly rows: the loans, every scalar metric,
+/// and every yearly metric of every row.
+pub fn columns(rows: usize) -> usize {
+    1 + Scalar::COUNT + Yearly::COUNT * rows
+}
+
+/// A column of a block.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Column {
+    /// Loans simulated on each path (u64).
+    Loans,
+    /// A scalar metric: defined bits, then values.
+    Scalar(Scalar),
+    /// A yearly metric in one row.
+    Yearly { row: usize, metric: Yearly },
+}
+
+impl Column {
+    /// Its place among the block's chunks.
+    pub fn index(self) -> usize {
+        match self {
+            Column::Loans => 0,
+            Column::Scalar(m) => 1 + m.index(),
+            Column::Yearly { row, metric } => {
+                1 + Scalar::COUNT + row * Yearly::COUNT + metric.index()
+            }
+        }
+    }
+
+    /// The column at place `c` of a block of `rows` rows.
+    pub fn at(c: usize, rows: usize) -> Option<Column> {
+        if c == 0 {
+            Some(Column::Loans)
+        } else if c <= Scalar::COUNT {
+            Some(Column::Scalar(Scalar::ALL[c - 1]))
+        } else {
+            let k = c - 1 - Scalar::COUNT;
+            (k < Yearly::COUNT * rows).then(|| Column::Yearly {
+                row: k / Yearly::COUNT,
+                metric: Yearly::ALL[k % Yearly::COUNT],
+            })
+        }
+    }
+
+    /// Bytes of its chunk in a block of `n` paths.
+    pub fn bytes(self, n: usize) -> usize {
+        match self {
+            Column::Scalar(_) => n.div_ceil(8) + 8 * n,
+            _ => 8 * n,
+        }
+    }
+
+    /// What it is, in messages: `loans simulated`, `net_loss`, `capital in row 3`.
+    pub fn describe(self) -> String {
+        match self {
+            Column::Loans => "loans simulated".into(),
+            Column::Scalar(m) => m.name().into(),
+            Column::Yearly { row, metric } => {
+                format!("{} in yearly row {}", metric.name(), row + 1)
+            }
+        }
+    }
+}
+
+/// Bytes of a block of `n` paths of `rows` yearly rows.
+pub fn block_bytes(n: usize, rows: usize) -> u64 {
+    (8 * n + Scalar::COUNT * (n.div_ceil(8) + 8 * n) + Yearly::COUNT * rows * 8 * n) as u64
+}
+
+/// Where each chunk of a block of `n` paths starts within the block, and the block's end.
+pub fn chunk_offsets(n: usize, rows: usize) -> Vec<u64> {
+    let mut at = 0u64;
+    let mut out = Vec::with_capacity(columns(rows) + 1);
+    for c in 0..columns(rows) {
+        out.push(at);
+        at += Column::at(c, rows).expect("a column of the block").bytes(n) as u64;
+    }
+    out.push(at);
+    out
+}
+
+/// Append the chunk of column `column` of `outcomes` (one block, in path order) to `out`.
+pub fn encode_chunk(outcomes: &[PathOutcome], column: Column, out: &mut Vec<u8>) {
+    match column {
+        Column::Loans => {
+            for o in outcomes {
+                out.extend_from_slice(&o.loans_simulated.to_le_bytes());
+            }
+        }
+        Column::Scalar(m) => {
+            let k = m.index();
+            let start = out.len();
+            out.resize(start + outcomes.len().div_ceil(8), 0);
+            for (i, o) in outcomes.iter().enumerate() {
+                if o.scalars[k].is_some() {
+                    out[start + i / 8] |= 1 << (i % 8);
+                }
+            }
+            for o in outcomes {
+                out.extend_from_slice(&o.scalars[k].unwrap_or(0.0).to_bits().to_le_bytes());
+            }
+        }
+        Column::Yearly { row, metric } => {
+            let j = row * Yearly::COUNT + metric.index();
+            for o in outcomes {
+                out.extend_from_slice(&o.yearly[j].to_bits().to_le_bytes());
+            }
+        }
+    }
+}
+
+fn word(bytes: &[u8], i: usize) -> u64 {
+    u64::from_le_bytes(bytes[8 * i..8 * i + 8].try_into().expect("8 bytes"))
+}
+
+/// The loans of a loans chunk of `n` paths.
+pub fn decode_loans(bytes: &[u8], n: usize) -> impl Iterator<Item = u64> + '_ {
+    (0..n).map(move |i| word(bytes, i))
+}
+
+/// The values of a scalar chunk of `n` paths, `None` where undefined.
+pub fn decode_scalar(bytes: &[u8], n: usize) -> impl Iterator<Item = Option<f64>> + '_ {
+    let (mask, values) = bytes.split_at(n.div_ceil(8));
+    (0..n)
+        .map(move |i| (mask[i / 8] & (1 << (i % 8)) != 0).then(|| f64::from_bits(word(values, i))))
+}
+
+/// The values of a yearly chunk of `n` paths.
+pub fn decode_values(bytes: &[u8], n: usize) -> impl Iterator<Item = f64> + '_ {
+    (0..n).map(move |i| f64::from_bits(word(bytes, i)))
+}
+
+/// The outcomes of a whole block of `n` paths from `first` on, of `rows` yearly rows, from its
+/// bytes (chunks at [`chunk_offsets`]).
+pub fn decode_block(first: u64, n: usize, rows: usize, bytes: &[u8]) -> Vec<PathOutcome> {
+    let offsets = chunk_offsets(n, rows);
+    let chunk = |c: usize| &bytes[offsets[c] as usize..offsets[c + 1] as usize];
+    let mut out: Vec<PathOutcome> = decode_loans(chunk(0), n)
+        .enumerate()
+        .map(|(i, loans)| PathOutcome {
+            index: first + i as u64,
+            scalars: [None; Scalar::COUNT],
+            yearly: vec![0.0; Yearly::COUNT * rows],
+            loans_simulated: loans,
+        })
+        .collect();
+    for m in Scalar::ALL {
+        let c = Column::Scalar(*m).index();
+        for (o, v) in out.iter_mut().zip(decode_scalar(chunk(c), n)) {
+            o.scalars[m.index()] = v;
+        }
+    }
+    for row in 0..rows {
+        for metric in Yearly::ALL {
+            let c = Column::Yearly {
+                row,
+                metric: *metric,
+            };
+            let j = row * Yearly::COUNT + metric.index();
+            for (o, v) in out.iter_mut().zip(decode_values(chunk(c.index()), n)) {
+                o.yearly[j] = v;
+            }
+        }
+    }
+    out
+}
+
+/// The CRC-32 of some bytes.
+pub fn crc32(bytes: &[u8]) -> u32 {
+    let mut h = crc32fast::Hasher::new();
+    h.update(bytes);
+    h.finalize()
 }
 
 /// Which stream a work's shards cut, named in its fingerprint (`work.stream`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Stream {
-    /// Every unit's paths one after another, a record per path.
+    /// Every unit's paths one after another, stored by column in blocks of paths.
     Paths,
     /// A design's points, each reduced over its paths to one record.
     Points,
@@ -76,11 +264,14 @@ impl Stream {
     }
 }
 
-/// The record layout of a path stream, part of the fingerprint.
+/// The layout of a path stream's outcomes, part of the fingerprint.
 pub fn layout() -> Value {
     json!({
         "byte_order": "little-endian",
-        "record": "loans_simulated u64, defined-scalar bits, scalars f64, yearly f64 (year-major)",
+        "blocks": "per piece, blocks of block_paths paths (the last may hold fewer); per block, \
+                   column chunks: loans_simulated u64 per path; per scalar, defined bits then f64 \
+                   per path; per yearly row and yearly metric, f64 per path; then the index, a \
+                   CRC-32 u32 per chunk",
         "scalars": Scalar::ALL.iter().map(|m| m.name()).collect::<Vec<_>>(),
         "yearly": Yearly::ALL.iter().map(|m| m.name()).collect::<Vec<_>>(),
     })
@@ -132,47 +323,6 @@ pub fn decode_point(metrics: usize, record: &[u8]) -> Vec<(f64, Option<f64>)> {
         .collect()
 }
 
-/// Append the record of `o` to `out`.
-pub fn encode(o: &PathOutcome, out: &mut Vec<u8>) {
-    out.extend_from_slice(&o.loans_simulated.to_le_bytes());
-    let mut mask = [0u8; MASK_BYTES];
-    for (k, v) in o.scalars.iter().enumerate() {
-        if v.is_some() {
-            mask[k / 8] |= 1 << (k % 8);
-        }
-    }
-    out.extend_from_slice(&mask);
-    for v in o.scalars {
-        out.extend_from_slice(&v.unwrap_or(0.0).to_bits().to_le_bytes());
-    }
-    for v in &o.yearly {
-        out.extend_from_slice(&v.to_bits().to_le_bytes());
-    }
-}
-
-/// The outcome of path `index` from its record (of [`record_bytes`]`(years)` bytes).
-pub fn decode(index: u64, years: usize, record: &[u8]) -> PathOutcome {
-    let word = |at: usize| u64::from_le_bytes(record[at..at + 8].try_into().expect("8 bytes"));
-    let mask = &record[8..8 + MASK_BYTES];
-    let base = 8 + MASK_BYTES;
-    let mut scalars = [None; Scalar::COUNT];
-    for (k, s) in scalars.iter_mut().enumerate() {
-        if mask[k / 8] & (1 << (k % 8)) != 0 {
-            *s = Some(f64::from_bits(word(base + 8 * k)));
-        }
-    }
-    let base = base + 8 * Scalar::COUNT;
-    let yearly = (0..Yearly::COUNT * years)
-        .map(|j| f64::from_bits(word(base + 8 * j)))
-        .collect();
-    PathOutcome {
-        index,
-        scalars,
-        yearly,
-        loans_simulated: word(0),
-    }
-}
-
 /// A short hash of the fingerprint (FNV-1a, 64 bits, in hex) to name it in messages; shards
 /// are compared by their whole fingerprints, not by this.
 pub fn fingerprint_id(work: &Value) -> String {
@@ -185,25 +335,49 @@ pub fn fingerprint_id(work: &Value) -> String {
     format!("{h:016x}")
 }
 
+/// A recipe's content, which the fingerprint holds: every scenario of it (an object of `file`,
+/// `overridden` and `toml`, [`super::recipe::scenario`]) without the name its file was given
+/// by, and with its overridden keys sorted, each once. The resolved TOML holds every value, so
+/// `scenarios/baseline.toml` and `./scenarios/baseline.toml`, or two `--set` flags in either
+/// order, are the same work.
+pub fn content(recipe: &Value) -> Value {
+    match recipe {
+        Value::Object(m) if super::recipe::is_scenario(m) => {
+            let mut keys: Vec<Value> = m["overridden"].as_array().cloned().unwrap_or_default();
+            keys.sort_by(|a, b| a.as_str().cmp(&b.as_str()));
+            keys.dedup();
+            json!({"overridden": keys, "toml": m["toml"]})
+        }
+        Value::Object(m) => Value::Object(
+            m.iter()
+                .map(|(k, v)| (k.clone(), content(v)))
+                .collect::<Map<String, Value>>(),
+        ),
+        Value::Array(v) => Value::Array(v.iter().map(content).collect()),
+        other => other.clone(),
+    }
+}
+
 /// What a piece of a shard holds.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Span {
-    /// Paths `paths` of unit `unit`, of `years` report years: one record per path.
+    /// Paths `paths` of unit `unit`, of `rows` yearly rows, in blocks of `block_paths` paths.
     Paths {
         unit: usize,
         paths: Range<u64>,
-        years: usize,
+        rows: usize,
+        block_paths: u64,
     },
-    /// Points `points` of a design: one record per point.
-    Points(Range<u64>),
+    /// Points `points` of a design: one record per point, with their CRC-32.
+    Points { points: Range<u64>, crc32: u32 },
 }
 
 impl Span {
-    /// Its records.
+    /// Its paths or points.
     pub fn records(&self) -> u64 {
         let r = match self {
             Span::Paths { paths, .. } => paths,
-            Span::Points(points) => points,
+            Span::Points { points, .. } => points,
         };
         r.end.saturating_sub(r.start)
     }
@@ -211,8 +385,40 @@ impl Span {
     /// Where it starts in the stream of the work, whose units have `paths` paths each.
     pub fn stream_start(&self, paths: u64) -> u64 {
         match self {
-            Span::Paths { unit, paths: r, .. } => *unit as u64 * paths + r.start,
-            Span::Points(points) => points.start,
+            Span::Paths { unit, paths: r, .. } => (*unit as u64).saturating_mul(paths) + r.start,
+            Span::Points { points, .. } => points.start,
+        }
+    }
+
+    /// Its blocks of paths: (first path, paths); none for points.
+    pub fn blocks(&self) -> Vec<(u64, usize)> {
+        match self {
+            Span::Paths {
+                paths, block_paths, ..
+            } if *block_paths > 0 => {
+                let mut out = Vec::new();
+                let mut at = paths.start;
+                while at < paths.end {
+                    let n = (paths.end - at).min(*block_paths);
+                    out.push((at, n as usize));
+                    at += n;
+                }
+                out
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    /// Bytes its records take in `outcomes.bin` with `metrics` metrics per point, and the
+    /// CRC-32s its chunks add to the index.
+    pub fn expected(&self, metrics: usize) -> (u64, u64) {
+        match self {
+            Span::Paths { rows, .. } => {
+                let blocks = self.blocks();
+                let bytes = blocks.iter().map(|(_, n)| block_bytes(*n, *rows)).sum();
+                (bytes, (blocks.len() * columns(*rows)) as u64)
+            }
+            Span::Points { .. } => (self.records() * point_record_bytes(metrics) as u64, 0),
         }
     }
 }
@@ -223,23 +429,30 @@ pub struct Piece {
     pub span: Span,
     pub offset: u64,
     pub bytes: u64,
-    pub crc32: u32,
     pub loans_simulated: u64,
 }
 
 impl Piece {
     fn to_json(&self) -> Value {
         let mut v = match &self.span {
-            Span::Paths { unit, paths, years } => json!({
+            Span::Paths {
+                unit,
+                paths,
+                rows,
+                block_paths,
+            } => json!({
                 "unit": unit,
                 "paths": [paths.start, paths.end],
-                "years": years,
+                "rows": rows,
+                "block_paths": block_paths,
             }),
-            Span::Points(points) => json!({"points": [points.start, points.end]}),
+            Span::Points { points, crc32 } => json!({
+                "points": [points.start, points.end],
+                "crc32": crc32,
+            }),
         };
         v["offset"] = json!(self.offset);
         v["bytes"] = json!(self.bytes);
-        v["crc32"] = json!(self.crc32);
         v["loans_simulated"] = json!(self.loans_simulated);
         v
     }
@@ -248,22 +461,33 @@ impl Piece {
         let n = |k: &str| v[k].as_u64();
         let range = |k: &str| Some(v[k][0].as_u64()?..v[k][1].as_u64()?);
         let span = if v.get("points").is_some() {
-            Span::Points(range("points")?)
+            Span::Points {
+                points: range("points")?,
+                crc32: u32::try_from(n("crc32")?).ok()?,
+            }
         } else {
             Span::Paths {
                 unit: usize::try_from(n("unit")?).ok()?,
                 paths: range("paths")?,
-                years: usize::try_from(n("years")?).ok()?,
+                rows: usize::try_from(n("rows")?).ok()?,
+                block_paths: n("block_paths")?,
             }
         };
         Some(Piece {
             span,
             offset: n("offset")?,
             bytes: n("bytes")?,
-            crc32: u32::try_from(n("crc32")?).ok()?,
             loans_simulated: n("loans_simulated")?,
         })
     }
+}
+
+/// Where the index of chunk CRC-32s is in `outcomes.bin`, and its own CRC-32.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IndexRef {
+    pub offset: u64,
+    pub bytes: u64,
+    pub crc32: u32,
 }
 
 /// What `shard.json` says.
@@ -271,23 +495,30 @@ impl Piece {
 pub struct ShardFile {
     /// The fingerprinted description of the whole work (the same in every shard of it).
     pub work: Value,
+    /// The work as this shard's command gave it: `recipe` (with the scenarios' file names and
+    /// the order of the overrides as typed), `command` (the arguments, without those of the
+    /// shard itself) and `directory` (where it ran), or `null` where unknown.
+    pub given: Value,
     pub index: u64,
     pub count: u64,
     /// The shard's share of the work's stream (of all units' paths, or of a design's points).
     pub stream: (u64, u64),
     pub pieces: Vec<Piece>,
+    /// Bytes of `outcomes.bin`, and where its index is (none for a design's points).
+    pub outcomes_bytes: u64,
+    pub outcomes_index: Option<IndexRef>,
     pub run: RunInfo,
 }
 
 impl ShardFile {
-    /// The text of `shard.json`.
+    /// The text of `shard.json`: its fields, and last a CRC-32 of them all (`checksum`).
     pub fn to_text(&self) -> String {
         let started = self
             .run
             .started
             .duration_since(UNIX_EPOCH)
             .unwrap_or_default();
-        let v = json!({
+        let mut v = json!({
             "format": FORMAT,
             "written_by": format!("microfolio {}", env!("CARGO_PKG_VERSION")),
             "fingerprint": fingerprint_id(&self.work),
@@ -297,6 +528,14 @@ impl ShardFile {
                 "stream": [self.stream.0, self.stream.1],
             },
             "pieces": self.pieces.iter().map(Piece::to_json).collect::<Vec<_>>(),
+            "outcomes": {
+                "bytes": self.outcomes_bytes,
+                "index": self.outcomes_index.map(|i| json!({
+                    "offset": i.offset,
+                    "bytes": i.bytes,
+                    "crc32": i.crc32,
+                })),
+            },
             "run": {
                 "threads": self.run.threads,
                 "wall_time_seconds": self.run.wall_seconds,
@@ -304,24 +543,38 @@ impl ShardFile {
                 "started_unix_ms": started.as_millis() as u64,
                 "loans_simulated": self.run.loans_simulated,
             },
+            "given": self.given,
             "work": self.work,
         });
+        let sum = checksum(&v);
+        v["checksum"] = json!(sum);
         let mut text = serde_json::to_string_pretty(&v).expect("JSON values always serialise");
         text.push('\n');
         text
     }
 
-    /// Read `shard.json` text; the reason when it is not one.
+    /// Read `shard.json` text; the reason when it is not one, or not intact.
     pub fn parse(text: &str) -> Result<ShardFile, String> {
-        let v: Value = serde_json::from_str(text).map_err(|e| format!("not JSON: {e}"))?;
+        let mut v: Value = serde_json::from_str(text).map_err(|e| format!("not JSON: {e}"))?;
         match v["format"].as_str() {
             Some(FORMAT) => {}
             Some(other) => {
                 return Err(format!(
-                    "format `{other}`, which this microfolio ({FORMAT}) does not read"
+                    "format `{other}`, which this microfolio ({FORMAT}) does not read; compute \
+                     the shards again with this microfolio"
                 ));
             }
             None => return Err("no `format`: not a microfolio shard".into()),
+        }
+        let Some(written) = v.as_object_mut().and_then(|m| m.shift_remove("checksum")) else {
+            return Err("no `checksum`: not a microfolio shard".into());
+        };
+        if written.as_u64() != Some(checksum(&v) as u64) {
+            return Err(
+                "its content does not match its checksum (edited or damaged); the shard is \
+                 damaged, rerun it"
+                    .into(),
+            );
         }
         let field = |what: &str| format!("no valid `{what}`");
         let n = |x: &Value, what: &str| x.as_u64().ok_or_else(|| field(what));
@@ -332,6 +585,18 @@ impl ShardFile {
             .iter()
             .map(|p| Piece::from_json(p).ok_or_else(|| field("pieces")))
             .collect::<Result<Vec<_>, _>>()?;
+        let outcomes = &v["outcomes"];
+        let index = &outcomes["index"];
+        let outcomes_index = if index.is_null() {
+            None
+        } else {
+            Some(IndexRef {
+                offset: n(&index["offset"], "outcomes.index.offset")?,
+                bytes: n(&index["bytes"], "outcomes.index.bytes")?,
+                crc32: u32::try_from(n(&index["crc32"], "outcomes.index.crc32")?)
+                    .map_err(|_| field("outcomes.index.crc32"))?,
+            })
+        };
         let run = &v["run"];
         let run = RunInfo {
             threads: n(&run["threads"], "run.threads")? as usize,
@@ -346,8 +611,13 @@ impl ShardFile {
         if !work.is_object() {
             return Err(field("work"));
         }
+        let given = v["given"].clone();
+        if !given.is_object() {
+            return Err(field("given"));
+        }
         Ok(ShardFile {
             work,
+            given,
             index: n(&shard["index"], "shard.index")?,
             count: n(&shard["count"], "shard.count")?,
             stream: (
@@ -355,9 +625,21 @@ impl ShardFile {
                 n(&shard["stream"][1], "shard.stream")?,
             ),
             pieces,
+            outcomes_bytes: n(&outcomes["bytes"], "outcomes.bytes")?,
+            outcomes_index,
             run,
         })
     }
+}
+
+/// The CRC-32 of a JSON value's compact text (serde_json writes a value it has read back the
+/// same, key order and every number's bits included).
+fn checksum(v: &Value) -> u32 {
+    crc32(
+        serde_json::to_string(v)
+            .expect("JSON values always serialise")
+            .as_bytes(),
+    )
 }
 
 /// How a merged work went: begun when its first shard began, the shards' wall times added
@@ -379,34 +661,92 @@ pub fn merged_run(runs: &[&RunInfo]) -> RunInfo {
 mod tests {
     use super::*;
 
-    #[test]
-    fn records_round_trip_bit_for_bit() {
-        let years = 3;
+    fn outcome(index: u64, rows: usize) -> PathOutcome {
         let mut scalars = [None; Scalar::COUNT];
         scalars[0] = Some(-0.0);
-        scalars[2] = Some(f64::from_bits(0x7ff8_0000_0000_1234));
-        scalars[Scalar::COUNT - 1] = Some(1.0 / 3.0);
-        let o = PathOutcome {
-            index: 41,
+        scalars[2] = Some(f64::from_bits(0x7ff8_0000_0000_1234 + index));
+        scalars[Scalar::COUNT - 1] = Some(index as f64 / 3.0);
+        if index % 3 == 0 {
+            scalars[5] = Some(1e-300 * index as f64);
+        }
+        PathOutcome {
+            index,
             scalars,
-            yearly: (0..Yearly::COUNT * years)
-                .map(|i| i as f64 * 1e-300)
+            yearly: (0..Yearly::COUNT * rows)
+                .map(|i| (i as f64 + index as f64) * 1e-300)
                 .collect(),
-            loans_simulated: u64::MAX - 5,
-        };
-        let mut bytes = Vec::new();
-        encode(&o, &mut bytes);
-        assert_eq!(bytes.len(), record_bytes(years));
-        let back = decode(41, years, &bytes);
-        let bits = |o: &PathOutcome| -> Vec<Option<u64>> {
-            o.scalars
-                .iter()
+            loans_simulated: u64::MAX - index,
+        }
+    }
+
+    fn bits(o: &PathOutcome) -> (u64, u64, Vec<Option<u64>>) {
+        let values = o
+            .scalars
+            .iter()
+            .map(|v| v.map(f64::to_bits))
+            .chain(o.yearly.iter().map(|v| Some(v.to_bits())))
+            .collect();
+        (o.index, o.loans_simulated, values)
+    }
+
+    #[test]
+    fn blocks_round_trip_bit_for_bit_column_by_column() {
+        for (n, rows) in [(1, 0), (13, 3), (8, 10), (700, 2)] {
+            let outcomes: Vec<PathOutcome> = (0..n as u64).map(|i| outcome(40 + i, rows)).collect();
+            let mut bytes = Vec::new();
+            let offsets = chunk_offsets(n, rows);
+            for (c, offset) in offsets.iter().take(columns(rows)).enumerate() {
+                assert_eq!(
+                    bytes.len() as u64,
+                    *offset,
+                    "chunk {c} starts where it should"
+                );
+                encode_chunk(&outcomes, Column::at(c, rows).unwrap(), &mut bytes);
+            }
+            assert_eq!(bytes.len() as u64, block_bytes(n, rows));
+            assert_eq!(offsets[columns(rows)], block_bytes(n, rows));
+            let back = decode_block(40, n, rows, &bytes);
+            assert_eq!(
+                back.iter().map(bits).collect::<Vec<_>>(),
+                outcomes.iter().map(bits).collect::<Vec<_>>()
+            );
+            // One column alone, as the merge reads it.
+            let c = Column::Scalar(Scalar::ALL[5]);
+            let chunk = &bytes[offsets[c.index()] as usize..offsets[c.index() + 1] as usize];
+            let values: Vec<Option<u64>> = decode_scalar(chunk, n)
                 .map(|v| v.map(f64::to_bits))
-                .chain(o.yearly.iter().map(|v| Some(v.to_bits())))
-                .collect()
+                .collect();
+            let direct: Vec<Option<u64>> = outcomes
+                .iter()
+                .map(|o| o.scalars[5].map(f64::to_bits))
+                .collect();
+            assert_eq!(values, direct);
+        }
+        for c in 0..columns(4) {
+            assert_eq!(Column::at(c, 4).unwrap().index(), c);
+        }
+        assert_eq!(Column::at(columns(4), 4), None);
+    }
+
+    #[test]
+    fn blocks_stay_within_a_few_megabytes_whatever_the_rows() {
+        assert_eq!(block_paths(10), 5120);
+        for rows in [0, 1, 10, 50, 80, 200] {
+            let p = block_paths(rows);
+            assert!(p % 512 == 0 && (512..=8192).contains(&p), "{rows}: {p}");
+            assert!(
+                block_bytes(p as usize, rows) <= 16 << 20 || p == 512,
+                "{rows}"
+            );
+        }
+        let span = Span::Paths {
+            unit: 1,
+            paths: 5..20_000,
+            rows: 10,
+            block_paths: 8192,
         };
-        assert_eq!(bits(&back), bits(&o));
-        assert_eq!((back.index, back.loans_simulated), (41, o.loans_simulated));
+        assert_eq!(span.blocks(), [(5, 8192), (8197, 8192), (16389, 3611)]);
+        assert_eq!(span.expected(0).1, 3 * columns(10) as u64);
     }
 
     #[test]
@@ -432,10 +772,10 @@ mod tests {
         assert_eq!(bits(&back), bits(&values));
     }
 
-    #[test]
-    fn shard_json_round_trips() {
-        let f = ShardFile {
-            work: json!({"kind": "run", "paths": 10}),
+    fn sample() -> ShardFile {
+        ShardFile {
+            work: json!({"kind": "run", "paths": 10, "x": 0.1 + 0.2}),
+            given: json!({"recipe": {"a": 1}, "command": ["run", "a.toml"], "directory": "/x"}),
             index: 1,
             count: 2,
             stream: (5, 10),
@@ -443,40 +783,88 @@ mod tests {
                 span: Span::Paths {
                     unit: 0,
                     paths: 5..10,
-                    years: 2,
+                    rows: 2,
+                    block_paths: 8192,
                 },
                 offset: 0,
-                bytes: 5 * record_bytes(2) as u64,
-                crc32: 77,
+                bytes: block_bytes(5, 2),
                 loans_simulated: 9,
             }],
+            outcomes_bytes: block_bytes(5, 2) + 4 * columns(2) as u64,
+            outcomes_index: Some(IndexRef {
+                offset: block_bytes(5, 2),
+                bytes: 4 * columns(2) as u64,
+                crc32: 77,
+            }),
             run: RunInfo {
                 threads: 2,
-                wall_seconds: 0.25,
+                wall_seconds: 0.123_456_789_012_345_67,
                 started: UNIX_EPOCH + Duration::from_millis(1_795_804_394_123),
                 loans_simulated: 9,
             },
-        };
-        let back = ShardFile::parse(&f.to_text()).unwrap();
+        }
+    }
+
+    #[test]
+    fn shard_json_round_trips_and_its_checksum_catches_any_edit() {
+        let f = sample();
+        let text = f.to_text();
+        let back = ShardFile::parse(&text).unwrap();
         assert_eq!(back.work, f.work);
+        assert_eq!(back.given, f.given);
         assert_eq!(back.pieces, f.pieces);
         assert_eq!((back.index, back.count, back.stream), (1, 2, (5, 10)));
+        assert_eq!(back.outcomes_index, f.outcomes_index);
+        assert_eq!(back.outcomes_bytes, f.outcomes_bytes);
         assert_eq!(back.run.started, f.run.started);
+        assert_eq!(
+            back.run.wall_seconds.to_bits(),
+            f.run.wall_seconds.to_bits()
+        );
         let points = ShardFile {
             pieces: vec![Piece {
-                span: Span::Points(3..7),
+                span: Span::Points {
+                    points: 3..7,
+                    crc32: 5,
+                },
                 offset: 0,
                 bytes: 4 * point_record_bytes(2) as u64,
-                crc32: 5,
                 loans_simulated: 11,
             }],
+            outcomes_index: None,
             ..f.clone()
         };
-        assert_eq!(
-            ShardFile::parse(&points.to_text()).unwrap().pieces,
-            points.pieces
-        );
+        let back = ShardFile::parse(&points.to_text()).unwrap();
+        assert_eq!(back.pieces, points.pieces);
+        assert_eq!(back.outcomes_index, None);
+        // Whitespace does not matter; a changed value does.
+        let compact = text.replace("\n  ", "\n").replace("  ", " ");
+        assert!(ShardFile::parse(&compact).is_ok());
+        let edited = text.replace("\"loans_simulated\": 9", "\"loans_simulated\": 8");
+        assert!(edited != text);
+        let e = ShardFile::parse(&edited).unwrap_err();
+        assert!(e.contains("checksum"), "{e}");
         let e = ShardFile::parse("{\"format\": \"other 9\"}").unwrap_err();
         assert!(e.contains("other 9"), "{e}");
+        let e = ShardFile::parse("{\"format\": \"microfolio-shard 2\"}").unwrap_err();
+        assert!(
+            e.contains("microfolio-shard 2") && e.contains("again"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn the_fingerprint_holds_content_not_file_names_or_the_order_of_overrides() {
+        let a = json!({"base": {"file": "scenarios/b.toml", "overridden": ["z.k", "a.k"], "toml": "x = 1\n"}, "paths": 4});
+        let b = json!({"base": {"file": "./scenarios/b.toml", "overridden": ["a.k", "z.k", "a.k"], "toml": "x = 1\n"}, "paths": 4});
+        let c = json!({"base": {"file": "scenarios/b.toml", "overridden": ["z.k", "a.k"], "toml": "x = 2\n"}, "paths": 4});
+        assert_eq!(content(&a), content(&b));
+        assert_ne!(content(&a), content(&c));
+        assert_eq!(
+            content(&a)["base"],
+            json!({"overridden": ["a.k", "z.k"], "toml": "x = 1\n"})
+        );
+        let list = json!({"scenarios": [a["base"].clone(), c["base"].clone()]});
+        assert_eq!(content(&list)["scenarios"][1]["toml"], "x = 2\n");
     }
 }

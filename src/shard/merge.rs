@@ -1,24 +1,36 @@
-//! Putting shards back together: read every shard's `shard.json`, refuse shards of different
-//! work (their fingerprints differ) and shards that leave paths out or hold them twice (named
-//! by folder and by shard I/N), then read the records in path order — whatever the order the
-//! shards were given in — into the results a single process would have kept, and write the
-//! result folder through the very code a run or a study writes it with. Only the fields that
-//! record how the work went (threads, wall time, start, loans per second) can differ.
+//! Putting shards back together. First every shard's header: its `shard.json` (a regular file
+//! of bounded size, intact by its checksum), its fingerprint against the others' (shards of
+//! different work are refused), which shards are there (a missing or repeated one is named, in
+//! time linear in the shards, with the command that reruns it), how its pieces tile the work,
+//! the size of its `outcomes.bin` and the CRC-32 of its index — all before a value is read.
+//! Then the values, whatever the order the shards were given in, each column chunk's CRC-32
+//! checked before its values are used: a run's merge reads **one column of all paths at a
+//! time** (the loans, the file of paths block by block, then each metric for `summary.json` and
+//! `timeseries.csv`), so its memory is about 8 bytes a path however many metrics and years; a
+//! study's merge reads one variant at a time into the results its study keeps on one machine.
+//! The result folder is written through the very code a run or a study writes it with, into a
+//! staging folder that a failure removes: damage found anywhere commits nothing. Only the
+//! fields that record how the work went (threads, wall time, start, loans per second) can
+//! differ from a single process's.
 
 use std::fs::{self, File};
-use std::io::{BufReader, Read, Seek, SeekFrom};
+use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use super::format::{self, OUTCOMES_BIN, Piece, SHARD_JSON, ShardFile, Span, Stream};
+use super::format::{
+    self, Column, MAX_SHARD_JSON, OUTCOMES_BIN, Piece, SHARD_JSON, ShardFile, Span, Stream,
+};
 use super::recipe;
+use crate::engine::PathOutcome;
 use crate::error::{Error, Work};
-use crate::output::{self, OutputDir, OutputError, PathsCsv, RUN, RunInfo};
-use crate::results::{Results, Shape};
+use crate::metrics::{Scalar, Yearly};
+use crate::output::{OutputDir, OutputError, PathsFormat, PathsWriter, RUN, RunInfo};
+use crate::results::{OutcomeColumns, Results, Shape};
 use crate::run;
 use crate::scenario::Scenario;
-use crate::simulate::{CHUNK_PATHS, Observer};
+use crate::simulate::Observer;
 use crate::study::problem::PointOutcomes;
 use crate::study::{self, ResultSource, Study};
 use crate::{Compare, Morris, Sobol, Sweep, Tornado};
@@ -131,36 +143,6 @@ fn wildcard(pattern: &str, text: &str) -> bool {
     p[i..].iter().all(|c| *c == '*')
 }
 
-/// A shard read: its folder and what its `shard.json` says.
-struct Found {
-    folder: PathBuf,
-    file: ShardFile,
-}
-
-impl Found {
-    fn name(&self) -> String {
-        format!(
-            "{} (shard {}/{})",
-            self.folder.display(),
-            self.file.index,
-            self.file.count
-        )
-    }
-}
-
-fn read_shard(folder: &Path) -> Result<Found, Error> {
-    let path = folder.join(SHARD_JSON);
-    let text = fs::read_to_string(&path)
-        .map_err(|e| Error::Input(format!("{}: cannot be read: {e}", path.display())))?;
-    let file = ShardFile::parse(&text).map_err(|why| {
-        Error::Input(format!("{}: not a microfolio shard: {why}", path.display()))
-    })?;
-    Ok(Found {
-        folder: folder.to_path_buf(),
-        file,
-    })
-}
-
 /// Where two fingerprints differ, as `key: a vs b` by dotted path, down to the first differing
 /// line of a text (a scenario's TOML): `recipe.scenario.toml: `seed = 7` vs `seed = 9``.
 fn differences(a: &Value, b: &Value) -> Vec<String> {
@@ -238,9 +220,153 @@ fn list(items: &[String]) -> String {
     text
 }
 
-/// Check that `shards` are of one work and hold each of its paths once; sort them into path
-/// order.
-fn check(shards: &mut [Found]) -> Result<(), Error> {
+/// A shard read: its folder, what its `shard.json` says, and (once checked) the CRC-32 of every
+/// chunk of its `outcomes.bin`.
+struct Found {
+    folder: PathBuf,
+    file: ShardFile,
+    crcs: Vec<u32>,
+}
+
+impl Found {
+    fn name(&self) -> String {
+        format!(
+            "{} (shard {}/{})",
+            self.folder.display(),
+            self.file.index,
+            self.file.count
+        )
+    }
+
+    fn bin(&self) -> PathBuf {
+        self.folder.join(OUTCOMES_BIN)
+    }
+}
+
+/// A shard file that is not a regular file of at most `max` bytes: its size, or why not.
+fn regular_file(path: &Path, max: u64) -> Result<u64, Error> {
+    let meta = fs::symlink_metadata(path)
+        .map_err(|e| Error::Input(format!("{}: cannot be read: {e}", path.display())))?;
+    if !meta.is_file() {
+        return Err(Error::Input(format!(
+            "{}: is not a regular file; the shard is damaged, rerun it",
+            path.display()
+        )));
+    }
+    if meta.len() > max {
+        return Err(Error::Input(format!(
+            "{}: {} bytes, more than a shard's {max}; the shard is damaged, rerun it",
+            path.display(),
+            meta.len()
+        )));
+    }
+    Ok(meta.len())
+}
+
+fn read_shard(folder: &Path) -> Result<Found, Error> {
+    let path = folder.join(SHARD_JSON);
+    regular_file(&path, MAX_SHARD_JSON)?;
+    let text = fs::read_to_string(&path)
+        .map_err(|e| Error::Input(format!("{}: cannot be read: {e}", path.display())))?;
+    let file = ShardFile::parse(&text)
+        .map_err(|why| Error::Input(format!("{}: {why}", path.display())))?;
+    // What the merge rebuilds the work from must be the work of the fingerprint.
+    if format::content(&file.given["recipe"]) != file.work["recipe"] {
+        return Err(Error::Input(format!(
+            "{}: its recipe as given is not the recipe of its fingerprint; the shard is damaged, \
+             rerun it",
+            path.display()
+        )));
+    }
+    Ok(Found {
+        folder: folder.to_path_buf(),
+        file,
+        crcs: Vec::new(),
+    })
+}
+
+/// A text as a shell word: quoted unless it is plain.
+fn shell_word(text: &str) -> String {
+    let plain = !text.is_empty()
+        && text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./=:,+@%".contains(c));
+    if plain {
+        text.to_string()
+    } else {
+        format!("'{}'", text.replace('\'', "'\\''"))
+    }
+}
+
+/// A path made absolute against the current folder (for a command to run elsewhere).
+fn absolute(path: &Path) -> PathBuf {
+    if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        std::env::current_dir().map_or_else(|_| path.to_path_buf(), |d| d.join(path))
+    }
+}
+
+/// Indices as Slurm's `--array` takes them: `1,3,5-9`.
+fn ranges(indices: &[u64]) -> String {
+    let mut out: Vec<String> = Vec::new();
+    let mut i = 0;
+    while i < indices.len() {
+        let mut j = i;
+        while j + 1 < indices.len() && indices[j + 1] == indices[j] + 1 {
+            j += 1;
+        }
+        out.push(if j > i {
+            format!("{}-{}", indices[i], indices[j])
+        } else {
+            indices[i].to_string()
+        });
+        i = j + 1;
+    }
+    out.join(",")
+}
+
+/// How to compute the shards `missing` of `n` again: the command that made the shards given,
+/// on Slurm through `cluster/submit.sh` (which merges again when they are done) and by hand.
+fn rerun_advice(shards: &[Found], missing: &[u64], n: u64, out: Option<&Path>) -> String {
+    let given = &shards[0].file.given;
+    let Some(command) = given["command"].as_array().and_then(|c| {
+        c.iter()
+            .map(|a| a.as_str().map(shell_word))
+            .collect::<Option<Vec<_>>>()
+    }) else {
+        return "rerun those shards with the command that made the others and merge again".into();
+    };
+    let command = command.join(" ");
+    let parent = |s: &Found| s.folder.parent().map(Path::to_path_buf);
+    let folder = parent(&shards[0])
+        .filter(|p| {
+            shards
+                .iter()
+                .all(|s| parent(s).as_deref() == Some(p.as_path()))
+        })
+        .map_or("SHARDS_DIR".to_string(), |p| {
+            shell_word(&absolute(&p).display().to_string())
+        });
+    let result = out.map_or("RESULT_DIR".to_string(), |o| {
+        shell_word(&absolute(o).display().to_string())
+    });
+    let indices = ranges(missing);
+    let from = given["directory"]
+        .as_str()
+        .map_or(String::new(), |d| format!(" from {}", shell_word(d)));
+    format!(
+        "rerun them{from}: on Slurm `cluster/submit.sh --indices {indices} {n} {folder} \
+         {result} {command}` (which merges again when they are done), or each by hand \
+         `microfolio {command} --shard {}/{n} --out {folder}`, then merge again",
+        missing[0]
+    )
+}
+
+/// Check that `shards` are of one work and hold each of its paths (or points) once, and that
+/// each shard's `outcomes.bin` is the size its `shard.json` says and its index intact; sort
+/// them into stream order. `out` is the merge's result folder, for the rerun command.
+fn check(shards: &mut [Found], out: Option<&Path>) -> Result<(), Error> {
     shards.sort_by(|a, b| {
         (a.file.stream, a.file.count, &a.folder).cmp(&(b.file.stream, b.file.count, &b.folder))
     });
@@ -273,48 +399,61 @@ fn check(shards: &mut [Found]) -> Result<(), Error> {
     let units = work["units"].as_u64().unwrap_or(0);
     let paths = work["paths"].as_u64().unwrap_or(0);
     let (total, item) = match stream {
-        Stream::Paths => (units * paths, "paths"),
+        Stream::Paths => (units.saturating_mul(paths), "paths"),
         Stream::Points => (units, "points"),
     };
     let metrics = work["layout"]["metrics"].as_array().map_or(0, Vec::len);
-    // Shards of one N: name the missing and repeated shards.
+    // Shards of one N, sorted by index: the repeated ones are neighbours, the missing ones the
+    // gaps, found in one pass.
     let n = first.file.count;
     if shards.iter().all(|s| s.file.count == n) {
-        let mut twice = Vec::new();
-        for w in shards.windows(2) {
-            if w[0].file.index == w[1].file.index {
-                twice.push(format!(
+        let twice: Vec<String> = shards
+            .windows(2)
+            .filter(|w| w[0].file.index == w[1].file.index)
+            .map(|w| {
+                format!(
                     "shard {}/{n} in both {} and {}",
                     w[0].file.index,
                     w[0].folder.display(),
                     w[1].folder.display()
-                ));
-            }
-        }
+                )
+            })
+            .collect();
         if !twice.is_empty() {
             return Err(Error::Input(format!(
                 "shards given twice: {}; give each shard once",
                 list(&twice)
             )));
         }
-        let missing: Vec<String> = (0..n)
-            .filter(|i| !shards.iter().any(|s| s.file.index == *i))
-            .map(|i| {
-                let share = super::Shard { index: i, count: n }.share(total);
-                format!(
-                    "shard {i}/{n} ({}, {item} {}..{} of the work)",
-                    super::Shard { index: i, count: n }.folder_name(),
-                    share.start,
-                    share.end
-                )
-            })
-            .collect();
+        let mut missing = Vec::new();
+        let mut next = 0;
+        for i in shards.iter().map(|s| s.file.index).chain([n]) {
+            missing.extend(next..i.min(n));
+            next = i + 1;
+        }
         if !missing.is_empty() {
+            let mut named = missing
+                .iter()
+                .take(10)
+                .map(|&i| {
+                    let shard = super::Shard { index: i, count: n };
+                    let share = shard.share(total);
+                    format!(
+                        "shard {i}/{n} ({}, {item} {}..{} of the work)",
+                        shard.folder_name(),
+                        share.start,
+                        share.end
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join(", ");
+            if missing.len() > 10 {
+                named.push_str(&format!(" and {} more", missing.len() - 10));
+            }
             return Err(Error::Input(format!(
-                "{} of {n} shards missing: {}; rerun those tasks (Slurm: sbatch --array=<their \
-                 indices>) and merge again",
+                "{} of {n} shards missing: {named}; {}",
                 missing.len(),
-                list(&missing)
+                rerun_advice(shards, &missing, n, out)
             )));
         }
     }
@@ -339,29 +478,6 @@ fn check(shards: &mut [Found]) -> Result<(), Error> {
                 s.name()
             )));
         }
-        // Its pieces must cover its share exactly, with records of the right size.
-        let mut at = a;
-        let uncovered = || {
-            Error::Input(format!(
-                "{}: its pieces do not cover its {item} {a}..{b}; the shard is damaged, rerun it",
-                s.name()
-            ))
-        };
-        for p in &s.file.pieces {
-            let size = match (&p.span, stream) {
-                (Span::Paths { years, .. }, Stream::Paths) => format::record_bytes(*years),
-                (Span::Points(_), Stream::Points) => format::point_record_bytes(metrics),
-                _ => return Err(uncovered()),
-            };
-            let records = p.span.records();
-            if p.span.stream_start(paths) != at || p.bytes != records * size as u64 {
-                return Err(uncovered());
-            }
-            at += records;
-        }
-        if at != b {
-            return Err(uncovered());
-        }
         next = b;
         previous = Some(s);
     }
@@ -371,146 +487,95 @@ fn check(shards: &mut [Found]) -> Result<(), Error> {
             previous.map_or("none".to_string(), Found::name)
         )));
     }
+    for s in shards.iter_mut() {
+        check_outcomes(s, stream, paths, metrics)?;
+    }
     Ok(())
 }
 
-/// The records of every shard in path order, read unit by unit.
-struct Reader<'a> {
-    shards: &'a [Found],
-    /// The next piece: (shard, piece).
-    at: (usize, usize),
-    open: Option<(usize, BufReader<File>)>,
+/// Check that shard `s`'s pieces cover its share exactly and lie one after another in its
+/// `outcomes.bin`, which must be a regular file of the size `shard.json` gives; read its index
+/// of chunk CRC-32s (of the size its pieces imply) and check it against its own CRC-32.
+fn check_outcomes(s: &mut Found, stream: Stream, paths: u64, metrics: usize) -> Result<(), Error> {
+    let (a, b) = s.file.stream;
+    let damaged_json = |why: &str| {
+        Error::Input(format!(
+            "{}: {why}; the shard is damaged, rerun it ({})",
+            s.folder.join(SHARD_JSON).display(),
+            s.name()
+        ))
+    };
+    let mut at = a;
+    let mut offset = 0u64;
+    let mut crcs = 0u64;
+    for p in &s.file.pieces {
+        match (&p.span, stream) {
+            (Span::Paths { block_paths, .. }, Stream::Paths)
+                if (1..=1 << 20).contains(block_paths) => {}
+            (Span::Points { .. }, Stream::Points) => {}
+            _ => return Err(damaged_json("a piece of another kind than its work's")),
+        }
+        let (bytes, chunks) = p.span.expected(metrics);
+        if p.span.stream_start(paths) != at || p.offset != offset || p.bytes != bytes {
+            return Err(damaged_json(&format!(
+                "its pieces do not cover its share {a}..{b} of the work one after another"
+            )));
+        }
+        at += p.span.records();
+        offset += bytes;
+        crcs += chunks;
+    }
+    if at != b {
+        return Err(damaged_json(&format!(
+            "its pieces do not cover its share {a}..{b} of the work"
+        )));
+    }
+    let index = s.file.outcomes_index;
+    let expected = match (stream, index) {
+        (Stream::Paths, Some(i)) if i.offset == offset && i.bytes == 4 * crcs => offset + i.bytes,
+        (Stream::Points, None) => offset,
+        _ => return Err(damaged_json("its index is not where its pieces end")),
+    };
+    if s.file.outcomes_bytes != expected {
+        return Err(damaged_json(
+            "the size it gives outcomes.bin is not its pieces'",
+        ));
+    }
+    let bin = s.bin();
+    let size = regular_file(&bin, u64::MAX)?;
+    if size != expected {
+        return Err(damaged(
+            &bin,
+            format!(
+                "{size} bytes where {} gives {expected} ({}); truncated, or more appended",
+                SHARD_JSON,
+                if size < expected {
+                    "too few"
+                } else {
+                    "too many"
+                }
+            ),
+        ));
+    }
+    if let Some(i) = index {
+        let mut file = open(&bin)?;
+        let mut bytes = vec![0u8; i.bytes as usize];
+        file.seek(SeekFrom::Start(i.offset))
+            .and_then(|_| file.read_exact(&mut bytes))
+            .map_err(|e| damaged(&bin, format!("its index cannot be read: {e}")))?;
+        if format::crc32(&bytes) != i.crc32 {
+            return Err(damaged(&bin, "its index does not match its CRC-32".into()));
+        }
+        s.crcs = bytes
+            .chunks_exact(4)
+            .map(|c| u32::from_le_bytes(c.try_into().expect("4 bytes")))
+            .collect();
+    }
+    Ok(())
 }
 
-impl Reader<'_> {
-    /// The `outcomes.bin` of the current shard, opened at the current piece's records, and
-    /// its path for messages.
-    fn open_piece(&mut self, piece: &Piece) -> Result<(&mut BufReader<File>, PathBuf), Error> {
-        let shard = &self.shards[self.at.0];
-        let bin = shard.folder.join(OUTCOMES_BIN);
-        if self.open.as_ref().is_none_or(|(i, _)| *i != self.at.0) {
-            let f = File::open(&bin).map_err(|e| damaged(&bin, format!("cannot be read: {e}")))?;
-            self.open = Some((self.at.0, BufReader::with_capacity(1 << 20, f)));
-        }
-        let (_, file) = self.open.as_mut().expect("opened above");
-        file.seek(SeekFrom::Start(piece.offset))
-            .map_err(|e| damaged(&bin, e.to_string()))?;
-        Ok((file, bin))
-    }
-
-    /// The next piece, moving on to the next shard at the end of one; `None` after the last.
-    fn peek(&mut self) -> Option<Piece> {
-        while let Some(shard) = self.shards.get(self.at.0) {
-            match shard.file.pieces.get(self.at.1) {
-                Some(piece) => return Some(piece.clone()),
-                None => self.at = (self.at.0 + 1, 0),
-            }
-        }
-        None
-    }
-
-    /// The complete results of unit `unit` (of `paths` paths from 0), handing each chunk of
-    /// outcomes to `on_chunk` as it is read.
-    fn unit(
-        &mut self,
-        unit: usize,
-        shape: Shape,
-        mut on_chunk: impl FnMut(&[crate::engine::PathOutcome]) -> Result<(), Error>,
-    ) -> Result<Results, Error> {
-        let years = shape.rows;
-        let mut results = Results::empty(0, shape);
-        let size = format::record_bytes(years);
-        let mut buf = vec![0u8; size * CHUNK_PATHS as usize];
-        while let Some(piece) = self.peek() {
-            let Span::Paths {
-                unit: u,
-                paths: range,
-                years: y,
-            } = piece.span.clone()
-            else {
-                break;
-            };
-            if u != unit {
-                break;
-            }
-            let (file, bin) = self.open_piece(&piece)?;
-            if y != years {
-                return Err(damaged(
-                    &bin,
-                    format!("unit {unit} has {y} yearly rows, its scenario {years}"),
-                ));
-            }
-            let before = results.loans_simulated();
-            let crc = read_records(file, &bin, range.clone(), size, &mut buf, |index, bytes| {
-                let outcomes: Vec<_> = bytes
-                    .chunks_exact(size)
-                    .enumerate()
-                    .map(|(k, r)| format::decode(index + k as u64, years, r))
-                    .collect();
-                results.push(&outcomes);
-                on_chunk(&outcomes)
-            })?;
-            if crc != piece.crc32 {
-                return Err(damaged(
-                    &bin,
-                    format!(
-                        "the records of unit {unit}, paths {}..{}, do not match their CRC-32",
-                        range.start, range.end
-                    ),
-                ));
-            }
-            if results.loans_simulated() - before != piece.loans_simulated {
-                return Err(damaged(
-                    &bin,
-                    format!(
-                        "the loans of unit {unit}, paths {}..{}, do not add up",
-                        range.start, range.end
-                    ),
-                ));
-            }
-            self.at.1 += 1;
-        }
-        Ok(results)
-    }
-
-    /// Every point's outcome of a design of `metrics` metrics, per metric in point order, and
-    /// the loans of all the points.
-    fn points(&mut self, metrics: usize) -> Result<(Vec<PointOutcomes>, u64), Error> {
-        let mut outcomes = vec![PointOutcomes::default(); metrics];
-        let mut loans = 0;
-        let size = format::point_record_bytes(metrics);
-        let mut buf = vec![0u8; size * CHUNK_PATHS as usize];
-        while let Some(piece) = self.peek() {
-            let Span::Points(range) = piece.span.clone() else {
-                break;
-            };
-            let (file, bin) = self.open_piece(&piece)?;
-            let crc = read_records(file, &bin, range.clone(), size, &mut buf, |_, bytes| {
-                for record in bytes.chunks_exact(size) {
-                    for (o, (mean, se)) in outcomes
-                        .iter_mut()
-                        .zip(format::decode_point(metrics, record))
-                    {
-                        o.mean.push(mean);
-                        o.se.push(se);
-                    }
-                }
-                Ok(())
-            })?;
-            if crc != piece.crc32 {
-                return Err(damaged(
-                    &bin,
-                    format!(
-                        "the records of points {}..{} do not match their CRC-32",
-                        range.start, range.end
-                    ),
-                ));
-            }
-            loans += piece.loans_simulated;
-            self.at.1 += 1;
-        }
-        Ok((outcomes, loans))
-    }
+fn open(bin: &Path) -> Result<File, Error> {
+    File::open(bin).map_err(|e| damaged(bin, format!("cannot be read: {e}")))
 }
 
 /// A shard's `outcomes.bin` that cannot be used, and why.
@@ -521,11 +586,321 @@ fn damaged(bin: &Path, why: String) -> Error {
     ))
 }
 
+/// A piece of paths of a shard, placed: the shard, the piece, where its chunks' CRC-32s start
+/// in the shard's index.
+#[derive(Clone, Copy)]
+struct Placed<'a> {
+    shard: &'a Found,
+    piece: &'a Piece,
+    first_crc: usize,
+}
+
+impl<'a> Placed<'a> {
+    /// The pieces of paths of unit `unit` of `shards` (in stream order), in path order.
+    fn of_unit(shards: &'a [Found], unit: usize) -> Vec<Placed<'a>> {
+        let mut out = Vec::new();
+        for s in shards {
+            let mut first_crc = 0;
+            for piece in &s.file.pieces {
+                if let Span::Paths { unit: u, rows, .. } = piece.span {
+                    if u == unit {
+                        out.push(Placed {
+                            shard: s,
+                            piece,
+                            first_crc,
+                        });
+                    }
+                    first_crc += piece.span.blocks().len() * format::columns(rows);
+                }
+            }
+        }
+        out
+    }
+
+    fn rows(&self) -> usize {
+        match self.piece.span {
+            Span::Paths { rows, .. } => rows,
+            Span::Points { .. } => 0,
+        }
+    }
+
+    /// Where block `b` of `n` paths starts in `outcomes.bin`.
+    fn block_offset(&self, b: usize) -> u64 {
+        let full = match self.piece.span {
+            Span::Paths { block_paths, .. } => block_paths as usize,
+            Span::Points { .. } => 0,
+        };
+        self.piece.offset + b as u64 * format::block_bytes(full, self.rows())
+    }
+
+    /// The CRC-32 of chunk `c` of block `b`.
+    fn crc(&self, b: usize, c: usize) -> u32 {
+        self.shard.crcs[self.first_crc + b * format::columns(self.rows()) + c]
+    }
+}
+
+/// The outcomes of one unit of paths in shards, read one column of all paths at a time
+/// (docs/cluster.md, "The shard format"), each chunk's CRC-32 checked before its values are
+/// used.
+struct ShardColumns<'a> {
+    pieces: Vec<Placed<'a>>,
+    shape: Shape,
+    first_path: u64,
+    paths: u64,
+    loans: u64,
+    observer: &'a dyn Observer,
+}
+
+impl<'a> ShardColumns<'a> {
+    /// Unit `unit` of `shards`, of `shape`: its pieces must have its yearly rows.
+    fn new(
+        shards: &'a [Found],
+        unit: usize,
+        shape: Shape,
+        observer: &'a dyn Observer,
+    ) -> Result<ShardColumns<'a>, Error> {
+        let pieces = Placed::of_unit(shards, unit);
+        for p in &pieces {
+            if p.rows() != shape.rows {
+                return Err(damaged(
+                    &p.shard.bin(),
+                    format!(
+                        "unit {unit} has {} yearly rows here, its scenario {}",
+                        p.rows(),
+                        shape.rows
+                    ),
+                ));
+            }
+        }
+        let range = |p: &Placed| match &p.piece.span {
+            Span::Paths { paths, .. } => paths.clone(),
+            Span::Points { .. } => 0..0,
+        };
+        Ok(ShardColumns {
+            first_path: pieces.first().map_or(0, |p| range(p).start),
+            paths: pieces.iter().map(|p| range(p).end - range(p).start).sum(),
+            loans: pieces.iter().map(|p| p.piece.loans_simulated).sum(),
+            pieces,
+            shape,
+            observer,
+        })
+    }
+
+    fn stop(&self) -> Result<(), Error> {
+        if self.observer.should_stop() {
+            return Err(Error::Interrupted {
+                paths_done: 0,
+                paths_total: self.paths,
+            });
+        }
+        Ok(())
+    }
+
+    /// Hand `each` the chunks of columns `columns` (consecutive) of every block in path
+    /// order: the block's first path, its paths and the chunks' bytes (at
+    /// [`format::chunk_offsets`] from the first chunk's), every CRC-32 checked.
+    fn blocks(
+        &self,
+        columns: std::ops::Range<usize>,
+        mut each: impl FnMut(u64, usize, &[u8], &[u64]) -> Result<(), Error>,
+    ) -> Result<(), Error> {
+        let mut buf = Vec::new();
+        for p in &self.pieces {
+            self.stop()?;
+            let bin = p.shard.bin();
+            let mut file = open(&bin)?;
+            for (b, (first, n)) in p.piece.span.blocks().into_iter().enumerate() {
+                let offsets = format::chunk_offsets(n, self.shape.rows);
+                let (from, to) = (offsets[columns.start], offsets[columns.end]);
+                buf.resize((to - from) as usize, 0);
+                file.seek(SeekFrom::Start(p.block_offset(b) + from))
+                    .and_then(|_| file.read_exact(&mut buf))
+                    .map_err(|e| damaged(&bin, format!("cannot be read: {e}")))?;
+                for c in columns.clone() {
+                    let chunk =
+                        &buf[(offsets[c] - from) as usize..(offsets[c + 1] - from) as usize];
+                    if format::crc32(chunk) != p.crc(b, c) {
+                        let column = Column::at(c, self.shape.rows).expect("a column");
+                        return Err(damaged(
+                            &bin,
+                            format!(
+                                "the values of {} for paths {first}..{} do not match their CRC-32",
+                                column.describe(),
+                                first + n as u64
+                            ),
+                        ));
+                    }
+                }
+                let relative: Vec<u64> = offsets[columns.start..=columns.end]
+                    .iter()
+                    .map(|o| o - from)
+                    .collect();
+                each(first, n, &buf, &relative)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// One column of all paths, as f64 with `decode` per chunk.
+    fn column<T>(
+        &self,
+        column: Column,
+        mut decode: impl FnMut(&[u8], usize, &mut Vec<T>),
+    ) -> Result<Vec<T>, Error> {
+        let mut out = Vec::with_capacity(self.paths as usize);
+        let c = column.index();
+        self.blocks(c..c + 1, |_, n, bytes, _| {
+            decode(bytes, n, &mut out);
+            Ok(())
+        })?;
+        Ok(out)
+    }
+
+    /// Check that every piece's loans add up to what its shard says.
+    fn check_loans(&self) -> Result<(), Error> {
+        for p in &self.pieces {
+            let one = ShardColumns {
+                pieces: vec![*p],
+                ..*self
+            };
+            let loans: u64 = one
+                .column(Column::Loans, |bytes, n, out: &mut Vec<u64>| {
+                    out.push(format::decode_loans(bytes, n).sum())
+                })?
+                .iter()
+                .sum();
+            if loans != p.piece.loans_simulated {
+                return Err(damaged(
+                    &p.shard.bin(),
+                    format!(
+                        "the loans of its paths do not add up to the {} its shard.json gives",
+                        p.piece.loans_simulated
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Hand `each` the outcomes of every block of paths, in path order, without their yearly
+    /// values: what the file of paths is written from.
+    fn scalars(
+        &self,
+        mut each: impl FnMut(&[PathOutcome]) -> Result<(), Error>,
+    ) -> Result<(), Error> {
+        self.blocks(0..1 + Scalar::COUNT, |first, n, bytes, offsets| {
+            let chunk = |c: usize| &bytes[offsets[c] as usize..offsets[c + 1] as usize];
+            let mut outcomes: Vec<PathOutcome> = format::decode_loans(chunk(0), n)
+                .enumerate()
+                .map(|(i, loans)| PathOutcome {
+                    index: first + i as u64,
+                    scalars: [None; Scalar::COUNT],
+                    yearly: Vec::new(),
+                    loans_simulated: loans,
+                })
+                .collect();
+            for m in Scalar::ALL {
+                let c = Column::Scalar(*m).index();
+                for (o, v) in outcomes.iter_mut().zip(format::decode_scalar(chunk(c), n)) {
+                    o.scalars[m.index()] = v;
+                }
+            }
+            each(&outcomes)
+        })
+    }
+
+    /// The whole unit's results, block by block (a study keeps them as on one machine).
+    fn results(&self) -> Result<Results, Error> {
+        let mut results = Results::empty(self.first_path, self.shape);
+        let rows = self.shape.rows;
+        self.blocks(0..format::columns(rows), |first, n, bytes, _| {
+            results.push(&format::decode_block(first, n, rows, bytes));
+            Ok(())
+        })?;
+        Ok(results)
+    }
+}
+
+impl OutcomeColumns for ShardColumns<'_> {
+    fn first_path(&self) -> u64 {
+        self.first_path
+    }
+
+    fn paths(&self) -> u64 {
+        self.paths
+    }
+
+    fn shape(&self) -> Shape {
+        self.shape
+    }
+
+    fn loans_simulated(&self) -> u64 {
+        self.loans
+    }
+
+    fn scalar_column(&self, m: Scalar) -> Result<Vec<f64>, Error> {
+        self.column(Column::Scalar(m), |bytes, n, out| {
+            out.extend(format::decode_scalar(bytes, n).map(|v| v.unwrap_or(f64::NAN)))
+        })
+    }
+
+    fn yearly_column(&self, row: usize, m: Yearly) -> Result<Vec<f64>, Error> {
+        self.column(Column::Yearly { row, metric: m }, |bytes, n, out| {
+            out.extend(format::decode_values(bytes, n))
+        })
+    }
+}
+
+/// Every point's outcome of a design of `metrics` metrics, per metric in point order, and the
+/// loans of all the points, each piece's CRC-32 checked before its values are used.
+fn read_points(shards: &[Found], metrics: usize) -> Result<(Vec<PointOutcomes>, u64), Error> {
+    let mut outcomes = vec![PointOutcomes::default(); metrics];
+    let mut loans = 0;
+    let size = format::point_record_bytes(metrics);
+    for s in shards {
+        let bin = s.bin();
+        let mut file = open(&bin)?;
+        for p in &s.file.pieces {
+            let Span::Points { points, crc32 } = &p.span else {
+                continue;
+            };
+            let mut bytes = vec![0u8; p.bytes as usize];
+            file.seek(SeekFrom::Start(p.offset))
+                .and_then(|_| file.read_exact(&mut bytes))
+                .map_err(|e| damaged(&bin, format!("cannot be read: {e}")))?;
+            if format::crc32(&bytes) != *crc32 {
+                return Err(damaged(
+                    &bin,
+                    format!(
+                        "the records of points {}..{} do not match their CRC-32",
+                        points.start, points.end
+                    ),
+                ));
+            }
+            for record in bytes.chunks_exact(size) {
+                for (o, (mean, se)) in outcomes
+                    .iter_mut()
+                    .zip(format::decode_point(metrics, record))
+                {
+                    o.mean.push(mean);
+                    o.se.push(se);
+                }
+            }
+            loans += p.loans_simulated;
+        }
+    }
+    Ok((outcomes, loans))
+}
+
 /// Merge the shard folders `folders` into the result folder `out` (default: the folder the
 /// run or study would have written), as the single process would have written it.
+/// `file_of_paths`, for the shards of a run, replaces the file of paths their command asked for: `None` for
+/// none (`--no-paths-csv`) or a format — the folder is then the one the command with that
+/// choice writes on one machine (the numbers do not depend on it).
 pub fn merge(
     folders: &[PathBuf],
     out: Option<&Path>,
+    file_of_paths: Option<Option<PathsFormat>>,
     observer: &dyn Observer,
 ) -> Result<Merged, Error> {
     if folders.is_empty() {
@@ -535,23 +910,20 @@ pub fn merge(
         .iter()
         .map(|f| read_shard(f))
         .collect::<Result<Vec<_>, _>>()?;
-    check(&mut shards)?;
+    check(&mut shards, out)?;
     let work = shards[0].file.work.clone();
     let kind = work["kind"].as_str().unwrap_or_default().to_string();
-    let recipe = &work["recipe"];
+    // The work as the first shard's command gave it (file names, the order of overrides): its
+    // content is every shard's.
+    let recipe = shards[0].file.given["recipe"].clone();
     let paths = work["paths"].as_u64().unwrap_or(0);
     let units = work["units"].as_u64().unwrap_or(0) as usize;
     let run = format::merged_run(&shards.iter().map(|s| &s.file.run).collect::<Vec<_>>());
-    let mut reader = Reader {
-        shards: &shards,
-        at: (0, 0),
-        open: None,
-    };
     let mut merged = Merged {
         kind: kind.clone(),
         folder: PathBuf::new(),
         shards: shards.len(),
-        paths: paths * units as u64,
+        paths: paths.saturating_mul(units as u64),
         units,
         unit_name: match Stream::of_work(&work) {
             Some(Stream::Points) => "point",
@@ -561,38 +933,44 @@ pub fn merge(
         notes: Vec::new(),
         table: String::new(),
     };
+    if file_of_paths.is_some() && kind != RUN {
+        return Err(Error::Input(format!(
+            "the file of paths is chosen for the shards of a run, not of a `{kind}` study, which \
+             writes none"
+        )));
+    }
     match kind.as_str() {
         RUN => {
-            let scenario = recipe::scenario_at(recipe, "scenario")?;
-            let paths_csv = recipe::bool_at(recipe, "paths_csv")?;
-            let uncertain = recipe::bool_at(recipe, "uncertain")?;
+            let scenario = recipe::scenario_at(&recipe, "scenario")?;
+            let paths_file = recipe::bool_at(&recipe, "paths_csv")?;
+            let format = PathsFormat::parse(
+                recipe["paths_format"]
+                    .as_str()
+                    .ok_or_else(|| recipe::damaged("paths_format"))?,
+            )
+            .map_err(|why| Error::Input(format!("the shards' paths_format: {why}")))?;
+            let uncertain = recipe::bool_at(&recipe, "uncertain")?;
             let dest = out.map_or_else(
                 || run::default_folder(&scenario, uncertain),
                 Path::to_path_buf,
             );
-            let done = merge_run(
+            let (folder, notes) = merge_run(
                 &scenario,
-                paths_csv,
+                file_of_paths.unwrap_or(paths_file.then_some(format)),
                 uncertain,
                 &dest,
-                &mut reader,
+                &shards,
                 run,
                 observer,
             )?;
-            merged.folder = done.folder;
-            merged.notes = done.notes;
+            merged.folder = folder;
+            merged.notes = notes;
         }
-        Sweep::KIND => merge_study::<Sweep>(recipe, out, &mut reader, run, observer, &mut merged)?,
-        Compare::KIND => {
-            merge_study::<Compare>(recipe, out, &mut reader, run, observer, &mut merged)?
-        }
-        Tornado::KIND => {
-            merge_study::<Tornado>(recipe, out, &mut reader, run, observer, &mut merged)?
-        }
-        Sobol::KIND => merge_study::<Sobol>(recipe, out, &mut reader, run, observer, &mut merged)?,
-        Morris::KIND => {
-            merge_study::<Morris>(recipe, out, &mut reader, run, observer, &mut merged)?
-        }
+        Sweep::KIND => merge_study::<Sweep>(&recipe, out, &shards, run, observer, &mut merged)?,
+        Compare::KIND => merge_study::<Compare>(&recipe, out, &shards, run, observer, &mut merged)?,
+        Tornado::KIND => merge_study::<Tornado>(&recipe, out, &shards, run, observer, &mut merged)?,
+        Sobol::KIND => merge_study::<Sobol>(&recipe, out, &shards, run, observer, &mut merged)?,
+        Morris::KIND => merge_study::<Morris>(&recipe, out, &shards, run, observer, &mut merged)?,
         other => {
             return Err(Error::Input(format!(
                 "{}: shards of a `{other}` cannot be merged by this microfolio",
@@ -603,91 +981,62 @@ pub fn merge(
     Ok(merged)
 }
 
-/// The result folder of a run from its shards; `uncertain`: the run drew its parameters per
-/// path, whose values `paths.csv` shows (drawn again: they are a function of seed and path).
+/// The result folder of a run from its shards, one column of all paths at a time; `paths_file`:
+/// the file of paths the run writes, if any; `uncertain`: the run drew its parameters per path,
+/// whose values the file of paths shows (drawn again: they are a function of seed and path).
 fn merge_run(
     scenario: &Scenario,
-    paths_csv: bool,
+    paths_file: Option<PathsFormat>,
     uncertain: bool,
     dest: &Path,
-    reader: &mut Reader,
+    shards: &[Found],
     info: RunInfo,
     observer: &dyn Observer,
-) -> Result<crate::Completed, Error> {
+) -> Result<(PathBuf, Vec<String>), Error> {
     let paths = scenario.spec().simulation.paths as u64;
     let shape = crate::model::shape(scenario.spec());
-    let needed = paths
-        .saturating_mul(crate::resources::bytes_per_path(shape.rows) + 8)
-        .saturating_add(1 << 28);
+    let columns = ShardColumns::new(shards, 0, shape, observer)?;
+    if columns.paths != paths || columns.first_path != 0 {
+        return Err(Error::Input(format!(
+            "the shards hold {} paths, but their recipe makes a run of {paths}",
+            columns.paths
+        )));
+    }
+    let needed = crate::resources::merge_memory(scenario, paths_file.is_some(), uncertain);
     if let Some(available) = crate::resources::available_memory()
         && needed > available
     {
         return Err(Error::TooLarge {
-            work: Work::Run { paths },
+            work: Work::Merge { paths },
             needed,
             available,
         });
     }
     let folder = OutputDir::create(dest, RUN)?;
-    let csv_path = folder.file(output::PATHS_CSV);
-    let io = |error| {
-        Error::Output(OutputError::Io {
-            path: csv_path.clone(),
-            error,
-        })
-    };
-    let parameters = if uncertain { scenario.uncertain() } else { &[] };
-    let columns: Vec<String> = parameters.iter().map(|p| p.column()).collect();
-    let mut csv = if paths_csv {
-        Some(PathsCsv::create_with(&csv_path, &columns).map_err(io)?)
-    } else {
-        None
-    };
-    let results = reader.unit(0, shape, |chunk| match csv.as_mut() {
-        Some(w) => w
-            .write_with(chunk, |i| crate::run::draws(scenario, parameters, i))
-            .map_err(io),
-        None => Ok(()),
-    })?;
-    if let Some(w) = csv {
-        w.finish().map_err(io)?;
-    }
-    if observer.should_stop() {
-        return Err(Error::Interrupted {
-            paths_done: paths,
-            paths_total: paths,
-        });
+    columns.check_loans()?;
+    if let Some(format) = paths_file {
+        let path = folder.file(format.file());
+        let io = |error| {
+            Error::Output(OutputError::Io {
+                path: path.clone(),
+                error,
+            })
+        };
+        let parameters = if uncertain { scenario.uncertain() } else { &[] };
+        let names: Vec<String> = parameters.iter().map(|p| p.column()).collect();
+        let mut writer = PathsWriter::create(format, &path, &names).map_err(io)?;
+        columns.scalars(|chunk| {
+            writer
+                .write_with(chunk, |i| crate::run::draws(scenario, parameters, i))
+                .map_err(io)
+        })?;
+        writer.finish().map_err(io)?;
     }
     let info = RunInfo {
-        loans_simulated: results.loans_simulated(),
+        loans_simulated: columns.loans,
         ..info
     };
-    run::write_folder(folder, scenario, results, info, uncertain, observer)
-}
-
-/// Read the records of `range` (paths or points), `size` bytes each, from a piece's `file`
-/// (`bin` in messages), a chunk at a time through `buf`, handing each chunk's bytes and its
-/// first index to `each`; the CRC-32 of all the bytes read.
-fn read_records(
-    file: &mut impl Read,
-    bin: &Path,
-    range: std::ops::Range<u64>,
-    size: usize,
-    buf: &mut [u8],
-    mut each: impl FnMut(u64, &[u8]) -> Result<(), Error>,
-) -> Result<u32, Error> {
-    let mut crc = crc32fast::Hasher::new();
-    let mut index = range.start;
-    while index < range.end {
-        let n = (range.end - index).min(CHUNK_PATHS) as usize;
-        let bytes = &mut buf[..n * size];
-        file.read_exact(bytes)
-            .map_err(|e| damaged(bin, format!("cannot be read: {e}")))?;
-        crc.update(bytes);
-        each(index, bytes)?;
-        index += n as u64;
-    }
-    Ok(crc.finalize())
+    run::write_files(folder, scenario, &columns, &info, uncertain, observer)
 }
 
 /// The result folder of a study from its shards: the variants' results in variant order, or a
@@ -696,17 +1045,17 @@ fn read_records(
 fn merge_study<S: Study>(
     recipe: &Value,
     out: Option<&Path>,
-    reader: &mut Reader,
+    shards: &[Found],
     run: RunInfo,
     observer: &dyn Observer,
     merged: &mut Merged,
 ) -> Result<(), Error> {
     let study = S::from_recipe(recipe)?;
-    let results = match study.design() {
+    let (folder, results) = match study.design() {
         Some(design) => {
             same_units::<S>(merged, "points", design.points(), design.paths_per_point())?;
             let folder = study_folder(&study, out)?;
-            let (outcomes, loans) = reader.points(design.metrics().len())?;
+            let (outcomes, loans) = read_points(shards, design.metrics().len())?;
             if observer.should_stop() {
                 return Err(Error::Interrupted {
                     paths_done: merged.paths,
@@ -724,12 +1073,17 @@ fn merge_study<S: Study>(
         }
         None => {
             same_units::<S>(merged, "variants", study.variants().len(), study.paths())?;
-            let folder = study_folder(&study, out)?;
-            let shapes: Vec<Shape> = study
+            // Every unit's pieces checked against its rows before a value is read.
+            let units = study
                 .variants()
                 .iter()
-                .map(|v| crate::model::shape(v.scenario.spec()))
-                .collect();
+                .enumerate()
+                .map(|(i, v)| {
+                    let shape = crate::model::shape(v.scenario.spec());
+                    ShardColumns::new(shards, i, shape, observer)
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            let folder = study_folder(&study, out)?;
             let mut next = |i: usize| -> Result<Results, Error> {
                 if observer.should_stop() {
                     return Err(Error::Interrupted {
@@ -737,7 +1091,8 @@ fn merge_study<S: Study>(
                         paths_total: merged.paths,
                     });
                 }
-                reader.unit(i, shapes[i], |_| Ok(()))
+                units[i].check_loans()?;
+                units[i].results()
             };
             let given = ResultSource::Given {
                 results: &mut next,
@@ -746,8 +1101,10 @@ fn merge_study<S: Study>(
             (folder, study.compute_from(given)?)
         }
     };
-    let (folder, results) = results;
-    finish(&study, folder, results, observer, merged)
+    merged.table = study.summarise(&results);
+    let done = study::write_folder(&study, folder, results, observer)?;
+    merged.folder = done.folder;
+    Ok(())
 }
 
 /// Refuse shards that hold other units than the study their recipe makes: `units` of `what`
@@ -779,23 +1136,91 @@ fn study_folder<S: Study>(study: &S, out: Option<&Path>) -> Result<OutputDir, Er
     Ok(OutputDir::create(&dest, S::KIND)?)
 }
 
-/// Write the study's folder from its results, as one machine would, and say what was merged.
-fn finish<S: Study>(
-    study: &S,
-    folder: OutputDir,
-    results: S::Results,
-    observer: &dyn Observer,
-    merged: &mut Merged,
-) -> Result<(), Error> {
-    merged.table = study.summarise(&results);
-    let done = study::write_folder(study, folder, results, observer)?;
-    merged.folder = done.folder;
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
-    use super::wildcard;
+    use super::{Found, check, ranges, shell_word, wildcard};
+    use crate::output::RunInfo;
+    use crate::shard::format::ShardFile;
+    use serde_json::json;
+    use std::path::PathBuf;
+    use std::time::{Duration, Instant, UNIX_EPOCH};
+
+    /// `n` shards of one work, `missing` and `twice` aside: what `check` sees before it opens
+    /// a file.
+    fn shards(n: u64, missing: &[u64], twice: &[u64]) -> Vec<Found> {
+        let work = json!({"kind": "run", "stream": "paths", "units": 1, "paths": n * 10});
+        let one = |i: u64, copy: bool| Found {
+            folder: PathBuf::from(if copy { "copy" } else { "shards" })
+                .join(format!("shard-{i:06}-of-{n:06}")),
+            file: ShardFile {
+                work: work.clone(),
+                given: json!({"command": ["run", "a.toml"], "directory": "/x"}),
+                index: i,
+                count: n,
+                stream: (i * 10, i * 10 + 10),
+                pieces: Vec::new(),
+                outcomes_bytes: 0,
+                outcomes_index: None,
+                run: RunInfo {
+                    threads: 1,
+                    wall_seconds: 1.0,
+                    started: UNIX_EPOCH + Duration::from_secs(i),
+                    loans_simulated: 0,
+                },
+            },
+            crcs: Vec::new(),
+        };
+        let mut out: Vec<Found> = (0..n)
+            .filter(|i| !missing.contains(i))
+            .map(|i| one(i, false))
+            .chain(twice.iter().map(|i| one(*i, true)))
+            .collect();
+        // Given in a scrambled order.
+        out.reverse();
+        out.swap(0, n as usize / 2);
+        out
+    }
+
+    #[test]
+    fn missing_and_repeated_shards_are_found_in_one_pass() {
+        // 200,000 shards: comparing every shard with every other would take hours.
+        let n = 200_000;
+        let mut given = shards(n, &[7, 123_456, 123_457, 199_999], &[]);
+        let started = Instant::now();
+        let e = check(&mut given, None).unwrap_err().to_string();
+        assert!(
+            e.starts_with(
+                "4 of 200000 shards missing: shard 7/200000 (shard-000007-of-200000, paths 70..80"
+            ) && e.contains("shard 123456/200000")
+                && e.contains("shard 199999/200000")
+                && e.contains("--indices 7,123456-123457,199999 200000"),
+            "{e}"
+        );
+        let first = started.elapsed();
+        let mut given = shards(n, &[], &[31_415]);
+        let started = Instant::now();
+        let e = check(&mut given, None).unwrap_err().to_string();
+        assert!(e.contains("shard 31415/200000 in both"), "{e}");
+        let second = started.elapsed();
+        eprintln!("check of 200,000 shards: {first:?} and {second:?}");
+        assert!(
+            first + second < Duration::from_secs(10),
+            "{first:?}, {second:?}"
+        );
+    }
+
+    #[test]
+    fn rerun_indices_and_shell_words() {
+        assert_eq!(ranges(&[1, 3, 5, 6, 7, 9]), "1,3,5-7,9");
+        assert_eq!(ranges(&[0]), "0");
+        assert_eq!(
+            shell_word("scenarios/baseline.toml"),
+            "scenarios/baseline.toml"
+        );
+        assert_eq!(shell_word("a b"), "'a b'");
+        assert_eq!(shell_word("it's"), "'it'\\''s'");
+        assert_eq!(shell_word(""), "''");
+    }
 
     #[test]
     fn wildcards() {

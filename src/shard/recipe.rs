@@ -22,6 +22,14 @@ pub fn scenario(s: &Scenario) -> Value {
     })
 }
 
+/// Whether a recipe's object is a scenario made by [`scenario`] (exactly its three keys).
+pub fn is_scenario(m: &serde_json::Map<String, Value>) -> bool {
+    m.len() == 3
+        && ["file", "overridden", "toml"]
+            .iter()
+            .all(|k| m.contains_key(*k))
+}
+
 /// The scenario of a recipe made by [`scenario`].
 pub fn scenario_from(v: &Value) -> Result<Scenario, Error> {
     let file = v["file"].as_str().ok_or_else(|| damaged("file"))?;

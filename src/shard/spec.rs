@@ -1,8 +1,10 @@
 //! Which shard a process computes: `I/N` as given, or taken from the scheduler that started
-//! it (`auto`): a Slurm job array (`SLURM_ARRAY_TASK_ID` with `SLURM_ARRAY_TASK_COUNT`, or
-//! `SLURM_ARRAY_TASK_MIN`/`MAX`) or a Kubernetes Indexed Job (`JOB_COMPLETION_INDEX`, whose
-//! count Kubernetes does not pass: `auto/N`). Anything missing, inconsistent or out of range
-//! is an argument error naming the variables and their values.
+//! it: `auto/N`, the index from the task of a Slurm job array (`SLURM_ARRAY_TASK_ID`, whatever
+//! the array: so an array of some indices reruns exactly those shards) or of a Kubernetes
+//! Indexed Job (`JOB_COMPLETION_INDEX`), N as given; plain `auto`, index and N from a Slurm
+//! array that is all of the work, `0..N-1` (`SLURM_ARRAY_TASK_COUNT`, or
+//! `SLURM_ARRAY_TASK_MIN`/`MAX`). Anything missing, inconsistent or out of range is an
+//! argument error naming the variables and their values.
 
 use std::ops::Range;
 
@@ -123,6 +125,13 @@ fn number(env: &dyn Fn(&str) -> Option<String>, name: &str) -> Result<Option<u64
 
 /// The shard of this task of a Slurm job array or a Kubernetes Indexed Job; `count` is the N of
 /// `auto/N`.
+///
+/// With `auto/N` the shard's index is the task's id, `SLURM_ARRAY_TASK_ID` (or
+/// `JOB_COMPLETION_INDEX`), and N is given: whatever array the task belongs to, so that
+/// `sbatch --array=3` or `--array=1,3` reruns exactly shards 3, or 1 and 3, of N. Plain `auto`
+/// takes N from the array, which must then be all of it, `--array=0-(N-1)`: the task's id is
+/// its index, refused outside `0..COUNT-1`, and an array that does not start at 0 or has gaps
+/// (a rerun of some tasks) is refused, pointing to `auto/N`.
 fn from_scheduler(
     count: Option<u64>,
     env: &dyn Fn(&str) -> Option<String>,
@@ -135,53 +144,62 @@ fn from_scheduler(
              shard as I/N"
         )),
         (Some(id), None) => {
+            if let Some(n) = count {
+                if id >= n {
+                    return Err(format!(
+                        "{SLURM_ID}={id} is out of range for auto/{n}: shards are counted from 0 \
+                         to {}; submit the array's tasks as --array=0-{} (or the indices to rerun, \
+                         such as --array=1,3)",
+                        n - 1,
+                        n - 1
+                    ));
+                }
+                return Ok(Shard {
+                    index: id,
+                    count: n,
+                });
+            }
             let min = number(env, SLURM_MIN)?;
             let max = number(env, SLURM_MAX)?;
             let tasks = number(env, SLURM_COUNT)?;
-            let min_v = min.unwrap_or(0);
             let n = match (tasks, max) {
-                (Some(n), Some(max)) => {
-                    if max < min_v || max - min_v + 1 != n {
-                        return Err(format!(
-                            "{SLURM_COUNT}={n} but {SLURM_MIN}={min_v} and {SLURM_MAX}={max}: the \
-                             array has gaps or a step; submit it as --array=0-{} so that task ids \
-                             are the shards 0..N-1",
-                            n.saturating_sub(1)
-                        ));
-                    }
-                    n
-                }
-                (Some(n), None) => n,
-                (None, Some(max)) if max >= min_v => max - min_v + 1,
-                _ => {
+                (Some(n), _) => n,
+                (None, Some(max)) => max.saturating_add(1),
+                (None, None) => {
                     return Err(format!(
-                        "{SLURM_ID}={id} is set but neither {SLURM_COUNT} nor {SLURM_MAX}: not a \
-                         Slurm job array task (submit with sbatch --array=0-(N-1))"
+                        "{SLURM_ID}={id} is set but {SLURM_COUNT} is not: not a task of a Slurm \
+                         job array (submit with sbatch --array=0-(N-1)), or give the number of \
+                         shards as auto/N"
                     ));
                 }
             };
-            if id < min_v || id - min_v >= n {
-                return Err(format!(
-                    "{SLURM_ID}={id} is outside the array's ids {min_v}..{}",
-                    min_v + n - 1
-                ));
-            }
             if n == 0 || n > MAX_SHARDS {
                 return Err(format!(
-                    "{SLURM_COUNT}={n}: a job array of 1 to {MAX_SHARDS} tasks is needed"
+                    "{SLURM_COUNT}={n}: plain auto needs a job array of 1 to {MAX_SHARDS} tasks; \
+                     give the number of shards as auto/N"
                 ));
             }
-            if let Some(c) = count
-                && c != n
-            {
+            let whole = min.is_none_or(|m| m == 0) && max.is_none_or(|m| m == n - 1);
+            if !whole {
+                let shown = |v: Option<u64>| v.map_or("unset".to_string(), |v| v.to_string());
                 return Err(format!(
-                    "auto/{c} asks for {c} shards but the Slurm job array has {n} tasks \
-                     ({SLURM_COUNT}); give auto alone, or submit --array=0-{}",
-                    c - 1
+                    "{SLURM_COUNT}={n} with {SLURM_MIN}={} and {SLURM_MAX}={}: plain auto takes \
+                     the number of shards from the array, which must then be all of it, \
+                     --array=0-{}; to run or rerun some of the shards of N, give auto/N \
+                     (cluster/shard.sbatch does)",
+                    shown(min),
+                    shown(max),
+                    n - 1
+                ));
+            }
+            if id >= n {
+                return Err(format!(
+                    "{SLURM_ID}={id} is outside the array's ids 0..{} ({SLURM_COUNT}={n})",
+                    n - 1
                 ));
             }
             Ok(Shard {
-                index: id - min_v,
+                index: id,
                 count: n,
             })
         }
@@ -251,37 +269,51 @@ mod tests {
         ];
         assert_eq!(s(&four), Ok(Shard { index: 2, count: 4 }));
         assert_eq!(shard("auto/4", &four), Ok(Shard { index: 2, count: 4 }));
-        // An array from 1: ids 1..4 are shards 0..3.
-        let from_one = [
-            (SLURM_ID, "1"),
-            (SLURM_COUNT, "4"),
-            (SLURM_MIN, "1"),
-            (SLURM_MAX, "4"),
-        ];
-        assert_eq!(s(&from_one), Ok(Shard { index: 0, count: 4 }));
-        // MIN and MAX alone, or COUNT alone.
-        assert_eq!(
-            s(&[(SLURM_ID, "3"), (SLURM_MIN, "0"), (SLURM_MAX, "3")]),
-            Ok(Shard { index: 3, count: 4 })
-        );
+        // COUNT alone, or MAX alone.
         assert_eq!(
             s(&[(SLURM_ID, "1"), (SLURM_COUNT, "2")]),
             Ok(Shard { index: 1, count: 2 })
         );
+        assert_eq!(
+            s(&[(SLURM_ID, "3"), (SLURM_MIN, "0"), (SLURM_MAX, "3")]),
+            Ok(Shard { index: 3, count: 4 })
+        );
         type Vars<'a> = &'a [(&'a str, &'a str)];
-        let cases: [(&str, Vars, &str); 6] = [
-            ("auto/5", &four, "has 4 tasks"),
+        let cases: [(&str, Vars, &str); 8] = [
+            // A rerun of shard 3 alone, or of 1 and 3, is not the whole array: plain auto
+            // would take it for a job of 1 or 2 shards.
             (
                 "auto",
                 &[
-                    (SLURM_ID, "2"),
-                    (SLURM_COUNT, "4"),
-                    (SLURM_MIN, "0"),
-                    (SLURM_MAX, "6"),
+                    (SLURM_ID, "3"),
+                    (SLURM_COUNT, "1"),
+                    (SLURM_MIN, "3"),
+                    (SLURM_MAX, "3"),
                 ],
-                "gaps or a step",
+                "auto/N",
             ),
-            ("auto", &[(SLURM_ID, "2")], "neither SLURM_ARRAY_TASK_COUNT"),
+            (
+                "auto",
+                &[
+                    (SLURM_ID, "1"),
+                    (SLURM_COUNT, "2"),
+                    (SLURM_MIN, "1"),
+                    (SLURM_MAX, "3"),
+                ],
+                "must then be all of it",
+            ),
+            // An array from 1: not the shards 0..N-1.
+            (
+                "auto",
+                &[
+                    (SLURM_ID, "1"),
+                    (SLURM_COUNT, "4"),
+                    (SLURM_MIN, "1"),
+                    (SLURM_MAX, "4"),
+                ],
+                "--array=0-3",
+            ),
+            ("auto", &[(SLURM_ID, "2")], "SLURM_ARRAY_TASK_COUNT is not"),
             (
                 "auto",
                 &[(SLURM_ID, "two"), (SLURM_COUNT, "4")],
@@ -290,8 +322,9 @@ mod tests {
             (
                 "auto",
                 &[(SLURM_ID, "7"), (SLURM_COUNT, "4")],
-                "outside the array",
+                "outside the array's ids 0..3",
             ),
+            ("auto", &[(SLURM_ID, "0"), (SLURM_COUNT, "0")], "1 to"),
             (
                 "auto",
                 &[(SLURM_ID, "1"), (SLURM_COUNT, "4"), (K8S_INDEX, "1")],
@@ -305,6 +338,44 @@ mod tests {
                 "{text} {vars:?}: {e}"
             );
         }
+    }
+
+    #[test]
+    fn auto_n_takes_the_task_id_as_the_shard_whatever_the_array() {
+        // `sbatch --array=3 shard.sbatch 4 ...`: exactly shard 3 of 4, not the whole job.
+        let rerun = [
+            (SLURM_ID, "3"),
+            (SLURM_COUNT, "1"),
+            (SLURM_MIN, "3"),
+            (SLURM_MAX, "3"),
+        ];
+        assert_eq!(shard("auto/4", &rerun), Ok(Shard { index: 3, count: 4 }));
+        // `--array=1,3`: the tasks are shards 1 and 3 of 4.
+        for id in ["1", "3"] {
+            let gaps = [
+                (SLURM_ID, id),
+                (SLURM_COUNT, "2"),
+                (SLURM_MIN, "1"),
+                (SLURM_MAX, "3"),
+            ];
+            let index = id.parse().unwrap();
+            assert_eq!(shard("auto/4", &gaps), Ok(Shard { index, count: 4 }));
+        }
+        // The whole array, given N: the same as plain auto.
+        let whole = [
+            (SLURM_ID, "2"),
+            (SLURM_COUNT, "5"),
+            (SLURM_MIN, "0"),
+            (SLURM_MAX, "4"),
+        ];
+        assert_eq!(shard("auto/5", &whole), shard("auto", &whole));
+        // N no longer has to equal the array's count; an id of N or more is refused.
+        assert_eq!(shard("auto/8", &whole), Ok(Shard { index: 2, count: 8 }));
+        let e = shard("auto/2", &whole).unwrap_err();
+        assert!(
+            e.contains("out of range for auto/2") && e.contains("--array=0-1"),
+            "{e}"
+        );
     }
 
     #[test]

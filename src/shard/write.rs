@@ -1,8 +1,9 @@
 //! Computing one shard: its balanced share ([`Shard::share`]) of the work's stream — the work
-//! units' paths ([`crate::shard_ranges`]) simulated by the one driver, every outcome written as
-//! a record of `outcomes.bin` as it comes; or a design's points ([`Design`]), whole, each
-//! written as its mean and standard error per metric — and `shard.json` beside it. The folder
-//! is written aside and moved into place like a result folder ([`OutputDir`]).
+//! units' paths ([`crate::shard_ranges`]) simulated by the one driver, every outcome written
+//! into `outcomes.bin` by column in blocks of paths as it comes, nothing kept, so that a task's
+//! memory does not grow with its paths; or a design's points ([`Design`]), whole, each written
+//! as its mean and standard error per metric — and `shard.json` beside it. The folder is
+//! written aside and moved into place like a result folder ([`OutputDir`]).
 
 use std::cell::RefCell;
 use std::fs::File;
@@ -12,12 +13,16 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{Value, json};
 
-use super::format::{self, OUTCOMES_BIN, Piece, SHARD_JSON, ShardFile, Span, Stream};
+use super::format::{
+    self, Column, IndexRef, OUTCOMES_BIN, Piece, SHARD_JSON, ShardFile, Span, Stream,
+};
 use super::recipe;
 use super::spec::Shard;
+use crate::engine::PathOutcome;
 use crate::error::{Arg, Error, Work};
-use crate::output::{self, OutputDir, OutputError, RUN, RunInfo, Stopwatch};
+use crate::output::{self, OutputDir, OutputError, PathsFormat, RUN, RunInfo, Stopwatch};
 use crate::resources;
+use crate::run::RunOptions;
 use crate::scenario::Scenario;
 use crate::simulate::{Observer, Options, Pool, shard_ranges};
 use crate::study::{Design, Study};
@@ -55,12 +60,18 @@ pub fn default_study_shards(base: &Scenario, kind: &str) -> PathBuf {
     Path::new("output").join(format!("{}-{kind}-shards", base.name()))
 }
 
-/// The recipe of a run: its scenario, whether `paths.csv` is written and whether the run draws
-/// its `[[uncertain]]` parameters per path.
-pub(crate) fn run_recipe(scenario: &Scenario, paths_csv: bool, uncertain: bool) -> Value {
+/// The recipe of a run: its scenario, whether the file of paths is written and in which
+/// format, and whether the run draws its `[[uncertain]]` parameters per path.
+pub(crate) fn run_recipe(
+    scenario: &Scenario,
+    paths_csv: bool,
+    paths_format: PathsFormat,
+    uncertain: bool,
+) -> Value {
     json!({
         "scenario": recipe::scenario(scenario),
         "paths_csv": paths_csv,
+        "paths_format": paths_format.name(),
         "uncertain": uncertain,
     })
 }
@@ -91,19 +102,21 @@ impl Units<'_> {
     }
 }
 
-/// Compute shard `shard` of a run of `scenario` into its folder in `shards`; `uncertain`: the
-/// run draws its `[[uncertain]]` parameters per path (`run --uncertain`).
+/// Compute shard `shard` of a run of `scenario` into its folder in `shards`, as `run` with
+/// `options` (the file of paths, `--uncertain`, threads) would: `options.uncertain`, the run
+/// draws its `[[uncertain]]` parameters per path. `invocation` is kept for the merge's
+/// messages.
 pub fn run(
     scenario: &Scenario,
-    paths_csv: bool,
-    uncertain: bool,
+    options: &RunOptions,
     shard: Shard,
     shards: &Path,
-    options: &Options,
+    invocation: &Invocation,
     observer: &dyn Observer,
 ) -> Result<Written, Error> {
+    let uncertain = options.uncertain;
     crate::run::can_draw(scenario, uncertain)?;
-    let recipe = run_recipe(scenario, paths_csv, uncertain);
+    let recipe = run_recipe(scenario, options.paths_csv, options.paths_format, uncertain);
     if recipe::scenario_from(&recipe["scenario"])? != *scenario {
         return Err(not_rebuilt("the scenario"));
     }
@@ -119,7 +132,8 @@ pub fn run(
         &units,
         shard,
         shards,
-        options,
+        &options.options(),
+        invocation,
         observer,
     )
 }
@@ -143,12 +157,14 @@ pub fn study_share_paths<S: Study>(study: &S, shard: Shard) -> u64 {
     }
 }
 
-/// Compute shard `shard` of `study` into its folder in `shards`.
+/// Compute shard `shard` of `study` into its folder in `shards`; `invocation` is kept for the
+/// merge's messages.
 pub fn study<S: Study>(
     study: &S,
     shard: Shard,
     shards: &Path,
     options: &Options,
+    invocation: &Invocation,
     observer: &dyn Observer,
 ) -> Result<Written, Error> {
     let Some(recipe) = study.recipe() else {
@@ -179,6 +195,7 @@ pub fn study<S: Study>(
             shard,
             shards,
             options,
+            invocation,
             observer,
         );
     }
@@ -206,6 +223,7 @@ pub fn study<S: Study>(
         shard,
         shards,
         options,
+        invocation,
         observer,
     )
 }
@@ -219,8 +237,8 @@ fn not_rebuilt(what: &str) -> Error {
 
 /// The fingerprinted description of a work of `kind`: `units` units of `paths` paths each
 /// (points of a design, each of `paths` paths), the stream the shards cut and the layout of
-/// its records.
-fn work_json(kind: &str, recipe: Value, seed: u64, units: &Units) -> Value {
+/// its outcomes. The recipe is kept by its content ([`format::content`]).
+fn work_json(kind: &str, recipe: &Value, seed: u64, units: &Units) -> Value {
     let (stream, count, paths, layout) = match units {
         Units::Paths {
             scenarios, paths, ..
@@ -240,61 +258,8 @@ fn work_json(kind: &str, recipe: Value, seed: u64, units: &Units) -> Value {
         "units": count,
         "engine": output::engine_versions(),
         "layout": layout,
-        "recipe": recipe,
+        "recipe": format::content(recipe),
     })
-}
-
-/// Per piece while the shard runs: its CRC-32 and bytes so far, and its loans and years once
-/// done.
-struct PieceState {
-    crc: crc32fast::Hasher,
-    bytes: u64,
-    loans: u64,
-    years: usize,
-}
-
-/// Records of a shard as they are written: into `outcomes.bin`, with every piece's CRC-32 and
-/// bytes.
-struct Records {
-    out: BufWriter<File>,
-    path: PathBuf,
-    pieces: Vec<PieceState>,
-}
-
-impl Records {
-    fn create(path: PathBuf, pieces: usize) -> Result<Records, Error> {
-        let file = File::create(&path).map_err(io(&path))?;
-        Ok(Records {
-            out: BufWriter::with_capacity(1 << 20, file),
-            path,
-            pieces: (0..pieces)
-                .map(|_| PieceState {
-                    crc: crc32fast::Hasher::new(),
-                    bytes: 0,
-                    loans: 0,
-                    years: 0,
-                })
-                .collect(),
-        })
-    }
-
-    /// Append `record` (one or more whole records) to piece `k`, the pieces in order.
-    fn write(&mut self, k: usize, record: &[u8]) -> Result<(), Error> {
-        self.pieces[k].crc.update(record);
-        self.pieces[k].bytes += record.len() as u64;
-        self.out.write_all(record).map_err(io(&self.path))
-    }
-
-    /// Flush and sync the file; the pieces' states.
-    fn finish(self) -> Result<Vec<PieceState>, Error> {
-        let path = self.path;
-        self.out
-            .into_inner()
-            .map_err(|e| io(&path)(e.into_error()))?
-            .sync_all()
-            .map_err(io(&path))?;
-        Ok(self.pieces)
-    }
 }
 
 fn io(path: &Path) -> impl Fn(std::io::Error) -> Error + use<> {
@@ -303,6 +268,200 @@ fn io(path: &Path) -> impl Fn(std::io::Error) -> Error + use<> {
         Error::Output(OutputError::Io {
             path: path.clone(),
             error,
+        })
+    }
+}
+
+/// `outcomes.bin` as it is written: bytes appended in order, counted.
+struct Out {
+    file: BufWriter<File>,
+    path: PathBuf,
+    bytes: u64,
+}
+
+impl Out {
+    fn create(path: PathBuf) -> Result<Out, Error> {
+        let file = File::create(&path).map_err(io(&path))?;
+        Ok(Out {
+            file: BufWriter::with_capacity(1 << 20, file),
+            path,
+            bytes: 0,
+        })
+    }
+
+    fn write(&mut self, bytes: &[u8]) -> Result<(), Error> {
+        self.bytes += bytes.len() as u64;
+        self.file.write_all(bytes).map_err(io(&self.path))
+    }
+
+    /// Flush and sync the file; its bytes.
+    fn finish(self) -> Result<u64, Error> {
+        let path = self.path;
+        self.file
+            .into_inner()
+            .map_err(|e| io(&path)(e.into_error()))?
+            .sync_all()
+            .map_err(io(&path))?;
+        Ok(self.bytes)
+    }
+}
+
+/// A piece of paths while the shard runs: its unit, paths and rows, the block being filled,
+/// and what it has written.
+struct PieceWriter {
+    unit: usize,
+    paths: Range<u64>,
+    rows: usize,
+    block_paths: u64,
+    block: Vec<PathOutcome>,
+    offset: u64,
+    loans: u64,
+    started: bool,
+    done: bool,
+}
+
+/// The outcomes of a shard's pieces of paths, written by column in blocks of paths as they come
+/// (docs/cluster.md, "The shard format"), with the CRC-32 of every chunk for the index: one
+/// block of outcomes is held at a time.
+struct Blocks {
+    out: Out,
+    pieces: Vec<PieceWriter>,
+    index: Vec<u32>,
+    chunk: Vec<u8>,
+}
+
+impl Blocks {
+    /// Append `outcomes` (in path order) to piece `k`; pieces come one after another, so the
+    /// pieces before `k` are complete.
+    fn push(&mut self, k: usize, outcomes: &[PathOutcome]) -> Result<(), Error> {
+        for j in 0..k {
+            self.finish_piece(j)?;
+        }
+        if !self.pieces[k].started {
+            self.pieces[k].started = true;
+            self.pieces[k].offset = self.out.bytes;
+        }
+        for o in outcomes {
+            let piece = &mut self.pieces[k];
+            piece.loans += o.loans_simulated;
+            piece.block.push(o.clone());
+            if piece.block.len() as u64 == piece.block_paths {
+                self.flush(k)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Write piece `k`'s last, partial block, once.
+    fn finish_piece(&mut self, k: usize) -> Result<(), Error> {
+        if !self.pieces[k].done {
+            self.flush(k)?;
+            self.pieces[k].done = true;
+        }
+        Ok(())
+    }
+
+    /// Write the block of piece `k`, column by column, each chunk's CRC-32 into the index.
+    fn flush(&mut self, k: usize) -> Result<(), Error> {
+        let piece = &mut self.pieces[k];
+        if piece.block.is_empty() {
+            return Ok(());
+        }
+        for c in 0..format::columns(piece.rows) {
+            self.chunk.clear();
+            let column = Column::at(c, piece.rows).expect("a column of the block");
+            format::encode_chunk(&piece.block, column, &mut self.chunk);
+            self.index.push(format::crc32(&self.chunk));
+            self.out.write(&self.chunk)?;
+        }
+        piece.block.clear();
+        Ok(())
+    }
+
+    /// Every piece complete, the index written after the blocks: the pieces and the index's
+    /// place and CRC-32.
+    fn finish(mut self) -> Result<(Vec<Piece>, u64, IndexRef), Error> {
+        for k in 0..self.pieces.len() {
+            self.finish_piece(k)?;
+        }
+        let index_offset = self.out.bytes;
+        let index: Vec<u8> = self.index.iter().flat_map(|c| c.to_le_bytes()).collect();
+        self.out.write(&index)?;
+        let bytes = self.out.finish()?;
+        let mut pieces = Vec::with_capacity(self.pieces.len());
+        let mut ends = self
+            .pieces
+            .iter()
+            .map(|p| p.offset)
+            .skip(1)
+            .chain([index_offset]);
+        for p in &self.pieces {
+            let end = ends.next().expect("an end per piece");
+            pieces.push(Piece {
+                span: Span::Paths {
+                    unit: p.unit,
+                    paths: p.paths.clone(),
+                    rows: p.rows,
+                    block_paths: p.block_paths,
+                },
+                offset: p.offset,
+                bytes: end - p.offset,
+                loans_simulated: p.loans,
+            });
+        }
+        Ok((
+            pieces,
+            bytes,
+            IndexRef {
+                offset: index_offset,
+                bytes: index.len() as u64,
+                crc32: format::crc32(&index),
+            },
+        ))
+    }
+}
+
+/// How a shard's command was given, kept in `shard.json` beside the fingerprint (not part of
+/// it) so that a merge can say how to rerun a missing shard: the command's arguments without
+/// those that choose the shard, its folder, threads and output, and the folder it ran in.
+#[derive(Debug, Clone, Default)]
+pub struct Invocation {
+    pub command: Option<Vec<String>>,
+    pub directory: Option<PathBuf>,
+}
+
+impl Invocation {
+    /// This process's command line (its arguments after the program, as `args`), without the
+    /// shard's own options (`--shard`, `--out`, `--threads`, `--quiet`), and its working folder.
+    pub fn from_args(args: impl IntoIterator<Item = String>) -> Invocation {
+        let mut command = Vec::new();
+        let mut args = args.into_iter();
+        while let Some(a) = args.next() {
+            let (flag, inline) = match a.split_once('=') {
+                Some((f, _)) if f.starts_with("--") => (f.to_string(), true),
+                _ => (a.clone(), false),
+            };
+            match flag.as_str() {
+                "--shard" | "--out" | "--threads" => {
+                    if !inline {
+                        args.next();
+                    }
+                }
+                "--quiet" | "-q" => {}
+                _ => command.push(a),
+            }
+        }
+        Invocation {
+            command: Some(command),
+            directory: std::env::current_dir().ok(),
+        }
+    }
+
+    fn to_json(&self, recipe: &Value) -> Value {
+        json!({
+            "recipe": recipe,
+            "command": self.command,
+            "directory": self.directory.as_ref().map(|d| d.display().to_string()),
         })
     }
 }
@@ -316,6 +475,7 @@ fn write(
     shard: Shard,
     shards: &Path,
     options: &Options,
+    invocation: &Invocation,
     observer: &dyn Observer,
 ) -> Result<Written, Error> {
     let total = units.total();
@@ -334,7 +494,7 @@ fn write(
         ));
     }
     let share = shard.share(total);
-    let (folder, spans, states, info) = match units {
+    let (folder, pieces, outcomes_bytes, index, info) = match units {
         Units::Paths {
             scenarios,
             paths,
@@ -343,13 +503,13 @@ fn write(
             let pool = Pool::new(options)?;
             let ranges: Vec<Range<u64>> = vec![0..*paths; scenarios.len()];
             let cut = shard_ranges(&ranges, share.clone());
-            let pieces: Vec<(&Scenario, Range<u64>)> = cut
+            let pieces: Vec<(usize, &Scenario, Range<u64>)> = cut
                 .iter()
-                .map(|(u, r)| (scenarios[*u], r.clone()))
+                .map(|(u, r)| (*u, scenarios[*u], r.clone()))
                 .collect();
             let needed = pieces
                 .iter()
-                .map(|(s, r)| resources::estimated_memory_of(s, pool.threads(), r.end - r.start))
+                .map(|(_, s, _)| resources::streaming_memory(s, pool.threads()))
                 .max()
                 .unwrap_or(0);
             pool.check_memory(
@@ -359,55 +519,45 @@ fn write(
                 needed,
             )?;
             let folder = OutputDir::create(&shard_folder(shards, shard), format::KIND)?;
-            let (states, info) = simulate_paths(&folder, &pool, &pieces, *uncertain, observer)?;
-            let spans = cut
-                .into_iter()
-                .zip(&states)
-                .map(|((unit, paths), w)| Span::Paths {
-                    unit,
-                    paths,
-                    years: w.years,
-                })
-                .collect::<Vec<_>>();
-            (folder, spans, states, info)
+            let (pieces, bytes, index, info) =
+                simulate_paths(&folder, &pool, &pieces, *uncertain, observer)?;
+            (folder, pieces, bytes, Some(index), info)
         }
         Units::Points(design) => {
             let folder = OutputDir::create(&shard_folder(shards, shard), format::KIND)?;
             let points = share.start as usize..share.end as usize;
             let (outcomes, info) = design.simulate(points, options, observer)?;
-            let mut out = Records::create(folder.file(OUTCOMES_BIN), 1)?;
-            let mut record = Vec::new();
+            let mut out = Out::create(folder.file(OUTCOMES_BIN))?;
+            let mut records = Vec::new();
             for i in 0..(share.end - share.start) as usize {
-                record.clear();
                 let values: Vec<(f64, Option<f64>)> =
                     outcomes.iter().map(|o| (o.mean[i], o.se[i])).collect();
-                format::encode_point(&values, &mut record);
-                out.write(0, &record)?;
+                format::encode_point(&values, &mut records);
             }
-            let mut states = out.finish()?;
-            states[0].loans = info.loans_simulated;
-            (folder, vec![Span::Points(share.clone())], states, info)
+            out.write(&records)?;
+            let bytes = out.finish()?;
+            let piece = Piece {
+                span: Span::Points {
+                    points: share.clone(),
+                    crc32: format::crc32(&records),
+                },
+                offset: 0,
+                bytes,
+                loans_simulated: info.loans_simulated,
+            };
+            (folder, vec![piece], bytes, None, info)
         }
     };
-    let mut offset = 0;
-    let mut written = Vec::with_capacity(spans.len());
-    for (span, w) in spans.into_iter().zip(states) {
-        written.push(Piece {
-            span,
-            offset,
-            bytes: w.bytes,
-            crc32: w.crc.finalize(),
-            loans_simulated: w.loans,
-        });
-        offset += w.bytes;
-    }
-    let held = written.len();
+    let held = pieces.len();
     let file = ShardFile {
-        work: work_json(kind, recipe, seed, units),
+        work: work_json(kind, &recipe, seed, units),
+        given: invocation.to_json(&recipe),
         index: shard.index,
         count: shard.count,
         stream: (share.start, share.end),
-        pieces: written,
+        pieces,
+        outcomes_bytes,
+        outcomes_index: index,
         run: info.clone(),
     };
     folder.write(SHARD_JSON, file.to_text().as_bytes())?;
@@ -444,47 +594,60 @@ fn write(
     })
 }
 
-/// Simulate `pieces` (paths of scenarios) on `pool`, every outcome written as a record of
-/// `folder`'s `outcomes.bin` as it comes; `uncertain`: the one piece is of a run that draws its
-/// parameters per path. The pieces' states and how the work went.
+/// Simulate `pieces` (paths of units' scenarios) on `pool`, every outcome written into
+/// `folder`'s `outcomes.bin` by column in blocks as it comes, nothing else kept; `uncertain`:
+/// the one piece is of a run that draws its parameters per path. The pieces, the file's bytes,
+/// its index and how the work went.
 fn simulate_paths(
     folder: &OutputDir,
     pool: &Pool,
-    pieces: &[(&Scenario, Range<u64>)],
+    pieces: &[(usize, &Scenario, Range<u64>)],
     uncertain: bool,
     observer: &dyn Observer,
-) -> Result<(Vec<PieceState>, RunInfo), Error> {
-    let out = RefCell::new(Records::create(folder.file(OUTCOMES_BIN), pieces.len())?);
+) -> Result<(Vec<Piece>, u64, IndexRef, RunInfo), Error> {
+    let writers = pieces
+        .iter()
+        .map(|(unit, scenario, paths)| {
+            let rows = crate::model::shape(scenario.spec()).rows;
+            PieceWriter {
+                unit: *unit,
+                paths: paths.clone(),
+                rows,
+                block_paths: format::block_paths(rows),
+                block: Vec::new(),
+                offset: 0,
+                loans: 0,
+                started: false,
+                done: false,
+            }
+        })
+        .collect();
+    let blocks = RefCell::new(Blocks {
+        out: Out::create(folder.file(OUTCOMES_BIN))?,
+        pieces: writers,
+        index: Vec::new(),
+        chunk: Vec::new(),
+    });
     let stopwatch = Stopwatch::start();
-    let mut record = Vec::new();
-    let on_outcomes = |k: usize, chunk: &[crate::engine::PathOutcome]| {
-        record.clear();
-        for o in chunk {
-            format::encode(o, &mut record);
-        }
-        out.borrow_mut().write(k, &record)
-    };
-    let on_unit = |k: usize, results: crate::Results| {
-        let mut out = out.borrow_mut();
-        out.pieces[k].loans = results.loans_simulated();
-        out.pieces[k].years = results.rows();
-        Ok(())
-    };
+    let on_outcomes = |k: usize, chunk: &[PathOutcome]| blocks.borrow_mut().push(k, chunk);
+    let on_piece = |k: usize| blocks.borrow_mut().finish_piece(k);
+    let scenarios: Vec<(&Scenario, Range<u64>)> =
+        pieces.iter().map(|(_, s, r)| (*s, r.clone())).collect();
     match pieces {
-        [(scenario, paths)] if uncertain => {
+        [(_, scenario, _)] if uncertain => {
             let model_of = |i: u64| crate::run::path_model(scenario, i);
-            pool.simulate_per_path(
-                paths.clone(),
-                crate::model::shape(scenario.spec()),
-                &model_of,
+            let shape = crate::model::shape(scenario.spec());
+            pool.stream_pieces(
+                &scenarios,
+                Some((shape, &model_of)),
                 observer,
                 on_outcomes,
-                on_unit,
+                on_piece,
             )?;
         }
-        _ => pool.simulate_pieces(pieces, observer, on_outcomes, on_unit)?,
+        _ => pool.stream_pieces(&scenarios, None, observer, on_outcomes, on_piece)?,
     }
-    let states = out.into_inner().finish()?;
-    let loans = states.iter().map(|w| w.loans).sum();
-    Ok((states, stopwatch.stop(pool.threads(), loans)))
+    let (pieces, bytes, index) = blocks.into_inner().finish()?;
+    let loans = pieces.iter().map(|p| p.loans_simulated).sum();
+    Ok((pieces, bytes, index, stopwatch.stop(pool.threads(), loans)))
 }

@@ -2,11 +2,16 @@
 # A real Slurm cluster on this machine (docs/cluster.md, "Testing on a real cluster"): install
 # Slurm and MUNGE from Debian if they are missing, start a one-node cluster in a private
 # folder, submit the shipped job-array scripts (cluster/submit.sh: 4 shards and a dependent
-# merge) for a small baseline run, a small sweep and a small Sobol' study of the shipped
-# uncertainty scenario (its shards cut the design's points), wait for them, and check the merged
-# folders against single-process runs byte for byte, except the fields of how the work went.
-# Stops the daemons it started, by their PIDs, however it ends. Needs root (the daemons run as
-# root). `.ci/run` runs it after the tests; MICROFOLIO is the binary to test.
+# merge, each asking for the memory `--plan` computes) for a small baseline run, a small sweep
+# and a small Sobol' study of the shipped uncertainty scenario (its shards cut the design's
+# points) — from a submit folder, with relative paths and SBATCH_OPTIONS="--chdir=..." elsewhere —
+# wait for them, and check the merged folders against single-process runs byte for byte, except
+# the fields of how the work went, and that every task's log is under its shards' folder. Then
+# a shard is lost: the merge refuses naming it and the command that reruns it, which is run as
+# given (one task, `--array=2` of `--shard auto/4`) and merges into the same folder again.
+# Stops the daemons it started, by their PIDs, and removes its folder however it ends (printing
+# the logs first when it fails). Needs root (the daemons run as root). `.ci/run` runs it after
+# the tests; MICROFOLIO is the binary to test.
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/../.." && pwd)"
 export MICROFOLIO="${MICROFOLIO:-$repo/target/release/microfolio}"
@@ -28,9 +33,10 @@ stop() {
     for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
   done
   if [ "$code" -ne 0 ]; then
-    echo "slurm test failed; logs in $dir/log" >&2
-    tail -n 20 "$dir"/log/* "$dir"/work/*.txt 2>/dev/null >&2 || true
+    echo "slurm test failed; its logs:" >&2
+    tail -n 20 "$dir"/log/* "$dir"/work/*-shards/logs/* 2>/dev/null >&2 || true
   fi
+  rm -rf "$dir"
   exit "$code"
 }
 trap stop EXIT
@@ -87,15 +93,18 @@ for _ in $(seq 120); do
 done
 [ "$state" = "idle" ] || { echo "the node did not become idle (state: $state)" >&2; exit 1; }
 
+# Submitted from work/, with paths relative to it, while --chdir points elsewhere: relative
+# paths are taken from the submit folder, as on one machine.
+mkdir -p "$dir/elsewhere"
 cd "$dir/work"
-base="$repo/scenarios/baseline.toml"
-run=(run "$base" --paths 200 --seed 11)
-sweep=(sweep "$base" --param followup.referral_share=0.3,0.7 --paths 30)
-sobol=(sobol "$repo/scenarios/uncertainty.toml" --samples 4 --paths-per-point 2 --bootstrap 50)
-export SBATCH_OPTIONS="--chdir=$dir/work"
-read -r run_array run_merge < <("$repo/cluster/submit.sh" 4 "$dir/work/run-shards" "$dir/work/run-merged" "${run[@]}")
-read -r sweep_array sweep_merge < <("$repo/cluster/submit.sh" 4 "$dir/work/sweep-shards" "$dir/work/sweep-merged" "${sweep[@]}")
-read -r sobol_array sobol_merge < <("$repo/cluster/submit.sh" 4 "$dir/work/sobol-shards" "$dir/work/sobol-merged" "${sobol[@]}")
+ln -s "$repo/scenarios" scenarios
+run=(run scenarios/baseline.toml --paths 200 --seed 11)
+sweep=(sweep scenarios/baseline.toml --param followup.referral_share=0.3,0.7 --paths 30)
+sobol=(sobol scenarios/uncertainty.toml --samples 4 --paths-per-point 2 --bootstrap 50)
+export SBATCH_OPTIONS="--chdir=$dir/elsewhere"
+read -r run_array run_merge < <("$repo/cluster/submit.sh" 4 run-shards run-merged "${run[@]}")
+read -r sweep_array sweep_merge < <("$repo/cluster/submit.sh" 4 sweep-shards sweep-merged "${sweep[@]}")
+read -r sobol_array sobol_merge < <("$repo/cluster/submit.sh" 4 sobol-shards sobol-merged "${sobol[@]}")
 echo "slurm: run array $run_array + merge $run_merge, sweep array $sweep_array + merge $sweep_merge, sobol array $sobol_array + merge $sobol_merge"
 
 # Meanwhile, the same work in one process.
@@ -103,17 +112,21 @@ echo "slurm: run array $run_array + merge $run_merge, sweep array $sweep_array +
 "$MICROFOLIO" "${sweep[@]}" --out sweep-single --quiet
 "$MICROFOLIO" "${sobol[@]}" --out sobol-single --quiet
 
-waited=0
-while [ -n "$(squeue -h -j "$run_array,$run_merge,$sweep_array,$sweep_merge,$sobol_array,$sobol_merge" 2>/dev/null)" ]; do
-  if [ "$waited" -ge "$timeout_s" ]; then
-    echo "the jobs did not finish within $timeout_s s:" >&2
-    squeue >&2
-    exit 1
-  fi
-  sleep 1
-  waited=$((waited + 1))
-done
-echo "slurm: all jobs done after ${waited} s"
+# Wait until the jobs `$1` (comma-separated) are gone from the queue.
+wait_for() {
+  local waited=0
+  while [ -n "$(squeue -h -j "$1" 2>/dev/null)" ]; do
+    if [ "$waited" -ge "$timeout_s" ]; then
+      echo "the jobs did not finish within $timeout_s s:" >&2
+      squeue >&2
+      exit 1
+    fi
+    sleep 1
+    waited=$((waited + 1))
+  done
+  echo "slurm: jobs $1 done after ${waited} s"
+}
+wait_for "$run_array,$run_merge,$sweep_array,$sweep_merge,$sobol_array,$sobol_merge"
 
 # The fields of how the work went (docs/cluster.md) blanked; everything else byte for byte.
 normalise() {
@@ -139,3 +152,33 @@ ls run-shards | grep -qx 'shard-0003-of-0004'
 same run-merged run-single
 same sweep-merged sweep-single
 same sobol-merged sobol-single
+# Every task's log under its shards' folder, none where the jobs started or were submitted.
+for kind in run sweep sobol; do
+  [ "$(find "$kind-shards/logs" -name 'shard-*.txt' | wc -l)" -eq 4 ] \
+    || { echo "$kind-shards/logs: not the 4 task logs" >&2; ls -R "$kind-shards" >&2; exit 1; }
+  [ "$(find "$kind-shards/logs" -name 'merge-*.txt' | wc -l)" -eq 1 ] \
+    || { echo "$kind-shards/logs: no merge log" >&2; exit 1; }
+done
+if [ -n "$(find . "$dir/elsewhere" -maxdepth 1 -name '*.txt')" ]; then
+  echo "task logs outside the shards' folders" >&2
+  exit 1
+fi
+
+# A lost shard: the merge names it and the command that reruns it; that command, run as given,
+# computes exactly that shard (one task of --array=2, --shard auto/4) and merges again.
+rm -rf run-shards/shard-0002-of-0004
+set +e
+message="$("$MICROFOLIO" merge run-shards --out run-merged 2>&1)"
+code=$?
+set -e
+[ "$code" -eq 2 ] || { echo "merge with a shard missing exited $code: $message" >&2; exit 1; }
+case "$message" in
+  *"1 of 4 shards missing: shard 2/4"*"cluster/submit.sh --indices 2 4 "*) ;;
+  *) echo "the merge's message names no rerun: $message" >&2; exit 1 ;;
+esac
+rerun="$(printf '%s\n' "$message" | sed -n 's/.*on Slurm `\([^`]*\)`.*/\1/p')"
+echo "slurm: rerunning as the merge says: $rerun"
+read -r rerun_array rerun_merge < <(eval "$repo/$rerun")
+wait_for "$rerun_array,$rerun_merge"
+[ "$(ls run-shards | grep -c '^shard-')" -eq 4 ] || { ls run-shards >&2; exit 1; }
+same run-merged run-single

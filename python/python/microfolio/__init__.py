@@ -295,15 +295,17 @@ class Result:
         rows = {k: (v if isinstance(v, dict) else {}) for k, v in self.summary["metrics"].items()}
         return pd.DataFrame.from_dict(rows, orient="index")
 
-    def write(self, folder: PathLike, progress: bool = True) -> Path:
+    def write(self, folder: PathLike, progress: bool = True, paths_format: str = "csv") -> Path:
         """Write the result folder ``microfolio run`` writes (``summary.json``, ``paths.csv``,
         ``timeseries.csv``, ``scenario.toml``, charts, ``report.html``) at ``folder``. The run is
         simulated again with the same scenario and seed, so every number is the same; a folder
-        that exists must be a result folder, which is replaced."""
+        that exists must be a result folder, which is replaced. ``paths_format="parquet"``
+        writes ``paths.parquet`` instead of ``paths.csv`` (``--paths-format parquet``)."""
         folder = os.fspath(folder)
         return Path(_work(
             lambda c: _native.write_run(self.scenario._native, folder, c, self._threads,
-                                        self.paths is not None, self._uncertain),
+                                        self.paths is not None, paths_format,
+                                        self._uncertain),
             progress=progress, label=self.scenario.name))
 
     def __repr__(self) -> str:
