@@ -346,7 +346,7 @@ pub const NO_PARQUET: &str = "this microfolio was built without Parquet support 
 /// The file of per-path outcomes being written, row by row as the paths come in: `paths.csv`
 /// or `paths.parquet`.
 pub enum PathsWriter {
-    Csv(PathsCsv),
+    Csv(Box<PathsCsv>),
     #[cfg(feature = "parquet")]
     Parquet(Box<parquet::PathsParquet>),
 }
@@ -356,7 +356,9 @@ impl PathsWriter {
     /// `extra` (the drawn values of a run with parameter uncertainty, `uncertain.<name>`).
     pub fn create(format: PathsFormat, path: &Path, extra: &[String]) -> io::Result<PathsWriter> {
         match format {
-            PathsFormat::Csv => Ok(PathsWriter::Csv(PathsCsv::create_with(path, extra)?)),
+            PathsFormat::Csv => Ok(PathsWriter::Csv(Box::new(PathsCsv::create_with(
+                path, extra,
+            )?))),
             #[cfg(feature = "parquet")]
             PathsFormat::Parquet => Ok(PathsWriter::Parquet(Box::new(
                 parquet::PathsParquet::create(path, extra)?,
@@ -382,7 +384,7 @@ impl PathsWriter {
     /// Complete the file, reporting any error.
     pub fn finish(self) -> io::Result<()> {
         match self {
-            PathsWriter::Csv(w) => w.finish(),
+            PathsWriter::Csv(w) => (*w).finish(),
             #[cfg(feature = "parquet")]
             PathsWriter::Parquet(w) => (*w).finish(),
         }
