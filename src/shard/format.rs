@@ -336,17 +336,22 @@ pub fn fingerprint_id(work: &Value) -> String {
 }
 
 /// A recipe's content, which the fingerprint holds: every scenario of it (an object of `file`,
-/// `overridden` and `toml`, [`super::recipe::scenario`]) without the name its file was given
-/// by, and with its overridden keys sorted, each once. The resolved TOML holds every value, so
-/// `scenarios/baseline.toml` and `./scenarios/baseline.toml`, or two `--set` flags in either
-/// order, are the same work.
+/// `overridden`, `toml` and `extends`, [`super::recipe::scenario`]) without the names its file
+/// and the file it extends were given by, and with its overridden keys sorted, each once. The
+/// resolved TOML holds every value, so `scenarios/baseline.toml` and
+/// `./scenarios/baseline.toml`, or two `--set` flags in either order, are the same work.
 pub fn content(recipe: &Value) -> Value {
     match recipe {
         Value::Object(m) if super::recipe::is_scenario(m) => {
             let mut keys: Vec<Value> = m["overridden"].as_array().cloned().unwrap_or_default();
             keys.sort_by(|a, b| a.as_str().cmp(&b.as_str()));
             keys.dedup();
-            json!({"overridden": keys, "toml": m["toml"]})
+            // What it extends, by name and changed keys (its report says so), not by path.
+            let extends = match &m["extends"] {
+                Value::Object(e) => json!({"name": e.get("name"), "changed": e.get("changed")}),
+                _ => Value::Null,
+            };
+            json!({"overridden": keys, "toml": m["toml"], "extends": extends})
         }
         Value::Object(m) => Value::Object(
             m.iter()
@@ -730,7 +735,10 @@ mod tests {
 
     #[test]
     fn blocks_stay_within_a_few_megabytes_whatever_the_rows() {
-        assert_eq!(block_paths(10), 5120);
+        // A ten-year path with the ledger's row after the horizon: 11 rows of yearly values.
+        let ten = columns(11) as u64;
+        assert_eq!(block_paths(11), BLOCK_VALUES / ten / 512 * 512);
+        assert!(block_paths(11) >= 2048);
         for rows in [0, 1, 10, 50, 80, 200] {
             let p = block_paths(rows);
             assert!(p % 512 == 0 && (512..=8192).contains(&p), "{rows}: {p}");
@@ -855,15 +863,20 @@ mod tests {
 
     #[test]
     fn the_fingerprint_holds_content_not_file_names_or_the_order_of_overrides() {
-        let a = json!({"base": {"file": "scenarios/b.toml", "overridden": ["z.k", "a.k"], "toml": "x = 1\n"}, "paths": 4});
-        let b = json!({"base": {"file": "./scenarios/b.toml", "overridden": ["a.k", "z.k", "a.k"], "toml": "x = 1\n"}, "paths": 4});
-        let c = json!({"base": {"file": "scenarios/b.toml", "overridden": ["z.k", "a.k"], "toml": "x = 2\n"}, "paths": 4});
+        let parent = |file: &str| json!({"file": file, "name": "b", "changed": [{"key": "x", "value": "1"}]});
+        let a = json!({"base": {"file": "scenarios/v.toml", "overridden": ["z.k", "a.k"], "toml": "x = 1\n", "extends": parent("scenarios/b.toml")}, "paths": 4});
+        let b = json!({"base": {"file": "./scenarios/v.toml", "overridden": ["a.k", "z.k", "a.k"], "toml": "x = 1\n", "extends": parent("./scenarios/b.toml")}, "paths": 4});
+        let c = json!({"base": {"file": "scenarios/v.toml", "overridden": ["z.k", "a.k"], "toml": "x = 2\n", "extends": parent("scenarios/b.toml")}, "paths": 4});
         assert_eq!(content(&a), content(&b));
         assert_ne!(content(&a), content(&c));
         assert_eq!(
             content(&a)["base"],
-            json!({"overridden": ["a.k", "z.k"], "toml": "x = 1\n"})
+            json!({"overridden": ["a.k", "z.k"], "toml": "x = 1\n", "extends": {"name": "b", "changed": [{"key": "x", "value": "1"}]}})
         );
+        // What a scenario extends is content: another parent is other work.
+        let mut d = a.clone();
+        d["base"]["extends"]["name"] = json!("other");
+        assert_ne!(content(&a), content(&d));
         let list = json!({"scenarios": [a["base"].clone(), c["base"].clone()]});
         assert_eq!(content(&list)["scenarios"][1]["toml"], "x = 2\n");
     }

@@ -24,8 +24,8 @@ pub fn scenario(s: &Scenario) -> Value {
 
 /// Whether a recipe's object is a scenario made by [`scenario`] (exactly its three keys).
 pub fn is_scenario(m: &serde_json::Map<String, Value>) -> bool {
-    m.len() == 3
-        && ["file", "overridden", "toml"]
+    m.len() == 4
+        && ["file", "overridden", "toml", "extends"]
             .iter()
             .all(|k| m.contains_key(*k))
 }
