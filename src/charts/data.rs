@@ -363,21 +363,33 @@ impl RunData {
     }
 }
 
-/// The text of a data file: a regular file, read whole.
+/// Largest text data file read whole (`summary.json`, `timeseries.csv`, `scenario.toml`): far
+/// more than fifty years of every metric, so a larger one is damage, refused before it is read.
+pub const MAX_DATA_TEXT: u64 = 64 << 20;
+
+/// The text of a data file: a regular file (not a FIFO, which would block, nor a link) of at
+/// most [`MAX_DATA_TEXT`] bytes, read whole.
 fn read_text(path: &Path) -> Result<String, DataError> {
-    match fs::metadata(path) {
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            return Err(problem(
-                path,
-                "missing: is this a microfolio result folder?",
-            ));
+    if let Err(e) = fs::symlink_metadata(path) {
+        if e.kind() == std::io::ErrorKind::NotFound {
+            return Err(problem(path, missing_hint(path)));
         }
-        Ok(m) if !m.is_file() => {
-            return Err(problem(path, "is not a regular file"));
-        }
-        _ => {}
     }
-    fs::read_to_string(path).map_err(|e| problem(path, format!("cannot read: {e}")))
+    crate::output::folder::read_bounded(path, MAX_DATA_TEXT).map_err(|why| problem(path, why))
+}
+
+/// Why a data file is missing, in words that say what to do: a shard folder is merged first.
+fn missing_hint(path: &Path) -> String {
+    let folder = path.parent().unwrap_or(Path::new("."));
+    if folder.join(crate::shard::format::SHARD_JSON).exists() {
+        format!(
+            "missing: {} is a shard folder (`--shard`), which holds no report; merge the shards \
+             first with `microfolio merge`, then draw the merged folder",
+            folder.display()
+        )
+    } else {
+        "missing: is this a microfolio result folder?".to_string()
+    }
 }
 
 /// `scenario.toml`, parsed and validated as any scenario is: a result is drawn only from a
