@@ -441,6 +441,35 @@ fn report_changes_only_what_the_manifest_lists() {
     );
 }
 
+/// `--out NAME/.` is the folder `NAME`, for a run (new, then replaced) and for a merge, and
+/// `--out NAME/..` the folder it names: refused as it is (not a result folder) before any work.
+#[test]
+fn out_with_a_trailing_dot_is_the_folder_it_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let s = baseline();
+    run_ok(d, &["run", &s, "--paths", "3", "--out", "res/.", "-q"]);
+    assert_eq!(whole_result(&d.join("res")), 3);
+    run_ok(d, &["run", &s, "--paths", "4", "--out", "res/./", "-q"]);
+    assert_eq!(whole_result(&d.join("res")), 4);
+    run_ok(
+        d,
+        &[
+            "run", &s, "--paths", "3", "--shard", "0/1", "--out", "sh", "-q",
+        ],
+    );
+    run_ok(d, &["merge", "sh", "--out", "merged/.", "-q"]);
+    assert_eq!(whole_result(&d.join("merged")), 3);
+    assert!(staging(d, "res").is_empty() && staging(d, "merged").is_empty());
+    let started = Instant::now();
+    refused(
+        d,
+        &["run", &s, "--paths", "1000000", "-q", "--out", "res/.."],
+        &["not an earlier microfolio result folder"],
+    );
+    assert!(started.elapsed() < Duration::from_secs(20));
+}
+
 /// `--out` is checked completely before any work: a dangling symbolic link, a link to a
 /// result, a mount point and a path where no folder can be made are refused with exit 2 at
 /// once, even for a run of a million paths.

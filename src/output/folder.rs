@@ -96,6 +96,7 @@ impl OutputDir {
     /// folder, a folder holding files microfolio did not write or a result of another kind, and
     /// a place where no folder can be made are refused.
     pub fn create(destination: &Path, kind: &'static str) -> Result<OutputDir, OutputError> {
+        let destination = &normalised(destination)?;
         let name = destination
             .file_name()
             .ok_or_else(|| refused(destination, "is not a folder name"))?
@@ -211,6 +212,28 @@ impl Drop for OutputDir {
             let _ = fs::remove_dir_all(&self.staging);
         }
     }
+}
+
+/// `--out` as the folder it names: `res/.` and `res/./x` lexically as `res` and `res/x` (a
+/// rename onto `res/.` fails with "busy" only after all the work), and a path ending in `..`
+/// (or `.` alone) as the existing folder it names, so that its name and its parent are known
+/// before any work; one naming no folder is refused.
+fn normalised(destination: &Path) -> Result<PathBuf, OutputError> {
+    use std::path::Component;
+    let ends_in_dots = matches!(
+        destination.components().next_back(),
+        None | Some(Component::ParentDir | Component::CurDir | Component::RootDir)
+    );
+    if ends_in_dots {
+        return fs::canonicalize(destination).map_err(|e| {
+            refused(
+                destination,
+                format!("names no folder microfolio can write into ({e}); give the folder's name"),
+            )
+        });
+    }
+    // `components` drops every `.` but a leading one: `res/.` is `res`.
+    Ok(destination.components().collect())
 }
 
 /// A path in which no folder can be made is bad input, found before any work.
