@@ -216,6 +216,68 @@ fn a_name_that_cannot_name_a_folder_is_refused_by_validate_too() {
     );
 }
 
+/// A scenario of the sample's kind with one `[[uncertain]]` section of `entries`.
+fn with_uncertain(entries: &str) -> String {
+    format!("[simulation]\nhorizon_years = 3\n{SEGMENT}\n{entries}")
+}
+
+/// A group name and a parameter name are one namespace: an ungrouped parameter `credit` and a
+/// group `credit` would be reported as one group, so the clash is refused by name (a parameter
+/// in the group of its own name is fine).
+#[test]
+fn a_group_named_like_another_parameter_is_refused() {
+    let pd = "[[uncertain]]\nname = \"credit\"\nkeys = [\"segment.a.annual_pd\"]\n\
+        dist = \"uniform\"\nlow = 0.02\nhigh = 0.1\n";
+    let rec = "[[uncertain]]\nname = \"rec\"\nkeys = [\"segment.a.recovery_mean\"]\n\
+        dist = \"uniform\"\nlow = 0.2\nhigh = 0.4\ngroup = \"credit\"\n";
+    refused_both(
+        &with_uncertain(&format!("{pd}{rec}")),
+        &[],
+        &[
+            "bad.toml",
+            "uncertain.rec.group",
+            "\"credit\"",
+            "a parameter reported on its own",
+        ],
+    );
+    // `credit` in the group `credit`: the same group, no clash.
+    let dir = folder_with(&with_uncertain(&format!("{}group = \"credit\"\n{rec}", pd)));
+    let out = microfolio(dir.path(), &["validate", "bad.toml"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Distribution parameters whose arithmetic overflows are refused by key and value, not drawn
+/// as one bound on every path: a uniform over (-1e308, 1e308), a normal 1e308 ± 1e308, and a
+/// log-normal whose sd is so far beyond its mean that its shape is not a number.
+#[test]
+fn distribution_parameters_that_overflow_are_refused() {
+    let scale = |dist: &str| {
+        with_uncertain(&format!(
+            "[[uncertain]]\nname = \"level\"\nkeys = [\"costs.fixed_per_year\"]\n\
+             how = \"scale\"\n{dist}\n"
+        ))
+    };
+    refused_both(
+        &scale("dist = \"uniform\"\nlow = -1e308\nhigh = 1e308"),
+        &[],
+        &["uncertain.level.high", "1e308", "too far apart"],
+    );
+    refused_both(
+        &scale("dist = \"normal\"\nmean = 1e308\nsd = 1e308"),
+        &[],
+        &["uncertain.level.sd", "stay numbers"],
+    );
+    refused_both(
+        &scale("dist = \"lognormal\"\nmean = 1\nsd = 1e300\nhigh = 0.5"),
+        &[],
+        &["uncertain.level.sd", "too large beside the mean"],
+    );
+}
+
 /// A small run, made once per test binary; tests copy its folder.
 fn sample_run() -> &'static Path {
     static RUN: OnceLock<tempfile::TempDir> = OnceLock::new();
