@@ -456,6 +456,56 @@ fn report_refuses_summary_fields_of_the_wrong_kind() {
     );
 }
 
+/// `report` checks the data against itself: `summary.json`'s statistics are recomputed from
+/// `paths.csv` (one flipped bit in a mean or a quantile is named), and the quantiles of every
+/// `timeseries.csv` row must be in order (a p50 seven times the p95 is named by line and column).
+#[test]
+fn report_checks_the_data_against_itself() {
+    let edit = |r: &Path, f: &dyn Fn(&mut serde_json::Value)| {
+        let p = r.join("summary.json");
+        let mut v: serde_json::Value =
+            serde_json::from_str(&fs::read_to_string(&p).unwrap()).unwrap();
+        f(&mut v);
+        fs::write(&p, serde_json::to_string_pretty(&v).unwrap()).unwrap();
+    };
+    let flip = |v: &mut serde_json::Value, bit: u32| {
+        let x = v.as_f64().unwrap();
+        *v = f64::from_bits(x.to_bits() ^ (1 << bit)).into();
+    };
+    for (metric, key, bit) in [
+        ("net_loss", "mean", 50),
+        ("net_loss", "mean", 30),
+        ("final_capital", "p50", 20),
+        ("cost_to_state", "mean", 51),
+    ] {
+        report_refuses(
+            |r| edit(r, &|v| flip(&mut v["metrics"][metric][key], bit)),
+            &[
+                "summary.json",
+                &format!("metrics.{metric}.{key}"),
+                "40 paths in paths.csv",
+            ],
+        );
+    }
+    report_refuses(
+        |r| edit(r, &|v| v["metrics"]["net_loss"]["n"] = 39.into()),
+        &["summary.json", "metrics.net_loss.n: 39", "give 40"],
+    );
+    // A fan chart's row with its median seven times its p95.
+    report_refuses(
+        |r| {
+            let p = r.join("timeseries.csv");
+            let text = fs::read_to_string(&p).unwrap();
+            let line = text.lines().position(|l| l.contains(",capital,")).unwrap() + 1;
+            let cells: Vec<&str> = text.lines().nth(line - 1).unwrap().split(',').collect();
+            let p95: f64 = cells[8].parse().unwrap();
+            assert!(p95 > 0.0);
+            set_cell(&p, line, 7, &(7.0 * p95).to_string());
+        },
+        &["timeseries.csv:", "p75", "p50", "in order"],
+    );
+}
+
 #[test]
 fn report_validates_the_scenario_and_its_agreement_with_the_data() {
     let replace = |r: &Path, from: &str, to: &str| {

@@ -320,6 +320,7 @@ impl RunData {
                         ),
                     ));
                 }
+                agrees_with_paths(&summary_path, &metrics, &columns)?;
                 Some(columns)
             }
         };
@@ -619,6 +620,76 @@ fn metrics(
         .collect()
 }
 
+/// `summary.json`'s statistics of every metric whose column of paths was read, recomputed
+/// from those paths as the run computed them (over the sorted defined values): the count
+/// exactly, the mean and quantiles to 1e-12 relative. A headline that differs from the paths
+/// the histograms draw (a flipped bit, an edit, files of two runs) is refused, naming the key.
+fn agrees_with_paths(
+    path: &Path,
+    metrics: &[(Scalar, Option<MetricSummary>)],
+    columns: &PathColumns,
+) -> Result<(), DataError> {
+    // The histograms' columns (sorted already), then, after `run --uncertain`, the ranked
+    // outcomes held in path order (sorted here, one at a time).
+    let held = columns
+        .columns
+        .iter()
+        .map(|(m, v)| (*m, std::borrow::Cow::Borrowed(v.as_slice())));
+    let ranked = columns
+        .outcomes
+        .iter()
+        .filter(|(m, _)| !columns.columns.contains_key(m))
+        .map(|(m, v)| {
+            let mut sorted: Vec<f64> = v.iter().copied().filter(|x| !x.is_nan()).collect();
+            sorted.sort_unstable_by(f64::total_cmp);
+            (*m, std::borrow::Cow::Owned(sorted))
+        });
+    for (metric, sorted) in held.chain(ranked) {
+        let sorted: &[f64] = &sorted;
+        let name = metric.name();
+        let Some((_, written)) = metrics.iter().find(|(m, _)| *m == metric) else {
+            continue;
+        };
+        let fail = |key: &str, written: String, computed: String| {
+            problem(
+                path,
+                format!(
+                    "metrics.{name}.{key}: {written}, but the {} paths in {} give {computed}; \
+                     the files do not agree (edited or damaged, or from two runs?): run the \
+                     scenario again",
+                    columns.rows, columns.file
+                ),
+            )
+        };
+        let Some(w) = written else {
+            if sorted.is_empty() {
+                continue;
+            }
+            return Err(fail("n", "null".into(), sorted.len().to_string()));
+        };
+        if w.n != sorted.len() as u64 {
+            return Err(fail("n", w.n.to_string(), sorted.len().to_string()));
+        }
+        let (mean, _) = crate::stats::mean_sd(sorted);
+        let quantiles = crate::stats::SUMMARY_QUANTILES
+            .map(|(key, p)| (key, crate::stats::quantile_sorted(sorted, p)));
+        let written_q = [w.p01, w.p05, w.p25, w.p50, w.p75, w.p95, w.p99];
+        let pairs = std::iter::once(("mean", w.mean, mean)).chain(
+            quantiles
+                .iter()
+                .zip(written_q)
+                .map(|((k, c), w)| (*k, w, *c)),
+        );
+        for (key, written, computed) in pairs {
+            let scale = written.abs().max(computed.abs());
+            if (written - computed).abs() > 1e-12 * scale {
+                return Err(fail(key, written.to_string(), computed.to_string()));
+            }
+        }
+    }
+    Ok(())
+}
+
 /// The probabilities `summary.json` holds, in the order it writes them.
 const PROBABILITY_NAMES: [&str; crate::output::PROBABILITIES.len()] = {
     let mut out = [""; crate::output::PROBABILITIES.len()];
@@ -873,6 +944,33 @@ fn timeseries(path: &Path, text: &str, meta: &RunMeta) -> Result<Timeseries, Dat
             p75: stat(7)?,
             p95: stat(8)?,
         };
+        // A fan chart draws the bands between these: quantiles out of order (a p50 above the
+        // p95) are damage, not a chart.
+        let q = [
+            year_row.p05,
+            year_row.p25,
+            year_row.p50,
+            year_row.p75,
+            year_row.p95,
+        ];
+        let defined: Vec<(usize, f64)> = q
+            .iter()
+            .enumerate()
+            .filter_map(|(i, v)| v.map(|v| (i + 4, v)))
+            .collect();
+        if let Some(w) = defined.windows(2).find(|w| w[0].1 > w[1].1) {
+            let (k, v) = w[1];
+            return Err(row.fail(
+                path,
+                k,
+                COLUMNS[k],
+                format!(
+                    "{v} is below {} {} in the same row; the quantiles p05 <= p25 <= p50 <= p75 \
+                     <= p95 must be in order (the file was edited or damaged)",
+                    COLUMNS[w[0].0], w[0].1
+                ),
+            ));
+        }
         if year > meta.horizon_years && !metric.beyond_horizon() {
             return Err(row.fail(
                 path,
