@@ -97,6 +97,13 @@ pub fn shard_folders(args: &[PathBuf]) -> Result<Vec<PathBuf>, Error> {
                 )));
             }
             out.extend(found);
+        } else if arg.exists() {
+            // A file given where a folder belongs (often the shard's own shard.json).
+            return Err(Error::Input(format!(
+                "{}: is a file, not a shard folder; give the folder that holds {SHARD_JSON} \
+                 (or a folder of such folders)",
+                arg.display()
+            )));
         } else {
             return Err(Error::Input(format!(
                 "{}: no such shard folder",
@@ -688,10 +695,7 @@ impl<'a> ShardColumns<'a> {
 
     fn stop(&self) -> Result<(), Error> {
         if self.observer.should_stop() {
-            return Err(Error::Interrupted {
-                paths_done: 0,
-                paths_total: self.paths,
-            });
+            return Err(Error::Stopped("merging the shards"));
         }
         Ok(())
     }
@@ -706,10 +710,12 @@ impl<'a> ShardColumns<'a> {
     ) -> Result<(), Error> {
         let mut buf = Vec::new();
         for p in &self.pieces {
-            self.stop()?;
             let bin = p.shard.bin();
             let mut file = open(&bin)?;
             for (b, (first, n)) in p.piece.span.blocks().into_iter().enumerate() {
+                // Before every block (a few MiB), not every piece: a piece of a million paths
+                // is read column after column for seconds, and Ctrl-C must not wait for it.
+                self.stop()?;
                 let offsets = format::chunk_offsets(n, self.shape.rows);
                 let (from, to) = (offsets[columns.start], offsets[columns.end]);
                 buf.resize((to - from) as usize, 0);
@@ -1057,10 +1063,7 @@ fn merge_study<S: Study>(
             let folder = study_folder(&study, out)?;
             let (outcomes, loans) = read_points(shards, design.metrics().len())?;
             if observer.should_stop() {
-                return Err(Error::Interrupted {
-                    paths_done: merged.paths,
-                    paths_total: merged.paths,
-                });
+                return Err(Error::Stopped("merging the shards"));
             }
             let run = RunInfo {
                 loans_simulated: loans,
@@ -1086,10 +1089,7 @@ fn merge_study<S: Study>(
             let folder = study_folder(&study, out)?;
             let mut next = |i: usize| -> Result<Results, Error> {
                 if observer.should_stop() {
-                    return Err(Error::Interrupted {
-                        paths_done: i as u64 * study.paths(),
-                        paths_total: merged.paths,
-                    });
+                    return Err(Error::Stopped("merging the shards"));
                 }
                 units[i].check_loans()?;
                 units[i].results()
