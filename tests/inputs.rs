@@ -271,6 +271,15 @@ fn distribution_parameters_that_overflow_are_refused() {
         &[],
         &["uncertain.level.sd", "stay numbers"],
     );
+    // A bound far below one is printed to four significant digits, not as dozens of zeros.
+    refused_both(
+        &with_uncertain(
+            "[[uncertain]]\nname = \"pd\"\nkeys = [\"segment.a.annual_pd\"]\n\
+             dist = \"beta\"\nmean = 1e-60\nsd = 0.01\n",
+        ),
+        &[],
+        &["uncertain.pd.sd", "below 1.000e-30 for mean 1e-60"],
+    );
     refused_both(
         &scale("dist = \"lognormal\"\nmean = 1\nsd = 1e300\nhigh = 0.5"),
         &[],

@@ -1490,6 +1490,33 @@ fn a_lone_shards_json_is_verified_bit_by_bit_and_count_by_count() {
     fs::write(shard.join("shard.json"), &original).unwrap();
     ok(d, &["merge", "one", "--out", "m", "-q"]);
 
+    // Messages in the user's terms: a file given where a shard folder belongs, a merge into a
+    // shard folder, and a report asked of a shard folder.
+    refused(
+        d,
+        &["merge", "one/shard-0000-of-0001/shard.json", "--out", "m5"],
+        &[
+            "shard.json: is a file, not a shard folder",
+            "give the folder",
+        ],
+    );
+    refused(
+        d,
+        &["merge", "one", "--out", "one/shard-0000-of-0001"],
+        &[
+            "is a shard folder (`--shard`), which a result never replaces",
+            "another folder",
+        ],
+    );
+    refused(
+        d,
+        &["report", "one/shard-0000-of-0001"],
+        &[
+            "is a shard folder",
+            "merge the shards first with `microfolio merge`",
+        ],
+    );
+
     // The fingerprint's name is recomputed from the work it names.
     rewrite_shard_json(&shard, &[("/fingerprint", "0123456789abcdef".into())]);
     refused(

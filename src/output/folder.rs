@@ -775,6 +775,14 @@ fn check_replaceable(dest: &Path, kind: &str) -> Result<(), OutputError> {
             (RUN.to_string(), old_run_layout())
         }
     };
+    if found_kind == crate::shard::format::KIND && kind != found_kind {
+        // Most often a merge given a shard's folder as its `--out`: said in its terms.
+        return Err(refused(
+            dest,
+            "is a shard folder (`--shard`), which a result never replaces; give the result \
+             (the merge's --out) another folder: the shards stay as they are, to merge",
+        ));
+    }
     if found_kind != kind {
         return Err(refused(
             dest,
@@ -783,6 +791,8 @@ fn check_replaceable(dest: &Path, kind: &str) -> Result<(), OutputError> {
                 describe(&found_kind),
                 if kind == RUN {
                     "a `microfolio run`".to_string()
+                } else if kind == crate::shard::format::KIND {
+                    "a shard (`--shard`)".to_string()
                 } else {
                     format!("a `microfolio {kind}` study")
                 }
