@@ -616,6 +616,16 @@ impl ShardFile {
         if !work.is_object() {
             return Err(field("work"));
         }
+        // The name it gives its work is recomputed from the work, not taken on trust: a
+        // shard.json whose checksum was made again after an edit still cannot rename its work.
+        if v["fingerprint"].as_str() != Some(fingerprint_id(&work).as_str()) {
+            return Err(format!(
+                "its fingerprint {} is not that of the work it holds ({}): it was edited; the \
+                 shard is damaged, rerun it",
+                v["fingerprint"].as_str().unwrap_or("(none)"),
+                fingerprint_id(&work)
+            ));
+        }
         let given = v["given"].clone();
         if !given.is_object() {
             return Err(field("given"));
