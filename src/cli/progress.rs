@@ -10,6 +10,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use indicatif::{ProgressBar, ProgressState, ProgressStyle};
+use microfolio::output::LeftBehind;
 use microfolio::{Observer, Progress};
 
 /// Set by Ctrl-C once the work has begun; read by the driver and its worker threads.
@@ -102,6 +103,15 @@ impl Observer for Bar {
 
     fn stop_flag(&self) -> Option<&AtomicBool> {
         Some(&INTERRUPTED)
+    }
+
+    fn left_behind(&self, left: &LeftBehind) {
+        // Said even with --quiet: the space is taken whether or not the user asked for quiet.
+        if let Some(bar) = &self.bar {
+            bar.suspend(|| super::warn(left));
+        } else {
+            super::warn(left);
+        }
     }
 }
 
