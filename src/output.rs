@@ -13,7 +13,9 @@ pub mod folder;
 use self::csv::CsvWriter;
 #[cfg(feature = "parquet")]
 pub mod parquet;
-pub use folder::{MANIFEST, OutputDir, OutputError, RUN, is_result_folder, note_written};
+pub use folder::{
+    LeftBehind, MANIFEST, OutputDir, OutputError, RUN, is_result_folder, note_written,
+};
 
 use crate::engine::PathOutcome;
 use crate::metrics::{Scalar, Yearly};

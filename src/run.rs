@@ -322,6 +322,9 @@ pub(crate) fn write_files(
             paths_total: paths,
         });
     }
-    let folder = folder.commit()?;
+    let (folder, left) = folder.commit()?;
+    if let Some(left) = &left {
+        observer.left_behind(left);
+    }
     Ok((folder, rendered.notes))
 }

@@ -21,6 +21,7 @@ use rayon::prelude::*;
 use crate::engine::{PathOutcome, Workspace};
 use crate::error::{Arg, Error, Work};
 use crate::model::Model;
+use crate::output::LeftBehind;
 use crate::resources;
 use crate::results::{Results, Shape};
 use crate::scenario::Scenario;
@@ -119,6 +120,10 @@ pub trait Observer {
     fn stop_flag(&self) -> Option<&AtomicBool> {
         None
     }
+    /// The result is in place, but the earlier result it replaced could not be removed and is
+    /// left in a hidden folder (what to tell the user: [`LeftBehind`]'s `Display`). By default
+    /// nothing is said.
+    fn left_behind(&self, _left: &LeftBehind) {}
 }
 
 /// An observer that does nothing.

@@ -205,6 +205,75 @@ fn ctrl_c_stops_a_small_run_at_once_and_keeps_the_earlier_result() {
     assert_eq!(names(d), ["res"]);
 }
 
+/// An earlier result that cannot be removed once replaced is not left without a word: the run
+/// succeeds (its result is in place) and warns on stderr, even with `--quiet`, naming the
+/// hidden folder that holds what is left and how to remove it; the next run into the same
+/// place removes it. The failure is injected (`MICROFOLIO_TEST_COMMIT=unremovable`), for the
+/// one-step swap and for the two renames, since the tests may run as root, who can remove
+/// anything; run as another user, a read-only folder inside the earlier result makes it real.
+#[test]
+fn an_earlier_result_that_cannot_be_removed_is_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let s = baseline();
+    for mode in ["", "rename,"] {
+        run_ok(d, &["run", &s, "--paths", "3", "--out", "res", "-q"]);
+        let fault = format!("{mode}unremovable");
+        let out = start(
+            d,
+            &["run", &s, "--paths", "4", "--out", "res", "-q"],
+            &[("MICROFOLIO_TEST_COMMIT", &fault)],
+        )
+        .wait_with_output()
+        .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{fault}: {stderr}");
+        assert_eq!(whole_result(&d.join("res")), 4, "{fault}");
+        let hidden: Vec<String> = names(d).into_iter().filter(|n| n != "res").collect();
+        assert_eq!(hidden.len(), 1, "{fault}: {hidden:?}");
+        let prefix = if mode.is_empty() {
+            ".res.partial-"
+        } else {
+            ".res.old-"
+        };
+        assert!(hidden[0].starts_with(prefix), "{fault}: {hidden:?}");
+        assert_eq!(
+            whole_result(&d.join(&hidden[0])),
+            3,
+            "{fault}: the earlier result"
+        );
+        assert_eq!(stderr.trim().lines().count(), 1, "{fault}: {stderr}");
+        for expected in [
+            "microfolio: warning: ",
+            "could not be removed",
+            "Permission denied",
+            &hidden[0],
+            "remove it yourself",
+        ] {
+            assert!(
+                stderr.contains(expected),
+                "{fault}: {expected:?} in {stderr}"
+            );
+        }
+        run_ok(d, &["run", &s, "--paths", "3", "--out", "res", "-q"]);
+        assert_eq!(names(d), ["res"], "{fault}: the next run removes it");
+    }
+    // SAFETY: geteuid reads the process's user id; it cannot fail.
+    if unsafe { libc::geteuid() } != 0 {
+        use std::os::unix::fs::PermissionsExt;
+        let charts = d.join("res/charts");
+        std::fs::set_permissions(&charts, std::fs::Permissions::from_mode(0o555)).unwrap();
+        let out = microfolio(d, &["run", &s, "--paths", "4", "--out", "res", "-q"]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{stderr}");
+        assert!(stderr.contains("could not be removed"), "{stderr}");
+        for hidden in names(d).into_iter().filter(|n| n != "res") {
+            let charts = d.join(hidden).join("charts");
+            std::fs::set_permissions(&charts, std::fs::Permissions::from_mode(0o755)).unwrap();
+        }
+    }
+}
+
 /// A live run's staging folder is its run's by lock, not by PID: a run into the same place
 /// leaves a locked one alone (whatever process id its name carries) and removes it once the
 /// lock is released.

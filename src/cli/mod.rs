@@ -36,6 +36,7 @@ pub const EXIT_INTERRUPTED: u8 = 130;
 
 /// Parse arguments, run, and map every error to a message on stderr and an exit code.
 pub fn main() -> ExitCode {
+    progress::handle_interrupts();
     let cli = match args::parse() {
         Ok(cli) => cli,
         Err(e) => return args::refused(e),

@@ -1,25 +1,56 @@
 //! The progress bar on stderr (when stderr is a terminal) and Ctrl-C, for runs and studies
-//! alike: the first Ctrl-C asks the driver to stop before its next path (the worker threads
-//! read the flag), so that nothing half-written is left and the earlier result stays.
+//! alike: once the work has begun, the first Ctrl-C asks the driver to stop before its next
+//! path (the worker threads read the flag), so that nothing half-written is left and the
+//! earlier result stays. Before it begins (reading the scenario, checking a thousand uncertain
+//! parameters, planning a design's points: seconds, nothing written yet) there is nobody to
+//! ask, so Ctrl-C ends the process at once, with the message and exit code of an interrupt.
 
-use std::io::IsTerminal;
-use std::sync::Arc;
+use std::io::{IsTerminal, Write};
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use indicatif::{ProgressBar, ProgressState, ProgressStyle};
+use microfolio::output::LeftBehind;
 use microfolio::{Observer, Progress};
+
+/// Set by Ctrl-C once the work has begun; read by the driver and its worker threads.
+static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+
+/// Whether the work has begun (a [`Bar`] made). A mutex, not a flag: Ctrl-C decides to end the
+/// process while holding it, so that the work cannot begin (and make its staging folder) in
+/// between.
+static WORKING: Mutex<bool> = Mutex::new(false);
+
+/// Install the Ctrl-C handler, before anything else is done. If it cannot be installed, Ctrl-C
+/// still ends the process, and a staging folder it leaves is hidden and never looks like a
+/// result.
+pub fn handle_interrupts() {
+    let _ = ctrlc::set_handler(|| {
+        let working = WORKING.lock().unwrap_or_else(|e| e.into_inner());
+        if *working {
+            INTERRUPTED.store(true, Ordering::Relaxed);
+            return;
+        }
+        let _ = writeln!(
+            std::io::stderr(),
+            "microfolio: error: interrupted before the work began (while reading the input and \
+             planning); nothing was written"
+        );
+        std::process::exit(super::EXIT_INTERRUPTED.into());
+    });
+}
 
 /// The bar over every path of the work, and the Ctrl-C flag.
 pub struct Bar {
     bar: Option<ProgressBar>,
-    interrupted: Arc<AtomicBool>,
     /// What a unit of work is called in the bar's message (`variant`), if the bar counts them.
     unit: Option<&'static str>,
 }
 
 impl Bar {
     /// A bar over `total_paths` paths, hidden when `quiet` or when stderr is not a terminal;
-    /// `unit` names the units of work shown beside it (`variant 2/5`).
+    /// `unit` names the units of work shown beside it (`variant 2/5`). Made when the work
+    /// begins: from now on Ctrl-C asks it to stop.
     pub fn new(total_paths: u64, quiet: bool, unit: Option<&'static str>) -> Bar {
         let show = !quiet && std::io::stderr().is_terminal();
         let template = if unit.is_some() {
@@ -40,16 +71,8 @@ impl Bar {
             bar.set_style(style);
             bar
         });
-        let interrupted = Arc::new(AtomicBool::new(false));
-        let flag = interrupted.clone();
-        // If the handler cannot be installed (e.g. one is already set), Ctrl-C still ends the
-        // process, and the staging folder it leaves is hidden and never looks like a result.
-        let _ = ctrlc::set_handler(move || flag.store(true, Ordering::Relaxed));
-        Bar {
-            bar,
-            interrupted,
-            unit,
-        }
+        *WORKING.lock().unwrap_or_else(|e| e.into_inner()) = true;
+        Bar { bar, unit }
     }
 
     /// Remove the bar from the terminal.
@@ -75,11 +98,20 @@ impl Observer for Bar {
     }
 
     fn should_stop(&self) -> bool {
-        self.interrupted.load(Ordering::Relaxed)
+        INTERRUPTED.load(Ordering::Relaxed)
     }
 
     fn stop_flag(&self) -> Option<&AtomicBool> {
-        Some(&self.interrupted)
+        Some(&INTERRUPTED)
+    }
+
+    fn left_behind(&self, left: &LeftBehind) {
+        // Said even with --quiet: the space is taken whether or not the user asked for quiet.
+        if let Some(bar) = &self.bar {
+            bar.suspend(|| super::warn(left));
+        } else {
+            super::warn(left);
+        }
     }
 }
 

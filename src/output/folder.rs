@@ -55,6 +55,48 @@ impl std::fmt::Display for OutputError {
 
 impl std::error::Error for OutputError {}
 
+/// An earlier result that a commit replaced but could not remove: it stays in a hidden folder
+/// beside the new result (`.NAME.partial-PID-N` or `.NAME.old-PID-N`), perhaps partly removed,
+/// which nothing of microfolio reads and a later run into the same place tries again to remove.
+/// The new result is in place; the user should hear of the space still taken.
+#[derive(Debug)]
+pub struct LeftBehind {
+    /// The hidden folder that holds what is left of the earlier result.
+    pub folder: PathBuf,
+    /// Why it could not be removed.
+    pub error: io::Error,
+}
+
+impl std::fmt::Display for LeftBehind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "the earlier result was replaced, but what is left of it could not be removed ({}): \
+             it is in the hidden folder {}, which microfolio no longer reads; remove it yourself \
+             to free its space (rm -r '{}')",
+            self.error,
+            self.folder.display(),
+            self.folder.display()
+        )
+    }
+}
+
+/// Remove an earlier result set aside by a commit, or say what is left of it.
+fn remove_earlier(folder: &Path, fault: &Fault) -> Option<LeftBehind> {
+    let removed = if fault.unremovable {
+        Err(io::Error::new(
+            io::ErrorKind::PermissionDenied,
+            "Permission denied (injected by MICROFOLIO_TEST_COMMIT)",
+        ))
+    } else {
+        fs::remove_dir_all(folder)
+    };
+    removed.err().map(|error| LeftBehind {
+        folder: folder.to_path_buf(),
+        error,
+    })
+}
+
 fn io_at(path: &Path) -> impl FnOnce(io::Error) -> OutputError + '_ {
     move |error| OutputError::Io {
         path: path.to_path_buf(),
@@ -143,8 +185,9 @@ impl OutputDir {
     }
 
     /// Write the manifest and move the complete folder into place, replacing an earlier result
-    /// only now, in one step where the system allows it.
-    pub fn commit(mut self) -> Result<PathBuf, OutputError> {
+    /// only now, in one step where the system allows it. Returns where the result is and, if
+    /// the earlier result could not be removed after it was replaced, where it is left.
+    pub fn commit(mut self) -> Result<(PathBuf, Option<LeftBehind>), OutputError> {
         let fault = Fault::from_env();
         let dest = self.destination.clone();
         write_manifest(&self.staging, self.kind)?;
@@ -152,6 +195,7 @@ impl OutputDir {
         // The destination may have changed during the run (a user's notes saved into it).
         check_replaceable(&dest, self.kind)?;
         let present = fs::symlink_metadata(&dest).is_ok();
+        let mut left = None;
         if !present {
             fs::rename(&self.staging, &dest).map_err(io_at(&dest))?;
             fault.after(2);
@@ -160,21 +204,25 @@ impl OutputDir {
             // The staging path now holds the earlier result.
             fault.after(2);
             fault.after(3);
-            let _ = fs::remove_dir_all(&self.staging);
+            left = remove_earlier(&self.staging, &fault);
         } else {
-            self.replace_by_renames(&dest, &fault)?;
+            left = self.replace_by_renames(&dest, &fault)?;
         }
         fault.after(4);
         sync_dir(dest.parent().unwrap_or(Path::new(".")));
         self.committed = true;
-        Ok(dest)
+        Ok((dest, left))
     }
 
     /// Replace `dest` where the folders cannot be swapped: set the earlier result aside
     /// (locked, so that no other run restores or removes it meanwhile), move the new one into
     /// place, remove the old. A kill between the renames leaves the set-aside result, which the
     /// next run into `dest` puts back.
-    fn replace_by_renames(&self, dest: &Path, fault: &Fault) -> Result<(), OutputError> {
+    fn replace_by_renames(
+        &self,
+        dest: &Path,
+        fault: &Fault,
+    ) -> Result<Option<LeftBehind>, OutputError> {
         let old = sibling(dest, "old");
         let lock = match try_lock(dest) {
             Ok(Some(lock)) => Some(lock),
@@ -200,9 +248,9 @@ impl OutputDir {
             });
         }
         fault.after(3);
-        let _ = fs::remove_dir_all(&old);
+        let left = remove_earlier(&old, fault);
         drop(lock);
-        Ok(())
+        Ok(left)
     }
 }
 
@@ -860,11 +908,14 @@ fn unescape_octal(s: &str) -> std::ffi::OsString {
 /// A fault injected into [`OutputDir::commit`] by the tests through the binary
 /// (`MICROFOLIO_TEST_COMMIT=rename,abort-after=2`): `rename` replaces by two renames instead of
 /// the one-step swap; `abort-after=K` ends the process abruptly after step K (1 manifest
-/// written, 2 first rename, 3 new result in place, 4 old result removed), as a kill would.
-/// Unset, it does nothing.
+/// written, 2 first rename, 3 new result in place, 4 old result removed), as a kill would;
+/// `unremovable` fails the removal of the earlier result. Unset, it does nothing.
 struct Fault {
     no_exchange: bool,
     abort_after: Option<u32>,
+    /// The earlier result cannot be removed after it is replaced (a test that runs as root
+    /// cannot make a folder it could not remove).
+    unremovable: bool,
 }
 
 impl Fault {
@@ -873,10 +924,13 @@ impl Fault {
         let mut fault = Fault {
             no_exchange: false,
             abort_after: None,
+            unremovable: false,
         };
         for part in spec.split(',') {
             if part == "rename" {
                 fault.no_exchange = true;
+            } else if part == "unremovable" {
+                fault.unremovable = true;
             } else if let Some(k) = part.strip_prefix("abort-after=") {
                 fault.abort_after = k.parse().ok();
             }
@@ -965,8 +1019,9 @@ mod tests {
                 let fault = Fault {
                     no_exchange,
                     abort_after: None,
+                    unremovable: false,
                 };
-                out.replace_by_renames(&dest, &fault).unwrap();
+                assert!(out.replace_by_renames(&dest, &fault).unwrap().is_none());
             } else {
                 out.commit().unwrap();
             }

@@ -799,27 +799,45 @@ impl ScenarioSpec {
     /// keys for each facility.
     pub fn numbers(&self) -> Vec<(String, &'static NumberSpec, Number)> {
         let mut out = Vec::new();
+        self.each_number(|k, item, n, v| {
+            out.push((k.path(item), n, v));
+            Ok::<(), ()>(())
+        })
+        .expect("never fails");
+        out
+    }
+
+    /// [`ScenarioSpec::numbers`] without their paths: `f` gets each key, its item's name (empty
+    /// for a key outside the lists), its spec and value, and the first error ends the walk.
+    /// Validation walks every key of every point a design checks, and a path is needed only
+    /// to name a key that fails: formatting thousands of them each time made a thousand
+    /// uncertain parameters take seconds to check.
+    pub(super) fn each_number<E>(
+        &self,
+        mut f: impl FnMut(&'static KeySpec, &str, &'static NumberSpec, Number) -> Result<(), E>,
+    ) -> Result<(), E> {
         for k in KEYS.iter().filter(|k| k.items().is_none()) {
             if let Some((n, v)) = k.number().and_then(|n| Some((n, self.read(n, None)?))) {
-                out.push((k.path(""), n, v));
+                f(k, "", n, v)?;
             }
         }
-        let names = |items: Items| -> Vec<&str> {
-            match items {
+        for items in [Items::Segments, Items::Facilities] {
+            let names: Vec<&str> = match items {
                 Items::Segments => self.segments.iter().map(|s| s.name.as_str()).collect(),
                 Items::Facilities => self.facilities().iter().map(|f| f.name.as_str()).collect(),
-            }
-        };
-        for items in [Items::Segments, Items::Facilities] {
-            for (i, name) in names(items).into_iter().enumerate() {
-                for k in keys_of(items.section()) {
-                    if let Some((n, v)) = k.number().and_then(|n| Some((n, self.read(n, Some(i))?)))
-                    {
-                        out.push((k.path(name), n, v));
+            };
+            // The items' numeric keys found once, not in the registry for every item.
+            let keys: Vec<(&'static KeySpec, &'static NumberSpec)> = keys_of(items.section())
+                .filter_map(|k| Some((k, k.number()?)))
+                .collect();
+            for (i, name) in names.into_iter().enumerate() {
+                for &(k, n) in &keys {
+                    if let Some(v) = self.read(n, Some(i)) {
+                        f(k, name, n, v)?;
                     }
                 }
             }
         }
-        out
+        Ok(())
     }
 }

@@ -56,6 +56,49 @@ pub struct ScenarioSpec {
     pub uncertain: Vec<super::uncertain::UncertainSpec>,
 }
 
+impl ScenarioSpec {
+    /// A copy without its `[[uncertain]]` section, which is not copied at all: the scenario of
+    /// a drawn path or a design's point is made from this, thousands of times for a section
+    /// of up to a thousand parameters. Every field is named, so that a new one is not
+    /// forgotten here.
+    pub fn without_uncertain(&self) -> ScenarioSpec {
+        let ScenarioSpec {
+            extends,
+            meta,
+            simulation,
+            funding,
+            initial_book,
+            origination,
+            credit_cycle,
+            followup,
+            costs,
+            bmkb,
+            state,
+            resolution,
+            segments,
+            sensitivity,
+            uncertain: _,
+        } = self;
+        ScenarioSpec {
+            extends: extends.clone(),
+            meta: meta.clone(),
+            simulation: simulation.clone(),
+            funding: funding.clone(),
+            initial_book: initial_book.clone(),
+            origination: origination.clone(),
+            credit_cycle: credit_cycle.clone(),
+            followup: followup.clone(),
+            costs: costs.clone(),
+            bmkb: bmkb.clone(),
+            state: state.clone(),
+            resolution: resolution.clone(),
+            segments: segments.clone(),
+            sensitivity: sensitivity.clone(),
+            uncertain: Vec::new(),
+        }
+    }
+}
+
 /// `[meta]`: what the scenario is called and when it starts.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]

@@ -556,3 +556,31 @@ fn bmkb_rules_are_checked_even_when_off() {
         vec![[4.0, 0.02], [40.0, 0.03]]
     );
 }
+
+/// A size and a seed given to a validated scenario are checked by their ranges alone (no rule
+/// between keys reads them): the scenario is the one a full validation of the same keys makes,
+/// and a size out of range is refused by key as validation refuses it.
+#[test]
+fn a_run_size_is_the_scenario_validation_makes() {
+    let text = format!(
+        "{MINIMAL}[[uncertain]]\nname = \"pd\"\nkeys = [\"segment.starter.annual_pd\"]\n\
+         dist = \"uniform\"\nlow = 0.02\nhigh = 0.1\n"
+    );
+    let s = parse(&text, &[]).unwrap();
+    let sized = s.with_run_size(Some(7), Some(9)).unwrap();
+    let validated = parse(&text, &["simulation.paths=7", "simulation.seed=9"]).unwrap();
+    assert_eq!(sized.spec(), validated.spec());
+    assert_eq!(sized.uncertain(), validated.uncertain());
+    assert_eq!(
+        sized.at_values(&[0.05]).unwrap().spec(),
+        validated.at_values(&[0.05]).unwrap().spec()
+    );
+    for (paths, seed) in [(Some(0), None), (Some(u64::MAX >> 1), None)] {
+        let e = s.with_run_size(paths, seed).unwrap_err().to_string();
+        let full = parse(&text, &[&format!("simulation.paths={}", paths.unwrap())])
+            .unwrap_err()
+            .to_string();
+        assert_eq!(e, full);
+        assert!(e.contains("simulation.paths"), "{e}");
+    }
+}

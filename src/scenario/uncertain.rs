@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 
 use super::Scenario;
 use super::error::{ScenarioError, fmt_value, shorten};
-use super::keys::{Number, NumberSpec, Role};
+use super::keys::{KEYS, Number, NumberSpec, Role};
 use super::spec::ScenarioSpec as Spec;
 use super::validate::{Check, validate};
 use crate::uncertainty::{Distribution, Support};
@@ -91,6 +91,36 @@ pub struct Uncertain {
     pub distribution: Distribution,
     /// Its group; `None` is a group of its own.
     pub group: Option<String>,
+    /// Where each of `keys` lives in the scenario it was checked in, and its base value there:
+    /// resolved once, since a run with `--uncertain` applies values on every path and a design
+    /// at every point (resolving a key by name scans the registry and the segments).
+    targets: Vec<Target>,
+}
+
+/// A driven key resolved: its entry in the registry ([`KEYS`]), its item (segment or facility)
+/// and its base value.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Target {
+    key: usize,
+    item: Option<usize>,
+    base: f64,
+}
+
+impl Target {
+    /// `key` in `s`, a key [`keys`] accepted.
+    fn of(s: &Spec, key: &str) -> Target {
+        let (spec, item) = s.resolve(key).expect("checked by keys()");
+        let key_index = KEYS
+            .iter()
+            .position(|k| std::ptr::eq(k, spec))
+            .expect("a key of the registry");
+        let base = s.number(key).expect("checked by keys()").as_f64();
+        Target {
+            key: key_index,
+            item,
+            base,
+        }
+    }
 }
 
 impl Uncertain {
@@ -198,6 +228,13 @@ pub(super) fn check(s: &Spec, c: &Check) -> Result<Vec<Uncertain>, ScenarioError
             &format!("at most {MAX_UNCERTAIN} uncertain parameters"),
         ));
     }
+    if s.uncertain.is_empty() {
+        return Ok(Vec::new());
+    }
+    // The scenario each parameter is checked alone in, made once: a copy per parameter (of a
+    // section of up to a thousand) made the check quadratic.
+    let mut alone = s.without_uncertain();
+    alone.sensitivity = Default::default();
     let mut out: Vec<Uncertain> = Vec::new();
     for (i, p) in s.uncertain.iter().enumerate() {
         let valid_name = !p.name.is_empty()
@@ -249,9 +286,10 @@ pub(super) fn check(s: &Spec, c: &Check) -> Result<Vec<Uncertain>, ScenarioError
             how,
             distribution,
             group: p.group.clone(),
+            targets: p.keys.iter().map(|k| Target::of(s, k)).collect(),
         };
         in_range(s, &parameter, c)?;
-        alone_at_ends(s, &parameter, c)?;
+        alone_at_ends(&alone, &parameter, c)?;
         out.push(parameter);
     }
     // Groups and parameters are reported by name side by side, and an ungrouped parameter is a
@@ -664,11 +702,9 @@ fn in_range(s: &Spec, p: &Uncertain, c: &Check) -> Result<(), ScenarioError> {
 /// Alone, at each closed end of its distribution (every other parameter at its base), the
 /// parameter must leave the scenario valid: a rule between keys (`min_cash <= cash_target`,
 /// `annual_pd × pd_multiplier < 1`, ...) is found here rather than in the middle of a run.
-fn alone_at_ends(s: &Spec, p: &Uncertain, c: &Check) -> Result<(), ScenarioError> {
+/// `base` is the scenario without its `[[uncertain]]` and `[sensitivity]` sections.
+fn alone_at_ends(base: &Spec, p: &Uncertain, c: &Check) -> Result<(), ScenarioError> {
     let support = p.distribution.support();
-    let mut base = s.clone();
-    base.uncertain.clear();
-    base.sensitivity = Default::default();
     let ends = [
         ("low", support.low, support.low_open),
         ("high", support.high, support.high_open),
@@ -678,7 +714,7 @@ fn alone_at_ends(s: &Spec, p: &Uncertain, c: &Check) -> Result<(), ScenarioError
             continue;
         }
         let mut at = base.clone();
-        apply(&mut at, s, p, v).map_err(|why| c.fail(&c.at(&p.name, ""), fmt_value(v), &why))?;
+        apply(&mut at, p, v).map_err(|why| c.fail(&c.at(&p.name, ""), fmt_value(v), &why))?;
         validate(at, c.file, c.overridden.to_vec()).map_err(|e| {
             c.fail(
                 &c.at(&p.name, ""),
@@ -695,13 +731,16 @@ fn alone_at_ends(s: &Spec, p: &Uncertain, c: &Check) -> Result<(), ScenarioError
     Ok(())
 }
 
-/// Set the keys of `p` in `out` for value `v`, scaling base values read from `base`.
-fn apply(out: &mut Spec, base: &Spec, p: &Uncertain, v: f64) -> Result<(), String> {
-    for key in &p.keys {
-        let (spec, _) = base.resolve(key)?;
-        let whole = spec.number().is_some_and(|n| n.whole);
-        let from = base.number(key)?.as_f64();
-        out.set_number(key, driven_value(p.how, v, from, whole))?;
+/// Set the keys of `p` in `out` for value `v`, scaling their base values; `out` has the items
+/// (segments, facilities) of the scenario `p` was checked in.
+fn apply(out: &mut Spec, p: &Uncertain, v: f64) -> Result<(), String> {
+    for (key, t) in p.keys.iter().zip(&p.targets) {
+        let n = KEYS[t.key].number().expect("checked by keys()");
+        let value = driven_value(p.how, v, t.base, n.whole);
+        let number = n
+            .number(value)
+            .ok_or_else(|| format!("`{key}` takes whole numbers, not {}", fmt_value(value)))?;
+        out.write(n, t.item, number);
     }
     Ok(())
 }
@@ -739,8 +778,7 @@ impl Scenario {
                 from_override: false,
             });
         }
-        let mut spec = self.spec.clone();
-        spec.uncertain.clear();
+        let mut spec = self.spec.without_uncertain();
         for (p, &v) in self.uncertain.iter().zip(values) {
             let s = p.distribution.support();
             let within = v.is_finite() && v >= s.low && v <= s.high;
@@ -757,7 +795,7 @@ impl Scenario {
                     p.distribution.describe()
                 )));
             }
-            apply(&mut spec, &self.spec, p, v).map_err(fail)?;
+            apply(&mut spec, p, v).map_err(fail)?;
         }
         validate(spec, &self.file, self.overridden.clone()).map(|mut s| {
             s.lineage = self.lineage.clone();

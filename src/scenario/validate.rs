@@ -76,9 +76,13 @@ pub(super) fn validate(
     scenario_name(s, &c)?;
     segment_names(s, &c)?;
     facilities(s, &c)?;
-    for (key, n, value) in s.numbers() {
-        c.range(&key, n, value)?;
-    }
+    s.each_number(|k, item, n, value| {
+        if n.bounds.contains(value.as_f64()) {
+            Ok(())
+        } else {
+            c.range(&k.path(item), n, value)
+        }
+    })?;
     cash_target(s, &c)?;
     guarantee_ceiling(s, &c)?;
     resolution(s, &c)?;
@@ -99,6 +103,23 @@ pub(super) fn validate(
         uncertain,
         lineage: None,
     })
+}
+
+/// The size and seed of a run (`simulation.paths`, `simulation.seed`) within their ranges:
+/// all that changes when a validated scenario is given another size or seed, since no rule
+/// between keys reads them (a study asks for this at each of its points, and a full validation
+/// of a thousand segments or uncertain parameters takes milliseconds to a second).
+pub(super) fn run_size(spec: &ScenarioSpec, file: &str, overridden: &[String]) -> Checked {
+    let c = Check { file, overridden };
+    for key in ["simulation.paths", "simulation.seed"] {
+        let n = super::keys::lookup(key)
+            .ok()
+            .and_then(|k| k.spec.number())
+            .expect("a numeric key of the registry");
+        let value = spec.read(n, None).expect("always set");
+        c.range(key, n, value)?;
+    }
+    Ok(())
 }
 
 /// Longest `meta.name`, in bytes: it names the output folder (`output/<name>`, and
@@ -146,6 +167,9 @@ fn segment_names(s: &ScenarioSpec, c: &Check) -> Checked {
             &format!("at most {MAX_SEGMENTS} segments"),
         ));
     }
+    // A set, not a scan of the earlier names: validation runs once for every end of every
+    // uncertain parameter, and a thousand segments made the scan quadratic.
+    let mut seen = std::collections::HashSet::with_capacity(s.segments.len());
     for (i, seg) in s.segments.iter().enumerate() {
         let valid_name = !seg.name.is_empty()
             && seg
@@ -159,7 +183,7 @@ fn segment_names(s: &ScenarioSpec, c: &Check) -> Checked {
                 "a non-empty name of letters, digits, `_` and `-`",
             ));
         }
-        if s.segments[..i].iter().any(|other| other.name == seg.name) {
+        if !seen.insert(seg.name.as_str()) {
             return Err(c.fail(
                 &format!("segment[{i}].name"),
                 format!("{:?}", seg.name),
@@ -539,27 +563,32 @@ fn segment_rules(s: &ScenarioSpec, seg: &super::spec::Segment, c: &Check) -> Che
             &format!("a list of 1 to {MAX_SEASONING_YEARS} numbers >= 0, one per loan year"),
         ));
     }
+    // Messages are written only for a value that fails: these rules run for every end of
+    // every uncertain parameter, over every segment.
     for (j, &x) in seg.seasoning.iter().enumerate() {
-        c.num(
-            &format!("segment.{}.seasoning[{j}]", seg.name),
-            x,
-            (0.0..=MAX_FACTOR).contains(&x),
-            &format!("a number from 0 to {MAX_FACTOR:e}"),
-        )?;
+        if !(x.is_finite() && (0.0..=MAX_FACTOR).contains(&x)) {
+            return Err(c.fail(
+                &format!("segment.{}.seasoning[{j}]", seg.name),
+                fmt_value(x),
+                &format!("a number from 0 to {MAX_FACTOR:e}"),
+            ));
+        }
     }
     // A Beta distribution with this mean and sd exists.
     let m = seg.recovery_mean;
-    c.num(
+    let sd = seg.recovery_sd;
+    if sd.is_finite() && (sd == 0.0 || (sd > 0.0 && sd.powi(2) < m * (1.0 - m))) {
+        return Ok(());
+    }
+    Err(c.fail(
         &k("recovery_sd"),
-        seg.recovery_sd,
-        seg.recovery_sd == 0.0
-            || (seg.recovery_sd > 0.0 && seg.recovery_sd.powi(2) < m * (1.0 - m)),
+        fmt_value(sd),
         &format!(
             "0, or a number > 0 with sd^2 < mean*(1-mean), i.e. below {:.4} for recovery_mean {}",
             (m * (1.0 - m)).sqrt(),
             fmt_value(m)
         ),
-    )
+    ))
 }
 
 /// Shares are normalised: they may not all be 0. Returns their sum.
@@ -610,18 +639,29 @@ fn initial_book_fundable(s: &ScenarioSpec, share_sum: f64, c: &Check) -> Checked
 /// docs/model.md §6: `initial_book.loans` × Σ share × mean_size × the mean balance factor over the
 /// segment's possible ages.
 fn expected_initial_book(s: &ScenarioSpec, share_sum: f64) -> f64 {
+    // Segments usually share their terms: a schedule's mean factor is computed once for each
+    // (term, grace, rate, ages), since validation runs for every end of every uncertain
+    // parameter, over up to a thousand segments.
+    let mut factors = std::collections::HashMap::new();
     let per_loan: f64 = s
         .segments
         .iter()
         .map(|seg| {
-            let schedule = Schedule::new(
-                seg.term_months as usize,
-                seg.grace_months as usize,
-                seg.interest_rate,
-            );
             let ages = (s.initial_book.max_age_months.min(seg.term_months)) as usize;
-            let mean_factor =
-                (0..ages).map(|a| schedule.balance_factor(a)).sum::<f64>() / ages as f64;
+            let terms = (
+                seg.term_months,
+                seg.grace_months,
+                seg.interest_rate.to_bits(),
+                ages,
+            );
+            let mean_factor = *factors.entry(terms).or_insert_with(|| {
+                let schedule = Schedule::new(
+                    seg.term_months as usize,
+                    seg.grace_months as usize,
+                    seg.interest_rate,
+                );
+                (0..ages).map(|a| schedule.balance_factor(a)).sum::<f64>() / ages as f64
+            });
             seg.share / share_sum * seg.mean_size * mean_factor
         })
         .sum();
@@ -631,6 +671,9 @@ fn expected_initial_book(s: &ScenarioSpec, share_sum: f64) -> f64 {
 /// `[sensitivity]`: every parameter names a numeric key a study may vary, with finite `low <
 /// high`, and the scenario stays valid with the key at either value (each checked alone).
 fn sensitivity(s: &ScenarioSpec, c: &Check) -> Checked {
+    if s.sensitivity.parameters.is_empty() {
+        return Ok(());
+    }
     let mut alone = s.clone();
     alone.sensitivity = Sensitivity::default();
     alone.uncertain.clear();

@@ -572,7 +572,10 @@ fn write(
             paths_total: paths,
         });
     }
-    let folder = folder.commit()?;
+    let (folder, left) = folder.commit()?;
+    if let Some(left) = &left {
+        observer.left_behind(left);
+    }
     Ok(Written {
         folder,
         shard,

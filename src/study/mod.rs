@@ -328,7 +328,10 @@ pub(crate) fn write_folder<S: Study>(
             paths_total: paths,
         });
     }
-    let folder = folder.commit()?;
+    let (folder, left) = folder.commit()?;
+    if let Some(left) = &left {
+        observer.left_behind(left);
+    }
     Ok(Done { folder, results })
 }
 
