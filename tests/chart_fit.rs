@@ -224,7 +224,7 @@ fn the_charts_of_sobol_and_morris_studies_fit() {
     all.extend(study_misfits("morris", &morris, &r));
     // Every group at one spot, that of the largest effect: the labels must still find room.
     let mut crowded = r.clone();
-    for me in &mut crowded.effects {
+    for me in &mut crowded.per_metric {
         let e = &mut me.effects;
         let top = (0..e.mu.len())
             .max_by(|&a, &b| e.mu_star[a].value.total_cmp(&e.mu_star[b].value))

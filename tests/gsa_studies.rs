@@ -100,7 +100,7 @@ fn the_pd_drives_defaults_and_the_costs_cannot() {
     let names = study.problem().group_names();
     assert_eq!(names, ["pd", "fixed_costs", "recovery", DUMMY]);
     assert_eq!(study.design().len(), 64 * (4 + 2));
-    let defaults = &r.indices[0];
+    let defaults = &r.per_metric[0];
     assert_eq!(defaults.metric, Scalar::Defaults);
     let ix = &defaults.indices;
     // The PD ranks first in ST, with a large share, and stands out from the noise.
@@ -118,9 +118,9 @@ fn the_pd_drives_defaults_and_the_costs_cannot() {
         assert!(!defaults.st_above_dummy[g]);
     }
     // The costs do move the final capital, and the recovery the net loss.
-    let capital = &r.indices[2].indices;
+    let capital = &r.per_metric[2].indices;
     assert!(capital.total[1].value > 0.0, "{:?}", capital.total);
-    let loss = &r.indices[1].indices;
+    let loss = &r.per_metric[1].indices;
     assert!(loss.total[2].value > 0.0, "{:?}", loss.total);
     assert_eq!(loss.total[1].value, 0.0, "costs do not move the net loss");
 }
@@ -129,7 +129,7 @@ fn the_pd_drives_defaults_and_the_costs_cannot() {
 fn the_dummy_measures_the_monte_carlo_noise() {
     let (study, r) = sobol(2, 8);
     let dummy = study.problem().group_names().len() - 1;
-    for (k, mi) in r.indices.iter().enumerate() {
+    for (k, mi) in r.per_metric.iter().enumerate() {
         let o = &r.outcomes[k];
         let n = o.mean.len() as f64;
         let mean = o.mean.iter().sum::<f64>() / n;
@@ -148,7 +148,8 @@ fn the_dummy_measures_the_monte_carlo_noise() {
     }
     // More paths per point, less noise.
     let (_, more) = sobol(2, 64);
-    let st = |r: &microfolio::study::sobol::SobolResults| r.indices[0].indices.total[dummy].value;
+    let st =
+        |r: &microfolio::study::sobol::SobolResults| r.per_metric[0].indices.total[dummy].value;
     assert!(st(&more) < 0.5 * st(&r), "{} vs {}", st(&more), st(&r));
 }
 
@@ -180,9 +181,9 @@ fn morris_ranks_the_pd_first_and_the_costs_at_zero_on_defaults() {
             &Silent,
         )
         .unwrap();
-    let e = &r.effects[0].effects;
+    let e = &r.per_metric[0].effects;
     assert!(e.mu_star[0].value > 0.0);
-    assert!(r.effects[0].above_dummy[0], "{:?}", e.mu_star);
+    assert!(r.per_metric[0].above_dummy[0], "{:?}", e.mu_star);
     for g in [1, 2] {
         assert_eq!(e.mu_star[g].value, 0.0, "{:?}", e.mu_star);
         assert_eq!(e.sigma[g], 0.0);

@@ -14,23 +14,20 @@
 
 mod page;
 
-use std::fmt::Write as _;
-
+use serde::Serialize;
 use serde_json::{Value, json};
 
+use super::SizeWarning;
 use super::problem::{
-    DUMMY, DesignCore, PointOutcomes, PointStudy, Problem, point_outcomes, points_csv, problem_json,
+    DUMMY, DesignSettings, DesignStudy, PointOutcomes, PointResults, PointStudy, Problem,
+    ranked_groups,
 };
-use super::sobol::{DESIGN_CSV, POINTS_CSV, PROBLEM_JSON, check_common};
-use super::{Design, ResultSource, SizeWarning, Study, StudyResults};
 use crate::charts::ChartError;
 use crate::charts::study::{self as draw, Scatter, ScatterPoint, StudyChart, Texts};
 use crate::error::{Arg, Error};
 use crate::gsa::{self, MorrisDesign, MorrisEffects, MorrisOptions};
 use crate::metrics::Scalar;
-use crate::output::RunInfo;
 use crate::output::csv::{CsvWriter, number};
-use crate::scenario::Scenario;
 use crate::shard::recipe;
 use crate::units::Column;
 
@@ -83,8 +80,8 @@ fn scaled(mut e: MorrisEffects, k: f64) -> MorrisEffects {
 /// Most points of a design.
 pub const MAX_POINTS: usize = super::sobol::MAX_POINTS;
 
-/// The study's settings.
-#[derive(Debug, Clone, Copy, PartialEq)]
+/// The study's settings, recorded in its recipe field by field.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct MorrisSettings {
     pub trajectories: usize,
     pub levels: usize,
@@ -105,15 +102,14 @@ impl Default for MorrisSettings {
     }
 }
 
-/// A Morris screening, checked and ready to run.
-#[derive(Debug, Clone)]
-pub struct Morris {
-    /// The problem, the metrics, the paths per point, and the recipe ([`Study::recipe`]): the
-    /// base scenario, the metrics and the settings, from which the design is made again.
-    core: DesignCore,
-    design: MorrisDesign,
-    settings: MorrisSettings,
+impl DesignSettings for MorrisSettings {
+    fn common(&self) -> (u64, usize, f64) {
+        (self.paths_per_point, self.bootstrap, self.confidence)
+    }
 }
+
+/// A Morris screening, checked and ready to run ([`DesignStudy::new`]).
+pub type Morris = DesignStudy<MorrisDesign, MorrisSettings>;
 
 /// One metric's result.
 #[derive(Debug, Clone, PartialEq)]
@@ -125,34 +121,45 @@ pub struct MetricEffects {
 }
 
 /// What a Morris screening produced.
-#[derive(Debug, Clone)]
-pub struct MorrisResults {
-    pub outcomes: Vec<PointOutcomes>,
-    pub effects: Vec<MetricEffects>,
-    pub run: RunInfo,
+pub type MorrisResults = PointResults<MetricEffects>;
+
+/// The precision of one metric's effects: μ*, its interval, μ and σ of every group, in one
+/// column, as many digits as tell them apart.
+fn column(me: &MetricEffects) -> Column {
+    let e = &me.effects;
+    let values: Vec<f64> = e
+        .mu_star
+        .iter()
+        .flat_map(|m| [m.value, m.low, m.high])
+        .chain(e.mu.iter().copied())
+        .chain(e.sigma.iter().copied())
+        .collect();
+    let largest = values
+        .iter()
+        .filter(|x| x.is_finite())
+        .fold(0.0f64, |m, x| m.max(x.abs()));
+    let mut stars: Vec<f64> = e.mu_star.iter().map(|m| m.value).collect();
+    stars.sort_by(|a, b| b.total_cmp(a));
+    Column::new(me.metric.unit(), [&stars[..], &[largest][..]])
 }
 
-impl StudyResults for MorrisResults {
-    fn run(&self) -> &RunInfo {
-        &self.run
-    }
-}
+impl PointStudy for Morris {
+    const NAME: &'static str = "Morris";
+    const KIND: &'static str = "morris";
+    const GIVES: &'static str = "Morris screening";
+    const TABLE: &'static str = MORRIS_CSV;
+    const ROLE_COLUMNS: [&'static str; 2] = ["trajectory", "moved"];
+    type Design = MorrisDesign;
+    type Settings = MorrisSettings;
+    type PerMetric = MetricEffects;
 
-impl Morris {
-    /// The screening of `base`'s uncertain parameters; `metrics` empty: the defaults of a
-    /// Sobol' study. Every parameter must be bounded (points lie on both ends of each range).
-    pub fn new(
-        base: &Scenario,
-        metrics: Vec<Scalar>,
-        settings: MorrisSettings,
-    ) -> Result<Morris, Error> {
-        check_common(
-            settings.paths_per_point,
-            settings.bootstrap,
-            settings.confidence,
-        )?;
-        let problem = Problem::new(base, "Morris")?;
-        problem.require_bounded("Morris")?;
+    /// Morris's trajectories on an even number of levels; every parameter must be bounded
+    /// (points lie on both ends of each range).
+    fn design_for(
+        problem: &Problem,
+        settings: &MorrisSettings,
+    ) -> Result<(MorrisDesign, usize), Error> {
+        problem.require_bounded(Self::NAME)?;
         if settings.levels < 2 || settings.levels % 2 != 0 || settings.levels > 1 << 16 {
             return Err(Error::argument(
                 Arg::Levels,
@@ -183,157 +190,23 @@ impl Morris {
                     ),
                 )
             })?;
-        let design = MorrisDesign::new(
-            groups,
-            settings.trajectories,
-            settings.levels,
-            base.spec().simulation.seed as u64,
-        )
-        .map_err(|e| Error::Input(format!("{}: {e}", base.file())))?;
-        let metrics = if metrics.is_empty() {
-            super::sobol::DEFAULT_METRICS.to_vec()
-        } else {
-            metrics
-        };
-        let recipe = json!({
-            "base": recipe::scenario(base),
-            "metrics": recipe::metrics(&metrics),
-            "trajectories": settings.trajectories,
-            "levels": settings.levels,
-            "paths_per_point": settings.paths_per_point,
-            "bootstrap": settings.bootstrap,
-            "confidence": settings.confidence,
-        });
-        let study = Morris {
-            core: DesignCore {
-                problem,
-                metrics,
-                paths_per_point: settings.paths_per_point,
-                recipe,
-            },
-            design,
-            settings,
-        };
-        debug_assert_eq!(study.design.len(), points);
-        study.check_points()?;
-        Ok(study)
+        let (trajectories, levels) = (settings.trajectories, settings.levels);
+        let design = MorrisDesign::new(groups, trajectories, levels, problem.seed())
+            .map_err(|e| Error::Input(format!("{}: {e}", problem.base().file())))?;
+        Ok((design, points))
     }
 
-    pub fn problem(&self) -> &Problem {
-        &self.core.problem
-    }
-
-    pub fn design(&self) -> &MorrisDesign {
-        &self.design
-    }
-
-    pub fn settings(&self) -> &MorrisSettings {
-        &self.settings
-    }
-
-    pub fn metrics(&self) -> &[Scalar] {
-        &self.core.metrics
-    }
-
-    /// The effects from the points' outcomes wherever they come from: simulated now, or read
-    /// from the screening's shards (the bootstrap runs here, seeded as always).
-    fn effects(&self, source: ResultSource<'_>) -> Result<MorrisResults, Error> {
-        let (outcomes, run) = point_outcomes(
-            source,
-            "a Morris screening",
-            self.design.len(),
-            &self.core.metrics,
-            |points, options, observer| self.simulate_range(points, options, observer),
-        )?;
-        let dummy = self.design.groups().count() - 1;
-        let options = MorrisOptions {
-            resamples: self.settings.bootstrap,
-            confidence: self.settings.confidence,
-            seed: self.core.problem.seed(),
-        };
-        let mut effects = Vec::new();
-        for (k, metric) in self.core.metrics.iter().enumerate() {
-            let e = gsa::morris_effects(&self.design, &outcomes[k].mean, &options)
-                .map_err(|e| Error::Input(format!("{}: {e}", metric.name())))?;
-            let e = scaled(e, per_whole_range(self.settings.levels));
-            effects.push(MetricEffects {
-                metric: *metric,
-                above_dummy: gsa::flag_against_dummy(&e.mu_star, dummy),
-                effects: e,
-            });
-        }
-        Ok(MorrisResults {
-            outcomes,
-            effects,
-            run,
+    fn settings_from(r: &Value) -> Result<MorrisSettings, Error> {
+        Ok(MorrisSettings {
+            trajectories: recipe::u64_at(r, "trajectories")? as usize,
+            levels: recipe::u64_at(r, "levels")? as usize,
+            paths_per_point: recipe::u64_at(r, "paths_per_point")?,
+            bootstrap: recipe::u64_at(r, "bootstrap")? as usize,
+            confidence: recipe::f64_at(r, "confidence")?,
         })
     }
 
-    /// `morris.csv`: per metric and group, μ, μ* with its interval and SALib's half-width,
-    /// σ, and whether μ* stands out from the dummy's.
-    pub fn morris_csv(&self, r: &MorrisResults) -> String {
-        let names = self.core.problem.group_names();
-        let mut out = CsvWriter::text_file([
-            "metric",
-            "parameter",
-            "mu",
-            "mu_star",
-            "mu_star_low",
-            "mu_star_high",
-            "mu_star_conf",
-            "sigma",
-            "above_dummy",
-        ]);
-        let x = |v: f64| number(Some(v));
-        for me in &r.effects {
-            let e = &me.effects;
-            for (g, name) in names.iter().enumerate() {
-                out.push([
-                    me.metric.name().to_string(),
-                    name.clone(),
-                    x(e.mu[g]),
-                    x(e.mu_star[g].value),
-                    x(e.mu_star[g].low),
-                    x(e.mu_star[g].high),
-                    x(e.mu_star[g].half_width),
-                    x(e.sigma[g]),
-                    me.above_dummy[g].to_string(),
-                ]);
-            }
-        }
-        out.into_string()
-    }
-}
-
-/// The precision of one metric's effects: μ*, its interval, μ and σ of every group, in one
-/// column, as many digits as tell them apart.
-fn column(me: &MetricEffects) -> Column {
-    let e = &me.effects;
-    let values: Vec<f64> = e
-        .mu_star
-        .iter()
-        .flat_map(|m| [m.value, m.low, m.high])
-        .chain(e.mu.iter().copied())
-        .chain(e.sigma.iter().copied())
-        .collect();
-    let largest = values
-        .iter()
-        .filter(|x| x.is_finite())
-        .fold(0.0f64, |m, x| m.max(x.abs()));
-    let mut stars: Vec<f64> = e.mu_star.iter().map(|m| m.value).collect();
-    stars.sort_by(|a, b| b.total_cmp(a));
-    Column::new(me.metric.unit(), [&stars[..], &[largest][..]])
-}
-
-impl PointStudy for Morris {
-    const NAME: &'static str = "Morris";
-    const ROLE_COLUMNS: [&'static str; 2] = ["trajectory", "moved"];
-
-    fn core(&self) -> &DesignCore {
-        &self.core
-    }
-
-    fn len(&self) -> usize {
+    fn point_count(&self) -> usize {
         self.design.len()
     }
 
@@ -371,65 +244,73 @@ impl PointStudy for Morris {
         let all = self.design.len() as u64;
         all * (self.design.params() as u64 * 8 + self.core.metrics.len() as u64 * 16)
     }
-}
 
-impl Study for Morris {
-    type Results = MorrisResults;
-    const KIND: &'static str = "morris";
-
-    fn base(&self) -> &Scenario {
-        self.core.problem.base()
-    }
-
-    fn title(&self) -> String {
-        format!(
-            "{}: Morris screening of {} uncertain parameters",
-            self.base().name(),
-            self.core.problem.params().len()
-        )
-    }
-
-    fn compute_from(&self, source: ResultSource<'_>) -> Result<MorrisResults, Error> {
-        self.effects(source)
-    }
-
-    fn recipe(&self) -> Option<&Value> {
-        Some(&self.core.recipe)
-    }
-
-    fn from_recipe(r: &Value) -> Result<Morris, Error> {
-        let settings = MorrisSettings {
-            trajectories: recipe::u64_at(r, "trajectories")? as usize,
-            levels: recipe::u64_at(r, "levels")? as usize,
-            paths_per_point: recipe::u64_at(r, "paths_per_point")?,
-            bootstrap: recipe::u64_at(r, "bootstrap")? as usize,
-            confidence: recipe::f64_at(r, "confidence")?,
+    /// The effects of every group per whole range of its parameters, and whether μ* stands
+    /// out from the dummy's.
+    fn analyse(&self, metric: Scalar, outcomes: &PointOutcomes) -> Result<MetricEffects, Error> {
+        let dummy = self.design.groups().count() - 1;
+        let options = MorrisOptions {
+            resamples: self.settings.bootstrap,
+            confidence: self.settings.confidence,
+            seed: self.core.problem.seed(),
         };
-        Morris::new(
-            &recipe::scenario_at(r, "base")?,
-            recipe::metrics_at(r, "metrics")?,
-            settings,
-        )
+        let e = gsa::morris_effects(&self.design, &outcomes.mean, &options)
+            .map_err(|e| Error::Input(format!("{}: {e}", metric.name())))?;
+        let e = scaled(e, per_whole_range(self.settings.levels));
+        Ok(MetricEffects {
+            metric,
+            above_dummy: gsa::flag_against_dummy(&e.mu_star, dummy),
+            effects: e,
+        })
     }
 
-    fn design(&self) -> Option<&dyn Design> {
-        Some(self)
+    /// `morris.csv`: per metric and group, μ, μ* with its interval and SALib's half-width,
+    /// σ, and whether μ* stands out from the dummy's.
+    fn table(&self, r: &MorrisResults) -> String {
+        let names = self.core.problem.group_names();
+        let mut out = CsvWriter::text_file([
+            "metric",
+            "parameter",
+            "mu",
+            "mu_star",
+            "mu_star_low",
+            "mu_star_high",
+            "mu_star_conf",
+            "sigma",
+            "above_dummy",
+        ]);
+        let x = |v: f64| number(Some(v));
+        for me in &r.per_metric {
+            let e = &me.effects;
+            for (g, name) in names.iter().enumerate() {
+                out.push([
+                    me.metric.name().to_string(),
+                    name.clone(),
+                    x(e.mu[g]),
+                    x(e.mu_star[g].value),
+                    x(e.mu_star[g].low),
+                    x(e.mu_star[g].high),
+                    x(e.mu_star[g].half_width),
+                    x(e.sigma[g]),
+                    me.above_dummy[g].to_string(),
+                ]);
+            }
+        }
+        out.into_string()
     }
 
-    fn warnings(&self) -> Vec<SizeWarning> {
-        let trajectories = SizeWarning::below(
+    fn size_warning(&self) -> Option<SizeWarning> {
+        SizeWarning::below(
             Arg::Trajectories,
             self.settings.trajectories as u64,
             10,
             DEFAULT_TRAJECTORIES as u64,
             "with so few trajectories μ* and σ rest on a handful of effects each, and the \
              ranking of the parameters is unstable",
-        );
-        let paths = SizeWarning::paths_per_point(self.settings.paths_per_point);
-        trajectories.into_iter().chain(paths).collect()
+        )
     }
 
-    fn summary(&self, _results: &MorrisResults) -> Value {
+    fn summary(&self) -> Value {
         json!({
             "design": {
                 "method": "Morris (1991) trajectories; mu* after Campolongo et al. (2007)",
@@ -444,117 +325,79 @@ impl Study for Morris {
                 "effects_scaled": "per whole range of each parameter (its quantiles from 0 to 1)",
                 "intervals": format!("normal bootstrap over trajectories: mu* ± z × the sd of {} resamples (SALib's mu_star_conf), cut at 0, confidence {}", self.settings.bootstrap, self.settings.confidence),
             },
-            "metrics": self.core.metrics.iter().map(|m| m.name()).collect::<Vec<_>>(),
-            "problem": self.core.problem.salib_json(),
         })
     }
 
-    fn files(&self, results: &MorrisResults) -> Vec<(String, Vec<u8>)> {
-        vec![
-            (
-                MORRIS_CSV.to_string(),
-                self.morris_csv(results).into_bytes(),
+    /// μ* against σ of every group, with μ*'s interval.
+    fn chart(&self, me: &MetricEffects, names: &[String]) -> Result<StudyChart, ChartError> {
+        let e = &me.effects;
+        let points: Vec<ScatterPoint> = names
+            .iter()
+            .enumerate()
+            .map(|(g, name)| ScatterPoint {
+                label: name.clone(),
+                x: e.mu_star[g].value,
+                x_lo: e.mu_star[g].low,
+                x_hi: e.mu_star[g].high,
+                y: e.sigma[g],
+                floor: g == names.len() - 1,
+            })
+            .collect();
+        let texts = Texts {
+            title: format!("Morris screening of {}", me.metric.label()),
+            facts: format!(
+                "{} trajectories × {} points, {} levels · {} paths per point",
+                self.settings.trajectories,
+                names.len() + 1,
+                self.settings.levels,
+                crate::format::count(self.settings.paths_per_point as f64)
             ),
-            (DESIGN_CSV.to_string(), self.design_csv().into_bytes()),
-            (
-                POINTS_CSV.to_string(),
-                points_csv(&self.core.metrics, &results.outcomes).into_bytes(),
+            footnote: Some(
+                "Effects per whole range of each parameter. Right: influential; above the diagonal: the effect varies with the other parameters.".to_string(),
             ),
-            (
-                PROBLEM_JSON.to_string(),
-                problem_json(&self.core.problem).into_bytes(),
+        };
+        let figure = Scatter {
+            texts,
+            x_desc: "μ*: mean absolute elementary effect".to_string(),
+            y_desc: "σ of the effects".to_string(),
+            unit: me.metric.unit(),
+            points: &points,
+        };
+        draw::scatter(
+            format!("morris_{}", me.metric.name()),
+            format!(
+                "μ* against σ of the elementary effects on {}, with {:.0}% bootstrap intervals on μ*; the dummy (grey) is the noise floor.",
+                me.metric.label(),
+                self.settings.confidence * 100.0
             ),
-        ]
-    }
-
-    fn draw(&self, results: &MorrisResults) -> Result<Vec<StudyChart>, ChartError> {
-        let names = self.core.problem.group_names();
-        let mut charts = Vec::new();
-        for me in &results.effects {
-            let e = &me.effects;
-            let points: Vec<ScatterPoint> = names
-                .iter()
-                .enumerate()
-                .map(|(g, name)| ScatterPoint {
-                    label: name.clone(),
-                    x: e.mu_star[g].value,
-                    x_lo: e.mu_star[g].low,
-                    x_hi: e.mu_star[g].high,
-                    y: e.sigma[g],
-                    floor: g == names.len() - 1,
-                })
-                .collect();
-            let texts = Texts {
-                title: format!("Morris screening of {}", me.metric.label()),
-                facts: format!(
-                    "{} trajectories × {} points, {} levels · {} paths per point",
-                    self.settings.trajectories,
-                    names.len() + 1,
-                    self.settings.levels,
-                    crate::format::count(self.settings.paths_per_point as f64)
-                ),
-                footnote: Some(
-                    "Effects per whole range of each parameter. Right: influential; above the diagonal: the effect varies with the other parameters.".to_string(),
-                ),
-            };
-            let figure = Scatter {
-                texts,
-                x_desc: "μ*: mean absolute elementary effect".to_string(),
-                y_desc: "σ of the effects".to_string(),
-                unit: me.metric.unit(),
-                points: &points,
-            };
-            charts.push(draw::scatter(
-                format!("morris_{}", me.metric.name()),
-                format!(
-                    "μ* against σ of the elementary effects on {}, with {:.0}% bootstrap intervals on μ*; the dummy (grey) is the noise floor.",
-                    me.metric.label(),
-                    self.settings.confidence * 100.0
-                ),
-                &figure,
-            )?);
-        }
-        Ok(charts)
+            &figure,
+        )
     }
 
     fn page(&self, results: &MorrisResults, charts: &[StudyChart]) -> String {
         page::html(self, results, charts)
     }
 
-    fn summarise(&self, results: &MorrisResults) -> String {
-        let names = self.core.problem.group_names();
-        let mut out = String::new();
-        for me in &results.effects {
-            let e = &me.effects;
-            let unit = column(me);
-            let _ = writeln!(
-                out,
-                "\n{}: elementary effects per whole range (μ* largest first)",
-                me.metric.name()
-            );
-            let mut order: Vec<usize> = (0..names.len()).collect();
-            order.sort_by(|&a, &b| e.mu_star[b].value.total_cmp(&e.mu_star[a].value));
-            for g in order {
-                let flag = if g == names.len() - 1 {
-                    "  (noise floor)"
-                } else if !me.above_dummy[g] {
-                    "  ≈ noise"
-                } else {
-                    ""
-                };
-                let _ = writeln!(
-                    out,
-                    "  {:<32} μ* {:>12} [{}, {}]   μ {:>12}   σ {:>12}{flag}",
-                    names[g],
-                    unit.value(e.mu_star[g].value),
-                    unit.value(e.mu_star[g].low),
-                    unit.value(e.mu_star[g].high),
-                    unit.value(e.mu[g]),
-                    unit.value(e.sigma[g]),
-                );
-            }
-        }
-        out
+    /// The groups by μ*, with its interval, μ and σ.
+    fn summarise(&self, out: &mut String, me: &MetricEffects, names: &[String]) {
+        let e = &me.effects;
+        let unit = column(me);
+        let heading = format!(
+            "{}: elementary effects per whole range (μ* largest first)",
+            me.metric.name()
+        );
+        let line = |g: usize| {
+            format!(
+                "μ* {:>12} [{}, {}]   μ {:>12}   σ {:>12}",
+                unit.value(e.mu_star[g].value),
+                unit.value(e.mu_star[g].low),
+                unit.value(e.mu_star[g].high),
+                unit.value(e.mu[g]),
+                unit.value(e.sigma[g]),
+            )
+        };
+        let size = |g: usize| e.mu_star[g].value;
+        ranked_groups(out, &heading, names, &me.above_dummy, size, line);
     }
 }
 

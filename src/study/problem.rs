@@ -20,21 +20,40 @@
 //! *same* paths, whose noise mostly cancels. Which points take the other value is the study's
 //! rule (Sobol': those whose dummy coordinate comes from `B`; Morris: a dummy coordinate in the
 //! upper half of the grid, which every move of the dummy crosses).
+//!
+//! What the two studies share beyond the problem lives here too: [`DesignCore`], what each
+//! keeps besides its design, and [`PointStudy`], through which each is a [`super::Design`] (its
+//! shards cut the stream of points) and a [`super::Study`] whose folder holds its own table
+//! beside `design.csv`, `points.csv` and `problem.json`. A study over a design of points says
+//! only what is its own: its design, how it analyses the points' outcomes, and how it shows
+//! the result.
 
+use std::fmt::Write as _;
 use std::ops::Range;
 
+use serde::Serialize;
 use serde_json::{Value, json};
 
-use crate::error::Error;
+use super::{Design, ResultSource, SizeWarning, Study, StudyResults};
+use crate::charts::ChartError;
+use crate::charts::study::StudyChart;
+use crate::error::{Arg, Error};
 use crate::gsa::Groups;
 use crate::metrics::Scalar;
+use crate::output::RunInfo;
 use crate::output::csv::{CsvWriter, number};
 use crate::random::{GOLDEN, mix};
 use crate::scenario::{Scenario, Uncertain};
+use crate::shard::recipe;
 
 /// The dummy parameter's name (and group) in every output; no uncertain parameter or group
 /// may be called so.
 pub const DUMMY: &str = "dummy";
+
+/// File names of the tables every study over a design of points writes beside its own.
+pub const DESIGN_CSV: &str = "design.csv";
+pub const POINTS_CSV: &str = "points.csv";
+pub const PROBLEM_JSON: &str = "problem.json";
 
 /// The seed of the dummy's other paths for base row or trajectory `draw`: the study's seed and
 /// `draw` mixed (SplitMix64's finaliser), kept within the seeds a scenario allows
@@ -222,7 +241,7 @@ pub(super) type Points = (Vec<PointOutcomes>, crate::RunInfo);
 
 /// A design's point outcomes wherever they come from: simulated now by `simulate` (over all
 /// `points`), or read from the study's shards, refused unless they are `points` points of each
-/// of `metrics`. `study` ("a Sobol' study") names the study in the refusal of variants' results.
+/// of `metrics`. `study` (`Sobol'`) names the study in the refusal of variants' results.
 pub(super) fn point_outcomes(
     source: super::ResultSource<'_>,
     study: &str,
@@ -243,7 +262,7 @@ pub(super) fn point_outcomes(
             Ok((outcomes, run))
         }
         super::ResultSource::Given { .. } => Err(Error::Input(format!(
-            "{study} is computed from its points' outcomes, not from variants' results"
+            "a {study} study is computed from its points' outcomes, not from variants' results"
         ))),
     }
 }
@@ -272,6 +291,55 @@ fn check_points(
     }
 }
 
+/// The metrics of a Sobol' study or Morris screening when none are asked for: the state's
+/// cost, the lender's survival and its outreach.
+pub const DEFAULT_METRICS: [Scalar; 3] = [
+    Scalar::CostToState,
+    Scalar::CapitalDepleted,
+    Scalar::EntrepreneursFinanced,
+];
+
+/// Most paths per point.
+pub const MAX_PATHS_PER_POINT: u64 = 1_000_000;
+
+/// Check the settings every study over a design has: paths per point, bootstrap, confidence.
+fn check_common(paths: u64, bootstrap: usize, confidence: f64) -> Result<(), Error> {
+    if !(1..=MAX_PATHS_PER_POINT).contains(&paths) {
+        return Err(Error::argument(
+            Arg::PathsPerPoint,
+            paths,
+            format!(
+                "allowed: a whole number from 1 to {MAX_PATHS_PER_POINT} (64 is a good start; \
+                 the dummy's index shows whether more are needed)"
+            ),
+        ));
+    }
+    if !(2..=100_000).contains(&bootstrap) {
+        return Err(Error::argument(
+            Arg::Bootstrap,
+            bootstrap,
+            "allowed: a whole number of resamples from 2 to 100,000 (1,000 is usual)",
+        ));
+    }
+    if !(confidence > 0.0 && confidence < 1.0) {
+        return Err(Error::argument(
+            Arg::Confidence,
+            confidence,
+            "allowed: a level above 0 and below 1, such as 0.95",
+        ));
+    }
+    Ok(())
+}
+
+/// The settings of a study over a design of points. They are its recipe beside the base
+/// scenario and the metrics, field by field in the order they are declared
+/// ([`DesignCore::new`]).
+pub trait DesignSettings: Serialize {
+    /// What every such study has: paths per point, bootstrap resamples and the confidence
+    /// level of the intervals.
+    fn common(&self) -> (u64, usize, f64);
+}
+
 /// What a study over a design of points keeps besides its design: the problem, the metrics
 /// it analyses, the paths each point runs, and the recipe it was made from (for its shards).
 #[derive(Debug, Clone)]
@@ -282,19 +350,140 @@ pub struct DesignCore {
     pub recipe: Value,
 }
 
-/// A study over a design of points (Sobol', Morris) as the code both share sees it: its
-/// points, which paths each runs, and the columns that say what a point is in `design.csv`.
-/// Every such study is a [`Design`] (its shards cut the stream of points) through this trait.
-pub(super) trait PointStudy {
+impl DesignCore {
+    /// The core of a study of `problem` on `metrics` (empty: [`DEFAULT_METRICS`]) with
+    /// `settings`. Its recipe is the base scenario (its `[[uncertain]]` section and seed
+    /// included), the metrics and the settings: all the study is made from again, the design
+    /// included, which is never stored point by point.
+    pub fn new(
+        problem: Problem,
+        metrics: Vec<Scalar>,
+        settings: &impl DesignSettings,
+    ) -> DesignCore {
+        let metrics = if metrics.is_empty() {
+            DEFAULT_METRICS.to_vec()
+        } else {
+            metrics
+        };
+        let mut recipe = json!({
+            "base": recipe::scenario(problem.base()),
+            "metrics": recipe::metrics(&metrics),
+        });
+        let fields = serde_json::to_value(settings).expect("settings always serialise");
+        if let (Some(map), Value::Object(fields)) = (recipe.as_object_mut(), fields) {
+            map.extend(fields);
+        }
+        DesignCore {
+            problem,
+            metrics,
+            paths_per_point: settings.common().0,
+            recipe,
+        }
+    }
+}
+
+/// A study over a design of points (Sobol', Morris), checked and ready to run: its
+/// [`DesignCore`], its design `D` (Saltelli's, Morris's) and its settings `S`.
+#[derive(Debug, Clone)]
+pub struct DesignStudy<D, S> {
+    pub(super) core: DesignCore,
+    pub(super) design: D,
+    pub(super) settings: S,
+}
+
+impl<D, S: DesignSettings> DesignStudy<D, S>
+where
+    Self: PointStudy<Design = D, Settings = S>,
+{
+    /// The study of `base`'s uncertain parameters on `metrics` (empty: [`DEFAULT_METRICS`]);
+    /// `base` carries the seed (of the paths, the design's scrambling and the bootstrap). The
+    /// settings every such study has are checked first, then the study's own as it makes its
+    /// design ([`PointStudy::design_for`]), then every point's scenario, before any work: a
+    /// combination of values can break a rule between keys that no parameter breaks alone.
+    pub fn new(base: &Scenario, metrics: Vec<Scalar>, settings: S) -> Result<Self, Error> {
+        let (paths_per_point, bootstrap, confidence) = settings.common();
+        check_common(paths_per_point, bootstrap, confidence)?;
+        let problem = Problem::new(base, Self::NAME)?;
+        let (design, points) = Self::design_for(&problem, &settings)?;
+        let study = DesignStudy {
+            core: DesignCore::new(problem, metrics, &settings),
+            design,
+            settings,
+        };
+        debug_assert_eq!(study.point_count(), points);
+        study.check_points()?;
+        Ok(study)
+    }
+}
+
+impl<D, S> DesignStudy<D, S> {
+    pub fn problem(&self) -> &Problem {
+        &self.core.problem
+    }
+
+    pub fn design(&self) -> &D {
+        &self.design
+    }
+
+    pub fn settings(&self) -> &S {
+        &self.settings
+    }
+
+    pub fn metrics(&self) -> &[Scalar] {
+        &self.core.metrics
+    }
+}
+
+/// What a study over a design of points produced.
+#[derive(Debug, Clone)]
+pub struct PointResults<M> {
+    /// Per metric, the outcome at each point.
+    pub outcomes: Vec<PointOutcomes>,
+    /// Per metric, what the study made of its outcomes (`M`: its indices, its effects).
+    pub per_metric: Vec<M>,
+    pub run: RunInfo,
+}
+
+impl<M> StudyResults for PointResults<M> {
+    fn run(&self) -> &RunInfo {
+        &self.run
+    }
+}
+
+/// A study over a design of points (Sobol', Morris) as the code both share sees it: how it
+/// makes its design, its points, which paths each runs, the columns that say what a point is
+/// in `design.csv`, and what it makes of each metric's outcomes and how it shows them. Every
+/// such study is a [`DesignStudy`], a [`Design`] (its shards cut the stream of points) and a
+/// [`Study`] through this trait: adding one means implementing it for its `DesignStudy`.
+pub trait PointStudy: Sized {
     /// `Sobol'`, `Morris`: names the study in messages.
     const NAME: &'static str;
+    /// `sobol`, `morris`: the study's [`Study::KIND`].
+    const KIND: &'static str;
+    /// What the study's title says it gives: `Sobol' indices`, `Morris screening`.
+    const GIVES: &'static str;
+    /// The file of the study's own table in its folder: `sobol.csv`, `morris.csv`.
+    const TABLE: &'static str;
     /// The columns of `design.csv` after `point` that say what the point is in the design.
     const ROLE_COLUMNS: [&'static str; 2];
 
-    fn core(&self) -> &DesignCore;
+    type Design;
+    type Settings: DesignSettings;
+    /// What the study makes of one metric's outcomes.
+    type PerMetric;
+
+    /// Check the study's own settings and make its design for `problem`: the design, and how
+    /// many points it has.
+    fn design_for(
+        problem: &Problem,
+        settings: &Self::Settings,
+    ) -> Result<(Self::Design, usize), Error>;
+
+    /// The study's settings as its recipe records them ([`DesignCore::new`]).
+    fn settings_from(recipe: &Value) -> Result<Self::Settings, Error>;
 
     /// Points of the design.
-    fn len(&self) -> usize;
+    fn point_count(&self) -> usize;
 
     /// Point `p`'s coordinates on the unit hypercube, the dummy's last.
     fn unit_point(&self, p: usize) -> Vec<f64>;
@@ -309,9 +498,38 @@ pub(super) trait PointStudy {
     /// The memory the study keeps besides a run's, for the memory check.
     fn kept_bytes(&self) -> u64;
 
+    /// What the study makes of `metric`'s outcomes at every point, in point order (a
+    /// bootstrap runs here, seeded as always, so that a merge of shards gives what one
+    /// machine gives).
+    fn analyse(&self, metric: Scalar, outcomes: &PointOutcomes) -> Result<Self::PerMetric, Error>;
+
+    /// The study's own table, the file [`PointStudy::TABLE`].
+    fn table(&self, results: &PointResults<Self::PerMetric>) -> String;
+
+    /// The design's own size if it is too small to mean much; the paths per point are
+    /// checked for every study ([`SizeWarning::paths_per_point`]).
+    fn size_warning(&self) -> Option<SizeWarning>;
+
+    /// The study's own entries of `summary.json`; the metrics and the problem follow them.
+    fn summary(&self) -> Value;
+
+    /// The chart of one metric's result; `names` are the groups', the dummy last.
+    fn chart(&self, result: &Self::PerMetric, names: &[String]) -> Result<StudyChart, ChartError>;
+
+    /// As [`Study::page`].
+    fn page(&self, results: &PointResults<Self::PerMetric>, charts: &[StudyChart]) -> String;
+
+    /// One metric's result as lines of a plain-text table ([`ranked_groups`]).
+    fn summarise(&self, out: &mut String, result: &Self::PerMetric, names: &[String]);
+}
+
+impl<D, S> DesignStudy<D, S>
+where
+    Self: PointStudy,
+{
     /// The scenario of point `p`.
     fn scenario(&self, p: usize) -> Result<Scenario, Error> {
-        let core = self.core();
+        let core = &self.core;
         core.problem
             .scenario(
                 &self.unit_point(p),
@@ -328,13 +546,12 @@ pub(super) trait PointStudy {
 
     /// `pd=0.071, recovery=0.28` for messages.
     fn describe_point(&self, p: usize) -> String {
-        self.core().problem.describe(&self.unit_point(p))
+        self.core.problem.describe(&self.unit_point(p))
     }
 
-    /// Check every point's scenario, before any work: a combination of values can break a
-    /// rule between keys that no parameter breaks alone.
+    /// Check every point's scenario ([`DesignStudy::new`]).
     fn check_points(&self) -> Result<(), Error> {
-        (0..self.len()).try_for_each(|p| self.scenario(p).map(|_| ()))
+        (0..self.point_count()).try_for_each(|p| self.scenario(p).map(|_| ()))
     }
 
     /// Simulate points `points` of the design.
@@ -344,7 +561,7 @@ pub(super) trait PointStudy {
         options: &crate::simulate::Options,
         observer: &dyn crate::simulate::Observer,
     ) -> Result<Points, Error> {
-        let core = self.core();
+        let core = &self.core;
         simulate_points(
             Self::NAME,
             points,
@@ -362,7 +579,7 @@ pub(super) trait PointStudy {
     /// value in its own units and its unit coordinate (the dummy's too), and the seed its paths
     /// ran with.
     fn design_row(&self, p: usize) -> Vec<String> {
-        let problem = &self.core().problem;
+        let problem = &self.core.problem;
         let unit = self.unit_point(p);
         let mut row = vec![p.to_string()];
         row.extend(self.role_cells(p));
@@ -374,31 +591,34 @@ pub(super) trait PointStudy {
 
     /// `design.csv`: a row per point ([`PointStudy::design_row`]).
     fn design_csv(&self) -> String {
-        let params = self.core().problem.params();
+        let params = self.core.problem.params();
         let mut header = vec!["point".to_string()];
         header.extend(Self::ROLE_COLUMNS.map(str::to_string));
         header.extend(params.iter().map(|p| p.name.clone()));
         header.extend(params.iter().map(|p| format!("u_{}", p.name)));
         header.extend(["u_dummy".to_string(), "seed".to_string()]);
         let mut out = CsvWriter::text_file(header);
-        for p in 0..self.len() {
+        for p in 0..self.point_count() {
             out.push(self.design_row(p));
         }
         out.into_string()
     }
 }
 
-impl<T: PointStudy> super::Design for T {
+impl<D, S: DesignSettings> Design for DesignStudy<D, S>
+where
+    Self: PointStudy<Design = D, Settings = S>,
+{
     fn points(&self) -> usize {
-        self.len()
+        self.point_count()
     }
 
     fn paths_per_point(&self) -> u64 {
-        self.core().paths_per_point
+        self.core.paths_per_point
     }
 
     fn metrics(&self) -> &[Scalar] {
-        &self.core().metrics
+        &self.core.metrics
     }
 
     fn simulate(
@@ -412,6 +632,160 @@ impl<T: PointStudy> super::Design for T {
 
     fn row(&self, p: usize) -> Vec<String> {
         self.design_row(p)
+    }
+}
+
+impl<D, S: DesignSettings> Study for DesignStudy<D, S>
+where
+    Self: PointStudy<Design = D, Settings = S>,
+{
+    type Results = PointResults<<Self as PointStudy>::PerMetric>;
+    const KIND: &'static str = <Self as PointStudy>::KIND;
+
+    fn base(&self) -> &Scenario {
+        self.core.problem.base()
+    }
+
+    fn title(&self) -> String {
+        format!(
+            "{}: {} of {} uncertain parameters",
+            self.base().name(),
+            Self::GIVES,
+            self.core.problem.params().len()
+        )
+    }
+
+    /// Every metric's outcomes at the points, simulated now or read from the study's shards,
+    /// analysed metric by metric.
+    fn compute_from(&self, source: ResultSource<'_>) -> Result<Self::Results, Error> {
+        let (outcomes, run) = point_outcomes(
+            source,
+            Self::NAME,
+            self.point_count(),
+            &self.core.metrics,
+            |points, options, observer| self.simulate_range(points, options, observer),
+        )?;
+        let per_metric = self
+            .core
+            .metrics
+            .iter()
+            .zip(&outcomes)
+            .map(|(metric, o)| self.analyse(*metric, o))
+            .collect::<Result<_, _>>()?;
+        Ok(PointResults {
+            outcomes,
+            per_metric,
+            run,
+        })
+    }
+
+    fn recipe(&self) -> Option<&Value> {
+        Some(&self.core.recipe)
+    }
+
+    fn from_recipe(r: &Value) -> Result<Self, Error> {
+        let settings = Self::settings_from(r)?;
+        DesignStudy::new(
+            &recipe::scenario_at(r, "base")?,
+            recipe::metrics_at(r, "metrics")?,
+            settings,
+        )
+    }
+
+    fn design(&self) -> Option<&dyn Design> {
+        Some(self)
+    }
+
+    fn warnings(&self) -> Vec<SizeWarning> {
+        let paths = SizeWarning::paths_per_point(self.core.paths_per_point);
+        self.size_warning().into_iter().chain(paths).collect()
+    }
+
+    /// The study's own entries, then the metrics and the problem ([`Problem::salib_json`]).
+    fn summary(&self, _results: &Self::Results) -> Value {
+        let mut summary = PointStudy::summary(self);
+        if let Some(map) = summary.as_object_mut() {
+            map.insert(
+                "metrics".into(),
+                json!(
+                    self.core
+                        .metrics
+                        .iter()
+                        .map(|m| m.name())
+                        .collect::<Vec<_>>()
+                ),
+            );
+            map.insert("problem".into(), self.core.problem.salib_json());
+        }
+        summary
+    }
+
+    /// The study's own table, then what every study over a design writes: `design.csv`,
+    /// `points.csv` and `problem.json`.
+    fn files(&self, results: &Self::Results) -> Vec<(String, Vec<u8>)> {
+        let core = &self.core;
+        vec![
+            (Self::TABLE.to_string(), self.table(results).into_bytes()),
+            (DESIGN_CSV.to_string(), self.design_csv().into_bytes()),
+            (
+                POINTS_CSV.to_string(),
+                points_csv(&core.metrics, &results.outcomes).into_bytes(),
+            ),
+            (
+                PROBLEM_JSON.to_string(),
+                problem_json(&core.problem).into_bytes(),
+            ),
+        ]
+    }
+
+    /// A chart per metric.
+    fn draw(&self, results: &Self::Results) -> Result<Vec<StudyChart>, ChartError> {
+        let names = self.core.problem.group_names();
+        results
+            .per_metric
+            .iter()
+            .map(|m| self.chart(m, &names))
+            .collect()
+    }
+
+    fn page(&self, results: &Self::Results, charts: &[StudyChart]) -> String {
+        PointStudy::page(self, results, charts)
+    }
+
+    /// A table per metric.
+    fn summarise(&self, results: &Self::Results) -> String {
+        let names = self.core.problem.group_names();
+        let mut out = String::new();
+        for m in &results.per_metric {
+            PointStudy::summarise(self, &mut out, m, &names);
+        }
+        out
+    }
+}
+
+/// A metric's groups as lines of a plain-text table, under `heading`: largest first by
+/// `size(g)`, each line the group's name and `line(g)`, the dummy (the last group) flagged as
+/// the noise floor and a group that does not stand out from it (`above_dummy`) as noise.
+pub(super) fn ranked_groups(
+    out: &mut String,
+    heading: &str,
+    names: &[String],
+    above_dummy: &[bool],
+    size: impl Fn(usize) -> f64,
+    line: impl Fn(usize) -> String,
+) {
+    let _ = writeln!(out, "\n{heading}");
+    let mut order: Vec<usize> = (0..names.len()).collect();
+    order.sort_by(|&a, &b| size(b).total_cmp(&size(a)));
+    for g in order {
+        let flag = if g == names.len() - 1 {
+            "  (noise floor)"
+        } else if !above_dummy[g] {
+            "  ≈ noise"
+        } else {
+            ""
+        };
+        let _ = writeln!(out, "  {:<32} {}{flag}", names[g], line(g));
     }
 }
 

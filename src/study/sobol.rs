@@ -16,30 +16,28 @@
 
 mod page;
 
-use std::fmt::Write as _;
-
+use serde::Serialize;
 use serde_json::{Value, json};
 
-use super::problem::{
-    DUMMY, DesignCore, PointOutcomes, PointStudy, Problem, point_outcomes, points_csv, problem_json,
+use super::SizeWarning;
+pub use super::problem::{
+    DEFAULT_METRICS, DESIGN_CSV, MAX_PATHS_PER_POINT, POINTS_CSV, PROBLEM_JSON,
 };
-use super::{Design, ResultSource, SizeWarning, Study, StudyResults};
+use super::problem::{
+    DUMMY, DesignSettings, DesignStudy, PointOutcomes, PointResults, PointStudy, Problem,
+    ranked_groups,
+};
 use crate::charts::ChartError;
 use crate::charts::study::{self as draw, Forest, ForestRow, Interval, StudyChart, Texts};
 use crate::error::{Arg, Error};
 use crate::gsa::{self, Role, SaltelliDesign, SobolIndices, SobolOptions};
 use crate::metrics::Scalar;
-use crate::output::RunInfo;
 use crate::output::csv::{CsvWriter, number};
-use crate::scenario::Scenario;
 use crate::shard::recipe;
 use crate::units::{Column, Unit};
 
-/// File names of the study's tables.
+/// File name of the study's table.
 pub const SOBOL_CSV: &str = "sobol.csv";
-pub const DESIGN_CSV: &str = "design.csv";
-pub const POINTS_CSV: &str = "points.csv";
-pub const PROBLEM_JSON: &str = "problem.json";
 
 /// Defaults of the flags.
 pub const DEFAULT_SAMPLES: usize = 256;
@@ -47,23 +45,12 @@ pub const DEFAULT_PATHS_PER_POINT: u64 = 64;
 pub const DEFAULT_BOOTSTRAP: usize = 1000;
 pub const DEFAULT_CONFIDENCE: f64 = 0.95;
 
-/// The metrics of a Sobol' study when none are asked for: the state's cost, the lender's
-/// survival and its outreach.
-pub const DEFAULT_METRICS: [Scalar; 3] = [
-    Scalar::CostToState,
-    Scalar::CapitalDepleted,
-    Scalar::EntrepreneursFinanced,
-];
-
 /// Most points of a design (the memory check comes on top): a 100-parameter second-order
 /// design on 2^14 base samples.
 pub const MAX_POINTS: usize = 4_000_000;
 
-/// Most paths per point.
-pub const MAX_PATHS_PER_POINT: u64 = 1_000_000;
-
-/// The study's settings.
-#[derive(Debug, Clone, Copy, PartialEq)]
+/// The study's settings, recorded in its recipe field by field.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct SobolSettings {
     /// Base samples `N`, a power of two.
     pub samples: usize,
@@ -88,45 +75,14 @@ impl Default for SobolSettings {
     }
 }
 
-/// Check the settings shared with Morris screening: paths per point, bootstrap, confidence.
-pub(super) fn check_common(paths: u64, bootstrap: usize, confidence: f64) -> Result<(), Error> {
-    if !(1..=MAX_PATHS_PER_POINT).contains(&paths) {
-        return Err(Error::argument(
-            Arg::PathsPerPoint,
-            paths,
-            format!(
-                "allowed: a whole number from 1 to {MAX_PATHS_PER_POINT} (64 is a good start; \
-                 the dummy's index shows whether more are needed)"
-            ),
-        ));
+impl DesignSettings for SobolSettings {
+    fn common(&self) -> (u64, usize, f64) {
+        (self.paths_per_point, self.bootstrap, self.confidence)
     }
-    if !(2..=100_000).contains(&bootstrap) {
-        return Err(Error::argument(
-            Arg::Bootstrap,
-            bootstrap,
-            "allowed: a whole number of resamples from 2 to 100,000 (1,000 is usual)",
-        ));
-    }
-    if !(confidence > 0.0 && confidence < 1.0) {
-        return Err(Error::argument(
-            Arg::Confidence,
-            confidence,
-            "allowed: a level above 0 and below 1, such as 0.95",
-        ));
-    }
-    Ok(())
 }
 
-/// A Sobol' study, checked and ready to run.
-#[derive(Debug, Clone)]
-pub struct Sobol {
-    /// The problem, the metrics, the paths per point, and the recipe ([`Study::recipe`]): the
-    /// base scenario (its `[[uncertain]]` section and seed included), the metrics and the
-    /// settings; the design is made again from these, never stored point by point.
-    core: DesignCore,
-    design: SaltelliDesign,
-    settings: SobolSettings,
-}
+/// A Sobol' study, checked and ready to run ([`DesignStudy::new`]).
+pub type Sobol = DesignStudy<SaltelliDesign, SobolSettings>;
 
 /// One metric's result.
 #[derive(Debug, Clone, PartialEq)]
@@ -141,19 +97,7 @@ pub struct MetricIndices {
 }
 
 /// What a Sobol' study produced.
-#[derive(Debug, Clone)]
-pub struct SobolResults {
-    /// Per metric, the outcome at each point.
-    pub outcomes: Vec<PointOutcomes>,
-    pub indices: Vec<MetricIndices>,
-    pub run: RunInfo,
-}
-
-impl StudyResults for SobolResults {
-    fn run(&self) -> &RunInfo {
-        &self.run
-    }
-}
+pub type SobolResults = PointResults<MetricIndices>;
 
 /// Whether a point of a Saltelli design takes the dummy's coordinate from `B`: the dummy is a
 /// parameter whose `A` value is the study's paths and whose `B` value is other paths.
@@ -166,20 +110,22 @@ fn dummy_from_b(role: Role, dummy: usize) -> bool {
     }
 }
 
-impl Sobol {
-    /// The study of `base`'s uncertain parameters; `metrics` empty: [`DEFAULT_METRICS`].
-    /// `base` carries the seed (of the paths, the design's scrambling and the bootstrap).
-    pub fn new(
-        base: &Scenario,
-        metrics: Vec<Scalar>,
-        settings: SobolSettings,
-    ) -> Result<Sobol, Error> {
-        check_common(
-            settings.paths_per_point,
-            settings.bootstrap,
-            settings.confidence,
-        )?;
-        let problem = Problem::new(base, "Sobol'")?;
+impl PointStudy for Sobol {
+    const NAME: &'static str = "Sobol'";
+    const KIND: &'static str = "sobol";
+    const GIVES: &'static str = "Sobol' indices";
+    const TABLE: &'static str = SOBOL_CSV;
+    const ROLE_COLUMNS: [&'static str; 2] = ["role", "base_row"];
+    type Design = SaltelliDesign;
+    type Settings = SobolSettings;
+    type PerMetric = MetricIndices;
+
+    /// Saltelli's design of `settings.samples` base samples, a power of two; at most
+    /// [`MAX_POINTS`] points.
+    fn design_for(
+        problem: &Problem,
+        settings: &SobolSettings,
+    ) -> Result<(SaltelliDesign, usize), Error> {
         // Said in the scenario's terms: its parameters, not the design's (which counts the
         // dummy the study adds).
         let most = gsa::saltelli::MAX_PARAMETERS - 1;
@@ -188,7 +134,7 @@ impl Sobol {
                 "{}: {} uncertain parameters, and a Sobol' study takes at most {most} (its \
                  sequence has {} dimensions, two per parameter and two for the noise floor); \
                  screen them first with `microfolio morris`, which takes up to a thousand",
-                base.file(),
+                problem.base().file(),
                 problem.params().len(),
                 2 * gsa::saltelli::MAX_PARAMETERS
             )));
@@ -222,68 +168,22 @@ impl Sobol {
                 ),
             ));
         };
-        let design = SaltelliDesign::new(
-            groups,
-            n,
-            settings.second_order,
-            base.spec().simulation.seed as u64,
-        )
-        .map_err(|e| Error::Input(format!("{}: {e}", base.file())))?;
-        let metrics = if metrics.is_empty() {
-            DEFAULT_METRICS.to_vec()
-        } else {
-            metrics
-        };
-        let recipe = json!({
-            "base": recipe::scenario(base),
-            "metrics": recipe::metrics(&metrics),
-            "samples": settings.samples,
-            "paths_per_point": settings.paths_per_point,
-            "second_order": settings.second_order,
-            "bootstrap": settings.bootstrap,
-            "confidence": settings.confidence,
-        });
-        let study = Sobol {
-            core: DesignCore {
-                problem,
-                metrics,
-                paths_per_point: settings.paths_per_point,
-                recipe,
-            },
-            design,
-            settings,
-        };
-        debug_assert_eq!(study.design.len(), points);
-        study.check_points()?;
-        Ok(study)
+        let design = SaltelliDesign::new(groups, n, settings.second_order, problem.seed())
+            .map_err(|e| Error::Input(format!("{}: {e}", problem.base().file())))?;
+        Ok((design, points))
     }
 
-    pub fn problem(&self) -> &Problem {
-        &self.core.problem
+    fn settings_from(r: &Value) -> Result<SobolSettings, Error> {
+        Ok(SobolSettings {
+            samples: recipe::u64_at(r, "samples")? as usize,
+            paths_per_point: recipe::u64_at(r, "paths_per_point")?,
+            second_order: recipe::bool_at(r, "second_order")?,
+            bootstrap: recipe::u64_at(r, "bootstrap")? as usize,
+            confidence: recipe::f64_at(r, "confidence")?,
+        })
     }
 
-    pub fn design(&self) -> &SaltelliDesign {
-        &self.design
-    }
-
-    pub fn settings(&self) -> &SobolSettings {
-        &self.settings
-    }
-
-    pub fn metrics(&self) -> &[Scalar] {
-        &self.core.metrics
-    }
-}
-
-impl PointStudy for Sobol {
-    const NAME: &'static str = "Sobol'";
-    const ROLE_COLUMNS: [&'static str; 2] = ["role", "base_row"];
-
-    fn core(&self) -> &DesignCore {
-        &self.core
-    }
-
-    fn len(&self) -> usize {
+    fn point_count(&self) -> usize {
         self.design.len()
     }
 
@@ -318,49 +218,30 @@ impl PointStudy for Sobol {
             + points * self.core.metrics.len() as u64 * 16
             + self.settings.bootstrap as u64 * per_metric_estimates * 8
     }
-}
 
-impl Sobol {
-    /// The indices from the points' outcomes wherever they come from: simulated now, or read
-    /// from the study's shards. The bootstrap runs here, seeded as always, so a merge gives the
-    /// same intervals as one machine.
-    fn indices(&self, source: ResultSource<'_>) -> Result<SobolResults, Error> {
-        let (outcomes, run) = point_outcomes(
-            source,
-            "a Sobol' study",
-            self.design.len(),
-            &self.core.metrics,
-            |points, options, observer| self.simulate_range(points, options, observer),
-        )?;
+    /// The indices of every group, and whether S1 and ST stand out from the dummy's.
+    fn analyse(&self, metric: Scalar, outcomes: &PointOutcomes) -> Result<MetricIndices, Error> {
         let dummy = self.design.groups().count() - 1;
-        let mut indices = Vec::with_capacity(self.core.metrics.len());
-        for (k, metric) in self.core.metrics.iter().enumerate() {
-            let y = &outcomes[k].mean;
-            let options = SobolOptions {
-                resamples: self.settings.bootstrap,
-                confidence: self.settings.confidence,
-                seed: self.core.problem.seed(),
-            };
-            let ix = gsa::sobol_indices(&self.design, y, &options)
-                .map_err(|e| Error::Input(format!("{}: {e}", metric.name())))?;
-            indices.push(MetricIndices {
-                metric: *metric,
-                s1_above_dummy: gsa::flag_against_dummy(&ix.first, dummy),
-                st_above_dummy: gsa::flag_against_dummy(&ix.total, dummy),
-                mean: y.iter().sum::<f64>() / y.len() as f64,
-                indices: ix,
-            });
-        }
-        Ok(SobolResults {
-            outcomes,
-            indices,
-            run,
+        let y = &outcomes.mean;
+        let options = SobolOptions {
+            resamples: self.settings.bootstrap,
+            confidence: self.settings.confidence,
+            seed: self.core.problem.seed(),
+        };
+        let ix = gsa::sobol_indices(&self.design, y, &options)
+            .map_err(|e| Error::Input(format!("{}: {e}", metric.name())))?;
+        Ok(MetricIndices {
+            metric,
+            s1_above_dummy: gsa::flag_against_dummy(&ix.first, dummy),
+            st_above_dummy: gsa::flag_against_dummy(&ix.total, dummy),
+            mean: y.iter().sum::<f64>() / y.len() as f64,
+            indices: ix,
         })
     }
 
     /// `sobol.csv`: per metric and group, S1 and ST with their intervals, SALib's normal
     /// half-widths and whether each stands out from the dummy; then the S2 rows (`a:b`).
-    pub fn sobol_csv(&self, r: &SobolResults) -> String {
+    fn table(&self, r: &SobolResults) -> String {
         let names = self.core.problem.group_names();
         let mut out = CsvWriter::text_file([
             "metric",
@@ -382,7 +263,7 @@ impl Sobol {
         ]);
         let x = |v: f64| number(Some(v));
         let empty = String::new;
-        for mi in &r.indices {
+        for mi in &r.per_metric {
             let ix = &mi.indices;
             for (g, name) in names.iter().enumerate() {
                 let (s1, st) = (ix.first[g], ix.total[g]);
@@ -418,65 +299,19 @@ impl Sobol {
         }
         out.into_string()
     }
-}
 
-impl Study for Sobol {
-    type Results = SobolResults;
-    const KIND: &'static str = "sobol";
-
-    fn base(&self) -> &Scenario {
-        self.core.problem.base()
-    }
-
-    fn title(&self) -> String {
-        format!(
-            "{}: Sobol' indices of {} uncertain parameters",
-            self.base().name(),
-            self.core.problem.params().len()
-        )
-    }
-
-    fn compute_from(&self, source: ResultSource<'_>) -> Result<SobolResults, Error> {
-        self.indices(source)
-    }
-
-    fn recipe(&self) -> Option<&Value> {
-        Some(&self.core.recipe)
-    }
-
-    fn from_recipe(r: &Value) -> Result<Sobol, Error> {
-        let settings = SobolSettings {
-            samples: recipe::u64_at(r, "samples")? as usize,
-            paths_per_point: recipe::u64_at(r, "paths_per_point")?,
-            second_order: recipe::bool_at(r, "second_order")?,
-            bootstrap: recipe::u64_at(r, "bootstrap")? as usize,
-            confidence: recipe::f64_at(r, "confidence")?,
-        };
-        Sobol::new(
-            &recipe::scenario_at(r, "base")?,
-            recipe::metrics_at(r, "metrics")?,
-            settings,
-        )
-    }
-
-    fn design(&self) -> Option<&dyn Design> {
-        Some(self)
-    }
-
-    fn warnings(&self) -> Vec<SizeWarning> {
-        let samples = SizeWarning::below(
+    fn size_warning(&self) -> Option<SizeWarning> {
+        SizeWarning::below(
             Arg::Samples,
             self.settings.samples as u64,
             64,
             DEFAULT_SAMPLES as u64,
             "so small a base sample leaves the indices' intervals tens of percentage points \
              wide, and a first-order index can come out below 0 or their sum above 100%",
-        );
-        let paths = SizeWarning::paths_per_point(self.settings.paths_per_point);
-        samples.into_iter().chain(paths).collect()
+        )
     }
 
-    fn summary(&self, _results: &SobolResults) -> Value {
+    fn summary(&self) -> Value {
         json!({
             "design": {
                 "method": "Saltelli (2002, 2010) on a scrambled Sobol' sequence",
@@ -493,136 +328,100 @@ impl Study for Sobol {
                 "S2": "Saltelli (2002)",
                 "intervals": format!("normal bootstrap: the estimate ± z × the sd of {} resamples of the base rows (SALib's *_conf), confidence {}", self.settings.bootstrap, self.settings.confidence),
             },
-            "metrics": self.core.metrics.iter().map(|m| m.name()).collect::<Vec<_>>(),
-            "problem": self.core.problem.salib_json(),
         })
     }
 
-    fn files(&self, results: &SobolResults) -> Vec<(String, Vec<u8>)> {
-        vec![
-            (SOBOL_CSV.to_string(), self.sobol_csv(results).into_bytes()),
-            (DESIGN_CSV.to_string(), self.design_csv().into_bytes()),
-            (
-                POINTS_CSV.to_string(),
-                points_csv(&self.core.metrics, &results.outcomes).into_bytes(),
+    /// The indices S1 and ST of every group, largest ST first.
+    fn chart(&self, mi: &MetricIndices, names: &[String]) -> Result<StudyChart, ChartError> {
+        let ix = &mi.indices;
+        // Largest total index first; the dummy last, as the floor to read the others by.
+        let mut order: Vec<usize> = (0..names.len() - 1).collect();
+        order.sort_by(|&a, &b| ix.total[b].value.total_cmp(&ix.total[a].value));
+        order.push(names.len() - 1);
+        let rows: Vec<ForestRow> = order
+            .iter()
+            .map(|&g| ForestRow {
+                label: names[g].clone(),
+                entries: vec![Some(interval(ix.first[g])), Some(interval(ix.total[g]))],
+            })
+            .collect();
+        let annotations: Vec<String> = order
+            .iter()
+            .map(|&g| {
+                if g == names.len() - 1 {
+                    "noise floor".to_string()
+                } else if !mi.st_above_dummy[g] {
+                    "≈ noise".to_string()
+                } else {
+                    String::new()
+                }
+            })
+            .collect();
+        let series = ["first order S1".to_string(), "total ST".to_string()];
+        let texts = Texts {
+            title: format!("What drives {}", mi.metric.label()),
+            facts: format!(
+                "Sobol' indices with {:.0}% bootstrap intervals · {} points × {} paths",
+                self.settings.confidence * 100.0,
+                crate::format::count(self.design.len() as f64),
+                crate::format::count(self.settings.paths_per_point as f64)
             ),
-            (
-                PROBLEM_JSON.to_string(),
-                problem_json(&self.core.problem).into_bytes(),
+            footnote: Some(format!(
+                "Shares of the variance, over the design, of each point's mean {}. The \
+                 dummy parameter drives nothing: its total index is the share that is Monte \
+                 Carlo noise of {} paths per point.",
+                lower_first(mi.metric.label()),
+                crate::format::count(self.settings.paths_per_point as f64)
+            )),
+        };
+        let figure = Forest {
+            texts,
+            x_desc: "share of variance".to_string(),
+            series: &series,
+            rows: &rows,
+            annotations: &annotations,
+            unit: crate::units::Unit::Percent,
+            clip: false,
+        };
+        draw::forest(
+            format!("sobol_{}", mi.metric.name()),
+            format!(
+                "First-order (S1) and total (ST) Sobol' indices of {}, largest ST first, with {:.0}% bootstrap intervals; the dummy parameter is the noise floor.",
+                mi.metric.label(),
+                self.settings.confidence * 100.0
             ),
-        ]
-    }
-
-    fn draw(&self, results: &SobolResults) -> Result<Vec<StudyChart>, ChartError> {
-        let names = self.core.problem.group_names();
-        let mut charts = Vec::new();
-        for mi in &results.indices {
-            let ix = &mi.indices;
-            // Largest total index first; the dummy last, as the floor to read the others by.
-            let mut order: Vec<usize> = (0..names.len() - 1).collect();
-            order.sort_by(|&a, &b| ix.total[b].value.total_cmp(&ix.total[a].value));
-            order.push(names.len() - 1);
-            let rows: Vec<ForestRow> = order
-                .iter()
-                .map(|&g| ForestRow {
-                    label: names[g].clone(),
-                    entries: vec![Some(interval(ix.first[g])), Some(interval(ix.total[g]))],
-                })
-                .collect();
-            let annotations: Vec<String> = order
-                .iter()
-                .map(|&g| {
-                    if g == names.len() - 1 {
-                        "noise floor".to_string()
-                    } else if !mi.st_above_dummy[g] {
-                        "≈ noise".to_string()
-                    } else {
-                        String::new()
-                    }
-                })
-                .collect();
-            let series = ["first order S1".to_string(), "total ST".to_string()];
-            let texts = Texts {
-                title: format!("What drives {}", mi.metric.label()),
-                facts: format!(
-                    "Sobol' indices with {:.0}% bootstrap intervals · {} points × {} paths",
-                    self.settings.confidence * 100.0,
-                    crate::format::count(self.design.len() as f64),
-                    crate::format::count(self.settings.paths_per_point as f64)
-                ),
-                footnote: Some(format!(
-                    "Shares of the variance, over the design, of each point's mean {}. The \
-                     dummy parameter drives nothing: its total index is the share that is Monte \
-                     Carlo noise of {} paths per point.",
-                    lower_first(mi.metric.label()),
-                    crate::format::count(self.settings.paths_per_point as f64)
-                )),
-            };
-            let figure = Forest {
-                texts,
-                x_desc: "share of variance".to_string(),
-                series: &series,
-                rows: &rows,
-                annotations: &annotations,
-                unit: crate::units::Unit::Percent,
-                clip: false,
-            };
-            charts.push(draw::forest(
-                format!("sobol_{}", mi.metric.name()),
-                format!(
-                    "First-order (S1) and total (ST) Sobol' indices of {}, largest ST first, with {:.0}% bootstrap intervals; the dummy parameter is the noise floor.",
-                    mi.metric.label(),
-                    self.settings.confidence * 100.0
-                ),
-                &figure,
-            )?);
-        }
-        Ok(charts)
+            &figure,
+        )
     }
 
     fn page(&self, results: &SobolResults, charts: &[StudyChart]) -> String {
         page::html(self, results, charts)
     }
 
-    /// Per metric, the groups by total index with S1, ST and their intervals.
-    fn summarise(&self, results: &SobolResults) -> String {
-        let names = self.core.problem.group_names();
-        let mut out = String::new();
-        for mi in &results.indices {
-            let column = column(mi);
-            let pct = |x: f64| column.value(x);
-            let ix = &mi.indices;
-            let _ = writeln!(
-                out,
-                "\n{}: Sobol' indices (S1 first order, ST total; {:.0}% intervals)",
-                mi.metric.name(),
-                self.settings.confidence * 100.0
-            );
-            let mut order: Vec<usize> = (0..names.len()).collect();
-            order.sort_by(|&a, &b| ix.total[b].value.total_cmp(&ix.total[a].value));
-            for g in order {
-                let (s1, st) = (ix.first[g], ix.total[g]);
-                let flag = if g == names.len() - 1 {
-                    "  (noise floor)"
-                } else if !mi.st_above_dummy[g] {
-                    "  ≈ noise"
-                } else {
-                    ""
-                };
-                let _ = writeln!(
-                    out,
-                    "  {:<32} S1 {:>7} [{:>7}, {:>7}]   ST {:>7} [{:>7}, {:>7}]{flag}",
-                    names[g],
-                    pct(s1.value),
-                    pct(s1.low),
-                    pct(s1.high),
-                    pct(st.value),
-                    pct(st.low),
-                    pct(st.high)
-                );
-            }
-        }
-        out
+    /// The groups by total index with S1, ST and their intervals.
+    fn summarise(&self, out: &mut String, mi: &MetricIndices, names: &[String]) {
+        let column = column(mi);
+        let pct = |x: f64| column.value(x);
+        let ix = &mi.indices;
+        let heading = format!(
+            "{}: Sobol' indices (S1 first order, ST total; {:.0}% intervals)",
+            mi.metric.name(),
+            self.settings.confidence * 100.0
+        );
+        let line = |g: usize| {
+            let (s1, st) = (ix.first[g], ix.total[g]);
+            format!(
+                "S1 {:>7} [{:>7}, {:>7}]   ST {:>7} [{:>7}, {:>7}]",
+                pct(s1.value),
+                pct(s1.low),
+                pct(s1.high),
+                pct(st.value),
+                pct(st.low),
+                pct(st.high)
+            )
+        };
+        let size = |g: usize| ix.total[g].value;
+        ranked_groups(out, &heading, names, &mi.st_above_dummy, size, line);
     }
 }
 

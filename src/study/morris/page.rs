@@ -48,7 +48,7 @@ pub(super) fn html(s: &Morris, r: &MorrisResults, charts: &[StudyChart]) -> Stri
          study (<code>microfolio sobol</code>) then apportions the variance.</p>\n",
     );
     h.push_str("<h2>Which estimates matter</h2>\n<ul>\n");
-    for me in &r.effects {
+    for me in &r.per_metric {
         let e = &me.effects;
         let mut order: Vec<usize> = (0..names.len() - 1).collect();
         order.sort_by(|&a, &b| e.mu_star[b].value.total_cmp(&e.mu_star[a].value));
@@ -94,7 +94,7 @@ pub(super) fn html(s: &Morris, r: &MorrisResults, charts: &[StudyChart]) -> Stri
         };
     }
     h.push_str("</ul>\n");
-    for (k, me) in r.effects.iter().enumerate() {
+    for (k, me) in r.per_metric.iter().enumerate() {
         let e = &me.effects;
         let unit = super::column(me);
         let _ = writeln!(h, "<h2>{}</h2>", esc(me.metric.label()));

@@ -179,12 +179,12 @@ pub(super) fn html(s: &Sobol, r: &SobolResults, charts: &[StudyChart]) -> String
          key (the noise floor)</td><td class=\"l wrap\">–</td></tr>\n</tbody>\n</table>"
     );
     h.push_str("<h2>What drives what</h2>\n<ul>\n");
-    for mi in &r.indices {
+    for mi in &r.per_metric {
         let _ = writeln!(h, "<li>{}</li>", reading(s, mi));
     }
     h.push_str("</ul>\n");
     let names = s.problem().group_names();
-    for (k, mi) in r.indices.iter().enumerate() {
+    for (k, mi) in r.per_metric.iter().enumerate() {
         let _ = writeln!(
             h,
             "<h2>{}</h2>\n<p>Mean over the design: {}; standard deviation of the point means: {}.</p>",
