@@ -19,6 +19,12 @@ pub struct ScenarioSpec {
     /// keys are laid over them, segments merged by name. Resolved away on loading.
     #[serde(default, skip_serializing)]
     pub extends: Option<String>,
+    /// A CSV file of sets of the `[[uncertain]]` parameters (a column per parameter, named as
+    /// it is), relative to this file: each path of a run with parameter uncertainty takes one
+    /// whole set, the parameters drawn jointly, instead of drawing each from its distribution.
+    /// `microfolio calibrate` writes it (`kept.csv`) with `calibrated.toml` (`sets.rs`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uncertain_sets: Option<String>,
     #[serde(default)]
     pub meta: Meta,
     #[serde(default)]

@@ -31,6 +31,7 @@
 //! the stream of points, each point whole, and keep per point and metric what the study keeps
 //! ([`problem::PointOutcomes`]), never per path.
 
+pub mod calibrate;
 pub mod compare;
 pub mod morris;
 pub mod paired;
