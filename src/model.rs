@@ -519,6 +519,12 @@ fn runs_off(spec: &ScenarioSpec) -> bool {
     spec.state.settlement == Settlement::RunOff || spec.resolution.rule != ResolutionRule::None
 }
 
+/// The largest of `months` over the scenario's segments (a term, a lag), 1 when there are
+/// none.
+pub fn longest(spec: &ScenarioSpec, months: impl Fn(&crate::scenario::Segment) -> i64) -> i64 {
+    spec.segments.iter().map(months).max().unwrap_or(1)
+}
+
 /// [`Model::span`] of `spec`: the months the state's account of a path may reach.
 fn span(spec: &ScenarioSpec) -> usize {
     let months = 12 * spec.simulation.horizon_years as usize;
@@ -532,18 +538,8 @@ fn span(spec: &ScenarioSpec) -> usize {
         // Claims pending at the horizon fall due up to a claim lag after its last month.
         return months + claim_lag;
     }
-    let longest_term = spec
-        .segments
-        .iter()
-        .map(|s| s.term_months as usize)
-        .max()
-        .unwrap_or(1);
-    let longest_lag = spec
-        .segments
-        .iter()
-        .map(|s| s.recovery_lag_months as usize)
-        .max()
-        .unwrap_or(1);
+    let longest_term = longest(spec, |s| s.term_months) as usize;
+    let longest_lag = longest(spec, |s| s.recovery_lag_months) as usize;
     // A loan granted in the horizon's last month matures `longest_term` months later; its
     // default's recovery and claim follow; a graduate's bank loan may start as late as that
     // and run its own term, and its claim follow.

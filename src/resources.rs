@@ -40,18 +40,10 @@ pub fn estimated_memory_of(scenario: &Scenario, threads: usize, paths: u64) -> u
     let sorting = paths.saturating_mul(8);
     let in_flight = 2 * CHUNK_PATHS * (per_path + 256);
 
-    let longest_term = spec
-        .segments
-        .iter()
-        .map(|s| s.term_months as u64)
-        .max()
-        .unwrap_or(1);
-    let oldest = spec
-        .segments
-        .iter()
-        .map(|s| spec.initial_book.max_age_months.min(s.term_months) as u64)
-        .max()
-        .unwrap_or(1);
+    let longest_term = crate::model::longest(spec, |s| s.term_months) as u64;
+    let oldest = crate::model::longest(spec, |s| {
+        spec.initial_book.max_age_months.min(s.term_months)
+    }) as u64;
     let starts = months + 2 + oldest;
     // Loans in one path: the initial book, demand at its peak every year, and at most one
     // follow-up loan per loan.

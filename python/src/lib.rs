@@ -296,7 +296,9 @@ fn simulate(
             &scenario,
             &pool,
             &Watch::whole(control.get(), paths),
-            paths_csv.as_deref(),
+            paths_csv
+                .as_deref()
+                .map(|p| (p, microfolio::output::PathsFormat::Csv)),
             uncertain,
         )?;
         let mut summary = output::summary_json(&scenario, &results, &info);

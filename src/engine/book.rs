@@ -521,7 +521,7 @@ impl<'m> Book<'m> {
 
     /// The balance leaving the book at an early exit, and on a default the recovery arriving
     /// after the segment's lag (none after the horizon).
-    #[inline]
+    #[inline(always)]
     fn mark_exit(
         &mut self,
         s: usize,

@@ -47,7 +47,7 @@ impl Fate {
     /// The fate of a loan of `seg` starting in month `start`, at risk in months
     /// `first ..= last` (`first <= last`), with the cumulative default hazards, no-event cuts
     /// and constant-hazard event months `table` of those months.
-    #[inline]
+    #[inline(always)]
     pub fn decide(
         seg: &SegmentModel,
         referral_share: f64,
