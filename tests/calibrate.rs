@@ -551,6 +551,9 @@ fn the_folder_holds_its_tables_and_a_calibrated_scenario_that_runs() {
         "calibrated.toml",
         "report.html",
         ".microfolio-manifest.json",
+        "charts/calibrate_targets.svg",
+        "charts/calibrate_parameters.png",
+        "charts/calibrate_waves.svg",
     ] {
         assert!(cal.join(f).is_file(), "{f}");
     }
@@ -564,6 +567,16 @@ fn the_folder_holds_its_tables_and_a_calibrated_scenario_that_runs() {
     let summary: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(cal.join("summary.json")).unwrap()).unwrap();
     assert_eq!(summary["study"], "calibrate");
+    // Which further observation would rule out most: a share of the kept sets per target.
+    for t in summary["targets"].as_array().unwrap() {
+        let share = t["ruled_out_if_sharper"].as_f64().unwrap();
+        assert!((0.0..=1.0).contains(&share), "{t}");
+    }
+    let report = std::fs::read_to_string(cal.join("report.html")).unwrap();
+    assert!(
+        report.contains("would rule out most"),
+        "the report says which observation"
+    );
     let kept_sets = summary["calibration"]["kept_sets"].as_u64().unwrap() as usize;
     let kept = std::fs::read_to_string(cal.join("kept.csv")).unwrap();
     assert_eq!(kept.lines().count(), kept_sets + 1);
@@ -623,4 +636,31 @@ fn the_folder_holds_its_tables_and_a_calibrated_scenario_that_runs() {
     // A method that needs independent inputs refuses it.
     let e = refused_cli(dir, &["sobol", "cal/calibrated.toml", "--samples", "4"]);
     assert!(e.contains("independent inputs"), "{e}");
+}
+
+// ---------------------------------------------------------------- the shipped record
+
+#[test]
+fn the_shipped_record_reads_against_the_history_scenario() {
+    let s = shipped("history", &[]);
+    assert!(s.uncertain().len() >= 8, "the history's prior");
+    let t = Targets::load(&root().join("scenarios/history_targets.toml"), &s)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let names: Vec<&str> = t.targets.iter().map(|t| t.name.as_str()).collect();
+    for n in [
+        "credits_2010_08",
+        "loss_2014_06",
+        "oss_2014",
+        "credits_2021",
+    ] {
+        assert!(names.contains(&n), "{names:?}");
+    }
+    // Every target has a source, and the dates inside a year are widened.
+    assert!(t.targets.iter().all(|t| !t.source.is_empty()));
+    assert!(
+        t.targets
+            .iter()
+            .filter(|t| !t.when.date().year_end())
+            .all(|t| t.date_months > 0.0)
+    );
 }

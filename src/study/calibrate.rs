@@ -14,6 +14,7 @@
 //! calibrated uncertainty: `calibrated.toml` is the scenario with `uncertain_sets = "kept.csv"`
 //! ([`crate::scenario::Scenario::uncertain_draw`]), which `run --uncertain` takes.
 
+mod charts;
 mod files;
 pub mod implausibility;
 mod page;
@@ -286,6 +287,10 @@ impl Study for Calibration {
         (self.settings.points * self.settings.waves) as u64 * self.settings.paths_per_point
     }
 
+    fn units_run(&self, results: &Calibrated) -> u64 {
+        results.history.points.len() as u64
+    }
+
     fn unit_name(&self) -> &'static str {
         "point"
     }
@@ -356,8 +361,8 @@ impl Study for Calibration {
         files::all(self, results)
     }
 
-    fn draw(&self, _results: &Calibrated) -> Result<Vec<StudyChart>, ChartError> {
-        Ok(Vec::new())
+    fn draw(&self, results: &Calibrated) -> Result<Vec<StudyChart>, ChartError> {
+        charts::draw(self, results)
     }
 
     fn page(&self, results: &Calibrated, charts: &[StudyChart]) -> String {
@@ -383,7 +388,7 @@ impl Study for Calibration {
         let kept: Vec<_> = h.kept().collect();
         let _ = writeln!(
             out,
-            "\nparameter                      prior p05..p95          kept p05..p95 ({} sets)",
+            "\nparameter                  prior p05 .. p95         kept p05 .. p95 ({} sets)",
             kept.len()
         );
         for (i, p) in self.problem.params().iter().enumerate() {
@@ -395,15 +400,15 @@ impl Study for Calibration {
             let kept_range = files::range(&values);
             let _ = writeln!(
                 out,
-                "{:<30} {:>10} .. {:<10} {}",
+                "{:<24} {:>10} .. {:<10}   {}",
                 p.name,
-                super::params::show_value(prior.0),
-                super::params::show_value(prior.1),
+                crate::format::plain(prior.0),
+                crate::format::plain(prior.1),
                 match kept_range {
                     Some((lo, hi)) => format!(
                         "{:>10} .. {}",
-                        super::params::show_value(lo),
-                        super::params::show_value(hi)
+                        crate::format::plain(lo),
+                        crate::format::plain(hi)
                     ),
                     None => "(none kept)".to_string(),
                 }

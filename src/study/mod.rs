@@ -110,6 +110,12 @@ pub trait Study {
         units as u64 * self.paths()
     }
 
+    /// The units the study ran, variants or points: those of [`Study::paths_total`], unless
+    /// the study decides as it runs how many (a calibration's waves stop when they settle).
+    fn units_run(&self, _results: &Self::Results) -> u64 {
+        self.paths_total() / self.paths().max(1)
+    }
+
     /// What one unit of the study's work is called in the progress bar: `variant`, `point`.
     fn unit_name(&self) -> &'static str {
         if self.design().is_some() {

@@ -9,8 +9,8 @@ use std::fmt::Write as _;
 use super::files::{self, target_ranges};
 use super::{Calibrated, Calibration};
 use crate::charts::study::StudyChart;
+use crate::format::plain as show_value;
 use crate::report::escape as esc;
-use crate::study::params::show_value;
 use crate::study::report;
 
 fn cell(x: Option<f64>) -> String {
@@ -106,15 +106,31 @@ pub(super) fn html(c: &Calibration, r: &Calibrated, charts: &[StudyChart]) -> St
             free.join(", ")
         );
     }
-    let best = (0..c.targets.targets.len())
-        .map(|t| (t, target_ranges(h, t).ruled_out_wave1))
-        .max_by(|a, b| a.1.total_cmp(&b.1));
-    if let Some((t, share)) = best {
+    let ranges: Vec<_> = (0..c.targets.targets.len())
+        .map(|t| target_ranges(c, h, t))
+        .collect();
+    let most = |f: fn(&files::TargetRanges) -> f64| {
+        ranges
+            .iter()
+            .enumerate()
+            .map(|(t, r)| (t, f(r)))
+            .max_by(|a, b| a.1.total_cmp(&b.1))
+    };
+    if let Some((t, share)) = most(|r| r.ruled_out_wave1) {
         let _ = write!(
             out,
-            "<li>The target that rules out most of the prior on its own is <code>{}</code> ({:.0}% \
-             of wave 1's points): a more precise observation of it, or of the same quantity in \
-             another year, would rule out most.</li>",
+            "<li>The target that rules out most of the prior on its own is <code>{}</code> \
+             ({:.0}% of wave 1's points).</li>",
+            esc(&c.targets.targets[t].name),
+            100.0 * share
+        );
+    }
+    if let Some((t, share)) = most(|r| r.ruled_out_if_sharper) {
+        let _ = write!(
+            out,
+            "<li>The further observation that would rule out most: <code>{}</code> known to \
+             half its present errors (observation and discrepancy) would rule out {:.0}% of the \
+             kept sets.</li>",
             esc(&c.targets.targets[t].name),
             100.0 * share
         );
@@ -150,15 +166,15 @@ pub(super) fn html(c: &Calibration, r: &Calibrated, charts: &[StudyChart]) -> St
          and discrepancy errors together; the model's ranges are the 5–95% range of the points' \
          means in wave 1 (the prior) and among the kept sets.</p>\n<table><tr><th class=\"l\">target</th>\
          <th class=\"l\">reads</th><th>observed</th><th>band</th><th>prior range</th><th>kept range</th>\
-         <th>ruled out alone (wave 1)</th><th class=\"l\">source</th></tr>",
+         <th>ruled out alone (wave 1)</th><th>kept sets ruled out at half the errors</th><th class=\"l\">source</th></tr>",
     );
     for (i, t) in c.targets.targets.iter().enumerate() {
-        let rr = target_ranges(h, i);
+        let rr = target_ranges(c, h, i);
         let sd = (t.obs_sd().powi(2) + t.discrepancy_sd().powi(2)).sqrt();
         let _ = write!(
             out,
             "<tr><td class=\"l\">{}</td><td class=\"l\">{}</td><td>{}</td><td>{} – {}</td>\
-             <td>{} – {}</td><td>{} – {}</td><td>{:.0}%</td><td class=\"wrap\">{}</td></tr>",
+             <td>{} – {}</td><td>{} – {}</td><td>{:.0}%</td><td>{:.0}%</td><td class=\"wrap\">{}</td></tr>",
             esc(&t.name),
             esc(&t.describe()),
             show_value(t.observed),
@@ -169,6 +185,7 @@ pub(super) fn html(c: &Calibration, r: &Calibrated, charts: &[StudyChart]) -> St
             cell(rr.kept.map(|x| x.0)),
             cell(rr.kept.map(|x| x.1)),
             100.0 * rr.ruled_out_wave1,
+            100.0 * rr.ruled_out_if_sharper,
             esc(&t.source)
         );
     }
