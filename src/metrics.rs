@@ -216,6 +216,10 @@ metric_enum! {
         Rationed = "rationed",
         /// Defaults in the year over loans live at the start of the year (0 when none are).
         DefaultRate = "default_rate",
+        /// The year's operational self-sufficiency: interest and fees over operating and
+        /// funding costs plus net loss net of BMKB claims received, all of the year (0 when
+        /// that is not positive). Before the BMKB's and the ledger's metrics: the lender's own.
+        Oss = "oss",
         /// BMKB premiums received in the year, both channels.
         BmkbPremiums = "bmkb_premiums",
         /// BMKB claims paid in the year, both channels.
@@ -237,10 +241,6 @@ metric_enum! {
         GuaranteeCall = "guarantee_call",
         /// The state's outstanding facility guarantee at the year's end.
         GuaranteeExposure = "guarantee_exposure",
-        /// The year's operational self-sufficiency: interest and fees over operating and
-        /// funding costs plus net loss net of BMKB claims received, all of the year (0 when
-        /// that is not positive).
-        Oss = "oss",
     }
 }
 
