@@ -391,20 +391,16 @@ impl Study for Calibration {
             "\nparameter                  prior p05 .. p95         kept p05 .. p95 ({} sets)",
             kept.len()
         );
-        for (i, p) in self.problem.params().iter().enumerate() {
+        let ranges = files::param_ranges(self, h);
+        for (p, r) in self.problem.params().iter().zip(ranges) {
             let prior = (p.distribution.quantile(0.05), p.distribution.quantile(0.95));
-            let values: Vec<f64> = kept
-                .iter()
-                .map(|k| p.distribution.quantile(k.unit[i]))
-                .collect();
-            let kept_range = files::range(&values);
             let _ = writeln!(
                 out,
                 "{:<24} {:>10} .. {:<10}   {}",
                 p.name,
                 crate::format::plain(prior.0),
                 crate::format::plain(prior.1),
-                match kept_range {
+                match r.kept {
                     Some((lo, hi)) => format!(
                         "{:>10} .. {}",
                         crate::format::plain(lo),

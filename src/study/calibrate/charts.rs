@@ -87,18 +87,16 @@ pub(super) fn draw(c: &Calibration, r: &Calibrated) -> Result<Vec<StudyChart>, C
     )?];
 
     let kept: Vec<_> = h.kept().collect();
+    let ranges = files::param_ranges(c, h);
     let series = ["prior 5–95%".to_string(), "kept sets 5–95%".to_string()];
     let rows: Vec<ForestRow> = c
         .problem
         .params()
         .iter()
-        .enumerate()
-        .map(|(i, p)| {
-            let units: Vec<f64> = kept.iter().map(|k| k.unit[i]).collect();
-            ForestRow {
-                label: p.name.clone(),
-                entries: vec![interval(Some((0.05, 0.95))), interval(files::range(&units))],
-            }
+        .zip(&ranges)
+        .map(|(p, r)| ForestRow {
+            label: p.name.clone(),
+            entries: vec![interval(Some((0.05, 0.95))), interval(r.kept_unit)],
         })
         .collect();
     let params = Forest {
@@ -128,15 +126,10 @@ pub(super) fn draw(c: &Calibration, r: &Calibrated) -> Result<Vec<StudyChart>, C
 
     // The pairs of the (up to) three parameters whose kept range is narrowest against the
     // prior's.
-    let mut order: Vec<(usize, f64)> = c
-        .problem
-        .params()
+    let mut order: Vec<(usize, f64)> = ranges
         .iter()
         .enumerate()
-        .filter_map(|(i, _)| {
-            let units: Vec<f64> = kept.iter().map(|k| k.unit[i]).collect();
-            files::range(&units).map(|(a, b)| (i, b - a))
-        })
+        .filter_map(|(i, r)| r.share.map(|share| (i, share)))
         .collect();
     order.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
     let chosen: Vec<usize> = order.iter().take(3).map(|(i, _)| *i).collect();

@@ -117,6 +117,34 @@ fn kept_csv(c: &Calibration, h: &History) -> String {
     out.into_string()
 }
 
+/// Per parameter, its kept sets' 5–95% range, in the parameter's units and on the unit
+/// coordinate (`None` when nothing is kept), and the share of the prior's 5–95% range (0.9 on
+/// the unit coordinate) the kept range spans: below 1, the record constrains the parameter.
+pub(super) struct ParamRange {
+    pub kept: Option<(f64, f64)>,
+    pub kept_unit: Option<(f64, f64)>,
+    pub share: Option<f64>,
+}
+
+pub(super) fn param_ranges(c: &Calibration, h: &History) -> Vec<ParamRange> {
+    let kept: Vec<&Judged> = h.kept().collect();
+    c.problem
+        .params()
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let units: Vec<f64> = kept.iter().map(|k| k.unit[i]).collect();
+            let values: Vec<f64> = units.iter().map(|&u| p.distribution.quantile(u)).collect();
+            let kept_unit = range(&units);
+            ParamRange {
+                kept: range(&values),
+                kept_unit,
+                share: kept_unit.map(|(a, b)| (b - a) / 0.9),
+            }
+        })
+        .collect()
+}
+
 /// Per target, the 5–95% range of the points' means in wave 1 (the prior) and among the kept
 /// sets, the share of wave 1's points it alone rules out, and the share of the kept sets a
 /// sharper observation of it would rule out ([`sharper`]).
@@ -292,24 +320,16 @@ pub(super) fn summary(c: &Calibration, r: &Calibrated) -> Value {
         .problem
         .params()
         .iter()
-        .enumerate()
-        .map(|(i, p)| {
-            let vals: Vec<f64> = kept
-                .iter()
-                .map(|k| p.distribution.quantile(k.unit[i]))
-                .collect();
-            let units: Vec<f64> = kept.iter().map(|k| k.unit[i]).collect();
-            let kept_range = range(&vals);
+        .zip(param_ranges(c, h))
+        .map(|(p, r)| {
             json!({
                 "name": p.name,
                 "prior": p.distribution.describe(),
                 "prior_p05": p.distribution.quantile(0.05),
                 "prior_p95": p.distribution.quantile(0.95),
-                "kept_p05": kept_range.map(|x| x.0),
-                "kept_p95": kept_range.map(|x| x.1),
-                // The kept 5–95% range as a share of the prior's (0.9 of the quantiles): below
-                // 1, the record constrains the parameter.
-                "kept_share_of_prior_range": range(&units).map(|(a, b)| (b - a) / 0.9),
+                "kept_p05": r.kept.map(|x| x.0),
+                "kept_p95": r.kept.map(|x| x.1),
+                "kept_share_of_prior_range": r.share,
             })
         })
         .collect();

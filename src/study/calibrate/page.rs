@@ -65,15 +65,13 @@ pub(super) fn html(c: &Calibration, r: &Calibrated, charts: &[StudyChart]) -> St
         kept.len(),
         100.0 * left
     );
+    let param_ranges = files::param_ranges(c, h);
     let mut constrained: Vec<(String, f64)> = c
         .problem
         .params()
         .iter()
-        .enumerate()
-        .filter_map(|(i, p)| {
-            let units: Vec<f64> = kept.iter().map(|k| k.unit[i]).collect();
-            files::range(&units).map(|(a, b)| (p.name.clone(), (b - a) / 0.9))
-        })
+        .zip(&param_ranges)
+        .filter_map(|(p, r)| r.share.map(|share| (p.name.clone(), share)))
         .collect();
     constrained.sort_by(|a, b| a.1.total_cmp(&b.1));
     let pinned: Vec<String> = constrained
@@ -195,14 +193,8 @@ pub(super) fn html(c: &Calibration, r: &Calibrated, charts: &[StudyChart]) -> St
         "<h2>Parameters</h2>\n<table><tr><th class=\"l\">parameter</th><th class=\"l\">prior</th>\
          <th>prior 5–95%</th><th>kept 5–95%</th><th>share of the prior range</th></tr>",
     );
-    for (i, p) in c.problem.params().iter().enumerate() {
-        let vals: Vec<f64> = kept
-            .iter()
-            .map(|k| p.distribution.quantile(k.unit[i]))
-            .collect();
-        let units: Vec<f64> = kept.iter().map(|k| k.unit[i]).collect();
-        let kr = files::range(&vals);
-        let share = files::range(&units).map(|(a, b)| (b - a) / 0.9);
+    for (p, r) in c.problem.params().iter().zip(&param_ranges) {
+        let (kr, share) = (r.kept, r.share);
         let _ = write!(
             out,
             "<tr><td class=\"l\">{}</td><td class=\"l\">{}</td><td>{} – {}</td><td>{} – {}</td><td>{}</td></tr>",
