@@ -10,8 +10,8 @@
 #
 # and print per merge its wall time, user and system seconds, peak resident memory and the
 # bytes of its file of paths, and once the shards' bytes per path. Shards and results go under
-# DIR (default a new folder in $TMPDIR, removed at the end unless --keep); they take about 1.6 kB
-# a path (16 GB at 10^7: check `df -h` first).
+# DIR (default a new folder in $TMPDIR, removed at the end unless --keep); they take about 2.5 kB
+# a path (25 GB at 10^7: check `df -h` first).
 #
 #   cargo build --release
 #   bash benches/merge_scale.sh --paths 1000000 --shards 100

@@ -149,6 +149,9 @@ pub enum Error {
     },
     /// The observer asked to stop; nothing was written.
     Interrupted { paths_done: u64, paths_total: u64 },
+    /// The observer asked to stop work that simulates nothing (a merge of shards), named here
+    /// ("merging the shards"): a count of paths would be of paths computed long before.
+    Stopped(&'static str),
 }
 
 impl Error {
@@ -162,7 +165,7 @@ impl Error {
             | Error::Input(_)
             | Error::Output(OutputError::Refused { .. })
             | Error::TooLarge { .. } => ErrorKind::BadInput,
-            Error::Interrupted { .. } => ErrorKind::Interrupted,
+            Error::Interrupted { .. } | Error::Stopped(_) => ErrorKind::Interrupted,
             Error::Output(_) | Error::Report(_) | Error::Chart(_) | Error::Threads(_) => {
                 ErrorKind::Failure
             }
@@ -245,6 +248,10 @@ impl fmt::Display for Error {
             } => write!(
                 f,
                 "interrupted after {paths_done} of {paths_total} paths; no result was written"
+            ),
+            Error::Stopped(what) => write!(
+                f,
+                "interrupted while {what}; no result was written, and the shards are as they were"
             ),
         }
     }

@@ -88,9 +88,13 @@ impl From<DataError> for ReportError {
 /// `scenario.toml` and, if present, `paths.csv`), and write `folder/charts/*.svg|png` and
 /// `folder/report.html`. Nothing is written unless every chart was drawn; chart files of an
 /// earlier render that this one does not produce (histograms, once `paths.csv` is gone) are
-/// removed so the folder never mixes two renders.
+/// removed so the folder never mixes two renders — but only those the folder's manifest lists:
+/// a file microfolio did not write is never removed or written over, whatever its name.
 pub fn render(folder: &Path) -> Result<RenderSummary, ReportError> {
     let data = RunData::load(folder)?;
+    // What microfolio wrote here and may change (below); a damaged manifest is refused before
+    // anything is drawn.
+    let owned = crate::output::folder::owned_files(folder).map_err(refused)?;
     // What will be written over must be of the right kind, before anything is drawn: a file
     // where `charts/` belongs is the user's, not a chart folder.
     for (name, folder_wanted) in [(CHARTS_DIR, true), (REPORT_HTML, false)] {
@@ -122,6 +126,44 @@ pub fn render(folder: &Path) -> Result<RenderSummary, ReportError> {
         .map_or_else(Vec::new, |p| p.parameter_names());
     let html = html(&data, &drawn, &parameters);
 
+    // `report` changes only microfolio's own files: what the folder's manifest lists (or, with
+    // none, a run's files of before manifests). A user's file where a chart, the table or the
+    // report goes is refused by name before anything is written, and one of a name microfolio
+    // uses but did not write is never removed as stale.
+    let chart_file = |name: &str, ext: &str| format!("{CHARTS_DIR}/{name}.{ext}");
+    let mut targets: Vec<String> = drawn
+        .charts
+        .iter()
+        .flat_map(|c| [chart_file(&c.name, "svg"), chart_file(&c.name, "png")])
+        .collect();
+    if !drawn.ranks.is_empty() {
+        targets.push(RANK_CORRELATIONS_CSV.to_string());
+    }
+    targets.push(REPORT_HTML.to_string());
+    let foreign: Vec<&String> = targets
+        .iter()
+        .filter(|t| !owned.contains(*t) && fs::symlink_metadata(folder.join(t)).is_ok())
+        .collect();
+    if !foreign.is_empty() {
+        let names: Vec<&str> = foreign.iter().take(5).map(|s| s.as_str()).collect();
+        let more = if foreign.len() > 5 {
+            format!(" and {} more", foreign.len() - 5)
+        } else {
+            String::new()
+        };
+        return Err(ReportError::Data(DataError {
+            file: folder.to_path_buf(),
+            position: None,
+            problem: format!(
+                "holds {}{more}, which microfolio did not write (its {} does not list them), \
+                 where the report would write; nothing was changed: move them elsewhere and try \
+                 again",
+                names.join(", "),
+                crate::output::MANIFEST
+            ),
+        }));
+    }
+
     let dir = folder.join(CHARTS_DIR);
     fs::create_dir_all(&dir).map_err(|error| ReportError::Write {
         file: dir.clone(),
@@ -139,14 +181,18 @@ pub fn render(folder: &Path) -> Result<RenderSummary, ReportError> {
     for name in names.chain(charts::uncertain_charts()) {
         if drawn.charts.iter().all(|c| c.name != name) {
             for ext in ["svg", "png"] {
-                remove_stale(&dir.join(format!("{name}.{ext}")))?;
+                if owned.contains(&chart_file(&name, ext)) {
+                    remove_stale(&dir.join(format!("{name}.{ext}")))?;
+                }
             }
         }
     }
     let mut tables = Vec::new();
     let table = folder.join(RANK_CORRELATIONS_CSV);
     if drawn.ranks.is_empty() {
-        remove_stale(&table)?;
+        if owned.contains(RANK_CORRELATIONS_CSV) {
+            remove_stale(&table)?;
+        }
     } else {
         let csv = crate::uncertainty::rank::to_csv(&parameters, &drawn.ranks);
         write_file(&table, csv.as_bytes())?;
@@ -162,19 +208,25 @@ pub fn render(folder: &Path) -> Result<RenderSummary, ReportError> {
         .chain([&report])
         .cloned()
         .collect();
-    crate::output::note_written(folder, &all).map_err(|e| match e {
-        crate::output::OutputError::Io { path, error } => ReportError::Write { file: path, error },
-        crate::output::OutputError::Refused { path, reason } => ReportError::Write {
-            file: path,
-            error: io::Error::other(reason),
-        },
-    })?;
+    crate::output::note_written(folder, &all).map_err(refused)?;
     Ok(RenderSummary {
         charts: written,
         tables,
         report,
         notes: drawn.notes,
     })
+}
+
+/// A folder the report may not change, as bad input: nothing was written.
+fn refused(e: crate::output::OutputError) -> ReportError {
+    match e {
+        crate::output::OutputError::Refused { path, reason } => ReportError::Data(DataError {
+            file: path,
+            position: None,
+            problem: reason,
+        }),
+        crate::output::OutputError::Io { path, error } => ReportError::Write { file: path, error },
+    }
 }
 
 /// Remove a file of an earlier render that this one does not produce; absent is fine.
@@ -195,13 +247,25 @@ fn write_file(file: &Path, bytes: &[u8]) -> Result<(), ReportError> {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let tmp = file.with_file_name(format!(".{name}.tmp"));
+    // A name of microfolio's own, made new (never over a file that is there): a full disk or
+    // a kill leaves nothing of the user's changed, and a leftover is recognised as microfolio's
+    // by the next run into the folder.
+    let tmp = file.with_file_name(crate::output::folder::temporary_name(&name));
     let fail = |error| ReportError::Write {
         file: file.to_path_buf(),
         error,
     };
-    fs::write(&tmp, bytes).map_err(fail)?;
-    fs::rename(&tmp, file).map_err(|error| {
+    let written = (|| -> io::Result<()> {
+        use std::io::Write as _;
+        let mut f = fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&tmp)?;
+        f.write_all(bytes)?;
+        f.flush()?;
+        fs::rename(&tmp, file)
+    })();
+    written.map_err(|error| {
         let _ = fs::remove_file(&tmp);
         fail(error)
     })

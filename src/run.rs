@@ -77,7 +77,11 @@ pub fn default_folder(scenario: &Scenario, uncertain: bool) -> PathBuf {
 /// The scenario file that wrote the result in `folder`, as its `summary.json` records it;
 /// `None` for no result there, or one that does not say (written before it was recorded).
 pub fn written_by(folder: &Path) -> Option<String> {
-    let text = std::fs::read_to_string(folder.join(output::SUMMARY_JSON)).ok()?;
+    let text = output::folder::read_bounded(
+        &folder.join(output::SUMMARY_JSON),
+        crate::charts::data::MAX_DATA_TEXT,
+    )
+    .ok()?;
     let summary: serde_json::Value = serde_json::from_str(&text).ok()?;
     summary.get("file")?.as_str().map(str::to_string)
 }

@@ -325,6 +325,151 @@ fn only_what_microfolio_wrote_is_replaced() {
     );
 }
 
+/// The files of `folder` and its subfolders (relative paths), sorted.
+fn tree(folder: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut todo = vec![(folder.to_path_buf(), String::new())];
+    while let Some((dir, prefix)) = todo.pop() {
+        for e in std::fs::read_dir(&dir).unwrap() {
+            let e = e.unwrap();
+            let name = format!("{prefix}{}", e.file_name().to_string_lossy());
+            if e.file_type().unwrap().is_dir() {
+                todo.push((e.path(), format!("{name}/")));
+            }
+            out.push(name);
+        }
+    }
+    out.sort();
+    out
+}
+
+/// `report` changes only what the folder's manifest lists: a user's files of names microfolio
+/// uses but did not write are neither removed as stale nor written over (refused by name, exit
+/// 2, nothing changed); on a full disk it leaves none of its temporary files, and one left by a
+/// kill is recognised as microfolio's by the next run into the folder.
+#[test]
+fn report_changes_only_what_the_manifest_lists() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let s = baseline();
+    run_ok(d, &["run", &s, "--paths", "3", "--out", "res", "-q"]);
+    let res = d.join("res");
+    // A run without parameter uncertainty draws no rank charts and no table: the user's files
+    // of those names are not stale output.
+    std::fs::write(res.join("rank_correlations.csv"), "mine").unwrap();
+    std::fs::write(res.join("charts/rank_net_loss.png"), "mine").unwrap();
+    run_ok(d, &["report", "res"]);
+    for f in ["rank_correlations.csv", "charts/rank_net_loss.png"] {
+        assert_eq!(std::fs::read_to_string(res.join(f)).unwrap(), "mine", "{f}");
+    }
+    std::fs::remove_file(res.join("rank_correlations.csv")).unwrap();
+    std::fs::remove_file(res.join("charts/rank_net_loss.png")).unwrap();
+
+    // A chart the manifest does not list, replaced by the user's own: refused, not overwritten.
+    let manifest_path = res.join(".microfolio-manifest.json");
+    let original = std::fs::read_to_string(&manifest_path).unwrap();
+    let mut manifest: serde_json::Value = serde_json::from_str(&original).unwrap();
+    manifest["files"]
+        .as_array_mut()
+        .unwrap()
+        .retain(|f| f != "charts/fan_capital.svg");
+    std::fs::write(&manifest_path, manifest.to_string()).unwrap();
+    std::fs::write(res.join("charts/fan_capital.svg"), "mine").unwrap();
+    let before = tree(&res);
+    let out = microfolio(d, &["report", "res"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    for e in [
+        "charts/fan_capital.svg",
+        "did not write",
+        "nothing was changed",
+    ] {
+        assert!(stderr.contains(e), "{e:?} not in {stderr}");
+    }
+    assert_eq!(
+        std::fs::read_to_string(res.join("charts/fan_capital.svg")).unwrap(),
+        "mine"
+    );
+    assert_eq!(tree(&res), before);
+    std::fs::write(&manifest_path, &original).unwrap();
+    run_ok(d, &["report", "res"]);
+
+    // A full disk (a file size limit: writes fail with EFBIG) stops the report with an error
+    // and leaves none of its temporary files; the next run replaces the folder.
+    #[cfg(target_os = "linux")]
+    {
+        let before = tree(&res);
+        let out = Command::new("sh")
+            .current_dir(d)
+            .arg("-c")
+            .arg(format!(
+                "trap '' XFSZ; ulimit -f 8; exec '{}' report res",
+                env!("CARGO_BIN_EXE_microfolio")
+            ))
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{stderr}");
+        assert!(stderr.contains("cannot write"), "{stderr}");
+        assert_eq!(tree(&res), before, "a temporary file was left behind");
+    }
+    // A temporary file a kill left behind is microfolio's own.
+    std::fs::write(
+        res.join("charts/.fan_capital.svg.microfolio-123-456.tmp"),
+        "half",
+    )
+    .unwrap();
+    run_ok(d, &["run", &s, "--paths", "3", "--out", "res", "-q"]);
+    assert_eq!(whole_result(&res), 3);
+
+    // A manifest of 1 GiB (sparse) is refused by its size, not read.
+    let f = std::fs::OpenOptions::new()
+        .write(true)
+        .open(&manifest_path)
+        .unwrap();
+    f.set_len(1 << 30).unwrap();
+    drop(f);
+    refused(
+        d,
+        &["run", &s, "--paths", "3", "--out", "res", "-q"],
+        &[".microfolio-manifest.json", "more than"],
+    );
+    refused(
+        d,
+        &["report", "res"],
+        &[".microfolio-manifest.json", "more than"],
+    );
+}
+
+/// `--out NAME/.` is the folder `NAME`, for a run (new, then replaced) and for a merge, and
+/// `--out NAME/..` the folder it names: refused as it is (not a result folder) before any work.
+#[test]
+fn out_with_a_trailing_dot_is_the_folder_it_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let s = baseline();
+    run_ok(d, &["run", &s, "--paths", "3", "--out", "res/.", "-q"]);
+    assert_eq!(whole_result(&d.join("res")), 3);
+    run_ok(d, &["run", &s, "--paths", "4", "--out", "res/./", "-q"]);
+    assert_eq!(whole_result(&d.join("res")), 4);
+    run_ok(
+        d,
+        &[
+            "run", &s, "--paths", "3", "--shard", "0/1", "--out", "sh", "-q",
+        ],
+    );
+    run_ok(d, &["merge", "sh", "--out", "merged/.", "-q"]);
+    assert_eq!(whole_result(&d.join("merged")), 3);
+    assert!(staging(d, "res").is_empty() && staging(d, "merged").is_empty());
+    let started = Instant::now();
+    refused(
+        d,
+        &["run", &s, "--paths", "1000000", "-q", "--out", "res/.."],
+        &["not an earlier microfolio result folder"],
+    );
+    assert!(started.elapsed() < Duration::from_secs(20));
+}
+
 /// `--out` is checked completely before any work: a dangling symbolic link, a link to a
 /// result, a mount point and a path where no folder can be made are refused with exit 2 at
 /// once, even for a run of a million paths.

@@ -305,6 +305,56 @@ fn sobol_and_morris_write_their_folders() {
     );
 }
 
+/// Morris evaluates only values a distribution can draw: a Beta-distributed PD (whose ends 0
+/// and 1 have density zero, and a PD of 1 is refused) screens as it runs under `run
+/// --uncertain` and `sobol`, every point's probability is a level's middle `(l + 1/2)/p`, and a
+/// discrete value of weight zero is never a point's value.
+#[test]
+fn morris_levels_are_values_the_distribution_can_draw() {
+    let tmp = tempfile::tempdir().unwrap();
+    let beta = SMALL.replace(
+        "dist = \"uniform\"\nlow = 0.02\nhigh = 0.15",
+        "dist = \"beta\"\nmean = 0.06\nsd = 0.03",
+    ) + "\n[[uncertain]]\nname = \"recovery_lag\"\nkeys = [\"segment.s.recovery_lag_months\"]\n\
+        dist = \"discrete\"\nvalues = [3, 6, 48]\nweights = [0, 1, 1]\n";
+    assert!(beta.contains("beta"));
+    std::fs::write(tmp.path().join("beta.toml"), &beta).unwrap();
+    let out = microfolio(
+        tmp.path(),
+        &[
+            "morris",
+            "beta.toml",
+            "--trajectories",
+            "4",
+            "--paths-per-point",
+            "4",
+            "--bootstrap",
+            "20",
+            "--out",
+            "m",
+            "-q",
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let design = std::fs::read_to_string(tmp.path().join("m/design.csv")).unwrap();
+    let mut lines = design.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let col = |name: &str| header.iter().position(|h| *h == name).unwrap();
+    let (pd, u_pd, lag) = (col("pd"), col("u_pd"), col("recovery_lag"));
+    for line in lines {
+        let cells: Vec<&str> = line.split(',').collect();
+        let u: f64 = cells[u_pd].parse().unwrap();
+        assert!([0.125, 0.375, 0.625, 0.875].contains(&u), "u_pd = {u}");
+        let value: f64 = cells[pd].parse().unwrap();
+        assert!(value > 0.0 && value < 1.0, "pd = {value}");
+        assert_ne!(cells[lag], "3", "a value of weight zero was evaluated");
+    }
+}
+
 #[test]
 fn bad_design_settings_are_refused() {
     let tmp = tempfile::tempdir().unwrap();

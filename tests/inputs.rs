@@ -216,6 +216,77 @@ fn a_name_that_cannot_name_a_folder_is_refused_by_validate_too() {
     );
 }
 
+/// A scenario of the sample's kind with one `[[uncertain]]` section of `entries`.
+fn with_uncertain(entries: &str) -> String {
+    format!("[simulation]\nhorizon_years = 3\n{SEGMENT}\n{entries}")
+}
+
+/// A group name and a parameter name are one namespace: an ungrouped parameter `credit` and a
+/// group `credit` would be reported as one group, so the clash is refused by name (a parameter
+/// in the group of its own name is fine).
+#[test]
+fn a_group_named_like_another_parameter_is_refused() {
+    let pd = "[[uncertain]]\nname = \"credit\"\nkeys = [\"segment.a.annual_pd\"]\n\
+        dist = \"uniform\"\nlow = 0.02\nhigh = 0.1\n";
+    let rec = "[[uncertain]]\nname = \"rec\"\nkeys = [\"segment.a.recovery_mean\"]\n\
+        dist = \"uniform\"\nlow = 0.2\nhigh = 0.4\ngroup = \"credit\"\n";
+    refused_both(
+        &with_uncertain(&format!("{pd}{rec}")),
+        &[],
+        &[
+            "bad.toml",
+            "uncertain.rec.group",
+            "\"credit\"",
+            "a parameter reported on its own",
+        ],
+    );
+    // `credit` in the group `credit`: the same group, no clash.
+    let dir = folder_with(&with_uncertain(&format!("{}group = \"credit\"\n{rec}", pd)));
+    let out = microfolio(dir.path(), &["validate", "bad.toml"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Distribution parameters whose arithmetic overflows are refused by key and value, not drawn
+/// as one bound on every path: a uniform over (-1e308, 1e308), a normal 1e308 ± 1e308, and a
+/// log-normal whose sd is so far beyond its mean that its shape is not a number.
+#[test]
+fn distribution_parameters_that_overflow_are_refused() {
+    let scale = |dist: &str| {
+        with_uncertain(&format!(
+            "[[uncertain]]\nname = \"level\"\nkeys = [\"costs.fixed_per_year\"]\n\
+             how = \"scale\"\n{dist}\n"
+        ))
+    };
+    refused_both(
+        &scale("dist = \"uniform\"\nlow = -1e308\nhigh = 1e308"),
+        &[],
+        &["uncertain.level.high", "1e308", "too far apart"],
+    );
+    refused_both(
+        &scale("dist = \"normal\"\nmean = 1e308\nsd = 1e308"),
+        &[],
+        &["uncertain.level.sd", "stay numbers"],
+    );
+    // A bound far below one is printed to four significant digits, not as dozens of zeros.
+    refused_both(
+        &with_uncertain(
+            "[[uncertain]]\nname = \"pd\"\nkeys = [\"segment.a.annual_pd\"]\n\
+             dist = \"beta\"\nmean = 1e-60\nsd = 0.01\n",
+        ),
+        &[],
+        &["uncertain.pd.sd", "below 1.000e-30 for mean 1e-60"],
+    );
+    refused_both(
+        &scale("dist = \"lognormal\"\nmean = 1\nsd = 1e300\nhigh = 0.5"),
+        &[],
+        &["uncertain.level.sd", "too large beside the mean"],
+    );
+}
+
 /// A small run, made once per test binary; tests copy its folder.
 fn sample_run() -> &'static Path {
     static RUN: OnceLock<tempfile::TempDir> = OnceLock::new();
@@ -391,6 +462,56 @@ fn report_refuses_summary_fields_of_the_wrong_kind() {
     report_refuses(
         |r| fs::write(r.join("summary.json"), "{\n  \"paths\": 40,\n  oops\n}").unwrap(),
         &["summary.json:3:", "not valid JSON"],
+    );
+}
+
+/// `report` checks the data against itself: `summary.json`'s statistics are recomputed from
+/// `paths.csv` (one flipped bit in a mean or a quantile is named), and the quantiles of every
+/// `timeseries.csv` row must be in order (a p50 seven times the p95 is named by line and column).
+#[test]
+fn report_checks_the_data_against_itself() {
+    let edit = |r: &Path, f: &dyn Fn(&mut serde_json::Value)| {
+        let p = r.join("summary.json");
+        let mut v: serde_json::Value =
+            serde_json::from_str(&fs::read_to_string(&p).unwrap()).unwrap();
+        f(&mut v);
+        fs::write(&p, serde_json::to_string_pretty(&v).unwrap()).unwrap();
+    };
+    let flip = |v: &mut serde_json::Value, bit: u32| {
+        let x = v.as_f64().unwrap();
+        *v = f64::from_bits(x.to_bits() ^ (1 << bit)).into();
+    };
+    for (metric, key, bit) in [
+        ("net_loss", "mean", 50),
+        ("net_loss", "mean", 30),
+        ("final_capital", "p50", 20),
+        ("cost_to_state", "mean", 51),
+    ] {
+        report_refuses(
+            |r| edit(r, &|v| flip(&mut v["metrics"][metric][key], bit)),
+            &[
+                "summary.json",
+                &format!("metrics.{metric}.{key}"),
+                "40 paths in paths.csv",
+            ],
+        );
+    }
+    report_refuses(
+        |r| edit(r, &|v| v["metrics"]["net_loss"]["n"] = 39.into()),
+        &["summary.json", "metrics.net_loss.n: 39", "give 40"],
+    );
+    // A fan chart's row with its median seven times its p95.
+    report_refuses(
+        |r| {
+            let p = r.join("timeseries.csv");
+            let text = fs::read_to_string(&p).unwrap();
+            let line = text.lines().position(|l| l.contains(",capital,")).unwrap() + 1;
+            let cells: Vec<&str> = text.lines().nth(line - 1).unwrap().split(',').collect();
+            let p95: f64 = cells[8].parse().unwrap();
+            assert!(p95 > 0.0);
+            set_cell(&p, line, 7, &(7.0 * p95).to_string());
+        },
+        &["timeseries.csv:", "p75", "p50", "in order"],
     );
 }
 

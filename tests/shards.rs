@@ -1438,3 +1438,158 @@ fn paths_format_takes_csv_or_parquet() {
         &["--paths-format xml", "csv or parquet"],
     );
 }
+
+/// `shard.json` rewritten as a hostile tester would: `value` changed at the JSON pointer `at`,
+/// and its checksum made again so that only the merge's other checks can catch it.
+fn rewrite_shard_json(shard: &Path, edits: &[(&str, serde_json::Value)]) {
+    let mut v = shard_json(shard);
+    v.as_object_mut().unwrap().shift_remove("checksum");
+    for (at, value) in edits {
+        *v.pointer_mut(at).unwrap_or_else(|| panic!("{at}")) = value.clone();
+    }
+    let sum = microfolio::shard::format::crc32(serde_json::to_string(&v).unwrap().as_bytes());
+    v["checksum"] = sum.into();
+    fs::write(
+        shard.join("shard.json"),
+        serde_json::to_string_pretty(&v).unwrap(),
+    )
+    .unwrap();
+}
+
+/// Every bit of a lone shard's `shard.json` that a merge reads is verified: flipped bits
+/// (here one in every 97 bytes, each bit of the byte in turn) are refused with exit 2 by the
+/// checksum, and a `shard.json` whose checksum was made again after an edit is still refused
+/// by its recomputed fingerprint and by its counts — a design shard's loans simulated, and a
+/// shard's share of the work.
+#[test]
+fn a_lone_shards_json_is_verified_bit_by_bit_and_count_by_count() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let base = baseline();
+    ok(
+        d,
+        &[
+            "run", &base, "--paths", "4", "-q", "--shard", "0/1", "--out", "one",
+        ],
+    );
+    let shard = d.join("one/shard-0000-of-0001");
+    let original = fs::read(shard.join("shard.json")).unwrap();
+    let mut tried = 0;
+    for (k, at) in (0..original.len()).step_by(97).enumerate() {
+        let mut bytes = original.clone();
+        bytes[at] ^= 1 << (k % 8);
+        fs::write(shard.join("shard.json"), &bytes).unwrap();
+        refused(
+            d,
+            &["merge", "one", "--out", "m", "-q"],
+            &["shard.json", "rerun"],
+        );
+        tried += 1;
+    }
+    assert!(tried > 20, "{tried} flips");
+    fs::write(shard.join("shard.json"), &original).unwrap();
+    ok(d, &["merge", "one", "--out", "m", "-q"]);
+
+    // Messages in the user's terms: a file given where a shard folder belongs, a merge into a
+    // shard folder, and a report asked of a shard folder.
+    refused(
+        d,
+        &["merge", "one/shard-0000-of-0001/shard.json", "--out", "m5"],
+        &[
+            "shard.json: is a file, not a shard folder",
+            "give the folder",
+        ],
+    );
+    refused(
+        d,
+        &["merge", "one", "--out", "one/shard-0000-of-0001"],
+        &[
+            "is a shard folder (`--shard`), which a result never replaces",
+            "another folder",
+        ],
+    );
+    refused(
+        d,
+        &["report", "one/shard-0000-of-0001"],
+        &[
+            "is a shard folder",
+            "merge the shards first with `microfolio merge`",
+        ],
+    );
+
+    // The fingerprint's name is recomputed from the work it names.
+    rewrite_shard_json(&shard, &[("/fingerprint", "0123456789abcdef".into())]);
+    refused(
+        d,
+        &["merge", "one", "--out", "m2"],
+        &[
+            "shard.json",
+            "fingerprint 0123456789abcdef",
+            "not that of the work",
+        ],
+    );
+    fs::write(shard.join("shard.json"), &original).unwrap();
+
+    // A design shard: its loans simulated must be what its pieces hold.
+    fs::write(d.join("u.toml"), UNCERTAIN).unwrap();
+    ok(
+        d,
+        &[
+            "morris",
+            "u.toml",
+            "--trajectories",
+            "2",
+            "--paths-per-point",
+            "2",
+            "--metrics",
+            "defaults",
+            "--bootstrap",
+            "20",
+            "-q",
+            "--shard",
+            "0/1",
+            "--out",
+            "design",
+        ],
+    );
+    let design = d.join("design/shard-0000-of-0001");
+    let loans = shard_json(&design)["run"]["loans_simulated"]
+        .as_u64()
+        .unwrap();
+    rewrite_shard_json(&design, &[("/run/loans_simulated", (loans + 1).into())]);
+    refused(
+        d,
+        &["merge", "design", "--out", "m3"],
+        &[
+            "shard.json",
+            &format!(
+                "its pieces hold {loans} loans, but it says it simulated {}",
+                loans + 1
+            ),
+        ],
+    );
+    // A shard's share must be its index's of its count: shard 1/2 that calls itself 1/3 (a
+    // mix of counts, which merge otherwise accepts when the shares tile the work).
+    for i in 0..2 {
+        let which = format!("{i}/2");
+        ok(
+            d,
+            &[
+                "run", &base, "--paths", "4", "-q", "--shard", &which, "--out", "two",
+            ],
+        );
+    }
+    rewrite_shard_json(
+        &d.join("two/shard-0001-of-0002"),
+        &[("/shard/count", 3.into())],
+    );
+    refused(
+        d,
+        &["merge", "two", "--out", "m4"],
+        &[
+            "shard-0001-of-0002/shard.json",
+            "shard 1 of 3 holds paths 2..4",
+            "not the share",
+        ],
+    );
+}

@@ -231,7 +231,9 @@ fn scenario_error(py: Python<'_>, e: &ScenarioError) -> PyErr {
 fn error(py: Python<'_>, e: Error) -> PyErr {
     match e {
         Error::Scenario(s) => scenario_error(py, &s),
-        Error::Interrupted { .. } => PyKeyboardInterrupt::new_err(e.to_string()),
+        Error::Interrupted { .. } | Error::Stopped(_) => {
+            PyKeyboardInterrupt::new_err(e.to_string())
+        }
         e if e.kind() == ErrorKind::BadInput => raise(py, "InputError", e.to_string(), &[]),
         e => raise(py, "MicrofolioError", e.to_string(), &[]),
     }

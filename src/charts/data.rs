@@ -320,6 +320,7 @@ impl RunData {
                         ),
                     ));
                 }
+                agrees_with_paths(&summary_path, &metrics, &columns)?;
                 Some(columns)
             }
         };
@@ -363,21 +364,33 @@ impl RunData {
     }
 }
 
-/// The text of a data file: a regular file, read whole.
+/// Largest text data file read whole (`summary.json`, `timeseries.csv`, `scenario.toml`): far
+/// more than fifty years of every metric, so a larger one is damage, refused before it is read.
+pub const MAX_DATA_TEXT: u64 = 64 << 20;
+
+/// The text of a data file: a regular file (not a FIFO, which would block, nor a link) of at
+/// most [`MAX_DATA_TEXT`] bytes, read whole.
 fn read_text(path: &Path) -> Result<String, DataError> {
-    match fs::metadata(path) {
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            return Err(problem(
-                path,
-                "missing: is this a microfolio result folder?",
-            ));
+    if let Err(e) = fs::symlink_metadata(path) {
+        if e.kind() == std::io::ErrorKind::NotFound {
+            return Err(problem(path, missing_hint(path)));
         }
-        Ok(m) if !m.is_file() => {
-            return Err(problem(path, "is not a regular file"));
-        }
-        _ => {}
     }
-    fs::read_to_string(path).map_err(|e| problem(path, format!("cannot read: {e}")))
+    crate::output::folder::read_bounded(path, MAX_DATA_TEXT).map_err(|why| problem(path, why))
+}
+
+/// Why a data file is missing, in words that say what to do: a shard folder is merged first.
+fn missing_hint(path: &Path) -> String {
+    let folder = path.parent().unwrap_or(Path::new("."));
+    if folder.join(crate::shard::format::SHARD_JSON).exists() {
+        format!(
+            "missing: {} is a shard folder (`--shard`), which holds no report; merge the shards \
+             first with `microfolio merge`, then draw the merged folder",
+            folder.display()
+        )
+    } else {
+        "missing: is this a microfolio result folder?".to_string()
+    }
 }
 
 /// `scenario.toml`, parsed and validated as any scenario is: a result is drawn only from a
@@ -605,6 +618,76 @@ fn metrics(
             Ok((metric, Some(summary)))
         })
         .collect()
+}
+
+/// `summary.json`'s statistics of every metric whose column of paths was read, recomputed
+/// from those paths as the run computed them (over the sorted defined values): the count
+/// exactly, the mean and quantiles to 1e-12 relative. A headline that differs from the paths
+/// the histograms draw (a flipped bit, an edit, files of two runs) is refused, naming the key.
+fn agrees_with_paths(
+    path: &Path,
+    metrics: &[(Scalar, Option<MetricSummary>)],
+    columns: &PathColumns,
+) -> Result<(), DataError> {
+    // The histograms' columns (sorted already), then, after `run --uncertain`, the ranked
+    // outcomes held in path order (sorted here, one at a time).
+    let held = columns
+        .columns
+        .iter()
+        .map(|(m, v)| (*m, std::borrow::Cow::Borrowed(v.as_slice())));
+    let ranked = columns
+        .outcomes
+        .iter()
+        .filter(|(m, _)| !columns.columns.contains_key(m))
+        .map(|(m, v)| {
+            let mut sorted: Vec<f64> = v.iter().copied().filter(|x| !x.is_nan()).collect();
+            sorted.sort_unstable_by(f64::total_cmp);
+            (*m, std::borrow::Cow::Owned(sorted))
+        });
+    for (metric, sorted) in held.chain(ranked) {
+        let sorted: &[f64] = &sorted;
+        let name = metric.name();
+        let Some((_, written)) = metrics.iter().find(|(m, _)| *m == metric) else {
+            continue;
+        };
+        let fail = |key: &str, written: String, computed: String| {
+            problem(
+                path,
+                format!(
+                    "metrics.{name}.{key}: {written}, but the {} paths in {} give {computed}; \
+                     the files do not agree (edited or damaged, or from two runs?): run the \
+                     scenario again",
+                    columns.rows, columns.file
+                ),
+            )
+        };
+        let Some(w) = written else {
+            if sorted.is_empty() {
+                continue;
+            }
+            return Err(fail("n", "null".into(), sorted.len().to_string()));
+        };
+        if w.n != sorted.len() as u64 {
+            return Err(fail("n", w.n.to_string(), sorted.len().to_string()));
+        }
+        let (mean, _) = crate::stats::mean_sd(sorted);
+        let quantiles = crate::stats::SUMMARY_QUANTILES
+            .map(|(key, p)| (key, crate::stats::quantile_sorted(sorted, p)));
+        let written_q = [w.p01, w.p05, w.p25, w.p50, w.p75, w.p95, w.p99];
+        let pairs = std::iter::once(("mean", w.mean, mean)).chain(
+            quantiles
+                .iter()
+                .zip(written_q)
+                .map(|((k, c), w)| (*k, w, *c)),
+        );
+        for (key, written, computed) in pairs {
+            let scale = written.abs().max(computed.abs());
+            if (written - computed).abs() > 1e-12 * scale {
+                return Err(fail(key, written.to_string(), computed.to_string()));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The probabilities `summary.json` holds, in the order it writes them.
@@ -861,6 +944,33 @@ fn timeseries(path: &Path, text: &str, meta: &RunMeta) -> Result<Timeseries, Dat
             p75: stat(7)?,
             p95: stat(8)?,
         };
+        // A fan chart draws the bands between these: quantiles out of order (a p50 above the
+        // p95) are damage, not a chart.
+        let q = [
+            year_row.p05,
+            year_row.p25,
+            year_row.p50,
+            year_row.p75,
+            year_row.p95,
+        ];
+        let defined: Vec<(usize, f64)> = q
+            .iter()
+            .enumerate()
+            .filter_map(|(i, v)| v.map(|v| (i + 4, v)))
+            .collect();
+        if let Some(w) = defined.windows(2).find(|w| w[0].1 > w[1].1) {
+            let (k, v) = w[1];
+            return Err(row.fail(
+                path,
+                k,
+                COLUMNS[k],
+                format!(
+                    "{v} is below {} {} in the same row; the quantiles p05 <= p25 <= p50 <= p75 \
+                     <= p95 must be in order (the file was edited or damaged)",
+                    COLUMNS[w[0].0], w[0].1
+                ),
+            ));
+        }
         if year > meta.horizon_years && !metric.beyond_horizon() {
             return Err(row.fail(
                 path,

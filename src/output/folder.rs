@@ -96,6 +96,7 @@ impl OutputDir {
     /// folder, a folder holding files microfolio did not write or a result of another kind, and
     /// a place where no folder can be made are refused.
     pub fn create(destination: &Path, kind: &'static str) -> Result<OutputDir, OutputError> {
+        let destination = &normalised(destination)?;
         let name = destination
             .file_name()
             .ok_or_else(|| refused(destination, "is not a folder name"))?
@@ -211,6 +212,28 @@ impl Drop for OutputDir {
             let _ = fs::remove_dir_all(&self.staging);
         }
     }
+}
+
+/// `--out` as the folder it names: `res/.` and `res/./x` lexically as `res` and `res/x` (a
+/// rename onto `res/.` fails with "busy" only after all the work), and a path ending in `..`
+/// (or `.` alone) as the existing folder it names, so that its name and its parent are known
+/// before any work; one naming no folder is refused.
+fn normalised(destination: &Path) -> Result<PathBuf, OutputError> {
+    use std::path::Component;
+    let ends_in_dots = matches!(
+        destination.components().next_back(),
+        None | Some(Component::ParentDir | Component::CurDir | Component::RootDir)
+    );
+    if ends_in_dots {
+        return fs::canonicalize(destination).map_err(|e| {
+            refused(
+                destination,
+                format!("names no folder microfolio can write into ({e}); give the folder's name"),
+            )
+        });
+    }
+    // `components` drops every `.` but a leading one: `res/.` is `res`.
+    Ok(destination.components().collect())
 }
 
 /// A path in which no folder can be made is bad input, found before any work.
@@ -456,7 +479,7 @@ fn write_manifest(staging: &Path, kind: &str) -> Result<(), OutputError> {
 /// is left as it is, for the replace check to judge.
 pub fn note_written(folder: &Path, written: &[PathBuf]) -> Result<(), OutputError> {
     let path = folder.join(MANIFEST);
-    let Ok(text) = fs::read_to_string(&path) else {
+    let Ok(text) = read_bounded(&path, MAX_MANIFEST_BYTES) else {
         return Ok(());
     };
     let Ok(mut manifest) = serde_json::from_str::<Value>(&text) else {
@@ -505,14 +528,40 @@ struct Manifest {
     files: BTreeSet<String>,
 }
 
+/// Largest manifest read: a study of thousands of charts lists well under 1 MiB of names, so a
+/// larger one is damage (a 1 GiB sparse file would otherwise be read whole before it is judged).
+pub const MAX_MANIFEST_BYTES: u64 = 8 << 20;
+
+/// The text of a regular file of at most `max` bytes; a FIFO, a device or a folder is refused
+/// by its type before it is opened (opening a FIFO would block), and no more than `max + 1`
+/// bytes are ever read (the file may grow after its size was looked at).
+pub fn read_bounded(path: &Path, max: u64) -> Result<String, String> {
+    use std::io::Read;
+    let meta = fs::symlink_metadata(path).map_err(|e| e.to_string())?;
+    if !meta.is_file() {
+        return Err("is not a regular file".into());
+    }
+    if meta.len() > max {
+        return Err(format!(
+            "is {} bytes, more than the {max} bytes such a file may have",
+            meta.len()
+        ));
+    }
+    let mut bytes = Vec::new();
+    File::open(path)
+        .and_then(|f| f.take(max + 1).read_to_end(&mut bytes))
+        .map_err(|e| e.to_string())?;
+    if bytes.len() as u64 > max {
+        return Err(format!("grew past the {max} bytes such a file may have"));
+    }
+    String::from_utf8(bytes).map_err(|_| "is not UTF-8 text".to_string())
+}
+
 fn read_manifest(folder: &Path) -> Option<Result<Manifest, String>> {
     let path = folder.join(MANIFEST);
-    let meta = fs::symlink_metadata(&path).ok()?;
+    fs::symlink_metadata(&path).ok()?;
     let parse = || -> Result<Manifest, String> {
-        if !meta.is_file() {
-            return Err("is not a file".into());
-        }
-        let text = fs::read_to_string(&path).map_err(|e| e.to_string())?;
+        let text = read_bounded(&path, MAX_MANIFEST_BYTES)?;
         let v: Value = serde_json::from_str(&text).map_err(|e| e.to_string())?;
         let kind = v["kind"].as_str().ok_or("no `kind`")?.to_string();
         let files = v["files"]
@@ -528,6 +577,53 @@ fn read_manifest(folder: &Path) -> Option<Result<Manifest, String>> {
         Ok(Manifest { kind, files })
     };
     Some(parse())
+}
+
+/// The files of the result folder `folder` that microfolio wrote and may therefore change or
+/// remove when it redraws the folder in place (`microfolio report`): what its manifest lists,
+/// or, in a folder without one (written before manifests, or a staging folder not yet
+/// committed), the files a run wrote before manifests. A file of the user's is never in it,
+/// whatever its name. A damaged manifest is refused: microfolio cannot tell its files from
+/// the user's.
+pub fn owned_files(folder: &Path) -> Result<BTreeSet<String>, OutputError> {
+    match read_manifest(folder) {
+        Some(Ok(m)) => Ok(m.files),
+        Some(Err(e)) => Err(refused(
+            &folder.join(MANIFEST),
+            format!(
+                "{e}, so microfolio cannot tell its files from yours and changes nothing; a \
+                 new `microfolio run` into another folder rewrites it"
+            ),
+        )),
+        None => Ok(old_run_layout()),
+    }
+}
+
+/// The name of the temporary file through which `microfolio report` writes the file `name`
+/// of a result folder (in the same folder): hidden, and recognisable by the replace check as
+/// microfolio's own ([`is_own_temporary`]), should a kill leave it behind.
+pub fn temporary_name(name: &str) -> String {
+    format!(".{name}.microfolio-{}-{}.tmp", std::process::id(), unique())
+}
+
+/// Whether `path` (relative to a result folder) is a temporary file of [`temporary_name`] of
+/// one of the files `listed`: left by a `report` that was killed or failed mid-write.
+fn is_own_temporary(path: &str, listed: &BTreeSet<String>) -> bool {
+    let (dir, name) = match path.rsplit_once('/') {
+        Some((d, n)) => (format!("{d}/"), n),
+        None => (String::new(), path),
+    };
+    let Some(rest) = name.strip_prefix('.').and_then(|n| n.strip_suffix(".tmp")) else {
+        return false;
+    };
+    let Some((of, tag)) = rest.rsplit_once(".microfolio-") else {
+        return false;
+    };
+    tag.split('-').count() == 2
+        && tag
+            .split('-')
+            .all(|t| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()))
+        && listed.contains(&format!("{dir}{of}"))
 }
 
 /// The files of a run's folder as microfolio wrote them before folders had a manifest.
@@ -621,7 +717,12 @@ fn check_replaceable(dest: &Path, kind: &str) -> Result<(), OutputError> {
                     let prefix = format!("{}/", e.path);
                     !listed.contains(&prefix) && !listed.iter().any(|f| f.starts_with(&prefix))
                 } else {
-                    !(e.is_file && (listed.contains(&e.path) || e.path == MANIFEST))
+                    // A report's temporary file of a listed file, left by a kill or a full
+                    // disk, is microfolio's own too.
+                    !(e.is_file
+                        && (listed.contains(&e.path)
+                            || e.path == MANIFEST
+                            || is_own_temporary(&e.path, listed)))
                 }
             })
             .map(|e| e.path.clone())
@@ -657,7 +758,7 @@ fn check_replaceable(dest: &Path, kind: &str) -> Result<(), OutputError> {
                      replaces its own result folders, or an empty folder)",
                 ));
             }
-            let study = fs::read_to_string(dest.join(SUMMARY_JSON))
+            let study = read_bounded(&dest.join(SUMMARY_JSON), crate::charts::data::MAX_DATA_TEXT)
                 .ok()
                 .and_then(|t| serde_json::from_str::<Value>(&t).ok())
                 .and_then(|v| v.get("study")?.as_str().map(str::to_string));
@@ -674,6 +775,14 @@ fn check_replaceable(dest: &Path, kind: &str) -> Result<(), OutputError> {
             (RUN.to_string(), old_run_layout())
         }
     };
+    if found_kind == crate::shard::format::KIND && kind != found_kind {
+        // Most often a merge given a shard's folder as its `--out`: said in its terms.
+        return Err(refused(
+            dest,
+            "is a shard folder (`--shard`), which a result never replaces; give the result \
+             (the merge's --out) another folder: the shards stay as they are, to merge",
+        ));
+    }
     if found_kind != kind {
         return Err(refused(
             dest,
@@ -682,6 +791,8 @@ fn check_replaceable(dest: &Path, kind: &str) -> Result<(), OutputError> {
                 describe(&found_kind),
                 if kind == RUN {
                     "a `microfolio run`".to_string()
+                } else if kind == crate::shard::format::KIND {
+                    "a shard (`--shard`)".to_string()
                 } else {
                     format!("a `microfolio {kind}` study")
                 }

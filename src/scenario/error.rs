@@ -106,7 +106,8 @@ impl ScenarioError {
     }
 }
 
-/// Print a value as the user would write it: `0.08`, `nan`, `-inf`.
+/// Print a value as the user would write it: `0.08`, `nan`, `-inf`, and `1e308` or `3e-12`
+/// rather than hundreds of digits or dozens of zeros.
 pub(super) fn fmt_value(v: f64) -> String {
     if v.is_nan() {
         "nan".to_string()
@@ -116,6 +117,8 @@ pub(super) fn fmt_value(v: f64) -> String {
         } else {
             "-inf".to_string()
         }
+    } else if v != 0.0 && !(1e-5..1e15).contains(&v.abs()) {
+        format!("{v:e}")
     } else {
         format!("{v}")
     }

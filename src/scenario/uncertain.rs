@@ -254,6 +254,30 @@ pub(super) fn check(s: &Spec, c: &Check) -> Result<Vec<Uncertain>, ScenarioError
         alone_at_ends(s, &parameter, c)?;
         out.push(parameter);
     }
+    // Groups and parameters are reported by name side by side, and an ungrouped parameter is a
+    // group of its own name: one namespace, or an ungrouped `credit` and a group `credit` would
+    // silently be reported as one.
+    for q in &out {
+        let Some(g) = &q.group else { continue };
+        if let Some(p) = out
+            .iter()
+            .find(|p| p.name == *g && p.group.as_deref() != Some(g.as_str()))
+        {
+            let theirs = match &p.group {
+                None => "a parameter reported on its own".to_string(),
+                Some(other) => format!("a parameter of group `{other}`"),
+            };
+            return Err(c.fail(
+                &c.at(&q.name, "group"),
+                format!("{g:?}"),
+                &format!(
+                    "a group name that no other uncertain parameter has as its name (`{g}` is \
+                     {theirs}, and groups and parameters are reported by name side by side): \
+                     rename the group or that parameter"
+                ),
+            ));
+        }
+    }
     Ok(out)
 }
 
@@ -369,7 +393,19 @@ fn distribution(p: &UncertainSpec, label: &str, c: &Check) -> Result<Distributio
             "high",
             high,
             high > low,
-            format!("a number above low ({low})"),
+            format!("a number above low ({})", fmt_value(low)),
+        )?;
+        // Both finite, but their distance may not be (uniform(-1e308, 1e308)): a draw would be
+        // `low + u × ∞`, the same bound on every path, silently.
+        rule(
+            "high",
+            high,
+            !(low.is_finite() && high.is_finite()) || (high - low).is_finite(),
+            format!(
+                "a number whose distance from low ({}) is a finite number (these two are \
+                 too far apart to draw between: keep them within about ±1e307)",
+                fmt_value(low)
+            ),
         )
     };
     Ok(match p.dist.as_str() {
@@ -387,7 +423,11 @@ fn distribution(p: &UncertainSpec, label: &str, c: &Check) -> Result<Distributio
                 "mode",
                 mode,
                 (low..=high).contains(&mode),
-                format!("a number from low ({low}) to high ({high})"),
+                format!(
+                    "a number from low ({}) to high ({})",
+                    fmt_value(low),
+                    fmt_value(high)
+                ),
             )?;
             Distribution::Triangular { low, mode, high }
         }
@@ -396,6 +436,17 @@ fn distribution(p: &UncertainSpec, label: &str, c: &Check) -> Result<Distributio
             let mean = finite("mean", p.mean)?;
             let sd = finite("sd", p.sd)?;
             rule("sd", sd, sd > 0.0, "a number > 0".to_string())?;
+            // Draws reach about 40 sd from the mean; they must stay numbers.
+            rule(
+                "sd",
+                sd,
+                (mean.abs() + 40.0 * sd).is_finite(),
+                format!(
+                    "an sd with which the draws stay numbers: mean ({}) ± 40 sd must be \
+                     finite (keep both within about ±1e306)",
+                    fmt_value(mean)
+                ),
+            )?;
             if lognormal {
                 rule(
                     "mean",
@@ -440,14 +491,30 @@ fn distribution(p: &UncertainSpec, label: &str, c: &Check) -> Result<Distributio
             // The truncation must keep some probability: the distribution function must rise
             // between the bounds by more than rounding.
             let kept = d.kept_mass();
+            // An sd far beyond the mean overflows the distribution's own arithmetic (the
+            // log-normal's sd² / mean²): say so, rather than that the bounds keep NaN.
+            rule(
+                "sd",
+                sd,
+                kept.is_finite(),
+                format!(
+                    "an sd the {} distribution can be computed with: {} is too large beside \
+                     the mean {} (keep sd / mean below about 1e150)",
+                    p.dist,
+                    fmt_value(sd),
+                    fmt_value(mean)
+                ),
+            )?;
             rule(
                 "high",
                 high,
                 kept > 1e-9,
                 format!(
                     "bounds that keep a probability above 1e-9 of the untruncated {} \
-                     (low {low} and high {high} keep {kept:.3e})",
-                    p.dist
+                     (low {} and high {} keep {kept:.3e})",
+                    p.dist,
+                    fmt_value(low),
+                    fmt_value(high)
                 ),
             )?;
             d
@@ -466,14 +533,25 @@ fn distribution(p: &UncertainSpec, label: &str, c: &Check) -> Result<Distributio
                 sd,
                 sd > 0.0 && sd * sd < mean * (1.0 - mean),
                 format!(
-                    "a number > 0 with sd^2 < mean*(1-mean), i.e. below {:.4} for mean {mean}",
-                    (mean * (1.0 - mean)).sqrt()
+                    "a number > 0 with sd^2 < mean*(1-mean), i.e. below {} for mean {}",
+                    four_digits((mean * (1.0 - mean)).sqrt()),
+                    fmt_value(mean)
                 ),
             )?;
             Distribution::Beta { mean, sd }
         }
         _ => discrete(p, label, c)?,
     })
+}
+
+/// A bound in a message to four significant digits: `0.2449`, or `3.162e-31` for a tiny one
+/// (fixed decimals would print dozens of zeros).
+fn four_digits(x: f64) -> String {
+    if x == 0.0 || (1e-3..1e6).contains(&x.abs()) {
+        format!("{x:.4}")
+    } else {
+        format!("{x:.3e}")
+    }
 }
 
 /// `values` (and `weights`, equal by default): finite, distinct values, weights >= 0 not all 0.

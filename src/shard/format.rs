@@ -57,7 +57,7 @@ pub const MAX_SHARD_JSON: u64 = 64 << 20;
 const BLOCK_VALUES: u64 = 1 << 20;
 
 /// Paths per block of a work of `rows` yearly rows: as many as keep a block within about
-/// 8 MiB of values, a multiple of 512 from 512 to 8,192 (5,120 for ten years).
+/// 8 MiB of values, a multiple of 512 from 512 to 8,192 (3,072 for ten years and the row after them).
 pub fn block_paths(rows: usize) -> u64 {
     let per_path = columns(rows) as u64;
     (BLOCK_VALUES / per_path / 512 * 512).clamp(512, 8192)
@@ -615,6 +615,16 @@ impl ShardFile {
         let work = v["work"].clone();
         if !work.is_object() {
             return Err(field("work"));
+        }
+        // The name it gives its work is recomputed from the work, not taken on trust: a
+        // shard.json whose checksum was made again after an edit still cannot rename its work.
+        if v["fingerprint"].as_str() != Some(fingerprint_id(&work).as_str()) {
+            return Err(format!(
+                "its fingerprint {} is not that of the work it holds ({}): it was edited; the \
+                 shard is damaged, rerun it",
+                v["fingerprint"].as_str().unwrap_or("(none)"),
+                fingerprint_id(&work)
+            ));
         }
         let given = v["given"].clone();
         if !given.is_object() {

@@ -97,6 +97,13 @@ pub fn shard_folders(args: &[PathBuf]) -> Result<Vec<PathBuf>, Error> {
                 )));
             }
             out.extend(found);
+        } else if arg.exists() {
+            // A file given where a folder belongs (often the shard's own shard.json).
+            return Err(Error::Input(format!(
+                "{}: is a file, not a shard folder; give the folder that holds {SHARD_JSON} \
+                 (or a folder of such folders)",
+                arg.display()
+            )));
         } else {
             return Err(Error::Input(format!(
                 "{}: no such shard folder",
@@ -266,10 +273,23 @@ fn regular_file(path: &Path, max: u64) -> Result<u64, Error> {
 fn read_shard(folder: &Path) -> Result<Found, Error> {
     let path = folder.join(SHARD_JSON);
     regular_file(&path, MAX_SHARD_JSON)?;
-    let text = fs::read_to_string(&path)
-        .map_err(|e| Error::Input(format!("{}: cannot be read: {e}", path.display())))?;
-    let file = ShardFile::parse(&text)
-        .map_err(|why| Error::Input(format!("{}: {why}", path.display())))?;
+    // Read through the same bound: a file that grows after its size was looked at is not
+    // read past it.
+    let text = crate::output::folder::read_bounded(&path, MAX_SHARD_JSON).map_err(|why| {
+        Error::Input(format!(
+            "{}: {why}; the shard is damaged, rerun it",
+            path.display()
+        ))
+    })?;
+    let file = ShardFile::parse(&text).map_err(|why| {
+        // Every reason ends with what to do: most are damage, to be computed again.
+        let advice = if why.contains("rerun") || why.contains("again") {
+            ""
+        } else {
+            "; the shard is damaged, rerun it"
+        };
+        Error::Input(format!("{}: {why}{advice}", path.display()))
+    })?;
     // What the merge rebuilds the work from must be the work of the fingerprint.
     if format::content(&file.given["recipe"]) != file.work["recipe"] {
         return Err(Error::Input(format!(
@@ -457,6 +477,22 @@ fn check(shards: &mut [Found], out: Option<&Path>) -> Result<(), Error> {
             )));
         }
     }
+    // Each shard's index of its count names its share of the stream: a shard.json whose
+    // counts were changed together with its checksum is still refused.
+    for s in shards.iter() {
+        let (i, n) = (s.file.index, s.file.count);
+        let share = (i < n && n <= super::MAX_SHARDS)
+            .then(|| super::Shard { index: i, count: n }.share(total));
+        if share.map(|r| (r.start, r.end)) != Some(s.file.stream) {
+            return Err(Error::Input(format!(
+                "{}: shard {i} of {n} holds {item} {}..{} of the work, not the share of shard \
+                 {i}/{n}; the shard is damaged, rerun it",
+                s.folder.join(SHARD_JSON).display(),
+                s.file.stream.0,
+                s.file.stream.1
+            )));
+        }
+    }
     // Any mix of N: the shards' shares must tile the stream of paths (or points).
     let mut next = 0;
     let mut previous: Option<&Found> = None;
@@ -528,6 +564,21 @@ fn check_outcomes(s: &mut Found, stream: Stream, paths: u64, metrics: usize) -> 
     if at != b {
         return Err(damaged_json(&format!(
             "its pieces do not cover its share {a}..{b} of the work"
+        )));
+    }
+    // Every count: the loans its pieces hold are the loans it says it simulated (for a
+    // design's points, which keep no loans per point, the one check there is besides the
+    // checksum).
+    let loans = s
+        .file
+        .pieces
+        .iter()
+        .try_fold(0u64, |sum, p| sum.checked_add(p.loans_simulated));
+    if loans != Some(s.file.run.loans_simulated) {
+        return Err(damaged_json(&format!(
+            "its pieces hold {} loans, but it says it simulated {}",
+            loans.map_or("more than 2^64".to_string(), |l| l.to_string()),
+            s.file.run.loans_simulated
         )));
     }
     let index = s.file.outcomes_index;
@@ -688,10 +739,7 @@ impl<'a> ShardColumns<'a> {
 
     fn stop(&self) -> Result<(), Error> {
         if self.observer.should_stop() {
-            return Err(Error::Interrupted {
-                paths_done: 0,
-                paths_total: self.paths,
-            });
+            return Err(Error::Stopped("merging the shards"));
         }
         Ok(())
     }
@@ -706,10 +754,12 @@ impl<'a> ShardColumns<'a> {
     ) -> Result<(), Error> {
         let mut buf = Vec::new();
         for p in &self.pieces {
-            self.stop()?;
             let bin = p.shard.bin();
             let mut file = open(&bin)?;
             for (b, (first, n)) in p.piece.span.blocks().into_iter().enumerate() {
+                // Before every block (a few MiB), not every piece: a piece of a million paths
+                // is read column after column for seconds, and Ctrl-C must not wait for it.
+                self.stop()?;
                 let offsets = format::chunk_offsets(n, self.shape.rows);
                 let (from, to) = (offsets[columns.start], offsets[columns.end]);
                 buf.resize((to - from) as usize, 0);
@@ -1057,10 +1107,7 @@ fn merge_study<S: Study>(
             let folder = study_folder(&study, out)?;
             let (outcomes, loans) = read_points(shards, design.metrics().len())?;
             if observer.should_stop() {
-                return Err(Error::Interrupted {
-                    paths_done: merged.paths,
-                    paths_total: merged.paths,
-                });
+                return Err(Error::Stopped("merging the shards"));
             }
             let run = RunInfo {
                 loans_simulated: loans,
@@ -1086,10 +1133,7 @@ fn merge_study<S: Study>(
             let folder = study_folder(&study, out)?;
             let mut next = |i: usize| -> Result<Results, Error> {
                 if observer.should_stop() {
-                    return Err(Error::Interrupted {
-                        paths_done: i as u64 * study.paths(),
-                        paths_total: merged.paths,
-                    });
+                    return Err(Error::Stopped("merging the shards"));
                 }
                 units[i].check_loans()?;
                 units[i].results()

@@ -16,7 +16,7 @@ const CSV_BYTES_PER_PATH: u64 = 520;
 const PARQUET_BYTES_PER_PATH: u64 = 220;
 
 /// What a task holds beside what grows with its work: the program, its threads' stacks, the
-/// allocator's slack (a shard task of the baseline peaked at 22 MB resident: docs/cluster.md,
+/// allocator's slack (a shard task of the baseline peaked at 23 MB resident: docs/cluster.md,
 /// "Scale").
 const PROGRAM: u64 = 24 << 20;
 

@@ -161,6 +161,16 @@ fn from_scheduler(
             }
             let min = number(env, SLURM_MIN)?;
             let max = number(env, SLURM_MAX)?;
+            // Slurm never sets them so: said as it is, not as a count it would imply.
+            if let (Some(lo), Some(hi)) = (min, max)
+                && lo > hi
+            {
+                return Err(format!(
+                    "{SLURM_MIN}={lo} is above {SLURM_MAX}={hi}: not the ids of a Slurm job \
+                     array (were they set by hand?); submit with sbatch --array=0-(N-1), or give \
+                     the number of shards as auto/N"
+                ));
+            }
             let tasks = number(env, SLURM_COUNT)?;
             let n = match (tasks, max) {
                 (Some(n), _) => n,
@@ -183,10 +193,11 @@ fn from_scheduler(
             if !whole {
                 let shown = |v: Option<u64>| v.map_or("unset".to_string(), |v| v.to_string());
                 return Err(format!(
-                    "{SLURM_COUNT}={n} with {SLURM_MIN}={} and {SLURM_MAX}={}: plain auto takes \
+                    "{SLURM_COUNT}={} with {SLURM_MIN}={} and {SLURM_MAX}={}: plain auto takes \
                      the number of shards from the array, which must then be all of it, \
                      --array=0-{}; to run or rerun some of the shards of N, give auto/N \
                      (cluster/shard.sbatch does)",
+                    shown(tasks),
                     shown(min),
                     shown(max),
                     n - 1
@@ -279,7 +290,7 @@ mod tests {
             Ok(Shard { index: 3, count: 4 })
         );
         type Vars<'a> = &'a [(&'a str, &'a str)];
-        let cases: [(&str, Vars, &str); 8] = [
+        let cases: [(&str, Vars, &str); 10] = [
             // A rerun of shard 3 alone, or of 1 and 3, is not the whole array: plain auto
             // would take it for a job of 1 or 2 shards.
             (
@@ -325,6 +336,17 @@ mod tests {
                 "outside the array's ids 0..3",
             ),
             ("auto", &[(SLURM_ID, "0"), (SLURM_COUNT, "0")], "1 to"),
+            // Ids Slurm never sets: said as they are (MAX is set, and COUNT is not invented).
+            (
+                "auto",
+                &[(SLURM_ID, "2"), (SLURM_MIN, "3"), (SLURM_MAX, "1")],
+                "SLURM_ARRAY_TASK_MIN=3 is above SLURM_ARRAY_TASK_MAX=1",
+            ),
+            (
+                "auto",
+                &[(SLURM_ID, "2"), (SLURM_MIN, "1"), (SLURM_MAX, "3")],
+                "SLURM_ARRAY_TASK_COUNT=unset with",
+            ),
             (
                 "auto",
                 &[(SLURM_ID, "1"), (SLURM_COUNT, "4"), (K8S_INDEX, "1")],

@@ -639,7 +639,11 @@ pub fn default_folder(scenario: &Scenario, kind: &str) -> PathBuf {
 /// The kind of study (`sweep`, `compare`, ...) whose result folder `folder` is, as its
 /// `summary.json` says; `None` for the folder of a run, or one whose summary cannot be read.
 pub fn kind_of_folder(folder: &Path) -> Option<String> {
-    let text = std::fs::read_to_string(folder.join(output::SUMMARY_JSON)).ok()?;
+    let text = output::folder::read_bounded(
+        &folder.join(output::SUMMARY_JSON),
+        crate::charts::data::MAX_DATA_TEXT,
+    )
+    .ok()?;
     let summary: Value = serde_json::from_str(&text).ok()?;
     summary.get("study")?.as_str().map(str::to_string)
 }

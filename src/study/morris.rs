@@ -8,7 +8,9 @@
 //! (every move of the dummy crosses the middle) runs its paths under another seed, so the
 //! dummy's effects are the Monte Carlo noise of `M` paths. Per metric and group: μ, μ* (the
 //! mean absolute effect, with a bootstrap interval) and σ, in the outcome's units per whole
-//! range of the parameter (the range of its distribution's quantiles from 0 to 1).
+//! range of the parameter (the range of its distribution's quantiles from 0 to 1). Level `l` of
+//! `p` is evaluated at probability `(l + 1/2)/p`, the middle of its band, never at 0 or 1: a
+//! Beta or a zero-weight discrete value is evaluated only where it can be drawn.
 
 mod page;
 
@@ -37,6 +39,46 @@ pub const MORRIS_CSV: &str = "morris.csv";
 
 pub const DEFAULT_TRAJECTORIES: usize = 20;
 pub const DEFAULT_LEVELS: usize = 4;
+
+/// The probability at which a parameter is evaluated for the design's grid coordinate `x`
+/// (`l/(p−1)` for level `l` of `p`): the middle `(l + 1/2)/p` of the level's band. The grid's
+/// ends 0 and 1 would be a distribution's bounds, which a Beta (whose density is zero there)
+/// never draws and a truncated distribution draws with probability zero; the middles are in the
+/// open interval, and a move of `p/2` levels is half the probability range, so an effect is
+/// `Δf / (1/2)`: per whole range of the parameter's quantiles, as before.
+pub fn level_probability(x: f64, levels: usize) -> f64 {
+    let level = (x * (levels - 1) as f64).round();
+    (level + 0.5) / levels as f64
+}
+
+/// By how much the design's effects (per grid unit, `Δf / Δ` with SALib's `Δ = p/(2(p−1))`)
+/// are multiplied to be per whole range of the probabilities: the levels' middles are
+/// `p/(p−1)` times closer together than the grid's points.
+fn per_whole_range(levels: usize) -> f64 {
+    levels as f64 / (levels - 1) as f64
+}
+
+/// Effects per grid unit scaled by `k`: every statistic is linear in the effects.
+fn scaled(mut e: MorrisEffects, k: f64) -> MorrisEffects {
+    for m in &mut e.mu {
+        *m *= k;
+    }
+    for s in &mut e.sigma {
+        *s *= k;
+    }
+    for m in &mut e.mu_star {
+        m.value *= k;
+        m.low *= k;
+        m.high *= k;
+        m.half_width *= k;
+    }
+    for row in &mut e.effects {
+        for x in row {
+            *x *= k;
+        }
+    }
+    e
+}
 
 /// Most points of a design.
 pub const MAX_POINTS: usize = super::sobol::MAX_POINTS;
@@ -213,6 +255,7 @@ impl Morris {
         for (k, metric) in self.core.metrics.iter().enumerate() {
             let e = gsa::morris_effects(&self.design, &outcomes[k].mean, &options)
                 .map_err(|e| Error::Input(format!("{}: {e}", metric.name())))?;
+            let e = scaled(e, per_whole_range(self.settings.levels));
             effects.push(MetricEffects {
                 metric: *metric,
                 above_dummy: gsa::flag_against_dummy(&e.mu_star, dummy),
@@ -294,8 +337,17 @@ impl PointStudy for Morris {
         self.design.len()
     }
 
+    /// The point's probabilities: each grid level `l` of the design (SALib's grid `l/(p−1)`)
+    /// is the middle of its band of probability, `(l + 1/2)/p`, never 0 or 1. A distribution
+    /// whose ends have probability zero (a Beta's 0 and 1, a discrete value of weight zero) is
+    /// thus evaluated only at values it can draw; see [`level_probability`].
     fn unit_point(&self, p: usize) -> Vec<f64> {
-        self.design.point(p).to_vec()
+        let levels = self.settings.levels;
+        self.design
+            .point(p)
+            .iter()
+            .map(|&x| level_probability(x, levels))
+            .collect()
     }
 
     /// `Some(trajectory)` for the dummy's other paths, when its dummy coordinate is in the
@@ -383,7 +435,8 @@ impl Study for Morris {
                 "method": "Morris (1991) trajectories; mu* after Campolongo et al. (2007)",
                 "trajectories": self.settings.trajectories,
                 "levels": self.settings.levels,
-                "delta": self.design.delta(),
+                "delta": 0.5,
+                "levels_at": "the middle of each level's band of probability, (l + 1/2)/p for level l of p: never a distribution's ends",
                 "points": self.design.len(),
                 "paths_per_point": self.settings.paths_per_point,
                 "groups": self.core.problem.group_names(),
@@ -502,5 +555,49 @@ impl Study for Morris {
             }
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::gsa::{Groups, morris_effects};
+
+    /// The levels' middles and the scaling keep the known answer: for `f = c × value`, the
+    /// value uniform from `low` to `high`, every effect is exactly `c × (high − low)` (μ* its
+    /// size, σ 0), and no point is at a distribution's ends.
+    #[test]
+    fn a_linear_outcome_has_effects_of_its_coefficient_times_the_range() {
+        let coef = [2.0, -3.0, 0.5];
+        let ranges = [(0.0, 1.0), (10.0, 30.0), (-1.0, 1.0)];
+        for levels in [2, 4, 6, 10] {
+            let design = MorrisDesign::new(Groups::singletons(3), 12, levels, 3).unwrap();
+            let y: Vec<f64> = design
+                .points()
+                .map(|x| {
+                    x.iter()
+                        .zip(coef.iter().zip(&ranges))
+                        .map(|(&x, (&c, &(lo, hi)))| {
+                            let u = level_probability(x, levels);
+                            assert!(u > 0.0 && u < 1.0, "p={levels}: u = {u}");
+                            c * (lo + (hi - lo) * u)
+                        })
+                        .sum()
+                })
+                .collect();
+            let e = morris_effects(&design, &y, &MorrisOptions::default()).unwrap();
+            let e = scaled(e, per_whole_range(levels));
+            for i in 0..3 {
+                let want = coef[i] * (ranges[i].1 - ranges[i].0);
+                let tol = 1e-9 * (1.0 + want.abs());
+                assert!(
+                    (e.mu[i] - want).abs() < tol,
+                    "p={levels} mu_{i}: {}",
+                    e.mu[i]
+                );
+                assert!((e.mu_star[i].value - want.abs()).abs() < tol);
+                assert!(e.sigma[i] < tol);
+            }
+        }
     }
 }

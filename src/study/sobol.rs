@@ -180,6 +180,19 @@ impl Sobol {
             settings.confidence,
         )?;
         let problem = Problem::new(base, "Sobol'")?;
+        // Said in the scenario's terms: its parameters, not the design's (which counts the
+        // dummy the study adds).
+        let most = gsa::saltelli::MAX_PARAMETERS - 1;
+        if problem.params().len() > most {
+            return Err(Error::Input(format!(
+                "{}: {} uncertain parameters, and a Sobol' study takes at most {most} (its \
+                 sequence has {} dimensions, two per parameter and two for the noise floor); \
+                 screen them first with `microfolio morris`, which takes up to a thousand",
+                base.file(),
+                problem.params().len(),
+                2 * gsa::saltelli::MAX_PARAMETERS
+            )));
+        }
         let groups = problem.groups();
         let n = settings.samples;
         if n < 2 || !n.is_power_of_two() {
