@@ -44,6 +44,12 @@ pub enum Arg {
     Levels,
     /// Paths per variant of a study.
     Paths,
+    /// Points per wave of a calibration.
+    Points,
+    /// Waves of a calibration.
+    Waves,
+    /// The implausibility cut-off of a calibration.
+    Cutoff,
 }
 
 impl Arg {
@@ -63,6 +69,9 @@ impl Arg {
             Arg::Trajectories => "trajectories",
             Arg::Levels => "levels",
             Arg::Paths => "paths",
+            Arg::Points => "points per wave",
+            Arg::Waves => "waves",
+            Arg::Cutoff => "cut-off",
         }
     }
 }

@@ -216,6 +216,10 @@ metric_enum! {
         Rationed = "rationed",
         /// Defaults in the year over loans live at the start of the year (0 when none are).
         DefaultRate = "default_rate",
+        /// The year's operational self-sufficiency: interest and fees over operating and
+        /// funding costs plus net loss net of BMKB claims received, all of the year (0 when
+        /// that is not positive). Before the BMKB's and the ledger's metrics: the lender's own.
+        Oss = "oss",
         /// BMKB premiums received in the year, both channels.
         BmkbPremiums = "bmkb_premiums",
         /// BMKB claims paid in the year, both channels.
@@ -550,6 +554,7 @@ impl Yearly {
             StateLoanRepaid => "State loan repaid",
             GuaranteeCall => "Guarantee call paid",
             GuaranteeExposure => "Facility guarantee exposure",
+            Oss => "Operational self-sufficiency",
         }
     }
 
@@ -575,6 +580,7 @@ impl Yearly {
             | GuaranteeExposure => Unit::Money,
             CapitalRatio | DefaultRate => Unit::Percent,
             ActiveLoans | NewLoans | Defaults | Graduations | Rationed => Unit::Count,
+            Oss => Unit::Ratio,
         }
     }
 
@@ -589,7 +595,7 @@ impl Yearly {
             | BmkbClaims
             | StateRecapitalisation
             | GuaranteeCall => Some(Direction::HigherWorse),
-            Capital | CapitalRatio | StateNetCash => Some(Direction::HigherBetter),
+            Capital | CapitalRatio | StateNetCash | Oss => Some(Direction::HigherBetter),
             Book | ActiveLoans | ExternalDebt | Cash | NewLoans | NewVolume | Graduations
             | BmkbPremiums | BmkbExposure | StateLoanInterest | GuaranteeFees | StateLoanRepaid
             | GuaranteeExposure => None,
@@ -612,7 +618,7 @@ impl Yearly {
             | GuaranteeCall
             | GuaranteeExposure => true,
             Book | ActiveLoans | Capital | ExternalDebt | Cash | CapitalRatio | NewLoans
-            | NewVolume | Defaults | NetLoss | Graduations | Rationed | DefaultRate => false,
+            | NewVolume | Defaults | NetLoss | Graduations | Rationed | DefaultRate | Oss => false,
         }
     }
 
@@ -641,7 +647,8 @@ impl Yearly {
             | StateRecapitalisation
             | StateLoanRepaid
             | GuaranteeCall
-            | GuaranteeExposure => false,
+            | GuaranteeExposure
+            | Oss => false,
         }
     }
 }
@@ -661,7 +668,7 @@ mod tests {
             assert_eq!(Yearly::from_name(m.name()), Some(*m));
         }
         assert_eq!(Scalar::COUNT, 57);
-        assert_eq!(Yearly::COUNT, 23);
+        assert_eq!(Yearly::COUNT, 24);
     }
 
     #[test]

@@ -119,6 +119,33 @@ def test_run_with_parameter_uncertainty(root):
     assert (r.paths["net_loss"] != plain.paths["net_loss"]).any()
 
 
+def test_a_calibrated_scenario_draws_whole_kept_sets(tmp_path):
+    # A scenario as `microfolio calibrate` writes it: its [[uncertain]] parameters drawn
+    # jointly from the sets of a CSV file beside it (each path one whole set).
+    (tmp_path / "kept.csv").write_text("set,pd,cost\n0,0.03,0.8\n1,0.09,1.4\n")
+    (tmp_path / "calibrated.toml").write_text('uncertain_sets = "kept.csv"\n' + SMALL + """
+[[uncertain]]
+name = "pd"
+keys = ["segment.starter.annual_pd"]
+dist = "uniform"
+low = 0.02
+high = 0.1
+[[uncertain]]
+name = "cost"
+keys = ["costs.fixed_per_year"]
+how = "scale"
+dist = "uniform"
+low = 0.5
+high = 1.5
+""")
+    s = mf.load(tmp_path / "calibrated.toml")
+    r = mf.run(s, paths=30, uncertain=True, progress=False)
+    drawn = set(zip(r.paths["uncertain.pd"], r.paths["uncertain.cost"]))
+    assert drawn == {(0.03, 0.8), (0.09, 1.4)}
+    with pytest.raises(mf.InputError, match="independent inputs"):
+        mf.sobol(s, samples=4, paths_per_point=2, progress=False)
+
+
 def test_sobol_and_morris_return_their_tables(root, tmp_path):
     s = mf.load(root / "scenarios" / "uncertainty.toml")
     with pytest.warns(UserWarning, match="samples=4: "):

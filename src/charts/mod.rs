@@ -19,6 +19,7 @@ mod forest;
 mod frame;
 mod heatmap;
 mod histogram;
+mod pairs;
 mod raster;
 mod scatter;
 pub mod study;

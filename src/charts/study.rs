@@ -7,6 +7,7 @@
 pub use super::forest::{Forest, ForestRow};
 pub use super::frame::Texts;
 pub use super::heatmap::Heatmap;
+pub use super::pairs::Pairs;
 pub use super::scatter::{Scatter, ScatterPoint};
 pub use super::sweep_line::{LinePoint, SweepLine};
 pub use super::tornado::{TornadoChart, TornadoRow};
@@ -81,4 +82,9 @@ pub fn tornado(file: String, caption: String, f: &TornadoChart) -> Result<StudyC
 /// Draw a Morris μ*–σ chart.
 pub fn scatter(file: String, caption: String, f: &Scatter) -> Result<StudyChart, ChartError> {
     finish("morris", file, f.texts.title.clone(), caption, f)
+}
+
+/// Draw a calibration's pairs plot.
+pub fn pairs(file: String, caption: String, f: &Pairs) -> Result<StudyChart, ChartError> {
+    finish("pairs", file, f.texts.title.clone(), caption, f)
 }

@@ -37,6 +37,9 @@ pub enum Command {
     /// Morris screening of the scenario's uncertain parameters: elementary effects, μ* and σ,
     /// at a fraction of a Sobol' study's cost.
     Morris(MorrisArgs),
+    /// History matching: which sets of the scenario's uncertain parameters ([[uncertain]]) the
+    /// public record (a targets file) does not rule out, in waves; writes calibrated.toml.
+    Calibrate(CalibrateArgs),
 }
 
 #[derive(Args, Debug)]
@@ -190,6 +193,34 @@ pub struct MorrisArgs {
     pub levels: Option<usize>,
     #[command(flatten)]
     pub design: DesignArgs,
+    #[command(flatten)]
+    pub run: WorkArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct CalibrateArgs {
+    #[command(flatten)]
+    pub scenario: ScenarioArgs,
+    /// The targets file: the observations, their errors and sources (docs/calibration.md,
+    /// "History matching").
+    #[arg(long, value_name = "TARGETS.toml")]
+    pub targets: PathBuf,
+    /// Points per wave [default: 512].
+    #[arg(long, value_name = "N", value_parser = whole::<usize>)]
+    pub points: Option<usize>,
+    /// Paths simulated at each point, the same path indices at every point [default: 32].
+    #[arg(long, value_name = "M", value_parser = whole::<u64>)]
+    pub paths_per_point: Option<u64>,
+    /// Waves at most; they stop earlier when the kept share changes by less than 5 points
+    /// [default: 4].
+    #[arg(long, value_name = "W", value_parser = whole::<usize>)]
+    pub waves: Option<usize>,
+    /// The largest implausibility a kept point may have [default: 3].
+    #[arg(long, value_name = "C", value_parser = number)]
+    pub cutoff: Option<f64>,
+    /// Keep a point by its second largest implausibility: one target may be missed.
+    #[arg(long)]
+    pub second: bool,
     #[command(flatten)]
     pub run: WorkArgs,
 }

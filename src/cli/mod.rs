@@ -11,8 +11,8 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use args::{
-    Command, CompareArgs, MorrisArgs, ReportArgs, RunArgs, ScenarioArgs, SobolArgs, SweepArgs,
-    TornadoArgs, ValidateArgs, WorkArgs,
+    CalibrateArgs, Command, CompareArgs, MorrisArgs, ReportArgs, RunArgs, ScenarioArgs, SobolArgs,
+    SweepArgs, TornadoArgs, ValidateArgs, WorkArgs,
 };
 use microfolio::output::PathsFormat;
 use microfolio::report::ReportError;
@@ -51,6 +51,7 @@ pub fn main() -> ExitCode {
         Command::Merge(args) => shard::merge(args),
         Command::Sobol(args) => sobol(args),
         Command::Morris(args) => morris(args),
+        Command::Calibrate(args) => calibrate(args),
     }
 }
 
@@ -106,6 +107,9 @@ fn flag(arg: Arg, metrics: &str) -> &str {
         Arg::Trajectories => "--trajectories",
         Arg::Levels => "--levels",
         Arg::Paths => "--paths",
+        Arg::Points => "--points",
+        Arg::Waves => "--waves",
+        Arg::Cutoff => "--cutoff",
     }
 }
 
@@ -577,4 +581,45 @@ fn morris(args: MorrisArgs) -> ExitCode {
     let plan =
         metrics(args.design.metrics.as_slice()).and_then(|m| Morris::new(&scenario, m, settings));
     study(plan, &args.run, "--metrics")
+}
+
+fn calibrate(args: CalibrateArgs) -> ExitCode {
+    use microfolio::study::calibrate::{
+        Calibration, CalibrationSettings, implausibility::Measure, targets::Targets,
+    };
+    if let Some(code) = no_paths_flag(&args.run, "calibration") {
+        return code;
+    }
+    if args.run.shard.is_some() {
+        return fail(
+            EXIT_BAD_INPUT,
+            "--shard: a calibration runs its waves one after another on one machine; it cannot \
+             be run in shards yet",
+        );
+    }
+    let scenario = match load_sized(&args.scenario, &args.run) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let targets = match Targets::load(&args.targets, &scenario) {
+        Ok(t) => t,
+        Err(e) => return fail(EXIT_BAD_INPUT, e),
+    };
+    let defaults = CalibrationSettings::default();
+    let settings = CalibrationSettings {
+        points: args.points.unwrap_or(defaults.points),
+        paths_per_point: args.paths_per_point.unwrap_or(defaults.paths_per_point),
+        waves: args.waves.unwrap_or(defaults.waves),
+        cutoff: args.cutoff.unwrap_or(defaults.cutoff),
+        measure: if args.second {
+            Measure::SecondLargest
+        } else {
+            Measure::Largest
+        },
+    };
+    study(
+        Calibration::new(&scenario, targets, settings),
+        &args.run,
+        "--metrics",
+    )
 }

@@ -116,7 +116,7 @@ pub fn run(scenario: &Scenario, done: &Completed, uncertain: bool) -> io::Result
 pub fn study<S: Study>(study: &S, done: &Done<S::Results>) -> io::Result<()> {
     let mut out = std::io::stdout().lock();
     let run = done.results.run();
-    let units = study.paths_total() / study.paths().max(1);
+    let units = study.units_run(&done.results);
     writeln!(
         out,
         "{}: {} {}{} × {} in {:.1} s on {} threads (common random numbers)",

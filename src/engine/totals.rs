@@ -75,6 +75,11 @@ struct YearFlows {
     rationed: u64,
     bmkb_premiums: f64,
     bmkb_claims: f64,
+    /// The year's side of [`Scalar::Oss`]: interest and fees earned; operating and funding
+    /// costs; BMKB claims received (net loss is `net_loss` above).
+    income: f64,
+    costs: f64,
+    claims_received: f64,
 }
 
 /// The BMKB's account of a path beyond what the months record (docs/model.md §10).
@@ -203,6 +208,9 @@ impl Totals {
         year.rationed += g.rationed as u64;
         year.bmkb_premiums += m.bmkb_premiums;
         year.bmkb_claims += m.bmkb_claims;
+        year.income += b.interest + g.fees;
+        year.costs += m.costs.operating + m.new_loan_costs + m.costs.funding;
+        year.claims_received += m.claims_received;
         if m.month % 12 == 11 {
             self.close_year(m);
         }
@@ -241,6 +249,15 @@ impl Totals {
         };
         row[Yearly::BmkbPremiums.index()] = year.bmkb_premiums;
         row[Yearly::BmkbClaims.index()] = year.bmkb_claims;
+        // The year's own operational self-sufficiency, as the horizon's (docs/model.md §10):
+        // what a lender's annual accounts report, and what the record's "break-even in 2014"
+        // speaks to (docs/calibration.md). 0 when the year has no costs, as the ratios above.
+        let costs = year.costs + year.net_loss - year.claims_received;
+        row[Yearly::Oss.index()] = if costs > 0.0 {
+            year.income / costs
+        } else {
+            0.0
+        };
     }
 
     /// The yearly metrics, and the scalar metrics of a path of `model` that started with

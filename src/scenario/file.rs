@@ -395,8 +395,8 @@ fn load_doc(
 }
 
 /// Lay `over` onto `base`: tables merge key by key, segments and funding facilities merge by
-/// name (a new name is appended; an empty list of facilities drops the parent's), anything else
-/// is replaced.
+/// name (a new name is appended; an empty list of facilities drops the parent's; a facility's
+/// `limit` replaces its parent's `limits` and the other way round), anything else is replaced.
 fn merge(base: &mut toml::Table, over: toml::Table) {
     for (key, value) in over {
         match (base.get_mut(&key), value) {
@@ -409,7 +409,18 @@ fn merge(base: &mut toml::Table, over: toml::Table) {
                         name.is_some() && b.get("name").and_then(|n| n.as_str()) == name.as_deref()
                     });
                     match (existing, seg) {
-                        (Some(toml::Value::Table(b)), toml::Value::Table(s)) => merge(b, s),
+                        (Some(toml::Value::Table(b)), toml::Value::Table(s)) => {
+                            // A facility's `limit` and `limits` are one setting: the child's
+                            // replaces the parent's, as `--set` does.
+                            if key == "facility" {
+                                for (one, other) in [("limit", "limits"), ("limits", "limit")] {
+                                    if s.contains_key(one) {
+                                        b.remove(other);
+                                    }
+                                }
+                            }
+                            merge(b, s)
+                        }
                         (_, seg) => base_segments.push(seg),
                     }
                 }

@@ -17,6 +17,7 @@ mod file;
 mod keys;
 mod overrides;
 mod parameters;
+mod sets;
 mod spec;
 mod uncertain;
 mod validate;
@@ -48,6 +49,8 @@ pub struct Scenario {
     file: String,
     /// The `[[uncertain]]` section, checked.
     uncertain: Vec<Uncertain>,
+    /// The sets of `uncertain_sets`, read and checked: the parameters drawn jointly.
+    sets: Option<sets::Sets>,
     /// What the file extends and which keys it sets, if it extends another.
     lineage: Option<Lineage>,
 }
@@ -195,7 +198,9 @@ impl Scenario {
         let mut s = self.clone();
         s.spec.sensitivity = Sensitivity::default();
         s.spec.uncertain.clear();
+        s.spec.uncertain_sets = None;
         s.uncertain.clear();
+        s.sets = None;
         s
     }
 
@@ -235,6 +240,7 @@ impl Scenario {
             overridden,
             file: self.file.clone(),
             uncertain: self.uncertain.clone(),
+            sets: self.sets.clone(),
             lineage: self.lineage.clone(),
         })
     }

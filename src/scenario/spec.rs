@@ -19,6 +19,12 @@ pub struct ScenarioSpec {
     /// keys are laid over them, segments merged by name. Resolved away on loading.
     #[serde(default, skip_serializing)]
     pub extends: Option<String>,
+    /// A CSV file of sets of the `[[uncertain]]` parameters (a column per parameter, named as
+    /// it is), relative to this file: each path of a run with parameter uncertainty takes one
+    /// whole set, the parameters drawn jointly, instead of drawing each from its distribution.
+    /// `microfolio calibrate` writes it (`kept.csv`) with `calibrated.toml` (`sets.rs`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uncertain_sets: Option<String>,
     #[serde(default)]
     pub meta: Meta,
     #[serde(default)]
@@ -57,7 +63,8 @@ pub struct ScenarioSpec {
 }
 
 impl ScenarioSpec {
-    /// A copy without its `[[uncertain]]` section, which is not copied at all: the scenario of
+    /// A copy without its `[[uncertain]]` section (and the file of kept sets it may be drawn
+    /// from), which is not copied at all: the scenario of
     /// a drawn path or a design's point is made from this, thousands of times for a section
     /// of up to a thousand parameters. Every field is named, so that a new one is not
     /// forgotten here.
@@ -78,6 +85,7 @@ impl ScenarioSpec {
             segments,
             sensitivity,
             uncertain: _,
+            uncertain_sets: _,
         } = self;
         ScenarioSpec {
             extends: extends.clone(),
@@ -95,6 +103,7 @@ impl ScenarioSpec {
             segments: segments.clone(),
             sensitivity: sensitivity.clone(),
             uncertain: Vec::new(),
+            uncertain_sets: None,
         }
     }
 }

@@ -115,6 +115,34 @@ fn bad_overrides_are_refused() {
 }
 
 #[test]
+fn a_variant_s_facility_limits_replace_its_parent_s_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("base.toml"),
+        "[funding]\nguarantee_ceiling = 100e6\n[[funding.facility]]\nname = \"f\"\nlimit = 50e6\n\
+         guaranteed_share = 0.8\n[[segment]]\nname = \"a\"\n",
+    )
+    .unwrap();
+    let child = dir.path().join("child.toml");
+    std::fs::write(
+        &child,
+        "extends = \"base.toml\"\n[[funding.facility]]\nname = \"f\"\nlimits = [0, 20e6]\n",
+    )
+    .unwrap();
+    let s = Scenario::load(&child, &[]).unwrap();
+    let f = &s.spec().funding.facility.as_ref().unwrap()[0];
+    assert_eq!(
+        (f.limit, f.limits.as_deref()),
+        (None, Some(&[0.0, 20e6][..]))
+    );
+    assert_eq!(
+        f.guaranteed_share,
+        Some(0.8),
+        "the rest of the parent's facility stays"
+    );
+}
+
+#[test]
 fn extends_lays_a_variant_over_its_parent() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(

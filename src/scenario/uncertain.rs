@@ -752,11 +752,28 @@ impl Scenario {
         &self.uncertain
     }
 
+    /// Whether the parameters are drawn jointly from sets (`uncertain_sets`) rather than each
+    /// from its distribution: a method that needs independent inputs (Sobol', Morris) refuses
+    /// such a scenario.
+    pub fn has_uncertain_sets(&self) -> bool {
+        self.sets.is_some()
+    }
+
+    /// The sets of `uncertain_sets`, a row per set, a value per parameter in the order of
+    /// [`Scenario::uncertain`].
+    pub fn uncertain_sets(&self) -> Option<&[Vec<f64>]> {
+        self.sets.as_ref().map(|s| s.rows())
+    }
+
     /// The values the `[[uncertain]]` parameters take on path `path` of a run with parameter
-    /// uncertainty ([`crate::uncertainty::draw`] under the scenario's seed): what the path
+    /// uncertainty ([`crate::uncertainty::draw`] under the scenario's seed, or with
+    /// `uncertain_sets` one whole set chosen by the seed and the path): what the path
     /// simulates ([`Scenario::at_values`]) and `paths.csv` records.
     pub fn uncertain_draw(&self, path: u64) -> Vec<f64> {
         let seed = self.spec.simulation.seed as u64;
+        if let Some(sets) = &self.sets {
+            return sets.draw(seed, path).to_vec();
+        }
         crate::uncertainty::draw(self.uncertain.iter().map(|p| &p.distribution), seed, path)
     }
 

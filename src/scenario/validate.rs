@@ -96,11 +96,13 @@ pub(super) fn validate(
     initial_book_fundable(s, share_sum, &c)?;
     sensitivity(s, &c)?;
     let uncertain = super::uncertain::check(s, &c)?;
+    let sets = super::sets::load(&mut spec, &uncertain, &c)?;
     Ok(Scenario {
         spec,
         overridden,
         file: file.to_string(),
         uncertain,
+        sets,
         lineage: None,
     })
 }
@@ -677,6 +679,7 @@ fn sensitivity(s: &ScenarioSpec, c: &Check) -> Checked {
     let mut alone = s.clone();
     alone.sensitivity = Sensitivity::default();
     alone.uncertain.clear();
+    alone.uncertain_sets = None;
     for (i, p) in s.sensitivity.parameters.iter().enumerate() {
         let at = |field: &str| format!("sensitivity.parameters[{i}].{field}");
         let current = alone

@@ -31,6 +31,7 @@
 //! the stream of points, each point whole, and keep per point and metric what the study keeps
 //! ([`problem::PointOutcomes`]), never per path.
 
+pub mod calibrate;
 pub mod compare;
 pub mod morris;
 pub mod paired;
@@ -107,6 +108,12 @@ pub trait Study {
     fn paths_total(&self) -> u64 {
         let units = self.design().map_or(self.variants().len(), |d| d.points());
         units as u64 * self.paths()
+    }
+
+    /// The units the study ran, variants or points: those of [`Study::paths_total`], unless
+    /// the study decides as it runs how many (a calibration's waves stop when they settle).
+    fn units_run(&self, _results: &Self::Results) -> u64 {
+        self.paths_total() / self.paths().max(1)
     }
 
     /// What one unit of the study's work is called in the progress bar: `variant`, `point`.

@@ -84,6 +84,15 @@ impl Problem {
                 base.file()
             )));
         }
+        if base.has_uncertain_sets() {
+            return Err(Error::Input(format!(
+                "{}: the scenario draws its uncertain parameters jointly from the sets of \
+                 uncertain_sets (a calibration's kept sets), and a {study} study needs \
+                 independent inputs, each parameter drawn from its own distribution; study the \
+                 scenario the sets were kept from, or run this one with --uncertain",
+                base.file()
+            )));
+        }
         if let Some(p) = params
             .iter()
             .find(|p| p.name == DUMMY || p.group_name() == DUMMY)

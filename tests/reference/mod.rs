@@ -422,6 +422,9 @@ pub fn simulate_path(spec: &ScenarioSpec, seed: u64, path: u64) -> PathResult {
     // run-off receives them.
     let mut pending: Vec<(i64, f64)> = Vec::new();
     let mut yearly = vec![[0.0; Yearly::COUNT]; years];
+    // Each year's interest and fees, and its operating and funding costs: the yearly oss.
+    let mut year_income = vec![0.0; years];
+    let mut year_costs = vec![0.0; years];
     let mut ledger: Vec<LedgerMonth> = Vec::new();
     let mut live_at_year_start = 0.0;
 
@@ -581,6 +584,7 @@ pub fn simulate_path(spec: &ScenarioSpec, seed: u64, path: u64) -> PathResult {
                 month_income += interest;
                 if in_horizon {
                     interest_income += interest;
+                    year_income[y] += interest;
                 } else {
                     run_off_interest += interest;
                 }
@@ -623,6 +627,7 @@ pub fn simulate_path(spec: &ScenarioSpec, seed: u64, path: u64) -> PathResult {
             if in_horizon {
                 operating_costs += operating;
                 funding_costs += funding;
+                year_costs[y] += operating + funding;
             } else {
                 run_off_costs += operating + funding;
             }
@@ -672,6 +677,8 @@ pub fn simulate_path(spec: &ScenarioSpec, seed: u64, path: u64) -> PathResult {
                         }
                         fee_income += s.origination_fee * size;
                         operating_costs += costs.per_new_loan + costs.coaching_per_new_loan;
+                        year_income[y] += s.origination_fee * size;
+                        year_costs[y] += costs.per_new_loan + costs.coaching_per_new_loan;
                         month_income += s.origination_fee * size;
                         month_charges += costs.per_new_loan + costs.coaching_per_new_loan;
                         if is_followup {
@@ -814,6 +821,12 @@ pub fn simulate_path(spec: &ScenarioSpec, seed: u64, path: u64) -> PathResult {
             yr[Yearly::CapitalRatio.index()] = if book > 0.0 { capital / book } else { 0.0 };
             yr[Yearly::DefaultRate.index()] = if live_at_year_start > 0.0 {
                 yr[Yearly::Defaults.index()] / live_at_year_start
+            } else {
+                0.0
+            };
+            let charges = year_costs[y] + yr[Yearly::NetLoss.index()];
+            yr[Yearly::Oss.index()] = if charges > 0.0 {
+                year_income[y] / charges
             } else {
                 0.0
             };
