@@ -370,17 +370,22 @@ impl PathsWriter {
         }
     }
 
-    /// Append one row per path, ending with the values `extra(path index)`.
+    /// Append one row per path, ending with the values `extra(path index)`: the one loop over
+    /// the paths for either format, each of which writes a row its own way.
     pub fn write_with(
         &mut self,
         outcomes: &[PathOutcome],
         extra: impl Fn(u64) -> Vec<f64>,
     ) -> io::Result<()> {
-        match self {
-            PathsWriter::Csv(w) => w.write_with(outcomes, extra),
-            #[cfg(feature = "parquet")]
-            PathsWriter::Parquet(w) => w.write_with(outcomes, extra),
+        for o in outcomes {
+            let drawn = extra(o.index);
+            match self {
+                PathsWriter::Csv(w) => w.row(o, drawn)?,
+                #[cfg(feature = "parquet")]
+                PathsWriter::Parquet(w) => w.row(o, drawn)?,
+            }
         }
+        Ok(())
     }
 
     /// Complete the file, reporting any error.
@@ -418,27 +423,20 @@ impl PathsCsv {
 
     /// Append one row per path; an undefined value is an empty cell.
     pub fn write(&mut self, outcomes: &[PathOutcome]) -> io::Result<()> {
-        self.write_with(outcomes, |_| Vec::new())
+        outcomes.iter().try_for_each(|o| self.row(o, Vec::new()))
     }
 
-    /// Append one row per path, ending with the cells `extra(path index)` (as many as the
-    /// extra columns of [`PathsCsv::create_with`]).
-    pub fn write_with(
-        &mut self,
-        outcomes: &[PathOutcome],
-        extra: impl Fn(u64) -> Vec<f64>,
-    ) -> io::Result<()> {
-        for o in outcomes {
-            self.out.text(&o.index.to_string())?;
-            for v in o.scalars {
-                self.out.number(v)?;
-            }
-            for x in extra(o.index) {
-                self.out.number(Some(x))?;
-            }
-            self.out.end_row()?;
+    /// Append path `o`'s row, ending with the cells `drawn` (as many as the extra columns of
+    /// [`PathsCsv::create_with`]); an undefined value is an empty cell.
+    pub fn row(&mut self, o: &PathOutcome, drawn: Vec<f64>) -> io::Result<()> {
+        self.out.text(&o.index.to_string())?;
+        for v in o.scalars {
+            self.out.number(v)?;
         }
-        Ok(())
+        for x in drawn {
+            self.out.number(Some(x))?;
+        }
+        self.out.end_row()
     }
 
     /// Flush and close, reporting any error.

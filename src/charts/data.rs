@@ -305,11 +305,7 @@ impl RunData {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
             _ => {
                 let names = uncertain_names(&summary_path, &summary)?;
-                let columns = if paths_path.ends_with(PATHS_PARQUET) {
-                    parquet_columns(&paths_path, &PATH_COLUMNS, &RANKED, &names)?
-                } else {
-                    path_columns(&paths_path, &PATH_COLUMNS, &RANKED, &names)?
-                };
+                let columns = paths_columns(&paths_path, &PATH_COLUMNS, &RANKED, &names)?;
                 if columns.rows as u64 != meta.paths {
                     return Err(problem(
                         &paths_path,
@@ -1056,11 +1052,21 @@ fn uncertain_names(path: &Path, summary: &Value) -> Result<Vec<String>, DataErro
         .collect()
 }
 
-/// Read `paths.csv` line by line (a big run's file can be hundreds of megabytes), checking
-/// every cell, and keep the `wanted` columns sorted; after the metrics come the
-/// `uncertain.<name>` columns of the parameters `uncertain`, each cell a number. With
-/// parameters, the `ranked` columns are kept too, in path order; only these columns are kept.
-fn path_columns(
+/// The columns kept of a file of paths: the `wanted` metrics sorted; after the metrics come
+/// the `uncertain.<name>` columns of the parameters `uncertain`, each cell a number, and with
+/// parameters the `ranked` columns are kept too, in path order; only these columns are kept.
+struct Wanted<'a> {
+    metrics: &'a [Scalar],
+    /// Empty without parameters.
+    ranked: &'a [Scalar],
+    uncertain: &'a [String],
+    /// The parameters' column names, `uncertain.<name>`.
+    headers: Vec<String>,
+}
+
+/// Read the `wanted` columns of the file of paths at `path`, `paths.csv` or `paths.parquet`
+/// (as its name says), which must be a regular file ([`Wanted`]).
+fn paths_columns(
     path: &Path,
     wanted: &[Scalar],
     ranked: &[Scalar],
@@ -1070,20 +1076,31 @@ fn path_columns(
     if !meta.is_file() {
         return Err(problem(path, "is not a regular file"));
     }
+    let want = Wanted {
+        metrics: wanted,
+        ranked: if uncertain.is_empty() { &[] } else { ranked },
+        uncertain,
+        headers: uncertain.iter().map(|n| format!("uncertain.{n}")).collect(),
+    };
+    if path.ends_with(PATHS_PARQUET) {
+        parquet_columns(path, &want)
+    } else {
+        csv_columns(path, &want)
+    }
+}
+
+/// Read `paths.csv` line by line (a big run's file can be hundreds of megabytes), checking
+/// every cell.
+fn csv_columns(path: &Path, want: &Wanted) -> Result<PathColumns, DataError> {
+    let (wanted, ranked, headers) = (want.metrics, want.ranked, &want.headers);
     let file = fs::File::open(path).map_err(|e| problem(path, format!("cannot read: {e}")))?;
     let mut records = csv_rows(path, io::BufReader::with_capacity(1 << 20, file));
-    let headers: Vec<String> = uncertain.iter().map(|n| format!("uncertain.{n}")).collect();
     let expected: Vec<&str> = std::iter::once("path")
         .chain(Scalar::ALL.iter().map(|m| m.name()))
         .chain(headers.iter().map(String::as_str))
         .collect();
     check_header(path, records.next(), &expected)?;
-    let mut parameters: Vec<Vec<f64>> = vec![Vec::new(); uncertain.len()];
-    let ranked = if uncertain.is_empty() {
-        &[][..]
-    } else {
-        ranked
-    };
+    let mut parameters: Vec<Vec<f64>> = vec![Vec::new(); headers.len()];
     let mut outcomes: Vec<Vec<f64>> = vec![Vec::new(); ranked.len()];
     let mut values: Vec<Vec<f64>> = vec![Vec::new(); wanted.len()];
     let mut rows = 0;
@@ -1122,38 +1139,24 @@ fn path_columns(
         PATHS_CSV,
         rows,
         (wanted, values),
-        (uncertain, parameters),
+        (want.uncertain, parameters),
         (ranked, outcomes),
     ))
 }
 
-/// [`path_columns`] of `paths.parquet`, row group by row group, with the same checks: its
+/// [`csv_columns`] of `paths.parquet`, row group by row group, with the same checks: its
 /// columns those of this microfolio (names, types, nullability), paths in increasing order,
 /// every value finite, and a metric undefined only where it may be.
 #[cfg(feature = "parquet")]
-fn parquet_columns(
-    path: &Path,
-    wanted: &[Scalar],
-    ranked: &[Scalar],
-    uncertain: &[String],
-) -> Result<PathColumns, DataError> {
-    let meta = fs::metadata(path).map_err(|e| problem(path, format!("cannot read: {e}")))?;
-    if !meta.is_file() {
-        return Err(problem(path, "is not a regular file"));
-    }
-    let headers: Vec<String> = uncertain.iter().map(|n| format!("uncertain.{n}")).collect();
-    let ranked = if uncertain.is_empty() {
-        &[][..]
-    } else {
-        ranked
-    };
+fn parquet_columns(path: &Path, want: &Wanted) -> Result<PathColumns, DataError> {
+    let (wanted, ranked, headers) = (want.metrics, want.ranked, &want.headers);
     // The parquet crate reads what it is given; a file it cannot make sense of must be a
     // message, not a crash.
     let read = || -> Result<PathColumns, String> {
-        let file = crate::output::parquet::ParquetPaths::open(path, &headers)?;
+        let file = crate::output::parquet::ParquetPaths::open(path, headers)?;
         let mut values: Vec<Vec<f64>> = vec![Vec::new(); wanted.len()];
         let mut outcomes: Vec<Vec<f64>> = vec![Vec::new(); ranked.len()];
-        let mut parameters: Vec<Vec<f64>> = vec![Vec::new(); uncertain.len()];
+        let mut parameters: Vec<Vec<f64>> = vec![Vec::new(); headers.len()];
         let mut last: Option<i64> = None;
         let mut rows = 0usize;
         for g in 0..file.groups() {
@@ -1225,7 +1228,7 @@ fn parquet_columns(
             PATHS_PARQUET,
             rows,
             (wanted, values),
-            (uncertain, parameters),
+            (want.uncertain, parameters),
             (ranked, outcomes),
         ))
     };
@@ -1238,11 +1241,6 @@ fn parquet_columns(
 
 /// Without the `parquet` feature a folder with `paths.parquet` cannot be redrawn.
 #[cfg(not(feature = "parquet"))]
-fn parquet_columns(
-    path: &Path,
-    _wanted: &[Scalar],
-    _ranked: &[Scalar],
-    _uncertain: &[String],
-) -> Result<PathColumns, DataError> {
+fn parquet_columns(path: &Path, _want: &Wanted) -> Result<PathColumns, DataError> {
     Err(problem(path, crate::output::NO_PARQUET))
 }

@@ -90,35 +90,28 @@ impl PathsParquet {
         })
     }
 
-    /// Append one row per path, ending with the values `extra(path index)`.
-    pub fn write_with(
-        &mut self,
-        outcomes: &[PathOutcome],
-        extra: impl Fn(u64) -> Vec<f64>,
-    ) -> io::Result<()> {
-        for o in outcomes {
-            self.path.push(o.index as i64);
-            for (k, v) in o.scalars.iter().enumerate() {
-                match v {
-                    Some(x) => {
-                        self.values[k].push(*x);
-                        self.defined[k].push(1);
-                    }
-                    None => self.defined[k].push(0),
+    /// Append path `o`'s row, ending with the values `drawn`; a full row group is written.
+    pub fn row(&mut self, o: &PathOutcome, drawn: Vec<f64>) -> io::Result<()> {
+        self.path.push(o.index as i64);
+        for (k, v) in o.scalars.iter().enumerate() {
+            match v {
+                Some(x) => {
+                    self.values[k].push(*x);
+                    self.defined[k].push(1);
                 }
+                None => self.defined[k].push(0),
             }
-            let drawn = extra(o.index);
-            if drawn.len() != self.extra.len() {
-                return Err(io::Error::other(
-                    "a path with another number of drawn values",
-                ));
-            }
-            for (column, x) in self.extra.iter_mut().zip(drawn) {
-                column.push(x);
-            }
-            if self.path.len() == ROW_GROUP_PATHS {
-                self.flush()?;
-            }
+        }
+        if drawn.len() != self.extra.len() {
+            return Err(io::Error::other(
+                "a path with another number of drawn values",
+            ));
+        }
+        for (column, x) in self.extra.iter_mut().zip(drawn) {
+            column.push(x);
+        }
+        if self.path.len() == ROW_GROUP_PATHS {
+            self.flush()?;
         }
         Ok(())
     }

@@ -125,17 +125,15 @@ pub fn run(
         paths: scenario.spec().simulation.paths as u64,
         uncertain,
     };
-    write(
-        RUN,
-        recipe,
-        seed_of(scenario),
-        &units,
+    let options = options.options();
+    let to = Destination {
         shard,
         shards,
-        &options.options(),
+        options: &options,
         invocation,
         observer,
-    )
+    };
+    write(RUN, recipe, seed_of(scenario), &units, &to)
 }
 
 /// The seed of a scenario's paths.
@@ -173,6 +171,13 @@ pub fn study<S: Study>(
             S::KIND
         )));
     };
+    let to = Destination {
+        shard,
+        shards,
+        options,
+        invocation,
+        observer,
+    };
     // What the merge will rebuild must be this very study.
     let again = S::from_recipe(recipe)?;
     let seed = seed_of(study.base());
@@ -187,17 +192,7 @@ pub fn study<S: Study>(
         if !same {
             return Err(not_rebuilt("the study"));
         }
-        return write(
-            S::KIND,
-            recipe.clone(),
-            seed,
-            &Units::Points(design),
-            shard,
-            shards,
-            options,
-            invocation,
-            observer,
-        );
+        return write(S::KIND, recipe.clone(), seed, &Units::Points(design), &to);
     }
     let same = |a: &[crate::study::Variant], b: &[crate::study::Variant]| {
         a.len() == b.len()
@@ -215,17 +210,7 @@ pub fn study<S: Study>(
         paths: study.paths(),
         uncertain: false,
     };
-    write(
-        S::KIND,
-        recipe.clone(),
-        seed,
-        &units,
-        shard,
-        shards,
-        options,
-        invocation,
-        observer,
-    )
+    write(S::KIND, recipe.clone(), seed, &units, &to)
 }
 
 fn not_rebuilt(what: &str) -> Error {
@@ -466,18 +451,33 @@ impl Invocation {
     }
 }
 
-#[allow(clippy::too_many_arguments)]
+/// Where and how a shard is computed, the same for a run's and a study's: which shard, into
+/// the folder of shards `shards`, on a pool of `options`, the command that ran it kept for the
+/// merge's messages, and the observer of its progress.
+struct Destination<'a> {
+    shard: Shard,
+    shards: &'a Path,
+    options: &'a Options,
+    invocation: &'a Invocation,
+    observer: &'a dyn Observer,
+}
+
+/// Compute the shard of `to` of the `kind` of work made from `recipe`, its units' outcomes
+/// into its folder with its `shard.json`.
 fn write(
     kind: &str,
     recipe: Value,
     seed: u64,
     units: &Units,
-    shard: Shard,
-    shards: &Path,
-    options: &Options,
-    invocation: &Invocation,
-    observer: &dyn Observer,
+    to: &Destination,
 ) -> Result<Written, Error> {
+    let Destination {
+        shard,
+        shards,
+        options,
+        invocation,
+        observer,
+    } = *to;
     let total = units.total();
     if shard.count > total.max(1) {
         let what = match units {

@@ -173,6 +173,39 @@ impl Distribution {
         }
     }
 
+    /// A truncated normal or log-normal as the standard normal it is made from; `None` for
+    /// every other distribution.
+    fn gaussian(&self) -> Option<Gaussian> {
+        let (Distribution::Normal {
+            mean,
+            sd,
+            low,
+            high,
+        }
+        | Distribution::LogNormal {
+            mean,
+            sd,
+            low,
+            high,
+        }) = *self
+        else {
+            return None;
+        };
+        let log = matches!(self, Distribution::LogNormal { .. });
+        let (location, scale) = if log {
+            log_parameters(mean, sd)
+        } else {
+            (mean, sd)
+        };
+        Some(Gaussian {
+            location,
+            scale,
+            log,
+            low,
+            high,
+        })
+    }
+
     /// `P(X <= x)`.
     pub fn cdf(&self, x: f64) -> f64 {
         if x.is_nan() {
@@ -192,23 +225,12 @@ impl Distribution {
                     1.0
                 }
             }
-            Distribution::Normal {
-                mean,
-                sd,
-                low,
-                high,
-            } => truncated_cdf(|v| (v - mean) / sd, x, *low, *high),
-            Distribution::LogNormal {
-                mean,
-                sd,
-                low,
-                high,
-            } => {
-                if x <= 0.0 {
+            Distribution::Normal { .. } | Distribution::LogNormal { .. } => {
+                let g = self.gaussian().expect("a normal or log-normal");
+                if g.log && x <= 0.0 {
                     0.0
                 } else {
-                    let (mu, s) = log_parameters(*mean, *sd);
-                    truncated_cdf(|v| (v.ln() - mu) / s, x, low.max(0.0), *high)
+                    truncated_cdf(|v| g.standard(v), x, g.low, g.high)
                 }
             }
             Distribution::Beta { mean, sd } => {
@@ -243,25 +265,10 @@ impl Distribution {
                     b - ((1.0 - u) * (b - a) * (b - c)).sqrt()
                 }
             }
-            Distribution::Normal {
-                mean,
-                sd,
-                low,
-                high,
-            } => {
-                let z = truncated_standard_quantile(u, (low - mean) / sd, (high - mean) / sd);
-                mean + sd * z
-            }
-            Distribution::LogNormal {
-                mean,
-                sd,
-                low,
-                high,
-            } => {
-                let (mu, s) = log_parameters(*mean, *sd);
-                let standard = log_standard(mu, s);
-                let z = truncated_standard_quantile(u, standard(*low), standard(*high));
-                (mu + s * z).exp()
+            Distribution::Normal { .. } | Distribution::LogNormal { .. } => {
+                let g = self.gaussian().expect("a normal or log-normal");
+                let (za, zb) = g.bounds();
+                g.value(truncated_standard_quantile(u, za, zb))
             }
             Distribution::Beta { mean, sd } => {
                 let (a, b) = beta_shapes(*mean, *sd);
@@ -280,24 +287,10 @@ impl Distribution {
     /// The probability a truncated normal or log-normal keeps of its untruncated
     /// distribution between its bounds (1 for every other distribution).
     pub fn kept_mass(&self) -> f64 {
-        let (za, zb) = match self {
-            Distribution::Normal {
-                mean,
-                sd,
-                low,
-                high,
-            } => ((low - mean) / sd, (high - mean) / sd),
-            Distribution::LogNormal {
-                mean,
-                sd,
-                low,
-                high,
-            } => {
-                let z = log_standard_of(*mean, *sd);
-                (z(*low), z(*high))
-            }
-            _ => return 1.0,
+        let Some(g) = self.gaussian() else {
+            return 1.0;
         };
+        let (za, zb) = g.bounds();
         if za > 0.0 {
             norm_cdf(-za) - norm_cdf(-zb)
         } else {
@@ -336,22 +329,41 @@ fn log_parameters(m: f64, sd: f64) -> (f64, f64) {
     (m.ln() - sigma2 / 2.0, sigma2.sqrt())
 }
 
-/// The standardised value `(ln v − μ) / σ` of a log-normal with those log parameters (−∞ for
-/// `v ≤ 0`, below its support).
-fn log_standard(mu: f64, sigma: f64) -> impl Fn(f64) -> f64 {
-    move |v| {
-        if v <= 0.0 {
-            f64::NEG_INFINITY
-        } else {
-            (v.ln() - mu) / sigma
-        }
-    }
+/// A truncated normal or log-normal seen through the standard normal it is made from: a value
+/// `v` stands at `z = (v − location) / scale`, of `ln v` for a log-normal (whose `location`
+/// and `scale` are then [`log_parameters`]), and the distribution is cut to `[low, high]`. The
+/// distribution function, its inverse and the mass kept between the bounds are the standard
+/// normal's at the standardised values.
+struct Gaussian {
+    location: f64,
+    scale: f64,
+    log: bool,
+    low: f64,
+    high: f64,
 }
 
-/// [`log_standard`] of the log-normal with mean `m` and sd `sd` (of the value itself).
-fn log_standard_of(m: f64, sd: f64) -> impl Fn(f64) -> f64 {
-    let (mu, sigma) = log_parameters(m, sd);
-    log_standard(mu, sigma)
+impl Gaussian {
+    /// The standardised value of `v` (−∞ for a log-normal's `v ≤ 0`, below its support).
+    fn standard(&self, v: f64) -> f64 {
+        if !self.log {
+            (v - self.location) / self.scale
+        } else if v <= 0.0 {
+            f64::NEG_INFINITY
+        } else {
+            (v.ln() - self.location) / self.scale
+        }
+    }
+
+    /// The value whose standardised value is `z`.
+    fn value(&self, z: f64) -> f64 {
+        let v = self.location + self.scale * z;
+        if self.log { v.exp() } else { v }
+    }
+
+    /// The bounds' standardised values.
+    fn bounds(&self) -> (f64, f64) {
+        (self.standard(self.low), self.standard(self.high))
+    }
 }
 
 /// The shapes `(a, b)` of the Beta distribution with mean `m` and sd `sd`.
