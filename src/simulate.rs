@@ -394,12 +394,13 @@ impl Held<'_> {
     }
 
     /// Simulate paths `start..stop` on the calling thread; `None` if `stopped()` turned true.
+    /// The outcomes of paths `start..stop`, or, stopped, `Err` of how many were simulated.
     fn block(
         &self,
         start: u64,
         stop: u64,
         stopped: impl Fn() -> bool,
-    ) -> Result<Option<Vec<PathOutcome>>, Error> {
+    ) -> Result<Result<Vec<PathOutcome>, u64>, Error> {
         let shared = match self {
             Held::Borrowed(m) => Some(&**m),
             Held::Owned(m) => Some(&**m),
@@ -411,7 +412,7 @@ impl Held<'_> {
         let mut ws = shared.map(Workspace::new);
         for i in start..stop {
             if stopped() {
-                return Ok(None);
+                return Ok(Err(i - start));
             }
             out.push(match (&mut ws, self) {
                 (Some(ws), _) => ws.simulate(i),
@@ -420,7 +421,7 @@ impl Held<'_> {
                 (None, _) => unreachable!("a shared model has a workspace"),
             });
         }
-        Ok(Some(out))
+        Ok(Ok(out))
     }
 }
 
@@ -500,7 +501,7 @@ fn drive<'m>(
             }
         }
         let in_flight = &flight;
-        let compute = || -> Vec<Result<Option<Vec<PathOutcome>>, Error>> {
+        let compute = || -> Vec<Result<Result<Vec<PathOutcome>, u64>, Error>> {
             blocks
                 .par_iter()
                 .map(|&(slot, start, stop)| in_flight[slot].model.block(start, stop, stopped))
@@ -510,19 +511,23 @@ fn drive<'m>(
             Some(pool) => pool.install(compute),
             None => compute(),
         };
-        // The first failure in path order, whichever thread met it first. A stop counts the
-        // paths of every block that finished, so that 90% of a one-chunk run is not "0 of 200".
-        let finished: u64 = blocks
+        // The first failure in path order, whichever thread met it first. A stop counts every
+        // path simulated, in the blocks that finished and in those it stopped (their outcomes
+        // dropped all the same), so that 90% of a one-block run is not "0 of 200".
+        let simulated: u64 = blocks
             .iter()
             .zip(&computed)
-            .filter(|(_, c)| matches!(c, Ok(Some(_))))
-            .map(|(&(_, start, stop), _)| stop - start)
+            .map(|(&(_, start, stop), c)| match c {
+                Ok(Ok(_)) => stop - start,
+                Ok(Err(n)) => *n,
+                Err(_) => 0,
+            })
             .sum();
         let mut outcomes = Vec::with_capacity(computed.len());
         for block in computed {
             match block? {
-                Some(chunk) => outcomes.push(chunk),
-                None => return Err(interrupted(done + finished)),
+                Ok(chunk) => outcomes.push(chunk),
+                Err(_) => return Err(interrupted(done + simulated)),
             }
         }
         for (&(slot, start, stop), chunk) in blocks.iter().zip(&outcomes) {

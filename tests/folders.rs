@@ -94,6 +94,16 @@ fn interrupt_once_started(
     args: &[&str],
     out: &str,
 ) -> (std::process::Output, Duration) {
+    interrupt_after_start(dir, args, out, Duration::from_millis(100))
+}
+
+/// [`interrupt_once_started`], sending SIGINT `wait` after the staging folder appears.
+fn interrupt_after_start(
+    dir: &Path,
+    args: &[&str],
+    out: &str,
+    wait: Duration,
+) -> (std::process::Output, Duration) {
     let before = staging(dir, out);
     let mut child = start(dir, args, &[]);
     let waited = Instant::now();
@@ -108,7 +118,7 @@ fn interrupt_once_started(
         );
         std::thread::sleep(Duration::from_millis(10));
     }
-    std::thread::sleep(Duration::from_millis(100));
+    std::thread::sleep(wait);
     let sent = Instant::now();
     let killed = Command::new("kill")
         .args(["-INT", &child.id().to_string()])
@@ -272,6 +282,51 @@ fn an_earlier_result_that_cannot_be_removed_is_reported() {
             std::fs::set_permissions(&charts, std::fs::Permissions::from_mode(0o755)).unwrap();
         }
     }
+}
+
+/// An interrupted run counts every path it simulated, those of the block it stopped in too: a
+/// run of eight paths (one block of paths) of more than half a second each, interrupted after about
+/// a second and a half, says it stopped after some of its 8 paths, not "0 of 8".
+#[test]
+fn an_interrupted_run_counts_the_paths_of_the_block_it_stopped_in() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let s = baseline();
+    let (out, _) = interrupt_after_start(
+        d,
+        &[
+            "run",
+            &s,
+            "--paths",
+            "8",
+            "--threads",
+            "1",
+            "--set",
+            "simulation.horizon_years=50",
+            "--set",
+            "funding.state_loan=5e9",
+            "--set",
+            "origination.loans_per_year=100000",
+            "--out",
+            "res",
+        ],
+        "res",
+        Duration::from_millis(1500),
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "{stderr}");
+    let done: u64 = stderr
+        .split("interrupted after ")
+        .nth(1)
+        .and_then(|rest| rest.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no count in: {stderr}"));
+    assert!(
+        stderr.contains(" of 8 paths; no result was written"),
+        "{stderr}"
+    );
+    assert!((1..8).contains(&done), "{done} of 8: {stderr}");
+    assert!(names(d).is_empty(), "{:?}", names(d));
 }
 
 /// A live run's staging folder is its run's by lock, not by PID: a run into the same place

@@ -1593,3 +1593,82 @@ fn a_lone_shards_json_is_verified_bit_by_bit_and_count_by_count() {
         ],
     );
 }
+
+/// A shard rewritten with consistent checksums but holding values the engine never writes (a
+/// NaN or an infinity, an outcome that is always defined marked undefined) is refused with exit
+/// 2 naming its `outcomes.bin`, the column and the path, nothing left behind. They reached the
+/// result's staging folder and failed there with exit 1, naming a hidden `.NAME.partial-*`.
+#[test]
+fn values_the_engine_never_writes_are_refused_by_shard() {
+    use microfolio::shard::format::{chunk_offsets, crc32};
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let base = baseline();
+    ok(
+        d,
+        &[
+            "run", &base, "--paths", "4", "-q", "--shard", "0/1", "--out", "one",
+        ],
+    );
+    let shard = d.join("one/shard-0000-of-0001");
+    let (json, bin) = (
+        fs::read(shard.join("shard.json")).unwrap(),
+        fs::read(shard.join("outcomes.bin")).unwrap(),
+    );
+    let v = shard_json(&shard);
+    let rows = v["pieces"][0]["rows"].as_u64().unwrap() as usize;
+    let index = v["outcomes"]["index"]["offset"].as_u64().unwrap() as usize;
+    let index_bytes = v["outcomes"]["index"]["bytes"].as_u64().unwrap() as usize;
+    let offsets = chunk_offsets(4, rows);
+    // Chunk `c` of the one block edited by `edit`, its CRC-32, the index's and shard.json's
+    // made again.
+    let craft = |c: usize, edit: &dyn Fn(&mut [u8])| {
+        let mut b = bin.clone();
+        let (from, to) = (offsets[c] as usize, offsets[c + 1] as usize);
+        edit(&mut b[from..to]);
+        let sum = crc32(&b[from..to]).to_le_bytes();
+        b[index + 4 * c..index + 4 * c + 4].copy_from_slice(&sum);
+        let index_crc = crc32(&b[index..index + index_bytes]);
+        fs::write(shard.join("shard.json"), &json).unwrap();
+        fs::write(shard.join("outcomes.bin"), &b).unwrap();
+        rewrite_shard_json(&shard, &[("/outcomes/index/crc32", index_crc.into())]);
+    };
+    let mask = 1; // four paths: one byte of defined bits before a scalar chunk's values
+    // Chunk 1 is the first scalar metric (loans_granted, always defined); the last chunk a
+    // yearly metric in the last row.
+    let last = offsets.len() - 2;
+    type Edit<'a> = &'a dyn Fn(&mut [u8]);
+    let cases: [(usize, Edit, &str); 4] = [
+        (
+            1,
+            &|c| c[mask + 8..mask + 16].copy_from_slice(&f64::NAN.to_le_bytes()),
+            "loans_granted on path 1: a value that is not a finite number",
+        ),
+        (
+            1,
+            &|c| c[0] &= !(1 << 2),
+            "loans_granted on path 2: undefined, but this outcome is always defined",
+        ),
+        (
+            last,
+            &|c| c[24..32].copy_from_slice(&f64::INFINITY.to_le_bytes()),
+            "on path 3: a value that is not a finite number",
+        ),
+        // Unchanged: the crafting itself is sound.
+        (1, &|_| {}, ""),
+    ];
+    for (c, edit, expected) in cases {
+        craft(c, edit);
+        if expected.is_empty() {
+            ok(d, &["merge", "one", "--out", "m", "-q"]);
+            fs::remove_dir_all(d.join("m")).unwrap();
+            continue;
+        }
+        let stderr = refused(
+            d,
+            &["merge", "one", "--out", "m", "-q"],
+            &["shard-0000-of-0001/outcomes.bin", expected, "rerun"],
+        );
+        assert!(!stderr.contains(".partial-"), "{stderr}");
+    }
+}

@@ -71,7 +71,7 @@ fn quoted(text: &str) -> String {
 /// The scalar outcomes that may be undefined on a path (a ratio whose denominator is 0:
 /// nothing granted, no loan on the book, no costs; see `engine/totals.rs`): only these may
 /// have an empty cell in `paths.csv`, or `null` in `summary.json` when undefined on every path.
-const MAY_BE_UNDEFINED: [Scalar; 5] = [
+pub(crate) const MAY_BE_UNDEFINED: [Scalar; 5] = [
     Scalar::MeanLoanSize,
     Scalar::DefaultRate,
     Scalar::LossRate,

@@ -769,14 +769,24 @@ impl<'a> ShardColumns<'a> {
                 for c in columns.clone() {
                     let chunk =
                         &buf[(offsets[c] - from) as usize..(offsets[c + 1] - from) as usize];
+                    let column = Column::at(c, self.shape.rows).expect("a column");
                     if format::crc32(chunk) != p.crc(b, c) {
-                        let column = Column::at(c, self.shape.rows).expect("a column");
                         return Err(damaged(
                             &bin,
                             format!(
                                 "the values of {} for paths {first}..{} do not match their CRC-32",
                                 column.describe(),
                                 first + n as u64
+                            ),
+                        ));
+                    }
+                    if let Some(why) = impossible(column, chunk, n) {
+                        return Err(damaged(
+                            &bin,
+                            format!(
+                                "{} on path {}: {why}",
+                                column.describe(),
+                                first + why.path as u64
                             ),
                         ));
                     }
@@ -898,6 +908,55 @@ impl OutcomeColumns for ShardColumns<'_> {
         self.column(Column::Yearly { row, metric: m }, |bytes, n, out| {
             out.extend(format::decode_values(bytes, n))
         })
+    }
+}
+
+/// A value in a column chunk that the engine never writes, and on which path of the block.
+struct Impossible {
+    path: usize,
+    what: &'static str,
+}
+
+impl std::fmt::Display for Impossible {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.what)
+    }
+}
+
+/// The first value of a chunk of `n` paths that the engine never writes: a value that is not
+/// a finite number, an outcome undefined that is always defined, or an undefined one whose
+/// value is not 0. Checked after the chunk's CRC-32, so only a shard rewritten with its
+/// checksums has one; the merge would otherwise write it into the result and fail on its own
+/// staging folder (exit 1, naming a hidden path) rather than name the shard.
+fn impossible(column: Column, chunk: &[u8], n: usize) -> Option<Impossible> {
+    let at = |path: usize, what: &'static str| Some(Impossible { path, what });
+    match column {
+        Column::Loans => None,
+        Column::Scalar(m) => {
+            let may_be_undefined = crate::charts::data::MAY_BE_UNDEFINED.contains(&m);
+            let (_, values) = chunk.split_at(n.div_ceil(8));
+            for (i, v) in format::decode_scalar(chunk, n).enumerate() {
+                match v {
+                    Some(x) if !x.is_finite() => {
+                        return at(i, "a value that is not a finite number");
+                    }
+                    None if !may_be_undefined => {
+                        return at(i, "undefined, but this outcome is always defined");
+                    }
+                    None if format::decode_values(values, n).nth(i) != Some(0.0) => {
+                        return at(
+                            i,
+                            "undefined, but its value is not the 0 of an undefined one",
+                        );
+                    }
+                    _ => {}
+                }
+            }
+            None
+        }
+        Column::Yearly { .. } => format::decode_values(chunk, n)
+            .position(|x| !x.is_finite())
+            .and_then(|i| at(i, "a value that is not a finite number")),
     }
 }
 
