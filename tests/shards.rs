@@ -1672,3 +1672,81 @@ fn values_the_engine_never_writes_are_refused_by_shard() {
         assert!(!stderr.contains(".partial-"), "{stderr}");
     }
 }
+
+/// Ctrl-C during a merge takes effect within about a second (the merge looks at it before every
+/// block of a few MiB, not after a whole unit): exit 130, "interrupted while merging the
+/// shards", no result and no staging folder, the shards as they were. Shards of lenders with
+/// one loan make tens of thousands of paths cheaply; the merge of their columns and paths.csv
+/// takes about a second, and the signal is sent as soon as its staging folder appears.
+#[test]
+fn ctrl_c_during_a_merge_stops_it_within_a_second() {
+    use std::time::{Duration, Instant};
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let base = baseline();
+    ok(
+        d,
+        &[
+            "run",
+            &base,
+            "--paths",
+            "40000",
+            "--set",
+            "initial_book.loans=1",
+            "--set",
+            "origination.loans_per_year=1",
+            "--threads",
+            "2",
+            "-q",
+            "--shard",
+            "0/1",
+            "--out",
+            "one",
+        ],
+    );
+    let shard = d.join("one/shard-0000-of-0001");
+    let before: Vec<Vec<u8>> = ["shard.json", "outcomes.bin"]
+        .iter()
+        .map(|f| fs::read(shard.join(f)).unwrap())
+        .collect();
+    let mut child = bin()
+        .current_dir(d)
+        .args(["merge", "one", "--out", "m"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    while !names(d).iter().any(|n| n.starts_with(".m.partial-")) {
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the merge ended before it could be interrupted"
+        );
+        assert!(started.elapsed() < Duration::from_secs(30), "no staging");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    std::thread::sleep(Duration::from_millis(50));
+    let sent = Instant::now();
+    let killed = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let out = child.wait_with_output().unwrap();
+    let took = sent.elapsed();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "{stderr}");
+    assert_eq!(
+        stderr.trim(),
+        "microfolio: error: interrupted while merging the shards; no result was written, and \
+         the shards are as they were"
+    );
+    assert!(
+        took < Duration::from_millis(1500),
+        "stopped {took:?} after Ctrl-C"
+    );
+    assert_eq!(names(d), ["one"], "no result, no staging folder");
+    for (f, bytes) in ["shard.json", "outcomes.bin"].iter().zip(&before) {
+        assert_eq!(&fs::read(shard.join(f)).unwrap(), bytes, "{f} changed");
+    }
+}
