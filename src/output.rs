@@ -30,6 +30,19 @@ pub const PATHS_CSV: &str = "paths.csv";
 pub const PATHS_PARQUET: &str = "paths.parquet";
 pub const SCENARIO_TOML: &str = "scenario.toml";
 
+/// The text field `key` at the top of the `summary.json` in `folder`: which study wrote it,
+/// which scenario file. `None` where there is no such file, it cannot be read (or is larger than
+/// any summary microfolio writes), or the field is not a string.
+pub fn summary_text_field(folder: &Path, key: &str) -> Option<String> {
+    let text = folder::read_bounded(
+        &folder.join(SUMMARY_JSON),
+        crate::charts::data::MAX_DATA_TEXT,
+    )
+    .ok()?;
+    let summary: Value = serde_json::from_str(&text).ok()?;
+    summary.get(key)?.as_str().map(str::to_string)
+}
+
 /// Versions of the code that produced a result.
 pub fn engine_versions() -> Value {
     json!({

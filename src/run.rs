@@ -12,7 +12,7 @@ use crate::report;
 use crate::resources;
 use crate::results::{OutcomeColumns, Results};
 use crate::scenario::{Scenario, ScenarioError, Uncertain};
-use crate::simulate::{Observer, Options, Pool, WorkUnit};
+use crate::simulate::{self, Observer, Options, Pool, WorkUnit};
 
 /// How to run.
 #[derive(Debug, Clone)]
@@ -77,13 +77,7 @@ pub fn default_folder(scenario: &Scenario, uncertain: bool) -> PathBuf {
 /// The scenario file that wrote the result in `folder`, as its `summary.json` records it;
 /// `None` for no result there, or one that does not say (written before it was recorded).
 pub fn written_by(folder: &Path) -> Option<String> {
-    let text = output::folder::read_bounded(
-        &folder.join(output::SUMMARY_JSON),
-        crate::charts::data::MAX_DATA_TEXT,
-    )
-    .ok()?;
-    let summary: serde_json::Value = serde_json::from_str(&text).ok()?;
-    summary.get("file")?.as_str().map(str::to_string)
+    output::summary_text_field(folder, "file")
 }
 
 /// Whether `a` and `b` name the same scenario file: the same file on disk, or, where either
@@ -315,16 +309,6 @@ pub(crate) fn write_files(
     // The same code path as `microfolio report`: charts are drawn from the files just written.
     let rendered = report::render(folder.staging())?;
     // A stop asked for while the files were written keeps the earlier result too.
-    if observer.should_stop() {
-        let paths = results.paths();
-        return Err(Error::Interrupted {
-            paths_done: paths,
-            paths_total: paths,
-        });
-    }
-    let (folder, left) = folder.commit()?;
-    if let Some(left) = &left {
-        observer.left_behind(left);
-    }
+    let folder = simulate::commit_unless_stopped(folder, observer, results.paths())?;
     Ok((folder, rendered.notes))
 }

@@ -126,6 +126,28 @@ pub trait Observer {
     fn left_behind(&self, _left: &LeftBehind) {}
 }
 
+/// Move a finished result folder into place, unless a stop was asked for while its files were
+/// written: then the earlier result stays and the work ends as interrupted after all its `paths`
+/// (every one was simulated; none is kept). Tells the observer where an earlier result it
+/// replaced but could not remove is left.
+pub fn commit_unless_stopped(
+    folder: crate::output::OutputDir,
+    observer: &dyn Observer,
+    paths: u64,
+) -> Result<std::path::PathBuf, Error> {
+    if observer.should_stop() {
+        return Err(Error::Interrupted {
+            paths_done: paths,
+            paths_total: paths,
+        });
+    }
+    let (folder, left) = folder.commit()?;
+    if let Some(left) = &left {
+        observer.left_behind(left);
+    }
+    Ok(folder)
+}
+
 /// An observer that does nothing.
 pub struct Silent;
 impl Observer for Silent {}

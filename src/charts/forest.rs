@@ -72,6 +72,12 @@ fn marker<DB: DrawingBackend>(
     }
 }
 
+impl super::study::StudyFigure for Forest<'_> {
+    fn texts(&self) -> &Texts {
+        &self.texts
+    }
+}
+
 impl Figure for Forest<'_> {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult<(), DB> {
         let legend: Vec<(Swatch, String)> = self

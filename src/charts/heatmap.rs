@@ -104,6 +104,12 @@ pub struct Heatmap<'a> {
     pub cells: &'a [Option<f64>],
 }
 
+impl super::study::StudyFigure for Heatmap<'_> {
+    fn texts(&self) -> &Texts {
+        &self.texts
+    }
+}
+
 impl Figure for Heatmap<'_> {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult<(), DB> {
         let area = self.texts.frame(&[]).draw(root)?;

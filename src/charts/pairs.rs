@@ -35,6 +35,12 @@ impl Pairs<'_> {
     }
 }
 
+impl super::study::StudyFigure for Pairs<'_> {
+    fn texts(&self) -> &Texts {
+        &self.texts
+    }
+}
+
 impl Figure for Pairs<'_> {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult<(), DB> {
         let legend = vec![

@@ -41,6 +41,12 @@ pub struct Scatter<'a> {
     pub points: &'a [ScatterPoint],
 }
 
+impl super::study::StudyFigure for Scatter<'_> {
+    fn texts(&self) -> &Texts {
+        &self.texts
+    }
+}
+
 impl Figure for Scatter<'_> {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult<(), DB> {
         let legend = vec![

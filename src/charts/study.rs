@@ -38,53 +38,28 @@ pub struct Interval {
     pub hi: f64,
 }
 
-fn finish(
-    kind: &'static str,
+/// A study chart: a figure with a title and the texts around its plot.
+pub trait StudyFigure: Figure {
+    fn texts(&self) -> &Texts;
+}
+
+/// Draw a study chart (a sweep line, heat map, forest plot, tornado, Morris μ*–σ chart or a
+/// calibration's pairs plot) as `charts/<file>.svg|png`.
+pub fn chart(
     file: String,
-    title: String,
     caption: String,
-    figure: &impl Figure,
+    figure: &impl StudyFigure,
 ) -> Result<StudyChart, ChartError> {
     let drawn = frame::render(figure).map_err(|message| ChartError {
-        chart: kind.to_string(),
-        message: format!("{file}: {message}"),
+        chart: file.clone(),
+        message,
     })?;
     Ok(StudyChart {
         file,
-        title,
+        title: figure.texts().title.clone(),
         caption,
         svg: drawn.svg,
         png: drawn.png,
         text_boxes: drawn.text_boxes,
     })
-}
-
-/// Draw a sweep line as `charts/<file>.svg|png`.
-pub fn sweep_line(file: String, caption: String, f: &SweepLine) -> Result<StudyChart, ChartError> {
-    finish("sweep", file, f.texts.title.clone(), caption, f)
-}
-
-/// Draw a heat map.
-pub fn heatmap(file: String, caption: String, f: &Heatmap) -> Result<StudyChart, ChartError> {
-    finish("heatmap", file, f.texts.title.clone(), caption, f)
-}
-
-/// Draw the differences of a comparison.
-pub fn forest(file: String, caption: String, f: &Forest) -> Result<StudyChart, ChartError> {
-    finish("compare", file, f.texts.title.clone(), caption, f)
-}
-
-/// Draw a tornado.
-pub fn tornado(file: String, caption: String, f: &TornadoChart) -> Result<StudyChart, ChartError> {
-    finish("tornado", file, f.texts.title.clone(), caption, f)
-}
-
-/// Draw a Morris μ*–σ chart.
-pub fn scatter(file: String, caption: String, f: &Scatter) -> Result<StudyChart, ChartError> {
-    finish("morris", file, f.texts.title.clone(), caption, f)
-}
-
-/// Draw a calibration's pairs plot.
-pub fn pairs(file: String, caption: String, f: &Pairs) -> Result<StudyChart, ChartError> {
-    finish("pairs", file, f.texts.title.clone(), caption, f)
 }

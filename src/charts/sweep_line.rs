@@ -46,6 +46,12 @@ pub struct SweepLine<'a> {
     pub points: &'a [LinePoint],
 }
 
+impl super::study::StudyFigure for SweepLine<'_> {
+    fn texts(&self) -> &Texts {
+        &self.texts
+    }
+}
+
 impl Figure for SweepLine<'_> {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult<(), DB> {
         let legend = vec![

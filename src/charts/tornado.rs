@@ -43,6 +43,12 @@ pub struct TornadoChart<'a> {
     pub rows: &'a [TornadoRow],
 }
 
+impl super::study::StudyFigure for TornadoChart<'_> {
+    fn texts(&self) -> &Texts {
+        &self.texts
+    }
+}
+
 impl Figure for TornadoChart<'_> {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult<(), DB> {
         let whisker = LineLook::solid(BLACK, 1);

@@ -806,11 +806,7 @@ fn check_replaceable(dest: &Path, kind: &str) -> Result<(), OutputError> {
                      replaces its own result folders, or an empty folder)",
                 ));
             }
-            let study = read_bounded(&dest.join(SUMMARY_JSON), crate::charts::data::MAX_DATA_TEXT)
-                .ok()
-                .and_then(|t| serde_json::from_str::<Value>(&t).ok())
-                .and_then(|v| v.get("study")?.as_str().map(str::to_string));
-            if let Some(study) = study {
+            if let Some(study) = super::summary_text_field(dest, "study") {
                 return Err(refused(
                     dest,
                     format!(

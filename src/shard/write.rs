@@ -24,7 +24,7 @@ use crate::output::{self, OutputDir, OutputError, PathsFormat, RUN, RunInfo, Sto
 use crate::resources;
 use crate::run::RunOptions;
 use crate::scenario::Scenario;
-use crate::simulate::{Observer, Options, Pool, shard_ranges};
+use crate::simulate::{self, Observer, Options, Pool, shard_ranges};
 use crate::study::{Design, Study};
 
 /// A shard written.
@@ -566,16 +566,7 @@ fn write(
         Units::Paths { .. } => done,
         Units::Points(d) => done * d.paths_per_point(),
     };
-    if observer.should_stop() {
-        return Err(Error::Interrupted {
-            paths_done: paths,
-            paths_total: paths,
-        });
-    }
-    let (folder, left) = folder.commit()?;
-    if let Some(left) = &left {
-        observer.left_behind(left);
-    }
+    let folder = simulate::commit_unless_stopped(folder, observer, paths)?;
     Ok(Written {
         folder,
         shard,

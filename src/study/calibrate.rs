@@ -36,7 +36,7 @@ use crate::scenario::Scenario;
 use crate::simulate::{Observer, Options, Pool, Progress};
 use implausibility::{DEFAULT_CUTOFF, Measure, TargetStats};
 use targets::Targets;
-use waves::{History, WaveSettings};
+use waves::{History, WAVE_COLUMNS, WaveSettings};
 
 pub use files::{CALIBRATED_TOML, KEPT_CSV, POINTS_CSV, TARGETS_CSV, WAVES_CSV};
 
@@ -372,17 +372,31 @@ impl Study for Calibration {
     fn summarise(&self, results: &Calibrated) -> String {
         let h = &results.history;
         let mut out = String::new();
-        let _ = writeln!(out, "\nwave   points   kept   kept share   space left");
-        for w in &h.waves {
-            let _ = writeln!(
-                out,
-                "{:>4} {:>8} {:>6} {:>11.1}% {:>11.3}%",
-                w.wave,
-                w.points,
-                w.kept,
-                100.0 * w.kept_share(),
-                100.0 * w.space_left
-            );
+        // Each column as wide as its header or its widest cell, right-aligned.
+        let rows: Vec<[String; 8]> = h.waves.iter().map(|w| w.cells()).collect();
+        let widths: Vec<usize> = (0..WAVE_COLUMNS.len())
+            .map(|j| {
+                rows.iter()
+                    .map(|r| r[j].len())
+                    .chain([WAVE_COLUMNS[j].len()])
+                    .max()
+                    .unwrap_or(0)
+            })
+            .collect();
+        let line = |cells: &mut dyn Iterator<Item = String>| {
+            let padded: Vec<String> = cells
+                .zip(&widths)
+                .map(|(c, w)| format!("{c:>w$}"))
+                .collect();
+            padded.join("  ")
+        };
+        let _ = writeln!(
+            out,
+            "\n{}",
+            line(&mut WAVE_COLUMNS.iter().map(|c| c.to_string()))
+        );
+        for r in rows {
+            let _ = writeln!(out, "{}", line(&mut r.into_iter()));
         }
         let _ = writeln!(out, "stopped: {}", h.stop.describe());
         let kept: Vec<_> = h.kept().collect();

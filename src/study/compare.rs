@@ -420,7 +420,7 @@ impl Compare {
                 ""
             }
         );
-        draw::forest("compare_differences".to_string(), caption, &forest)
+        draw::chart("compare_differences".to_string(), caption, &forest)
     }
 }
 

@@ -55,7 +55,7 @@ use crate::output::{self, OutputDir, OutputError, RunInfo, Stopwatch};
 use crate::resources;
 use crate::results::Results;
 use crate::scenario::Scenario;
-use crate::simulate::{CHUNK_PATHS, Observer, Options, Pool};
+use crate::simulate::{self, CHUNK_PATHS, Observer, Options, Pool};
 
 /// Most variants a study may run (a sweep's grid, a tornado's settings).
 pub const MAX_VARIANTS: usize = 10_000;
@@ -328,17 +328,7 @@ pub(crate) fn write_folder<S: Study>(
     let html = study.page(&results, &charts);
     write_common(&folder, &summary, study.base(), &charts, &html)?;
     // A stop asked for while the files were written keeps the earlier result too.
-    if observer.should_stop() {
-        let paths = study.paths_total();
-        return Err(Error::Interrupted {
-            paths_done: paths,
-            paths_total: paths,
-        });
-    }
-    let (folder, left) = folder.commit()?;
-    if let Some(left) = &left {
-        observer.left_behind(left);
-    }
+    let folder = simulate::commit_unless_stopped(folder, observer, study.paths_total())?;
     Ok(Done { folder, results })
 }
 
@@ -642,13 +632,7 @@ pub fn default_folder(scenario: &Scenario, kind: &str) -> PathBuf {
 /// The kind of study (`sweep`, `compare`, ...) whose result folder `folder` is, as its
 /// `summary.json` says; `None` for the folder of a run, or one whose summary cannot be read.
 pub fn kind_of_folder(folder: &Path) -> Option<String> {
-    let text = output::folder::read_bounded(
-        &folder.join(output::SUMMARY_JSON),
-        crate::charts::data::MAX_DATA_TEXT,
-    )
-    .ok()?;
-    let summary: Value = serde_json::from_str(&text).ok()?;
-    summary.get("study")?.as_str().map(str::to_string)
+    output::summary_text_field(folder, "study")
 }
 
 /// A finished study: where its result folder now is, and its results.

@@ -363,7 +363,7 @@ impl PointStudy for Morris {
             unit: me.metric.unit(),
             points: &points,
         };
-        draw::scatter(
+        draw::chart(
             format!("morris_{}", me.metric.name()),
             format!(
                 "μ* against σ of the elementary effects on {}, with {:.0}% bootstrap intervals on μ*; the dummy (grey) is the noise floor.",

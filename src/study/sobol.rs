@@ -383,7 +383,7 @@ impl PointStudy for Sobol {
             unit: crate::units::Unit::Percent,
             clip: false,
         };
-        draw::forest(
+        draw::chart(
             format!("sobol_{}", mi.metric.name()),
             format!(
                 "First-order (S1) and total (ST) Sobol' indices of {}, largest ST first, with {:.0}% bootstrap intervals; the dummy parameter is the noise floor.",

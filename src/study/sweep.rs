@@ -386,7 +386,7 @@ impl Study for Sweep {
                          paths, p05–p95 (light band); dashed: median.",
                         key_label(&p.key)
                     );
-                    charts.push(draw::sweep_line(format!("sweep_{name}"), caption, &line)?);
+                    charts.push(draw::chart(format!("sweep_{name}"), caption, &line)?);
                 }
                 [a, b] => {
                     let cells: Vec<Option<f64>> = results
@@ -415,7 +415,7 @@ impl Study for Sweep {
                         key_label(&a.key),
                         key_label(&b.key)
                     );
-                    charts.push(draw::heatmap(format!("heatmap_{name}"), caption, &map)?);
+                    charts.push(draw::chart(format!("heatmap_{name}"), caption, &map)?);
                 }
                 _ => {}
             }

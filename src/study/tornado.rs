@@ -653,7 +653,7 @@ impl Study for Tornado {
                  setting; whiskers: 95% confidence interval of the change (paired). Sorted by swing; \
                  every parameter is in tornado.csv."
             );
-            charts.push(draw::tornado(format!("tornado_{name}"), caption, &chart)?);
+            charts.push(draw::chart(format!("tornado_{name}"), caption, &chart)?);
         }
         Ok(charts)
     }

@@ -5,7 +5,7 @@
 //! prior's quantile scale, where a kept range narrower than the prior's is what the record
 //! pinned down.
 
-use super::files::{self, target_ranges};
+use super::files;
 use super::{Calibrated, Calibration};
 use crate::charts::ChartError;
 use crate::charts::study::{self, Forest, ForestRow, Interval, Pairs, StudyChart, Texts};
@@ -35,13 +35,8 @@ pub(super) fn draw(c: &Calibration, r: &Calibrated) -> Result<Vec<StudyChart>, C
         "model, wave 1 (prior)".to_string(),
         "model, kept sets".to_string(),
     ];
-    let rows: Vec<ForestRow> = c
-        .targets
-        .targets
-        .iter()
-        .enumerate()
-        .map(|(i, t)| {
-            let rr = target_ranges(c, h, i);
+    let rows: Vec<ForestRow> = files::targets_with_ranges(c, h)
+        .map(|(t, rr)| {
             let o = t.observed;
             let sd = (t.obs_sd().powi(2) + t.discrepancy_sd().powi(2)).sqrt();
             // Relative to the observed value (the validation refuses no 0, but a ratio of 0
@@ -77,7 +72,7 @@ pub(super) fn draw(c: &Calibration, r: &Calibrated) -> Result<Vec<StudyChart>, C
         unit: Unit::Percent,
         clip: false,
     };
-    let mut charts = vec![study::forest(
+    let mut charts = vec![study::chart(
         "calibrate_targets".to_string(),
         "Each target's observation band (the observed value ± 3 × its observation and \
          discrepancy errors together) against the 5–95% range of the model's means over wave \
@@ -115,7 +110,7 @@ pub(super) fn draw(c: &Calibration, r: &Calibrated) -> Result<Vec<StudyChart>, C
         unit: Unit::Ratio,
         clip: false,
     };
-    charts.push(study::forest(
+    charts.push(study::chart(
         "calibrate_parameters".to_string(),
         "Each parameter's prior 5–95% range against the 5–95% range of its kept sets, on the \
          prior's quantile scale: a kept range much narrower than the prior's is what the \
@@ -156,7 +151,7 @@ pub(super) fn draw(c: &Calibration, r: &Calibrated) -> Result<Vec<StudyChart>, C
             ruled_out: &ruled_out,
             kept: &kept_points,
         };
-        charts.push(study::pairs(
+        charts.push(study::chart(
             "calibrate_pairs".to_string(),
             "The kept sets (blue) and the first wave's points the record ruled out (grey) for \
              each pair of the parameters whose kept range is narrowest, on the priors' \
@@ -217,7 +212,7 @@ pub(super) fn draw(c: &Calibration, r: &Calibrated) -> Result<Vec<StudyChart>, C
         unit: Unit::Percent,
         clip: false,
     };
-    charts.push(study::forest(
+    charts.push(study::chart(
         "calibrate_waves".to_string(),
         "The share of each wave's points whose implausibility for a target is above the \
          cut-off, target by target, and the share not kept (ruled out by any target)."

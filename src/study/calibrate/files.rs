@@ -205,6 +205,14 @@ pub(super) fn target_ranges(c: &Calibration, h: &History, t: usize) -> TargetRan
     }
 }
 
+/// Each target with the model's ranges for it, in the order of the targets file.
+pub(super) fn targets_with_ranges<'a>(
+    c: &'a Calibration,
+    h: &'a History,
+) -> impl Iterator<Item = (&'a Target, TargetRanges)> + 'a {
+    (c.targets.targets.iter().enumerate()).map(move |(i, t)| (t, target_ranges(c, h, i)))
+}
+
 /// `targets.csv`: each target as read, its errors as standard deviations, and the model's range
 /// before and after.
 fn targets_csv(c: &Calibration, h: &History) -> String {
@@ -226,8 +234,7 @@ fn targets_csv(c: &Calibration, h: &History) -> String {
         "source",
         "note",
     ]);
-    for (i, t) in c.targets.targets.iter().enumerate() {
-        let r = target_ranges(c, h, i);
+    for (t, r) in targets_with_ranges(c, h) {
         out.push([
             t.name.clone(),
             t.metric.name().to_string(),
@@ -333,13 +340,8 @@ pub(super) fn summary(c: &Calibration, r: &Calibrated) -> Value {
             })
         })
         .collect();
-    let targets: Vec<Value> = c
-        .targets
-        .targets
-        .iter()
-        .enumerate()
-        .map(|(i, t)| {
-            let rr = target_ranges(c, h, i);
+    let targets: Vec<Value> = targets_with_ranges(c, h)
+        .map(|(t, rr)| {
             json!({
                 "name": t.name,
                 "reads": t.describe(),

@@ -7,6 +7,7 @@
 use std::fmt::Write as _;
 
 use super::files::{self, target_ranges};
+use super::waves::WAVE_COLUMNS;
 use super::{Calibrated, Calibration};
 use crate::charts::study::StudyChart;
 use crate::format::plain as show_value;
@@ -139,23 +140,17 @@ pub(super) fn html(c: &Calibration, r: &Calibrated, charts: &[StudyChart]) -> St
         report::figure(&mut out, ch);
     }
 
-    out.push_str(
-        "<h2>Waves</h2>\n<table><tr><th>wave</th><th>points</th><th>candidates</th>\
-         <th>rejected</th><th>kept</th><th>kept share</th><th>box volume</th><th>prior left</th></tr>",
-    );
+    out.push_str("<h2>Waves</h2>\n<table><tr>");
+    for c in WAVE_COLUMNS {
+        let _ = write!(out, "<th>{c}</th>");
+    }
+    out.push_str("</tr>");
     for w in &h.waves {
-        let _ = write!(
-            out,
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{:.1}%</td><td>{:.3}</td><td>{:.3}%</td></tr>",
-            w.wave,
-            w.points,
-            w.candidates,
-            w.rejected,
-            w.kept,
-            100.0 * w.kept_share(),
-            w.region.volume(),
-            100.0 * w.space_left
-        );
+        out.push_str("<tr>");
+        for cell in w.cells() {
+            let _ = write!(out, "<td>{cell}</td>");
+        }
+        out.push_str("</tr>");
     }
     out.push_str("</table>\n");
 
@@ -166,8 +161,7 @@ pub(super) fn html(c: &Calibration, r: &Calibrated, charts: &[StudyChart]) -> St
          <th class=\"l\">reads</th><th>observed</th><th>band</th><th>prior range</th><th>kept range</th>\
          <th>ruled out alone (wave 1)</th><th>kept sets ruled out at half the errors</th><th class=\"l\">source</th></tr>",
     );
-    for (i, t) in c.targets.targets.iter().enumerate() {
-        let rr = target_ranges(c, h, i);
+    for (t, rr) in files::targets_with_ranges(c, h) {
         let sd = (t.obs_sd().powi(2) + t.discrepancy_sd().powi(2)).sqrt();
         let _ = write!(
             out,

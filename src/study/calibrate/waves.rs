@@ -156,7 +156,33 @@ pub struct Wave {
     pub space_left: f64,
 }
 
+/// The columns of the table of waves, in the terminal's summary and the report alike.
+pub const WAVE_COLUMNS: [&str; 8] = [
+    "wave",
+    "points",
+    "candidates",
+    "rejected",
+    "kept",
+    "kept share",
+    "box volume",
+    "prior left",
+];
+
 impl Wave {
+    /// The wave's row of the table of waves ([`WAVE_COLUMNS`]), as shown.
+    pub fn cells(&self) -> [String; 8] {
+        [
+            self.wave.to_string(),
+            self.points.to_string(),
+            self.candidates.to_string(),
+            self.rejected.to_string(),
+            self.kept.to_string(),
+            format!("{:.1}%", 100.0 * self.kept_share()),
+            format!("{:.3}", self.region.volume()),
+            format!("{:.3}%", 100.0 * self.space_left),
+        ]
+    }
+
     /// The share of the wave's points kept.
     pub fn kept_share(&self) -> f64 {
         if self.points == 0 {
