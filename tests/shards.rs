@@ -1750,3 +1750,47 @@ fn ctrl_c_during_a_merge_stops_it_within_a_second() {
         assert_eq!(&fs::read(shard.join(f)).unwrap(), bytes, "{f} changed");
     }
 }
+
+/// A calibrated scenario names its kept sets by file (`uncertain_sets`): the shards' work is the
+/// sets' content, not that name. Shards made before and after the file changed are other work;
+/// shards whose file changed before their merge are refused, since the merge would make the
+/// scenario again from the file as it is now.
+#[test]
+fn shards_of_a_calibrated_scenario_hold_its_sets_by_content() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let kept =
+        |rows: &str| fs::write(d.join("kept.csv"), format!("pd,costs,recovery\n{rows}")).unwrap();
+    kept("0.03,0.8,0.25\n0.09,1.2,0.35\n");
+    fs::write(
+        d.join("c.toml"),
+        format!("uncertain_sets = \"kept.csv\"\n{UNCERTAIN}"),
+    )
+    .unwrap();
+    let run: &[&str] = &["run", "c.toml", "--uncertain", "--paths", "20", "-q"];
+    ok(d, &[run, &["--out", "single"]].concat());
+    shards_of(d, run, &["0/2", "1/2"], "a");
+    ok(d, &["merge", "a", "--out", "merged", "-q"]);
+    same_folders(&d.join("merged"), &d.join("single"));
+
+    // One set changed, in its last digit: the shard made after is other work.
+    kept("0.03,0.8,0.25\n0.09,1.2,0.350001\n");
+    shards_of(d, run, &["1/2"], "b");
+    refused(
+        d,
+        &["merge", "a/shard-0000-of-0002", "b", "--out", "m"],
+        &["different work", "b/shard-0001-of-0002"],
+    );
+    // Both shards made with the first sets, the file changed before the merge.
+    refused(
+        d,
+        &["merge", "a", "--out", "m"],
+        &[
+            "kept.csv",
+            "uncertain_sets have changed since the shards were written",
+        ],
+    );
+    kept("0.03,0.8,0.25\n0.09,1.2,0.35\n");
+    ok(d, &["merge", "a", "--out", "merged-again", "-q"]);
+    same_folders(&d.join("merged-again"), &d.join("single"));
+}

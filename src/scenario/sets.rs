@@ -36,6 +36,20 @@ impl Sets {
         &self.0
     }
 
+    /// The CRC-32 of every value's bits, row by row, in hex: what a shard's fingerprint holds of
+    /// the sets, since the scenario holds only the file's path and the file may change between
+    /// two shards of one work, or before their merge.
+    pub fn checksum(&self) -> String {
+        let mut h = crc32fast::Hasher::new();
+        for row in self.0.iter() {
+            h.update(&(row.len() as u64).to_le_bytes());
+            for v in row {
+                h.update(&v.to_bits().to_le_bytes());
+            }
+        }
+        format!("{:08x}", h.finalize())
+    }
+
     /// The set path `path` takes under `seed`.
     pub fn draw(&self, seed: u64, path: u64) -> &[f64] {
         let n = self.0.len() as u64;

@@ -765,6 +765,12 @@ impl Scenario {
         self.sets.as_ref().map(|s| s.rows())
     }
 
+    /// The checksum of the sets of `uncertain_sets` ([`super::sets::Sets::checksum`]); `None`
+    /// for a scenario without them.
+    pub fn uncertain_sets_checksum(&self) -> Option<String> {
+        self.sets.as_ref().map(|s| s.checksum())
+    }
+
     /// The values the `[[uncertain]]` parameters take on path `path` of a run with parameter
     /// uncertainty ([`crate::uncertainty::draw`] under the scenario's seed, or with
     /// `uncertain_sets` one whole set chosen by the seed and the path): what the path

@@ -338,7 +338,8 @@ pub fn fingerprint_id(work: &Value) -> String {
 /// A recipe's content, which the fingerprint holds: every scenario of it (an object of `file`,
 /// `overridden`, `toml` and `extends`, [`super::recipe::scenario`]) without the names its file
 /// and the file it extends were given by, and with its overridden keys sorted, each once. The
-/// resolved TOML holds every value, so `scenarios/baseline.toml` and
+/// resolved TOML holds every value (and `sets` the checksum of the kept sets a calibrated
+/// scenario draws from, whose file the TOML names), so `scenarios/baseline.toml` and
 /// `./scenarios/baseline.toml`, or two `--set` flags in either order, are the same work.
 pub fn content(recipe: &Value) -> Value {
     match recipe {
@@ -351,7 +352,8 @@ pub fn content(recipe: &Value) -> Value {
                 Value::Object(e) => json!({"name": e.get("name"), "changed": e.get("changed")}),
                 _ => Value::Null,
             };
-            json!({"overridden": keys, "toml": m["toml"], "extends": extends})
+            // The sets a calibrated scenario draws from, by content: the TOML names their file.
+            json!({"overridden": keys, "toml": m["toml"], "extends": extends, "sets": m["sets"]})
         }
         Value::Object(m) => Value::Object(
             m.iter()

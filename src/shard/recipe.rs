@@ -10,33 +10,58 @@ use crate::metrics::Scalar;
 use crate::scenario::Scenario;
 use crate::study::parse_metrics;
 
-/// A scenario as a recipe: `{"file", "overridden", "toml", "extends"}`, which
+/// The keys of a scenario's recipe.
+const SCENARIO_KEYS: [&str; 5] = ["file", "overridden", "toml", "extends", "sets"];
+
+/// A scenario as a recipe: `{"file", "overridden", "toml", "extends", "sets"}`, which
 /// [`scenario_from`] reads back into the same scenario (values, file in messages, overridden
-/// keys, and what the file extends).
+/// keys, and what the file extends). `sets` is the checksum of the sets a calibrated scenario
+/// draws from (`uncertain_sets`, `null` for none): the TOML names only their file, whose
+/// content is part of the work too.
 pub fn scenario(s: &Scenario) -> Value {
     json!({
         "file": s.file(),
         "overridden": s.overridden_keys(),
         "toml": s.spec().to_toml(),
         "extends": crate::output::lineage_json(s.lineage()),
+        "sets": s.uncertain_sets_checksum(),
     })
 }
 
-/// Whether a recipe's object is a scenario made by [`scenario`] (exactly its three keys).
+/// Whether a recipe's object is a scenario made by [`scenario`] (exactly its keys).
 pub fn is_scenario(m: &serde_json::Map<String, Value>) -> bool {
-    m.len() == 4
-        && ["file", "overridden", "toml", "extends"]
-            .iter()
-            .all(|k| m.contains_key(*k))
+    m.len() == SCENARIO_KEYS.len() && SCENARIO_KEYS.iter().all(|k| m.contains_key(*k))
 }
 
-/// The scenario of a recipe made by [`scenario`].
+/// The scenario of a recipe made by [`scenario`]; refused where the sets it draws from are no
+/// longer those the recipe was made with (their file changed since).
 pub fn scenario_from(v: &Value) -> Result<Scenario, Error> {
     let file = v["file"].as_str().ok_or_else(|| damaged("file"))?;
     let toml = v["toml"].as_str().ok_or_else(|| damaged("toml"))?;
     let overridden = strings(v, "overridden")?;
     let lineage = crate::output::lineage_from_json(&v["extends"]).map_err(|key| damaged(&key))?;
-    Ok(Scenario::restore(toml, file, overridden, lineage)?)
+    let sets = match &v["sets"] {
+        Value::Null => None,
+        Value::String(s) => Some(s.clone()),
+        _ => return Err(damaged("sets")),
+    };
+    let scenario = Scenario::restore(toml, file, overridden, lineage)?;
+    let now = scenario.uncertain_sets_checksum();
+    if now != sets {
+        let file = scenario
+            .spec()
+            .uncertain_sets
+            .as_deref()
+            .unwrap_or("(none)");
+        return Err(Error::Input(format!(
+            "{file}: the sets of uncertain_sets have changed since the shards were written \
+             (checksum {} then, {} now); rerun the shards with the file as it is now, or put \
+             back the file they were made from",
+            sets.as_deref().unwrap_or("none"),
+            now.as_deref().unwrap_or("none")
+        )));
+    }
+    Ok(scenario)
 }
 
 /// The scenario of a recipe under `key`.
