@@ -525,6 +525,17 @@ pub fn longest(spec: &ScenarioSpec, months: impl Fn(&crate::scenario::Segment) -
     spec.segments.iter().map(months).max().unwrap_or(1)
 }
 
+/// The keys (as docs/scenarios.md lists them) on which [`span`], and so the yearly rows after
+/// the horizon under `state.run_off_years`, depend: besides the horizon, the choices of
+/// settlement and resolution and whether the BMKB is simulated, which no parameter can draw.
+/// Every path of a run must have the same rows, so none of these may be drawn per path then.
+pub const RUN_OFF_ROW_KEYS: [&str; 4] = [
+    "segment.term_months",
+    "segment.recovery_lag_months",
+    "bmkb.claim_lag_months",
+    "bmkb.bank_term_months",
+];
+
 /// [`Model::span`] of `spec`: the months the state's account of a path may reach.
 fn span(spec: &ScenarioSpec) -> usize {
     let months = 12 * spec.simulation.horizon_years as usize;

@@ -439,7 +439,19 @@ impl Held<'_> {
             out.push(match (&mut ws, self) {
                 (Some(ws), _) => ws.simulate(i),
                 // The path's own model lives for its path only: memory stays that of a run.
-                (None, Held::PerPath { build, .. }) => Workspace::new(&build(i)?).simulate(i),
+                (None, Held::PerPath { build, shape }) => {
+                    let model = build(i)?;
+                    // Validation keeps every drawn key off the rows (docs/model.md §11.2); were
+                    // one to slip through, the run stops with a message, not a panic.
+                    if model.shape != *shape {
+                        return Err(Error::Input(format!(
+                            "path {i}: its drawn parameters give {} yearly rows where the run's \
+                             paths have {}; a run's paths must share their rows",
+                            model.shape.rows, shape.rows
+                        )));
+                    }
+                    Workspace::new(&model).simulate(i)
+                }
                 (None, _) => unreachable!("a shared model has a workspace"),
             });
         }

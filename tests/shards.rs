@@ -1013,7 +1013,12 @@ fn shards_of_one_work_typed_differently_are_one_work() {
             "--out",
             "m",
         ],
-        &["different work", "limit = 101000000"],
+        &[
+            "different work",
+            // The line with the facility it belongs to.
+            "[[funding.facility]] \"eib\": `limit = ",
+            "limit = 101000000",
+        ],
     );
 }
 

@@ -319,7 +319,8 @@ pub(super) fn check(s: &Spec, c: &Check) -> Result<Vec<Uncertain>, ScenarioError
     Ok(out)
 }
 
-/// Each key: a numeric model parameter of this scenario, not the horizon, driven once.
+/// Each key: a numeric model parameter of this scenario, not the horizon (nor, when the
+/// run-off is shown year by year, a term or lag its rows depend on), driven once.
 fn keys(
     s: &Spec,
     p: &UncertainSpec,
@@ -351,6 +352,15 @@ fn keys(
                  years"
                     .to_string(),
             ));
+        }
+        if s.state.run_off_years && crate::model::RUN_OFF_ROW_KEYS.contains(&&*spec.table_path()) {
+            return Err(bad(format!(
+                "with state.run_off_years = true, a key other than the terms and lags the \
+                 run-off's yearly rows depend on ({}): every path of a run has the same rows; \
+                 set run_off_years = false to keep the run-off in the one row `after`, or hold \
+                 `{key}` fixed",
+                crate::model::RUN_OFF_ROW_KEYS.join(", ")
+            )));
         }
         if p.keys[..j].contains(key) {
             return Err(bad(format!("each key once: `{key}` is listed twice")));

@@ -876,15 +876,19 @@ mod tests {
     #[test]
     fn the_fingerprint_holds_content_not_file_names_or_the_order_of_overrides() {
         let parent = |file: &str| json!({"file": file, "name": "b", "changed": [{"key": "x", "value": "1"}]});
-        let a = json!({"base": {"file": "scenarios/v.toml", "overridden": ["z.k", "a.k"], "toml": "x = 1\n", "extends": parent("scenarios/b.toml")}, "paths": 4});
-        let b = json!({"base": {"file": "./scenarios/v.toml", "overridden": ["a.k", "z.k", "a.k"], "toml": "x = 1\n", "extends": parent("./scenarios/b.toml")}, "paths": 4});
-        let c = json!({"base": {"file": "scenarios/v.toml", "overridden": ["z.k", "a.k"], "toml": "x = 2\n", "extends": parent("scenarios/b.toml")}, "paths": 4});
+        let a = json!({"base": {"file": "scenarios/v.toml", "overridden": ["z.k", "a.k"], "toml": "x = 1\n", "extends": parent("scenarios/b.toml"), "sets": null}, "paths": 4});
+        let b = json!({"base": {"file": "./scenarios/v.toml", "overridden": ["a.k", "z.k", "a.k"], "toml": "x = 1\n", "extends": parent("./scenarios/b.toml"), "sets": null}, "paths": 4});
+        let c = json!({"base": {"file": "scenarios/v.toml", "overridden": ["z.k", "a.k"], "toml": "x = 2\n", "extends": parent("scenarios/b.toml"), "sets": null}, "paths": 4});
         assert_eq!(content(&a), content(&b));
         assert_ne!(content(&a), content(&c));
         assert_eq!(
             content(&a)["base"],
-            json!({"overridden": ["a.k", "z.k"], "toml": "x = 1\n", "extends": {"name": "b", "changed": [{"key": "x", "value": "1"}]}})
+            json!({"overridden": ["a.k", "z.k"], "toml": "x = 1\n", "extends": {"name": "b", "changed": [{"key": "x", "value": "1"}]}, "sets": null})
         );
+        // The kept sets a calibrated scenario draws from are content, by their checksum.
+        let mut e = a.clone();
+        e["base"]["sets"] = json!("0badf00d");
+        assert_ne!(content(&a), content(&e));
         // What a scenario extends is content: another parent is other work.
         let mut d = a.clone();
         d["base"]["extends"]["name"] = json!("other");

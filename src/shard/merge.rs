@@ -151,7 +151,8 @@ fn wildcard(pattern: &str, text: &str) -> bool {
 }
 
 /// Where two fingerprints differ, as `key: a vs b` by dotted path, down to the first differing
-/// line of a text (a scenario's TOML): `recipe.scenario.toml: `seed = 7` vs `seed = 9``.
+/// line of a text (a scenario's TOML) with its table: `recipe.scenario.toml: [simulation]:
+/// `seed = 7` vs `seed = 9``, `recipe.scenario.toml: [[funding.facility]] "eib": `limit = …``.
 fn differences(a: &Value, b: &Value) -> Vec<String> {
     let mut out = Vec::new();
     differ(a, b, "", &mut out);
@@ -196,13 +197,28 @@ fn differ(a: &Value, b: &Value, at: &str, out: &mut Vec<String>) {
             }
         }
         (Value::String(x), Value::String(y)) if x.contains('\n') && x != y => {
-            let line = x
-                .lines()
-                .zip(y.lines())
-                .find(|(p, q)| p != q)
-                .map(|(p, q)| format!("`{}` vs `{}`", short(p.into()), short(q.into())))
-                .unwrap_or_else(|| "one text is longer".into());
-            out.push(format!("{at}: {line}"));
+            // The line's table, and the item's name in a list of tables (`[[segment]]`,
+            // `[[funding.facility]]`), so that `limit = …` says which facility's.
+            let (mut table, mut item) = (None, None);
+            let mut line = "one text is longer".to_string();
+            for (p, q) in x.lines().zip(y.lines()) {
+                if p != q {
+                    line = format!("`{}` vs `{}`", short(p.into()), short(q.into()));
+                    break;
+                }
+                let t = p.trim();
+                if t.starts_with('[') {
+                    (table, item) = (Some(t), None);
+                } else if let Some(name) = t.strip_prefix("name = ") {
+                    item = Some(name);
+                }
+            }
+            let context = match (table, item) {
+                (Some(t), Some(n)) if t.starts_with("[[") => format!(" {t} {n}"),
+                (Some(t), _) => format!(" {t}"),
+                _ => String::new(),
+            };
+            out.push(format!("{at}:{context}: {line}"));
         }
         _ if a != b => out.push(format!(
             "{at}: {} vs {}",

@@ -460,3 +460,46 @@ fn drawn_values_follow_their_declared_distributions() {
     assert_eq!(uncertainty::draw(distributions(&s), 99, 17), draws[17]);
     assert_ne!(uncertainty::draw(distributions(&s), 98, 17), draws[17]);
 }
+
+/// With the run-off shown year by year its rows depend on the terms and lags (docs/model.md
+/// §11.2), and every path of a run has the same rows: such a key drawn per path would give a
+/// path rows the run does not have. Without `run_off_years` they may be drawn.
+#[test]
+fn a_run_off_shown_year_by_year_keeps_its_terms_and_lags_fixed() {
+    let lag = "[[uncertain]]\nname = \"lag\"\nkeys = [\"segment.a.recovery_lag_months\"]\n\
+               dist = \"uniform\"\nlow = 6\nhigh = 200\n";
+    let fixed = parse(lag, &[]).expect("drawn when the run-off is one row");
+    assert!(!fixed.uncertain().is_empty());
+    let rows = |v: f64| crate::model::shape(fixed.at_values(&[v]).unwrap().spec()).rows;
+    assert_eq!(rows(6.0), rows(200.0), "one row `after` whatever the lag");
+    for key in crate::model::RUN_OFF_ROW_KEYS {
+        let drawn = key.replace("segment.", "segment.a.");
+        let section = format!(
+            "[state]\nrun_off_years = true\n[[uncertain]]\nname = \"p\"\nkeys = [\"{drawn}\"]\n\
+             dist = \"uniform\"\nlow = 12\nhigh = 24\n"
+        );
+        let e = parse(&section, &["state.settlement=\"run_off\""])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("with state.run_off_years = true, a key other than the terms and lags"),
+            "{key}: {e}"
+        );
+    }
+    // And the rows do depend on each of them, with the lender running off.
+    let year_by_year = parse(
+        "[state]\nrun_off_years = true\nsettlement = \"run_off\"\n[bmkb]\nenabled = true\n",
+        &[],
+    )
+    .unwrap();
+    let base = crate::model::shape(year_by_year.spec()).rows;
+    for key in crate::model::RUN_OFF_ROW_KEYS {
+        let key = key.replace("segment.", "segment.a.");
+        let longer = parse(
+            "[state]\nrun_off_years = true\nsettlement = \"run_off\"\n[bmkb]\nenabled = true\n",
+            &[&format!("{key}=600")],
+        )
+        .unwrap();
+        assert!(crate::model::shape(longer.spec()).rows > base, "{key}");
+    }
+}
