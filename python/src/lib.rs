@@ -7,6 +7,7 @@
 //! its progress and sets its stop flag (on `KeyboardInterrupt`) from another thread.
 
 use std::path::PathBuf;
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use microfolio::output;
@@ -30,6 +31,9 @@ struct Control {
     stop: AtomicBool,
     done: AtomicU64,
     total: AtomicU64,
+    /// What the work has to tell the user besides its result (an earlier result replaced but
+    /// not removed), for Python to warn with once the work is done.
+    notes: Mutex<Vec<String>>,
 }
 
 #[pymethods]
@@ -55,6 +59,11 @@ impl Control {
     fn total(&self) -> u64 {
         self.total.load(Ordering::Relaxed)
     }
+
+    /// What the work has said so far for the user, each once.
+    fn take_notes(&self) -> Vec<String> {
+        std::mem::take(&mut *self.notes.lock().unwrap_or_else(|e| e.into_inner()))
+    }
 }
 
 /// The library's observer over a [`Control`], for work done in parts: `offset` paths were done
@@ -75,6 +84,11 @@ impl Observer for Watch<'_> {
 
     fn should_stop(&self) -> bool {
         self.control.stop.load(Ordering::Relaxed)
+    }
+
+    fn left_behind(&self, left: &output::LeftBehind) {
+        let mut notes = self.control.notes.lock().unwrap_or_else(|e| e.into_inner());
+        notes.push(left.to_string());
     }
 }
 

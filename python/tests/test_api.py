@@ -3,6 +3,7 @@
 import _thread
 import threading
 import time
+import warnings
 from pathlib import Path
 
 import pandas as pd
@@ -265,6 +266,20 @@ def test_write_refuses_a_folder_that_is_not_a_result_folder(tmp_path):
     again = r.write(tmp_path / "run", progress=False)
     assert (again / "report.html").exists()
     r.write(again, progress=False)  # an earlier result folder is replaced
+
+
+def test_an_earlier_result_that_cannot_be_removed_is_a_warning(tmp_path, monkeypatch):
+    r = mf.run(mf.loads(SMALL), paths=5, progress=False)
+    first = r.write(tmp_path / "run", progress=False)
+    # The library's own fault injection: the earlier result, set aside, cannot be removed.
+    monkeypatch.setenv("MICROFOLIO_TEST_COMMIT", "unremovable")
+    with pytest.warns(UserWarning, match="could not be removed .* remove it yourself"):
+        again = r.write(first, progress=False)
+    assert (again / "report.html").exists()
+    monkeypatch.delenv("MICROFOLIO_TEST_COMMIT")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        r.write(again, progress=False)  # said once, and only when it happens
 
 
 def test_sigint_stops_a_run_in_a_child_process(baseline):

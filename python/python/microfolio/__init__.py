@@ -244,7 +244,8 @@ class _Bar:
 def _work(call, *, progress: bool, label: str):
     """Run ``call(control)`` on a helper thread (the native code releases the GIL), showing its
     progress; on ``KeyboardInterrupt`` ask it to stop, wait for it (at most a chunk of paths)
-    and re-raise."""
+    and re-raise. What the work says for the user besides its result (an earlier result folder
+    replaced but not removed) is a :class:`UserWarning`."""
     control = _native.Control()
     box: dict = {}
 
@@ -268,6 +269,9 @@ def _work(call, *, progress: bool, label: str):
         raise
     finally:
         bar.close()
+    # Said even when the work failed after its result was in place: the space is taken.
+    for note in control.take_notes():
+        warnings.warn(note, UserWarning, stacklevel=3)
     if "error" in box:
         raise box["error"]
     return box["value"]
