@@ -110,6 +110,7 @@ fn flag(arg: Arg, metrics: &str) -> &str {
         Arg::Points => "--points",
         Arg::Waves => "--waves",
         Arg::Cutoff => "--cutoff",
+        Arg::Continue => "--continue",
     }
 }
 

@@ -1164,7 +1164,7 @@ fn merge_study<S: Study>(
         Some(design) => {
             same_units::<S>(merged, "points", design.points(), design.paths_per_point())?;
             let folder = study_folder(&study, out)?;
-            let (outcomes, loans) = read_points(shards, design.metrics().len())?;
+            let (outcomes, loans) = read_points(shards, design.pairs())?;
             if observer.should_stop() {
                 return Err(Error::Stopped("merging the shards"));
             }

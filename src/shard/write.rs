@@ -184,7 +184,7 @@ pub fn study<S: Study>(
     if let Some(design) = study.design() {
         let same = again.base() == study.base()
             && again.design().is_some_and(|d| {
-                d.metrics() == design.metrics()
+                d.layout() == design.layout()
                     && d.paths_per_point() == design.paths_per_point()
                     && d.points() == design.points()
                     && (0..d.points()).all(|p| d.row(p) == design.row(p))
@@ -232,7 +232,7 @@ fn work_json(kind: &str, recipe: &Value, seed: u64, units: &Units) -> Value {
             Stream::Points,
             d.points(),
             d.paths_per_point(),
-            format::point_layout(d.metrics()),
+            d.layout(),
         ),
     };
     json!({

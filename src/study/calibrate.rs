@@ -398,7 +398,7 @@ impl Study for Calibration {
         for r in rows {
             let _ = writeln!(out, "{}", line(&mut r.into_iter()));
         }
-        let _ = writeln!(out, "stopped: {}", h.stop.describe());
+        let _ = writeln!(out, "stopped: {}", waves::describe_stop(h.stop));
         let kept: Vec<_> = h.kept().collect();
         let _ = writeln!(
             out,

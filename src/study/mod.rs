@@ -192,8 +192,8 @@ pub trait Study {
 }
 
 /// The work of a study that is a design of points (Sobol', Morris), as its shards see it:
-/// `points` points, each running the same paths `0..paths_per_point` and kept as one mean and
-/// standard error per metric. A shard simulates a contiguous range of whole points (a point's
+/// `points` points, each running the same paths `0..paths_per_point` and kept as a few pairs of
+/// values (a mean and standard error per metric; a calibration's targets' statistics). A shard simulates a contiguous range of whole points (a point's
 /// mean is summed over its paths in path order, so a point is never cut); the merge hands the
 /// points' outcomes, in point order, to [`Study::compute_from`] as [`ResultSource::Points`].
 pub trait Design {
@@ -203,11 +203,16 @@ pub trait Design {
     /// Paths each point runs.
     fn paths_per_point(&self) -> u64;
 
-    /// The metrics kept per point, in the order of the outcomes.
-    fn metrics(&self) -> &[Scalar];
+    /// The layout of a point's record, part of the work's fingerprint: its `metrics` name the
+    /// record's pairs of values in the order of the outcomes (a Sobol' or Morris study's
+    /// metrics, each a mean and standard error; [`crate::shard::format::pairs_layout`]).
+    fn layout(&self) -> Value;
 
-    /// Simulate points `points` (a range of `0..points()`): per metric, their outcomes in point
-    /// order, and how the work went.
+    /// Pairs of values in a point's record: the outcomes [`Design::simulate`] gives.
+    fn pairs(&self) -> usize;
+
+    /// Simulate points `points` (a range of `0..points()`): per pair of the record, their
+    /// outcomes in point order, and how the work went.
     fn simulate(
         &self,
         points: Range<usize>,

@@ -368,7 +368,7 @@ pub(super) fn summary(c: &Calibration, r: &Calibrated) -> Value {
             "paths_per_point": s.paths_per_point,
             "waves_at_most": s.waves,
             "waves_run": h.waves.len(),
-            "stopped": h.stop.describe(),
+            "stopped": super::waves::describe_stop(h.stop),
             "kept_sets": kept.len(),
             "calibrated_scenario": if kept.is_empty() { Value::Null } else { json!(CALIBRATED_TOML) },
         },

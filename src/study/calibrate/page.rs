@@ -44,7 +44,7 @@ pub(super) fn html(c: &Calibration, r: &Calibrated, charts: &[StudyChart]) -> St
         s.points,
         s.paths_per_point,
         base.spec().simulation.seed,
-        esc(h.stop.describe()),
+        esc(super::waves::describe_stop(h.stop)),
         s.cutoff,
         if s.measure == super::Measure::Largest {
             "largest"
