@@ -24,6 +24,7 @@ pub mod recipe;
 mod spec;
 mod write;
 
+pub(crate) use merge::differences;
 pub use merge::{Merged, merge, shard_folders};
 pub use spec::{K8S_INDEX, MAX_SHARDS, SLURM_COUNT, SLURM_ID, SLURM_MAX, SLURM_MIN, Shard};
 pub use write::{

@@ -228,12 +228,7 @@ fn work_json(kind: &str, recipe: &Value, seed: u64, units: &Units) -> Value {
         Units::Paths {
             scenarios, paths, ..
         } => (Stream::Paths, scenarios.len(), *paths, format::layout()),
-        Units::Points(d) => (
-            Stream::Points,
-            d.points(),
-            d.paths_per_point(),
-            d.layout(),
-        ),
+        Units::Points(d) => (Stream::Points, d.points(), d.paths_per_point(), d.layout()),
     };
     json!({
         "kind": kind,

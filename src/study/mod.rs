@@ -174,6 +174,13 @@ pub trait Study {
         )))
     }
 
+    /// Where a study that runs in steps stands after its results (a calibration run in
+    /// shards, one wave at a time, continues from its result folder): `None` for a study that
+    /// is done when it has run.
+    fn standing(&self, _results: &Self::Results) -> Option<Standing> {
+        None
+    }
+
     /// The study's own entries of `summary.json`, beside those every study has.
     fn summary(&self, results: &Self::Results) -> Value;
 
@@ -189,6 +196,15 @@ pub trait Study {
 
     /// The results as a plain-text table for a terminal (several lines, each ending in `\n`).
     fn summarise(&self, results: &Self::Results) -> String;
+}
+
+/// Where a study that runs in steps stands ([`Study::standing`]), in words.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Standing {
+    /// Its work is done.
+    Done(String),
+    /// Its work goes on from its result folder (`--continue`).
+    GoesOn(String),
 }
 
 /// The work of a study that is a design of points (Sobol', Morris), as its shards see it:

@@ -206,14 +206,6 @@ pub enum Stop {
     NoCandidates,
 }
 
-/// Why the waves stopped, in words, or that they go on.
-pub fn describe_stop(stop: Option<Stop>) -> &'static str {
-    stop.map_or(
-        "not yet: the next wave is to run (continue from this folder)",
-        Stop::describe,
-    )
-}
-
 impl Stop {
     /// In words, for the summary and the report.
     pub fn describe(self) -> &'static str {
@@ -239,6 +231,19 @@ pub struct History {
 }
 
 impl History {
+    /// Why the waves stopped, in words, or which wave comes next: for the terminal and the
+    /// report.
+    pub fn stop_text(&self) -> String {
+        match self.stop {
+            Some(s) => format!("stopped because {}", s.describe()),
+            None => format!(
+                "not stopped: wave {} is next, continuing from this result folder \
+                 (calibrate --continue)",
+                self.waves.len() + 1
+            ),
+        }
+    }
+
     /// The kept points of the last wave: the sample of the prior restricted to what the
     /// record leaves.
     pub fn kept(&self) -> impl Iterator<Item = &Judged> {
