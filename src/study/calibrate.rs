@@ -111,6 +111,17 @@ impl StudyResults for Calibrated {
     }
 }
 
+/// How the waves of a calibration of `settings` run, their designs scrambled from `seed`.
+fn wave_settings(settings: &CalibrationSettings, seed: u64) -> WaveSettings {
+    WaveSettings {
+        points: settings.points,
+        waves: settings.waves,
+        cutoff: settings.cutoff,
+        measure: settings.measure,
+        seed,
+    }
+}
+
 /// The progress of one wave's points as the progress of the whole calibration.
 struct Offset<'a> {
     inner: &'a dyn Observer,
@@ -186,24 +197,21 @@ impl Calibration {
             )));
         }
         let problem = Problem::new(base, "calibration")?;
+        let dims = problem.params().len();
+        let first = waves::next(
+            dims,
+            &wave_settings(&settings, problem.seed()),
+            &History::default(),
+        )?;
+        let next =
+            first.map_err(|stop| Error::Input(format!("no first wave: {}", stop.describe())))?;
         let mut c = Calibration {
             problem,
             targets,
             settings,
             previous: None,
-            next: Planned {
-                wave: 1,
-                region: waves::Region::cube(0),
-                points: Vec::new(),
-                candidates: 0,
-                rejected: 0,
-            },
+            next,
             recipe: Value::Null,
-        };
-        let dims = c.problem.params().len();
-        c.next = match waves::next(dims, &c.wave_settings(), &History::default())? {
-            Ok(planned) => planned,
-            Err(stop) => return Err(Error::Input(format!("no first wave: {}", stop.describe()))),
         };
         c.recipe = c.recipe_with(None);
         Ok(c)
@@ -302,13 +310,7 @@ impl Calibration {
     }
 
     fn wave_settings(&self) -> WaveSettings {
-        WaveSettings {
-            points: self.settings.points,
-            waves: self.settings.waves,
-            cutoff: self.settings.cutoff,
-            measure: self.settings.measure,
-            seed: self.problem.seed(),
-        }
+        wave_settings(&self.settings, self.problem.seed())
     }
 
     /// The scenario of a point of the unit cube (the parameters only, no dummy).
@@ -493,8 +495,10 @@ impl Study for Calibration {
         self.units_total() as u64 * self.settings.paths_per_point
     }
 
+    /// The points this process ran: not those of the folder it continues.
     fn units_run(&self, results: &Calibrated) -> u64 {
-        results.history.points.len() as u64
+        let before = self.previous.as_ref().map_or(0, |p| p.history.points.len());
+        results.history.points.len().saturating_sub(before) as u64
     }
 
     fn unit_name(&self) -> &'static str {

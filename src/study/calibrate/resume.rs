@@ -332,3 +332,27 @@ pub(super) fn read_folder(c: &Calibration, folder: &Path) -> Result<(Previous, P
         ))),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::exact;
+
+    #[test]
+    fn numbers_read_back_bit_for_bit() {
+        let values = [
+            0.1 + 0.2,
+            -0.0,
+            f64::MIN_POSITIVE / 3.0,
+            1e300,
+            17_276_121.054_183_193,
+            0.941_900_451_667_606_8,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+        ];
+        for x in values {
+            let back: f64 = exact(x).parse().unwrap();
+            assert_eq!(back.to_bits(), x.to_bits(), "{x}");
+        }
+        assert!(exact(f64::NAN).parse::<f64>().unwrap().is_nan());
+    }
+}
