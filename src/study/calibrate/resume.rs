@@ -255,7 +255,7 @@ pub(super) fn read_folder(c: &Calibration, folder: &Path) -> Result<(Previous, P
         )));
     }
     let text = crate::output::folder::read_bounded(&json_path, MAX_CALIBRATION_JSON)
-        .map_err(|why| refuse(format!("{CALIBRATION_JSON} {why}")))?;
+        .map_err(|why| refuse(format!("{CALIBRATION_JSON}: {why}")))?;
     let v: Value = serde_json::from_str(&text)
         .map_err(|e| refuse(format!("{CALIBRATION_JSON} is not JSON: {e}")))?;
     if v["format"].as_str() != Some(FORMAT) {
@@ -303,7 +303,7 @@ pub(super) fn read_folder(c: &Calibration, folder: &Path) -> Result<(Previous, P
     }
     let history_path = folder.join(HISTORY_CSV);
     let history = crate::output::folder::read_bounded(&history_path, MAX_HISTORY)
-        .map_err(|why| refuse(format!("{HISTORY_CSV} {why}")))?;
+        .map_err(|why| refuse(format!("{HISTORY_CSV}: {why}")))?;
     if v["history"]["crc32"].as_u64() != Some(format::crc32(history.as_bytes()) as u64) {
         return Err(refuse(format!(
             "{HISTORY_CSV} does not match the CRC-32 in {CALIBRATION_JSON} (edited or damaged); \
@@ -321,11 +321,12 @@ pub(super) fn read_folder(c: &Calibration, folder: &Path) -> Result<(Previous, P
             planned,
         )),
         Err(stop) => Err(refuse(format!(
-            "its waves have stopped after wave {} ({}); its result is final{}",
+            "its waves have stopped after wave {} ({}), so its result is final{}; allowed: a \
+             folder whose waves go on (`stopped` is null in its {CALIBRATION_JSON})",
             replayed.waves.len(),
             stop.describe(),
             if replayed.kept().next().is_some() {
-                format!(": {}", folder.join(super::CALIBRATED_TOML).display())
+                format!(" ({})", folder.join(super::CALIBRATED_TOML).display())
             } else {
                 String::new()
             }
