@@ -799,6 +799,36 @@ fn a_calibration_in_shards_one_wave_at_a_time_keeps_what_one_process_keeps() {
         first
     );
 
+    // The history read back from a folder is the one in memory, exactly.
+    let s = small();
+    let c = Calibration::new(
+        &s,
+        Targets::parse("t.toml", SHARD_TARGETS, &s).unwrap(),
+        CalibrationSettings {
+            points: 12,
+            paths_per_point: 8,
+            waves: 2,
+            ..CalibrationSettings::default()
+        },
+    )
+    .unwrap();
+    let options = Options {
+        threads: Some(2),
+        memory_budget: None,
+    };
+    let in_memory = c.compute(&options, &Silent).unwrap().history;
+    assert!(
+        in_memory
+            .points
+            .iter()
+            .all(|p| p.stats.iter().all(|t| t.n > 0))
+    );
+    assert_eq!(c.history_in(&one).unwrap(), in_memory);
+    assert_eq!(c.history_in(&dir.join("after2")).unwrap(), in_memory);
+    let after1 = c.history_in(&dir.join("after1")).unwrap();
+    assert_eq!(after1.stop, None);
+    assert_eq!(after1.waves[..], in_memory.waves[..1]);
+
     // (c) The remaining waves in one process, continuing the merged folder.
     run(&["--continue", "after1", "--out", "rest", "-q"]);
     assert_eq!(read(dir.join("rest/points.csv")), points);
@@ -838,6 +868,12 @@ fn a_calibration_in_shards_one_wave_at_a_time_keeps_what_one_process_keeps() {
     other[5] = "13".into();
     let e = refused_cli(dir, &other.iter().map(String::as_str).collect::<Vec<_>>());
     assert!(e.contains("--points: 12 vs 13"), "{e}");
+    let args = with(&["--continue", "after1", "--set", "costs.fixed_per_year=5e5"]);
+    let e = refused_cli(dir, &args.iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(
+        e.contains("scenario toml: `fixed_per_year = 400000.0` vs `fixed_per_year = 500000.0`"),
+        "{e}"
+    );
     let args = with(&["--continue", "after2", "--shard", "0/2"]);
     let e = refused_cli(dir, &args.iter().map(String::as_str).collect::<Vec<_>>());
     assert!(

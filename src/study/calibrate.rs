@@ -226,6 +226,13 @@ impl Calibration {
         Ok(self.with_previous(previous, next))
     }
 
+    /// The history of the waves in the result folder `folder` of this calibration, read back
+    /// and replayed, stopped or not: the very history the process or merge that wrote the
+    /// folder had in memory. Refused as [`Calibration::continuing`] refuses but for a stop.
+    pub fn history_in(&self, folder: &Path) -> Result<History, Error> {
+        Ok(resume::read_history(self, folder)?.0.history)
+    }
+
     fn with_previous(mut self, previous: Previous, next: Planned) -> Calibration {
         self.recipe = self.recipe_with(Some(&previous));
         self.previous = Some(previous);

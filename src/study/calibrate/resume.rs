@@ -232,6 +232,33 @@ pub(super) fn replay(
 /// targets and settings), with the text of its `history.csv`; refused, naming `--continue`,
 /// when the folder is not such a calibration's, is damaged, or its waves have stopped.
 pub(super) fn read_folder(c: &Calibration, folder: &Path) -> Result<(Previous, Planned), Error> {
+    let (previous, next) = read_history(c, folder)?;
+    match next {
+        Ok(planned) => Ok((previous, planned)),
+        Err(stop) => Err(Error::argument(
+            Arg::Continue,
+            folder.display(),
+            format!(
+                "its waves have stopped after wave {} ({}), so its result is final{}; allowed: \
+                 a folder whose waves go on (`stopped` is null in its {CALIBRATION_JSON})",
+                previous.history.waves.len(),
+                stop.describe(),
+                if previous.history.kept().next().is_some() {
+                    format!(" ({})", folder.join(super::CALIBRATED_TOML).display())
+                } else {
+                    String::new()
+                }
+            ),
+        )),
+    }
+}
+
+/// The history in the result folder `folder` of a calibration that `c` is, replayed, stopped
+/// or not, and what comes next; refused as [`read_folder`] refuses but for a stop.
+pub(super) fn read_history(
+    c: &Calibration,
+    folder: &Path,
+) -> Result<(Previous, Result<Planned, Stop>), Error> {
     let refuse = |message: String| Error::argument(Arg::Continue, folder.display(), message);
     if !folder.is_dir() {
         return Err(refuse(
@@ -312,26 +339,13 @@ pub(super) fn read_folder(c: &Calibration, folder: &Path) -> Result<(Previous, P
     }
     let (replayed, next) =
         replay(c, &history).map_err(|why| refuse(format!("{HISTORY_CSV}: {why}")))?;
-    match next {
-        Ok(planned) => Ok((
-            Previous {
-                history: replayed,
-                text: history,
-            },
-            planned,
-        )),
-        Err(stop) => Err(refuse(format!(
-            "its waves have stopped after wave {} ({}), so its result is final{}; allowed: a \
-             folder whose waves go on (`stopped` is null in its {CALIBRATION_JSON})",
-            replayed.waves.len(),
-            stop.describe(),
-            if replayed.kept().next().is_some() {
-                format!(" ({})", folder.join(super::CALIBRATED_TOML).display())
-            } else {
-                String::new()
-            }
-        ))),
-    }
+    Ok((
+        Previous {
+            history: replayed,
+            text: history,
+        },
+        next,
+    ))
 }
 
 #[cfg(test)]
