@@ -36,7 +36,7 @@ pub fn file(name: &str, text: &str) -> Value {
     json!({"file": name, "text": text})
 }
 
-/// Whether a recipe's object is a file made by [`file`] (exactly its two keys).
+/// Whether a recipe's object is a file made by [`file()`] (exactly its two keys).
 pub fn is_file(m: &serde_json::Map<String, Value>) -> bool {
     m.len() == 2 && m.contains_key("file") && m.contains_key("text")
 }

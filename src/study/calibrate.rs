@@ -13,6 +13,12 @@
 //! The kept sets of the last wave, drawn jointly (each path takes one whole set), are the
 //! calibrated uncertainty: `calibrated.toml` is the scenario with `uncertain_sets = "kept.csv"`
 //! ([`crate::scenario::Scenario::uncertain_draw`]), which `run --uncertain` takes.
+//!
+//! A calibration runs in shards one wave at a time: its [`Design`] is the next wave's points,
+//! whose shards keep each point's targets' statistics; the merge adds the wave to the history
+//! its recipe carries, and the next wave's shards continue from the merged folder
+//! ([`resume`]). Every point still runs paths `0..M` with the seed, so the history is the one
+//! a single process makes.
 
 mod charts;
 mod files;

@@ -27,9 +27,9 @@
 //! ([`Study::recipe`], [`Study::from_recipe`]) and computes its results from the variants'
 //! results wherever they come from ([`Study::compute_from`], [`ResultSource`]), so that a
 //! merge of its shards goes through the same code as a run on one machine. A study whose work
-//! is a design of points (`sobol`, `morris`) also gives its [`Design`]: its shards then cut
-//! the stream of points, each point whole, and keep per point and metric what the study keeps
-//! ([`problem::PointOutcomes`]), never per path.
+//! is a design of points (`sobol`, `morris`, a calibration's next wave) also gives its
+//! [`Design`]: its shards then cut the stream of points, each point whole, and keep per point
+//! the few values the study keeps ([`problem::PointOutcomes`]), never per path.
 
 pub mod calibrate;
 pub mod compare;

@@ -26,7 +26,10 @@
 //! share of candidates accepted times the share of the simulated points kept: each wave
 //! samples uniformly from what the earlier ones left, so the product is the mass not yet ruled
 //! out. Everything is deterministic from the seed; the evaluation of a wave's points is the
-//! caller's (the model, or in the tests a function with a known answer).
+//! caller's (the model, or in the tests a function with a known answer). The waves run as
+//! steps, [`next`] designing a wave from the history before it and [`record`] judging it, so
+//! that they can pause after any wave and go on from a history read back (a calibration run in
+//! shards, one wave at a time: [`super::resume`]).
 
 use super::implausibility::{Measure, TargetStats, implausibility};
 use super::targets::Target;
