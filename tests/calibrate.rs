@@ -850,6 +850,11 @@ fn a_calibration_in_shards_one_wave_at_a_time_keeps_what_one_process_keeps() {
     );
     assert!(!dir.join("none").exists());
 
+    // More shards than the wave has points, refused before any work (as `submit.sh` runs it).
+    let args = with(&["--continue", "after1", "--shard", "0/13", "--plan"]);
+    let e = refused_cli(dir, &args.iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(e.contains("13 shards of 12 design points"), "{e}");
+
     // A folder of other targets, another setting, a stopped one, or none at all, refused.
     std::fs::write(
         dir.join("t2.toml"),
