@@ -382,13 +382,23 @@ fn synthetic_targets(s: &microfolio::Scenario) -> Targets {
 
 fn calibrate(threads: usize) -> (Calibration, microfolio::study::calibrate::Calibrated) {
     let s = small();
+    calibrated(synthetic_targets(&s), (96, 16, 3), threads)
+}
+
+/// A calibration of SMALL to `targets` of (points, paths per point, waves), computed on
+/// `threads` threads.
+fn calibrated(
+    targets: Targets,
+    (points, paths_per_point, waves): (usize, u64, usize),
+    threads: usize,
+) -> (Calibration, microfolio::study::calibrate::Calibrated) {
     let c = Calibration::new(
-        &s,
-        synthetic_targets(&s),
+        &small(),
+        targets,
         CalibrationSettings {
-            points: 96,
-            paths_per_point: 16,
-            waves: 3,
+            points,
+            paths_per_point,
+            waves,
             ..CalibrationSettings::default()
         },
     )
@@ -800,23 +810,9 @@ fn a_calibration_in_shards_one_wave_at_a_time_keeps_what_one_process_keeps() {
     );
 
     // The history read back from a folder is the one in memory, exactly.
-    let s = small();
-    let c = Calibration::new(
-        &s,
-        Targets::parse("t.toml", SHARD_TARGETS, &s).unwrap(),
-        CalibrationSettings {
-            points: 12,
-            paths_per_point: 8,
-            waves: 2,
-            ..CalibrationSettings::default()
-        },
-    )
-    .unwrap();
-    let options = Options {
-        threads: Some(2),
-        memory_budget: None,
-    };
-    let in_memory = c.compute(&options, &Silent).unwrap().history;
+    let targets = Targets::parse("t.toml", SHARD_TARGETS, &small()).unwrap();
+    let (c, r) = calibrated(targets, (12, 8, 2), 2);
+    let in_memory = r.history;
     assert!(
         in_memory
             .points
