@@ -50,6 +50,8 @@ pub enum Arg {
     Waves,
     /// The implausibility cut-off of a calibration.
     Cutoff,
+    /// The result folder a calibration continues from.
+    Continue,
 }
 
 impl Arg {
@@ -72,6 +74,7 @@ impl Arg {
             Arg::Points => "points per wave",
             Arg::Waves => "waves",
             Arg::Cutoff => "cut-off",
+            Arg::Continue => "folder to continue from",
         }
     }
 }

@@ -382,13 +382,23 @@ fn synthetic_targets(s: &microfolio::Scenario) -> Targets {
 
 fn calibrate(threads: usize) -> (Calibration, microfolio::study::calibrate::Calibrated) {
     let s = small();
+    calibrated(synthetic_targets(&s), (96, 16, 3), threads)
+}
+
+/// A calibration of SMALL to `targets` of (points, paths per point, waves), computed on
+/// `threads` threads.
+fn calibrated(
+    targets: Targets,
+    (points, paths_per_point, waves): (usize, u64, usize),
+    threads: usize,
+) -> (Calibration, microfolio::study::calibrate::Calibrated) {
     let c = Calibration::new(
-        &s,
-        synthetic_targets(&s),
+        &small(),
+        targets,
         CalibrationSettings {
-            points: 96,
-            paths_per_point: 16,
-            waves: 3,
+            points,
+            paths_per_point,
+            waves,
             ..CalibrationSettings::default()
         },
     )
@@ -663,4 +673,231 @@ fn the_shipped_record_reads_against_the_history_scenario() {
             .filter(|t| !t.when.date().year_end())
             .all(|t| t.date_months > 0.0)
     );
+}
+
+// ---------------------------------------------------------------- in shards, one wave at a time
+
+/// Two targets that keep a few of twelve points of wave 1 and let a second wave run.
+const SHARD_TARGETS: &str = r#"
+discrepancy = 0
+[[target]]
+name = "defaults"
+metric = "defaults"
+from = 2020
+to = 2023
+observed = 60
+obs_rel = 0.1
+source = "synthetic"
+[[target]]
+name = "capital"
+metric = "capital"
+year = 2023
+observed = 17e6
+obs_rel = 0.1
+source = "synthetic"
+"#;
+
+/// `microfolio ARGS`, which must succeed; its stderr.
+fn succeeds(dir: &std::path::Path, args: &[&str]) -> String {
+    let out = microfolio(dir, args);
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(out.status.success(), "{args:?}: {stderr}");
+    stderr
+}
+
+fn read(path: std::path::PathBuf) -> String {
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+#[test]
+fn a_calibration_in_shards_one_wave_at_a_time_keeps_what_one_process_keeps() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    std::fs::write(dir.join("small.toml"), SMALL).unwrap();
+    std::fs::write(dir.join("t.toml"), SHARD_TARGETS).unwrap();
+    let cal = [
+        "calibrate",
+        "small.toml",
+        "--targets",
+        "t.toml",
+        "--points",
+        "12",
+        "--paths-per-point",
+        "8",
+        "--waves",
+        "2",
+    ];
+    let with =
+        |more: &[&str]| -> Vec<String> { cal.iter().chain(more).map(|s| s.to_string()).collect() };
+    let run = |more: &[&str]| {
+        let args = with(more);
+        succeeds(dir, &args.iter().map(String::as_str).collect::<Vec<_>>())
+    };
+
+    // (a) One process, on one thread and on two.
+    run(&["--threads", "1", "--out", "one", "-q"]);
+    run(&["--threads", "2", "--out", "two", "-q"]);
+    // (b) Wave 1 in two shards, merged; wave 2 in three, continuing from the merged folder.
+    run(&["--shard", "0/2", "--threads", "2", "--out", "wave1", "-q"]);
+    run(&["--shard", "1/2", "--threads", "1", "--out", "wave1", "-q"]);
+    let said = succeeds(dir, &["merge", "wave1", "--out", "after1"]);
+    assert!(
+        said.contains("wave 2 of at most 2 is next")
+            && said.contains("--continue")
+            && said.contains("after1"),
+        "the merge says which command continues: {said}"
+    );
+    let summary: serde_json::Value =
+        serde_json::from_str(&read(dir.join("after1/summary.json"))).unwrap();
+    assert_eq!(summary["calibration"]["stopped"], serde_json::Value::Null);
+    assert_eq!(summary["calibration"]["next_wave"], 2);
+    for i in 0..3 {
+        let shard = format!("{i}/3");
+        let threads = if i == 1 { "1" } else { "2" };
+        run(&[
+            "--continue",
+            "after1",
+            "--shard",
+            &shard,
+            "--threads",
+            threads,
+            "--out",
+            "wave2",
+            "-q",
+        ]);
+    }
+    let said = succeeds(dir, &["merge", "wave2", "--out", "after2"]);
+    assert!(
+        said.contains("the waves have stopped after wave 2"),
+        "{said}"
+    );
+
+    let one = dir.join("one");
+    for f in [
+        "points.csv",
+        "kept.csv",
+        "history.csv",
+        "waves.csv",
+        "calibration.json",
+        "calibrated.toml",
+    ] {
+        let a = read(one.join(f));
+        assert_eq!(
+            a,
+            read(dir.join("two").join(f)),
+            "{f} on one thread and on two"
+        );
+        assert_eq!(
+            a,
+            read(dir.join("after2").join(f)),
+            "{f} in one process and in shards"
+        );
+    }
+    let kept = read(one.join("kept.csv"));
+    assert!(kept.lines().count() > 1, "something is kept: {kept}");
+    let points = read(one.join("points.csv"));
+    assert!(
+        points.lines().any(|l| l.starts_with("2,")),
+        "a second wave ran"
+    );
+    // After wave 1 the merged folder holds wave 1 exactly as the process had it.
+    let first: Vec<&str> = points.lines().filter(|l| !l.starts_with("2,")).collect();
+    assert_eq!(
+        read(dir.join("after1/points.csv"))
+            .lines()
+            .collect::<Vec<_>>(),
+        first
+    );
+
+    // The history read back from a folder is the one in memory, exactly.
+    let targets = Targets::parse("t.toml", SHARD_TARGETS, &small()).unwrap();
+    let (c, r) = calibrated(targets, (12, 8, 2), 2);
+    let in_memory = r.history;
+    assert!(
+        in_memory
+            .points
+            .iter()
+            .all(|p| p.stats.iter().all(|t| t.n > 0))
+    );
+    assert_eq!(c.history_in(&one).unwrap(), in_memory);
+    assert_eq!(c.history_in(&dir.join("after2")).unwrap(), in_memory);
+    let after1 = c.history_in(&dir.join("after1")).unwrap();
+    assert_eq!(after1.stop, None);
+    assert_eq!(after1.waves[..], in_memory.waves[..1]);
+
+    // (c) The remaining waves in one process, continuing the merged folder.
+    run(&["--continue", "after1", "--out", "rest", "-q"]);
+    assert_eq!(read(dir.join("rest/points.csv")), points);
+    assert_eq!(read(dir.join("rest/kept.csv")), kept);
+
+    // Shards of wave 1 and of wave 2 together are other work.
+    std::fs::create_dir(dir.join("mixed")).unwrap();
+    for (from, shard) in [
+        ("wave1", "shard-0000-of-0002"),
+        ("wave2", "shard-0001-of-0003"),
+        ("wave2", "shard-0002-of-0003"),
+    ] {
+        std::fs::rename(dir.join(from).join(shard), dir.join("mixed").join(shard)).unwrap();
+    }
+    let e = refused_cli(dir, &["merge", "mixed", "--out", "none"]);
+    assert!(
+        e.contains("shards of different work") && e.contains("recipe.previous"),
+        "{e}"
+    );
+    assert!(!dir.join("none").exists());
+
+    // More shards than the wave has points, refused before any work (as `submit.sh` runs it).
+    let args = with(&["--continue", "after1", "--shard", "0/13", "--plan"]);
+    let e = refused_cli(dir, &args.iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(e.contains("13 shards of 12 design points"), "{e}");
+
+    // A folder of other targets, another setting, a stopped one, or none at all, refused.
+    std::fs::write(
+        dir.join("t2.toml"),
+        SHARD_TARGETS.replace("observed = 60", "observed = 61"),
+    )
+    .unwrap();
+    let mut other = with(&["--continue", "after1", "--shard", "0/2", "--out", "x"]);
+    other[3] = "t2.toml".into();
+    let e = refused_cli(dir, &other.iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(
+        e.contains("--continue after1: it is a calibration of other work")
+            && e.contains(
+                "targets file: [[target]] \"defaults\": `observed = 60` vs `observed = 61`"
+            ),
+        "{e}"
+    );
+    let mut other = with(&["--continue", "after1"]);
+    other[5] = "13".into();
+    let e = refused_cli(dir, &other.iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(e.contains("--points: 12 vs 13"), "{e}");
+    let args = with(&["--continue", "after1", "--set", "costs.fixed_per_year=5e5"]);
+    let e = refused_cli(dir, &args.iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(
+        e.contains(
+            "scenario toml: [costs]: `fixed_per_year = 400000.0` vs `fixed_per_year = 500000.0`"
+        ),
+        "{e}"
+    );
+    let args = with(&["--continue", "after2", "--shard", "0/2"]);
+    let e = refused_cli(dir, &args.iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(
+        e.contains("--continue after2: its waves have stopped after wave 2"),
+        "{e}"
+    );
+    let args = with(&["--continue", "wave2"]);
+    let e = refused_cli(dir, &args.iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(
+        e.contains("--continue wave2: not the result folder of a calibration"),
+        "{e}"
+    );
+    // An edited history is not continued.
+    let history = read(dir.join("after1/history.csv"));
+    let edited = history.replacen("1,0,0.", "1,0,0.1", 1);
+    assert_ne!(edited, history);
+    std::fs::write(dir.join("after1/history.csv"), edited).unwrap();
+    let args = with(&["--continue", "after1"]);
+    let e = refused_cli(dir, &args.iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(e.contains("history.csv does not match the CRC-32"), "{e}");
+    assert!(!dir.join("x").exists());
 }

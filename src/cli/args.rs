@@ -221,6 +221,11 @@ pub struct CalibrateArgs {
     /// Keep a point by its second largest implausibility: one target may be missed.
     #[arg(long)]
     pub second: bool,
+    /// Continue the waves of this result folder of the same calibration (same scenario, --set,
+    /// targets and flags): with --shard, compute a shard of its next wave; without, run its
+    /// remaining waves (docs/calibration.md, "In shards, one wave at a time").
+    #[arg(long = "continue", value_name = "DIR")]
+    pub continue_from: Option<PathBuf>,
     #[command(flatten)]
     pub run: WorkArgs,
 }

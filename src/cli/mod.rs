@@ -110,6 +110,7 @@ fn flag(arg: Arg, metrics: &str) -> &str {
         Arg::Points => "--points",
         Arg::Waves => "--waves",
         Arg::Cutoff => "--cutoff",
+        Arg::Continue => "--continue",
     }
 }
 
@@ -590,13 +591,6 @@ fn calibrate(args: CalibrateArgs) -> ExitCode {
     if let Some(code) = no_paths_flag(&args.run, "calibration") {
         return code;
     }
-    if args.run.shard.is_some() {
-        return fail(
-            EXIT_BAD_INPUT,
-            "--shard: a calibration runs its waves one after another on one machine; it cannot \
-             be run in shards yet",
-        );
-    }
     let scenario = match load_sized(&args.scenario, &args.run) {
         Ok(s) => s,
         Err(code) => return code,
@@ -617,9 +611,24 @@ fn calibrate(args: CalibrateArgs) -> ExitCode {
             Measure::Largest
         },
     };
-    study(
-        Calibration::new(&scenario, targets, settings),
-        &args.run,
-        "--metrics",
-    )
+    let mut run = args.run;
+    let plan = Calibration::new(&scenario, targets, settings).and_then(|c| {
+        let Some(folder) = &args.continue_from else {
+            return Ok(c);
+        };
+        let c = c.continuing(folder)?;
+        if run.shard.is_some() {
+            c.shardable(folder)?;
+        }
+        Ok(c)
+    });
+    // Each wave's shards in a folder of their own by default: a merge refuses the shards of
+    // two waves together.
+    if let (Ok(c), Some(_), None) = (&plan, &run.shard, &run.out) {
+        run.out = Some(microfolio::shard::default_study_shards(
+            c.problem().base(),
+            &format!("calibrate-wave{}", c.next_wave()),
+        ));
+    }
+    study(plan, &run, "--metrics")
 }

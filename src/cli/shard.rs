@@ -42,6 +42,10 @@ pub fn run(scenario: &Scenario, work: &WorkArgs, text: &str, options: &RunOption
         Err(e) => return failed(e, ""),
     };
     if work.plan {
+        // A count the shards would refuse is refused before anything is submitted.
+        if let Err(e) = shard::run_fits(scenario, s) {
+            return failed(e, "");
+        }
         return plan(shard::plan::run(scenario, options, s.count));
     }
     let shards = work
@@ -62,6 +66,9 @@ pub fn study<S: Study>(study: &S, work: &WorkArgs, text: &str, metrics: &str) ->
         Err(e) => return failed(e, metrics),
     };
     if work.plan {
+        if let Err(e) = shard::study_fits(study, s) {
+            return failed(e, metrics);
+        }
         return plan(shard::plan::study(
             study,
             s.count,

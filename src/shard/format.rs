@@ -284,10 +284,21 @@ pub fn point_record_bytes(metrics: usize) -> usize {
 
 /// The record layout of a point stream of `metrics`, part of the fingerprint.
 pub fn point_layout(metrics: &[Scalar]) -> Value {
+    pairs_layout(
+        "defined-se bits, per metric: mean f64 and standard error f64 over the point's paths",
+        metrics.iter().map(|m| m.name().to_string()).collect(),
+    )
+}
+
+/// The record layout of a point stream whose records hold the pairs of values `pairs` (a
+/// value and another that may be undefined, as a metric's mean and standard error), described
+/// by `record`: what [`encode_point`] writes. A merge sizes the records by the pairs listed
+/// under `metrics`.
+pub fn pairs_layout(record: &str, pairs: Vec<String>) -> Value {
     json!({
         "byte_order": "little-endian",
-        "record": "defined-se bits, per metric: mean f64 and standard error f64 over the point's paths",
-        "metrics": metrics.iter().map(|m| m.name()).collect::<Vec<_>>(),
+        "record": record,
+        "metrics": pairs,
     })
 }
 
@@ -355,6 +366,8 @@ pub fn content(recipe: &Value) -> Value {
             // The sets a calibrated scenario draws from, by content: the TOML names their file.
             json!({"overridden": keys, "toml": m["toml"], "extends": extends, "sets": m["sets"]})
         }
+        // A file read whole (a calibration's targets) is its text.
+        Value::Object(m) if super::recipe::is_file(m) => json!({"text": m["text"]}),
         Value::Object(m) => Value::Object(
             m.iter()
                 .map(|(k, v)| (k.clone(), content(v)))

@@ -31,8 +31,9 @@ use crate::results::{OutcomeColumns, Results, Shape};
 use crate::run;
 use crate::scenario::Scenario;
 use crate::simulate::Observer;
+use crate::study::calibrate::Calibration;
 use crate::study::problem::PointOutcomes;
-use crate::study::{self, ResultSource, Study};
+use crate::study::{self, ResultSource, Standing, Study};
 use crate::{Compare, Morris, Sobol, Sweep, Tornado};
 
 /// A merged result folder.
@@ -153,7 +154,7 @@ fn wildcard(pattern: &str, text: &str) -> bool {
 /// Where two fingerprints differ, as `key: a vs b` by dotted path, down to the first differing
 /// line of a text (a scenario's TOML) with its table: `recipe.scenario.toml: [simulation]:
 /// `seed = 7` vs `seed = 9``, `recipe.scenario.toml: [[funding.facility]] "eib": `limit = …``.
-fn differences(a: &Value, b: &Value) -> Vec<String> {
+pub(crate) fn differences(a: &Value, b: &Value) -> Vec<String> {
     let mut out = Vec::new();
     differ(a, b, "", &mut out);
     out
@@ -1096,6 +1097,9 @@ pub fn merge(
         Tornado::KIND => merge_study::<Tornado>(&recipe, out, &shards, run, observer, &mut merged)?,
         Sobol::KIND => merge_study::<Sobol>(&recipe, out, &shards, run, observer, &mut merged)?,
         Morris::KIND => merge_study::<Morris>(&recipe, out, &shards, run, observer, &mut merged)?,
+        Calibration::KIND => {
+            merge_study::<Calibration>(&recipe, out, &shards, run, observer, &mut merged)?
+        }
         other => {
             return Err(Error::Input(format!(
                 "{}: shards of a `{other}` cannot be merged by this microfolio",
@@ -1180,7 +1184,7 @@ fn merge_study<S: Study>(
         Some(design) => {
             same_units::<S>(merged, "points", design.points(), design.paths_per_point())?;
             let folder = study_folder(&study, out)?;
-            let (outcomes, loans) = read_points(shards, design.metrics().len())?;
+            let (outcomes, loans) = read_points(shards, design.pairs())?;
             if observer.should_stop() {
                 return Err(Error::Stopped("merging the shards"));
             }
@@ -1221,9 +1225,58 @@ fn merge_study<S: Study>(
         }
     };
     merged.table = study.summarise(&results);
+    let standing = study.standing(&results);
     let done = study::write_folder(&study, folder, results, observer)?;
     merged.folder = done.folder;
+    match standing {
+        Some(Standing::Done(text)) => merged.notes.push(text),
+        Some(Standing::GoesOn(text)) => merged.notes.push(format!(
+            "{text}; {}",
+            continue_advice(shards, &merged.folder)
+        )),
+        None => {}
+    }
     Ok(())
+}
+
+/// How to compute the next step of a study that goes on from its merged result folder
+/// `folder` (a calibration's next wave): the command that made the shards given, continuing
+/// from the folder instead of the folder it continued, in shards on Slurm or by hand.
+fn continue_advice(shards: &[Found], folder: &Path) -> String {
+    let given = &shards[0].file.given;
+    let Some(words) = given["command"].as_array().and_then(|c| {
+        c.iter()
+            .map(|a| a.as_str().map(str::to_string))
+            .collect::<Option<Vec<_>>>()
+    }) else {
+        return format!(
+            "compute its shards with the command that made these, adding --continue {}, and \
+             merge them",
+            shell_word(&absolute(folder).display().to_string())
+        );
+    };
+    let mut command = Vec::new();
+    let mut words = words.into_iter();
+    while let Some(w) = words.next() {
+        match w.as_str() {
+            "--continue" => {
+                words.next();
+            }
+            _ if w.starts_with("--continue=") => {}
+            _ => command.push(shell_word(&w)),
+        }
+    }
+    command.push("--continue".into());
+    command.push(shell_word(&absolute(folder).display().to_string()));
+    let command = command.join(" ");
+    let from = given["directory"]
+        .as_str()
+        .map_or(String::new(), |d| format!(" from {}", shell_word(d)));
+    format!(
+        "compute its shards{from} on Slurm with `cluster/submit.sh N SHARDS_DIR RESULT_DIR \
+         {command}`, or each by hand `microfolio {command} --shard I/N --out SHARDS_DIR` and \
+         merge them (a new SHARDS_DIR for each wave: a merge refuses the shards of two waves together)"
+    )
 }
 
 /// Refuse shards that hold other units than the study their recipe makes: `units` of `what`

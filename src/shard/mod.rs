@@ -6,7 +6,8 @@
 //! of paths and in bounded memory, into a shard folder with the fingerprint of the work's
 //! content ([`mod@format`]). A design study (`sobol`, `morris`; [`crate::study::Design`]) is a
 //! stream of points instead, each point whole in one shard and kept as the study keeps it, a
-//! mean and standard error per metric. [`merge()`] checks every shard's header before it reads
+//! mean and standard error per metric; a calibration is one wave's points at a time, each kept
+//! as its targets' statistics, the waves before carried in the shards' recipe. [`merge()`] checks every shard's header before it reads
 //! a value — all of one work, each path exactly once, intact — and writes the result folder a
 //! single process would have written, reading a run's outcomes one column of all paths at a
 //! time. [`plan`] says beforehand what the shards and their merge will need.
@@ -24,9 +25,10 @@ pub mod recipe;
 mod spec;
 mod write;
 
+pub(crate) use merge::differences;
 pub use merge::{Merged, merge, shard_folders};
 pub use spec::{K8S_INDEX, MAX_SHARDS, SLURM_COUNT, SLURM_ID, SLURM_MAX, SLURM_MIN, Shard};
 pub use write::{
-    Invocation, Written, default_run_shards, default_study_shards, run, shard_folder, study,
-    study_share_paths,
+    Invocation, Written, default_run_shards, default_study_shards, run, run_fits, shard_folder,
+    study, study_fits, study_share_paths,
 };

@@ -105,7 +105,7 @@ pub fn study<S: Study>(study: &S, shards: u64, threads: usize) -> Plan {
         // A design's points are simulated whole by a task and kept as 16 bytes per metric.
         Some(d) => {
             let points = d.points() as u64;
-            let kept = points.saturating_mul(16 * d.metrics().len() as u64 + 64);
+            let kept = points.saturating_mul(16 * d.pairs() as u64 + 64);
             let one = resources::estimated_memory(study.base(), threads);
             Plan {
                 shards,
@@ -114,7 +114,7 @@ pub fn study<S: Study>(study: &S, shards: u64, threads: usize) -> Plan {
                     .saturating_add(PROGRAM),
                 merge_memory: kept.saturating_add(64 << 20),
                 shards_disk: points
-                    .saturating_mul(format::point_record_bytes(d.metrics().len()) as u64)
+                    .saturating_mul(format::point_record_bytes(d.pairs()) as u64)
                     .saturating_add(shards.saturating_mul(16 << 10)),
                 paths_file_disk: 0,
             }

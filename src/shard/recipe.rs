@@ -33,6 +33,22 @@ pub fn is_scenario(m: &serde_json::Map<String, Value>) -> bool {
     m.len() == SCENARIO_KEYS.len() && SCENARIO_KEYS.iter().all(|k| m.contains_key(*k))
 }
 
+/// A file read whole, as a recipe: `{"file", "text"}` (a calibration's targets), whose content
+/// in a fingerprint is its text, not the name it was given by ([`crate::shard::format::content`]).
+pub fn file(name: &str, text: &str) -> Value {
+    json!({"file": name, "text": text})
+}
+
+/// Whether a recipe's object is a file made by [`file()`] (exactly its two keys).
+pub fn is_file(m: &serde_json::Map<String, Value>) -> bool {
+    m.len() == 2 && m.contains_key("file") && m.contains_key("text")
+}
+
+/// The text under `key`.
+pub fn str_at<'a>(v: &'a Value, key: &str) -> Result<&'a str, Error> {
+    v[key].as_str().ok_or_else(|| damaged(key))
+}
+
 /// The scenario of a recipe made by [`scenario`]; refused where the sets it draws from are no
 /// longer those the recipe was made with (their file changed since).
 pub fn scenario_from(v: &Value) -> Result<Scenario, Error> {

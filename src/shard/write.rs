@@ -100,6 +100,53 @@ impl Units<'_> {
             Units::Points(d) => d.points() as u64,
         }
     }
+
+    /// Refuse more shards than the stream has items: some would be empty.
+    fn fits(&self, shard: Shard) -> Result<(), Error> {
+        let total = self.total();
+        if shard.count <= total.max(1) {
+            return Ok(());
+        }
+        let what = match self {
+            Units::Paths { .. } => crate::study::paths_text(total),
+            Units::Points(_) => format!("{} design points", crate::format::count(total as f64)),
+        };
+        Err(Error::argument(
+            Arg::Shard,
+            shard,
+            format!(
+                "{} shards of {what} would leave some empty; give at most {total} shards",
+                shard.count,
+            ),
+        ))
+    }
+}
+
+/// Refuse, before any work (`--plan`), more shards of a run of `scenario` than it has paths,
+/// as its shards would.
+pub fn run_fits(scenario: &Scenario, shard: Shard) -> Result<(), Error> {
+    let units = Units::Paths {
+        scenarios: &[scenario],
+        paths: scenario.spec().simulation.paths as u64,
+        uncertain: false,
+    };
+    units.fits(shard)
+}
+
+/// Refuse, before any work (`--plan`), more shards of `study` than its stream has items (a
+/// design's points: a calibration's next wave may have fewer than `--points`), as its shards
+/// would.
+pub fn study_fits<S: Study>(study: &S, shard: Shard) -> Result<(), Error> {
+    let scenarios: Vec<&Scenario> = study.variants().iter().map(|v| &v.scenario).collect();
+    let units = match study.design() {
+        Some(d) => Units::Points(d),
+        None => Units::Paths {
+            scenarios: &scenarios,
+            paths: study.paths(),
+            uncertain: false,
+        },
+    };
+    units.fits(shard)
 }
 
 /// Compute shard `shard` of a run of `scenario` into its folder in `shards`, as `run` with
@@ -184,7 +231,7 @@ pub fn study<S: Study>(
     if let Some(design) = study.design() {
         let same = again.base() == study.base()
             && again.design().is_some_and(|d| {
-                d.metrics() == design.metrics()
+                d.layout() == design.layout()
                     && d.paths_per_point() == design.paths_per_point()
                     && d.points() == design.points()
                     && (0..d.points()).all(|p| d.row(p) == design.row(p))
@@ -228,12 +275,7 @@ fn work_json(kind: &str, recipe: &Value, seed: u64, units: &Units) -> Value {
         Units::Paths {
             scenarios, paths, ..
         } => (Stream::Paths, scenarios.len(), *paths, format::layout()),
-        Units::Points(d) => (
-            Stream::Points,
-            d.points(),
-            d.paths_per_point(),
-            format::point_layout(d.metrics()),
-        ),
+        Units::Points(d) => (Stream::Points, d.points(), d.paths_per_point(), d.layout()),
     };
     json!({
         "kind": kind,
@@ -478,21 +520,8 @@ fn write(
         invocation,
         observer,
     } = *to;
+    units.fits(shard)?;
     let total = units.total();
-    if shard.count > total.max(1) {
-        let what = match units {
-            Units::Paths { .. } => crate::study::paths_text(total),
-            Units::Points(_) => format!("{} design points", crate::format::count(total as f64)),
-        };
-        return Err(Error::argument(
-            Arg::Shard,
-            shard,
-            format!(
-                "{} shards of {what} would leave some empty; give at most {total} shards",
-                shard.count,
-            ),
-        ));
-    }
     let share = shard.share(total);
     let (folder, pieces, outcomes_bytes, index, info) = match units {
         Units::Paths {

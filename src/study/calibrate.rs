@@ -13,32 +13,44 @@
 //! The kept sets of the last wave, drawn jointly (each path takes one whole set), are the
 //! calibrated uncertainty: `calibrated.toml` is the scenario with `uncertain_sets = "kept.csv"`
 //! ([`crate::scenario::Scenario::uncertain_draw`]), which `run --uncertain` takes.
+//!
+//! A calibration runs in shards one wave at a time: its [`Design`] is the next wave's points,
+//! whose shards keep each point's targets' statistics; the merge adds the wave to the history
+//! its recipe carries, and the next wave's shards continue from the merged folder
+//! ([`resume`]). Every point still runs paths `0..M` with the seed, so the history is the one
+//! a single process makes.
 
 mod charts;
 mod files;
 pub mod implausibility;
 mod page;
+pub mod resume;
 pub mod targets;
 pub mod waves;
 
 use std::fmt::Write as _;
+use std::ops::Range;
+use std::path::Path;
 use std::sync::atomic::AtomicBool;
 
-use serde_json::Value;
+use serde_json::{Value, json};
 
-use super::problem::Problem;
-use super::{ResultSource, SizeWarning, Study, StudyResults};
+use super::problem::{PointOutcomes, Problem};
+use super::{Design, ResultSource, SizeWarning, Standing, Study, StudyResults};
 use crate::charts::ChartError;
 use crate::charts::study::StudyChart;
 use crate::error::{Arg, Error, Work};
 use crate::output::RunInfo;
 use crate::scenario::Scenario;
+use crate::shard::recipe;
 use crate::simulate::{Observer, Options, Pool, Progress};
 use implausibility::{DEFAULT_CUTOFF, Measure, TargetStats};
+use resume::Previous;
 use targets::Targets;
-use waves::{History, WAVE_COLUMNS, WaveSettings};
+use waves::{History, Planned, WAVE_COLUMNS, WaveSettings};
 
 pub use files::{CALIBRATED_TOML, KEPT_CSV, POINTS_CSV, TARGETS_CSV, WAVES_CSV};
+pub use resume::{CALIBRATION_JSON, HISTORY_CSV};
 
 /// Defaults of the flags.
 pub const DEFAULT_POINTS: usize = 512;
@@ -76,12 +88,20 @@ impl Default for CalibrationSettings {
     }
 }
 
-/// A calibration, checked and ready to run.
+/// A calibration, checked and ready to run: from its first wave, or continuing the waves of a
+/// result folder ([`Calibration::continuing`]).
 #[derive(Debug, Clone)]
 pub struct Calibration {
     problem: Problem,
     targets: Targets,
     settings: CalibrationSettings,
+    /// The waves run so far, when it continues a result folder.
+    previous: Option<Previous>,
+    /// The next wave, designed: the points its shards cut ([`Design`]).
+    next: Planned,
+    /// What it was made from ([`Study::recipe`]): its [`Calibration::identity`] and the
+    /// history it continues, if any.
+    recipe: Value,
 }
 
 /// What a calibration produced.
@@ -94,6 +114,17 @@ pub struct Calibrated {
 impl StudyResults for Calibrated {
     fn run(&self) -> &RunInfo {
         &self.run
+    }
+}
+
+/// How the waves of a calibration of `settings` run, their designs scrambled from `seed`.
+fn wave_settings(settings: &CalibrationSettings, seed: u64) -> WaveSettings {
+    WaveSettings {
+        points: settings.points,
+        waves: settings.waves,
+        cutoff: settings.cutoff,
+        measure: settings.measure,
+        seed,
     }
 }
 
@@ -172,11 +203,102 @@ impl Calibration {
             )));
         }
         let problem = Problem::new(base, "calibration")?;
-        Ok(Calibration {
+        let dims = problem.params().len();
+        let first = waves::next(
+            dims,
+            &wave_settings(&settings, problem.seed()),
+            &History::default(),
+        )?;
+        let next =
+            first.map_err(|stop| Error::Input(format!("no first wave: {}", stop.describe())))?;
+        let mut c = Calibration {
             problem,
             targets,
             settings,
+            previous: None,
+            next,
+            recipe: Value::Null,
+        };
+        c.recipe = c.recipe_with(None);
+        Ok(c)
+    }
+
+    /// The calibration continuing the waves of the result folder `folder`, a calibration of
+    /// the same scenario, targets and settings (its `history.csv`, [`resume`]): its next wave
+    /// is the one after the folder's. Refused, naming `--continue`, when the folder is not
+    /// such a calibration's or its waves have stopped.
+    pub fn continuing(self, folder: &Path) -> Result<Calibration, Error> {
+        let (previous, next) = resume::read_folder(&self, folder)?;
+        Ok(self.with_previous(previous, next))
+    }
+
+    /// The history of the waves in the result folder `folder` of this calibration, read back
+    /// and replayed, stopped or not: the very history the process or merge that wrote the
+    /// folder had in memory. Refused as [`Calibration::continuing`] refuses but for a stop.
+    pub fn history_in(&self, folder: &Path) -> Result<History, Error> {
+        Ok(resume::read_history(self, folder)?.0.history)
+    }
+
+    fn with_previous(mut self, previous: Previous, next: Planned) -> Calibration {
+        self.recipe = self.recipe_with(Some(&previous));
+        self.previous = Some(previous);
+        self.next = next;
+        self
+    }
+
+    /// What the calibration is, whatever waves it has run: its scenario, its targets file (name
+    /// and text) and its settings, as its recipe records them. A folder continued must be of
+    /// the same (by content: [`crate::shard::format::content`]).
+    pub fn identity(&self) -> Value {
+        let s = &self.settings;
+        json!({
+            "base": recipe::scenario(self.problem.base()),
+            "targets": recipe::file(&self.targets.file, &self.targets.text),
+            "points": s.points,
+            "paths_per_point": s.paths_per_point,
+            "waves": s.waves,
+            "cutoff": s.cutoff,
+            "measure": s.measure.name(),
         })
+    }
+
+    /// The recipe: the identity, and the history of the waves before (its `history.csv`
+    /// text, in the fingerprint of every shard: shards of another wave, or continuing another
+    /// history, are other work).
+    fn recipe_with(&self, previous: Option<&Previous>) -> Value {
+        let mut r = self.identity();
+        r["previous"] = previous.map_or(Value::Null, |p| {
+            json!({
+                "waves": p.history.waves.len(),
+                "points": p.history.points.len(),
+                "history": p.text,
+            })
+        });
+        r
+    }
+
+    /// The wave its shards compute: the next one.
+    pub fn next_wave(&self) -> usize {
+        self.next.wave
+    }
+
+    /// Whether its shards can carry the history it continues (each `shard.json` records it);
+    /// refused, naming `--continue`, with what to do instead.
+    pub fn shardable(&self, folder: &Path) -> Result<(), Error> {
+        match &self.previous {
+            Some(p) if p.text.len() > resume::MAX_SHARDED_HISTORY => Err(Error::argument(
+                Arg::Continue,
+                folder.display(),
+                format!(
+                    "its {HISTORY_CSV} has {} bytes, more than the {} a calibration's shards \
+                     can carry; run the remaining waves in one process (--continue without \
+                     --shard)",
+                    p.text.len(),
+                    resume::MAX_SHARDED_HISTORY
+                ),
+            )),
+            _ => Ok(()),
+        }
     }
 
     /// The settings.
@@ -194,14 +316,14 @@ impl Calibration {
         &self.problem
     }
 
+    /// The points of the waves still to run, as if every wave ran.
+    fn units_total(&self) -> usize {
+        let done = self.previous.as_ref().map_or(0, |p| p.history.waves.len());
+        self.settings.points * self.settings.waves.saturating_sub(done).max(1)
+    }
+
     fn wave_settings(&self) -> WaveSettings {
-        WaveSettings {
-            points: self.settings.points,
-            waves: self.settings.waves,
-            cutoff: self.settings.cutoff,
-            measure: self.settings.measure,
-            seed: self.problem.seed(),
-        }
+        wave_settings(&self.settings, self.problem.seed())
     }
 
     /// The scenario of a point of the unit cube (the parameters only, no dummy).
@@ -270,6 +392,105 @@ impl Calibration {
     }
 }
 
+/// A point's record in the shards of a wave: per target, two pairs of values.
+const PAIRS_PER_TARGET: usize = 2;
+
+impl Calibration {
+    /// The statistics of the next wave's points from their records ([`Design`]).
+    fn stats_of(&self, outcomes: &[PointOutcomes]) -> Result<Vec<Vec<TargetStats>>, Error> {
+        let n = self.next.points.len();
+        if outcomes.len() != self.pairs() || outcomes.iter().any(|o| o.mean.len() != n) {
+            return Err(Error::Input(format!(
+                "the shards hold {} values of {} points, but their recipe makes wave {} of {n} \
+                 points of {} values",
+                outcomes.len(),
+                outcomes.first().map_or(0, |o| o.mean.len()),
+                self.next.wave,
+                self.pairs()
+            )));
+        }
+        let stats = (0..n)
+            .map(|i| {
+                outcomes
+                    .chunks(PAIRS_PER_TARGET)
+                    .map(|o| TargetStats {
+                        n: o[1].mean[i] as usize,
+                        mean: o[0].mean[i],
+                        var_paths: o[0].se[i].unwrap_or(f64::NAN),
+                        date_sd: o[1].se[i].unwrap_or(f64::NAN),
+                    })
+                    .collect()
+            })
+            .collect();
+        Ok(stats)
+    }
+}
+
+/// The next wave as a design whose shards cut its points: each point simulated whole and kept
+/// as its targets' statistics, two pairs of values per target — (mean, variance over the
+/// paths) and (paths on which it is defined, the date's widening) — exactly what a single
+/// process keeps of the point, bit for bit.
+impl Design for Calibration {
+    fn points(&self) -> usize {
+        self.next.points.len()
+    }
+
+    fn paths_per_point(&self) -> u64 {
+        self.settings.paths_per_point
+    }
+
+    fn layout(&self) -> Value {
+        let pairs = self
+            .targets
+            .targets
+            .iter()
+            .flat_map(|t| {
+                [
+                    format!("{}:mean,var_paths", t.name),
+                    format!("{}:n,date_sd", t.name),
+                ]
+            })
+            .collect();
+        crate::shard::format::pairs_layout(
+            "defined bits, per target two pairs of f64: its mean and its variance over the \
+             point's paths, then the paths on which it is defined and the date's widening",
+            pairs,
+        )
+    }
+
+    fn pairs(&self) -> usize {
+        PAIRS_PER_TARGET * self.targets.targets.len()
+    }
+
+    fn simulate(
+        &self,
+        points: Range<usize>,
+        options: &Options,
+        observer: &dyn Observer,
+    ) -> Result<(Vec<PointOutcomes>, RunInfo), Error> {
+        let pool = Pool::new(options)?;
+        let stopwatch = crate::output::Stopwatch::start();
+        let (stats, loans) = self.simulate_points(&pool, &self.next.points[points], observer)?;
+        let mut outcomes = vec![PointOutcomes::default(); self.pairs()];
+        for point in &stats {
+            for (pair, s) in outcomes.chunks_mut(PAIRS_PER_TARGET).zip(point) {
+                pair[0].mean.push(s.mean);
+                pair[0].se.push(Some(s.var_paths));
+                pair[1].mean.push(s.n as f64);
+                pair[1].se.push(Some(s.date_sd));
+            }
+        }
+        Ok((outcomes, stopwatch.stop(pool.threads(), loans)))
+    }
+
+    /// Its wave and its unit coordinates, shortest-round-trip.
+    fn row(&self, p: usize) -> Vec<String> {
+        std::iter::once(self.next.wave.to_string())
+            .chain(self.next.points[p].iter().map(|u| format!("{u}")))
+            .collect()
+    }
+}
+
 impl Study for Calibration {
     type Results = Calibrated;
     const KIND: &'static str = "calibrate";
@@ -282,13 +503,15 @@ impl Study for Calibration {
         self.settings.paths_per_point
     }
 
-    /// Every wave's paths, as if every wave ran: the waves may stop earlier.
+    /// Every wave's paths still to run, as if every wave ran: the waves may stop earlier.
     fn paths_total(&self) -> u64 {
-        (self.settings.points * self.settings.waves) as u64 * self.settings.paths_per_point
+        self.units_total() as u64 * self.settings.paths_per_point
     }
 
+    /// The points this process ran: not those of the folder it continues.
     fn units_run(&self, results: &Calibrated) -> u64 {
-        results.history.points.len() as u64
+        let before = self.previous.as_ref().map_or(0, |p| p.history.points.len());
+        results.history.points.len().saturating_sub(before) as u64
     }
 
     fn unit_name(&self) -> &'static str {
@@ -317,18 +540,46 @@ impl Study for Calibration {
         .collect()
     }
 
+    /// The waves from the first, or from those of the folder it continues, until they stop;
+    /// or, given the next wave's points' statistics by the merge of its shards, the history
+    /// with that wave added, stopped or not.
     fn compute_from(&self, source: ResultSource<'_>) -> Result<Calibrated, Error> {
-        let ResultSource::Simulate { options, observer } = source else {
-            return Err(Error::Input(
-                "a calibration is computed from its own waves, not from a merge of shards".into(),
-            ));
+        let before = self
+            .previous
+            .as_ref()
+            .map_or_else(History::default, |p| p.history.clone());
+        let (options, observer) = match source {
+            ResultSource::Simulate { options, observer } => (options, observer),
+            ResultSource::Points { outcomes, run } => {
+                let stats = self.stats_of(&outcomes)?;
+                let mut history = before;
+                let settings = self.wave_settings();
+                waves::record(
+                    &mut history,
+                    &self.targets.targets,
+                    &settings,
+                    self.next.clone(),
+                    stats,
+                );
+                let dims = self.problem.params().len();
+                history.stop = waves::next(dims, &settings, &history)?.err();
+                return Ok(Calibrated { history, run });
+            }
+            ResultSource::Given { .. } => {
+                return Err(Error::Input(
+                    "a calibration was given the results of variants; its shards are of other \
+                     work"
+                        .into(),
+                ));
+            }
         };
         let pool = Pool::new(options)?;
         let stopwatch = crate::output::Stopwatch::start();
         let settings = self.wave_settings();
         let mut loans = 0;
         let (mut paths_before, mut units_before) = (0, 0);
-        let history = waves::run(
+        let history = waves::run_from(
+            before,
             self.problem.params().len(),
             &self.targets.targets,
             &settings,
@@ -338,7 +589,7 @@ impl Study for Calibration {
                     paths_before,
                     units_before,
                     paths_total: self.paths_total(),
-                    units_total: self.settings.points * self.settings.waves,
+                    units_total: self.units_total(),
                 };
                 let (stats, l) = self.simulate_points(&pool, units, &offset)?;
                 loans += l;
@@ -350,6 +601,66 @@ impl Study for Calibration {
         Ok(Calibrated {
             history,
             run: stopwatch.stop(pool.threads(), loans),
+        })
+    }
+
+    fn design(&self) -> Option<&dyn Design> {
+        Some(self)
+    }
+
+    fn recipe(&self) -> Option<&Value> {
+        Some(&self.recipe)
+    }
+
+    fn from_recipe(r: &Value) -> Result<Self, Error> {
+        let base = recipe::scenario_at(r, "base")?;
+        let t = &r["targets"];
+        let targets = Targets::parse(
+            recipe::str_at(t, "file")?,
+            recipe::str_at(t, "text")?,
+            &base,
+        )
+        .map_err(|e| Error::Input(format!("the targets the shards record: {e}")))?;
+        let measure = match recipe::str_at(r, "measure")? {
+            "max" => Measure::Largest,
+            "second" => Measure::SecondLargest,
+            _ => return Err(recipe::damaged("measure")),
+        };
+        let settings = CalibrationSettings {
+            points: recipe::u64_at(r, "points")? as usize,
+            paths_per_point: recipe::u64_at(r, "paths_per_point")?,
+            waves: recipe::u64_at(r, "waves")? as usize,
+            cutoff: recipe::f64_at(r, "cutoff")?,
+            measure,
+        };
+        let c = Calibration::new(&base, targets, settings)?;
+        let previous = &r["previous"];
+        if previous.is_null() {
+            return Ok(c);
+        }
+        let text = recipe::str_at(previous, "history")?.to_string();
+        let why =
+            |why: String| Error::Input(format!("the shards' history of the waves before: {why}"));
+        let (history, next) = resume::replay(&c, &text).map_err(why)?;
+        match next {
+            Ok(next) => Ok(c.with_previous(Previous { history, text }, next)),
+            Err(stop) => Err(why(format!("the waves stopped ({})", stop.describe()))),
+        }
+    }
+
+    fn standing(&self, results: &Calibrated) -> Option<Standing> {
+        let h = &results.history;
+        Some(match h.stop {
+            Some(stop) => Standing::Done(format!(
+                "the waves have stopped after wave {}: {}",
+                h.waves.len(),
+                stop.describe()
+            )),
+            None => Standing::GoesOn(format!(
+                "the waves go on: wave {} of at most {} is next",
+                h.waves.len() + 1,
+                self.settings.waves
+            )),
         })
     }
 
@@ -398,7 +709,7 @@ impl Study for Calibration {
         for r in rows {
             let _ = writeln!(out, "{}", line(&mut r.into_iter()));
         }
-        let _ = writeln!(out, "stopped: {}", h.stop.describe());
+        let _ = writeln!(out, "{}", h.stop_text());
         let kept: Vec<_> = h.kept().collect();
         let _ = writeln!(
             out,

@@ -27,9 +27,9 @@
 //! ([`Study::recipe`], [`Study::from_recipe`]) and computes its results from the variants'
 //! results wherever they come from ([`Study::compute_from`], [`ResultSource`]), so that a
 //! merge of its shards goes through the same code as a run on one machine. A study whose work
-//! is a design of points (`sobol`, `morris`) also gives its [`Design`]: its shards then cut
-//! the stream of points, each point whole, and keep per point and metric what the study keeps
-//! ([`problem::PointOutcomes`]), never per path.
+//! is a design of points (`sobol`, `morris`, a calibration's next wave) also gives its
+//! [`Design`]: its shards then cut the stream of points, each point whole, and keep per point
+//! the few values the study keeps ([`problem::PointOutcomes`]), never per path.
 
 pub mod calibrate;
 pub mod compare;
@@ -174,6 +174,13 @@ pub trait Study {
         )))
     }
 
+    /// Where a study that runs in steps stands after its results (a calibration run in
+    /// shards, one wave at a time, continues from its result folder): `None` for a study that
+    /// is done when it has run.
+    fn standing(&self, _results: &Self::Results) -> Option<Standing> {
+        None
+    }
+
     /// The study's own entries of `summary.json`, beside those every study has.
     fn summary(&self, results: &Self::Results) -> Value;
 
@@ -191,9 +198,18 @@ pub trait Study {
     fn summarise(&self, results: &Self::Results) -> String;
 }
 
+/// Where a study that runs in steps stands ([`Study::standing`]), in words.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Standing {
+    /// Its work is done.
+    Done(String),
+    /// Its work goes on from its result folder (`--continue`).
+    GoesOn(String),
+}
+
 /// The work of a study that is a design of points (Sobol', Morris), as its shards see it:
-/// `points` points, each running the same paths `0..paths_per_point` and kept as one mean and
-/// standard error per metric. A shard simulates a contiguous range of whole points (a point's
+/// `points` points, each running the same paths `0..paths_per_point` and kept as a few pairs of
+/// values (a mean and standard error per metric; a calibration's targets' statistics). A shard simulates a contiguous range of whole points (a point's
 /// mean is summed over its paths in path order, so a point is never cut); the merge hands the
 /// points' outcomes, in point order, to [`Study::compute_from`] as [`ResultSource::Points`].
 pub trait Design {
@@ -203,11 +219,16 @@ pub trait Design {
     /// Paths each point runs.
     fn paths_per_point(&self) -> u64;
 
-    /// The metrics kept per point, in the order of the outcomes.
-    fn metrics(&self) -> &[Scalar];
+    /// The layout of a point's record, part of the work's fingerprint: its `metrics` name the
+    /// record's pairs of values in the order of the outcomes (a Sobol' or Morris study's
+    /// metrics, each a mean and standard error; [`crate::shard::format::pairs_layout`]).
+    fn layout(&self) -> Value;
 
-    /// Simulate points `points` (a range of `0..points()`): per metric, their outcomes in point
-    /// order, and how the work went.
+    /// Pairs of values in a point's record: the outcomes [`Design::simulate`] gives.
+    fn pairs(&self) -> usize;
+
+    /// Simulate points `points` (a range of `0..points()`): per pair of the record, their
+    /// outcomes in point order, and how the work went.
     fn simulate(
         &self,
         points: Range<usize>,

@@ -626,8 +626,12 @@ where
         self.core.paths_per_point
     }
 
-    fn metrics(&self) -> &[Scalar] {
-        &self.core.metrics
+    fn layout(&self) -> Value {
+        crate::shard::format::point_layout(&self.core.metrics)
+    }
+
+    fn pairs(&self) -> usize {
+        self.core.metrics.len()
     }
 
     fn simulate(

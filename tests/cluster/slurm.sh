@@ -8,7 +8,9 @@
 # wait for them, and check the merged folders against single-process runs byte for byte, except
 # the fields of how the work went, and that every task's log is under its shards' folder. Then
 # a shard is lost: the merge refuses naming it and the command that reruns it, which is run as
-# given (one task, `--array=2` of `--shard auto/4`) and merges into the same folder again.
+# given (one task, `--array=2` of `--shard auto/4`) and merges into the same folder again. Last,
+# a small history match runs wave by wave (two waves of 2 shards and a merge each, the second
+# continuing from the first's merged folder) into one process's calibration.
 # Stops the daemons it started, by their PIDs, and removes its folder however it ends (printing
 # the logs first when it fails). Needs root (the daemons run as root). `.ci/run` runs it after
 # the tests; MICROFOLIO is the binary to test.
@@ -182,3 +184,26 @@ read -r rerun_array rerun_merge < <(eval "$repo/$rerun")
 wait_for "$rerun_array,$rerun_merge"
 [ "$(ls run-shards | grep -c '^shard-')" -eq 4 ] || { ls run-shards >&2; exit 1; }
 same run-merged run-single
+
+# A calibration, wave by wave (docs/cluster.md): each wave's shards and their merge are one
+# submit.sh, the next wave continuing from the folder the merge wrote; after the last wave the
+# kept sets, the history and the calibrated scenario are one process's, byte for byte.
+cal=(calibrate scenarios/history.toml --targets scenarios/history_targets.toml --points 64
+  --paths-per-point 4 --waves 2)
+"$MICROFOLIO" "${cal[@]}" --out cal-single --quiet
+continue=()
+for wave in 1 2; do
+  read -r cal_array cal_merge < <("$repo/cluster/submit.sh" 2 "cal-wave$wave-shards" \
+    "cal-wave$wave" "${cal[@]}" "${continue[@]}")
+  wait_for "$cal_array,$cal_merge"
+  [ -f "cal-wave$wave/calibration.json" ] \
+    || { echo "wave $wave did not merge" >&2; ls -R "cal-wave$wave-shards" >&2; exit 1; }
+  continue=(--continue "cal-wave$wave")
+done
+grep -q '"waves_run": 2' cal-wave2/calibration.json \
+  || { echo "cal-wave2 does not hold two waves" >&2; exit 1; }
+for f in points.csv kept.csv history.csv waves.csv calibration.json calibrated.toml; do
+  cmp -s "cal-wave2/$f" "cal-single/$f" \
+    || { echo "cal-wave2/$f differs from cal-single/$f" >&2; exit 1; }
+done
+echo "slurm: a calibration of two waves in 2 shards each equals one process (6 files)"

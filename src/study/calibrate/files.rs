@@ -51,6 +51,13 @@ pub(super) fn all(c: &Calibration, r: &Calibrated) -> Vec<(String, Vec<u8>)> {
         ),
         (WAVES_CSV.to_string(), waves_csv(c, &r.history).into_bytes()),
     ];
+    // What a continuation reads (super::resume), exactly.
+    let history = super::resume::history_csv(c, &r.history);
+    files.push((
+        super::CALIBRATION_JSON.to_string(),
+        super::resume::calibration_json(c, &r.history, &history).into_bytes(),
+    ));
+    files.push((super::HISTORY_CSV.to_string(), history.into_bytes()));
     if r.history.kept().next().is_some() {
         files.push((CALIBRATED_TOML.to_string(), calibrated_toml(c).into_bytes()));
     }
@@ -368,7 +375,9 @@ pub(super) fn summary(c: &Calibration, r: &Calibrated) -> Value {
             "paths_per_point": s.paths_per_point,
             "waves_at_most": s.waves,
             "waves_run": h.waves.len(),
-            "stopped": h.stop.describe(),
+            // null while the waves go on (a calibration run in shards, one wave at a time).
+            "stopped": h.stop.map(|s| s.describe()),
+            "next_wave": h.stop.is_none().then_some(h.waves.len() + 1),
             "kept_sets": kept.len(),
             "calibrated_scenario": if kept.is_empty() { Value::Null } else { json!(CALIBRATED_TOML) },
         },

@@ -34,7 +34,7 @@ pub(super) fn html(c: &Calibration, r: &Calibrated, charts: &[StudyChart]) -> St
         out,
         "<dl class=\"meta\"><dt>Targets</dt><dd>{} from <code>{}</code></dd>\
          <dt>Waves</dt><dd>{} of at most {}, {} points each, {} paths per point (the same path \
-         indices at every point, seed {}); stopped because {}</dd>\
+         indices at every point, seed {}); {}</dd>\
          <dt>Cut-off</dt><dd>{} on the {} implausibility</dd>\
          <dt>Run</dt><dd>{} threads, {:.1} s ({:.1}M loans/s)</dd></dl>",
         c.targets.targets.len(),
@@ -44,7 +44,7 @@ pub(super) fn html(c: &Calibration, r: &Calibrated, charts: &[StudyChart]) -> St
         s.points,
         s.paths_per_point,
         base.spec().simulation.seed,
-        esc(h.stop.describe()),
+        esc(&h.stop_text()),
         s.cutoff,
         if s.measure == super::Measure::Largest {
             "largest"

@@ -163,6 +163,9 @@ impl Target {
 pub struct Targets {
     /// The file they were read from, as given.
     pub file: String,
+    /// The file's text, as read: what a calibration's shards record, so that their merge (or
+    /// a continuation elsewhere) reads the very same targets.
+    pub text: String,
     pub targets: Vec<Target>,
 }
 
@@ -357,6 +360,7 @@ impl Targets {
         }
         Ok(Targets {
             file: file.to_string(),
+            text: text.to_string(),
             targets,
         })
     }

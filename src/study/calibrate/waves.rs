@@ -26,7 +26,10 @@
 //! share of candidates accepted times the share of the simulated points kept: each wave
 //! samples uniformly from what the earlier ones left, so the product is the mass not yet ruled
 //! out. Everything is deterministic from the seed; the evaluation of a wave's points is the
-//! caller's (the model, or in the tests a function with a known answer).
+//! caller's (the model, or in the tests a function with a known answer). The waves run as
+//! steps, [`next`] designing a wave from the history before it and [`record`] judging it, so
+//! that they can pause after any wave and go on from a history read back (a calibration run in
+//! shards, one wave at a time: [`super::resume`]).
 
 use super::implausibility::{Measure, TargetStats, implausibility};
 use super::targets::Target;
@@ -221,14 +224,29 @@ impl Stop {
 }
 
 /// Every wave's points and what each wave did.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct History {
     pub points: Vec<Judged>,
     pub waves: Vec<Wave>,
-    pub stop: Stop,
+    /// Why the waves stopped; `None` while they go on (a calibration run in shards, one wave at
+    /// a time, whose next wave is still to run).
+    pub stop: Option<Stop>,
 }
 
 impl History {
+    /// Why the waves stopped, in words, or which wave comes next: for the terminal and the
+    /// report.
+    pub fn stop_text(&self) -> String {
+        match self.stop {
+            Some(s) => format!("stopped because {}", s.describe()),
+            None => format!(
+                "not stopped: wave {} is next, continuing from this result folder \
+                 (calibrate --continue)",
+                self.waves.len() + 1
+            ),
+        }
+    }
+
     /// The kept points of the last wave: the sample of the prior restricted to what the
     /// record leaves.
     pub fn kept(&self) -> impl Iterator<Item = &Judged> {
@@ -319,86 +337,146 @@ pub fn judge(
     }
 }
 
+/// The next wave after `history`: where it samples and its points, designed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Planned {
+    /// From 1.
+    pub wave: usize,
+    pub region: Region,
+    pub points: Vec<Vec<f64>>,
+    /// Candidates drawn, and of them rejected.
+    pub candidates: usize,
+    pub rejected: usize,
+}
+
+/// What comes after the waves of `history` over `dims` parameters: the next wave, designed, or
+/// why the waves stop. Deterministic from the history and the settings, so that a history
+/// read back from a result folder designs the very wave a single process would have run next
+/// (a calibration run in shards, one wave at a time).
+pub fn next(
+    dims: usize,
+    settings: &WaveSettings,
+    history: &History,
+) -> Result<Result<Planned, Stop>, Error> {
+    let last_wave = history.waves.len();
+    let region = match history.waves.last() {
+        None => Region::cube(dims),
+        Some(w) => {
+            if w.kept == 0 {
+                return Ok(Err(Stop::NothingKept));
+            }
+            let settled = last_wave >= 2
+                && (history.waves[last_wave - 2].kept_share() - w.kept_share()).abs() < SETTLED;
+            if settled {
+                return Ok(Err(Stop::Settled));
+            }
+            if last_wave >= settings.waves.max(1) {
+                return Ok(Err(Stop::Waves));
+            }
+            let kept_units: Vec<&[f64]> = history
+                .points
+                .iter()
+                .filter(|p| p.wave == w.wave && p.kept)
+                .map(|p| p.unit.as_slice())
+                .collect();
+            Region::around(&kept_units, &w.region, settings.points)
+                .expect("a wave with kept points has a box")
+        }
+    };
+    let wave = last_wave + 1;
+    let (points, candidates, rejected) = design(&region, &history.points, settings, wave)?;
+    if points.is_empty() {
+        return Ok(Err(Stop::NoCandidates));
+    }
+    Ok(Ok(Planned {
+        wave,
+        region,
+        points,
+        candidates,
+        rejected,
+    }))
+}
+
+/// Judge the points of the wave `planned` from their targets' statistics `stats` (in point
+/// order) and add the wave to `history`.
+pub fn record(
+    history: &mut History,
+    targets: &[Target],
+    settings: &WaveSettings,
+    planned: Planned,
+    stats: Vec<Vec<TargetStats>>,
+) {
+    let Planned {
+        wave,
+        region,
+        points,
+        candidates,
+        rejected,
+    } = planned;
+    let judged: Vec<Judged> = points
+        .into_iter()
+        .zip(stats)
+        .enumerate()
+        .map(|(i, (u, s))| judge(targets, settings, u, wave, i, s))
+        .collect();
+    let kept = judged.iter().filter(|p| p.kept).count();
+    let ruled_out_by = (0..targets.len())
+        .map(|t| {
+            judged
+                .iter()
+                // NaN (undefined) counts as ruled out, as in the measure.
+                .filter(|p| p.implausibility[t].is_nan() || p.implausibility[t] > settings.cutoff)
+                .count()
+        })
+        .collect();
+    let accepted = (candidates - rejected) as f64 / candidates.max(1) as f64;
+    let share = kept as f64 / judged.len().max(1) as f64;
+    // The box's mass is relative to the whole cube; what the earlier waves ruled out outside
+    // the box is ruled out already, so the product is the mass left.
+    let before = history.waves.last().map_or(1.0, |w| w.space_left);
+    let space = (region.volume() * accepted * share).min(before);
+    history.waves.push(Wave {
+        wave,
+        region,
+        candidates,
+        rejected,
+        points: judged.len(),
+        kept,
+        ruled_out_by,
+        space_left: space,
+    });
+    history.points.extend(judged);
+}
+
 /// Run the waves over `dims` parameters: `evaluate(wave, points)` gives each point's targets'
 /// statistics, in point order.
 pub fn run(
     dims: usize,
     targets: &[Target],
     settings: &WaveSettings,
+    evaluate: impl FnMut(usize, &[Vec<f64>]) -> Result<Vec<Vec<TargetStats>>, Error>,
+) -> Result<History, Error> {
+    run_from(History::default(), dims, targets, settings, evaluate)
+}
+
+/// Run the waves that follow `history` (the waves run so far, not stopped) until they stop.
+pub fn run_from(
+    mut history: History,
+    dims: usize,
+    targets: &[Target],
+    settings: &WaveSettings,
     mut evaluate: impl FnMut(usize, &[Vec<f64>]) -> Result<Vec<Vec<TargetStats>>, Error>,
 ) -> Result<History, Error> {
-    let mut region = Region::cube(dims);
-    let mut history = History {
-        points: Vec::new(),
-        waves: Vec::new(),
-        stop: Stop::Waves,
-    };
-    let mut space = 1.0;
-    for wave in 1..=settings.waves.max(1) {
-        let (points, candidates, rejected) = design(&region, &history.points, settings, wave)?;
-        if points.is_empty() {
-            history.stop = Stop::NoCandidates;
-            break;
+    loop {
+        match next(dims, settings, &history)? {
+            Err(stop) => {
+                history.stop = Some(stop);
+                return Ok(history);
+            }
+            Ok(planned) => {
+                let stats = evaluate(planned.wave, &planned.points)?;
+                record(&mut history, targets, settings, planned, stats);
+            }
         }
-        let stats = evaluate(wave, &points)?;
-        let judged: Vec<Judged> = points
-            .into_iter()
-            .zip(stats)
-            .enumerate()
-            .map(|(i, (u, s))| judge(targets, settings, u, wave, i, s))
-            .collect();
-        let kept = judged.iter().filter(|p| p.kept).count();
-        let ruled_out_by = (0..targets.len())
-            .map(|t| {
-                judged
-                    .iter()
-                    // NaN (undefined) counts as ruled out, as in the measure.
-                    .filter(|p| {
-                        p.implausibility[t].is_nan() || p.implausibility[t] > settings.cutoff
-                    })
-                    .count()
-            })
-            .collect();
-        let accepted = (candidates - rejected) as f64 / candidates.max(1) as f64;
-        let share = kept as f64 / judged.len() as f64;
-        // The box's mass is relative to the whole cube; what the earlier waves ruled out
-        // outside the box is ruled out already, so the product is the mass left.
-        space = (region.volume() * accepted * share).min(space);
-        let w = Wave {
-            wave,
-            region: region.clone(),
-            candidates,
-            rejected,
-            points: judged.len(),
-            kept,
-            ruled_out_by,
-            space_left: space,
-        };
-        let settled = history
-            .waves
-            .last()
-            .is_some_and(|p| (p.kept_share() - w.kept_share()).abs() < SETTLED);
-        history.waves.push(w);
-        history.points.extend(judged.iter().cloned());
-        if kept == 0 {
-            history.stop = Stop::NothingKept;
-            break;
-        }
-        if settled {
-            history.stop = Stop::Settled;
-            break;
-        }
-        if wave == settings.waves.max(1) {
-            history.stop = Stop::Waves;
-            break;
-        }
-        let kept_units: Vec<&[f64]> = judged
-            .iter()
-            .filter(|p| p.kept)
-            .map(|p| p.unit.as_slice())
-            .collect();
-        region = Region::around(&kept_units, &region, settings.points)
-            .expect("a wave with kept points has a box");
     }
-    Ok(history)
 }
