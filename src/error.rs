@@ -52,6 +52,10 @@ pub enum Arg {
     Cutoff,
     /// The result folder a calibration continues from.
     Continue,
+    /// Draws of the uncertain parameters of a study with parameter uncertainty.
+    Draws,
+    /// Paths simulated at each draw of a study with parameter uncertainty.
+    PathsPerDraw,
 }
 
 impl Arg {
@@ -75,6 +79,8 @@ impl Arg {
             Arg::Waves => "waves",
             Arg::Cutoff => "cut-off",
             Arg::Continue => "folder to continue from",
+            Arg::Draws => "draws",
+            Arg::PathsPerDraw => "paths per draw",
         }
     }
 }

@@ -185,7 +185,12 @@ pub(crate) fn path_model(scenario: &Scenario, i: u64) -> Result<Model, Error> {
     let values = scenario.uncertain_draw(i);
     match scenario.at_values(&values) {
         Ok(point) => Ok(Model::new(&point)),
-        Err(e) => Err(Error::Scenario(drawn_on(e, parameters, &values, i))),
+        Err(e) => Err(Error::Scenario(drawn_on(
+            e,
+            parameters,
+            &values,
+            &format!("path {i}"),
+        ))),
     }
 }
 
@@ -212,11 +217,11 @@ pub(crate) fn can_draw(scenario: &Scenario, uncertain: bool) -> Result<(), Error
 
 /// A scenario error met on path `path` with the uncertain values `values`: the message says
 /// which values were drawn, since no single key of the file is wrong.
-fn drawn_on(
+pub(crate) fn drawn_on(
     e: ScenarioError,
     parameters: &[Uncertain],
     values: &[f64],
-    path: u64,
+    whose: &str,
 ) -> ScenarioError {
     let drawn: Vec<String> = parameters
         .iter()
@@ -225,7 +230,7 @@ fn drawn_on(
         .collect();
     e.with_allowed(|allowed| {
         format!(
-            "{allowed} (with the values path {path} drew: {}; the [[uncertain]] distributions \
+            "{allowed} (with the values {whose} drew: {}; the [[uncertain]] distributions \
              must keep every combination valid)",
             drawn.join(", ")
         )

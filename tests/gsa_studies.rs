@@ -20,57 +20,7 @@ use microfolio::study::problem::DUMMY;
 use microfolio::study::sobol::{Sobol, SobolSettings};
 use microfolio::{Options, Silent, Study};
 
-const SMALL: &str = r#"
-[meta]
-name = "gsa_small"
-description = "A small lender with three uncertain parameters."
-[simulation]
-horizon_years = 3
-paths = 100
-seed = 11
-[funding]
-state_loan = 50e6
-guarantee_room = 0
-min_cash = 0
-cash_target = 1e6
-[initial_book]
-loans = 300
-max_age_months = 24
-[origination]
-loans_per_year = 200
-[costs]
-fixed_per_year = 2e5
-[[segment]]
-name = "s"
-mean_size = 15000
-annual_pd = 0.06
-recovery_mean = 0.3
-recovery_sd = 0.1
-recovery_lag_months = 6
-
-[[uncertain]]
-name = "pd"
-keys = ["segment.s.annual_pd"]
-dist = "uniform"
-low = 0.02
-high = 0.15
-
-[[uncertain]]
-name = "fixed_costs"
-keys = ["costs.fixed_per_year"]
-how = "scale"
-dist = "triangular"
-low = 0.5
-mode = 1.0
-high = 1.5
-
-[[uncertain]]
-name = "recovery"
-keys = ["segment.s.recovery_mean"]
-dist = "uniform"
-low = 0.2
-high = 0.4
-"#;
+const SMALL: &str = GSA_SMALL;
 
 fn sobol(threads: usize, paths: u64) -> (Sobol, microfolio::study::sobol::SobolResults) {
     let s = scenario(SMALL, &[]);

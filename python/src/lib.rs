@@ -558,6 +558,8 @@ fn warning(w: &SizeWarning) -> String {
         Arg::Samples => "samples",
         Arg::PathsPerPoint => "paths_per_point",
         Arg::Trajectories => "trajectories",
+        Arg::Draws => "draws",
+        Arg::PathsPerDraw => "paths_per_draw",
         other => other.noun(),
     };
     format!(

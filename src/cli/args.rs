@@ -126,7 +126,26 @@ pub struct CompareArgs {
     #[arg(long, value_name = "M1,M2")]
     pub metrics: Option<String>,
     #[command(flatten)]
+    pub uncertainty: UncertainArgs,
+    #[command(flatten)]
     pub run: WorkArgs,
+}
+
+/// Parameter uncertainty in a study of variants.
+#[derive(Args, Debug)]
+pub struct UncertainArgs {
+    /// Nest the paths in draws of the first scenario's [[uncertain]] parameters: every variant
+    /// runs each draw's values on the same paths, and the table adds the probability over
+    /// draws that a variant is better and the share of the difference's variance that is
+    /// parameter uncertainty (draws.csv has every draw's means). Replaces --paths.
+    #[arg(long)]
+    pub uncertain: bool,
+    /// With --uncertain: draws of the uncertain parameters [default: 100].
+    #[arg(long, value_name = "K", value_parser = whole::<u64>)]
+    pub draws: Option<u64>,
+    /// With --uncertain: paths at each draw, the same for every variant [default: 100].
+    #[arg(long, value_name = "M", value_parser = whole::<u64>)]
+    pub paths_per_draw: Option<u64>,
 }
 
 #[derive(Args, Debug)]

@@ -12,7 +12,7 @@ use std::process::ExitCode;
 
 use args::{
     CalibrateArgs, Command, CompareArgs, MorrisArgs, ReportArgs, RunArgs, ScenarioArgs, SobolArgs,
-    SweepArgs, TornadoArgs, ValidateArgs, WorkArgs,
+    SweepArgs, TornadoArgs, UncertainArgs, ValidateArgs, WorkArgs,
 };
 use microfolio::output::PathsFormat;
 use microfolio::report::ReportError;
@@ -111,6 +111,8 @@ fn flag(arg: Arg, metrics: &str) -> &str {
         Arg::Waves => "--waves",
         Arg::Cutoff => "--cutoff",
         Arg::Continue => "--continue",
+        Arg::Draws => "--draws",
+        Arg::PathsPerDraw => "--paths-per-draw",
     }
 }
 
@@ -489,6 +491,10 @@ fn sweep(args: SweepArgs) -> ExitCode {
 }
 
 fn compare(args: CompareArgs) -> ExitCode {
+    let nesting = match nesting(&args.uncertainty, &args.run) {
+        Ok(n) => n,
+        Err(code) => return code,
+    };
     let overrides = match overrides(&args.set) {
         Ok(o) => o,
         Err(code) => return code,
@@ -507,7 +513,11 @@ fn compare(args: CompareArgs) -> ExitCode {
             .map(|v| v.parse::<VariantSpec>())
             .collect::<Result<Vec<_>, _>>()?;
         let metrics = metrics(args.metrics.as_slice())?;
-        Compare::new(&scenarios, &specs, args.run.paths, args.run.seed, metrics)
+        let compare = Compare::new(&scenarios, &specs, args.run.paths, args.run.seed, metrics)?;
+        match nesting {
+            Some(n) => compare.with_uncertainty(n),
+            None => Ok(compare),
+        }
     })();
     study(plan, &args.run, "--metrics")
 }
@@ -547,6 +557,44 @@ fn sobol(args: SobolArgs) -> ExitCode {
 
 /// `--paths` of a design study: refused, naming the flag that says how many paths each point
 /// runs.
+/// The nesting of paths in draws of `--uncertain`, `--draws` and `--paths-per-draw`: `None`
+/// without `--uncertain`; the two numbers without it, or `--paths` with it, are refused.
+fn nesting(
+    args: &UncertainArgs,
+    run: &WorkArgs,
+) -> Result<Option<study::nested::Nesting>, ExitCode> {
+    use study::nested::{DEFAULT_DRAWS, DEFAULT_PATHS_PER_DRAW, Nesting};
+    if !args.uncertain {
+        let given = [
+            ("--draws", args.draws),
+            ("--paths-per-draw", args.paths_per_draw),
+        ];
+        if let Some((flag, Some(n))) = given.iter().find(|(_, n)| n.is_some()) {
+            return Err(fail(
+                EXIT_BAD_INPUT,
+                format!(
+                    "{flag} {n}: draws nest paths only with --uncertain (draws of the scenario's                      [[uncertain]] parameters); add --uncertain, or give --paths"
+                ),
+            ));
+        }
+        return Ok(None);
+    }
+    if let Some(paths) = run.paths {
+        return Err(fail(
+            EXIT_BAD_INPUT,
+            format!(
+                "--paths {paths}: with --uncertain every variant runs --draws draws of                  --paths-per-draw paths (default {DEFAULT_DRAWS} × {DEFAULT_PATHS_PER_DRAW});                  use those flags"
+            ),
+        ));
+    }
+    Nesting::new(
+        args.draws.unwrap_or(DEFAULT_DRAWS),
+        args.paths_per_draw.unwrap_or(DEFAULT_PATHS_PER_DRAW),
+    )
+    .map(Some)
+    .map_err(|e| failed(e, "--metrics"))
+}
+
 fn no_paths_flag(run: &WorkArgs, study: &str) -> Option<ExitCode> {
     run.paths.map(|paths| {
         fail(

@@ -8,6 +8,12 @@
 //! Variants are scenario files or the first file with overrides (`name: key=value,...`,
 //! [`VariantSpec`]). Every variant runs with the reference's seed and number of paths (or the
 //! study's own): a file's own seed and paths are replaced, and the report says so.
+//!
+//! With parameter uncertainty ([`Compare::with_uncertainty`], `compare --uncertain`) the paths
+//! are nested in draws of the reference's `[[uncertain]]` parameters ([`super::nested`]): the
+//! table keeps its columns, its intervals clustered by draw, and adds per variant and metric
+//! the probability over draws that the variant is better and the share of the difference's
+//! variance that is parameter uncertainty; `draws.csv` has every draw's means.
 
 mod page;
 
@@ -16,6 +22,7 @@ use std::fmt::Write as _;
 use serde_json::{Value, json};
 
 use super::MetricStats;
+use super::nested::{DRAWS_CSV, DrawStats, Draws, Maker, Nesting};
 use super::paired::{Paired, direction};
 use super::params::{VariantSpec, apply, check_overrides};
 use super::{KEY_METRICS, ResultSource, Study, StudyResults, Variant, run_variants_from};
@@ -45,6 +52,10 @@ pub struct Compare {
     notes: Vec<String>,
     /// What the comparison was made from, for its shards ([`Study::recipe`]).
     recipe: Value,
+    /// How each variant is made at a draw of the uncertain parameters.
+    makers: Vec<Maker>,
+    /// With parameter uncertainty: the draws and their paths.
+    nesting: Option<Nesting>,
 }
 
 /// One variant's outcome.
@@ -62,6 +73,20 @@ pub struct VariantOutcome {
 pub struct CompareResults {
     pub variants: Vec<VariantOutcome>,
     pub run: RunInfo,
+    /// With parameter uncertainty: what the draws gave.
+    pub draws: Option<DrawResults>,
+}
+
+/// What the draws of a comparison with parameter uncertainty gave, beyond the paired table.
+#[derive(Debug, Clone)]
+pub struct DrawResults {
+    /// Per draw: the uncertain parameters' values, and the seed of its paths.
+    pub values: Vec<Vec<f64>>,
+    pub seeds: Vec<u64>,
+    /// `[variant][metric][draw]`: the mean over the draw's paths where the metric is defined.
+    pub means: Vec<Vec<Vec<Option<f64>>>>,
+    /// `[variant][metric]`: the statistics over draws (empty for the reference).
+    pub stats: Vec<Vec<Option<DrawStats>>>,
 }
 
 impl StudyResults for CompareResults {
@@ -92,6 +117,16 @@ impl CompareResults {
         self.variants
             .get(v)
             .and_then(|o| o.paired.get(m.index()))
+            .and_then(Option::as_ref)
+    }
+
+    /// The statistics over draws of variant `v` (≥ 1) against the reference on `m`, with
+    /// parameter uncertainty.
+    pub fn draw_stats(&self, v: usize, m: Scalar) -> Option<&DrawStats> {
+        self.draws
+            .as_ref()
+            .and_then(|d| d.stats.get(v))
+            .and_then(|s| s.get(m.index()))
             .and_then(Option::as_ref)
     }
 
@@ -139,6 +174,7 @@ impl Compare {
             scenario: reference.clone(),
         }];
         let mut sources = vec![reference.file().to_string()];
+        let mut makers = vec![Maker::File(Box::new(reference.clone()))];
         for (s, name) in scenarios[1..].iter().zip(&names[1..]) {
             let own = &s.spec().simulation;
             if own.seed != sim.seed || own.paths != sim.paths {
@@ -162,10 +198,12 @@ impl Compare {
                     sim.horizon_years
                 ));
             }
+            let scenario = s.with_run_size(Some(sim.paths as u64), Some(sim.seed as u64))?;
+            makers.push(Maker::File(Box::new(scenario.clone())));
             variants.push(Variant {
                 name: name.clone(),
                 settings: Vec::new(),
-                scenario: s.with_run_size(Some(sim.paths as u64), Some(sim.seed as u64))?,
+                scenario,
             });
             sources.push(s.file().to_string());
         }
@@ -188,6 +226,7 @@ impl Compare {
                     .collect::<Vec<_>>()
                     .join(", ")
             ));
+            makers.push(Maker::Overrides(v.overrides.clone()));
             variants.push(Variant {
                 name: v.name.clone(),
                 settings,
@@ -231,7 +270,52 @@ impl Compare {
             chart_metrics,
             notes,
             recipe,
+            makers,
+            nesting: None,
         })
+    }
+
+    /// The comparison with parameter uncertainty: `nesting.draws` draws of the reference's
+    /// uncertain parameters, each run by every variant on `nesting.paths_per_draw` paths
+    /// ([`super::nested`]). Refused for a reference without an `[[uncertain]]` section and for
+    /// a file variant whose section names other parameters.
+    pub fn with_uncertainty(mut self, nesting: Nesting) -> Result<Compare, Error> {
+        let reference = self.reference().clone();
+        super::nested::check(&reference, &self.makers, "comparison")?;
+        let seed = reference.spec().simulation.seed as u64;
+        for v in &mut self.variants {
+            v.scenario = v
+                .scenario
+                .with_run_size(Some(nesting.paths()), Some(seed))?;
+        }
+        self.makers[0] = Maker::File(Box::new(self.variants[0].scenario.clone()));
+        for (v, maker) in self.variants.iter().zip(&self.makers) {
+            let keys = maker.overridden(&reference);
+            if !keys.is_empty() {
+                self.notes.push(format!(
+                    "{} sets {} itself: on every draw it keeps its own value, not the drawn one.",
+                    v.name,
+                    keys.join(", ")
+                ));
+            }
+        }
+        self.nesting = Some(nesting);
+        Ok(self)
+    }
+
+    /// With parameter uncertainty: the draws and their paths.
+    pub fn nesting(&self) -> Option<Nesting> {
+        self.nesting
+    }
+
+    /// Per variant, the keys of uncertain parameters it sets itself (its value beats the
+    /// drawn one).
+    pub fn overridden_keys(&self) -> Vec<Vec<String>> {
+        let reference = self.reference();
+        self.makers
+            .iter()
+            .map(|m| m.overridden(reference))
+            .collect()
     }
 
     /// The variants, the reference first.
@@ -268,7 +352,7 @@ impl Compare {
     /// `compare.csv`: one row per variant and metric. The reference's rows have its mean only;
     /// every other row has the paired comparison with the reference.
     pub fn csv(&self, results: &CompareResults) -> String {
-        let mut out = CsvWriter::text_file([
+        let mut header = vec![
             "variant",
             "reference",
             "metric",
@@ -283,7 +367,12 @@ impl Compare {
             "p_worse",
             "p_better",
             "direction",
-        ]);
+        ];
+        let nested = results.draws.is_some();
+        if nested {
+            header.extend(["draws", "p_better_draws", "param_share"]);
+        }
+        let mut out = CsvWriter::text_file(header);
         let reference = &self.variants[0].name;
         for (v, variant) in self.variants.iter().enumerate() {
             for m in Scalar::ALL {
@@ -294,7 +383,7 @@ impl Compare {
                     (_, Some(p), _) => p.n.to_string(),
                     _ => "0".to_string(),
                 };
-                out.push([
+                let mut row = vec![
                     variant.name.clone(),
                     if v == 0 {
                         String::new()
@@ -313,7 +402,40 @@ impl Compare {
                     number(paired.and_then(|p| p.p_worse)),
                     number(paired.and_then(|p| p.p_better)),
                     direction(*m).map_or("", |d| d.name()).to_string(),
-                ]);
+                ];
+                if nested {
+                    let d = results.draw_stats(v, *m);
+                    row.extend([
+                        d.map_or(String::new(), |d| d.draws.to_string()),
+                        number(d.and_then(|d| d.p_better)),
+                        number(d.and_then(|d| d.param_share)),
+                    ]);
+                }
+                out.push(row);
+            }
+        }
+        out.into_string()
+    }
+
+    /// `draws.csv`: per draw and variant, the draw's seed and parameter values and every
+    /// metric's mean over the draw's paths (what a later analysis of the draws regresses on).
+    pub fn draws_csv(&self, draws: &DrawResults) -> String {
+        let mut header = vec!["draw".to_string(), "seed".to_string()];
+        header.extend(self.reference().uncertain().iter().map(|p| p.column()));
+        header.push("variant".to_string());
+        header.extend(Scalar::ALL.iter().map(|m| m.name().to_string()));
+        let mut out = CsvWriter::text_file(header);
+        for (d, (values, seed)) in draws.values.iter().zip(&draws.seeds).enumerate() {
+            for (v, variant) in self.variants.iter().enumerate() {
+                let mut row = vec![d.to_string(), seed.to_string()];
+                row.extend(values.iter().map(|x| number(Some(*x))));
+                row.push(variant.name.clone());
+                row.extend(
+                    Scalar::ALL
+                        .iter()
+                        .map(|m| number(draws.means[v][m.index()][d])),
+                );
+                out.push(row);
             }
         }
         out.into_string()
@@ -372,11 +494,19 @@ impl Compare {
             .iter()
             .map(|v| format!("{} − {reference}", v.name))
             .collect();
-        let mut facts = format!(
-            "Paired on common random numbers: {}, seed {}",
-            super::paths_text(self.paths()),
-            self.reference().spec().simulation.seed
-        );
+        let mut facts = match self.nesting {
+            None => format!(
+                "Paired on common random numbers: {}, seed {}",
+                super::paths_text(self.paths()),
+                self.reference().spec().simulation.seed
+            ),
+            Some(n) => format!(
+                "Parameter uncertainty: {} draws × {} each, paired within each draw, seed {}",
+                count(n.draws as f64),
+                super::paths_text(n.paths_per_draw),
+                self.reference().spec().simulation.seed
+            ),
+        };
         let mut more = String::new();
         if !left_out.is_empty() {
             facts.push_str(&format!(
@@ -421,6 +551,53 @@ impl Compare {
             }
         );
         draw::chart("compare_differences".to_string(), caption, &forest)
+    }
+}
+
+impl Compare {
+    /// The comparison with parameter uncertainty, from the draws simulated now (its shards
+    /// are not written yet).
+    fn compute_nested(
+        &self,
+        nesting: Nesting,
+        source: ResultSource<'_>,
+    ) -> Result<CompareResults, Error> {
+        let ResultSource::Simulate { options, observer } = source else {
+            return Err(Error::Input(
+                "a comparison with parameter uncertainty cannot be merged from shards yet".into(),
+            ));
+        };
+        let (draws, run) =
+            Draws::simulate(self.reference(), &self.makers, nesting, options, observer)?;
+        let mut variants = Vec::new();
+        let mut stats = Vec::new();
+        let mut means = Vec::new();
+        for v in 0..self.variants.len() {
+            let (mut paired, mut by_draw) = (Vec::new(), Vec::new());
+            if v > 0 {
+                for m in Scalar::ALL {
+                    let (p, d) = draws.paired(v, *m, direction(*m));
+                    paired.push(p);
+                    by_draw.push(d);
+                }
+            }
+            variants.push(VariantOutcome {
+                stats: Scalar::ALL.iter().map(|m| draws.stats(v, *m)).collect(),
+                paired,
+            });
+            stats.push(by_draw);
+            means.push(Scalar::ALL.iter().map(|m| draws.means(v, *m)).collect());
+        }
+        Ok(CompareResults {
+            variants,
+            run,
+            draws: Some(DrawResults {
+                values: draws.values,
+                seeds: draws.seeds,
+                means,
+                stats,
+            }),
+        })
     }
 }
 
@@ -502,8 +679,20 @@ impl Study for Compare {
         &self.notes
     }
 
+    fn warnings(&self) -> Vec<super::SizeWarning> {
+        match self.nesting {
+            Some(n) => n.warnings(),
+            None => super::SizeWarning::paths(self.paths())
+                .into_iter()
+                .collect(),
+        }
+    }
+
     /// [`Compare::compute`] from the variants' results wherever they come from.
     fn compute_from(&self, source: ResultSource<'_>) -> Result<CompareResults, Error> {
+        if let Some(nesting) = self.nesting {
+            return self.compute_nested(nesting, source);
+        }
         let kept = self.paths() * Scalar::COUNT as u64 * 8;
         let mut reference: Vec<Vec<f64>> = Vec::new();
         let (variants, run) = run_variants_from(&self.variants, source, kept, |i, r| {
@@ -526,11 +715,16 @@ impl Study for Compare {
                 .collect();
             VariantOutcome { stats, paired }
         })?;
-        Ok(CompareResults { variants, run })
+        Ok(CompareResults {
+            variants,
+            run,
+            draws: None,
+        })
     }
 
+    /// None with parameter uncertainty: its shards are not written yet.
     fn recipe(&self) -> Option<&Value> {
-        Some(&self.recipe)
+        self.nesting.is_none().then_some(&self.recipe)
     }
 
     /// The comparison made again from its [`Study::recipe`].
@@ -555,16 +749,33 @@ impl Study for Compare {
     }
 
     fn summary(&self, _results: &CompareResults) -> Value {
-        json!({
+        let mut v = json!({
             "reference": self.variants[0].name,
             "sources": self.sources,
             "notes": self.notes,
-        })
+        });
+        if let Some(n) = self.nesting {
+            v["uncertainty"] = json!({
+                "draws": n.draws,
+                "paths_per_draw": n.paths_per_draw,
+                "parameters": self.reference().uncertain().iter().map(|p| p.name.clone()).collect::<Vec<_>>(),
+                "kept_sets": self.reference().has_uncertain_sets(),
+                "paths": "draw d takes the uncertain values of draw d (uncertain_draw) and runs paths 0..paths_per_draw under the seed of draws.csv, the same for every variant",
+                "overridden": self.variants.iter().zip(self.overridden_keys()).filter(|(_, k)| !k.is_empty()).map(|(v, k)| json!({"variant": v.name, "keys": k})).collect::<Vec<_>>(),
+                "intervals": "clustered by draw: the standard error of the mean difference is the sd of the draws' mean differences over the square root of the draws",
+                "p_better_draws": "share of draws whose mean difference has the better sign; a tie counts one half",
+                "param_share": "one-way random-effects decomposition of one path's difference: between-draw variance (variance of the draws' means less the mean within-draw variance over the paths per draw, clipped at 0) over between plus within",
+            });
+        }
+        v
     }
 
     /// `compare.csv` and every variant's resolved scenario in `variants/`.
     fn files(&self, results: &CompareResults) -> Vec<(String, Vec<u8>)> {
         let mut files = vec![(COMPARE_CSV.to_string(), self.csv(results).into_bytes())];
+        if let Some(d) = &results.draws {
+            files.push((DRAWS_CSV.to_string(), self.draws_csv(d).into_bytes()));
+        }
         files.extend(self.variants.iter().map(|v| {
             (
                 format!("{VARIANTS_DIR}/{}.toml", v.name),
@@ -591,11 +802,16 @@ impl Study for Compare {
             let b = &v.name;
             let (wa, wb) = (a.chars().count().max(10) + 2, b.chars().count().max(10) + 2);
             let _ = writeln!(out, "\n{b} − {a}:");
-            let _ = writeln!(
+            let _ = write!(
                 out,
                 "{:<28}{a:>wa$}{b:>wb$}{:>12}{:>26}{:>8}{:>10}",
                 "", "B − A", "95% CI", "ratio", "P(worse)"
             );
+            let _ = if results.draws.is_some() {
+                writeln!(out, "{:>16}{:>13}", "P(better|draw)", "param share")
+            } else {
+                writeln!(out)
+            };
             for m in &self.chart_metrics {
                 let name = m.name();
                 let unit = m.unit();
@@ -614,7 +830,7 @@ impl Study for Compare {
                     let (lo, hi) = p.ci.unwrap_or((p.diff, p.diff));
                     Column::of(unit, &[lo, p.diff, hi])
                 });
-                let _ = writeln!(
+                let _ = write!(
                     out,
                     "{name:<28}{:>wa$}{:>wb$}{:>12}{:>26}{:>8}{:>10}",
                     mean(0),
@@ -628,7 +844,27 @@ impl Study for Compare {
                     p.and_then(|p| p.p_worse)
                         .map_or("–".to_string(), |x| pct(x, 1)),
                 );
+                let _ = match (results.draws.is_some(), results.draw_stats(k, *m)) {
+                    (false, _) => writeln!(out),
+                    (true, d) => writeln!(
+                        out,
+                        "{:>16}{:>13}",
+                        d.and_then(|d| d.p_better)
+                            .map_or("–".to_string(), |x| pct(x, 1)),
+                        d.and_then(|d| d.param_share)
+                            .map_or("–".to_string(), |x| pct(x, 0)),
+                    ),
+                };
             }
+        }
+        if let Some(n) = self.nesting {
+            let _ = writeln!(
+                out,
+                "(parameter uncertainty: {} draws × {} paths; intervals from the draws' means; \
+                 P(better|draw): share of draws whose mean difference is better, ties one half; \
+                 param share: of one path's difference variance, the share between draws)",
+                n.draws, n.paths_per_draw
+            );
         }
         let _ = writeln!(
             out,

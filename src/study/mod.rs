@@ -34,6 +34,7 @@
 pub mod calibrate;
 pub mod compare;
 pub mod morris;
+pub mod nested;
 pub mod paired;
 pub mod params;
 pub mod problem;
@@ -416,20 +417,26 @@ pub struct MetricStats {
 impl MetricStats {
     /// The statistics of `m` over the paths of `results` where it is defined.
     pub fn of(results: &Results, m: Scalar) -> Option<MetricStats> {
-        results.summary(m).map(|s| MetricStats {
-            n: s.n,
-            mean: s.mean,
-            se: s.se,
-            p05: s.quantile("p05").unwrap_or(s.mean),
-            p50: s.quantile("p50").unwrap_or(s.mean),
-            p95: s.quantile("p95").unwrap_or(s.mean),
-        })
+        results.summary(m).map(MetricStats::from)
     }
 
     /// The 95% confidence interval of the mean (normal; a sweep runs hundreds of paths).
     pub fn ci95(&self) -> Option<(f64, f64)> {
         self.se
             .map(|se| (self.mean - 1.96 * se, self.mean + 1.96 * se))
+    }
+}
+
+impl From<crate::stats::Summary> for MetricStats {
+    fn from(s: crate::stats::Summary) -> MetricStats {
+        MetricStats {
+            n: s.n,
+            mean: s.mean,
+            se: s.se,
+            p05: s.quantile("p05").unwrap_or(s.mean),
+            p50: s.quantile("p50").unwrap_or(s.mean),
+            p95: s.quantile("p95").unwrap_or(s.mean),
+        }
     }
 }
 

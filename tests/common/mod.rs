@@ -16,6 +16,69 @@ pub fn scenario(text: &str, sets: &[&str]) -> Scenario {
     Scenario::parse(text, &Origin::new("test.toml"), &overrides).unwrap_or_else(|e| panic!("{e}"))
 }
 
+/// A small lender with three uncertain parameters (`pd`, `fixed_costs`, `recovery`) and state
+/// money far above anything its costs can eat, so that lending never stops for want of cash:
+/// the scenario of `gsa_studies.rs` and `decisions.rs`.
+pub const GSA_SMALL: &str = r#"
+[meta]
+name = "gsa_small"
+description = "A small lender with three uncertain parameters."
+[simulation]
+horizon_years = 3
+paths = 100
+seed = 11
+[funding]
+state_loan = 50e6
+guarantee_room = 0
+min_cash = 0
+cash_target = 1e6
+[initial_book]
+loans = 300
+max_age_months = 24
+[origination]
+loans_per_year = 200
+[costs]
+fixed_per_year = 2e5
+[[segment]]
+name = "s"
+mean_size = 15000
+annual_pd = 0.06
+recovery_mean = 0.3
+recovery_sd = 0.1
+recovery_lag_months = 6
+
+[[uncertain]]
+name = "pd"
+keys = ["segment.s.annual_pd"]
+dist = "uniform"
+low = 0.02
+high = 0.15
+
+[[uncertain]]
+name = "fixed_costs"
+keys = ["costs.fixed_per_year"]
+how = "scale"
+dist = "triangular"
+low = 0.5
+mode = 1.0
+high = 1.5
+
+[[uncertain]]
+name = "recovery"
+keys = ["segment.s.recovery_mean"]
+dist = "uniform"
+low = 0.2
+high = 0.4
+"#;
+
+/// Options of `threads` worker threads and no memory budget.
+pub fn on_threads(threads: usize) -> microfolio::Options {
+    microfolio::Options {
+        threads: Some(threads),
+        memory_budget: None,
+    }
+}
+
 /// The repository root.
 pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))

@@ -42,6 +42,28 @@ pub(super) fn html(c: &Compare, r: &CompareResults, charts: &[StudyChart]) -> St
         &[("Reference (A)", esc(reference))],
     );
     crn_note(&mut h, base);
+    if let Some(n) = c.nesting() {
+        let _ = writeln!(
+            h,
+            "<p class=\"note\">With parameter uncertainty: {} draws of the uncertain parameters \
+             ({}), each run by every variant on the same {} paths under the draw's own seed. \
+             The mean difference is over every path; its standard error and interval come from \
+             the draws' mean differences, since a draw's paths share its parameters. \
+             P(better | draw) is the share of draws whose mean difference is better (ties count \
+             one half); the parameter share is how much of one path's difference variance lies \
+             between draws (parameter uncertainty) rather than within them (Monte Carlo noise), \
+             by a one-way random-effects decomposition clipped at 0. <code>draws.csv</code> has \
+             every draw's values and means.</p>",
+            n.draws,
+            esc(&base
+                .uncertain()
+                .iter()
+                .map(|p| p.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")),
+            n.paths_per_draw
+        );
+    }
     for n in c.notes() {
         let _ = writeln!(h, "<p class=\"note\">{}</p>", esc(n));
     }
@@ -79,8 +101,13 @@ pub(super) fn html(c: &Compare, r: &CompareResults, charts: &[StudyChart]) -> St
              <div class=\"wide\"><table id=\"compare-{}\">\n<thead><tr><th class=\"l\">Outcome</th>\
              <th>Worse if</th><th>{a}</th><th>{b}</th><th>{b} − {a}<br><span class=\"dim\">95% \
              CI</span></th><th>SE paired</th><th>SE indep.</th><th>Ratio</th><th>P(worse)</th>\
-             <th>P(better)</th></tr></thead>\n<tbody>\n",
+             <th>P(better)</th>{}</tr></thead>\n<tbody>\n",
             k,
+            if r.draws.is_some() {
+                "<th>P(better | draw)</th><th>Param. share</th>"
+            } else {
+                ""
+            },
             a = esc(reference),
             b = esc(&v.name)
         );
@@ -115,7 +142,7 @@ pub(super) fn html(c: &Compare, r: &CompareResults, charts: &[StudyChart]) -> St
             let _ = writeln!(
                 h,
                 "<tr><td class=\"l n\">{}</td><td>{}</td><td>{}</td><td>{}</td>\
-                 <td>{diff}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                 <td>{diff}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>{}</tr>",
                 metric_cell(*m, c.settlement()),
                 direction_words(*m),
                 show(a_mean),
@@ -128,6 +155,16 @@ pub(super) fn html(c: &Compare, r: &CompareResults, charts: &[StudyChart]) -> St
                     .map_or("–".to_string(), |x| pct(x, 1)),
                 p.and_then(|p| p.p_better)
                     .map_or("–".to_string(), |x| pct(x, 1)),
+                match (r.draws.is_some(), r.draw_stats(k, *m)) {
+                    (false, _) => String::new(),
+                    (true, d) => format!(
+                        "<td>{}</td><td>{}</td>",
+                        d.and_then(|d| d.p_better)
+                            .map_or("–".to_string(), |x| pct(x, 1)),
+                        d.and_then(|d| d.param_share)
+                            .map_or("–".to_string(), |x| pct(x, 0)),
+                    ),
+                },
             );
         }
         h.push_str("</tbody>\n</table></div>\n");
@@ -150,6 +187,13 @@ pub(super) fn html(c: &Compare, r: &CompareResults, charts: &[StudyChart]) -> St
             esc(&output::scenario_toml(&v.scenario))
         );
     }
-    footer(&mut h, "<code>compare.csv</code>");
+    footer(
+        &mut h,
+        if r.draws.is_some() {
+            "<code>compare.csv</code> and <code>draws.csv</code>"
+        } else {
+            "<code>compare.csv</code>"
+        },
+    );
     h
 }

@@ -1,0 +1,428 @@
+//! Studies of variants under parameter uncertainty (`compare --uncertain`): draws of the
+//! scenario's `[[uncertain]]` parameters, each run by every variant on the same paths, and the
+//! statistics that separate what the parameters do from Monte Carlo noise.
+//!
+//! Draw `d` (0..K) takes the values [`Scenario::uncertain_draw`]`(d)` of the reference (one
+//! independent draw, or with `uncertain_sets` one kept set), and runs paths `0..M` under the
+//! seed [`problem::dummy_seed`]`(seed, d)`: every variant runs those very paths at those very
+//! values (common random numbers within a draw), while two draws' paths are independent, so
+//! that the spread of the draws' means is parameter uncertainty plus the known noise of `M`
+//! paths. A variant made of `--variant` overrides takes the drawn values first and its own
+//! settings after them: a key it sets is its own, not drawn. A variant given as its own file
+//! applies the same values through its own `[[uncertain]]` section, which must name the same
+//! parameters in the same order.
+//!
+//! Per variant B ≠ A and metric, with `d̄_k` the mean of `B − A` over draw `k`'s paths where
+//! both are defined: the mean difference is over every path, as without uncertainty; its
+//! standard error is `sd(d̄_k) / √K` (paths of a draw share its parameters, so they are not
+//! independent: the draws are the independent units, a cluster each); P(better over draws) is
+//! the share of draws whose `d̄_k` has the better sign, a tie (`d̄_k = 0`) counting one half;
+//! and the parameter share is the one-way random-effects (ANOVA) decomposition of one path's
+//! difference: `σ²_w` the mean of the draws' within-draw variances, `σ²_b = max(0, var(d̄_k) −
+//! σ²_w / M)`, share `σ²_b / (σ²_b + σ²_w)`.
+
+use std::ops::Range;
+
+use super::paired::{Direction, Paired, t_quantile};
+use super::problem::dummy_seed;
+use super::{MetricStats, SizeWarning};
+use crate::error::{Arg, Error, Work};
+use crate::metrics::Scalar;
+use crate::model::Model;
+use crate::output::{RunInfo, Stopwatch};
+use crate::scenario::{Override, Scenario};
+use crate::simulate::{Observer, Options, Pool};
+use crate::stats::{Summary, mean_sd};
+
+/// File name of the draws' table: per draw and variant, the drawn values and every metric's
+/// mean over the draw's paths.
+pub const DRAWS_CSV: &str = "draws.csv";
+
+/// Draws of a study with parameter uncertainty when none are asked for.
+pub const DEFAULT_DRAWS: u64 = 100;
+/// Paths per draw when none are asked for.
+pub const DEFAULT_PATHS_PER_DRAW: u64 = 100;
+
+/// The nesting of paths in draws: `draws` draws of the parameters, `paths_per_draw` paths each.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Nesting {
+    pub draws: u64,
+    pub paths_per_draw: u64,
+}
+
+impl Nesting {
+    /// Draws below which the probabilities over draws and the parameter share are coarse.
+    pub const FEW_DRAWS: u64 = 20;
+    /// Paths per draw below which a draw's mean is mostly noise.
+    pub const FEW_PATHS_PER_DRAW: u64 = 16;
+
+    /// Checked: at least one draw and one path per draw, and at most 2^32 paths in all.
+    pub fn new(draws: u64, paths_per_draw: u64) -> Result<Nesting, Error> {
+        if draws == 0 {
+            return Err(Error::argument(
+                Arg::Draws,
+                draws,
+                "allowed: a whole number of 1 or more",
+            ));
+        }
+        if paths_per_draw == 0 {
+            return Err(Error::argument(
+                Arg::PathsPerDraw,
+                paths_per_draw,
+                "allowed: a whole number of 1 or more",
+            ));
+        }
+        if draws.saturating_mul(paths_per_draw) > u64::from(u32::MAX) {
+            return Err(Error::argument(
+                Arg::Draws,
+                draws,
+                format!(
+                    "{draws} draws of {paths_per_draw} paths is more paths per variant than a \
+                     run may have (2^32)"
+                ),
+            ));
+        }
+        Ok(Nesting {
+            draws,
+            paths_per_draw,
+        })
+    }
+
+    /// Paths per variant: every draw's.
+    pub fn paths(&self) -> u64 {
+        self.draws * self.paths_per_draw
+    }
+
+    /// The seed of draw `d`'s paths in a study of seed `seed`.
+    pub fn seed(seed: u64, d: u64) -> u64 {
+        dummy_seed(seed, d)
+    }
+
+    /// Draws or paths per draw too few to mean much.
+    pub fn warnings(&self) -> Vec<SizeWarning> {
+        let draws = SizeWarning::below(
+            Arg::Draws,
+            self.draws,
+            Nesting::FEW_DRAWS,
+            100,
+            "with so few draws the probability that a variant is better and the parameter \
+             share rest on a handful of parameter values",
+        );
+        let paths = SizeWarning::below(
+            Arg::PathsPerDraw,
+            self.paths_per_draw,
+            Nesting::FEW_PATHS_PER_DRAW,
+            64,
+            "with so few paths per draw a draw's mean difference is mostly Monte Carlo noise, \
+             and the probability that a variant is better leans towards one half",
+        );
+        draws.into_iter().chain(paths).collect()
+    }
+}
+
+/// How a variant is made at a draw's values.
+#[derive(Debug, Clone)]
+pub enum Maker {
+    /// A scenario file, with its own `[[uncertain]]` section (the reference is one).
+    File(Box<Scenario>),
+    /// The reference with these overrides, applied after the drawn values.
+    Overrides(Vec<Override>),
+}
+
+impl Maker {
+    /// The variant at `values` (the reference's draw), run on `paths` under `seed`.
+    pub fn at(
+        &self,
+        reference: &Scenario,
+        values: &[f64],
+        paths: u64,
+        seed: u64,
+    ) -> Result<Scenario, crate::scenario::ScenarioError> {
+        let at = match self {
+            Maker::File(s) => s.at_values(values)?,
+            Maker::Overrides(o) => {
+                let at = reference.at_values(values)?;
+                at.with_overrides(o)?
+            }
+        };
+        at.with_run_size(Some(paths), Some(seed))
+    }
+
+    /// The keys of uncertain parameters of `reference` that this variant sets itself.
+    pub fn overridden(&self, reference: &Scenario) -> Vec<String> {
+        match self {
+            Maker::File(_) => Vec::new(),
+            Maker::Overrides(o) => o
+                .iter()
+                .filter(|o| {
+                    reference
+                        .uncertain()
+                        .iter()
+                        .any(|p| p.keys.contains(&o.key))
+                })
+                .map(|o| o.key.clone())
+                .collect(),
+        }
+    }
+}
+
+/// Refuse a reference without uncertain parameters, and a file variant whose `[[uncertain]]`
+/// section does not name the reference's parameters in its order. `study` names the study.
+pub fn check(reference: &Scenario, makers: &[Maker], study: &str) -> Result<(), Error> {
+    let names = |s: &Scenario| {
+        s.uncertain()
+            .iter()
+            .map(|p| p.name.clone())
+            .collect::<Vec<_>>()
+    };
+    if reference.uncertain().is_empty() {
+        return Err(Error::Input(format!(
+            "{}: a {study} with parameter uncertainty needs uncertain parameters, and the scenario \
+             has no [[uncertain]] section (docs/scenarios.md, \"Uncertain parameters\"; \
+             scenarios/uncertainty.toml is an example)",
+            reference.file()
+        )));
+    }
+    let want = names(reference);
+    for m in makers {
+        if let Maker::File(s) = m {
+            if names(s) != want {
+                return Err(Error::Input(format!(
+                    "{}: with parameter uncertainty every scenario file of a {study} takes the \
+                     reference's draws, so its [[uncertain]] section must name the same \
+                     parameters in the same order ({}), not ({})",
+                    s.file(),
+                    want.join(", "),
+                    names(s).join(", ")
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// What the draws of every variant gave: per variant and metric, the values of every path
+/// (draw after draw, `M` each; NaN where undefined), and each draw's parameter values and seed.
+#[derive(Debug, Clone)]
+pub struct Draws {
+    pub nesting: Nesting,
+    /// Per draw: the uncertain parameters' values.
+    pub values: Vec<Vec<f64>>,
+    /// Per draw: the seed of its paths.
+    pub seeds: Vec<u64>,
+    /// `[variant][metric]`: every path's value.
+    pub paths: Vec<Vec<Vec<f64>>>,
+}
+
+/// Per variant B ≠ A and metric, what the draws say beyond the paired comparison.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct DrawStats {
+    /// Draws with at least one path where both are defined.
+    pub draws: usize,
+    /// Share of draws whose mean difference has the better sign (ties one half); `None` for
+    /// a metric without a direction.
+    pub p_better: Option<f64>,
+    /// Share of one path's difference variance that is between draws; `None` without
+    /// variance, with fewer than two draws or with one path per draw.
+    pub param_share: Option<f64>,
+}
+
+impl Draws {
+    /// Simulate every variant at every draw. `makers[0]` is the reference. Unit `d·V + v` is
+    /// variant `v` at draw `d`; every unit's values are kept.
+    pub fn simulate(
+        reference: &Scenario,
+        makers: &[Maker],
+        nesting: Nesting,
+        options: &Options,
+        observer: &dyn Observer,
+    ) -> Result<(Draws, RunInfo), Error> {
+        let seed = reference.spec().simulation.seed as u64;
+        let m = nesting.paths_per_draw;
+        let values: Vec<Vec<f64>> = (0..nesting.draws)
+            .map(|d| reference.uncertain_draw(d))
+            .collect();
+        let seeds: Vec<u64> = (0..nesting.draws).map(|d| Nesting::seed(seed, d)).collect();
+        let mut scenarios = Vec::with_capacity(values.len() * makers.len());
+        for (d, (x, s)) in values.iter().zip(&seeds).enumerate() {
+            for maker in makers {
+                let at = maker.at(reference, x, m, *s).map_err(|e| {
+                    Error::Scenario(crate::run::drawn_on(
+                        e,
+                        reference.uncertain(),
+                        x,
+                        &format!("draw {d}"),
+                    ))
+                })?;
+                scenarios.push(at);
+            }
+        }
+        let variants = makers.len();
+        let pool = Pool::new(options)?;
+        let threads = pool.threads();
+        let kept = nesting.paths() * (variants * Scalar::COUNT) as u64 * 8;
+        let run = scenarios
+            .iter()
+            .take(variants)
+            .map(|s| crate::resources::estimated_memory(s, threads))
+            .max()
+            .unwrap_or(0);
+        pool.check_memory(
+            Work::Study {
+                variants,
+                paths: nesting.paths(),
+            },
+            run.saturating_add(kept),
+        )?;
+        let stopwatch = Stopwatch::start();
+        let mut paths = (0..variants)
+            .map(|_| {
+                (0..Scalar::COUNT)
+                    .map(|_| Vec::with_capacity(nesting.paths() as usize))
+                    .collect::<Vec<_>>()
+            })
+            .collect::<Vec<_>>();
+        let mut loans = 0;
+        let refs: Vec<&Scenario> = scenarios.iter().collect();
+        pool.simulate_models(
+            refs.len(),
+            0..m,
+            |i| Model::new(refs[i]),
+            observer,
+            |i, r| {
+                loans += r.loans_simulated();
+                for metric in Scalar::ALL {
+                    paths[i % variants][metric.index()]
+                        .extend(r.scalar(*metric).map(|v| v.unwrap_or(f64::NAN)));
+                }
+                Ok(())
+            },
+        )?;
+        let draws = Draws {
+            nesting,
+            values,
+            seeds,
+            paths,
+        };
+        Ok((draws, stopwatch.stop(threads, loans)))
+    }
+
+    /// The paths of draw `d`.
+    fn range(&self, d: usize) -> Range<usize> {
+        let m = self.nesting.paths_per_draw as usize;
+        d * m..(d + 1) * m
+    }
+
+    /// Variant `v`'s statistics of `metric` over every path.
+    pub fn stats(&self, v: usize, metric: Scalar) -> Option<MetricStats> {
+        let values = &self.paths[v][metric.index()];
+        Summary::of(values.iter().map(|x| (!x.is_nan()).then_some(*x))).map(MetricStats::from)
+    }
+
+    /// Variant `v`'s mean of `metric` over each draw's paths (`None` where undefined on all).
+    pub fn means(&self, v: usize, metric: Scalar) -> Vec<Option<f64>> {
+        let values = &self.paths[v][metric.index()];
+        (0..self.values.len())
+            .map(|d| {
+                let x: Vec<f64> = values[self.range(d)]
+                    .iter()
+                    .copied()
+                    .filter(|x| !x.is_nan())
+                    .collect();
+                (!x.is_empty()).then(|| mean_sd(&x).0)
+            })
+            .collect()
+    }
+
+    /// Variant `v` (≥ 1) against the reference on `metric`: the paired comparison over every
+    /// path with its standard errors clustered by draw, and the statistics over draws.
+    pub fn paired(
+        &self,
+        v: usize,
+        metric: Scalar,
+        direction: Option<Direction>,
+    ) -> (Option<Paired>, Option<DrawStats>) {
+        let (a, b) = (
+            &self.paths[0][metric.index()],
+            &self.paths[v][metric.index()],
+        );
+        let Some(mut paired) = Paired::of(a, b, direction) else {
+            return (None, None);
+        };
+        // Per draw: the means of A, B and B − A over the paths where both are defined, and
+        // the within-draw variance of B − A.
+        let (mut ma, mut mb, mut md, mut within) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        for d in 0..self.values.len() {
+            let r = self.range(d);
+            let pairs: Vec<(f64, f64)> = a[r.clone()]
+                .iter()
+                .zip(&b[r])
+                .filter(|(x, y)| !x.is_nan() && !y.is_nan())
+                .map(|(x, y)| (*x, *y))
+                .collect();
+            if pairs.is_empty() {
+                continue;
+            }
+            let xs: Vec<f64> = pairs.iter().map(|p| p.0).collect();
+            let ys: Vec<f64> = pairs.iter().map(|p| p.1).collect();
+            let ds: Vec<f64> = pairs.iter().map(|p| p.1 - p.0).collect();
+            ma.push(mean_sd(&xs).0);
+            mb.push(mean_sd(&ys).0);
+            let (mean, sd) = mean_sd(&ds);
+            md.push(mean);
+            if let Some(sd) = sd {
+                within.push(sd * sd);
+            }
+        }
+        let k = md.len();
+        let root_k = (k as f64).sqrt();
+        let sd_of = |x: &[f64]| mean_sd(x).1;
+        // The draws are the independent units: the paired interval from their means.
+        paired.se = sd_of(&md).map(|s| s / root_k);
+        paired.ci = paired.se.map(|s| {
+            let t = t_quantile(0.975, (k - 1) as f64);
+            (paired.diff - t * s, paired.diff + t * s)
+        });
+        paired.se_independent = match (sd_of(&ma), sd_of(&mb)) {
+            (Some(x), Some(y)) => Some((x * x + y * y).sqrt() / root_k),
+            _ => None,
+        };
+        let p_better = direction.map(|dir| {
+            let score: f64 = md
+                .iter()
+                .map(|&x| {
+                    let better = match dir {
+                        Direction::HigherBetter => x > 0.0,
+                        Direction::HigherWorse => x < 0.0,
+                    };
+                    if x == 0.0 {
+                        0.5
+                    } else if better {
+                        1.0
+                    } else {
+                        0.0
+                    }
+                })
+                .sum();
+            score / k as f64
+        });
+        let param_share = match (sd_of(&md), within.is_empty()) {
+            (Some(sd_means), false) => {
+                let sigma_w = within.iter().sum::<f64>() / within.len() as f64;
+                let m = self.nesting.paths_per_draw as f64;
+                let sigma_b = (sd_means * sd_means - sigma_w / m).max(0.0);
+                let total = sigma_b + sigma_w;
+                (total > 0.0).then(|| sigma_b / total)
+            }
+            _ => None,
+        };
+        (
+            Some(paired),
+            Some(DrawStats {
+                draws: k,
+                p_better,
+                param_share,
+            }),
+        )
+    }
+}
