@@ -11,7 +11,9 @@
 //!   of the between-draw variance is `var(d̄) − σ²_w / M`, whose sd is about `√(2/(K−1)) σ²_w /
 //!   M`, so the share is within a few of `√(2/(K−1)) / M` of 0;
 //! - the same results on one thread and on two; the command line's refusals (exit code 2) and
-//!   the files a run writes.
+//!   the files a run writes;
+//! - a sweep nests its paths in draws the same way: defaults rise with the PD on every draw,
+//!   with a parameter share near 0, and a swept key that a parameter draws is noted.
 
 mod common;
 
@@ -19,7 +21,8 @@ use common::*;
 use microfolio::metrics::Scalar;
 use microfolio::study::compare::{Compare, CompareResults};
 use microfolio::study::nested::Nesting;
-use microfolio::study::params::VariantSpec;
+use microfolio::study::params::{SweepParam, VariantSpec};
+use microfolio::study::sweep::Sweep;
 use microfolio::{Silent, Study};
 
 /// [`GSA_SMALL`] with only its fixed costs uncertain (triangular, half to one and a half
@@ -209,4 +212,88 @@ fn compare_uncertain_through_the_binary() {
     assert_eq!(summary["paths"], 12);
     let report = std::fs::read_to_string(folder.join("report.html")).unwrap();
     assert!(report.contains("P(better | draw)"));
+}
+
+#[test]
+fn sweep_under_parameter_uncertainty() {
+    let sweep = |param: &str, draws: u64, m: u64| {
+        let p: SweepParam = param.parse().unwrap();
+        Sweep::new(&fixed_costs_only(), vec![p], vec![Scalar::Defaults])
+            .unwrap()
+            .with_uncertainty(Nesting::new(draws, m).unwrap())
+            .unwrap()
+    };
+    // Defaults rise with the PD on every draw, whatever the drawn costs.
+    let s = sweep("segment.s.annual_pd=0.06,0.1", 40, 20);
+    let r = s.compute(&on_threads(2), &Silent).unwrap();
+    let d = r
+        .draws
+        .as_ref()
+        .unwrap()
+        .stats(1, Scalar::Defaults)
+        .unwrap();
+    assert_eq!(d.p_better, Some(0.0));
+    assert!(d.param_share.unwrap() < 0.06, "{d:?}");
+    assert!(s.notes().is_empty());
+    let files = s.files(&r);
+    let csv = String::from_utf8(files[0].1.clone()).unwrap();
+    assert!(
+        csv.starts_with(
+            "segment.s.annual_pd,metric,mean,se,p05,p50,p95,draws,p_better_draws,param_share"
+        ),
+        "{csv}"
+    );
+    assert_eq!(files[1].0, "draws.csv");
+    // A swept key that a parameter draws keeps its swept value, and the notes say so.
+    let s = sweep("costs.fixed_per_year=1e5,2e5", 2, 2);
+    assert!(
+        s.notes()[0].contains("sets costs.fixed_per_year itself"),
+        "{:?}",
+        s.notes()
+    );
+}
+
+#[test]
+fn sweep_uncertain_through_the_binary() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("decide.toml"), GSA_SMALL).unwrap();
+    let p = "segment.s.annual_pd=0.06,0.1";
+    refused(
+        dir.path(),
+        &[
+            "sweep",
+            "decide.toml",
+            "--param",
+            p,
+            "--paths-per-draw",
+            "3",
+        ],
+        &["--paths-per-draw 3", "--uncertain"],
+    );
+    let out = microfolio(
+        dir.path(),
+        &[
+            "sweep",
+            "decide.toml",
+            "--param",
+            p,
+            "--uncertain",
+            "--draws",
+            "3",
+            "--paths-per-draw",
+            "2",
+            "--out",
+            "out",
+            "--quiet",
+        ],
+    );
+    assert!(out.status.success(), "{out:?}");
+    let folder = dir.path().join("out");
+    let draws = std::fs::read_to_string(folder.join("draws.csv")).unwrap();
+    assert_eq!(draws.lines().count(), 1 + 3 * 2);
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(folder.join("summary.json")).unwrap())
+            .unwrap();
+    assert_eq!(summary["uncertainty"]["draws"], 3);
+    assert_eq!(summary["paths"], 6);
 }

@@ -107,6 +107,8 @@ pub struct SweepArgs {
     #[arg(long, value_name = "M1,M2")]
     pub metrics: Option<String>,
     #[command(flatten)]
+    pub uncertainty: UncertainArgs,
+    #[command(flatten)]
     pub run: WorkArgs,
 }
 
@@ -134,7 +136,7 @@ pub struct CompareArgs {
 /// Parameter uncertainty in a study of variants.
 #[derive(Args, Debug)]
 pub struct UncertainArgs {
-    /// Nest the paths in draws of the first scenario's [[uncertain]] parameters: every variant
+    /// Nest the paths in draws of the (first) scenario's [[uncertain]] parameters: every variant
     /// runs each draw's values on the same paths, and the table adds the probability over
     /// draws that a variant is better and the share of the difference's variance that is
     /// parameter uncertainty (draws.csv has every draw's means). Replaces --paths.

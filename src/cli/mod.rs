@@ -475,6 +475,10 @@ fn study<S: Study>(plan: Result<S, Error>, run: &WorkArgs, metrics: &str) -> Exi
 }
 
 fn sweep(args: SweepArgs) -> ExitCode {
+    let nesting = match nesting(&args.uncertainty, &args.run) {
+        Ok(n) => n,
+        Err(code) => return code,
+    };
     let scenario = match load_sized(&args.scenario, &args.run) {
         Ok(s) => s,
         Err(code) => return code,
@@ -485,7 +489,11 @@ fn sweep(args: SweepArgs) -> ExitCode {
             .iter()
             .map(|p| p.parse::<SweepParam>())
             .collect::<Result<Vec<_>, _>>()?;
-        Sweep::new(&scenario, params, metrics(args.metrics.as_slice())?)
+        let sweep = Sweep::new(&scenario, params, metrics(args.metrics.as_slice())?)?;
+        match nesting {
+            Some(n) => sweep.with_uncertainty(n),
+            None => Ok(sweep),
+        }
     })();
     study(plan, &args.run, "--metrics")
 }

@@ -22,7 +22,7 @@ use std::fmt::Write as _;
 use serde_json::{Value, json};
 
 use super::MetricStats;
-use super::nested::{DRAWS_CSV, DrawStats, Draws, Maker, Nesting};
+use super::nested::{DRAWS_CSV, DrawResults, DrawStats, Draws, Maker, Nesting};
 use super::paired::{Paired, direction};
 use super::params::{VariantSpec, apply, check_overrides};
 use super::{KEY_METRICS, ResultSource, Study, StudyResults, Variant, run_variants_from};
@@ -77,18 +77,6 @@ pub struct CompareResults {
     pub draws: Option<DrawResults>,
 }
 
-/// What the draws of a comparison with parameter uncertainty gave, beyond the paired table.
-#[derive(Debug, Clone)]
-pub struct DrawResults {
-    /// Per draw: the uncertain parameters' values, and the seed of its paths.
-    pub values: Vec<Vec<f64>>,
-    pub seeds: Vec<u64>,
-    /// `[variant][metric][draw]`: the mean over the draw's paths where the metric is defined.
-    pub means: Vec<Vec<Vec<Option<f64>>>>,
-    /// `[variant][metric]`: the statistics over draws (empty for the reference).
-    pub stats: Vec<Vec<Option<DrawStats>>>,
-}
-
 impl StudyResults for CompareResults {
     fn run(&self) -> &RunInfo {
         &self.run
@@ -123,11 +111,7 @@ impl CompareResults {
     /// The statistics over draws of variant `v` (≥ 1) against the reference on `m`, with
     /// parameter uncertainty.
     pub fn draw_stats(&self, v: usize, m: Scalar) -> Option<&DrawStats> {
-        self.draws
-            .as_ref()
-            .and_then(|d| d.stats.get(v))
-            .and_then(|s| s.get(m.index()))
-            .and_then(Option::as_ref)
+        self.draws.as_ref().and_then(|d| d.stats(v, m))
     }
 
     /// The statistics of variant `v` on `m`.
@@ -289,16 +273,9 @@ impl Compare {
                 .with_run_size(Some(nesting.paths()), Some(seed))?;
         }
         self.makers[0] = Maker::File(Box::new(self.variants[0].scenario.clone()));
-        for (v, maker) in self.variants.iter().zip(&self.makers) {
-            let keys = maker.overridden(&reference);
-            if !keys.is_empty() {
-                self.notes.push(format!(
-                    "{} sets {} itself: on every draw it keeps its own value, not the drawn one.",
-                    v.name,
-                    keys.join(", ")
-                ));
-            }
-        }
+        let names: Vec<&str> = self.variants.iter().map(|v| v.name.as_str()).collect();
+        let notes = super::nested::override_notes(&names, &self.overridden_keys());
+        self.notes.extend(notes);
         self.nesting = Some(nesting);
         Ok(self)
     }
@@ -370,7 +347,7 @@ impl Compare {
         ];
         let nested = results.draws.is_some();
         if nested {
-            header.extend(["draws", "p_better_draws", "param_share"]);
+            header.extend(super::nested::COLUMNS);
         }
         let mut out = CsvWriter::text_file(header);
         let reference = &self.variants[0].name;
@@ -405,36 +382,8 @@ impl Compare {
                 ];
                 if nested {
                     let d = results.draw_stats(v, *m);
-                    row.extend([
-                        d.map_or(String::new(), |d| d.draws.to_string()),
-                        number(d.and_then(|d| d.p_better)),
-                        number(d.and_then(|d| d.param_share)),
-                    ]);
+                    row.extend(DrawStats::cells(d));
                 }
-                out.push(row);
-            }
-        }
-        out.into_string()
-    }
-
-    /// `draws.csv`: per draw and variant, the draw's seed and parameter values and every
-    /// metric's mean over the draw's paths (what a later analysis of the draws regresses on).
-    pub fn draws_csv(&self, draws: &DrawResults) -> String {
-        let mut header = vec!["draw".to_string(), "seed".to_string()];
-        header.extend(self.reference().uncertain().iter().map(|p| p.column()));
-        header.push("variant".to_string());
-        header.extend(Scalar::ALL.iter().map(|m| m.name().to_string()));
-        let mut out = CsvWriter::text_file(header);
-        for (d, (values, seed)) in draws.values.iter().zip(&draws.seeds).enumerate() {
-            for (v, variant) in self.variants.iter().enumerate() {
-                let mut row = vec![d.to_string(), seed.to_string()];
-                row.extend(values.iter().map(|x| number(Some(*x))));
-                row.push(variant.name.clone());
-                row.extend(
-                    Scalar::ALL
-                        .iter()
-                        .map(|m| number(draws.means[v][m.index()][d])),
-                );
                 out.push(row);
             }
         }
@@ -569,34 +518,17 @@ impl Compare {
         };
         let (draws, run) =
             Draws::simulate(self.reference(), &self.makers, nesting, options, observer)?;
-        let mut variants = Vec::new();
-        let mut stats = Vec::new();
-        let mut means = Vec::new();
-        for v in 0..self.variants.len() {
-            let (mut paired, mut by_draw) = (Vec::new(), Vec::new());
-            if v > 0 {
-                for m in Scalar::ALL {
-                    let (p, d) = draws.paired(v, *m, direction(*m));
-                    paired.push(p);
-                    by_draw.push(d);
-                }
-            }
-            variants.push(VariantOutcome {
-                stats: Scalar::ALL.iter().map(|m| draws.stats(v, *m)).collect(),
-                paired,
-            });
-            stats.push(by_draw);
-            means.push(Scalar::ALL.iter().map(|m| draws.means(v, *m)).collect());
-        }
+        let (draws, paths) = draws.results(Scalar::ALL);
+        let variants = paths
+            .stats
+            .into_iter()
+            .zip(paths.paired)
+            .map(|(stats, paired)| VariantOutcome { stats, paired })
+            .collect();
         Ok(CompareResults {
             variants,
             run,
-            draws: Some(DrawResults {
-                values: draws.values,
-                seeds: draws.seeds,
-                means,
-                stats,
-            }),
+            draws: Some(draws),
         })
     }
 }
@@ -680,12 +612,7 @@ impl Study for Compare {
     }
 
     fn warnings(&self) -> Vec<super::SizeWarning> {
-        match self.nesting {
-            Some(n) => n.warnings(),
-            None => super::SizeWarning::paths(self.paths())
-                .into_iter()
-                .collect(),
-        }
+        super::nested::warnings(self.nesting, self.paths())
     }
 
     /// [`Compare::compute`] from the variants' results wherever they come from.
@@ -755,17 +682,8 @@ impl Study for Compare {
             "notes": self.notes,
         });
         if let Some(n) = self.nesting {
-            v["uncertainty"] = json!({
-                "draws": n.draws,
-                "paths_per_draw": n.paths_per_draw,
-                "parameters": self.reference().uncertain().iter().map(|p| p.name.clone()).collect::<Vec<_>>(),
-                "kept_sets": self.reference().has_uncertain_sets(),
-                "paths": "draw d takes the uncertain values of draw d (uncertain_draw) and runs paths 0..paths_per_draw under the seed of draws.csv, the same for every variant",
-                "overridden": self.variants.iter().zip(self.overridden_keys()).filter(|(_, k)| !k.is_empty()).map(|(v, k)| json!({"variant": v.name, "keys": k})).collect::<Vec<_>>(),
-                "intervals": "clustered by draw: the standard error of the mean difference is the sd of the draws' mean differences over the square root of the draws",
-                "p_better_draws": "share of draws whose mean difference has the better sign; a tie counts one half",
-                "param_share": "one-way random-effects decomposition of one path's difference: between-draw variance (variance of the draws' means less the mean within-draw variance over the paths per draw, clipped at 0) over between plus within",
-            });
+            let keys = self.overridden_keys();
+            v["uncertainty"] = super::nested::summary(self.reference(), n, &self.variants, &keys);
         }
         v
     }
@@ -774,7 +692,9 @@ impl Study for Compare {
     fn files(&self, results: &CompareResults) -> Vec<(String, Vec<u8>)> {
         let mut files = vec![(COMPARE_CSV.to_string(), self.csv(results).into_bytes())];
         if let Some(d) = &results.draws {
-            files.push((DRAWS_CSV.to_string(), self.draws_csv(d).into_bytes()));
+            let names: Vec<&str> = self.variants.iter().map(|v| v.name.as_str()).collect();
+            let csv = d.csv(self.reference(), &names);
+            files.push((DRAWS_CSV.to_string(), csv.into_bytes()));
         }
         files.extend(self.variants.iter().map(|v| {
             (

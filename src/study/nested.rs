@@ -23,12 +23,15 @@
 
 use std::ops::Range;
 
+use serde_json::{Value, json};
+
 use super::paired::{Direction, Paired, t_quantile};
 use super::problem::dummy_seed;
 use super::{MetricStats, SizeWarning};
 use crate::error::{Arg, Error, Work};
 use crate::metrics::Scalar;
 use crate::model::Model;
+use crate::output::csv::{CsvWriter, number};
 use crate::output::{RunInfo, Stopwatch};
 use crate::scenario::{Override, Scenario};
 use crate::simulate::{Observer, Options, Pool};
@@ -214,6 +217,17 @@ pub struct Draws {
     pub paths: Vec<Vec<Vec<f64>>>,
 }
 
+/// The columns a study's table gains with parameter uncertainty ([`DrawStats::cells`]).
+pub const COLUMNS: [&str; 3] = ["draws", "p_better_draws", "param_share"];
+
+/// A study's size warnings: those of its nesting in draws, or else of its paths per variant.
+pub fn warnings(nesting: Option<Nesting>, paths: u64) -> Vec<SizeWarning> {
+    match nesting {
+        Some(n) => n.warnings(),
+        None => SizeWarning::paths(paths).into_iter().collect(),
+    }
+}
+
 /// Per variant B ≠ A and metric, what the draws say beyond the paired comparison.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct DrawStats {
@@ -225,6 +239,17 @@ pub struct DrawStats {
     /// Share of one path's difference variance that is between draws; `None` without
     /// variance, with fewer than two draws or with one path per draw.
     pub param_share: Option<f64>,
+}
+
+impl DrawStats {
+    /// The cells of [`COLUMNS`] (empty for none).
+    pub fn cells(d: Option<&DrawStats>) -> [String; 3] {
+        [
+            d.map_or(String::new(), |d| d.draws.to_string()),
+            number(d.and_then(|d| d.p_better)),
+            number(d.and_then(|d| d.param_share)),
+        ]
+    }
 }
 
 impl Draws {
@@ -313,10 +338,16 @@ impl Draws {
         d * m..(d + 1) * m
     }
 
-    /// Variant `v`'s statistics of `metric` over every path.
+    /// Variant `v`'s statistics of `metric` over every path, the standard error of its mean
+    /// clustered by draw (`sd` of the draws' means over `√K`).
     pub fn stats(&self, v: usize, metric: Scalar) -> Option<MetricStats> {
         let values = &self.paths[v][metric.index()];
-        Summary::of(values.iter().map(|x| (!x.is_nan()).then_some(*x))).map(MetricStats::from)
+        let mut stats = Summary::of(values.iter().map(|x| (!x.is_nan()).then_some(*x)))
+            .map(MetricStats::from)?;
+        // The draws are the independent units: the mean's standard error from their means.
+        let means: Vec<f64> = self.means(v, metric).into_iter().flatten().collect();
+        stats.se = mean_sd(&means).1.map(|sd| sd / (means.len() as f64).sqrt());
+        Some(stats)
     }
 
     /// Variant `v`'s mean of `metric` over each draw's paths (`None` where undefined on all).
@@ -425,4 +456,125 @@ impl Draws {
             }),
         )
     }
+}
+
+/// What the draws of a study with parameter uncertainty gave beyond its paired table, for the
+/// study's metrics: per variant and metric each draw's mean, and the statistics over draws
+/// against the first variant.
+#[derive(Debug, Clone)]
+pub struct DrawResults {
+    /// The metrics, in the order of `means` and `stats`.
+    pub metrics: Vec<Scalar>,
+    /// Per draw: the uncertain parameters' values, and the seed of its paths.
+    pub values: Vec<Vec<f64>>,
+    pub seeds: Vec<u64>,
+    /// `[variant][metric][draw]`: the mean over the draw's paths where the metric is defined.
+    pub means: Vec<Vec<Vec<Option<f64>>>>,
+    /// `[variant][metric]`: the statistics over draws against the first variant (empty for
+    /// the first itself).
+    pub stats: Vec<Vec<Option<DrawStats>>>,
+}
+
+/// Per variant and metric of [`DrawResults`]: the statistics over every path, and against the
+/// first variant the paired comparison clustered by draw (empty for the first).
+pub struct PathStats {
+    pub stats: Vec<Vec<Option<MetricStats>>>,
+    pub paired: Vec<Vec<Option<Paired>>>,
+}
+
+impl Draws {
+    /// The statistics of every variant on `metrics`, each variant against the first.
+    pub fn results(self, metrics: &[Scalar]) -> (DrawResults, PathStats) {
+        let variants = self.paths.len();
+        let (mut stats, mut paired, mut means, mut by_draw) =
+            (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        for v in 0..variants {
+            let (mut p, mut d) = (Vec::new(), Vec::new());
+            if v > 0 {
+                for m in metrics {
+                    let (a, b) = self.paired(v, *m, m.direction());
+                    p.push(a);
+                    d.push(b);
+                }
+            }
+            paired.push(p);
+            by_draw.push(d);
+            stats.push(metrics.iter().map(|m| self.stats(v, *m)).collect());
+            means.push(metrics.iter().map(|m| self.means(v, *m)).collect());
+        }
+        let draws = DrawResults {
+            metrics: metrics.to_vec(),
+            values: self.values,
+            seeds: self.seeds,
+            means,
+            stats: by_draw,
+        };
+        (draws, PathStats { stats, paired })
+    }
+}
+
+impl DrawResults {
+    /// The statistics over draws of variant `v` (≥ 1) on `m`.
+    pub fn stats(&self, v: usize, m: Scalar) -> Option<&DrawStats> {
+        let j = self.metrics.iter().position(|x| *x == m)?;
+        self.stats.get(v)?.get(j)?.as_ref()
+    }
+
+    /// `draws.csv`: per draw and variant (named `names`), the draw's seed and the values of
+    /// `reference`'s uncertain parameters, then every metric's mean over the draw's paths
+    /// (what a later analysis of the draws regresses on).
+    pub fn csv(&self, reference: &Scenario, names: &[&str]) -> String {
+        let mut header = vec!["draw".to_string(), "seed".to_string()];
+        header.extend(reference.uncertain().iter().map(|p| p.column()));
+        header.push("variant".to_string());
+        header.extend(self.metrics.iter().map(|m| m.name().to_string()));
+        let mut out = CsvWriter::text_file(header);
+        for (d, (values, seed)) in self.values.iter().zip(&self.seeds).enumerate() {
+            for (v, name) in names.iter().enumerate() {
+                let mut row = vec![d.to_string(), seed.to_string()];
+                row.extend(values.iter().map(|x| number(Some(*x))));
+                row.push(name.to_string());
+                row.extend(self.means[v].iter().map(|m| number(m[d])));
+                out.push(row);
+            }
+        }
+        out.into_string()
+    }
+}
+
+/// The `uncertainty` entry of a study's `summary.json`: the nesting, the parameters, which
+/// variant sets which drawn keys itself (`overridden`, per variant), and how each statistic is
+/// made.
+pub fn summary(
+    reference: &Scenario,
+    nesting: Nesting,
+    variants: &[super::Variant],
+    overridden: &[Vec<String>],
+) -> Value {
+    json!({
+        "draws": nesting.draws,
+        "paths_per_draw": nesting.paths_per_draw,
+        "parameters": reference.uncertain().iter().map(|p| p.name.clone()).collect::<Vec<_>>(),
+        "kept_sets": reference.has_uncertain_sets(),
+        "paths": "draw d takes the uncertain values of draw d (uncertain_draw) and runs paths 0..paths_per_draw under the seed of draws.csv, the same for every variant",
+        "overridden": variants.iter().zip(overridden).filter(|(_, k)| !k.is_empty()).map(|(v, k)| json!({"variant": v.name, "keys": k})).collect::<Vec<_>>(),
+        "intervals": "clustered by draw: the standard error of the mean difference is the sd of the draws' mean differences over the square root of the draws",
+        "p_better_draws": "share of draws whose mean difference has the better sign; a tie counts one half",
+        "param_share": "one-way random-effects decomposition of one path's difference: between-draw variance (variance of the draws' means less the mean within-draw variance over the paths per draw, clipped at 0) over between plus within",
+    })
+}
+
+/// The notes of a study whose variants (`names`) set drawn keys themselves.
+pub fn override_notes(names: &[&str], overridden: &[Vec<String>]) -> Vec<String> {
+    names
+        .iter()
+        .zip(overridden)
+        .filter(|(_, k)| !k.is_empty())
+        .map(|(n, k)| {
+            format!(
+                "{n} sets {} itself: on every draw it keeps its own value, not the drawn one.",
+                k.join(", ")
+            )
+        })
+        .collect()
 }

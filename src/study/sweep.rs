@@ -6,6 +6,12 @@
 //! known far more precisely than two such errors suggest, because the variants share their
 //! paths (see the module [`super`]): each variant also carries its paired difference from the
 //! first variant (the lowest values), shown in the report.
+//!
+//! With parameter uncertainty ([`Sweep::with_uncertainty`], `sweep --uncertain`) the paths are
+//! nested in draws of the base's `[[uncertain]]` parameters as in a comparison
+//! ([`super::nested`]): the swept values beat drawn values of the same keys, the standard errors
+//! are clustered by draw, and against the first variant each variant gains the probability
+//! over draws that it is better and the parameter share of the difference's variance.
 
 mod page;
 
@@ -14,6 +20,7 @@ use std::fmt::Write as _;
 use serde_json::{Value, json};
 
 pub use super::MetricStats;
+use super::nested::{DRAWS_CSV, DrawResults, DrawStats, Draws, Maker, Nesting};
 use super::paired::{Paired, direction};
 use super::params::{SweepParam, apply, show_value};
 use super::{
@@ -45,6 +52,12 @@ pub struct Sweep {
     variants: Vec<Variant>,
     /// What the sweep was made from, for its shards ([`Study::recipe`]).
     recipe: Value,
+    /// Each variant's overrides, applied after a draw's values.
+    makers: Vec<Maker>,
+    /// With parameter uncertainty: the draws and their paths.
+    nesting: Option<Nesting>,
+    /// Which variants set drawn keys themselves, with parameter uncertainty.
+    notes: Vec<String>,
 }
 
 /// One variant's outcome: its parameter values (in the order of the swept parameters) and, per metric of the
@@ -64,6 +77,8 @@ pub struct SweepResults {
     /// In variant order: the first parameter's values outermost.
     pub points: Vec<SweepPoint>,
     pub run: RunInfo,
+    /// With parameter uncertainty: what the draws gave.
+    pub draws: Option<DrawResults>,
 }
 
 impl StudyResults for SweepResults {
@@ -119,6 +134,7 @@ impl Sweep {
             .collect::<Result<Vec<bool>, _>>()?;
         let stripped = base.without_sensitivity();
         let mut variants = Vec::with_capacity(size);
+        let mut makers = Vec::with_capacity(size);
         let grid: Vec<Vec<f64>> = match params.as_slice() {
             [a] => a.values.iter().map(|x| vec![*x]).collect(),
             [a, b] => a
@@ -163,6 +179,7 @@ impl Sweep {
                 settings,
                 scenario,
             });
+            makers.push(Maker::Overrides(overrides));
         }
         let metrics = if metrics.is_empty() {
             KEY_METRICS.to_vec()
@@ -181,7 +198,39 @@ impl Sweep {
             metrics,
             variants,
             recipe,
+            makers,
+            nesting: None,
+            notes: Vec::new(),
         })
+    }
+
+    /// The sweep with parameter uncertainty: `nesting.draws` draws of the base's uncertain
+    /// parameters, each run by every variant on `nesting.paths_per_draw` paths
+    /// ([`super::nested`]); refused for a base without an `[[uncertain]]` section.
+    pub fn with_uncertainty(mut self, nesting: Nesting) -> Result<Sweep, Error> {
+        super::nested::check(&self.base, &self.makers, "sweep")?;
+        let seed = Some(self.base.spec().simulation.seed as u64);
+        self.base = self.base.with_run_size(Some(nesting.paths()), seed)?;
+        for v in &mut self.variants {
+            v.scenario = v.scenario.with_run_size(Some(nesting.paths()), seed)?;
+        }
+        let names: Vec<&str> = self.variants.iter().map(|v| v.name.as_str()).collect();
+        self.notes = super::nested::override_notes(&names, &self.overridden_keys());
+        self.nesting = Some(nesting);
+        Ok(self)
+    }
+
+    /// With parameter uncertainty: the draws and their paths.
+    pub fn nesting(&self) -> Option<Nesting> {
+        self.nesting
+    }
+
+    /// Per variant, the keys of uncertain parameters it sets itself.
+    pub fn overridden_keys(&self) -> Vec<Vec<String>> {
+        self.makers
+            .iter()
+            .map(|m| m.overridden(&self.base))
+            .collect()
     }
 
     /// The scenario the variants are made from.
@@ -225,20 +274,30 @@ impl Sweep {
     /// dotted path, then `metric,mean,se,p05,p50,p95` (empty where undefined).
     pub fn csv(&self, results: &SweepResults) -> String {
         let header = self.params.iter().map(|p| p.key.as_str());
-        let columns = ["metric", "mean", "se", "p05", "p50", "p95"];
+        let mut columns = vec!["metric", "mean", "se", "p05", "p50", "p95"];
+        if results.draws.is_some() {
+            columns.extend(super::nested::COLUMNS);
+        }
         let mut out = CsvWriter::text_file(header.chain(columns));
-        for point in &results.points {
+        for (i, point) in results.points.iter().enumerate() {
             for (m, stats) in self.metrics.iter().zip(&point.stats) {
                 let s = stats.as_ref();
                 let values = point.values.iter().map(|v| show_value(*v));
-                out.push(values.chain([
-                    m.name().to_string(),
-                    number(s.map(|s| s.mean)),
-                    number(s.and_then(|s| s.se)),
-                    number(s.map(|s| s.p05)),
-                    number(s.map(|s| s.p50)),
-                    number(s.map(|s| s.p95)),
-                ]));
+                let mut row: Vec<String> = values
+                    .chain([
+                        m.name().to_string(),
+                        number(s.map(|s| s.mean)),
+                        number(s.and_then(|s| s.se)),
+                        number(s.map(|s| s.p05)),
+                        number(s.map(|s| s.p50)),
+                        number(s.map(|s| s.p95)),
+                    ])
+                    .collect();
+                if let Some(draws) = &results.draws {
+                    let d = draws.stats(i, *m);
+                    row.extend(DrawStats::cells(d));
+                }
+                out.push(row);
             }
         }
         out.into_string()
@@ -273,6 +332,36 @@ impl Study for Sweep {
 
     /// [`Sweep::compute`] from the variants' results wherever they come from.
     fn compute_from(&self, source: ResultSource<'_>) -> Result<SweepResults, Error> {
+        if let Some(nesting) = self.nesting {
+            let ResultSource::Simulate { options, observer } = source else {
+                return Err(Error::Input(
+                    "a sweep with parameter uncertainty cannot be merged from shards yet".into(),
+                ));
+            };
+            let (draws, run) =
+                Draws::simulate(&self.base, &self.makers, nesting, options, observer)?;
+            let (draws, paths) = draws.results(&self.metrics);
+            let points = paths
+                .stats
+                .into_iter()
+                .zip(paths.paired)
+                .enumerate()
+                .map(|(i, (stats, change))| SweepPoint {
+                    values: self.values_of(i),
+                    stats,
+                    change: if i == 0 {
+                        vec![None; self.metrics.len()]
+                    } else {
+                        change
+                    },
+                })
+                .collect();
+            return Ok(SweepResults {
+                points,
+                run,
+                draws: Some(draws),
+            });
+        }
         let kept = (self.variants.len() * self.metrics.len() * 128) as u64
             + self.paths() * self.metrics.len() as u64 * 8;
         let mut first: Vec<Vec<f64>> = Vec::new();
@@ -303,11 +392,24 @@ impl Study for Sweep {
                 change,
             }
         })?;
-        Ok(SweepResults { points, run })
+        Ok(SweepResults {
+            points,
+            run,
+            draws: None,
+        })
     }
 
+    /// None with parameter uncertainty: its shards are not written yet.
     fn recipe(&self) -> Option<&Value> {
-        Some(&self.recipe)
+        self.nesting.is_none().then_some(&self.recipe)
+    }
+
+    fn notes(&self) -> &[String] {
+        &self.notes
+    }
+
+    fn warnings(&self) -> Vec<super::SizeWarning> {
+        super::nested::warnings(self.nesting, self.paths())
     }
 
     /// The sweep made again from its [`Study::recipe`].
@@ -324,14 +426,29 @@ impl Study for Sweep {
     }
 
     fn summary(&self, _results: &SweepResults) -> Value {
-        json!({
+        let mut v = json!({
             "parameters": self.params.iter().map(|p| json!({"key": p.key, "values": p.values})).collect::<Vec<_>>(),
             "metrics": self.metrics.iter().map(|m| m.name()).collect::<Vec<_>>(),
-        })
+        });
+        if let Some(n) = self.nesting {
+            let keys = self.overridden_keys();
+            v["uncertainty"] = super::nested::summary(&self.base, n, &self.variants, &keys);
+            v["notes"] = json!(self.notes);
+        }
+        v
     }
 
+    /// `sweep.csv`, and with parameter uncertainty `draws.csv`.
     fn files(&self, results: &SweepResults) -> Vec<(String, Vec<u8>)> {
-        vec![(SWEEP_CSV.to_string(), self.csv(results).into_bytes())]
+        let mut files = vec![(SWEEP_CSV.to_string(), self.csv(results).into_bytes())];
+        if let Some(d) = &results.draws {
+            let names: Vec<&str> = self.variants.iter().map(|v| v.name.as_str()).collect();
+            files.push((
+                DRAWS_CSV.to_string(),
+                d.csv(&self.base, &names).into_bytes(),
+            ));
+        }
+        files
     }
 
     /// A chart per metric: a line with bands for one parameter, a heat map for two.

@@ -124,6 +124,22 @@ pub(super) fn html(s: &Sweep, r: &SweepResults, charts: &[StudyChart]) -> String
     extra.extend(params);
     meta(&mut h, base, s.variants().len(), &r.run, &extra);
     crn_note(&mut h, base);
+    if let Some(n) = s.nesting() {
+        let _ = writeln!(
+            h,
+            "<p class=\"note\">With parameter uncertainty: {} draws of the uncertain parameters, \
+             each run by every variant on the same {} paths under the draw's own seed; a swept \
+             key that a parameter draws keeps its swept value. Standard errors and intervals \
+             come from the draws' means (a draw's paths share its parameters). \
+             <code>sweep.csv</code> adds, against the first row, the share of draws on which a \
+             variant is better (ties one half) and the share of the difference's variance that \
+             is parameter uncertainty; <code>draws.csv</code> has every draw's means.</p>",
+            n.draws, n.paths_per_draw
+        );
+        for note in crate::study::Study::notes(s) {
+            let _ = writeln!(h, "<p class=\"note\">{}</p>", esc(note));
+        }
+    }
     h.push_str("<h2>Charts</h2>\n");
     for c in charts {
         figure(&mut h, c);
