@@ -13,6 +13,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use microfolio::output;
 use microfolio::scenario::lookup;
 use microfolio::study::morris::{Morris, MorrisSettings};
+use microfolio::study::nested::{DEFAULT_DRAWS, DEFAULT_PATHS_PER_DRAW, Nesting};
 use microfolio::study::params::{SweepParam, VariantSpec};
 use microfolio::study::sobol::{Sobol, SobolSettings};
 use microfolio::study::{KEY_METRICS, SizeWarning, parse_metrics};
@@ -450,7 +451,8 @@ fn study_options(threads: Option<usize>) -> Options {
 /// `microfolio sweep` into `folder`; `params` as on the command line (`KEY=v1,v2` or
 /// `KEY=lo:hi:n`). Returns where the folder now is.
 #[pyfunction]
-#[pyo3(signature = (scenario, params, folder, control, metrics=None, threads=None))]
+#[pyo3(signature = (scenario, params, folder, control, metrics=None, threads=None, uncertain=false, draws=None, paths_per_draw=None))]
+#[allow(clippy::too_many_arguments)]
 fn sweep(
     py: Python<'_>,
     scenario: &PyScenario,
@@ -459,6 +461,9 @@ fn sweep(
     control: Py<Control>,
     metrics: Option<Vec<String>>,
     threads: Option<usize>,
+    uncertain: bool,
+    draws: Option<u64>,
+    paths_per_draw: Option<u64>,
 ) -> PyResult<StudyDone> {
     let scenario = scenario.inner.clone();
     py.detach(|| {
@@ -470,7 +475,10 @@ fn sweep(
             None => Vec::new(),
             some => metric_list(some)?,
         };
-        let study = Sweep::new(&scenario, params, metrics)?;
+        let mut study = Sweep::new(&scenario, params, metrics)?;
+        if let Some(n) = nesting(uncertain, draws, paths_per_draw)? {
+            study = study.with_uncertainty(n)?;
+        }
         run_study_watched(&study, &folder, threads, control.get())
     })
     .map_err(|e| error(py, e))
@@ -478,7 +486,7 @@ fn sweep(
 
 /// `microfolio compare` into `folder`: scenarios and variants (`NAME: key=value,...`).
 #[pyfunction]
-#[pyo3(signature = (scenarios, variants, folder, control, paths=None, seed=None, metrics=None, threads=None))]
+#[pyo3(signature = (scenarios, variants, folder, control, paths=None, seed=None, metrics=None, threads=None, uncertain=false, draws=None, paths_per_draw=None))]
 #[allow(clippy::too_many_arguments)]
 fn compare(
     py: Python<'_>,
@@ -490,6 +498,9 @@ fn compare(
     seed: Option<u64>,
     metrics: Option<Vec<String>>,
     threads: Option<usize>,
+    uncertain: bool,
+    draws: Option<u64>,
+    paths_per_draw: Option<u64>,
 ) -> PyResult<StudyDone> {
     let scenarios: Vec<Scenario> = scenarios.iter().map(|s| s.inner.clone()).collect();
     py.detach(|| {
@@ -501,10 +512,31 @@ fn compare(
             None => Vec::new(),
             some => metric_list(some)?,
         };
-        let study = Compare::new(&scenarios, &specs, paths, seed, metrics)?;
+        let mut study = Compare::new(&scenarios, &specs, paths, seed, metrics)?;
+        if let Some(n) = nesting(uncertain, draws, paths_per_draw)? {
+            study = study.with_uncertainty(n)?;
+        }
         run_study_watched(&study, &folder, threads, control.get())
     })
     .map_err(|e| error(py, e))
+}
+
+/// The nesting of paths in draws of `uncertain=True` (`draws`, `paths_per_draw`, each by
+/// default as on the command line); `None` without it. The Python side refuses the numbers
+/// without `uncertain`, and `paths` with it.
+fn nesting(
+    uncertain: bool,
+    draws: Option<u64>,
+    paths_per_draw: Option<u64>,
+) -> Result<Option<Nesting>, Error> {
+    if !uncertain {
+        return Ok(None);
+    }
+    Nesting::new(
+        draws.unwrap_or(DEFAULT_DRAWS),
+        paths_per_draw.unwrap_or(DEFAULT_PATHS_PER_DRAW),
+    )
+    .map(Some)
 }
 
 /// `microfolio tornado` into `folder`.

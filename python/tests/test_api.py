@@ -120,6 +120,24 @@ def test_run_with_parameter_uncertainty(root):
     assert (r.paths["net_loss"] != plain.paths["net_loss"]).any()
 
 
+def test_compare_and_sweep_with_parameter_uncertainty(root):
+    s = mf.load(root / "scenarios" / "uncertainty.toml")
+    refer = {"refer_more": {"followup.referral_share": 0.8}}
+    with pytest.warns(UserWarning):  # 3 draws of 4 paths: a warning, not a refusal
+        cmp = mf.compare(s, refer, uncertain=True, draws=3, paths_per_draw=4, progress=False)
+    assert {"draws", "p_better_draws", "param_share"} <= set(cmp.columns)
+    draws = cmp.attrs["draws"]
+    assert len(draws) == 3 * 2 and "variant" in draws.columns
+    with pytest.warns(UserWarning):
+        sw = mf.sweep(s, {"followup.referral_share": [0.2, 0.8]}, uncertain=True, draws=2,
+                      paths_per_draw=3, progress=False)
+    assert "p_better_draws" in sw.columns and len(sw.attrs["draws"]) == 2 * 2
+    with pytest.raises(ValueError, match="uncertain=True"):
+        mf.compare(s, refer, draws=3, progress=False)
+    with pytest.raises(ValueError, match="paths=20"):
+        mf.compare(s, refer, uncertain=True, paths=20, progress=False)
+
+
 def test_a_calibrated_scenario_draws_whole_kept_sets(tmp_path):
     # A scenario as `microfolio calibrate` writes it: its [[uncertain]] parameters drawn
     # jointly from the sets of a CSV file beside it (each path one whole set).

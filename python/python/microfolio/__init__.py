@@ -393,7 +393,12 @@ def _study(kind: str, call, folder: Optional[PathLike], progress: bool, label: s
         where, said = _work(lambda c: call(target, c), progress=progress, label=label)
         for w in said:
             warnings.warn(w, UserWarning, stacklevel=4)
-        return pd.read_csv(Path(where) / f"{kind}.csv")
+        table = pd.read_csv(Path(where) / f"{kind}.csv")
+        # With parameter uncertainty: each draw's means, for an analysis of the draws.
+        draws = Path(where) / "draws.csv"
+        if draws.exists():
+            table.attrs["draws"] = pd.read_csv(draws)
+        return table
 
     if folder is not None:
         return done(os.fspath(folder))
@@ -411,17 +416,38 @@ def _sweep_param(key: str, values: Any) -> str:
     return f"{key}=" + ",".join(_toml_value(v) for v in values)
 
 
+def _check_nesting(uncertain: bool, draws: Optional[int], paths_per_draw: Optional[int],
+                   paths: Optional[int]) -> None:
+    """Refuse ``draws``/``paths_per_draw`` without ``uncertain=True``, and ``paths`` with it,
+    as the command line refuses its flags."""
+    if not uncertain:
+        for name, value in (("draws", draws), ("paths_per_draw", paths_per_draw)):
+            if value is not None:
+                raise InputError(f"{name}={value}: draws nest paths only with uncertain=True "
+                                 "(draws of the scenario's [[uncertain]] parameters)")
+    elif paths is not None:
+        raise InputError(f"paths={paths}: with uncertain=True every variant runs draws × "
+                         "paths_per_draw paths; give those instead")
+
+
 def sweep(scenario: Union[Scenario, PathLike], params: Mapping[str, Any], *,
           metrics: Optional[Sequence[str]] = None, paths: Optional[int] = None,
           seed: Optional[int] = None, threads: Optional[int] = None,
-          folder: Optional[PathLike] = None, progress: bool = True) -> pd.DataFrame:
+          folder: Optional[PathLike] = None, progress: bool = True,
+          uncertain: bool = False, draws: Optional[int] = None,
+          paths_per_draw: Optional[int] = None) -> pd.DataFrame:
     """``microfolio sweep``: one or two keys, each over a list of values or ``"lo:hi:n"``
     (``{"followup.referral_share": [0.2, 0.5, 0.8]}``). Returns ``sweep.csv`` as a data
-    frame; ``folder`` also keeps the study's folder (charts, report) there."""
+    frame; ``folder`` also keeps the study's folder (charts, report) there. With
+    ``uncertain=True`` the paths are nested in ``draws`` draws of the scenario's
+    ``[[uncertain]]`` parameters, ``paths_per_draw`` each (docs/studies.md), and the frame's
+    ``attrs["draws"]`` is ``draws.csv``."""
+    _check_nesting(uncertain, draws, paths_per_draw, paths)
     s = _sized(_scenario(scenario), paths, seed)
     specs = [_sweep_param(k, v) for k, v in params.items()]
     return _study("sweep", lambda f, c: _native.sweep(s._native, specs, f, c,
-                                                      _metric_names(metrics), threads),
+                                                      _metric_names(metrics), threads,
+                                                      uncertain, draws, paths_per_draw),
                   folder, progress, f"{s.name}: sweep")
 
 
@@ -429,10 +455,16 @@ def compare(scenarios: Union[Scenario, PathLike, Sequence[Union[Scenario, PathLi
             variants: Optional[Mapping[str, Mapping[str, Any]]] = None, *,
             metrics: Optional[Sequence[str]] = None, paths: Optional[int] = None,
             seed: Optional[int] = None, threads: Optional[int] = None,
-            folder: Optional[PathLike] = None, progress: bool = True) -> pd.DataFrame:
+            folder: Optional[PathLike] = None, progress: bool = True,
+            uncertain: bool = False, draws: Optional[int] = None,
+            paths_per_draw: Optional[int] = None) -> pd.DataFrame:
     """``microfolio compare``: scenarios (the first is the reference) and named variants of the
     first (``{"refer_more": {"followup.referral_share": 0.8}}``), on common random numbers.
-    Returns ``compare.csv`` as a data frame."""
+    Returns ``compare.csv`` as a data frame. With ``uncertain=True`` the paths are nested in
+    ``draws`` draws of the first scenario's ``[[uncertain]]`` parameters, ``paths_per_draw``
+    each (docs/studies.md): the frame gains ``draws``, ``p_better_draws`` and ``param_share``,
+    and its ``attrs["draws"]`` is ``draws.csv``."""
+    _check_nesting(uncertain, draws, paths_per_draw, paths)
     if isinstance(scenarios, (Scenario, str, os.PathLike)):
         scenarios = [scenarios]
     loaded = [_scenario(x)._native for x in scenarios]
@@ -443,7 +475,8 @@ def compare(scenarios: Union[Scenario, PathLike, Sequence[Union[Scenario, PathLi
     label = f"{loaded[0].name if loaded else ''}: compare"
     names = _metric_names(metrics)
     table = _study("compare", lambda f, c: _native.compare(loaded, specs, f, c, paths, seed,
-                                                           names, threads),
+                                                           names, threads, uncertain, draws,
+                                                           paths_per_draw),
                    folder, progress, label)
     # compare.csv has every metric; the frame has those asked for, in their order.
     if names is None:
