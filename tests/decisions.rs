@@ -169,6 +169,19 @@ fn compare_uncertain_through_the_binary() {
         &["compare", "plain.toml", "--variant", v, "--uncertain"],
         &["[[uncertain]]"],
     );
+    refused(
+        dir.path(),
+        &[
+            "compare",
+            "decide.toml",
+            "--variant",
+            v,
+            "--uncertain",
+            "--shard",
+            "0/2",
+        ],
+        &["--shard 0/2", "--uncertain", "shards"],
+    );
     let out = microfolio(
         dir.path(),
         &[
