@@ -46,6 +46,7 @@ mod run;
 mod sampling;
 pub mod scenario;
 pub mod schedule;
+pub mod segments;
 pub mod shard;
 mod simulate;
 pub mod stats;

@@ -511,6 +511,7 @@ pub fn shape(spec: &ScenarioSpec) -> Shape {
         years,
         rows: years + after,
         run_off_years: spec.state.run_off_years,
+        segments: spec.segments.len(),
     }
 }
 

@@ -13,9 +13,11 @@ pub mod folder;
 use self::csv::CsvWriter;
 #[cfg(feature = "parquet")]
 pub mod parquet;
+pub mod segments;
 pub use folder::{
     LeftBehind, MANIFEST, OutputDir, OutputError, RUN, is_result_folder, note_written,
 };
+pub use segments::SEGMENTS_CSV;
 
 use crate::engine::PathOutcome;
 use crate::metrics::{Scalar, Yearly};
@@ -520,6 +522,7 @@ mod tests {
             index: 0,
             scalars: [Some(1.0); Scalar::COUNT],
             yearly: vec![],
+            segments: vec![],
             loans_simulated: 1,
         };
         let wrote = (0..20_000).try_for_each(|_| csv.write(std::slice::from_ref(&outcome)));

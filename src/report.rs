@@ -437,6 +437,10 @@ fn html(data: &RunData, drawn: &charts::Charts, parameters: &[String]) -> String
         h.push_str("<h2>The state's whole account</h2>\n");
         figure(&mut h, c);
     }
+    for c in charts.iter().filter(|c| c.name == "who_bears_loss") {
+        h.push_str("<h2>Who bears the loss</h2>\n");
+        figure(&mut h, c);
+    }
     h.push_str("<h2>Distributions over paths</h2>\n");
     for c in charts.iter().filter(|c| c.name.starts_with("hist_")) {
         figure(&mut h, c);

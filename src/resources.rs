@@ -19,9 +19,16 @@ use crate::scenario::Scenario;
 /// the estimate needs nothing of the driver above it.
 pub const CHUNK_PATHS: u64 = 512;
 
-/// Bytes kept per path for the statistics, for paths of `rows` yearly rows.
-pub fn bytes_per_path(rows: usize) -> u64 {
-    ((Scalar::COUNT + Yearly::COUNT * rows) * 8) as u64
+/// Bytes kept per path for the statistics, for paths of `rows` yearly rows and `segments`
+/// segments.
+pub fn bytes_per_path(rows: usize, segments: usize) -> u64 {
+    ((Scalar::COUNT + Yearly::COUNT * rows + crate::segments::values_per_path(segments)) * 8) as u64
+}
+
+/// [`bytes_per_path`] of the paths of `spec`.
+fn bytes_per_path_of(spec: &crate::scenario::ScenarioSpec) -> u64 {
+    let shape = crate::model::shape(spec);
+    bytes_per_path(shape.rows, shape.segments)
 }
 
 /// Upper bound of the memory (bytes) a run of `scenario` on `threads` threads needs.
@@ -35,7 +42,7 @@ pub fn estimated_memory_of(scenario: &Scenario, threads: usize, paths: u64) -> u
     let years = spec.simulation.horizon_years as u64;
     let months = 12 * years;
     let segments = spec.segments.len() as u64;
-    let per_path = bytes_per_path(crate::model::shape(spec).rows);
+    let per_path = bytes_per_path_of(spec);
     let results = paths.saturating_mul(per_path);
     let sorting = paths.saturating_mul(8);
     let in_flight = 2 * CHUNK_PATHS * (per_path + 256);
@@ -67,12 +74,13 @@ pub fn estimated_memory_of(scenario: &Scenario, threads: usize, paths: u64) -> u
 /// disk and keeps none (a shard task): the workspaces and chunks in flight, as for a run of no
 /// paths, and the block of outcomes being written, whatever the task's paths.
 pub fn streaming_memory(scenario: &Scenario, threads: usize) -> u64 {
-    let rows = crate::model::shape(scenario.spec()).rows;
-    let block = crate::shard::format::block_paths(rows);
-    // The block's outcomes (each a path's record and its allocation) and one chunk's bytes.
-    let held = block.saturating_mul(bytes_per_path(rows) + 128)
-        + crate::shard::format::block_bytes(block as usize, rows)
-            / crate::shard::format::columns(rows) as u64;
+    let shape = crate::model::shape(scenario.spec());
+    let (rows, segments) = (shape.rows, shape.segments);
+    let block = crate::shard::format::block_paths(rows, segments);
+    // The block's outcomes (each a path's record and its allocations) and one chunk's bytes.
+    let held = block.saturating_mul(bytes_per_path(rows, segments) + 192)
+        + crate::shard::format::block_bytes(block as usize, rows, segments)
+            / crate::shard::format::columns(rows, segments) as u64;
     estimated_memory_of(scenario, threads, 0).saturating_add(held)
 }
 
@@ -83,7 +91,8 @@ pub fn streaming_memory(scenario: &Scenario, threads: usize) -> u64 {
 /// of every shard's outcomes in flight and a constant.
 pub fn merge_memory(scenario: &Scenario, paths_file: bool, uncertain: bool) -> u64 {
     let paths = scenario.spec().simulation.paths as u64;
-    let rows = crate::model::shape(scenario.spec()).rows;
+    let shape = crate::model::shape(scenario.spec());
+    let (rows, segments) = (shape.rows, shape.segments);
     let columns = if paths_file {
         let ranked = if uncertain {
             (scenario.uncertain().len() + crate::charts::data::RANKED.len()) as u64
@@ -94,8 +103,8 @@ pub fn merge_memory(scenario: &Scenario, paths_file: bool, uncertain: bool) -> u
     } else {
         1
     };
-    let block = crate::shard::format::block_paths(rows);
-    let in_flight = 2 * crate::shard::format::block_bytes(block as usize, rows);
+    let block = crate::shard::format::block_paths(rows, segments);
+    let in_flight = 2 * crate::shard::format::block_bytes(block as usize, rows, segments);
     paths
         .saturating_mul(8 * columns)
         .saturating_add(in_flight)

@@ -26,6 +26,9 @@ pub trait OutcomeColumns {
     fn scalar_column(&self, m: Scalar) -> Result<Vec<f64>, Error>;
     /// Yearly metric `m` in row `row` (below the shape's rows) on each path, in path order.
     fn yearly_column(&self, row: usize, m: Yearly) -> Result<Vec<f64>, Error>;
+    /// Value `k` (below [`Shape::segment_values`]) of who bore the loss, on each path in path
+    /// order.
+    fn segment_column(&self, k: usize) -> Result<Vec<f64>, Error>;
 }
 
 impl OutcomeColumns for Results {
@@ -52,6 +55,10 @@ impl OutcomeColumns for Results {
     fn yearly_column(&self, row: usize, m: Yearly) -> Result<Vec<f64>, Error> {
         Ok(self.yearly(row, m).to_vec())
     }
+
+    fn segment_column(&self, k: usize) -> Result<Vec<f64>, Error> {
+        Ok(self.segments[k].clone())
+    }
 }
 
 /// The yearly rows every path of a run carries: the horizon's report years, and after them the
@@ -67,16 +74,25 @@ pub struct Shape {
     /// Whether the rows after the horizon are the run-off's calendar years
     /// (`state.run_off_years`) rather than one row, `after`, for everything after it.
     pub run_off_years: bool,
+    /// The scenario's segments: each path records [`crate::segments::values_per_path`]
+    /// values of who bore its loss (docs/model.md §7).
+    pub segments: usize,
 }
 
 impl Shape {
-    /// Rows of the horizon's years only.
+    /// Rows of the horizon's years only, for one segment.
     pub fn horizon(years: usize) -> Shape {
         Shape {
             years,
             rows: years,
             run_off_years: false,
+            segments: 1,
         }
+    }
+
+    /// The values of who bore the loss each path records ([`crate::segments`]).
+    pub fn segment_values(&self) -> usize {
+        crate::segments::values_per_path(self.segments)
     }
 
     /// The `label` of row `row` in `timeseries.csv`: its calendar year (the horizon starting
@@ -101,6 +117,8 @@ pub struct Results {
     scalars: Vec<Vec<f64>>,
     /// `yearly[m * rows + y][k]`.
     yearly: Vec<Vec<f64>>,
+    /// `segments[v][k]`: value `v` of who bore the loss ([`crate::segments`]) on path k.
+    segments: Vec<Vec<f64>>,
     loans_simulated: u64,
 }
 
@@ -112,6 +130,7 @@ impl Results {
             shape,
             scalars: vec![Vec::new(); Scalar::COUNT],
             yearly: vec![Vec::new(); Yearly::COUNT * shape.rows],
+            segments: vec![Vec::new(); shape.segment_values()],
             loans_simulated: 0,
         }
     }
@@ -134,6 +153,14 @@ impl Results {
                     self.yearly[m.index() * rows + y].push(o.yearly(y, *m));
                 }
             }
+            assert_eq!(
+                o.segments.len(),
+                self.segments.len(),
+                "a path of other segments"
+            );
+            for (col, v) in self.segments.iter_mut().zip(&o.segments) {
+                col.push(*v);
+            }
             self.loans_simulated += o.loans_simulated;
         }
     }
@@ -152,6 +179,9 @@ impl Results {
             a.extend(b);
         }
         for (a, b) in self.yearly.iter_mut().zip(other.yearly) {
+            a.extend(b);
+        }
+        for (a, b) in self.segments.iter_mut().zip(other.segments) {
             a.extend(b);
         }
         self.loans_simulated += other.loans_simulated;
@@ -204,6 +234,11 @@ impl Results {
     /// the horizon, or a ledger row after it) on each path.
     pub fn yearly(&self, year: usize, m: Yearly) -> &[f64] {
         &self.yearly[m.index() * self.shape.rows + year]
+    }
+
+    /// Value `k` of who bore the loss ([`crate::segments`]) on each path.
+    pub fn segment_values(&self, k: usize) -> &[f64] {
+        &self.segments[k]
     }
 
     /// Summary of scalar metric `m` over the paths where it is defined.

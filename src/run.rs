@@ -301,12 +301,19 @@ pub(crate) fn write_files(
     if uncertain {
         summary["uncertain"] = output::uncertain_json(scenario);
     }
+    let who = output::segments::who_bears(scenario, results)?;
+    if let Some(who) = &who {
+        summary["segments"] = who.json();
+    }
     let summary = serde_json::to_string_pretty(&summary).expect("JSON values always serialise");
     folder.write(output::SUMMARY_JSON, summary.as_bytes())?;
     folder.write(
         output::TIMESERIES_CSV,
         output::timeseries_csv_of(scenario, results)?.as_bytes(),
     )?;
+    if let Some(who) = &who {
+        folder.write(output::SEGMENTS_CSV, who.csv().as_bytes())?;
+    }
     folder.write(
         output::SCENARIO_TOML,
         output::scenario_toml(scenario).as_bytes(),

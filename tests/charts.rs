@@ -342,9 +342,9 @@ fn without_paths_csv_the_histograms_are_skipped_with_a_note() {
     assert!(dir.path().join("charts/hist_net_loss.png").exists());
     fs::remove_file(dir.path().join("paths.csv")).unwrap();
     let summary = report::render(dir.path()).expect("render without paths.csv");
-    // The fan charts, the state's account and its budget, drawn from summary.json and
-    // timeseries.csv.
-    assert_eq!(summary.charts.len(), 2 * 9);
+    // The fan charts, the state's account, its budget and who bears the loss, drawn from
+    // summary.json and timeseries.csv.
+    assert_eq!(summary.charts.len(), 2 * 10);
     assert!(
         summary.notes.iter().any(|n| n.contains("paths.csv")),
         "{:?}",
@@ -358,7 +358,7 @@ fn without_paths_csv_the_histograms_are_skipped_with_a_note() {
     }
     let html = fs::read_to_string(dir.path().join(REPORT_HTML)).unwrap();
     assert!(html.contains("paths.csv is absent"));
-    assert_eq!(html.matches("<svg ").count(), 9);
+    assert_eq!(html.matches("<svg ").count(), 10);
 }
 
 /// Break one file of a sample folder and return the error message.

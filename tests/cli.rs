@@ -465,7 +465,7 @@ fn report_redraws_what_run_drew() {
     };
     let folder = dir.path().join("r");
     let drawn = snapshot(&folder);
-    assert_eq!(drawn.len(), 25, "12 charts in SVG and PNG, and the report");
+    assert_eq!(drawn.len(), 27, "13 charts in SVG and PNG, and the report");
     std::fs::remove_dir_all(folder.join("charts")).unwrap();
     std::fs::remove_file(folder.join("report.html")).unwrap();
     let again = microfolio(dir.path(), &["report", "r"]);

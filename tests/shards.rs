@@ -143,6 +143,13 @@ fn a_run_in_shards_merges_into_the_single_run_in_any_order() {
     // The folder of shards, and the shards one by one in a scrambled order.
     ok(d, &["merge", "shards", "--out", "merged", "-q"]);
     same_folders(&d.join("merged"), &d.join("single"));
+    // Who bore the loss travels through the shards too (docs/model.md §7, "Per segment").
+    let segments = fs::read_to_string(d.join("merged/segments.csv")).unwrap();
+    assert!(segments.contains("segment,mkb,"), "{segments}");
+    assert!(
+        segments.contains("bmkb_channel,bmkb_graduates,"),
+        "{segments}"
+    );
     let out = ok(
         d,
         &[
@@ -1097,8 +1104,8 @@ fn merge_checks_every_header_and_chunk_and_damage_commits_nothing() {
         },
         &["outcomes.bin", "too few"],
     );
-    // A chunk of the last column, read last of all (the timeseries of the last yearly row,
-    // after paths.csv and summary.json are written): refused, nothing committed.
+    // A chunk of the last column (the BMKB's claims on the lender's own loans, read for the
+    // summary after paths.csv is written): refused, nothing committed.
     case(
         "late",
         &|s| {
@@ -1107,8 +1114,8 @@ fn merge_checks_every_header_and_chunk_and_damage_commits_nothing() {
         },
         &[
             "outcomes.bin",
-            // The baseline's last row: the ledger's row after the ten years (docs/model.md §11.4).
-            "yearly row 11",
+            // The last value of who bore the loss (docs/model.md §7, "Per segment").
+            "the BMKB's claims of channel bmkb_own_loans",
             "paths 26..39",
             "CRC-32",
             "rerun",
@@ -1159,9 +1166,9 @@ fn merge_checks_every_header_and_chunk_and_damage_commits_nothing() {
         &|s| {
             let p = s.join("shard.json");
             let text = fs::read_to_string(&p).unwrap();
-            fs::write(p, text.replace("microfolio-shard 3", "microfolio-shard 2")).unwrap();
+            fs::write(p, text.replace("microfolio-shard 4", "microfolio-shard 3")).unwrap();
         },
-        &["microfolio-shard 2", "compute the shards again"],
+        &["microfolio-shard 3", "compute the shards again"],
     );
 }
 
@@ -1624,7 +1631,8 @@ fn values_the_engine_never_writes_are_refused_by_shard() {
     let rows = v["pieces"][0]["rows"].as_u64().unwrap() as usize;
     let index = v["outcomes"]["index"]["offset"].as_u64().unwrap() as usize;
     let index_bytes = v["outcomes"]["index"]["bytes"].as_u64().unwrap() as usize;
-    let offsets = chunk_offsets(4, rows);
+    let segments = v["pieces"][0]["segments"].as_u64().unwrap() as usize;
+    let offsets = chunk_offsets(4, rows, segments);
     // Chunk `c` of the one block edited by `edit`, its CRC-32, the index's and shard.json's
     // made again.
     let craft = |c: usize, edit: &dyn Fn(&mut [u8])| {
@@ -1639,8 +1647,8 @@ fn values_the_engine_never_writes_are_refused_by_shard() {
         rewrite_shard_json(&shard, &[("/outcomes/index/crc32", index_crc.into())]);
     };
     let mask = 1; // four paths: one byte of defined bits before a scalar chunk's values
-    // Chunk 1 is the first scalar metric (loans_granted, always defined); the last chunk a
-    // yearly metric in the last row.
+    // Chunk 1 is the first scalar metric (loans_granted, always defined); the last chunk the
+    // last value of who bore the loss (the BMKB's claims on the lender's own loans).
     let last = offsets.len() - 2;
     type Edit<'a> = &'a dyn Fn(&mut [u8]);
     let cases: [(usize, Edit, &str); 4] = [

@@ -243,6 +243,54 @@ pub struct RunData {
     pub paths: Option<PathColumns>,
     /// The text of `scenario.toml`, as written by the run.
     pub scenario_toml: String,
+    /// Who bears the loss (`summary.json`'s `segments`, docs/model.md §7): each segment's share
+    /// of the mean net loss and of its expected shortfall; empty in a folder of an older
+    /// version.
+    pub segments: Vec<SegmentShare>,
+}
+
+/// One segment's shares of the lender's net loss.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SegmentShare {
+    pub name: String,
+    /// Of the mean net loss and of its expected shortfall; `None` where the total is 0.
+    pub of_mean: Option<f64>,
+    pub of_es: Option<f64>,
+}
+
+/// The segments' shares in `summary.json`'s `segments` block (none where it has none).
+fn segment_shares(path: &Path, s: &Value) -> Result<Vec<SegmentShare>, DataError> {
+    let Some(block) = s.get("segments") else {
+        return Ok(Vec::new());
+    };
+    let Some(rows) = block["net_loss"]["by_segment"].as_array() else {
+        return Err(problem(
+            path,
+            "segments.net_loss.by_segment: missing or not a list",
+        ));
+    };
+    let share = |v: &Value, what: &str| -> Result<Option<f64>, DataError> {
+        match v {
+            Value::Null => Ok(None),
+            v => v
+                .as_f64()
+                .filter(|x| x.is_finite())
+                .map(Some)
+                .ok_or_else(|| problem(path, format!("segments: {what} is not a number"))),
+        }
+    };
+    rows.iter()
+        .map(|r| {
+            Ok(SegmentShare {
+                name: r["name"]
+                    .as_str()
+                    .ok_or_else(|| problem(path, "segments: a segment without a name"))?
+                    .to_string(),
+                of_mean: share(&r["share_of_mean"], "share_of_mean")?,
+                of_es: share(&r["share_of_es"], "share_of_es")?,
+            })
+        })
+        .collect()
 }
 
 /// The `paths.csv` columns drawn as histograms.
@@ -288,6 +336,7 @@ impl RunData {
         let meta = run_meta(&summary_path, &summary, &scenario, &scenario_path)?;
         let metrics = metrics(&summary_path, &summary, meta.paths)?;
         let probabilities = probabilities(&summary_path, &summary)?;
+        let segments = segment_shares(&summary_path, &summary)?;
 
         let ts_path = folder.join(TIMESERIES_CSV);
         let (yearly, after) = timeseries(&ts_path, &read_text(&ts_path)?, &meta)?;
@@ -330,6 +379,7 @@ impl RunData {
             after,
             paths,
             scenario_toml,
+            segments,
         })
     }
 

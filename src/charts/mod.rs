@@ -89,7 +89,7 @@ impl std::fmt::Display for ChartError {
 impl std::error::Error for ChartError {}
 
 /// File stems of every chart this module can draw, in report order.
-pub const ALL_CHARTS: [&str; 12] = [
+pub const ALL_CHARTS: [&str; 13] = [
     "fan_capital",
     "fan_book",
     "fan_external_debt",
@@ -99,6 +99,7 @@ pub const ALL_CHARTS: [&str; 12] = [
     "fan_bmkb_exposure",
     "state_account",
     "state_budget",
+    "who_bears_loss",
     "hist_final_capital",
     "hist_net_loss",
     "hist_cost_to_state",
@@ -292,6 +293,61 @@ fn state_account_chart(data: &RunData) -> Result<Option<Chart>, ChartError> {
     finish("state_account", chart.texts.title.clone(), caption, &chart).map(Some)
 }
 
+/// docs/model.md §7, "Per segment": each segment's share of the mean net loss beside its
+/// share of the net loss's expected shortfall (its Euler contribution), so that a reader sees
+/// which segment bears more of the bad years than of the average; `None` where `summary.json`
+/// has no `segments` block or the net loss is 0 on every path.
+fn who_bears_chart(data: &RunData) -> Result<Option<Chart>, ChartError> {
+    if data.segments.is_empty() || data.segments.iter().all(|s| s.of_mean.is_none()) {
+        return Ok(None);
+    }
+    let dot = |v: Option<f64>| {
+        v.map(|x| study::Interval {
+            value: x,
+            lo: x,
+            hi: x,
+        })
+    };
+    let rows: Vec<forest::ForestRow> = data
+        .segments
+        .iter()
+        .map(|s| forest::ForestRow {
+            label: s.name.clone(),
+            entries: vec![dot(s.of_mean), dot(s.of_es)],
+        })
+        .collect();
+    let annotations: Vec<String> = data
+        .segments
+        .iter()
+        .map(|s| match (s.of_mean, s.of_es) {
+            (Some(m), Some(e)) => {
+                format!("{} → {}", Unit::Percent.value(m), Unit::Percent.value(e))
+            }
+            _ => String::new(),
+        })
+        .collect();
+    let series = [
+        "Share of the mean net loss".to_string(),
+        "Share of the expected shortfall (worst 1% of paths)".to_string(),
+    ];
+    let chart = forest::Forest {
+        texts: frame::Texts {
+            title: title("Who bears the loss, by segment", data),
+            facts: "Euler allocation of the net loss's expected shortfall at 99%".to_string(),
+            footnote: None,
+        },
+        x_desc: "Share of the lender's net loss".to_string(),
+        series: &series,
+        rows: &rows,
+        annotations: &annotations,
+        unit: Unit::Percent,
+        clip: false,
+    };
+    let caption = "Each segment's share of the lender's mean net loss over paths, and its share                    of the expected shortfall: its mean net loss over the 1% of paths with the                    largest net loss (the Euler allocation; the shares sum to 100%). A segment                    whose second share is the larger bears more of the bad years than of the                    average. Numbers in segments.csv."
+        .to_string();
+    finish("who_bears_loss", chart.texts.title.clone(), caption, &chart).map(Some)
+}
+
 /// docs/model.md §11.4: the state's budget year by year, from `timeseries.csv`'s ledger rows;
 /// `None` where the file has none (a folder of an older version).
 fn budget_chart(data: &RunData) -> Result<Option<Chart>, ChartError> {
@@ -427,6 +483,10 @@ pub fn draw_all(data: &RunData) -> Result<Charts, ChartError> {
         None => notes.push(
             "state_budget: timeseries.csv lacks the state's ledger; chart not drawn.".to_string(),
         ),
+    }
+    // Drawn from summary.json's `segments` block; a folder of an older version has none.
+    if let Some(chart) = who_bears_chart(data)? {
+        charts.push(chart);
     }
 
     let Some(paths) = &data.paths else {

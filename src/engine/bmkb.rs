@@ -72,6 +72,10 @@ pub(super) struct Guarantees<'m> {
     pub pending_pv: f64,
     /// Credits guaranteed in the horizon.
     pub count: u64,
+    /// Per [`Channel`], the claims `bmkb_claims` counts: those paid within the horizon (a
+    /// settlement at par) and those of the state's whole account (after a run-off).
+    claims_horizon: [f64; 2],
+    claims_account: [f64; 2],
     /// Where the lender may run off: every credit that may be exposed after the horizon, to
     /// read its exposure at any month ([`Guarantees::exposure_at`]).
     spans: Vec<Span>,
@@ -119,6 +123,8 @@ impl<'m> Guarantees<'m> {
             pending: 0.0,
             pending_pv: 0.0,
             count: 0,
+            claims_horizon: [0.0; 2],
+            claims_account: [0.0; 2],
             spans: Vec::new(),
             exposure: vec![0.0; groups * (model.years + 1)],
             touched: Vec::new(),
@@ -142,6 +148,8 @@ impl<'m> Guarantees<'m> {
         self.pending = 0.0;
         self.pending_pv = 0.0;
         self.count = 0;
+        self.claims_horizon = [0.0; 2];
+        self.claims_account = [0.0; 2];
         self.spans.clear();
         let stride = self.years + 1;
         for &g in &self.touched {
@@ -260,8 +268,20 @@ impl<'m> Guarantees<'m> {
         let claim = b.coverage * (bsk / c.size) * balance * (1.0 - rr);
         let due = month as usize + b.claim_lag;
         let own = c.channel == Channel::Own;
+        // By channel, as `bmkb_claims` counts them (docs/model.md §10, §11.2): paid in the
+        // horizon at par; in the whole account (every month discounted) after a run-off.
+        let ch = c.channel as usize;
+        let kept = if month < self.months as i64 {
+            due < self.claims.len()
+        } else {
+            due < self.late_claims.len()
+        };
+        if kept && due < self.state.discount.len() {
+            self.claims_account[ch] += claim;
+        }
         if month < self.months as i64 {
             if due < self.months {
+                self.claims_horizon[ch] += claim;
                 self.claims[due] += claim;
                 if own {
                     self.received[due] += claim;
@@ -279,6 +299,16 @@ impl<'m> Guarantees<'m> {
         if own && due < self.received.len() {
             self.received[due] += claim;
             self.last_received = self.last_received.max(due as i64);
+        }
+    }
+
+    /// The claims per [`Channel`] that `bmkb_claims` counts: of the whole account after a
+    /// `run_off`, else of the horizon.
+    pub fn claims_by_channel(&self, run_off: bool) -> [f64; 2] {
+        if run_off {
+            self.claims_account
+        } else {
+            self.claims_horizon
         }
     }
 

@@ -86,6 +86,15 @@ impl Gate {
     }
 }
 
+/// What each segment of the book lost in the horizon (docs/model.md §7, "Per segment"):
+/// defaults and write-offs in months `0 .. T`, and recoveries arriving in them.
+#[derive(Debug, Clone, Default)]
+pub(super) struct SegmentLosses {
+    pub defaults: Vec<u64>,
+    pub written_off: Vec<f64>,
+    pub recovered: Vec<f64>,
+}
+
 /// What the book did in one month, summed over segments.
 #[derive(Debug, Clone, Copy, Default)]
 pub(super) struct BookMonth {
@@ -147,6 +156,8 @@ pub(super) struct Book<'m> {
     pending: Vec<u32>,
     /// Number of possible start months (`earliest_start ..= months + 1`).
     starts: usize,
+    /// Per segment, summed as each default is marked (no loop over months or loans more).
+    losses: SegmentLosses,
 }
 
 impl<'m> Book<'m> {
@@ -185,7 +196,17 @@ impl<'m> Book<'m> {
             is_pending: vec![false; s * starts],
             pending: Vec::new(),
             starts,
+            losses: SegmentLosses {
+                defaults: vec![0; s],
+                written_off: vec![0.0; s],
+                recovered: vec![0.0; s],
+            },
         }
+    }
+
+    /// What each segment lost in the horizon so far.
+    pub fn segment_losses(&self) -> &SegmentLosses {
+        &self.losses
     }
 
     /// Empty the book for a new path whose systemic factor per year is `cycle`.
@@ -206,6 +227,9 @@ impl<'m> Book<'m> {
         self.grace_principal.fill(0.0);
         self.annuity_principal.fill(0.0);
         self.active.fill(0);
+        self.losses.defaults.fill(0);
+        self.losses.written_off.fill(0.0);
+        self.losses.recovered.fill(0.0);
         for &k in &self.pending {
             self.pending_size[k as usize] = 0.0;
             self.pending_count[k as usize] = 0;
@@ -539,12 +563,22 @@ impl<'m> Book<'m> {
             Exit::Default => {
                 self.write_off[at] += balance;
                 self.defaults[e] += 1;
+                // The segment's part of the horizon's net loss: the very amounts the months
+                // read, so the segments sum to `net_loss` up to the order of the sums.
+                let horizon = self.terms.months;
+                if e < horizon {
+                    self.losses.defaults[s] += 1;
+                    self.losses.written_off[s] += balance;
+                }
                 // A recovery after the horizon counts only where the book may run off (then
                 // the arrays reach every recovery); otherwise it is not drawn at all.
                 let arrival = e + seg.recovery_lag;
                 if arrival < self.recoveries.len() {
                     let recovered = balance * seg.recovery_rate(draws.seed(Purpose::Recovery));
                     self.recoveries[arrival] += recovered;
+                    if arrival < horizon {
+                        self.losses.recovered[s] += recovered;
+                    }
                     if recovered > 0.0 {
                         self.last_recovery = self.last_recovery.max(arrival as i64);
                     }

@@ -73,6 +73,9 @@ pub struct PathOutcome {
     /// Yearly metrics, row-major: `yearly[row * Yearly::COUNT + metric]`, the horizon's years
     /// and then the ledger's rows after it ([`crate::Shape`]).
     pub yearly: Vec<f64>,
+    /// Who bore the loss (docs/model.md §7): per segment its loans granted, defaults and net
+    /// loss, then the BMKB's claims per channel, laid out by [`crate::segments`].
+    pub segments: Vec<f64>,
     /// Initial-book loans plus loans granted: the throughput unit.
     pub loans_simulated: u64,
 }
@@ -150,6 +153,9 @@ pub struct Workspace<'m> {
     /// Where the lender may run off: the loans that may outlive the horizon, in the order
     /// they were placed, to place again at the horizon (docs/model.md §11.2).
     kept: Vec<Kept>,
+    /// Loans granted per segment on this path (follow-up loans in their parent's segment),
+    /// counted where they are granted.
+    granted: Vec<u64>,
 }
 
 /// A loan kept for the run-off: what decides its fate and marks.
@@ -188,6 +194,7 @@ impl<'m> Workspace<'m> {
             new_loans: Vec::with_capacity(model.segments.len()),
             initial_gates: Vec::new(),
             kept: Vec::new(),
+            granted: vec![0; model.segments.len()],
         }
     }
 
@@ -207,6 +214,7 @@ impl<'m> Workspace<'m> {
         let model = self.model;
         let horizon = model.months;
         self.kept.clear();
+        self.granted.fill(0);
         self.draw_credit_cycle(index);
         self.place_initial_book(index);
         let book_0 = self.book.outstanding();
@@ -299,14 +307,36 @@ impl<'m> Workspace<'m> {
                 exposure_after: &exposure_after,
             },
         };
+        let run_off_settled = ledger.settled.is_some_and(|s| s.run_off);
         let (scalars, yearly) =
             totals.finish(model, book_0, final_capital, &bmkb, &run_off, &ledger);
         PathOutcome {
             index,
             scalars,
             yearly,
+            segments: self.who_bore_the_loss(run_off_settled),
             loans_simulated,
         }
+    }
+
+    /// docs/model.md §7, "Per segment": the path's row of [`crate::segments`], from the
+    /// counts and sums kept where each loan was granted, written off or recovered and each
+    /// claim written, and the BMKB's claims of the account the path settled (those of a
+    /// run-off's whole account, or under par those paid in the horizon, as `bmkb_claims`).
+    fn who_bore_the_loss(&self, run_off: bool) -> Vec<f64> {
+        use crate::segments::{Channel as Ch, Field, channel_value, segment_value};
+        let n = self.model.segments.len();
+        let mut row = vec![0.0; crate::segments::values_per_path(n)];
+        let losses = self.book.segment_losses();
+        for s in 0..n {
+            row[segment_value(s, Field::LoansGranted)] = self.granted[s] as f64;
+            row[segment_value(s, Field::Defaults)] = losses.defaults[s] as f64;
+            row[segment_value(s, Field::NetLoss)] = losses.written_off[s] - losses.recovered[s];
+        }
+        let claims = self.guarantees.claims_by_channel(run_off);
+        row[channel_value(n, Ch::Graduates)] = claims[Channel::Bank as usize];
+        row[channel_value(n, Ch::Own)] = claims[Channel::Own as usize];
+        row
     }
 
     /// docs/model.md §11.4: the BMKB's exposure in each row after the horizon. The one row
@@ -576,6 +606,7 @@ impl<'m> Workspace<'m> {
             // docs/model.md §10: each firm's jobs once, with its first loan.
             grants.grant(size, fee, 0.0);
             grants.followups += 1;
+            self.granted[segment] += 1;
             let gate = self.book.gate(segment, true, t as i64 + 1);
             let keep = model.may_run_off && t + seg.term >= model.months;
             self.place_granted(t, &gate, segment, true, size, draws, keep);
@@ -623,6 +654,7 @@ impl<'m> Workspace<'m> {
                 continue;
             }
             grants.grant(size, fee, terms.jobs);
+            self.granted[segment] += 1;
             if terms.plain & terms.gate.passes(draws) {
                 self.book.place_quiet(&terms.gate, size);
                 if terms.keep {

@@ -681,6 +681,9 @@ fn old_run_layout() -> BTreeSet<String> {
         SCENARIO_TOML,
         TIMESERIES_CSV,
         PATHS_CSV,
+        // Written since who bears the loss (docs/model.md §7): a folder of this version whose
+        // manifest is lost is still a run's.
+        super::SEGMENTS_CSV,
         crate::report::REPORT_HTML,
     ]
     .iter()

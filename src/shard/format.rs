@@ -41,11 +41,12 @@ use crate::output::{self, RunInfo};
 pub const SHARD_JSON: &str = "shard.json";
 pub const OUTCOMES_BIN: &str = "outcomes.bin";
 
-/// The format named in `shard.json`. Version 3 lays paths out by column in blocks with an index
-/// of CRC-32s, checksums `shard.json` and fingerprints the work's content; version 2 added the
-/// `stream` of the work, pieces of points and a run's `uncertain`. Shards of other versions are
-/// refused by their format, not as damaged.
-pub const FORMAT: &str = "microfolio-shard 3";
+/// The format named in `shard.json`. Version 4 adds to every path the columns of who bore the
+/// loss (`segments` per piece of paths); version 3 lays paths out by column in blocks with an
+/// index of CRC-32s, checksums `shard.json` and fingerprints the work's content; version 2 added
+/// the `stream` of the work, pieces of points and a run's `uncertain`. Shards of other versions
+/// are refused by their format, not as damaged.
+pub const FORMAT: &str = "microfolio-shard 4";
 
 /// The result kind of a shard folder (in its manifest).
 pub const KIND: &str = "shard";
@@ -56,17 +57,19 @@ pub const MAX_SHARD_JSON: u64 = 64 << 20;
 /// Values (8 bytes each) a block holds at most, whatever its yearly rows: about 8 MiB.
 const BLOCK_VALUES: u64 = 1 << 20;
 
-/// Paths per block of a work of `rows` yearly rows: as many as keep a block within about
-/// 8 MiB of values, a multiple of 512 from 512 to 8,192 (3,072 for ten years and the row after them).
-pub fn block_paths(rows: usize) -> u64 {
-    let per_path = columns(rows) as u64;
+/// Paths per block of a work of `rows` yearly rows and `segments` segments: as many as keep a
+/// block within about 8 MiB of values, a multiple of 512 from 512 to 8,192 (3,072 for ten years
+/// and the row after them).
+pub fn block_paths(rows: usize, segments: usize) -> u64 {
+    let per_path = columns(rows, segments) as u64;
     (BLOCK_VALUES / per_path / 512 * 512).clamp(512, 8192)
 }
 
-/// Column chunks of a block of paths of `rows` yearly rows: the loans, every scalar metric,
-/// and every yearly metric of every row.
-pub fn columns(rows: usize) -> usize {
-    1 + Scalar::COUNT + Yearly::COUNT * rows
+/// Column chunks of a block of paths of `rows` yearly rows and `segments` segments: the loans,
+/// every scalar metric, every yearly metric of every row, and every value of who bore the loss
+/// ([`crate::segments`]).
+pub fn columns(rows: usize, segments: usize) -> usize {
+    1 + Scalar::COUNT + Yearly::COUNT * rows + crate::segments::values_per_path(segments)
 }
 
 /// A column of a block.
@@ -78,32 +81,38 @@ pub enum Column {
     Scalar(Scalar),
     /// A yearly metric in one row.
     Yearly { row: usize, metric: Yearly },
+    /// Value `k` of who bore the loss ([`crate::segments`]), after every yearly row.
+    Segment(usize),
 }
 
 impl Column {
-    /// Its place among the block's chunks.
-    pub fn index(self) -> usize {
+    /// Its place among the chunks of a block of `rows` yearly rows.
+    pub fn index(self, rows: usize) -> usize {
         match self {
             Column::Loans => 0,
             Column::Scalar(m) => 1 + m.index(),
             Column::Yearly { row, metric } => {
                 1 + Scalar::COUNT + row * Yearly::COUNT + metric.index()
             }
+            Column::Segment(k) => 1 + Scalar::COUNT + Yearly::COUNT * rows + k,
         }
     }
 
-    /// The column at place `c` of a block of `rows` rows.
-    pub fn at(c: usize, rows: usize) -> Option<Column> {
+    /// The column at place `c` of a block of `rows` rows and `segments` segments.
+    pub fn at(c: usize, rows: usize, segments: usize) -> Option<Column> {
         if c == 0 {
             Some(Column::Loans)
         } else if c <= Scalar::COUNT {
             Some(Column::Scalar(Scalar::ALL[c - 1]))
-        } else {
+        } else if c < 1 + Scalar::COUNT + Yearly::COUNT * rows {
             let k = c - 1 - Scalar::COUNT;
-            (k < Yearly::COUNT * rows).then(|| Column::Yearly {
+            Some(Column::Yearly {
                 row: k / Yearly::COUNT,
                 metric: Yearly::ALL[k % Yearly::COUNT],
             })
+        } else {
+            let k = c - 1 - Scalar::COUNT - Yearly::COUNT * rows;
+            (k < crate::segments::values_per_path(segments)).then_some(Column::Segment(k))
         }
     }
 
@@ -115,30 +124,49 @@ impl Column {
         }
     }
 
-    /// What it is, in messages: `loans simulated`, `net_loss`, `capital in row 3`.
-    pub fn describe(self) -> String {
+    /// What it is, in messages: `loans simulated`, `net_loss`, `capital in row 3`,
+    /// `net_loss of segment 2` (of a scenario of `segments` segments).
+    pub fn describe(self, segments: usize) -> String {
         match self {
             Column::Loans => "loans simulated".into(),
             Column::Scalar(m) => m.name().into(),
             Column::Yearly { row, metric } => {
                 format!("{} in yearly row {}", metric.name(), row + 1)
             }
+            Column::Segment(k) => {
+                use crate::segments::{Channel, Field};
+                match k.checked_sub(Field::COUNT * segments) {
+                    None => format!(
+                        "{} of segment {}",
+                        Field::ALL[k % Field::COUNT].name(),
+                        k / Field::COUNT + 1
+                    ),
+                    Some(c) => format!(
+                        "the BMKB's claims of channel {}",
+                        Channel::ALL.get(c).map_or("?", |c| c.name())
+                    ),
+                }
+            }
         }
     }
 }
 
-/// Bytes of a block of `n` paths of `rows` yearly rows.
-pub fn block_bytes(n: usize, rows: usize) -> u64 {
-    (8 * n + Scalar::COUNT * (n.div_ceil(8) + 8 * n) + Yearly::COUNT * rows * 8 * n) as u64
+/// Bytes of a block of `n` paths of `rows` yearly rows and `segments` segments.
+pub fn block_bytes(n: usize, rows: usize, segments: usize) -> u64 {
+    let values = Yearly::COUNT * rows + crate::segments::values_per_path(segments);
+    (8 * n + Scalar::COUNT * (n.div_ceil(8) + 8 * n) + values * 8 * n) as u64
 }
 
 /// Where each chunk of a block of `n` paths starts within the block, and the block's end.
-pub fn chunk_offsets(n: usize, rows: usize) -> Vec<u64> {
+pub fn chunk_offsets(n: usize, rows: usize, segments: usize) -> Vec<u64> {
     let mut at = 0u64;
-    let mut out = Vec::with_capacity(columns(rows) + 1);
-    for c in 0..columns(rows) {
+    let columns = columns(rows, segments);
+    let mut out = Vec::with_capacity(columns + 1);
+    for c in 0..columns {
         out.push(at);
-        at += Column::at(c, rows).expect("a column of the block").bytes(n) as u64;
+        at += Column::at(c, rows, segments)
+            .expect("a column of the block")
+            .bytes(n) as u64;
     }
     out.push(at);
     out
@@ -171,6 +199,11 @@ pub fn encode_chunk(outcomes: &[PathOutcome], column: Column, out: &mut Vec<u8>)
                 out.extend_from_slice(&o.yearly[j].to_bits().to_le_bytes());
             }
         }
+        Column::Segment(k) => {
+            for o in outcomes {
+                out.extend_from_slice(&o.segments[k].to_bits().to_le_bytes());
+            }
+        }
     }
 }
 
@@ -195,22 +228,36 @@ pub fn decode_values(bytes: &[u8], n: usize) -> impl Iterator<Item = f64> + '_ {
     (0..n).map(move |i| f64::from_bits(word(bytes, i)))
 }
 
-/// The outcomes of a whole block of `n` paths from `first` on, of `rows` yearly rows, from its
-/// bytes (chunks at [`chunk_offsets`]).
-pub fn decode_block(first: u64, n: usize, rows: usize, bytes: &[u8]) -> Vec<PathOutcome> {
-    let offsets = chunk_offsets(n, rows);
+/// The outcomes of a whole block of `n` paths from `first` on, of `rows` yearly rows and
+/// `segments` segments, from its bytes (chunks at [`chunk_offsets`]).
+pub fn decode_block(
+    first: u64,
+    n: usize,
+    rows: usize,
+    segments: usize,
+    bytes: &[u8],
+) -> Vec<PathOutcome> {
+    let offsets = chunk_offsets(n, rows, segments);
     let chunk = |c: usize| &bytes[offsets[c] as usize..offsets[c + 1] as usize];
+    let values = crate::segments::values_per_path(segments);
     let mut out: Vec<PathOutcome> = decode_loans(chunk(0), n)
         .enumerate()
         .map(|(i, loans)| PathOutcome {
             index: first + i as u64,
             scalars: [None; Scalar::COUNT],
             yearly: vec![0.0; Yearly::COUNT * rows],
+            segments: vec![0.0; values],
             loans_simulated: loans,
         })
         .collect();
+    for k in 0..values {
+        let c = Column::Segment(k).index(rows);
+        for (o, v) in out.iter_mut().zip(decode_values(chunk(c), n)) {
+            o.segments[k] = v;
+        }
+    }
     for m in Scalar::ALL {
-        let c = Column::Scalar(*m).index();
+        let c = Column::Scalar(*m).index(rows);
         for (o, v) in out.iter_mut().zip(decode_scalar(chunk(c), n)) {
             o.scalars[m.index()] = v;
         }
@@ -222,7 +269,7 @@ pub fn decode_block(first: u64, n: usize, rows: usize, bytes: &[u8]) -> Vec<Path
                 metric: *metric,
             };
             let j = row * Yearly::COUNT + metric.index();
-            for (o, v) in out.iter_mut().zip(decode_values(chunk(c.index()), n)) {
+            for (o, v) in out.iter_mut().zip(decode_values(chunk(c.index(rows)), n)) {
                 o.yearly[j] = v;
             }
         }
@@ -274,6 +321,9 @@ pub fn layout() -> Value {
                    CRC-32 u32 per chunk",
         "scalars": Scalar::ALL.iter().map(|m| m.name()).collect::<Vec<_>>(),
         "yearly": Yearly::ALL.iter().map(|m| m.name()).collect::<Vec<_>>(),
+        "segments": "after the yearly rows, f64 per path for each of: per segment (as the \
+                     scenario lists them) loans_granted, defaults, net_loss; then the BMKB's \
+                     claims of graduates' bank loans and of the lender's own loans",
     })
 }
 
@@ -381,11 +431,13 @@ pub fn content(recipe: &Value) -> Value {
 /// What a piece of a shard holds.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Span {
-    /// Paths `paths` of unit `unit`, of `rows` yearly rows, in blocks of `block_paths` paths.
+    /// Paths `paths` of unit `unit`, of `rows` yearly rows and `segments` segments, in blocks
+    /// of `block_paths` paths.
     Paths {
         unit: usize,
         paths: Range<u64>,
         rows: usize,
+        segments: usize,
         block_paths: u64,
     },
     /// Points `points` of a design: one record per point, with their CRC-32.
@@ -433,10 +485,13 @@ impl Span {
     /// CRC-32s its chunks add to the index.
     pub fn expected(&self, metrics: usize) -> (u64, u64) {
         match self {
-            Span::Paths { rows, .. } => {
+            Span::Paths { rows, segments, .. } => {
                 let blocks = self.blocks();
-                let bytes = blocks.iter().map(|(_, n)| block_bytes(*n, *rows)).sum();
-                (bytes, (blocks.len() * columns(*rows)) as u64)
+                let bytes = blocks
+                    .iter()
+                    .map(|(_, n)| block_bytes(*n, *rows, *segments))
+                    .sum();
+                (bytes, (blocks.len() * columns(*rows, *segments)) as u64)
             }
             Span::Points { .. } => (self.records() * point_record_bytes(metrics) as u64, 0),
         }
@@ -459,11 +514,13 @@ impl Piece {
                 unit,
                 paths,
                 rows,
+                segments,
                 block_paths,
             } => json!({
                 "unit": unit,
                 "paths": [paths.start, paths.end],
                 "rows": rows,
+                "segments": segments,
                 "block_paths": block_paths,
             }),
             Span::Points { points, crc32 } => json!({
@@ -490,6 +547,7 @@ impl Piece {
                 unit: usize::try_from(n("unit")?).ok()?,
                 paths: range("paths")?,
                 rows: usize::try_from(n("rows")?).ok()?,
+                segments: usize::try_from(n("segments")?).ok()?,
                 block_paths: n("block_paths")?,
             }
         };
@@ -691,7 +749,7 @@ pub fn merged_run(runs: &[&RunInfo]) -> RunInfo {
 mod tests {
     use super::*;
 
-    fn outcome(index: u64, rows: usize) -> PathOutcome {
+    fn outcome(index: u64, rows: usize, segments: usize) -> PathOutcome {
         let mut scalars = [None; Scalar::COUNT];
         scalars[0] = Some(-0.0);
         scalars[2] = Some(f64::from_bits(0x7ff8_0000_0000_1234 + index));
@@ -705,6 +763,9 @@ mod tests {
             yearly: (0..Yearly::COUNT * rows)
                 .map(|i| (i as f64 + index as f64) * 1e-300)
                 .collect(),
+            segments: (0..crate::segments::values_per_path(segments))
+                .map(|i| -(i as f64) - index as f64 / 7.0)
+                .collect(),
             loans_simulated: u64::MAX - index,
         }
     }
@@ -715,34 +776,37 @@ mod tests {
             .iter()
             .map(|v| v.map(f64::to_bits))
             .chain(o.yearly.iter().map(|v| Some(v.to_bits())))
+            .chain(o.segments.iter().map(|v| Some(v.to_bits())))
             .collect();
         (o.index, o.loans_simulated, values)
     }
 
     #[test]
     fn blocks_round_trip_bit_for_bit_column_by_column() {
-        for (n, rows) in [(1, 0), (13, 3), (8, 10), (700, 2)] {
-            let outcomes: Vec<PathOutcome> = (0..n as u64).map(|i| outcome(40 + i, rows)).collect();
+        for (n, rows, segs) in [(1, 0, 1), (13, 3, 2), (8, 10, 3), (700, 2, 1)] {
+            let outcomes: Vec<PathOutcome> =
+                (0..n as u64).map(|i| outcome(40 + i, rows, segs)).collect();
             let mut bytes = Vec::new();
-            let offsets = chunk_offsets(n, rows);
-            for (c, offset) in offsets.iter().take(columns(rows)).enumerate() {
+            let offsets = chunk_offsets(n, rows, segs);
+            for (c, offset) in offsets.iter().take(columns(rows, segs)).enumerate() {
                 assert_eq!(
                     bytes.len() as u64,
                     *offset,
                     "chunk {c} starts where it should"
                 );
-                encode_chunk(&outcomes, Column::at(c, rows).unwrap(), &mut bytes);
+                encode_chunk(&outcomes, Column::at(c, rows, segs).unwrap(), &mut bytes);
             }
-            assert_eq!(bytes.len() as u64, block_bytes(n, rows));
-            assert_eq!(offsets[columns(rows)], block_bytes(n, rows));
-            let back = decode_block(40, n, rows, &bytes);
+            assert_eq!(bytes.len() as u64, block_bytes(n, rows, segs));
+            assert_eq!(offsets[columns(rows, segs)], block_bytes(n, rows, segs));
+            let back = decode_block(40, n, rows, segs, &bytes);
             assert_eq!(
                 back.iter().map(bits).collect::<Vec<_>>(),
                 outcomes.iter().map(bits).collect::<Vec<_>>()
             );
             // One column alone, as the merge reads it.
             let c = Column::Scalar(Scalar::ALL[5]);
-            let chunk = &bytes[offsets[c.index()] as usize..offsets[c.index() + 1] as usize];
+            let at = c.index(rows);
+            let chunk = &bytes[offsets[at] as usize..offsets[at + 1] as usize];
             let values: Vec<Option<u64>> = decode_scalar(chunk, n)
                 .map(|v| v.map(f64::to_bits))
                 .collect();
@@ -752,23 +816,23 @@ mod tests {
                 .collect();
             assert_eq!(values, direct);
         }
-        for c in 0..columns(4) {
-            assert_eq!(Column::at(c, 4).unwrap().index(), c);
+        for c in 0..columns(4, 2) {
+            assert_eq!(Column::at(c, 4, 2).unwrap().index(4), c);
         }
-        assert_eq!(Column::at(columns(4), 4), None);
+        assert_eq!(Column::at(columns(4, 2), 4, 2), None);
     }
 
     #[test]
     fn blocks_stay_within_a_few_megabytes_whatever_the_rows() {
         // A ten-year path with the ledger's row after the horizon: 11 rows of yearly values.
-        let ten = columns(11) as u64;
-        assert_eq!(block_paths(11), BLOCK_VALUES / ten / 512 * 512);
-        assert!(block_paths(11) >= 2048);
+        let ten = columns(11, 3) as u64;
+        assert_eq!(block_paths(11, 3), BLOCK_VALUES / ten / 512 * 512);
+        assert!(block_paths(11, 3) >= 2048);
         for rows in [0, 1, 10, 50, 80, 200] {
-            let p = block_paths(rows);
+            let p = block_paths(rows, 3);
             assert!(p % 512 == 0 && (512..=8192).contains(&p), "{rows}: {p}");
             assert!(
-                block_bytes(p as usize, rows) <= 16 << 20 || p == 512,
+                block_bytes(p as usize, rows, 3) <= 16 << 20 || p == 512,
                 "{rows}"
             );
         }
@@ -776,10 +840,11 @@ mod tests {
             unit: 1,
             paths: 5..20_000,
             rows: 10,
+            segments: 3,
             block_paths: 8192,
         };
         assert_eq!(span.blocks(), [(5, 8192), (8197, 8192), (16389, 3611)]);
-        assert_eq!(span.expected(0).1, 3 * columns(10) as u64);
+        assert_eq!(span.expected(0).1, 3 * columns(10, 3) as u64);
     }
 
     #[test]
@@ -817,16 +882,17 @@ mod tests {
                     unit: 0,
                     paths: 5..10,
                     rows: 2,
+                    segments: 1,
                     block_paths: 8192,
                 },
                 offset: 0,
-                bytes: block_bytes(5, 2),
+                bytes: block_bytes(5, 2, 1),
                 loans_simulated: 9,
             }],
-            outcomes_bytes: block_bytes(5, 2) + 4 * columns(2) as u64,
+            outcomes_bytes: block_bytes(5, 2, 1) + 4 * columns(2, 1) as u64,
             outcomes_index: Some(IndexRef {
-                offset: block_bytes(5, 2),
-                bytes: 4 * columns(2) as u64,
+                offset: block_bytes(5, 2, 1),
+                bytes: 4 * columns(2, 1) as u64,
                 crc32: 77,
             }),
             run: RunInfo {
@@ -879,9 +945,9 @@ mod tests {
         assert!(e.contains("checksum"), "{e}");
         let e = ShardFile::parse("{\"format\": \"other 9\"}").unwrap_err();
         assert!(e.contains("other 9"), "{e}");
-        let e = ShardFile::parse("{\"format\": \"microfolio-shard 2\"}").unwrap_err();
+        let e = ShardFile::parse("{\"format\": \"microfolio-shard 3\"}").unwrap_err();
         assert!(
-            e.contains("microfolio-shard 2") && e.contains("again"),
+            e.contains("microfolio-shard 3") && e.contains("again"),
             "{e}"
         );
     }

@@ -670,7 +670,13 @@ impl<'a> Placed<'a> {
         for s in shards {
             let mut first_crc = 0;
             for piece in &s.file.pieces {
-                if let Span::Paths { unit: u, rows, .. } = piece.span {
+                if let Span::Paths {
+                    unit: u,
+                    rows,
+                    segments,
+                    ..
+                } = piece.span
+                {
                     if u == unit {
                         out.push(Placed {
                             shard: s,
@@ -678,7 +684,7 @@ impl<'a> Placed<'a> {
                             first_crc,
                         });
                     }
-                    first_crc += piece.span.blocks().len() * format::columns(rows);
+                    first_crc += piece.span.blocks().len() * format::columns(rows, segments);
                 }
             }
         }
@@ -692,18 +698,25 @@ impl<'a> Placed<'a> {
         }
     }
 
+    fn segments(&self) -> usize {
+        match self.piece.span {
+            Span::Paths { segments, .. } => segments,
+            Span::Points { .. } => 0,
+        }
+    }
+
     /// Where block `b` of `n` paths starts in `outcomes.bin`.
     fn block_offset(&self, b: usize) -> u64 {
         let full = match self.piece.span {
             Span::Paths { block_paths, .. } => block_paths as usize,
             Span::Points { .. } => 0,
         };
-        self.piece.offset + b as u64 * format::block_bytes(full, self.rows())
+        self.piece.offset + b as u64 * format::block_bytes(full, self.rows(), self.segments())
     }
 
     /// The CRC-32 of chunk `c` of block `b`.
     fn crc(&self, b: usize, c: usize) -> u32 {
-        self.shard.crcs[self.first_crc + b * format::columns(self.rows()) + c]
+        self.shard.crcs[self.first_crc + b * format::columns(self.rows(), self.segments()) + c]
     }
 }
 
@@ -720,7 +733,7 @@ struct ShardColumns<'a> {
 }
 
 impl<'a> ShardColumns<'a> {
-    /// Unit `unit` of `shards`, of `shape`: its pieces must have its yearly rows.
+    /// Unit `unit` of `shards`, of `shape`: its pieces must have its yearly rows and segments.
     fn new(
         shards: &'a [Found],
         unit: usize,
@@ -729,13 +742,15 @@ impl<'a> ShardColumns<'a> {
     ) -> Result<ShardColumns<'a>, Error> {
         let pieces = Placed::of_unit(shards, unit);
         for p in &pieces {
-            if p.rows() != shape.rows {
+            if (p.rows(), p.segments()) != (shape.rows, shape.segments) {
                 return Err(damaged(
                     &p.shard.bin(),
                     format!(
-                        "unit {unit} has {} yearly rows here, its scenario {}",
+                        "unit {unit} has {} yearly rows and {} segments here, its scenario {} and {}",
                         p.rows(),
-                        shape.rows
+                        p.segments(),
+                        shape.rows,
+                        shape.segments
                     ),
                 ));
             }
@@ -777,7 +792,7 @@ impl<'a> ShardColumns<'a> {
                 // Before every block (a few MiB), not every piece: a piece of a million paths
                 // is read column after column for seconds, and Ctrl-C must not wait for it.
                 self.stop()?;
-                let offsets = format::chunk_offsets(n, self.shape.rows);
+                let offsets = format::chunk_offsets(n, self.shape.rows, self.shape.segments);
                 let (from, to) = (offsets[columns.start], offsets[columns.end]);
                 buf.resize((to - from) as usize, 0);
                 file.seek(SeekFrom::Start(p.block_offset(b) + from))
@@ -786,13 +801,14 @@ impl<'a> ShardColumns<'a> {
                 for c in columns.clone() {
                     let chunk =
                         &buf[(offsets[c] - from) as usize..(offsets[c + 1] - from) as usize];
-                    let column = Column::at(c, self.shape.rows).expect("a column");
+                    let column =
+                        Column::at(c, self.shape.rows, self.shape.segments).expect("a column");
                     if format::crc32(chunk) != p.crc(b, c) {
                         return Err(damaged(
                             &bin,
                             format!(
                                 "the values of {} for paths {first}..{} do not match their CRC-32",
-                                column.describe(),
+                                column.describe(self.shape.segments),
                                 first + n as u64
                             ),
                         ));
@@ -802,7 +818,7 @@ impl<'a> ShardColumns<'a> {
                             &bin,
                             format!(
                                 "{} on path {}: {why}",
-                                column.describe(),
+                                column.describe(self.shape.segments),
                                 first + why.path as u64
                             ),
                         ));
@@ -825,7 +841,7 @@ impl<'a> ShardColumns<'a> {
         mut decode: impl FnMut(&[u8], usize, &mut Vec<T>),
     ) -> Result<Vec<T>, Error> {
         let mut out = Vec::with_capacity(self.paths as usize);
-        let c = column.index();
+        let c = column.index(self.shape.rows);
         self.blocks(c..c + 1, |_, n, bytes, _| {
             decode(bytes, n, &mut out);
             Ok(())
@@ -873,11 +889,12 @@ impl<'a> ShardColumns<'a> {
                     index: first + i as u64,
                     scalars: [None; Scalar::COUNT],
                     yearly: Vec::new(),
+                    segments: Vec::new(),
                     loans_simulated: loans,
                 })
                 .collect();
             for m in Scalar::ALL {
-                let c = Column::Scalar(*m).index();
+                let c = Column::Scalar(*m).index(0);
                 for (o, v) in outcomes.iter_mut().zip(format::decode_scalar(chunk(c), n)) {
                     o.scalars[m.index()] = v;
                 }
@@ -889,9 +906,9 @@ impl<'a> ShardColumns<'a> {
     /// The whole unit's results, block by block (a study keeps them as on one machine).
     fn results(&self) -> Result<Results, Error> {
         let mut results = Results::empty(self.first_path, self.shape);
-        let rows = self.shape.rows;
-        self.blocks(0..format::columns(rows), |first, n, bytes, _| {
-            results.push(&format::decode_block(first, n, rows, bytes));
+        let (rows, segments) = (self.shape.rows, self.shape.segments);
+        self.blocks(0..format::columns(rows, segments), |first, n, bytes, _| {
+            results.push(&format::decode_block(first, n, rows, segments, bytes));
             Ok(())
         })?;
         Ok(results)
@@ -923,6 +940,12 @@ impl OutcomeColumns for ShardColumns<'_> {
 
     fn yearly_column(&self, row: usize, m: Yearly) -> Result<Vec<f64>, Error> {
         self.column(Column::Yearly { row, metric: m }, |bytes, n, out| {
+            out.extend(format::decode_values(bytes, n))
+        })
+    }
+
+    fn segment_column(&self, k: usize) -> Result<Vec<f64>, Error> {
+        self.column(Column::Segment(k), |bytes, n, out| {
             out.extend(format::decode_values(bytes, n))
         })
     }
@@ -971,7 +994,7 @@ fn impossible(column: Column, chunk: &[u8], n: usize) -> Option<Impossible> {
             }
             None
         }
-        Column::Yearly { .. } => format::decode_values(chunk, n)
+        Column::Yearly { .. } | Column::Segment(_) => format::decode_values(chunk, n)
             .position(|x| !x.is_finite())
             .and_then(|i| at(i, "a value that is not a finite number")),
     }

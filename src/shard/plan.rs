@@ -6,6 +6,7 @@
 use super::format;
 use crate::output::PathsFormat;
 use crate::resources;
+use crate::results::Shape;
 use crate::run::RunOptions;
 use crate::scenario::Scenario;
 use crate::study::Study;
@@ -50,26 +51,26 @@ impl Plan {
     }
 }
 
-/// Bytes of shards holding `paths` paths of `rows` yearly rows in `shards` shards (their
-/// blocks, indexes and `shard.json`s).
-fn path_shards_disk(paths: u64, rows: usize, shards: u64) -> u64 {
-    let block = format::block_paths(rows);
-    let per_block = format::block_bytes(block as usize, rows) + 4 * format::columns(rows) as u64;
+/// Bytes of shards holding `paths` paths of `shape`'s yearly rows and segments in `shards`
+/// shards (their blocks, indexes and `shard.json`s).
+fn path_shards_disk(paths: u64, shape: Shape, shards: u64) -> u64 {
+    let (rows, segments) = (shape.rows, shape.segments);
+    let block = format::block_paths(rows, segments);
+    let block_bytes = format::block_bytes(block as usize, rows, segments);
+    let per_block = block_bytes + 4 * format::columns(rows, segments) as u64;
     // Every shard may end in a partial block: at most one block's index more each.
     let blocks = paths.div_ceil(block) + shards;
-    let per_path = format::block_bytes(block as usize, rows).div_ceil(block);
+    let per_path = block_bytes.div_ceil(block);
     paths
         .saturating_mul(per_path)
-        .saturating_add(
-            blocks.saturating_mul(per_block - format::block_bytes(block as usize, rows)),
-        )
+        .saturating_add(blocks.saturating_mul(per_block - block_bytes))
         .saturating_add(shards.saturating_mul(16 << 10))
 }
 
 /// The plan of a run of `scenario` with `options`, in `shards` shards.
 pub fn run(scenario: &Scenario, options: &RunOptions, shards: u64) -> Plan {
     let paths = scenario.spec().simulation.paths as u64;
-    let rows = crate::model::shape(scenario.spec()).rows;
+    let shape = crate::model::shape(scenario.spec());
     let threads = options.threads.unwrap_or(1);
     let per_path = match options.paths_format {
         PathsFormat::Csv => CSV_BYTES_PER_PATH,
@@ -79,7 +80,7 @@ pub fn run(scenario: &Scenario, options: &RunOptions, shards: u64) -> Plan {
         shards,
         task_memory: resources::streaming_memory(scenario, threads).saturating_add(PROGRAM),
         merge_memory: resources::merge_memory(scenario, options.paths_csv, options.uncertain),
-        shards_disk: path_shards_disk(paths, rows, shards),
+        shards_disk: path_shards_disk(paths, shape, shards),
         paths_file_disk: if options.paths_csv {
             paths.saturating_mul(per_path)
         } else {
@@ -121,17 +122,22 @@ pub fn study<S: Study>(study: &S, shards: u64, threads: usize) -> Plan {
         }
         // A study of variants merges one variant at a time, into what its study keeps.
         None => {
-            let rows = variants
+            // The largest record of any variant, for every variant's paths.
+            let shapes = variants
                 .iter()
-                .map(|v| crate::model::shape(v.scenario.spec()).rows)
-                .max()
-                .unwrap_or(0);
+                .map(|v| crate::model::shape(v.scenario.spec()));
+            let shape = Shape {
+                years: 0,
+                rows: shapes.clone().map(|s| s.rows).max().unwrap_or(0),
+                run_off_years: false,
+                segments: shapes.map(|s| s.segments).max().unwrap_or(0),
+            };
             let paths = study.paths().saturating_mul(variants.len() as u64);
             Plan {
                 shards,
                 task_memory: streaming.saturating_add(PROGRAM),
                 merge_memory: largest.saturating_mul(2).saturating_add(64 << 20),
-                shards_disk: path_shards_disk(paths, rows, shards),
+                shards_disk: path_shards_disk(paths, shape, shards),
                 paths_file_disk: 0,
             }
         }

@@ -339,6 +339,7 @@ struct PieceWriter {
     unit: usize,
     paths: Range<u64>,
     rows: usize,
+    segments: usize,
     block_paths: u64,
     block: Vec<PathOutcome>,
     offset: u64,
@@ -394,9 +395,9 @@ impl Blocks {
         if piece.block.is_empty() {
             return Ok(());
         }
-        for c in 0..format::columns(piece.rows) {
+        for c in 0..format::columns(piece.rows, piece.segments) {
             self.chunk.clear();
-            let column = Column::at(c, piece.rows).expect("a column of the block");
+            let column = Column::at(c, piece.rows, piece.segments).expect("a column of the block");
             format::encode_chunk(&piece.block, column, &mut self.chunk);
             self.index.push(format::crc32(&self.chunk));
             self.out.write(&self.chunk)?;
@@ -429,6 +430,7 @@ impl Blocks {
                     unit: p.unit,
                     paths: p.paths.clone(),
                     rows: p.rows,
+                    segments: p.segments,
                     block_paths: p.block_paths,
                 },
                 offset: p.offset,
@@ -631,12 +633,13 @@ fn simulate_paths(
     let writers = pieces
         .iter()
         .map(|(unit, scenario, paths)| {
-            let rows = crate::model::shape(scenario.spec()).rows;
+            let shape = crate::model::shape(scenario.spec());
             PieceWriter {
                 unit: *unit,
                 paths: paths.clone(),
-                rows,
-                block_paths: format::block_paths(rows),
+                rows: shape.rows,
+                segments: shape.segments,
+                block_paths: format::block_paths(shape.rows, shape.segments),
                 block: Vec::new(),
                 offset: 0,
                 loans: 0,

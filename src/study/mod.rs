@@ -449,12 +449,15 @@ pub fn estimated_memory(variants: &[Variant], threads: usize, kept_bytes: u64) -
         .map(|v| resources::estimated_memory(&v.scenario, threads))
         .max()
         .unwrap_or(0);
-    let years = variants
+    let per_path = variants
         .iter()
-        .map(|v| crate::model::shape(v.scenario.spec()).rows)
+        .map(|v| {
+            let shape = crate::model::shape(v.scenario.spec());
+            resources::bytes_per_path(shape.rows, shape.segments)
+        })
         .max()
-        .unwrap_or(1);
-    run.saturating_add(CHUNK_PATHS * resources::bytes_per_path(years))
+        .unwrap_or(0);
+    run.saturating_add(CHUNK_PATHS * per_path)
         .saturating_add(kept_bytes)
 }
 

@@ -227,4 +227,10 @@ pub fn identical(a: &Results, b: &Results) -> bool {
                     .eq(b.yearly(y, *m).iter().map(|v| v.to_bits()))
             })
         })
+        && (0..a.shape().segment_values()).all(|k| {
+            a.segment_values(k)
+                .iter()
+                .map(|v| v.to_bits())
+                .eq(b.segment_values(k).iter().map(|v| v.to_bits()))
+        })
 }
