@@ -107,9 +107,7 @@ pub struct SweepArgs {
     #[arg(long, value_name = "M1,M2")]
     pub metrics: Option<String>,
     #[command(flatten)]
-    pub uncertainty: UncertainArgs,
-    #[command(flatten)]
-    pub run: WorkArgs,
+    pub work: VariantsWork,
 }
 
 #[derive(Args, Debug)]
@@ -127,6 +125,14 @@ pub struct CompareArgs {
     /// [default: ten key outcomes].
     #[arg(long, value_name = "M1,M2")]
     pub metrics: Option<String>,
+    #[command(flatten)]
+    pub work: VariantsWork,
+}
+
+/// The work of a study of variants (`sweep`, `compare`): its paths, or with `--uncertain` its
+/// draws of the uncertain parameters and the paths of each.
+#[derive(Args, Debug)]
+pub struct VariantsWork {
     #[command(flatten)]
     pub uncertainty: UncertainArgs,
     #[command(flatten)]

@@ -12,7 +12,7 @@ use std::process::ExitCode;
 
 use args::{
     CalibrateArgs, Command, CompareArgs, MorrisArgs, ReportArgs, RunArgs, ScenarioArgs, SobolArgs,
-    SweepArgs, TornadoArgs, UncertainArgs, ValidateArgs, WorkArgs,
+    SweepArgs, TornadoArgs, ValidateArgs, VariantsWork, WorkArgs,
 };
 use microfolio::output::PathsFormat;
 use microfolio::report::ReportError;
@@ -475,11 +475,12 @@ fn study<S: Study>(plan: Result<S, Error>, run: &WorkArgs, metrics: &str) -> Exi
 }
 
 fn sweep(args: SweepArgs) -> ExitCode {
-    let nesting = match nesting(&args.uncertainty, &args.run) {
+    let run = &args.work.run;
+    let nesting = match nesting(&args.work) {
         Ok(n) => n,
         Err(code) => return code,
     };
-    let scenario = match load_sized(&args.scenario, &args.run) {
+    let scenario = match load_sized(&args.scenario, run) {
         Ok(s) => s,
         Err(code) => return code,
     };
@@ -495,11 +496,12 @@ fn sweep(args: SweepArgs) -> ExitCode {
             None => Ok(sweep),
         }
     })();
-    study(plan, &args.run, "--metrics")
+    study(plan, run, "--metrics")
 }
 
 fn compare(args: CompareArgs) -> ExitCode {
-    let nesting = match nesting(&args.uncertainty, &args.run) {
+    let run = &args.work.run;
+    let nesting = match nesting(&args.work) {
         Ok(n) => n,
         Err(code) => return code,
     };
@@ -521,13 +523,13 @@ fn compare(args: CompareArgs) -> ExitCode {
             .map(|v| v.parse::<VariantSpec>())
             .collect::<Result<Vec<_>, _>>()?;
         let metrics = metrics(args.metrics.as_slice())?;
-        let compare = Compare::new(&scenarios, &specs, args.run.paths, args.run.seed, metrics)?;
+        let compare = Compare::new(&scenarios, &specs, run.paths, run.seed, metrics)?;
         match nesting {
             Some(n) => compare.with_uncertainty(n),
             None => Ok(compare),
         }
     })();
-    study(plan, &args.run, "--metrics")
+    study(plan, run, "--metrics")
 }
 
 fn tornado(args: TornadoArgs) -> ExitCode {
@@ -568,10 +570,8 @@ fn sobol(args: SobolArgs) -> ExitCode {
 /// The nesting of paths in draws of `--uncertain`, `--draws` and `--paths-per-draw`: `None`
 /// without `--uncertain`; the two numbers without it, or `--paths` or `--shard` with it, are
 /// refused.
-fn nesting(
-    args: &UncertainArgs,
-    run: &WorkArgs,
-) -> Result<Option<study::nested::Nesting>, ExitCode> {
+fn nesting(work: &VariantsWork) -> Result<Option<study::nested::Nesting>, ExitCode> {
+    let (args, run) = (&work.uncertainty, &work.run);
     use study::nested::{DEFAULT_DRAWS, DEFAULT_PATHS_PER_DRAW, Nesting};
     if let (true, Some(shard)) = (args.uncertain, &run.shard) {
         // Its draws are not cut into shards yet: refused before any work, rather than with the
@@ -593,7 +593,8 @@ fn nesting(
             return Err(fail(
                 EXIT_BAD_INPUT,
                 format!(
-                    "{flag} {n}: draws nest paths only with --uncertain (draws of the scenario's                      [[uncertain]] parameters); add --uncertain, or give --paths"
+                    "{flag} {n}: draws nest paths only with --uncertain (draws of the scenario's \
+                     [[uncertain]] parameters); add --uncertain, or give --paths"
                 ),
             ));
         }
