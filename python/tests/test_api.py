@@ -210,7 +210,20 @@ def test_metrics_registry():
     assert "book" in mf.metrics("yearly").index
 
 
-def test_ctrl_c_stops_a_run_quickly(baseline):
+@pytest.fixture
+def ctrl_c_handled():
+    """Ctrl-C as an interactive Python has it. A process started in the background by a
+    non-interactive shell (`cmd &`, as some CI runners start their jobs) inherits SIGINT
+    ignored, Python then installs no handler, and neither a real nor a simulated Ctrl-C does
+    anything: the tests would measure how they were started, not the package."""
+    import signal
+
+    before = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, before)
+
+
+def test_ctrl_c_stops_a_run_quickly(baseline, ctrl_c_handled):
     s = mf.load(baseline).with_run_size(paths=200_000)
     sent = []
 
@@ -307,6 +320,8 @@ def test_sigint_stops_a_run_in_a_child_process(baseline):
     import sys
 
     code = (
+        # As an interactive Python has it, however this test was started (see ctrl_c_handled).
+        "import signal; signal.signal(signal.SIGINT, signal.default_int_handler)\n"
         "import sys, microfolio as mf\n"
         f"s = mf.load({str(baseline)!r}).with_run_size(paths=200_000)\n"
         "print('started', flush=True)\n"
