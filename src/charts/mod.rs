@@ -343,7 +343,11 @@ fn who_bears_chart(data: &RunData) -> Result<Option<Chart>, ChartError> {
         unit: Unit::Percent,
         clip: false,
     };
-    let caption = "Each segment's share of the lender's mean net loss over paths, and its share                    of the expected shortfall: its mean net loss over the 1% of paths with the                    largest net loss (the Euler allocation; the shares sum to 100%). A segment                    whose second share is the larger bears more of the bad years than of the                    average. Numbers in segments.csv."
+    let caption = "Each segment's share of the lender's mean net loss over paths, and its \
+                   share of the expected shortfall: its mean net loss over the 1% of paths with \
+                   the largest net loss (the Euler allocation; the shares sum to 100%). A \
+                   segment whose second share is the larger bears more of the bad years than \
+                   of the average. Numbers in segments.csv."
         .to_string();
     finish("who_bears_loss", chart.texts.title.clone(), caption, &chart).map(Some)
 }

@@ -565,8 +565,6 @@ fn sobol(args: SobolArgs) -> ExitCode {
     study(plan, &args.run, "--metrics")
 }
 
-/// `--paths` of a design study: refused, naming the flag that says how many paths each point
-/// runs.
 /// The nesting of paths in draws of `--uncertain`, `--draws` and `--paths-per-draw`: `None`
 /// without `--uncertain`; the two numbers without it, or `--paths` or `--shard` with it, are
 /// refused.
@@ -604,7 +602,9 @@ fn nesting(work: &VariantsWork) -> Result<Option<study::nested::Nesting>, ExitCo
         return Err(fail(
             EXIT_BAD_INPUT,
             format!(
-                "--paths {paths}: with --uncertain every variant runs --draws draws of                  --paths-per-draw paths (default {DEFAULT_DRAWS} × {DEFAULT_PATHS_PER_DRAW});                  use those flags"
+                "--paths {paths}: with --uncertain every variant runs --draws draws of \
+                 --paths-per-draw paths (default {DEFAULT_DRAWS} × {DEFAULT_PATHS_PER_DRAW}); \
+                 use those flags"
             ),
         ));
     }
@@ -616,6 +616,8 @@ fn nesting(work: &VariantsWork) -> Result<Option<study::nested::Nesting>, ExitCo
     .map_err(|e| failed(e, "--metrics"))
 }
 
+/// `--paths` of a design study: refused, naming the flag that says how many paths each point
+/// runs.
 fn no_paths_flag(run: &WorkArgs, study: &str) -> Option<ExitCode> {
     run.paths.map(|paths| {
         fail(

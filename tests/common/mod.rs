@@ -175,6 +175,11 @@ pub fn refused(dir: &Path, args: &[&str], expected: &[&str]) -> String {
     );
     assert_eq!(stderr.trim().lines().count(), 1, "one message: {stderr}");
     assert!(stderr.starts_with("microfolio: error: "), "{stderr}");
+    // A message broken over source lines without `\` carries the indentation inside it.
+    assert!(
+        !stderr.contains("   "),
+        "a run of spaces inside the message: {stderr}"
+    );
     for e in expected {
         assert!(stderr.contains(e), "{e:?} not in: {stderr}");
     }
