@@ -60,8 +60,8 @@ pub use model::Model;
 pub use output::{OutputDir, OutputError, RunInfo};
 pub use results::{AppendError, Results, Shape};
 pub use run::{
-    Completed, RunOptions, default_folder, run, same_file, simulate_run, simulate_run_with,
-    written_by,
+    Completed, RunOptions, Simulated, default_folder, run, same_file, simulate_run,
+    simulate_run_with, written_by,
 };
 pub use scenario::{Origin, Override, Scenario, ScenarioError};
 pub use simulate::{

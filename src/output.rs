@@ -215,24 +215,7 @@ pub fn summary_json_of(
     let spec = scenario.spec();
     let loans_per_second = info.loans_per_second();
     let paths = results.paths();
-    let mut shares = Map::new();
-    let mut metrics = Map::new();
-    for m in Scalar::ALL {
-        let mut column = results.scalar_column(*m)?;
-        for (name, _) in PROBABILITIES.iter().filter(|(_, p)| p == m) {
-            shares.insert((*name).into(), json!(share_positive(&column, paths)));
-        }
-        // The defined values, sorted in place: one column of all paths at a time.
-        column.retain(|x| !x.is_nan());
-        metrics.insert(
-            m.name().into(),
-            summary_value(Summary::of_values(&mut column)),
-        );
-    }
-    let probabilities: Map<String, Value> = PROBABILITIES
-        .iter()
-        .map(|(name, _)| ((*name).to_string(), shares[*name].clone()))
-        .collect();
+    let (metrics, probabilities) = metrics_json(results)?;
     Ok(json!({
         "scenario": scenario.name(),
         "file": scenario.file(),
@@ -253,6 +236,50 @@ pub fn summary_json_of(
         "loans_per_second_per_core": loans_per_second / info.threads.max(1) as f64,
         "settlement": spec.state.settlement.name(),
         "note": settlement_note(spec.state.settlement),
+        "metrics": metrics,
+        "probabilities": probabilities,
+    }))
+}
+
+/// The `metrics` and `probabilities` entries of `summary.json` of `results`: each scalar
+/// metric's statistics over the paths where it is defined, and the share of paths of each
+/// probability.
+fn metrics_json(results: &dyn OutcomeColumns) -> Result<(Value, Value), crate::Error> {
+    let paths = results.paths();
+    let mut shares = Map::new();
+    let mut metrics = Map::new();
+    for m in Scalar::ALL {
+        let mut column = results.scalar_column(*m)?;
+        for (name, _) in PROBABILITIES.iter().filter(|(_, p)| p == m) {
+            shares.insert((*name).into(), json!(share_positive(&column, paths)));
+        }
+        // The defined values, sorted in place: one column of all paths at a time.
+        column.retain(|x| !x.is_nan());
+        metrics.insert(
+            m.name().into(),
+            summary_value(Summary::of_values(&mut column)),
+        );
+    }
+    let probabilities: Map<String, Value> = PROBABILITIES
+        .iter()
+        .map(|(name, _)| ((*name).to_string(), shares[*name].clone()))
+        .collect();
+    Ok((Value::Object(metrics), Value::Object(probabilities)))
+}
+
+/// What the `point_values` entry of a run with parameter uncertainty says it is.
+pub const POINT_VALUES_NOTE: &str = "the paired run at the scenario's own values: the same \
+    paths (seed and path indices, so the same loans' draws) with no parameter drawn, what `run` \
+    without --uncertain gives; simulated beside the draws, it costs about what that run costs";
+
+/// The `point_values` entry of the `summary.json` of a run with parameter uncertainty: the
+/// statistics of its paired point-value run `point`, as `metrics` and `probabilities`.
+pub fn point_values_json(point: &dyn OutcomeColumns) -> Result<Value, crate::Error> {
+    let (metrics, probabilities) = metrics_json(point)?;
+    Ok(json!({
+        "what": POINT_VALUES_NOTE,
+        "paths": point.paths(),
+        "loans_simulated": point.loans_simulated(),
         "metrics": metrics,
         "probabilities": probabilities,
     }))

@@ -482,11 +482,37 @@ fn html(data: &RunData, drawn: &charts::Charts, parameters: &[String]) -> String
 /// `baseline.toml (baseline), changing credit_cycle.shifts = [0, 0, -1.5, -1.5]`: what a
 /// scenario file extends and every key it changes, for the report's facts.
 pub(crate) fn extends_line(l: &crate::scenario::Lineage) -> String {
-    let changed: Vec<String> = l
+    // An `[[uncertain]]` section is named by its parameters, not key by key: each sets five
+    // or so keys of its own, and a section of thirty would bury the line.
+    fn uncertain(k: &str) -> Option<&str> {
+        k.strip_prefix("uncertain.")?.split('.').next()
+    }
+    let mut names: Vec<&str> = Vec::new();
+    for (k, _) in &l.changed {
+        if let Some(n) = uncertain(k)
+            && !names.contains(&n)
+        {
+            names.push(n);
+        }
+    }
+    let mut changed: Vec<String> = l
         .changed
         .iter()
+        .filter(|(k, _)| uncertain(k).is_none())
         .map(|(k, v)| format!("<code>{}</code> = {}", esc(k), esc(v)))
         .collect();
+    if !names.is_empty() {
+        changed.push(format!(
+            "an <code>[[uncertain]]</code> section of {} parameter{} ({})",
+            names.len(),
+            if names.len() == 1 { "" } else { "s" },
+            names
+                .iter()
+                .map(|n| format!("<code>{}</code>", esc(n)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
     let changing = if changed.is_empty() {
         "changing no key".to_string()
     } else {
@@ -519,11 +545,32 @@ fn engine_line(m: &RunMeta) -> String {
     line
 }
 
+/// Under the headline of a run with parameter uncertainty: what its two kinds of column are.
+const POINT_NOTE: &str = "With parameter uncertainty, every path draws the scenario's uncertain \
+    parameters anew: the spread includes how little is known about them. At the point values, \
+    the same paths (the same loans' and credit cycle's draws) run at the scenario's own values: \
+    the spread there is the credit cycle's and the loans' alone, what a run without \
+    --uncertain shows. Where the two means differ, the outcome is not linear in the uncertain \
+    parameters; where the ranges differ, the point values understate the risk. The paired run \
+    costs about as much again as the draws (summary.json, point_values).";
+
 fn headline(h: &mut String, data: &RunData) {
-    h.push_str(
-        "<h2>Key outcomes</h2>\n<table id=\"headline\">\n<thead><tr><th>Outcome over the \
-         horizon</th><th>Mean</th><th>p05</th><th>Median</th><th>p95</th></tr></thead>\n<tbody>\n",
-    );
+    let point = data.point.as_ref();
+    h.push_str("<h2>Key outcomes</h2>\n<table id=\"headline\">\n<thead>");
+    match point {
+        // A run with parameter uncertainty beside its paired run at the point values.
+        Some(_) => h.push_str(
+            "<tr><th rowspan=\"2\">Outcome over the horizon</th><th colspan=\"4\">With \
+             parameter uncertainty</th><th colspan=\"2\">At the point values</th></tr>\n\
+             <tr><th>Mean</th><th>p05</th><th>Median</th><th>p95</th><th>Mean</th>\
+             <th>p05 – p95</th></tr>",
+        ),
+        None => h.push_str(
+            "<tr><th>Outcome over the horizon</th><th>Mean</th><th>p05</th><th>Median</th>\
+             <th>p95</th></tr>",
+        ),
+    }
+    h.push_str("</thead>\n<tbody>\n");
     for metric in HEADLINE {
         let more = headline_more(metric);
         let unit = metric.unit();
@@ -531,9 +578,9 @@ fn headline(h: &mut String, data: &RunData) {
             Some(s) => [s.mean, s.p05, s.p50, s.p95].map(|x| unit.value(x)),
             None => std::array::from_fn(|_| "–".to_string()),
         };
-        let _ = writeln!(
+        let _ = write!(
             h,
-            "<tr><td>{}{}{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            "<tr><td>{}{}{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>",
             esc(metric.label()),
             esc(more),
             dagger(metric.at_par(data.meta.settlement)),
@@ -542,8 +589,22 @@ fn headline(h: &mut String, data: &RunData) {
             cells[2],
             cells[3]
         );
+        if let Some(p) = point {
+            let (mean, range) = match p.metric(metric) {
+                Some(s) => (
+                    unit.value(s.mean),
+                    format!("{} – {}", unit.value(s.p05), unit.value(s.p95)),
+                ),
+                None => ("–".to_string(), "–".to_string()),
+            };
+            let _ = write!(h, "<td>{mean}</td><td>{range}</td>");
+        }
+        h.push_str("</tr>\n");
     }
     h.push_str("</tbody>\n</table>\n");
+    if point.is_some() {
+        let _ = writeln!(h, "<p class=\"note\">{}</p>", esc(POINT_NOTE));
+    }
     let settled = match data.meta.settlement {
         crate::scenario::Settlement::Par => {
             "The state settles at the horizon with the book at par."
@@ -565,11 +626,24 @@ fn headline(h: &mut String, data: &RunData) {
 
     h.push_str(
         "<table id=\"probabilities\">\n<thead><tr><th>Probability over paths</th>\
-         <th>Share of paths</th></tr></thead>\n<tbody>\n",
+         <th>Share of paths</th>",
     );
+    if point.is_some() {
+        h.push_str("<th>At the point values</th>");
+    }
+    h.push_str("</tr></thead>\n<tbody>\n");
     for (key, label) in PROBABILITIES {
         let p = data.probability(key).map_or("–".to_string(), |p| pct(p, 1));
-        let _ = writeln!(h, "<tr><td>{}</td><td>{p}</td></tr>", esc(label));
+        let _ = write!(h, "<tr><td>{}</td><td>{p}</td>", esc(label));
+        if let Some(point) = point {
+            let share = point
+                .probabilities
+                .iter()
+                .find(|(n, _)| n == key)
+                .map_or("–".to_string(), |(_, p)| pct(*p, 1));
+            let _ = write!(h, "<td>{share}</td>");
+        }
+        h.push_str("</tr>\n");
     }
     if let Some(cost) = data
         .paths
@@ -580,8 +654,10 @@ fn headline(h: &mut String, data: &RunData) {
             let share = cost.iter().filter(|x| **x > 0.0).count() as f64 / cost.len() as f64;
             let _ = writeln!(
                 h,
-                "<tr><td>Cost to the state &gt; 0 †</td><td>{}</td></tr>",
-                pct(share, 1)
+                "<tr><td>Cost to the state &gt; 0 †</td><td>{}</td>{}</tr>",
+                pct(share, 1),
+                // The file of paths holds the drawn paths only.
+                if point.is_some() { "<td>–</td>" } else { "" }
             );
         }
     }
@@ -802,6 +878,28 @@ pub(crate) fn escape(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_uncertain_section_is_named_by_its_parameters() {
+        let l = crate::scenario::Lineage {
+            parent: "baseline.toml".into(),
+            parent_name: "baseline".into(),
+            changed: [
+                ("simulation.paths", "10"),
+                ("uncertain.rate.dist", "\"uniform\""),
+                ("uncertain.rate.low", "0.01"),
+                ("uncertain.pd.dist", "\"uniform\""),
+            ]
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .to_vec(),
+        };
+        assert_eq!(
+            extends_line(&l),
+            "<code>baseline.toml</code> (baseline), changing <code>simulation.paths</code> = \
+             10, an <code>[[uncertain]]</code> section of 2 parameters (<code>rate</code>, \
+             <code>pd</code>)"
+        );
+    }
 
     #[test]
     fn html_is_escaped() {

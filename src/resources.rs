@@ -36,6 +36,17 @@ pub fn estimated_memory(scenario: &Scenario, threads: usize) -> u64 {
     estimated_memory_of(scenario, threads, scenario.spec().simulation.paths as u64)
 }
 
+/// [`estimated_memory`] of a run, with parameter uncertainty (`uncertain`) the results of its
+/// paired point-value run held too.
+pub fn run_memory(scenario: &Scenario, threads: usize, uncertain: bool) -> u64 {
+    let whole = estimated_memory(scenario, threads);
+    if !uncertain {
+        return whole;
+    }
+    let results = whole.saturating_sub(estimated_memory_of(scenario, threads, 0));
+    whole.saturating_add(results)
+}
+
 /// [`estimated_memory`] of `paths` of the scenario's paths (a shard's share).
 pub fn estimated_memory_of(scenario: &Scenario, threads: usize, paths: u64) -> u64 {
     let spec = scenario.spec();

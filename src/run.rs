@@ -59,6 +59,8 @@ impl RunOptions {
 #[derive(Debug)]
 pub struct Completed {
     pub results: Results,
+    /// With parameter uncertainty: its paired run at the point values ([`Simulated::point`]).
+    pub point: Option<Results>,
     pub info: RunInfo,
     /// Where the result folder now is.
     pub folder: PathBuf,
@@ -98,13 +100,26 @@ pub fn simulate_run(
     observer: &dyn Observer,
     paths_csv: Option<&Path>,
 ) -> Result<(Results, RunInfo), Error> {
-    simulate_run_with(
+    let done = simulate_run_with(
         scenario,
         pool,
         observer,
         paths_csv.map(|p| (p, PathsFormat::Csv)),
         false,
-    )
+    )?;
+    Ok((done.results, done.info))
+}
+
+/// What a run simulated: its results, and with parameter uncertainty those of its paired run
+/// at the point values.
+#[derive(Debug)]
+pub struct Simulated {
+    pub results: Results,
+    /// With parameter uncertainty: the same paths at the scenario's own values, no parameter
+    /// drawn (the report's point-value column; `summary.json`'s `point_values`).
+    pub point: Option<Results>,
+    /// Of all the work, the paired run's included.
+    pub info: RunInfo,
 }
 
 /// [`simulate_run`], the file of paths streamed to `paths` (a path and a format) if given,
@@ -112,14 +127,16 @@ pub fn simulate_run(
 /// `[[uncertain]]` parameters from its own stream ([`Scenario::uncertain_draw`]), simulates
 /// the scenario at those values ([`Scenario::at_values`]) and the file of paths gains one column
 /// per parameter with the value drawn. Every other draw of a path is the same as without
-/// uncertainty (common random numbers). A scenario without the section is refused.
+/// uncertainty (common random numbers). Beside the draws it then runs the same paths at the
+/// scenario's own values, the paired point-value run ([`Simulated::point`]), so that a reader
+/// sees both answers side by side. A scenario without the section is refused.
 pub fn simulate_run_with(
     scenario: &Scenario,
     pool: &Pool,
     observer: &dyn Observer,
     paths: Option<(&Path, PathsFormat)>,
     uncertain: bool,
-) -> Result<(Results, RunInfo), Error> {
+) -> Result<Simulated, Error> {
     let paths_csv = paths.map(|(p, _)| p);
     can_draw(scenario, uncertain)?;
     let parameters = if uncertain { scenario.uncertain() } else { &[] };
@@ -140,16 +157,20 @@ pub fn simulate_run_with(
         }
         None => None,
     };
-    let mut kept: Option<Results> = None;
-    let on_outcomes = |_, chunk: &[crate::engine::PathOutcome]| match (csv.as_mut(), paths_csv) {
+    let (mut kept, mut point): (Option<Results>, Option<Results>) = (None, None);
+    // Unit 0 is the run the file of paths holds; unit 1 the paired point-value run.
+    let on_outcomes = |unit, chunk: &[crate::engine::PathOutcome]| match (csv.as_mut(), paths_csv) {
         // The values are a function of (seed, path): drawn again rather than carried along.
-        (Some(w), Some(p)) => w
+        (Some(w), Some(p)) if unit == 0 => w
             .write_with(chunk, |i| draws(scenario, parameters, i))
             .map_err(|e| io_error(p, e)),
         _ => Ok(()),
     };
-    let on_unit = |_, r| {
-        kept = Some(r);
+    let on_unit = |unit, r| {
+        match unit {
+            0 => kept = Some(r),
+            _ => point = Some(r),
+        }
         Ok(())
     };
     if parameters.is_empty() {
@@ -160,10 +181,10 @@ pub fn simulate_run_with(
             on_unit,
         )?;
     } else {
-        pool.simulate_per_path(
+        pool.simulate_per_path_and_point(
             0..count,
-            model.shape,
             &path_model,
+            &model,
             observer,
             on_outcomes,
             on_unit,
@@ -173,8 +194,13 @@ pub fn simulate_run_with(
     if let (Some(w), Some(p)) = (csv, paths_csv) {
         w.finish().map_err(|e| io_error(p, e))?;
     }
-    let info = stopwatch.stop(pool.threads(), results.loans_simulated());
-    Ok((results, info))
+    let loans = results.loans_simulated() + point.as_ref().map_or(0, |p| p.loans_simulated());
+    let info = stopwatch.stop(pool.threads(), loans);
+    Ok(Simulated {
+        results,
+        point,
+        info,
+    })
 }
 
 /// The model of path `i` of a run of `scenario` with parameter uncertainty: the scenario at the
@@ -249,12 +275,12 @@ pub fn run(
     let paths = scenario.spec().simulation.paths as u64;
     pool.check_memory(
         Work::Run { paths },
-        resources::estimated_memory(scenario, threads),
+        resources::run_memory(scenario, threads, options.uncertain),
     )?;
     can_draw(scenario, options.uncertain)?;
     let folder = OutputDir::create(destination, output::RUN)?;
     let csv_path = folder.file(options.paths_format.file());
-    let (results, info) = simulate_run_with(
+    let done = simulate_run_with(
         scenario,
         &pool,
         observer,
@@ -263,7 +289,7 @@ pub fn run(
             .then_some((csv_path.as_path(), options.paths_format)),
         options.uncertain,
     )?;
-    write_folder(folder, scenario, results, info, options.uncertain, observer)
+    write_folder(folder, scenario, done, options.uncertain, observer)
 }
 
 /// Write the files of a run's result folder beside its `paths.csv` (already in `folder`, or
@@ -272,27 +298,37 @@ pub fn run(
 pub(crate) fn write_folder(
     folder: OutputDir,
     scenario: &Scenario,
-    results: Results,
-    info: RunInfo,
+    done: Simulated,
     uncertain: bool,
     observer: &dyn Observer,
 ) -> Result<Completed, Error> {
-    let (folder, notes) = write_files(folder, scenario, &results, &info, uncertain, observer)?;
+    let point = done.point.as_ref().map(|p| p as &dyn OutcomeColumns);
+    let (folder, notes) = write_files(
+        folder,
+        scenario,
+        &done.results,
+        point,
+        &done.info,
+        uncertain,
+        observer,
+    )?;
     Ok(Completed {
-        results,
-        info,
+        results: done.results,
+        point: done.point,
+        info: done.info,
         folder,
         notes,
     })
 }
 
 /// [`write_folder`] from outcomes read one column at a time: what a merge of shards writes, the
-/// same files through the same code. Where the folder now is, and what the report wants the
-/// user to know.
+/// same files through the same code. `point`: the paired point-value run of a run with
+/// parameter uncertainty. Where the folder now is, and what the report wants the user to know.
 pub(crate) fn write_files(
     folder: OutputDir,
     scenario: &Scenario,
     results: &dyn OutcomeColumns,
+    point: Option<&dyn OutcomeColumns>,
     info: &RunInfo,
     uncertain: bool,
     observer: &dyn Observer,
@@ -300,6 +336,9 @@ pub(crate) fn write_files(
     let mut summary = output::summary_json_of(scenario, results, info)?;
     if uncertain {
         summary["uncertain"] = output::uncertain_json(scenario);
+    }
+    if let Some(point) = point {
+        summary["point_values"] = output::point_values_json(point)?;
     }
     let who = output::segments::who_bears(scenario, results)?;
     if let Some(who) = &who {

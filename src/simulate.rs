@@ -269,6 +269,37 @@ impl Pool {
         )
     }
 
+    /// [`Pool::simulate_per_path`] followed, on the same paths, by `point`: a run with parameter
+    /// uncertainty and its paired run at the point values (unit 0 the drawn models, unit 1
+    /// `point`), one driver, so that one progress bar counts both and a stop ends both.
+    pub fn simulate_per_path_and_point(
+        &self,
+        paths: Range<u64>,
+        model_of: PathModel<'_>,
+        point: &Model,
+        observer: &dyn Observer,
+        on_outcomes: impl FnMut(usize, &[PathOutcome]) -> Result<(), Error>,
+        on_unit: impl FnMut(usize, Results) -> Result<(), Error>,
+    ) -> Result<(), Error> {
+        let shape = point.shape;
+        drive(
+            Some(&self.pool),
+            true,
+            2,
+            |_| paths.clone(),
+            |u| match u {
+                0 => Held::PerPath {
+                    shape,
+                    build: model_of,
+                },
+                _ => Held::Borrowed(point),
+            },
+            observer,
+            on_outcomes,
+            on_unit,
+        )
+    }
+
     /// [`Pool::simulate`] over paths `paths` of each scenario, whose model is built when its
     /// first path starts and dropped with its outcomes: a study of thousands of variants holds
     /// the models of the few in flight only.
@@ -292,14 +323,16 @@ impl Pool {
 impl Pool {
     /// [`Pool::simulate`] over pieces of scenarios, keeping nothing: piece `k` is paths
     /// `pieces[k].1` of scenario `pieces[k].0`, whose model is built when the piece starts (a
-    /// shard of a study runs a few variants of thousands) — or, with `per_path`, the one
-    /// piece's paths each of its own model ([`Pool::simulate_per_path`]). Every outcome goes to
-    /// `on_outcomes(k, outcomes)` as it comes, in path order, and `on_piece(k)` says when piece
-    /// `k` is done. Memory stays that of a chunk in flight, whatever the paths: what
-    /// a shard task needs, which writes its outcomes to disk.
+    /// shard of a study runs a few variants of thousands) — or, where `pieces[k].2` and
+    /// `per_path` is given, the piece's paths each of its own model
+    /// ([`Pool::simulate_per_path`]: the drawn unit of a run with parameter uncertainty, beside
+    /// its point-value unit). Every outcome goes to `on_outcomes(k, outcomes)` as it comes, in
+    /// path order, and `on_piece(k)` says when piece `k` is done. Memory stays that of a chunk
+    /// in flight, whatever the paths: what a shard task needs, which writes its outcomes to
+    /// disk.
     pub(crate) fn stream_pieces(
         &self,
-        pieces: &[(&Scenario, Range<u64>)],
+        pieces: &[(&Scenario, Range<u64>, bool)],
         per_path: Option<(Shape, PathModel<'_>)>,
         observer: &dyn Observer,
         on_outcomes: impl FnMut(usize, &[PathOutcome]) -> Result<(), Error>,
@@ -311,8 +344,8 @@ impl Pool {
             pieces.len(),
             |k| pieces[k].1.clone(),
             |k| match per_path {
-                Some((shape, build)) => Held::PerPath { shape, build },
-                None => Held::Owned(Box::new(Model::new(pieces[k].0))),
+                Some((shape, build)) if pieces[k].2 => Held::PerPath { shape, build },
+                _ => Held::Owned(Box::new(Model::new(pieces[k].0))),
             },
             observer,
             on_outcomes,

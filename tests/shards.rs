@@ -781,6 +781,17 @@ fn sobol_morris_and_uncertain_runs_in_shards_merge_into_the_single_process_folde
         shard_json(&d.join("run-2/shard-0000-of-0002"))["work"]["recipe"]["uncertain"],
         true
     );
+    // Its shards hold the paired point-value run too, a second unit of the same paths (so
+    // 2 of 3 shards cut the drawn paths and the point values' between them), and the merged
+    // summary has its column.
+    assert_eq!(
+        shard_json(&d.join("run-3/shard-0001-of-0003"))["work"]["units"],
+        2
+    );
+    let summary: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(d.join("run-merged-3/summary.json")).unwrap())
+            .unwrap();
+    assert_eq!(summary["point_values"]["paths"], 45);
 }
 
 #[test]
@@ -1166,7 +1177,7 @@ fn merge_checks_every_header_and_chunk_and_damage_commits_nothing() {
         &|s| {
             let p = s.join("shard.json");
             let text = fs::read_to_string(&p).unwrap();
-            fs::write(p, text.replace("microfolio-shard 4", "microfolio-shard 3")).unwrap();
+            fs::write(p, text.replace("microfolio-shard 5", "microfolio-shard 3")).unwrap();
         },
         &["microfolio-shard 3", "compute the shards again"],
     );

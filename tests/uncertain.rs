@@ -361,3 +361,47 @@ fn the_k8_benchmark_is_the_baseline_with_eight_estimates_of_the_shipped_study() 
     plain.meta = base.spec().meta.clone();
     assert_eq!(&plain, base.spec());
 }
+
+/// The report's point-value column: a run with parameter uncertainty carries its paired run at
+/// the scenario's own values, which is, number for number, the run without `--uncertain` on the
+/// same paths; the report shows both side by side and says what each is.
+#[test]
+fn the_point_values_are_the_plain_run_of_the_same_paths() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = scenario(&format!("{BASE}{SECTION}"), &[]);
+    run(&s, &dir.path().join("plain"), 2, false);
+    run(&s, &dir.path().join("drawn"), 1, true);
+    let read = |f: &str| -> serde_json::Value {
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join(f)).unwrap()).unwrap()
+    };
+    let (plain, drawn) = (read("plain/summary.json"), read("drawn/summary.json"));
+    assert!(plain.get("point_values").is_none());
+    let point = &drawn["point_values"];
+    assert_eq!(point["paths"], 300);
+    assert_eq!(point["metrics"], plain["metrics"]);
+    assert_eq!(point["probabilities"], plain["probabilities"]);
+    assert_eq!(point["loans_simulated"], plain["loans_simulated"]);
+    // Both runs' loans are counted in the time they took.
+    assert_eq!(
+        drawn["loans_simulated"].as_u64().unwrap(),
+        point["loans_simulated"].as_u64().unwrap() + drawn_loans(&s)
+    );
+    // The draws move the outcomes: the two columns are not one.
+    assert_ne!(drawn["metrics"]["net_loss"], point["metrics"]["net_loss"]);
+    let report = std::fs::read_to_string(dir.path().join("drawn/report.html")).unwrap();
+    assert!(
+        report.contains("At the point values"),
+        "no point-value column"
+    );
+    assert!(report.contains("the same paths (the same loans"));
+    let plain_report = std::fs::read_to_string(dir.path().join("plain/report.html")).unwrap();
+    assert!(!plain_report.contains("At the point values"));
+}
+
+/// Loans the drawn paths of a run with parameter uncertainty simulate, alone.
+fn drawn_loans(s: &Scenario) -> u64 {
+    let pool = microfolio::Pool::new(&microfolio::Options::default()).unwrap();
+    let done = microfolio::simulate_run_with(s, &pool, &Silent, None, true).unwrap();
+    assert!(done.point.is_some());
+    done.results.loans_simulated()
+}

@@ -309,21 +309,27 @@ fn simulate(
             memory_budget: None,
         })?;
         let paths = scenario.spec().simulation.paths as u64;
-        let (results, info) = microfolio::simulate_run_with(
+        // With parameter uncertainty the paired point-value run doubles the paths counted.
+        let total = paths * microfolio::shard::run_unit_count(uncertain);
+        let done = microfolio::simulate_run_with(
             &scenario,
             &pool,
-            &Watch::whole(control.get(), paths),
+            &Watch::whole(control.get(), total),
             paths_csv
                 .as_deref()
                 .map(|p| (p, microfolio::output::PathsFormat::Csv)),
             uncertain,
         )?;
-        let mut summary = output::summary_json(&scenario, &results, &info);
+        let (results, info) = (&done.results, &done.info);
+        let mut summary = output::summary_json(&scenario, results, info);
         if uncertain {
             summary["uncertain"] = output::uncertain_json(&scenario);
         }
+        if let Some(point) = &done.point {
+            summary["point_values"] = output::point_values_json(point)?;
+        }
         let summary = serde_json::to_string_pretty(&summary).expect("JSON values always serialise");
-        Ok((summary, output::timeseries_csv(&scenario, &results)))
+        Ok((summary, output::timeseries_csv(&scenario, results)))
     })
     .map_err(|e| error(py, e))
 }
@@ -355,11 +361,12 @@ fn write_run(
     };
     py.detach(|| {
         let paths = scenario.spec().simulation.paths as u64;
+        let total = paths * microfolio::shard::run_unit_count(uncertain);
         microfolio::run(
             &scenario,
             &folder,
             &options,
-            &Watch::whole(control.get(), paths),
+            &Watch::whole(control.get(), total),
         )
         .map(|done| done.folder)
     })

@@ -118,6 +118,10 @@ def test_run_with_parameter_uncertainty(root):
     plain = mf.run(s, paths=20, progress=False)
     assert not any(c.startswith("uncertain.") for c in plain.paths.columns)
     assert (r.paths["net_loss"] != plain.paths["net_loss"]).any()
+    # The paired point-value run is the plain run of the same paths, number for number.
+    assert r.summary["point_values"]["metrics"] == plain.summary["metrics"]
+    assert r.summary["point_values"]["probabilities"] == plain.summary["probabilities"]
+    assert "point_values" not in plain.summary
 
 
 def test_compare_and_sweep_with_parameter_uncertainty(root):

@@ -247,6 +247,51 @@ pub struct RunData {
     /// of the mean net loss and of its expected shortfall; empty in a folder of an older
     /// version.
     pub segments: Vec<SegmentShare>,
+    /// A run with parameter uncertainty: its paired run at the point values (`summary.json`'s
+    /// `point_values`), the report's column beside the headline; `None` for any other run.
+    pub point: Option<PointValues>,
+}
+
+/// The paired point-value run of a run with parameter uncertainty: the same paths at the
+/// scenario's own values.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PointValues {
+    pub metrics: Vec<(Scalar, Option<MetricSummary>)>,
+    pub probabilities: Vec<(String, f64)>,
+}
+
+impl PointValues {
+    /// The summary of a scalar metric, if present and defined.
+    pub fn metric(&self, metric: Scalar) -> Option<&MetricSummary> {
+        self.metrics
+            .iter()
+            .find(|(m, _)| *m == metric)
+            .and_then(|(_, s)| s.as_ref())
+    }
+}
+
+/// `point_values` of `summary.json`, checked as the run's own `metrics` and `probabilities`
+/// are; `None` where there is none.
+fn point_values(path: &Path, s: &Value, paths: u64) -> Result<Option<PointValues>, DataError> {
+    let Some(block) = s.get("point_values") else {
+        return Ok(None);
+    };
+    let within = |e: DataError| DataError {
+        problem: format!("point_values.{}", e.problem),
+        ..e
+    };
+    if block.get("paths").and_then(Value::as_u64) != Some(paths) {
+        return Err(problem(
+            path,
+            format!(
+                "point_values.paths: not the run's {paths} paths (the paired run is of the same paths)"
+            ),
+        ));
+    }
+    Ok(Some(PointValues {
+        metrics: metrics(path, block, paths).map_err(within)?,
+        probabilities: probabilities(path, block).map_err(within)?,
+    }))
 }
 
 /// One segment's shares of the lender's net loss.
@@ -337,6 +382,7 @@ impl RunData {
         let metrics = metrics(&summary_path, &summary, meta.paths)?;
         let probabilities = probabilities(&summary_path, &summary)?;
         let segments = segment_shares(&summary_path, &summary)?;
+        let point = point_values(&summary_path, &summary, meta.paths)?;
 
         let ts_path = folder.join(TIMESERIES_CSV);
         let (yearly, after) = timeseries(&ts_path, &read_text(&ts_path)?, &meta)?;
@@ -380,6 +426,7 @@ impl RunData {
             paths,
             scenario_toml,
             segments,
+            point,
         })
     }
 

@@ -409,7 +409,9 @@ fn run(args: RunArgs) -> ExitCode {
             folder
         }
     };
-    let paths = scenario.spec().simulation.paths as u64;
+    // With --uncertain the paired point-value run follows the draws on the same paths.
+    let paths =
+        scenario.spec().simulation.paths as u64 * microfolio::shard::run_unit_count(args.uncertain);
     let bar = Bar::new(paths, args.run.quiet, None);
     let outcome = microfolio::run(&scenario, &destination, &options, &bar);
     bar.finish();

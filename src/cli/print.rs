@@ -17,13 +17,20 @@ pub fn run(scenario: &Scenario, done: &Completed, uncertain: bool) -> io::Result
     let mut out = std::io::stdout().lock();
     let r = &done.results;
     let info = &done.info;
-    let per_second = r.loans_simulated() as f64 / info.wall_seconds.max(1e-9);
+    // Every loan simulated, the paired point-value run's included: the time covers both.
+    let per_second = info.loans_simulated as f64 / info.wall_seconds.max(1e-9);
+    let point = done.point.as_ref();
     writeln!(
         out,
-        "{}: {} paths × {} years in {:.1} s on {} threads: {:.1}M loans/s ({:.1}M per core)",
+        "{}: {} paths × {} years{} in {:.1} s on {} threads: {:.1}M loans/s ({:.1}M per core)",
         scenario.name(),
         count(r.paths() as f64),
         scenario.spec().simulation.horizon_years,
+        if point.is_some() {
+            ", and the same paths at the point values,"
+        } else {
+            ""
+        },
         info.wall_seconds,
         info.threads,
         per_second / 1e6,
@@ -34,11 +41,15 @@ pub fn run(scenario: &Scenario, done: &Completed, uncertain: bool) -> io::Result
         writeln!(
             out,
             "with parameter uncertainty: {n} uncertain parameter{} drawn anew for every path \
-             (the quantiles include it)",
+             (the quantiles include it; \"point\" is the mean at the scenario's own values)",
             if n == 1 { "" } else { "s" }
         )?;
     }
-    writeln!(out, "{:<16}{:>12}{:>12}{:>12}", "", "mean", "p05", "p95")?;
+    write!(out, "{:<16}{:>12}{:>12}{:>12}", "", "mean", "p05", "p95")?;
+    if point.is_some() {
+        write!(out, "{:>12}", "point")?;
+    }
+    writeln!(out)?;
     type Formatter = fn(f64) -> String;
     let rows: [(Scalar, Formatter); 4] = [
         (Scalar::FinalCapital, eur),
@@ -48,7 +59,7 @@ pub fn run(scenario: &Scenario, done: &Completed, uncertain: bool) -> io::Result
     ];
     for (m, f) in rows {
         match r.summary(m) {
-            Some(s) => writeln!(
+            Some(s) => write!(
                 out,
                 "{:<16}{:>12}{:>12}{:>12}",
                 m.name(),
@@ -56,8 +67,13 @@ pub fn run(scenario: &Scenario, done: &Completed, uncertain: bool) -> io::Result
                 f(s.quantile("p05").unwrap_or(f64::NAN)),
                 f(s.quantile("p95").unwrap_or(f64::NAN))
             ),
-            None => writeln!(out, "{:<16}{:>12}", m.name(), "undefined"),
+            None => write!(out, "{:<16}{:>12}{:>24}", m.name(), "undefined", ""),
         }?;
+        if let Some(p) = point {
+            let mean = p.summary(m).map_or("undefined".to_string(), |s| f(s.mean));
+            write!(out, "{mean:>12}")?;
+        }
+        writeln!(out)?;
     }
     if let (Some(nominal), Some(pv)) = (
         r.summary(Scalar::StateCostTotal),

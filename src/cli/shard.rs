@@ -43,7 +43,7 @@ pub fn run(scenario: &Scenario, work: &WorkArgs, text: &str, options: &RunOption
     };
     if work.plan {
         // A count the shards would refuse is refused before anything is submitted.
-        if let Err(e) = shard::run_fits(scenario, s) {
+        if let Err(e) = shard::run_fits(scenario, options.uncertain, s) {
             return failed(e, "");
         }
         return plan(shard::plan::run(scenario, options, s.count));
@@ -52,8 +52,8 @@ pub fn run(scenario: &Scenario, work: &WorkArgs, text: &str, options: &RunOption
         .out
         .clone()
         .unwrap_or_else(|| shard::default_run_shards(scenario, options.uncertain));
-    let paths = scenario.spec().simulation.paths as u64;
-    let bar = Bar::new(s.share(paths).end - s.share(paths).start, work.quiet, None);
+    let share = shard::run_share_paths(scenario, options.uncertain, s);
+    let bar = Bar::new(share, work.quiet, None);
     let outcome = shard::run(scenario, options, s, &shards, &invocation(), &bar);
     bar.finish();
     written(outcome, work.quiet, scenario.name(), "")

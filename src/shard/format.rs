@@ -41,12 +41,13 @@ use crate::output::{self, RunInfo};
 pub const SHARD_JSON: &str = "shard.json";
 pub const OUTCOMES_BIN: &str = "outcomes.bin";
 
-/// The format named in `shard.json`. Version 4 adds to every path the columns of who bore the
+/// The format named in `shard.json`. Version 5 adds to a run with parameter uncertainty its
+/// paired point-value run, a second unit of the same paths; version 4 adds to every path the columns of who bore the
 /// loss (`segments` per piece of paths); version 3 lays paths out by column in blocks with an
 /// index of CRC-32s, checksums `shard.json` and fingerprints the work's content; version 2 added
 /// the `stream` of the work, pieces of points and a run's `uncertain`. Shards of other versions
 /// are refused by their format, not as damaged.
-pub const FORMAT: &str = "microfolio-shard 4";
+pub const FORMAT: &str = "microfolio-shard 5";
 
 /// The result kind of a shard folder (in its manifest).
 pub const KIND: &str = "shard";

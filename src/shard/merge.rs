@@ -1184,11 +1184,23 @@ fn merge_run(
         })?;
         writer.finish().map_err(io)?;
     }
+    // With parameter uncertainty, unit 1 holds the paired run at the point values.
+    let point = if uncertain {
+        Some(ShardColumns::new(shards, 1, shape, observer)?)
+    } else {
+        None
+    };
+    if let Some(p) = &point {
+        p.check_loans()?;
+    }
     let info = RunInfo {
-        loans_simulated: columns.loans,
+        loans_simulated: columns.loans + point.as_ref().map_or(0, |p| p.loans),
         ..info
     };
-    run::write_files(folder, scenario, &columns, &info, uncertain, observer)
+    let point = point.as_ref().map(|p| p as &dyn OutcomeColumns);
+    run::write_files(
+        folder, scenario, &columns, point, &info, uncertain, observer,
+    )
 }
 
 /// The result folder of a study from its shards: the variants' results in variant order, or a

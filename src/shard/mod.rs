@@ -29,6 +29,6 @@ pub(crate) use merge::differences;
 pub use merge::{Merged, merge, shard_folders};
 pub use spec::{K8S_INDEX, MAX_SHARDS, SLURM_COUNT, SLURM_ID, SLURM_MAX, SLURM_MIN, Shard};
 pub use write::{
-    Invocation, Written, default_run_shards, default_study_shards, run, run_fits, shard_folder,
-    study, study_fits, study_share_paths,
+    Invocation, Written, default_run_shards, default_study_shards, run, run_fits, run_share_paths,
+    run_unit_count, shard_folder, study, study_fits, study_share_paths,
 };

@@ -80,7 +80,12 @@ pub fn run(scenario: &Scenario, options: &RunOptions, shards: u64) -> Plan {
         shards,
         task_memory: resources::streaming_memory(scenario, threads).saturating_add(PROGRAM),
         merge_memory: resources::merge_memory(scenario, options.paths_csv, options.uncertain),
-        shards_disk: path_shards_disk(paths, shape, shards),
+        // With parameter uncertainty the shards also hold the paired point-value run's paths.
+        shards_disk: path_shards_disk(
+            paths.saturating_mul(crate::shard::run_unit_count(options.uncertain)),
+            shape,
+            shards,
+        ),
         paths_file_disk: if options.paths_csv {
             paths.saturating_mul(per_path)
         } else {

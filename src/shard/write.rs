@@ -79,8 +79,9 @@ pub(crate) fn run_recipe(
 /// The work a shard computes a share of.
 enum Units<'a> {
     /// Units of paths `0..paths` each, of these scenarios (a run, a study's variants), a
-    /// record per path. `uncertain`: the one unit is a run that draws its parameters per path,
-    /// whose every path has its own model ([`crate::run::path_model`]).
+    /// record per path. `uncertain`: a run that draws its parameters per path, whose unit 0
+    /// has a model for every path ([`crate::run::path_model`]) and unit 1 is its paired
+    /// point-value run.
     Paths {
         scenarios: &'a [&'a Scenario],
         paths: u64,
@@ -122,15 +123,26 @@ impl Units<'_> {
     }
 }
 
-/// Refuse, before any work (`--plan`), more shards of a run of `scenario` than it has paths,
-/// as its shards would.
-pub fn run_fits(scenario: &Scenario, shard: Shard) -> Result<(), Error> {
+/// Refuse, before any work (`--plan`), more shards of a run of `scenario` than it has paths
+/// (with parameter uncertainty, `uncertain`, twice: its paired point-value run's too), as its
+/// shards would.
+pub fn run_fits(scenario: &Scenario, uncertain: bool, shard: Shard) -> Result<(), Error> {
+    let both = [scenario, scenario];
     let units = Units::Paths {
-        scenarios: &[scenario],
+        scenarios: run_units(&both, uncertain),
         paths: scenario.spec().simulation.paths as u64,
-        uncertain: false,
+        uncertain,
     };
     units.fits(shard)
+}
+
+/// Paths that shard `shard` of a run of `scenario` computes (for a progress bar): its share
+/// of the run's paths, with parameter uncertainty (`uncertain`) of the drawn paths and their
+/// paired point-value run's.
+pub fn run_share_paths(scenario: &Scenario, uncertain: bool, shard: Shard) -> u64 {
+    let paths = scenario.spec().simulation.paths as u64;
+    let share = shard.share(paths * run_unit_count(uncertain));
+    share.end - share.start
 }
 
 /// Refuse, before any work (`--plan`), more shards of `study` than its stream has items (a
@@ -167,8 +179,11 @@ pub fn run(
     if recipe::scenario_from(&recipe["scenario"])? != *scenario {
         return Err(not_rebuilt("the scenario"));
     }
+    // With parameter uncertainty the run is two units: the drawn paths, then the same paths
+    // at the point values (the report's point-value column).
+    let both = [scenario, scenario];
     let units = Units::Paths {
-        scenarios: &[scenario],
+        scenarios: run_units(&both, uncertain),
         paths: scenario.spec().simulation.paths as u64,
         uncertain,
     };
@@ -181,6 +196,18 @@ pub fn run(
         observer,
     };
     write(RUN, recipe, seed_of(scenario), &units, &to)
+}
+
+/// The units of a run of `both[0]`: the run, and with parameter uncertainty its paired
+/// point-value run after it.
+fn run_units<'a>(both: &'a [&'a Scenario; 2], uncertain: bool) -> &'a [&'a Scenario] {
+    if uncertain { &both[..] } else { &both[..1] }
+}
+
+/// Units of a run's shards: 2 with parameter uncertainty (the drawn paths, then the point
+/// values'), else 1.
+pub fn run_unit_count(uncertain: bool) -> u64 {
+    if uncertain { 2 } else { 1 }
 }
 
 /// The seed of a scenario's paths.
@@ -657,10 +684,14 @@ fn simulate_paths(
     let stopwatch = Stopwatch::start();
     let on_outcomes = |k: usize, chunk: &[PathOutcome]| blocks.borrow_mut().push(k, chunk);
     let on_piece = |k: usize| blocks.borrow_mut().finish_piece(k);
-    let scenarios: Vec<(&Scenario, Range<u64>)> =
-        pieces.iter().map(|(_, s, r)| (*s, r.clone())).collect();
-    match pieces {
-        [(_, scenario, _)] if uncertain => {
+    // A run with parameter uncertainty: unit 0 draws every path's parameters, unit 1 is its
+    // paired point-value run, the scenario's own model.
+    let scenarios: Vec<(&Scenario, Range<u64>, bool)> = pieces
+        .iter()
+        .map(|(u, s, r)| (*s, r.clone(), uncertain && *u == 0))
+        .collect();
+    match pieces.first() {
+        Some((_, scenario, _)) if uncertain => {
             let model_of = |i: u64| crate::run::path_model(scenario, i);
             let shape = crate::model::shape(scenario.spec());
             pool.stream_pieces(

@@ -324,7 +324,9 @@ def run(scenario: Union[Scenario, PathLike], *, paths: Optional[int] = None,
     core; ``keep_paths=False`` skips the per-path table (for huge runs). ``uncertain=True``
     draws the scenario's ``[[uncertain]]`` parameters anew for every path, as ``microfolio run
     --uncertain`` does: the per-path table then has a column ``uncertain.<name>`` per parameter
-    with the value the path drew, and ``summary["uncertain"]`` the section."""
+    with the value the path drew, ``summary["uncertain"]`` the section, and
+    ``summary["point_values"]`` the paired run at the point values (the same paths with no
+    parameter drawn, as the report shows beside the drawn outcomes; about twice the time)."""
     s = _sized(_scenario(scenario), paths, seed)
     with tempfile.TemporaryDirectory(prefix="microfolio-") as tmp:
         csv = os.path.join(tmp, "paths.csv") if keep_paths else None
