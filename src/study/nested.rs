@@ -12,6 +12,11 @@
 //! applies the same values through its own `[[uncertain]]` section, which must name the same
 //! parameters in the same order.
 //!
+//! The work is `K·V` units, unit `d·V + v` variant `v` at draw `d` ([`DrawnWork`]): what one
+//! process simulates, and the stream its shards cut; a merge fills the [`Draws`] from the
+//! shards' columns ([`Draws::new`], [`Draws::push`]) as a simulation does, and the study's flags
+//! under uncertainty travel in its recipe ([`recipe`]).
+//!
 //! Per variant B ≠ A and metric, with `d̄_k` the mean of `B − A` over draw `k`'s paths where
 //! both are defined: the mean difference is over every path, as without uncertainty; its
 //! standard error is `sd(d̄_k) / √K` (paths of a draw share its parameters, so they are not
