@@ -2002,7 +2002,8 @@ fn merge_refuses_shards_under_uncertainty_of_other_work_missing_repeated_and_sto
         &["merge", "k", "k2", "--out", "m"],
         &["different work", "recipe.scenarios.0.sets"],
     );
-    // Stopped by Ctrl-C: no shard folder, nothing staged; a merge finds no shard in it.
+    // Stopped by Ctrl-C (a larger work, so that it is stopped midway) into the folder of the
+    // shards it should have joined: it leaves nothing there, and the merge names it missing.
     let big: Vec<&str> = [
         &compare[..5],
         &[
@@ -2015,23 +2016,23 @@ fn merge_refuses_shards_under_uncertainty_of_other_work_missing_repeated_and_sto
         ],
     ]
     .concat();
+    fs::remove_dir_all(d.join("a/shard-0001-of-0003")).unwrap();
     let stopped = interrupted(
         d,
-        &[&big[..], &["--shard", "0/3", "--out", "stopped"]].concat(),
+        &[&big[..], &["--shard", "1/3", "--out", "a"]].concat(),
         std::time::Duration::from_millis(400),
     );
     assert_eq!(stopped.status.code(), Some(130), "{stopped:?}");
-    assert!(
-        !d.join("stopped").exists() || names(&d.join("stopped")).is_empty(),
-        "a stopped shard leaves nothing to merge"
+    assert_eq!(
+        names(&d.join("a")),
+        ["shard-0000-of-0003", "shard-0002-of-0003"],
+        "a stopped shard leaves nothing behind"
     );
-    if d.join("stopped").exists() {
-        refused(
-            d,
-            &["merge", "stopped", "--out", "m"],
-            &["stopped", "neither"],
-        );
-    }
+    refused(
+        d,
+        &["merge", "a", "--out", "m"],
+        &["1 of 3 shards missing", "shard 1/3", "paths 13..26"],
+    );
     // More shards than the work's 40 paths.
     refused(
         d,
