@@ -683,6 +683,8 @@ impl Study for Compare {
             recipe::optional_u64(r, "seed")?,
             recipe::metrics_at(r, "metrics")?,
         )?;
+        // Every flag of a comparison under parameter uncertainty is in the recipe's one
+        // object of them (`uncertain`, [`super::nested::recipe`]).
         match super::nested::from_recipe(r)? {
             Some(nesting) => compare.with_uncertainty(nesting),
             None => Ok(compare),

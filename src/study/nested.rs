@@ -687,3 +687,27 @@ pub fn override_notes(names: &[&str], overridden: &[Vec<String>]) -> Vec<String>
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_nesting_reads_back_from_a_recipe_and_damage_is_refused() {
+        let n = Nesting::new(7, 3).unwrap();
+        let r = json!({ RECIPE_KEY: recipe(n), "paths": null });
+        assert_eq!(from_recipe(&r).unwrap(), Some(n));
+        // A study without parameter uncertainty has no such object.
+        assert_eq!(from_recipe(&json!({"paths": 100})).unwrap(), None);
+        for bad in [
+            json!({ RECIPE_KEY: 3 }),
+            json!({ RECIPE_KEY: {"draws": 7} }),
+            json!({ RECIPE_KEY: {"draws": -1, "paths_per_draw": 3} }),
+        ] {
+            let e = from_recipe(&bad).unwrap_err().to_string();
+            assert!(e.contains("was shard.json edited?"), "{e}");
+        }
+        let e = from_recipe(&json!({ RECIPE_KEY: {"draws": 0, "paths_per_draw": 3} }));
+        assert!(e.unwrap_err().to_string().contains("1 or more"));
+    }
+}

@@ -433,6 +433,8 @@ impl Study for Sweep {
             params,
             recipe::metrics_at(r, "metrics")?,
         )?;
+        // Every flag of a sweep under parameter uncertainty is in the recipe's one object of
+        // them (`uncertain`, [`super::nested::recipe`]).
         match super::nested::from_recipe(r)? {
             Some(nesting) => sweep.with_uncertainty(nesting),
             None => Ok(sweep),
