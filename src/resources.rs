@@ -122,6 +122,21 @@ pub fn merge_memory(scenario: &Scenario, paths_file: bool, uncertain: bool) -> u
         .saturating_add(MERGE_CONSTANT)
 }
 
+/// Upper bound of the memory a merge of the shards of a study with parameter uncertainty
+/// needs: what the study keeps on one machine (every path's value of every metric, per
+/// variant: [`crate::study::nested::DrawnWork::kept_bytes`]), a block of a shard's outcomes in
+/// flight and a constant.
+pub fn drawn_merge_memory(drawn: &crate::study::nested::DrawnWork) -> u64 {
+    let shape = crate::model::shape(drawn.reference.spec());
+    let (rows, segments) = (shape.rows, shape.segments);
+    let block = crate::shard::format::block_paths(rows, segments);
+    let in_flight = 2 * crate::shard::format::block_bytes(block as usize, rows, segments);
+    drawn
+        .kept_bytes()
+        .saturating_add(in_flight)
+        .saturating_add(MERGE_CONSTANT)
+}
+
 /// What a merge holds whatever its paths: the program, the charts and report being drawn, the
 /// parquet writer's row group, buffers (measured: docs/cluster.md, "Scale").
 const MERGE_CONSTANT: u64 = 96 << 20;

@@ -10,8 +10,9 @@
 //!   are drawn and cash never binds) has a parameter share near 0: under that null the estimate
 //!   of the between-draw variance is `var(d̄) − σ²_w / M`, whose sd is about `√(2/(K−1)) σ²_w /
 //!   M`, so the share is within a few of `√(2/(K−1)) / M` of 0;
-//! - the same results on one thread and on two; the command line's refusals (exit code 2) and
-//!   the files a run writes;
+//! - the same results on one thread and on two; the command line's refusals (exit code 2, and
+//!   more shards than the draws' paths) and the files a run writes (its shards and their merge:
+//!   tests/shards.rs);
 //! - a sweep nests its paths in draws the same way: defaults rise with the PD on every draw,
 //!   with a parameter share near 0, and a swept key that a parameter draws is noted.
 
@@ -177,10 +178,15 @@ fn compare_uncertain_through_the_binary() {
             "--variant",
             v,
             "--uncertain",
+            "--draws",
+            "4",
+            "--paths-per-draw",
+            "3",
             "--shard",
-            "0/2",
+            "0/25",
+            "-q",
         ],
-        &["--shard 0/2", "--uncertain", "shards"],
+        &["--shard 0/25", "24 paths", "at most 24"],
     );
     let out = microfolio(
         dir.path(),

@@ -1,5 +1,6 @@
-//! Shards through the binary (docs/cluster.md): a run or a study computed as shards, in any
-//! order and on any thread count, and merged, is the result folder a single process writes,
+//! Shards through the binary (docs/cluster.md): a run or a study (with parameter uncertainty
+//! too) computed as shards, in any order and on any thread count, and merged, is the result
+//! folder a single process writes,
 //! byte for byte except the fields that record how the work went; merge refuses shards of
 //! other work, missing and repeated shards, and damaged ones, naming them; `--shard auto` reads
 //! the Slurm and Kubernetes variables.
@@ -1817,4 +1818,279 @@ fn shards_of_a_calibrated_scenario_hold_its_sets_by_content() {
     kept("0.03,0.8,0.25\n0.09,1.2,0.35\n");
     ok(d, &["merge", "a", "--out", "merged-again", "-q"]);
     same_folders(&d.join("merged-again"), &d.join("single"));
+}
+
+/// `compare` with `--uncertain` (2 variants × 4 draws × 5 paths: 8 units, 40 paths) and `sweep`
+/// with it (2 values × 5 draws × 3 paths: 10 units, 30 paths), as their shards' arguments.
+fn under_uncertainty() -> [(&'static str, Vec<&'static str>, u64); 2] {
+    let compare = vec![
+        "compare",
+        "decide.toml",
+        "--variant",
+        "cheap: costs.fixed_per_year=5e4",
+        "--uncertain",
+        "--draws",
+        "4",
+        "--paths-per-draw",
+        "5",
+        "-q",
+    ];
+    let sweep = vec![
+        "sweep",
+        "decide.toml",
+        "--param",
+        "segment.s.annual_pd=0.06,0.1",
+        "--uncertain",
+        "--draws",
+        "5",
+        "--paths-per-draw",
+        "3",
+        "-q",
+    ];
+    [("compare", compare, 8), ("sweep", sweep, 10)]
+}
+
+/// A study under parameter uncertainty is a stream of units, each a variant at a draw
+/// (docs/studies.md): three shards of 8 or 10 units cut two units between shards, and their
+/// merge, in any order, is the folder one process writes on one thread and on two
+/// (`compare.csv` or `sweep.csv`, `draws.csv`, `summary.json`, report and charts); so is a
+/// merge of shards of different N that tile the work.
+#[test]
+fn studies_under_uncertainty_in_shards_merge_into_the_single_process_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    fs::write(d.join("decide.toml"), GSA_SMALL).unwrap();
+    for (name, args, units) in under_uncertainty() {
+        let single = |t: &str| format!("{name}-single-{t}");
+        for t in ["1", "2"] {
+            ok(
+                d,
+                &[&args[..], &["--out", &single(t), "--threads", t]].concat(),
+            );
+        }
+        same_folders(&d.join(single("2")), &d.join(single("1")));
+        let three = format!("{name}-3");
+        shards_of(d, &args, &["2/3", "0/3", "1/3"], &three);
+        let json = shard_json(&d.join(format!("{three}/shard-0001-of-0003")));
+        assert_eq!(json["work"]["units"], units);
+        let nesting = &json["work"]["recipe"]["uncertain"];
+        assert!(nesting["draws"].is_u64() && nesting["paths_per_draw"].is_u64());
+        // The shard starts and ends inside a unit.
+        let pieces = json["pieces"].as_array().unwrap();
+        let paths = |p: &serde_json::Value| p["paths"].as_array().unwrap().clone();
+        assert_ne!(paths(&pieces[0])[0], 0, "{pieces:?}");
+        assert_ne!(
+            paths(pieces.last().unwrap())[1],
+            nesting["paths_per_draw"],
+            "{pieces:?}"
+        );
+        let shard = |i: usize| format!("{three}/shard-{i:04}-of-0003");
+        let merged = format!("{name}-merged");
+        let out = ok(
+            d,
+            &["merge", &shard(1), &shard(2), &shard(0), "--out", &merged],
+        );
+        assert!(
+            out.starts_with(&format!(
+                "merged 3 shards of a {name} ({units} variant draws"
+            )),
+            "{out}"
+        );
+        assert!(
+            out.contains("P(better|draw)") == (name == "compare"),
+            "{out}"
+        );
+        for t in ["1", "2"] {
+            same_folders(&d.join(&merged), &d.join(single(t)));
+        }
+        assert!(d.join(&merged).join("draws.csv").is_file());
+    }
+    let args = &under_uncertainty()[0].1;
+    shards_of(d, args, &["3/4", "0/2", "2/4"], "mixed");
+    ok(d, &["merge", "mixed/shard-*", "--out", "from-mixed", "-q"]);
+    same_folders(&d.join("from-mixed"), &d.join("compare-single-1"));
+}
+
+/// The shards of a study under parameter uncertainty are refused, in one message and exit
+/// code 2, when they are of other work: other draws, paths per draw, variants, seed, kept set,
+/// or the comparison without `--uncertain`; missing and repeated shards are named; a shard
+/// stopped by Ctrl-C leaves no shard to merge; more shards than paths are refused before any
+/// work.
+#[test]
+fn merge_refuses_shards_under_uncertainty_of_other_work_missing_repeated_and_stopped() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    fs::write(d.join("decide.toml"), GSA_SMALL).unwrap();
+    let compare = &under_uncertainty()[0].1;
+    shards_of(d, compare, &["0/3", "1/3", "2/3"], "a");
+    let other = |folder: &str, says: &[&str]| {
+        refused(
+            d,
+            &[
+                "merge",
+                "a/shard-0000-of-0003",
+                folder,
+                "a/shard-0002-of-0003",
+                "--out",
+                "m",
+            ],
+            &[&["different work", folder], says].concat(),
+        );
+    };
+    let with = |from: &str, to: &'static str| -> Vec<&'static str> {
+        compare
+            .iter()
+            .map(|a| if *a == from { to } else { *a })
+            .collect()
+    };
+    shards_of(d, &with("4", "5"), &["1/3"], "draws");
+    other("draws", &["recipe.uncertain.draws: 4 vs 5"]);
+    shards_of(d, &with("5", "6"), &["1/3"], "per-draw");
+    other("per-draw", &["recipe.uncertain.paths_per_draw: 5 vs 6"]);
+    let dearer = with(
+        "cheap: costs.fixed_per_year=5e4",
+        "cheap: costs.fixed_per_year=6e4",
+    );
+    shards_of(d, &dearer, &["1/3"], "variants");
+    other("variants", &["recipe.variants"]);
+    shards_of(
+        d,
+        &[&compare[..], &["--seed", "12"]].concat(),
+        &["1/3"],
+        "seed",
+    );
+    other("seed", &["seed: 11 vs 12"]);
+    let plain: Vec<&str> = [&compare[..4], &["--paths", "40", "-q"]].concat();
+    shards_of(d, &plain, &["1/3"], "plain");
+    other("plain", &["recipe.uncertain", "nothing"]);
+    refused(
+        d,
+        &[
+            "merge",
+            "a/shard-0000-of-0003",
+            "a/shard-0002-of-0003",
+            "--out",
+            "m",
+        ],
+        &[
+            "1 of 3 shards missing",
+            "shard 1/3",
+            "paths 13..26",
+            "--uncertain --draws 4 --paths-per-draw 5 --shard 1/3",
+        ],
+    );
+    let copy = d.join("copy");
+    fs::create_dir(&copy).unwrap();
+    for f in ["shard.json", "outcomes.bin"] {
+        fs::copy(d.join("a/shard-0001-of-0003").join(f), copy.join(f)).unwrap();
+    }
+    refused(
+        d,
+        &["merge", "a", "copy", "--out", "m"],
+        &["given twice", "shard 1/3", "copy"],
+    );
+    fs::remove_dir_all(&copy).unwrap();
+    // Kept sets: shards drawn from sets that changed in between are other work.
+    let kept = |rows: &str| {
+        fs::write(
+            d.join("kept.csv"),
+            format!("pd,fixed_costs,recovery\n{rows}"),
+        )
+        .unwrap()
+    };
+    kept("0.03,0.8,0.25\n0.09,1.2,0.35\n");
+    fs::write(
+        d.join("sets.toml"),
+        format!("uncertain_sets = \"kept.csv\"\n{GSA_SMALL}"),
+    )
+    .unwrap();
+    let sets = with("decide.toml", "sets.toml");
+    shards_of(d, &sets, &["0/3", "2/3"], "k");
+    kept("0.03,0.8,0.25\n0.09,1.2,0.350001\n");
+    shards_of(d, &sets, &["1/3"], "k2");
+    refused(
+        d,
+        &["merge", "k", "k2", "--out", "m"],
+        &["different work", "recipe.scenarios.0.sets"],
+    );
+    // Stopped by Ctrl-C (a larger work, so that it is stopped midway) into the folder of the
+    // shards it should have joined: it leaves nothing there, and the merge names it missing.
+    let big: Vec<&str> = [
+        &compare[..5],
+        &[
+            "--draws",
+            "100",
+            "--paths-per-draw",
+            "400",
+            "--threads",
+            "1",
+        ],
+    ]
+    .concat();
+    fs::remove_dir_all(d.join("a/shard-0001-of-0003")).unwrap();
+    let stopped = interrupted(
+        d,
+        &[&big[..], &["--shard", "1/3", "--out", "a"]].concat(),
+        std::time::Duration::from_millis(400),
+    );
+    assert_eq!(stopped.status.code(), Some(130), "{stopped:?}");
+    assert_eq!(
+        names(&d.join("a")),
+        ["shard-0000-of-0003", "shard-0002-of-0003"],
+        "a stopped shard leaves nothing behind"
+    );
+    refused(
+        d,
+        &["merge", "a", "--out", "m"],
+        &["1 of 3 shards missing", "shard 1/3", "paths 13..26"],
+    );
+    // More shards than the work's 40 paths.
+    refused(
+        d,
+        &[&compare[..], &["--shard", "0/41", "--out", "x"]].concat(),
+        &["--shard 0/41", "40 paths", "at most 40"],
+    );
+}
+
+/// The plan of a comparison under parameter uncertainty counts its units (a variant at a draw,
+/// each ending in a partial block) for the shards' disk, and for the merge what the study
+/// keeps of every path on one machine: checked against the shards its command writes.
+#[test]
+fn plan_says_what_shards_under_uncertainty_need() {
+    use microfolio::study::nested::Nesting;
+    use microfolio::study::params::VariantSpec;
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    fs::write(d.join("decide.toml"), GSA_SMALL).unwrap();
+    let compare = &under_uncertainty()[0].1;
+    shards_of(d, compare, &["0/3", "1/3", "2/3"], "a");
+    let written: u64 = (0..3)
+        .flat_map(|i| {
+            let shard = d.join(format!("a/shard-{i:04}-of-0003"));
+            ["shard.json", "outcomes.bin"].map(|f| fs::metadata(shard.join(f)).unwrap().len())
+        })
+        .sum();
+    let spec: VariantSpec = "cheap: costs.fixed_per_year=5e4".parse().unwrap();
+    let study = microfolio::Compare::new(&[scenario(GSA_SMALL, &[])], &[spec], None, None, vec![])
+        .unwrap()
+        .with_uncertainty(Nesting::new(4, 5).unwrap())
+        .unwrap();
+    let plan = microfolio::shard::plan::study(&study, 3, 1);
+    // At most a `shard.json`'s 16 kB and a block's index more than written, per shard.
+    assert!(
+        written <= plan.shards_disk && plan.shards_disk <= written + 3 * (16 << 10),
+        "{written} written, {plan:?}"
+    );
+    // The merge keeps every path's value of every metric of both variants (8 bytes each).
+    let kept = 2 * 20 * microfolio::Scalar::COUNT as u64 * 8;
+    assert!(plan.merge_memory > kept, "{plan:?}");
+    assert_eq!(plan.paths_file_disk, 0);
+    // Ten times the draws: ten times the kept values, the same task.
+    let more = study
+        .clone()
+        .with_uncertainty(Nesting::new(40, 5).unwrap())
+        .unwrap();
+    let more = microfolio::shard::plan::study(&more, 3, 1);
+    assert_eq!(more.merge_memory - plan.merge_memory, 9 * kept);
+    assert_eq!(more.task_memory, plan.task_memory);
 }

@@ -568,22 +568,10 @@ fn sobol(args: SobolArgs) -> ExitCode {
 }
 
 /// The nesting of paths in draws of `--uncertain`, `--draws` and `--paths-per-draw`: `None`
-/// without `--uncertain`; the two numbers without it, or `--paths` or `--shard` with it, are
-/// refused.
+/// without `--uncertain`; the two numbers without it, or `--paths` with it, are refused.
 fn nesting(work: &VariantsWork) -> Result<Option<study::nested::Nesting>, ExitCode> {
     let (args, run) = (&work.uncertainty, &work.run);
     use study::nested::{DEFAULT_DRAWS, DEFAULT_PATHS_PER_DRAW, Nesting};
-    if let (true, Some(shard)) = (args.uncertain, &run.shard) {
-        // Its draws are not cut into shards yet: refused before any work, rather than with the
-        // shard writer's message that the study cannot be rebuilt.
-        return Err(fail(
-            EXIT_BAD_INPUT,
-            format!(
-                "--shard {shard}: a study with --uncertain does not run in shards yet; run it \
-                 on one machine"
-            ),
-        ));
-    }
     if !args.uncertain {
         let given = [
             ("--draws", args.draws),

@@ -32,6 +32,7 @@ use crate::run;
 use crate::scenario::Scenario;
 use crate::simulate::Observer;
 use crate::study::calibrate::Calibration;
+use crate::study::nested::Draws;
 use crate::study::problem::PointOutcomes;
 use crate::study::{self, ResultSource, Standing, Study};
 use crate::{Compare, Morris, Sobol, Sweep, Tornado};
@@ -1232,6 +1233,10 @@ fn merge_study<S: Study>(
                 study.compute_from(ResultSource::Points { outcomes, run })?,
             )
         }
+        None if study.drawn().is_some() => {
+            merged.unit_name = super::write::DRAWN_UNIT;
+            merge_drawn(&study, out, shards, run, observer, merged)?
+        }
         None => {
             same_units::<S>(merged, "variants", study.variants().len(), study.paths())?;
             // Every unit's pieces checked against its rows before a value is read.
@@ -1272,6 +1277,68 @@ fn merge_study<S: Study>(
         None => {}
     }
     Ok(())
+}
+
+/// The result folder and results of a study with parameter uncertainty from its shards
+/// ([`Study::drawn`]): every unit — a variant at a draw — read in unit order, its loans and
+/// scalar outcomes block by block, into the draws the study keeps on one machine
+/// ([`Draws`]), which it computes its results from as on one machine.
+fn merge_drawn<S: Study>(
+    study: &S,
+    out: Option<&Path>,
+    shards: &[Found],
+    run: RunInfo,
+    observer: &dyn Observer,
+    merged: &Merged,
+) -> Result<(OutputDir, S::Results), Error> {
+    let drawn = study.drawn().expect("a study with parameter uncertainty");
+    let nesting = drawn.nesting;
+    let units = drawn.units()?;
+    same_units::<S>(
+        merged,
+        "variant draws",
+        units.scenarios.len(),
+        nesting.paths_per_draw,
+    )?;
+    // Every unit's pieces checked against its rows before a value is read.
+    let columns = units
+        .scenarios
+        .iter()
+        .enumerate()
+        .map(|(i, s)| ShardColumns::new(shards, i, crate::model::shape(s.spec()), observer))
+        .collect::<Result<Vec<_>, _>>()?;
+    let needed = crate::resources::drawn_merge_memory(&drawn);
+    if let Some(available) = crate::resources::available_memory()
+        && needed > available
+    {
+        return Err(Error::TooLarge {
+            work: Work::Study {
+                variants: drawn.makers.len(),
+                paths: nesting.paths(),
+            },
+            needed,
+            available,
+        });
+    }
+    let folder = study_folder(study, out)?;
+    let mut draws = Draws::new(nesting, units.values, units.seeds, drawn.makers.len());
+    let mut loans = 0;
+    for (u, unit) in columns.iter().enumerate() {
+        unit.check_loans()?;
+        unit.scalars(|chunk| {
+            for m in Scalar::ALL {
+                draws.push(u, *m, chunk.iter().map(|o| o.scalars[m.index()]));
+            }
+            Ok(())
+        })?;
+        loans += unit.loans;
+    }
+    let run = RunInfo {
+        loans_simulated: loans,
+        ..run
+    };
+    let results = study.compute_from(ResultSource::Drawn { draws, run })?;
+    Ok((folder, results))
 }
 
 /// How to compute the next step of a study that goes on from its merged result folder

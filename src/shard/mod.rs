@@ -1,7 +1,8 @@
 //! Runs and studies cut into shards for a cluster, and put back together bit for bit
 //! (docs/cluster.md). The work of a run or a study is a stream of work units' paths — a run is
 //! one unit (with parameter uncertainty, a model per path), a study one unit per variant
-//! ([`crate::simulate`]) — and shard `I` of `N` computes the `I`-th of `N` balanced shares of
+//! ([`crate::simulate`]), or with parameter uncertainty one per variant at each draw
+//! ([`crate::Study::drawn`]) — and shard `I` of `N` computes the `I`-th of `N` balanced shares of
 //! that stream ([`Shard::share`]), writing every path's outcome losslessly, by column in blocks
 //! of paths and in bounded memory, into a shard folder with the fingerprint of the work's
 //! content ([`mod@format`]). A design study (`sobol`, `morris`; [`crate::study::Design`]) is a

@@ -51,15 +51,17 @@ impl Plan {
     }
 }
 
-/// Bytes of shards holding `paths` paths of `shape`'s yearly rows and segments in `shards`
-/// shards (their blocks, indexes and `shard.json`s).
-fn path_shards_disk(paths: u64, shape: Shape, shards: u64) -> u64 {
+/// Bytes of shards holding `units` units of `paths` paths each, of `shape`'s yearly rows and
+/// segments, in `shards` shards (their blocks, indexes and `shard.json`s).
+fn path_shards_disk(units: u64, paths: u64, shape: Shape, shards: u64) -> u64 {
     let (rows, segments) = (shape.rows, shape.segments);
     let block = format::block_paths(rows, segments);
     let block_bytes = format::block_bytes(block as usize, rows, segments);
     let per_block = block_bytes + 4 * format::columns(rows, segments) as u64;
-    // Every shard may end in a partial block: at most one block's index more each.
-    let blocks = paths.div_ceil(block) + shards;
+    // Every unit ends in a partial block, and every shard may cut one more: at most one
+    // block's index more each.
+    let blocks = units.saturating_mul(paths.div_ceil(block)) + shards;
+    let paths = units.saturating_mul(paths);
     let per_path = block_bytes.div_ceil(block);
     paths
         .saturating_mul(per_path)
@@ -80,9 +82,11 @@ pub fn run(scenario: &Scenario, options: &RunOptions, shards: u64) -> Plan {
         shards,
         task_memory: resources::streaming_memory(scenario, threads).saturating_add(PROGRAM),
         merge_memory: resources::merge_memory(scenario, options.paths_csv, options.uncertain),
-        // With parameter uncertainty the shards also hold the paired point-value run's paths.
+        // With parameter uncertainty the shards also hold the paired point-value run's paths,
+        // a second unit.
         shards_disk: path_shards_disk(
-            paths.saturating_mul(crate::shard::run_unit_count(options.uncertain)),
+            crate::shard::run_unit_count(options.uncertain),
+            paths,
             shape,
             shards,
         ),
@@ -107,6 +111,32 @@ pub fn study<S: Study>(study: &S, shards: u64, threads: usize) -> Plan {
         .map(|v| resources::streaming_memory(&v.scenario, threads))
         .max()
         .unwrap_or(0);
+    // The largest record of any variant, for every unit's paths.
+    let shapes = variants
+        .iter()
+        .map(|v| crate::model::shape(v.scenario.spec()));
+    let shape = Shape {
+        years: 0,
+        rows: shapes.clone().map(|s| s.rows).max().unwrap_or(0),
+        run_off_years: false,
+        segments: shapes.map(|s| s.segments).max().unwrap_or(0),
+    };
+    // With parameter uncertainty: units of a variant at a draw, merged into what the study
+    // keeps of every path on one machine.
+    if let Some(drawn) = study.drawn() {
+        return Plan {
+            shards,
+            task_memory: streaming.saturating_add(PROGRAM),
+            merge_memory: resources::drawn_merge_memory(&drawn),
+            shards_disk: path_shards_disk(
+                drawn.units_count(),
+                drawn.nesting.paths_per_draw,
+                shape,
+                shards,
+            ),
+            paths_file_disk: 0,
+        };
+    }
     match study.design() {
         // A design's points are simulated whole by a task and kept as 16 bytes per metric.
         Some(d) => {
@@ -126,25 +156,12 @@ pub fn study<S: Study>(study: &S, shards: u64, threads: usize) -> Plan {
             }
         }
         // A study of variants merges one variant at a time, into what its study keeps.
-        None => {
-            // The largest record of any variant, for every variant's paths.
-            let shapes = variants
-                .iter()
-                .map(|v| crate::model::shape(v.scenario.spec()));
-            let shape = Shape {
-                years: 0,
-                rows: shapes.clone().map(|s| s.rows).max().unwrap_or(0),
-                run_off_years: false,
-                segments: shapes.map(|s| s.segments).max().unwrap_or(0),
-            };
-            let paths = study.paths().saturating_mul(variants.len() as u64);
-            Plan {
-                shards,
-                task_memory: streaming.saturating_add(PROGRAM),
-                merge_memory: largest.saturating_mul(2).saturating_add(64 << 20),
-                shards_disk: path_shards_disk(paths, shape, shards),
-                paths_file_disk: 0,
-            }
-        }
+        None => Plan {
+            shards,
+            task_memory: streaming.saturating_add(PROGRAM),
+            merge_memory: largest.saturating_mul(2).saturating_add(64 << 20),
+            shards_disk: path_shards_disk(variants.len() as u64, study.paths(), shape, shards),
+            paths_file_disk: 0,
+        },
     }
 }

@@ -36,9 +36,11 @@ pub struct Written {
     /// Paths it computed, of how many in the whole work (a design's: points × paths per point).
     pub paths: u64,
     pub paths_total: u64,
-    /// Units it holds a piece of: variants (or the run), or the design's points.
+    /// Units it holds a piece of: variants (or the run), variants at draws, or the design's
+    /// points.
     pub units: usize,
-    /// What a unit is called in messages, in the singular: `run`, `variant` or `point`.
+    /// What a unit is called in messages, in the singular: `run`, `variant`, `variant draw` or
+    /// `point`.
     pub unit_name: &'static str,
     pub info: RunInfo,
 }
@@ -268,6 +270,29 @@ pub fn study<S: Study>(
         }
         return write(S::KIND, recipe.clone(), seed, &Units::Points(design), &to);
     }
+    if let Some(drawn) = study.drawn() {
+        // With parameter uncertainty the units are the variants at the draws, each of its
+        // own values and seed ([`crate::study::nested`]).
+        let units = drawn.units()?;
+        let rebuilt = again.drawn().map(|d| d.units()).transpose()?;
+        let same = rebuilt.is_some_and(|a| {
+            a.scenarios == units.scenarios && a.values == units.values && a.seeds == units.seeds
+        }) && names(again.variants()) == names(study.variants());
+        if !same {
+            return Err(not_rebuilt("the study"));
+        }
+        let scenarios: Vec<&Scenario> = units.scenarios.iter().collect();
+        let units = Units::Paths {
+            scenarios: &scenarios,
+            paths: drawn.nesting.paths_per_draw,
+            uncertain: false,
+        };
+        let written = write(S::KIND, recipe.clone(), seed, &units, &to)?;
+        return Ok(Written {
+            unit_name: DRAWN_UNIT,
+            ..written
+        });
+    }
     let same = |a: &[crate::study::Variant], b: &[crate::study::Variant]| {
         a.len() == b.len()
             && a.iter()
@@ -285,6 +310,15 @@ pub fn study<S: Study>(
         uncertain: false,
     };
     write(S::KIND, recipe.clone(), seed, &units, &to)
+}
+
+/// What a unit of a study with parameter uncertainty is called in messages, in the singular:
+/// one variant at one draw.
+pub(crate) const DRAWN_UNIT: &str = "variant draw";
+
+/// The variants' names.
+fn names(variants: &[crate::study::Variant]) -> Vec<&str> {
+    variants.iter().map(|v| v.name.as_str()).collect()
 }
 
 fn not_rebuilt(what: &str) -> Error {

@@ -565,7 +565,7 @@ impl Study for Calibration {
                 history.stop = waves::next(dims, &settings, &history)?.err();
                 return Ok(Calibrated { history, run });
             }
-            ResultSource::Given { .. } => {
+            ResultSource::Given { .. } | ResultSource::Drawn { .. } => {
                 return Err(Error::Input(
                     "a calibration was given the results of variants; its shards are of other \
                      work"

@@ -22,7 +22,7 @@ use std::fmt::Write as _;
 use serde_json::{Value, json};
 
 use super::MetricStats;
-use super::nested::{DRAWS_CSV, DrawResults, DrawStats, Draws, Maker, Nesting};
+use super::nested::{DRAWS_CSV, DrawResults, DrawStats, DrawnWork, Draws, Maker, Nesting};
 use super::paired::{Paired, direction};
 use super::params::{VariantSpec, apply, check_overrides};
 use super::{KEY_METRICS, ResultSource, Study, StudyResults, Variant, run_variants_from};
@@ -277,6 +277,7 @@ impl Compare {
         let notes = super::nested::override_notes(&names, &self.overridden_keys());
         self.notes.extend(notes);
         self.nesting = Some(nesting);
+        self.recipe[super::nested::RECIPE_KEY] = super::nested::recipe(nesting);
         Ok(self)
     }
 
@@ -504,20 +505,20 @@ impl Compare {
 }
 
 impl Compare {
-    /// The comparison with parameter uncertainty, from the draws simulated now (its shards
-    /// are not written yet).
+    /// The comparison with parameter uncertainty, from the draws simulated now or read from
+    /// its shards.
     fn compute_nested(
         &self,
         nesting: Nesting,
         source: ResultSource<'_>,
     ) -> Result<CompareResults, Error> {
-        let ResultSource::Simulate { options, observer } = source else {
-            return Err(Error::Input(
-                "a comparison with parameter uncertainty cannot be merged from shards yet".into(),
-            ));
+        let (draws, run) = match source {
+            ResultSource::Simulate { options, observer } => {
+                Draws::simulate(self.reference(), &self.makers, nesting, options, observer)?
+            }
+            ResultSource::Drawn { draws, run } => (draws, run),
+            _ => return Err(super::nested::not_drawn("comparison")),
         };
-        let (draws, run) =
-            Draws::simulate(self.reference(), &self.makers, nesting, options, observer)?;
         let (draws, paths) = draws.results(Scalar::ALL);
         let variants = paths
             .stats
@@ -649,9 +650,18 @@ impl Study for Compare {
         })
     }
 
-    /// None with parameter uncertainty: its shards are not written yet.
+    /// Its scenarios and flags; with parameter uncertainty, its flags of that under
+    /// [`super::nested::RECIPE_KEY`].
     fn recipe(&self) -> Option<&Value> {
-        self.nesting.is_none().then_some(&self.recipe)
+        Some(&self.recipe)
+    }
+
+    fn drawn(&self) -> Option<DrawnWork<'_>> {
+        self.nesting.map(|nesting| DrawnWork {
+            reference: self.reference(),
+            makers: &self.makers,
+            nesting,
+        })
     }
 
     /// The comparison made again from its [`Study::recipe`].
@@ -666,13 +676,19 @@ impl Study for Compare {
             .iter()
             .map(|v| v.parse::<VariantSpec>())
             .collect::<Result<Vec<_>, _>>()?;
-        Compare::new(
+        let compare = Compare::new(
             &scenarios,
             &specs,
             recipe::optional_u64(r, "paths")?,
             recipe::optional_u64(r, "seed")?,
             recipe::metrics_at(r, "metrics")?,
-        )
+        )?;
+        // Every flag of a comparison under parameter uncertainty is in the recipe's one
+        // object of them (`uncertain`, [`super::nested::recipe`]).
+        match super::nested::from_recipe(r)? {
+            Some(nesting) => compare.with_uncertainty(nesting),
+            None => Ok(compare),
+        }
     }
 
     fn summary(&self, _results: &CompareResults) -> Value {

@@ -156,6 +156,14 @@ pub trait Study {
         None
     }
 
+    /// With parameter uncertainty, the study's work as variants at draws ([`nested`]): its
+    /// shards then cut the stream of those units' paths (unit `d·V + v`, variant `v` at draw
+    /// `d`), and its merge hands their values to [`Study::compute_from`] as
+    /// [`ResultSource::Drawn`].
+    fn drawn(&self) -> Option<nested::DrawnWork<'_>> {
+        None
+    }
+
     /// What the study was made from (its scenarios and arguments, [`crate::shard::recipe`]),
     /// from which [`Study::from_recipe`] makes the same study again: a shard records it, and a
     /// merge rebuilds the study from it. `None`: the study cannot be run in shards.
@@ -480,6 +488,9 @@ pub enum ResultSource<'a> {
         outcomes: Vec<problem::PointOutcomes>,
         run: RunInfo,
     },
+    /// Every variant's values at every draw of a study with parameter uncertainty
+    /// ([`Study::drawn`], read from the shards of the study), with how the work went.
+    Drawn { draws: nested::Draws, run: RunInfo },
 }
 
 impl<'a> ResultSource<'a> {
@@ -527,10 +538,10 @@ pub fn run_variants_from<T>(
             }
             return Ok((kept, run));
         }
-        ResultSource::Points { .. } => {
+        ResultSource::Points { .. } | ResultSource::Drawn { .. } => {
             return Err(Error::Input(
-                "a study of variants was given a design's point outcomes; its shards are of \
-                 other work"
+                "a study of variants was given a design's point outcomes or the values of \
+                 draws; its shards are of other work"
                     .into(),
             ));
         }

@@ -12,6 +12,11 @@
 //! applies the same values through its own `[[uncertain]]` section, which must name the same
 //! parameters in the same order.
 //!
+//! The work is `K·V` units, unit `d·V + v` variant `v` at draw `d` ([`DrawnWork`]): what one
+//! process simulates, and the stream its shards cut; a merge fills the [`Draws`] from the
+//! shards' columns ([`Draws::new`], [`Draws::push`]) as a simulation does, and the study's flags
+//! under uncertainty travel in its recipe ([`recipe`]).
+//!
 //! Per variant B ≠ A and metric, with `d̄_k` the mean of `B − A` over draw `k`'s paths where
 //! both are defined: the mean difference is over every path, as without uncertainty; its
 //! standard error is `sd(d̄_k) / √K` (paths of a draw share its parameters, so they are not
@@ -204,6 +209,108 @@ pub fn check(reference: &Scenario, makers: &[Maker], study: &str) -> Result<(), 
     Ok(())
 }
 
+/// The work of a study of variants under parameter uncertainty, as its units: unit `d·V + v` is
+/// variant `v` (of `makers`, the reference first) at draw `d`, paths `0..M` under the seed of
+/// draw `d`. What one process simulates, and what the shards of the study cut
+/// ([`crate::Study::drawn`]).
+#[derive(Debug, Clone, Copy)]
+pub struct DrawnWork<'a> {
+    pub reference: &'a Scenario,
+    pub makers: &'a [Maker],
+    pub nesting: Nesting,
+}
+
+/// The units of a [`DrawnWork`]: per draw its values and seed, and per unit its scenario.
+#[derive(Debug, Clone)]
+pub struct DrawnUnits {
+    pub values: Vec<Vec<f64>>,
+    pub seeds: Vec<u64>,
+    pub scenarios: Vec<Scenario>,
+}
+
+impl DrawnWork<'_> {
+    /// Every unit's scenario, in unit order; a draw at which a variant is not a valid
+    /// scenario is refused, naming the draw and its values.
+    pub fn units(&self) -> Result<DrawnUnits, Error> {
+        let reference = self.reference;
+        let seed = reference.spec().simulation.seed as u64;
+        let m = self.nesting.paths_per_draw;
+        let values: Vec<Vec<f64>> = (0..self.nesting.draws)
+            .map(|d| reference.uncertain_draw(d))
+            .collect();
+        let seeds: Vec<u64> = (0..self.nesting.draws)
+            .map(|d| Nesting::seed(seed, d))
+            .collect();
+        let mut scenarios = Vec::with_capacity(values.len() * self.makers.len());
+        for (d, (x, s)) in values.iter().zip(&seeds).enumerate() {
+            for maker in self.makers {
+                let at = maker.at(reference, x, m, *s).map_err(|e| {
+                    Error::Scenario(crate::run::drawn_on(
+                        e,
+                        reference.uncertain(),
+                        x,
+                        &format!("draw {d}"),
+                    ))
+                })?;
+                scenarios.push(at);
+            }
+        }
+        Ok(DrawnUnits {
+            values,
+            seeds,
+            scenarios,
+        })
+    }
+
+    /// Units: draws × variants.
+    pub fn units_count(&self) -> u64 {
+        self.nesting.draws * self.makers.len() as u64
+    }
+
+    /// Bytes the study keeps of its draws: every path's value of every metric, per variant.
+    pub fn kept_bytes(&self) -> u64 {
+        self.nesting
+            .paths()
+            .saturating_mul((self.makers.len() * Scalar::COUNT) as u64 * 8)
+    }
+}
+
+/// The key of a study's recipe ([`crate::Study::recipe`]) under which are its flags under
+/// parameter uncertainty ([`recipe`]); absent without `--uncertain`.
+pub const RECIPE_KEY: &str = "uncertain";
+
+/// A study's flags under parameter uncertainty in its recipe, under [`RECIPE_KEY`]: the
+/// nesting. Every flag that changes the study's work or results under parameter uncertainty
+/// belongs in this object, read back by [`from_recipe`].
+pub fn recipe(nesting: Nesting) -> Value {
+    json!({
+        "draws": nesting.draws,
+        "paths_per_draw": nesting.paths_per_draw,
+    })
+}
+
+/// The nesting of a study's recipe made by [`recipe`]: `None` for a study without parameter
+/// uncertainty (no [`RECIPE_KEY`]).
+pub fn from_recipe(r: &Value) -> Result<Option<Nesting>, Error> {
+    use crate::shard::recipe::{damaged, u64_at};
+    match &r[RECIPE_KEY] {
+        Value::Null => Ok(None),
+        u @ Value::Object(_) => {
+            Nesting::new(u64_at(u, "draws")?, u64_at(u, "paths_per_draw")?).map(Some)
+        }
+        _ => Err(damaged(RECIPE_KEY)),
+    }
+}
+
+/// A study with parameter uncertainty (`study` names it) given what is not the values of its
+/// draws: shards of other work.
+pub fn not_drawn(study: &str) -> Error {
+    Error::Input(format!(
+        "a {study} with parameter uncertainty is computed from the values of its draws; its \
+         shards are of other work"
+    ))
+}
+
 /// What the draws of every variant gave: per variant and metric, the values of every path
 /// (draw after draw, `M` each; NaN where undefined), and each draw's parameter values and seed.
 #[derive(Debug, Clone)]
@@ -262,30 +369,19 @@ impl Draws {
         options: &Options,
         observer: &dyn Observer,
     ) -> Result<(Draws, RunInfo), Error> {
-        let seed = reference.spec().simulation.seed as u64;
-        let m = nesting.paths_per_draw;
-        let values: Vec<Vec<f64>> = (0..nesting.draws)
-            .map(|d| reference.uncertain_draw(d))
-            .collect();
-        let seeds: Vec<u64> = (0..nesting.draws).map(|d| Nesting::seed(seed, d)).collect();
-        let mut scenarios = Vec::with_capacity(values.len() * makers.len());
-        for (d, (x, s)) in values.iter().zip(&seeds).enumerate() {
-            for maker in makers {
-                let at = maker.at(reference, x, m, *s).map_err(|e| {
-                    Error::Scenario(crate::run::drawn_on(
-                        e,
-                        reference.uncertain(),
-                        x,
-                        &format!("draw {d}"),
-                    ))
-                })?;
-                scenarios.push(at);
-            }
-        }
+        let work = DrawnWork {
+            reference,
+            makers,
+            nesting,
+        };
+        let DrawnUnits {
+            values,
+            seeds,
+            scenarios,
+        } = work.units()?;
         let variants = makers.len();
         let pool = Pool::new(options)?;
         let threads = pool.threads();
-        let kept = nesting.paths() * (variants * Scalar::COUNT) as u64 * 8;
         let run = scenarios
             .iter()
             .take(variants)
@@ -297,39 +393,52 @@ impl Draws {
                 variants,
                 paths: nesting.paths(),
             },
-            run.saturating_add(kept),
+            run.saturating_add(work.kept_bytes()),
         )?;
         let stopwatch = Stopwatch::start();
-        let mut paths = (0..variants)
+        let mut draws = Draws::new(nesting, values, seeds, variants);
+        let mut loans = 0;
+        let refs: Vec<&Scenario> = scenarios.iter().collect();
+        pool.simulate_models(
+            refs.len(),
+            0..nesting.paths_per_draw,
+            |i| Model::new(refs[i]),
+            observer,
+            |i, r| {
+                loans += r.loans_simulated();
+                for metric in Scalar::ALL {
+                    draws.push(i, *metric, r.scalar(*metric));
+                }
+                Ok(())
+            },
+        )?;
+        Ok((draws, stopwatch.stop(threads, loans)))
+    }
+
+    /// Draws of `variants` variants at draws of `values` and `seeds` with no path yet, to be
+    /// filled unit by unit in unit order ([`Draws::push`]): from a simulation, or from the
+    /// columns of a study's shards.
+    pub fn new(nesting: Nesting, values: Vec<Vec<f64>>, seeds: Vec<u64>, variants: usize) -> Draws {
+        let paths = (0..variants)
             .map(|_| {
                 (0..Scalar::COUNT)
                     .map(|_| Vec::with_capacity(nesting.paths() as usize))
                     .collect::<Vec<_>>()
             })
             .collect::<Vec<_>>();
-        let mut loans = 0;
-        let refs: Vec<&Scenario> = scenarios.iter().collect();
-        pool.simulate_models(
-            refs.len(),
-            0..m,
-            |i| Model::new(refs[i]),
-            observer,
-            |i, r| {
-                loans += r.loans_simulated();
-                for metric in Scalar::ALL {
-                    paths[i % variants][metric.index()]
-                        .extend(r.scalar(*metric).map(|v| v.unwrap_or(f64::NAN)));
-                }
-                Ok(())
-            },
-        )?;
-        let draws = Draws {
+        Draws {
             nesting,
             values,
             seeds,
             paths,
-        };
-        Ok((draws, stopwatch.stop(threads, loans)))
+        }
+    }
+
+    /// Append values of `metric` of unit `unit` (variant `unit % V`), in path order: every
+    /// unit's paths in unit order, so that a variant's paths are draw after draw.
+    pub fn push(&mut self, unit: usize, metric: Scalar, values: impl Iterator<Item = Option<f64>>) {
+        let variants = self.paths.len();
+        self.paths[unit % variants][metric.index()].extend(values.map(|v| v.unwrap_or(f64::NAN)));
     }
 
     /// The paths of draw `d`.
@@ -577,4 +686,28 @@ pub fn override_notes(names: &[&str], overridden: &[Vec<String>]) -> Vec<String>
             )
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_nesting_reads_back_from_a_recipe_and_damage_is_refused() {
+        let n = Nesting::new(7, 3).unwrap();
+        let r = json!({ RECIPE_KEY: recipe(n), "paths": null });
+        assert_eq!(from_recipe(&r).unwrap(), Some(n));
+        // A study without parameter uncertainty has no such object.
+        assert_eq!(from_recipe(&json!({"paths": 100})).unwrap(), None);
+        for bad in [
+            json!({ RECIPE_KEY: 3 }),
+            json!({ RECIPE_KEY: {"draws": 7} }),
+            json!({ RECIPE_KEY: {"draws": -1, "paths_per_draw": 3} }),
+        ] {
+            let e = from_recipe(&bad).unwrap_err().to_string();
+            assert!(e.contains("was shard.json edited?"), "{e}");
+        }
+        let e = from_recipe(&json!({ RECIPE_KEY: {"draws": 0, "paths_per_draw": 3} }));
+        assert!(e.unwrap_err().to_string().contains("1 or more"));
+    }
 }

@@ -270,9 +270,11 @@ pub(super) fn point_outcomes(
             check_points(&outcomes, points, metrics)?;
             Ok((outcomes, run))
         }
-        super::ResultSource::Given { .. } => Err(Error::Input(format!(
-            "a {study} study is computed from its points' outcomes, not from variants' results"
-        ))),
+        super::ResultSource::Given { .. } | super::ResultSource::Drawn { .. } => {
+            Err(Error::Input(format!(
+                "a {study} study is computed from its points' outcomes, not from variants' results"
+            )))
+        }
     }
 }
 

@@ -20,7 +20,7 @@ use std::fmt::Write as _;
 use serde_json::{Value, json};
 
 pub use super::MetricStats;
-use super::nested::{DRAWS_CSV, DrawResults, DrawStats, Draws, Maker, Nesting};
+use super::nested::{DRAWS_CSV, DrawResults, DrawStats, DrawnWork, Draws, Maker, Nesting};
 use super::paired::{Paired, direction};
 use super::params::{SweepParam, apply, show_value};
 use super::{
@@ -217,6 +217,7 @@ impl Sweep {
         let names: Vec<&str> = self.variants.iter().map(|v| v.name.as_str()).collect();
         self.notes = super::nested::override_notes(&names, &self.overridden_keys());
         self.nesting = Some(nesting);
+        self.recipe[super::nested::RECIPE_KEY] = super::nested::recipe(nesting);
         Ok(self)
     }
 
@@ -333,13 +334,13 @@ impl Study for Sweep {
     /// [`Sweep::compute`] from the variants' results wherever they come from.
     fn compute_from(&self, source: ResultSource<'_>) -> Result<SweepResults, Error> {
         if let Some(nesting) = self.nesting {
-            let ResultSource::Simulate { options, observer } = source else {
-                return Err(Error::Input(
-                    "a sweep with parameter uncertainty cannot be merged from shards yet".into(),
-                ));
+            let (draws, run) = match source {
+                ResultSource::Simulate { options, observer } => {
+                    Draws::simulate(&self.base, &self.makers, nesting, options, observer)?
+                }
+                ResultSource::Drawn { draws, run } => (draws, run),
+                _ => return Err(super::nested::not_drawn("sweep")),
             };
-            let (draws, run) =
-                Draws::simulate(&self.base, &self.makers, nesting, options, observer)?;
             let (draws, paths) = draws.results(&self.metrics);
             let points = paths
                 .stats
@@ -399,9 +400,18 @@ impl Study for Sweep {
         })
     }
 
-    /// None with parameter uncertainty: its shards are not written yet.
+    /// Its base scenario and flags; with parameter uncertainty, its flags of that under
+    /// [`super::nested::RECIPE_KEY`].
     fn recipe(&self) -> Option<&Value> {
-        self.nesting.is_none().then_some(&self.recipe)
+        Some(&self.recipe)
+    }
+
+    fn drawn(&self) -> Option<DrawnWork<'_>> {
+        self.nesting.map(|nesting| DrawnWork {
+            reference: &self.base,
+            makers: &self.makers,
+            nesting,
+        })
     }
 
     fn notes(&self) -> &[String] {
@@ -418,11 +428,17 @@ impl Study for Sweep {
             .iter()
             .map(|p| p.parse::<SweepParam>())
             .collect::<Result<Vec<_>, _>>()?;
-        Sweep::new(
+        let sweep = Sweep::new(
             &recipe::scenario_at(r, "base")?,
             params,
             recipe::metrics_at(r, "metrics")?,
-        )
+        )?;
+        // Every flag of a sweep under parameter uncertainty is in the recipe's one object of
+        // them (`uncertain`, [`super::nested::recipe`]).
+        match super::nested::from_recipe(r)? {
+            Some(nesting) => sweep.with_uncertainty(nesting),
+            None => Ok(sweep),
+        }
     }
 
     fn summary(&self, _results: &SweepResults) -> Value {

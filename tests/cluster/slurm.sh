@@ -2,10 +2,11 @@
 # A real Slurm cluster on this machine (docs/cluster.md, "Testing on a real cluster"): install
 # Slurm and MUNGE from Debian if they are missing, start a one-node cluster in a private
 # folder, submit the shipped job-array scripts (cluster/submit.sh: 4 shards and a dependent
-# merge, each asking for the memory `--plan` computes) for a small baseline run, a small sweep
-# and a small Sobol' study of the shipped uncertainty scenario (its shards cut the design's
-# points) — from a submit folder, with relative paths and SBATCH_OPTIONS="--chdir=..." elsewhere —
-# wait for them, and check the merged folders against single-process runs byte for byte, except
+# merge, each asking for the memory `--plan` computes) for a small baseline run, a small sweep,
+# a small Sobol' study of the shipped uncertainty scenario (its shards cut the design's points)
+# and a small compare --uncertain of it (its shards cut its units, a variant at a draw) — from
+# a submit folder, with relative paths and SBATCH_OPTIONS="--chdir=..." elsewhere — wait for
+# them, and check the merged folders against single-process runs byte for byte, except
 # the fields of how the work went, and that every task's log is under its shards' folder. Then
 # a shard is lost: the merge refuses naming it and the command that reruns it, which is run as
 # given (one task, `--array=2` of `--shard auto/4`) and merges into the same folder again. Last,
@@ -103,16 +104,22 @@ ln -s "$repo/scenarios" scenarios
 run=(run scenarios/baseline.toml --paths 200 --seed 11)
 sweep=(sweep scenarios/baseline.toml --param followup.referral_share=0.3,0.7 --paths 30)
 sobol=(sobol scenarios/uncertainty.toml --samples 4 --paths-per-point 2 --bootstrap 50)
+# 2 variants × 3 draws × 2 paths: 6 units of 12 paths, which 4 shards cut inside units.
+ucompare=(compare scenarios/uncertainty.toml --variant 'refer: followup.referral_share=0.8'
+  --uncertain --draws 3 --paths-per-draw 2)
 export SBATCH_OPTIONS="--chdir=$dir/elsewhere"
 read -r run_array run_merge < <("$repo/cluster/submit.sh" 4 run-shards run-merged "${run[@]}")
 read -r sweep_array sweep_merge < <("$repo/cluster/submit.sh" 4 sweep-shards sweep-merged "${sweep[@]}")
 read -r sobol_array sobol_merge < <("$repo/cluster/submit.sh" 4 sobol-shards sobol-merged "${sobol[@]}")
-echo "slurm: run array $run_array + merge $run_merge, sweep array $sweep_array + merge $sweep_merge, sobol array $sobol_array + merge $sobol_merge"
+read -r ucompare_array ucompare_merge < <("$repo/cluster/submit.sh" 4 ucompare-shards \
+  ucompare-merged "${ucompare[@]}")
+echo "slurm: run array $run_array + merge $run_merge, sweep array $sweep_array + merge $sweep_merge, sobol array $sobol_array + merge $sobol_merge, compare --uncertain array $ucompare_array + merge $ucompare_merge"
 
 # Meanwhile, the same work in one process.
 "$MICROFOLIO" "${run[@]}" --out run-single --quiet
 "$MICROFOLIO" "${sweep[@]}" --out sweep-single --quiet
 "$MICROFOLIO" "${sobol[@]}" --out sobol-single --quiet
+"$MICROFOLIO" "${ucompare[@]}" --out ucompare-single --quiet
 
 # Wait until the jobs `$1` (comma-separated) are gone from the queue.
 wait_for() {
@@ -128,7 +135,7 @@ wait_for() {
   done
   echo "slurm: jobs $1 done after ${waited} s"
 }
-wait_for "$run_array,$run_merge,$sweep_array,$sweep_merge,$sobol_array,$sobol_merge"
+wait_for "$run_array,$run_merge,$sweep_array,$sweep_merge,$sobol_array,$sobol_merge,$ucompare_array,$ucompare_merge"
 
 # The fields of how the work went (docs/cluster.md) blanked; everything else byte for byte.
 normalise() {
@@ -154,8 +161,9 @@ ls run-shards | grep -qx 'shard-0003-of-0004'
 same run-merged run-single
 same sweep-merged sweep-single
 same sobol-merged sobol-single
+same ucompare-merged ucompare-single
 # Every task's log under its shards' folder, none where the jobs started or were submitted.
-for kind in run sweep sobol; do
+for kind in run sweep sobol ucompare; do
   [ "$(find "$kind-shards/logs" -name 'shard-*.txt' | wc -l)" -eq 4 ] \
     || { echo "$kind-shards/logs: not the 4 task logs" >&2; ls -R "$kind-shards" >&2; exit 1; }
   [ "$(find "$kind-shards/logs" -name 'merge-*.txt' | wc -l)" -eq 1 ] \
