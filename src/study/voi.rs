@@ -41,9 +41,10 @@ pub use outcome::Outcome;
 pub const VOI_CSV: &str = "voi.csv";
 /// Bootstrap resamples of the draws.
 pub const BOOTSTRAP: usize = 200;
-/// Fewest draws a value of information is computed from: with fewer the regressions have
-/// next to nothing to fit.
-pub const MIN_DRAWS: u64 = 10;
+/// Fewest draws a value of information is computed from: a regression on one parameter needs
+/// ten draws per coefficient ([`fit::columns`]), and with fewer than 20 draws not even a line
+/// is fitted.
+pub const MIN_DRAWS: u64 = 20;
 /// The purpose of the bootstrap's stream, apart from every other purpose of `crate::random`
 /// (the engine's are 1 to 8, the GSA bootstraps' `0x6753_61..`).
 const VOI_BOOTSTRAP: u64 = 0x766f_6901;
@@ -77,7 +78,8 @@ pub struct Row {
     pub name: String,
     /// The parameters it holds (one for a parameter).
     pub members: Vec<String>,
-    pub evppi: Estimate,
+    /// `None` when the draws are too few for its regression (ten per coefficient).
+    pub evppi: Option<Estimate>,
 }
 
 /// A decision problem from the draws: the parameters' values and every variant's net benefit.
@@ -102,12 +104,17 @@ pub struct Analysis {
     pub p_best: Vec<f64>,
     /// The variant the decision picks: the highest expected net benefit (the first of equals).
     pub chosen: usize,
-    /// The EVPI by the regression on every parameter (additive).
-    pub evpi: Estimate,
+    /// The EVPI by the regression on every parameter (additive); `None` with fewer than ten
+    /// draws per coefficient of a line in each parameter.
+    pub evpi: Option<Estimate>,
     /// The EVPI straight from the draws' net benefits (biased upward by their noise).
     pub evpi_direct: Estimate,
     /// The EVPPI of every parameter, then of every group of two or more.
     pub rows: Vec<Row>,
+    /// The rows whose EVPPI, or the regression's EVPI, is above the direct EVPI's interval:
+    /// the direct EVPI is biased upward, so an EVPPI above it is a regression overshooting
+    /// (too few draws for the shape of the net benefit).
+    pub overshoot: Vec<String>,
     /// Draws and bootstrap resamples used.
     pub draws: usize,
     pub resamples: usize,
@@ -143,8 +150,8 @@ impl Problem {
     }
 
     /// The estimates on the draws `rows` (a resample, or all): the EVPPI of every set of
-    /// [`Problem::sets`], then the direct EVPI.
-    fn estimates(&self, sets: &[Vec<usize>], rows: &[usize]) -> Vec<f64> {
+    /// [`Problem::sets`] (`None` for a set too large for the draws), then the direct EVPI.
+    fn estimates(&self, sets: &[Vec<usize>], rows: &[usize]) -> Vec<Option<f64>> {
         let pick = |x: &[f64]| rows.iter().map(|&k| x[k]).collect::<Vec<f64>>();
         let values: Vec<Vec<f64>> = self.values.iter().map(|x| pick(x)).collect();
         let base = pick(&self.net_benefit[0]);
@@ -152,14 +159,14 @@ impl Problem {
             .iter()
             .map(|nb| pick(nb).iter().zip(&base).map(|(b, a)| b - a).collect())
             .collect();
-        let mut out: Vec<f64> = sets
+        let mut out: Vec<Option<f64>> = sets
             .iter()
             .map(|set| {
                 let x: Vec<&[f64]> = set.iter().map(|&i| values[i].as_slice()).collect();
-                gain(&fit::additive(&x, &inb))
+                fit::additive(&x, &inb).map(|g| gain(&g))
             })
             .collect();
-        out.push(gain(&inb));
+        out.push(Some(gain(&inb)));
         out
     }
 
@@ -201,7 +208,7 @@ impl Problem {
         let sets = self.sets();
         let all: Vec<usize> = (0..k).collect();
         let point = self.estimates(&sets, &all);
-        let resampled: Vec<Vec<f64>> = (0..resamples)
+        let resampled: Vec<Vec<Option<f64>>> = (0..resamples)
             .into_par_iter()
             .map(|b| {
                 let mut rng = stream(seed, VOI_BOOTSTRAP, b as u64);
@@ -209,15 +216,18 @@ impl Problem {
                 self.estimates(&sets, &rows)
             })
             .collect();
+        // A set is fitted or not by its size and the number of draws alone, the same on every
+        // resample.
         let estimate = |i: usize| {
-            let mut column: Vec<f64> = resampled.iter().map(|r| r[i]).collect();
+            let value = point[i]?;
+            let mut column: Vec<f64> = resampled.iter().filter_map(|r| r[i]).collect();
             column.sort_by(f64::total_cmp);
-            let q = |p| crate::stats::quantile(&column, p).unwrap_or(point[i]);
-            Estimate {
-                value: point[i],
+            let q = |p| crate::stats::quantile(&column, p).unwrap_or(value);
+            Some(Estimate {
+                value,
                 low: q(0.025),
                 high: q(0.975),
-            }
+            })
         };
         let singles = self.parameters.iter().enumerate().map(|(i, p)| Row {
             name: p.clone(),
@@ -236,14 +246,26 @@ impl Problem {
                     .collect(),
                 evppi: estimate(self.parameters.len() + j),
             });
-        let rows = singles.chain(groups).collect();
+        let rows: Vec<Row> = singles.chain(groups).collect();
+        let evpi = estimate(sets.len() - 1);
+        let evpi_direct = estimate(sets.len()).expect("the direct EVPI is always estimated");
+        let above = |e: &Option<Estimate>| e.is_some_and(|e| e.value > evpi_direct.high);
+        let mut overshoot: Vec<String> = rows
+            .iter()
+            .filter(|r| above(&r.evppi))
+            .map(|r| r.name.clone())
+            .collect();
+        if above(&evpi) {
+            overshoot.push("EVPI".to_string());
+        }
         Analysis {
             expected,
             p_best,
             chosen,
-            evpi: estimate(sets.len() - 1),
-            evpi_direct: estimate(sets.len()),
+            evpi,
+            evpi_direct,
             rows,
+            overshoot,
             draws: k,
             resamples,
         }
@@ -352,9 +374,9 @@ impl Voi {
         for r in &self.analysis.rows {
             out.push([
                 r.name.clone(),
-                number(Some(r.evppi.value)),
-                number(Some(r.evppi.low)),
-                number(Some(r.evppi.high)),
+                number(r.evppi.map(|e| e.value)),
+                number(r.evppi.map(|e| e.low)),
+                number(r.evppi.map(|e| e.high)),
             ]);
         }
         out.into_string()
@@ -375,75 +397,93 @@ impl Voi {
     }
 
     /// The single parameter worth measuring first: the largest EVPPI (the first of equals),
-    /// `None` if every EVPPI is 0.
+    /// `None` if every EVPPI is 0 or unknown.
     pub fn first(&self) -> Option<&Row> {
-        self.analysis
-            .rows
-            .iter()
-            .filter(|r| r.members.len() == 1 && r.evppi.value > 0.0)
-            .fold(None, |best: Option<&Row>, r| match best {
-                Some(b) if b.evppi.value >= r.evppi.value => Some(b),
-                _ => Some(r),
-            })
+        largest(self.analysis.rows.iter().filter(|r| r.members.len() == 1))
+    }
+
+    /// An estimate with its interval, in words.
+    fn interval(&self, e: &Estimate) -> String {
+        format!(
+            "{} (95% bootstrap interval {} to {})",
+            self.amount(e.value),
+            self.amount(e.low),
+            self.amount(e.high)
+        )
     }
 
     /// What the decision is and which estimate is worth measuring first, in words.
     pub fn verdict(&self) -> String {
         let a = &self.analysis;
         let chosen = &self.variants[a.chosen];
-        let decision = format!(
+        let mut out = format!(
             "On {}, the decision on expected value today is {chosen}, the best variant on {} of \
              the {} draws.",
             self.outcome.words(),
             pct(a.p_best[a.chosen], 0),
             a.draws
         );
-        let interval = |e: &Estimate| {
-            format!(
-                "{} (95% bootstrap interval {} to {})",
-                self.amount(e.value),
-                self.amount(e.low),
-                self.amount(e.high)
-            )
+        let evpi = match a.evpi {
+            Some(e) => format!("{} (the EVPI)", self.interval(&e)),
+            None => format!(
+                "{} by the draws' means alone (the direct EVPI, biased upward by their noise; \
+                 the regression on every parameter needs {} draws or more)",
+                self.interval(&a.evpi_direct),
+                fit::DRAWS_PER_COEFFICIENT
+                    * (a.rows.iter().filter(|r| r.members.len() == 1).count() + 1)
+            ),
         };
-        if a.evpi.value == 0.0 {
-            return format!(
-                "{decision} No uncertain parameter can change it: the regression puts {chosen} \
-                 ahead at every draw's values, so the expected value of perfect information \
-                 (EVPI) is 0 and measuring an estimate better gains this decision nothing."
-            );
-        }
-        let Some(first) = self.first() else {
-            return format!(
-                "{decision} Knowing every uncertain parameter would be worth {} per decision \
-                 (the EVPI), but no single one is worth anything alone: only a group of them \
-                 can change the decision.",
-                interval(&a.evpi)
-            );
-        };
-        let mut out = format!(
-            "{decision} The estimate worth measuring first is {}: knowing it before deciding \
-             would {} by {} per decision (its EVPPI). Knowing every uncertain parameter would \
-             be worth {} (the EVPI).",
-            first.name,
-            self.outcome.gain_words(),
-            interval(&first.evppi),
-            interval(&a.evpi)
-        );
-        let group = a
-            .rows
-            .iter()
-            .filter(|r| r.members.len() > 1 && r.evppi.value > first.evppi.value)
-            .fold(None, |best: Option<&Row>, r| match best {
-                Some(b) if b.evppi.value >= r.evppi.value => Some(b),
-                _ => Some(r),
-            });
-        if let Some(g) = group {
+        let nothing = a.evpi_direct.value == 0.0 && a.evpi.is_none_or(|e| e.value == 0.0);
+        if nothing {
             out.push_str(&format!(
-                " Measured together, the group {} ({}) would be worth {}.",
-                g.name,
-                g.members.join(", "),
-                interval(&g.evppi)
+                " No uncertain parameter can change it: {chosen} is ahead on every draw, so the \
+                 expected value of perfect information (EVPI) is 0 and measuring an estimate \
+                 better gains this decision nothing."
+            ));
+            return out;
+        }
+        match self.first() {
+            None => out.push_str(&format!(
+                " Knowing every uncertain parameter would be worth {evpi} per decision, but no \
+                 single one is worth anything alone by the regressions."
+            )),
+            Some(first) => {
+                let e = first.evppi.expect("first has an estimate");
+                out.push_str(&format!(
+                    " The estimate worth measuring first is {}: knowing it before deciding \
+                     would {} by {} per decision (its EVPPI). Knowing every uncertain parameter \
+                     would be worth {evpi}.",
+                    first.name,
+                    self.outcome.gain_words(),
+                    self.interval(&e),
+                ));
+                if e.low == 0.0 {
+                    out.push_str(
+                        " Its interval reaches 0, though: on these draws no single estimate \
+                         stands out from the noise.",
+                    );
+                }
+                let group = largest(
+                    a.rows
+                        .iter()
+                        .filter(|r| r.members.len() > 1 && value(r) > e.value),
+                );
+                if let Some(g) = group {
+                    out.push_str(&format!(
+                        " Measured together, the group {} ({}) would be worth {}.",
+                        g.name,
+                        g.members.join(", "),
+                        self.interval(&g.evppi.expect("a group of the largest value"))
+                    ));
+                }
+            }
+        }
+        if !a.overshoot.is_empty() {
+            out.push_str(&format!(
+                " Caution: the regression puts {} above the interval of the direct EVPI, which \
+                 is biased upward and so bounds every EVPPI on average: there the fit overshoots \
+                 (too few draws for the shape of the net benefit), and more draws would tell.",
+                a.overshoot.join(", ")
             ));
         }
         out
@@ -452,23 +492,31 @@ impl Voi {
     /// One line for the terminal.
     pub fn line(&self) -> String {
         let a = &self.analysis;
-        let first = self.first().map_or(String::new(), |r| {
+        let first =
+            self.first()
+                .and_then(|r| r.evppi.map(|e| (r, e)))
+                .map_or(String::new(), |(r, e)| {
+                    format!(
+                        "; measure {} first (EVPPI {}, {} to {})",
+                        r.name,
+                        self.amount(e.value),
+                        self.amount(e.low),
+                        self.amount(e.high)
+                    )
+                });
+        let evpi = a.evpi.map_or("EVPI by regression –".to_string(), |e| {
             format!(
-                "; measure {} first (EVPPI {}, {} to {})",
-                r.name,
-                self.amount(r.evppi.value),
-                self.amount(r.evppi.low),
-                self.amount(r.evppi.high)
+                "EVPI {} ({} to {})",
+                self.amount(e.value),
+                self.amount(e.low),
+                self.amount(e.high)
             )
         });
         format!(
-            "value of information on {}: decide for {}; EVPI {} ({} to {}; direct from the \
-             draws' means {}, biased up by their noise){first} (voi.csv)",
+            "value of information on {}: decide for {}; {evpi}; direct from the draws' means {} \
+             (biased up by their noise){first} (voi.csv)",
             self.outcome,
             self.variants[a.chosen],
-            self.amount(a.evpi.value),
-            self.amount(a.evpi.low),
-            self.amount(a.evpi.high),
             self.amount(a.evpi_direct.value),
         )
     }
@@ -476,6 +524,7 @@ impl Voi {
     /// The `voi` entry of the study's `summary.json`.
     pub fn summary(&self) -> Value {
         let a = &self.analysis;
+        let estimate = |e: &Option<Estimate>| e.map_or(Value::Null, |e| e.json());
         json!({
             "outcome": self.outcome.to_string(),
             "net_benefit": format!("per draw and variant: {}", self.outcome.describe()),
@@ -484,13 +533,34 @@ impl Voi {
             "chosen": self.variants[a.chosen],
             "expected_net_benefit": self.variants.iter().zip(&a.expected).map(|(v, x)| json!({"variant": v, "value": x})).collect::<Vec<_>>(),
             "p_best_draws": self.variants.iter().zip(&a.p_best).map(|(v, x)| json!({"variant": v, "value": x})).collect::<Vec<_>>(),
-            "evpi": a.evpi.json(),
+            "evpi": estimate(&a.evpi),
             "evpi_direct": a.evpi_direct.json(),
-            "evpi_meaning": "per decision, in the outcome's unit: evpi by the regression of each variant's incremental net benefit on every uncertain parameter (additive), evpi_direct as mean over draws of the best net benefit less the best mean net benefit, straight from the draws' means",
-            "method": format!("regression method of Strong, Oakley & Brennan (2014): EVPPI = mean_k max_v g_v(theta_k) - max_v mean_k g_v(theta_k), g_v the least-squares fit of NB_v - NB_reference on the parameter(s); a single parameter on a cubic B-spline with floor(K^(1/3)) - 1 interior knots (at most 8) at its quantiles, or on the means of its values when it has few; a group and the EVPI on an additive model of its members' splines fitted jointly, at most K/2 coefficients; K = {} draws", a.draws),
+            "evpi_meaning": "per decision, in the outcome's unit: evpi by the regression of each variant's incremental net benefit on every uncertain parameter (additive; null with fewer than 10 draws per coefficient of a line in each parameter), evpi_direct as the mean over draws of the best net benefit less the best mean net benefit, straight from the draws' means",
+            "method": format!("regression method of Strong, Oakley & Brennan (2014): EVPPI = mean_k max_v g_v(theta_k) - max_v mean_k g_v(theta_k), g_v the least-squares fit of NB_v - NB_reference on the parameter(s); a single parameter on a cubic B-spline with floor(K^(1/3)) - 1 interior knots (at most 8) at its quantiles, or on the means of its values when it has few; a group and the EVPI on an additive model of its members' splines fitted jointly; at least {} draws per coefficient (fewer knots, then a quadratic or a line per member; null when not even a line each fits); K = {} draws", fit::DRAWS_PER_COEFFICIENT, a.draws),
             "bias": BIAS,
+            "overshoot": a.overshoot,
             "intervals": format!("percentile bootstrap, 2.5% to 97.5%, of {} resamples of the draws with replacement (seeded by the scenario's seed), refitted on each", a.resamples),
-            "rows": a.rows.iter().map(|r| json!({"parameter": r.name, "members": r.members, "evppi": r.evppi.value, "low": r.evppi.low, "high": r.evppi.high})).collect::<Vec<_>>(),
+            "rows": a.rows.iter().map(|r| json!({
+                "parameter": r.name,
+                "members": r.members,
+                "evppi": r.evppi.map(|e| e.value),
+                "low": r.evppi.map(|e| e.low),
+                "high": r.evppi.map(|e| e.high),
+            })).collect::<Vec<_>>(),
         })
     }
+}
+
+/// A row's EVPPI, −∞ when unknown (for choosing the largest).
+fn value(r: &Row) -> f64 {
+    r.evppi.map_or(f64::NEG_INFINITY, |e| e.value)
+}
+
+/// The row of the largest EVPPI above 0 (the first of equals).
+fn largest<'a>(rows: impl Iterator<Item = &'a Row>) -> Option<&'a Row> {
+    rows.filter(|r| value(r) > 0.0)
+        .fold(None, |best: Option<&Row>, r| match best {
+            Some(b) if value(b) >= value(r) => Some(b),
+            _ => Some(r),
+        })
 }

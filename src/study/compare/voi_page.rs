@@ -26,8 +26,9 @@ pub(super) fn section(h: &mut String, voi: &Voi) {
          from the regression method of Strong, Oakley &amp; Brennan (2014): each variant's net \
          benefit less the reference's, regressed on the parameter (a cubic spline) or the group \
          (an additive model) over the {} draws. The direct EVPI takes each draw's means as if \
-         they were exact and counts their Monte Carlo noise as information, so it is larger. \
-         {} Intervals: 2.5% to 97.5% of {} bootstrap resamples of the draws.</p>",
+         they were exact and counts their Monte Carlo noise as information, so it is larger on \
+         average. A regression needs ten draws per coefficient: a row marked “too few draws” \
+         needs more. {} Intervals: 2.5% to 97.5% of {} bootstrap resamples of the draws.</p>",
         esc(&voi.outcome.describe()),
         a.draws,
         esc(BIAS),
@@ -53,9 +54,20 @@ pub(super) fn section(h: &mut String, voi: &Voi) {
          per decision</th><th>95% interval</th><th>Share of the EVPI</th></tr></thead>\n\
          <tbody>\n",
     );
-    let row = |h: &mut String, label: &str, e: &Estimate| {
-        let share = if a.evpi.value > 0.0 {
-            pct(e.value / a.evpi.value, 0)
+    // Shares of the regression's EVPI, or of the direct one when the draws are too few for
+    // the regression on every parameter.
+    let total = a.evpi.unwrap_or(a.evpi_direct).value;
+    let row = |h: &mut String, label: &str, e: Option<Estimate>| {
+        let Some(e) = e else {
+            let _ = writeln!(
+                h,
+                "<tr><td class=\"l\">{}</td><td>–</td><td>too few draws</td><td>–</td></tr>",
+                esc(label)
+            );
+            return;
+        };
+        let share = if total > 0.0 {
+            pct(e.value / total, 0)
         } else {
             "–".to_string()
         };
@@ -74,13 +86,13 @@ pub(super) fn section(h: &mut String, voi: &Voi) {
         } else {
             r.name.clone()
         };
-        row(h, &label, &r.evppi);
+        row(h, &label, r.evppi);
     }
-    row(h, "every parameter: EVPI (regression)", &a.evpi);
+    row(h, "every parameter: EVPI (regression)", a.evpi);
     row(
         h,
         "every parameter: EVPI direct from the draws' means (biased up by their noise)",
-        &a.evpi_direct,
+        Some(a.evpi_direct),
     );
     h.push_str("</tbody>\n</table>\n");
 }
