@@ -451,8 +451,7 @@ impl Voi {
                 let e = first.evppi.expect("first has an estimate");
                 out.push_str(&format!(
                     " The estimate worth measuring first is {}: knowing it before deciding \
-                     would {} by {} per decision (its EVPPI). Knowing every uncertain parameter \
-                     would be worth {evpi}.",
+                     would {} by {} per decision (its EVPPI).",
                     first.name,
                     self.outcome.gain_words(),
                     self.interval(&e),
@@ -463,6 +462,9 @@ impl Voi {
                          stands out from the noise.",
                     );
                 }
+                out.push_str(&format!(
+                    " Knowing every uncertain parameter would be worth {evpi}."
+                ));
                 let group = largest(
                     a.rows
                         .iter()
