@@ -56,6 +56,8 @@ pub enum Arg {
     Draws,
     /// Paths simulated at each draw of a study with parameter uncertainty.
     PathsPerDraw,
+    /// The outcome of a value-of-information analysis (`--voi`).
+    Voi,
 }
 
 impl Arg {
@@ -81,6 +83,7 @@ impl Arg {
             Arg::Continue => "folder to continue from",
             Arg::Draws => "draws",
             Arg::PathsPerDraw => "paths per draw",
+            Arg::Voi => "value-of-information outcome",
         }
     }
 }

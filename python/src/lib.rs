@@ -16,6 +16,7 @@ use microfolio::study::morris::{Morris, MorrisSettings};
 use microfolio::study::nested::{DEFAULT_DRAWS, DEFAULT_PATHS_PER_DRAW, Nesting};
 use microfolio::study::params::{SweepParam, VariantSpec};
 use microfolio::study::sobol::{Sobol, SobolSettings};
+use microfolio::study::voi::Outcome;
 use microfolio::study::{KEY_METRICS, SizeWarning, parse_metrics};
 use microfolio::{
     Arg, Compare, Error, ErrorKind, Model, Observer, Options, Override, Pool, Progress, RunOptions,
@@ -493,7 +494,7 @@ fn sweep(
 
 /// `microfolio compare` into `folder`: scenarios and variants (`NAME: key=value,...`).
 #[pyfunction]
-#[pyo3(signature = (scenarios, variants, folder, control, paths=None, seed=None, metrics=None, threads=None, uncertain=false, draws=None, paths_per_draw=None))]
+#[pyo3(signature = (scenarios, variants, folder, control, paths=None, seed=None, metrics=None, threads=None, uncertain=false, draws=None, paths_per_draw=None, voi=None))]
 #[allow(clippy::too_many_arguments)]
 fn compare(
     py: Python<'_>,
@@ -508,6 +509,7 @@ fn compare(
     uncertain: bool,
     draws: Option<u64>,
     paths_per_draw: Option<u64>,
+    voi: Option<String>,
 ) -> PyResult<StudyDone> {
     let scenarios: Vec<Scenario> = scenarios.iter().map(|s| s.inner.clone()).collect();
     py.detach(|| {
@@ -522,6 +524,9 @@ fn compare(
         let mut study = Compare::new(&scenarios, &specs, paths, seed, metrics)?;
         if let Some(n) = nesting(uncertain, draws, paths_per_draw)? {
             study = study.with_uncertainty(n)?;
+        }
+        if let Some(outcome) = voi {
+            study = study.with_voi(outcome.parse::<Outcome>()?)?;
         }
         run_study_watched(&study, &folder, threads, control.get())
     })

@@ -142,6 +142,29 @@ def test_compare_and_sweep_with_parameter_uncertainty(root):
         mf.compare(s, refer, uncertain=True, paths=20, progress=False)
 
 
+def test_compare_with_a_value_of_information(root):
+    # The referral share is the policy: set, so no longer drawn.
+    s = mf.load(root / "scenarios" / "uncertainty.toml", set={"followup.referral_share": 0.5})
+    refer = {"refer_more": {"followup.referral_share": 0.8}}
+    with pytest.warns(UserWarning):  # 2 paths per draw: a warning, not a refusal
+        cmp = mf.compare(s, refer, uncertain=True, draws=20, paths_per_draw=2,
+                         voi="state_cost_total_pv", progress=False)
+    voi = cmp.attrs["voi"]
+    assert list(voi.columns) == ["parameter", "evppi", "low", "high"]
+    names = [c[len("uncertain."):] for c in cmp.attrs["draws"].columns
+             if c.startswith("uncertain.")]
+    assert list(voi["parameter"])[:len(names)] == names and "followup" in set(voi["parameter"])
+    summary = cmp.attrs["voi_summary"]
+    assert summary["outcome"] == "state_cost_total_pv"
+    assert summary["chosen"] in {"refer_more", s.name}
+    direct = summary["evpi_direct"]
+    assert direct["low"] <= direct["value"] <= direct["high"]
+    with pytest.raises(mf.InputError, match="uncertain=True"):
+        mf.compare(s, refer, voi="state_cost_total_pv", progress=False)
+    with pytest.raises(mf.InputError, match="no direction"):
+        mf.compare(s, refer, uncertain=True, draws=20, voi="loans_granted", progress=False)
+
+
 def test_a_calibrated_scenario_draws_whole_kept_sets(tmp_path):
     # A scenario as `microfolio calibrate` writes it: its [[uncertain]] parameters drawn
     # jointly from the sets of a CSV file beside it (each path one whole set).

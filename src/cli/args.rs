@@ -125,6 +125,12 @@ pub struct CompareArgs {
     /// [default: ten key outcomes].
     #[arg(long, value_name = "M1,M2")]
     pub metrics: Option<String>,
+    /// With --uncertain: the value of information of the choice between the variants on
+    /// OUTCOME, a metric with a direction (`state_cost_total_pv`) or `net:LAMBDA:BENEFIT:COST`
+    /// (LAMBDA × BENEFIT − COST): the EVPI, and the EVPPI of every uncertain parameter and group
+    /// (voi.csv, summary.json, the report).
+    #[arg(long, value_name = "OUTCOME")]
+    pub voi: Option<String>,
     #[command(flatten)]
     pub work: VariantsWork,
 }

@@ -20,6 +20,7 @@ use microfolio::scenario::{shorten, shorten_words};
 use microfolio::study::morris::{Morris, MorrisSettings};
 use microfolio::study::params::{SweepParam, VariantSpec};
 use microfolio::study::sobol::{Sobol, SobolSettings};
+use microfolio::study::voi::Outcome;
 use microfolio::study::{self, parse_metrics};
 use microfolio::{
     Arg, Compare, Error, ErrorKind, Options, Override, RunOptions, Scalar, Scenario, ScenarioError,
@@ -113,6 +114,7 @@ fn flag(arg: Arg, metrics: &str) -> &str {
         Arg::Continue => "--continue",
         Arg::Draws => "--draws",
         Arg::PathsPerDraw => "--paths-per-draw",
+        Arg::Voi => "--voi",
     }
 }
 
@@ -503,6 +505,20 @@ fn sweep(args: SweepArgs) -> ExitCode {
 
 fn compare(args: CompareArgs) -> ExitCode {
     let run = &args.work.run;
+    let voi = match args.voi.as_deref().map(str::parse::<Outcome>).transpose() {
+        Ok(v) => v,
+        Err(e) => return failed(e, "--metrics"),
+    };
+    if let (Some(outcome), Some(shard)) = (&voi, &run.shard) {
+        // Its shards would each hold part of the draws; the merge does not compute it yet.
+        return fail(
+            EXIT_BAD_INPUT,
+            format!(
+                "--voi {outcome}: the value of information is not computed in shards yet \
+                 (--shard {shard}); run the comparison on one machine"
+            ),
+        );
+    }
     let nesting = match nesting(&args.work) {
         Ok(n) => n,
         Err(code) => return code,
@@ -526,8 +542,12 @@ fn compare(args: CompareArgs) -> ExitCode {
             .collect::<Result<Vec<_>, _>>()?;
         let metrics = metrics(args.metrics.as_slice())?;
         let compare = Compare::new(&scenarios, &specs, run.paths, run.seed, metrics)?;
-        match nesting {
-            Some(n) => compare.with_uncertainty(n),
+        let compare = match nesting {
+            Some(n) => compare.with_uncertainty(n)?,
+            None => compare,
+        };
+        match voi {
+            Some(outcome) => compare.with_voi(outcome),
             None => Ok(compare),
         }
     })();

@@ -13,9 +13,13 @@
 //! are nested in draws of the reference's `[[uncertain]]` parameters ([`super::nested`]): the
 //! table keeps its columns, its intervals clustered by draw, and adds per variant and metric
 //! the probability over draws that the variant is better and the share of the difference's
-//! variance that is parameter uncertainty; `draws.csv` has every draw's means.
+//! variance that is parameter uncertainty; `draws.csv` has every draw's means. With
+//! [`Compare::with_voi`] (`--voi OUTCOME`) it adds the value of information of the choice
+//! between the variants ([`super::voi`]): `voi.csv`, an entry of `summary.json` and a section
+//! of the report.
 
 mod page;
+mod voi_page;
 
 use std::fmt::Write as _;
 
@@ -25,6 +29,7 @@ use super::MetricStats;
 use super::nested::{DRAWS_CSV, DrawResults, DrawStats, DrawnWork, Draws, Maker, Nesting};
 use super::paired::{Paired, direction};
 use super::params::{VariantSpec, apply, check_overrides};
+use super::voi::{Outcome, VOI_CSV, Voi};
 use super::{KEY_METRICS, ResultSource, Study, StudyResults, Variant, run_variants_from};
 use crate::charts::ChartError;
 use crate::charts::study::{self as draw, Forest, ForestRow, Interval, StudyChart, Texts};
@@ -56,6 +61,8 @@ pub struct Compare {
     makers: Vec<Maker>,
     /// With parameter uncertainty: the draws and their paths.
     nesting: Option<Nesting>,
+    /// With parameter uncertainty: the outcome of a value of information.
+    voi: Option<Outcome>,
 }
 
 /// One variant's outcome.
@@ -75,6 +82,8 @@ pub struct CompareResults {
     pub run: RunInfo,
     /// With parameter uncertainty: what the draws gave.
     pub draws: Option<DrawResults>,
+    /// With `--voi`: the value of information of the choice between the variants.
+    pub voi: Option<Voi>,
 }
 
 impl StudyResults for CompareResults {
@@ -256,6 +265,7 @@ impl Compare {
             recipe,
             makers,
             nesting: None,
+            voi: None,
         })
     }
 
@@ -279,6 +289,30 @@ impl Compare {
         self.nesting = Some(nesting);
         self.recipe[super::nested::RECIPE_KEY] = super::nested::recipe(nesting);
         Ok(self)
+    }
+
+    /// The comparison with the value of information of the choice between its variants on
+    /// `outcome` ([`super::voi`]). Refused without parameter uncertainty and with fewer than
+    /// [`super::voi::MIN_DRAWS`] draws.
+    pub fn with_voi(mut self, outcome: Outcome) -> Result<Compare, Error> {
+        let Some(n) = self.nesting else {
+            return Err(Error::Inapplicable {
+                arg: Arg::Voi,
+                given: outcome.to_string(),
+                context: "the value of information is made from draws of the uncertain \
+                          parameters"
+                    .into(),
+                applies_to: "a comparison with --uncertain".into(),
+            });
+        };
+        Voi::check_draws(&outcome, n.draws)?;
+        self.voi = Some(outcome);
+        Ok(self)
+    }
+
+    /// The outcome of the value of information, if asked for.
+    pub fn voi(&self) -> Option<Outcome> {
+        self.voi
     }
 
     /// With parameter uncertainty: the draws and their paths.
@@ -530,7 +564,19 @@ impl Compare {
             variants,
             run,
             draws: Some(draws),
+            voi: None,
         })
+    }
+}
+
+impl Compare {
+    /// With `--voi`: the value of information from the draws of `results`.
+    fn value_of_information(&self, results: &CompareResults) -> Result<Option<Voi>, Error> {
+        let (Some(outcome), Some(draws)) = (self.voi, &results.draws) else {
+            return Ok(None);
+        };
+        let names: Vec<&str> = self.variants.iter().map(|v| v.name.as_str()).collect();
+        Voi::of_draws(outcome, self.reference(), &names, draws).map(Some)
     }
 }
 
@@ -619,7 +665,9 @@ impl Study for Compare {
     /// [`Compare::compute`] from the variants' results wherever they come from.
     fn compute_from(&self, source: ResultSource<'_>) -> Result<CompareResults, Error> {
         if let Some(nesting) = self.nesting {
-            return self.compute_nested(nesting, source);
+            let mut results = self.compute_nested(nesting, source)?;
+            results.voi = self.value_of_information(&results)?;
+            return Ok(results);
         }
         let kept = self.paths() * Scalar::COUNT as u64 * 8;
         let mut reference: Vec<Vec<f64>> = Vec::new();
@@ -647,6 +695,7 @@ impl Study for Compare {
             variants,
             run,
             draws: None,
+            voi: None,
         })
     }
 
@@ -691,7 +740,7 @@ impl Study for Compare {
         }
     }
 
-    fn summary(&self, _results: &CompareResults) -> Value {
+    fn summary(&self, results: &CompareResults) -> Value {
         let mut v = json!({
             "reference": self.variants[0].name,
             "sources": self.sources,
@@ -700,6 +749,9 @@ impl Study for Compare {
         if let Some(n) = self.nesting {
             let keys = self.overridden_keys();
             v["uncertainty"] = super::nested::summary(self.reference(), n, &self.variants, &keys);
+        }
+        if let Some(voi) = &results.voi {
+            v["voi"] = voi.summary();
         }
         v
     }
@@ -711,6 +763,9 @@ impl Study for Compare {
             let names: Vec<&str> = self.variants.iter().map(|v| v.name.as_str()).collect();
             let csv = d.csv(self.reference(), &names);
             files.push((DRAWS_CSV.to_string(), csv.into_bytes()));
+        }
+        if let Some(voi) = &results.voi {
+            files.push((VOI_CSV.to_string(), voi.csv().into_bytes()));
         }
         files.extend(self.variants.iter().map(|v| {
             (
@@ -806,6 +861,9 @@ impl Study for Compare {
             out,
             "(ratio: how many times smaller the paired standard error is than with independent draws)"
         );
+        if let Some(voi) = &results.voi {
+            let _ = writeln!(out, "{}", voi.line());
+        }
         out
     }
 }

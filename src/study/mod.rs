@@ -42,6 +42,7 @@ mod report;
 pub mod sobol;
 pub mod sweep;
 pub mod tornado;
+pub mod voi;
 
 use std::ops::Range;
 use std::path::{Path, PathBuf};

@@ -400,6 +400,12 @@ def _study(kind: str, call, folder: Optional[PathLike], progress: bool, label: s
         draws = Path(where) / "draws.csv"
         if draws.exists():
             table.attrs["draws"] = pd.read_csv(draws)
+        # With a value of information (compare's voi=): voi.csv and summary.json's entry.
+        voi = Path(where) / "voi.csv"
+        if voi.exists():
+            table.attrs["voi"] = pd.read_csv(voi)
+            summary = json.loads((Path(where) / "summary.json").read_text(encoding="utf-8"))
+            table.attrs["voi_summary"] = summary["voi"]
         return table
 
     if folder is not None:
@@ -459,14 +465,20 @@ def compare(scenarios: Union[Scenario, PathLike, Sequence[Union[Scenario, PathLi
             seed: Optional[int] = None, threads: Optional[int] = None,
             folder: Optional[PathLike] = None, progress: bool = True,
             uncertain: bool = False, draws: Optional[int] = None,
-            paths_per_draw: Optional[int] = None) -> pd.DataFrame:
+            paths_per_draw: Optional[int] = None, voi: Optional[str] = None) -> pd.DataFrame:
     """``microfolio compare``: scenarios (the first is the reference) and named variants of the
     first (``{"refer_more": {"followup.referral_share": 0.8}}``), on common random numbers.
     Returns ``compare.csv`` as a data frame. With ``uncertain=True`` the paths are nested in
     ``draws`` draws of the first scenario's ``[[uncertain]]`` parameters, ``paths_per_draw``
     each (docs/studies.md): the frame gains ``draws``, ``p_better_draws`` and ``param_share``,
-    and its ``attrs["draws"]`` is ``draws.csv``."""
+    and its ``attrs["draws"]`` is ``draws.csv``. With ``voi="state_cost_total_pv"`` (or
+    ``"net:LAMBDA:BENEFIT:COST"``, ``--voi``) too, the value of information of the choice
+    between the variants: ``attrs["voi"]`` is ``voi.csv`` (``parameter,evppi,low,high``) and
+    ``attrs["voi_summary"]`` the ``voi`` entry of ``summary.json`` (the EVPI, the decision)."""
     _check_nesting(uncertain, draws, paths_per_draw, paths)
+    if voi is not None and not uncertain:
+        raise InputError(f"voi={voi!r}: the value of information is made from draws of the "
+                         "uncertain parameters; give uncertain=True")
     if isinstance(scenarios, (Scenario, str, os.PathLike)):
         scenarios = [scenarios]
     loaded = [_scenario(x)._native for x in scenarios]
@@ -478,7 +490,7 @@ def compare(scenarios: Union[Scenario, PathLike, Sequence[Union[Scenario, PathLi
     names = _metric_names(metrics)
     table = _study("compare", lambda f, c: _native.compare(loaded, specs, f, c, paths, seed,
                                                            names, threads, uncertain, draws,
-                                                           paths_per_draw),
+                                                           paths_per_draw, voi),
                    folder, progress, label)
     # compare.csv has every metric; the frame has those asked for, in their order.
     if names is None:

@@ -177,6 +177,9 @@ pub(super) fn html(c: &Compare, r: &CompareResults, charts: &[StudyChart]) -> St
          follow-up mix a policy sets on purpose).</p>",
         esc(PAR_NOTE)
     );
+    if let Some(voi) = &r.voi {
+        super::voi_page::section(&mut h, voi);
+    }
     h.push_str("<h2>Resolved scenarios</h2>\n");
     for v in variants {
         let _ = writeln!(
@@ -189,7 +192,9 @@ pub(super) fn html(c: &Compare, r: &CompareResults, charts: &[StudyChart]) -> St
     }
     footer(
         &mut h,
-        if r.draws.is_some() {
+        if r.voi.is_some() {
+            "<code>compare.csv</code>, <code>draws.csv</code> and <code>voi.csv</code>"
+        } else if r.draws.is_some() {
             "<code>compare.csv</code> and <code>draws.csv</code>"
         } else {
             "<code>compare.csv</code>"
