@@ -1905,6 +1905,31 @@ fn studies_under_uncertainty_in_shards_merge_into_the_single_process_folder() {
         }
         assert!(d.join(&merged).join("draws.csv").is_file());
     }
+    // The value of information travels in the recipe and is computed from the merged draws.
+    let voi = [
+        "compare",
+        "decide.toml",
+        "--variant",
+        "cheap: costs.fixed_per_year=5e4",
+        "--uncertain",
+        "--draws",
+        "20",
+        "--paths-per-draw",
+        "2",
+        "--voi",
+        "net:2:loans_granted:net_loss",
+        "-q",
+    ];
+    ok(d, &[&voi[..], &["--out", "voi-single"]].concat());
+    shards_of(d, &voi, &["1/3", "2/3", "0/3"], "voi-3");
+    let json = shard_json(&d.join("voi-3/shard-0000-of-0003"));
+    assert_eq!(
+        json["work"]["recipe"]["uncertain"]["voi"],
+        "net:2:loans_granted:net_loss"
+    );
+    ok(d, &["merge", "voi-3", "--out", "voi-merged", "-q"]);
+    same_folders(&d.join("voi-merged"), &d.join("voi-single"));
+    assert!(d.join("voi-merged/voi.csv").is_file());
     let args = &under_uncertainty()[0].1;
     shards_of(d, args, &["3/4", "0/2", "2/4"], "mixed");
     ok(d, &["merge", "mixed/shard-*", "--out", "from-mixed", "-q"]);

@@ -509,16 +509,6 @@ fn compare(args: CompareArgs) -> ExitCode {
         Ok(v) => v,
         Err(e) => return failed(e, "--metrics"),
     };
-    if let (Some(outcome), Some(shard)) = (&voi, &run.shard) {
-        // Its shards would each hold part of the draws; the merge does not compute it yet.
-        return fail(
-            EXIT_BAD_INPUT,
-            format!(
-                "--voi {outcome}: the value of information is not computed in shards yet \
-                 (--shard {shard}); run the comparison on one machine"
-            ),
-        );
-    }
     let nesting = match nesting(&args.work) {
         Ok(n) => n,
         Err(code) => return code,

@@ -30,6 +30,9 @@ use super::nested::{DRAWS_CSV, DrawResults, DrawStats, DrawnWork, Draws, Maker, 
 use super::paired::{Paired, direction};
 use super::params::{VariantSpec, apply, check_overrides};
 use super::voi::{Outcome, VOI_CSV, Voi};
+
+/// The outcome of `--voi` in the recipe's object of flags under parameter uncertainty.
+const VOI_KEY: &str = "voi";
 use super::{KEY_METRICS, ResultSource, Study, StudyResults, Variant, run_variants_from};
 use crate::charts::ChartError;
 use crate::charts::study::{self as draw, Forest, ForestRow, Interval, StudyChart, Texts};
@@ -307,6 +310,9 @@ impl Compare {
         };
         Voi::check_draws(&outcome, n.draws)?;
         self.voi = Some(outcome);
+        // With the other flags under parameter uncertainty, so that a merge of shards values
+        // the same decision.
+        self.recipe[super::nested::RECIPE_KEY][VOI_KEY] = json!(outcome.to_string());
         Ok(self)
     }
 
@@ -734,9 +740,14 @@ impl Study for Compare {
         )?;
         // Every flag of a comparison under parameter uncertainty is in the recipe's one
         // object of them (`uncertain`, [`super::nested::recipe`]).
-        match super::nested::from_recipe(r)? {
-            Some(nesting) => compare.with_uncertainty(nesting),
-            None => Ok(compare),
+        let compare = match super::nested::from_recipe(r)? {
+            Some(nesting) => compare.with_uncertainty(nesting)?,
+            None => return Ok(compare),
+        };
+        match &r[super::nested::RECIPE_KEY][VOI_KEY] {
+            Value::Null => Ok(compare),
+            Value::String(outcome) => compare.with_voi(outcome.parse()?),
+            _ => Err(recipe::damaged(VOI_KEY)),
         }
     }
 
