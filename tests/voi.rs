@@ -253,11 +253,7 @@ fn voi_through_the_binary() {
         &args(&["--uncertain", "--draws", "15", "--voi", "net_loss"]),
         &["--draws 15", "at least 20"],
     );
-    refused(
-        dir.path(),
-        &args(&["--uncertain", "--voi", "net_loss", "--shard", "0/2"]),
-        &["--voi net_loss", "--shard 0/2"],
-    );
+    // In shards it is computed by the merge (tests/shards.rs).
     // Below every drawn cost: better on every draw, no value of information.
     let out = microfolio(
         dir.path(),
