@@ -114,6 +114,58 @@ fn a_linear_gaussian_decision_has_its_closed_form() {
     assert_eq!(one, linear_gaussian(k, 7, (a, b, c, s)).analyse(200, 3));
 }
 
+/// The noise floor is what parameters unrelated to the outcome get: on a decision that no
+/// parameter moves (an incremental net benefit of pure noise), the real parameters' EVPPIs are
+/// themselves such dummies, and about one in ten lies above the floor's 90th percentile; where
+/// a parameter drives the decision its EVPPI stands far above the floor; with one option
+/// better on every draw the floor is exactly 0.
+#[test]
+fn the_noise_floor_is_what_an_unrelated_parameter_gets() {
+    let (k, n) = (400, 30);
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(11);
+    let mut normal = || -> f64 { StandardNormal.sample(&mut rng) };
+    let values: Vec<Vec<f64>> = (0..n)
+        .map(|_| (0..k).map(|_| norm_cdf(normal())).collect())
+        .collect();
+    let noise: Vec<f64> = (0..k).map(|_| normal()).collect();
+    let problem = Problem {
+        parameters: (0..n).map(|i| format!("p{i}")).collect(),
+        groups: Vec::new(),
+        values,
+        net_benefit: vec![vec![0.0; k], noise],
+    };
+    let an = problem.analyse(0, 5);
+    let floor = an.floor.unwrap();
+    assert!(floor.median > 0.0 && floor.p90 >= floor.median, "{floor:?}");
+    let above = an
+        .rows
+        .iter()
+        .filter(|r| r.evppi.unwrap().value > floor.p90)
+        .count();
+    // Binomial(30, 0.1) above 9 has probability 0.002.
+    assert!(
+        above <= 9,
+        "{above} of {n} unrelated parameters above the floor's p90"
+    );
+    // A parameter that drives the decision: far above its floor.
+    let lg = linear_gaussian(1000, 3, (0.5, 1.0, 2.0, 1.0)).analyse(0, 1);
+    let f = lg.floor.unwrap();
+    assert!(
+        lg.rows[0].evppi.unwrap().value > 4.0 * f.p90,
+        "{:?} against {f:?}",
+        lg.rows[0].evppi
+    );
+    // Better on every draw: nothing to fit but a constant above 0.
+    let dominant = Problem {
+        parameters: vec!["p".into()],
+        groups: Vec::new(),
+        values: vec![(0..k).map(|i| i as f64).collect()],
+        net_benefit: vec![vec![0.0; k], (0..k).map(|i| 5.0 + (i % 7) as f64).collect()],
+    };
+    let f = dominant.analyse(0, 1).floor.unwrap();
+    assert_eq!((f.median, f.p90), (0.0, 0.0));
+}
+
 #[test]
 fn a_parameter_of_two_values_is_fitted_by_its_value_means() {
     let k = 40;

@@ -44,6 +44,22 @@ pub const MIN_DRAWS: u64 = 20;
 /// The purpose of the bootstrap's stream, apart from every other purpose of `crate::random`
 /// (the engine's are 1 to 8, the GSA bootstraps' `0x6753_61..`).
 const VOI_BOOTSTRAP: u64 = 0x766f_6901;
+/// The stream of the noise floor's dummy parameters.
+const VOI_FLOOR: u64 = 0x766f_6902;
+/// Dummy parameters the noise floor is made of.
+pub const FLOOR_DUMMIES: usize = 40;
+
+/// The noise floor: the EVPPI that parameters unrelated to the outcome get on these draws
+/// (dummies drawn uniform and independent of everything, fitted as a single parameter is).
+/// Their true EVPPI is 0, so what they get is the method's upward bias here — the fit taking
+/// the draws' noise for a signal — and a parameter's EVPPI within it is not told from none.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Floor {
+    /// The median and the 90th percentile of the dummies' EVPPIs.
+    pub median: f64,
+    pub p90: f64,
+    pub dummies: usize,
+}
 
 /// The bias of the method, said in `summary.json` and the report.
 pub const BIAS: &str = "Every estimate is biased upward: the maximum over variants of fitted \
@@ -111,6 +127,9 @@ pub struct Analysis {
     /// the direct EVPI is biased upward, so an EVPPI above it is a regression overshooting
     /// (too few draws for the shape of the net benefit).
     pub overshoot: Vec<String>,
+    /// What a parameter unrelated to the outcome gets ([`Floor`]); `None` with too few draws
+    /// for a single parameter's fit.
+    pub floor: Option<Floor>,
     /// Draws and bootstrap resamples used.
     pub draws: usize,
     pub resamples: usize,
@@ -164,6 +183,33 @@ impl Problem {
             .collect();
         out.push(Some(gain(&inb)));
         out
+    }
+
+    /// The noise floor of these draws ([`Floor`]): the EVPPI of [`FLOOR_DUMMIES`] dummy
+    /// parameters, each a uniform per draw from its own stream of `seed`.
+    fn floor(&self, seed: u64) -> Option<Floor> {
+        let k = self.net_benefit[0].len();
+        let base = &self.net_benefit[0];
+        let inb: Vec<Vec<f64>> = self.net_benefit[1..]
+            .iter()
+            .map(|nb| nb.iter().zip(base).map(|(b, a)| b - a).collect())
+            .collect();
+        let gains: Option<Vec<f64>> = (0..FLOOR_DUMMIES)
+            .into_par_iter()
+            .map(|j| {
+                let mut rng = stream(seed, VOI_FLOOR, j as u64);
+                let x: Vec<f64> = (0..k).map(|_| rng.random::<f64>()).collect();
+                fit::additive(&[x.as_slice()], &inb).map(|g| gain(&g))
+            })
+            .collect();
+        let mut gains = gains?;
+        gains.sort_by(f64::total_cmp);
+        let q = |p| crate::stats::quantile(&gains, p).unwrap_or(0.0);
+        Some(Floor {
+            median: q(0.5),
+            p90: q(0.9),
+            dummies: FLOOR_DUMMIES,
+        })
     }
 
     /// The decision, the EVPI (by regression and direct) and every row's EVPPI, with percentile
@@ -254,6 +300,7 @@ impl Problem {
         if above(&evpi) {
             overshoot.push("EVPI".to_string());
         }
+        let floor = self.floor(seed);
         Analysis {
             expected,
             p_best,
@@ -262,6 +309,7 @@ impl Problem {
             evpi_direct,
             rows,
             overshoot,
+            floor,
             draws: k,
             resamples,
         }

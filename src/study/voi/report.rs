@@ -203,6 +203,9 @@ impl Voi {
                          stands out from the noise.",
                     );
                 }
+                if let Some(f) = a.floor {
+                    out.push_str(&self.against_floor(&f, first));
+                }
                 out.push_str(&format!(
                     " Knowing every uncertain parameter would be worth {evpi}."
                 ));
@@ -227,6 +230,47 @@ impl Voi {
                  is biased upward and so bounds every EVPPI on average: there the fit overshoots \
                  (too few draws for the shape of the net benefit), and more draws would tell.",
                 a.overshoot.join(", ")
+            ));
+        }
+        out
+    }
+
+    /// The first estimate against the noise floor, and the other single estimates above it.
+    fn against_floor(&self, f: &super::Floor, first: &Row) -> String {
+        let floor = format!(
+            "the noise floor of these draws: an estimate unrelated to the outcome gets {} \
+             here, and one in ten more than {}",
+            self.amount(f.median),
+            self.amount(f.p90)
+        );
+        if value(first) <= f.p90 {
+            return format!(
+                " Its EVPPI is within {floor}, so it is not told from an estimate that cannot \
+                 matter."
+            );
+        }
+        let mut others: Vec<&Row> = self
+            .analysis
+            .rows
+            .iter()
+            .filter(|r| r.members.len() == 1 && r.name != first.name && value(r) > f.p90)
+            .collect();
+        others.sort_by(|a, b| value(b).total_cmp(&value(a)));
+        let mut out = format!(" It stands above {floor}.");
+        if !others.is_empty() {
+            let named: Vec<String> = others
+                .iter()
+                .take(4)
+                .map(|r| format!("{} ({})", r.name, self.amount(value(r))))
+                .collect();
+            out.push_str(&format!(
+                " Above that floor too: {}{}.",
+                named.join(", "),
+                if others.len() > 4 {
+                    format!(" and {} more", others.len() - 4)
+                } else {
+                    String::new()
+                }
             ));
         }
         out
@@ -282,6 +326,12 @@ impl Voi {
             "method": format!("regression method of Strong, Oakley & Brennan (2014): EVPPI = mean_k max_v g_v(theta_k) - max_v mean_k g_v(theta_k), g_v the least-squares fit of NB_v - NB_reference on the parameter(s); a single parameter on a cubic B-spline with floor(K^(1/3)) - 1 interior knots (at most 8) at its quantiles, or on the means of its values when it has few; a group and the EVPI on an additive model of its members' splines fitted jointly; at least {} draws per coefficient (fewer knots, then a quadratic or a line per member; null when not even a line each fits); K = {} draws", fit::DRAWS_PER_COEFFICIENT, a.draws),
             "bias": BIAS,
             "overshoot": a.overshoot,
+            "noise_floor": a.floor.map_or(Value::Null, |f| json!({
+                "median": f.median,
+                "p90": f.p90,
+                "dummies": f.dummies,
+                "meaning": "the EVPPI of dummy parameters drawn uniform per draw, independent of everything, fitted as a single parameter is: their true EVPPI is 0, so this is the method's upward bias on these draws; a parameter's EVPPI below p90 is not told from one that cannot matter",
+            })),
             "intervals": format!("percentile bootstrap, 2.5% to 97.5%, of {} resamples of the draws with replacement (seeded by the scenario's seed), refitted on each", a.resamples),
             "rows": a.rows.iter().map(|r| json!({
                 "parameter": r.name,
