@@ -192,4 +192,19 @@ fn a_bad_sampling_is_refused() {
         ],
         &["simulation.rqmc_randomisations", "1", "2 to 4096"],
     );
+    // Studies do not take it yet: their standard errors assume independent paths.
+    refused(
+        dir.path(),
+        &[
+            "sweep",
+            &base,
+            "--set",
+            "simulation.sampling=rqmc",
+            "--param",
+            "followup.referral_share=0.2,0.8",
+            "--paths",
+            "4",
+        ],
+        &["baseline.toml", "simulation.sampling", "rqmc", "only `run`"],
+    );
 }
