@@ -12,12 +12,17 @@
 //! ```
 //!
 //! Arguments: the scenario, paths per replicate (a multiple of R best), replicates, R.
+//!
+//! The last column checks the standard error `summary.json` reports under rqmc (that of the
+//! `R` randomisations' means): its root mean square over the replicates should be close to
+//! the sd of rqmc's means across them.
 
 use std::path::Path;
 use std::time::Instant;
 
 use microfolio::metrics::Scalar;
 use microfolio::random::stream;
+use microfolio::rqmc::randomisation_se;
 use microfolio::scenario::Override;
 use microfolio::stats::mean_sd;
 use microfolio::{Model, Scenario, simulate_range};
@@ -45,6 +50,8 @@ fn main() {
     // means[method][outcome][replicate], seconds[method]
     let mut means = vec![vec![Vec::with_capacity(reps); OUTCOMES.len()]; 2];
     let mut seconds = [0.0f64; 2];
+    // The squared standard errors rqmc reports, per outcome, summed over replicates.
+    let mut reported = [0.0f64; OUTCOMES.len()];
     for k in 0..reps {
         for (m, sampling) in ["plain", "rqmc"].iter().enumerate() {
             let sets = [
@@ -61,6 +68,13 @@ fn main() {
             for (o, outcome) in OUTCOMES.iter().enumerate() {
                 let values: Vec<f64> = results.scalar(*outcome).flatten().collect();
                 means[m][o].push(mean_sd(&values).0);
+                if m == 1 {
+                    let column: Vec<f64> = results
+                        .scalar(*outcome)
+                        .map(|v| v.unwrap_or(f64::NAN))
+                        .collect();
+                    reported[o] += randomisation_se(&column, 0, r).unwrap_or(0.0).powi(2);
+                }
             }
         }
     }
@@ -70,8 +84,8 @@ fn main() {
          plain {tp:.3}, rqmc {tq:.3}"
     );
     println!(
-        "{:<22} {:>12} {:>12} {:>13} {:>22}",
-        "outcome", "sd plain", "sd rqmc", "var ratio", "efficiency (95%)"
+        "{:<22} {:>12} {:>12} {:>13} {:>22} {:>13}",
+        "outcome", "sd plain", "sd rqmc", "var ratio", "efficiency (95%)", "rqmc se said"
     );
     let variance = |x: &[f64]| mean_sd(x).1.unwrap().powi(2);
     let mut rng = stream(24, 0, 0);
@@ -93,7 +107,7 @@ fn main() {
         boot.sort_by(f64::total_cmp);
         let at = |p: f64| boot[((RESAMPLES - 1) as f64 * p) as usize];
         println!(
-            "{:<22} {:>12.4e} {:>12.4e} {:>13.2} {:>8.2} ({:.2}–{:.2})",
+            "{:<22} {:>12.4e} {:>12.4e} {:>13.2} {:>8.2} ({:.2}–{:.2}) {:>13.4e}",
             outcome.name(),
             vp.sqrt(),
             vq.sqrt(),
@@ -101,6 +115,7 @@ fn main() {
             vp / vq * time,
             at(0.025),
             at(0.975),
+            (reported[o] / reps as f64).sqrt(),
         );
     }
 }
