@@ -133,6 +133,14 @@ fn rqmc_runs_in_shards_merge_into_the_single_run_with_its_standard_errors() {
     ok(&["merge", "shards", "--out", "merged", "-q"]);
     let paths = |f: &str| fs::read(d.join(f).join("paths.csv")).unwrap();
     assert!(paths("single") == paths("merged"), "paths.csv differs");
+    // `--sampling rqmc` is `--set simulation.sampling=rqmc`.
+    let mut flag = run.to_vec();
+    flag.splice(4..6, ["--sampling", "rqmc"]);
+    ok(&[&flag[..], &["--out", "flag"]].concat());
+    assert!(
+        paths("single") == paths("flag"),
+        "--sampling differs from --set"
+    );
     let (single, merged) = (
         json(&d.join("single/summary.json")),
         json(&d.join("merged/summary.json")),
@@ -191,6 +199,11 @@ fn a_bad_sampling_is_refused() {
             "4",
         ],
         &["simulation.rqmc_randomisations", "1", "2 to 4096"],
+    );
+    refused(
+        dir.path(),
+        &["run", &base, "--sampling", "tail", "--paths", "4"],
+        &["--sampling tail", "plain, rqmc"],
     );
     // Studies do not take it yet: their standard errors assume independent paths.
     refused(

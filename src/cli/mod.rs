@@ -376,7 +376,27 @@ fn owned_or_refused(scenario: &Scenario, folder: &std::path::Path) -> Result<(),
 }
 
 fn run(args: RunArgs) -> ExitCode {
-    let scenario = match load_sized(&args.scenario, &args.run) {
+    // `--sampling` is `--set simulation.sampling=...`, checked as a flag of its own.
+    let mut scenario_args = ScenarioArgs {
+        scenario: args.scenario.scenario.clone(),
+        set: args.scenario.set.clone(),
+    };
+    if let Some(sampling) = &args.sampling {
+        if !Sampling::NAMES.contains(&sampling.as_str()) {
+            return fail(
+                EXIT_BAD_INPUT,
+                format!(
+                    "--sampling {}: allowed: {}",
+                    shorten(sampling),
+                    Sampling::NAMES.join(", ")
+                ),
+            );
+        }
+        scenario_args
+            .set
+            .push(format!("simulation.sampling=\"{sampling}\""));
+    }
+    let scenario = match load_sized(&scenario_args, &args.run) {
         Ok(s) => s,
         Err(code) => return code,
     };
