@@ -149,6 +149,8 @@ fn rqmc_runs_in_shards_merge_into_the_single_run_with_its_standard_errors() {
     assert_eq!(single["sampling"], merged["sampling"]);
     assert_eq!(single["sampling"]["method"], "rqmc");
     assert_eq!(single["sampling"]["randomisations"], 8);
+    let report = fs::read_to_string(d.join("single/report.html")).unwrap();
+    assert!(report.contains("<dt>Sampling</dt><dd>randomised quasi-Monte Carlo"));
     // The se of a mean is the randomisations'.
     let r = simulate_range(
         &Model::new(&shipped(
