@@ -223,3 +223,41 @@ fn a_bad_sampling_is_refused() {
         &["baseline.toml", "simulation.sampling", "rqmc", "only `run`"],
     );
 }
+
+#[test]
+fn rqmc_with_parameter_uncertainty_gives_both_runs_its_standard_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = root()
+        .join("scenarios/uncertainty.toml")
+        .display()
+        .to_string();
+    let args = [
+        "run",
+        file.as_str(),
+        "--uncertain",
+        "--sampling",
+        "rqmc",
+        "--paths",
+        "32",
+        "--no-paths-csv",
+        "-q",
+        "--out",
+        "u",
+    ];
+    let out = microfolio(dir.path(), &args);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let summary = json(&dir.path().join("u/summary.json"));
+    assert_eq!(summary["sampling"]["method"], "rqmc");
+    for m in [&summary["metrics"], &summary["point_values"]["metrics"]] {
+        let s = &m["final_capital"];
+        let (sd, se) = (s["sd"].as_f64().unwrap(), s["se"].as_f64().unwrap());
+        assert!(
+            se > 0.0 && (se - sd / 32f64.sqrt()).abs() > 1e-9 * se,
+            "{s}"
+        );
+    }
+}
