@@ -42,6 +42,7 @@ pub mod random;
 pub mod report;
 mod resources;
 mod results;
+pub mod rqmc;
 mod run;
 mod sampling;
 pub mod scenario;

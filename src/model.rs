@@ -15,8 +15,9 @@ use rand_xoshiro::SplitMix64;
 
 use crate::math::monthly_hazard;
 use crate::results::Shape;
+use crate::rqmc::CycleNets;
 use crate::sampling::GammaShape;
-use crate::scenario::{ResolutionRule, Scenario, ScenarioSpec, Settlement};
+use crate::scenario::{ResolutionRule, Sampling, Scenario, ScenarioSpec, Settlement};
 use crate::schedule::Schedule;
 
 /// One segment, ready for simulation.
@@ -119,6 +120,9 @@ pub struct CycleModel {
     pub asset_correlation: f64,
     /// Deterministic shift of the factor per year of the horizon (0 where the scenario lists none).
     pub shifts: Vec<f64>,
+    /// With `simulation.sampling = "rqmc"`, the scrambled Sobol' points the paths' yearly
+    /// innovations come from (`crate::rqmc`); `None` draws them from each path's stream.
+    pub nets: Option<CycleNets>,
 }
 
 /// What becomes of a loan whose borrower needs more money (docs/model.md §4).
@@ -453,6 +457,13 @@ impl Model {
                 persistence: cc.persistence,
                 innovation: (1.0 - cc.persistence * cc.persistence).sqrt(),
                 asset_correlation: cc.asset_correlation,
+                nets: (spec.simulation.sampling == Sampling::Rqmc).then(|| {
+                    CycleNets::new(
+                        spec.simulation.seed as u64,
+                        spec.simulation.rqmc_randomisations as u64,
+                        shifts.len(),
+                    )
+                }),
                 shifts,
             },
             followup: FollowupModel {

@@ -22,7 +22,8 @@ pub use segments::SEGMENTS_CSV;
 use crate::engine::PathOutcome;
 use crate::metrics::{Scalar, Yearly};
 use crate::results::{OutcomeColumns, Results};
-use crate::scenario::{Lineage, Scenario, Settlement};
+use crate::rqmc::randomisation_se;
+use crate::scenario::{Lineage, Sampling, Scenario, Settlement};
 use crate::stats::{SUMMARY_QUANTILES, Summary};
 
 /// File names in a result folder.
@@ -215,7 +216,8 @@ pub fn summary_json_of(
     let spec = scenario.spec();
     let loans_per_second = info.loans_per_second();
     let paths = results.paths();
-    let (metrics, probabilities) = metrics_json(results)?;
+    let rqmc = randomisations(scenario);
+    let (metrics, probabilities) = metrics_json(results, rqmc)?;
     Ok(json!({
         "scenario": scenario.name(),
         "file": scenario.file(),
@@ -236,15 +238,40 @@ pub fn summary_json_of(
         "loans_per_second_per_core": loans_per_second / info.threads.max(1) as f64,
         "settlement": spec.state.settlement.name(),
         "note": settlement_note(spec.state.settlement),
+        "sampling": sampling_json(rqmc),
         "metrics": metrics,
         "probabilities": probabilities,
     }))
 }
 
+/// What `summary.json`'s `se` of a metric is under each sampling (docs/model.md §12).
+pub const PLAIN_SE_NOTE: &str = "sd / sqrt(n): the paths are independent";
+pub const RQMC_SE_NOTE: &str = "the sample standard deviation of the randomisations' own means \
+    (randomisation r holds the paths of index i with i mod R = r) divided by sqrt(R): the \
+    randomisations are independent, their points are not";
+
+/// The randomisations of a scenario sampled by rqmc; `None` for plain sampling.
+fn randomisations(scenario: &Scenario) -> Option<u64> {
+    let sim = &scenario.spec().simulation;
+    (sim.sampling == Sampling::Rqmc).then_some(sim.rqmc_randomisations as u64)
+}
+
+/// The `sampling` entry of `summary.json`: the method, and how its standard errors are made.
+fn sampling_json(rqmc: Option<u64>) -> Value {
+    match rqmc {
+        None => json!({ "method": "plain", "se": PLAIN_SE_NOTE }),
+        Some(r) => json!({ "method": "rqmc", "randomisations": r, "se": RQMC_SE_NOTE }),
+    }
+}
+
 /// The `metrics` and `probabilities` entries of `summary.json` of `results`: each scalar
 /// metric's statistics over the paths where it is defined, and the share of paths of each
-/// probability.
-fn metrics_json(results: &dyn OutcomeColumns) -> Result<(Value, Value), crate::Error> {
+/// probability. With `rqmc` (its randomisations) a mean's standard error is the
+/// randomisations' (`crate::rqmc::randomisation_se`).
+fn metrics_json(
+    results: &dyn OutcomeColumns,
+    rqmc: Option<u64>,
+) -> Result<(Value, Value), crate::Error> {
     let paths = results.paths();
     let mut shares = Map::new();
     let mut metrics = Map::new();
@@ -253,12 +280,15 @@ fn metrics_json(results: &dyn OutcomeColumns) -> Result<(Value, Value), crate::E
         for (name, _) in PROBABILITIES.iter().filter(|(_, p)| p == m) {
             shares.insert((*name).into(), json!(share_positive(&column, paths)));
         }
+        // Read in path order, before the column is sorted.
+        let rqmc_se = rqmc.map(|r| randomisation_se(&column, results.first_path(), r));
         // The defined values, sorted in place: one column of all paths at a time.
         column.retain(|x| !x.is_nan());
-        metrics.insert(
-            m.name().into(),
-            summary_value(Summary::of_values(&mut column)),
-        );
+        let mut summary = Summary::of_values(&mut column);
+        if let (Some(s), Some(se)) = (&mut summary, rqmc_se) {
+            s.se = se;
+        }
+        metrics.insert(m.name().into(), summary_value(summary));
     }
     let probabilities: Map<String, Value> = PROBABILITIES
         .iter()
@@ -274,8 +304,11 @@ pub const POINT_VALUES_NOTE: &str = "the paired run at the scenario's own values
 
 /// The `point_values` entry of the `summary.json` of a run with parameter uncertainty: the
 /// statistics of its paired point-value run `point`, as `metrics` and `probabilities`.
-pub fn point_values_json(point: &dyn OutcomeColumns) -> Result<Value, crate::Error> {
-    let (metrics, probabilities) = metrics_json(point)?;
+pub fn point_values_json(
+    scenario: &Scenario,
+    point: &dyn OutcomeColumns,
+) -> Result<Value, crate::Error> {
+    let (metrics, probabilities) = metrics_json(point, randomisations(scenario))?;
     Ok(json!({
         "what": POINT_VALUES_NOTE,
         "paths": point.paths(),

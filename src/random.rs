@@ -30,6 +30,10 @@ pub fn mix(mut z: u64) -> u64 {
 /// purposes are 1 to 4 (5 to 7 were the BMKB's, retired).
 pub const PARAMETERS: u64 = 8;
 
+/// The purpose of the stream that scrambles randomisation `r` of the Sobol' points of
+/// `simulation.sampling = "rqmc"` (`crate::rqmc`), indexed by `r` in place of a path.
+pub const RQMC: u64 = 9;
+
 /// The generator of one purpose's stream of one path (or index): depends on (seed, path,
 /// purpose) only.
 pub fn stream(seed: u64, path: u64, purpose: u64) -> Xoshiro256PlusPlus {

@@ -410,6 +410,14 @@ fn html(data: &RunData, drawn: &charts::Charts, parameters: &[String]) -> String
         engine_line(m),
         esc(m.started_utc.as_deref().unwrap_or("not recorded")),
     );
+    if m.sampling == crate::scenario::Sampling::Rqmc {
+        let _ = write!(
+            h,
+            "<dt>Sampling</dt><dd>randomised quasi-Monte Carlo on the credit cycle, {} \
+             randomisations; standard errors from the randomisations</dd>",
+            m.randomisations
+        );
+    }
     if let Some(l) = &m.extends {
         let _ = write!(h, "<dt>Extends</dt><dd>{}</dd>", extends_line(l));
     }
@@ -917,6 +925,8 @@ mod tests {
             start_year: 2026,
             guarantee_room_eur: 0.0,
             settlement: crate::scenario::Settlement::Par,
+            sampling: crate::scenario::Sampling::Plain,
+            randomisations: 16,
             shape: crate::results::Shape::horizon(1),
             drawn_keys: Vec::new(),
             engine: [("microfolio", "0.1.0"), ("rand", "0.9.5")]

@@ -338,7 +338,7 @@ pub(crate) fn write_files(
         summary["uncertain"] = output::uncertain_json(scenario);
     }
     if let Some(point) = point {
-        summary["point_values"] = output::point_values_json(point)?;
+        summary["point_values"] = output::point_values_json(scenario, point)?;
     }
     let who = output::segments::who_bears(scenario, results)?;
     if let Some(who) = &who {

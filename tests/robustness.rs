@@ -173,7 +173,16 @@ fn parse_and_maybe_run(text: &str) {
 /// Every scalar key of the scenario file, by section.
 const KEYS: &[(&str, &[&str])] = &[
     ("meta", &["name", "description", "start_year"]),
-    ("simulation", &["horizon_years", "paths", "seed"]),
+    (
+        "simulation",
+        &[
+            "horizon_years",
+            "paths",
+            "seed",
+            "sampling",
+            "rqmc_randomisations",
+        ],
+    ),
     (
         "funding",
         &[
@@ -319,6 +328,11 @@ fn sensible_value(key: &str) -> BoxedStrategy<toml::Value> {
         "size_multiplier" | "pd_multiplier" | "share" | "size_cv" | "jobs_per_loan" => {
             (0.01..3.0f64).prop_map(Float).boxed()
         }
+        "sampling" => prop_oneof![Just("plain"), Just("rqmc")]
+            .prop_map(|s| String(s.into()))
+            .boxed(),
+        // 1 is refused (at least 2): a clean refusal is part of what is checked.
+        "rqmc_randomisations" => (1..6i64).prop_map(Integer).boxed(),
         "settlement" => prop_oneof![Just("par"), Just("run_off")]
             .prop_map(|s| String(s.into()))
             .boxed(),

@@ -327,7 +327,7 @@ fn simulate(
             summary["uncertain"] = output::uncertain_json(&scenario);
         }
         if let Some(point) = &done.point {
-            summary["point_values"] = output::point_values_json(point)?;
+            summary["point_values"] = output::point_values_json(&scenario, point)?;
         }
         let summary = serde_json::to_string_pretty(&summary).expect("JSON values always serialise");
         Ok((summary, output::timeseries_csv(&scenario, results)))

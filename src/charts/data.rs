@@ -96,6 +96,10 @@ pub struct RunMeta {
     pub guarantee_room_eur: f64,
     /// `state.settlement`: whether the state settles at par (what the notes on par say).
     pub settlement: crate::scenario::Settlement,
+    /// `simulation.sampling`, and its randomisations under rqmc (what the report says made
+    /// the numbers).
+    pub sampling: crate::scenario::Sampling,
+    pub randomisations: u64,
     /// The yearly rows of every path: the horizon's years and the ledger's after them.
     pub shape: crate::results::Shape,
     /// After `run --uncertain`: the scenario keys its paths drew (summary.json's `uncertain`
@@ -608,6 +612,8 @@ fn run_meta(
         start_year: spec.meta.start_year,
         guarantee_room_eur: spec.largest_room(),
         settlement: spec.state.settlement,
+        sampling: spec.simulation.sampling,
+        randomisations: spec.simulation.rqmc_randomisations as u64,
         shape: crate::model::shape(spec),
         drawn_keys: s
             .get("uncertain")

@@ -312,6 +312,10 @@ pub struct RunArgs {
     /// Replace the result in the default folder even if another scenario file wrote it.
     #[arg(long)]
     pub replace: bool,
+    /// How the paths' credit cycles are drawn (overrides simulation.sampling): `plain`, or
+    /// `rqmc` (randomised quasi-Monte Carlo: scrambled Sobol' points; docs/model.md §12).
+    #[arg(long, value_name = "plain|rqmc")]
+    pub sampling: Option<String>,
 }
 
 /// The command line as parsed: `--paths`, which the studies over a design refuse (their

@@ -14,12 +14,28 @@ use super::fate::{ConstantHazard, EventMonths, LogBrackets};
 use crate::math::{conditional_pd, monthly_hazard, no_event_below};
 use crate::model::{CycleModel, SegmentModel};
 
-/// Draw the path's systemic factor per year into `factors` (one standard normal per year).
-pub(super) fn draw_cycle<R: Rng>(cycle: &CycleModel, rng: &mut R, factors: &mut Vec<f64>) {
+/// Draw path `path`'s systemic factor per year into `factors` (one standard normal per year):
+/// from `rng`, or with rqmc from the path's Sobol' point (years beyond its dimensions from
+/// `rng`). `normals` is scratch space.
+pub(super) fn draw_cycle<R: Rng>(
+    cycle: &CycleModel,
+    path: u64,
+    rng: &mut R,
+    normals: &mut Vec<f64>,
+    factors: &mut Vec<f64>,
+) {
+    normals.clear();
+    if let Some(nets) = &cycle.nets {
+        normals.resize(nets.dimensions().min(cycle.shifts.len()), 0.0);
+        nets.normals(path, normals);
+    }
     factors.clear();
     let mut z: f64 = 0.0;
     for (y, shift) in cycle.shifts.iter().enumerate() {
-        let eps: f64 = StandardNormal.sample(rng);
+        let eps: f64 = match normals.get(y) {
+            Some(&eps) => eps,
+            None => StandardNormal.sample(rng),
+        };
         z = if y == 0 {
             eps
         } else {

@@ -142,6 +142,8 @@ pub struct Workspace<'m> {
     book: Book<'m>,
     /// The path's systemic factor per year.
     cycle: Vec<f64>,
+    /// With rqmc, the path's yearly innovations from its Sobol' point (scratch space).
+    cycle_normals: Vec<f64>,
     /// The BMKB's guarantees on the lender's loans and its graduates' bank loans.
     guarantees: Guarantees<'m>,
     /// A loan's segment from its segment uniform.
@@ -189,6 +191,7 @@ impl<'m> Workspace<'m> {
             model,
             book: Book::new(BookTerms::lender(model)),
             cycle: Vec::with_capacity(model.years),
+            cycle_normals: Vec::new(),
             guarantees: Guarantees::new(model),
             picker: SegmentPicker::new(&model.share_cdf),
             new_loans: Vec::with_capacity(model.segments.len()),
@@ -427,7 +430,9 @@ impl<'m> Workspace<'m> {
     fn draw_credit_cycle(&mut self, index: u64) {
         let model = self.model;
         let mut rng = stream(model.seed, index, streams::CYCLE);
-        hazards::draw_cycle(&model.cycle, &mut rng, &mut self.cycle);
+        let mut normals = std::mem::take(&mut self.cycle_normals);
+        hazards::draw_cycle(&model.cycle, index, &mut rng, &mut normals, &mut self.cycle);
+        self.cycle_normals = normals;
         self.book
             .begin_path(&self.cycle, model.cycle.asset_correlation);
         self.guarantees

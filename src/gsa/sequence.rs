@@ -32,6 +32,9 @@ pub struct Sobol {
     directions: Vec<[u32; BITS as usize]>,
     /// The current point as integers (the digital shift for point 0).
     state: Vec<u32>,
+    /// The digital shift, point 0 (all zeros unscrambled): where [`Sobol::point_integers`]
+    /// starts.
+    shift: Vec<u32>,
     /// Index of the point `state` holds.
     index: u64,
 }
@@ -50,6 +53,7 @@ impl Sobol {
         Ok(Sobol {
             directions,
             state: vec![0; dimensions],
+            shift: vec![0; dimensions],
             index: 0,
         })
     }
@@ -65,6 +69,7 @@ impl Sobol {
                 *vj = scramble(&rows, *vj);
             }
         }
+        sobol.shift = sobol.state.clone();
         Ok(sobol)
     }
 
@@ -93,6 +98,24 @@ impl Sobol {
         }
         self.index += 1;
         Some(&self.state)
+    }
+
+    /// Point `n` (counted from 0, `n < 2^32`) as 32-bit integers, written into `out`, without
+    /// the points before it: in Gray-code order point `n` is the shift XOR the direction
+    /// numbers of the set bits of `n ^ (n >> 1)`, the very point [`Sobol::next_integers`] gives
+    /// as its `n`-th. What lets any thread compute any path's point on its own.
+    pub fn point_integers(&self, n: u64, out: &mut [u32]) {
+        debug_assert!(n <= u64::from(u32::MAX));
+        let gray = n ^ (n >> 1);
+        for ((o, &shift), v) in out.iter_mut().zip(&self.shift).zip(&self.directions) {
+            let mut x = shift;
+            let mut bits = gray;
+            while bits != 0 {
+                x ^= v[bits.trailing_zeros() as usize];
+                bits &= bits - 1;
+            }
+            *o = x;
+        }
     }
 
     /// The next point in `[0, 1)^d`, written into `out` (one value per dimension); `false` once
@@ -193,6 +216,19 @@ fn scramble(rows: &[u32; BITS as usize], v: u32) -> u32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn random_access_gives_the_points_in_order() {
+        for mut sobol in [Sobol::new(5).unwrap(), Sobol::scrambled(5, 17).unwrap()] {
+            let fixed = sobol.clone();
+            let mut at = [0u32; 5];
+            for n in 0..1100u64 {
+                let next = sobol.next_integers().unwrap().to_vec();
+                fixed.point_integers(n, &mut at);
+                assert_eq!(next, at, "point {n}");
+            }
+        }
+    }
 
     /// The first eight points of the two-dimensional sequence as Joe and Kuo's `sobol.cc` and
     /// scipy's `qmc.Sobol(2, scramble=False)` give them.

@@ -15,7 +15,7 @@ use std::fmt;
 use std::ops::Bound::{self, Excluded, Included, Unbounded};
 
 use super::error::fmt_value;
-use super::spec::{Facility, ResolutionRule, ScenarioSpec, Segment, Settlement};
+use super::spec::{Facility, ResolutionRule, Sampling, ScenarioSpec, Segment, Settlement};
 use crate::units::Unit;
 
 /// Maximum horizon in years.
@@ -24,6 +24,9 @@ pub const MAX_HORIZON_YEARS: i64 = 50;
 pub const MAX_TERM_MONTHS: i64 = 1200;
 /// Maximum number of paths (memory is checked separately, before a run starts).
 pub const MAX_PATHS: i64 = 1_000_000_000;
+/// Most randomisations of `simulation.sampling = "rqmc"`: each is a scrambled Sobol' sequence
+/// the model keeps.
+pub const MAX_RANDOMISATIONS: i64 = 4096;
 /// Maximum loans in the initial book.
 pub const MAX_INITIAL_LOANS: i64 = 10_000_000;
 /// Maximum expected new requests in any year (growth included).
@@ -535,6 +538,8 @@ pub static KEYS: &[KeySpec] = &[
     number!(simulation.horizon_years,        "Horizon (years)",               Ratio,   closed(1.0, MAX_HORIZON_YEARS as f64)),
     number!(simulation.paths,                "Paths",                         Count,   closed(1.0, MAX_PATHS as f64), RunSize),
     number!(simulation.seed,                 "Seed",                          Ratio,   at_least(0.0), RunSize),
+    other("simulation", "sampling", "Sampling", Role::RunSize, Kind::Choice(Sampling::NAMES)),
+    number!(simulation.rqmc_randomisations,  "RQMC randomisations",           Count,   closed(2.0, MAX_RANDOMISATIONS as f64), RunSize),
     number!(funding.state_loan,              "State loan",                    Money,   MONEY),
     number!(funding.state_loan_rate,         "State loan rate",               Percent, FRACTION),
     number!(funding.initial_reserves,        "Initial reserves",              Money,   closed(-MAX_MONEY, MAX_MONEY)),

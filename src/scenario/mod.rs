@@ -34,8 +34,8 @@ pub use overrides::Override;
 pub use parameters::ParameterValue;
 pub use spec::{
     Costs, CreditCycle, DEFAULT_FACILITY_RATE, DEFAULT_GUARANTEE_ROOM, Facility, Followup, Funding,
-    InitialBook, Meta, Origination, Resolution, ResolutionRule, ScenarioSpec, Segment, Sensitivity,
-    SensitivityParameter, Settlement, Simulation, State,
+    InitialBook, Meta, Origination, Resolution, ResolutionRule, Sampling, ScenarioSpec, Segment,
+    Sensitivity, SensitivityParameter, Settlement, Simulation, State,
 };
 pub use uncertain::{How, MAX_DISCRETE_VALUES, MAX_UNCERTAIN, Uncertain, UncertainSpec};
 

@@ -144,6 +144,12 @@ pub struct Simulation {
     pub paths: i64,
     /// Seed of every path's random stream. Default 20261127; 0..2^63-1, a TOML integer.
     pub seed: i64,
+    /// How the paths' credit cycles are drawn (docs/model.md §12). Default `plain`.
+    pub sampling: Sampling,
+    /// With `rqmc`, the independent randomisations of the Sobol' points the paths share out,
+    /// path `i` to randomisation `i mod R`. Default 16; 2..4096.
+    #[serde(deserialize_with = "integer")]
+    pub rqmc_randomisations: i64,
 }
 
 impl Default for Simulation {
@@ -152,6 +158,30 @@ impl Default for Simulation {
             horizon_years: 10,
             paths: 10_000,
             seed: 20_261_127,
+            sampling: Sampling::Plain,
+            rqmc_randomisations: 16,
+        }
+    }
+}
+
+/// `simulation.sampling` (docs/model.md §12).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Sampling {
+    /// Every path's yearly innovations from its own random stream.
+    Plain,
+    /// Randomised quasi-Monte Carlo: the yearly innovations from scrambled Sobol' points.
+    Rqmc,
+}
+
+impl Sampling {
+    /// The words of the scenario file.
+    pub const NAMES: &'static [&'static str] = &["plain", "rqmc"];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Sampling::Plain => "plain",
+            Sampling::Rqmc => "rqmc",
         }
     }
 }

@@ -239,3 +239,42 @@ pub fn identical(a: &Results, b: &Results) -> bool {
                 .eq(b.segment_values(k).iter().map(|v| v.to_bits()))
         })
 }
+
+/// P(Binomial(n, q) <= k), by summing the probability function in log space.
+pub fn binomial_cdf(k: u64, n: u64, q: f64) -> f64 {
+    if q <= 0.0 {
+        return 1.0;
+    }
+    if q >= 1.0 {
+        return if k >= n { 1.0 } else { 0.0 };
+    }
+    let ln_n = libm::lgamma(n as f64 + 1.0);
+    let (lq, lr) = (q.ln(), (-q).ln_1p());
+    (0..=k.min(n))
+        .map(|j| {
+            let j = j as f64;
+            (ln_n - libm::lgamma(j + 1.0) - libm::lgamma(n as f64 - j + 1.0)
+                + j * lq
+                + (n as f64 - j) * lr)
+                .exp()
+        })
+        .sum::<f64>()
+        .min(1.0)
+}
+
+/// Exact probability that the default rate of a pool of `n` loans is at most `rate`, when
+/// defaults are Binomial(n, PD(X)) given the systemic factor X ~ N(0,1) (Simpson's rule on X).
+pub fn pool_rate_cdf(rate: f64, n: u64, p: f64, rho: f64) -> f64 {
+    let k = (rate * n as f64 + 1e-9).floor() as u64;
+    let (lo, hi, steps) = (-9.0, 9.0, 1800);
+    let h = (hi - lo) / steps as f64;
+    let f = |x: f64| {
+        let density = (-0.5 * x * x).exp() / (2.0 * std::f64::consts::PI).sqrt();
+        density * binomial_cdf(k, n, microfolio::math::conditional_pd(p, rho, x))
+    };
+    let mut sum = f(lo) + f(hi);
+    for i in 1..steps {
+        sum += f(lo + i as f64 * h) * if i % 2 == 1 { 4.0 } else { 2.0 };
+    }
+    sum * h / 3.0
+}
