@@ -564,7 +564,13 @@ const POINT_NOTE: &str = "With parameter uncertainty, every path draws the scena
 
 fn headline(h: &mut String, data: &RunData) {
     let point = data.point.as_ref();
-    h.push_str("<h2>Key outcomes</h2>\n<table id=\"headline\">\n<thead>");
+    h.push_str("<h2>Key outcomes</h2>\n");
+    // Beside the point values the table has seven columns: in the page's wide frame, which
+    // scrolls rather than overflowing the text column on a narrow window.
+    if point.is_some() {
+        h.push_str("<div class=\"wide\">");
+    }
+    h.push_str("<table id=\"headline\">\n<thead>");
     match point {
         // A run with parameter uncertainty beside its paired run at the point values.
         Some(_) => h.push_str(
@@ -610,6 +616,9 @@ fn headline(h: &mut String, data: &RunData) {
         h.push_str("</tr>\n");
     }
     h.push_str("</tbody>\n</table>\n");
+    if point.is_some() {
+        h.push_str("</div>\n");
+    }
     if point.is_some() {
         let _ = writeln!(h, "<p class=\"note\">{}</p>", esc(POINT_NOTE));
     }
