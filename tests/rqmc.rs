@@ -222,6 +222,39 @@ fn a_bad_sampling_is_refused() {
         ],
         &["baseline.toml", "simulation.sampling", "rqmc", "only `run`"],
     );
+    // In shards too, and by the library itself (what the Python package calls): nothing is
+    // simulated or written.
+    refused(
+        dir.path(),
+        &[
+            "compare",
+            &base,
+            "--set",
+            "simulation.sampling=rqmc",
+            "--variant",
+            "more: followup.referral_share=0.8",
+            "--paths",
+            "4",
+            "--shard",
+            "0/2",
+        ],
+        &["simulation.sampling", "only `run`"],
+    );
+    let s = microfolio::Scenario::load(
+        std::path::Path::new(&base),
+        &["simulation.sampling=rqmc"
+            .parse::<microfolio::Override>()
+            .unwrap()],
+    )
+    .unwrap();
+    let specs = ["more: followup.referral_share=0.8".parse().unwrap()];
+    let compare =
+        microfolio::study::compare::Compare::new(&[s], &specs, Some(4), None, Vec::new()).unwrap();
+    let out = dir.path().join("library");
+    let e = microfolio::run_study(&compare, &out, &Default::default(), &microfolio::Silent)
+        .unwrap_err();
+    assert!(e.to_string().contains("only `run`"), "{e}");
+    assert!(!out.exists());
 }
 
 #[test]

@@ -392,6 +392,17 @@ fn evaluate(
     threads: Option<usize>,
 ) -> PyResult<(Vec<String>, Vec<Vec<(Option<f64>, Option<f64>)>>)> {
     let metrics = metric_list(metrics).map_err(|e| error(py, e))?;
+    // Its standard errors are the plain formula's, which rqmc's dependent points make wrong.
+    if scenario.inner.spec().simulation.sampling == microfolio::scenario::Sampling::Rqmc {
+        return Err(error(
+            py,
+            microfolio::Error::Input(format!(
+                "{}: simulation.sampling = \"rqmc\": only `run` takes it so far (evaluate's \
+                 standard errors assume independent paths); allowed here: \"plain\"",
+                scenario.inner.file()
+            )),
+        ));
+    }
     let base = scenario
         .inner
         .with_run_size(Some(paths), None)

@@ -67,6 +67,16 @@ def test_run_in_memory():
     assert mf.run(mf.loads(SMALL), paths=30, progress=False, keep_paths=False).paths is None
 
 
+def test_rqmc_is_refused_where_standard_errors_assume_independent_paths():
+    s = mf.loads(SMALL).with_values({"simulation.sampling": "rqmc"})
+    design = pd.DataFrame({"segment.starter.annual_pd": [0.04, 0.06]})
+    with pytest.raises(mf.InputError, match="only `run`"):
+        mf.evaluate(s, design, paths_per_point=8, progress=False)
+    with pytest.raises(mf.InputError, match="only `run`"):
+        mf.compare(s, {"more": {"segment.starter.annual_pd": 0.06}}, paths=8, progress=False)
+    assert mf.run(s, paths=8, progress=False).summary["paths"] == 8
+
+
 def test_evaluate_common_random_numbers():
     s = mf.loads(SMALL)
     design = pd.DataFrame({"segment.starter.annual_pd": [0.04, 0.06, 0.12, 0.06]})

@@ -456,29 +456,14 @@ fn run(args: RunArgs) -> ExitCode {
 
 /// Every study: run the planned study into its folder with a progress bar, then print its
 /// headline and table. `metrics` is the command's flag for a list of metrics.
-/// Studies do not take `simulation.sampling = "rqmc"` yet (issue 24): their standard errors
-/// are the plain formula's, which rqmc's dependent points would make wrong.
-fn no_rqmc<S: Study>(study: &S) -> Option<ExitCode> {
-    let rqmc = std::iter::once(study.base())
-        .chain(study.variants().iter().map(|v| &v.scenario))
-        .find(|s| s.spec().simulation.sampling == Sampling::Rqmc)?;
-    Some(fail(
-        EXIT_BAD_INPUT,
-        format!(
-            "{}: simulation.sampling = \"rqmc\": only `run` takes it so far (a study's \
-             standard errors assume independent paths); allowed here: \"plain\"",
-            rqmc.file()
-        ),
-    ))
-}
-
 fn study<S: Study>(plan: Result<S, Error>, run: &WorkArgs, metrics: &str) -> ExitCode {
     let study = match plan {
         Ok(s) => s,
         Err(e) => return failed(e, metrics),
     };
-    if let Some(code) = no_rqmc(&study) {
-        return code;
+    // Refused before any plan, shard or warning (the library refuses it too).
+    if let Err(e) = microfolio::study::plain_sampling(&study) {
+        return failed(e, metrics);
     }
     if !run.quiet {
         for w in study.warnings() {

@@ -317,6 +317,23 @@ impl std::fmt::Display for SizeWarning {
     }
 }
 
+/// Refuse a study of a scenario with `simulation.sampling = "rqmc"` (issue 24): its standard
+/// errors, paired ones included, are the plain formula's, which rqmc's dependent points would
+/// make wrong. Checked by every way a study is run: in one process, in shards, from Python.
+pub fn plain_sampling<S: Study>(study: &S) -> Result<(), Error> {
+    let rqmc = std::iter::once(study.base())
+        .chain(study.variants().iter().map(|v| &v.scenario))
+        .find(|s| s.spec().simulation.sampling == crate::scenario::Sampling::Rqmc);
+    match rqmc {
+        None => Ok(()),
+        Some(s) => Err(Error::Input(format!(
+            "{}: simulation.sampling = \"rqmc\": only `run` takes it so far (a study's \
+             standard errors assume independent paths); allowed here: \"plain\"",
+            s.file()
+        ))),
+    }
+}
+
 /// What every study's results carry: how the study ran.
 pub trait StudyResults {
     fn run(&self) -> &RunInfo;
@@ -332,6 +349,7 @@ pub fn run_study<S: Study>(
     observer: &dyn Observer,
 ) -> Result<Done<S::Results>, Error> {
     options.check()?;
+    plain_sampling(study)?;
     let folder = OutputDir::create(destination, S::KIND)?;
     let results = study.compute(options, observer)?;
     write_folder(study, folder, results, observer)
