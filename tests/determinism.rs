@@ -8,21 +8,13 @@ use common::*;
 use microfolio::Model;
 use microfolio::simulate_range;
 
-fn on_threads(threads: usize, model: &Model, paths: std::ops::Range<u64>) -> microfolio::Results {
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()
-        .unwrap();
-    pool.install(|| simulate_range(model, paths))
-}
-
 #[test]
 fn results_do_not_depend_on_the_thread_count() {
     // More paths than one chunk, so that chunking and work stealing both play a part.
     let model = Model::new(&shipped("recession", &[]));
-    let one = on_threads(1, &model, 0..700);
-    let two = on_threads(2, &model, 0..700);
-    let five = on_threads(5, &model, 0..700);
+    let one = simulated_on(1, &model, 0..700);
+    let two = simulated_on(2, &model, 0..700);
+    let five = simulated_on(5, &model, 0..700);
     assert!(identical(&one, &two), "1 thread and 2 threads differ");
     assert!(identical(&one, &five), "1 thread and 5 threads differ");
 }

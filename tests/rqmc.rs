@@ -19,19 +19,11 @@ use microfolio::metrics::{Scalar, Yearly};
 use microfolio::rqmc::randomisation_se;
 use microfolio::simulate_range;
 
-fn on_threads(threads: usize, model: &Model, paths: std::ops::Range<u64>) -> microfolio::Results {
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()
-        .unwrap();
-    pool.install(|| simulate_range(model, paths))
-}
-
 #[test]
 fn rqmc_paths_do_not_depend_on_threads_or_splits() {
     let rqmc = Model::new(&shipped("recession", &["simulation.sampling=\"rqmc\""]));
-    let one = on_threads(1, &rqmc, 0..300);
-    let two = on_threads(2, &rqmc, 0..300);
+    let one = simulated_on(1, &rqmc, 0..300);
+    let two = simulated_on(2, &rqmc, 0..300);
     assert!(identical(&one, &two), "1 thread and 2 threads differ");
     let mut first = simulate_range(&rqmc, 0..37);
     first.append(simulate_range(&rqmc, 37..300)).unwrap();

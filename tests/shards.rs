@@ -879,16 +879,7 @@ fn merge_refuses_design_and_uncertain_shards_of_other_work_missing_repeated_and_
         ],
     );
     // Repeated.
-    let copy = d.join("copy");
-    fs::create_dir(&copy).unwrap();
-    for f in ["shard.json", "outcomes.bin"] {
-        fs::copy(d.join("a/shard-0001-of-0003").join(f), copy.join(f)).unwrap();
-    }
-    refused(
-        d,
-        &["merge", "a", "copy", "--out", "m"],
-        &["given twice", "shard 1/3", "copy"],
-    );
+    refuses_a_shard_given_twice(d);
     // Damaged: a flipped bit, a truncated file.
     let bin = d.join("a/shard-0002-of-0003/outcomes.bin");
     let mut bytes = fs::read(&bin).unwrap();
@@ -2004,17 +1995,8 @@ fn merge_refuses_shards_under_uncertainty_of_other_work_missing_repeated_and_sto
             "--uncertain --draws 4 --paths-per-draw 5 --shard 1/3",
         ],
     );
-    let copy = d.join("copy");
-    fs::create_dir(&copy).unwrap();
-    for f in ["shard.json", "outcomes.bin"] {
-        fs::copy(d.join("a/shard-0001-of-0003").join(f), copy.join(f)).unwrap();
-    }
-    refused(
-        d,
-        &["merge", "a", "copy", "--out", "m"],
-        &["given twice", "shard 1/3", "copy"],
-    );
-    fs::remove_dir_all(&copy).unwrap();
+    refuses_a_shard_given_twice(d);
+    fs::remove_dir_all(d.join("copy")).unwrap();
     // Kept sets: shards drawn from sets that changed in between are other work.
     let kept = |rows: &str| {
         fs::write(
@@ -2118,4 +2100,18 @@ fn plan_says_what_shards_under_uncertainty_need() {
     let more = microfolio::shard::plan::study(&more, 3, 1);
     assert_eq!(more.merge_memory - plan.merge_memory, 9 * kept);
     assert_eq!(more.task_memory, plan.task_memory);
+}
+
+/// A copy of shard 1/3 of the shards in `d/a`, given beside them, is refused as given twice.
+fn refuses_a_shard_given_twice(d: &Path) {
+    let copy = d.join("copy");
+    fs::create_dir(&copy).unwrap();
+    for f in ["shard.json", "outcomes.bin"] {
+        fs::copy(d.join("a/shard-0001-of-0003").join(f), copy.join(f)).unwrap();
+    }
+    refused(
+        d,
+        &["merge", "a", "copy", "--out", "m"],
+        &["given twice", "shard 1/3", "copy"],
+    );
 }

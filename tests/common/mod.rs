@@ -278,3 +278,13 @@ pub fn pool_rate_cdf(rate: f64, n: u64, p: f64, rho: f64) -> f64 {
     }
     sum * h / 3.0
 }
+
+/// Paths `paths` of `model` simulated on a pool of `threads` threads.
+#[allow(dead_code)]
+pub fn simulated_on(threads: usize, model: &Model, paths: std::ops::Range<u64>) -> Results {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .unwrap();
+    pool.install(|| simulate_range(model, paths))
+}
