@@ -52,6 +52,7 @@ pub mod shard;
 mod simulate;
 pub mod stats;
 pub mod study;
+pub mod tail;
 pub mod uncertainty;
 pub mod units;
 

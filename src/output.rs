@@ -216,8 +216,8 @@ pub fn summary_json_of(
     let spec = scenario.spec();
     let loans_per_second = info.loans_per_second();
     let paths = results.paths();
-    let rqmc = randomisations(scenario);
-    let (metrics, probabilities) = metrics_json(results, rqmc)?;
+    let method = Method::of(scenario)?;
+    let (metrics, probabilities) = metrics_json(results, &method)?;
     Ok(json!({
         "scenario": scenario.name(),
         "file": scenario.file(),
@@ -238,7 +238,7 @@ pub fn summary_json_of(
         "loans_per_second_per_core": loans_per_second / info.threads.max(1) as f64,
         "settlement": spec.state.settlement.name(),
         "note": settlement_note(spec.state.settlement),
-        "sampling": sampling_json(rqmc),
+        "sampling": method.json(results)?,
         "metrics": metrics,
         "probabilities": probabilities,
     }))
@@ -250,38 +250,97 @@ pub const RQMC_SE_NOTE: &str = "the sample standard deviation of the randomisati
     (randomisation r holds the paths of index i with i mod R = r) divided by sqrt(R): the \
     randomisations are independent, their points are not";
 
-/// The randomisations of a scenario sampled by rqmc; `None` for plain sampling.
-fn randomisations(scenario: &Scenario) -> Option<u64> {
-    let sim = &scenario.spec().simulation;
-    (sim.sampling == Sampling::Rqmc).then_some(sim.rqmc_randomisations as u64)
+pub const TAIL_SE_NOTE: &str = "every path weighted by its likelihood ratio w (the `weight` \
+    column of paths.csv): a mean (a probability is the mean of an indicator) is the regression \
+    estimator (1/n) sum(w x) - b ((1/n) sum(w) - 1) with b the slope of w x on w, its se the \
+    residuals' sd / sqrt(n); a mean of an outcome undefined on some paths is sum(w x) / sum(w) \
+    over the defined ones; quantiles are read from the nearer tail's weighted mass";
+
+/// How the paths of a run were sampled, as its statistics need to know (docs/model.md §12).
+pub enum Method {
+    /// Independent paths.
+    Plain,
+    /// Randomised quasi-Monte Carlo with this many randomisations.
+    Rqmc(u64),
+    /// Importance sampling of the tail with this shift: weighted paths.
+    Tail(std::sync::Arc<crate::tail::TailChoice>),
 }
 
-/// The `sampling` entry of `summary.json`: the method, and how its standard errors are made.
-fn sampling_json(rqmc: Option<u64>) -> Value {
-    match rqmc {
-        None => json!({ "method": "plain", "se": PLAIN_SE_NOTE }),
-        Some(r) => json!({ "method": "rqmc", "randomisations": r, "se": RQMC_SE_NOTE }),
+impl Method {
+    /// The method of `scenario`'s sampling. A `tail` scenario's shift is the one its run was
+    /// simulated with: found once per process ([`crate::tail::choose`]), found again (the same,
+    /// a function of the scenario) where another process ran the paths, as a merge of shards.
+    pub fn of(scenario: &Scenario) -> Result<Method, crate::Error> {
+        let sim = &scenario.spec().simulation;
+        Ok(match sim.sampling {
+            Sampling::Plain => Method::Plain,
+            Sampling::Rqmc => Method::Rqmc(sim.rqmc_randomisations as u64),
+            Sampling::Tail => {
+                let pool = crate::simulate::Pool::new(&crate::simulate::Options::default())?;
+                Method::Tail(crate::tail::choose(scenario, &pool)?)
+            }
+        })
+    }
+
+    /// The paths' weights: `None` unless the method weights them.
+    pub fn weights(&self, results: &dyn OutcomeColumns) -> Result<Option<Vec<f64>>, crate::Error> {
+        match self {
+            Method::Tail(_) => Ok(Some(results.weight_column()?)),
+            _ => Ok(None),
+        }
+    }
+
+    /// The `sampling` entry of `summary.json`: the method, how its standard errors are made,
+    /// and with `tail` the shift, its pilot and the effective sample size of `results`.
+    pub fn json(&self, results: &dyn OutcomeColumns) -> Result<Value, crate::Error> {
+        Ok(match self {
+            Method::Plain => json!({ "method": "plain", "se": PLAIN_SE_NOTE }),
+            Method::Rqmc(r) => json!({ "method": "rqmc", "randomisations": r, "se": RQMC_SE_NOTE }),
+            Method::Tail(choice) => {
+                let weights = results.weight_column()?;
+                json!({
+                    "method": "tail",
+                    "se": TAIL_SE_NOTE,
+                    "effective_sample_size": crate::tail::estimate::effective_sample_size(&weights),
+                    "tail": choice.json(),
+                })
+            }
+        })
     }
 }
 
 /// The `metrics` and `probabilities` entries of `summary.json` of `results`: each scalar
 /// metric's statistics over the paths where it is defined, and the share of paths of each
-/// probability. With `rqmc` (its randomisations) a mean's standard error is the
-/// randomisations' (`crate::rqmc::randomisation_se`).
+/// probability. Under rqmc a mean's standard error is the randomisations'
+/// (`crate::rqmc::randomisation_se`); under tail every statistic is weighted
+/// (`crate::tail::estimate`).
 fn metrics_json(
     results: &dyn OutcomeColumns,
-    rqmc: Option<u64>,
+    method: &Method,
 ) -> Result<(Value, Value), crate::Error> {
     let paths = results.paths();
+    let weights = method.weights(results)?;
     let mut shares = Map::new();
     let mut metrics = Map::new();
     for m in Scalar::ALL {
         let mut column = results.scalar_column(*m)?;
         for (name, _) in PROBABILITIES.iter().filter(|(_, p)| p == m) {
-            shares.insert((*name).into(), json!(share_positive(&column, paths)));
+            let share = match &weights {
+                Some(w) => crate::tail::estimate::probability_positive(&column, w).0,
+                None => share_positive(&column, paths),
+            };
+            shares.insert((*name).into(), json!(share));
+        }
+        if let Some(w) = &weights {
+            let summary = crate::tail::estimate::summary(&column, w);
+            metrics.insert(m.name().into(), summary_value(summary));
+            continue;
         }
         // Read in path order, before the column is sorted.
-        let rqmc_se = rqmc.map(|r| randomisation_se(&column, results.first_path(), r));
+        let rqmc_se = match method {
+            Method::Rqmc(r) => Some(randomisation_se(&column, results.first_path(), *r)),
+            _ => None,
+        };
         // The defined values, sorted in place: one column of all paths at a time.
         column.retain(|x| !x.is_nan());
         let mut summary = Summary::of_values(&mut column);
@@ -308,7 +367,7 @@ pub fn point_values_json(
     scenario: &Scenario,
     point: &dyn OutcomeColumns,
 ) -> Result<Value, crate::Error> {
-    let (metrics, probabilities) = metrics_json(point, randomisations(scenario))?;
+    let (metrics, probabilities) = metrics_json(point, &Method::of(scenario)?)?;
     Ok(json!({
         "what": POINT_VALUES_NOTE,
         "paths": point.paths(),
@@ -336,6 +395,7 @@ pub fn timeseries_csv_of(
         "year", "label", "metric", "mean", "p05", "p25", "p50", "p75", "p95",
     ]);
     let shape = results.shape();
+    let weights = Method::of(scenario)?.weights(results)?;
     // With the run-off's years, the rows up to the last with any flow or exposure on any path
     // (at least one after the horizon); the one row `after` always.
     let rows = if shape.run_off_years {
@@ -359,12 +419,24 @@ pub fn timeseries_csv_of(
             .filter(|m| y < shape.years || m.beyond_horizon())
         {
             let mut values = results.yearly_column(y, *m)?;
-            let stats: [Option<f64>; 6] = match Summary::of_values(&mut values) {
-                None => [None; 6],
-                Some(s) => {
-                    let q = TIMESERIES_QUANTILES.map(|p| crate::stats::quantile_sorted(&values, p));
-                    [s.mean, q[0], q[1], q[2], q[3], q[4]].map(Some)
-                }
+            let stats: [Option<f64>; 6] = match &weights {
+                // Weighted paths: the weighted mean and the quantiles from the nearer tail.
+                Some(w) => match crate::tail::estimate::summary(&values, w) {
+                    None => [None; 6],
+                    Some(s) => {
+                        let q = crate::tail::estimate::quantiles(&values, w, TIMESERIES_QUANTILES)
+                            .expect("defined values, as the summary found");
+                        [s.mean, q[0], q[1], q[2], q[3], q[4]].map(Some)
+                    }
+                },
+                None => match Summary::of_values(&mut values) {
+                    None => [None; 6],
+                    Some(s) => {
+                        let q =
+                            TIMESERIES_QUANTILES.map(|p| crate::stats::quantile_sorted(&values, p));
+                        [s.mean, q[0], q[1], q[2], q[3], q[4]].map(Some)
+                    }
+                },
             };
             let head = [
                 (y + 1).to_string(),
@@ -445,15 +517,15 @@ impl PathsWriter {
         }
     }
 
-    /// Append one row per path, ending with the values `extra(path index)`: the one loop over
-    /// the paths for either format, each of which writes a row its own way.
+    /// Append one row per path, ending with the values `extra(path)`: the one loop over the
+    /// paths for either format, each of which writes a row its own way.
     pub fn write_with(
         &mut self,
         outcomes: &[PathOutcome],
-        extra: impl Fn(u64) -> Vec<f64>,
+        extra: impl Fn(&PathOutcome) -> Vec<f64>,
     ) -> io::Result<()> {
         for o in outcomes {
-            let drawn = extra(o.index);
+            let drawn = extra(o);
             match self {
                 PathsWriter::Csv(w) => w.row(o, drawn)?,
                 #[cfg(feature = "parquet")]
@@ -584,6 +656,7 @@ mod tests {
             yearly: vec![],
             segments: vec![],
             loans_simulated: 1,
+            weight: 1.0,
         };
         let wrote = (0..20_000).try_for_each(|_| csv.write(std::slice::from_ref(&outcome)));
         let result = wrote.and_then(|()| csv.finish());

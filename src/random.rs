@@ -34,6 +34,11 @@ pub const PARAMETERS: u64 = 8;
 /// `simulation.sampling = "rqmc"` (`crate::rqmc`), indexed by `r` in place of a path.
 pub const RQMC: u64 = 9;
 
+/// The purpose of the stream that seeds stage `s` of the pilot of `simulation.sampling =
+/// "tail"` (`crate::tail`), indexed by `s` in place of a path: the pilot's paths are not the
+/// run's.
+pub const TAIL_PILOT: u64 = 10;
+
 /// The generator of one purpose's stream of one path (or index): depends on (seed, path,
 /// purpose) only.
 pub fn stream(seed: u64, path: u64, purpose: u64) -> Xoshiro256PlusPlus {

@@ -29,6 +29,9 @@ pub trait OutcomeColumns {
     /// Value `k` (below [`Shape::segment_values`]) of who bore the loss, on each path in path
     /// order.
     fn segment_column(&self, k: usize) -> Result<Vec<f64>, Error>;
+    /// Each path's weight in path order: its likelihood ratio under `tail` sampling, 1 under
+    /// any other (docs/model.md §12).
+    fn weight_column(&self) -> Result<Vec<f64>, Error>;
 }
 
 impl OutcomeColumns for Results {
@@ -58,6 +61,10 @@ impl OutcomeColumns for Results {
 
     fn segment_column(&self, k: usize) -> Result<Vec<f64>, Error> {
         Ok(self.segments[k].clone())
+    }
+
+    fn weight_column(&self) -> Result<Vec<f64>, Error> {
+        Ok(self.weights.clone())
     }
 }
 
@@ -119,6 +126,8 @@ pub struct Results {
     yearly: Vec<Vec<f64>>,
     /// `segments[v][k]`: value `v` of who bore the loss ([`crate::segments`]) on path k.
     segments: Vec<Vec<f64>>,
+    /// `weights[k]`: path k's likelihood ratio (1 unless the sampling is `tail`).
+    weights: Vec<f64>,
     loans_simulated: u64,
 }
 
@@ -131,6 +140,7 @@ impl Results {
             scalars: vec![Vec::new(); Scalar::COUNT],
             yearly: vec![Vec::new(); Yearly::COUNT * shape.rows],
             segments: vec![Vec::new(); shape.segment_values()],
+            weights: Vec::new(),
             loans_simulated: 0,
         }
     }
@@ -161,6 +171,7 @@ impl Results {
             for (col, v) in self.segments.iter_mut().zip(&o.segments) {
                 col.push(*v);
             }
+            self.weights.push(o.weight);
             self.loans_simulated += o.loans_simulated;
         }
     }
@@ -184,6 +195,7 @@ impl Results {
         for (a, b) in self.segments.iter_mut().zip(other.segments) {
             a.extend(b);
         }
+        self.weights.extend(other.weights);
         self.loans_simulated += other.loans_simulated;
         Ok(())
     }
@@ -236,26 +248,48 @@ impl Results {
         &self.yearly[m.index() * self.shape.rows + year]
     }
 
+    /// Each path's weight: its likelihood ratio under `tail` sampling, 1 under any other.
+    pub fn weights(&self) -> &[f64] {
+        &self.weights
+    }
+
     /// Value `k` of who bore the loss ([`crate::segments`]) on each path.
     pub fn segment_values(&self, k: usize) -> &[f64] {
         &self.segments[k]
     }
 
+    /// Whether the paths carry weights other than 1 (`tail` sampling): then every statistic
+    /// here is weighted ([`crate::tail::estimate`]), as `summary.json`'s are.
+    pub fn weighted(&self) -> bool {
+        self.weights.iter().any(|w| *w != 1.0)
+    }
+
     /// Summary of scalar metric `m` over the paths where it is defined.
     pub fn summary(&self, m: Scalar) -> Option<Summary> {
+        if self.weighted() {
+            return crate::tail::estimate::summary(&self.scalars[m.index()], &self.weights);
+        }
         Summary::of(self.scalar(m))
     }
 
     /// Summary of yearly metric `m` in report year `year` (0-based).
     pub fn yearly_summary(&self, year: usize, m: Yearly) -> Option<Summary> {
+        if self.weighted() {
+            return crate::tail::estimate::summary(self.yearly(year, m), &self.weights);
+        }
         Summary::of_values(&mut self.yearly(year, m).to_vec())
     }
 
-    /// Share of paths on which `m` is defined and positive, e.g. the probability of depletion.
+    /// Share of paths on which `m` is defined and positive, e.g. the probability of depletion
+    /// (weighted like [`Results::summary`]).
     pub fn probability_positive(&self, m: Scalar) -> f64 {
         let n = self.paths();
         if n == 0 {
             return 0.0;
+        }
+        if self.weighted() {
+            let column = &self.scalars[m.index()];
+            return crate::tail::estimate::probability_positive(column, &self.weights).0;
         }
         self.scalar(m)
             .filter(|v| v.is_some_and(|x| x > 0.0))

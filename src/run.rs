@@ -140,9 +140,9 @@ pub fn simulate_run_with(
     let paths_csv = paths.map(|(p, _)| p);
     can_draw(scenario, uncertain)?;
     let parameters = if uncertain { scenario.uncertain() } else { &[] };
-    let model = Model::new(scenario);
+    let (model, _) = crate::tail::model(scenario, pool)?;
     let path_model = |i: u64| path_model(scenario, i);
-    let columns: Vec<String> = parameters.iter().map(|p| p.column()).collect();
+    let columns = extra_columns(scenario, parameters);
     let count = scenario.spec().simulation.paths as u64;
     let stopwatch = Stopwatch::start();
     let io_error = |path: &Path, error| {
@@ -162,7 +162,7 @@ pub fn simulate_run_with(
     let on_outcomes = |unit, chunk: &[crate::engine::PathOutcome]| match (csv.as_mut(), paths_csv) {
         // The values are a function of (seed, path): drawn again rather than carried along.
         (Some(w), Some(p)) if unit == 0 => w
-            .write_with(chunk, |i| draws(scenario, parameters, i))
+            .write_with(chunk, |o| extra_cells(scenario, parameters, o))
             .map_err(|e| io_error(p, e)),
         _ => Ok(()),
     };
@@ -220,6 +220,31 @@ pub(crate) fn path_model(scenario: &Scenario, i: u64) -> Result<Model, Error> {
     }
 }
 
+/// The columns of the file of paths after the metrics: `weight` under `tail` sampling (the
+/// path's likelihood ratio, docs/model.md §12), then the values drawn of `parameters`.
+pub(crate) fn extra_columns(scenario: &Scenario, parameters: &[Uncertain]) -> Vec<String> {
+    let weighted = scenario.spec().simulation.sampling == crate::scenario::Sampling::Tail;
+    weighted
+        .then(|| "weight".to_string())
+        .into_iter()
+        .chain(parameters.iter().map(|p| p.column()))
+        .collect()
+}
+
+/// The cells of [`extra_columns`] on path `o`.
+pub(crate) fn extra_cells(
+    scenario: &Scenario,
+    parameters: &[Uncertain],
+    o: &crate::engine::PathOutcome,
+) -> Vec<f64> {
+    let weighted = scenario.spec().simulation.sampling == crate::scenario::Sampling::Tail;
+    weighted
+        .then_some(o.weight)
+        .into_iter()
+        .chain(draws(scenario, parameters, o.index))
+        .collect()
+}
+
 /// The cells `paths.csv` gains on path `i`: the values drawn, if `parameters` are drawn.
 pub(crate) fn draws(scenario: &Scenario, parameters: &[Uncertain], i: u64) -> Vec<f64> {
     if parameters.is_empty() {
@@ -231,6 +256,14 @@ pub(crate) fn draws(scenario: &Scenario, parameters: &[Uncertain], i: u64) -> Ve
 
 /// A run with parameter uncertainty needs parameters to draw.
 pub(crate) fn can_draw(scenario: &Scenario, uncertain: bool) -> Result<(), Error> {
+    if uncertain && scenario.spec().simulation.sampling == crate::scenario::Sampling::Tail {
+        return Err(Error::Input(format!(
+            "{}: simulation.sampling = \"tail\" with parameter uncertainty: the shift is \
+             chosen for the scenario's own values, not for every path's draw; allowed with \
+             --uncertain: \"plain\" or \"rqmc\"",
+            scenario.file()
+        )));
+    }
     if uncertain && scenario.uncertain().is_empty() {
         return Err(Error::Input(format!(
             "{}: no [[uncertain]] parameter to draw (a run with parameter uncertainty needs \

@@ -139,6 +139,34 @@ pub fn allocate(total: &[f64], parts: &[Vec<f64>], q: f64) -> Option<Allocation>
     })
 }
 
+/// [`allocate`] of weighted paths (`tail` sampling, docs/model.md §12): the tail set the paths
+/// at or beyond the weighted quantile at `q` ([`crate::tail::estimate::tail_set`]), every mean
+/// weighted — over all paths by the regression estimator, over the tail by the paths' weights
+/// — so that the contributions still sum to the expected shortfall and the parts' means to the
+/// total's.
+pub fn allocate_weighted(
+    total: &[f64],
+    parts: &[Vec<f64>],
+    q: f64,
+    weights: &[f64],
+) -> Option<Allocation> {
+    use crate::tail::estimate::{regression_mean, tail_set};
+    let tail = tail_set(total, weights, q);
+    let mass: f64 = tail.iter().map(|&k| weights[k]).sum();
+    let tail_mean = |v: &[f64]| tail.iter().map(|&k| weights[k] * v[k]).sum::<f64>() / mass;
+    let tail_min = tail.iter().map(|&k| total[k]).min_by(f64::total_cmp)?;
+    Some(Allocation {
+        tail_paths: tail.len(),
+        tail_min,
+        es: tail_mean(total),
+        means: parts
+            .iter()
+            .map(|p| regression_mean(p, weights).0)
+            .collect(),
+        contributions: parts.iter().map(|p| tail_mean(p)).collect(),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

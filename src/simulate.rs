@@ -338,6 +338,11 @@ impl Pool {
         on_outcomes: impl FnMut(usize, &[PathOutcome]) -> Result<(), Error>,
         mut on_piece: impl FnMut(usize) -> Result<(), Error>,
     ) -> Result<(), Error> {
+        // A `tail` scenario's shift, found before any piece starts (once per scenario).
+        let shifted = pieces
+            .iter()
+            .map(|(s, _, _)| crate::tail::choice_if_tail(s, self))
+            .collect::<Result<Vec<_>, Error>>()?;
         drive(
             Some(&self.pool),
             false,
@@ -345,7 +350,10 @@ impl Pool {
             |k| pieces[k].1.clone(),
             |k| match per_path {
                 Some((shape, build)) if pieces[k].2 => Held::PerPath { shape, build },
-                _ => Held::Owned(Box::new(Model::new(pieces[k].0))),
+                _ => Held::Owned(Box::new(match &shifted[k] {
+                    Some(choice) => choice.model(pieces[k].0),
+                    None => Model::new(pieces[k].0),
+                })),
             },
             observer,
             on_outcomes,

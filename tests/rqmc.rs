@@ -180,7 +180,7 @@ fn a_bad_sampling_is_refused() {
             "--paths",
             "4",
         ],
-        &["simulation.sampling", "qmc", "plain", "rqmc"],
+        &["simulation.sampling", "qmc", "plain", "rqmc", "tail"],
     );
     refused(
         dir.path(),
@@ -196,8 +196,8 @@ fn a_bad_sampling_is_refused() {
     );
     refused(
         dir.path(),
-        &["run", &base, "--sampling", "tail", "--paths", "4"],
-        &["--sampling tail", "plain, rqmc"],
+        &["run", &base, "--sampling", "stratified", "--paths", "4"],
+        &["--sampling stratified", "plain, rqmc, tail"],
     );
     // Studies do not take it yet: their standard errors assume independent paths.
     refused(

@@ -1169,7 +1169,7 @@ fn merge_checks_every_header_and_chunk_and_damage_commits_nothing() {
         &|s| {
             let p = s.join("shard.json");
             let text = fs::read_to_string(&p).unwrap();
-            fs::write(p, text.replace("microfolio-shard 5", "microfolio-shard 3")).unwrap();
+            fs::write(p, text.replace("microfolio-shard 6", "microfolio-shard 3")).unwrap();
         },
         &["microfolio-shard 3", "compute the shards again"],
     );
@@ -1650,18 +1650,24 @@ fn values_the_engine_never_writes_are_refused_by_shard() {
         rewrite_shard_json(&shard, &[("/outcomes/index/crc32", index_crc.into())]);
     };
     let mask = 1; // four paths: one byte of defined bits before a scalar chunk's values
-    // Chunk 1 is the first scalar metric (loans_granted, always defined); the last chunk the
-    // last value of who bore the loss (the BMKB's claims on the lender's own loans).
+    // Chunk 1 holds the paths' weights, chunk 2 is the first scalar metric (loans_granted,
+    // always defined); the last chunk the last value of who bore the loss (the BMKB's claims
+    // on the lender's own loans).
     let last = offsets.len() - 2;
     type Edit<'a> = &'a dyn Fn(&mut [u8]);
-    let cases: [(usize, Edit, &str); 4] = [
+    let cases: [(usize, Edit, &str); 5] = [
         (
             1,
+            &|c| c[8..16].copy_from_slice(&0f64.to_le_bytes()),
+            "weight on path 1: a weight that is not a positive finite number",
+        ),
+        (
+            2,
             &|c| c[mask + 8..mask + 16].copy_from_slice(&f64::NAN.to_le_bytes()),
             "loans_granted on path 1: a value that is not a finite number",
         ),
         (
-            1,
+            2,
             &|c| c[0] &= !(1 << 2),
             "loans_granted on path 2: undefined, but this outcome is always defined",
         ),
@@ -1671,7 +1677,7 @@ fn values_the_engine_never_writes_are_refused_by_shard() {
             "on path 3: a value that is not a finite number",
         ),
         // Unchanged: the crafting itself is sound.
-        (1, &|_| {}, ""),
+        (2, &|_| {}, ""),
     ];
     for (c, edit, expected) in cases {
         craft(c, edit);

@@ -392,14 +392,17 @@ fn evaluate(
     threads: Option<usize>,
 ) -> PyResult<(Vec<String>, Vec<Vec<(Option<f64>, Option<f64>)>>)> {
     let metrics = metric_list(metrics).map_err(|e| error(py, e))?;
-    // Its standard errors are the plain formula's, which rqmc's dependent points make wrong.
-    if scenario.inner.spec().simulation.sampling == microfolio::scenario::Sampling::Rqmc {
+    // Its standard errors are the plain formula's, which rqmc's dependent points and tail's
+    // weights make wrong.
+    let sampling = scenario.inner.spec().simulation.sampling;
+    if sampling != microfolio::scenario::Sampling::Plain {
         return Err(error(
             py,
             microfolio::Error::Input(format!(
-                "{}: simulation.sampling = \"rqmc\": only `run` takes it so far (evaluate's \
-                 standard errors assume independent paths); allowed here: \"plain\"",
-                scenario.inner.file()
+                "{}: simulation.sampling = \"{}\": only `run` takes it so far (evaluate's \
+                 standard errors assume independent, unweighted paths); allowed here: \"plain\"",
+                scenario.inner.file(),
+                sampling.name()
             )),
         ));
     }

@@ -100,6 +100,9 @@ pub struct RunMeta {
     /// the numbers).
     pub sampling: crate::scenario::Sampling,
     pub randomisations: u64,
+    /// Under `tail` sampling, what `summary.json`'s `sampling` entry says of it (absent from a
+    /// summary written by hand: `None`).
+    pub tail: Option<TailMeta>,
     /// The yearly rows of every path: the horizon's years and the ledger's after them.
     pub shape: crate::results::Shape,
     /// After `run --uncertain`: the scenario keys its paths drew (summary.json's `uncertain`
@@ -141,6 +144,42 @@ pub struct MetricSummary {
     pub p99: f64,
 }
 
+/// What the report says of a run's `tail` sampling.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TailMeta {
+    pub metric: String,
+    pub probability: f64,
+    /// `|mu|` over the cycle years, and how many.
+    pub shift_norm: f64,
+    pub years: usize,
+    pub pilot_stages: u64,
+    pub pilot_paths: u64,
+    pub reached: bool,
+    pub effective_sample_size: f64,
+}
+
+/// [`TailMeta`] of `summary.json`'s `sampling` entry, where it has one.
+fn tail_meta(s: &Value) -> Option<TailMeta> {
+    let sampling = s.get("sampling")?;
+    let tail = sampling.get("tail")?;
+    let shift: Vec<f64> = tail
+        .get("shift")?
+        .as_array()?
+        .iter()
+        .filter_map(Value::as_f64)
+        .collect();
+    Some(TailMeta {
+        metric: tail.get("metric")?.as_str()?.to_string(),
+        probability: tail.get("probability")?.as_f64()?,
+        shift_norm: shift.iter().map(|m| m * m).sum::<f64>().sqrt(),
+        years: shift.len(),
+        pilot_stages: tail.get("pilot_stages")?.as_u64()?,
+        pilot_paths: tail.get("pilot_paths_per_stage")?.as_u64()?,
+        reached: tail.get("reached")?.as_bool()?,
+        effective_sample_size: sampling.get("effective_sample_size")?.as_f64()?,
+    })
+}
+
 /// One report year of one metric in `timeseries.csv`; a statistic is `None` when its cell is
 /// empty (the metric was defined on no path).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -167,6 +206,9 @@ pub struct PathColumns {
     /// Number of path rows in the file.
     pub rows: usize,
     columns: BTreeMap<Scalar, Vec<f64>>,
+    /// Under `tail` sampling, the weight of each value of `columns`, in the same order
+    /// (docs/model.md §12); empty otherwise.
+    weights: BTreeMap<Scalar, Vec<f64>>,
     /// A run with parameter uncertainty: each parameter's drawn values (`uncertain.<name>`
     /// columns), in path order, and the outcomes of [`RANKED`] in path order alongside them
     /// (NaN where undefined: half the memory of an `Option`), for rank correlations. Empty
@@ -176,27 +218,46 @@ pub struct PathColumns {
 }
 
 impl PathColumns {
-    /// The columns read from `file`: the defined values of each `wanted` metric (sorted here),
-    /// each uncertain parameter's drawn values and each ranked outcome's, in path order.
+    /// The columns read from `file`: the defined values of each `wanted` metric (read in path
+    /// order, NaN where undefined; sorted here with their weights where `weighted`, the first
+    /// of `parameters` then being the `weight` column), each uncertain parameter's drawn
+    /// values and each ranked outcome's, in path order.
     fn assemble(
         file: &'static str,
         rows: usize,
         (wanted, values): (&[Scalar], Vec<Vec<f64>>),
-        (uncertain, parameters): (&[String], Vec<Vec<f64>>),
+        (uncertain, mut parameters): (&[String], Vec<Vec<f64>>),
         (ranked, outcomes): (&[Scalar], Vec<Vec<f64>>),
+        weighted: bool,
     ) -> PathColumns {
-        let columns = wanted
-            .iter()
-            .zip(values)
-            .map(|(metric, mut v)| {
-                v.sort_unstable_by(f64::total_cmp);
-                (*metric, v)
-            })
-            .collect();
+        let path_weights = weighted.then(|| parameters.remove(0));
+        let mut columns = BTreeMap::new();
+        let mut weights = BTreeMap::new();
+        for (metric, v) in wanted.iter().zip(values) {
+            match &path_weights {
+                Some(w) => {
+                    let mut pairs: Vec<(f64, f64)> = v
+                        .into_iter()
+                        .zip(w.iter().copied())
+                        .filter(|(x, _)| !x.is_nan())
+                        .collect();
+                    pairs.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
+                    let (x, w): (Vec<f64>, Vec<f64>) = pairs.into_iter().unzip();
+                    columns.insert(*metric, x);
+                    weights.insert(*metric, w);
+                }
+                None => {
+                    let mut v: Vec<f64> = v.into_iter().filter(|x| !x.is_nan()).collect();
+                    v.sort_unstable_by(f64::total_cmp);
+                    columns.insert(*metric, v);
+                }
+            }
+        }
         PathColumns {
             file,
             rows,
             columns,
+            weights,
             parameters: uncertain.iter().cloned().zip(parameters).collect(),
             outcomes: ranked.iter().copied().zip(outcomes).collect(),
         }
@@ -205,6 +266,39 @@ impl PathColumns {
     /// The defined values of a metric's column, sorted ascending; `None` if it was not read.
     pub fn sorted(&self, metric: Scalar) -> Option<&[f64]> {
         self.columns.get(&metric).map(|v| v.as_slice())
+    }
+
+    /// The weights of [`PathColumns::sorted`]'s values, in its order: `None` unless the paths
+    /// are weighted (`tail` sampling).
+    pub fn weights(&self, metric: Scalar) -> Option<&[f64]> {
+        self.weights.get(&metric).map(|v| v.as_slice())
+    }
+
+    /// The share of all paths whose value of `metric` satisfies `pred`: weighted as
+    /// `summary.json`'s probabilities are under `tail` sampling; `None` if it was not read.
+    pub fn share(&self, metric: Scalar, pred: impl Fn(f64) -> bool) -> Option<f64> {
+        let sorted = self.sorted(metric)?;
+        Some(match self.weights(metric) {
+            Some(w) if sorted.len() == self.rows => {
+                let hit: Vec<f64> = sorted
+                    .iter()
+                    .map(|x| f64::from(u8::from(pred(*x))))
+                    .collect();
+                crate::tail::estimate::regression_mean(&hit, w).0
+            }
+            Some(w) => {
+                let total: f64 = w.iter().sum();
+                sorted
+                    .iter()
+                    .zip(w)
+                    .filter(|(x, _)| pred(**x))
+                    .map(|(_, w)| w)
+                    .sum::<f64>()
+                    / total
+            }
+            None if sorted.is_empty() => 0.0,
+            None => sorted.iter().filter(|x| pred(**x)).count() as f64 / sorted.len() as f64,
+        })
     }
 
     /// The names of the uncertain parameters, in the scenario's order.
@@ -404,7 +498,8 @@ impl RunData {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
             _ => {
                 let names = uncertain_names(&summary_path, &summary)?;
-                let columns = paths_columns(&paths_path, &PATH_COLUMNS, &RANKED, &names)?;
+                let weighted = meta.sampling == crate::scenario::Sampling::Tail;
+                let columns = paths_columns(&paths_path, &PATH_COLUMNS, &RANKED, &names, weighted)?;
                 if columns.rows as u64 != meta.paths {
                     return Err(problem(
                         &paths_path,
@@ -614,6 +709,7 @@ fn run_meta(
         settlement: spec.state.settlement,
         sampling: spec.simulation.sampling,
         randomisations: spec.simulation.rqmc_randomisations as u64,
+        tail: tail_meta(s),
         shape: crate::model::shape(spec),
         drawn_keys: s
             .get("uncertain")
@@ -769,9 +865,24 @@ fn agrees_with_paths(
         if w.n != sorted.len() as u64 {
             return Err(fail("n", w.n.to_string(), sorted.len().to_string()));
         }
-        let (mean, _) = crate::stats::mean_sd(sorted);
-        let quantiles = crate::stats::SUMMARY_QUANTILES
-            .map(|(key, p)| (key, crate::stats::quantile_sorted(sorted, p)));
+        // Weighted paths (`tail` sampling): the weighted statistics, as the run computed them.
+        let (mean, quantiles) = match columns.weights(metric) {
+            Some(w) => {
+                let Some(s) = crate::tail::estimate::summary_sorted(sorted, w, columns.rows) else {
+                    continue;
+                };
+                let mut q = crate::stats::SUMMARY_QUANTILES.map(|(key, _)| (key, 0.0));
+                for (slot, v) in q.iter_mut().zip(s.quantiles) {
+                    slot.1 = v;
+                }
+                (s.mean, q)
+            }
+            None => (
+                crate::stats::mean_sd(sorted).0,
+                crate::stats::SUMMARY_QUANTILES
+                    .map(|(key, p)| (key, crate::stats::quantile_sorted(sorted, p))),
+            ),
+        };
         let written_q = [w.p01, w.p05, w.p25, w.p50, w.p75, w.p95, w.p99];
         let pairs = std::iter::once(("mean", w.mean, mean)).chain(
             quantiles
@@ -1163,8 +1274,10 @@ struct Wanted<'a> {
     /// Empty without parameters.
     ranked: &'a [Scalar],
     uncertain: &'a [String],
-    /// The parameters' column names, `uncertain.<name>`.
+    /// The columns after the metrics: `weight` where the paths are weighted, then the
+    /// parameters' column names, `uncertain.<name>`.
     headers: Vec<String>,
+    weighted: bool,
 }
 
 /// Read the `wanted` columns of the file of paths at `path`, `paths.csv` or `paths.parquet`
@@ -1174,6 +1287,7 @@ fn paths_columns(
     wanted: &[Scalar],
     ranked: &[Scalar],
     uncertain: &[String],
+    weighted: bool,
 ) -> Result<PathColumns, DataError> {
     let meta = fs::metadata(path).map_err(|e| problem(path, format!("cannot read: {e}")))?;
     if !meta.is_file() {
@@ -1183,7 +1297,12 @@ fn paths_columns(
         metrics: wanted,
         ranked: if uncertain.is_empty() { &[] } else { ranked },
         uncertain,
-        headers: uncertain.iter().map(|n| format!("uncertain.{n}")).collect(),
+        headers: weighted
+            .then(|| "weight".to_string())
+            .into_iter()
+            .chain(uncertain.iter().map(|n| format!("uncertain.{n}")))
+            .collect(),
+        weighted,
     };
     if path.ends_with(PATHS_PARQUET) {
         parquet_columns(path, &want)
@@ -1224,9 +1343,7 @@ fn csv_columns(path: &Path, want: &Wanted) -> Result<PathColumns, DataError> {
             let k = 1 + m.index();
             let x = row.number(path, k, m.name(), MAY_BE_UNDEFINED.contains(m))?;
             if let Some(slot) = wanted.iter().position(|w| w == m) {
-                if let Some(x) = x {
-                    values[slot].push(x);
-                }
+                values[slot].push(x.unwrap_or(f64::NAN));
             }
             if let Some(slot) = ranked.iter().position(|r| r == m) {
                 outcomes[slot].push(x.unwrap_or(f64::NAN));
@@ -1244,6 +1361,7 @@ fn csv_columns(path: &Path, want: &Wanted) -> Result<PathColumns, DataError> {
         (wanted, values),
         (want.uncertain, parameters),
         (ranked, outcomes),
+        want.weighted,
     ))
 }
 
@@ -1298,7 +1416,7 @@ fn parquet_columns(path: &Path, want: &Wanted) -> Result<PathColumns, DataError>
                     }
                 }
                 if let Some(slot) = keep {
-                    values[slot].extend(column.iter().flatten());
+                    values[slot].extend(column.iter().map(|x| x.unwrap_or(f64::NAN)));
                 }
                 if let Some(slot) = rank {
                     outcomes[slot].extend(column.iter().map(|x| x.unwrap_or(f64::NAN)));
@@ -1333,6 +1451,7 @@ fn parquet_columns(path: &Path, want: &Wanted) -> Result<PathColumns, DataError>
             (wanted, values),
             (want.uncertain, parameters),
             (ranked, outcomes),
+            want.weighted,
         ))
     };
     match std::panic::catch_unwind(std::panic::AssertUnwindSafe(read)) {

@@ -44,6 +44,34 @@ pub struct TailStats {
 }
 
 impl TailStats {
+    /// Statistics of `sorted` (ascending, not empty) of a run of `paths` paths, with `weights`
+    /// theirs where the paths are weighted (`tail` sampling): as in `summary.json`, quantiles
+    /// by type 7, or weighted ([`crate::tail::estimate`]).
+    pub fn of_weighted(
+        sorted: &[f64],
+        weights: Option<&[f64]>,
+        paths: usize,
+        tail: Tail,
+    ) -> TailStats {
+        let Some(w) = weights else {
+            return TailStats::of(sorted, tail);
+        };
+        let (p95, p99) = match tail {
+            Tail::Upper => (0.95, 0.99),
+            Tail::Lower => (0.05, 0.01),
+        };
+        let summary = crate::tail::estimate::summary_sorted(sorted, w, paths)
+            .expect("values, as the caller guarantees");
+        let (var99, es99) =
+            crate::tail::estimate::var_es(sorted, w, p99).expect("values, as above");
+        TailStats {
+            mean: summary.mean,
+            q95: crate::tail::estimate::quantile(sorted, w, p95).expect("values"),
+            var99,
+            es99,
+        }
+    }
+
     /// Statistics of `sorted` (ascending, not empty), quantiles by type 7 as in `summary.json`.
     pub fn of(sorted: &[f64], tail: Tail) -> TailStats {
         let (mean, _) = mean_sd(sorted);
@@ -78,6 +106,11 @@ pub struct Histogram<'a> {
     pub unit: Unit,
     /// Defined values over paths, ascending; not empty.
     pub sorted: &'a [f64],
+    /// Their weights, where the paths are weighted (`tail` sampling); the bars are then the
+    /// weighted shares.
+    pub weights: Option<&'a [f64]>,
+    /// Paths of the run.
+    pub paths: usize,
     pub tail: Tail,
     /// A line of facts printed on the chart (e.g. the probability of a cost).
     pub facts: String,
@@ -158,7 +191,7 @@ impl Histogram<'_> {
 
 impl Figure for Histogram<'_> {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult<(), DB> {
-        let stats = TailStats::of(self.sorted, self.tail);
+        let stats = TailStats::of_weighted(self.sorted, self.weights, self.paths, self.tail);
         let marks = self.marks(&stats);
         let mut legend = vec![(Swatch::Fill(SKY_BLUE, 1.0), "share of paths".to_string())];
         legend.extend(
@@ -193,8 +226,26 @@ impl Figure for Histogram<'_> {
             // Every path has the same value: one bar of a fifth of the axis.
             (min - pad * 0.2, max + pad * 0.2)
         };
-        let counts = bin_counts(self.sorted, lo, hi, bins);
-        let shares: Vec<f64> = counts.iter().map(|c| *c as f64 / n as f64).collect();
+        let shares: Vec<f64> = match self.weights {
+            None => bin_counts(self.sorted, lo, hi, bins)
+                .iter()
+                .map(|c| *c as f64 / n as f64)
+                .collect(),
+            Some(w) => {
+                let total: f64 = w.iter().sum();
+                let mut mass = vec![0.0; bins];
+                let width = (hi - lo) / bins as f64;
+                for (x, w) in self.sorted.iter().zip(w) {
+                    let k = if width > 0.0 {
+                        (((x - lo) / width) as usize).min(bins - 1)
+                    } else {
+                        0
+                    };
+                    mass[k] += w / total;
+                }
+                mass
+            }
+        };
 
         // A point mass (say most paths cost the state nothing) would flatten every other bar:
         // cut the tallest bar and say so in the facts line.

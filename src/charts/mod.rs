@@ -546,10 +546,8 @@ pub fn draw_all(data: &RunData) -> Result<Charts, ChartError> {
                 continue;
             }
         };
-        let share = |pred: fn(f64) -> bool| {
-            Unit::Percent
-                .value(sorted.iter().filter(|x| pred(**x)).count() as f64 / sorted.len() as f64)
-        };
+        let share =
+            |pred: fn(f64) -> bool| Unit::Percent.value(paths.share(metric, pred).unwrap_or(0.0));
         let facts = match metric {
             Scalar::CostToState => format!("P(cost to the state > 0) = {}", share(|x| x > 0.0)),
             Scalar::FinalCapital => format!("P(final capital < 0) = {}", share(|x| x < 0.0)),
@@ -566,6 +564,8 @@ pub fn draw_all(data: &RunData) -> Result<Charts, ChartError> {
             x_desc: metric.unit().label(x_desc),
             unit: metric.unit(),
             sorted,
+            weights: paths.weights(metric),
+            paths: paths.rows,
             tail,
             facts,
             footnote: metric

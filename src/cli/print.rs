@@ -125,6 +125,20 @@ pub fn run(scenario: &Scenario, done: &Completed, uncertain: bool) -> io::Result
         pct(r.probability_positive(Scalar::CapitalDepleted), 1)
     )?;
     writeln!(out, "({})", settlement_note(settlement))?;
+    if r.weighted() {
+        let sim = &scenario.spec().simulation;
+        writeln!(
+            out,
+            "tail sampling towards the worst {} of {}: every statistic weighted; effective \
+             sample size {} of {} paths",
+            pct(sim.tail_probability, 1),
+            sim.tail_metric,
+            count(microfolio::tail::estimate::effective_sample_size(
+                r.weights()
+            )),
+            count(r.paths() as f64)
+        )?;
+    }
     done_lines(&mut out, &done.folder)
 }
 

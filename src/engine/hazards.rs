@@ -6,7 +6,7 @@
 //! draw with its cumulative hazard, and loans of the same segment, kind and start month share
 //! that table, so it is computed the first time a path needs it and kept until the path ends.
 
-use rand::Rng;
+use rand::{Rng, RngExt};
 use rand_distr::{Distribution, StandardNormal};
 
 use super::draws::Cut;
@@ -16,26 +16,42 @@ use crate::model::{CycleModel, SegmentModel};
 
 /// Draw path `path`'s systemic factor per year into `factors` (one standard normal per year):
 /// from `rng`, or with rqmc from the path's Sobol' point (years beyond its dimensions from
-/// `rng`). `normals` is scratch space.
+/// `rng`). `normals` is scratch space. Returns the path's likelihood ratio: with a tail shift
+/// `mu` (docs/model.md §12.2) the path is drawn from the defensive mixture — unshifted with
+/// probability `DEFENSIVE_SHARE` (a uniform from `rng` before the normals), else each year's
+/// innovation `n + mu_y` for the standard normal `n` drawn — and its ratio is the standard
+/// normal density over the mixture's at the innovations `eps`,
+/// `1 / (a + (1 - a) exp(mu·eps - |mu|² / 2))`; 1 without a shift.
 pub(super) fn draw_cycle<R: Rng>(
     cycle: &CycleModel,
     path: u64,
     rng: &mut R,
     normals: &mut Vec<f64>,
     factors: &mut Vec<f64>,
-) {
+) -> f64 {
     normals.clear();
     if let Some(nets) = &cycle.nets {
         normals.resize(nets.dimensions().min(cycle.shifts.len()), 0.0);
         nets.normals(path, normals);
     }
+    let tail = cycle.tail_shift.as_deref();
+    let shifted = tail.is_some() && rng.random::<f64>() >= DEFENSIVE_SHARE;
     factors.clear();
     let mut z: f64 = 0.0;
+    // Σ mu_y eps_y and |mu|², for the ratio.
+    let (mut dot, mut square) = (0.0, 0.0);
     for (y, shift) in cycle.shifts.iter().enumerate() {
-        let eps: f64 = match normals.get(y) {
+        let mut eps: f64 = match normals.get(y) {
             Some(&eps) => eps,
             None => StandardNormal.sample(rng),
         };
+        if let Some(&mu) = tail.and_then(|t| t.get(y)) {
+            if shifted {
+                eps += mu;
+            }
+            dot += mu * eps;
+            square += mu * mu;
+        }
         z = if y == 0 {
             eps
         } else {
@@ -43,7 +59,17 @@ pub(super) fn draw_cycle<R: Rng>(
         };
         factors.push(z + shift);
     }
+    match tail {
+        Some(_) => 1.0 / (DEFENSIVE_SHARE + (1.0 - DEFENSIVE_SHARE) * (dot - 0.5 * square).exp()),
+        None => 1.0,
+    }
 }
+
+/// The share of paths that `tail` sampling draws unshifted (docs/model.md §12.2): Hesterberg's
+/// (1995) defensive mixture, which bounds every weight by `1 / DEFENSIVE_SHARE`, so that the
+/// favourable years keep about a fifth of the paths and the body's statistics stay usable, for
+/// at most a quarter more variance in the tail's.
+pub const DEFENSIVE_SHARE: f64 = 0.2;
 
 const NOT_COMPUTED: u32 = u32::MAX;
 

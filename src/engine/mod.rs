@@ -41,6 +41,7 @@ mod book;
 mod draws;
 mod fate;
 mod hazards;
+pub use hazards::DEFENSIVE_SHARE;
 mod ledger;
 mod lender;
 mod streams;
@@ -78,6 +79,8 @@ pub struct PathOutcome {
     pub segments: Vec<f64>,
     /// Initial-book loans plus loans granted: the throughput unit.
     pub loans_simulated: u64,
+    /// The path's likelihood ratio under `tail` sampling (docs/model.md §12); 1 otherwise.
+    pub weight: f64,
 }
 
 impl PathOutcome {
@@ -218,7 +221,7 @@ impl<'m> Workspace<'m> {
         let horizon = model.months;
         self.kept.clear();
         self.granted.fill(0);
-        self.draw_credit_cycle(index);
+        let weight = self.draw_credit_cycle(index);
         self.place_initial_book(index);
         let book_0 = self.book.outstanding();
         let mut lender = Lender::open(&model.lender, book_0, model.initial_loans > 0);
@@ -319,6 +322,7 @@ impl<'m> Workspace<'m> {
             yearly,
             segments: self.who_bore_the_loss(run_off_settled),
             loans_simulated,
+            weight,
         }
     }
 
@@ -426,17 +430,19 @@ impl<'m> Workspace<'m> {
     }
 
     /// docs/model.md §3: the systemic factor per calendar year, and from it each segment's monthly
-    /// default hazards for the path.
-    fn draw_credit_cycle(&mut self, index: u64) {
+    /// default hazards for the path. Returns the path's likelihood ratio (§12; 1 unless `tail`).
+    fn draw_credit_cycle(&mut self, index: u64) -> f64 {
         let model = self.model;
         let mut rng = stream(model.seed, index, streams::CYCLE);
         let mut normals = std::mem::take(&mut self.cycle_normals);
-        hazards::draw_cycle(&model.cycle, index, &mut rng, &mut normals, &mut self.cycle);
+        let weight =
+            hazards::draw_cycle(&model.cycle, index, &mut rng, &mut normals, &mut self.cycle);
         self.cycle_normals = normals;
         self.book
             .begin_path(&self.cycle, model.cycle.asset_correlation);
         self.guarantees
             .begin_path(&self.cycle, model.cycle.asset_correlation);
+        weight
     }
 
     /// docs/model.md §4, §6: the loans on the book at month 0, of ages drawn uniformly.
@@ -760,6 +766,24 @@ impl MonthTrace {
 /// Simulate one path with a fresh workspace (convenient, slower than reusing a [`Workspace`]).
 pub fn simulate_path(model: &Model, index: u64) -> PathOutcome {
     Workspace::new(model).simulate(index)
+}
+
+/// The yearly innovations path `index` of `model` draws for its credit cycle (docs/model.md §3,
+/// §12), the tail shift added where the model has one, and the path's likelihood ratio: what
+/// `tail` sampling's pilot needs of each of its paths, without simulating them again.
+pub fn cycle_innovations(model: &Model, index: u64) -> (Vec<f64>, f64) {
+    let mut rng = stream(model.seed, index, streams::CYCLE);
+    let mut normals = Vec::new();
+    let mut factors = Vec::new();
+    let cycle = crate::model::CycleModel {
+        persistence: 0.0,
+        innovation: 1.0,
+        shifts: vec![0.0; model.cycle.shifts.len()],
+        ..model.cycle.clone()
+    };
+    // With no persistence and no shift the factors are the innovations themselves.
+    let weight = hazards::draw_cycle(&cycle, index, &mut rng, &mut normals, &mut factors);
+    (factors, weight)
 }
 
 /// The engine's hot pieces one at a time, for the benchmarks (`benches/engine.rs`); not part

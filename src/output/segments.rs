@@ -82,7 +82,16 @@ pub fn who_bears(
         .map(|s| s.name.clone())
         .collect();
     let n = names.len();
-    let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
+    // Weighted paths (`tail` sampling) weigh every mean and the tail.
+    let weights = crate::output::Method::of(scenario)?.weights(results)?;
+    let mean = |v: &[f64]| match &weights {
+        Some(w) => crate::tail::estimate::regression_mean(v, w).0,
+        None => v.iter().sum::<f64>() / v.len() as f64,
+    };
+    let allocate = |total: &[f64], parts: &[Vec<f64>], q| match &weights {
+        Some(w) => crate::segments::allocate_weighted(total, parts, q, w),
+        None => allocate(total, parts, q),
+    };
     let net: Vec<Vec<f64>> = (0..n)
         .map(|s| results.segment_column(segment_value(s, Field::NetLoss)))
         .collect::<Result<_, _>>()?;

@@ -150,6 +150,16 @@ pub struct Simulation {
     /// path `i` to randomisation `i mod R`. Default 16; 2..4096.
     #[serde(deserialize_with = "integer")]
     pub rqmc_randomisations: i64,
+    /// With `tail`, the outcome whose bad tail the sampling aims at: a scalar metric with a
+    /// direction. Default `min_capital` (its low tail: capital depleted).
+    pub tail_metric: String,
+    /// With `tail`, the share of paths, under plain sampling, in the tail aimed at. Default
+    /// 0.02; 0.0001..0.5.
+    pub tail_probability: f64,
+    /// With `tail`, the paths of each stage of the pilot that chooses the shift. Default
+    /// 1,000; 100..100,000.
+    #[serde(deserialize_with = "integer")]
+    pub tail_pilot_paths: i64,
 }
 
 impl Default for Simulation {
@@ -160,6 +170,9 @@ impl Default for Simulation {
             seed: 20_261_127,
             sampling: Sampling::Plain,
             rqmc_randomisations: 16,
+            tail_metric: "min_capital".to_string(),
+            tail_probability: 0.02,
+            tail_pilot_paths: 1_000,
         }
     }
 }
@@ -172,16 +185,20 @@ pub enum Sampling {
     Plain,
     /// Randomised quasi-Monte Carlo: the yearly innovations from scrambled Sobol' points.
     Rqmc,
+    /// Importance sampling of the tail: the yearly innovations from the path's stream shifted
+    /// towards bad years, every path weighted by its likelihood ratio.
+    Tail,
 }
 
 impl Sampling {
     /// The words of the scenario file.
-    pub const NAMES: &'static [&'static str] = &["plain", "rqmc"];
+    pub const NAMES: &'static [&'static str] = &["plain", "rqmc", "tail"];
 
     pub fn name(self) -> &'static str {
         match self {
             Sampling::Plain => "plain",
             Sampling::Rqmc => "rqmc",
+            Sampling::Tail => "tail",
         }
     }
 }

@@ -88,6 +88,7 @@ pub(super) fn validate(
     resolution(s, &c)?;
     peak_demand(s, &c)?;
     shifts(s, &c)?;
+    tail_metric(s, &c)?;
     premium_table(s, &c)?;
     for seg in &s.segments {
         segment_rules(s, seg, &c)?;
@@ -463,6 +464,21 @@ fn shifts(s: &ScenarioSpec, c: &Check) -> Checked {
         )?;
     }
     Ok(())
+}
+
+/// docs/model.md §12: `simulation.tail_metric` names a scalar metric with a direction, whose
+/// bad tail `tail` sampling aims at. Checked whatever the sampling, like every key.
+fn tail_metric(s: &ScenarioSpec, c: &Check) -> Checked {
+    let name = &s.simulation.tail_metric;
+    match crate::metrics::Scalar::from_name(name) {
+        Some(m) if m.direction().is_some() => Ok(()),
+        _ => Err(c.fail(
+            "simulation.tail_metric",
+            format!("\"{}\"", super::error::shorten(name)),
+            "a metric of summary.json that is better when lower or when higher, such as \
+             \"min_capital\", \"final_capital\", \"net_loss\" or \"cost_to_state\"",
+        )),
+    }
 }
 
 /// docs/model.md §10: `bmkb.premium_table` has rows `[max_quarters, rate]`, quarters whole, at

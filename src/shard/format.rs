@@ -11,8 +11,9 @@
 //! - `outcomes.bin`: for a work of [`Stream::Paths`] (runs, and studies of variants) the
 //!   outcomes of every path **by column in blocks of paths**, like Parquet's row groups: a
 //!   piece's paths are cut into blocks of [`block_paths`] paths (the last may hold fewer), and a
-//!   block holds one *column chunk* after another — the loans simulated of its paths (u64), then
-//!   per scalar metric a bit per path saying whether it is defined (bit `k % 8` of byte `k / 8`)
+//!   block holds one *column chunk* after another — the loans simulated of its paths (u64), their
+//!   weights (f64: the likelihood ratio of `tail` sampling, 1 under any other), then per scalar
+//!   metric a bit per path saying whether it is defined (bit `k % 8` of byte `k / 8`)
 //!   and the values (f64, 0 where undefined), then per yearly row and yearly metric the values
 //!   (f64) — every value little-endian, exactly what the engine produced ([`PathOutcome`]), bit
 //!   for bit. After the last block comes the **index**: the CRC-32 of every chunk (u32, block by
@@ -41,13 +42,14 @@ use crate::output::{self, RunInfo};
 pub const SHARD_JSON: &str = "shard.json";
 pub const OUTCOMES_BIN: &str = "outcomes.bin";
 
-/// The format named in `shard.json`. Version 5 adds to a run with parameter uncertainty its
+/// The format named in `shard.json`. Version 6 adds every path's weight (`tail` sampling,
+/// docs/model.md §12), a column after the loans. Version 5 adds to a run with parameter uncertainty its
 /// paired point-value run, a second unit of the same paths; version 4 adds to every path the columns of who bore the
 /// loss (`segments` per piece of paths); version 3 lays paths out by column in blocks with an
 /// index of CRC-32s, checksums `shard.json` and fingerprints the work's content; version 2 added
 /// the `stream` of the work, pieces of points and a run's `uncertain`. Shards of other versions
 /// are refused by their format, not as damaged.
-pub const FORMAT: &str = "microfolio-shard 5";
+pub const FORMAT: &str = "microfolio-shard 6";
 
 /// The result kind of a shard folder (in its manifest).
 pub const KIND: &str = "shard";
@@ -67,10 +69,10 @@ pub fn block_paths(rows: usize, segments: usize) -> u64 {
 }
 
 /// Column chunks of a block of paths of `rows` yearly rows and `segments` segments: the loans,
-/// every scalar metric, every yearly metric of every row, and every value of who bore the loss
+/// the weights, every scalar metric, every yearly metric of every row, and every value of who bore the loss
 /// ([`crate::segments`]).
 pub fn columns(rows: usize, segments: usize) -> usize {
-    1 + Scalar::COUNT + Yearly::COUNT * rows + crate::segments::values_per_path(segments)
+    2 + Scalar::COUNT + Yearly::COUNT * rows + crate::segments::values_per_path(segments)
 }
 
 /// A column of a block.
@@ -78,6 +80,8 @@ pub fn columns(rows: usize, segments: usize) -> usize {
 pub enum Column {
     /// Loans simulated on each path (u64).
     Loans,
+    /// Each path's weight (f64; 1 unless the sampling is `tail`).
+    Weight,
     /// A scalar metric: defined bits, then values.
     Scalar(Scalar),
     /// A yearly metric in one row.
@@ -91,11 +95,12 @@ impl Column {
     pub fn index(self, rows: usize) -> usize {
         match self {
             Column::Loans => 0,
-            Column::Scalar(m) => 1 + m.index(),
+            Column::Weight => 1,
+            Column::Scalar(m) => 2 + m.index(),
             Column::Yearly { row, metric } => {
-                1 + Scalar::COUNT + row * Yearly::COUNT + metric.index()
+                2 + Scalar::COUNT + row * Yearly::COUNT + metric.index()
             }
-            Column::Segment(k) => 1 + Scalar::COUNT + Yearly::COUNT * rows + k,
+            Column::Segment(k) => 2 + Scalar::COUNT + Yearly::COUNT * rows + k,
         }
     }
 
@@ -103,16 +108,18 @@ impl Column {
     pub fn at(c: usize, rows: usize, segments: usize) -> Option<Column> {
         if c == 0 {
             Some(Column::Loans)
-        } else if c <= Scalar::COUNT {
-            Some(Column::Scalar(Scalar::ALL[c - 1]))
-        } else if c < 1 + Scalar::COUNT + Yearly::COUNT * rows {
-            let k = c - 1 - Scalar::COUNT;
+        } else if c == 1 {
+            Some(Column::Weight)
+        } else if c <= 1 + Scalar::COUNT {
+            Some(Column::Scalar(Scalar::ALL[c - 2]))
+        } else if c < 2 + Scalar::COUNT + Yearly::COUNT * rows {
+            let k = c - 2 - Scalar::COUNT;
             Some(Column::Yearly {
                 row: k / Yearly::COUNT,
                 metric: Yearly::ALL[k % Yearly::COUNT],
             })
         } else {
-            let k = c - 1 - Scalar::COUNT - Yearly::COUNT * rows;
+            let k = c - 2 - Scalar::COUNT - Yearly::COUNT * rows;
             (k < crate::segments::values_per_path(segments)).then_some(Column::Segment(k))
         }
     }
@@ -130,6 +137,7 @@ impl Column {
     pub fn describe(self, segments: usize) -> String {
         match self {
             Column::Loans => "loans simulated".into(),
+            Column::Weight => "weight".into(),
             Column::Scalar(m) => m.name().into(),
             Column::Yearly { row, metric } => {
                 format!("{} in yearly row {}", metric.name(), row + 1)
@@ -155,7 +163,7 @@ impl Column {
 /// Bytes of a block of `n` paths of `rows` yearly rows and `segments` segments.
 pub fn block_bytes(n: usize, rows: usize, segments: usize) -> u64 {
     let values = Yearly::COUNT * rows + crate::segments::values_per_path(segments);
-    (8 * n + Scalar::COUNT * (n.div_ceil(8) + 8 * n) + values * 8 * n) as u64
+    (16 * n + Scalar::COUNT * (n.div_ceil(8) + 8 * n) + values * 8 * n) as u64
 }
 
 /// Where each chunk of a block of `n` paths starts within the block, and the block's end.
@@ -179,6 +187,11 @@ pub fn encode_chunk(outcomes: &[PathOutcome], column: Column, out: &mut Vec<u8>)
         Column::Loans => {
             for o in outcomes {
                 out.extend_from_slice(&o.loans_simulated.to_le_bytes());
+            }
+        }
+        Column::Weight => {
+            for o in outcomes {
+                out.extend_from_slice(&o.weight.to_bits().to_le_bytes());
             }
         }
         Column::Scalar(m) => {
@@ -249,8 +262,13 @@ pub fn decode_block(
             yearly: vec![0.0; Yearly::COUNT * rows],
             segments: vec![0.0; values],
             loans_simulated: loans,
+            weight: 1.0,
         })
         .collect();
+    let weights = chunk(Column::Weight.index(rows));
+    for (o, w) in out.iter_mut().zip(decode_values(weights, n)) {
+        o.weight = w;
+    }
     for k in 0..values {
         let c = Column::Segment(k).index(rows);
         for (o, v) in out.iter_mut().zip(decode_values(chunk(c), n)) {
@@ -768,6 +786,7 @@ mod tests {
                 .map(|i| -(i as f64) - index as f64 / 7.0)
                 .collect(),
             loans_simulated: u64::MAX - index,
+            weight: 1.0 / (1.0 + index as f64),
         }
     }
 

@@ -882,7 +882,7 @@ impl<'a> ShardColumns<'a> {
         &self,
         mut each: impl FnMut(&[PathOutcome]) -> Result<(), Error>,
     ) -> Result<(), Error> {
-        self.blocks(0..1 + Scalar::COUNT, |first, n, bytes, offsets| {
+        self.blocks(0..2 + Scalar::COUNT, |first, n, bytes, offsets| {
             let chunk = |c: usize| &bytes[offsets[c] as usize..offsets[c + 1] as usize];
             let mut outcomes: Vec<PathOutcome> = format::decode_loans(chunk(0), n)
                 .enumerate()
@@ -892,8 +892,13 @@ impl<'a> ShardColumns<'a> {
                     yearly: Vec::new(),
                     segments: Vec::new(),
                     loans_simulated: loans,
+                    weight: 1.0,
                 })
                 .collect();
+            let weights = chunk(Column::Weight.index(0));
+            for (o, w) in outcomes.iter_mut().zip(format::decode_values(weights, n)) {
+                o.weight = w;
+            }
             for m in Scalar::ALL {
                 let c = Column::Scalar(*m).index(0);
                 for (o, v) in outcomes.iter_mut().zip(format::decode_scalar(chunk(c), n)) {
@@ -950,6 +955,12 @@ impl OutcomeColumns for ShardColumns<'_> {
             out.extend(format::decode_values(bytes, n))
         })
     }
+
+    fn weight_column(&self) -> Result<Vec<f64>, Error> {
+        self.column(Column::Weight, |bytes, n, out| {
+            out.extend(format::decode_values(bytes, n))
+        })
+    }
 }
 
 /// A value in a column chunk that the engine never writes, and on which path of the block.
@@ -973,6 +984,9 @@ fn impossible(column: Column, chunk: &[u8], n: usize) -> Option<Impossible> {
     let at = |path: usize, what: &'static str| Some(Impossible { path, what });
     match column {
         Column::Loans => None,
+        Column::Weight => format::decode_values(chunk, n)
+            .position(|w| !(w.is_finite() && w > 0.0))
+            .and_then(|i| at(i, "a weight that is not a positive finite number")),
         Column::Scalar(m) => {
             let may_be_undefined = crate::charts::data::MAY_BE_UNDEFINED.contains(&m);
             let (_, values) = chunk.split_at(n.div_ceil(8));
@@ -1176,11 +1190,11 @@ fn merge_run(
             })
         };
         let parameters = if uncertain { scenario.uncertain() } else { &[] };
-        let names: Vec<String> = parameters.iter().map(|p| p.column()).collect();
+        let names = crate::run::extra_columns(scenario, parameters);
         let mut writer = PathsWriter::create(format, &path, &names).map_err(io)?;
         columns.scalars(|chunk| {
             writer
-                .write_with(chunk, |i| crate::run::draws(scenario, parameters, i))
+                .write_with(chunk, |o| crate::run::extra_cells(scenario, parameters, o))
                 .map_err(io)
         })?;
         writer.finish().map_err(io)?;

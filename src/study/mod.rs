@@ -321,15 +321,16 @@ impl std::fmt::Display for SizeWarning {
 /// errors, paired ones included, are the plain formula's, which rqmc's dependent points would
 /// make wrong. Checked by every way a study is run: in one process, in shards, from Python.
 pub fn plain_sampling<S: Study>(study: &S) -> Result<(), Error> {
-    let rqmc = std::iter::once(study.base())
+    let other = std::iter::once(study.base())
         .chain(study.variants().iter().map(|v| &v.scenario))
-        .find(|s| s.spec().simulation.sampling == crate::scenario::Sampling::Rqmc);
-    match rqmc {
+        .find(|s| s.spec().simulation.sampling != crate::scenario::Sampling::Plain);
+    match other {
         None => Ok(()),
         Some(s) => Err(Error::Input(format!(
-            "{}: simulation.sampling = \"rqmc\": only `run` takes it so far (a study's \
-             standard errors assume independent paths); allowed here: \"plain\"",
-            s.file()
+            "{}: simulation.sampling = \"{}\": only `run` takes it so far (a study's \
+             standard errors assume independent, unweighted paths); allowed here: \"plain\"",
+            s.file(),
+            s.spec().simulation.sampling.name()
         ))),
     }
 }

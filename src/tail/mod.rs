@@ -1,0 +1,220 @@
+//! Importance sampling of the tail (`simulation.sampling = "tail"`, docs/model.md §12.2): each
+//! path's yearly innovations of the credit cycle are drawn from the defensive mixture
+//! `a N(0, I) + (1 - a) N(mu, I)` instead of `N(0, I)`, `mu` a shift towards the bad years and
+//! `a` [`crate::engine::DEFENSIVE_SHARE`], and every path carries its likelihood ratio
+//! `w = 1 / (a + (1 - a) exp(mu·eps - |mu|² / 2))` (at most `1 / a`) so that the weighted
+//! statistics ([`estimate`]) estimate what plain sampling would, with many more paths where the
+//! tail question is decided.
+//!
+//! The shift is chosen per scenario by the cross-entropy method (Rubinstein and Kroese 2004; for
+//! portfolio credit risk, Glasserman and Li 2005 choose the same kind of shift of the systemic
+//! factor): a pilot of `tail_pilot_paths` paths at the current shift, the paths in the aimed-at
+//! tail of `tail_metric` (its worst `tail_probability` under plain sampling, estimated with the
+//! pilot's weights) or, while the pilot sees too few of those, its worst 10%, and the next
+//! shift is the weighted mean of their innovations — the shift that makes the sampling's
+//! density closest (in Kullback–Leibler divergence) to the plain density conditioned on that
+//! tail. The stages stop once the worst 10% reach the aimed-at tail (at most
+//! [`MAX_STAGES`]). The pilot's paths have seeds of their own ([`crate::random::TAIL_PILOT`]),
+//! so the shift is a function of the scenario alone — the same on any thread count, in any
+//! shard — and none of its paths is among the run's.
+//!
+//! Whatever the shift, every path's weighted outcome has the plain expectation: the choice can
+//! only make the estimates more or less precise, never biased.
+
+pub mod estimate;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock};
+
+use rand::Rng;
+use serde_json::{Value, json};
+
+use crate::engine::cycle_innovations;
+use crate::error::Error;
+use crate::metrics::{Direction, Scalar};
+use crate::model::Model;
+use crate::results::{OutcomeColumns, Results};
+use crate::scenario::{Sampling, Scenario};
+use crate::simulate::{Pool, Silent, WorkUnit};
+
+/// Most stages of the pilot.
+pub const MAX_STAGES: usize = 6;
+
+/// The share of a stage's paths whose innovations make the next shift while the aimed-at tail
+/// is out of reach (the cross-entropy method's `rho`).
+pub const ELITE_SHARE: f64 = 0.1;
+
+/// The shift a `tail` scenario samples with, and how the pilot found it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TailChoice {
+    /// The outcome aimed at and its bad direction.
+    pub metric: Scalar,
+    /// The plain probability of the tail aimed at.
+    pub probability: f64,
+    /// The mean of each cycle year's innovation (the model's cycle years, the run-off's
+    /// included).
+    pub shift: Vec<f64>,
+    /// Stages of the pilot run, and paths per stage.
+    pub stages: usize,
+    pub pilot_paths: u64,
+    /// Loans the pilot simulated, over all its stages.
+    pub pilot_loans: u64,
+    /// The value of `metric` at the edge of the tail aimed at, as the last stage estimated it.
+    pub threshold: f64,
+    /// Whether the last stage's worst 10% reached that tail (else the shift goes part of the
+    /// way: still unbiased, less precise).
+    pub reached: bool,
+}
+
+impl TailChoice {
+    /// The model of `scenario` sampling with this shift.
+    pub fn model(&self, scenario: &Scenario) -> Model {
+        let mut model = Model::new(scenario);
+        model.cycle.tail_shift = Some(self.shift.clone());
+        model
+    }
+
+    /// The `tail` part of `summary.json`'s `sampling` entry.
+    pub fn json(&self) -> Value {
+        json!({
+            "metric": self.metric.name(),
+            "probability": self.probability,
+            "shift": self.shift,
+            "pilot_stages": self.stages,
+            "pilot_paths_per_stage": self.pilot_paths,
+            "pilot_loans_simulated": self.pilot_loans,
+            "threshold": self.threshold,
+            "reached": self.reached,
+        })
+    }
+
+    /// The shift's length, `|mu|`, in standard deviations of the innovations.
+    pub fn norm(&self) -> f64 {
+        self.shift.iter().map(|m| m * m).sum::<f64>().sqrt()
+    }
+}
+
+/// The model `scenario` is simulated with: with `tail` sampling, at the scenario's shift
+/// ([`choose`]); otherwise [`Model::new`]'s.
+pub fn model(scenario: &Scenario, pool: &Pool) -> Result<(Model, Option<Arc<TailChoice>>), Error> {
+    Ok(match choice_if_tail(scenario, pool)? {
+        Some(choice) => (choice.model(scenario), Some(choice)),
+        None => (Model::new(scenario), None),
+    })
+}
+
+/// The shift of `scenario` if its sampling is `tail` ([`choose`]).
+pub fn choice_if_tail(scenario: &Scenario, pool: &Pool) -> Result<Option<Arc<TailChoice>>, Error> {
+    if scenario.spec().simulation.sampling == Sampling::Tail {
+        choose(scenario, pool).map(Some)
+    } else {
+        Ok(None)
+    }
+}
+
+/// The shift of `scenario` (whose sampling need not be `tail`: its `tail_*` keys are read),
+/// found by the pilot on `pool`, once per process for a scenario of the same content.
+pub fn choose(scenario: &Scenario, pool: &Pool) -> Result<Arc<TailChoice>, Error> {
+    static CHOSEN: OnceLock<Mutex<HashMap<String, Arc<TailChoice>>>> = OnceLock::new();
+    let key = scenario.spec().to_toml();
+    let chosen = CHOSEN.get_or_init(Default::default);
+    if let Some(c) = chosen.lock().expect("not poisoned").get(&key) {
+        return Ok(c.clone());
+    }
+    let choice = Arc::new(pilot(scenario, pool)?);
+    chosen
+        .lock()
+        .expect("not poisoned")
+        .insert(key, choice.clone());
+    Ok(choice)
+}
+
+/// The cross-entropy pilot of the module's doc.
+fn pilot(scenario: &Scenario, pool: &Pool) -> Result<TailChoice, Error> {
+    let sim = &scenario.spec().simulation;
+    let metric = Scalar::from_name(&sim.tail_metric).expect("validated: a scalar metric");
+    let worse_higher = metric.direction() == Some(Direction::HigherWorse);
+    let probability = sim.tail_probability;
+    let n = sim.tail_pilot_paths as u64;
+    let mut base = Model::new(scenario);
+    base.cycle.nets = None;
+    let mut shift = vec![0.0; base.cycle.shifts.len()];
+    let mut pilot_loans = 0;
+    let (mut threshold, mut reached, mut stages) = (f64::NAN, false, 0);
+    while stages < MAX_STAGES && !reached {
+        let mut model = base.clone();
+        model.seed =
+            crate::random::stream(base.seed, stages as u64, crate::random::TAIL_PILOT).next_u64();
+        model.cycle.tail_shift = Some(shift.clone());
+        let results = simulate(pool, &model, n)?;
+        pilot_loans += results.loans_simulated();
+        stages += 1;
+        // Scores: higher is worse; an undefined outcome is in no tail.
+        let scores: Vec<f64> = results
+            .scalar_column(metric)?
+            .into_iter()
+            .map(|x| match (x.is_nan(), worse_higher) {
+                (true, _) => f64::NEG_INFINITY,
+                (false, true) => x,
+                (false, false) => -x,
+            })
+            .collect();
+        let weights = results.weights();
+        let mut order: Vec<usize> = (0..scores.len()).collect();
+        order.sort_by(|&a, &b| scores[b].total_cmp(&scores[a]));
+        // The aimed-at tail's edge: the least score whose weighted mass at or above it stays
+        // within the probability.
+        let mut mass = 0.0;
+        let mut edge = scores[order[0]];
+        for &k in &order {
+            mass += weights[k] / n as f64;
+            if mass > probability {
+                break;
+            }
+            edge = scores[k];
+        }
+        let elite = scores[order[((ELITE_SHARE * n as f64).ceil() as usize).min(order.len()) - 1]];
+        reached = elite >= edge;
+        let level = if reached { edge } else { elite };
+        threshold = if worse_higher { edge } else { -edge };
+        let mut sum = vec![0.0; shift.len()];
+        let mut total = 0.0;
+        for (k, &score) in scores.iter().enumerate() {
+            if score >= level && score > f64::NEG_INFINITY {
+                let (eps, w) = cycle_innovations(&model, k as u64);
+                for (s, e) in sum.iter_mut().zip(&eps) {
+                    *s += w * e;
+                }
+                total += w;
+            }
+        }
+        if total > 0.0 {
+            shift = sum.iter().map(|s| s / total).collect();
+        }
+    }
+    Ok(TailChoice {
+        metric,
+        probability,
+        shift,
+        stages,
+        pilot_paths: n,
+        pilot_loans,
+        threshold,
+        reached,
+    })
+}
+
+/// Paths `0..n` of `model` on `pool`, silently.
+fn simulate(pool: &Pool, model: &Model, n: u64) -> Result<Results, Error> {
+    let mut kept = None;
+    pool.simulate(
+        &[WorkUnit::new(model, 0..n)],
+        &Silent,
+        |_, _| Ok(()),
+        |_, r| {
+            kept = Some(r);
+            Ok(())
+        },
+    )?;
+    Ok(kept.expect("a silent run ends with its unit"))
+}

@@ -1,0 +1,307 @@
+//! Importance sampling of the tail (`simulation.sampling = "tail"`, docs/model.md §12): the
+//! weighted estimators are unbiased on Vasicek's one-period portfolio, whose tail probability
+//! and the partial expectation behind its expected shortfall are known exactly; a path's
+//! outcome and weight depend on (seed, path index) alone, on any thread count and in shards;
+//! the weights reach `paths.csv`, `summary.json` and the report; and what cannot take the
+//! sampling refuses it.
+//!
+//! The statistical checks raise a false alarm with probability at most 1e-4 as a family
+//! (Bonferroni), with fixed seeds.
+
+mod common;
+
+use std::fs;
+
+use common::*;
+use microfolio::math::vasicek_quantile;
+use microfolio::metrics::Scalar;
+use microfolio::tail::estimate::{effective_sample_size, regression_mean};
+use microfolio::{Options, Pool, Results, Scenario};
+
+/// The weighted run of `s` over paths `0..paths`, at its shift.
+fn tail_run(s: &Scenario, paths: u64, threads: usize) -> (Results, f64) {
+    let pool = Pool::new(&Options {
+        threads: Some(threads),
+        memory_budget: None,
+    })
+    .unwrap();
+    let (model, choice) = microfolio::tail::model(s, &pool).unwrap();
+    let choice = choice.expect("a tail scenario has a shift");
+    let results = simulated_on(threads, &model, 0..paths);
+    (results, choice.norm())
+}
+
+/// `E[L 1{L > x}]` of the default rate `L` of Vasicek's pool of `n` loans: for a factor value
+/// `z` with conditional PD `pi`, `E[L 1{L <= x} | z] = pi · P(Binomial(n - 1, pi) <= k - 1)`
+/// (`k = floor(n x)`), so the partial expectation is `pi` minus that, integrated over `z` by
+/// Simpson's rule as `pool_rate_cdf` does.
+fn pool_rate_partial_expectation(rate: f64, n: u64, p: f64, rho: f64) -> f64 {
+    let k = (rate * n as f64 + 1e-9).floor() as u64;
+    let (lo, hi, steps) = (-9.0, 9.0, 1800);
+    let h = (hi - lo) / steps as f64;
+    let f = |x: f64| {
+        let density = (-0.5 * x * x).exp() / (2.0 * std::f64::consts::PI).sqrt();
+        let pi = microfolio::math::conditional_pd(p, rho, x);
+        let below = if k == 0 {
+            0.0
+        } else {
+            pi * binomial_cdf(k - 1, n - 1, pi)
+        };
+        density * (pi - below)
+    };
+    let mut sum = f(lo) + f(hi);
+    for i in 1..steps {
+        sum += f(lo + i as f64 * h) * if i % 2 == 1 { 4.0 } else { 2.0 };
+    }
+    sum * h / 3.0
+}
+
+#[test]
+fn tail_sampling_is_unbiased_on_vasicek_portfolio() {
+    let (p, rho, paths) = (0.05, 0.12, 2000u64);
+    let s = shipped(
+        "vasicek",
+        &[
+            "simulation.sampling=\"tail\"",
+            "simulation.tail_metric=\"default_rate\"",
+            "simulation.tail_probability=0.01",
+            "simulation.tail_pilot_paths=500",
+        ],
+    );
+    let n = s.spec().initial_book.loans as u64;
+    let (r, shift) = tail_run(&s, paths, 2);
+    // One cycle year, shifted towards many defaults: a large shift.
+    assert!(shift > 1.5, "shift {shift}");
+    let rates: Vec<f64> = r.scalar(Scalar::DefaultRate).map(|v| v.unwrap()).collect();
+    let w = r.weights();
+    let z = z_crit(1e-4, 5);
+    let check = |what: &str, values: &[f64], expected: f64| {
+        let (mean, se) = regression_mean(values, w);
+        let se = se.unwrap();
+        let t = (mean - expected) / se;
+        assert!(
+            t.abs() < z,
+            "{what}: {mean} against {expected} (se {se:.3e}, z={t:.2}, limit {z:.2})"
+        );
+        (mean, se)
+    };
+    // The mean default rate is still the PD: the weights undo the shift, and the defensive
+    // mixture's unshifted fifth keeps the favourable years that decide it.
+    check("mean default rate", &rates, p);
+    for alpha in [0.99, 0.999] {
+        let q = vasicek_quantile(p, rho, alpha);
+        let above: Vec<f64> = rates.iter().map(|&x| f64::from(u8::from(x > q))).collect();
+        let prob = 1.0 - pool_rate_cdf(q, n, p, rho);
+        let (_, se) = check(&format!("P(rate > q({alpha}))"), &above, prob);
+        // The point of it: far more precise than plain sampling's binomial error.
+        let plain = (prob * (1.0 - prob) / paths as f64).sqrt();
+        assert!(
+            se * 3.0 < plain,
+            "alpha {alpha}: se {se:.2e}, plain {plain:.2e}"
+        );
+        if alpha == 0.99 {
+            // The expected shortfall's numerator, E[L 1{L > q}], and the shortfall itself.
+            let partial: Vec<f64> = rates.iter().map(|&x| if x > q { x } else { 0.0 }).collect();
+            let exact = pool_rate_partial_expectation(q, n, p, rho);
+            let (num, num_se) = check("E[rate 1{rate > q(0.99)}]", &partial, exact);
+            let (den, den_se) = regression_mean(&above, w);
+            let es = num / den;
+            let es_exact = exact / prob;
+            let tolerance = z * es_exact * (num_se / num + den_se.unwrap() / den);
+            assert!(
+                (es - es_exact).abs() < tolerance,
+                "ES: {es} against {es_exact} (tolerance {tolerance:.2e})"
+            );
+        }
+    }
+    // The probabilities and the summary the run reports are these estimators.
+    let summary = r.summary(Scalar::DefaultRate).unwrap();
+    let mean = regression_mean(&rates, w).0;
+    assert!(
+        (summary.mean - mean).abs() <= 1e-12 * mean,
+        "{} vs {mean}",
+        summary.mean
+    );
+    assert!(effective_sample_size(w) < paths as f64);
+}
+
+#[test]
+fn tail_paths_and_weights_do_not_depend_on_threads_or_splits() {
+    let s = shipped(
+        "recession",
+        &[
+            "simulation.sampling=\"tail\"",
+            "simulation.horizon_years=3",
+            "simulation.tail_pilot_paths=200",
+        ],
+    );
+    let (one, _) = tail_run(&s, 150, 1);
+    let (two, _) = tail_run(&s, 150, 2);
+    assert!(identical(&one, &two), "1 thread and 2 threads differ");
+    assert_eq!(one.weights(), two.weights());
+    assert!(one.weighted());
+    // Every weight is the likelihood ratio of the path's innovations against the defensive
+    // mixture: a fifth of the paths unshifted, the rest shifted by mu.
+    let pool = Pool::new(&Options::default()).unwrap();
+    let (model, choice) = microfolio::tail::model(&s, &pool).unwrap();
+    let mu = &choice.unwrap().shift;
+    let a = microfolio::engine::DEFENSIVE_SHARE;
+    let mut unshifted = 0;
+    for i in 0..150u64 {
+        let (eps, w) = microfolio::engine::cycle_innovations(&model, i);
+        let log: f64 = eps.iter().zip(mu).map(|(e, m)| m * e - 0.5 * m * m).sum();
+        let expected = 1.0 / (a + (1.0 - a) * log.exp());
+        assert!((w - expected).abs() <= 1e-12 * w, "path {i}");
+        assert!(w <= 1.0 / a, "path {i}: {w}");
+        assert!((one.weights()[i as usize] - w).abs() <= 1e-15 * w);
+        unshifted += usize::from(w > 1.0);
+    }
+    // The unshifted fifth (their innovations mostly favourable, weights above 1): about 30 of
+    // 150, binomially.
+    assert!((12..=50).contains(&unshifted), "{unshifted}");
+}
+
+fn json(path: &std::path::Path) -> serde_json::Value {
+    serde_json::from_str(&fs::read_to_string(path).unwrap()).unwrap()
+}
+
+#[test]
+fn tail_runs_in_shards_merge_into_the_single_run_with_their_weights() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let base = root().join("scenarios/baseline.toml").display().to_string();
+    let run = [
+        "run",
+        base.as_str(),
+        "--paths",
+        "90",
+        "--sampling",
+        "tail",
+        "--set",
+        "simulation.horizon_years=3",
+        "--set",
+        "simulation.tail_pilot_paths=200",
+        "-q",
+    ];
+    let ok = |args: &[&str]| {
+        let out = microfolio(d, args);
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    ok(&[&run[..], &["--out", "single", "--threads", "1"]].concat());
+    for (i, threads) in [(0, "2"), (1, "1"), (2, "2")] {
+        let shard = format!("{i}/3");
+        ok(&[
+            &run[..],
+            &["--shard", &shard, "--out", "shards", "--threads", threads],
+        ]
+        .concat());
+    }
+    ok(&["merge", "shards", "--out", "merged", "-q"]);
+    let paths = |f: &str| fs::read_to_string(d.join(f).join("paths.csv")).unwrap();
+    assert!(paths("single") == paths("merged"), "paths.csv differs");
+    let (single, merged) = (
+        json(&d.join("single/summary.json")),
+        json(&d.join("merged/summary.json")),
+    );
+    assert_eq!(single["metrics"], merged["metrics"]);
+    assert_eq!(single["probabilities"], merged["probabilities"]);
+    assert_eq!(single["sampling"], merged["sampling"]);
+    assert_eq!(single["sampling"]["method"], "tail");
+    assert_eq!(single["sampling"]["tail"]["metric"], "min_capital");
+    // paths.csv carries each path's weight after the metrics, and the summary's probability
+    // is the regression estimator over those weights.
+    let text = paths("single");
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let at = |name: &str| header.iter().position(|h| *h == name).unwrap();
+    assert_eq!(at("weight"), header.len() - 1);
+    let rows: Vec<Vec<f64>> = lines
+        .map(|l| {
+            l.split(',')
+                .map(|c| c.parse().unwrap_or(f64::NAN))
+                .collect()
+        })
+        .collect();
+    let weights: Vec<f64> = rows.iter().map(|r| r[at("weight")]).collect();
+    assert!(weights.iter().all(|w| *w > 0.0) && weights.iter().any(|w| *w != 1.0));
+    let called: Vec<f64> = rows
+        .iter()
+        .map(|r| f64::from(u8::from(r[at("guarantee_call")] > 0.0)))
+        .collect();
+    let (p, _) = regression_mean(&called, &weights);
+    let written = single["probabilities"]["guarantee_called"]
+        .as_f64()
+        .unwrap();
+    assert!((p - written).abs() <= 1e-12, "{p} vs {written}");
+    let ess = single["sampling"]["effective_sample_size"]
+        .as_f64()
+        .unwrap();
+    assert!((ess - effective_sample_size(&weights)).abs() < 1e-6 * ess);
+    let report = fs::read_to_string(d.join("single/report.html")).unwrap();
+    assert!(report.contains("<dt>Sampling</dt><dd>importance sampling of the tail"));
+}
+
+#[test]
+fn what_cannot_take_tail_sampling_refuses_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = root().join("scenarios/baseline.toml").display().to_string();
+    refused(
+        dir.path(),
+        &[
+            "run",
+            &base,
+            "--set",
+            "simulation.tail_metric=\"loans_simulated\"",
+            "--paths",
+            "4",
+        ],
+        &["simulation.tail_metric", "loans_simulated", "min_capital"],
+    );
+    refused(
+        dir.path(),
+        &[
+            "run",
+            &base,
+            "--set",
+            "simulation.tail_probability=0.7",
+            "--paths",
+            "4",
+        ],
+        &["simulation.tail_probability", "0.7"],
+    );
+    let uncertain = root()
+        .join("scenarios/uncertainty.toml")
+        .display()
+        .to_string();
+    refused(
+        dir.path(),
+        &[
+            "run",
+            &uncertain,
+            "--uncertain",
+            "--sampling",
+            "tail",
+            "--paths",
+            "4",
+        ],
+        &["uncertainty.toml", "tail", "--uncertain", "plain"],
+    );
+    refused(
+        dir.path(),
+        &[
+            "compare",
+            &base,
+            "--set",
+            "simulation.sampling=tail",
+            "--variant",
+            "more: followup.referral_share=0.8",
+            "--paths",
+            "4",
+        ],
+        &["baseline.toml", "simulation.sampling", "tail", "only `run`"],
+    );
+}
