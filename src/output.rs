@@ -22,7 +22,6 @@ pub use segments::SEGMENTS_CSV;
 use crate::engine::PathOutcome;
 use crate::metrics::{Scalar, Yearly};
 use crate::results::{OutcomeColumns, Results};
-use crate::rqmc::randomisation_se;
 use crate::scenario::{Lineage, Sampling, Scenario, Settlement};
 use crate::stats::{SUMMARY_QUANTILES, Summary};
 
@@ -217,7 +216,7 @@ pub fn summary_json_of(
     let loans_per_second = info.loans_per_second();
     let paths = results.paths();
     let rqmc = randomisations(scenario);
-    let (metrics, probabilities) = metrics_json(results, rqmc)?;
+    let (metrics, probabilities) = metrics_json(scenario, results)?;
     Ok(json!({
         "scenario": scenario.name(),
         "file": scenario.file(),
@@ -264,13 +263,13 @@ fn sampling_json(rqmc: Option<u64>) -> Value {
     }
 }
 
-/// The `metrics` and `probabilities` entries of `summary.json` of `results`: each scalar
-/// metric's statistics over the paths where it is defined, and the share of paths of each
-/// probability. With `rqmc` (its randomisations) a mean's standard error is the
-/// randomisations' (`crate::rqmc::randomisation_se`).
+/// The `metrics` and `probabilities` entries of `summary.json` of `results` of `scenario`:
+/// each scalar metric's statistics over the paths where it is defined, and the share of paths
+/// of each probability. A mean's standard error is [`crate::precision::mean_se`]'s, that of the
+/// scenario's sampling (and the one `run --target-se` stops on).
 fn metrics_json(
+    scenario: &Scenario,
     results: &dyn OutcomeColumns,
-    rqmc: Option<u64>,
 ) -> Result<(Value, Value), crate::Error> {
     let paths = results.paths();
     let mut shares = Map::new();
@@ -281,11 +280,11 @@ fn metrics_json(
             shares.insert((*name).into(), json!(share_positive(&column, paths)));
         }
         // Read in path order, before the column is sorted.
-        let rqmc_se = rqmc.map(|r| randomisation_se(&column, results.first_path(), r));
+        let se = crate::precision::mean_se(scenario, &column, results.first_path());
         // The defined values, sorted in place: one column of all paths at a time.
         column.retain(|x| !x.is_nan());
         let mut summary = Summary::of_values(&mut column);
-        if let (Some(s), Some(se)) = (&mut summary, rqmc_se) {
+        if let Some(s) = &mut summary {
             s.se = se;
         }
         metrics.insert(m.name().into(), summary_value(summary));
@@ -308,7 +307,7 @@ pub fn point_values_json(
     scenario: &Scenario,
     point: &dyn OutcomeColumns,
 ) -> Result<Value, crate::Error> {
-    let (metrics, probabilities) = metrics_json(point, randomisations(scenario))?;
+    let (metrics, probabilities) = metrics_json(scenario, point)?;
     Ok(json!({
         "what": POINT_VALUES_NOTE,
         "paths": point.paths(),

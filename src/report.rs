@@ -418,6 +418,15 @@ fn html(data: &RunData, drawn: &charts::Charts, parameters: &[String]) -> String
             m.randomisations
         );
     }
+    if let Some(t) = &m.target_se {
+        let _ = write!(
+            h,
+            "<dt>Precision</dt><dd>Run in batches until the standard error of a mean reached \
+             a target ({} sampling): {}.</dd>",
+            m.sampling.name(),
+            esc(&t.sentence())
+        );
+    }
     if let Some(l) = &m.extends {
         let _ = write!(h, "<dt>Extends</dt><dd>{}</dd>", extends_line(l));
     }
@@ -936,6 +945,7 @@ mod tests {
             settlement: crate::scenario::Settlement::Par,
             sampling: crate::scenario::Sampling::Plain,
             randomisations: 16,
+            target_se: None,
             shape: crate::results::Shape::horizon(1),
             drawn_keys: Vec::new(),
             engine: [("microfolio", "0.1.0"), ("rand", "0.9.5")]

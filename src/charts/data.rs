@@ -100,6 +100,9 @@ pub struct RunMeta {
     /// the numbers).
     pub sampling: crate::scenario::Sampling,
     pub randomisations: u64,
+    /// After `run --target-se`: the target and where the run stopped (summary.json's
+    /// `target_se`).
+    pub target_se: Option<crate::precision::Status>,
     /// The yearly rows of every path: the horizon's years and the ledger's after them.
     pub shape: crate::results::Shape,
     /// After `run --uncertain`: the scenario keys its paths drew (summary.json's `uncertain`
@@ -562,6 +565,16 @@ fn run_meta(
         Some(Value::String(t)) => Some(t.clone()),
         Some(_) => return Err(problem(path, "started_utc: not a date and time")),
     };
+    let target_se = match s.get("target_se") {
+        None => None,
+        Some(v) => Some(crate::precision::Status::from_json(v).ok_or_else(|| {
+            problem(
+                path,
+                "target_se: not a record of a target standard error (metric, target, se, \
+                 paths, limit, batches)",
+            )
+        })?),
+    };
     let spec = scenario.spec();
     let paths = int("paths")?;
     let seed = int("seed")?;
@@ -614,6 +627,7 @@ fn run_meta(
         settlement: spec.state.settlement,
         sampling: spec.simulation.sampling,
         randomisations: spec.simulation.rqmc_randomisations as u64,
+        target_se,
         shape: crate::model::shape(spec),
         drawn_keys: s
             .get("uncertain")

@@ -316,6 +316,12 @@ pub struct RunArgs {
     /// `rqmc` (randomised quasi-Monte Carlo: scrambled Sobol' points; docs/model.md §12).
     #[arg(long, value_name = "plain|rqmc")]
     pub sampling: Option<String>,
+    /// Simulate in batches (256 paths, then doubling) until the standard error of the mean of
+    /// METRIC, as summary.json reports it, is at or below VALUE (in the metric's unit: euros, a
+    /// fraction for a percentage), e.g. cost_to_state=50e3; --paths (simulation.paths) is then
+    /// the limit. The same seed stops at the same paths on any threads (docs/model.md §12.1).
+    #[arg(long, value_name = "METRIC=VALUE")]
+    pub target_se: Option<String>,
 }
 
 /// The command line as parsed: `--paths`, which the studies over a design refuse (their
