@@ -235,6 +235,7 @@ fn simulate_in(
             )
             .map_err(|e| batch.whole(e))?;
             let done = done.unwrap_or_else(|| Results::empty(before, model.shape));
+            // Never refused: the batches are consecutive ranges of one model's paths.
             match &mut kept {
                 None => kept = Some(done),
                 Some(all) => all.append(done).map_err(|e| Error::Input(e.to_string()))?,

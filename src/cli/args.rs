@@ -65,8 +65,8 @@ pub struct MergeArgs {
 /// Options every run and study shares.
 #[derive(Args, Debug)]
 pub struct WorkArgs {
-    /// Number of paths (overrides simulation.paths); every variant of a study runs the same
-    /// paths.
+    /// Number of paths (overrides simulation.paths; with `run --target-se`, the most it runs);
+    /// every variant of a study runs the same paths.
     #[arg(long, value_parser = whole::<u64>)]
     pub paths: Option<u64>,
     /// Seed (overrides simulation.seed), of every variant of a study.
