@@ -410,3 +410,32 @@ fn ctrl_c_stops_a_run_to_a_target_leaving_nothing() {
     );
     assert!(!d.join("stopped").exists());
 }
+
+#[test]
+fn a_damaged_record_of_the_target_is_named_by_the_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let file = small(d);
+    ok(
+        d,
+        &file,
+        &[
+            "--target-se",
+            "net_loss=1e9",
+            "--paths",
+            "300",
+            "--out",
+            "t",
+            "-q",
+        ],
+    );
+    let summary = d.join("t/summary.json");
+    let mut s = json(&summary);
+    // It says reached, but its standard error is above its target.
+    s["target_se"]["target"] = Value::from(1e-9);
+    fs::write(&summary, serde_json::to_string_pretty(&s).unwrap()).unwrap();
+    let out = microfolio(d, &["report", "t"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("target_se"), "{stderr}");
+}
