@@ -58,6 +58,8 @@ pub enum Arg {
     PathsPerDraw,
     /// The outcome of a value-of-information analysis (`--voi`).
     Voi,
+    /// The target standard error of a run (`--target-se METRIC=VALUE`).
+    TargetSe,
 }
 
 impl Arg {
@@ -84,6 +86,7 @@ impl Arg {
             Arg::Draws => "draws",
             Arg::PathsPerDraw => "paths per draw",
             Arg::Voi => "value-of-information outcome",
+            Arg::TargetSe => "target standard error",
         }
     }
 }

@@ -38,6 +38,7 @@ pub mod math;
 pub mod metrics;
 mod model;
 pub mod output;
+pub mod precision;
 pub mod random;
 pub mod report;
 mod resources;
@@ -63,7 +64,7 @@ pub use output::{OutputDir, OutputError, RunInfo};
 pub use results::{AppendError, Results, Shape};
 pub use run::{
     Completed, RunOptions, Simulated, default_folder, run, same_file, simulate_run,
-    simulate_run_with, written_by,
+    simulate_run_with, simulate_to_target, written_by,
 };
 pub use scenario::{Origin, Override, Scenario, ScenarioError};
 pub use simulate::{

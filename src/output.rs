@@ -22,7 +22,6 @@ pub use segments::SEGMENTS_CSV;
 use crate::engine::PathOutcome;
 use crate::metrics::{Scalar, Yearly};
 use crate::results::{OutcomeColumns, Results};
-use crate::rqmc::randomisation_se;
 use crate::scenario::{Lineage, Sampling, Scenario, Settlement};
 use crate::stats::{SUMMARY_QUANTILES, Summary};
 
@@ -217,7 +216,7 @@ pub fn summary_json_of(
     let loans_per_second = info.loans_per_second();
     let paths = results.paths();
     let method = Method::of(scenario)?;
-    let (metrics, probabilities) = metrics_json(results, &method)?;
+    let (metrics, probabilities) = metrics_json(scenario, results, &method)?;
     Ok(json!({
         "scenario": scenario.name(),
         "file": scenario.file(),
@@ -309,12 +308,14 @@ impl Method {
     }
 }
 
-/// The `metrics` and `probabilities` entries of `summary.json` of `results`: each scalar
-/// metric's statistics over the paths where it is defined, and the share of paths of each
-/// probability. Under rqmc a mean's standard error is the randomisations'
-/// (`crate::rqmc::randomisation_se`); under tail every statistic is weighted
-/// (`crate::tail::estimate`).
+/// The `metrics` and `probabilities` entries of `summary.json` of `results` of `scenario`
+/// (sampled by `method`): each scalar metric's statistics over the paths where it is defined,
+/// and the share of paths of each probability. A mean's standard error is
+/// [`crate::precision::mean_se`]'s, that of the scenario's sampling (and the one `run
+/// --target-se` stops on); under tail every statistic is weighted (`crate::tail::estimate`,
+/// whose summary's `se` is `mean_se`'s).
 fn metrics_json(
+    scenario: &Scenario,
     results: &dyn OutcomeColumns,
     method: &Method,
 ) -> Result<(Value, Value), crate::Error> {
@@ -337,14 +338,11 @@ fn metrics_json(
             continue;
         }
         // Read in path order, before the column is sorted.
-        let rqmc_se = match method {
-            Method::Rqmc(r) => Some(randomisation_se(&column, results.first_path(), *r)),
-            _ => None,
-        };
+        let se = crate::precision::mean_se(scenario, &column, None, results.first_path());
         // The defined values, sorted in place: one column of all paths at a time.
         column.retain(|x| !x.is_nan());
         let mut summary = Summary::of_values(&mut column);
-        if let (Some(s), Some(se)) = (&mut summary, rqmc_se) {
+        if let Some(s) = &mut summary {
             s.se = se;
         }
         metrics.insert(m.name().into(), summary_value(summary));
@@ -367,7 +365,7 @@ pub fn point_values_json(
     scenario: &Scenario,
     point: &dyn OutcomeColumns,
 ) -> Result<Value, crate::Error> {
-    let (metrics, probabilities) = metrics_json(point, &Method::of(scenario)?)?;
+    let (metrics, probabilities) = metrics_json(scenario, point, &Method::of(scenario)?)?;
     Ok(json!({
         "what": POINT_VALUES_NOTE,
         "paths": point.paths(),

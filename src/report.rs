@@ -422,10 +422,11 @@ fn html(data: &RunData, drawn: &charts::Charts, parameters: &[String]) -> String
         let _ = write!(
             h,
             "<dt>Sampling</dt><dd>importance sampling of the tail: the credit cycle's yearly \
-             innovations drawn shifted towards the worst {} of <code>{}</code> (a shift of {:.2} \
-             standard deviations over {} cycle years, chosen by a pilot of {} stage{} of {} \
-             paths{}), and every statistic, band and bar weighted by the paths' likelihood \
-             ratios (docs/model.md §12). Effective sample size {} of {} paths: the tail's \
+             innovations of four paths in five drawn shifted towards the worst {} of \
+             <code>{}</code> (a shift of {:.2} standard deviations over {} cycle years, chosen \
+             by a pilot of {} stage{} of {} paths{}), and every statistic, band and bar \
+             weighted by the paths' likelihood ratios (docs/model.md §12.2). Effective sample \
+             size {} of {} paths: the tail's \
              statistics are the precise ones; the body's (the median, the favourable tail) are \
              less precise than a plain run's</dd>",
             pct(t.probability, 1),
@@ -442,6 +443,15 @@ fn html(data: &RunData, drawn: &charts::Charts, parameters: &[String]) -> String
             },
             count(t.effective_sample_size),
             count(m.paths as f64),
+        );
+    }
+    if let Some(t) = &m.target_se {
+        let _ = write!(
+            h,
+            "<dt>Precision</dt><dd>Run in batches until the standard error of a mean reached \
+             a target ({} sampling): {}.</dd>",
+            m.sampling.name(),
+            esc(&t.sentence())
         );
     }
     if let Some(l) = &m.extends {
@@ -960,6 +970,7 @@ mod tests {
             sampling: crate::scenario::Sampling::Plain,
             randomisations: 16,
             tail: None,
+            target_se: None,
             shape: crate::results::Shape::horizon(1),
             drawn_keys: Vec::new(),
             engine: [("microfolio", "0.1.0"), ("rand", "0.9.5")]

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use crate::error::{Error, Work};
 use crate::model::Model;
 use crate::output::{self, OutputDir, OutputError, PathsFormat, PathsWriter, RunInfo, Stopwatch};
+use crate::precision::{self, InBatch, Status, TargetSe};
 use crate::report;
 use crate::resources;
 use crate::results::{OutcomeColumns, Results};
@@ -31,6 +32,10 @@ pub struct RunOptions {
     /// Draw the `[[uncertain]]` parameters anew for every path (`run --uncertain`). Off: the
     /// section is ignored and the results are those of the scenario's own values.
     pub uncertain: bool,
+    /// Simulate in batches until the standard error of a metric's mean is at or below a target,
+    /// `simulation.paths` the limit (`run --target-se`, [`crate::precision`]); `None` runs
+    /// every path.
+    pub target_se: Option<TargetSe>,
 }
 
 impl Default for RunOptions {
@@ -41,6 +46,7 @@ impl Default for RunOptions {
             paths_format: PathsFormat::Csv,
             memory_budget: None,
             uncertain: false,
+            target_se: None,
         }
     }
 }
@@ -66,6 +72,8 @@ pub struct Completed {
     pub folder: PathBuf,
     /// What the report wants the user to know (e.g. charts skipped without `paths.csv`).
     pub notes: Vec<String>,
+    /// With a target standard error: whether it was reached, at how many paths.
+    pub target: Option<Status>,
 }
 
 /// The default result folder of a run of a scenario: `output/<meta.name>`, and
@@ -120,6 +128,9 @@ pub struct Simulated {
     pub point: Option<Results>,
     /// Of all the work, the paired run's included.
     pub info: RunInfo,
+    /// With a target standard error ([`simulate_to_target`]): where the run stopped; the
+    /// results then hold paths `0..target.paths`.
+    pub target: Option<Status>,
 }
 
 /// [`simulate_run`], the file of paths streamed to `paths` (a path and a format) if given,
@@ -137,6 +148,37 @@ pub fn simulate_run_with(
     paths: Option<(&Path, PathsFormat)>,
     uncertain: bool,
 ) -> Result<Simulated, Error> {
+    simulate_in(scenario, pool, observer, paths, uncertain, None)
+}
+
+/// [`simulate_run`] to a target standard error (`run --target-se`): the paths in the batches
+/// of [`precision::batch_ends`], until the standard error of the mean of `target.metric`
+/// ([`precision::mean_se`]) is at or below `target.target` after a batch, or the scenario's
+/// `simulation.paths` are done. The observer hears the standard error after each batch
+/// ([`Observer::precision`]); [`Simulated::target`] says where the run stopped. The results and
+/// the file of paths are those of a plain run of that many paths.
+pub fn simulate_to_target(
+    scenario: &Scenario,
+    pool: &Pool,
+    observer: &dyn Observer,
+    paths: Option<(&Path, PathsFormat)>,
+    target: TargetSe,
+) -> Result<Simulated, Error> {
+    simulate_in(scenario, pool, observer, paths, false, Some(target))
+}
+
+/// [`simulate_run_with`], to `target` if given (refused with `uncertain`).
+fn simulate_in(
+    scenario: &Scenario,
+    pool: &Pool,
+    observer: &dyn Observer,
+    paths: Option<(&Path, PathsFormat)>,
+    uncertain: bool,
+    target: Option<TargetSe>,
+) -> Result<Simulated, Error> {
+    if let Some(t) = &target {
+        t.check(uncertain, false)?;
+    }
     let paths_csv = paths.map(|(p, _)| p);
     can_draw(scenario, uncertain)?;
     let parameters = if uncertain { scenario.uncertain() } else { &[] };
@@ -158,29 +200,76 @@ pub fn simulate_run_with(
         None => None,
     };
     let (mut kept, mut point): (Option<Results>, Option<Results>) = (None, None);
+    let mut status = None;
     // Unit 0 is the run the file of paths holds; unit 1 the paired point-value run.
-    let on_outcomes = |unit, chunk: &[crate::engine::PathOutcome]| match (csv.as_mut(), paths_csv) {
-        // The values are a function of (seed, path): drawn again rather than carried along.
-        (Some(w), Some(p)) if unit == 0 => w
-            .write_with(chunk, |o| extra_cells(scenario, parameters, o))
-            .map_err(|e| io_error(p, e)),
-        _ => Ok(()),
-    };
-    let on_unit = |unit, r| {
-        match unit {
-            0 => kept = Some(r),
-            _ => point = Some(r),
-        }
-        Ok(())
-    };
+    let mut on_outcomes =
+        |unit, chunk: &[crate::engine::PathOutcome]| match (csv.as_mut(), paths_csv) {
+            // The values are a function of (seed, path): drawn again rather than carried along.
+            (Some(w), Some(p)) if unit == 0 => w
+                .write_with(chunk, |o| extra_cells(scenario, parameters, o))
+                .map_err(|e| io_error(p, e)),
+            _ => Ok(()),
+        };
     if parameters.is_empty() {
-        pool.simulate(
-            &[WorkUnit::new(&model, 0..count)],
-            observer,
-            on_outcomes,
-            on_unit,
-        )?;
+        // One batch of every path, or the batches of a target, each appended to the last.
+        let ends = match target {
+            Some(_) => precision::batch_ends(scenario),
+            None => vec![count],
+        };
+        let mut before = 0;
+        for (k, &end) in ends.iter().enumerate() {
+            let batch = InBatch {
+                inner: observer,
+                before,
+                limit: count,
+            };
+            let mut done = None;
+            pool.simulate(
+                &[WorkUnit::new(&model, before..end)],
+                &batch,
+                &mut on_outcomes,
+                |_, r| {
+                    done = Some(r);
+                    Ok(())
+                },
+            )
+            .map_err(|e| batch.whole(e))?;
+            let done = done.unwrap_or_else(|| Results::empty(before, model.shape));
+            // Never refused: the batches are consecutive ranges of one model's paths.
+            match &mut kept {
+                None => kept = Some(done),
+                Some(all) => all.append(done).map_err(|e| Error::Input(e.to_string()))?,
+            }
+            before = end;
+            let (Some(t), Some(all)) = (target, &kept) else {
+                continue;
+            };
+            let now = Status {
+                target: t,
+                se: precision::mean_se(
+                    scenario,
+                    &all.scalar_column(t.metric)?,
+                    Some(all.weights()),
+                    0,
+                ),
+                paths: end,
+                limit: count,
+                batches: k + 1,
+            };
+            observer.precision(&now);
+            status = Some(now);
+            if now.reached() {
+                break;
+            }
+        }
     } else {
+        let on_unit = |unit, r| {
+            match unit {
+                0 => kept = Some(r),
+                _ => point = Some(r),
+            }
+            Ok(())
+        };
         pool.simulate_per_path_and_point(
             0..count,
             &path_model,
@@ -200,6 +289,7 @@ pub fn simulate_run_with(
         results,
         point,
         info,
+        target: status,
     })
 }
 
@@ -311,9 +401,12 @@ pub fn run(
         resources::run_memory(scenario, threads, options.uncertain),
     )?;
     can_draw(scenario, options.uncertain)?;
+    if let Some(t) = &options.target_se {
+        t.check(options.uncertain, false)?;
+    }
     let folder = OutputDir::create(destination, output::RUN)?;
     let csv_path = folder.file(options.paths_format.file());
-    let done = simulate_run_with(
+    let done = simulate_in(
         scenario,
         &pool,
         observer,
@@ -321,6 +414,7 @@ pub fn run(
             .paths_csv
             .then_some((csv_path.as_path(), options.paths_format)),
         options.uncertain,
+        options.target_se,
     )?;
     write_folder(folder, scenario, done, options.uncertain, observer)
 }
@@ -336,13 +430,19 @@ pub(crate) fn write_folder(
     observer: &dyn Observer,
 ) -> Result<Completed, Error> {
     let point = done.point.as_ref().map(|p| p as &dyn OutcomeColumns);
+    // A run to a target that stopped early is the plain run of the paths it simulated.
+    let ran = match &done.target {
+        Some(t) => precision::scenario_run(scenario, t)?,
+        None => None,
+    };
     let (folder, notes) = write_files(
         folder,
-        scenario,
+        ran.as_ref().unwrap_or(scenario),
         &done.results,
         point,
         &done.info,
         uncertain,
+        done.target.as_ref(),
         observer,
     )?;
     Ok(Completed {
@@ -351,12 +451,16 @@ pub(crate) fn write_folder(
         info: done.info,
         folder,
         notes,
+        target: done.target,
     })
 }
 
 /// [`write_folder`] from outcomes read one column at a time: what a merge of shards writes, the
 /// same files through the same code. `point`: the paired point-value run of a run with
-/// parameter uncertainty. Where the folder now is, and what the report wants the user to know.
+/// parameter uncertainty; `target`: where a run to a target standard error stopped
+/// (`summary.json`'s `target_se`). Where the folder now is, and what the report wants the user
+/// to know.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn write_files(
     folder: OutputDir,
     scenario: &Scenario,
@@ -364,11 +468,15 @@ pub(crate) fn write_files(
     point: Option<&dyn OutcomeColumns>,
     info: &RunInfo,
     uncertain: bool,
+    target: Option<&Status>,
     observer: &dyn Observer,
 ) -> Result<(PathBuf, Vec<String>), Error> {
     let mut summary = output::summary_json_of(scenario, results, info)?;
     if uncertain {
         summary["uncertain"] = output::uncertain_json(scenario);
+    }
+    if let Some(t) = target {
+        summary["target_se"] = t.json();
     }
     if let Some(point) = point {
         summary["point_values"] = output::point_values_json(scenario, point)?;

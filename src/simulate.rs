@@ -113,6 +113,9 @@ pub trait Observer {
     fn should_stop(&self) -> bool {
         false
     }
+    /// Called after each batch of a run to a target standard error (`run --target-se`): the
+    /// standard error so far against the target ([`crate::precision::Status`]).
+    fn precision(&self, _status: &crate::precision::Status) {}
     /// A flag the worker threads read before each path, so that a stop takes effect within a
     /// path's time rather than a chunk's (e.g. set by a Ctrl-C handler). By default `None`:
     /// only [`Observer::should_stop`] is asked, between chunks. A stop never changes results:

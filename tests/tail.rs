@@ -246,6 +246,45 @@ fn tail_runs_in_shards_merge_into_the_single_run_with_their_weights() {
 }
 
 #[test]
+fn a_target_se_under_tail_sampling_stops_on_the_weighted_standard_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let base = root().join("scenarios/baseline.toml").display().to_string();
+    let out = microfolio(
+        d,
+        &[
+            "run",
+            base.as_str(),
+            "--paths",
+            "1024",
+            "--sampling",
+            "tail",
+            "--set",
+            "simulation.horizon_years=3",
+            "--set",
+            "simulation.tail_pilot_paths=200",
+            "--target-se",
+            "final_capital=1e12",
+            "--out",
+            "t",
+            "-q",
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let s = json(&d.join("t/summary.json"));
+    // A loose target: the first batch of 256 paths, and the se it stopped on is the one the
+    // summary reports, weighted.
+    assert_eq!(s["target_se"]["paths"], 256);
+    assert_eq!(s["target_se"]["reached"], true);
+    assert_eq!(s["target_se"]["se"], s["metrics"]["final_capital"]["se"]);
+    assert_eq!(s["sampling"]["method"], "tail");
+}
+
+#[test]
 fn what_cannot_take_tail_sampling_refuses_it() {
     let dir = tempfile::tempdir().unwrap();
     let base = root().join("scenarios/baseline.toml").display().to_string();

@@ -1,6 +1,7 @@
 """The Python API: scenarios, errors, runs, design points, studies, progress and Ctrl-C."""
 
 import _thread
+import json
 import threading
 import time
 import warnings
@@ -65,6 +66,30 @@ def test_run_in_memory():
     assert {"year", "label", "metric", "mean", "p05", "p95"} <= set(r.timeseries.columns)
     assert r.metrics.loc["defaults", "mean"] == r.summary["metrics"]["defaults"]["mean"]
     assert mf.run(mf.loads(SMALL), paths=30, progress=False, keep_paths=False).paths is None
+
+
+def test_run_to_a_target_standard_error(tmp_path):
+    s = mf.loads(SMALL)
+    # The known answers: the standard errors of the plain runs of the batches 256 and 512.
+    se = {n: mf.run(s, paths=n, progress=False).summary["metrics"]["net_loss"]["se"]
+          for n in (256, 512)}
+    target = (se[256] * se[512]) ** 0.5
+    r = mf.run(s, paths=2000, progress=False, target_se=f"net_loss={target!r}")
+    assert r.summary["target_se"] == {"metric": "net_loss", "target": target, "reached": True,
+                                      "se": se[512], "paths": 512, "limit": 2000, "batches": 2}
+    # The plain run of the paths it stopped at, path for path.
+    plain = mf.run(s, paths=512, progress=False)
+    assert r.summary["metrics"] == plain.summary["metrics"]
+    assert r.paths.equals(plain.paths)
+    # Its folder is the command line's, with the record.
+    folder = r.write(tmp_path / "t", progress=False)
+    written = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+    assert written["target_se"] == r.summary["target_se"]
+    assert written["metrics"] == plain.summary["metrics"]
+    with pytest.raises(mf.InputError, match="unknown metric `nett_loss`"):
+        mf.run(s, paths=300, progress=False, target_se="nett_loss=5")
+    with pytest.raises(mf.InputError, match="not a positive number"):
+        mf.run(s, paths=300, progress=False, target_se="net_loss=0")
 
 
 def test_rqmc_is_refused_where_standard_errors_assume_independent_paths():

@@ -103,6 +103,9 @@ pub struct RunMeta {
     /// Under `tail` sampling, what `summary.json`'s `sampling` entry says of it (absent from a
     /// summary written by hand: `None`).
     pub tail: Option<TailMeta>,
+    /// After `run --target-se`: the target and where the run stopped (summary.json's
+    /// `target_se`).
+    pub target_se: Option<crate::precision::Status>,
     /// The yearly rows of every path: the horizon's years and the ledger's after them.
     pub shape: crate::results::Shape,
     /// After `run --uncertain`: the scenario keys its paths drew (summary.json's `uncertain`
@@ -657,6 +660,16 @@ fn run_meta(
         Some(Value::String(t)) => Some(t.clone()),
         Some(_) => return Err(problem(path, "started_utc: not a date and time")),
     };
+    let target_se = match s.get("target_se") {
+        None => None,
+        Some(v) => Some(crate::precision::Status::from_json(v).ok_or_else(|| {
+            problem(
+                path,
+                "target_se: not a record of a target standard error (metric, target, se, \
+                 paths, limit, batches)",
+            )
+        })?),
+    };
     let spec = scenario.spec();
     let paths = int("paths")?;
     let seed = int("seed")?;
@@ -710,6 +723,7 @@ fn run_meta(
         sampling: spec.simulation.sampling,
         randomisations: spec.simulation.rqmc_randomisations as u64,
         tail: tail_meta(s),
+        target_se,
         shape: crate::model::shape(spec),
         drawn_keys: s
             .get("uncertain")

@@ -65,8 +65,8 @@ pub struct MergeArgs {
 /// Options every run and study shares.
 #[derive(Args, Debug)]
 pub struct WorkArgs {
-    /// Number of paths (overrides simulation.paths); every variant of a study runs the same
-    /// paths.
+    /// Number of paths (overrides simulation.paths; with `run --target-se`, the most it runs);
+    /// every variant of a study runs the same paths.
     #[arg(long, value_parser = whole::<u64>)]
     pub paths: Option<u64>,
     /// Seed (overrides simulation.seed), of every variant of a study.
@@ -316,6 +316,12 @@ pub struct RunArgs {
     /// `rqmc` (randomised quasi-Monte Carlo: scrambled Sobol' points; docs/model.md §12).
     #[arg(long, value_name = "plain|rqmc")]
     pub sampling: Option<String>,
+    /// Simulate in batches (256 paths, then doubling) until the standard error of the mean of
+    /// METRIC, as summary.json reports it, is at or below VALUE (in the metric's unit: euros, a
+    /// fraction for a percentage), e.g. cost_to_state=50e3; --paths (simulation.paths) is then
+    /// the limit. The same seed stops at the same paths on any threads (docs/model.md §12.1).
+    #[arg(long, value_name = "METRIC=VALUE")]
+    pub target_se: Option<String>,
 }
 
 /// The command line as parsed: `--paths`, which the studies over a design refuse (their

@@ -15,6 +15,7 @@ use args::{
     SweepArgs, TornadoArgs, ValidateArgs, VariantsWork, WorkArgs,
 };
 use microfolio::output::PathsFormat;
+use microfolio::precision::TargetSe;
 use microfolio::report::ReportError;
 use microfolio::scenario::{Sampling, shorten, shorten_words};
 use microfolio::study::morris::{Morris, MorrisSettings};
@@ -115,6 +116,7 @@ fn flag(arg: Arg, metrics: &str) -> &str {
         Arg::Draws => "--draws",
         Arg::PathsPerDraw => "--paths-per-draw",
         Arg::Voi => "--voi",
+        Arg::TargetSe => "--target-se",
     }
 }
 
@@ -409,12 +411,21 @@ fn run(args: RunArgs) -> ExitCode {
             );
         }
     };
+    let target_se = match args.target_se.as_deref().map(str::parse::<TargetSe>) {
+        None => None,
+        Some(Ok(t)) => match t.check(args.uncertain, args.run.shard.is_some()) {
+            Ok(()) => Some(t),
+            Err(e) => return failed(e, ""),
+        },
+        Some(Err(e)) => return failed(e, ""),
+    };
     let options = RunOptions {
         threads: args.run.threads,
         paths_csv: !args.no_paths_csv,
         paths_format,
         memory_budget: None,
         uncertain: args.uncertain,
+        target_se,
     };
     if let Some(text) = &args.run.shard {
         return shard::run(&scenario, &args.run, text, &options);
@@ -435,6 +446,9 @@ fn run(args: RunArgs) -> ExitCode {
     let paths =
         scenario.spec().simulation.paths as u64 * microfolio::shard::run_unit_count(args.uncertain);
     let bar = Bar::new(paths, args.run.quiet, None);
+    if let Some(t) = &target_se {
+        bar.aiming_at(t);
+    }
     let outcome = microfolio::run(&scenario, &destination, &options, &bar);
     bar.finish();
     match outcome {

@@ -36,6 +36,9 @@ pub fn run(scenario: &Scenario, done: &Completed, uncertain: bool) -> io::Result
         per_second / 1e6,
         per_second / 1e6 / info.threads as f64
     )?;
+    if let Some(t) = &done.target {
+        writeln!(out, "{}", capitalised(&t.sentence()))?;
+    }
     if uncertain {
         let n = scenario.uncertain().len();
         writeln!(
@@ -160,6 +163,14 @@ pub fn study<S: Study>(study: &S, done: &Done<S::Results>) -> io::Result<()> {
     )?;
     out.write_all(study.summarise(&done.results).as_bytes())?;
     done_lines(&mut out, &done.folder)
+}
+
+/// `text` with its first letter a capital: a sentence of the library's on a line of its own.
+fn capitalised(text: &str) -> String {
+    let mut chars = text.chars();
+    chars.next().map_or(String::new(), |c| {
+        c.to_uppercase().chain(chars).collect::<String>()
+    })
 }
 
 /// Where the result folder and its report are.

@@ -11,6 +11,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use indicatif::{ProgressBar, ProgressState, ProgressStyle};
 use microfolio::output::LeftBehind;
+use microfolio::precision::{Status, TargetSe};
 use microfolio::{Observer, Progress};
 
 /// Set by Ctrl-C once the work has begun; read by the driver and its worker threads.
@@ -53,26 +54,23 @@ impl Bar {
     /// begins: from now on Ctrl-C asks it to stop.
     pub fn new(total_paths: u64, quiet: bool, unit: Option<&'static str>) -> Bar {
         let show = !quiet && std::io::stderr().is_terminal();
-        let template = if unit.is_some() {
-            "{bar:40.cyan/blue} {pos}/{len} paths  {msg}  {rate}  ETA {eta}"
-        } else {
-            "{bar:40.cyan/blue} {pos}/{len} paths  {rate}  ETA {eta}"
-        };
         let bar = show.then(|| {
             let bar = ProgressBar::new(total_paths);
-            let style = ProgressStyle::with_template(template)
-                .expect("a valid template")
-                .with_key(
-                    "rate",
-                    |state: &ProgressState, w: &mut dyn std::fmt::Write| {
-                        let _ = write!(w, "{}", rate(state.per_sec()));
-                    },
-                );
-            bar.set_style(style);
+            bar.set_style(style(unit.is_some()));
             bar
         });
         *WORKING.lock().unwrap_or_else(|e| e.into_inner()) = true;
         Bar { bar, unit }
+    }
+
+    /// Show the standard error against `target` beside the paths (`se €61.2k → €50.0k`), for a
+    /// run to a target standard error: updated after each batch ([`Observer::precision`]); the
+    /// limit is the bar's length.
+    pub fn aiming_at(&self, target: &TargetSe) {
+        if let Some(bar) = &self.bar {
+            bar.set_style(style(true));
+            bar.set_message(se_message(None, target));
+        }
     }
 
     /// Remove the bar from the terminal.
@@ -97,6 +95,12 @@ impl Observer for Bar {
         }
     }
 
+    fn precision(&self, status: &Status) {
+        if let Some(bar) = &self.bar {
+            bar.set_message(se_message(status.se, &status.target));
+        }
+    }
+
     fn should_stop(&self) -> bool {
         INTERRUPTED.load(Ordering::Relaxed)
     }
@@ -115,6 +119,32 @@ impl Observer for Bar {
     }
 }
 
+/// The bar's look: with a message beside the paths (`variant 2/5`, `se €61.2k → €50.0k`) or
+/// without.
+fn style(message: bool) -> ProgressStyle {
+    let template = if message {
+        "{bar:40.cyan/blue} {pos}/{len} paths  {msg}  {rate}  ETA {eta}"
+    } else {
+        "{bar:40.cyan/blue} {pos}/{len} paths  {rate}  ETA {eta}"
+    };
+    ProgressStyle::with_template(template)
+        .expect("a valid template")
+        .with_key(
+            "rate",
+            |state: &ProgressState, w: &mut dyn std::fmt::Write| {
+                let _ = write!(w, "{}", rate(state.per_sec()));
+            },
+        )
+}
+
+/// The standard error so far against the target, in the metric's unit: `se €61.2k → €50.0k`
+/// (`se – → €50.0k` before the first batch is done).
+fn se_message(se: Option<f64>, target: &TargetSe) -> String {
+    let unit = target.metric.unit();
+    let now = se.map_or("–".to_string(), |s| unit.error(s));
+    format!("se {now} → {}", unit.error(target.target))
+}
+
 /// Paths a second as the bar shows them: `217 paths/s` (indicatif's own `{per_sec}` shows
 /// `217.0789/s`).
 fn rate(per_second: f64) -> String {
@@ -128,6 +158,16 @@ fn rate(per_second: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::rate;
+
+    #[test]
+    fn the_standard_error_is_shown_against_its_target() {
+        let target: microfolio::precision::TargetSe = "cost_to_state=50e3".parse().unwrap();
+        assert_eq!(
+            super::se_message(Some(61_234.0), &target),
+            "se €61.2k → €50.0k"
+        );
+        assert_eq!(super::se_message(None, &target), "se – → €50.0k");
+    }
 
     #[test]
     fn the_rate_is_whole_paths_a_second() {

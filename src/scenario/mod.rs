@@ -227,7 +227,10 @@ impl Scenario {
         if let Some(p) = paths {
             spec.simulation.paths =
                 i64::try_from(p).map_err(|_| too_large("simulation.paths", p))?;
-            overridden.push("simulation.paths".into());
+            // Once, however often it is set (a run to a target records the paths it ran).
+            if !overridden.iter().any(|k| k == "simulation.paths") {
+                overridden.push("simulation.paths".into());
+            }
         }
         if let Some(s) = seed {
             spec.simulation.seed = i64::try_from(s).map_err(|_| too_large("simulation.seed", s))?;

@@ -1214,7 +1214,7 @@ fn merge_run(
     };
     let point = point.as_ref().map(|p| p as &dyn OutcomeColumns);
     run::write_files(
-        folder, scenario, &columns, point, &info, uncertain, observer,
+        folder, scenario, &columns, point, &info, uncertain, None, observer,
     )
 }
 

@@ -176,6 +176,9 @@ pub fn run(
     observer: &dyn Observer,
 ) -> Result<Written, Error> {
     let uncertain = options.uncertain;
+    if let Some(t) = &options.target_se {
+        t.check(uncertain, true)?;
+    }
     crate::run::can_draw(scenario, uncertain)?;
     let recipe = run_recipe(scenario, options.paths_csv, options.paths_format, uncertain);
     if recipe::scenario_from(&recipe["scenario"])? != *scenario {

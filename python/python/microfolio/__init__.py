@@ -285,13 +285,15 @@ class Result:
     columns of ``paths.csv``), ``timeseries`` (tidy, as ``timeseries.csv``), ``scenario``."""
 
     def __init__(self, scenario: Scenario, summary: dict, paths: Optional[pd.DataFrame],
-                 timeseries: pd.DataFrame, threads: Optional[int], uncertain: bool = False):
+                 timeseries: pd.DataFrame, threads: Optional[int], uncertain: bool = False,
+                 target_se: Optional[str] = None):
         self.scenario = scenario
         self.summary = summary
         self.paths = paths
         self.timeseries = timeseries
         self._threads = threads
         self._uncertain = uncertain
+        self._target_se = target_se
 
     @property
     def metrics(self) -> pd.DataFrame:
@@ -309,7 +311,7 @@ class Result:
         return Path(_work(
             lambda c: _native.write_run(self.scenario._native, folder, c, self._threads,
                                         self.paths is not None, paths_format,
-                                        self._uncertain),
+                                        self._uncertain, self._target_se),
             progress=progress, label=self.scenario.name))
 
     def __repr__(self) -> str:
@@ -318,7 +320,8 @@ class Result:
 
 def run(scenario: Union[Scenario, PathLike], *, paths: Optional[int] = None,
         seed: Optional[int] = None, threads: Optional[int] = None, progress: bool = True,
-        keep_paths: bool = True, uncertain: bool = False) -> Result:
+        keep_paths: bool = True, uncertain: bool = False,
+        target_se: Optional[str] = None) -> Result:
     """Simulate a scenario (or a scenario file) as ``microfolio run`` does, keeping the results
     in memory. ``paths`` and ``seed`` replace the scenario's; ``threads`` defaults to every
     core; ``keep_paths=False`` skips the per-path table (for huge runs). ``uncertain=True``
@@ -326,18 +329,23 @@ def run(scenario: Union[Scenario, PathLike], *, paths: Optional[int] = None,
     --uncertain`` does: the per-path table then has a column ``uncertain.<name>`` per parameter
     with the value the path drew, ``summary["uncertain"]`` the section, and
     ``summary["point_values"]`` the paired run at the point values (the same paths with no
-    parameter drawn, as the report shows beside the drawn outcomes; about twice the time)."""
+    parameter drawn, as the report shows beside the drawn outcomes; about twice the time).
+    ``target_se="cost_to_state=50e3"`` simulates in batches until the standard error of that
+    mean is at or below the value, as ``microfolio run --target-se`` does: ``paths`` (or the
+    scenario's) is then the limit, and ``summary["target_se"]`` says whether the target was
+    reached and at how many paths."""
     s = _sized(_scenario(scenario), paths, seed)
     with tempfile.TemporaryDirectory(prefix="microfolio-") as tmp:
         csv = os.path.join(tmp, "paths.csv") if keep_paths else None
         summary, timeseries = _work(
-            lambda c: _native.simulate(s._native, c, csv, threads, uncertain),
+            lambda c: _native.simulate(s._native, c, csv, threads, uncertain, target_se),
             progress=progress, label=s.name)
         table = pd.read_csv(csv) if keep_paths else None
     # The label is a calendar year or `after` (docs/model.md §11.4): always text, so that a
     # filter on it works the same whichever rows the run has.
     return Result(s, json.loads(summary), table,
-                  _read_csv_text(timeseries, dtype={"label": str}), threads, uncertain)
+                  _read_csv_text(timeseries, dtype={"label": str}), threads, uncertain,
+                  target_se)
 
 
 def _read_csv_text(text: str, dtype=None) -> pd.DataFrame:
