@@ -13,7 +13,9 @@
 //! ```
 //!
 //! Arguments: the scenario, paths per replicate, replicates, R of rqmc, the methods compared
-//! with plain (`rqmc`, `tail` or both). The estimates are the means of `cost_to_state`,
+//! with plain (`rqmc`, `tail` or both). The last column is the root mean square of the
+//! standard error the method's summary reports: close to its sd over the replicates when the
+//! reported error is honest. The estimates are the means of `cost_to_state`,
 //! `state_cost_total_pv` and `final_capital`, P(capital depleted), and the 99% expected
 //! shortfall of `net_loss` — each as `summary.json` and the report compute it under the method.
 
@@ -81,6 +83,9 @@ fn main() {
     let mut values = vec![vec![Vec::with_capacity(reps); ESTIMATES.len()]; methods.len()];
     let mut seconds = vec![0.0f64; methods.len()];
     let mut ess = 0.0;
+    // The squared standard errors each method's summary reports of the means, summed over
+    // the replicates (NaN for the shortfall, which has none).
+    let mut said = vec![vec![0.0f64; ESTIMATES.len()]; methods.len()];
     for k in 0..reps {
         for (m, sampling) in methods.iter().enumerate() {
             let sets = [
@@ -100,6 +105,22 @@ fn main() {
             }
             for (e, (_, metric, shortfall)) in ESTIMATES.iter().enumerate() {
                 values[m][e].push(estimate(&results, *metric, *shortfall));
+                let se = match (shortfall, sampling.as_str()) {
+                    (true, _) => f64::NAN,
+                    // Under rqmc the summary's se is the randomisations'.
+                    (false, "rqmc") => {
+                        let column: Vec<f64> = results
+                            .scalar(*metric)
+                            .map(|v| v.unwrap_or(f64::NAN))
+                            .collect();
+                        microfolio::rqmc::randomisation_se(&column, 0, r).unwrap_or(f64::NAN)
+                    }
+                    (false, _) => results
+                        .summary(*metric)
+                        .and_then(|s| s.se)
+                        .unwrap_or(f64::NAN),
+                };
+                said[m][e] += se * se;
             }
         }
     }
@@ -123,8 +144,14 @@ fn main() {
     let mut rng = stream(24, 0, 0);
     for (m, method) in methods.iter().enumerate().skip(1) {
         println!(
-            "\n{method} against plain\n{:<22} {:>12} {:>12} {:>12} {:>13} {:>22}",
-            "estimate", "mean", "sd plain", "sd method", "var ratio", "efficiency (95%)"
+            "\n{method} against plain\n{:<22} {:>12} {:>12} {:>12} {:>13} {:>22} {:>12}",
+            "estimate",
+            "mean",
+            "sd plain",
+            "sd method",
+            "var ratio",
+            "efficiency (95%)",
+            "se said"
         );
         for (e, (name, _, _)) in ESTIMATES.iter().enumerate() {
             let (plain, other) = (&values[0][e], &values[m][e]);
@@ -146,7 +173,7 @@ fn main() {
             boot.sort_by(f64::total_cmp);
             let at = |p: f64| boot[((RESAMPLES - 1) as f64 * p) as usize];
             println!(
-                "{:<22} {:>12.4e} {:>12.4e} {:>12.4e} {:>13.2} {:>8.2} ({:.2}–{:.2})",
+                "{:<22} {:>12.4e} {:>12.4e} {:>12.4e} {:>13.2} {:>8.2} ({:.2}–{:.2}) {:>12.4e}",
                 name,
                 mean_sd(other).0,
                 vp.sqrt(),
@@ -155,6 +182,7 @@ fn main() {
                 vp / vo * time,
                 at(0.025),
                 at(0.975),
+                (said[m][e] / reps as f64).sqrt(),
             );
         }
     }

@@ -102,6 +102,22 @@ def test_rqmc_is_refused_where_standard_errors_assume_independent_paths():
     assert mf.run(s, paths=8, progress=False).summary["paths"] == 8
 
 
+def test_tail_sampling_weights_every_path_and_is_refused_by_evaluate():
+    s = mf.loads(SMALL).with_values({"simulation.sampling": "tail",
+                                     "simulation.tail_pilot_paths": 100})
+    r = mf.run(s, paths=60, progress=False)
+    assert r.summary["sampling"]["method"] == "tail"
+    # paths.csv's weight column: the likelihood ratios, at most 5 (the defensive mixture),
+    # whose regression estimate of P(capital depleted) is the summary's.
+    w = r.paths["weight"]
+    assert (w > 0).all() and (w <= 5).all() and (w != 1).any()
+    assert abs(r.summary["sampling"]["effective_sample_size"]
+               - w.sum() ** 2 / (w ** 2).sum()) < 1e-6
+    with pytest.raises(mf.InputError, match="only `run`"):
+        mf.evaluate(s, pd.DataFrame({"segment.starter.annual_pd": [0.04]}),
+                    paths_per_point=8, progress=False)
+
+
 def test_evaluate_common_random_numbers():
     s = mf.loads(SMALL)
     design = pd.DataFrame({"segment.starter.annual_pd": [0.04, 0.06, 0.12, 0.06]})
