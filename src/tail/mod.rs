@@ -116,7 +116,11 @@ pub fn choice_if_tail(scenario: &Scenario, pool: &Pool) -> Result<Option<Arc<Tai
 /// found by the pilot on `pool`, once per process for a scenario of the same content.
 pub fn choose(scenario: &Scenario, pool: &Pool) -> Result<Arc<TailChoice>, Error> {
     static CHOSEN: OnceLock<Mutex<HashMap<String, Arc<TailChoice>>>> = OnceLock::new();
-    let key = scenario.spec().to_toml();
+    // Keyed by the scenario's content but its paths, which the pilot does not read: a run to
+    // a target standard error writes its scenario with the paths it stopped at.
+    let mut spec = scenario.spec().clone();
+    spec.simulation.paths = 0;
+    let key = spec.to_toml();
     let chosen = CHOSEN.get_or_init(Default::default);
     if let Some(c) = chosen.lock().expect("not poisoned").get(&key) {
         return Ok(c.clone());
