@@ -257,7 +257,7 @@ fn randomisations(scenario: &Scenario) -> Option<u64> {
 }
 
 /// The `sampling` entry of `summary.json`: the method, and how its standard errors are made.
-fn sampling_json(rqmc: Option<u64>) -> Value {
+pub fn sampling_json(rqmc: Option<u64>) -> Value {
     match rqmc {
         None => json!({ "method": "plain", "se": PLAIN_SE_NOTE }),
         Some(r) => json!({ "method": "rqmc", "randomisations": r, "se": RQMC_SE_NOTE }),

@@ -17,7 +17,7 @@ use microfolio::study::nested::{DEFAULT_DRAWS, DEFAULT_PATHS_PER_DRAW, Nesting};
 use microfolio::study::params::{SweepParam, VariantSpec};
 use microfolio::study::sobol::{Sobol, SobolSettings};
 use microfolio::study::voi::Outcome;
-use microfolio::study::{KEY_METRICS, SizeWarning, parse_metrics};
+use microfolio::study::{KEY_METRICS, MetricStats, SizeWarning, parse_metrics};
 use microfolio::{
     Arg, Compare, Error, ErrorKind, Model, Observer, Options, Override, Pool, Progress, RunOptions,
     Scalar, Scenario, ScenarioError, Sweep, Tornado, WorkUnit, metrics::Yearly, run_study,
@@ -392,17 +392,8 @@ fn evaluate(
     threads: Option<usize>,
 ) -> PyResult<(Vec<String>, Vec<Vec<(Option<f64>, Option<f64>)>>)> {
     let metrics = metric_list(metrics).map_err(|e| error(py, e))?;
-    // Its standard errors are the plain formula's, which rqmc's dependent points make wrong.
-    if scenario.inner.spec().simulation.sampling == microfolio::scenario::Sampling::Rqmc {
-        return Err(error(
-            py,
-            microfolio::Error::Input(format!(
-                "{}: simulation.sampling = \"rqmc\": only `run` takes it so far (evaluate's \
-                 standard errors assume independent paths); allowed here: \"plain\"",
-                scenario.inner.file()
-            )),
-        ));
-    }
+    // A sampling whose standard errors evaluate knows how to make (plain or rqmc), or refused.
+    let method = microfolio::study::sampling(&scenario.inner).map_err(|e| error(py, e))?;
     let base = scenario
         .inner
         .with_run_size(Some(paths), None)
@@ -443,7 +434,7 @@ fn evaluate(
                     |_, r| {
                         let row = metrics
                             .iter()
-                            .map(|m| match r.summary(*m) {
+                            .map(|m| match MetricStats::sampled(&r, *m, method) {
                                 Some(s) => (Some(s.mean), s.se),
                                 None => (None, None),
                             })

@@ -72,6 +72,11 @@ pub struct WorkArgs {
     /// Seed (overrides simulation.seed), of every variant of a study.
     #[arg(long, value_parser = whole::<u64>)]
     pub seed: Option<u64>,
+    /// How the paths' credit cycles are drawn (overrides simulation.sampling), for every
+    /// variant of a study: `plain`, or `rqmc` (randomised quasi-Monte Carlo: scrambled Sobol'
+    /// points; docs/model.md §12).
+    #[arg(long, value_name = "plain|rqmc")]
+    pub sampling: Option<String>,
     /// Output folder [default: output/<meta.name> for a run, output/<meta.name>-<study> for a
     /// study].
     #[arg(long)]
@@ -312,10 +317,6 @@ pub struct RunArgs {
     /// Replace the result in the default folder even if another scenario file wrote it.
     #[arg(long)]
     pub replace: bool,
-    /// How the paths' credit cycles are drawn (overrides simulation.sampling): `plain`, or
-    /// `rqmc` (randomised quasi-Monte Carlo: scrambled Sobol' points; docs/model.md §12).
-    #[arg(long, value_name = "plain|rqmc")]
-    pub sampling: Option<String>,
 }
 
 /// The command line as parsed: `--paths`, which the studies over a design refuse (their

@@ -503,6 +503,17 @@ impl Study for Calibration {
         self.settings.paths_per_point
     }
 
+    /// A target's Monte Carlo error is kept, in its history and its shards' records, as the
+    /// variance over the point's paths: under rqmc the error of the mean is not that variance
+    /// over the paths, and those files have no place for the randomisations' error yet.
+    fn rqmc_refused(&self) -> Option<&'static str> {
+        Some(
+            "a calibration keeps the Monte Carlo error of a target's mean as the variance \
+             over the point's paths divided by the paths, which rqmc's dependent points make \
+             wrong",
+        )
+    }
+
     /// Every wave's paths still to run, as if every wave ran: the waves may stop earlier.
     fn paths_total(&self) -> u64 {
         self.units_total() as u64 * self.settings.paths_per_point
@@ -544,6 +555,7 @@ impl Study for Calibration {
     /// or, given the next wave's points' statistics by the merge of its shards, the history
     /// with that wave added, stopped or not.
     fn compute_from(&self, source: ResultSource<'_>) -> Result<Calibrated, Error> {
+        super::study_sampling(self)?;
         let before = self
             .previous
             .as_ref()
