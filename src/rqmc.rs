@@ -188,13 +188,13 @@ mod tests {
         let se = randomisation_se(&column, 3, 2).unwrap();
         assert!((se - 1.0).abs() < 1e-15, "{se}");
         assert_eq!(randomisation_se(&[1.0, f64::NAN], 0, 2), None);
-        assert_eq!(
-            SeMethod::Randomisations(2).se(&column, 3),
-            Some((se, 1.0))
-        );
+        assert_eq!(SeMethod::Randomisations(2).se(&column, 3), Some((se, 1.0)));
         // Plain: sd / sqrt(n) over the defined values, n - 1 degrees of freedom.
         let (plain, df) = SeMethod::Paths.se(&column, 3).unwrap();
-        assert!((plain - (8.0f64 / 3.0 / 4.0).sqrt()).abs() < 1e-15, "{plain}");
+        assert!(
+            (plain - (8.0f64 / 3.0 / 4.0).sqrt()).abs() < 1e-15,
+            "{plain}"
+        );
         assert_eq!(df, 3.0);
     }
 

@@ -359,7 +359,9 @@ pub fn study_sampling<S: Study>(study: &S) -> Result<SeMethod, Error> {
         let sampled = |s: &Scenario| {
             let sim = &s.spec().simulation;
             match sampling(s) {
-                Ok(SeMethod::Randomisations(r)) => format!("\"{}\" with {r} randomisations", sim.sampling.name()),
+                Ok(SeMethod::Randomisations(r)) => {
+                    format!("\"{}\" with {r} randomisations", sim.sampling.name())
+                }
                 _ => format!("\"{}\"", sim.sampling.name()),
             }
         };

@@ -382,9 +382,7 @@ impl Study for Sweep {
                     .iter()
                     .zip(&columns)
                     .zip(&self.metrics)
-                    .map(|((a, b), m)| {
-                        Paired::sampled(a, b, direction(*m), method, r.first_path())
-                    })
+                    .map(|((a, b), m)| Paired::sampled(a, b, direction(*m), method, r.first_path()))
                     .collect()
             };
             SweepPoint {
