@@ -378,7 +378,9 @@ fn write_run(
 const EVALUATE_BATCH: usize = 64;
 
 /// Paths `0..paths` of the scenario under each design point (a list of `(key, number)`), on
-/// common random numbers: for each point, each metric's `(mean, standard error)`.
+/// common random numbers: for each point, each metric's `(mean, standard error)`, the error
+/// made as the scenario's sampling makes it (under rqmc the randomisations'), and that
+/// sampling as `summary.json`'s `sampling` entry (JSON text).
 #[pyfunction]
 #[pyo3(signature = (scenario, points, paths, control, metrics=None, threads=None))]
 #[allow(clippy::type_complexity)]
@@ -390,7 +392,7 @@ fn evaluate(
     control: Py<Control>,
     metrics: Option<Vec<String>>,
     threads: Option<usize>,
-) -> PyResult<(Vec<String>, Vec<Vec<(Option<f64>, Option<f64>)>>)> {
+) -> PyResult<(Vec<String>, Vec<Vec<(Option<f64>, Option<f64>)>>, String)> {
     let metrics = metric_list(metrics).map_err(|e| error(py, e))?;
     // A sampling whose standard errors evaluate knows how to make (plain or rqmc), or refused.
     let method = microfolio::study::sampling(&scenario.inner).map_err(|e| error(py, e))?;
@@ -448,7 +450,8 @@ fn evaluate(
         })
         .map_err(|e| error(py, e))?;
     let names = metrics.iter().map(|m| m.name().to_string()).collect();
-    Ok((names, rows))
+    let sampling = microfolio::output::sampling_json(method.randomisations()).to_string();
+    Ok((names, rows, sampling))
 }
 
 fn study_options(threads: Option<usize>) -> Options {

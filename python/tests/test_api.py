@@ -67,14 +67,30 @@ def test_run_in_memory():
     assert mf.run(mf.loads(SMALL), paths=30, progress=False, keep_paths=False).paths is None
 
 
-def test_rqmc_is_refused_where_standard_errors_assume_independent_paths():
-    s = mf.loads(SMALL).with_values({"simulation.sampling": "rqmc"})
+def test_rqmc_studies_run_and_say_which_sampling_made_their_numbers(root):
+    s = mf.loads(SMALL).with_values({"simulation.sampling": "rqmc",
+                                     "simulation.rqmc_randomisations": 4})
+    table = mf.compare(s, {"more": {"segment.starter.annual_pd": 0.09}}, paths=16,
+                       progress=False)
+    assert table.attrs["sampling"]["method"] == "rqmc"
+    assert table.attrs["sampling"]["randomisations"] == 4
+    assert "randomisations" in table.attrs["sampling"]["paired_se"]
+    row = table[(table["variant"] == "more") & (table["metric"] == "defaults")].iloc[0]
+    assert row["se"] > 0
     design = pd.DataFrame({"segment.starter.annual_pd": [0.04, 0.06]})
-    with pytest.raises(mf.InputError, match="only `run`"):
-        mf.evaluate(s, design, paths_per_point=8, progress=False)
-    with pytest.raises(mf.InputError, match="only `run`"):
-        mf.compare(s, {"more": {"segment.starter.annual_pd": 0.06}}, paths=8, progress=False)
-    assert mf.run(s, paths=8, progress=False).summary["paths"] == 8
+    out = mf.evaluate(s, design, paths_per_point=8, progress=False)
+    assert out.attrs["sampling"]["method"] == "rqmc"
+    assert (out["defaults_se"] > 0).all()
+    plain = mf.evaluate(mf.loads(SMALL), design, paths_per_point=8, progress=False)
+    assert plain.attrs["sampling"]["method"] == "plain"
+    assert mf.compare(mf.loads(SMALL), {"more": {"segment.starter.annual_pd": 0.06}}, paths=8,
+                      progress=False).attrs["sampling"]["method"] == "plain"
+    # Parameter uncertainty does not take it: its draws are its independent units.
+    u = mf.load(root / "scenarios" / "uncertainty.toml").with_values(
+        {"simulation.sampling": "rqmc"})
+    with pytest.raises(mf.InputError, match='"rqmc" with --uncertain'):
+        mf.compare(u, {"more": {"followup.referral_share": 0.5}}, uncertain=True,
+                   draws=2, paths_per_draw=4, progress=False)
 
 
 def test_evaluate_common_random_numbers():
