@@ -217,7 +217,7 @@ fn what_a_study_cannot_take_under_rqmc_is_refused() {
         ],
         &["simulation.rqmc_randomisations", "cannot vary"],
     );
-    // Parameter uncertainty, and a calibration, do not take it yet.
+    // Parameter uncertainty does not take it yet.
     refused(
         d,
         &[
@@ -238,20 +238,6 @@ fn what_a_study_cannot_take_under_rqmc_is_refused() {
             "\"rqmc\" with --uncertain",
             "allowed with --uncertain: \"plain\"",
         ],
-    );
-    refused(
-        d,
-        &[
-            "calibrate",
-            &scenario("history.toml"),
-            "--targets",
-            &scenario("history_targets.toml"),
-            "--points",
-            "4",
-            "--sampling",
-            "rqmc",
-        ],
-        &["history.toml", "`calibrate` study does not take it yet"],
     );
     // The flag takes the samplings there are.
     refused(

@@ -131,12 +131,6 @@ pub trait Study {
     /// One line saying what the study is: `small: sweep of followup.referral_share`.
     fn title(&self) -> String;
 
-    /// Why the study does not take `simulation.sampling = "rqmc"`, if it does not
-    /// ([`study_sampling`] refuses it with these words).
-    fn rqmc_refused(&self) -> Option<&'static str> {
-        None
-    }
-
     /// What the user should know before the study runs (e.g. a file's own seed replaced).
     fn notes(&self) -> &[String] {
         &[]
@@ -377,14 +371,6 @@ pub fn study_sampling<S: Study>(study: &S) -> Result<SeMethod, Error> {
                 sampled(base)
             )));
         }
-    }
-    if let (SeMethod::Randomisations(_), Some(why)) = (method, study.rqmc_refused()) {
-        return Err(Error::Input(format!(
-            "{}: simulation.sampling = \"rqmc\": a `{}` study does not take it yet ({why}); \
-             allowed here: \"plain\"",
-            base.file(),
-            S::KIND
-        )));
     }
     if method != SeMethod::Paths && study.drawn().is_some() {
         return Err(Error::Input(format!(
