@@ -171,6 +171,47 @@ fn a_sweeps_errors_under_rqmc_are_the_randomisations_of_its_columns() {
 }
 
 #[test]
+fn a_comparison_under_parameter_uncertainty_takes_rqmc() {
+    // Each draw's paths take the points of the draw's seed, the same for every variant: a
+    // variant equal to the reference differs by nothing at every draw; one that differs has
+    // an error over draws and a parameter share.
+    let s = shipped(
+        "uncertainty",
+        &[
+            "simulation.sampling=\"rqmc\"",
+            "simulation.rqmc_randomisations=4",
+            "simulation.horizon_years=2",
+        ],
+    );
+    let specs: Vec<VariantSpec> = [
+        "same: bmkb.graduate_share=0.3",
+        "more: bmkb.graduate_share=0.9",
+    ]
+    .iter()
+    .map(|v| v.parse().unwrap())
+    .collect();
+    let nesting = microfolio::study::nested::Nesting::new(6, 8).unwrap();
+    let c = Compare::new(std::slice::from_ref(&s), &specs, None, None, vec![])
+        .unwrap()
+        .with_uncertainty(nesting)
+        .unwrap();
+    let r = c.compute(&on_threads(2), &Silent).unwrap();
+    let d = Scalar::StateCostTotalPv.index();
+    let same = r.variants[1].paired[d].unwrap();
+    assert_eq!((same.diff, same.se), (0.0, Some(0.0)));
+    let more = r.variants[2].paired[d].unwrap();
+    assert!(more.se.unwrap() > 0.0, "{more:?}");
+    let draws = r.draws.as_ref().unwrap();
+    let k = draws
+        .metrics
+        .iter()
+        .position(|m| *m == Scalar::StateCostTotalPv)
+        .unwrap();
+    let share = draws.stats[2][k].unwrap().param_share.unwrap();
+    assert!((0.0..=1.0).contains(&share), "{share}");
+}
+
+#[test]
 fn what_a_study_cannot_take_under_rqmc_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
@@ -216,28 +257,6 @@ fn what_a_study_cannot_take_under_rqmc_is_refused() {
             "8",
         ],
         &["simulation.rqmc_randomisations", "cannot vary"],
-    );
-    // Parameter uncertainty does not take it yet.
-    refused(
-        d,
-        &[
-            "compare",
-            &scenario("uncertainty.toml"),
-            "--variant",
-            "b: followup.referral_share=0.5",
-            "--uncertain",
-            "--draws",
-            "2",
-            "--paths-per-draw",
-            "2",
-            "--sampling",
-            "rqmc",
-        ],
-        &[
-            "uncertainty.toml",
-            "\"rqmc\" with --uncertain",
-            "allowed with --uncertain: \"plain\"",
-        ],
     );
     // The flag takes the samplings there are.
     refused(

@@ -663,8 +663,9 @@ fn shards_of(d: &Path, args: &[&str], which: &[&str], out: &str) {
 
 /// Under rqmc (issue 24) a study's shards merge into the single process's folder too: a
 /// comparison's paths cut in three on mixed thread counts, its paired errors the
-/// randomisations' of the whole column; and a Sobol' study's points, each with its
-/// randomisations' error.
+/// randomisations' of the whole column; a Sobol' study's points, each with its
+/// randomisations' error; and a comparison under parameter uncertainty, each draw on the
+/// points of its seed.
 #[test]
 fn rqmc_studies_in_shards_merge_into_the_single_study() {
     let dir = tempfile::tempdir().unwrap();
@@ -703,7 +704,28 @@ fn rqmc_studies_in_shards_merge_into_the_single_study() {
         "simulation.rqmc_randomisations=3",
         "-q",
     ];
-    for (name, args) in [("compare", compare), ("sobol", sobol)] {
+    let uncertain: &[&str] = &[
+        "compare",
+        "decide.toml",
+        "--variant",
+        "cheap: costs.fixed_per_year=5e4",
+        "--uncertain",
+        "--draws",
+        "4",
+        "--paths-per-draw",
+        "6",
+        "--sampling",
+        "rqmc",
+        "--set",
+        "simulation.rqmc_randomisations=3",
+        "-q",
+    ];
+    fs::write(d.join("decide.toml"), GSA_SMALL).unwrap();
+    for (name, args) in [
+        ("compare", compare),
+        ("sobol", sobol),
+        ("uncertain", uncertain),
+    ] {
         let single = format!("{name}-single");
         ok(d, &[args, &["--out", &single, "--threads", "2"]].concat());
         let shards = format!("{name}-shards");

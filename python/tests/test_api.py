@@ -85,12 +85,14 @@ def test_rqmc_studies_run_and_say_which_sampling_made_their_numbers(root):
     assert plain.attrs["sampling"]["method"] == "plain"
     assert mf.compare(mf.loads(SMALL), {"more": {"segment.starter.annual_pd": 0.06}}, paths=8,
                       progress=False).attrs["sampling"]["method"] == "plain"
-    # Parameter uncertainty does not take it: its draws are its independent units.
+    # With parameter uncertainty too: each draw's paths on the points of its seed.
     u = mf.load(root / "scenarios" / "uncertainty.toml").with_values(
-        {"simulation.sampling": "rqmc"})
-    with pytest.raises(mf.InputError, match='"rqmc" with --uncertain'):
-        mf.compare(u, {"more": {"followup.referral_share": 0.5}}, uncertain=True,
-                   draws=2, paths_per_draw=4, progress=False)
+        {"simulation.sampling": "rqmc", "simulation.rqmc_randomisations": 2,
+         "simulation.horizon_years": 2})
+    drawn = mf.compare(u, {"more": {"bmkb.graduate_share": 0.9}}, uncertain=True,
+                       draws=3, paths_per_draw=4, progress=False)
+    assert drawn.attrs["sampling"]["method"] == "rqmc"
+    assert "draws" in drawn.attrs
 
 
 def test_evaluate_common_random_numbers():

@@ -559,7 +559,7 @@ impl Compare {
             ResultSource::Drawn { draws, run } => (draws, run),
             _ => return Err(super::nested::not_drawn("comparison")),
         };
-        let (draws, paths) = draws.results(Scalar::ALL);
+        let (draws, paths) = draws.results(Scalar::ALL, super::study_sampling(self)?);
         let variants = paths
             .stats
             .into_iter()

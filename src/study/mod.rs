@@ -340,11 +340,8 @@ pub fn sampling(scenario: &Scenario) -> Result<SeMethod, Error> {
 /// The sampling of a study's paths and how its standard errors are made ([`sampling`]),
 /// refused unless every variant shares it: the same method and, under rqmc, the same
 /// randomisations, so that path `i` of every variant takes the same Sobol' point (common
-/// random numbers; the seed and paths are checked as the variants run). Under rqmc a study
-/// with parameter uncertainty is refused: its draws are already the independent units of its
-/// standard errors, and its share of the variance that is the parameters' takes a draw's
-/// Monte Carlo noise to be that of independent paths. Checked by every way a study is run: in
-/// one process, in shards, from Python, and by the studies' own computations.
+/// random numbers; the seed and paths are checked as the variants run). Checked by every way a
+/// study is run: in one process, in shards, from Python, and by the studies' own computations.
 pub fn study_sampling<S: Study>(study: &S) -> Result<SeMethod, Error> {
     let base = study.base();
     let method = sampling(base)?;
@@ -371,15 +368,6 @@ pub fn study_sampling<S: Study>(study: &S) -> Result<SeMethod, Error> {
                 sampled(base)
             )));
         }
-    }
-    if method != SeMethod::Paths && study.drawn().is_some() {
-        return Err(Error::Input(format!(
-            "{}: simulation.sampling = \"rqmc\" with --uncertain: a study with parameter \
-             uncertainty does not take it (its draws are the independent units of its standard \
-             errors, and its parameter share assumes independent paths within a draw); \
-             allowed with --uncertain: \"plain\"",
-            base.file()
-        )));
     }
     Ok(method)
 }

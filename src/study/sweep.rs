@@ -343,7 +343,7 @@ impl Study for Sweep {
                 ResultSource::Drawn { draws, run } => (draws, run),
                 _ => return Err(super::nested::not_drawn("sweep")),
             };
-            let (draws, paths) = draws.results(&self.metrics);
+            let (draws, paths) = draws.results(&self.metrics, method);
             let points = paths
                 .stats
                 .into_iter()
