@@ -137,7 +137,7 @@ pub(super) fn design_meta(
 
 /// The `Sampling` entry of the facts: which sampling made the numbers, and how their standard
 /// errors are made (docs/model.md §12; a study takes only `plain` and `rqmc`).
-fn sampling_entry(h: &mut String, base: &Scenario) {
+pub(super) fn sampling_entry(h: &mut String, base: &Scenario) {
     let text = match super::sampling(base) {
         Ok(SeMethod::Randomisations(r)) => format!(
             "randomised quasi-Monte Carlo on the credit cycle, {r} randomisations: every \
