@@ -407,7 +407,7 @@ pub(crate) fn write_folder<S: Study>(
         study.base(),
         study.variants(),
         results.run(),
-        study_sampling(study)?,
+        (study_sampling(study)?, study.drawn().is_some()),
         study.summary(&results),
     );
     for (name, contents) in study.files(&results) {
@@ -663,7 +663,7 @@ fn summary_json(
     base: &Scenario,
     variants: &[Variant],
     run: &RunInfo,
-    method: SeMethod,
+    (method, drawn): (SeMethod, bool),
     extra: Value,
 ) -> Value {
     let spec = base.spec();
@@ -682,6 +682,13 @@ fn summary_json(
     };
     let mut sampling = output::sampling_json(method.randomisations());
     sampling["paired_se"] = json!(paired_se);
+    if drawn {
+        // Nested in draws of the uncertain parameters: the draws are the independent units.
+        let over_draws = "over the draws: the sample standard deviation of the K draws' own \
+            means divided by sqrt(K), the draws being the independent units (docs/studies.md)";
+        sampling["se"] = json!(over_draws);
+        sampling["paired_se"] = json!(over_draws);
+    }
     let mut v = json!({
         "study": kind,
         "scenario": base.name(),

@@ -36,13 +36,15 @@ pub(super) fn head(h: &mut String, title: &str, kicker: &str, description: &str)
     }
 }
 
-/// The facts of the run: what was run, how, when.
+/// The facts of the run: what was run, how, when. `drawn`: the study nests its paths in draws
+/// of the uncertain parameters.
 pub(super) fn meta(
     h: &mut String,
     base: &Scenario,
     variants: usize,
     run: &RunInfo,
     extra: &[(&str, String)],
+    drawn: bool,
 ) {
     let spec = base.spec();
     h.push_str("<dl class=\"meta\">");
@@ -70,7 +72,7 @@ pub(super) fn meta(
         esc(&output::iso_utc(run.started)),
         env!("CARGO_PKG_VERSION"),
     );
-    sampling_entry(h, base);
+    sampling_entry(h, base, drawn);
     if let Some(l) = base.lineage() {
         let _ = write!(
             h,
@@ -124,7 +126,7 @@ pub(super) fn design_meta(
         confidence * 100.0,
         env!("CARGO_PKG_VERSION"),
     );
-    sampling_entry(h, base);
+    sampling_entry(h, base, false);
     if let Some(l) = base.lineage() {
         let _ = write!(
             h,
@@ -136,9 +138,16 @@ pub(super) fn design_meta(
 }
 
 /// The `Sampling` entry of the facts: which sampling made the numbers, and how their standard
-/// errors are made (docs/model.md §12; a study takes only `plain` and `rqmc`).
-pub(super) fn sampling_entry(h: &mut String, base: &Scenario) {
+/// errors are made (docs/model.md §12; a study takes only `plain` and `rqmc`); with `drawn`
+/// (paths nested in draws of the uncertain parameters) they are over the draws either way.
+pub(super) fn sampling_entry(h: &mut String, base: &Scenario, drawn: bool) {
     let text = match super::sampling(base) {
+        Ok(SeMethod::Randomisations(r)) if drawn => format!(
+            "randomised quasi-Monte Carlo on the credit cycle, {r} randomisations, each draw's \
+             paths on the points of its own seed: the standard errors are over the draws, the \
+             independent units, and the parameter share subtracts the draws' own \
+             randomisations' noise"
+        ),
         Ok(SeMethod::Randomisations(r)) => format!(
             "randomised quasi-Monte Carlo on the credit cycle, {r} randomisations: every \
              standard error, of a mean or of a paired difference, is the randomisations' (the \
@@ -146,6 +155,9 @@ pub(super) fn sampling_entry(h: &mut String, base: &Scenario) {
              Student's t with {} degrees of freedom",
             r - 1
         ),
+        _ if drawn => "plain Monte Carlo: independent paths; the standard errors are over the \
+                       draws, the independent units"
+            .to_string(),
         _ => "plain Monte Carlo: independent paths, every standard error sd / √n".to_string(),
     };
     let _ = write!(h, "<dt>Sampling</dt><dd>{text}</dd>");
