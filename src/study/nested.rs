@@ -724,6 +724,47 @@ mod tests {
     use super::*;
 
     #[test]
+    fn under_rqmc_the_parameter_share_subtracts_the_draws_randomisations_noise() {
+        // Two draws of 4 paths, R = 2 (randomisation r: the draw's paths r and r + 2); A is 0,
+        // so B − A is B. Draw 0: 1, 3, 1, 3, its randomisations' means 1 and 3, se 1. Draw 1:
+        // 5, 5, 7, 7, means 6 and 6, se 0. The draws' means 2 and 6: var 8; each draw's
+        // variance over its paths 4/3.
+        let m = Scalar::Defaults;
+        let mut draws = Draws::new(
+            Nesting::new(2, 4).unwrap(),
+            vec![vec![0.0], vec![1.0]],
+            vec![1, 2],
+            2,
+        );
+        for (unit, values) in [
+            [0.0; 4],
+            [1.0, 3.0, 1.0, 3.0],
+            [0.0; 4],
+            [5.0, 5.0, 7.0, 7.0],
+        ]
+        .iter()
+        .enumerate()
+        {
+            draws.push(unit, m, values.iter().map(|x| Some(*x)));
+        }
+        let share = |method| {
+            draws
+                .paired(1, m, None, method)
+                .1
+                .unwrap()
+                .param_share
+                .unwrap()
+        };
+        let within = 4.0 / 3.0;
+        // Plain: the noise of a draw's mean is σ²_w / M; rqmc: the mean of the draws' se², 1/2.
+        let plain = 8.0 - within / 4.0;
+        assert!((share(SeMethod::Paths) - plain / (plain + within)).abs() < 1e-12);
+        let rqmc = 8.0 - 0.5;
+        let got = share(SeMethod::Randomisations(2));
+        assert!((got - rqmc / (rqmc + within)).abs() < 1e-12, "{got}");
+    }
+
+    #[test]
     fn the_nesting_reads_back_from_a_recipe_and_damage_is_refused() {
         let n = Nesting::new(7, 3).unwrap();
         let r = json!({ RECIPE_KEY: recipe(n), "paths": null });
