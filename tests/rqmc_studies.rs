@@ -258,7 +258,16 @@ fn what_a_study_cannot_take_under_rqmc_is_refused() {
         ],
         &["simulation.rqmc_randomisations", "cannot vary"],
     );
-    // The flag takes the samplings there are.
+    // The flag takes the samplings there are, on every command that runs paths and validate.
+    refused(
+        d,
+        &["validate", &vasicek, "--sampling", "tail"],
+        &["--sampling tail", "allowed: plain, rqmc"],
+    );
+    let out = microfolio(d, &["validate", &vasicek, "--sampling", "rqmc"]);
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("sampling = \"rqmc\""), "{text}");
     refused(
         d,
         &[

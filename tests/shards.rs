@@ -738,6 +738,12 @@ fn rqmc_studies_in_shards_merge_into_the_single_study() {
         )
         .unwrap();
         assert_eq!(summary["sampling"]["method"], "rqmc", "{name}");
+        let report = fs::read_to_string(d.join(&single).join("report.html")).unwrap();
+        assert!(
+            report
+                .contains("<dt>Sampling</dt><dd>randomised quasi-Monte Carlo on the credit cycle"),
+            "{name}: the report says which sampling made the numbers"
+        );
     }
 }
 

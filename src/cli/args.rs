@@ -294,6 +294,10 @@ pub struct ValidateArgs {
     /// the place of the scenario's own].
     #[arg(long)]
     pub name: Option<String>,
+    /// How the paths' credit cycles are drawn (overrides simulation.sampling): `plain` or
+    /// `rqmc`, as for `run`.
+    #[arg(long, value_name = "plain|rqmc")]
+    pub sampling: Option<String>,
 }
 
 #[derive(Args, Debug)]

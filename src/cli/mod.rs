@@ -243,7 +243,7 @@ fn load(args: &ScenarioArgs) -> Result<Scenario, ExitCode> {
 fn load_sized(args: &ScenarioArgs, work: &WorkArgs) -> Result<Scenario, ExitCode> {
     let args = ScenarioArgs {
         scenario: args.scenario.clone(),
-        set: with_sampling(&args.set, work)?,
+        set: with_sampling(&args.set, work.sampling.as_deref())?,
     };
     load(&args)?
         .with_run_size(work.paths, work.seed)
@@ -253,10 +253,10 @@ fn load_sized(args: &ScenarioArgs, work: &WorkArgs) -> Result<Scenario, ExitCode
 /// The `--set` values with `--sampling` after them: the flag is `--set
 /// simulation.sampling=...`, checked as a flag of its own (every command that runs paths has
 /// it).
-fn with_sampling(set: &[String], work: &WorkArgs) -> Result<Vec<String>, ExitCode> {
+fn with_sampling(set: &[String], sampling: Option<&str>) -> Result<Vec<String>, ExitCode> {
     let mut set = set.to_vec();
-    if let Some(sampling) = &work.sampling {
-        if !Sampling::NAMES.contains(&sampling.as_str()) {
+    if let Some(sampling) = sampling {
+        if !Sampling::NAMES.contains(&sampling) {
             return Err(fail(
                 EXIT_BAD_INPUT,
                 format!(
@@ -266,7 +266,7 @@ fn with_sampling(set: &[String], work: &WorkArgs) -> Result<Vec<String>, ExitCod
                 ),
             ));
         }
-        set.push(format!("simulation.sampling=\"{sampling}\""));
+        set.push(format!("simulation.sampling={sampling}"));
     }
     Ok(set)
 }
@@ -311,11 +311,18 @@ fn not_a_probability(list: &str) -> Result<(), Error> {
 }
 
 fn validate(args: ValidateArgs) -> ExitCode {
-    let overrides = match overrides(&args.scenario.set) {
+    let scenario_args = match with_sampling(&args.scenario.set, args.sampling.as_deref()) {
+        Ok(set) => ScenarioArgs {
+            scenario: args.scenario.scenario.clone(),
+            set,
+        },
+        Err(code) => return code,
+    };
+    let overrides = match overrides(&scenario_args.set) {
         Ok(o) => o,
         Err(code) => return code,
     };
-    let loaded = match load(&args.scenario) {
+    let loaded = match load(&scenario_args) {
         Ok(s) => s,
         Err(code) => return code,
     };
@@ -542,7 +549,8 @@ fn compare(args: CompareArgs) -> ExitCode {
         Ok(n) => n,
         Err(code) => return code,
     };
-    let overrides = match with_sampling(&args.set, run).and_then(|set| overrides(&set)) {
+    let set = with_sampling(&args.set, run.sampling.as_deref());
+    let overrides = match set.and_then(|set| overrides(&set)) {
         Ok(o) => o,
         Err(code) => return code,
     };
