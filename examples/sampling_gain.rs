@@ -145,13 +145,7 @@ fn main() {
     for (m, method) in methods.iter().enumerate().skip(1) {
         println!(
             "\n{method} against plain\n{:<22} {:>12} {:>12} {:>12} {:>13} {:>22} {:>12}",
-            "estimate",
-            "mean",
-            "sd plain",
-            "sd method",
-            "var ratio",
-            "efficiency (95%)",
-            "se said"
+            "estimate", "mean", "sd plain", "sd method", "var ratio", "efficiency (95%)", "se said"
         );
         for (e, (name, _, _)) in ESTIMATES.iter().enumerate() {
             let (plain, other) = (&values[0][e], &values[m][e]);

@@ -308,6 +308,15 @@ impl Method {
     }
 }
 
+/// The `sampling` entry of a study's `summary.json` (`plain` or `rqmc`, the samplings a study
+/// takes): the method, and how its standard errors are made.
+pub fn sampling_json(rqmc: Option<u64>) -> Value {
+    match rqmc {
+        None => json!({ "method": "plain", "se": PLAIN_SE_NOTE }),
+        Some(r) => json!({ "method": "rqmc", "randomisations": r, "se": RQMC_SE_NOTE }),
+    }
+}
+
 /// The `metrics` and `probabilities` entries of `summary.json` of `results` of `scenario`
 /// (sampled by `method`): each scalar metric's statistics over the paths where it is defined,
 /// and the share of paths of each probability. A mean's standard error is

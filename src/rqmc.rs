@@ -72,11 +72,12 @@ impl CycleNets {
     }
 }
 
-/// The standard error of the mean of `column` (one value per path, NaN where undefined, path
-/// `first_path + k` at `k`) under rqmc with `randomisations` randomisations: the sample standard
-/// deviation of the randomisations' own means (each over its defined values) divided by
-/// `√R'`, `R'` the randomisations with a defined value; `None` for fewer than two.
-pub fn randomisation_se(column: &[f64], first_path: u64, randomisations: u64) -> Option<f64> {
+/// The randomisations' own means of `column` (one value per path, NaN where undefined, path
+/// `first_path + k` at `k`) under rqmc with `randomisations` randomisations: randomisation `r`
+/// holds the paths of index `i` with `i mod R = r`, and its mean is over its defined values;
+/// a randomisation with none is left out. The `R` randomisations are independent, so these
+/// means are independent estimates of the same expectation.
+pub fn randomisation_means(column: &[f64], first_path: u64, randomisations: u64) -> Vec<f64> {
     let r = randomisations as usize;
     let mut sums = vec![0.0; r];
     let mut counts = vec![0u64; r];
@@ -88,14 +89,61 @@ pub fn randomisation_se(column: &[f64], first_path: u64, randomisations: u64) ->
             counts[g] += 1;
         }
     }
-    let means: Vec<f64> = sums
-        .iter()
+    sums.iter()
         .zip(&counts)
         .filter(|(_, c)| **c > 0)
         .map(|(s, c)| s / *c as f64)
-        .collect();
+        .collect()
+}
+
+/// The standard error of the mean of `column` (one value per path, NaN where undefined, path
+/// `first_path + k` at `k`) under rqmc with `randomisations` randomisations: the sample standard
+/// deviation of the randomisations' own means ([`randomisation_means`]) divided by `√R'`, `R'`
+/// the randomisations with a defined value; `None` for fewer than two.
+pub fn randomisation_se(column: &[f64], first_path: u64, randomisations: u64) -> Option<f64> {
+    let means = randomisation_means(column, first_path, randomisations);
     let (_, sd) = crate::stats::mean_sd(&means);
     sd.map(|sd| sd / (means.len() as f64).sqrt())
+}
+
+/// How the standard error of a mean over paths is made, by the sampling that made the paths
+/// (docs/model.md §12): what a study needs to know of its sampling to report its errors, paired
+/// differences' included. A paired difference `B − A` is one more column of per-path values,
+/// so its error is made the same way as a mean's ([`SeMethod::se`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SeMethod {
+    /// Independent paths (`plain`): `sd / √n`, with `n − 1` degrees of freedom.
+    Paths,
+    /// `rqmc` with `R` randomisations: [`randomisation_se`], with `R' − 1` degrees of freedom.
+    Randomisations(u64),
+}
+
+impl SeMethod {
+    /// The randomisations, under rqmc.
+    pub fn randomisations(self) -> Option<u64> {
+        match self {
+            SeMethod::Paths => None,
+            SeMethod::Randomisations(r) => Some(r),
+        }
+    }
+
+    /// The standard error of the mean of `column` (NaN where undefined; path `first_path + k`
+    /// at `k`) and its degrees of freedom; `None` for fewer than two independent units (paths,
+    /// or randomisations with a defined value).
+    pub fn se(self, column: &[f64], first_path: u64) -> Option<(f64, f64)> {
+        match self {
+            SeMethod::Paths => {
+                let defined: Vec<f64> = column.iter().copied().filter(|x| !x.is_nan()).collect();
+                let (_, sd) = crate::stats::mean_sd(&defined);
+                let n = defined.len() as f64;
+                sd.map(|sd| (sd / n.sqrt(), n - 1.0))
+            }
+            SeMethod::Randomisations(r) => {
+                let units = randomisation_means(column, first_path, r).len() as f64;
+                randomisation_se(column, first_path, r).map(|se| (se, units - 1.0))
+            }
+        }
+    }
 }
 
 #[cfg(test)]
@@ -140,5 +188,27 @@ mod tests {
         let se = randomisation_se(&column, 3, 2).unwrap();
         assert!((se - 1.0).abs() < 1e-15, "{se}");
         assert_eq!(randomisation_se(&[1.0, f64::NAN], 0, 2), None);
+        assert_eq!(SeMethod::Randomisations(2).se(&column, 3), Some((se, 1.0)));
+        // Plain: sd / sqrt(n) over the defined values, n - 1 degrees of freedom.
+        let (plain, df) = SeMethod::Paths.se(&column, 3).unwrap();
+        assert!(
+            (plain - (8.0f64 / 3.0 / 4.0).sqrt()).abs() < 1e-15,
+            "{plain}"
+        );
+        assert_eq!(df, 3.0);
+    }
+
+    #[test]
+    fn a_variant_with_more_cycle_years_shares_the_points_of_the_years_it_has() {
+        // Each dimension's scramble is drawn after the previous ones' from one stream: the
+        // nets of 3 and of 5 years agree on the first 3 years, so that variants of a study
+        // that differ in horizon or run-off still meet the same cycle in the years they share.
+        let (short, long) = (CycleNets::new(7, 4, 3), CycleNets::new(7, 4, 5));
+        let (mut x, mut y) = ([0.0; 3], [0.0; 5]);
+        for path in [0, 5, 77, 1000] {
+            short.normals(path, &mut x);
+            long.normals(path, &mut y);
+            assert_eq!(x[..], y[..3], "path {path}");
+        }
     }
 }

@@ -141,6 +141,7 @@ fn linear_model_with_exact_statistics_keeps_exactly_the_interval() {
                     mean: A + B * u[0],
                     var_paths: SIGMA * SIGMA,
                     date_sd: 0.0,
+                    rqmc_se: None,
                 }]
             })
             .collect())
@@ -900,4 +901,66 @@ fn a_calibration_in_shards_one_wave_at_a_time_keeps_what_one_process_keeps() {
     let e = refused_cli(dir, &args.iter().map(String::as_str).collect::<Vec<_>>());
     assert!(e.contains("history.csv does not match the CRC-32"), "{e}");
     assert!(!dir.join("x").exists());
+}
+
+#[test]
+fn a_calibration_under_rqmc_in_shards_keeps_what_one_process_keeps() {
+    // Issue 24: under rqmc a target's Monte Carlo error is the randomisations' (history.csv's
+    // `rqmc_se`, a third pair per target in a shard's record), and the shards of each wave,
+    // on mixed thread counts, merge into what one process keeps, byte for byte.
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    std::fs::write(dir.join("small.toml"), SMALL).unwrap();
+    std::fs::write(dir.join("t.toml"), SHARD_TARGETS).unwrap();
+    let cal = [
+        "calibrate",
+        "small.toml",
+        "--targets",
+        "t.toml",
+        "--points",
+        "12",
+        "--paths-per-point",
+        "8",
+        "--waves",
+        "2",
+        "--sampling",
+        "rqmc",
+        "--set",
+        "simulation.rqmc_randomisations=4",
+        "-q",
+    ];
+    let run = |more: &[&str]| succeeds(dir, &[&cal[..], more].concat());
+    run(&["--threads", "2", "--out", "one"]);
+    run(&["--shard", "1/2", "--threads", "1", "--out", "wave1"]);
+    run(&["--shard", "0/2", "--threads", "2", "--out", "wave1"]);
+    succeeds(dir, &["merge", "wave1", "--out", "after1", "-q"]);
+    for (shard, threads) in [("0/2", "1"), ("1/2", "2")] {
+        run(&[
+            "--continue",
+            "after1",
+            "--shard",
+            shard,
+            "--threads",
+            threads,
+            "--out",
+            "wave2",
+        ]);
+    }
+    succeeds(dir, &["merge", "wave2", "--out", "after2", "-q"]);
+    for f in ["points.csv", "kept.csv", "history.csv", "calibration.json"] {
+        assert_eq!(
+            read(dir.join("one").join(f)),
+            read(dir.join("after2").join(f)),
+            "{f} in one process and in shards"
+        );
+    }
+    let history = read(dir.join("one/history.csv"));
+    assert!(
+        history.lines().next().unwrap().contains(".rqmc_se"),
+        "{history}"
+    );
+    let summary: serde_json::Value =
+        serde_json::from_str(&read(dir.join("one/summary.json"))).unwrap();
+    assert_eq!(summary["sampling"]["method"], "rqmc");
+    assert_eq!(summary["sampling"]["randomisations"], 4);
 }

@@ -199,53 +199,38 @@ fn a_bad_sampling_is_refused() {
         &["run", &base, "--sampling", "stratified", "--paths", "4"],
         &["--sampling stratified", "plain, rqmc, tail"],
     );
-    // Studies do not take it yet: their standard errors assume independent paths.
+    // A study takes it for every variant or for none (tests/rqmc_studies.rs): in shards, and
+    // by the library itself (what the Python package calls), variants that sample differently
+    // are refused before anything is simulated or written.
+    let rqmc_file = dir.path().join("rqmc.toml");
+    let text = std::fs::read_to_string(&base).unwrap();
+    let text = text
+        .replacen("name = \"baseline\"", "name = \"rqmc\"", 1)
+        .replacen("[simulation]\n", "[simulation]\nsampling = \"rqmc\"\n", 1);
+    std::fs::write(&rqmc_file, text).unwrap();
+    let rqmc = rqmc_file.display().to_string();
     refused(
         dir.path(),
+        &["compare", &base, &rqmc, "--paths", "4", "--shard", "0/2"],
         &[
-            "sweep",
-            &base,
-            "--set",
-            "simulation.sampling=rqmc",
-            "--param",
-            "followup.referral_share=0.2,0.8",
-            "--paths",
-            "4",
+            "variant rqmc",
+            "\"rqmc\" with 16 randomisations",
+            "\"plain\"",
         ],
-        &["baseline.toml", "simulation.sampling", "rqmc", "only `run`"],
     );
-    // In shards too, and by the library itself (what the Python package calls): nothing is
-    // simulated or written.
-    refused(
-        dir.path(),
-        &[
-            "compare",
-            &base,
-            "--set",
-            "simulation.sampling=rqmc",
-            "--variant",
-            "more: followup.referral_share=0.8",
-            "--paths",
-            "4",
-            "--shard",
-            "0/2",
-        ],
-        &["simulation.sampling", "only `run`"],
-    );
-    let s = microfolio::Scenario::load(
-        std::path::Path::new(&base),
-        &["simulation.sampling=rqmc"
-            .parse::<microfolio::Override>()
-            .unwrap()],
+    let load = |f: &str| microfolio::Scenario::load(std::path::Path::new(f), &[]).unwrap();
+    let compare = microfolio::study::compare::Compare::new(
+        &[load(&base), load(&rqmc)],
+        &[],
+        Some(4),
+        None,
+        Vec::new(),
     )
     .unwrap();
-    let specs = ["more: followup.referral_share=0.8".parse().unwrap()];
-    let compare =
-        microfolio::study::compare::Compare::new(&[s], &specs, Some(4), None, Vec::new()).unwrap();
     let out = dir.path().join("library");
     let e = microfolio::run_study(&compare, &out, &Default::default(), &microfolio::Silent)
         .unwrap_err();
-    assert!(e.to_string().contains("only `run`"), "{e}");
+    assert!(e.to_string().contains("common random numbers"), "{e}");
     assert!(!out.exists());
 }
 

@@ -661,6 +661,92 @@ fn shards_of(d: &Path, args: &[&str], which: &[&str], out: &str) {
     }
 }
 
+/// Under rqmc (issue 24) a study's shards merge into the single process's folder too: a
+/// comparison's paths cut in three on mixed thread counts, its paired errors the
+/// randomisations' of the whole column; a Sobol' study's points, each with its
+/// randomisations' error; and a comparison under parameter uncertainty, each draw on the
+/// points of its seed.
+#[test]
+fn rqmc_studies_in_shards_merge_into_the_single_study() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    fs::write(d.join("u.toml"), UNCERTAIN).unwrap();
+    let base = baseline();
+    let compare: &[&str] = &[
+        "compare",
+        &base,
+        "--variant",
+        "more: followup.referral_share=0.9",
+        "--metrics",
+        "net_loss,defaults",
+        "--paths",
+        "40",
+        "--sampling",
+        "rqmc",
+        "--set",
+        "simulation.rqmc_randomisations=4",
+        "-q",
+    ];
+    let sobol: &[&str] = &[
+        "sobol",
+        "u.toml",
+        "--samples",
+        "4",
+        "--paths-per-point",
+        "6",
+        "--metrics",
+        "defaults,final_capital",
+        "--bootstrap",
+        "20",
+        "--sampling",
+        "rqmc",
+        "--set",
+        "simulation.rqmc_randomisations=3",
+        "-q",
+    ];
+    let uncertain: &[&str] = &[
+        "compare",
+        "decide.toml",
+        "--variant",
+        "cheap: costs.fixed_per_year=5e4",
+        "--uncertain",
+        "--draws",
+        "4",
+        "--paths-per-draw",
+        "6",
+        "--sampling",
+        "rqmc",
+        "--set",
+        "simulation.rqmc_randomisations=3",
+        "-q",
+    ];
+    fs::write(d.join("decide.toml"), GSA_SMALL).unwrap();
+    for (name, args) in [
+        ("compare", compare),
+        ("sobol", sobol),
+        ("uncertain", uncertain),
+    ] {
+        let single = format!("{name}-single");
+        ok(d, &[args, &["--out", &single, "--threads", "2"]].concat());
+        let shards = format!("{name}-shards");
+        shards_of(d, args, &["2/3", "0/3", "1/3"], &shards);
+        let merged = format!("{name}-merged");
+        ok(d, &["merge", &shards, "--out", &merged, "-q"]);
+        same_folders(&d.join(&merged), &d.join(&single));
+        let summary: serde_json::Value = serde_json::from_str(
+            &fs::read_to_string(d.join(&single).join("summary.json")).unwrap(),
+        )
+        .unwrap();
+        assert_eq!(summary["sampling"]["method"], "rqmc", "{name}");
+        let report = fs::read_to_string(d.join(&single).join("report.html")).unwrap();
+        assert!(
+            report
+                .contains("<dt>Sampling</dt><dd>randomised quasi-Monte Carlo on the credit cycle"),
+            "{name}: the report says which sampling made the numbers"
+        );
+    }
+}
+
 #[test]
 fn sobol_morris_and_uncertain_runs_in_shards_merge_into_the_single_process_folder() {
     let dir = tempfile::tempdir().unwrap();

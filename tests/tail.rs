@@ -341,6 +341,11 @@ fn what_cannot_take_tail_sampling_refuses_it() {
             "--paths",
             "4",
         ],
-        &["baseline.toml", "simulation.sampling", "tail", "only `run`"],
+        &[
+            "baseline.toml",
+            "simulation.sampling",
+            "tail",
+            "a study does not take it",
+        ],
     );
 }

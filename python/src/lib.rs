@@ -11,14 +11,13 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use microfolio::output;
-use microfolio::precision::TargetSe;
 use microfolio::scenario::lookup;
 use microfolio::study::morris::{Morris, MorrisSettings};
 use microfolio::study::nested::{DEFAULT_DRAWS, DEFAULT_PATHS_PER_DRAW, Nesting};
 use microfolio::study::params::{SweepParam, VariantSpec};
 use microfolio::study::sobol::{Sobol, SobolSettings};
 use microfolio::study::voi::Outcome;
-use microfolio::study::{KEY_METRICS, SizeWarning, parse_metrics};
+use microfolio::study::{KEY_METRICS, MetricStats, SizeWarning, parse_metrics};
 use microfolio::{
     Arg, Compare, Error, ErrorKind, Model, Observer, Options, Override, Pool, Progress, RunOptions,
     Scalar, Scenario, ScenarioError, Sweep, Tornado, WorkUnit, metrics::Yearly, run_study,
@@ -291,18 +290,11 @@ fn loads(py: Python<'_>, text: &str, set: Vec<String>) -> PyResult<PyScenario> {
     Ok(PyScenario { inner })
 }
 
-/// The target standard error `METRIC=VALUE` of `run --target-se`, if given.
-fn target_se(py: Python<'_>, text: Option<&str>) -> PyResult<Option<TargetSe>> {
-    text.map(|t| t.parse::<TargetSe>().map_err(|e| error(py, e)))
-        .transpose()
-}
-
 /// Simulate every path of `scenario` as `microfolio run` does, without a result folder:
 /// `paths.csv` is streamed to `paths_csv` if given; returns the texts of `summary.json` and
-/// `timeseries.csv`. With `target_se` (`METRIC=VALUE`), the paths in batches until the standard
-/// error of that mean is at or below VALUE, as `run --target-se` does.
+/// `timeseries.csv`.
 #[pyfunction]
-#[pyo3(signature = (scenario, control, paths_csv=None, threads=None, uncertain=false, target_se=None))]
+#[pyo3(signature = (scenario, control, paths_csv=None, threads=None, uncertain=false))]
 fn simulate(
     py: Python<'_>,
     scenario: &PyScenario,
@@ -310,13 +302,8 @@ fn simulate(
     paths_csv: Option<PathBuf>,
     threads: Option<usize>,
     uncertain: bool,
-    target_se: Option<&str>,
 ) -> PyResult<(String, String)> {
     let scenario = scenario.inner.clone();
-    let target = self::target_se(py, target_se)?;
-    if let Some(t) = &target {
-        t.check(uncertain, false).map_err(|e| error(py, e))?;
-    }
     py.detach(|| {
         let pool = Pool::new(&Options {
             threads,
@@ -325,25 +312,17 @@ fn simulate(
         let paths = scenario.spec().simulation.paths as u64;
         // With parameter uncertainty the paired point-value run doubles the paths counted.
         let total = paths * microfolio::shard::run_unit_count(uncertain);
-        let watch = Watch::whole(control.get(), total);
-        let csv = paths_csv
-            .as_deref()
-            .map(|p| (p, microfolio::output::PathsFormat::Csv));
-        let done = match target {
-            Some(t) => microfolio::simulate_to_target(&scenario, &pool, &watch, csv, t)?,
-            None => microfolio::simulate_run_with(&scenario, &pool, &watch, csv, uncertain)?,
-        };
-        // A run that stopped at its target is the plain run of the paths it simulated.
-        let ran = match &done.target {
-            Some(t) => microfolio::precision::scenario_run(&scenario, t)?,
-            None => None,
-        };
-        let scenario = ran.as_ref().unwrap_or(&scenario);
+        let done = microfolio::simulate_run_with(
+            &scenario,
+            &pool,
+            &Watch::whole(control.get(), total),
+            paths_csv
+                .as_deref()
+                .map(|p| (p, microfolio::output::PathsFormat::Csv)),
+            uncertain,
+        )?;
         let (results, info) = (&done.results, &done.info);
-        let mut summary = output::summary_json(scenario, results, info);
-        if let Some(t) = &done.target {
-            summary["target_se"] = t.json();
-        }
+        let mut summary = output::summary_json(&scenario, results, info);
         if uncertain {
             summary["uncertain"] = output::uncertain_json(&scenario);
         }
@@ -351,7 +330,7 @@ fn simulate(
             summary["point_values"] = output::point_values_json(&scenario, point)?;
         }
         let summary = serde_json::to_string_pretty(&summary).expect("JSON values always serialise");
-        Ok((summary, output::timeseries_csv(scenario, results)))
+        Ok((summary, output::timeseries_csv(&scenario, results)))
     })
     .map_err(|e| error(py, e))
 }
@@ -359,7 +338,7 @@ fn simulate(
 /// `microfolio run` into `folder`: the result folder with its charts and report, its file of
 /// paths in `paths_format` (`csv` or `parquet`). Returns where the folder now is.
 #[pyfunction]
-#[pyo3(signature = (scenario, folder, control, threads=None, paths_csv=true, paths_format="csv", uncertain=false, target_se=None))]
+#[pyo3(signature = (scenario, folder, control, threads=None, paths_csv=true, paths_format="csv", uncertain=false))]
 #[allow(clippy::too_many_arguments)]
 fn write_run(
     py: Python<'_>,
@@ -370,10 +349,8 @@ fn write_run(
     paths_csv: bool,
     paths_format: &str,
     uncertain: bool,
-    target_se: Option<&str>,
 ) -> PyResult<PathBuf> {
     let scenario = scenario.inner.clone();
-    let target_se = self::target_se(py, target_se)?;
     let paths_format = microfolio::output::PathsFormat::parse(paths_format)
         .map_err(|why| PyValueError::new_err(format!("paths_format={paths_format:?}: {why}")))?;
     let options = RunOptions {
@@ -382,7 +359,6 @@ fn write_run(
         paths_format,
         memory_budget: None,
         uncertain,
-        target_se,
     };
     py.detach(|| {
         let paths = scenario.spec().simulation.paths as u64;
@@ -402,7 +378,9 @@ fn write_run(
 const EVALUATE_BATCH: usize = 64;
 
 /// Paths `0..paths` of the scenario under each design point (a list of `(key, number)`), on
-/// common random numbers: for each point, each metric's `(mean, standard error)`.
+/// common random numbers: for each point, each metric's `(mean, standard error)`, the error
+/// made as the scenario's sampling makes it (under rqmc the randomisations'), and that
+/// sampling as `summary.json`'s `sampling` entry (JSON text).
 #[pyfunction]
 #[pyo3(signature = (scenario, points, paths, control, metrics=None, threads=None))]
 #[allow(clippy::type_complexity)]
@@ -414,22 +392,10 @@ fn evaluate(
     control: Py<Control>,
     metrics: Option<Vec<String>>,
     threads: Option<usize>,
-) -> PyResult<(Vec<String>, Vec<Vec<(Option<f64>, Option<f64>)>>)> {
+) -> PyResult<(Vec<String>, Vec<Vec<(Option<f64>, Option<f64>)>>, String)> {
     let metrics = metric_list(metrics).map_err(|e| error(py, e))?;
-    // Its standard errors are the plain formula's, which rqmc's dependent points and tail's
-    // weights make wrong.
-    let sampling = scenario.inner.spec().simulation.sampling;
-    if sampling != microfolio::scenario::Sampling::Plain {
-        return Err(error(
-            py,
-            microfolio::Error::Input(format!(
-                "{}: simulation.sampling = \"{}\": only `run` takes it so far (evaluate's \
-                 standard errors assume independent, unweighted paths); allowed here: \"plain\"",
-                scenario.inner.file(),
-                sampling.name()
-            )),
-        ));
-    }
+    // A sampling whose standard errors evaluate knows how to make (plain or rqmc), or refused.
+    let method = microfolio::study::sampling(&scenario.inner).map_err(|e| error(py, e))?;
     let base = scenario
         .inner
         .with_run_size(Some(paths), None)
@@ -470,7 +436,7 @@ fn evaluate(
                     |_, r| {
                         let row = metrics
                             .iter()
-                            .map(|m| match r.summary(*m) {
+                            .map(|m| match MetricStats::sampled(&r, *m, method) {
                                 Some(s) => (Some(s.mean), s.se),
                                 None => (None, None),
                             })
@@ -484,7 +450,8 @@ fn evaluate(
         })
         .map_err(|e| error(py, e))?;
     let names = metrics.iter().map(|m| m.name().to_string()).collect();
-    Ok((names, rows))
+    let sampling = microfolio::output::sampling_json(method.randomisations()).to_string();
+    Ok((names, rows, sampling))
 }
 
 fn study_options(threads: Option<usize>) -> Options {

@@ -92,14 +92,32 @@ def test_run_to_a_target_standard_error(tmp_path):
         mf.run(s, paths=300, progress=False, target_se="net_loss=0")
 
 
-def test_rqmc_is_refused_where_standard_errors_assume_independent_paths():
-    s = mf.loads(SMALL).with_values({"simulation.sampling": "rqmc"})
+def test_rqmc_studies_run_and_say_which_sampling_made_their_numbers(root):
+    s = mf.loads(SMALL).with_values({"simulation.sampling": "rqmc",
+                                     "simulation.rqmc_randomisations": 4})
+    table = mf.compare(s, {"more": {"segment.starter.annual_pd": 0.09}}, paths=16,
+                       progress=False)
+    assert table.attrs["sampling"]["method"] == "rqmc"
+    assert table.attrs["sampling"]["randomisations"] == 4
+    assert "randomisations" in table.attrs["sampling"]["paired_se"]
+    row = table[(table["variant"] == "more") & (table["metric"] == "defaults")].iloc[0]
+    assert row["se"] > 0
     design = pd.DataFrame({"segment.starter.annual_pd": [0.04, 0.06]})
-    with pytest.raises(mf.InputError, match="only `run`"):
-        mf.evaluate(s, design, paths_per_point=8, progress=False)
-    with pytest.raises(mf.InputError, match="only `run`"):
-        mf.compare(s, {"more": {"segment.starter.annual_pd": 0.06}}, paths=8, progress=False)
-    assert mf.run(s, paths=8, progress=False).summary["paths"] == 8
+    out = mf.evaluate(s, design, paths_per_point=8, progress=False)
+    assert out.attrs["sampling"]["method"] == "rqmc"
+    assert (out["defaults_se"] > 0).all()
+    plain = mf.evaluate(mf.loads(SMALL), design, paths_per_point=8, progress=False)
+    assert plain.attrs["sampling"]["method"] == "plain"
+    assert mf.compare(mf.loads(SMALL), {"more": {"segment.starter.annual_pd": 0.06}}, paths=8,
+                      progress=False).attrs["sampling"]["method"] == "plain"
+    # With parameter uncertainty too: each draw's paths on the points of its seed.
+    u = mf.load(root / "scenarios" / "uncertainty.toml").with_values(
+        {"simulation.sampling": "rqmc", "simulation.rqmc_randomisations": 2,
+         "simulation.horizon_years": 2})
+    drawn = mf.compare(u, {"more": {"bmkb.graduate_share": 0.9}}, uncertain=True,
+                       draws=3, paths_per_draw=4, progress=False)
+    assert drawn.attrs["sampling"]["method"] == "rqmc"
+    assert "draws" in drawn.attrs
 
 
 def test_tail_sampling_weights_every_path_and_is_refused_by_evaluate():
@@ -113,7 +131,7 @@ def test_tail_sampling_weights_every_path_and_is_refused_by_evaluate():
     assert (w > 0).all() and (w <= 5).all() and (w != 1).any()
     assert abs(r.summary["sampling"]["effective_sample_size"]
                - w.sum() ** 2 / (w ** 2).sum()) < 1e-6
-    with pytest.raises(mf.InputError, match="only `run`"):
+    with pytest.raises(mf.InputError, match="does not take it"):
         mf.evaluate(s, pd.DataFrame({"segment.starter.annual_pd": [0.04]}),
                     paths_per_point=8, progress=False)
 

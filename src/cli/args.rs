@@ -72,6 +72,12 @@ pub struct WorkArgs {
     /// Seed (overrides simulation.seed), of every variant of a study.
     #[arg(long, value_parser = whole::<u64>)]
     pub seed: Option<u64>,
+    /// How the paths' credit cycles are drawn (overrides simulation.sampling), for every
+    /// variant of a study: `plain`, `rqmc` (randomised quasi-Monte Carlo: scrambled Sobol'
+    /// points) or, for `run` only, `tail` (importance sampling of the tail, weighted paths;
+    /// docs/model.md §12).
+    #[arg(long, value_name = "plain|rqmc|tail")]
+    pub sampling: Option<String>,
     /// Output folder [default: output/<meta.name> for a run, output/<meta.name>-<study> for a
     /// study].
     #[arg(long)]
@@ -289,6 +295,10 @@ pub struct ValidateArgs {
     /// the place of the scenario's own].
     #[arg(long)]
     pub name: Option<String>,
+    /// How the paths' credit cycles are drawn (overrides simulation.sampling): `plain`,
+    /// `rqmc` or `tail`, as for `run`.
+    #[arg(long, value_name = "plain|rqmc|tail")]
+    pub sampling: Option<String>,
 }
 
 #[derive(Args, Debug)]
@@ -312,10 +322,6 @@ pub struct RunArgs {
     /// Replace the result in the default folder even if another scenario file wrote it.
     #[arg(long)]
     pub replace: bool,
-    /// How the paths' credit cycles are drawn (overrides simulation.sampling): `plain`, or
-    /// `rqmc` (randomised quasi-Monte Carlo: scrambled Sobol' points; docs/model.md §12).
-    #[arg(long, value_name = "plain|rqmc")]
-    pub sampling: Option<String>,
     /// Simulate in batches (256 paths, then doubling) until the standard error of the mean of
     /// METRIC, as summary.json reports it, is at or below VALUE (in the metric's unit: euros, a
     /// fraction for a percentage), e.g. cost_to_state=50e3; --paths (simulation.paths) is then

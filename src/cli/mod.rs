@@ -241,11 +241,36 @@ fn load(args: &ScenarioArgs) -> Result<Scenario, ExitCode> {
         .map_err(|e| fail(EXIT_BAD_INPUT, scenario_message(&e)))
 }
 
-/// The scenario with `--paths` and `--seed` applied.
+/// The scenario with `--sampling`, `--paths` and `--seed` applied.
 fn load_sized(args: &ScenarioArgs, work: &WorkArgs) -> Result<Scenario, ExitCode> {
-    load(args)?
+    let args = ScenarioArgs {
+        scenario: args.scenario.clone(),
+        set: with_sampling(&args.set, work.sampling.as_deref())?,
+    };
+    load(&args)?
         .with_run_size(work.paths, work.seed)
         .map_err(|e| fail(EXIT_BAD_INPUT, scenario_message(&e)))
+}
+
+/// The `--set` values with `--sampling` after them: the flag is `--set
+/// simulation.sampling=...`, checked as a flag of its own (every command that runs paths has
+/// it).
+fn with_sampling(set: &[String], sampling: Option<&str>) -> Result<Vec<String>, ExitCode> {
+    let mut set = set.to_vec();
+    if let Some(sampling) = sampling {
+        if !Sampling::NAMES.contains(&sampling) {
+            return Err(fail(
+                EXIT_BAD_INPUT,
+                format!(
+                    "--sampling {}: allowed: {}",
+                    shorten(sampling),
+                    Sampling::NAMES.join(", ")
+                ),
+            ));
+        }
+        set.push(format!("simulation.sampling={sampling}"));
+    }
+    Ok(set)
 }
 
 /// The metrics of every list given (each comma-separated, or `all`), each once.
@@ -288,11 +313,18 @@ fn not_a_probability(list: &str) -> Result<(), Error> {
 }
 
 fn validate(args: ValidateArgs) -> ExitCode {
-    let overrides = match overrides(&args.scenario.set) {
+    let scenario_args = match with_sampling(&args.scenario.set, args.sampling.as_deref()) {
+        Ok(set) => ScenarioArgs {
+            scenario: args.scenario.scenario.clone(),
+            set,
+        },
+        Err(code) => return code,
+    };
+    let overrides = match overrides(&scenario_args.set) {
         Ok(o) => o,
         Err(code) => return code,
     };
-    let loaded = match load(&args.scenario) {
+    let loaded = match load(&scenario_args) {
         Ok(s) => s,
         Err(code) => return code,
     };
@@ -378,27 +410,7 @@ fn owned_or_refused(scenario: &Scenario, folder: &std::path::Path) -> Result<(),
 }
 
 fn run(args: RunArgs) -> ExitCode {
-    // `--sampling` is `--set simulation.sampling=...`, checked as a flag of its own.
-    let mut scenario_args = ScenarioArgs {
-        scenario: args.scenario.scenario.clone(),
-        set: args.scenario.set.clone(),
-    };
-    if let Some(sampling) = &args.sampling {
-        if !Sampling::NAMES.contains(&sampling.as_str()) {
-            return fail(
-                EXIT_BAD_INPUT,
-                format!(
-                    "--sampling {}: allowed: {}",
-                    shorten(sampling),
-                    Sampling::NAMES.join(", ")
-                ),
-            );
-        }
-        scenario_args
-            .set
-            .push(format!("simulation.sampling=\"{sampling}\""));
-    }
-    let scenario = match load_sized(&scenario_args, &args.run) {
+    let scenario = match load_sized(&args.scenario, &args.run) {
         Ok(s) => s,
         Err(code) => return code,
     };
@@ -476,7 +488,7 @@ fn study<S: Study>(plan: Result<S, Error>, run: &WorkArgs, metrics: &str) -> Exi
         Err(e) => return failed(e, metrics),
     };
     // Refused before any plan, shard or warning (the library refuses it too).
-    if let Err(e) = microfolio::study::plain_sampling(&study) {
+    if let Err(e) = microfolio::study::study_sampling(&study) {
         return failed(e, metrics);
     }
     if !run.quiet {
@@ -551,7 +563,8 @@ fn compare(args: CompareArgs) -> ExitCode {
         Ok(n) => n,
         Err(code) => return code,
     };
-    let overrides = match overrides(&args.set) {
+    let set = with_sampling(&args.set, run.sampling.as_deref());
+    let overrides = match set.and_then(|set| overrides(&set)) {
         Ok(o) => o,
         Err(code) => return code,
     };

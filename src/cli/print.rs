@@ -7,6 +7,7 @@ use std::path::Path;
 use microfolio::format::{count, eur, pct};
 use microfolio::output::settlement_note;
 use microfolio::report::REPORT_HTML;
+use microfolio::rqmc::SeMethod;
 use microfolio::scenario::Settlement;
 use microfolio::study::Done;
 use microfolio::{Completed, Scalar, Scenario, Study, StudyResults};
@@ -152,14 +153,20 @@ pub fn study<S: Study>(study: &S, done: &Done<S::Results>) -> io::Result<()> {
     let units = study.units_run(&done.results);
     writeln!(
         out,
-        "{}: {} {}{} × {} in {:.1} s on {} threads (common random numbers)",
+        "{}: {} {}{} × {} in {:.1} s on {} threads (common random numbers{})",
         study.title(),
         count(units as f64),
         study.unit_name(),
         if units == 1 { "" } else { "s" },
         microfolio::study::paths_text(study.paths()),
         run.wall_seconds,
-        run.threads
+        run.threads,
+        match microfolio::study::study_sampling(study) {
+            Ok(SeMethod::Randomisations(r)) => {
+                format!("; rqmc, standard errors from {r} randomisations")
+            }
+            _ => String::new(),
+        }
     )?;
     out.write_all(study.summarise(&done.results).as_bytes())?;
     done_lines(&mut out, &done.folder)

@@ -244,7 +244,7 @@ pub fn study<S: Study>(
     invocation: &Invocation,
     observer: &dyn Observer,
 ) -> Result<Written, Error> {
-    crate::study::plain_sampling(study)?;
+    crate::study::study_sampling(study)?;
     let Some(recipe) = study.recipe() else {
         return Err(Error::Input(format!(
             "a `{}` study cannot be run in shards by this microfolio",

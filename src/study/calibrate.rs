@@ -41,6 +41,7 @@ use crate::charts::ChartError;
 use crate::charts::study::StudyChart;
 use crate::error::{Arg, Error, Work};
 use crate::output::RunInfo;
+use crate::rqmc::SeMethod;
 use crate::scenario::Scenario;
 use crate::shard::recipe;
 use crate::simulate::{Observer, Options, Pool, Progress};
@@ -102,6 +103,8 @@ pub struct Calibration {
     /// What it was made from ([`Study::recipe`]): its [`Calibration::identity`] and the
     /// history it continues, if any.
     recipe: Value,
+    /// How a target's standard error of the mean is made: by its scenario's sampling.
+    method: SeMethod,
 }
 
 /// What a calibration produced.
@@ -202,6 +205,7 @@ impl Calibration {
                 base.file()
             )));
         }
+        let method = super::sampling(base)?;
         let problem = Problem::new(base, "calibration")?;
         let dims = problem.params().len();
         let first = waves::next(
@@ -218,6 +222,7 @@ impl Calibration {
             previous: None,
             next,
             recipe: Value::Null,
+            method,
         };
         c.recipe = c.recipe_with(None);
         Ok(c)
@@ -382,7 +387,9 @@ impl Calibration {
                     self.targets
                         .targets
                         .iter()
-                        .map(|t| implausibility::evaluate(t, &results, start_year))
+                        .map(|t| {
+                            implausibility::evaluate_sampled(t, &results, start_year, self.method)
+                        })
                         .collect(),
                 );
                 Ok(())
@@ -392,10 +399,24 @@ impl Calibration {
     }
 }
 
-/// A point's record in the shards of a wave: per target, two pairs of values.
+/// A point's record in the shards of a wave: per target, two pairs of values; under rqmc a
+/// third, the randomisations' standard error of the mean.
 const PAIRS_PER_TARGET: usize = 2;
 
 impl Calibration {
+    /// Pairs of values per target in a point's record.
+    fn pairs_per_target(&self) -> usize {
+        match self.method {
+            SeMethod::Paths => PAIRS_PER_TARGET,
+            SeMethod::Randomisations(_) => PAIRS_PER_TARGET + 1,
+        }
+    }
+
+    /// How the standard errors of a target's mean are made.
+    pub fn se_method(&self) -> SeMethod {
+        self.method
+    }
+
     /// The statistics of the next wave's points from their records ([`Design`]).
     fn stats_of(&self, outcomes: &[PointOutcomes]) -> Result<Vec<Vec<TargetStats>>, Error> {
         let n = self.next.points.len();
@@ -412,12 +433,13 @@ impl Calibration {
         let stats = (0..n)
             .map(|i| {
                 outcomes
-                    .chunks(PAIRS_PER_TARGET)
+                    .chunks(self.pairs_per_target())
                     .map(|o| TargetStats {
                         n: o[1].mean[i] as usize,
                         mean: o[0].mean[i],
                         var_paths: o[0].se[i].unwrap_or(f64::NAN),
                         date_sd: o[1].se[i].unwrap_or(f64::NAN),
+                        rqmc_se: o.get(2).map(|o| o.mean[i]),
                     })
                     .collect()
             })
@@ -445,21 +467,32 @@ impl Design for Calibration {
             .targets
             .iter()
             .flat_map(|t| {
+                let rqmc = (self.pairs_per_target() > PAIRS_PER_TARGET)
+                    .then(|| format!("{}:rqmc_se,none", t.name));
                 [
                     format!("{}:mean,var_paths", t.name),
                     format!("{}:n,date_sd", t.name),
                 ]
+                .into_iter()
+                .chain(rqmc)
             })
             .collect();
-        crate::shard::format::pairs_layout(
-            "defined bits, per target two pairs of f64: its mean and its variance over the \
-             point's paths, then the paths on which it is defined and the date's widening",
-            pairs,
-        )
+        let what = match self.method {
+            SeMethod::Paths => {
+                "defined bits, per target two pairs of f64: its mean and its variance over the \
+                 point's paths, then the paths on which it is defined and the date's widening"
+            }
+            SeMethod::Randomisations(_) => {
+                "defined bits, per target three pairs of f64: its mean and its variance over \
+                 the point's paths, then the paths on which it is defined and the date's \
+                 widening, then the randomisations' standard error of the mean (rqmc) and none"
+            }
+        };
+        crate::shard::format::pairs_layout(what, pairs)
     }
 
     fn pairs(&self) -> usize {
-        PAIRS_PER_TARGET * self.targets.targets.len()
+        self.pairs_per_target() * self.targets.targets.len()
     }
 
     fn simulate(
@@ -473,11 +506,15 @@ impl Design for Calibration {
         let (stats, loans) = self.simulate_points(&pool, &self.next.points[points], observer)?;
         let mut outcomes = vec![PointOutcomes::default(); self.pairs()];
         for point in &stats {
-            for (pair, s) in outcomes.chunks_mut(PAIRS_PER_TARGET).zip(point) {
+            for (pair, s) in outcomes.chunks_mut(self.pairs_per_target()).zip(point) {
                 pair[0].mean.push(s.mean);
                 pair[0].se.push(Some(s.var_paths));
                 pair[1].mean.push(s.n as f64);
                 pair[1].se.push(Some(s.date_sd));
+                if let (Some(p), Some(se)) = (pair.get_mut(2), s.rqmc_se) {
+                    p.mean.push(se);
+                    p.se.push(None);
+                }
             }
         }
         Ok((outcomes, stopwatch.stop(pool.threads(), loans)))
@@ -544,6 +581,7 @@ impl Study for Calibration {
     /// or, given the next wave's points' statistics by the merge of its shards, the history
     /// with that wave added, stopped or not.
     fn compute_from(&self, source: ResultSource<'_>) -> Result<Calibrated, Error> {
+        super::study_sampling(self)?;
         let before = self
             .previous
             .as_ref()

@@ -559,7 +559,7 @@ impl Compare {
             ResultSource::Drawn { draws, run } => (draws, run),
             _ => return Err(super::nested::not_drawn("comparison")),
         };
-        let (draws, paths) = draws.results(Scalar::ALL);
+        let (draws, paths) = draws.results(Scalar::ALL, super::study_sampling(self)?);
         let variants = paths
             .stats
             .into_iter()
@@ -670,6 +670,8 @@ impl Study for Compare {
 
     /// [`Compare::compute`] from the variants' results wherever they come from.
     fn compute_from(&self, source: ResultSource<'_>) -> Result<CompareResults, Error> {
+        // Refused unless every variant shares a sampling a study takes (plain or rqmc).
+        let method = super::study_sampling(self)?;
         if let Some(nesting) = self.nesting {
             let mut results = self.compute_nested(nesting, source)?;
             results.voi = self.value_of_information(&results)?;
@@ -682,7 +684,10 @@ impl Study for Compare {
                 .iter()
                 .map(|m| r.scalar(*m).map(|v| v.unwrap_or(f64::NAN)).collect())
                 .collect();
-            let stats = Scalar::ALL.iter().map(|m| MetricStats::of(r, *m)).collect();
+            let stats = Scalar::ALL
+                .iter()
+                .map(|m| MetricStats::sampled(r, *m, method))
+                .collect();
             if i == 0 {
                 reference = columns;
                 return VariantOutcome {
@@ -693,7 +698,10 @@ impl Study for Compare {
             let paired = Scalar::ALL
                 .iter()
                 .zip(&columns)
-                .map(|(m, b)| Paired::of(&reference[m.index()], b, direction(*m)))
+                .map(|(m, b)| {
+                    let a = &reference[m.index()];
+                    Paired::sampled(a, b, direction(*m), method, r.first_path())
+                })
                 .collect();
             VariantOutcome { stats, paired }
         })?;

@@ -56,7 +56,8 @@ use crate::metrics::Scalar;
 use crate::output::{self, OutputDir, OutputError, RunInfo, Stopwatch};
 use crate::resources;
 use crate::results::Results;
-use crate::scenario::Scenario;
+use crate::rqmc::SeMethod;
+use crate::scenario::{Sampling, Scenario};
 use crate::simulate::{self, CHUNK_PATHS, Observer, Options, Pool};
 
 /// Most variants a study may run (a sweep's grid, a tornado's settings).
@@ -317,22 +318,58 @@ impl std::fmt::Display for SizeWarning {
     }
 }
 
-/// Refuse a study of a scenario with `simulation.sampling = "rqmc"` (issue 24): its standard
-/// errors, paired ones included, are the plain formula's, which rqmc's dependent points would
-/// make wrong. Checked by every way a study is run: in one process, in shards, from Python.
-pub fn plain_sampling<S: Study>(study: &S) -> Result<(), Error> {
-    let other = std::iter::once(study.base())
-        .chain(study.variants().iter().map(|v| &v.scenario))
-        .find(|s| s.spec().simulation.sampling != crate::scenario::Sampling::Plain);
-    match other {
-        None => Ok(()),
-        Some(s) => Err(Error::Input(format!(
-            "{}: simulation.sampling = \"{}\": only `run` takes it so far (a study's \
-             standard errors assume independent, unweighted paths); allowed here: \"plain\"",
-            s.file(),
-            s.spec().simulation.sampling.name()
+/// How the standard errors of a scenario's means are made, by its `simulation.sampling`, if a
+/// study may take that sampling: `plain` or `rqmc` (issue 24). The match lists the samplings a
+/// study has been taught; any other (one added later) is refused until a study knows how to
+/// make its standard errors, paired ones included.
+pub fn sampling(scenario: &Scenario) -> Result<SeMethod, Error> {
+    let sim = &scenario.spec().simulation;
+    #[allow(unreachable_patterns)]
+    match sim.sampling {
+        Sampling::Plain => Ok(SeMethod::Paths),
+        Sampling::Rqmc => Ok(SeMethod::Randomisations(sim.rqmc_randomisations as u64)),
+        other => Err(Error::Input(format!(
+            "{}: simulation.sampling = \"{}\": a study does not take it yet (its standard \
+             errors would be wrong); allowed here: \"plain\", \"rqmc\"",
+            scenario.file(),
+            other.name()
         ))),
     }
+}
+
+/// The sampling of a study's paths and how its standard errors are made ([`sampling`]),
+/// refused unless every variant shares it: the same method and, under rqmc, the same
+/// randomisations, so that path `i` of every variant takes the same Sobol' point (common
+/// random numbers; the seed and paths are checked as the variants run). Checked by every way a
+/// study is run: in one process, in shards, from Python, and by the studies' own computations.
+pub fn study_sampling<S: Study>(study: &S) -> Result<SeMethod, Error> {
+    let base = study.base();
+    let method = sampling(base)?;
+    for v in study.variants() {
+        let theirs = sampling(&v.scenario)?;
+        let sampled = |s: &Scenario| {
+            let sim = &s.spec().simulation;
+            match sampling(s) {
+                Ok(SeMethod::Randomisations(r)) => {
+                    format!("\"{}\" with {r} randomisations", sim.sampling.name())
+                }
+                _ => format!("\"{}\"", sim.sampling.name()),
+            }
+        };
+        if theirs != method {
+            return Err(Error::Input(format!(
+                "{}: variant {} samples the credit cycle by {}, but {} by {}: every variant of \
+                 a study must share simulation.sampling and simulation.rqmc_randomisations \
+                 (common random numbers); set them for the whole study",
+                v.scenario.file(),
+                v.name,
+                sampled(&v.scenario),
+                base.file(),
+                sampled(base)
+            )));
+        }
+    }
+    Ok(method)
 }
 
 /// What every study's results carry: how the study ran.
@@ -350,7 +387,7 @@ pub fn run_study<S: Study>(
     observer: &dyn Observer,
 ) -> Result<Done<S::Results>, Error> {
     options.check()?;
-    plain_sampling(study)?;
+    study_sampling(study)?;
     let folder = OutputDir::create(destination, S::KIND)?;
     let results = study.compute(options, observer)?;
     write_folder(study, folder, results, observer)
@@ -370,6 +407,7 @@ pub(crate) fn write_folder<S: Study>(
         study.base(),
         study.variants(),
         results.run(),
+        (study_sampling(study)?, study.drawn().is_some()),
         study.summary(&results),
     );
     for (name, contents) in study.files(&results) {
@@ -446,6 +484,18 @@ impl MetricStats {
     /// The statistics of `m` over the paths of `results` where it is defined.
     pub fn of(results: &Results, m: Scalar) -> Option<MetricStats> {
         results.summary(m).map(MetricStats::from)
+    }
+
+    /// [`MetricStats::of`] with the standard error of the mean made by `method`: under rqmc
+    /// the randomisations' ([`crate::rqmc::randomisation_se`]); the quantiles are over every
+    /// path either way.
+    pub fn sampled(results: &Results, m: Scalar, method: SeMethod) -> Option<MetricStats> {
+        let mut stats = MetricStats::of(results, m)?;
+        if let SeMethod::Randomisations(_) = method {
+            let column: Vec<f64> = results.scalar(m).map(|v| v.unwrap_or(f64::NAN)).collect();
+            stats.se = method.se(&column, results.first_path()).map(|(se, _)| se);
+        }
+        Some(stats)
     }
 
     /// The 95% confidence interval of the mean (normal; a sweep runs hundreds of paths).
@@ -613,9 +663,32 @@ fn summary_json(
     base: &Scenario,
     variants: &[Variant],
     run: &RunInfo,
+    (method, drawn): (SeMethod, bool),
     extra: Value,
 ) -> Value {
     let spec = base.spec();
+    let (crn, paired_se) = match method {
+        SeMethod::Paths => (
+            "every variant runs paths 0..paths with the same seed",
+            "sd / sqrt(n) of the per-path differences B - A",
+        ),
+        SeMethod::Randomisations(_) => (
+            "every variant runs paths 0..paths with the same seed and the same Sobol' points \
+             (path i takes point floor(i / R) of randomisation i mod R)",
+            "the randomisations' own means of the per-path differences B - A: their sample \
+             standard deviation divided by sqrt(R), the interval with Student's t at R - 1 \
+             degrees of freedom",
+        ),
+    };
+    let mut sampling = output::sampling_json(method.randomisations());
+    sampling["paired_se"] = json!(paired_se);
+    if drawn {
+        // Nested in draws of the uncertain parameters: the draws are the independent units.
+        let over_draws = "over the draws: the sample standard deviation of the K draws' own \
+            means divided by sqrt(K), the draws being the independent units (docs/studies.md)";
+        sampling["se"] = json!(over_draws);
+        sampling["paired_se"] = json!(over_draws);
+    }
     let mut v = json!({
         "study": kind,
         "scenario": base.name(),
@@ -627,7 +700,8 @@ fn summary_json(
         "horizon_years": spec.simulation.horizon_years,
         "start_year": spec.meta.start_year,
         "overrides": base.overridden_keys(),
-        "common_random_numbers": "every variant runs paths 0..paths with the same seed",
+        "common_random_numbers": crn,
+        "sampling": sampling,
         "engine": output::engine_versions(),
         "threads": run.threads,
         "started_utc": output::iso_utc(run.started),

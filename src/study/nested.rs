@@ -24,7 +24,12 @@
 //! the share of draws whose `d̄_k` has the better sign, a tie (`d̄_k = 0`) counting one half;
 //! and the parameter share is the one-way random-effects (ANOVA) decomposition of one path's
 //! difference: `σ²_w` the mean of the draws' within-draw variances, `σ²_b = max(0, var(d̄_k) −
-//! σ²_w / M)`, share `σ²_b / (σ²_b + σ²_w)`.
+//! σ²_w / M)`, share `σ²_b / (σ²_b + σ²_w)`. Under rqmc (docs/model.md §12) each draw's paths
+//! take the Sobol' points of the draw's seed, the same for every variant: the draws stay
+//! independent units, so the standard errors over draws hold as they are; only the noise of a
+//! draw's mean is no longer `σ²_w / M` but the mean over draws of the square of the draw's own
+//! randomisations' standard error of `B − A` ([`crate::rqmc::SeMethod`]), which `σ²_b` subtracts
+//! instead.
 
 use std::ops::Range;
 
@@ -38,6 +43,7 @@ use crate::metrics::Scalar;
 use crate::model::Model;
 use crate::output::csv::{CsvWriter, number};
 use crate::output::{RunInfo, Stopwatch};
+use crate::rqmc::SeMethod;
 use crate::scenario::{Override, Scenario};
 use crate::simulate::{Observer, Options, Pool};
 use crate::stats::{Summary, mean_sd};
@@ -481,6 +487,7 @@ impl Draws {
         v: usize,
         metric: Scalar,
         direction: Option<Direction>,
+        method: SeMethod,
     ) -> (Option<Paired>, Option<DrawStats>) {
         let (a, b) = (
             &self.paths[0][metric.index()],
@@ -492,8 +499,21 @@ impl Draws {
         // Per draw: the means of A, B and B − A over the paths where both are defined, and
         // the within-draw variance of B − A.
         let (mut ma, mut mb, mut md, mut within) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        // Under rqmc: per draw, the square of its randomisations' standard error of B − A.
+        let mut noise = Vec::new();
         for d in 0..self.values.len() {
             let r = self.range(d);
+            if let SeMethod::Randomisations(_) = method {
+                // The draw's paths are 0..M under its own seed.
+                let column: Vec<f64> = a[r.clone()]
+                    .iter()
+                    .zip(&b[r.clone()])
+                    .map(|(x, y)| y - x)
+                    .collect();
+                if let Some((se, _)) = method.se(&column, 0) {
+                    noise.push(se * se);
+                }
+            }
             let pairs: Vec<(f64, f64)> = a[r.clone()]
                 .iter()
                 .zip(&b[r])
@@ -550,9 +570,18 @@ impl Draws {
             (Some(sd_means), false) => {
                 let sigma_w = within.iter().sum::<f64>() / within.len() as f64;
                 let m = self.nesting.paths_per_draw as f64;
-                let sigma_b = (sd_means * sd_means - sigma_w / m).max(0.0);
-                let total = sigma_b + sigma_w;
-                (total > 0.0).then(|| sigma_b / total)
+                let noise = match method {
+                    SeMethod::Paths => Some(sigma_w / m),
+                    SeMethod::Randomisations(_) if noise.is_empty() => None,
+                    SeMethod::Randomisations(_) => {
+                        Some(noise.iter().sum::<f64>() / noise.len() as f64)
+                    }
+                };
+                noise.and_then(|noise| {
+                    let sigma_b = (sd_means * sd_means - noise).max(0.0);
+                    let total = sigma_b + sigma_w;
+                    (total > 0.0).then(|| sigma_b / total)
+                })
             }
             _ => None,
         };
@@ -593,7 +622,9 @@ pub struct PathStats {
 
 impl Draws {
     /// The statistics of every variant on `metrics`, each variant against the first.
-    pub fn results(self, metrics: &[Scalar]) -> (DrawResults, PathStats) {
+    /// Under rqmc (`method`) the parameter share subtracts the randomisations' noise of a
+    /// draw's mean.
+    pub fn results(self, metrics: &[Scalar], method: SeMethod) -> (DrawResults, PathStats) {
         let variants = self.paths.len();
         let (mut stats, mut paired, mut means, mut by_draw) =
             (Vec::new(), Vec::new(), Vec::new(), Vec::new());
@@ -601,7 +632,7 @@ impl Draws {
             let (mut p, mut d) = (Vec::new(), Vec::new());
             if v > 0 {
                 for m in metrics {
-                    let (a, b) = self.paired(v, *m, m.direction());
+                    let (a, b) = self.paired(v, *m, m.direction(), method);
                     p.push(a);
                     d.push(b);
                 }
@@ -691,6 +722,47 @@ pub fn override_notes(names: &[&str], overridden: &[Vec<String>]) -> Vec<String>
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn under_rqmc_the_parameter_share_subtracts_the_draws_randomisations_noise() {
+        // Two draws of 4 paths, R = 2 (randomisation r: the draw's paths r and r + 2); A is 0,
+        // so B − A is B. Draw 0: 1, 3, 1, 3, its randomisations' means 1 and 3, se 1. Draw 1:
+        // 5, 5, 7, 7, means 6 and 6, se 0. The draws' means 2 and 6: var 8; each draw's
+        // variance over its paths 4/3.
+        let m = Scalar::Defaults;
+        let mut draws = Draws::new(
+            Nesting::new(2, 4).unwrap(),
+            vec![vec![0.0], vec![1.0]],
+            vec![1, 2],
+            2,
+        );
+        for (unit, values) in [
+            [0.0; 4],
+            [1.0, 3.0, 1.0, 3.0],
+            [0.0; 4],
+            [5.0, 5.0, 7.0, 7.0],
+        ]
+        .iter()
+        .enumerate()
+        {
+            draws.push(unit, m, values.iter().map(|x| Some(*x)));
+        }
+        let share = |method| {
+            draws
+                .paired(1, m, None, method)
+                .1
+                .unwrap()
+                .param_share
+                .unwrap()
+        };
+        let within = 4.0 / 3.0;
+        // Plain: the noise of a draw's mean is σ²_w / M; rqmc: the mean of the draws' se², 1/2.
+        let plain = 8.0 - within / 4.0;
+        assert!((share(SeMethod::Paths) - plain / (plain + within)).abs() < 1e-12);
+        let rqmc = 8.0 - 0.5;
+        let got = share(SeMethod::Randomisations(2));
+        assert!((got - rqmc / (rqmc + within)).abs() < 1e-12, "{got}");
+    }
 
     #[test]
     fn the_nesting_reads_back_from_a_recipe_and_damage_is_refused() {

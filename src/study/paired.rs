@@ -9,9 +9,17 @@
 //! 2 cov(A, B)`, common random numbers gain exactly as much as the paths of A and B are
 //! positively correlated. The ratio of the two standard errors is reported: its square is how
 //! many times more paths independent runs would need for the same precision.
+//!
+//! Under rqmc (docs/model.md §12) the paths of one randomisation are not independent, the
+//! randomisations are: `d` is one more column of per-path values, and its standard error is
+//! made as a mean's is, from the randomisations' own means of `d` ([`SeMethod`]), the interval
+//! with `R' − 1` degrees of freedom, and the independent-draws error from the randomisations'
+//! errors of A and of B. Both variants' paths take the same Sobol' points (the points depend
+//! on the seed, the randomisations and the path index alone), so the pairing is the same.
 
 use crate::math::norm_inv;
 use crate::metrics::Scalar;
+use crate::rqmc::SeMethod;
 use crate::stats::mean_sd;
 
 pub use crate::metrics::Direction;
@@ -28,11 +36,13 @@ pub struct Paired {
     pub n: usize,
     /// Mean of `B_i − A_i`.
     pub diff: f64,
-    /// Its standard error, `sd(d) / sqrt(n)`; `None` for fewer than two paths.
+    /// Its standard error, `sd(d) / sqrt(n)` (under rqmc the randomisations'); `None` for
+    /// fewer than two paths (randomisations).
     pub se: Option<f64>,
     /// 95% confidence interval of the mean difference (Student's t).
     pub ci: Option<(f64, f64)>,
-    /// The standard error with independent draws: `sqrt(var(A)/n + var(B)/n)`.
+    /// The standard error with independent draws: `sqrt(var(A)/n + var(B)/n)` (under rqmc
+    /// `sqrt(se(A)² + se(B)²)`, each the randomisations').
     pub se_independent: Option<f64>,
     /// Share of the paths on which B is worse than A (`None` without a direction).
     pub p_worse: Option<f64>,
@@ -42,8 +52,54 @@ pub struct Paired {
 
 impl Paired {
     /// Compare `variant` with `reference`, path by path (the same length; NaN marks a path on
-    /// which the outcome is undefined). `None` if no path has both defined.
+    /// which the outcome is undefined), the paths independent. `None` if no path has both
+    /// defined.
     pub fn of(reference: &[f64], variant: &[f64], direction: Option<Direction>) -> Option<Paired> {
+        Paired::sampled(reference, variant, direction, SeMethod::Paths, 0)
+    }
+
+    /// [`Paired::of`] of paths made by a sampling whose standard errors are made by `method`,
+    /// the columns' first value path `first_path`: under rqmc the standard errors and the
+    /// interval are the randomisations'; the mean and the shares are the same either way.
+    pub fn sampled(
+        reference: &[f64],
+        variant: &[f64],
+        direction: Option<Direction>,
+        method: SeMethod,
+        first_path: u64,
+    ) -> Option<Paired> {
+        let mut paired = Paired::independent(reference, variant, direction)?;
+        if let SeMethod::Randomisations(_) = method {
+            // The columns over the paths where both are defined, in path order.
+            let both = |x: f64, y: f64| !x.is_nan() && !y.is_nan();
+            let column = |f: &dyn Fn(f64, f64) -> f64| -> Vec<f64> {
+                reference
+                    .iter()
+                    .zip(variant)
+                    .map(|(&x, &y)| if both(x, y) { f(x, y) } else { f64::NAN })
+                    .collect()
+            };
+            let se = |c: Vec<f64>| method.se(&c, first_path);
+            let d = se(column(&|x, y| y - x));
+            paired.se = d.map(|(s, _)| s);
+            paired.ci = d.map(|(s, df)| {
+                let t = t_quantile(0.975, df);
+                (paired.diff - t * s, paired.diff + t * s)
+            });
+            paired.se_independent = match (se(column(&|x, _| x)), se(column(&|_, y| y))) {
+                (Some((a, _)), Some((b, _))) => Some((a * a + b * b).sqrt()),
+                _ => None,
+            };
+        }
+        Some(paired)
+    }
+
+    /// The paired statistics of independent paths.
+    fn independent(
+        reference: &[f64],
+        variant: &[f64],
+        direction: Option<Direction>,
+    ) -> Option<Paired> {
         let (mut a, mut b, mut d) = (Vec::new(), Vec::new(), Vec::new());
         for (&x, &y) in reference.iter().zip(variant) {
             if !x.is_nan() && !y.is_nan() {
@@ -187,6 +243,29 @@ mod tests {
         let same = Paired::of(&a[..4], &[2.0, 3.0, 4.0, 5.0], None).unwrap();
         assert_eq!((same.se, same.se_ratio()), (Some(0.0), None));
         assert_eq!(Paired::of(&[f64::NAN], &[1.0], None), None);
+    }
+
+    #[test]
+    fn under_rqmc_paired_errors_are_the_randomisations() {
+        // Paths 1..7 of R = 2; path 4 undefined in B, so left out of d, of A and of B.
+        let a = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0];
+        let b = [1.5, 2.0, 4.0, f64::NAN, 5.5, 7.0];
+        let rqmc = SeMethod::Randomisations(2);
+        let p = Paired::sampled(&a, &b, None, rqmc, 1).unwrap();
+        let d = [0.5, 0.0, 1.0, f64::NAN, 0.5, 1.0];
+        let se = crate::rqmc::randomisation_se(&d, 1, 2).unwrap();
+        assert_eq!(p.se, Some(se));
+        assert_eq!(p.diff, Paired::of(&a, &b, None).unwrap().diff);
+        // Two randomisations: Student's t with 1 degree of freedom.
+        let (lo, hi) = p.ci.unwrap();
+        assert!((hi - lo - 2.0 * 12.706_204_736 * se).abs() < 1e-9 * se.max(1.0));
+        let a_defined = [1.0, 2.0, 3.0, f64::NAN, 5.0, 6.0];
+        let ind = [&a_defined[..], &b[..]]
+            .map(|c| crate::rqmc::randomisation_se(c, 1, 2).unwrap().powi(2));
+        assert_eq!(p.se_independent, Some((ind[0] + ind[1]).sqrt()));
+        // The same outcome twice: no difference, no error.
+        let same = Paired::sampled(&a, &a, None, rqmc, 0).unwrap();
+        assert_eq!((same.diff, same.se), (0.0, Some(0.0)));
     }
 
     #[test]

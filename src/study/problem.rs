@@ -849,6 +849,10 @@ pub(super) fn simulate_points(
     let pool = crate::simulate::Pool::new(options)?;
     let threads = pool.threads();
     let count = points.end.saturating_sub(points.start);
+    // Every point samples as the base does (a point sets parameters, its paths and its seed):
+    // under rqmc a point's standard error is its randomisations', its Sobol' points those of
+    // its seed, so that the dummy's points under a fresh seed take fresh points.
+    let method = super::sampling(&scenario_of(points.start)?)?;
     let needed = crate::resources::estimated_memory(&scenario_of(points.start)?, threads)
         .saturating_add(kept_bytes);
     pool.check_memory(
@@ -888,8 +892,18 @@ pub(super) fn simulate_points(
                         describe(p)
                     )));
                 };
+                let se = match method {
+                    crate::rqmc::SeMethod::Paths => s.se,
+                    rqmc => {
+                        let column: Vec<f64> = results
+                            .scalar(*metric)
+                            .map(|v| v.unwrap_or(f64::NAN))
+                            .collect();
+                        rqmc.se(&column, results.first_path()).map(|(se, _)| se)
+                    }
+                };
                 outcomes[k].mean.push(s.mean);
-                outcomes[k].se.push(s.se);
+                outcomes[k].se.push(se);
             }
             Ok(())
         },

@@ -13,6 +13,7 @@ use crate::format::count;
 use crate::metrics::Scalar;
 use crate::output::{self, RunInfo};
 use crate::report::{STYLE, escape as esc};
+use crate::rqmc::SeMethod;
 use crate::scenario::{Scenario, key_label};
 use crate::units::{Column, Unit};
 
@@ -35,13 +36,15 @@ pub(super) fn head(h: &mut String, title: &str, kicker: &str, description: &str)
     }
 }
 
-/// The facts of the run: what was run, how, when.
+/// The facts of the run: what was run, how, when. `drawn`: the study nests its paths in draws
+/// of the uncertain parameters.
 pub(super) fn meta(
     h: &mut String,
     base: &Scenario,
     variants: usize,
     run: &RunInfo,
     extra: &[(&str, String)],
+    drawn: bool,
 ) {
     let spec = base.spec();
     h.push_str("<dl class=\"meta\">");
@@ -69,6 +72,7 @@ pub(super) fn meta(
         esc(&output::iso_utc(run.started)),
         env!("CARGO_PKG_VERSION"),
     );
+    sampling_entry(h, base, drawn);
     if let Some(l) = base.lineage() {
         let _ = write!(
             h,
@@ -122,6 +126,7 @@ pub(super) fn design_meta(
         confidence * 100.0,
         env!("CARGO_PKG_VERSION"),
     );
+    sampling_entry(h, base, false);
     if let Some(l) = base.lineage() {
         let _ = write!(
             h,
@@ -132,13 +137,46 @@ pub(super) fn design_meta(
     h.push_str("</dl>\n");
 }
 
+/// The `Sampling` entry of the facts: which sampling made the numbers, and how their standard
+/// errors are made (docs/model.md §12; a study takes only `plain` and `rqmc`); with `drawn`
+/// (paths nested in draws of the uncertain parameters) they are over the draws either way.
+pub(super) fn sampling_entry(h: &mut String, base: &Scenario, drawn: bool) {
+    let text = match super::sampling(base) {
+        Ok(SeMethod::Randomisations(r)) if drawn => format!(
+            "randomised quasi-Monte Carlo on the credit cycle, {r} randomisations, each draw's \
+             paths on the points of its own seed: the standard errors are over the draws, the \
+             independent units, and the parameter share subtracts the draws' own \
+             randomisations' noise"
+        ),
+        Ok(SeMethod::Randomisations(r)) => format!(
+            "randomised quasi-Monte Carlo on the credit cycle, {r} randomisations: every \
+             standard error, of a mean or of a paired difference, is the randomisations' (the \
+             standard deviation of their {r} own means over √{r}), and a paired interval uses \
+             Student's t with {} degrees of freedom",
+            r - 1
+        ),
+        _ if drawn => "plain Monte Carlo: independent paths; the standard errors are over the \
+                       draws, the independent units"
+            .to_string(),
+        _ => "plain Monte Carlo: independent paths, every standard error sd / √n".to_string(),
+    };
+    let _ = write!(h, "<dt>Sampling</dt><dd>{text}</dd>");
+}
+
 pub(super) fn crn_note(h: &mut String, base: &Scenario) {
     let sim = &base.spec().simulation;
+    let points = match super::sampling(base) {
+        Ok(SeMethod::Randomisations(_)) => {
+            " and the same scrambled Sobol' point of the credit cycle (randomised quasi-Monte \
+             Carlo)"
+        }
+        _ => "",
+    };
     let _ = writeln!(
         h,
         "<p class=\"note\">Common random numbers: every variant runs the same {} with seed \
-         {}, so path <i>i</i> of each variant meets the same borrowers with the same luck, and the \
-         differences between variants come from their parameters, not from the draws.</p>",
+         {}{points}, so path <i>i</i> of each variant meets the same borrowers with the same luck, \
+         and the differences between variants come from their parameters, not from the draws.</p>",
         super::paths_text(sim.paths as u64),
         sim.seed
     );

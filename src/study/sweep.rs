@@ -333,6 +333,8 @@ impl Study for Sweep {
 
     /// [`Sweep::compute`] from the variants' results wherever they come from.
     fn compute_from(&self, source: ResultSource<'_>) -> Result<SweepResults, Error> {
+        // Refused unless every variant shares a sampling a study takes (plain or rqmc).
+        let method = super::study_sampling(self)?;
         if let Some(nesting) = self.nesting {
             let (draws, run) = match source {
                 ResultSource::Simulate { options, observer } => {
@@ -341,7 +343,7 @@ impl Study for Sweep {
                 ResultSource::Drawn { draws, run } => (draws, run),
                 _ => return Err(super::nested::not_drawn("sweep")),
             };
-            let (draws, paths) = draws.results(&self.metrics);
+            let (draws, paths) = draws.results(&self.metrics, method);
             let points = paths
                 .stats
                 .into_iter()
@@ -380,7 +382,7 @@ impl Study for Sweep {
                     .iter()
                     .zip(&columns)
                     .zip(&self.metrics)
-                    .map(|((a, b), m)| Paired::of(a, b, direction(*m)))
+                    .map(|((a, b), m)| Paired::sampled(a, b, direction(*m), method, r.first_path()))
                     .collect()
             };
             SweepPoint {
@@ -388,7 +390,7 @@ impl Study for Sweep {
                 stats: self
                     .metrics
                     .iter()
-                    .map(|m| MetricStats::of(r, *m))
+                    .map(|m| MetricStats::sampled(r, *m, method))
                     .collect(),
                 change,
             }

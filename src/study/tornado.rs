@@ -475,6 +475,7 @@ impl Study for Tornado {
     fn compute_from(&self, source: ResultSource<'_>) -> Result<TornadoResults, Error> {
         let kept = self.paths() * self.metrics.len() as u64 * 8;
         let mut baseline: Vec<Vec<f64>> = Vec::new();
+        let method = super::study_sampling(self)?;
         let (outcomes, run) = run_variants_from(&self.variants, source, kept, |i, r| {
             let columns: Vec<Vec<f64>> = self
                 .metrics
@@ -484,7 +485,7 @@ impl Study for Tornado {
             let stats: Vec<Option<MetricStats>> = self
                 .metrics
                 .iter()
-                .map(|m| MetricStats::of(r, *m))
+                .map(|m| MetricStats::sampled(r, *m, method))
                 .collect();
             if i == 0 {
                 baseline = columns;
@@ -493,7 +494,7 @@ impl Study for Tornado {
             let paired: Vec<Option<Paired>> = baseline
                 .iter()
                 .zip(&columns)
-                .map(|(a, b)| Paired::of(a, b, None))
+                .map(|(a, b)| Paired::sampled(a, b, None, method, r.first_path()))
                 .collect();
             (stats, paired)
         })?;

@@ -365,7 +365,9 @@ def evaluate(scenario: Union[Scenario, PathLike], values: pd.DataFrame, *,
     numbers: every point runs paths ``0..paths_per_point`` with the scenario's seed. Returns one
     row per point (the index of ``values``): its values, then ``<metric>_mean`` and
     ``<metric>_se`` for each metric (the key metrics of the studies by default). A SALib sample
-    goes in as ``pd.DataFrame(X, columns=problem["names"])``."""
+    goes in as ``pd.DataFrame(X, columns=problem["names"])``. The scenario's
+    ``simulation.sampling`` may be ``plain`` or ``rqmc``; under rqmc each ``_se`` is the
+    randomisations' (docs/model.md §12), and ``attrs["sampling"]`` says which made them."""
     s = _scenario(scenario)
     if not isinstance(values, pd.DataFrame):
         values = pd.DataFrame(values)
@@ -374,7 +376,7 @@ def evaluate(scenario: Union[Scenario, PathLike], values: pd.DataFrame, *,
         [(k, float(v)) for k, v in zip(keys, row)]
         for row in values.itertuples(index=False, name=None)
     ]
-    names, rows = _work(
+    names, rows, sampling = _work(
         lambda c: _native.evaluate(s._native, points, int(paths_per_point), c,
                                    _metric_names(metrics), threads),
         progress=progress, label=f"{s.name}: {len(points)} points")
@@ -382,6 +384,7 @@ def evaluate(scenario: Union[Scenario, PathLike], values: pd.DataFrame, *,
     for j, name in enumerate(names):
         out[f"{name}_mean"] = [r[j][0] if r[j][0] is not None else math.nan for r in rows]
         out[f"{name}_se"] = [r[j][1] if r[j][1] is not None else math.nan for r in rows]
+    out.attrs["sampling"] = json.loads(sampling)
     return out
 
 
@@ -397,13 +400,17 @@ def _metric_names(metrics: Optional[Union[str, Iterable[str]]]) -> Optional[list
 
 
 def _study(kind: str, call, folder: Optional[PathLike], progress: bool, label: str) -> pd.DataFrame:
-    """Run a study into ``folder`` (or a temporary one) and read its table. A study too small to
-    mean much runs, with a :class:`UserWarning` that says why and what size would do."""
+    """Run a study into ``folder`` (or a temporary one) and read its table, with
+    ``attrs["sampling"]`` the ``sampling`` entry of its ``summary.json`` (which sampling made the
+    numbers, and how their standard errors are made). A study too small to mean much runs, with
+    a :class:`UserWarning` that says why and what size would do."""
     def done(target: str) -> pd.DataFrame:
         where, said = _work(lambda c: call(target, c), progress=progress, label=label)
         for w in said:
             warnings.warn(w, UserWarning, stacklevel=4)
         table = pd.read_csv(Path(where) / f"{kind}.csv")
+        summary = json.loads((Path(where) / "summary.json").read_text(encoding="utf-8"))
+        table.attrs["sampling"] = summary["sampling"]
         # With parameter uncertainty: each draw's means, for an analysis of the draws.
         draws = Path(where) / "draws.csv"
         if draws.exists():
@@ -412,7 +419,6 @@ def _study(kind: str, call, folder: Optional[PathLike], progress: bool, label: s
         voi = Path(where) / "voi.csv"
         if voi.exists():
             table.attrs["voi"] = pd.read_csv(voi)
-            summary = json.loads((Path(where) / "summary.json").read_text(encoding="utf-8"))
             table.attrs["voi_summary"] = summary["voi"]
         return table
 

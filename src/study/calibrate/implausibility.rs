@@ -6,7 +6,8 @@
 //! I = |observed − mean| / sqrt(obs² + discrepancy² + date² + var_paths + se²)
 //! ```
 //!
-//! `mean` is the target's mean over the point's paths and `se` its Monte Carlo standard error.
+//! `mean` is the target's mean over the point's paths and `se` its Monte Carlo standard error
+//! (`sqrt(var_paths / n)`, or under rqmc the randomisations' error: docs/model.md §12).
 //! `var_paths` is the target's variance over the paths: the record is one history, one path of
 //! the world, and the credit cycle and the borrowers' luck spread the paths as widely as they
 //! would have spread the record; without it a point would be ruled out for the cycle it did not
@@ -22,6 +23,7 @@
 use super::targets::{Target, When};
 use crate::metrics::Yearly;
 use crate::results::Results;
+use crate::rqmc::SeMethod;
 
 /// The default cut-off.
 pub const DEFAULT_CUTOFF: f64 = 3.0;
@@ -70,6 +72,10 @@ pub struct TargetStats {
     pub var_paths: f64,
     /// The date's widening, as a standard deviation.
     pub date_sd: f64,
+    /// Under rqmc, the standard error of the mean from the randomisations (0 when fewer than
+    /// two have a defined value, as one path's variance is 0; NaN when no path has); `None`
+    /// with plain sampling, whose error is `sqrt(var_paths / n)`.
+    pub rqmc_se: Option<f64>,
 }
 
 impl TargetStats {
@@ -84,6 +90,7 @@ impl TargetStats {
                 mean: f64::NAN,
                 var_paths: f64::NAN,
                 date_sd,
+                rqmc_se: None,
             };
         }
         // Two passes, in path order: the same bits on any thread count.
@@ -98,12 +105,29 @@ impl TargetStats {
             mean,
             var_paths,
             date_sd,
+            rqmc_se: None,
         }
+    }
+
+    /// [`TargetStats::of`] of values over paths `first_path..` sampled as `method` says: under
+    /// rqmc with the randomisations' standard error of the mean.
+    pub fn sampled(values: &[f64], date_sd: f64, method: SeMethod, first_path: u64) -> TargetStats {
+        let mut s = TargetStats::of(values, date_sd);
+        if let SeMethod::Randomisations(_) = method {
+            s.rqmc_se = Some(if s.n == 0 {
+                f64::NAN
+            } else {
+                method.se(values, first_path).map_or(0.0, |(se, _)| se)
+            });
+        }
+        s
     }
 
     /// The Monte Carlo standard error of the mean.
     pub fn se(&self) -> f64 {
-        if self.n == 0 {
+        if let Some(se) = self.rqmc_se {
+            se
+        } else if self.n == 0 {
             f64::NAN
         } else {
             (self.var_paths / self.n as f64).sqrt()
@@ -125,6 +149,16 @@ pub fn implausibility(target: &Target, s: &TargetStats) -> f64 {
 /// The target's value on each path of `results` (NaN where undefined), and the date's
 /// widening as a standard deviation. `start_year` is the scenario's first year.
 pub fn evaluate(target: &Target, results: &Results, start_year: i64) -> TargetStats {
+    evaluate_sampled(target, results, start_year, SeMethod::Paths)
+}
+
+/// [`evaluate`] of paths sampled as `method` says ([`TargetStats::sampled`]).
+pub fn evaluate_sampled(
+    target: &Target,
+    results: &Results,
+    start_year: i64,
+    method: SeMethod,
+) -> TargetStats {
     let at = |f: f64| values_at(target, results, start_year, Some(f));
     let values = values_at(target, results, start_year, None);
     let date_sd = if target.date_months > 0.0 {
@@ -145,7 +179,7 @@ pub fn evaluate(target: &Target, results: &Results, start_year: i64) -> TargetSt
     } else {
         0.0
     };
-    TargetStats::of(&values, date_sd)
+    TargetStats::sampled(&values, date_sd, method, results.first_path())
 }
 
 /// The target on each path, its last year counted for `fraction` of its months (`None`: the
@@ -241,10 +275,17 @@ mod tests {
             mean: 80.0,
             var_paths: 144.0,
             date_sd: 0.0,
+            rqmc_se: None,
         };
         assert!((implausibility(&t, &s) - 20.0 / 178f64.sqrt()).abs() < 1e-12);
         let s = TargetStats { date_sd: 5.0, ..s };
         assert!((implausibility(&t, &s) - 20.0 / 203f64.sqrt()).abs() < 1e-12);
+        // Under rqmc the randomisations' error takes the place of sqrt(var_paths / n).
+        let s = TargetStats {
+            rqmc_se: Some(1.0),
+            ..s
+        };
+        assert!((implausibility(&t, &s) - 20.0 / 195f64.sqrt()).abs() < 1e-12);
     }
 
     #[test]
@@ -262,5 +303,21 @@ mod tests {
         assert_eq!((s.n, s.mean, s.var_paths), (2, 2.0, 2.0));
         assert_eq!(s.se(), 1.0);
         assert!(TargetStats::of(&[f64::NAN], 0.0).mean.is_nan());
+        // Under rqmc, paths 0.. of R = 2: means 1 (r = 0, path 0; path 2 undefined) and 3.
+        let rqmc = SeMethod::Randomisations(2);
+        let s = TargetStats::sampled(&[1.0, 3.0, f64::NAN], 0.0, rqmc, 0);
+        assert_eq!(
+            s.se(),
+            crate::rqmc::randomisation_se(&[1.0, 3.0], 0, 2).unwrap()
+        );
+        assert_eq!(
+            TargetStats::sampled(&[1.0, f64::NAN], 0.0, rqmc, 0).se(),
+            0.0
+        );
+        assert!(
+            TargetStats::sampled(&[f64::NAN], 0.0, rqmc, 0)
+                .se()
+                .is_nan()
+        );
     }
 }

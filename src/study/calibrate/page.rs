@@ -36,7 +36,7 @@ pub(super) fn html(c: &Calibration, r: &Calibrated, charts: &[StudyChart]) -> St
          <dt>Waves</dt><dd>{} of at most {}, {} points each, {} paths per point (the same path \
          indices at every point, seed {}); {}</dd>\
          <dt>Cut-off</dt><dd>{} on the {} implausibility</dd>\
-         <dt>Run</dt><dd>{} threads, {:.1} s ({:.1}M loans/s)</dd></dl>",
+         <dt>Run</dt><dd>{} threads, {:.1} s ({:.1}M loans/s)</dd>",
         c.targets.targets.len(),
         esc(&c.targets.file),
         h.waves.len(),
@@ -55,6 +55,8 @@ pub(super) fn html(c: &Calibration, r: &Calibrated, charts: &[StudyChart]) -> St
         r.run.wall_seconds,
         r.run.loans_per_second() / 1e6,
     );
+    report::sampling_entry(&mut out, base, false);
+    out.push_str("</dl>\n");
 
     // In plain words.
     out.push_str("<h2>What the record pins down</h2>\n<ul>");

@@ -5,7 +5,8 @@
 //!
 //! - `history.csv`: every point of every wave so far, its unit coordinates and each target's
 //!   statistics at it (paths on which it is defined, mean, variance over the paths, the date's
-//!   widening), every number written shortest-round-trip (`NaN` where undefined), so that it
+//!   widening, and under rqmc the randomisations' standard error of the mean), every number
+//!   written shortest-round-trip (`NaN` where undefined), so that it
 //!   reads back bit for bit. `points.csv` shows the same points for people (a standard error, a
 //!   spread), not the exact state.
 //! - `calibration.json`: what the calibration is — its scenario, its targets file's text and its
@@ -27,6 +28,7 @@ use super::implausibility::TargetStats;
 use super::waves::{self, History, Planned, Stop};
 use crate::error::{Arg, Error};
 use crate::output::csv::{CsvRows, CsvWriter};
+use crate::rqmc::SeMethod;
 use crate::shard::format;
 
 pub const HISTORY_CSV: &str = "history.csv";
@@ -59,12 +61,21 @@ fn exact(x: f64) -> String {
     format!("{x}")
 }
 
+/// The statistics of a target in `history.csv`: under rqmc one more, the randomisations'
+/// standard error of the mean.
+fn columns(c: &Calibration) -> &'static [&'static str] {
+    match c.method {
+        SeMethod::Paths => &["n", "mean", "var_paths", "date_sd"],
+        SeMethod::Randomisations(_) => &["n", "mean", "var_paths", "date_sd", "rqmc_se"],
+    }
+}
+
 /// `history.csv` of `h`.
 pub(super) fn history_csv(c: &Calibration, h: &History) -> String {
     let mut header = vec!["wave".to_string(), "point".into()];
     header.extend(c.problem.params().iter().map(|p| format!("u_{}", p.name)));
     for t in &c.targets.targets {
-        for s in ["n", "mean", "var_paths", "date_sd"] {
+        for s in columns(c) {
             header.push(format!("{}.{s}", t.name));
         }
     }
@@ -75,6 +86,7 @@ pub(super) fn history_csv(c: &Calibration, h: &History) -> String {
         for s in &p.stats {
             row.push(s.n.to_string());
             row.extend([s.mean, s.var_paths, s.date_sd].map(exact));
+            row.extend(s.rqmc_se.map(exact));
         }
         out.push(row);
     }
@@ -151,14 +163,16 @@ fn parse(c: &Calibration, text: &str) -> Result<Vec<Stored>, String> {
         let unit = (0..dims)
             .map(|i| number(2 + i))
             .collect::<Result<Vec<_>, _>>()?;
+        let stride = columns(c).len();
         let stats = (0..targets)
             .map(|t| {
-                let at = 2 + dims + 4 * t;
+                let at = 2 + dims + stride * t;
                 Ok(TargetStats {
                     n: whole(at)?,
                     mean: number(at + 1)?,
                     var_paths: number(at + 2)?,
                     date_sd: number(at + 3)?,
+                    rqmc_se: (stride > 4).then(|| number(at + 4)).transpose()?,
                 })
             })
             .collect::<Result<Vec<_>, String>>()?;

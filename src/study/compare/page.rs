@@ -40,6 +40,7 @@ pub(super) fn html(c: &Compare, r: &CompareResults, charts: &[StudyChart]) -> St
         variants.len(),
         &r.run,
         &[("Reference (A)", esc(reference))],
+        c.nesting().is_some(),
     );
     crn_note(&mut h, base);
     if let Some(n) = c.nesting() {

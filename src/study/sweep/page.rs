@@ -122,7 +122,14 @@ pub(super) fn html(s: &Sweep, r: &SweepResults, charts: &[StudyChart]) -> String
         .collect();
     let mut extra = vec![("Scenario", esc(base.name()))];
     extra.extend(params);
-    meta(&mut h, base, s.variants().len(), &r.run, &extra);
+    meta(
+        &mut h,
+        base,
+        s.variants().len(),
+        &r.run,
+        &extra,
+        s.nesting().is_some(),
+    );
     crn_note(&mut h, base);
     if let Some(n) = s.nesting() {
         let _ = writeln!(

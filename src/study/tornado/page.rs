@@ -43,6 +43,7 @@ pub(super) fn html(t: &Tornado, r: &TornadoResults, charts: &[StudyChart]) -> St
                 format!("{} from {}", t.params().len(), esc(&source)),
             ),
         ],
+        false,
     );
     crn_note(&mut h, base);
     h.push_str("<h2>Charts</h2>\n");
