@@ -278,6 +278,11 @@ fn what_a_study_cannot_take_under_rqmc_is_refused() {
             "--sampling",
             "tail",
         ],
-        &["vasicek.toml", "simulation.sampling", "tail", "a study does not take it"],
+        &[
+            "vasicek.toml",
+            "simulation.sampling",
+            "tail",
+            "a study does not take it",
+        ],
     );
 }

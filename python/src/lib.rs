@@ -11,6 +11,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use microfolio::output;
+use microfolio::precision::TargetSe;
 use microfolio::scenario::lookup;
 use microfolio::study::morris::{Morris, MorrisSettings};
 use microfolio::study::nested::{DEFAULT_DRAWS, DEFAULT_PATHS_PER_DRAW, Nesting};
@@ -290,11 +291,18 @@ fn loads(py: Python<'_>, text: &str, set: Vec<String>) -> PyResult<PyScenario> {
     Ok(PyScenario { inner })
 }
 
+/// The target standard error `METRIC=VALUE` of `run --target-se`, if given.
+fn target_se(py: Python<'_>, text: Option<&str>) -> PyResult<Option<TargetSe>> {
+    text.map(|t| t.parse::<TargetSe>().map_err(|e| error(py, e)))
+        .transpose()
+}
+
 /// Simulate every path of `scenario` as `microfolio run` does, without a result folder:
 /// `paths.csv` is streamed to `paths_csv` if given; returns the texts of `summary.json` and
-/// `timeseries.csv`.
+/// `timeseries.csv`. With `target_se` (`METRIC=VALUE`), the paths in batches until the standard
+/// error of that mean is at or below VALUE, as `run --target-se` does.
 #[pyfunction]
-#[pyo3(signature = (scenario, control, paths_csv=None, threads=None, uncertain=false))]
+#[pyo3(signature = (scenario, control, paths_csv=None, threads=None, uncertain=false, target_se=None))]
 fn simulate(
     py: Python<'_>,
     scenario: &PyScenario,
@@ -302,8 +310,13 @@ fn simulate(
     paths_csv: Option<PathBuf>,
     threads: Option<usize>,
     uncertain: bool,
+    target_se: Option<&str>,
 ) -> PyResult<(String, String)> {
     let scenario = scenario.inner.clone();
+    let target = self::target_se(py, target_se)?;
+    if let Some(t) = &target {
+        t.check(uncertain, false).map_err(|e| error(py, e))?;
+    }
     py.detach(|| {
         let pool = Pool::new(&Options {
             threads,
@@ -312,25 +325,33 @@ fn simulate(
         let paths = scenario.spec().simulation.paths as u64;
         // With parameter uncertainty the paired point-value run doubles the paths counted.
         let total = paths * microfolio::shard::run_unit_count(uncertain);
-        let done = microfolio::simulate_run_with(
-            &scenario,
-            &pool,
-            &Watch::whole(control.get(), total),
-            paths_csv
-                .as_deref()
-                .map(|p| (p, microfolio::output::PathsFormat::Csv)),
-            uncertain,
-        )?;
+        let watch = Watch::whole(control.get(), total);
+        let csv = paths_csv
+            .as_deref()
+            .map(|p| (p, microfolio::output::PathsFormat::Csv));
+        let done = match target {
+            Some(t) => microfolio::simulate_to_target(&scenario, &pool, &watch, csv, t)?,
+            None => microfolio::simulate_run_with(&scenario, &pool, &watch, csv, uncertain)?,
+        };
+        // A run that stopped at its target is the plain run of the paths it simulated.
+        let ran = match &done.target {
+            Some(t) => microfolio::precision::scenario_run(&scenario, t)?,
+            None => None,
+        };
+        let scenario = ran.as_ref().unwrap_or(&scenario);
         let (results, info) = (&done.results, &done.info);
-        let mut summary = output::summary_json(&scenario, results, info);
+        let mut summary = output::summary_json(scenario, results, info);
+        if let Some(t) = &done.target {
+            summary["target_se"] = t.json();
+        }
         if uncertain {
-            summary["uncertain"] = output::uncertain_json(&scenario);
+            summary["uncertain"] = output::uncertain_json(scenario);
         }
         if let Some(point) = &done.point {
-            summary["point_values"] = output::point_values_json(&scenario, point)?;
+            summary["point_values"] = output::point_values_json(scenario, point)?;
         }
         let summary = serde_json::to_string_pretty(&summary).expect("JSON values always serialise");
-        Ok((summary, output::timeseries_csv(&scenario, results)))
+        Ok((summary, output::timeseries_csv(scenario, results)))
     })
     .map_err(|e| error(py, e))
 }
@@ -338,7 +359,7 @@ fn simulate(
 /// `microfolio run` into `folder`: the result folder with its charts and report, its file of
 /// paths in `paths_format` (`csv` or `parquet`). Returns where the folder now is.
 #[pyfunction]
-#[pyo3(signature = (scenario, folder, control, threads=None, paths_csv=true, paths_format="csv", uncertain=false))]
+#[pyo3(signature = (scenario, folder, control, threads=None, paths_csv=true, paths_format="csv", uncertain=false, target_se=None))]
 #[allow(clippy::too_many_arguments)]
 fn write_run(
     py: Python<'_>,
@@ -349,8 +370,10 @@ fn write_run(
     paths_csv: bool,
     paths_format: &str,
     uncertain: bool,
+    target_se: Option<&str>,
 ) -> PyResult<PathBuf> {
     let scenario = scenario.inner.clone();
+    let target_se = self::target_se(py, target_se)?;
     let paths_format = microfolio::output::PathsFormat::parse(paths_format)
         .map_err(|why| PyValueError::new_err(format!("paths_format={paths_format:?}: {why}")))?;
     let options = RunOptions {
@@ -359,6 +382,7 @@ fn write_run(
         paths_format,
         memory_budget: None,
         uncertain,
+        target_se,
     };
     py.detach(|| {
         let paths = scenario.spec().simulation.paths as u64;
