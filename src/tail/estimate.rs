@@ -39,7 +39,8 @@ struct Weighted {
 
 /// Summary of `values` (NaN where undefined) weighted by `weights` (one per value): `None`
 /// where no value is defined. `n` counts the defined values; `sd` is the weighted standard
-/// deviation (with Bessel's factor `n / (n - 1)`); `se` the self-normalised mean's.
+/// deviation (with Bessel's factor `n / (n - 1)`); `mean` and `se` follow the module's rule
+/// (the regression estimator where the metric is defined on every path, else self-normalised).
 pub fn summary(values: &[f64], weights: &[f64]) -> Option<Summary> {
     let (defined, _) = sorted_defined(values, weights)?;
     summary_of(&defined, values.len())
