@@ -97,7 +97,8 @@ fn main() {
             let scenario = Scenario::load(Path::new(file), &overrides).unwrap();
             let clock = Instant::now();
             // The pilot of `tail` is found anew for every seed: its time is counted.
-            let (model, _) = microfolio::tail::model(&scenario, &pool).unwrap();
+            let (model, _) =
+                microfolio::tail::model(&scenario, &pool, &microfolio::Silent).unwrap();
             let results = microfolio::simulate_range(&model, 0..paths);
             seconds[m] += clock.elapsed().as_secs_f64();
             if results.weighted() {

@@ -276,7 +276,11 @@ impl Method {
             Sampling::Rqmc => Method::Rqmc(sim.rqmc_randomisations as u64),
             Sampling::Tail => {
                 let pool = crate::simulate::Pool::new(&crate::simulate::Options::default())?;
-                Method::Tail(crate::tail::choose(scenario, &pool)?)
+                Method::Tail(crate::tail::choose(
+                    scenario,
+                    &pool,
+                    &crate::simulate::Silent,
+                )?)
             }
         })
     }

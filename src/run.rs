@@ -182,7 +182,7 @@ fn simulate_in(
     let paths_csv = paths.map(|(p, _)| p);
     can_draw(scenario, uncertain)?;
     let parameters = if uncertain { scenario.uncertain() } else { &[] };
-    let (model, _) = crate::tail::model(scenario, pool)?;
+    let (model, _) = crate::tail::model(scenario, pool, observer)?;
     let path_model = |i: u64| path_model(scenario, i);
     let columns = extra_columns(scenario, parameters);
     let count = scenario.spec().simulation.paths as u64;

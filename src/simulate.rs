@@ -344,7 +344,7 @@ impl Pool {
         // A `tail` scenario's shift, found before any piece starts (once per scenario).
         let shifted = pieces
             .iter()
-            .map(|(s, _, _)| crate::tail::choice_if_tail(s, self))
+            .map(|(s, _, _)| crate::tail::choice_if_tail(s, self, observer))
             .collect::<Result<Vec<_>, Error>>()?;
         drive(
             Some(&self.pool),

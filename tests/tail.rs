@@ -16,7 +16,7 @@ use common::*;
 use microfolio::math::vasicek_quantile;
 use microfolio::metrics::Scalar;
 use microfolio::tail::estimate::{effective_sample_size, regression_mean};
-use microfolio::{Options, Pool, Results, Scenario};
+use microfolio::{Observer, Options, Pool, Results, Scenario, Silent};
 
 /// The weighted run of `s` over paths `0..paths`, at its shift.
 fn tail_run(s: &Scenario, paths: u64, threads: usize) -> (Results, f64) {
@@ -25,7 +25,7 @@ fn tail_run(s: &Scenario, paths: u64, threads: usize) -> (Results, f64) {
         memory_budget: None,
     })
     .unwrap();
-    let (model, choice) = microfolio::tail::model(s, &pool).unwrap();
+    let (model, choice) = microfolio::tail::model(s, &pool, &Silent).unwrap();
     let choice = choice.expect("a tail scenario has a shift");
     let results = simulated_on(threads, &model, 0..paths);
     (results, choice.norm())
@@ -143,7 +143,7 @@ fn tail_paths_and_weights_do_not_depend_on_threads_or_splits() {
     // Every weight is the likelihood ratio of the path's innovations against the defensive
     // mixture: a fifth of the paths unshifted, the rest shifted by mu.
     let pool = Pool::new(&Options::default()).unwrap();
-    let (model, choice) = microfolio::tail::model(&s, &pool).unwrap();
+    let (model, choice) = microfolio::tail::model(&s, &pool, &Silent).unwrap();
     let mu = &choice.unwrap().shift;
     let a = microfolio::engine::DEFENSIVE_SHARE;
     let mut unshifted = 0;
@@ -159,6 +159,37 @@ fn tail_paths_and_weights_do_not_depend_on_threads_or_splits() {
     // The unshifted fifth (their innovations mostly favourable, weights above 1): about 30 of
     // 150, binomially.
     assert!((12..=50).contains(&unshifted), "{unshifted}");
+}
+
+/// An observer that asks to stop at once.
+struct Stop;
+
+impl Observer for Stop {
+    fn should_stop(&self) -> bool {
+        true
+    }
+}
+
+#[test]
+fn a_stop_ends_the_pilot() {
+    // Ctrl-C while the pilot chooses the shift ends the run there, as it would its paths (a
+    // seed of its own, so that no other test has the shift remembered).
+    let s = shipped(
+        "recession",
+        &[
+            "simulation.sampling=\"tail\"",
+            "simulation.horizon_years=2",
+            "simulation.seed=4242",
+        ],
+    );
+    let pool = Pool::new(&Options::default()).unwrap();
+    match microfolio::tail::model(&s, &pool, &Stop) {
+        Err(microfolio::Error::Interrupted {
+            paths_done: 0,
+            paths_total,
+        }) => assert_eq!(paths_total, s.spec().simulation.paths as u64),
+        other => panic!("not interrupted: {:?}", other.map(|(_, c)| c)),
+    }
 }
 
 fn json(path: &std::path::Path) -> serde_json::Value {

@@ -35,7 +35,7 @@ use crate::metrics::{Direction, Scalar};
 use crate::model::Model;
 use crate::results::{OutcomeColumns, Results};
 use crate::scenario::{Sampling, Scenario};
-use crate::simulate::{Pool, Silent, WorkUnit};
+use crate::simulate::{Observer, Pool, WorkUnit};
 
 /// Most stages of the pilot.
 pub const MAX_STAGES: usize = 6;
@@ -95,26 +95,40 @@ impl TailChoice {
 }
 
 /// The model `scenario` is simulated with: with `tail` sampling, at the scenario's shift
-/// ([`choose`]); otherwise [`Model::new`]'s.
-pub fn model(scenario: &Scenario, pool: &Pool) -> Result<(Model, Option<Arc<TailChoice>>), Error> {
-    Ok(match choice_if_tail(scenario, pool)? {
+/// ([`choose`]); otherwise [`Model::new`]'s. `observer` may stop the pilot (Ctrl-C).
+pub fn model(
+    scenario: &Scenario,
+    pool: &Pool,
+    observer: &dyn Observer,
+) -> Result<(Model, Option<Arc<TailChoice>>), Error> {
+    Ok(match choice_if_tail(scenario, pool, observer)? {
         Some(choice) => (choice.model(scenario), Some(choice)),
         None => (Model::new(scenario), None),
     })
 }
 
 /// The shift of `scenario` if its sampling is `tail` ([`choose`]).
-pub fn choice_if_tail(scenario: &Scenario, pool: &Pool) -> Result<Option<Arc<TailChoice>>, Error> {
+pub fn choice_if_tail(
+    scenario: &Scenario,
+    pool: &Pool,
+    observer: &dyn Observer,
+) -> Result<Option<Arc<TailChoice>>, Error> {
     if scenario.spec().simulation.sampling == Sampling::Tail {
-        choose(scenario, pool).map(Some)
+        choose(scenario, pool, observer).map(Some)
     } else {
         Ok(None)
     }
 }
 
 /// The shift of `scenario` (whose sampling need not be `tail`: its `tail_*` keys are read),
-/// found by the pilot on `pool`, once per process for a scenario of the same content.
-pub fn choose(scenario: &Scenario, pool: &Pool) -> Result<Arc<TailChoice>, Error> {
+/// found by the pilot on `pool`, once per process for a scenario of the same content. A stop
+/// that `observer` asks for ends the pilot with [`Error::Interrupted`]; its progress is not
+/// told (the pilot's paths are none of the work's).
+pub fn choose(
+    scenario: &Scenario,
+    pool: &Pool,
+    observer: &dyn Observer,
+) -> Result<Arc<TailChoice>, Error> {
     static CHOSEN: OnceLock<Mutex<HashMap<String, Arc<TailChoice>>>> = OnceLock::new();
     // Keyed by the scenario's content but its paths, which the pilot does not read: a run to
     // a target standard error writes its scenario with the paths it stopped at.
@@ -125,7 +139,16 @@ pub fn choose(scenario: &Scenario, pool: &Pool) -> Result<Arc<TailChoice>, Error
     if let Some(c) = chosen.lock().expect("not poisoned").get(&key) {
         return Ok(c.clone());
     }
-    let choice = Arc::new(pilot(scenario, pool)?);
+    // A stop in the pilot is a stop before any of the work's paths.
+    let choice = match pilot(scenario, pool, &StopOnly(observer)) {
+        Err(Error::Interrupted { .. }) => {
+            return Err(Error::Interrupted {
+                paths_done: 0,
+                paths_total: scenario.spec().simulation.paths.max(0) as u64,
+            });
+        }
+        other => Arc::new(other?),
+    };
     chosen
         .lock()
         .expect("not poisoned")
@@ -134,7 +157,7 @@ pub fn choose(scenario: &Scenario, pool: &Pool) -> Result<Arc<TailChoice>, Error
 }
 
 /// The cross-entropy pilot of the module's doc.
-fn pilot(scenario: &Scenario, pool: &Pool) -> Result<TailChoice, Error> {
+fn pilot(scenario: &Scenario, pool: &Pool, observer: &dyn Observer) -> Result<TailChoice, Error> {
     let sim = &scenario.spec().simulation;
     let metric = Scalar::from_name(&sim.tail_metric).expect("validated: a scalar metric");
     let worse_higher = metric.direction() == Some(Direction::HigherWorse);
@@ -150,7 +173,7 @@ fn pilot(scenario: &Scenario, pool: &Pool) -> Result<TailChoice, Error> {
         model.seed =
             crate::random::stream(base.seed, stages as u64, crate::random::TAIL_PILOT).next_u64();
         model.cycle.tail_shift = Some(shift.clone());
-        let results = simulate(pool, &model, n)?;
+        let results = simulate(pool, &model, n, observer)?;
         pilot_loans += results.loans_simulated();
         stages += 1;
         // Scores: higher is worse; an undefined outcome is in no tail.
@@ -208,17 +231,31 @@ fn pilot(scenario: &Scenario, pool: &Pool) -> Result<TailChoice, Error> {
     })
 }
 
-/// Paths `0..n` of `model` on `pool`, silently.
-fn simulate(pool: &Pool, model: &Model, n: u64) -> Result<Results, Error> {
+/// An observer that passes on only the stops of another: the pilot's paths are not the work's,
+/// so its progress bar does not count them.
+struct StopOnly<'a>(&'a dyn Observer);
+
+impl Observer for StopOnly<'_> {
+    fn should_stop(&self) -> bool {
+        self.0.should_stop()
+    }
+
+    fn stop_flag(&self) -> Option<&std::sync::atomic::AtomicBool> {
+        self.0.stop_flag()
+    }
+}
+
+/// Paths `0..n` of `model` on `pool`, told nothing but stops.
+fn simulate(pool: &Pool, model: &Model, n: u64, observer: &dyn Observer) -> Result<Results, Error> {
     let mut kept = None;
     pool.simulate(
         &[WorkUnit::new(model, 0..n)],
-        &Silent,
+        observer,
         |_, _| Ok(()),
         |_, r| {
             kept = Some(r);
             Ok(())
         },
     )?;
-    Ok(kept.expect("a silent run ends with its unit"))
+    Ok(kept.expect("a run that was not stopped ends with its unit"))
 }
