@@ -710,24 +710,28 @@ fn read(path: std::path::PathBuf) -> String {
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
+/// The calibration of `small.toml` against `t.toml` that the tests of shards run: 12 points of
+/// 8 paths, 2 waves.
+const SHARD_CALIBRATION: [&str; 10] = [
+    "calibrate",
+    "small.toml",
+    "--targets",
+    "t.toml",
+    "--points",
+    "12",
+    "--paths-per-point",
+    "8",
+    "--waves",
+    "2",
+];
+
 #[test]
 fn a_calibration_in_shards_one_wave_at_a_time_keeps_what_one_process_keeps() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
     std::fs::write(dir.join("small.toml"), SMALL).unwrap();
     std::fs::write(dir.join("t.toml"), SHARD_TARGETS).unwrap();
-    let cal = [
-        "calibrate",
-        "small.toml",
-        "--targets",
-        "t.toml",
-        "--points",
-        "12",
-        "--paths-per-point",
-        "8",
-        "--waves",
-        "2",
-    ];
+    let cal = SHARD_CALIBRATION;
     let with =
         |more: &[&str]| -> Vec<String> { cal.iter().chain(more).map(|s| s.to_string()).collect() };
     let run = |more: &[&str]| {
@@ -913,22 +917,16 @@ fn a_calibration_under_rqmc_in_shards_keeps_what_one_process_keeps() {
     std::fs::write(dir.join("small.toml"), SMALL).unwrap();
     std::fs::write(dir.join("t.toml"), SHARD_TARGETS).unwrap();
     let cal = [
-        "calibrate",
-        "small.toml",
-        "--targets",
-        "t.toml",
-        "--points",
-        "12",
-        "--paths-per-point",
-        "8",
-        "--waves",
-        "2",
-        "--sampling",
-        "rqmc",
-        "--set",
-        "simulation.rqmc_randomisations=4",
-        "-q",
-    ];
+        &SHARD_CALIBRATION[..],
+        &[
+            "--sampling",
+            "rqmc",
+            "--set",
+            "simulation.rqmc_randomisations=4",
+            "-q",
+        ],
+    ]
+    .concat();
     let run = |more: &[&str]| succeeds(dir, &[&cal[..], more].concat());
     run(&["--threads", "2", "--out", "one"]);
     run(&["--shard", "1/2", "--threads", "1", "--out", "wave1"]);

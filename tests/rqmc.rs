@@ -105,30 +105,13 @@ fn rqmc_runs_in_shards_merge_into_the_single_run_with_its_standard_errors() {
         "simulation.horizon_years=3",
         "-q",
     ];
-    let ok = |args: &[&str]| {
-        let out = microfolio(d, args);
-        assert!(
-            out.status.success(),
-            "{args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    };
-    ok(&[&run[..], &["--out", "single", "--threads", "1"]].concat());
-    for (i, threads) in [(0, "2"), (1, "1"), (2, "2")] {
-        let shard = format!("{i}/3");
-        ok(&[
-            &run[..],
-            &["--shard", &shard, "--out", "shards", "--threads", threads],
-        ]
-        .concat());
-    }
-    ok(&["merge", "shards", "--out", "merged", "-q"]);
+    single_and_merged(d, &run);
     let paths = |f: &str| fs::read(d.join(f).join("paths.csv")).unwrap();
     assert!(paths("single") == paths("merged"), "paths.csv differs");
     // `--sampling rqmc` is `--set simulation.sampling=rqmc`.
     let mut flag = run.to_vec();
     flag.splice(4..6, ["--sampling", "rqmc"]);
-    ok(&[&flag[..], &["--out", "flag"]].concat());
+    succeeds(d, &[&flag[..], &["--out", "flag"]].concat());
     assert!(
         paths("single") == paths("flag"),
         "--sampling differs from --set"

@@ -275,16 +275,7 @@ fn merge_refuses_other_work_missing_repeated_and_damaged_shards() {
         ],
     );
     // The same shard twice (a copy of a folder).
-    let copy = d.join("copy");
-    fs::create_dir(&copy).unwrap();
-    for f in ["shard.json", "outcomes.bin"] {
-        fs::copy(d.join("a/shard-0002-of-0004").join(f), copy.join(f)).unwrap();
-    }
-    refused(
-        d,
-        &["merge", "a", "copy", "--out", "m"],
-        &["given twice", "shard 2/4", "copy"],
-    );
+    refuses_a_shard_given_twice(d, 2, 4);
     // A flipped bit in the records.
     let bin = d.join("a/shard-0001-of-0004/outcomes.bin");
     let mut bytes = fs::read(&bin).unwrap();
@@ -965,7 +956,7 @@ fn merge_refuses_design_and_uncertain_shards_of_other_work_missing_repeated_and_
         ],
     );
     // Repeated.
-    refuses_a_shard_given_twice(d);
+    refuses_a_shard_given_twice(d, 1, 3);
     // Damaged: a flipped bit, a truncated file.
     let bin = d.join("a/shard-0002-of-0003/outcomes.bin");
     let mut bytes = fs::read(&bin).unwrap();
@@ -2087,7 +2078,7 @@ fn merge_refuses_shards_under_uncertainty_of_other_work_missing_repeated_and_sto
             "--uncertain --draws 4 --paths-per-draw 5 --shard 1/3",
         ],
     );
-    refuses_a_shard_given_twice(d);
+    refuses_a_shard_given_twice(d, 1, 3);
     fs::remove_dir_all(d.join("copy")).unwrap();
     // Kept sets: shards drawn from sets that changed in between are other work.
     let kept = |rows: &str| {
@@ -2194,16 +2185,18 @@ fn plan_says_what_shards_under_uncertainty_need() {
     assert_eq!(more.task_memory, plan.task_memory);
 }
 
-/// A copy of shard 1/3 of the shards in `d/a`, given beside them, is refused as given twice.
-fn refuses_a_shard_given_twice(d: &Path) {
+/// A copy of shard `i` of the `of` shards in `d/a`, given beside them, is refused as given
+/// twice.
+fn refuses_a_shard_given_twice(d: &Path, i: usize, of: usize) {
     let copy = d.join("copy");
     fs::create_dir(&copy).unwrap();
+    let shard = format!("a/shard-{i:04}-of-{of:04}");
     for f in ["shard.json", "outcomes.bin"] {
-        fs::copy(d.join("a/shard-0001-of-0003").join(f), copy.join(f)).unwrap();
+        fs::copy(d.join(&shard).join(f), copy.join(f)).unwrap();
     }
     refused(
         d,
         &["merge", "a", "copy", "--out", "m"],
-        &["given twice", "shard 1/3", "copy"],
+        &["given twice", &format!("shard {i}/{of}"), "copy"],
     );
 }

@@ -192,6 +192,16 @@ fn a_stop_ends_the_pilot() {
     }
 }
 
+/// The flags of a small, quick tail run of the baseline: three years, a pilot of 200 paths.
+const SMALL_TAIL: [&str; 6] = [
+    "--sampling",
+    "tail",
+    "--set",
+    "simulation.horizon_years=3",
+    "--set",
+    "simulation.tail_pilot_paths=200",
+];
+
 fn json(path: &std::path::Path) -> serde_json::Value {
     serde_json::from_str(&fs::read_to_string(path).unwrap()).unwrap()
 }
@@ -202,36 +212,11 @@ fn tail_runs_in_shards_merge_into_the_single_run_with_their_weights() {
     let d = dir.path();
     let base = root().join("scenarios/baseline.toml").display().to_string();
     let run = [
-        "run",
-        base.as_str(),
-        "--paths",
-        "90",
-        "--sampling",
-        "tail",
-        "--set",
-        "simulation.horizon_years=3",
-        "--set",
-        "simulation.tail_pilot_paths=200",
-        "-q",
-    ];
-    let ok = |args: &[&str]| {
-        let out = microfolio(d, args);
-        assert!(
-            out.status.success(),
-            "{args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    };
-    ok(&[&run[..], &["--out", "single", "--threads", "1"]].concat());
-    for (i, threads) in [(0, "2"), (1, "1"), (2, "2")] {
-        let shard = format!("{i}/3");
-        ok(&[
-            &run[..],
-            &["--shard", &shard, "--out", "shards", "--threads", threads],
-        ]
-        .concat());
-    }
-    ok(&["merge", "shards", "--out", "merged", "-q"]);
+        &["run", base.as_str(), "--paths", "90", "-q"],
+        &SMALL_TAIL[..],
+    ]
+    .concat();
+    single_and_merged(d, &run);
     let paths = |f: &str| fs::read_to_string(d.join(f).join("paths.csv")).unwrap();
     assert!(paths("single") == paths("merged"), "paths.csv differs");
     let (single, merged) = (
@@ -281,30 +266,15 @@ fn a_target_se_under_tail_sampling_stops_on_the_weighted_standard_error() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     let base = root().join("scenarios/baseline.toml").display().to_string();
-    let out = microfolio(
+    let target = ["--target-se", "final_capital=1e12", "--out", "t", "-q"];
+    succeeds(
         d,
         &[
-            "run",
-            base.as_str(),
-            "--paths",
-            "1024",
-            "--sampling",
-            "tail",
-            "--set",
-            "simulation.horizon_years=3",
-            "--set",
-            "simulation.tail_pilot_paths=200",
-            "--target-se",
-            "final_capital=1e12",
-            "--out",
-            "t",
-            "-q",
-        ],
-    );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+            &["run", base.as_str(), "--paths", "1024"],
+            &SMALL_TAIL[..],
+            &target,
+        ]
+        .concat(),
     );
     let s = json(&d.join("t/summary.json"));
     // A loose target: the first batch of 256 paths, and the se it stopped on is the one the

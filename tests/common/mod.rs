@@ -157,6 +157,37 @@ pub fn names(dir: &Path) -> Vec<String> {
     v
 }
 
+/// Run the binary with `args` in `dir` and check that it succeeds.
+#[allow(dead_code)]
+pub fn succeeds(dir: &Path, args: &[&str]) {
+    let out = microfolio(dir, args);
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// The run `run` (a `microfolio run ...` command line without `--out`, `--threads`,
+/// `--shard`) in `dir` twice: in one process on 1 thread into `single`, and in 3 shards on 2, 1
+/// and 2 threads into `shards`, merged into `merged` — the folders a test of shards compares.
+#[allow(dead_code)]
+pub fn single_and_merged(dir: &Path, run: &[&str]) {
+    succeeds(dir, &[run, &["--out", "single", "--threads", "1"]].concat());
+    for (i, threads) in [(0, "2"), (1, "1"), (2, "2")] {
+        let shard = format!("{i}/3");
+        succeeds(
+            dir,
+            &[
+                run,
+                &["--shard", &shard, "--out", "shards", "--threads", threads],
+            ]
+            .concat(),
+        );
+    }
+    succeeds(dir, &["merge", "shards", "--out", "merged", "-q"]);
+}
+
 /// Run the binary with `args` in `dir` and check that it refuses them as bad input: exit code
 /// 2, no panic, one line on stderr naming each of `expected`, nothing on stdout, and nothing
 /// left behind in `dir`. Returns stderr.
