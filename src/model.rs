@@ -123,10 +123,10 @@ pub struct CycleModel {
     /// With `simulation.sampling = "rqmc"`, the scrambled Sobol' points the paths' yearly
     /// innovations come from (`crate::rqmc`); `None` draws them from each path's stream.
     pub nets: Option<CycleNets>,
-    /// With `simulation.sampling = "tail"`, the mean of each cycle year's innovation under the
-    /// sampling (`crate::tail`): the innovations are drawn from `N(shift, 1)` and every path
-    /// weighted by its likelihood ratio. `None` draws them from `N(0, 1)`, unweighted.
-    pub tail_shift: Option<Vec<f64>>,
+    /// With `simulation.sampling = "tail"`, the density the innovations are drawn from
+    /// (`crate::tail::proposal`), every path weighted by its likelihood ratio. `None` draws
+    /// them from `N(0, 1)`, unweighted.
+    pub tail: Option<std::sync::Arc<crate::tail::proposal::Proposal>>,
 }
 
 /// What becomes of a loan whose borrower needs more money (docs/model.md §4).
@@ -469,7 +469,7 @@ impl Model {
                     )
                 }),
                 shifts,
-                tail_shift: None,
+                tail: None,
             },
             followup: FollowupModel {
                 referral_share: spec.followup.referral_share,

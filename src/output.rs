@@ -261,12 +261,12 @@ pub enum Method {
     Plain,
     /// Randomised quasi-Monte Carlo with this many randomisations.
     Rqmc(u64),
-    /// Importance sampling of the tail with this shift: weighted paths.
+    /// Importance sampling of the tail with this fit: weighted paths.
     Tail(std::sync::Arc<crate::tail::TailChoice>),
 }
 
 impl Method {
-    /// The method of `scenario`'s sampling. A `tail` scenario's shift is the one its run was
+    /// The method of `scenario`'s sampling. A `tail` scenario's fit is the one its run was
     /// simulated with: found once per process ([`crate::tail::choose`]), found again (the same,
     /// a function of the scenario) where another process ran the paths, as a merge of shards.
     pub fn of(scenario: &Scenario) -> Result<Method, crate::Error> {
@@ -294,7 +294,7 @@ impl Method {
     }
 
     /// The `sampling` entry of `summary.json`: the method, how its standard errors are made,
-    /// and with `tail` the shift, its pilot and the effective sample size of `results`.
+    /// and with `tail` the fit, its pilot and the effective sample size of `results`.
     pub fn json(&self, results: &dyn OutcomeColumns) -> Result<Value, crate::Error> {
         Ok(match self {
             Method::Plain => json!({ "method": "plain", "se": PLAIN_SE_NOTE }),

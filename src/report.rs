@@ -422,9 +422,10 @@ fn html(data: &RunData, drawn: &charts::Charts, parameters: &[String]) -> String
         let _ = write!(
             h,
             "<dt>Sampling</dt><dd>importance sampling of the tail: the credit cycle's yearly \
-             innovations of four paths in five drawn shifted towards the worst {} of \
-             <code>{}</code> (a shift of {:.2} standard deviations over {} cycle years, chosen \
-             by a pilot of {} stage{} of {} paths{}), and every statistic, band and bar \
+             innovations of four paths in five drawn from a Gaussian fitted to the worst {} of \
+             <code>{}</code> (its mean {:.2} standard deviations from 0 over {} cycle years, its \
+             covariance fitted on the {} that move the outcome, by a pilot of {} stage{} and {} \
+             paths{}), and every statistic, band and bar \
              weighted by the paths' likelihood ratios (docs/model.md §12.2). Effective sample \
              size {} of {} paths: the tail's \
              statistics are the precise ones; the body's (the median, the favourable tail) are \
@@ -433,13 +434,14 @@ fn html(data: &RunData, drawn: &charts::Charts, parameters: &[String]) -> String
             esc(&t.metric),
             t.shift_norm,
             t.years,
+            t.active_years,
             t.pilot_stages,
             if t.pilot_stages == 1 { "" } else { "s" },
             count(t.pilot_paths as f64),
             if t.reached {
                 ""
             } else {
-                ", which did not reach that tail: the shift goes part of the way"
+                ", which did not reach that tail: the fit goes part of the way"
             },
             count(t.effective_sample_size),
             count(m.paths as f64),

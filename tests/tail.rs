@@ -141,17 +141,32 @@ fn tail_paths_and_weights_do_not_depend_on_threads_or_splits() {
     assert_eq!(one.weights(), two.weights());
     assert!(one.weighted());
     // Every weight is the likelihood ratio of the path's innovations against the defensive
-    // mixture: a fifth of the paths unshifted, the rest shifted by mu.
+    // mixture: a fifth of the paths plain, the rest from the fitted Gaussian (its mean on every
+    // year, its covariance on the active years).
     let pool = Pool::new(&Options::default()).unwrap();
     let (model, choice) = microfolio::tail::model(&s, &pool, &Silent).unwrap();
-    let mu = &choice.unwrap().shift;
+    let choice = choice.unwrap();
+    let (mu, active) = (choice.shift(), choice.proposal.years());
+    let (inverse, log_det) = inverse_and_log_det(choice.proposal.covariance());
     let a = microfolio::engine::DEFENSIVE_SHARE;
     let mut unshifted = 0;
     for i in 0..150u64 {
         let (eps, w) = microfolio::engine::cycle_innovations(&model, i);
-        let log: f64 = eps.iter().zip(mu).map(|(e, m)| m * e - 0.5 * m * m).sum();
+        // log of the fitted density over the plain one.
+        let mut log = -0.5 * log_det;
+        for (y, (e, m)) in eps.iter().zip(&mu).enumerate() {
+            match active.iter().position(|&a| a == y) {
+                Some(_) => log += 0.5 * e * e,
+                None => log += m * e - 0.5 * m * m,
+            }
+        }
+        for (i, &y) in active.iter().enumerate() {
+            for (j, &z) in active.iter().enumerate() {
+                log -= 0.5 * (eps[y] - mu[y]) * inverse[i][j] * (eps[z] - mu[z]);
+            }
+        }
         let expected = 1.0 / (a + (1.0 - a) * log.exp());
-        assert!((w - expected).abs() <= 1e-12 * w, "path {i}");
+        assert!((w - expected).abs() <= 1e-9 * w, "path {i}: {w} {expected}");
         assert!(w <= 1.0 / a, "path {i}: {w}");
         assert!((one.weights()[i as usize] - w).abs() <= 1e-15 * w);
         unshifted += usize::from(w > 1.0);
@@ -349,4 +364,32 @@ fn what_cannot_take_tail_sampling_refuses_it() {
             "a study does not take it",
         ],
     );
+}
+
+/// The inverse and the log determinant of a symmetric positive definite matrix, by Gauss-Jordan
+/// elimination (independent of the library's Cholesky factor).
+fn inverse_and_log_det(mut m: Vec<Vec<f64>>) -> (Vec<Vec<f64>>, f64) {
+    let k = m.len();
+    let mut inverse: Vec<Vec<f64>> = (0..k)
+        .map(|i| (0..k).map(|j| f64::from(u8::from(i == j))).collect())
+        .collect();
+    let mut log_det = 0.0;
+    for c in 0..k {
+        let pivot = m[c][c];
+        log_det += pivot.ln();
+        for j in 0..k {
+            m[c][j] /= pivot;
+            inverse[c][j] /= pivot;
+        }
+        for r in 0..k {
+            if r != c {
+                let f = m[r][c];
+                for j in 0..k {
+                    m[r][j] -= f * m[c][j];
+                    inverse[r][j] -= f * inverse[c][j];
+                }
+            }
+        }
+    }
+    (inverse, log_det)
 }

@@ -152,9 +152,11 @@ pub struct MetricSummary {
 pub struct TailMeta {
     pub metric: String,
     pub probability: f64,
-    /// `|mu|` over the cycle years, and how many.
+    /// `|m|`, the fitted mean's length over the cycle years, and how many; and how many of
+    /// them are active (their covariance fitted too).
     pub shift_norm: f64,
     pub years: usize,
+    pub active_years: usize,
     pub pilot_stages: u64,
     pub pilot_paths: u64,
     pub reached: bool,
@@ -176,8 +178,9 @@ fn tail_meta(s: &Value) -> Option<TailMeta> {
         probability: tail.get("probability")?.as_f64()?,
         shift_norm: shift.iter().map(|m| m * m).sum::<f64>().sqrt(),
         years: shift.len(),
+        active_years: tail.get("active_years")?.as_array()?.len(),
         pilot_stages: tail.get("pilot_stages")?.as_u64()?,
-        pilot_paths: tail.get("pilot_paths_per_stage")?.as_u64()?,
+        pilot_paths: tail.get("pilot_paths")?.as_u64()?,
         reached: tail.get("reached")?.as_bool()?,
         effective_sample_size: sampling.get("effective_sample_size")?.as_f64()?,
     })

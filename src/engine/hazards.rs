@@ -16,12 +16,11 @@ use crate::model::{CycleModel, SegmentModel};
 
 /// Draw path `path`'s systemic factor per year into `factors` (one standard normal per year):
 /// from `rng`, or with rqmc from the path's Sobol' point (years beyond its dimensions from
-/// `rng`). `normals` is scratch space. Returns the path's likelihood ratio: with a tail shift
-/// `mu` (docs/model.md §12.2) the path is drawn from the defensive mixture — unshifted with
-/// probability `DEFENSIVE_SHARE` (a uniform from `rng` before the normals), else each year's
-/// innovation `n + mu_y` for the standard normal `n` drawn — and its ratio is the standard
-/// normal density over the mixture's at the innovations `eps`,
-/// `1 / (a + (1 - a) exp(mu·eps - |mu|² / 2))`; 1 without a shift.
+/// `rng`). `normals` is scratch space. Returns the path's likelihood ratio: with `tail`
+/// sampling (docs/model.md §12.2) the path is drawn from the defensive mixture — plain with
+/// probability `DEFENSIVE_SHARE` (a uniform from `rng` before the normals), else from the
+/// fitted Gaussian on the active years — and its ratio is the plain density over the mixture's
+/// at the innovations ([`crate::tail::proposal::Proposal::draw`]); 1 without.
 pub(super) fn draw_cycle<R: Rng>(
     cycle: &CycleModel,
     path: u64,
@@ -34,24 +33,16 @@ pub(super) fn draw_cycle<R: Rng>(
         normals.resize(nets.dimensions().min(cycle.shifts.len()), 0.0);
         nets.normals(path, normals);
     }
-    let tail = cycle.tail_shift.as_deref();
+    let tail = cycle.tail.as_deref();
     let shifted = tail.is_some() && rng.random::<f64>() >= DEFENSIVE_SHARE;
+    // The years beyond the Sobol' point's (all of them without one), in order from the stream.
+    while normals.len() < cycle.shifts.len() {
+        normals.push(StandardNormal.sample(rng));
+    }
+    let weight = tail.map_or(1.0, |t| t.draw(normals, shifted));
     factors.clear();
     let mut z: f64 = 0.0;
-    // Σ mu_y eps_y and |mu|², for the ratio.
-    let (mut dot, mut square) = (0.0, 0.0);
-    for (y, shift) in cycle.shifts.iter().enumerate() {
-        let mut eps: f64 = match normals.get(y) {
-            Some(&eps) => eps,
-            None => StandardNormal.sample(rng),
-        };
-        if let Some(&mu) = tail.and_then(|t| t.get(y)) {
-            if shifted {
-                eps += mu;
-            }
-            dot += mu * eps;
-            square += mu * mu;
-        }
+    for (y, (shift, &eps)) in cycle.shifts.iter().zip(normals.iter()).enumerate() {
         z = if y == 0 {
             eps
         } else {
@@ -59,10 +50,7 @@ pub(super) fn draw_cycle<R: Rng>(
         };
         factors.push(z + shift);
     }
-    match tail {
-        Some(_) => 1.0 / (DEFENSIVE_SHARE + (1.0 - DEFENSIVE_SHARE) * (dot - 0.5 * square).exp()),
-        None => 1.0,
-    }
+    weight
 }
 
 /// The share of paths that `tail` sampling draws unshifted (docs/model.md §12.2): Hesterberg's

@@ -172,7 +172,7 @@ impl Default for Simulation {
             rqmc_randomisations: 16,
             tail_metric: "min_capital".to_string(),
             tail_probability: 0.02,
-            tail_pilot_paths: 1_000,
+            tail_pilot_paths: 2_000,
         }
     }
 }

@@ -1,27 +1,28 @@
 //! Importance sampling of the tail (`simulation.sampling = "tail"`, docs/model.md §12.2): each
 //! path's yearly innovations of the credit cycle are drawn from the defensive mixture
-//! `a N(0, I) + (1 - a) N(mu, I)` instead of `N(0, I)`, `mu` a shift towards the bad years and
-//! `a` [`crate::engine::DEFENSIVE_SHARE`], and every path carries its likelihood ratio
-//! `w = 1 / (a + (1 - a) exp(mu·eps - |mu|² / 2))` (at most `1 / a`) so that the weighted
-//! statistics ([`estimate`]) estimate what plain sampling would, with many more paths where the
-//! tail question is decided.
+//! `a N(0, I) + (1 - a) q` instead of `N(0, I)`, `q` a Gaussian fitted to the bad years
+//! ([`proposal`]) and `a` [`crate::engine::DEFENSIVE_SHARE`], and every path carries its
+//! likelihood ratio `w = 1 / (a + (1 - a) q(eps) / φ(eps))` (at most `1 / a`) so that the
+//! weighted statistics ([`estimate`]) estimate what plain sampling would, with many more paths
+//! where the tail question is decided.
 //!
-//! The shift is chosen per scenario by the cross-entropy method (Rubinstein and Kroese 2004; for
-//! portfolio credit risk, Glasserman and Li 2005 choose the same kind of shift of the systemic
-//! factor): a pilot of `tail_pilot_paths` paths at the current shift, the paths in the aimed-at
-//! tail of `tail_metric` (its worst `tail_probability` under plain sampling, estimated with the
-//! pilot's weights) or, while the pilot sees too few of those, its worst 10%, and the next
-//! shift is the weighted mean of their innovations — the shift that makes the sampling's
-//! density closest (in Kullback–Leibler divergence) to the plain density conditioned on that
-//! tail. The stages stop once the worst 10% reach the aimed-at tail (at most
-//! [`MAX_STAGES`]). The pilot's paths have seeds of their own ([`crate::random::TAIL_PILOT`]),
-//! so the shift is a function of the scenario alone — the same on any thread count, in any
-//! shard — and none of its paths is among the run's.
+//! `q` is fitted per scenario by the cross-entropy method (Rubinstein and Kroese 2004; for
+//! portfolio credit risk, Glasserman and Li 2005 shift the systemic factor the same way): a
+//! pilot of `tail_pilot_paths` paths from the current fit (half as many in the first stage, from
+//! plain sampling), the paths in the aimed-at tail of `tail_metric` (its worst
+//! `tail_probability` under plain sampling, estimated with the pilot's weights) or, while the
+//! pilot sees too few of those, its worst 10%, and the next fit is the weighted mean and
+//! covariance of their innovations — the Gaussian closest (in Kullback–Leibler divergence) to
+//! the plain density conditioned on that tail. The stages stop once the worst 10% reach the
+//! aimed-at tail (at most [`MAX_STAGES`]). The pilot's paths have seeds of their own
+//! ([`crate::random::TAIL_PILOT`]), so the fit is a function of the scenario alone — the same on
+//! any thread count, in any shard — and none of its paths is among the run's.
 //!
-//! Whatever the shift, every path's weighted outcome has the plain expectation: the choice can
+//! Whatever the fit, every path's weighted outcome has the plain expectation: the choice can
 //! only make the estimates more or less precise, never biased.
 
 pub mod estimate;
+pub mod proposal;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
@@ -36,42 +37,49 @@ use crate::model::Model;
 use crate::results::{OutcomeColumns, Results};
 use crate::scenario::{Sampling, Scenario};
 use crate::simulate::{Observer, Pool, WorkUnit};
+use proposal::Proposal;
 
 /// Most stages of the pilot.
 pub const MAX_STAGES: usize = 6;
 
-/// The share of a stage's paths whose innovations make the next shift while the aimed-at tail
+/// The share of a stage's paths whose innovations make the next fit while the aimed-at tail
 /// is out of reach (the cross-entropy method's `rho`).
 pub const ELITE_SHARE: f64 = 0.1;
 
-/// The shift a `tail` scenario samples with, and how the pilot found it.
+/// The fit a `tail` scenario samples with, and how the pilot found it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TailChoice {
     /// The outcome aimed at and its bad direction.
     pub metric: Scalar,
     /// The plain probability of the tail aimed at.
     pub probability: f64,
-    /// The mean of each cycle year's innovation (the model's cycle years, the run-off's
-    /// included).
-    pub shift: Vec<f64>,
-    /// Stages of the pilot run, and paths per stage.
+    /// The density the paths' innovations are drawn from.
+    pub proposal: Arc<Proposal>,
+    /// The model's cycle years (the run-off's included).
+    pub years: usize,
+    /// Stages of the pilot run, and their paths (all stages').
     pub stages: usize,
     pub pilot_paths: u64,
     /// Loans the pilot simulated, over all its stages.
     pub pilot_loans: u64,
     /// The value of `metric` at the edge of the tail aimed at, as the last stage estimated it.
     pub threshold: f64,
-    /// Whether the last stage's worst 10% reached that tail (else the shift goes part of the
+    /// Whether the last stage's worst 10% reached that tail (else the fit goes part of the
     /// way: still unbiased, less precise).
     pub reached: bool,
 }
 
 impl TailChoice {
-    /// The model of `scenario` sampling with this shift.
+    /// The model of `scenario` sampling with this fit.
     pub fn model(&self, scenario: &Scenario) -> Model {
         let mut model = Model::new(scenario);
-        model.cycle.tail_shift = Some(self.shift.clone());
+        model.cycle.tail = Some(self.proposal.clone());
         model
+    }
+
+    /// The mean of each cycle year's innovation under the fitted component.
+    pub fn shift(&self) -> Vec<f64> {
+        self.proposal.shift(self.years)
     }
 
     /// The `tail` part of `summary.json`'s `sampling` entry.
@@ -79,22 +87,24 @@ impl TailChoice {
         json!({
             "metric": self.metric.name(),
             "probability": self.probability,
-            "shift": self.shift,
+            "shift": self.shift(),
+            "active_years": self.proposal.years(),
+            "covariance": self.proposal.covariance(),
             "pilot_stages": self.stages,
-            "pilot_paths_per_stage": self.pilot_paths,
+            "pilot_paths": self.pilot_paths,
             "pilot_loans_simulated": self.pilot_loans,
             "threshold": self.threshold,
             "reached": self.reached,
         })
     }
 
-    /// The shift's length, `|mu|`, in standard deviations of the innovations.
+    /// The fitted mean's length, `|m|`, in standard deviations of the innovations.
     pub fn norm(&self) -> f64 {
-        self.shift.iter().map(|m| m * m).sum::<f64>().sqrt()
+        self.shift().iter().map(|m| m * m).sum::<f64>().sqrt()
     }
 }
 
-/// The model `scenario` is simulated with: with `tail` sampling, at the scenario's shift
+/// The model `scenario` is simulated with: with `tail` sampling, with the scenario's fit
 /// ([`choose`]); otherwise [`Model::new`]'s. `observer` may stop the pilot (Ctrl-C).
 pub fn model(
     scenario: &Scenario,
@@ -107,7 +117,7 @@ pub fn model(
     })
 }
 
-/// The shift of `scenario` if its sampling is `tail` ([`choose`]).
+/// The fit of `scenario` if its sampling is `tail` ([`choose`]).
 pub fn choice_if_tail(
     scenario: &Scenario,
     pool: &Pool,
@@ -120,7 +130,7 @@ pub fn choice_if_tail(
     }
 }
 
-/// The shift of `scenario` (whose sampling need not be `tail`: its `tail_*` keys are read),
+/// The fit of `scenario` (whose sampling need not be `tail`: its `tail_*` keys are read),
 /// found by the pilot on `pool`, once per process for a scenario of the same content. A stop
 /// that `observer` asks for ends the pilot with [`Error::Interrupted`]; its progress is not
 /// told (the pilot's paths are none of the work's).
@@ -162,19 +172,28 @@ fn pilot(scenario: &Scenario, pool: &Pool, observer: &dyn Observer) -> Result<Ta
     let metric = Scalar::from_name(&sim.tail_metric).expect("validated: a scalar metric");
     let worse_higher = metric.direction() == Some(Direction::HigherWorse);
     let probability = sim.tail_probability;
-    let n = sim.tail_pilot_paths as u64;
+    let paths = sim.tail_pilot_paths as u64;
     let mut base = Model::new(scenario);
     base.cycle.nets = None;
-    let mut shift = vec![0.0; base.cycle.shifts.len()];
-    let mut pilot_loans = 0;
+    let years = base.cycle.shifts.len();
+    let mut proposal = Arc::new(Proposal::plain());
+    let (mut pilot_loans, mut pilot_paths) = (0, 0);
     let (mut threshold, mut reached, mut stages) = (f64::NAN, false, 0);
     while stages < MAX_STAGES && !reached {
+        // The first stage, from plain sampling, only finds the direction of the bad years (its
+        // worst 10%): half the paths do; the later stages' tails make the fit.
+        let n = if stages == 0 {
+            paths.div_ceil(2)
+        } else {
+            paths
+        };
         let mut model = base.clone();
         model.seed =
             crate::random::stream(base.seed, stages as u64, crate::random::TAIL_PILOT).next_u64();
-        model.cycle.tail_shift = Some(shift.clone());
+        model.cycle.tail = Some(proposal.clone());
         let results = simulate(pool, &model, n, observer)?;
         pilot_loans += results.loans_simulated();
+        pilot_paths += n;
         stages += 1;
         // Scores: higher is worse; an undefined outcome is in no tail.
         let scores: Vec<f64> = results
@@ -204,27 +223,23 @@ fn pilot(scenario: &Scenario, pool: &Pool, observer: &dyn Observer) -> Result<Ta
         reached = elite >= edge;
         let level = if reached { edge } else { elite };
         threshold = if worse_higher { edge } else { -edge };
-        let mut sum = vec![0.0; shift.len()];
-        let mut total = 0.0;
-        for (k, &score) in scores.iter().enumerate() {
-            if score >= level && score > f64::NEG_INFINITY {
-                let (eps, w) = cycle_innovations(&model, k as u64);
-                for (s, e) in sum.iter_mut().zip(&eps) {
-                    *s += w * e;
-                }
-                total += w;
-            }
-        }
-        if total > 0.0 {
-            shift = sum.iter().map(|s| s / total).collect();
+        let (eps, w): (Vec<Vec<f64>>, Vec<f64>) = scores
+            .iter()
+            .enumerate()
+            .filter(|&(_, &score)| score >= level && score > f64::NEG_INFINITY)
+            .map(|(k, _)| cycle_innovations(&model, k as u64))
+            .unzip();
+        if w.iter().sum::<f64>() > 0.0 {
+            proposal = Arc::new(Proposal::fit(&eps, &w));
         }
     }
     Ok(TailChoice {
         metric,
         probability,
-        shift,
+        proposal,
+        years,
         stages,
-        pilot_paths: n,
+        pilot_paths,
         pilot_loans,
         threshold,
         reached,
