@@ -165,6 +165,13 @@ pub fn study<S: Study>(study: &S, done: &Done<S::Results>) -> io::Result<()> {
             Ok(SeMethod::Randomisations(r)) => {
                 format!("; rqmc, standard errors from {r} randomisations")
             }
+            Ok(SeMethod::Weighted) => format!(
+                "; tail sampling, one shift for every variant, every statistic weighted, \
+                 effective sample size {}",
+                done.results
+                    .effective_sample_size()
+                    .map_or("–".to_string(), count)
+            ),
             _ => String::new(),
         }
     )?;

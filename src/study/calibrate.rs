@@ -407,7 +407,8 @@ impl Calibration {
     /// Pairs of values per target in a point's record.
     fn pairs_per_target(&self) -> usize {
         match self.method {
-            SeMethod::Paths => PAIRS_PER_TARGET,
+            // Never tail: a calibration refuses it (`study::sampling`).
+            SeMethod::Paths | SeMethod::Weighted => PAIRS_PER_TARGET,
             SeMethod::Randomisations(_) => PAIRS_PER_TARGET + 1,
         }
     }
@@ -478,7 +479,7 @@ impl Design for Calibration {
             })
             .collect();
         let what = match self.method {
-            SeMethod::Paths => {
+            SeMethod::Paths | SeMethod::Weighted => {
                 "defined bits, per target two pairs of f64: its mean and its variance over the \
                  point's paths, then the paths on which it is defined and the date's widening"
             }

@@ -7,7 +7,7 @@
 
 use std::fmt::Write as _;
 
-use super::Variant;
+use super::{StudyResults, Variant};
 use crate::charts::study::StudyChart;
 use crate::format::count;
 use crate::metrics::Scalar;
@@ -36,16 +36,18 @@ pub(super) fn head(h: &mut String, title: &str, kicker: &str, description: &str)
     }
 }
 
-/// The facts of the run: what was run, how, when. `drawn`: the study nests its paths in draws
-/// of the uncertain parameters.
+/// The facts of the run: what was run, how, when (the study's `results`: how it ran and, under
+/// tail sampling, its effective sample size). `drawn`: the study nests its paths in draws of
+/// the uncertain parameters.
 pub(super) fn meta(
     h: &mut String,
     base: &Scenario,
     variants: usize,
-    run: &RunInfo,
+    results: &dyn StudyResults,
     extra: &[(&str, String)],
     drawn: bool,
 ) {
+    let run = results.run();
     let spec = base.spec();
     h.push_str("<dl class=\"meta\">");
     for (k, v) in extra {
@@ -72,7 +74,10 @@ pub(super) fn meta(
         esc(&output::iso_utc(run.started)),
         env!("CARGO_PKG_VERSION"),
     );
-    sampling_entry(h, base, drawn);
+    match results.effective_sample_size() {
+        Some(ess) => tail_entry(h, base, ess),
+        None => sampling_entry(h, base, drawn),
+    }
     if let Some(l) = base.lineage() {
         let _ = write!(
             h,
@@ -138,7 +143,7 @@ pub(super) fn design_meta(
 }
 
 /// The `Sampling` entry of the facts: which sampling made the numbers, and how their standard
-/// errors are made (docs/model.md §12; a study takes only `plain` and `rqmc`); with `drawn`
+/// errors are made (docs/model.md §12; `tail` has its own entry); with `drawn`
 /// (paths nested in draws of the uncertain parameters) they are over the draws either way.
 pub(super) fn sampling_entry(h: &mut String, base: &Scenario, drawn: bool) {
     let text = match super::sampling(base) {
@@ -163,12 +168,36 @@ pub(super) fn sampling_entry(h: &mut String, base: &Scenario, drawn: bool) {
     let _ = write!(h, "<dt>Sampling</dt><dd>{text}</dd>");
 }
 
+/// The `Sampling` entry of the facts of a study under tail sampling (docs/studies.md): the
+/// tail aimed at, the one shift for every variant, how every statistic is weighted, and the
+/// effective sample size `ess` of the paths' weights.
+fn tail_entry(h: &mut String, base: &Scenario, ess: f64) {
+    let sim = &base.spec().simulation;
+    let _ = write!(
+        h,
+        "<dt>Sampling</dt><dd>importance sampling of the tail: the credit cycle's yearly \
+         innovations shifted towards the worst {} of {}, with the one shift chosen for the base \
+         scenario in every variant, and every statistic weighted by the paths' likelihood \
+         ratios (means and paired differences by the regression estimator with the weights as \
+         control variate, their intervals normal; quantiles from the weighted tail mass); \
+         effective sample size {} of {} paths</dd>",
+        crate::format::pct(sim.tail_probability, 1),
+        esc(&sim.tail_metric),
+        count(ess),
+        count(sim.paths as f64)
+    );
+}
+
 pub(super) fn crn_note(h: &mut String, base: &Scenario) {
     let sim = &base.spec().simulation;
-    let points = match super::sampling(base) {
-        Ok(SeMethod::Randomisations(_)) => {
+    let points = match (sim.sampling, super::sampling(base)) {
+        (_, Ok(SeMethod::Randomisations(_))) => {
             " and the same scrambled Sobol' point of the credit cycle (randomised quasi-Monte \
              Carlo)"
+        }
+        (crate::scenario::Sampling::Tail, _) => {
+            " and the same shift of the credit cycle (tail sampling: path <i>i</i> carries the \
+             same weight in every variant with the base's years)"
         }
         _ => "",
     };

@@ -65,7 +65,8 @@ fn exact(x: f64) -> String {
 /// standard error of the mean.
 fn columns(c: &Calibration) -> &'static [&'static str] {
     match c.method {
-        SeMethod::Paths => &["n", "mean", "var_paths", "date_sd"],
+        // Never tail: a calibration refuses it (`study::sampling`).
+        SeMethod::Paths | SeMethod::Weighted => &["n", "mean", "var_paths", "date_sd"],
         SeMethod::Randomisations(_) => &["n", "mean", "var_paths", "date_sd", "rqmc_se"],
     }
 }
