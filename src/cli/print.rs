@@ -166,11 +166,14 @@ pub fn study<S: Study>(study: &S, done: &Done<S::Results>) -> io::Result<()> {
                 format!("; rqmc, standard errors from {r} randomisations")
             }
             Ok(SeMethod::Weighted) => format!(
-                "; tail sampling, one shift for every variant, every statistic weighted, \
-                 effective sample size {}",
+                "; tail sampling, one shift for every {}, every statistic weighted{}",
+                study.unit_name(),
                 done.results
                     .effective_sample_size()
-                    .map_or("–".to_string(), count)
+                    .map_or(String::new(), |ess| format!(
+                        ", effective sample size {}",
+                        count(ess)
+                    ))
             ),
             _ => String::new(),
         }

@@ -205,7 +205,7 @@ impl Calibration {
                 base.file()
             )));
         }
-        let method = super::sampling(base)?;
+        let method = super::sampling(base, "a calibration")?;
         let problem = Problem::new(base, "calibration")?;
         let dims = problem.params().len();
         let first = waves::next(

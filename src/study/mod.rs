@@ -324,17 +324,16 @@ impl std::fmt::Display for SizeWarning {
     }
 }
 
-/// How the standard errors of a scenario's means are made, by its `simulation.sampling`, if a
-/// study of every kind may take that sampling: `plain` or `rqmc` (issue 24). `tail` is taken
-/// only by the studies that weight every statistic ([`Study::takes_tail`], through
-/// [`study_sampling`]); here it is refused, as by the calibration and the studies over a design
-/// of points, which call this.
-pub fn sampling(scenario: &Scenario) -> Result<SeMethod, Error> {
+/// How the standard errors of a scenario's means are made, by its `simulation.sampling`, for
+/// `what` (`a calibration`, ...), which takes `plain` or `rqmc` (issue 24) but not yet `tail`:
+/// that is taken only by the studies that weight every statistic ([`Study::takes_tail`],
+/// through [`study_sampling`]).
+pub fn sampling(scenario: &Scenario, what: &str) -> Result<SeMethod, Error> {
     match method_of(scenario) {
         SeMethod::Weighted => Err(Error::Input(format!(
-            "{}: simulation.sampling = \"tail\": this study does not take it yet (its \
-             statistics would not be weighted); allowed here: \"plain\", \"rqmc\" (tail \
-             sampling is taken by {TAIL_STUDIES})",
+            "{}: simulation.sampling = \"tail\": {what} does not take it yet (its statistics \
+             would not be weighted); allowed here: \"plain\", \"rqmc\" (tail sampling is \
+             taken by {TAIL_STUDIES})",
             scenario.file(),
         ))),
         method => Ok(method),
@@ -342,10 +341,10 @@ pub fn sampling(scenario: &Scenario) -> Result<SeMethod, Error> {
 }
 
 /// The studies that take `tail` sampling, in the words of a refusal.
-pub const TAIL_STUDIES: &str = "compare, sweep and tornado without --uncertain";
+pub const TAIL_STUDIES: &str = "compare, sweep and tornado without --uncertain, sobol and morris";
 
 /// How the standard errors of `scenario`'s means are made, whatever its sampling.
-fn method_of(scenario: &Scenario) -> SeMethod {
+pub(crate) fn method_of(scenario: &Scenario) -> SeMethod {
     let sim = &scenario.spec().simulation;
     match sim.sampling {
         Sampling::Plain => SeMethod::Paths,

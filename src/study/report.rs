@@ -74,10 +74,7 @@ pub(super) fn meta(
         esc(&output::iso_utc(run.started)),
         env!("CARGO_PKG_VERSION"),
     );
-    match results.effective_sample_size() {
-        Some(ess) => tail_entry(h, base, ess),
-        None => sampling_entry(h, base, drawn),
-    }
+    sampling_entry(h, base, drawn, results.effective_sample_size());
     if let Some(l) = base.lineage() {
         let _ = write!(
             h,
@@ -131,7 +128,8 @@ pub(super) fn design_meta(
         confidence * 100.0,
         env!("CARGO_PKG_VERSION"),
     );
-    sampling_entry(h, base, false);
+    // A design's points each weight their own paths: no one effective sample size.
+    sampling_entry(h, base, false, None);
     if let Some(l) = base.lineage() {
         let _ = write!(
             h,
@@ -144,16 +142,18 @@ pub(super) fn design_meta(
 
 /// The `Sampling` entry of the facts: which sampling made the numbers, and how their standard
 /// errors are made (docs/model.md §12; `tail` has its own entry); with `drawn`
-/// (paths nested in draws of the uncertain parameters) they are over the draws either way.
-pub(super) fn sampling_entry(h: &mut String, base: &Scenario, drawn: bool) {
-    let text = match super::sampling(base) {
-        Ok(SeMethod::Randomisations(r)) if drawn => format!(
+/// (paths nested in draws of the uncertain parameters) they are over the draws either way;
+/// under tail `ess` is the effective sample size of the study's paths, if it has one.
+pub(super) fn sampling_entry(h: &mut String, base: &Scenario, drawn: bool, ess: Option<f64>) {
+    let text = match super::method_of(base) {
+        SeMethod::Weighted => return tail_entry(h, base, ess),
+        SeMethod::Randomisations(r) if drawn => format!(
             "randomised quasi-Monte Carlo on the credit cycle, {r} randomisations, each draw's \
              paths on the points of its own seed: the standard errors are over the draws, the \
              independent units, and the parameter share subtracts the draws' own \
              randomisations' noise"
         ),
-        Ok(SeMethod::Randomisations(r)) => format!(
+        SeMethod::Randomisations(r) => format!(
             "randomised quasi-Monte Carlo on the credit cycle, {r} randomisations: every \
              standard error, of a mean or of a paired difference, is the randomisations' (the \
              standard deviation of their {r} own means over √{r}), and a paired interval uses \
@@ -171,31 +171,37 @@ pub(super) fn sampling_entry(h: &mut String, base: &Scenario, drawn: bool) {
 /// The `Sampling` entry of the facts of a study under tail sampling (docs/studies.md): the
 /// tail aimed at, the one shift for every variant, how every statistic is weighted, and the
 /// effective sample size `ess` of the paths' weights.
-fn tail_entry(h: &mut String, base: &Scenario, ess: f64) {
+fn tail_entry(h: &mut String, base: &Scenario, ess: Option<f64>) {
     let sim = &base.spec().simulation;
+    let ess = match ess {
+        Some(ess) => format!(
+            "; effective sample size {} of {} paths",
+            count(ess),
+            count(sim.paths as f64)
+        ),
+        None => String::new(),
+    };
     let _ = write!(
         h,
         "<dt>Sampling</dt><dd>importance sampling of the tail: the credit cycle's yearly \
          innovations shifted towards the worst {} of {}, with the one shift chosen for the base \
-         scenario in every variant, and every statistic weighted by the paths' likelihood \
+         scenario in every variant (or point), and every statistic weighted by the paths' likelihood \
          ratios (means and paired differences by the regression estimator with the weights as \
-         control variate, their intervals normal; quantiles from the weighted tail mass); \
-         effective sample size {} of {} paths</dd>",
+         control variate, their intervals normal; quantiles from the weighted tail \
+         mass){ess}</dd>",
         crate::format::pct(sim.tail_probability, 1),
         esc(&sim.tail_metric),
-        count(ess),
-        count(sim.paths as f64)
     );
 }
 
 pub(super) fn crn_note(h: &mut String, base: &Scenario) {
     let sim = &base.spec().simulation;
-    let points = match (sim.sampling, super::sampling(base)) {
-        (_, Ok(SeMethod::Randomisations(_))) => {
+    let points = match super::method_of(base) {
+        SeMethod::Randomisations(_) => {
             " and the same scrambled Sobol' point of the credit cycle (randomised quasi-Monte \
              Carlo)"
         }
-        (crate::scenario::Sampling::Tail, _) => {
+        SeMethod::Weighted => {
             " and the same shift of the credit cycle (tail sampling: path <i>i</i> carries the \
              same weight in every variant with the base's years)"
         }
