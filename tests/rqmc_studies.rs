@@ -268,21 +268,23 @@ fn what_a_study_cannot_take_under_rqmc_is_refused() {
     assert!(out.status.success());
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("sampling = \"rqmc\""), "{text}");
+    // A sweep takes tail too (tests/tail_studies.rs); a calibration does not yet.
+    let history = scenario("history.toml");
     refused(
         d,
         &[
-            "sweep",
-            &vasicek,
-            "--param",
-            "segment.pool.annual_pd=0.05,0.06",
+            "calibrate",
+            &history,
+            "--targets",
+            &scenario("history_targets.toml"),
             "--sampling",
             "tail",
         ],
         &[
-            "vasicek.toml",
+            "history.toml",
             "simulation.sampling",
             "tail",
-            "a study does not take it",
+            "a calibration does not take it",
         ],
     );
 }

@@ -379,6 +379,12 @@ impl Tornado {
         &self.base
     }
 
+    /// For each variant after the baseline, in order: its parameter (an index into
+    /// [`Tornado::params`]) and whether it is the high setting.
+    pub fn plan(&self) -> &[(usize, bool)] {
+        &self.plan
+    }
+
     /// The moved parameters.
     pub fn params(&self) -> &[TornadoParam] {
         &self.params
