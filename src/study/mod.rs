@@ -10,12 +10,17 @@
 //! random numbers* (see Glasserman, *Monte Carlo Methods in Financial Engineering*, 2004): the
 //! paired differences `B_i − A_i` have a far smaller variance than differences of independent
 //! runs, so that small policy effects are not drowned in simulation noise ([`paired`]).
+//! Under `tail` sampling (docs/studies.md, "Sampling: tail") every variant also samples with
+//! the one shift chosen for the study's base ([`study_shift`]), so path `i` carries the same
+//! likelihood ratio in every variant with the base's cycle years, and every statistic is
+//! weighted by it ([`SeMethod::Weighted`]).
 //!
 //! Each variant is a work unit of the one driver ([`crate::simulate`]): the variants run one
 //! after another as one stream of paths cut into chunks, and each variant's outcomes are handed,
 //! complete, to the study, which keeps only what it needs (summaries, or the per-path values of
 //! the reference variant) before the outcomes are dropped. Results are bit-identical for any
-//! thread count, and a variant's results equal a plain run of its scenario.
+//! thread count, and a variant's results equal a plain run of its scenario (under `tail`, a run
+//! of it at the base's shift).
 //!
 //! Every study implements [`Study`]: it computes its results, writes its own files, draws its
 //! charts, makes its report page and summarises itself as a plain-text table; [`run_study`] is

@@ -344,7 +344,8 @@ impl Study for Sweep {
 
     /// [`Sweep::compute`] from the variants' results wherever they come from.
     fn compute_from(&self, source: ResultSource<'_>) -> Result<SweepResults, Error> {
-        // Refused unless every variant shares a sampling a study takes (plain or rqmc).
+        // Refused unless every variant shares a sampling a sweep takes (plain, rqmc, and tail
+        // without parameter uncertainty).
         let method = super::study_sampling(self)?;
         if let Some(nesting) = self.nesting {
             let (draws, run) = match source {
