@@ -268,23 +268,28 @@ fn what_a_study_cannot_take_under_rqmc_is_refused() {
     assert!(out.status.success());
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("sampling = \"rqmc\""), "{text}");
-    // A sweep takes tail too (tests/tail_studies.rs); a calibration does not yet.
-    let history = scenario("history.toml");
+    // A sweep takes tail too, not yet with parameter uncertainty (tests/tail_studies.rs).
+    let uncertain = scenario("uncertainty.toml");
     refused(
         d,
         &[
-            "calibrate",
-            &history,
-            "--targets",
-            &scenario("history_targets.toml"),
+            "sweep",
+            &uncertain,
+            "--param",
+            "bmkb.graduate_share=0.3,0.9",
+            "--uncertain",
+            "--draws",
+            "4",
+            "--paths-per-draw",
+            "4",
             "--sampling",
             "tail",
         ],
         &[
-            "history.toml",
+            "uncertainty.toml",
             "simulation.sampling",
             "tail",
-            "a calibration does not take it",
+            "a sweep study with --uncertain does not take it",
         ],
     );
 }

@@ -329,7 +329,7 @@ fn what_a_study_cannot_take_under_tail_is_refused() {
         &["compare", &tail, &wider, "--paths", "8", "--shard", "0/2"],
         &["variant wider", "simulation.tail_probability"],
     );
-    // Parameter uncertainty and a calibration do not take it yet, and say who does.
+    // Parameter uncertainty does not take it yet, and says who does.
     let uncertain = root()
         .join("scenarios/uncertainty.toml")
         .display()
@@ -353,25 +353,8 @@ fn what_a_study_cannot_take_under_tail_is_refused() {
             "uncertainty.toml",
             "a compare study with --uncertain",
             "tail",
-            "sobol and morris",
+            "sobol, morris and calibrate",
         ],
-    );
-    let history = root().join("scenarios/history.toml").display().to_string();
-    let targets = root()
-        .join("scenarios/history_targets.toml")
-        .display()
-        .to_string();
-    refused(
-        d,
-        &[
-            "calibrate",
-            &history,
-            "--targets",
-            &targets,
-            "--sampling",
-            "tail",
-        ],
-        &["history.toml", "a calibration", "tail"],
     );
 }
 
@@ -459,4 +442,70 @@ fn sobol_and_morris_points_under_tail_are_weighted_means_that_meet_their_pd() {
     );
     let morris = json(&d.join("morris/summary.json"));
     assert_eq!(morris["sampling"]["method"], "tail");
+}
+
+#[test]
+fn a_calibration_under_tail_weighs_its_targets_and_merges_from_shards() {
+    // Vasicek's pool with an uncertain PD: a point's mean number of defaults is 10,000 × its
+    // PD (0.03 + 0.05 u); history.csv has each target's weighted mean and standard error
+    // (`tail_se`), and the shards of the wave merge into what one process keeps.
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let pd = uncertain_pd(d);
+    fs::write(
+        d.join("t.toml"),
+        "discrepancy = 0\n[[target]]\nname = \"defaults\"\nmetric = \"defaults\"\n\
+         year = 2026\nobserved = 500\nobs_rel = 0.1\nsource = \"synthetic\"\n",
+    )
+    .unwrap();
+    let cal = [
+        "calibrate",
+        pd.as_str(),
+        "--targets",
+        "t.toml",
+        "--points",
+        "12",
+        "--paths-per-point",
+        "32",
+        "--waves",
+        "1",
+        "-q",
+    ];
+    succeeds(d, &[&cal[..], &["--threads", "2", "--out", "one"]].concat());
+    for (shard, threads) in [("1/2", "1"), ("0/2", "2")] {
+        succeeds(
+            d,
+            &[
+                &cal[..],
+                &["--shard", shard, "--threads", threads, "--out", "wave"],
+            ]
+            .concat(),
+        );
+    }
+    succeeds(d, &["merge", "wave", "--out", "merged", "-q"]);
+    let read = |folder: &str, f: &str| fs::read_to_string(d.join(folder).join(f)).unwrap();
+    for f in ["history.csv", "points.csv", "kept.csv"] {
+        assert!(read("one", f) == read("merged", f), "{f} differs");
+    }
+    let summary = json(&d.join("one/summary.json"));
+    assert_eq!(summary["sampling"]["method"], "tail");
+    let history = read("one", "history.csv");
+    let mut lines = history.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let at = |name: &str| header.iter().position(|h| *h == name).unwrap();
+    let rows: Vec<Vec<f64>> = lines
+        .map(|l| l.split(',').map(|c| c.parse().unwrap()).collect())
+        .collect();
+    assert_eq!(rows.len(), 12);
+    let z = z_crit(1e-4, rows.len());
+    for row in &rows {
+        let expected = 10_000.0 * (0.03 + 0.05 * row[at("u_pd")]);
+        let (mean, se) = (row[at("defaults.mean")], row[at("defaults.tail_se")]);
+        assert!(se > 0.0, "no error");
+        let t = (mean - expected) / se;
+        assert!(
+            t.abs() < z,
+            "{mean} against {expected} (se {se:.2}, z={t:.2})"
+        );
+    }
 }

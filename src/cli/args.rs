@@ -75,7 +75,7 @@ pub struct WorkArgs {
     /// How the paths' credit cycles are drawn (overrides simulation.sampling), for every
     /// variant of a study: `plain`, `rqmc` (randomised quasi-Monte Carlo: scrambled Sobol'
     /// points) or `tail` (importance sampling of the tail, weighted paths, one shift for every
-    /// variant; docs/model.md §12; not yet in `calibrate` nor with `--uncertain`).
+    /// variant; docs/model.md §12; not yet with `--uncertain`).
     #[arg(long, value_name = "plain|rqmc|tail")]
     pub sampling: Option<String>,
     /// Output folder [default: output/<meta.name> for a run, output/<meta.name>-<study> for a

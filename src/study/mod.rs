@@ -346,7 +346,8 @@ pub fn sampling(scenario: &Scenario, what: &str) -> Result<SeMethod, Error> {
 }
 
 /// The studies that take `tail` sampling, in the words of a refusal.
-pub const TAIL_STUDIES: &str = "compare, sweep and tornado without --uncertain, sobol and morris";
+pub const TAIL_STUDIES: &str =
+    "compare, sweep and tornado without --uncertain, sobol, morris and calibrate";
 
 /// How the standard errors of `scenario`'s means are made, whatever its sampling.
 pub(crate) fn method_of(scenario: &Scenario) -> SeMethod {
