@@ -119,7 +119,8 @@ pub enum SeMethod {
     /// `tail`: weighted paths, every statistic weighted by the paths' likelihood ratios
     /// ([`crate::tail::estimate`]): a mean by the regression estimator with the weights as
     /// control variate (self-normalised where the outcome is undefined on some paths), its
-    /// interval normal (infinite degrees of freedom) — see [`SeMethod::weighted_se`].
+    /// interval normal (infinite degrees of freedom): [`crate::study::paired::Paired::sampled`]
+    /// and [`crate::study::MetricStats::sampled`] make them from the paths' weights.
     Weighted,
 }
 
@@ -132,29 +133,12 @@ impl SeMethod {
         }
     }
 
-    /// [`SeMethod::se`] of paths whose weights are `weights` (one per value of `column`): under
-    /// `tail` the weighted mean's standard error ([`crate::tail::estimate::mean`]) with infinite
-    /// degrees of freedom (a normal interval: the estimator is a mean of many independent
-    /// paths' terms); under any other sampling the weights are all 1 and [`SeMethod::se`]'s.
-    pub fn weighted_se(
-        self,
-        column: &[f64],
-        first_path: u64,
-        weights: &[f64],
-    ) -> Option<(f64, f64)> {
-        match self {
-            SeMethod::Weighted => crate::tail::estimate::mean(column, weights)
-                .and_then(|(_, se)| se)
-                .map(|se| (se, f64::INFINITY)),
-            _ => self.se(column, first_path),
-        }
-    }
-
     /// The standard error of the mean of `column` (NaN where undefined; path `first_path + k`
     /// at `k`) and its degrees of freedom; `None` for fewer than two independent units (paths,
     /// or randomisations with a defined value).
-    /// Under `tail` the weights are needed: this is the unweighted formula, [`SeMethod::Paths`]'s
-    /// ([`SeMethod::weighted_se`] takes them).
+    /// Under `tail` the weights are needed, which this does not take: it gives the unweighted
+    /// formula, [`SeMethod::Paths`]'s (the studies make a weighted error with
+    /// [`crate::tail::estimate::mean`]).
     pub fn se(self, column: &[f64], first_path: u64) -> Option<(f64, f64)> {
         match self {
             SeMethod::Paths | SeMethod::Weighted => {
