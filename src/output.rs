@@ -312,8 +312,9 @@ impl Method {
     }
 }
 
-/// The `sampling` entry of a study's `summary.json` (`plain` or `rqmc`, the samplings a study
-/// takes): the method, and how its standard errors are made.
+/// The `sampling` entry of a study's `summary.json` under `plain` or `rqmc`: the method, and how
+/// its standard errors are made (a study under `tail` writes the run's entry, with its shift:
+/// `study::write_folder`).
 pub fn sampling_json(rqmc: Option<u64>) -> Value {
     match rqmc {
         None => json!({ "method": "plain", "se": PLAIN_SE_NOTE }),

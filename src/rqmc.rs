@@ -116,13 +116,19 @@ pub enum SeMethod {
     Paths,
     /// `rqmc` with `R` randomisations: [`randomisation_se`], with `R' − 1` degrees of freedom.
     Randomisations(u64),
+    /// `tail`: weighted paths, every statistic weighted by the paths' likelihood ratios
+    /// ([`crate::tail::estimate`]): a mean by the regression estimator with the weights as
+    /// control variate (self-normalised where the outcome is undefined on some paths), its
+    /// interval normal (infinite degrees of freedom): [`crate::study::paired::Paired::sampled`]
+    /// and [`crate::study::MetricStats::sampled`] make them from the paths' weights.
+    Weighted,
 }
 
 impl SeMethod {
     /// The randomisations, under rqmc.
     pub fn randomisations(self) -> Option<u64> {
         match self {
-            SeMethod::Paths => None,
+            SeMethod::Paths | SeMethod::Weighted => None,
             SeMethod::Randomisations(r) => Some(r),
         }
     }
@@ -130,9 +136,12 @@ impl SeMethod {
     /// The standard error of the mean of `column` (NaN where undefined; path `first_path + k`
     /// at `k`) and its degrees of freedom; `None` for fewer than two independent units (paths,
     /// or randomisations with a defined value).
+    /// Under `tail` the weights are needed, which this does not take: it gives the unweighted
+    /// formula, [`SeMethod::Paths`]'s (the studies make a weighted error with
+    /// [`crate::tail::estimate::mean`]).
     pub fn se(self, column: &[f64], first_path: u64) -> Option<(f64, f64)> {
         match self {
-            SeMethod::Paths => {
+            SeMethod::Paths | SeMethod::Weighted => {
                 let defined: Vec<f64> = column.iter().copied().filter(|x| !x.is_nan()).collect();
                 let (_, sd) = crate::stats::mean_sd(&defined);
                 let n = defined.len() as f64;

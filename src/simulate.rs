@@ -305,10 +305,12 @@ impl Pool {
 
     /// [`Pool::simulate`] over paths `paths` of each scenario, whose model is built when its
     /// first path starts and dropped with its outcomes: a study of thousands of variants holds
-    /// the models of the few in flight only.
+    /// the models of the few in flight only. With `shift` (a `tail` study's one shift), every
+    /// scenario samples with it.
     pub(crate) fn simulate_scenarios(
         &self,
         scenarios: &[&Scenario],
+        shift: Option<&crate::tail::TailChoice>,
         paths: Range<u64>,
         observer: &dyn Observer,
         on_unit: impl FnMut(usize, Results) -> Result<(), Error>,
@@ -316,7 +318,10 @@ impl Pool {
         self.simulate_models(
             scenarios.len(),
             paths,
-            |i| Model::new(scenarios[i]),
+            |i| match shift {
+                Some(choice) => choice.model(scenarios[i]),
+                None => Model::new(scenarios[i]),
+            },
             observer,
             on_unit,
         )
@@ -332,11 +337,13 @@ impl Pool {
     /// its point-value unit). Every outcome goes to `on_outcomes(k, outcomes)` as it comes, in
     /// path order, and `on_piece(k)` says when piece `k` is done. Memory stays that of a chunk
     /// in flight, whatever the paths: what a shard task needs, which writes its outcomes to
-    /// disk.
+    /// disk. `shared`: the scenario whose `tail` shift every piece samples with (a study's
+    /// base: one shift for all its variants); `None`, each piece's own scenario's.
     pub(crate) fn stream_pieces(
         &self,
         pieces: &[(&Scenario, Range<u64>, bool)],
         per_path: Option<(Shape, PathModel<'_>)>,
+        shared: Option<&Scenario>,
         observer: &dyn Observer,
         on_outcomes: impl FnMut(usize, &[PathOutcome]) -> Result<(), Error>,
         mut on_piece: impl FnMut(usize) -> Result<(), Error>,
@@ -344,7 +351,7 @@ impl Pool {
         // A `tail` scenario's shift, found before any piece starts (once per scenario).
         let shifted = pieces
             .iter()
-            .map(|(s, _, _)| crate::tail::choice_if_tail(s, self, observer))
+            .map(|(s, _, _)| crate::tail::choice_if_tail(shared.unwrap_or(s), self, observer))
             .collect::<Result<Vec<_>, Error>>()?;
         drive(
             Some(&self.pool),

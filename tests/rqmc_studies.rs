@@ -268,21 +268,28 @@ fn what_a_study_cannot_take_under_rqmc_is_refused() {
     assert!(out.status.success());
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("sampling = \"rqmc\""), "{text}");
+    // A sweep takes tail too, not yet with parameter uncertainty (tests/tail_studies.rs).
+    let uncertain = scenario("uncertainty.toml");
     refused(
         d,
         &[
             "sweep",
-            &vasicek,
+            &uncertain,
             "--param",
-            "segment.pool.annual_pd=0.05,0.06",
+            "bmkb.graduate_share=0.3,0.9",
+            "--uncertain",
+            "--draws",
+            "4",
+            "--paths-per-draw",
+            "4",
             "--sampling",
             "tail",
         ],
         &[
-            "vasicek.toml",
+            "uncertainty.toml",
             "simulation.sampling",
             "tail",
-            "a study does not take it",
+            "a sweep study with --uncertain does not take it",
         ],
     );
 }

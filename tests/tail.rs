@@ -345,23 +345,27 @@ fn what_cannot_take_tail_sampling_refuses_it() {
         ],
         &["uncertainty.toml", "tail", "--uncertain", "plain"],
     );
+    // A comparison takes it now; what a study still refuses: tests/tail_studies.rs.
     refused(
         dir.path(),
         &[
             "compare",
-            &base,
+            &uncertain,
+            "--variant",
+            "more: bmkb.graduate_share=0.9",
+            "--uncertain",
+            "--draws",
+            "4",
+            "--paths-per-draw",
+            "4",
             "--set",
             "simulation.sampling=tail",
-            "--variant",
-            "more: followup.referral_share=0.8",
-            "--paths",
-            "4",
         ],
         &[
-            "baseline.toml",
+            "uncertainty.toml",
             "simulation.sampling",
             "tail",
-            "a study does not take it",
+            "a compare study with --uncertain does not take it",
         ],
     );
 }

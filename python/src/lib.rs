@@ -419,7 +419,8 @@ fn evaluate(
 ) -> PyResult<(Vec<String>, Vec<Vec<(Option<f64>, Option<f64>)>>, String)> {
     let metrics = metric_list(metrics).map_err(|e| error(py, e))?;
     // A sampling whose standard errors evaluate knows how to make (plain or rqmc), or refused.
-    let method = microfolio::study::sampling(&scenario.inner).map_err(|e| error(py, e))?;
+    let method =
+        microfolio::study::sampling(&scenario.inner, "evaluate").map_err(|e| error(py, e))?;
     let base = scenario
         .inner
         .with_run_size(Some(paths), None)

@@ -131,9 +131,15 @@ def test_tail_sampling_weights_every_path_and_is_refused_by_evaluate():
     assert (w > 0).all() and (w <= 5).all() and (w != 1).any()
     assert abs(r.summary["sampling"]["effective_sample_size"]
                - w.sum() ** 2 / (w ** 2).sum()) < 1e-6
-    with pytest.raises(mf.InputError, match="does not take it"):
+    with pytest.raises(mf.InputError, match="evaluate does not take it"):
         mf.evaluate(s, pd.DataFrame({"segment.starter.annual_pd": [0.04]}),
                     paths_per_point=8, progress=False)
+    # A comparison takes it: every variant at the base's one shift, its table weighted, and
+    # attrs["sampling"] says so, with the shift and the effective sample size.
+    c = mf.compare(s, {"more": {"segment.starter.annual_pd": 0.06}}, paths=40, progress=False)
+    assert c.attrs["sampling"]["method"] == "tail"
+    assert c.attrs["sampling"]["tail"]["metric"] == "min_capital"
+    assert 1 < c.attrs["sampling"]["effective_sample_size"] <= 40
 
 
 def test_evaluate_common_random_numbers():

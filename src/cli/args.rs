@@ -74,8 +74,8 @@ pub struct WorkArgs {
     pub seed: Option<u64>,
     /// How the paths' credit cycles are drawn (overrides simulation.sampling), for every
     /// variant of a study: `plain`, `rqmc` (randomised quasi-Monte Carlo: scrambled Sobol'
-    /// points) or, for `run` only, `tail` (importance sampling of the tail, weighted paths;
-    /// docs/model.md §12).
+    /// points) or `tail` (importance sampling of the tail, weighted paths, one shift for every
+    /// variant; docs/model.md §12; not yet with `--uncertain`).
     #[arg(long, value_name = "plain|rqmc|tail")]
     pub sampling: Option<String>,
     /// Output folder [default: output/<meta.name> for a run, output/<meta.name>-<study> for a

@@ -165,6 +165,16 @@ pub fn study<S: Study>(study: &S, done: &Done<S::Results>) -> io::Result<()> {
             Ok(SeMethod::Randomisations(r)) => {
                 format!("; rqmc, standard errors from {r} randomisations")
             }
+            Ok(SeMethod::Weighted) => format!(
+                "; tail sampling, one fit for every {}, every statistic weighted{}",
+                study.unit_name(),
+                done.results
+                    .effective_sample_size()
+                    .map_or(String::new(), |ess| format!(
+                        ", effective sample size {}",
+                        count(ess)
+                    ))
+            ),
             _ => String::new(),
         }
     )?;

@@ -88,6 +88,8 @@ enum Units<'a> {
         scenarios: &'a [&'a Scenario],
         paths: u64,
         uncertain: bool,
+        /// A study's base, whose `tail` shift every unit samples with; `None` for a run.
+        base: Option<&'a Scenario>,
     },
     /// The points of a design, whole, a record per point.
     Points(&'a dyn Design),
@@ -134,6 +136,7 @@ pub fn run_fits(scenario: &Scenario, uncertain: bool, shard: Shard) -> Result<()
         scenarios: run_units(&both, uncertain),
         paths: scenario.spec().simulation.paths as u64,
         uncertain,
+        base: None,
     };
     units.fits(shard)
 }
@@ -158,6 +161,7 @@ pub fn study_fits<S: Study>(study: &S, shard: Shard) -> Result<(), Error> {
             scenarios: &scenarios,
             paths: study.paths(),
             uncertain: false,
+            base: Some(study.base()),
         },
     };
     units.fits(shard)
@@ -191,6 +195,7 @@ pub fn run(
         scenarios: run_units(&both, uncertain),
         paths: scenario.spec().simulation.paths as u64,
         uncertain,
+        base: None,
     };
     let options = options.options();
     let to = Destination {
@@ -290,6 +295,7 @@ pub fn study<S: Study>(
             scenarios: &scenarios,
             paths: drawn.nesting.paths_per_draw,
             uncertain: false,
+            base: None,
         };
         let written = write(S::KIND, recipe.clone(), seed, &units, &to)?;
         return Ok(Written {
@@ -312,6 +318,7 @@ pub fn study<S: Study>(
         scenarios: &scenarios,
         paths: study.paths(),
         uncertain: false,
+        base: Some(study.base()),
     };
     write(S::KIND, recipe.clone(), seed, &units, &to)
 }
@@ -595,6 +602,7 @@ fn write(
             scenarios,
             paths,
             uncertain,
+            base,
         } => {
             let pool = Pool::new(options)?;
             let ranges: Vec<Range<u64>> = vec![0..*paths; scenarios.len()];
@@ -616,7 +624,7 @@ fn write(
             )?;
             let folder = OutputDir::create(&shard_folder(shards, shard), format::KIND)?;
             let (pieces, bytes, index, info) =
-                simulate_paths(&folder, &pool, &pieces, *uncertain, observer)?;
+                simulate_paths(&folder, &pool, &pieces, (*uncertain, *base), observer)?;
             (folder, pieces, bytes, Some(index), info)
         }
         Units::Points(design) => {
@@ -692,7 +700,7 @@ fn simulate_paths(
     folder: &OutputDir,
     pool: &Pool,
     pieces: &[(usize, &Scenario, Range<u64>)],
-    uncertain: bool,
+    (uncertain, base): (bool, Option<&Scenario>),
     observer: &dyn Observer,
 ) -> Result<(Vec<Piece>, u64, IndexRef, RunInfo), Error> {
     let writers = pieces
@@ -735,12 +743,13 @@ fn simulate_paths(
             pool.stream_pieces(
                 &scenarios,
                 Some((shape, &model_of)),
+                None,
                 observer,
                 on_outcomes,
                 on_piece,
             )?;
         }
-        _ => pool.stream_pieces(&scenarios, None, observer, on_outcomes, on_piece)?,
+        _ => pool.stream_pieces(&scenarios, None, base, observer, on_outcomes, on_piece)?,
     }
     let (pieces, bytes, index) = blocks.into_inner().finish()?;
     let loans = pieces.iter().map(|p| p.loans_simulated).sum();

@@ -205,7 +205,7 @@ impl Calibration {
                 base.file()
             )));
         }
-        let method = super::sampling(base)?;
+        let method = super::method_of(base);
         let problem = Problem::new(base, "calibration")?;
         let dims = problem.params().len();
         let first = waves::next(
@@ -376,10 +376,16 @@ impl Calibration {
         let start_year = self.problem.base().spec().meta.start_year;
         let mut stats = Vec::with_capacity(units.len());
         let mut loans = 0;
+        // Under tail every point samples with the base's one shift (its weights those of its
+        // paths).
+        let shift = super::study_shift(self.problem.base(), pool, observer)?;
         pool.simulate_models(
             units.len(),
             0..self.settings.paths_per_point,
-            |i| crate::model::Model::new(&scenarios[i]),
+            |i| match shift.as_deref() {
+                Some(choice) => choice.model(&scenarios[i]),
+                None => crate::model::Model::new(&scenarios[i]),
+            },
             observer,
             |_, results| {
                 loans += results.loans_simulated();
@@ -400,7 +406,7 @@ impl Calibration {
 }
 
 /// A point's record in the shards of a wave: per target, two pairs of values; under rqmc a
-/// third, the randomisations' standard error of the mean.
+/// third, the randomisations' standard error of the mean (under tail the weighted mean's).
 const PAIRS_PER_TARGET: usize = 2;
 
 impl Calibration {
@@ -408,7 +414,7 @@ impl Calibration {
     fn pairs_per_target(&self) -> usize {
         match self.method {
             SeMethod::Paths => PAIRS_PER_TARGET,
-            SeMethod::Randomisations(_) => PAIRS_PER_TARGET + 1,
+            SeMethod::Randomisations(_) | SeMethod::Weighted => PAIRS_PER_TARGET + 1,
         }
     }
 
@@ -467,8 +473,12 @@ impl Design for Calibration {
             .targets
             .iter()
             .flat_map(|t| {
+                let name = match self.method {
+                    SeMethod::Weighted => "tail_se",
+                    _ => "rqmc_se",
+                };
                 let rqmc = (self.pairs_per_target() > PAIRS_PER_TARGET)
-                    .then(|| format!("{}:rqmc_se,none", t.name));
+                    .then(|| format!("{}:{name},none", t.name));
                 [
                     format!("{}:mean,var_paths", t.name),
                     format!("{}:n,date_sd", t.name),
@@ -478,6 +488,11 @@ impl Design for Calibration {
             })
             .collect();
         let what = match self.method {
+            SeMethod::Weighted => {
+                "defined bits, per target three pairs of f64: its weighted mean and variance \
+                 over the point's paths, then the paths on which it is defined and the date's \
+                 widening, then the weighted mean's standard error (tail) and none"
+            }
             SeMethod::Paths => {
                 "defined bits, per target two pairs of f64: its mean and its variance over the \
                  point's paths, then the paths on which it is defined and the date's widening"
@@ -534,6 +549,11 @@ impl Study for Calibration {
 
     fn base(&self) -> &Scenario {
         self.problem.base()
+    }
+
+    /// A target's mean, variance over the paths and standard error are its weighted ones.
+    fn takes_tail(&self) -> bool {
+        true
     }
 
     fn paths(&self) -> u64 {

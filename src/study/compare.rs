@@ -41,6 +41,7 @@ use crate::format::{count, pct};
 use crate::metrics::Scalar;
 use crate::output::csv::{CsvWriter, number};
 use crate::output::{self, RunInfo};
+use crate::rqmc::SeMethod;
 use crate::scenario::Scenario;
 use crate::shard::recipe;
 use crate::units::Column;
@@ -87,11 +88,17 @@ pub struct CompareResults {
     pub draws: Option<DrawResults>,
     /// With `--voi`: the value of information of the choice between the variants.
     pub voi: Option<Voi>,
+    /// Under tail sampling: the effective sample size of the reference's paths' weights.
+    pub effective_sample_size: Option<f64>,
 }
 
 impl StudyResults for CompareResults {
     fn run(&self) -> &RunInfo {
         &self.run
+    }
+
+    fn effective_sample_size(&self) -> Option<f64> {
+        self.effective_sample_size
     }
 }
 
@@ -571,6 +578,7 @@ impl Compare {
             run,
             draws: Some(draws),
             voi: None,
+            effective_sample_size: None,
         })
     }
 }
@@ -668,9 +676,15 @@ impl Study for Compare {
         super::nested::warnings(self.nesting, self.paths())
     }
 
+    /// Without parameter uncertainty (whose draws' means are not weighted).
+    fn takes_tail(&self) -> bool {
+        self.nesting.is_none()
+    }
+
     /// [`Compare::compute`] from the variants' results wherever they come from.
     fn compute_from(&self, source: ResultSource<'_>) -> Result<CompareResults, Error> {
-        // Refused unless every variant shares a sampling a study takes (plain or rqmc).
+        // Refused unless every variant shares a sampling a comparison takes (plain, rqmc, and
+        // tail without parameter uncertainty).
         let method = super::study_sampling(self)?;
         if let Some(nesting) = self.nesting {
             let mut results = self.compute_nested(nesting, source)?;
@@ -679,7 +693,10 @@ impl Study for Compare {
         }
         let kept = self.paths() * Scalar::COUNT as u64 * 8;
         let mut reference: Vec<Vec<f64>> = Vec::new();
-        let (variants, run) = run_variants_from(&self.variants, source, kept, |i, r| {
+        // The reference's weights, the same as every variant's with its cycle years (tail).
+        let mut weights: Vec<f64> = Vec::new();
+        let base = self.reference();
+        let (variants, run) = run_variants_from(&self.variants, base, source, kept, |i, r| {
             let columns: Vec<Vec<f64>> = Scalar::ALL
                 .iter()
                 .map(|m| r.scalar(*m).map(|v| v.unwrap_or(f64::NAN)).collect())
@@ -690,6 +707,7 @@ impl Study for Compare {
                 .collect();
             if i == 0 {
                 reference = columns;
+                weights = r.weights().to_vec();
                 return VariantOutcome {
                     stats,
                     paired: Vec::new(),
@@ -700,7 +718,8 @@ impl Study for Compare {
                 .zip(&columns)
                 .map(|(m, b)| {
                     let a = &reference[m.index()];
-                    Paired::sampled(a, b, direction(*m), method, r.first_path())
+                    let both = [&weights[..], r.weights()];
+                    Paired::sampled(a, b, direction(*m), method, r.first_path(), both)
                 })
                 .collect();
             VariantOutcome { stats, paired }
@@ -710,6 +729,8 @@ impl Study for Compare {
             run,
             draws: None,
             voi: None,
+            effective_sample_size: (method == SeMethod::Weighted)
+                .then(|| crate::tail::estimate::effective_sample_size(&weights)),
         })
     }
 

@@ -10,12 +10,17 @@
 //! random numbers* (see Glasserman, *Monte Carlo Methods in Financial Engineering*, 2004): the
 //! paired differences `B_i − A_i` have a far smaller variance than differences of independent
 //! runs, so that small policy effects are not drowned in simulation noise ([`paired`]).
+//! Under `tail` sampling (docs/studies.md, "Sampling: tail") every variant also samples with
+//! the one shift chosen for the study's base ([`study_shift`]), so path `i` carries the same
+//! likelihood ratio in every variant with the base's cycle years, and every statistic is
+//! weighted by it ([`SeMethod::Weighted`]).
 //!
 //! Each variant is a work unit of the one driver ([`crate::simulate`]): the variants run one
 //! after another as one stream of paths cut into chunks, and each variant's outcomes are handed,
 //! complete, to the study, which keeps only what it needs (summaries, or the per-path values of
 //! the reference variant) before the outcomes are dropped. Results are bit-identical for any
-//! thread count, and a variant's results equal a plain run of its scenario.
+//! thread count, and a variant's results equal a plain run of its scenario (under `tail`, a run
+//! of it at the base's shift).
 //!
 //! Every study implements [`Study`]: it computes its results, writes its own files, draws its
 //! charts, makes its report page and summarises itself as a plain-text table; [`run_study`] is
@@ -185,6 +190,12 @@ pub trait Study {
         )))
     }
 
+    /// Whether the study takes `tail` sampling (docs/studies.md): its statistics weighted,
+    /// every variant at the base's one shift ([`study_sampling`] refuses it otherwise).
+    fn takes_tail(&self) -> bool {
+        false
+    }
+
     /// Where a study that runs in steps stands after its results (a calibration run in
     /// shards, one wave at a time, continues from its result folder): `None` for a study that
     /// is done when it has run.
@@ -318,43 +329,83 @@ impl std::fmt::Display for SizeWarning {
     }
 }
 
-/// How the standard errors of a scenario's means are made, by its `simulation.sampling`, if a
-/// study may take that sampling: `plain` or `rqmc` (issue 24). The match lists the samplings a
-/// study has been taught; any other (`tail`, whose weighted paths no study's errors allow for
-/// yet) is refused until a study knows how to make its standard errors, paired ones included.
-pub fn sampling(scenario: &Scenario) -> Result<SeMethod, Error> {
+/// How the standard errors of a scenario's means are made, by its `simulation.sampling`, for
+/// `what` (`a calibration`, ...), which takes `plain` or `rqmc` (issue 24) but not yet `tail`:
+/// that is taken only by the studies that weight every statistic ([`Study::takes_tail`],
+/// through [`study_sampling`]).
+pub fn sampling(scenario: &Scenario, what: &str) -> Result<SeMethod, Error> {
+    match method_of(scenario) {
+        SeMethod::Weighted => Err(Error::Input(format!(
+            "{}: simulation.sampling = \"tail\": {what} does not take it yet (its statistics \
+             would not be weighted); allowed here: \"plain\", \"rqmc\" (tail sampling is \
+             taken by {TAIL_STUDIES})",
+            scenario.file(),
+        ))),
+        method => Ok(method),
+    }
+}
+
+/// The studies that take `tail` sampling, in the words of a refusal.
+pub const TAIL_STUDIES: &str =
+    "compare, sweep and tornado without --uncertain, sobol, morris and calibrate";
+
+/// How the standard errors of `scenario`'s means are made, whatever its sampling.
+pub(crate) fn method_of(scenario: &Scenario) -> SeMethod {
     let sim = &scenario.spec().simulation;
     match sim.sampling {
-        Sampling::Plain => Ok(SeMethod::Paths),
-        Sampling::Rqmc => Ok(SeMethod::Randomisations(sim.rqmc_randomisations as u64)),
-        other => Err(Error::Input(format!(
-            "{}: simulation.sampling = \"{}\": a study does not take it yet (its standard \
-             errors would be wrong); allowed here: \"plain\", \"rqmc\"",
-            scenario.file(),
-            other.name()
-        ))),
+        Sampling::Plain => SeMethod::Paths,
+        Sampling::Rqmc => SeMethod::Randomisations(sim.rqmc_randomisations as u64),
+        Sampling::Tail => SeMethod::Weighted,
     }
 }
 
 /// The sampling of a study's paths and how its standard errors are made ([`sampling`]),
 /// refused unless every variant shares it: the same method and, under rqmc, the same
 /// randomisations, so that path `i` of every variant takes the same Sobol' point (common
-/// random numbers; the seed and paths are checked as the variants run). Checked by every way a
-/// study is run: in one process, in shards, from Python, and by the studies' own computations.
+/// random numbers; the seed and paths are checked as the variants run). Under `tail` (for a
+/// study that takes it, [`Study::takes_tail`]) every variant samples with the base's one shift
+/// ([`study_shift`]), so they must also share what the shift is chosen for
+/// (`simulation.tail_metric`, `tail_probability`, `tail_pilot_paths`): a variant that set
+/// them would not get what it asked for. Checked by every way a study is run: in one process,
+/// in shards, from Python, and by the studies' own computations.
 pub fn study_sampling<S: Study>(study: &S) -> Result<SeMethod, Error> {
     let base = study.base();
-    let method = sampling(base)?;
-    for v in study.variants() {
-        let theirs = sampling(&v.scenario)?;
-        let sampled = |s: &Scenario| {
-            let sim = &s.spec().simulation;
-            match sampling(s) {
-                Ok(SeMethod::Randomisations(r)) => {
-                    format!("\"{}\" with {r} randomisations", sim.sampling.name())
-                }
-                _ => format!("\"{}\"", sim.sampling.name()),
+    let method = match method_of(base) {
+        SeMethod::Weighted if !study.takes_tail() => {
+            let uncertain = if study.drawn().is_some() {
+                " with --uncertain"
+            } else {
+                ""
+            };
+            return Err(Error::Input(format!(
+                "{}: simulation.sampling = \"tail\": a {} study{uncertain} does not take it yet \
+                 (its statistics would not be weighted); allowed here: \"plain\", \"rqmc\" \
+                 (tail sampling is taken by {TAIL_STUDIES})",
+                base.file(),
+                S::KIND
+            )));
+        }
+        method => method,
+    };
+    let sampled = |s: &Scenario| {
+        let sim = &s.spec().simulation;
+        match method_of(s) {
+            SeMethod::Randomisations(r) => {
+                format!("\"{}\" with {r} randomisations", sim.sampling.name())
             }
-        };
+            _ => format!("\"{}\"", sim.sampling.name()),
+        }
+    };
+    let aim = |s: &Scenario| {
+        let sim = &s.spec().simulation;
+        (
+            sim.tail_metric.clone(),
+            sim.tail_probability,
+            sim.tail_pilot_paths,
+        )
+    };
+    for v in study.variants() {
+        let theirs = method_of(&v.scenario);
         if theirs != method {
             return Err(Error::Input(format!(
                 "{}: variant {} samples the credit cycle by {}, but {} by {}: every variant of \
@@ -367,13 +418,48 @@ pub fn study_sampling<S: Study>(study: &S) -> Result<SeMethod, Error> {
                 sampled(base)
             )));
         }
+        if method == SeMethod::Weighted && aim(&v.scenario) != aim(base) {
+            let (metric, probability, pilot) = aim(&v.scenario);
+            let (base_metric, base_probability, base_pilot) = aim(base);
+            return Err(Error::Input(format!(
+                "{}: variant {} aims its tail sampling at the worst {probability} of {metric} \
+                 with a pilot of {pilot} paths, but {} at the worst {base_probability} of \
+                 {base_metric} with {base_pilot}: every variant of a study samples with the one \
+                 density fitted for the base, so they must share simulation.tail_metric, \
+                 simulation.tail_probability and simulation.tail_pilot_paths; set them for the \
+                 whole study",
+                v.scenario.file(),
+                v.name,
+                base.file()
+            )));
+        }
     }
     Ok(method)
+}
+
+/// The one shift every variant of a `tail` study samples with: the base's ([`crate::tail::choose`],
+/// memoised per process by the scenario's content, so that every shard and the merge find the
+/// same), never one per variant — path `i` then draws the same innovations and the same
+/// "shifted or not" in every variant, and carries the same weight in every variant with the
+/// base's cycle years (common random numbers). `None` unless the base samples by `tail`.
+pub fn study_shift(
+    base: &Scenario,
+    pool: &Pool,
+    observer: &dyn Observer,
+) -> Result<Option<std::sync::Arc<crate::tail::TailChoice>>, Error> {
+    crate::tail::choice_if_tail(base, pool, observer)
 }
 
 /// What every study's results carry: how the study ran.
 pub trait StudyResults {
     fn run(&self) -> &RunInfo;
+
+    /// Under `tail` sampling, Kish's effective sample size of the base's paths' weights
+    /// ([`crate::tail::estimate::effective_sample_size`]; every variant with the base's
+    /// cycle years has the same weights); `None` under any other sampling.
+    fn effective_sample_size(&self) -> Option<f64> {
+        None
+    }
 }
 
 /// Simulate `study` and write its result folder at `destination`: the study's own files, its
@@ -401,12 +487,19 @@ pub(crate) fn write_folder<S: Study>(
     observer: &dyn Observer,
 ) -> Result<Done<S::Results>, Error> {
     let charts = study.draw(&results)?;
+    let method = study_sampling(study)?;
+    // Under tail: the shift, found again where the paths were simulated elsewhere (a merge of
+    // shards: the same, a function of the base), and the paths' effective sample size.
+    let tail = match output::Method::of(study.base())? {
+        output::Method::Tail(choice) => Some((choice, results.effective_sample_size())),
+        _ => None,
+    };
     let summary = summary_json(
         S::KIND,
         study.base(),
         study.variants(),
         results.run(),
-        (study_sampling(study)?, study.drawn().is_some()),
+        (method, study.drawn().is_some(), tail),
         study.summary(&results),
     );
     for (name, contents) in study.files(&results) {
@@ -486,9 +579,14 @@ impl MetricStats {
     }
 
     /// [`MetricStats::of`] with the standard error of the mean made by `method`: under rqmc
-    /// the randomisations' ([`crate::rqmc::randomisation_se`]); the quantiles are over every
-    /// path either way.
+    /// the randomisations' ([`crate::rqmc::randomisation_se`]), the quantiles over every path;
+    /// under tail every statistic weighted by the paths' weights ([`crate::tail::estimate`]).
     pub fn sampled(results: &Results, m: Scalar, method: SeMethod) -> Option<MetricStats> {
+        if method == SeMethod::Weighted {
+            let column: Vec<f64> = results.scalar(m).map(|v| v.unwrap_or(f64::NAN)).collect();
+            return crate::tail::estimate::summary(&column, results.weights())
+                .map(MetricStats::from);
+        }
         let mut stats = MetricStats::of(results, m)?;
         if let SeMethod::Randomisations(_) = method {
             let column: Vec<f64> = results.scalar(m).map(|v| v.unwrap_or(f64::NAN)).collect();
@@ -571,7 +669,8 @@ impl<'a> ResultSource<'a> {
 
 /// Simulate every variant on the same paths and hand each one's complete outcomes to `keep`,
 /// in variant order; return what `keep` made of them. `kept_bytes` is what the caller keeps
-/// across variants, for the memory check.
+/// across variants, for the memory check. Under `tail` sampling every variant samples with the
+/// first variant's shift.
 pub fn run_variants<T>(
     variants: &[Variant],
     options: &Options,
@@ -579,8 +678,12 @@ pub fn run_variants<T>(
     observer: &dyn Observer,
     keep: impl FnMut(usize, &Results) -> T,
 ) -> Result<(Vec<T>, RunInfo), Error> {
+    let Some(first) = variants.first() else {
+        return Err(Error::Input("a study needs at least one variant".into()));
+    };
     run_variants_from(
         variants,
+        &first.scenario,
         ResultSource::simulate(options, observer),
         kept_bytes,
         keep,
@@ -588,9 +691,11 @@ pub fn run_variants<T>(
 }
 
 /// [`run_variants`] from any [`ResultSource`]: given results are handed to `keep` as they
-/// come, exactly as simulated ones would be.
+/// come, exactly as simulated ones would be. Simulated under `tail` sampling, every variant
+/// samples with the shift of the study's `base` ([`study_shift`]).
 pub fn run_variants_from<T>(
     variants: &[Variant],
+    base: &Scenario,
     source: ResultSource<'_>,
     kept_bytes: u64,
     mut keep: impl FnMut(usize, &Results) -> T,
@@ -645,10 +750,12 @@ pub fn run_variants_from<T>(
         estimated_memory(variants, threads, kept_bytes),
     )?;
     let stopwatch = Stopwatch::start();
+    let shift = study_shift(base, &pool, observer)?;
     let scenarios: Vec<&Scenario> = variants.iter().map(|v| &v.scenario).collect();
     let mut kept = Vec::with_capacity(variants.len());
     let mut loans_simulated = 0;
-    pool.simulate_scenarios(&scenarios, 0..paths, observer, |i, results| {
+    let shift = shift.as_deref();
+    pool.simulate_scenarios(&scenarios, shift, 0..paths, observer, |i, results| {
         loans_simulated += results.loans_simulated();
         kept.push(keep(i, &results));
         Ok(())
@@ -656,13 +763,16 @@ pub fn run_variants_from<T>(
     Ok((kept, stopwatch.stop(threads, loans_simulated)))
 }
 
+/// A `tail` study's shift and the effective sample size of its base's paths, for `summary.json`.
+type TailEntry = (std::sync::Arc<crate::tail::TailChoice>, Option<f64>);
+
 /// What is common to every study's `summary.json`: the study, its base scenario, the run.
 fn summary_json(
     kind: &str,
     base: &Scenario,
     variants: &[Variant],
     run: &RunInfo,
-    (method, drawn): (SeMethod, bool),
+    (method, drawn, tail): (SeMethod, bool, Option<TailEntry>),
     extra: Value,
 ) -> Value {
     let spec = base.spec();
@@ -678,8 +788,26 @@ fn summary_json(
              standard deviation divided by sqrt(R), the interval with Student's t at R - 1 \
              degrees of freedom",
         ),
+        SeMethod::Weighted => (
+            "every variant runs paths 0..paths with the same seed and the one sampling density \
+             of the credit cycle fitted for the base scenario (tail sampling), so that path i draws the same \
+             innovations in every variant and carries the same weight in every variant with the \
+             base's cycle years",
+            "the regression estimator of the per-path differences B - A with the paths' common \
+             weights as control variate, its se the residuals' sd / sqrt(n), the interval \
+             normal (a variant whose weights differ from the reference's, with fewer cycle \
+             years: the difference of the two weighted means, its se sqrt(se(A)^2 + se(B)^2))",
+        ),
     };
-    let mut sampling = output::sampling_json(method.randomisations());
+    let mut sampling = match tail {
+        Some((choice, ess)) => json!({
+            "method": "tail",
+            "se": output::TAIL_SE_NOTE,
+            "effective_sample_size": ess,
+            "tail": choice.json(),
+        }),
+        None => output::sampling_json(method.randomisations()),
+    };
     sampling["paired_se"] = json!(paired_se);
     if drawn {
         // Nested in draws of the uncertain parameters: the draws are the independent units.

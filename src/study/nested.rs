@@ -571,7 +571,8 @@ impl Draws {
                 let sigma_w = within.iter().sum::<f64>() / within.len() as f64;
                 let m = self.nesting.paths_per_draw as f64;
                 let noise = match method {
-                    SeMethod::Paths => Some(sigma_w / m),
+                    // Never tail: parameter uncertainty refuses it (`study::study_sampling`).
+                    SeMethod::Paths | SeMethod::Weighted => Some(sigma_w / m),
                     SeMethod::Randomisations(_) if noise.is_empty() => None,
                     SeMethod::Randomisations(_) => {
                         Some(noise.iter().sum::<f64>() / noise.len() as f64)

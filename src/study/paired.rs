@@ -16,6 +16,15 @@
 //! with `R' − 1` degrees of freedom, and the independent-draws error from the randomisations'
 //! errors of A and of B. Both variants' paths take the same Sobol' points (the points depend
 //! on the seed, the randomisations and the path index alone), so the pairing is the same.
+//!
+//! Under tail sampling (docs/model.md §12.2) every path carries its likelihood ratio `w`, the
+//! same in both variants (they sample with the study's one shift, and path `i`'s innovations
+//! and its "shifted or not" draw come from its own cycle stream). `d` is then one more column
+//! of weighted values: its mean and standard error are the regression estimator's with the
+//! common weights ([`crate::tail::estimate::mean`]; self-normalised over the paths where both
+//! are defined when some are not), the interval normal, the independent-draws error
+//! `sqrt(se(A)² + se(B)²)` of the weighted errors, and the shares of paths worse and better
+//! weighted probabilities.
 
 use crate::math::norm_inv;
 use crate::metrics::Scalar;
@@ -55,20 +64,34 @@ impl Paired {
     /// which the outcome is undefined), the paths independent. `None` if no path has both
     /// defined.
     pub fn of(reference: &[f64], variant: &[f64], direction: Option<Direction>) -> Option<Paired> {
-        Paired::sampled(reference, variant, direction, SeMethod::Paths, 0)
+        let ones = vec![1.0; reference.len()];
+        Paired::sampled(
+            reference,
+            variant,
+            direction,
+            SeMethod::Paths,
+            0,
+            [&ones, &ones],
+        )
     }
 
     /// [`Paired::of`] of paths made by a sampling whose standard errors are made by `method`,
-    /// the columns' first value path `first_path`: under rqmc the standard errors and the
-    /// interval are the randomisations'; the mean and the shares are the same either way.
+    /// the columns' first value path `first_path`, the paths' weights `weights` (the
+    /// reference's and the variant's, one per path; all 1 but under tail): under rqmc the standard errors and the interval are the
+    /// randomisations', the mean and the shares the same as with independent paths; under tail
+    /// every statistic is weighted ([`Paired::weighted`]).
     pub fn sampled(
         reference: &[f64],
         variant: &[f64],
         direction: Option<Direction>,
         method: SeMethod,
         first_path: u64,
+        weights: [&[f64]; 2],
     ) -> Option<Paired> {
         let mut paired = Paired::independent(reference, variant, direction)?;
+        if method == SeMethod::Weighted {
+            return Paired::weighted([reference, variant], direction, weights, paired.n);
+        }
         if let SeMethod::Randomisations(_) = method {
             // The columns over the paths where both are defined, in path order.
             let both = |x: f64, y: f64| !x.is_nan() && !y.is_nan();
@@ -92,6 +115,74 @@ impl Paired {
             };
         }
         Some(paired)
+    }
+
+    /// The paired statistics of weighted paths (the module's doc), `n` of them defined in both.
+    /// A variant whose paths' weights are not the reference's (it has fewer cycle years than
+    /// the study's shift covers, so its ratio leaves out years the reference's counts) has no
+    /// common weight to pair with: its difference is that of the two weighted means, and its
+    /// error the independent one (which ignores the pairing's covariance: wider where the
+    /// variants' paths are positively correlated, as they are on common random numbers).
+    fn weighted(
+        [reference, variant]: [&[f64]; 2],
+        direction: Option<Direction>,
+        [weights, theirs]: [&[f64]; 2],
+        n: usize,
+    ) -> Option<Paired> {
+        use crate::tail::estimate::mean;
+        assert_eq!(reference.len(), weights.len(), "a weight per path");
+        let common = weights == theirs;
+        // Each column over the paths where both are defined, NaN elsewhere, so that every
+        // statistic is over the same paths.
+        let column = |f: &dyn Fn(f64, f64) -> f64| -> Vec<f64> {
+            reference
+                .iter()
+                .zip(variant)
+                .map(|(&x, &y)| {
+                    if x.is_nan() || y.is_nan() {
+                        f64::NAN
+                    } else {
+                        f(x, y)
+                    }
+                })
+                .collect()
+        };
+        let z = t_quantile(0.975, f64::INFINITY);
+        let of = |c: Vec<f64>, w: &[f64]| mean(&c, w);
+        let (a, b) = (
+            of(column(&|x, _| x), weights)?,
+            of(column(&|_, y| y), theirs)?,
+        );
+        let se_independent = match (a.1, b.1) {
+            (Some(a), Some(b)) => Some((a * a + b * b).sqrt()),
+            _ => None,
+        };
+        let (diff, se) = if common {
+            of(column(&|x, y| y - x), weights)?
+        } else {
+            (b.0 - a.0, se_independent)
+        };
+        let share = |higher: bool| {
+            let hit = column(&|x, y| f64::from(u8::from(if higher { y > x } else { y < x })));
+            // Without common weights there is no weighted share of paired paths.
+            common
+                .then(|| mean(&hit, weights).map(|(p, _)| p))
+                .flatten()
+        };
+        let (p_worse, p_better) = match direction {
+            Some(Direction::HigherWorse) => (share(true), share(false)),
+            Some(Direction::HigherBetter) => (share(false), share(true)),
+            None => (None, None),
+        };
+        Some(Paired {
+            n,
+            diff,
+            se,
+            ci: se.map(|s| (diff - z * s, diff + z * s)),
+            se_independent,
+            p_worse,
+            p_better,
+        })
     }
 
     /// The paired statistics of independent paths.
@@ -251,7 +342,7 @@ mod tests {
         let a = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0];
         let b = [1.5, 2.0, 4.0, f64::NAN, 5.5, 7.0];
         let rqmc = SeMethod::Randomisations(2);
-        let p = Paired::sampled(&a, &b, None, rqmc, 1).unwrap();
+        let p = Paired::sampled(&a, &b, None, rqmc, 1, [&[1.0; 6], &[1.0; 6]]).unwrap();
         let d = [0.5, 0.0, 1.0, f64::NAN, 0.5, 1.0];
         let se = crate::rqmc::randomisation_se(&d, 1, 2).unwrap();
         assert_eq!(p.se, Some(se));
@@ -264,8 +355,41 @@ mod tests {
             .map(|c| crate::rqmc::randomisation_se(c, 1, 2).unwrap().powi(2));
         assert_eq!(p.se_independent, Some((ind[0] + ind[1]).sqrt()));
         // The same outcome twice: no difference, no error.
-        let same = Paired::sampled(&a, &a, None, rqmc, 0).unwrap();
+        let same = Paired::sampled(&a, &a, None, rqmc, 0, [&[1.0; 6], &[1.0; 6]]).unwrap();
         assert_eq!((same.diff, same.se), (0.0, Some(0.0)));
+    }
+
+    #[test]
+    fn under_tail_paired_statistics_are_weighted() {
+        // Defined on every path: the regression estimator of d with the common weights, a
+        // normal interval; the shares are weighted probabilities.
+        let a = [1.0, 2.0, 3.0, 4.0, 5.0];
+        let b = [1.5, 2.0, 4.0, 3.0, 5.5];
+        let w = [0.5, 1.5, 0.2, 0.9, 1.65];
+        let tail = SeMethod::Weighted;
+        let p = Paired::sampled(&a, &b, Some(Direction::HigherWorse), tail, 0, [&w, &w]).unwrap();
+        let d = [0.5, 0.0, 1.0, -1.0, 0.5];
+        let (mean, se) = crate::tail::estimate::regression_mean(&d, &w);
+        assert_eq!((p.n, p.diff, p.se), (5, mean, se));
+        let (lo, hi) = p.ci.unwrap();
+        assert!((hi - lo - 2.0 * 1.959_963_985 * se.unwrap()).abs() < 1e-8);
+        let worse = crate::tail::estimate::regression_mean(&[1.0, 0.0, 1.0, 0.0, 1.0], &w).0;
+        assert_eq!(p.p_worse, Some(worse));
+        // A path undefined in B leaves the other four, self-normalised.
+        let b = [1.5, 2.0, 4.0, f64::NAN, 5.5];
+        let p = Paired::sampled(&a, &b, None, tail, 0, [&w, &w]).unwrap();
+        let kept = (0.5 * 0.5 + 0.2 * 1.0 + 1.65 * 0.5) / (0.5 + 1.5 + 0.2 + 1.65);
+        assert_eq!(p.n, 4);
+        assert!((p.diff - kept).abs() < 1e-12, "{} {kept}", p.diff);
+        // The same outcome twice: no difference, no error.
+        let same = Paired::sampled(&a, &a, None, tail, 0, [&w, &w]).unwrap();
+        assert_eq!((same.diff, same.se), (0.0, Some(0.0)));
+        // Weights that differ: the difference of the weighted means, the independent error.
+        let other = [1.0, 1.0, 0.5, 1.5, 1.0];
+        let p = Paired::sampled(&a, &a, None, tail, 0, [&w, &other]).unwrap();
+        let means = [&w, &other].map(|w| crate::tail::estimate::regression_mean(&a, w).0);
+        assert!((p.diff - (means[1] - means[0])).abs() < 1e-12);
+        assert_eq!(p.se, p.se_independent);
     }
 
     #[test]

@@ -574,7 +574,7 @@ where
     ) -> Result<Points, Error> {
         let core = &self.core;
         simulate_points(
-            Self::NAME,
+            (Self::NAME, self.core.problem.base()),
             points,
             core.paths_per_point,
             |p| self.scenario(p),
@@ -659,6 +659,11 @@ where
 
     fn base(&self) -> &Scenario {
         self.core.problem.base()
+    }
+
+    /// A point's mean and standard error are its paths' weighted ones.
+    fn takes_tail(&self) -> bool {
+        true
     }
 
     fn title(&self) -> String {
@@ -836,7 +841,7 @@ pub(super) fn problem_json(problem: &Problem) -> String {
 /// refused, naming the point (`describe(p)`).
 #[allow(clippy::too_many_arguments)]
 pub(super) fn simulate_points(
-    study: &str,
+    (study, base): (&str, &Scenario),
     points: Range<usize>,
     paths: u64,
     scenario_of: impl Fn(usize) -> Result<Scenario, Error>,
@@ -851,8 +856,12 @@ pub(super) fn simulate_points(
     let count = points.end.saturating_sub(points.start);
     // Every point samples as the base does (a point sets parameters, its paths and its seed):
     // under rqmc a point's standard error is its randomisations', its Sobol' points those of
-    // its seed, so that the dummy's points under a fresh seed take fresh points.
-    let method = super::sampling(&scenario_of(points.start)?)?;
+    // its seed, so that the dummy's points under a fresh seed take fresh points. Under tail
+    // every point samples with the base's one shift ([`super::study_shift`]; its weights those
+    // of its own seed's paths), and a point's mean and standard error are its weighted ones.
+    let method = super::method_of(&scenario_of(points.start)?);
+    let shift = super::study_shift(base, &pool, observer)?;
+    let shift = shift.as_deref();
     let needed = crate::resources::estimated_memory(&scenario_of(points.start)?, threads)
         .saturating_add(kept_bytes);
     pool.check_memory(
@@ -877,7 +886,10 @@ pub(super) fn simulate_points(
         0..paths,
         |i| {
             let s = scenario_of(first + i).expect("every point was checked when planned");
-            crate::model::Model::new(&s)
+            match shift {
+                Some(choice) => choice.model(&s),
+                None => crate::model::Model::new(&s),
+            }
         },
         observer,
         |i, results| {
@@ -892,17 +904,24 @@ pub(super) fn simulate_points(
                         describe(p)
                     )));
                 };
-                let se = match method {
-                    crate::rqmc::SeMethod::Paths => s.se,
-                    rqmc => {
-                        let column: Vec<f64> = results
-                            .scalar(*metric)
-                            .map(|v| v.unwrap_or(f64::NAN))
-                            .collect();
-                        rqmc.se(&column, results.first_path()).map(|(se, _)| se)
-                    }
+                let column = || -> Vec<f64> {
+                    results
+                        .scalar(*metric)
+                        .map(|v| v.unwrap_or(f64::NAN))
+                        .collect()
                 };
-                outcomes[k].mean.push(s.mean);
+                let (mean, se) = match method {
+                    crate::rqmc::SeMethod::Paths => (s.mean, s.se),
+                    crate::rqmc::SeMethod::Weighted => {
+                        crate::tail::estimate::mean(&column(), results.weights())
+                            .unwrap_or((s.mean, s.se))
+                    }
+                    rqmc => (
+                        s.mean,
+                        rqmc.se(&column(), results.first_path()).map(|(se, _)| se),
+                    ),
+                };
+                outcomes[k].mean.push(mean);
                 outcomes[k].se.push(se);
             }
             Ok(())

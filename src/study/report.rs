@@ -7,7 +7,7 @@
 
 use std::fmt::Write as _;
 
-use super::Variant;
+use super::{StudyResults, Variant};
 use crate::charts::study::StudyChart;
 use crate::format::count;
 use crate::metrics::Scalar;
@@ -36,16 +36,18 @@ pub(super) fn head(h: &mut String, title: &str, kicker: &str, description: &str)
     }
 }
 
-/// The facts of the run: what was run, how, when. `drawn`: the study nests its paths in draws
-/// of the uncertain parameters.
+/// The facts of the run: what was run, how, when (the study's `results`: how it ran and, under
+/// tail sampling, its effective sample size). `drawn`: the study nests its paths in draws of
+/// the uncertain parameters.
 pub(super) fn meta(
     h: &mut String,
     base: &Scenario,
     variants: usize,
-    run: &RunInfo,
+    results: &dyn StudyResults,
     extra: &[(&str, String)],
     drawn: bool,
 ) {
+    let run = results.run();
     let spec = base.spec();
     h.push_str("<dl class=\"meta\">");
     for (k, v) in extra {
@@ -72,7 +74,7 @@ pub(super) fn meta(
         esc(&output::iso_utc(run.started)),
         env!("CARGO_PKG_VERSION"),
     );
-    sampling_entry(h, base, drawn);
+    sampling_entry(h, base, drawn, results.effective_sample_size());
     if let Some(l) = base.lineage() {
         let _ = write!(
             h,
@@ -126,7 +128,8 @@ pub(super) fn design_meta(
         confidence * 100.0,
         env!("CARGO_PKG_VERSION"),
     );
-    sampling_entry(h, base, false);
+    // A design's points each weight their own paths: no one effective sample size.
+    sampling_entry(h, base, false, None);
     if let Some(l) = base.lineage() {
         let _ = write!(
             h,
@@ -138,17 +141,19 @@ pub(super) fn design_meta(
 }
 
 /// The `Sampling` entry of the facts: which sampling made the numbers, and how their standard
-/// errors are made (docs/model.md §12; a study takes only `plain` and `rqmc`); with `drawn`
-/// (paths nested in draws of the uncertain parameters) they are over the draws either way.
-pub(super) fn sampling_entry(h: &mut String, base: &Scenario, drawn: bool) {
-    let text = match super::sampling(base) {
-        Ok(SeMethod::Randomisations(r)) if drawn => format!(
+/// errors are made (docs/model.md §12; `tail` has its own entry); with `drawn`
+/// (paths nested in draws of the uncertain parameters) they are over the draws either way;
+/// under tail `ess` is the effective sample size of the study's paths, if it has one.
+pub(super) fn sampling_entry(h: &mut String, base: &Scenario, drawn: bool, ess: Option<f64>) {
+    let text = match super::method_of(base) {
+        SeMethod::Weighted => return tail_entry(h, base, ess),
+        SeMethod::Randomisations(r) if drawn => format!(
             "randomised quasi-Monte Carlo on the credit cycle, {r} randomisations, each draw's \
              paths on the points of its own seed: the standard errors are over the draws, the \
              independent units, and the parameter share subtracts the draws' own \
              randomisations' noise"
         ),
-        Ok(SeMethod::Randomisations(r)) => format!(
+        SeMethod::Randomisations(r) => format!(
             "randomised quasi-Monte Carlo on the credit cycle, {r} randomisations: every \
              standard error, of a mean or of a paired difference, is the randomisations' (the \
              standard deviation of their {r} own means over √{r}), and a paired interval uses \
@@ -163,12 +168,42 @@ pub(super) fn sampling_entry(h: &mut String, base: &Scenario, drawn: bool) {
     let _ = write!(h, "<dt>Sampling</dt><dd>{text}</dd>");
 }
 
+/// The `Sampling` entry of the facts of a study under tail sampling (docs/studies.md): the
+/// tail aimed at, the one fit for every variant, how every statistic is weighted, and the
+/// effective sample size `ess` of the paths' weights.
+fn tail_entry(h: &mut String, base: &Scenario, ess: Option<f64>) {
+    let sim = &base.spec().simulation;
+    let ess = match ess {
+        Some(ess) => format!(
+            "; effective sample size {} of {} paths",
+            count(ess),
+            count(sim.paths as f64)
+        ),
+        None => String::new(),
+    };
+    let _ = write!(
+        h,
+        "<dt>Sampling</dt><dd>importance sampling of the tail: the credit cycle's yearly \
+         innovations of four paths in five drawn from a Gaussian fitted to the worst {} of {}, \
+         the one fit for the base scenario in every variant (or point), and every statistic weighted by the paths' likelihood \
+         ratios (means and paired differences by the regression estimator with the weights as \
+         control variate, their intervals normal; quantiles from the weighted tail \
+         mass){ess}</dd>",
+        crate::format::pct(sim.tail_probability, 1),
+        esc(&sim.tail_metric),
+    );
+}
+
 pub(super) fn crn_note(h: &mut String, base: &Scenario) {
     let sim = &base.spec().simulation;
-    let points = match super::sampling(base) {
-        Ok(SeMethod::Randomisations(_)) => {
+    let points = match super::method_of(base) {
+        SeMethod::Randomisations(_) => {
             " and the same scrambled Sobol' point of the credit cycle (randomised quasi-Monte \
              Carlo)"
+        }
+        SeMethod::Weighted => {
+            " and the same shift of the credit cycle (tail sampling: path <i>i</i> carries the \
+             same weight in every variant with the base's years)"
         }
         _ => "",
     };

@@ -79,11 +79,17 @@ pub struct SweepResults {
     pub run: RunInfo,
     /// With parameter uncertainty: what the draws gave.
     pub draws: Option<DrawResults>,
+    /// Under tail sampling: the effective sample size of the first variant's paths' weights.
+    pub effective_sample_size: Option<f64>,
 }
 
 impl StudyResults for SweepResults {
     fn run(&self) -> &RunInfo {
         &self.run
+    }
+
+    fn effective_sample_size(&self) -> Option<f64> {
+        self.effective_sample_size
     }
 }
 
@@ -322,6 +328,11 @@ impl Study for Sweep {
         &self.base
     }
 
+    /// Without parameter uncertainty (whose draws' means are not weighted).
+    fn takes_tail(&self) -> bool {
+        self.nesting.is_none()
+    }
+
     fn variants(&self) -> &[Variant] {
         &self.variants
     }
@@ -333,7 +344,8 @@ impl Study for Sweep {
 
     /// [`Sweep::compute`] from the variants' results wherever they come from.
     fn compute_from(&self, source: ResultSource<'_>) -> Result<SweepResults, Error> {
-        // Refused unless every variant shares a sampling a study takes (plain or rqmc).
+        // Refused unless every variant shares a sampling a sweep takes (plain, rqmc, and tail
+        // without parameter uncertainty).
         let method = super::study_sampling(self)?;
         if let Some(nesting) = self.nesting {
             let (draws, run) = match source {
@@ -363,12 +375,15 @@ impl Study for Sweep {
                 points,
                 run,
                 draws: Some(draws),
+                effective_sample_size: None,
             });
         }
         let kept = (self.variants.len() * self.metrics.len() * 128) as u64
             + self.paths() * self.metrics.len() as u64 * 8;
         let mut first: Vec<Vec<f64>> = Vec::new();
-        let (points, run) = run_variants_from(&self.variants, source, kept, |i, r| {
+        // The first variant's weights, the same as every variant's with its cycle years (tail).
+        let mut weights: Vec<f64> = Vec::new();
+        let (points, run) = run_variants_from(&self.variants, &self.base, source, kept, |i, r| {
             let columns: Vec<Vec<f64>> = self
                 .metrics
                 .iter()
@@ -376,13 +391,17 @@ impl Study for Sweep {
                 .collect();
             let change = if i == 0 {
                 first = columns;
+                weights = r.weights().to_vec();
                 vec![None; self.metrics.len()]
             } else {
                 first
                     .iter()
                     .zip(&columns)
                     .zip(&self.metrics)
-                    .map(|((a, b), m)| Paired::sampled(a, b, direction(*m), method, r.first_path()))
+                    .map(|((a, b), m)| {
+                        let both = [&weights[..], r.weights()];
+                        Paired::sampled(a, b, direction(*m), method, r.first_path(), both)
+                    })
                     .collect()
             };
             SweepPoint {
@@ -399,6 +418,8 @@ impl Study for Sweep {
             points,
             run,
             draws: None,
+            effective_sample_size: (method == crate::rqmc::SeMethod::Weighted)
+                .then(|| crate::tail::estimate::effective_sample_size(&weights)),
         })
     }
 

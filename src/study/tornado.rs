@@ -144,11 +144,17 @@ pub struct TornadoResults {
     /// Per metric: a bar per parameter, largest swing first (ties by key).
     pub bars: Vec<Vec<Bar>>,
     pub run: RunInfo,
+    /// Under tail sampling: the effective sample size of the baseline's paths' weights.
+    pub effective_sample_size: Option<f64>,
 }
 
 impl StudyResults for TornadoResults {
     fn run(&self) -> &RunInfo {
         &self.run
+    }
+
+    fn effective_sample_size(&self) -> Option<f64> {
+        self.effective_sample_size
     }
 }
 
@@ -373,6 +379,12 @@ impl Tornado {
         &self.base
     }
 
+    /// For each variant after the baseline, in order: its parameter (an index into
+    /// [`Tornado::params`]) and whether it is the high setting.
+    pub fn plan(&self) -> &[(usize, bool)] {
+        &self.plan
+    }
+
     /// The moved parameters.
     pub fn params(&self) -> &[TornadoParam] {
         &self.params
@@ -459,6 +471,10 @@ impl Study for Tornado {
         &self.base
     }
 
+    fn takes_tail(&self) -> bool {
+        true
+    }
+
     fn variants(&self) -> &[Variant] {
         &self.variants
     }
@@ -476,28 +492,35 @@ impl Study for Tornado {
         let kept = self.paths() * self.metrics.len() as u64 * 8;
         let mut baseline: Vec<Vec<f64>> = Vec::new();
         let method = super::study_sampling(self)?;
-        let (outcomes, run) = run_variants_from(&self.variants, source, kept, |i, r| {
-            let columns: Vec<Vec<f64>> = self
-                .metrics
-                .iter()
-                .map(|m| r.scalar(*m).map(|v| v.unwrap_or(f64::NAN)).collect())
-                .collect();
-            let stats: Vec<Option<MetricStats>> = self
-                .metrics
-                .iter()
-                .map(|m| MetricStats::sampled(r, *m, method))
-                .collect();
-            if i == 0 {
-                baseline = columns;
-                return (stats, Vec::new());
-            }
-            let paired: Vec<Option<Paired>> = baseline
-                .iter()
-                .zip(&columns)
-                .map(|(a, b)| Paired::sampled(a, b, None, method, r.first_path()))
-                .collect();
-            (stats, paired)
-        })?;
+        // The baseline's weights, the same as every variant's with its cycle years (tail).
+        let mut weights: Vec<f64> = Vec::new();
+        let (outcomes, run) =
+            run_variants_from(&self.variants, &self.base, source, kept, |i, r| {
+                let columns: Vec<Vec<f64>> = self
+                    .metrics
+                    .iter()
+                    .map(|m| r.scalar(*m).map(|v| v.unwrap_or(f64::NAN)).collect())
+                    .collect();
+                let stats: Vec<Option<MetricStats>> = self
+                    .metrics
+                    .iter()
+                    .map(|m| MetricStats::sampled(r, *m, method))
+                    .collect();
+                if i == 0 {
+                    baseline = columns;
+                    weights = r.weights().to_vec();
+                    return (stats, Vec::new());
+                }
+                let paired: Vec<Option<Paired>> = baseline
+                    .iter()
+                    .zip(&columns)
+                    .map(|(a, b)| {
+                        let both = [&weights[..], r.weights()];
+                        Paired::sampled(a, b, None, method, r.first_path(), both)
+                    })
+                    .collect();
+                (stats, paired)
+            })?;
         let base_stats = outcomes[0].0.clone();
         let mut bars = Vec::new();
         for (k, _) in self.metrics.iter().enumerate() {
@@ -550,6 +573,8 @@ impl Study for Tornado {
             baseline: base_stats,
             bars,
             run,
+            effective_sample_size: (method == crate::rqmc::SeMethod::Weighted)
+                .then(|| crate::tail::estimate::effective_sample_size(&weights)),
         })
     }
 

@@ -221,6 +221,34 @@ pub fn regression_mean(values: &[f64], weights: &[f64]) -> (f64, Option<f64>) {
     (mean, sd.map(|s| s / n.sqrt()))
 }
 
+/// The mean of `values` (NaN where undefined) weighted by `weights` and its standard error, by
+/// the module's rule without the sorting a [`summary`] needs: the regression estimator where the
+/// outcome is defined on every path, else the self-normalised mean over the defined ones with
+/// the delta method's error (Bessel's factor as in [`summary`]). `None` where no value is
+/// defined. What a study's means, and its paired differences (one more column of per-path
+/// values), are made of.
+pub fn mean(values: &[f64], weights: &[f64]) -> Option<(f64, Option<f64>)> {
+    assert_eq!(values.len(), weights.len(), "a weight per value");
+    let defined: Vec<(f64, f64)> = values
+        .iter()
+        .zip(weights)
+        .filter(|(x, _)| !x.is_nan())
+        .map(|(&x, &w)| (x, w))
+        .collect();
+    let n = defined.len();
+    if n == 0 {
+        return None;
+    }
+    if n == values.len() {
+        return Some(regression_mean(values, weights));
+    }
+    let total: f64 = defined.iter().map(|(_, w)| w).sum();
+    let mean = defined.iter().map(|(x, w)| w * x).sum::<f64>() / total;
+    let squares: f64 = defined.iter().map(|(x, w)| (w * (x - mean)).powi(2)).sum();
+    let bessel = (n as f64 / (n as f64 - 1.0)).sqrt();
+    Some((mean, (n > 1).then(|| squares.sqrt() / total * bessel)))
+}
+
 /// `P(x > 0)` over all paths (undefined counting as not positive) weighted by `weights`, and
 /// its standard error: the regression estimator of the indicator's mean.
 pub fn probability_positive(values: &[f64], weights: &[f64]) -> (f64, Option<f64>) {
@@ -262,6 +290,22 @@ mod tests {
             probability_positive(&[1.0, 0.0, -1.0, 2.0], &[1.0; 4]).0,
             0.5
         );
+    }
+
+    #[test]
+    fn the_mean_is_the_summarys() {
+        // Defined on every path (the regression estimator) and on some (self-normalised).
+        let weights = [0.5, 1.5, 0.2, 0.9, 1.65, 0.3];
+        for values in [
+            [3.0, 1.0, 4.0, 1.0, 5.0, 9.0],
+            [3.0, f64::NAN, 4.0, 1.0, f64::NAN, 9.0],
+        ] {
+            let s = summary(&values, &weights).unwrap();
+            let (mean, se) = mean(&values, &weights).unwrap();
+            assert!((mean - s.mean).abs() < 1e-12, "{mean} {}", s.mean);
+            assert!((se.unwrap() - s.se.unwrap()).abs() < 1e-12);
+        }
+        assert_eq!(mean(&[f64::NAN], &[1.0]), None);
     }
 
     #[test]

@@ -7,7 +7,8 @@
 //! ```
 //!
 //! `mean` is the target's mean over the point's paths and `se` its Monte Carlo standard error
-//! (`sqrt(var_paths / n)`, or under rqmc the randomisations' error: docs/model.md §12).
+//! (`sqrt(var_paths / n)`, or under rqmc the randomisations' error, under tail the weighted
+//! mean's, its mean and variance weighted too: docs/model.md §12).
 //! `var_paths` is the target's variance over the paths: the record is one history, one path of
 //! the world, and the credit cycle and the borrowers' luck spread the paths as widely as they
 //! would have spread the record; without it a point would be ruled out for the cycle it did not
@@ -73,8 +74,9 @@ pub struct TargetStats {
     /// The date's widening, as a standard deviation.
     pub date_sd: f64,
     /// Under rqmc, the standard error of the mean from the randomisations (0 when fewer than
-    /// two have a defined value, as one path's variance is 0; NaN when no path has); `None`
-    /// with plain sampling, whose error is `sqrt(var_paths / n)`.
+    /// two have a defined value, as one path's variance is 0; NaN when no path has); under
+    /// tail, the weighted mean's ([`crate::tail::estimate::mean`], 0 for one path, NaN for
+    /// none); `None` with plain sampling, whose error is `sqrt(var_paths / n)`.
     pub rqmc_se: Option<f64>,
 }
 
@@ -110,8 +112,30 @@ impl TargetStats {
     }
 
     /// [`TargetStats::of`] of values over paths `first_path..` sampled as `method` says: under
-    /// rqmc with the randomisations' standard error of the mean.
-    pub fn sampled(values: &[f64], date_sd: f64, method: SeMethod, first_path: u64) -> TargetStats {
+    /// rqmc with the randomisations' standard error of the mean; under tail every statistic
+    /// weighted by the paths' `weights` (the mean, the variance over the paths — the spread of
+    /// one history under plain sampling — and the mean's standard error).
+    pub fn sampled(
+        values: &[f64],
+        date_sd: f64,
+        method: SeMethod,
+        (first_path, weights): (u64, &[f64]),
+    ) -> TargetStats {
+        if method == SeMethod::Weighted {
+            let Some(s) = crate::tail::estimate::summary(values, weights) else {
+                return TargetStats {
+                    rqmc_se: Some(f64::NAN),
+                    ..TargetStats::of(values, date_sd)
+                };
+            };
+            return TargetStats {
+                n: s.n,
+                mean: s.mean,
+                var_paths: s.sd.map_or(0.0, |sd| sd * sd),
+                date_sd,
+                rqmc_se: Some(s.se.unwrap_or(0.0)),
+            };
+        }
         let mut s = TargetStats::of(values, date_sd);
         if let SeMethod::Randomisations(_) = method {
             s.rqmc_se = Some(if s.n == 0 {
@@ -161,10 +185,19 @@ pub fn evaluate_sampled(
 ) -> TargetStats {
     let at = |f: f64| values_at(target, results, start_year, Some(f));
     let values = values_at(target, results, start_year, None);
+    let weights = results.weights();
     let date_sd = if target.date_months > 0.0 {
         // The change the value makes over the date's year, per month, times the months the date
-        // is uncertain by: the mean path's value at the year's start and end.
+        // is uncertain by: the mean path's value at the year's start and end (under tail the
+        // weighted mean).
         let mean = |v: &[f64]| {
+            if method == SeMethod::Weighted {
+                let finite: Vec<f64> = v
+                    .iter()
+                    .map(|x| if x.is_finite() { *x } else { f64::NAN })
+                    .collect();
+                return crate::tail::estimate::mean(&finite, weights).map_or(0.0, |(m, _)| m);
+            }
             let d: Vec<f64> = v.iter().copied().filter(|x| x.is_finite()).collect();
             if d.is_empty() {
                 0.0
@@ -179,7 +212,7 @@ pub fn evaluate_sampled(
     } else {
         0.0
     };
-    TargetStats::sampled(&values, date_sd, method, results.first_path())
+    TargetStats::sampled(&values, date_sd, method, (results.first_path(), weights))
 }
 
 /// The target on each path, its last year counted for `fraction` of its months (`None`: the
@@ -305,17 +338,18 @@ mod tests {
         assert!(TargetStats::of(&[f64::NAN], 0.0).mean.is_nan());
         // Under rqmc, paths 0.. of R = 2: means 1 (r = 0, path 0; path 2 undefined) and 3.
         let rqmc = SeMethod::Randomisations(2);
-        let s = TargetStats::sampled(&[1.0, 3.0, f64::NAN], 0.0, rqmc, 0);
+        let ones = [1.0; 3];
+        let s = TargetStats::sampled(&[1.0, 3.0, f64::NAN], 0.0, rqmc, (0, &ones));
         assert_eq!(
             s.se(),
             crate::rqmc::randomisation_se(&[1.0, 3.0], 0, 2).unwrap()
         );
         assert_eq!(
-            TargetStats::sampled(&[1.0, f64::NAN], 0.0, rqmc, 0).se(),
+            TargetStats::sampled(&[1.0, f64::NAN], 0.0, rqmc, (0, &ones[..2])).se(),
             0.0
         );
         assert!(
-            TargetStats::sampled(&[f64::NAN], 0.0, rqmc, 0)
+            TargetStats::sampled(&[f64::NAN], 0.0, rqmc, (0, &ones[..1]))
                 .se()
                 .is_nan()
         );

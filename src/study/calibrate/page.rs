@@ -55,7 +55,7 @@ pub(super) fn html(c: &Calibration, r: &Calibrated, charts: &[StudyChart]) -> St
         r.run.wall_seconds,
         r.run.loans_per_second() / 1e6,
     );
-    report::sampling_entry(&mut out, base, false);
+    report::sampling_entry(&mut out, base, false, None);
     out.push_str("</dl>\n");
 
     // In plain words.

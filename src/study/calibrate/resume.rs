@@ -62,10 +62,13 @@ fn exact(x: f64) -> String {
 }
 
 /// The statistics of a target in `history.csv`: under rqmc one more, the randomisations'
+/// standard error of the mean (under tail the weighted mean's, `tail_se`);
 /// standard error of the mean.
 fn columns(c: &Calibration) -> &'static [&'static str] {
     match c.method {
+        // Never tail: a calibration refuses it (`study::sampling`).
         SeMethod::Paths => &["n", "mean", "var_paths", "date_sd"],
+        SeMethod::Weighted => &["n", "mean", "var_paths", "date_sd", "tail_se"],
         SeMethod::Randomisations(_) => &["n", "mean", "var_paths", "date_sd", "rqmc_se"],
     }
 }

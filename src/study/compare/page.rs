@@ -38,7 +38,7 @@ pub(super) fn html(c: &Compare, r: &CompareResults, charts: &[StudyChart]) -> St
         &mut h,
         base,
         variants.len(),
-        &r.run,
+        r,
         &[("Reference (A)", esc(reference))],
         c.nesting().is_some(),
     );

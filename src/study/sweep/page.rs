@@ -126,7 +126,7 @@ pub(super) fn html(s: &Sweep, r: &SweepResults, charts: &[StudyChart]) -> String
         &mut h,
         base,
         s.variants().len(),
-        &r.run,
+        r,
         &extra,
         s.nesting().is_some(),
     );

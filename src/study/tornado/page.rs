@@ -35,7 +35,7 @@ pub(super) fn html(t: &Tornado, r: &TornadoResults, charts: &[StudyChart]) -> St
         &mut h,
         base,
         t.variants().len(),
-        &r.run,
+        r,
         &[
             ("Scenario", esc(base.name())),
             (
