@@ -305,12 +305,12 @@ impl Pool {
 
     /// [`Pool::simulate`] over paths `paths` of each scenario, whose model is built when its
     /// first path starts and dropped with its outcomes: a study of thousands of variants holds
-    /// the models of the few in flight only. With `shift` (a `tail` study's one shift), every
+    /// the models of the few in flight only. With `fit` (a `tail` study's one fit), every
     /// scenario samples with it.
     pub(crate) fn simulate_scenarios(
         &self,
         scenarios: &[&Scenario],
-        shift: Option<&crate::tail::TailChoice>,
+        fit: Option<&crate::tail::TailChoice>,
         paths: Range<u64>,
         observer: &dyn Observer,
         on_unit: impl FnMut(usize, Results) -> Result<(), Error>,
@@ -318,7 +318,7 @@ impl Pool {
         self.simulate_models(
             scenarios.len(),
             paths,
-            |i| match shift {
+            |i| match fit {
                 Some(choice) => choice.model(scenarios[i]),
                 None => Model::new(scenarios[i]),
             },
@@ -337,8 +337,8 @@ impl Pool {
     /// its point-value unit). Every outcome goes to `on_outcomes(k, outcomes)` as it comes, in
     /// path order, and `on_piece(k)` says when piece `k` is done. Memory stays that of a chunk
     /// in flight, whatever the paths: what a shard task needs, which writes its outcomes to
-    /// disk. `shared`: the scenario whose `tail` shift every piece samples with (a study's
-    /// base: one shift for all its variants); `None`, each piece's own scenario's.
+    /// disk. `shared`: the scenario whose `tail` fit every piece samples with (a study's
+    /// base: one fit for all its variants); `None`, each piece's own scenario's.
     pub(crate) fn stream_pieces(
         &self,
         pieces: &[(&Scenario, Range<u64>, bool)],
@@ -348,8 +348,8 @@ impl Pool {
         on_outcomes: impl FnMut(usize, &[PathOutcome]) -> Result<(), Error>,
         mut on_piece: impl FnMut(usize) -> Result<(), Error>,
     ) -> Result<(), Error> {
-        // A `tail` scenario's shift, found before any piece starts (once per scenario).
-        let shifted = pieces
+        // A `tail` scenario's fit, found before any piece starts (once per scenario).
+        let fits = pieces
             .iter()
             .map(|(s, _, _)| crate::tail::choice_if_tail(shared.unwrap_or(s), self, observer))
             .collect::<Result<Vec<_>, Error>>()?;
@@ -360,7 +360,7 @@ impl Pool {
             |k| pieces[k].1.clone(),
             |k| match per_path {
                 Some((shape, build)) if pieces[k].2 => Held::PerPath { shape, build },
-                _ => Held::Owned(Box::new(match &shifted[k] {
+                _ => Held::Owned(Box::new(match &fits[k] {
                     Some(choice) => choice.model(pieces[k].0),
                     None => Model::new(pieces[k].0),
                 })),

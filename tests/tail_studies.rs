@@ -1,5 +1,5 @@
 //! Studies under tail sampling (`simulation.sampling = "tail"`, docs/model.md §12.2,
-//! docs/studies.md): every variant samples with the base's one shift, so path `i` carries the
+//! docs/studies.md): every variant samples with the base's one fit, so path `i` carries the
 //! same weight in every variant that changes a default rate or the asset correlation; on
 //! Vasicek's one-period portfolio a comparison's weighted means and paired differences (of the
 //! mean default rate and of P(default rate > q)) meet their exact values within their standard
@@ -48,9 +48,9 @@ fn compare(base: &Scenario, variants: &[&str], paths: u64) -> Compare {
     .unwrap()
 }
 
-/// Every variant's paths `0..paths` simulated on their own at the shift of `base` (the study's
-/// one shift): what the study's statistics must be made of.
-fn at_the_shift(
+/// Every variant's paths `0..paths` simulated on their own at the fit of `base` (the study's
+/// one fit): what the study's statistics must be made of.
+fn at_the_fit(
     base: &Scenario,
     variants: &[microfolio::study::Variant],
     paths: u64,
@@ -70,7 +70,7 @@ fn column(r: &Results, m: Scalar) -> Vec<f64> {
 #[test]
 fn every_variant_carries_the_same_weights_and_the_study_weighs_with_them() {
     // A default rate and the asset correlation changed: the same cycle years, so the same
-    // innovations, the same "shifted or not" and the same weight on every path.
+    // innovations, the same "plain or fitted" and the same weight on every path.
     let paths = 300;
     let base = vasicek(&[]);
     let c = compare(
@@ -81,14 +81,14 @@ fn every_variant_carries_the_same_weights_and_the_study_weighs_with_them() {
         ],
         paths,
     );
-    let runs = at_the_shift(c.base(), c.variants(), paths);
+    let runs = at_the_fit(c.base(), c.variants(), paths);
     let w = runs[0].weights();
     assert!(w.iter().any(|x| *x != 1.0), "weighted paths");
     for (v, r) in c.variants().iter().zip(&runs).skip(1) {
         assert!(r.weights() == w, "{}: other weights", v.name);
     }
     // The study's statistics are the weighted estimators of these very paths (so it ran them
-    // at the base's shift, not at one of its own per variant).
+    // at the base's fit, not at one of its own per variant).
     let results = c.compute(&on_threads(2), &Silent).unwrap();
     let m = Scalar::DefaultRate;
     let a = column(&runs[0], m);
@@ -146,7 +146,7 @@ fn a_comparison_under_tail_sampling_meets_vasiceks_answer() {
     // P(rate > q): the paired difference of the indicators, with the common weights, over
     // the same paths the study ran.
     let q = vasicek_quantile(0.05, rho, 0.99);
-    let runs = at_the_shift(c.base(), c.variants(), paths);
+    let runs = at_the_fit(c.base(), c.variants(), paths);
     let above = |r: &Results| -> Vec<f64> {
         column(r, m)
             .iter()
@@ -194,7 +194,7 @@ fn a_sweep_and_a_tornado_under_tail_weigh_their_columns() {
     let param: SweepParam = "segment.pool.annual_pd=0.05,0.07".parse().unwrap();
     let sweep = Sweep::new(&base, vec![param], metrics.clone()).unwrap();
     let r = sweep.compute(&on_threads(1), &Silent).unwrap();
-    let runs = at_the_shift(sweep.base(), sweep.variants(), paths);
+    let runs = at_the_fit(sweep.base(), sweep.variants(), paths);
     let w = runs[0].weights();
     for (k, m) in metrics.iter().enumerate() {
         let (a, b) = (column(&runs[0], *m), column(&runs[1], *m));
@@ -210,7 +210,7 @@ fn a_sweep_and_a_tornado_under_tail_weigh_their_columns() {
     // A tornado's bars: each side's paired change from the baseline, weighted likewise.
     let tornado = Tornado::new(&base, vec![Scalar::DefaultRate], None).unwrap();
     let t = tornado.compute(&on_threads(2), &Silent).unwrap();
-    let runs = at_the_shift(tornado.base(), tornado.variants(), paths);
+    let runs = at_the_fit(tornado.base(), tornado.variants(), paths);
     let baseline = column(&runs[0], Scalar::DefaultRate);
     let w = runs[0].weights();
     let mut sides = 0;

@@ -134,8 +134,8 @@ def test_tail_sampling_weights_every_path_and_is_refused_by_evaluate():
     with pytest.raises(mf.InputError, match="evaluate does not take it"):
         mf.evaluate(s, pd.DataFrame({"segment.starter.annual_pd": [0.04]}),
                     paths_per_point=8, progress=False)
-    # A comparison takes it: every variant at the base's one shift, its table weighted, and
-    # attrs["sampling"] says so, with the shift and the effective sample size.
+    # A comparison takes it: every variant at the base's one fit, its table weighted, and
+    # attrs["sampling"] says so, with the fit and the effective sample size.
     c = mf.compare(s, {"more": {"segment.starter.annual_pd": 0.06}}, paths=40, progress=False)
     assert c.attrs["sampling"]["method"] == "tail"
     assert c.attrs["sampling"]["tail"]["metric"] == "min_capital"

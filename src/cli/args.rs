@@ -74,7 +74,7 @@ pub struct WorkArgs {
     pub seed: Option<u64>,
     /// How the paths' credit cycles are drawn (overrides simulation.sampling), for every
     /// variant of a study: `plain`, `rqmc` (randomised quasi-Monte Carlo: scrambled Sobol'
-    /// points) or `tail` (importance sampling of the tail, weighted paths, one shift for every
+    /// points) or `tail` (importance sampling of the tail, weighted paths, one fit for every
     /// variant; docs/model.md §12; not yet with `--uncertain`).
     #[arg(long, value_name = "plain|rqmc|tail")]
     pub sampling: Option<String>,

@@ -376,13 +376,13 @@ impl Calibration {
         let start_year = self.problem.base().spec().meta.start_year;
         let mut stats = Vec::with_capacity(units.len());
         let mut loans = 0;
-        // Under tail every point samples with the base's one shift (its weights those of its
+        // Under tail every point samples with the base's one fit (its weights those of its
         // paths).
-        let shift = super::study_shift(self.problem.base(), pool, observer)?;
+        let fit = super::study_fit(self.problem.base(), pool, observer)?;
         pool.simulate_models(
             units.len(),
             0..self.settings.paths_per_point,
-            |i| match shift.as_deref() {
+            |i| match fit.as_deref() {
                 Some(choice) => choice.model(&scenarios[i]),
                 None => crate::model::Model::new(&scenarios[i]),
             },

@@ -11,7 +11,7 @@
 //! paired differences `B_i − A_i` have a far smaller variance than differences of independent
 //! runs, so that small policy effects are not drowned in simulation noise ([`paired`]).
 //! Under `tail` sampling (docs/studies.md, "Sampling: tail") every variant also samples with
-//! the one shift chosen for the study's base ([`study_shift`]), so path `i` carries the same
+//! the one fit chosen for the study's base ([`study_fit`]), so path `i` carries the same
 //! likelihood ratio in every variant with the base's cycle years, and every statistic is
 //! weighted by it ([`SeMethod::Weighted`]).
 //!
@@ -20,7 +20,7 @@
 //! complete, to the study, which keeps only what it needs (summaries, or the per-path values of
 //! the reference variant) before the outcomes are dropped. Results are bit-identical for any
 //! thread count, and a variant's results equal a plain run of its scenario (under `tail`, a run
-//! of it at the base's shift).
+//! of it at the base's fit).
 //!
 //! Every study implements [`Study`]: it computes its results, writes its own files, draws its
 //! charts, makes its report page and summarises itself as a plain-text table; [`run_study`] is
@@ -191,7 +191,7 @@ pub trait Study {
     }
 
     /// Whether the study takes `tail` sampling (docs/studies.md): its statistics weighted,
-    /// every variant at the base's one shift ([`study_sampling`] refuses it otherwise).
+    /// every variant at the base's one fit ([`study_sampling`] refuses it otherwise).
     fn takes_tail(&self) -> bool {
         false
     }
@@ -363,8 +363,8 @@ pub(crate) fn method_of(scenario: &Scenario) -> SeMethod {
 /// refused unless every variant shares it: the same method and, under rqmc, the same
 /// randomisations, so that path `i` of every variant takes the same Sobol' point (common
 /// random numbers; the seed and paths are checked as the variants run). Under `tail` (for a
-/// study that takes it, [`Study::takes_tail`]) every variant samples with the base's one shift
-/// ([`study_shift`]), so they must also share what the shift is chosen for
+/// study that takes it, [`Study::takes_tail`]) every variant samples with the base's one fit
+/// ([`study_fit`]), so they must also share what the fit is aimed at
 /// (`simulation.tail_metric`, `tail_probability`, `tail_pilot_paths`): a variant that set
 /// them would not get what it asked for. Checked by every way a study is run: in one process,
 /// in shards, from Python, and by the studies' own computations.
@@ -437,12 +437,12 @@ pub fn study_sampling<S: Study>(study: &S) -> Result<SeMethod, Error> {
     Ok(method)
 }
 
-/// The one shift every variant of a `tail` study samples with: the base's ([`crate::tail::choose`],
+/// The one fit every variant of a `tail` study samples with: the base's ([`crate::tail::choose`],
 /// memoised per process by the scenario's content, so that every shard and the merge find the
 /// same), never one per variant — path `i` then draws the same innovations and the same
-/// "shifted or not" in every variant, and carries the same weight in every variant with the
+/// "plain or fitted" in every variant, and carries the same weight in every variant with the
 /// base's cycle years (common random numbers). `None` unless the base samples by `tail`.
-pub fn study_shift(
+pub fn study_fit(
     base: &Scenario,
     pool: &Pool,
     observer: &dyn Observer,
@@ -488,7 +488,7 @@ pub(crate) fn write_folder<S: Study>(
 ) -> Result<Done<S::Results>, Error> {
     let charts = study.draw(&results)?;
     let method = study_sampling(study)?;
-    // Under tail: the shift, found again where the paths were simulated elsewhere (a merge of
+    // Under tail: the fit, found again where the paths were simulated elsewhere (a merge of
     // shards: the same, a function of the base), and the paths' effective sample size.
     let tail = match output::Method::of(study.base())? {
         output::Method::Tail(choice) => Some((choice, results.effective_sample_size())),
@@ -670,7 +670,7 @@ impl<'a> ResultSource<'a> {
 /// Simulate every variant on the same paths and hand each one's complete outcomes to `keep`,
 /// in variant order; return what `keep` made of them. `kept_bytes` is what the caller keeps
 /// across variants, for the memory check. Under `tail` sampling every variant samples with the
-/// first variant's shift.
+/// first variant's fit.
 pub fn run_variants<T>(
     variants: &[Variant],
     options: &Options,
@@ -692,7 +692,7 @@ pub fn run_variants<T>(
 
 /// [`run_variants`] from any [`ResultSource`]: given results are handed to `keep` as they
 /// come, exactly as simulated ones would be. Simulated under `tail` sampling, every variant
-/// samples with the shift of the study's `base` ([`study_shift`]).
+/// samples with the fit of the study's `base` ([`study_fit`]).
 pub fn run_variants_from<T>(
     variants: &[Variant],
     base: &Scenario,
@@ -750,12 +750,12 @@ pub fn run_variants_from<T>(
         estimated_memory(variants, threads, kept_bytes),
     )?;
     let stopwatch = Stopwatch::start();
-    let shift = study_shift(base, &pool, observer)?;
+    let fit = study_fit(base, &pool, observer)?;
     let scenarios: Vec<&Scenario> = variants.iter().map(|v| &v.scenario).collect();
     let mut kept = Vec::with_capacity(variants.len());
     let mut loans_simulated = 0;
-    let shift = shift.as_deref();
-    pool.simulate_scenarios(&scenarios, shift, 0..paths, observer, |i, results| {
+    let fit = fit.as_deref();
+    pool.simulate_scenarios(&scenarios, fit, 0..paths, observer, |i, results| {
         loans_simulated += results.loans_simulated();
         kept.push(keep(i, &results));
         Ok(())
@@ -763,7 +763,7 @@ pub fn run_variants_from<T>(
     Ok((kept, stopwatch.stop(threads, loans_simulated)))
 }
 
-/// A `tail` study's shift and the effective sample size of its base's paths, for `summary.json`.
+/// A `tail` study's fit and the effective sample size of its base's paths, for `summary.json`.
 type TailEntry = (std::sync::Arc<crate::tail::TailChoice>, Option<f64>);
 
 /// What is common to every study's `summary.json`: the study, its base scenario, the run.
@@ -790,9 +790,9 @@ fn summary_json(
         ),
         SeMethod::Weighted => (
             "every variant runs paths 0..paths with the same seed and the one sampling density \
-             of the credit cycle fitted for the base scenario (tail sampling), so that path i draws the same \
-             innovations in every variant and carries the same weight in every variant with the \
-             base's cycle years",
+             of the credit cycle fitted for the base scenario (tail sampling), so that path i \
+             draws the same innovations in every variant and carries the same weight in every \
+             variant with the base's cycle years",
             "the regression estimator of the per-path differences B - A with the paths' common \
              weights as control variate, its se the residuals' sd / sqrt(n), the interval \
              normal (a variant whose weights differ from the reference's, with fewer cycle \

@@ -18,8 +18,8 @@
 //! on the seed, the randomisations and the path index alone), so the pairing is the same.
 //!
 //! Under tail sampling (docs/model.md §12.2) every path carries its likelihood ratio `w`, the
-//! same in both variants (they sample with the study's one shift, and path `i`'s innovations
-//! and its "shifted or not" draw come from its own cycle stream). `d` is then one more column
+//! same in both variants (they sample with the study's one fit, and path `i`'s innovations
+//! and its "plain or fitted" draw come from its own cycle stream). `d` is then one more column
 //! of weighted values: its mean and standard error are the regression estimator's with the
 //! common weights ([`crate::tail::estimate::mean`]; self-normalised over the paths where both
 //! are defined when some are not), the interval normal, the independent-draws error
@@ -119,7 +119,7 @@ impl Paired {
 
     /// The paired statistics of weighted paths (the module's doc), `n` of them defined in both.
     /// A variant whose paths' weights are not the reference's (it has fewer cycle years than
-    /// the study's shift covers, so its ratio leaves out years the reference's counts) has no
+    /// the study's fit covers, so its ratio leaves out years the reference's counts) has no
     /// common weight to pair with: its difference is that of the two weighted means, and its
     /// error the independent one (which ignores the pairing's covariance: wider where the
     /// variants' paths are positively correlated, as they are on common random numbers).

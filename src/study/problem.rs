@@ -857,11 +857,11 @@ pub(super) fn simulate_points(
     // Every point samples as the base does (a point sets parameters, its paths and its seed):
     // under rqmc a point's standard error is its randomisations', its Sobol' points those of
     // its seed, so that the dummy's points under a fresh seed take fresh points. Under tail
-    // every point samples with the base's one shift ([`super::study_shift`]; its weights those
+    // every point samples with the base's one fit ([`super::study_fit`]; its weights those
     // of its own seed's paths), and a point's mean and standard error are its weighted ones.
     let method = super::method_of(&scenario_of(points.start)?);
-    let shift = super::study_shift(base, &pool, observer)?;
-    let shift = shift.as_deref();
+    let fit = super::study_fit(base, &pool, observer)?;
+    let fit = fit.as_deref();
     let needed = crate::resources::estimated_memory(&scenario_of(points.start)?, threads)
         .saturating_add(kept_bytes);
     pool.check_memory(
@@ -886,7 +886,7 @@ pub(super) fn simulate_points(
         0..paths,
         |i| {
             let s = scenario_of(first + i).expect("every point was checked when planned");
-            match shift {
+            match fit {
                 Some(choice) => choice.model(&s),
                 None => crate::model::Model::new(&s),
             }
