@@ -83,10 +83,6 @@ fn rqmc_is_unbiased_on_vasicek_portfolio() {
     );
 }
 
-fn json(path: &std::path::Path) -> serde_json::Value {
-    serde_json::from_str(&fs::read_to_string(path).unwrap()).unwrap()
-}
-
 #[test]
 fn rqmc_runs_in_shards_merge_into_the_single_run_with_its_standard_errors() {
     let dir = tempfile::tempdir().unwrap();

@@ -217,10 +217,6 @@ const SMALL_TAIL: [&str; 6] = [
     "simulation.tail_pilot_paths=200",
 ];
 
-fn json(path: &std::path::Path) -> serde_json::Value {
-    serde_json::from_str(&fs::read_to_string(path).unwrap()).unwrap()
-}
-
 #[test]
 fn tail_runs_in_shards_merge_into_the_single_run_with_their_weights() {
     let dir = tempfile::tempdir().unwrap();

@@ -35,10 +35,6 @@ loans_per_year = 200
 name = "a"
 "#;
 
-fn json(path: &Path) -> Value {
-    serde_json::from_str(&fs::read_to_string(path).unwrap()).unwrap()
-}
-
 /// Run the binary in `dir` on the scenario file `file` with `args`; it must succeed. Its stdout.
 fn ok(dir: &Path, file: &str, args: &[&str]) -> String {
     let out = microfolio(dir, &[&["run", file][..], args].concat());

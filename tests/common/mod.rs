@@ -319,3 +319,22 @@ pub fn simulated_on(threads: usize, model: &Model, paths: std::ops::Range<u64>) 
         .unwrap();
     pool.install(|| simulate_range(model, paths))
 }
+
+/// The JSON of a file the binary wrote (`summary.json`, `shard.json`).
+pub fn json(path: &Path) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+/// Check that every defined paired difference of a variant against a copy of its reference (the
+/// same paths, the same draws) is 0 with standard error 0, and that more than 10 metrics were
+/// compared.
+pub fn no_difference(paired: &[Option<microfolio::study::paired::Paired>]) {
+    let mut defined = 0;
+    for (m, p) in microfolio::Scalar::ALL.iter().zip(paired) {
+        let Some(p) = p else { continue };
+        defined += 1;
+        assert_eq!(p.diff, 0.0, "{}", m.name());
+        assert_eq!(p.se, Some(0.0), "{}", m.name());
+    }
+    assert!(defined > 10, "{defined} metrics compared");
+}
