@@ -136,12 +136,15 @@ impl SeMethod {
     /// The standard error of the mean of `column` (NaN where undefined; path `first_path + k`
     /// at `k`) and its degrees of freedom; `None` for fewer than two independent units (paths,
     /// or randomisations with a defined value).
-    /// Under `tail` the weights are needed, which this does not take: it gives the unweighted
-    /// formula, [`SeMethod::Paths`]'s (the studies make a weighted error with
-    /// [`crate::tail::estimate::mean`]).
+    /// Under `tail` the weights are needed, which this does not take: a weighted error is made
+    /// from them with [`crate::tail::estimate::mean`], and asking this for one is a bug (an
+    /// unweighted formula would be silently wrong).
     pub fn se(self, column: &[f64], first_path: u64) -> Option<(f64, f64)> {
         match self {
-            SeMethod::Paths | SeMethod::Weighted => {
+            SeMethod::Weighted => {
+                panic!("a weighted standard error needs the weights: tail::estimate::mean")
+            }
+            SeMethod::Paths => {
                 let defined: Vec<f64> = column.iter().copied().filter(|x| !x.is_nan()).collect();
                 let (_, sd) = crate::stats::mean_sd(&defined);
                 let n = defined.len() as f64;
