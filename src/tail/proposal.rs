@@ -50,8 +50,8 @@ impl Proposal {
     }
 
     /// The cross-entropy fit to the innovations `eps` of the tail's paths weighted by
-    /// `weights`: the active years ([`SIGNIFICANCE`]), their weighted mean, and their weighted
-    /// covariance shrunk by [`SHRINKAGE`]. With no weight at all, [`Proposal::plain`].
+    /// `weights`: every year's weighted mean, the active years ([`SIGNIFICANCE`]) and their
+    /// weighted covariance shrunk by [`SHRINKAGE`]. With no weight at all, [`Proposal::plain`].
     pub fn fit(eps: &[Vec<f64>], weights: &[f64]) -> Proposal {
         let total: f64 = weights.iter().sum();
         let Some(first) = eps.first() else {
@@ -192,6 +192,35 @@ mod tests {
         let a = [4.0, 0.0, 2.0, 5.0];
         let l = cholesky(&a, 2);
         assert_eq!(l, vec![2.0, 0.0, 1.0, 2.0]);
+    }
+
+    #[test]
+    fn the_fit_finds_the_mean_the_active_years_and_their_covariance() {
+        // Year 0: mean -1, variance 1; year 1: mean -0.5, variance 0.25, uncorrelated with
+        // year 0; year 2: mean exactly 0 (not active, though it varies).
+        let eps: Vec<Vec<f64>> = (0..400)
+            .map(|i| {
+                let a = if i % 2 == 0 { 1.0 } else { -1.0 };
+                let b = if (i / 2) % 2 == 0 { 1.0 } else { -1.0 };
+                vec![-1.0 + a, -0.5 + 0.5 * b, 0.3 * a * b]
+            })
+            .collect();
+        let p = Proposal::fit(&eps, &[1.0; 400]);
+        assert_eq!(p.years(), &[0, 1]);
+        for (m, expected) in p.shift(4).into_iter().zip([-1.0, -0.5, 0.0, 0.0]) {
+            assert!((m - expected).abs() < 1e-12, "{m} against {expected}");
+        }
+        // Shrunk half-way to the identity: diag(1, 0.25) becomes diag(1, 0.625).
+        let c = p.covariance();
+        for (i, row) in c.iter().enumerate() {
+            for (j, &x) in row.iter().enumerate() {
+                let expected = [[1.0, 0.0], [0.0, 0.625]][i][j];
+                assert!((x - expected).abs() < 1e-12, "C[{i}][{j}] = {x}");
+            }
+        }
+        // No tail path at all: plain sampling, weight 1.
+        let plain = Proposal::fit(&[], &[]);
+        assert_eq!(plain.draw(&mut [0.3, -2.0], true), 1.0);
     }
 
     #[test]
